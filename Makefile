@@ -1,0 +1,55 @@
+# xinyidai: `make demo` to try it, `make test` to check it. Needs only Python >= 3.11 and make.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+DEMO_DB := $(CURDIR)/var/demo.db
+DEMO_ENTERPRISES ?= 1000
+DEMO_SEED ?= 2026
+PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
+
+.PHONY: install demo serve test lint typecheck test-sqlite test-postgres clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+demo: install
+	rm -f $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm
+	XINYIDAI_DATABASE_URL=sqlite:///$(DEMO_DB) $(BIN)/xinyidai db upgrade
+	XINYIDAI_DATABASE_URL=sqlite:///$(DEMO_DB) $(BIN)/xinyidai demo generate --enterprises $(DEMO_ENTERPRISES) --seed $(DEMO_SEED)
+	XINYIDAI_DATABASE_URL=sqlite:///$(DEMO_DB) $(BIN)/xinyidai serve --host 127.0.0.1 --port 8000
+
+serve: install
+	XINYIDAI_DATABASE_URL=sqlite:///$(DEMO_DB) $(BIN)/xinyidai serve --host 127.0.0.1 --port 8000
+
+lint: install
+	$(BIN)/ruff check src tests migrations bench
+
+typecheck: install
+	$(BIN)/mypy src
+
+test-sqlite: install
+	$(BIN)/pytest -q tests
+
+# PostgreSQL runs when XINYIDAI_TEST_DATABASE_URL is set or the local server answers;
+# with XINYIDAI_REQUIRE_POSTGRES=1 (CI) an unreachable server fails the run.
+test-postgres: install
+	@url="$${XINYIDAI_TEST_DATABASE_URL:-}"; \
+	if [ -z "$$url" ] && $(BIN)/python -c "import psycopg; psycopg.connect('host=127.0.0.1 port=5432 user=postgres dbname=test', connect_timeout=3).close()" 2>/dev/null; then \
+	  url="$(PG_TEST_URL)"; fi; \
+	if [ -n "$$url" ]; then \
+	  echo "== PostgreSQL run against $${url##*@}"; \
+	  XINYIDAI_TEST_DATABASE_URL="$$url" $(BIN)/pytest -q tests/integration tests/e2e; \
+	elif [ "$${XINYIDAI_REQUIRE_POSTGRES:-0}" = "1" ]; then \
+	  echo "PostgreSQL is required (XINYIDAI_REQUIRE_POSTGRES=1) but 127.0.0.1:5432 does not answer" >&2; exit 1; \
+	else echo "== PostgreSQL not reachable at 127.0.0.1:5432: PostgreSQL run skipped"; fi
+
+test: lint typecheck test-sqlite test-postgres
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,69 @@
+"""Settings from the environment (prefix XINYIDAI_), one cached instance per process."""
+
+from __future__ import annotations
+
+import base64
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# Development-only secrets: refused when env is "production" (see the validator below).
+_DEV_SECRET = "dev-only-secret-change-me-0123456789abcdef"
+_DEV_DATA_KEY = base64.b64encode(b"dev-only-data-key-32-bytes-long!").decode()
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+
+class Settings(BaseSettings):
+    """Everything the deployment decides; nothing else reads the environment."""
+
+    model_config = SettingsConfigDict(env_prefix="XINYIDAI_", env_file=".env", extra="ignore")
+
+    env: Literal["development", "test", "production"] = "development"
+    database_url: str = f"sqlite:///{PROJECT_ROOT / 'var' / 'xinyidai.db'}"
+    sql_echo: bool = False
+
+    secret_key: SecretStr = SecretStr(_DEV_SECRET)
+    # Field encryption keys: key id -> base64 of 32 bytes. The active one encrypts; all decrypt.
+    data_keys: dict[str, SecretStr] = {"k1": SecretStr(_DEV_DATA_KEY)}
+    active_data_key_id: str = "k1"
+
+    session_cookie_name: str = "xyd_session"
+    session_cookie_secure: bool = False
+    session_ttl_minutes: int = 480
+    csrf_cookie_name: str = "xyd_csrf"
+
+    login_max_failures: int = 5
+    login_failure_window_minutes: int = 15
+    login_lockout_minutes: int = 15
+
+    token_issuer: str = "xinyidai"
+    token_ttl_seconds: int = 600
+
+    order_sla_working_days: int = 10
+    annual_report_url: str = "https://www.gsxt.gov.cn/"
+
+    log_json: bool = False
+    log_level: str = "INFO"
+
+    @model_validator(mode="after")
+    def _no_dev_secrets_in_production(self) -> Settings:
+        if self.env == "production":
+            if self.secret_key.get_secret_value() == _DEV_SECRET:
+                raise ValueError("XINYIDAI_SECRET_KEY must be set in production")
+            if any(k.get_secret_value() == _DEV_DATA_KEY for k in self.data_keys.values()):
+                raise ValueError("XINYIDAI_DATA_KEYS must be set in production")
+            if not self.session_cookie_secure:
+                raise ValueError("XINYIDAI_SESSION_COOKIE_SECURE must be true in production")
+        if self.active_data_key_id not in self.data_keys:
+            raise ValueError("XINYIDAI_ACTIVE_DATA_KEY_ID names no key in XINYIDAI_DATA_KEYS")
+        return self
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The process-wide settings."""
+    return Settings()

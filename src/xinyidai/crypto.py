@@ -1,0 +1,63 @@
+"""Field encryption for personal data at rest, and blind indexes to find it without decrypting.
+
+Ciphertexts carry the id of the key that made them ("v1.<key id>.<base64>"), so keys can rotate:
+the active key encrypts, every configured key decrypts.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import os
+
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from xinyidai.config import Settings, get_settings
+
+_VERSION = "v1"
+
+
+class DecryptionError(ValueError):
+    """A ciphertext that cannot be opened with the configured keys."""
+
+
+def _key(settings: Settings, key_id: str) -> bytes:
+    secret = settings.data_keys.get(key_id)
+    if secret is None:
+        raise DecryptionError(f"unknown data key id {key_id!r}")
+    raw = base64.b64decode(secret.get_secret_value())
+    if len(raw) != 32:
+        raise DecryptionError(f"data key {key_id!r} is not 32 bytes")
+    return raw
+
+
+def encrypt(plaintext: str, *, context: str, settings: Settings | None = None) -> str:
+    """Encrypt `plaintext` with AES-256-GCM under the active key; `context` binds it to its field."""
+    settings = settings or get_settings()
+    key_id = settings.active_data_key_id
+    nonce = os.urandom(12)
+    sealed = AESGCM(_key(settings, key_id)).encrypt(nonce, plaintext.encode(), context.encode())
+    return f"{_VERSION}.{key_id}.{base64.urlsafe_b64encode(nonce + sealed).decode()}"
+
+
+def decrypt(token: str, *, context: str, settings: Settings | None = None) -> str:
+    """Open a value made by `encrypt` with the same `context`."""
+    settings = settings or get_settings()
+    try:
+        version, key_id, body = token.split(".", 2)
+        if version != _VERSION:
+            raise DecryptionError(f"unknown ciphertext version {version!r}")
+        blob = base64.urlsafe_b64decode(body)
+        return AESGCM(_key(settings, key_id)).decrypt(blob[:12], blob[12:], context.encode()).decode()
+    except DecryptionError:
+        raise
+    except Exception as exc:
+        raise DecryptionError("ciphertext cannot be opened") from exc
+
+
+def blind_index(value: str, *, context: str, settings: Settings | None = None) -> str:
+    """A keyed hash (HMAC-SHA256) of `value`, for equality lookups of encrypted fields."""
+    settings = settings or get_settings()
+    key = hashlib.sha256(b"blind-index:" + settings.secret_key.get_secret_value().encode()).digest()
+    return hmac.new(key, f"{context}:{value}".encode(), hashlib.sha256).hexdigest()

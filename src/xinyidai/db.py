@@ -1,0 +1,148 @@
+"""Engine, sessions, the declarative Base and the unit-of-work helper.
+
+Services flush; the edge (a request, a CLI command, a job) opens the transaction with
+`transaction()` or the `get_session` request dependency, and commits once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from sqlalchemy import BigInteger, DateTime, Engine, Integer, MetaData, create_engine, event
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Session, mapped_column, sessionmaker
+from sqlalchemy.types import TypeDecorator
+
+from xinyidai.config import get_settings
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    """Declarative base of every table, with the explicit constraint naming convention."""
+
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """Timestamps stored in UTC and always read back timezone-aware, on SQLite as on PostgreSQL."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UtcDateTime column")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+# Surrogate keys: 64-bit on PostgreSQL, INTEGER on SQLite so that ROWID autoincrement works.
+BigId = BigInteger().with_variant(Integer, "sqlite")
+IdPk = Annotated[int, mapped_column(BigId, primary_key=True, autoincrement=True)]
+
+
+def make_engine(url: str, *, echo: bool = False) -> Engine:
+    """An engine for `url`, with SQLite set up for concurrent use and enforced foreign keys."""
+    kwargs: dict[str, Any] = {"echo": echo, "future": True}
+    if url.startswith("sqlite"):
+        kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
+    else:
+        kwargs["pool_pre_ping"] = True
+    engine = create_engine(url, **kwargs)
+    if engine.dialect.name == "sqlite":
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+            # Let SQLAlchemy, not pysqlite, decide where transactions begin, so that SAVEPOINT
+            # (nested transactions, and the test harness) behaves as on PostgreSQL.
+            dbapi_connection.isolation_level = None
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA busy_timeout=30000")
+            if ":memory:" not in url and "mode=memory" not in url:
+                cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.close()
+
+        @event.listens_for(engine, "begin")
+        def _sqlite_begin(connection: Any) -> None:
+            connection.exec_driver_sql("BEGIN")
+
+    return engine
+
+
+class Database:
+    """One engine and its session factory."""
+
+    def __init__(self, url: str, *, echo: bool = False) -> None:
+        self.url = url
+        self.engine = make_engine(url, echo=echo)
+        self.session_factory = sessionmaker(bind=self.engine, expire_on_commit=False)
+
+
+_database: Database | None = None
+
+
+def get_database() -> Database:
+    """The process-wide database, built from settings on first use."""
+    global _database
+    if _database is None:
+        settings = get_settings()
+        _database = Database(settings.database_url, echo=settings.sql_echo)
+    return _database
+
+
+def set_database(database: Database | None) -> None:
+    """Replace the process-wide database (tests, CLI with --database-url)."""
+    global _database
+    _database = database
+
+
+# Called after every successful commit at the edge; the events module registers its dispatcher
+# here so that the foundation does not import it back.
+after_commit_hooks: list[Callable[[sessionmaker[Session]], None]] = []
+
+
+def run_after_commit_hooks(session: Session) -> None:
+    """Run what must happen once a transaction is durable (domain-event dispatch)."""
+    if not session.info.pop("after_commit_work", False):
+        return
+    factory = session.info.get("session_factory") or get_database().session_factory
+    for hook in after_commit_hooks:
+        hook(factory)
+
+
+@contextmanager
+def transaction(session_factory: sessionmaker[Session] | None = None) -> Iterator[Session]:
+    """One unit of work: commit on success, roll back on any exception, then after-commit hooks."""
+    factory = session_factory or get_database().session_factory
+    with factory() as session:
+        session.info["session_factory"] = factory
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+        run_after_commit_hooks(session)
+
+
+def utcnow_column_default() -> datetime:
+    """Database-side default for rows created outside domain code (migrations, fixtures)."""
+    return datetime.now(UTC)

@@ -1,0 +1,316 @@
+"""The demo district: a synthetic district of Chongqing with its towns and streets, market entities,
+banks and their products, a guarantee company, departments, users for every role, and orders in
+every state. The same seed gives the same district.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+from faker import Faker
+from sqlalchemy.orm import Session
+
+from xinyidai import clock
+from xinyidai.clock import BUSINESS_TZ, FixedClock
+from xinyidai.identity import service as identity_service
+from xinyidai.identity.enums import ROLE_LABELS, OrgKind, Role
+from xinyidai.identity.principal import Principal
+from xinyidai.identity.schemas import OrganisationCreate, UserCreate
+from xinyidai.orders import service as orders_service
+from xinyidai.orders.schemas import OrderApprove, OrderCreate, OrderReject
+from xinyidai.products import service as products_service
+from xinyidai.products.enums import RepaymentMethod
+from xinyidai.products.schemas import ProductCreate
+from xinyidai.registry import service as registry_service
+from xinyidai.registry.codes import USCC_ALPHABET, id_check_char, uscc_check_char
+from xinyidai.registry.enums import EntityKind, EntityScale, OperatingStatus
+from xinyidai.registry.models import DistrictArea
+from xinyidai.registry.policy import required_report_year
+from xinyidai.registry.schemas import EnterpriseCreate
+
+DEMO_PASSWORD = "Demo2026xyd"
+DIVISION_CODE = "500108"  # 重庆市南岸区
+
+# The district's 15 towns and streets; the first three are the pilot areas named in the launch.
+AREAS: list[tuple[str, str, bool]] = [
+    ("南坪镇", "town", True), ("南坪街道", "street", True), ("天文街道", "street", True),
+    ("铜元局街道", "street", False), ("花园路街道", "street", False), ("海棠溪街道", "street", False),
+    ("龙门浩街道", "street", False), ("弹子石街道", "street", False), ("南山街道", "street", False),
+    ("涂山镇", "town", False), ("鸡冠石镇", "town", False), ("峡口镇", "town", False),
+    ("长生桥镇", "town", False), ("迎龙镇", "town", False), ("广阳镇", "town", False),
+]
+COMMUNITY_WORDS = ["中一路", "学府", "东海", "阳光", "江南", "福红", "长江", "东林", "金竹", "桃园", "新力",
+                   "丹龙", "茶园", "五一", "花园", "民主", "广福", "迎春", "青龙", "白鹤", "红岩", "丰收"]
+# Industry codes with the trade words that appear in names, and how often they occur.
+TRADES: list[tuple[str, str, int]] = [
+    ("F52", "商贸", 22), ("H62", "餐饮", 16), ("O80", "家政服务", 8), ("E50", "装饰工程", 8),
+    ("F51", "建材", 8), ("G54", "物流", 5), ("I65", "信息技术", 5), ("C13", "食品加工", 4),
+    ("C21", "家具", 3), ("L72", "商务咨询", 5), ("A01", "种植", 5), ("A03", "养殖", 3),
+    ("M75", "科技", 3), ("O81", "汽车维修", 5),
+]
+BRAND_WORDS = ["乐优", "鑫源", "渝南", "嘉禾", "恒通", "聚福", "金穗", "长嘉", "天文", "锦程", "兴旺", "同心",
+               "山城", "巴渝", "江城", "福满", "盛达", "宏远", "佳美", "和顺", "瑞丰", "鸿运", "德信", "汇丰源"]
+
+
+@dataclass
+class DemoLogin:
+    """A login printed for the person trying the demo."""
+
+    role: str
+    username: str
+    organisation: str
+    note: str = ""
+
+
+@dataclass
+class DemoSummary:
+    """What the generator built."""
+
+    enterprises: int = 0
+    organisations: int = 0
+    orders: int = 0
+    logins: list[DemoLogin] = field(default_factory=list)
+
+
+def make_uscc(rng: random.Random, prefix: str) -> str:
+    """A valid unified social credit code registered in the district."""
+    body = "".join(rng.choice(USCC_ALPHABET[:10] if i < 2 else USCC_ALPHABET) for i in range(9))
+    first17 = prefix + DIVISION_CODE + body
+    return first17 + uscc_check_char(first17)
+
+
+def make_id_number(rng: random.Random, birth: date) -> str:
+    """A valid resident identity number issued in the district."""
+    first17 = f"{DIVISION_CODE}{birth:%Y%m%d}{rng.randrange(1000):03d}"
+    return first17 + id_check_char(first17)
+
+
+class _Builder:
+    def __init__(self, session: Session, *, seed: int) -> None:
+        self.session = session
+        self.rng = random.Random(seed)
+        self.fake = Faker("zh_CN")
+        self.fake.seed_instance(seed)
+        self.used_usccs: set[str] = set()
+        self.used_names: set[str] = set()
+        self.summary = DemoSummary()
+
+    def uscc(self, prefix: str) -> str:
+        while True:
+            code = make_uscc(self.rng, prefix)
+            if code not in self.used_usccs:
+                self.used_usccs.add(code)
+                return code
+
+    def organisation(self, name: str, kind: OrgKind, *, uscc_prefix: str | None = "91") -> int:
+        organisation = identity_service.create_organisation(self.session, organisation_in=OrganisationCreate(
+            name=name, kind=kind, uscc=self.uscc(uscc_prefix) if uscc_prefix else None,
+        ))
+        self.summary.organisations += 1
+        return organisation.id
+
+    def user(self, organisation_id: int, username: str, display_name: str, roles: list[Role],
+             organisation_name: str, note: str = "", printed: bool = True) -> int:
+        user = identity_service.create_user(self.session, user_in=UserCreate(
+            organisation_id=organisation_id, username=username, display_name=display_name,
+            password=DEMO_PASSWORD, roles=roles,
+        ))
+        if printed:
+            label = "、".join(ROLE_LABELS[r] for r in roles)
+            self.summary.logins.append(DemoLogin(label, username, organisation_name, note))
+        return user.id
+
+    def areas(self) -> list[tuple[DistrictArea, list[int]]]:
+        result = []
+        for index, (name, kind, pilot) in enumerate(AREAS, start=1):
+            area = registry_service.create_area(
+                self.session, code=f"{DIVISION_CODE}{index:03d}", name=name, kind=kind, is_pilot=pilot
+            )
+            words = self.rng.sample(COMMUNITY_WORDS, self.rng.randint(3, 6))
+            suffix = "村" if kind == "town" else "社区"
+            communities = [
+                registry_service.create_community(self.session, district_area_id=area.id, name=w + suffix).id
+                for w in words
+            ]
+            result.append((area, communities))
+        return result
+
+    def entity_name(self, kind: EntityKind, trade: str, legal_rep: str) -> str:
+        while True:
+            brand = self.rng.choice(BRAND_WORDS)
+            if kind == EntityKind.ENTERPRISE:
+                name = f"重庆{brand}{trade}有限公司"
+            elif kind == EntityKind.FARMERS_COOPERATIVE:
+                name = f"重庆市南岸区{brand}{trade}专业合作社"
+            elif kind == EntityKind.FAMILY_FARM:
+                name = f"南岸区{legal_rep}家庭农场"
+            else:
+                name = f"南岸区{brand}{trade}{self.rng.choice(['经营部', '店', '商行', '工作室'])}"
+            if name in self.used_names:
+                name = f"{name[:-2]}{self.rng.randint(2, 99)}{name[-2:]}"
+            if name not in self.used_names:
+                self.used_names.add(name)
+                return name
+
+    def enterprise(self, areas: list[tuple[DistrictArea, list[int]]], today: date, *,
+                   force_kind: EntityKind | None = None, healthy: bool | None = None) -> int:
+        rng = self.rng
+        kind = force_kind or rng.choices(
+            [EntityKind.INDIVIDUAL_BUSINESS, EntityKind.ENTERPRISE, EntityKind.FARMERS_COOPERATIVE,
+             EntityKind.FAMILY_FARM], weights=[60, 30, 5, 5])[0]
+        code, trade, _ = rng.choices(TRADES, weights=[t[2] for t in TRADES])[0]
+        if kind in (EntityKind.FARMERS_COOPERATIVE, EntityKind.FAMILY_FARM):
+            code, trade = rng.choice([("A01", "种植"), ("A03", "养殖"), ("A01", "柑橘种植"), ("A01", "花椒种植")])
+        legal_rep = self.fake.name()
+        birth = date(rng.randint(1962, 2000), rng.randint(1, 12), rng.randint(1, 28))
+        registered = date(rng.randint(2006, today.year - 1), rng.randint(1, 12), rng.randint(1, 28))
+        prefix = {"enterprise": "91", "individual_business": "92", "farmers_cooperative": "93"}.get(kind, "92")
+        area, communities = rng.choices(areas, weights=[3 if a.is_pilot else 1 for a, _ in areas])[0]
+        due = required_report_year(registration_date=registered, today=today)
+        roll = rng.random()
+        last_report: int | None
+        if healthy or due is None or (healthy is None and roll < 0.84):
+            last_report, abnormal = due, False
+        else:
+            last_report = (due - rng.randint(1, 2)) if rng.random() < 0.7 else None
+            if last_report is not None and last_report < registered.year:
+                last_report = None
+            abnormal = healthy is None and rng.random() < 0.6
+        capital: int | None
+        if kind == EntityKind.ENTERPRISE:
+            capital = rng.choice([10, 30, 50, 100, 200, 300, 500, 1000]) * 10_000 * 100
+            employees = rng.randint(3, 80)
+            scale = EntityScale.SMALL if employees >= 20 else EntityScale.MICRO
+        elif kind == EntityKind.FARMERS_COOPERATIVE:
+            capital, employees, scale = rng.choice([20, 50, 100]) * 10_000 * 100, rng.randint(5, 30), EntityScale.MICRO
+        else:
+            wan = rng.choice([0, 3, 5, 10, 20])
+            capital, employees, scale = (wan * 10_000 * 100 or None), rng.randint(1, 8), EntityScale.MICRO
+        street = self.fake.street_name() + self.fake.building_number() + "号"
+        enterprise = registry_service.create(self.session, enterprise_in=EnterpriseCreate(
+            uscc=self.uscc(prefix), name=self.entity_name(kind, trade, legal_rep), kind=kind, scale=scale,
+            legal_rep_name=legal_rep, legal_rep_id_number=make_id_number(rng, birth),
+            registration_date=registered, registered_capital_fen=capital, industry_code=code,
+            district_area_id=area.id, community_id=rng.choice(communities),
+            address=f"重庆市南岸区{area.name}{street}", operating_status=OperatingStatus.IN_OPERATION,
+            last_annual_report_year=last_report, is_abnormal=abnormal,
+            abnormal_since=date(today.year, 7, 1) if abnormal else None,
+            abnormal_reason="未依照规定期限公示年度报告" if abnormal else None, employees=employees,
+        ))
+        self.summary.enterprises += 1
+        return enterprise.id
+
+
+def _principal(session: Session, user_id: int) -> Principal:
+    return identity_service.principal_for_user(identity_service.get_user(session, user_id=user_id))
+
+
+def generate(session: Session, *, enterprises: int, seed: int) -> DemoSummary:
+    """Build the demo district into an empty database."""
+    if registry_service.count(session) > 0:
+        raise ValueError("database already holds market entities; generate the demo into an empty database")
+    builder = _Builder(session, seed=seed)
+    today = clock.today()
+    registry_service.seed_industries(session)
+
+    platform = "南岸区企业数字信用管理平台运营中心"
+    platform_id = builder.organisation(platform, OrgKind.PLATFORM_OPERATOR, uscc_prefix="12")
+    builder.user(platform_id, "admin", "平台管理员", [Role.PLATFORM_ADMIN], platform)
+    ndrc = "南岸区发展和改革委员会"
+    ndrc_id = builder.organisation(ndrc, OrgKind.GOVERNMENT_DEPARTMENT, uscc_prefix="11")
+    builder.user(ndrc_id, "ndrc", "发改委信用科", [Role.GOVERNMENT_SUPERVISOR], ndrc)
+    amr = "南岸区市场监督管理局"
+    amr_id = builder.organisation(amr, OrgKind.GOVERNMENT_DEPARTMENT, uscc_prefix="11")
+    builder.user(amr_id, "amr.data", "市场监管数据专员", [Role.DEPARTMENT_DATA_OFFICER], amr)
+    bank = "渝南城市商业银行南岸支行"
+    bank_id = builder.organisation(bank, OrgKind.BANK)
+    officer_id = builder.user(bank_id, "bank.officer", "王客户经理", [Role.BANK_LOAN_OFFICER], bank)
+    manager_id = builder.user(bank_id, "bank.manager", "李信贷主管", [Role.BANK_MANAGER], bank)
+    bank2 = "山城农村商业银行南岸支行"
+    bank2_id = builder.organisation(bank2, OrgKind.BANK)
+    bank2_officer = builder.user(bank2_id, "bank2.officer", "陈客户经理", [Role.BANK_LOAN_OFFICER], bank2,
+                                 note="另一家银行：看不到第一家银行的订单")
+    bank2_manager = builder.user(bank2_id, "bank2.manager", "周信贷主管", [Role.BANK_MANAGER], bank2,
+                                 printed=False)
+    guarantor = "南岸融资担保有限公司"
+    guarantor_id = builder.organisation(guarantor, OrgKind.GUARANTEE_COMPANY)
+    builder.user(guarantor_id, "guarantor", "担保业务员", [Role.GUARANTEE_OFFICER], guarantor)
+
+    product = products_service.create(session, principal=_principal(session, manager_id), product_in=ProductCreate(
+        code="CHONGXINDAI", name="重信贷",
+        description="纯信用、随借随还、按日计息；额度和利率根据经营和信用情况自动测算，信用越好利率越低",
+        min_rate=Decimal("0.035"), max_rate=Decimal("0.08"), guarantee_fee_rate=Decimal("0.012"),
+        min_amount_fen=10_000 * 100, max_line_fen=1_000_000 * 100,
+        repayment_methods=list(RepaymentMethod), term_options=[3, 6, 12, 24, 36],
+    ))
+    products_service.publish(session, principal=_principal(session, manager_id), product_id=product.id)
+    tax_product = products_service.create(
+        session, principal=_principal(session, bank2_manager), product_in=ProductCreate(
+            code="SHUIYIDAI", name="税易贷", description="按纳税信用等级和纳税额核定额度的信用贷款",
+            min_rate=Decimal("0.0385"), max_rate=Decimal("0.065"), guarantee_fee_rate=Decimal("0"),
+            min_amount_fen=50_000 * 100, max_line_fen=3_000_000 * 100,
+            repayment_methods=[RepaymentMethod.EQUAL_INSTALLMENT, RepaymentMethod.INTEREST_FIRST],
+            term_options=[12, 24, 36],
+        ))
+    products_service.publish(session, principal=_principal(session, bank2_manager), product_id=tax_product.id)
+
+    areas = builder.areas()
+    good_id = builder.enterprise(areas, today, force_kind=EntityKind.ENTERPRISE, healthy=True)
+    late_id = builder.enterprise(areas, today, force_kind=EntityKind.INDIVIDUAL_BUSINESS, healthy=False)
+    entity_ids = [builder.enterprise(areas, today) for _ in range(max(0, enterprises - 2))]
+
+    def enterprise_user(enterprise_id: int, username: str, note: str, printed: bool = True) -> int:
+        enterprise = registry_service.get(session, enterprise_id=enterprise_id)
+        org_id = identity_service.create_organisation(session, organisation_in=OrganisationCreate(
+            name=enterprise.name, kind=OrgKind.ENTERPRISE, uscc=enterprise.uscc, enterprise_id=enterprise.id,
+        )).id
+        builder.summary.organisations += 1
+        return builder.user(org_id, username, enterprise.legal_rep_name, [Role.ENTERPRISE_ADMIN],
+                            enterprise.name, note=note, printed=printed)
+
+    enterprise_user(good_id, "enterprise.demo", "年报齐全，可以申请重信贷")
+    enterprise_user(late_id, "enterprise.late", "未报送年报：申请前会被提示先报年报")
+
+    # Orders in every state, some submitted weeks ago so that the workbench shows late ones.
+    officers = {bank_id: officer_id, bank2_id: bank2_officer}
+    healthy_ids = [
+        e for e in entity_ids
+        if registry_service.annual_report_gate(registry_service.get(session, enterprise_id=e)).allowed
+    ][: max(0, min(24, len(entity_ids) // 8))]
+    for index, enterprise_id in enumerate(healthy_ids):
+        applicant = enterprise_user(enterprise_id, f"ent{index + 1:04d}", "", printed=False)
+        chosen = product if index % 4 else tax_product
+        days_ago = builder.rng.choice([0, 1, 3, 6, 10, 16, 21, 30])
+        submitted = datetime.combine(today - timedelta(days=days_ago), datetime.min.time(), BUSINESS_TZ)
+        with clock.use(FixedClock(submitted + timedelta(hours=9 + index % 8))):
+            order = orders_service.apply(session, principal=_principal(session, applicant), order_in=OrderCreate(
+                product_id=chosen.id,
+                amount_fen=builder.rng.choice([5, 10, 20, 30, 50, 80]) * 10_000 * 100,
+                term_months=12, repayment_method=RepaymentMethod.EQUAL_INSTALLMENT,
+                purpose=builder.rng.choice(["采购原材料", "支付货款", "店面装修", "补充流动资金", "购置设备"]),
+                authorise=True,
+            ))
+        officer = _principal(session, officers[order.bank_organisation_id])
+        outcome = index % 5
+        if outcome == 0 or days_ago == 0:
+            continue
+        with clock.use(FixedClock(submitted + timedelta(days=1, hours=10))):
+            orders_service.accept(session, principal=officer, order=order)
+        if outcome == 1 or days_ago < 3:
+            continue
+        with clock.use(FixedClock(submitted + timedelta(days=2, hours=15))):
+            if outcome in (2, 3):
+                orders_service.approve(session, principal=officer, order=order, decision_in=OrderApprove(
+                    line_fen=min(order.amount_fen, order.estimated_line_fen), annual_rate=order.estimated_rate,
+                    term_months=12, repayment_method=RepaymentMethod.EQUAL_INSTALLMENT,
+                ))
+            else:
+                orders_service.reject(session, principal=officer, order=order, rejection_in=OrderReject(
+                    reason="近两年经营流水不足以支持申请金额，建议降低金额或补充纳税信息后再申请",
+                ))
+        builder.summary.orders += 1
+    builder.summary.orders = len(healthy_ids)
+    return builder.summary

@@ -1,0 +1,135 @@
+"""Domain events with a transactional outbox.
+
+`publish()` writes the event into the `domain_event` table inside the caller's transaction, so the
+event exists if and only if the change that caused it was committed. After the commit the edge runs
+`dispatch_pending()`, which hands each pending event to its subscribers, each event in its own
+transaction. A failed handler leaves the event pending (with the error) for the next dispatch, so
+delivery is at-least-once and handlers must be idempotent.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any, ClassVar, TypeVar
+
+import structlog
+from pydantic import BaseModel, ConfigDict
+from sqlalchemy import JSON, String, Text, select
+from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
+
+from xinyidai import clock
+from xinyidai.db import Base, IdPk, UtcDateTime, after_commit_hooks
+
+log = structlog.get_logger(__name__)
+
+
+class DomainEvent(BaseModel):
+    """Base of all domain events; subclasses set `name` and declare their payload fields."""
+
+    model_config = ConfigDict(frozen=True)
+    name: ClassVar[str]
+
+
+class DomainEventRecord(Base):
+    """One event in the outbox."""
+
+    __tablename__ = "domain_event"
+
+    id: Mapped[IdPk]
+    name: Mapped[str] = mapped_column(String(100), index=True)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    occurred_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    dispatched_at: Mapped[datetime | None] = mapped_column(UtcDateTime, index=True)
+    attempts: Mapped[int] = mapped_column(default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+
+
+E = TypeVar("E", bound=DomainEvent)
+Handler = Callable[[Session, Any], None]
+
+_event_types: dict[str, type[DomainEvent]] = {}
+_handlers: dict[str, list[Handler]] = defaultdict(list)
+
+MAX_ATTEMPTS = 10
+
+
+def subscribe(event_type: type[E], handler: Callable[[Session, E], None]) -> None:
+    """Call `handler(session, event)` for every committed event of `event_type`."""
+    _event_types[event_type.name] = event_type
+    if handler not in _handlers[event_type.name]:
+        _handlers[event_type.name].append(handler)
+
+
+def clear_subscriptions() -> None:
+    """Forget every subscription (tests)."""
+    _handlers.clear()
+
+
+def publish(*, session: Session, event: DomainEvent) -> DomainEventRecord:
+    """Record `event` in the caller's transaction; it is dispatched after that commits."""
+    _event_types.setdefault(event.name, type(event))
+    record = DomainEventRecord(
+        name=event.name, payload=event.model_dump(mode="json"), occurred_at=clock.now(), attempts=0
+    )
+    session.add(record)
+    session.flush()
+    session.info["after_commit_work"] = True
+    return record
+
+
+def dispatch_pending(*, session_factory: sessionmaker[Session], limit: int = 100) -> int:
+    """Hand pending events to their subscribers; return how many were delivered."""
+    delivered = 0
+    with session_factory() as session:
+        query = (
+            select(DomainEventRecord.id)
+            .where(DomainEventRecord.dispatched_at.is_(None), DomainEventRecord.attempts < MAX_ATTEMPTS)
+            .order_by(DomainEventRecord.id)
+            .limit(limit)
+        )
+        ids = list(session.scalars(query))
+    for event_id in ids:
+        if _dispatch_one(session_factory, event_id):
+            delivered += 1
+    return delivered
+
+
+def _dispatch_one(session_factory: sessionmaker[Session], event_id: int) -> bool:
+    with session_factory() as session:
+        # SKIP LOCKED lets any number of dispatchers share the outbox on PostgreSQL.
+        record = session.scalars(
+            select(DomainEventRecord)
+            .where(DomainEventRecord.id == event_id, DomainEventRecord.dispatched_at.is_(None))
+            .with_for_update(skip_locked=True)
+        ).one_or_none()
+        if record is None:
+            return False
+        event_type = _event_types.get(record.name)
+        try:
+            if event_type is not None:
+                event = event_type.model_validate(record.payload)
+                for handler in _handlers.get(record.name, []):
+                    handler(session, event)
+            record.dispatched_at = clock.now()
+            record.attempts += 1
+            session.commit()
+            return True
+        except Exception as exc:
+            session.rollback()
+            log.warning("event handler failed", event_id=event_id, event=record.name, error=str(exc))
+            with session_factory() as retry_session:
+                failed = retry_session.get(DomainEventRecord, event_id)
+                if failed is not None:
+                    failed.attempts += 1
+                    failed.last_error = f"{type(exc).__name__}: {exc}"[:2000]
+                    retry_session.commit()
+            return False
+
+
+def _dispatch_after_commit(session_factory: sessionmaker[Session]) -> None:
+    dispatch_pending(session_factory=session_factory)
+
+
+after_commit_hooks.append(_dispatch_after_commit)

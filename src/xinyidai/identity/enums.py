@@ -1,0 +1,71 @@
+"""Kinds of organisation and the roles their users hold."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class OrgKind(StrEnum):
+    """What an organisation is on the platform."""
+
+    ENTERPRISE = "enterprise"
+    BANK = "bank"
+    GUARANTEE_COMPANY = "guarantee_company"
+    CREDIT_AGENCY = "credit_agency"
+    GOVERNMENT_DEPARTMENT = "government_department"
+    PLATFORM_OPERATOR = "platform_operator"
+
+
+class Role(StrEnum):
+    """What a user or an API client may do."""
+
+    ENTERPRISE_ADMIN = "enterprise_admin"
+    ENTERPRISE_STAFF = "enterprise_staff"
+    BANK_LOAN_OFFICER = "bank_loan_officer"
+    BANK_MANAGER = "bank_manager"
+    GUARANTEE_OFFICER = "guarantee_officer"
+    AGENCY_ANALYST = "agency_analyst"
+    DEPARTMENT_DATA_OFFICER = "department_data_officer"
+    GOVERNMENT_SUPERVISOR = "government_supervisor"
+    PLATFORM_ADMIN = "platform_admin"
+
+
+class OrgStatus(StrEnum):
+    """Whether an organisation's people and clients may act."""
+
+    ACTIVE = "active"
+    SUSPENDED = "suspended"
+
+
+ROLES_BY_KIND: dict[OrgKind, frozenset[Role]] = {
+    OrgKind.ENTERPRISE: frozenset({Role.ENTERPRISE_ADMIN, Role.ENTERPRISE_STAFF}),
+    OrgKind.BANK: frozenset({Role.BANK_LOAN_OFFICER, Role.BANK_MANAGER}),
+    OrgKind.GUARANTEE_COMPANY: frozenset({Role.GUARANTEE_OFFICER}),
+    OrgKind.CREDIT_AGENCY: frozenset({Role.AGENCY_ANALYST}),
+    OrgKind.GOVERNMENT_DEPARTMENT: frozenset({Role.DEPARTMENT_DATA_OFFICER, Role.GOVERNMENT_SUPERVISOR}),
+    OrgKind.PLATFORM_OPERATOR: frozenset({Role.PLATFORM_ADMIN}),
+}
+
+ORG_KIND_LABELS: dict[OrgKind, str] = {
+    OrgKind.ENTERPRISE: "市场主体",
+    OrgKind.BANK: "银行",
+    OrgKind.GUARANTEE_COMPANY: "担保公司",
+    OrgKind.CREDIT_AGENCY: "信用服务机构",
+    OrgKind.GOVERNMENT_DEPARTMENT: "政府部门",
+    OrgKind.PLATFORM_OPERATOR: "平台运营方",
+}
+
+ROLE_LABELS: dict[Role, str] = {
+    Role.ENTERPRISE_ADMIN: "企业管理员",
+    Role.ENTERPRISE_STAFF: "企业经办人",
+    Role.BANK_LOAN_OFFICER: "银行客户经理",
+    Role.BANK_MANAGER: "银行信贷主管",
+    Role.GUARANTEE_OFFICER: "担保业务员",
+    Role.AGENCY_ANALYST: "信用服务分析员",
+    Role.DEPARTMENT_DATA_OFFICER: "部门数据专员",
+    Role.GOVERNMENT_SUPERVISOR: "政府监管人员",
+    Role.PLATFORM_ADMIN: "平台管理员",
+}
+
+ENTERPRISE_ROLES = ROLES_BY_KIND[OrgKind.ENTERPRISE]
+BANK_ROLES = ROLES_BY_KIND[OrgKind.BANK]

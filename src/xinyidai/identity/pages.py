@@ -1,0 +1,223 @@
+"""Portal pages of identity: login, logout, registration, language, and administration."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from xinyidai.config import get_settings
+from xinyidai.errors import DomainError
+from xinyidai.identity import service
+from xinyidai.identity.dependencies import Allow, Public, csrf_protect
+from xinyidai.identity.enums import ROLES_BY_KIND, OrgKind, OrgStatus, Role
+from xinyidai.identity.principal import Principal
+from xinyidai.identity.schemas import EnterpriseRegistrationCreate, OrganisationCreate, UserCreate
+from xinyidai.portal import i18n, nav
+from xinyidai.portal.templating import render
+from xinyidai.web import SessionDep, client_ip
+
+router = APIRouter(include_in_schema=False, dependencies=[Depends(csrf_protect)])
+
+PlatformAdmin = Allow(Role.PLATFORM_ADMIN)
+PublicPage = Depends(Public())
+
+
+def safe_next(target: str | None) -> str | None:
+    """A post-login destination only if it stays on this site."""
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return None
+
+
+@router.get("/", dependencies=[PublicPage])
+def root(request: Request) -> Response:
+    """Send visitors to their home page, or to login."""
+    principal: Principal | None = request.state.principal
+    return RedirectResponse(nav.home_path(principal) if principal else "/login", status_code=303)
+
+
+@router.get("/login", response_class=HTMLResponse, dependencies=[PublicPage])
+def login_page(request: Request, next: str | None = None) -> Response:
+    """The login form."""
+    return render(request, "identity/login.html", {"next": safe_next(next), "username": ""})
+
+
+@router.post("/login", response_class=HTMLResponse, dependencies=[PublicPage])
+def login(
+    request: Request,
+    session: SessionDep,
+    username: Annotated[str, Form(max_length=64)],
+    password: Annotated[str, Form(max_length=128)],
+    next: Annotated[str | None, Form()] = None,
+) -> Response:
+    """Check credentials; on success open a session and go home."""
+    outcome = service.login(session, username=username, password=password, ip_address=client_ip(request))
+    if not outcome.ok or outcome.token is None or outcome.user is None:
+        status = 429 if outcome.locked_until else 401
+        return render(request, "identity/login.html",
+                      {"error": outcome.message, "next": safe_next(next), "username": username},
+                      status_code=status)
+    principal = service.principal_from_session_token(session, token=outcome.token)
+    assert principal is not None
+    target = safe_next(next) or nav.home_path(principal[0])
+    response = RedirectResponse(target, status_code=303)
+    settings = get_settings()
+    response.set_cookie(
+        settings.session_cookie_name, outcome.token, max_age=settings.session_ttl_minutes * 60,
+        httponly=True, secure=settings.session_cookie_secure, samesite="lax", path="/",
+    )
+    response.delete_cookie(settings.csrf_cookie_name)
+    return response
+
+
+@router.post("/logout", dependencies=[PublicPage])
+def logout(request: Request, session: SessionDep) -> Response:
+    """End the session."""
+    principal: Principal | None = request.state.principal
+    if principal is not None and principal.session_id is not None:
+        service.logout(session, session_id=principal.session_id)
+    response = RedirectResponse("/login", status_code=303)
+    response.delete_cookie(get_settings().session_cookie_name, path="/")
+    return response
+
+
+@router.get("/lang/{code}", dependencies=[PublicPage])
+def switch_language(code: str, next: str | None = None) -> Response:
+    """Choose the portal language."""
+    response = RedirectResponse(safe_next(next) or "/", status_code=303)
+    if code in i18n.LANGUAGES:
+        response.set_cookie(i18n.LANG_COOKIE, code, max_age=365 * 86400, samesite="lax")
+    return response
+
+
+@router.get("/register", response_class=HTMLResponse, dependencies=[PublicPage])
+def register_page(request: Request) -> Response:
+    """The real-name registration form."""
+    return render(request, "identity/register.html", {"form": {}})
+
+
+@router.post("/register", response_class=HTMLResponse, dependencies=[PublicPage])
+def register(
+    request: Request,
+    session: SessionDep,
+    uscc: Annotated[str, Form(max_length=30)],
+    legal_rep_name: Annotated[str, Form(max_length=50)],
+    id_number: Annotated[str, Form(max_length=30)],
+    username: Annotated[str, Form(max_length=64)],
+    display_name: Annotated[str, Form(max_length=100)],
+    password: Annotated[str, Form(max_length=128)],
+) -> Response:
+    """Real-name registration; on success, go to login."""
+    form = {"uscc": uscc, "legal_rep_name": legal_rep_name, "username": username, "display_name": display_name}
+    try:
+        registration_in = EnterpriseRegistrationCreate(
+            uscc=uscc, legal_rep_name=legal_rep_name, id_number=id_number, username=username,
+            display_name=display_name, password=password,
+        )
+        service.register_enterprise_user(session, registration_in=registration_in)
+    except DomainError as exc:
+        session.rollback()
+        return render(request, "identity/register.html", {"form": form, "errors": [exc.message]},
+                      status_code=exc.status_code)
+    except ValueError:
+        return render(request, "identity/register.html",
+                      {"form": form, "errors": ["用户名只能包含字母、数字和 _ . - @，长度3至64位"]},
+                      status_code=422)
+    return render(request, "identity/login.html",
+                  {"flash": "注册成功，请登录", "username": registration_in.username, "next": None})
+
+
+AnyUser = Allow(*Role)
+
+
+@router.get("/account", response_class=HTMLResponse)
+def account_page(request: Request, session: SessionDep, principal: Annotated[Principal, Depends(AnyUser)]) -> Response:
+    """The caller's account: organisation and roles."""
+    organisation = service.get_organisation(session, organisation_id=principal.organisation_id)
+    return render(request, "identity/account.html", {"organisation": organisation})
+
+
+@router.get("/admin/organisations", response_class=HTMLResponse)
+def organisations_page(request: Request, session: SessionDep,
+                       _: Annotated[Principal, Depends(PlatformAdmin)]) -> Response:
+    """All organisations, and a form to add one."""
+    return render(request, "identity/organisations.html", {
+        "organisations": service.list_organisations(session), "kinds": [k for k in OrgKind if k != OrgKind.ENTERPRISE],
+    })
+
+
+@router.post("/admin/organisations", response_class=HTMLResponse)
+def create_organisation(
+    request: Request, session: SessionDep, _: Annotated[Principal, Depends(PlatformAdmin)],
+    name: Annotated[str, Form(max_length=200)], kind: Annotated[OrgKind, Form()],
+    uscc: Annotated[str, Form(max_length=30)] = "",
+) -> Response:
+    """Add an institution or department."""
+    try:
+        organisation_in = OrganisationCreate(name=name.strip(), kind=kind, uscc=uscc.strip() or None)
+        service.create_organisation(session, organisation_in=organisation_in)
+    except DomainError as exc:
+        session.rollback()
+        return render(request, "identity/organisations.html", {
+            "organisations": service.list_organisations(session), "errors": [exc.message],
+            "kinds": [k for k in OrgKind if k != OrgKind.ENTERPRISE],
+        }, status_code=exc.status_code)
+    except ValueError:
+        session.rollback()
+        return render(request, "identity/organisations.html", {
+            "organisations": service.list_organisations(session), "errors": ["机构名称至少2个字"],
+            "kinds": [k for k in OrgKind if k != OrgKind.ENTERPRISE],
+        }, status_code=422)
+    return RedirectResponse("/admin/organisations", status_code=303)
+
+
+@router.post("/admin/organisations/{organisation_id}/status", response_class=HTMLResponse)
+def set_organisation_status(
+    session: SessionDep, _: Annotated[Principal, Depends(PlatformAdmin)], organisation_id: int,
+    status: Annotated[OrgStatus, Form()],
+) -> Response:
+    """Suspend or reactivate an organisation."""
+    service.set_organisation_status(session, organisation_id=organisation_id, status=status)
+    return RedirectResponse("/admin/organisations", status_code=303)
+
+
+def _users_context(session: SessionDep) -> dict[str, object]:
+    organisations = service.list_organisations(session)
+    return {
+        "users": [service.to_user_read(u) for u in service.list_users(session)],
+        "organisations": organisations,
+        "roles_by_kind": {k.value: sorted(r.value for r in roles) for k, roles in ROLES_BY_KIND.items()},
+        "roles": list(Role),
+    }
+
+
+@router.get("/admin/users", response_class=HTMLResponse)
+def users_page(request: Request, session: SessionDep, _: Annotated[Principal, Depends(PlatformAdmin)]) -> Response:
+    """All users, and a form to add one."""
+    return render(request, "identity/users.html", _users_context(session))
+
+
+@router.post("/admin/users", response_class=HTMLResponse)
+def create_user(
+    request: Request, session: SessionDep, _: Annotated[Principal, Depends(PlatformAdmin)],
+    organisation_id: Annotated[int, Form()], username: Annotated[str, Form(max_length=64)],
+    display_name: Annotated[str, Form(max_length=100)], password: Annotated[str, Form(max_length=128)],
+    roles: Annotated[list[Role], Form()],
+) -> Response:
+    """Add a user."""
+    try:
+        user_in = UserCreate(organisation_id=organisation_id, username=username, display_name=display_name,
+                             password=password, roles=roles)
+        service.create_user(session, user_in=user_in)
+    except DomainError as exc:
+        session.rollback()
+        return render(request, "identity/users.html", {**_users_context(session), "errors": [exc.message]},
+                      status_code=exc.status_code)
+    except ValueError:
+        session.rollback()
+        return render(request, "identity/users.html",
+                      {**_users_context(session), "errors": ["用户名只能包含字母、数字和 _ . - @，长度3至64位"]},
+                      status_code=422)
+    return RedirectResponse("/admin/users", status_code=303)

@@ -1,0 +1,118 @@
+"""REST API of identity: OAuth2 token endpoint, the caller, and administration."""
+
+from __future__ import annotations
+
+import base64
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, Request
+
+from xinyidai.identity import service
+from xinyidai.identity.dependencies import Allow, Public
+from xinyidai.identity.enums import OrgKind, Role
+from xinyidai.identity.exceptions import InvalidClientCredentials
+from xinyidai.identity.principal import Principal
+from xinyidai.identity.schemas import (
+    ApiClientCreate,
+    ApiClientCreated,
+    EnterpriseRegistrationCreate,
+    MeRead,
+    OrganisationCreate,
+    OrganisationRead,
+    TokenRead,
+    UserCreate,
+    UserRead,
+)
+from xinyidai.web import SessionDep
+
+router = APIRouter(prefix="/api/v1", tags=["identity"])
+
+AnyUser = Allow(*Role)
+PlatformAdmin = Allow(Role.PLATFORM_ADMIN)
+
+
+def _basic_credentials(request: Request) -> tuple[str, str] | None:
+    scheme, _, value = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "basic":
+        return None
+    try:
+        client_id, _, secret = base64.b64decode(value).decode().partition(":")
+    except ValueError:
+        return None
+    return client_id, secret
+
+
+@router.post("/oauth/token", response_model=TokenRead, dependencies=[Depends(Public())])
+def token(
+    request: Request,
+    session: SessionDep,
+    grant_type: Annotated[str, Form()],
+    client_id: Annotated[str | None, Form()] = None,
+    client_secret: Annotated[str | None, Form()] = None,
+) -> TokenRead:
+    """OAuth2 client-credentials grant (form body or HTTP Basic) for institutions' systems."""
+    if grant_type != "client_credentials":
+        raise InvalidClientCredentials("仅支持 client_credentials 授权方式", message_en="unsupported grant_type")
+    basic = _basic_credentials(request)
+    if basic is not None:
+        client_id, client_secret = basic
+    if not client_id or not client_secret:
+        raise InvalidClientCredentials("缺少客户端凭证", message_en="client credentials missing")
+    return service.issue_client_token(session, client_id=client_id, client_secret=client_secret)
+
+
+@router.get("/me", response_model=MeRead)
+def me(principal: Annotated[Principal, Depends(AnyUser)]) -> MeRead:
+    """Who the caller is: organisation, kind and roles."""
+    return MeRead(
+        organisation_id=principal.organisation_id, organisation_kind=principal.organisation_kind,
+        roles=sorted(principal.roles), user_id=principal.user_id, api_client_id=principal.api_client_id,
+        enterprise_id=principal.enterprise_id, display_name=principal.display_name,
+    )
+
+
+@router.post("/registrations", response_model=UserRead, status_code=201, dependencies=[Depends(Public())])
+def register(session: SessionDep, registration_in: EnterpriseRegistrationCreate) -> UserRead:
+    """Real-name registration of an enterprise's first user."""
+    user = service.register_enterprise_user(session, registration_in=registration_in)
+    return service.to_user_read(user)
+
+
+@router.get("/admin/organisations", response_model=list[OrganisationRead])
+def list_organisations(
+    session: SessionDep, _: Annotated[Principal, Depends(PlatformAdmin)], kind: OrgKind | None = None
+) -> list[OrganisationRead]:
+    """All organisations, optionally of one kind."""
+    return [OrganisationRead.model_validate(o) for o in service.list_organisations(session, kind=kind)]
+
+
+@router.post("/admin/organisations", response_model=OrganisationRead, status_code=201)
+def create_organisation(
+    session: SessionDep, _: Annotated[Principal, Depends(PlatformAdmin)], organisation_in: OrganisationCreate
+) -> OrganisationRead:
+    """Add an institution or department."""
+    return OrganisationRead.model_validate(service.create_organisation(session, organisation_in=organisation_in))
+
+
+@router.get("/admin/users", response_model=list[UserRead])
+def list_users(
+    session: SessionDep, _: Annotated[Principal, Depends(PlatformAdmin)], organisation_id: int | None = None
+) -> list[UserRead]:
+    """All users, optionally of one organisation."""
+    return [service.to_user_read(u) for u in service.list_users(session, organisation_id=organisation_id)]
+
+
+@router.post("/admin/users", response_model=UserRead, status_code=201)
+def create_user(
+    session: SessionDep, _: Annotated[Principal, Depends(PlatformAdmin)], user_in: UserCreate
+) -> UserRead:
+    """Add a user to an organisation with roles its kind allows."""
+    return service.to_user_read(service.create_user(session, user_in=user_in))
+
+
+@router.post("/admin/api-clients", response_model=ApiClientCreated, status_code=201)
+def create_api_client(
+    session: SessionDep, _: Annotated[Principal, Depends(PlatformAdmin)], client_in: ApiClientCreate
+) -> ApiClientCreated:
+    """Issue OAuth2 client credentials to an institution; the secret is shown once."""
+    return service.create_api_client(session, client_in=client_in)

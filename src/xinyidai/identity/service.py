@@ -1,0 +1,384 @@
+"""Use cases of identity: organisations, users, real-name registration, login sessions, API tokens."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from xinyidai import clock
+from xinyidai.audit import service as audit_service
+from xinyidai.config import get_settings
+from xinyidai.errors import NotFound
+from xinyidai.identity import policy, security
+from xinyidai.identity.enums import OrgKind, OrgStatus, Role
+from xinyidai.identity.exceptions import (
+    DuplicateRegistration,
+    InvalidClientCredentials,
+    InvalidIdentityInput,
+    OrganisationNotFound,
+    RealNameMismatch,
+)
+from xinyidai.identity.models import ApiClient, LoginSession, LoginThrottle, Organisation, User, UserRole
+from xinyidai.identity.principal import Principal
+from xinyidai.identity.schemas import (
+    ApiClientCreate,
+    ApiClientCreated,
+    EnterpriseRegistrationCreate,
+    OrganisationCreate,
+    TokenRead,
+    UserCreate,
+    UserRead,
+)
+from xinyidai.registry import service as registry_service
+from xinyidai.registry.codes import InvalidCode, validate_id_number, validate_uscc
+
+MIN_PASSWORD_LENGTH = 10
+
+
+def check_password_strength(password: str) -> None:
+    """Refuse passwords that are short or lack letters or digits."""
+    if len(password) < MIN_PASSWORD_LENGTH or not re.search(r"[A-Za-z]", password) or not re.search(
+        r"\d", password
+    ):
+        raise InvalidIdentityInput(
+            f"密码至少{MIN_PASSWORD_LENGTH}位，且须同时包含字母和数字",
+            message_en=f"password needs at least {MIN_PASSWORD_LENGTH} characters with letters and digits",
+        )
+
+
+# Organisations -----------------------------------------------------------------------------------
+
+
+def create_organisation(session: Session, *, organisation_in: OrganisationCreate) -> Organisation:
+    """Add an organisation; a USCC, when given, must be valid and unused."""
+    uscc = None
+    if organisation_in.uscc:
+        try:
+            uscc = validate_uscc(organisation_in.uscc).code
+        except InvalidCode as exc:
+            raise InvalidIdentityInput(str(exc), message_en="invalid USCC") from exc
+        if session.scalars(select(Organisation).where(Organisation.uscc == uscc)).first():
+            raise DuplicateRegistration(f"统一社会信用代码{uscc}的机构已存在", message_en="organisation exists")
+    if organisation_in.kind == OrgKind.ENTERPRISE and organisation_in.enterprise_id is None:
+        raise InvalidIdentityInput("企业机构必须关联一个市场主体", message_en="enterprise organisation needs an entity")
+    organisation = Organisation(
+        name=organisation_in.name, kind=organisation_in.kind, uscc=uscc,
+        enterprise_id=organisation_in.enterprise_id, status=OrgStatus.ACTIVE, created_at=clock.now(),
+    )
+    session.add(organisation)
+    session.flush()
+    return organisation
+
+
+def get_organisation(session: Session, *, organisation_id: int) -> Organisation:
+    """The organisation with this id."""
+    organisation = session.get(Organisation, organisation_id)
+    if organisation is None:
+        raise OrganisationNotFound("未找到该机构", message_en="organisation not found")
+    return organisation
+
+
+def list_organisations(session: Session, *, kind: OrgKind | None = None) -> Sequence[Organisation]:
+    """Organisations, optionally of one kind, by name."""
+    query = select(Organisation).order_by(Organisation.kind, Organisation.name)
+    if kind is not None:
+        query = query.where(Organisation.kind == kind)
+    return session.scalars(query).all()
+
+
+def get_enterprise_organisation(session: Session, *, enterprise_id: int) -> Organisation | None:
+    """The organisation that acts for a market entity, if it has registered."""
+    return session.scalars(select(Organisation).where(Organisation.enterprise_id == enterprise_id)).one_or_none()
+
+
+def set_organisation_status(session: Session, *, organisation_id: int, status: OrgStatus) -> Organisation:
+    """Suspend or reactivate an organisation; a suspension ends its sessions at once."""
+    organisation = get_organisation(session, organisation_id=organisation_id)
+    organisation.status = status
+    if status == OrgStatus.SUSPENDED:
+        user_ids = select(User.id).where(User.organisation_id == organisation_id)
+        for login in session.scalars(select(LoginSession).where(
+            LoginSession.user_id.in_(user_ids), LoginSession.revoked_at.is_(None)
+        )):
+            login.revoked_at = clock.now()
+    session.flush()
+    return organisation
+
+
+# Users -------------------------------------------------------------------------------------------
+
+
+def create_user(session: Session, *, user_in: UserCreate) -> User:
+    """Add a portal user with roles its organisation's kind allows."""
+    organisation = get_organisation(session, organisation_id=user_in.organisation_id)
+    invalid = policy.invalid_roles_for(OrgKind(organisation.kind), user_in.roles)
+    if invalid:
+        raise InvalidIdentityInput(
+            f"角色{', '.join(invalid)}不适用于该类机构", message_en=f"roles {invalid} not allowed for this kind"
+        )
+    username = policy.normalise_username(user_in.username)
+    if session.scalars(select(User).where(User.username == username)).first() is not None:
+        raise DuplicateRegistration(f"用户名“{username}”已被使用", message_en="username taken")
+    check_password_strength(user_in.password)
+    user = User(
+        organisation_id=organisation.id, username=username, display_name=user_in.display_name,
+        password_hash=security.hash_password(user_in.password), is_active=True, created_at=clock.now(),
+    )
+    user.role_grants = [UserRole(role=role) for role in sorted(set(user_in.roles))]
+    session.add(user)
+    session.flush()
+    return user
+
+
+def get_user(session: Session, *, user_id: int) -> User:
+    """The user with this id."""
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound("未找到该用户", message_en="user not found")
+    return user
+
+
+def list_users(session: Session, *, organisation_id: int | None = None) -> Sequence[User]:
+    """Users, optionally of one organisation."""
+    query = select(User).order_by(User.organisation_id, User.username)
+    if organisation_id is not None:
+        query = query.where(User.organisation_id == organisation_id)
+    return session.scalars(query).all()
+
+
+def to_user_read(user: User) -> UserRead:
+    """A user as listed to administrators."""
+    return UserRead(
+        id=user.id, organisation_id=user.organisation_id, organisation_name=user.organisation.name,
+        username=user.username, display_name=user.display_name, roles=sorted(Role(r) for r in user.roles),
+        is_active=user.is_active, last_login_at=user.last_login_at,
+    )
+
+
+def register_enterprise_user(session: Session, *, registration_in: EnterpriseRegistrationCreate) -> User:
+    """Real-name registration: USCC, legal representative and ID must match the registry source."""
+    try:
+        uscc = validate_uscc(registration_in.uscc).code
+        id_number = validate_id_number(registration_in.id_number, today=clock.today())
+    except InvalidCode as exc:
+        raise InvalidIdentityInput(str(exc), message_en="invalid code") from exc
+    check_password_strength(registration_in.password)
+    result = registry_service.verify_real_name(
+        session, uscc=uscc, legal_rep_name=registration_in.legal_rep_name, id_number=id_number
+    )
+    if not result.matched or result.enterprise_id is None:
+        raise RealNameMismatch(
+            "实名核验未通过：统一社会信用代码、法定代表人（经营者）姓名与身份证号码不匹配",
+            message_en="real-name verification failed",
+        )
+    if get_enterprise_organisation(session, enterprise_id=result.enterprise_id) is not None:
+        raise DuplicateRegistration(
+            "该市场主体已完成注册，请直接登录；如忘记账号请联系平台客服",
+            message_en="this entity is registered already",
+        )
+    enterprise = registry_service.get(session, enterprise_id=result.enterprise_id)
+    organisation = create_organisation(session, organisation_in=OrganisationCreate(
+        name=enterprise.name, kind=OrgKind.ENTERPRISE, uscc=uscc, enterprise_id=enterprise.id,
+    ))
+    user = create_user(session, user_in=UserCreate(
+        organisation_id=organisation.id, username=registration_in.username,
+        display_name=registration_in.display_name, password=registration_in.password,
+        roles=[Role.ENTERPRISE_ADMIN],
+    ))
+    audit_service.record(
+        session, action="identity.enterprise_registered", actor_user_id=user.id,
+        actor_organisation_id=organisation.id, subject_type="enterprise", subject_id=enterprise.id,
+        enterprise_id=enterprise.id, purpose="实名注册",
+    )
+    return user
+
+
+# Portal login ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LoginOutcome:
+    """The result of a login attempt; failures are results, not exceptions, so they are recorded."""
+
+    ok: bool
+    user: User | None = None
+    token: str | None = None
+    login_session: LoginSession | None = None
+    locked_until: datetime | None = None
+    message: str = ""
+
+
+def _throttle_rule() -> policy.ThrottleRule:
+    settings = get_settings()
+    return policy.ThrottleRule(
+        max_failures=settings.login_max_failures,
+        window=timedelta(minutes=settings.login_failure_window_minutes),
+        lockout=timedelta(minutes=settings.login_lockout_minutes),
+    )
+
+
+def login(session: Session, *, username: str, password: str, ip_address: str | None = None) -> LoginOutcome:
+    """Check a username and password, throttling repeated failures; open a session on success."""
+    key = policy.normalise_username(username)[:64]
+    now = clock.now()
+    throttle = session.scalars(select(LoginThrottle).where(LoginThrottle.username_key == key)).one_or_none()
+    state = policy.ThrottleState(
+        failure_count=throttle.failure_count if throttle else 0,
+        first_failure_at=throttle.first_failure_at if throttle else None,
+        locked_until=throttle.locked_until if throttle else None,
+    )
+    if state.is_locked(now):
+        assert state.locked_until is not None
+        minutes = max(1, int((state.locked_until - now).total_seconds() // 60) + 1)
+        audit_service.record(session, action="identity.login", outcome="locked", ip_address=ip_address,
+                             detail={"username": key})
+        return LoginOutcome(ok=False, locked_until=state.locked_until,
+                            message=f"登录失败次数过多，账号已临时锁定，请{minutes}分钟后再试")
+    user = session.scalars(select(User).where(User.username == key)).one_or_none()
+    password_ok = security.verify_password(user.password_hash if user else None, password)
+    usable = (
+        user is not None and password_ok and user.is_active
+        and user.organisation.status == OrgStatus.ACTIVE
+    )
+    if not usable:
+        new_state = _throttle_rule().after_failure(state, now)
+        if throttle is None:
+            throttle = LoginThrottle(username_key=key)
+            session.add(throttle)
+        throttle.failure_count = new_state.failure_count
+        throttle.first_failure_at = new_state.first_failure_at
+        throttle.locked_until = new_state.locked_until
+        audit_service.record(
+            session, action="identity.login", outcome="failure", ip_address=ip_address,
+            actor_user_id=user.id if user else None, detail={"username": key},
+        )
+        session.flush()
+        if new_state.is_locked(now):
+            return LoginOutcome(ok=False, locked_until=new_state.locked_until,
+                                message="登录失败次数过多，账号已临时锁定，请稍后再试")
+        return LoginOutcome(ok=False, message="用户名或密码不正确")
+    assert user is not None
+    if throttle is not None:
+        session.delete(throttle)
+    token = security.new_token()
+    login_session = LoginSession(
+        id=security.digest(token), user_id=user.id, csrf_token=security.new_token(24), created_at=now,
+        expires_at=now + timedelta(minutes=get_settings().session_ttl_minutes), ip_address=ip_address,
+    )
+    session.add(login_session)
+    user.last_login_at = now
+    audit_service.record(session, action="identity.login", actor_user_id=user.id,
+                         actor_organisation_id=user.organisation_id, ip_address=ip_address)
+    session.flush()
+    return LoginOutcome(ok=True, user=user, token=token, login_session=login_session)
+
+
+def logout(session: Session, *, session_id: str) -> None:
+    """End a portal session."""
+    login_session = session.get(LoginSession, session_id)
+    if login_session is not None and login_session.revoked_at is None:
+        login_session.revoked_at = clock.now()
+        audit_service.record(session, action="identity.logout", actor_user_id=login_session.user_id)
+        session.flush()
+
+
+def principal_for_user(user: User, *, session_id: str | None = None) -> Principal:
+    """The Principal a user acts as."""
+    organisation = user.organisation
+    return Principal(
+        organisation_id=organisation.id, organisation_kind=OrgKind(organisation.kind),
+        roles=frozenset(Role(r) for r in user.roles), user_id=user.id,
+        enterprise_id=organisation.enterprise_id, display_name=user.display_name, session_id=session_id,
+    )
+
+
+def principal_from_session_token(session: Session, *, token: str) -> tuple[Principal, LoginSession] | None:
+    """The caller behind a session cookie, if the session is live and the account usable."""
+    login_session = session.get(LoginSession, security.digest(token))
+    if login_session is None or login_session.revoked_at is not None or login_session.expires_at <= clock.now():
+        return None
+    user = session.get(User, login_session.user_id)
+    if user is None or not user.is_active or user.organisation.status != OrgStatus.ACTIVE:
+        return None
+    return principal_for_user(user, session_id=login_session.id), login_session
+
+
+# API clients -------------------------------------------------------------------------------------
+
+
+def create_api_client(session: Session, *, client_in: ApiClientCreate) -> ApiClientCreated:
+    """Issue client credentials to an institution; the secret is returned once."""
+    organisation = get_organisation(session, organisation_id=client_in.organisation_id)
+    if organisation.kind == OrgKind.ENTERPRISE:
+        raise InvalidIdentityInput("市场主体不能开通机构接口", message_en="enterprises get no API clients")
+    invalid = policy.invalid_roles_for(OrgKind(organisation.kind), client_in.roles)
+    if invalid:
+        raise InvalidIdentityInput(
+            f"角色{', '.join(invalid)}不适用于该类机构", message_en=f"roles {invalid} not allowed for this kind"
+        )
+    secret = security.new_token(32)
+    client = ApiClient(
+        client_id="xyd_" + security.new_token(12), secret_hash=security.hash_password(secret),
+        organisation_id=organisation.id, name=client_in.name, roles=sorted(set(client_in.roles)),
+        is_active=True, created_at=clock.now(),
+    )
+    session.add(client)
+    session.flush()
+    return ApiClientCreated(id=client.id, client_id=client.client_id, client_secret=secret,
+                            roles=[Role(r) for r in client.roles])
+
+
+def issue_client_token(session: Session, *, client_id: str, client_secret: str) -> TokenRead:
+    """OAuth2 client-credentials grant: a short-lived signed bearer token."""
+    client = session.scalars(select(ApiClient).where(ApiClient.client_id == client_id)).one_or_none()
+    secret_ok = security.verify_password(client.secret_hash if client else None, client_secret)
+    if client is None or not secret_ok or not client.is_active or client.organisation.status != OrgStatus.ACTIVE:
+        raise InvalidClientCredentials("客户端凭证无效", message_en="invalid client credentials")
+    settings = get_settings()
+    now = clock.now()
+    token = security.issue_token(
+        secret=settings.secret_key.get_secret_value(), issuer=settings.token_issuer,
+        subject=f"client:{client.id}", claims={"org": client.organisation_id, "roles": list(client.roles)},
+        now=now, ttl=timedelta(seconds=settings.token_ttl_seconds),
+    )
+    client.last_used_at = now
+    audit_service.record(session, action="identity.token_issued", actor_api_client_id=client.id,
+                         actor_organisation_id=client.organisation_id)
+    session.flush()
+    return TokenRead(access_token=token, expires_in=settings.token_ttl_seconds)
+
+
+def principal_from_bearer(session: Session, *, token: str) -> Principal | None:
+    """The API client behind a bearer token, if the token is valid and the client still usable."""
+    settings = get_settings()
+    try:
+        claims = security.read_token(token, secret=settings.secret_key.get_secret_value(),
+                                     issuer=settings.token_issuer, now=clock.now())
+    except security.InvalidToken:
+        return None
+    subject = str(claims.get("sub", ""))
+    if not subject.startswith("client:"):
+        return None
+    client = session.get(ApiClient, int(subject.removeprefix("client:")))
+    # Roles come from the stored client, not the token: a revocation applies at once.
+    if client is None or not client.is_active or client.organisation.status != OrgStatus.ACTIVE:
+        return None
+    organisation = client.organisation
+    return Principal(
+        organisation_id=organisation.id, organisation_kind=OrgKind(organisation.kind),
+        roles=frozenset(Role(r) for r in client.roles), api_client_id=client.id,
+        enterprise_id=organisation.enterprise_id, display_name=client.name,
+    )
+
+
+def list_api_clients(session: Session, *, organisation_id: int | None = None) -> Sequence[ApiClient]:
+    """API clients, optionally of one organisation."""
+    query = select(ApiClient).order_by(ApiClient.id)
+    if organisation_id is not None:
+        query = query.where(ApiClient.organisation_id == organisation_id)
+    return session.scalars(query).all()

@@ -1,0 +1,114 @@
+"""create_app(): the one place that wires every context's API, pages, navigation and error handling."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import js_lib_htmx
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from sqlalchemy.orm import Session, sessionmaker
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+import xinyidai
+from xinyidai.config import get_settings
+from xinyidai.errors import DomainError
+from xinyidai.identity import pages as identity_pages
+from xinyidai.identity import router as identity_router
+from xinyidai.identity.dependencies import LoginRequired
+from xinyidai.identity.enums import ORG_KIND_LABELS, ROLE_LABELS, Role
+from xinyidai.observability import configure_logging, install_metrics
+from xinyidai.observability import router as ops_router
+from xinyidai.orders import pages as orders_pages
+from xinyidai.orders import router as orders_router
+from xinyidai.portal import nav
+from xinyidai.portal.templating import render, templates
+from xinyidai.products import router as products_router
+from xinyidai.registry import router as registry_router
+from xinyidai.web import is_api_request
+
+PORTAL_STATIC = Path(__file__).parent / "portal" / "static"
+HTMX_STATIC = Path(js_lib_htmx.__file__).parent / "static" / "htmx"
+
+
+def _register_navigation() -> None:
+    nav.register("企业首页", "/enterprise", [Role.ENTERPRISE_ADMIN, Role.ENTERPRISE_STAFF], order=10)
+    nav.register("银行工作台", "/bank/workbench", [Role.BANK_LOAN_OFFICER, Role.BANK_MANAGER], order=20)
+    nav.register("机构管理", "/admin/organisations", [Role.PLATFORM_ADMIN], order=80)
+    nav.register("用户管理", "/admin/users", [Role.PLATFORM_ADMIN], order=81)
+    nav.register("我的账户", "/account", list(Role), order=99)
+
+
+def _install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(LoginRequired)
+    async def _login_required(request: Request, exc: LoginRequired) -> Response:
+        return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
+
+    @app.exception_handler(DomainError)
+    async def _domain_error(request: Request, exc: DomainError) -> Response:
+        if is_api_request(request):
+            return JSONResponse(exc.to_dict(), status_code=exc.status_code)
+        return render(request, "portal/error.html", {"message": exc.message}, status_code=exc.status_code)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation_error(request: Request, exc: RequestValidationError) -> Response:
+        errors = [
+            {"field": ".".join(str(p) for p in e["loc"][1:]), "message": e["msg"], "type": e["type"]}
+            for e in exc.errors()
+        ]
+        if is_api_request(request):
+            return JSONResponse(
+                {"code": "invalid_request", "message": "请求参数不正确", "message_en": "invalid request",
+                 "errors": errors},
+                status_code=422,
+            )
+        fields = "、".join(e["field"] for e in errors if e["field"]) or "表单"
+        return render(request, "portal/error.html", {"message": f"提交的内容不完整或格式不正确：{fields}"},
+                      status_code=422)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        if is_api_request(request) or exc.status_code not in (404, 405):
+            return JSONResponse({"code": "http_error", "message": str(exc.detail)}, status_code=exc.status_code)
+        return render(request, "portal/error.html", {"title": "页面不存在", "message": "您访问的页面不存在"},
+                      status_code=exc.status_code)
+
+
+def create_app(*, session_factory: sessionmaker[Session] | None = None) -> FastAPI:
+    """The web application: API under /api/v1, the portal, static assets, health and metrics."""
+    settings = get_settings()
+    configure_logging(settings)
+    app = FastAPI(
+        title="xinyidai 融资信用服务平台 API",
+        version=xinyidai.__version__,
+        description="Financing credit service platform for small and micro enterprises. "
+        "Institutions authenticate with OAuth2 client credentials at /api/v1/oauth/token.",
+    )
+    app.state.session_factory = session_factory
+    templates.env.globals.update(ORG_KIND_LABELS=ORG_KIND_LABELS, ROLE_LABELS=ROLE_LABELS)
+    _register_navigation()
+    _install_error_handlers(app)
+    install_metrics(app)
+    app.mount("/static/vendor/htmx", StaticFiles(directory=HTMX_STATIC), name="htmx")
+    app.mount("/static", StaticFiles(directory=PORTAL_STATIC), name="static")
+    app.include_router(ops_router)
+    for router in (identity_router.router, registry_router.router, products_router.router, orders_router.router):
+        app.include_router(router)
+    for pages in (identity_pages.router, orders_pages.router):
+        app.include_router(pages)
+
+    @app.middleware("http")
+    async def _security_headers(request: Request, call_next):  # type: ignore[no-untyped-def]
+        response: Response = await call_next(request)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'",
+        )
+        return response
+
+    return app

@@ -1,0 +1,30 @@
+"""Errors of financing orders."""
+
+from __future__ import annotations
+
+from xinyidai.errors import Conflict, DomainError, NotFound
+
+
+class InvalidApplication(DomainError):
+    """An application or decision that breaks the product's terms."""
+
+    code = "invalid_application"
+
+
+class ApplicationBlocked(DomainError):
+    """The entity must put something right (annual report, abnormal list) before applying."""
+
+    status_code = 422
+    code = "application_blocked"
+
+
+class OrderNotFound(NotFound):
+    """No such order, or not visible to the caller."""
+
+    code = "order_not_found"
+
+
+class IllegalOrderTransition(Conflict):
+    """The order's state does not allow this action."""
+
+    code = "illegal_transition"

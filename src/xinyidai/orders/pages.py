@@ -1,0 +1,217 @@
+"""Portal pages of financing: the enterprise's home and application, the order page, the bank workbench."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import ValidationError
+from sqlalchemy.orm import Session
+
+from xinyidai.errors import DomainError, NotFound
+from xinyidai.identity.dependencies import csrf_protect
+from xinyidai.identity.principal import Principal
+from xinyidai.money import InvalidAmount, InvalidRate, parse_percent, parse_yuan
+from xinyidai.orders import service
+from xinyidai.orders.dependencies import BankDecider, CurrentOrder, EnterpriseApplicant
+from xinyidai.orders.models import FinancingOrder
+from xinyidai.orders.policy import STATUS_LABELS, OrderStatus
+from xinyidai.orders.schemas import OrderApprove, OrderCreate, OrderReject
+from xinyidai.portal.templating import render
+from xinyidai.products import service as products_service
+from xinyidai.products.enums import REPAYMENT_METHOD_LABELS, RepaymentMethod
+from xinyidai.products.models import Product
+from xinyidai.registry import service as registry_service
+from xinyidai.web import SessionDep
+
+router = APIRouter(include_in_schema=False, dependencies=[Depends(csrf_protect)])
+
+LABELS = {"status_labels": STATUS_LABELS, "method_labels": REPAYMENT_METHOD_LABELS}
+
+
+def _first_error(exc: ValidationError) -> str:
+    return "；".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()[:3])
+
+
+def _enterprise_id(principal: Principal) -> int:
+    if principal.enterprise_id is None:
+        raise NotFound("未关联市场主体", message_en="no market entity")
+    return principal.enterprise_id
+
+
+@router.get("/enterprise", response_class=HTMLResponse)
+def enterprise_home(request: Request, session: SessionDep,
+                    principal: Annotated[Principal, Depends(EnterpriseApplicant)]) -> Response:
+    """The entity's home: registry card, annual-report status, products, its orders."""
+    enterprise = registry_service.get(session, enterprise_id=_enterprise_id(principal))
+    return render(request, "orders/enterprise_home.html", {
+        **LABELS,
+        "enterprise": registry_service.to_read(enterprise),
+        "gate": registry_service.annual_report_gate(enterprise),
+        "products": products_service.list_published(session),
+        "orders": [service.to_read(session, o) for o in service.list_for(session, principal=principal)],
+    })
+
+
+def _apply_context(session: Session, principal: Principal, product: Product, **extra: Any) -> dict[str, Any]:
+    enterprise = registry_service.get(session, enterprise_id=_enterprise_id(principal))
+    return {**LABELS, "product": product, "gate": registry_service.annual_report_gate(enterprise),
+            "form": {}, **extra}
+
+
+@router.get("/enterprise/apply/{product_id}", response_class=HTMLResponse)
+def apply_page(request: Request, session: SessionDep,
+               principal: Annotated[Principal, Depends(EnterpriseApplicant)], product_id: int) -> Response:
+    """The application form, or what must be put right first."""
+    product = products_service.get_published(session, product_id=product_id)
+    return render(request, "orders/apply.html", _apply_context(session, principal, product))
+
+
+@router.post("/enterprise/apply/{product_id}", response_class=HTMLResponse)
+def apply(
+    request: Request, session: SessionDep, principal: Annotated[Principal, Depends(EnterpriseApplicant)],
+    product_id: int,
+    amount: Annotated[str, Form(max_length=30)],
+    term_months: Annotated[str, Form(max_length=4)],
+    repayment_method: Annotated[str, Form(max_length=30)],
+    purpose: Annotated[str, Form(max_length=500)],
+    authorise: Annotated[str | None, Form()] = None,
+) -> Response:
+    """Submit the application; show the order with its estimate."""
+    product = products_service.get_published(session, product_id=product_id)
+    form = {"amount": amount, "term_months": term_months, "repayment_method": repayment_method, "purpose": purpose}
+    try:
+        order_in = OrderCreate(
+            product_id=product.id, amount_fen=parse_yuan(amount), term_months=int(term_months),
+            repayment_method=RepaymentMethod(repayment_method), purpose=purpose, authorise=authorise == "yes",
+        )
+        order = service.apply(session, principal=principal, order_in=order_in)
+    except DomainError as exc:
+        session.rollback()
+        return render(request, "orders/apply.html",
+                      _apply_context(session, principal, product, form=form, errors=[exc.message]),
+                      status_code=exc.status_code)
+    except InvalidAmount as exc:
+        return render(request, "orders/apply.html",
+                      _apply_context(session, principal, product, form=form, errors=[str(exc)]), status_code=422)
+    except ValidationError as exc:
+        message = "资金用途至少2个字" if any(e["loc"] == ("purpose",) for e in exc.errors()) else _first_error(exc)
+        return render(request, "orders/apply.html",
+                      _apply_context(session, principal, product, form=form, errors=[message]), status_code=422)
+    except ValueError:
+        return render(request, "orders/apply.html",
+                      _apply_context(session, principal, product, form=form, errors=["请选择期限和还款方式"]),
+                      status_code=422)
+    return RedirectResponse(f"/orders/{order.id}?submitted=1", status_code=303)
+
+
+def _order_page(request: Request, session: Session, order: FinancingOrder, *, status_code: int = 200,
+                **extra: Any) -> Response:
+    product = products_service.get(session, product_id=order.product_id)
+    return render(request, "orders/order.html", {
+        **LABELS, "order": service.to_read(session, order), "product": product,
+        "submitted": request.query_params.get("submitted") == "1", **extra,
+    }, status_code=status_code)
+
+
+@router.get("/orders/{order_id}", response_class=HTMLResponse)
+def order_page(request: Request, session: SessionDep, order: CurrentOrder) -> Response:
+    """An order: estimate, decision and timeline; the bank's actions when it may act."""
+    return _order_page(request, session, order)
+
+
+@router.post("/orders/{order_id}/accept", response_class=HTMLResponse)
+def accept(request: Request, session: SessionDep, principal: Annotated[Principal, Depends(BankDecider)],
+           order: CurrentOrder) -> Response:
+    """The bank accepts the order."""
+    try:
+        service.accept(session, principal=principal, order=order)
+    except DomainError as exc:
+        session.rollback()
+        return _order_page(request, session, order, status_code=exc.status_code, errors=[exc.message])
+    return RedirectResponse(f"/orders/{order.id}", status_code=303)
+
+
+@router.post("/orders/{order_id}/approve", response_class=HTMLResponse)
+def approve(
+    request: Request, session: SessionDep, principal: Annotated[Principal, Depends(BankDecider)],
+    order: CurrentOrder,
+    line: Annotated[str, Form(max_length=30)],
+    annual_rate: Annotated[str, Form(max_length=10)],
+    term_months: Annotated[str, Form(max_length=4)],
+    repayment_method: Annotated[str, Form(max_length=30)],
+    note: Annotated[str, Form(max_length=500)] = "",
+) -> Response:
+    """The bank approves with its terms."""
+    try:
+        decision_in = OrderApprove(
+            line_fen=parse_yuan(line), annual_rate=parse_percent(annual_rate), term_months=int(term_months),
+            repayment_method=RepaymentMethod(repayment_method), note=note.strip() or None,
+        )
+        service.approve(session, principal=principal, order=order, decision_in=decision_in)
+    except DomainError as exc:
+        session.rollback()
+        return _order_page(request, session, order, status_code=exc.status_code, errors=[exc.message])
+    except (InvalidAmount, InvalidRate) as exc:
+        return _order_page(request, session, order, status_code=422, errors=[str(exc)])
+    except ValidationError as exc:
+        return _order_page(request, session, order, status_code=422, errors=[_first_error(exc)])
+    except ValueError:
+        return _order_page(request, session, order, status_code=422, errors=["请选择期限和还款方式"])
+    return RedirectResponse(f"/orders/{order.id}", status_code=303)
+
+
+@router.post("/orders/{order_id}/reject", response_class=HTMLResponse)
+def reject(request: Request, session: SessionDep, principal: Annotated[Principal, Depends(BankDecider)],
+           order: CurrentOrder, reason: Annotated[str, Form(max_length=1000)] = "") -> Response:
+    """The bank rejects with a reason."""
+    try:
+        service.reject(session, principal=principal, order=order, rejection_in=OrderReject(reason=reason or " "))
+    except DomainError as exc:
+        session.rollback()
+        return _order_page(request, session, order, status_code=exc.status_code, errors=[exc.message])
+    return RedirectResponse(f"/orders/{order.id}", status_code=303)
+
+
+@router.post("/orders/{order_id}/withdraw", response_class=HTMLResponse)
+def withdraw(request: Request, session: SessionDep, principal: Annotated[Principal, Depends(EnterpriseApplicant)],
+             order: CurrentOrder) -> Response:
+    """The enterprise withdraws its application."""
+    try:
+        service.withdraw(session, principal=principal, order=order)
+    except DomainError as exc:
+        session.rollback()
+        return _order_page(request, session, order, status_code=exc.status_code, errors=[exc.message])
+    return RedirectResponse(f"/orders/{order.id}", status_code=303)
+
+
+QUEUE_FILTERS = {
+    "open": ("待办", None),
+    "submitted": ("待受理", OrderStatus.SUBMITTED),
+    "accepted": ("处理中", OrderStatus.ACCEPTED),
+    "late": ("超时订单", None),
+    "all": ("全部", None),
+}
+
+
+def _queue(session: Session, principal: Principal, view: str) -> list[Any]:
+    if view == "late":
+        orders = service.list_for(session, principal=principal, late_only=True)
+    elif view == "open":
+        orders = [o for o in service.list_for(session, principal=principal)
+                  if o.status in (OrderStatus.SUBMITTED, OrderStatus.ACCEPTED)]
+    else:
+        orders = service.list_for(session, principal=principal, status=QUEUE_FILTERS.get(view, ("", None))[1])
+    return [service.to_read(session, o) for o in orders]
+
+
+@router.get("/bank/workbench", response_class=HTMLResponse)
+def workbench(request: Request, session: SessionDep, principal: Annotated[Principal, Depends(BankDecider)],
+              view: str = "open") -> Response:
+    """The bank's queue of orders; htmx swaps the table when the filter changes."""
+    view = view if view in QUEUE_FILTERS else "open"
+    context = {**LABELS, "orders": _queue(session, principal, view), "view": view, "filters": QUEUE_FILTERS}
+    if request.headers.get("hx-request"):
+        return render(request, "orders/_queue.html", context)
+    return render(request, "orders/workbench.html", context)

@@ -1,0 +1,72 @@
+"""REST API of financing orders."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends
+
+from xinyidai.identity.principal import Principal
+from xinyidai.orders import service
+from xinyidai.orders.dependencies import BankDecider, CurrentOrder, EnterpriseApplicant, OrderViewer
+from xinyidai.orders.policy import OrderStatus
+from xinyidai.orders.schemas import OrderApprove, OrderCreate, OrderRead, OrderReject
+from xinyidai.web import SessionDep
+
+router = APIRouter(prefix="/api/v1/orders", tags=["orders"])
+
+
+@router.post("", response_model=OrderRead, status_code=201)
+def apply(
+    session: SessionDep, principal: Annotated[Principal, Depends(EnterpriseApplicant)], order_in: OrderCreate
+) -> OrderRead:
+    """Apply for a product; the response carries the pre-assessment."""
+    return service.to_read(session, service.apply(session, principal=principal, order_in=order_in))
+
+
+@router.get("", response_model=list[OrderRead])
+def list_orders(
+    session: SessionDep,
+    principal: Annotated[Principal, Depends(OrderViewer)],
+    status: OrderStatus | None = None,
+    late: bool = False,
+) -> list[OrderRead]:
+    """The caller's orders: its own for an enterprise, its bank's for a bank."""
+    orders = service.list_for(session, principal=principal, status=status, late_only=late)
+    return [service.to_read(session, o) for o in orders]
+
+
+@router.get("/{order_id}", response_model=OrderRead)
+def get_order(session: SessionDep, order: CurrentOrder) -> OrderRead:
+    """One order with its timeline."""
+    return service.to_read(session, order)
+
+
+@router.post("/{order_id}/accept", response_model=OrderRead)
+def accept(session: SessionDep, principal: Annotated[Principal, Depends(BankDecider)],
+           order: CurrentOrder) -> OrderRead:
+    """The bank accepts the order for processing."""
+    return service.to_read(session, service.accept(session, principal=principal, order=order))
+
+
+@router.post("/{order_id}/approve", response_model=OrderRead)
+def approve(session: SessionDep, principal: Annotated[Principal, Depends(BankDecider)], order: CurrentOrder,
+            decision_in: OrderApprove) -> OrderRead:
+    """The bank approves with line, rate, term and repayment method."""
+    return service.to_read(session, service.approve(session, principal=principal, order=order,
+                                                    decision_in=decision_in))
+
+
+@router.post("/{order_id}/reject", response_model=OrderRead)
+def reject(session: SessionDep, principal: Annotated[Principal, Depends(BankDecider)], order: CurrentOrder,
+           rejection_in: OrderReject) -> OrderRead:
+    """The bank rejects, with a reason the enterprise sees."""
+    return service.to_read(session, service.reject(session, principal=principal, order=order,
+                                                   rejection_in=rejection_in))
+
+
+@router.post("/{order_id}/withdraw", response_model=OrderRead)
+def withdraw(session: SessionDep, principal: Annotated[Principal, Depends(EnterpriseApplicant)],
+             order: CurrentOrder) -> OrderRead:
+    """The enterprise withdraws its open application."""
+    return service.to_read(session, service.withdraw(session, principal=principal, order=order))

@@ -1,0 +1,47 @@
+"""Navigation by role: each context registers its entries; the layout shows those the caller may use."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Protocol
+
+
+class HasRoles(Protocol):
+    """Anything that carries role names (the identity context's Principal)."""
+
+    @property
+    def roles(self) -> frozenset[str]: ...
+
+
+@dataclass(frozen=True)
+class NavEntry:
+    """One link in the top navigation."""
+
+    label: str
+    path: str
+    roles: frozenset[str]
+    order: int = 100
+
+
+_entries: list[NavEntry] = []
+
+
+def register(label: str, path: str, roles: Iterable[str], *, order: int = 100) -> None:
+    """Add an entry shown to callers holding any of `roles`."""
+    entry = NavEntry(label=label, path=path, roles=frozenset(roles), order=order)
+    if entry not in _entries:
+        _entries.append(entry)
+
+
+def entries_for(principal: HasRoles | None) -> list[NavEntry]:
+    """The entries the caller may see, in order."""
+    if principal is None:
+        return []
+    return sorted((e for e in _entries if principal.roles & e.roles), key=lambda e: e.order)
+
+
+def home_path(principal: HasRoles) -> str:
+    """Where a caller lands after login: its first navigation entry."""
+    entries = entries_for(principal)
+    return entries[0].path if entries else "/"

@@ -1,0 +1,97 @@
+"""Use cases of products: a bank creates, publishes and withdraws; everyone lists what is published."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from xinyidai import clock
+from xinyidai.audit import service as audit_service
+from xinyidai.identity.enums import OrgKind
+from xinyidai.identity.principal import Principal
+from xinyidai.products import policy
+from xinyidai.products.enums import ProductStatus
+from xinyidai.products.exceptions import InvalidProduct, ProductNotFound
+from xinyidai.products.models import Product
+from xinyidai.products.schemas import ProductCreate
+
+
+def create(session: Session, *, principal: Principal, product_in: ProductCreate) -> Product:
+    """Create a draft product of the caller's bank."""
+    if principal.organisation_kind != OrgKind.BANK:
+        raise InvalidProduct("只有银行可以创建金融产品", message_en="only banks create products")
+    problems = policy.problems_with(product_in)
+    if problems:
+        raise InvalidProduct("；".join(problems), message_en="invalid product terms")
+    if session.scalars(select(Product).where(Product.code == product_in.code)).first() is not None:
+        raise InvalidProduct(f"产品代码“{product_in.code}”已被使用", message_en="product code taken")
+    product = Product(
+        **product_in.model_dump(exclude={"repayment_methods", "term_options"}),
+        repayment_methods=[m.value for m in product_in.repayment_methods],
+        term_options=sorted(product_in.term_options),
+        bank_organisation_id=principal.organisation_id,
+        status=ProductStatus.DRAFT,
+        created_at=clock.now(),
+    )
+    session.add(product)
+    session.flush()
+    audit_service.record(session, action="products.created", actor_user_id=principal.user_id,
+                         actor_organisation_id=principal.organisation_id, subject_type="product",
+                         subject_id=product.id)
+    return product
+
+
+def publish(session: Session, *, principal: Principal, product_id: int) -> Product:
+    """Make a draft product visible to enterprises."""
+    product = get_own(session, principal=principal, product_id=product_id)
+    if product.status == ProductStatus.PUBLISHED:
+        return product
+    product.status = ProductStatus.PUBLISHED
+    product.published_at = clock.now()
+    audit_service.record(session, action="products.published", actor_user_id=principal.user_id,
+                         actor_organisation_id=principal.organisation_id, subject_type="product",
+                         subject_id=product.id)
+    session.flush()
+    return product
+
+
+def get(session: Session, *, product_id: int) -> Product:
+    """A product by id, whatever its status."""
+    product = session.get(Product, product_id)
+    if product is None:
+        raise ProductNotFound("未找到该产品", message_en="product not found")
+    return product
+
+
+def get_published(session: Session, *, product_id: int) -> Product:
+    """A product enterprises may apply for."""
+    product = session.get(Product, product_id)
+    if product is None or product.status != ProductStatus.PUBLISHED:
+        raise ProductNotFound("该产品不存在或已下架", message_en="product not found or withdrawn")
+    return product
+
+
+def get_own(session: Session, *, principal: Principal, product_id: int) -> Product:
+    """A product of the caller's bank (platform administrators see all)."""
+    product = session.get(Product, product_id)
+    if product is None or (
+        not principal.is_platform_admin and product.bank_organisation_id != principal.organisation_id
+    ):
+        raise ProductNotFound("未找到该产品", message_en="product not found")
+    return product
+
+
+def list_published(session: Session) -> Sequence[Product]:
+    """Published products, newest first."""
+    return session.scalars(
+        select(Product).where(Product.status == ProductStatus.PUBLISHED).order_by(Product.id)
+    ).all()
+
+
+def list_for_bank(session: Session, *, organisation_id: int) -> Sequence[Product]:
+    """All products of one bank."""
+    return session.scalars(
+        select(Product).where(Product.bank_organisation_id == organisation_id).order_by(Product.id)
+    ).all()

@@ -1,0 +1,86 @@
+"""The annual-report gate: pure rules on when an entity must have filed which annual report.
+
+Market supervision takes the annual report for year Y from 1 January to 30 June of Y+1. So on a
+given day the latest report that must exist is last year's after 30 June and the year before that
+until then; an entity registered after the end of year Y owes no report for Y.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+
+@dataclass(frozen=True)
+class GateFinding:
+    """One reason an entity may not apply yet, with what to do about it."""
+
+    code: str
+    message: str
+    action: str
+    action_url: str | None = None
+
+
+@dataclass(frozen=True)
+class GateResult:
+    """Whether the entity may apply now, and what stops it or what it should know."""
+
+    allowed: bool
+    findings: list[GateFinding] = field(default_factory=list)
+    reminders: list[GateFinding] = field(default_factory=list)
+
+
+def required_report_year(*, registration_date: date, today: date) -> int | None:
+    """The latest year whose annual report is overdue if missing, or None if none is due yet."""
+    year = today.year - 1 if today > date(today.year, 6, 30) else today.year - 2
+    return year if year >= registration_date.year else None
+
+
+def annual_report_gate(
+    *,
+    registration_date: date,
+    last_report_year: int | None,
+    is_abnormal: bool,
+    abnormal_reason: str | None,
+    operating_status: str,
+    today: date,
+    annual_report_url: str,
+) -> GateResult:
+    """Whether an entity may apply for financing today, judged on its registry facts."""
+    findings: list[GateFinding] = []
+    reminders: list[GateFinding] = []
+    if operating_status != "in_operation":
+        findings.append(GateFinding(
+            code="not_in_operation",
+            message="市场主体登记状态不是存续（在营），不能申请融资",
+            action="如登记信息有误，请联系区市场监管局核实",
+        ))
+    due = required_report_year(registration_date=registration_date, today=today)
+    if due is not None and (last_report_year is None or last_report_year < due):
+        findings.append(GateFinding(
+            code="annual_report_missing",
+            message=f"尚未报送{due}年度年报（截止日期为{due + 1}年6月30日）",
+            action=f"请先到国家企业信用信息公示系统报送{due}年度年报，报送后即可继续申请",
+            action_url=annual_report_url,
+        ))
+    if is_abnormal:
+        reason = f"（{abnormal_reason}）" if abnormal_reason else ""
+        findings.append(GateFinding(
+            code="abnormal_operations",
+            message=f"已被列入经营异常名录{reason}",
+            action="请补报年报或改正相关问题后，向区市场监管局申请移出经营异常名录",
+            action_url=annual_report_url,
+        ))
+    current_year_due = today.year - 1
+    if (
+        today <= date(today.year, 6, 30)
+        and current_year_due >= registration_date.year
+        and (last_report_year is None or last_report_year < current_year_due)
+    ):
+        reminders.append(GateFinding(
+            code="annual_report_due_soon",
+            message=f"{current_year_due}年度年报应于{today.year}年6月30日前报送",
+            action="逾期未报将被列入经营异常名录，影响信用和融资",
+            action_url=annual_report_url,
+        ))
+    return GateResult(allowed=not findings, findings=findings, reminders=reminders)

@@ -1,0 +1,66 @@
+"""API shapes of the registry."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from xinyidai.registry.enums import EntityKind, EntityScale, OperatingStatus
+
+
+class EnterpriseCreate(BaseModel):
+    """A market entity as market supervision registers it."""
+
+    uscc: str = Field(min_length=1, max_length=30)
+    name: str = Field(min_length=2, max_length=200)
+    kind: EntityKind
+    scale: EntityScale = EntityScale.MICRO
+    legal_rep_name: str = Field(min_length=2, max_length=50)
+    legal_rep_id_number: str = Field(min_length=1, max_length=30)
+    registration_date: date
+    registered_capital_fen: int | None = Field(default=None, ge=0)
+    industry_code: str = Field(min_length=1, max_length=5)
+    district_area_id: int
+    community_id: int | None = None
+    address: str = ""
+    operating_status: OperatingStatus = OperatingStatus.IN_OPERATION
+    last_annual_report_year: int | None = Field(default=None, ge=1990, le=2100)
+    is_abnormal: bool = False
+    abnormal_since: date | None = None
+    abnormal_reason: str | None = None
+    employees: int | None = Field(default=None, ge=0)
+
+
+class GateFindingRead(BaseModel):
+    """Why an entity may not apply yet, and what to do."""
+
+    code: str
+    message: str
+    action: str
+    action_url: str | None
+
+
+class EnterpriseRead(BaseModel):
+    """The registry card of a market entity; the legal representative's ID is masked."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    uscc: str
+    name: str
+    kind: EntityKind
+    scale: EntityScale
+    legal_rep_name: str
+    legal_rep_id_masked: str
+    registration_date: date
+    registered_capital_fen: int | None
+    industry_code: str
+    industry_name: str
+    district_area: str
+    community: str | None
+    address: str
+    operating_status: OperatingStatus
+    last_annual_report_year: int | None
+    is_abnormal: bool
+    abnormal_reason: str | None

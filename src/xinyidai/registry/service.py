@@ -1,0 +1,132 @@
+"""Use cases of the registry: market entities, their areas and industries, the annual-report gate."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from xinyidai import clock, crypto
+from xinyidai.config import get_settings
+from xinyidai.registry import policy
+from xinyidai.registry.codes import InvalidCode, mask_id_number, validate_id_number, validate_uscc
+from xinyidai.registry.enums import EntityKind, EntityScale, OperatingStatus
+from xinyidai.registry.exceptions import DuplicateEnterprise, EnterpriseNotFound, InvalidEnterprise
+from xinyidai.registry.industries import INDUSTRIES
+from xinyidai.registry.models import Community, DistrictArea, Enterprise, Industry
+from xinyidai.registry.realname import ID_CONTEXT, RealNameResult, get_verifier
+from xinyidai.registry.schemas import EnterpriseCreate, EnterpriseRead
+
+
+def get(session: Session, *, enterprise_id: int) -> Enterprise:
+    """The market entity with this id."""
+    enterprise = session.get(Enterprise, enterprise_id)
+    if enterprise is None:
+        raise EnterpriseNotFound("未找到该市场主体", message_en="market entity not found")
+    return enterprise
+
+
+def get_by_uscc(session: Session, *, uscc: str) -> Enterprise | None:
+    """The market entity with this unified social credit code, if registered."""
+    return session.scalars(select(Enterprise).where(Enterprise.uscc == uscc.strip().upper())).one_or_none()
+
+
+def create(session: Session, *, enterprise_in: EnterpriseCreate) -> Enterprise:
+    """Register a market entity after checking its codes, industry and place."""
+    try:
+        uscc = validate_uscc(enterprise_in.uscc).code
+        id_number = validate_id_number(enterprise_in.legal_rep_id_number, today=clock.today())
+    except InvalidCode as exc:
+        raise InvalidEnterprise(str(exc), message_en="invalid code") from exc
+    if get_by_uscc(session, uscc=uscc) is not None:
+        raise DuplicateEnterprise(f"统一社会信用代码{uscc}已登记", message_en="USCC already registered")
+    if session.get(Industry, enterprise_in.industry_code) is None:
+        raise InvalidEnterprise(
+            f"国民经济行业分类代码“{enterprise_in.industry_code}”不存在", message_en="unknown industry code"
+        )
+    if session.get(DistrictArea, enterprise_in.district_area_id) is None:
+        raise InvalidEnterprise("所属镇街不存在", message_en="unknown town/street")
+    if enterprise_in.registration_date > clock.today():
+        raise InvalidEnterprise("成立日期不能晚于今天", message_en="registration date in the future")
+    data = enterprise_in.model_dump(exclude={"uscc", "legal_rep_id_number"})
+    enterprise = Enterprise(
+        **data,
+        uscc=uscc,
+        legal_rep_id_cipher=crypto.encrypt(id_number, context=ID_CONTEXT),
+        legal_rep_id_index=crypto.blind_index(id_number, context=ID_CONTEXT),
+        created_at=clock.now(),
+    )
+    session.add(enterprise)
+    session.flush()
+    return enterprise
+
+
+def to_read(enterprise: Enterprise) -> EnterpriseRead:
+    """The registry card, with the legal representative's ID masked."""
+    id_number = crypto.decrypt(enterprise.legal_rep_id_cipher, context=ID_CONTEXT)
+    return EnterpriseRead(
+        id=enterprise.id, uscc=enterprise.uscc, name=enterprise.name, kind=EntityKind(enterprise.kind),
+        scale=EntityScale(enterprise.scale),
+        legal_rep_name=enterprise.legal_rep_name, legal_rep_id_masked=mask_id_number(id_number),
+        registration_date=enterprise.registration_date,
+        registered_capital_fen=enterprise.registered_capital_fen, industry_code=enterprise.industry_code,
+        industry_name=enterprise.industry.name, district_area=enterprise.district_area.name,
+        community=enterprise.community.name if enterprise.community else None, address=enterprise.address,
+        operating_status=OperatingStatus(enterprise.operating_status),
+        last_annual_report_year=enterprise.last_annual_report_year, is_abnormal=enterprise.is_abnormal,
+        abnormal_reason=enterprise.abnormal_reason,
+    )
+
+
+def annual_report_gate(enterprise: Enterprise) -> policy.GateResult:
+    """Whether the entity may apply for financing today."""
+    return policy.annual_report_gate(
+        registration_date=enterprise.registration_date,
+        last_report_year=enterprise.last_annual_report_year,
+        is_abnormal=enterprise.is_abnormal,
+        abnormal_reason=enterprise.abnormal_reason,
+        operating_status=enterprise.operating_status,
+        today=clock.today(),
+        annual_report_url=get_settings().annual_report_url,
+    )
+
+
+def verify_real_name(session: Session, *, uscc: str, legal_rep_name: str, id_number: str) -> RealNameResult:
+    """Ask the real-name source whether the three facts belong together."""
+    return get_verifier().verify(session, uscc=uscc, legal_rep_name=legal_rep_name, id_number=id_number)
+
+
+def count(session: Session) -> int:
+    """How many market entities are registered."""
+    return session.scalar(select(func.count()).select_from(Enterprise)) or 0
+
+
+def list_areas(session: Session) -> Sequence[DistrictArea]:
+    """The district's towns and streets."""
+    return session.scalars(select(DistrictArea).order_by(DistrictArea.code)).all()
+
+
+def create_area(session: Session, *, code: str, name: str, kind: str, is_pilot: bool = False) -> DistrictArea:
+    """Add a town or street."""
+    area = DistrictArea(code=code, name=name, kind=kind, is_pilot=is_pilot)
+    session.add(area)
+    session.flush()
+    return area
+
+
+def create_community(session: Session, *, district_area_id: int, name: str) -> Community:
+    """Add a community to a town or street."""
+    community = Community(district_area_id=district_area_id, name=name)
+    session.add(community)
+    session.flush()
+    return community
+
+
+def seed_industries(session: Session) -> int:
+    """Load the industry classification entries not stored yet; return how many were added."""
+    existing = set(session.scalars(select(Industry.code)))
+    added = [Industry(code=code, name=name) for code, name in INDUSTRIES.items() if code not in existing]
+    session.add_all(added)
+    session.flush()
+    return len(added)
