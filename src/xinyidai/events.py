@@ -106,25 +106,26 @@ def _dispatch_one(session_factory: sessionmaker[Session], event_id: int) -> bool
         ).one_or_none()
         if record is None:
             return False
-        event_type = _event_types.get(record.name)
+        name = record.name
+        event_type = _event_types.get(name)
         try:
             if event_type is not None:
                 event = event_type.model_validate(record.payload)
-                for handler in _handlers.get(record.name, []):
+                for handler in _handlers.get(name, []):
                     handler(session, event)
             record.dispatched_at = clock.now()
             record.attempts += 1
             session.commit()
             return True
         except Exception as exc:
+            # The handler's writes go; the failure is recorded on the event for the next dispatch.
             session.rollback()
-            log.warning("event handler failed", event_id=event_id, event=record.name, error=str(exc))
-            with session_factory() as retry_session:
-                failed = retry_session.get(DomainEventRecord, event_id)
-                if failed is not None:
-                    failed.attempts += 1
-                    failed.last_error = f"{type(exc).__name__}: {exc}"[:2000]
-                    retry_session.commit()
+            log.warning("event handler failed", event_id=event_id, event_name=name, error=str(exc))
+            failed = session.get(DomainEventRecord, event_id)
+            if failed is not None:
+                failed.attempts += 1
+                failed.last_error = f"{type(exc).__name__}: {exc}"[:2000]
+                session.commit()
             return False
 
 

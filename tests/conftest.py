@@ -1,0 +1,80 @@
+"""Shared fixtures: the test database (SQLite always, PostgreSQL when XINYIDAI_TEST_DATABASE_URL is set),
+one rolled-back transaction per test, a frozen clock and cheap password hashing."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from argon2 import PasswordHasher, profiles
+from sqlalchemy import Connection, Engine, text
+from sqlalchemy.orm import Session, sessionmaker
+
+from xinyidai import clock, db
+from xinyidai.identity import security
+
+TEST_DATABASE_URL = os.environ.get("XINYIDAI_TEST_DATABASE_URL")
+
+
+@pytest.fixture(autouse=True)
+def _cheap_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """argon2 at production cost would make the suite slow; the algorithm is the same."""
+    monkeypatch.setattr(security, "_hasher", PasswordHasher.from_parameters(profiles.CHEAPEST))
+
+
+@pytest.fixture
+def frozen_clock() -> Iterator[clock.FixedClock]:
+    """Monday 2026-11-23, 10:00 in Chongqing."""
+    with clock.use(clock.at(2026, 11, 23, 10, 0)) as fixed:
+        assert isinstance(fixed, clock.FixedClock)
+        yield fixed
+
+
+def _migrate(engine: Engine) -> None:
+    from xinyidai.cli import upgrade_database
+
+    if engine.dialect.name == "postgresql":
+        with engine.begin() as connection:
+            connection.execute(text("DROP SCHEMA public CASCADE"))
+            connection.execute(text("CREATE SCHEMA public"))
+    upgrade_database(engine.url.render_as_string(hide_password=False))
+
+
+@pytest.fixture(scope="session")
+def database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[db.Database]:
+    """A migrated database for the whole run."""
+    if TEST_DATABASE_URL:
+        url = TEST_DATABASE_URL
+    else:
+        url = f"sqlite:///{Path(tmp_path_factory.mktemp('db')) / 'test.db'}"
+    database = db.Database(url)
+    _migrate(database.engine)
+    yield database
+    database.engine.dispose()
+
+
+@pytest.fixture
+def connection(database: db.Database) -> Iterator[Connection]:
+    """One connection whose outer transaction is rolled back after the test."""
+    with database.engine.connect() as connection:
+        outer = connection.begin()
+        try:
+            yield connection
+        finally:
+            outer.rollback()
+
+
+@pytest.fixture
+def session_factory(connection: Connection) -> sessionmaker[Session]:
+    """Sessions that commit into savepoints of the test's transaction."""
+    return sessionmaker(bind=connection, expire_on_commit=False, join_transaction_mode="create_savepoint")
+
+
+@pytest.fixture
+def session(session_factory: sessionmaker[Session]) -> Iterator[Session]:
+    """A session inside the test's transaction."""
+    with session_factory() as session:
+        session.info["session_factory"] = session_factory
+        yield session

@@ -1,0 +1,51 @@
+"""Every route declares who may call it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi.dependencies.models import Dependant
+from fastapi.routing import APIRoute
+
+from xinyidai.identity.dependencies import Allow, Public
+from xinyidai.main import create_app
+
+FRAMEWORK_ROUTES = {"/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"}
+OPERATIONS_ROUTES = {"/healthz", "/readyz", "/metrics"}
+
+
+def _api_routes(routes: list[Any]) -> list[APIRoute]:
+    found: list[APIRoute] = []
+    for route in routes:
+        if isinstance(route, APIRoute):
+            found.append(route)
+        elif hasattr(route, "original_router"):
+            found.extend(_api_routes(route.original_router.routes))
+    return found
+
+
+def _declarations(dependant: Dependant) -> list[object]:
+    found = [dependant.call] if isinstance(dependant.call, Allow | Public) else []
+    for sub in dependant.dependencies:
+        found.extend(_declarations(sub))
+    return found
+
+
+def test_every_route_declares_its_callers() -> None:
+    routes = _api_routes(create_app().routes)
+    assert len(routes) > 20
+    undeclared = [
+        f"{sorted(r.methods)} {r.path}" for r in routes
+        if r.path not in OPERATIONS_ROUTES and not _declarations(r.dependant)
+    ]
+    assert undeclared == []
+
+
+def test_write_routes_of_the_api_are_never_public_except_token_and_registration() -> None:
+    public_writes = {
+        r.path for r in _api_routes(create_app().routes)
+        if r.path.startswith("/api/") and r.methods & {"POST", "PUT", "PATCH", "DELETE"}
+        and any(isinstance(d, Public) for d in _declarations(r.dependant))
+        and not any(isinstance(d, Allow) for d in _declarations(r.dependant))
+    }
+    assert public_writes == {"/api/v1/oauth/token", "/api/v1/registrations"}
