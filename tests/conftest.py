@@ -45,10 +45,7 @@ def _migrate(engine: Engine) -> None:
 @pytest.fixture(scope="session")
 def database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[db.Database]:
     """A migrated database for the whole run."""
-    if TEST_DATABASE_URL:
-        url = TEST_DATABASE_URL
-    else:
-        url = f"sqlite:///{Path(tmp_path_factory.mktemp('db')) / 'test.db'}"
+    url = TEST_DATABASE_URL or f"sqlite:///{Path(tmp_path_factory.mktemp('db')) / 'test.db'}"
     database = db.Database(url)
     _migrate(database.engine)
     yield database
