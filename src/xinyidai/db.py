@@ -11,6 +11,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
+from pydantic import Field
 from sqlalchemy import BigInteger, DateTime, Engine, Integer, MetaData, create_engine, event
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Session, mapped_column, sessionmaker
@@ -56,6 +57,10 @@ class UtcDateTime(TypeDecorator[datetime]):
 # Surrogate keys: 64-bit on PostgreSQL, INTEGER on SQLite so that ROWID autoincrement works.
 BigId = BigInteger().with_variant(Integer, "sqlite")
 IdPk = Annotated[int, mapped_column(BigId, primary_key=True, autoincrement=True)]
+
+MAX_ID = 2**63 - 1
+# An id as it arrives from outside: bounded so a huge number is a 422, never a database overflow.
+DbId = Annotated[int, Field(ge=1, le=MAX_ID)]
 
 
 def make_engine(url: str, *, echo: bool = False) -> Engine:

@@ -11,6 +11,7 @@ import re
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 FEN_PER_YUAN = 100
+MAX_FEN = 10**15  # ten trillion yuan: far above any line, far below BIGINT
 ROUNDING = ROUND_HALF_UP
 CENT = Decimal("0.01")
 RATE_QUANTUM = Decimal("0.000001")  # rates are kept to 1e-6 (a hundredth of a basis point)
@@ -53,7 +54,10 @@ def parse_yuan(text: str) -> int:
     cleaned = text.strip().replace("，", ",").replace("￥", "").replace("¥", "").strip()
     if not _AMOUNT_RE.match(cleaned):
         raise InvalidAmount("金额格式不正确：请输入不超过两位小数的非负数字")
-    return yuan_to_fen(cleaned.replace(",", ""))
+    fen = yuan_to_fen(cleaned.replace(",", ""))
+    if fen > MAX_FEN:
+        raise InvalidAmount("金额过大，请核对")
+    return fen
 
 
 def format_yuan(fen: int) -> str:

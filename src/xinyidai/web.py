@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Request
 from sqlalchemy.orm import Session
 
-from xinyidai.db import get_database, run_after_commit_hooks
+from xinyidai.db import MAX_ID, get_database, run_after_commit_hooks
 
 
 def get_session(request: Request) -> Iterator[Session]:
@@ -26,6 +26,7 @@ def get_session(request: Request) -> Iterator[Session]:
 
 
 SessionDep = Annotated[Session, Depends(get_session)]
+IdPath = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 
 def client_ip(request: Request) -> str | None:

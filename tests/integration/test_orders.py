@@ -221,3 +221,19 @@ def test_the_portal_application_form_reports_errors_in_chinese(
     assert ok.status_code == 303 and ok.headers["location"].endswith("?submitted=1")
     page = client.get(ok.headers["location"])
     assert "预评估结果" in page.text and "已提交" in page.text
+
+
+def test_out_of_range_numbers_are_refused_not_crashed(client: TestClient, session: Session, world: World) -> None:
+    headers = _api(client, "good")
+    assert client.get("/api/v1/orders/99999999999999999999", headers=headers).status_code == 422
+    assert client.get("/orders/99999999999999999999").status_code == 422
+    huge = client.post("/api/v1/orders", json=_application(world, product_id=2**64), headers=headers)
+    assert huge.status_code == 422 and huge.json()["code"] == "invalid_request"
+    token = page_csrf(client, f"/enterprise/apply/{world.product_a}")
+    page = client.post(f"/enterprise/apply/{world.product_a}", data={
+        "amount": "9" * 30, "term_months": "12", "repayment_method": "equal_installment", "purpose": "采购",
+        "authorise": "yes", "csrf_token": token})
+    assert page.status_code == 422 and "金额过大" in page.text
+    page = client.post(f"/enterprise/apply/{world.product_a}", data={
+        "amount": "1000", "term_months": "9" * 30, "repayment_method": "x", "purpose": "采购", "csrf_token": token})
+    assert page.status_code == 422 and "格式不正确" in page.text

@@ -16,7 +16,7 @@ from xinyidai.identity.principal import Principal
 from xinyidai.identity.schemas import EnterpriseRegistrationCreate, OrganisationCreate, UserCreate
 from xinyidai.portal import i18n, nav
 from xinyidai.portal.templating import render
-from xinyidai.web import SessionDep, client_ip
+from xinyidai.web import IdPath, SessionDep, client_ip
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(csrf_protect)])
 
@@ -175,7 +175,7 @@ def create_organisation(
 
 @router.post("/admin/organisations/{organisation_id}/status", response_class=HTMLResponse)
 def set_organisation_status(
-    session: SessionDep, _: Annotated[Principal, Depends(PlatformAdmin)], organisation_id: int,
+    session: SessionDep, _: Annotated[Principal, Depends(PlatformAdmin)], organisation_id: IdPath,
     status: Annotated[OrgStatus, Form()],
 ) -> Response:
     """Suspend or reactivate an organisation."""

@@ -6,6 +6,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from xinyidai.db import DbId
 from xinyidai.identity.enums import OrgKind, Role
 
 
@@ -15,7 +16,7 @@ class OrganisationCreate(BaseModel):
     name: str = Field(min_length=2, max_length=200)
     kind: OrgKind
     uscc: str | None = Field(default=None, max_length=30)
-    enterprise_id: int | None = None
+    enterprise_id: DbId | None = None
 
 
 class OrganisationRead(BaseModel):
@@ -34,7 +35,7 @@ class OrganisationRead(BaseModel):
 class UserCreate(BaseModel):
     """A new portal user of an organisation."""
 
-    organisation_id: int
+    organisation_id: DbId
     username: str = Field(min_length=3, max_length=64, pattern=r"^[A-Za-z0-9_.\-@]+$")
     display_name: str = Field(min_length=1, max_length=100)
     password: str = Field(min_length=1, max_length=128)
@@ -45,7 +46,7 @@ class UserRead(BaseModel):
     """A user as listed to administrators."""
 
     id: int
-    organisation_id: int
+    organisation_id: DbId
     organisation_name: str
     username: str
     display_name: str
@@ -68,7 +69,7 @@ class EnterpriseRegistrationCreate(BaseModel):
 class ApiClientCreate(BaseModel):
     """A new API client of an institution."""
 
-    organisation_id: int
+    organisation_id: DbId
     name: str = Field(min_length=1, max_length=100)
     roles: list[Role] = Field(min_length=1)
 
@@ -93,7 +94,7 @@ class TokenRead(BaseModel):
 class MeRead(BaseModel):
     """Who the caller is."""
 
-    organisation_id: int
+    organisation_id: DbId
     organisation_kind: OrgKind
     roles: list[Role]
     user_id: int | None

@@ -23,7 +23,7 @@ from xinyidai.products import service as products_service
 from xinyidai.products.enums import REPAYMENT_METHOD_LABELS, RepaymentMethod
 from xinyidai.products.models import Product
 from xinyidai.registry import service as registry_service
-from xinyidai.web import SessionDep
+from xinyidai.web import IdPath, SessionDep
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(csrf_protect)])
 
@@ -62,7 +62,7 @@ def _apply_context(session: Session, principal: Principal, product: Product, **e
 
 @router.get("/enterprise/apply/{product_id}", response_class=HTMLResponse)
 def apply_page(request: Request, session: SessionDep,
-               principal: Annotated[Principal, Depends(EnterpriseApplicant)], product_id: int) -> Response:
+               principal: Annotated[Principal, Depends(EnterpriseApplicant)], product_id: IdPath) -> Response:
     """The application form, or what must be put right first."""
     product = products_service.get_published(session, product_id=product_id)
     return render(request, "orders/apply.html", _apply_context(session, principal, product))
@@ -71,7 +71,7 @@ def apply_page(request: Request, session: SessionDep,
 @router.post("/enterprise/apply/{product_id}", response_class=HTMLResponse)
 def apply(
     request: Request, session: SessionDep, principal: Annotated[Principal, Depends(EnterpriseApplicant)],
-    product_id: int,
+    product_id: IdPath,
     amount: Annotated[str, Form(max_length=30)],
     term_months: Annotated[str, Form(max_length=4)],
     repayment_method: Annotated[str, Form(max_length=30)],

@@ -7,6 +7,8 @@ from decimal import Decimal
 
 from pydantic import BaseModel, Field
 
+from xinyidai.db import DbId
+from xinyidai.money import MAX_FEN
 from xinyidai.orders.policy import OrderStatus
 from xinyidai.products.enums import RepaymentMethod
 
@@ -14,8 +16,8 @@ from xinyidai.products.enums import RepaymentMethod
 class OrderCreate(BaseModel):
     """An entity's application; submitting it authorises the platform and the bank."""
 
-    product_id: int
-    amount_fen: int = Field(gt=0)
+    product_id: DbId
+    amount_fen: int = Field(gt=0, le=MAX_FEN)
     term_months: int = Field(gt=0, le=360)
     repayment_method: RepaymentMethod
     purpose: str = Field(min_length=2, max_length=500)
@@ -26,7 +28,7 @@ class OrderCreate(BaseModel):
 class OrderApprove(BaseModel):
     """The bank's approval terms; the rate is an annual fraction."""
 
-    line_fen: int = Field(gt=0)
+    line_fen: int = Field(gt=0, le=MAX_FEN)
     annual_rate: Decimal = Field(gt=0, le=Decimal("0.24"), decimal_places=6)
     term_months: int = Field(gt=0, le=360)
     repayment_method: RepaymentMethod
@@ -67,7 +69,7 @@ class OrderRead(BaseModel):
     order_no: str
     enterprise_id: int
     enterprise_name: str
-    product_id: int
+    product_id: DbId
     product_name: str
     bank_organisation_id: int
     amount_fen: int

@@ -11,7 +11,7 @@ from xinyidai.identity.enums import Role
 from xinyidai.identity.principal import Principal
 from xinyidai.products import service
 from xinyidai.products.schemas import ProductCreate, ProductRead
-from xinyidai.web import SessionDep
+from xinyidai.web import IdPath, SessionDep
 
 router = APIRouter(prefix="/api/v1/products", tags=["products"])
 
@@ -25,7 +25,7 @@ def list_products(session: SessionDep) -> list[ProductRead]:
 
 
 @router.get("/{product_id}", response_model=ProductRead, dependencies=[Depends(Public())])
-def get_product(session: SessionDep, product_id: int) -> ProductRead:
+def get_product(session: SessionDep, product_id: IdPath) -> ProductRead:
     """One published product."""
     return ProductRead.model_validate(service.get_published(session, product_id=product_id))
 
@@ -40,7 +40,7 @@ def create_product(
 
 @router.post("/{product_id}/publish", response_model=ProductRead)
 def publish_product(
-    session: SessionDep, principal: Annotated[Principal, Depends(BankManager)], product_id: int
+    session: SessionDep, principal: Annotated[Principal, Depends(BankManager)], product_id: IdPath
 ) -> ProductRead:
     """A bank publishes its product."""
     return ProductRead.model_validate(service.publish(session, principal=principal, product_id=product_id))

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from xinyidai.money import MAX_FEN
 from xinyidai.products.enums import ProductStatus, RepaymentMethod
 
 
@@ -19,8 +20,8 @@ class ProductCreate(BaseModel):
     min_rate: Decimal = Field(gt=0, le=Decimal("0.24"), decimal_places=6)
     max_rate: Decimal = Field(gt=0, le=Decimal("0.24"), decimal_places=6)
     guarantee_fee_rate: Decimal = Field(ge=0, le=Decimal("0.05"), decimal_places=6)
-    min_amount_fen: int = Field(gt=0)
-    max_line_fen: int = Field(gt=0)
+    min_amount_fen: int = Field(gt=0, le=MAX_FEN)
+    max_line_fen: int = Field(gt=0, le=MAX_FEN)
     repayment_methods: list[RepaymentMethod] = Field(min_length=1)
     term_options: list[int] = Field(min_length=1)
 

@@ -6,6 +6,8 @@ from datetime import date
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from xinyidai.db import DbId
+from xinyidai.money import MAX_FEN
 from xinyidai.registry.enums import EntityKind, EntityScale, OperatingStatus
 
 
@@ -19,10 +21,10 @@ class EnterpriseCreate(BaseModel):
     legal_rep_name: str = Field(min_length=2, max_length=50)
     legal_rep_id_number: str = Field(min_length=1, max_length=30)
     registration_date: date
-    registered_capital_fen: int | None = Field(default=None, ge=0)
+    registered_capital_fen: int | None = Field(default=None, ge=0, le=MAX_FEN)
     industry_code: str = Field(min_length=1, max_length=5)
-    district_area_id: int
-    community_id: int | None = None
+    district_area_id: DbId
+    community_id: DbId | None = None
     address: str = ""
     operating_status: OperatingStatus = OperatingStatus.IN_OPERATION
     last_annual_report_year: int | None = Field(default=None, ge=1990, le=2100)

@@ -105,7 +105,7 @@ def test_uscc_is_normalised_to_upper_case_and_trimmed() -> None:
 
 @pytest.mark.parametrize("raw", ["", "   "])
 def test_uscc_empty(raw: str) -> None:
-    with pytest.raises(InvalidCode, match="^请填写统一社会信用代码$"):
+    with pytest.raises(InvalidCode, match=r"^请填写统一社会信用代码$"):
         validate_uscc(raw)
 
 
@@ -234,7 +234,7 @@ def _with_check(prefix: str) -> str:
 
 @pytest.mark.parametrize("raw", ["", "  "])
 def test_id_empty(raw: str) -> None:
-    with pytest.raises(InvalidCode, match="^请填写身份证号码$"):
+    with pytest.raises(InvalidCode, match=r"^请填写身份证号码$"):
         validate_id_number(raw)
 
 
@@ -245,7 +245,9 @@ def test_id_wrong_length(raw: str, length: int) -> None:
     assert str(info.value) == f"身份证号码应为18位，当前为{length}位"
 
 
-@pytest.mark.parametrize("raw", ["1101051949123100X2", "11010519491231002Y", "A1010519491231002X", "110105-9491231002X"])
+@pytest.mark.parametrize(
+    "raw", ["1101051949123100X2", "11010519491231002Y", "A1010519491231002X", "110105-9491231002X"]
+)
 def test_id_non_digit(raw: str) -> None:
     with pytest.raises(InvalidCode) as info:
         validate_id_number(raw)

@@ -1,0 +1,171 @@
+"""The financing order's state machine and the checks of applications, approvals and rejections."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from itertools import product
+
+import pytest
+
+from xinyidai.orders.policy import (
+    IllegalTransition,
+    OrderStatus,
+    ProductTerms,
+    application_problems,
+    approval_problems,
+    is_late,
+    rejection_problems,
+    transition,
+)
+
+S = OrderStatus
+LEGAL = {
+    (S.SUBMITTED, S.ACCEPTED), (S.SUBMITTED, S.REJECTED), (S.SUBMITTED, S.WITHDRAWN),
+    (S.ACCEPTED, S.APPROVED), (S.ACCEPTED, S.REJECTED), (S.ACCEPTED, S.WITHDRAWN),
+}
+ILLEGAL = sorted(set(product(S, S)) - LEGAL)
+LABELS = {
+    S.SUBMITTED: "已提交", S.ACCEPTED: "银行已受理", S.APPROVED: "已批准", S.REJECTED: "已拒绝", S.WITHDRAWN: "已撤回",
+}
+TERMINAL = (S.APPROVED, S.REJECTED, S.WITHDRAWN)
+
+
+def test_there_are_five_states_and_nineteen_illegal_pairs() -> None:
+    assert len(S) == 5
+    assert len(ILLEGAL) == 19
+
+
+@pytest.mark.parametrize(("current", "target"), sorted(LEGAL))
+def test_legal_transitions(current: OrderStatus, target: OrderStatus) -> None:
+    assert transition(current, target) is target
+
+
+@pytest.mark.parametrize(("current", "target"), ILLEGAL)
+def test_illegal_transitions(current: OrderStatus, target: OrderStatus) -> None:
+    with pytest.raises(IllegalTransition) as info:
+        transition(current, target)
+    assert str(info.value) == f"订单当前状态为“{LABELS[current]}”，不能变更为“{LABELS[target]}”"
+    assert info.value.current is current
+    assert info.value.target is target
+
+
+@pytest.mark.parametrize("status", list(S))
+def test_no_self_transition(status: OrderStatus) -> None:
+    with pytest.raises(IllegalTransition):
+        transition(status, status)
+
+
+@pytest.mark.parametrize(("terminal", "target"), list(product(TERMINAL, S)))
+def test_nothing_leaves_a_terminal_state(terminal: OrderStatus, target: OrderStatus) -> None:
+    with pytest.raises(IllegalTransition):
+        transition(terminal, target)
+
+
+def test_approval_needs_acceptance_first() -> None:
+    with pytest.raises(IllegalTransition, match="“已提交”，不能变更为“已批准”"):
+        transition(S.SUBMITTED, S.APPROVED)
+
+
+DEADLINE = date(2026, 11, 23)
+
+
+@pytest.mark.parametrize("status", [S.SUBMITTED, S.ACCEPTED])
+def test_open_order_is_late_only_after_its_deadline(status: OrderStatus) -> None:
+    assert not is_late(status, DEADLINE, date(2026, 11, 22))
+    assert not is_late(status, DEADLINE, DEADLINE)
+    assert is_late(status, DEADLINE, date(2026, 11, 24))
+
+
+@pytest.mark.parametrize("status", TERMINAL)
+def test_closed_order_is_never_late(status: OrderStatus) -> None:
+    assert not is_late(status, DEADLINE, date(2027, 1, 1))
+
+
+TERMS = ProductTerms(
+    min_rate=Decimal("0.03"),
+    max_rate=Decimal("0.06"),
+    min_amount_fen=100_000 * 100,  # 10万元
+    max_line_fen=3_000_000 * 100,  # 300万元
+    repayment_methods=frozenset({"equal_installment", "interest_first"}),
+    term_options=frozenset({24, 6, 12}),
+)
+
+
+def _apply(amount_fen: int = 500_000 * 100, term_months: int = 12, method: str = "interest_first") -> list[str]:
+    return application_problems(amount_fen=amount_fen, term_months=term_months, repayment_method=method, terms=TERMS)
+
+
+def test_acceptable_application() -> None:
+    assert _apply() == []
+    assert _apply(amount_fen=TERMS.min_amount_fen) == []
+    assert _apply(amount_fen=TERMS.max_line_fen) == []
+
+
+@pytest.mark.parametrize("amount", [0, -100])
+def test_application_amount_must_be_positive(amount: int) -> None:
+    assert _apply(amount_fen=amount) == ["申请金额必须大于0"]
+
+
+def test_application_amount_below_minimum() -> None:
+    assert _apply(amount_fen=TERMS.min_amount_fen - 1) == ["申请金额不能低于产品最低金额100,000.00元"]
+
+
+def test_application_amount_above_maximum_line() -> None:
+    assert _apply(amount_fen=TERMS.max_line_fen + 1) == ["申请金额超过产品最高额度3,000,000.00元"]
+
+
+def test_application_term_not_offered_lists_the_offered_terms_in_order() -> None:
+    assert _apply(term_months=18) == ["贷款期限须为产品提供的期限之一：6、12、24个月"]
+
+
+def test_application_method_not_offered() -> None:
+    assert _apply(method="equal_principal") == ["该产品不提供所选还款方式"]
+
+
+def test_application_reports_every_problem() -> None:
+    assert _apply(amount_fen=0, term_months=36, method="balloon") == [
+        "申请金额必须大于0", "贷款期限须为产品提供的期限之一：6、12、24个月", "该产品不提供所选还款方式",
+    ]
+
+
+def _approve(line_fen: int = 2_000_000 * 100, rate: str = "0.045", term_months: int = 12,
+             method: str = "equal_installment") -> list[str]:
+    return approval_problems(line_fen=line_fen, annual_rate=Decimal(rate), term_months=term_months,
+                             repayment_method=method, terms=TERMS)
+
+
+def test_acceptable_approval_including_the_bounds() -> None:
+    assert _approve() == []
+    assert _approve(rate="0.03") == []
+    assert _approve(rate="0.06") == []
+    assert _approve(line_fen=TERMS.max_line_fen) == []
+
+
+@pytest.mark.parametrize("rate", ["0.029999", "0.060001", "0", "0.24"])
+def test_approval_rate_outside_bounds(rate: str) -> None:
+    assert _approve(rate=rate) == ["年化利率须在产品利率区间3.00%—6.00%之内"]
+
+
+def test_approval_line_above_maximum() -> None:
+    assert _approve(line_fen=TERMS.max_line_fen + 1) == ["授信额度超过产品最高额度3,000,000.00元"]
+
+
+def test_approval_line_must_be_positive() -> None:
+    assert _approve(line_fen=0) == ["授信额度必须大于0"]
+
+
+def test_approval_term_and_method() -> None:
+    assert _approve(term_months=18, method="equal_principal") == [
+        "贷款期限须为产品提供的期限之一", "该产品不提供所选还款方式",
+    ]
+
+
+@pytest.mark.parametrize("reason", ["", "   ", "不行", "不符合", "  资料  "])
+def test_rejection_needs_a_real_reason(reason: str) -> None:
+    assert rejection_problems(reason) == ["拒绝必须填写原因（至少4个字），原因将告知企业"]
+
+
+@pytest.mark.parametrize("reason", ["资料不全", "经营年限不足两年，暂不符合准入条件"])
+def test_rejection_with_reason(reason: str) -> None:
+    assert rejection_problems(reason) == []
