@@ -41,7 +41,10 @@ def yuan_to_fen(value: Decimal | int | str) -> int:
         raise InvalidAmount(f"not an amount: {value!r}") from exc
     if not amount.is_finite():
         raise InvalidAmount(f"not an amount: {value!r}")
-    return int((amount * FEN_PER_YUAN).quantize(Decimal(1), rounding=ROUNDING))
+    try:
+        return int((amount * FEN_PER_YUAN).quantize(Decimal(1), rounding=ROUNDING))
+    except InvalidOperation as exc:  # beyond the decimal context's precision
+        raise InvalidAmount("金额过大，请核对") from exc
 
 
 def fen_to_yuan(fen: int) -> Decimal:
