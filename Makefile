@@ -28,7 +28,7 @@ serve: install
 	XINYIDAI_DATABASE_URL=sqlite:///$(DEMO_DB) $(BIN)/xinyidai serve --host 127.0.0.1 --port 8000
 
 lint: install
-	$(BIN)/ruff check src tests migrations bench
+	$(BIN)/ruff check .
 
 typecheck: install
 	$(BIN)/mypy src

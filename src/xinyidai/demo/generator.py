@@ -238,6 +238,9 @@ def generate(session: Session, *, enterprises: int, seed: int) -> DemoSummary:
     guarantor = "南岸融资担保有限公司"
     guarantor_id = builder.organisation(guarantor, OrgKind.GUARANTEE_COMPANY)
     builder.user(guarantor_id, "guarantor", "担保业务员", [Role.GUARANTEE_OFFICER], guarantor)
+    agency = "渝信信用服务有限公司"
+    agency_id = builder.organisation(agency, OrgKind.CREDIT_AGENCY)
+    builder.user(agency_id, "agency", "信用分析师", [Role.AGENCY_ANALYST], agency)
 
     product = products_service.create(session, principal=_principal(session, manager_id), product_in=ProductCreate(
         code="CHONGXINDAI", name="重信贷",
@@ -272,6 +275,9 @@ def generate(session: Session, *, enterprises: int, seed: int) -> DemoSummary:
                             enterprise.name, note=note, printed=printed)
 
     enterprise_user(good_id, "enterprise.demo", "年报齐全，可以申请重信贷")
+    good_org = identity_service.get_enterprise_organisation(session, enterprise_id=good_id)
+    assert good_org is not None
+    builder.user(good_org.id, "enterprise.staff", "财务经办人", [Role.ENTERPRISE_STAFF], good_org.name)
     enterprise_user(late_id, "enterprise.late", "未报送年报：申请前会被提示先报年报")
 
     # Orders in every state, some submitted weeks ago so that the workbench shows late ones.
@@ -280,10 +286,13 @@ def generate(session: Session, *, enterprises: int, seed: int) -> DemoSummary:
         e for e in entity_ids
         if registry_service.annual_report_gate(registry_service.get(session, enterprise_id=e)).allowed
     ][: max(0, min(24, len(entity_ids) // 8))]
+    outcomes = ["submitted", "accepted", "approved", "rejected", "approved", "accepted", "submitted", "approved"]
     for index, enterprise_id in enumerate(healthy_ids):
         applicant = enterprise_user(enterprise_id, f"ent{index + 1:04d}", "", printed=False)
         chosen = product if index % 4 else tax_product
-        days_ago = builder.rng.choice([0, 1, 3, 6, 10, 16, 21, 30])
+        outcome = outcomes[index % len(outcomes)]
+        # Open orders include some submitted weeks ago, so that the workbench shows late ones.
+        days_ago = builder.rng.choice([0, 1, 2, 20] if outcome in ("submitted", "accepted") else [3, 6, 10, 21, 30])
         submitted = datetime.combine(today - timedelta(days=days_ago), datetime.min.time(), BUSINESS_TZ)
         with clock.use(FixedClock(submitted + timedelta(hours=9 + index % 8))):
             order = orders_service.apply(session, principal=_principal(session, applicant), order_in=OrderCreate(
@@ -294,15 +303,14 @@ def generate(session: Session, *, enterprises: int, seed: int) -> DemoSummary:
                 authorise=True,
             ))
         officer = _principal(session, officers[order.bank_organisation_id])
-        outcome = index % 5
-        if outcome == 0 or days_ago == 0:
+        if outcome == "submitted":
             continue
-        with clock.use(FixedClock(submitted + timedelta(days=1, hours=10))):
+        with clock.use(FixedClock(submitted + timedelta(hours=20))):
             orders_service.accept(session, principal=officer, order=order)
-        if outcome == 1 or days_ago < 3:
+        if outcome == "accepted":
             continue
         with clock.use(FixedClock(submitted + timedelta(days=2, hours=15))):
-            if outcome in (2, 3):
+            if outcome == "approved":
                 orders_service.approve(session, principal=officer, order=order, decision_in=OrderApprove(
                     line_fen=min(order.amount_fen, order.estimated_line_fen), annual_rate=order.estimated_rate,
                     term_months=12, repayment_method=RepaymentMethod.EQUAL_INSTALLMENT,
@@ -311,6 +319,5 @@ def generate(session: Session, *, enterprises: int, seed: int) -> DemoSummary:
                 orders_service.reject(session, principal=officer, order=order, rejection_in=OrderReject(
                     reason="近两年经营流水不足以支持申请金额，建议降低金额或补充纳税信息后再申请",
                 ))
-        builder.summary.orders += 1
     builder.summary.orders = len(healthy_ids)
     return builder.summary
