@@ -199,8 +199,7 @@ def _queue(session: Session, principal: Principal, view: str) -> list[Any]:
     if view == "late":
         orders = service.list_for(session, principal=principal, late_only=True)
     elif view == "open":
-        orders = [o for o in service.list_for(session, principal=principal)
-                  if o.status in (OrderStatus.SUBMITTED, OrderStatus.ACCEPTED)]
+        orders = service.list_for(session, principal=principal, open_only=True)
     else:
         orders = service.list_for(session, principal=principal, status=QUEUE_FILTERS.get(view, ("", None))[1])
     return [service.to_read(session, o) for o in orders]

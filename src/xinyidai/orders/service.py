@@ -137,11 +137,13 @@ def get_for(session: Session, *, principal: Principal, order_id: int) -> Financi
 
 
 def list_for(session: Session, *, principal: Principal, status: OrderStatus | None = None,
-             late_only: bool = False, limit: int = 200) -> Sequence[FinancingOrder]:
-    """The orders the caller may see, newest first; optionally by status or only the late ones."""
+             open_only: bool = False, late_only: bool = False, limit: int = 200) -> Sequence[FinancingOrder]:
+    """The orders the caller may see, newest first; optionally by status, only open or only late ones."""
     query = _scoped(select(FinancingOrder), principal).order_by(FinancingOrder.id.desc()).limit(limit)
     if status is not None:
         query = query.where(FinancingOrder.status == status)
+    if open_only:
+        query = query.where(FinancingOrder.status.in_(list(policy.OPEN_STATUSES)))
     if late_only:
         query = query.where(
             FinancingOrder.status.in_(list(policy.OPEN_STATUSES)), FinancingOrder.deadline_date < clock.today()
