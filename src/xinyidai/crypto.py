@@ -60,4 +60,7 @@ def blind_index(value: str, *, context: str, settings: Settings | None = None) -
     """A keyed hash (HMAC-SHA256) of `value`, for equality lookups of encrypted fields."""
     settings = settings or get_settings()
     key = hashlib.sha256(b"blind-index:" + settings.secret_key.get_secret_value().encode()).digest()
-    return hmac.new(key, f"{context}:{value}".encode(), hashlib.sha256).hexdigest()
+    # Length-prefixed so that no (context, value) pair can collide with another.
+    encoded = context.encode()
+    message = len(encoded).to_bytes(2, "big") + encoded + value.encode()
+    return hmac.new(key, message, hashlib.sha256).hexdigest()

@@ -56,12 +56,12 @@ def issue_token(*, secret: str, issuer: str, subject: str, claims: dict[str, Any
                 ttl: timedelta) -> str:
     """A short-lived signed JWT for an API client."""
     payload = {
+        **claims,  # first, so that no claim can replace the registered ones below
         "iss": issuer,
         "sub": subject,
         "iat": int(now.timestamp()),
         "exp": int((now + ttl).timestamp()),
         "jti": new_token(12),
-        **claims,
     }
     return jwt.encode({"alg": TOKEN_ALGORITHM}, payload, _key(secret), algorithms=[TOKEN_ALGORITHM])
 

@@ -5,6 +5,7 @@ number (GB 11643-1999). Pure functions; each failure says exactly what is wrong,
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import date
 
@@ -53,7 +54,7 @@ def uscc_check_char(first17: str) -> str:
 
 def validate_uscc(raw: str) -> UsccParts:
     """Check a unified social credit code by GB 32100-2015; return its parts or raise InvalidCode."""
-    code = raw.strip().upper()
+    code = _normalise(raw)
     if not code:
         raise InvalidCode("请填写统一社会信用代码")
     if len(code) != 18:
@@ -79,12 +80,17 @@ def id_check_char(first17: str) -> str:
     return ID_CHECK_CHARS[total % 11]
 
 
-_ID_RE = re.compile(r"^\d{17}[\dX]$")
+_ID_RE = re.compile(r"^\d{17}[\dX]$", re.ASCII)
+
+
+def _normalise(raw: str) -> str:
+    """Full-width characters (as Chinese input methods type them) to ASCII, trimmed, upper case."""
+    return unicodedata.normalize("NFKC", raw).strip().upper()
 
 
 def validate_id_number(raw: str, *, today: date | None = None) -> str:
     """Check a resident identity number by GB 11643-1999; return it normalised or raise InvalidCode."""
-    number = raw.strip().upper()
+    number = _normalise(raw)
     if not number:
         raise InvalidCode("请填写身份证号码")
     if len(number) != 18:

@@ -291,8 +291,7 @@ def test_id_wrong_check_digit(number: str) -> None:
     assert str(info.value) == "身份证号码第18位校验码不正确，请核对是否有数字抄错"
 
 
-@pytest.mark.xfail(strict=True, reason="bug: non-ASCII digits pass \\d and int() and are returned as typed")
-def test_id_full_width_digits_are_refused_or_normalised() -> None:
+def test_id_full_width_digits_are_normalised() -> None:
     # Full-width digits come from Chinese input methods; the "normalised" number must be ASCII,
     # otherwise its blind index differs from the same number typed in ASCII.
     result = validate_id_number("11010519491231００2X")
@@ -332,3 +331,7 @@ def test_every_single_substitution_of_an_id_number_fails(prefix: str) -> None:
             with pytest.raises(InvalidCode):
                 validate_id_number(mutated, today=date(2026, 11, 22))
 
+
+
+def test_uscc_typed_in_full_width_characters_is_normalised() -> None:
+    assert validate_uscc("９１３５０１００Ｍ０００１００Ｙ４３ ").code == "91350100M000100Y43"

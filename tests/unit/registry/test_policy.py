@@ -88,6 +88,12 @@ def test_registered_this_year_owes_nothing() -> None:
     assert result.reminders == []
 
 
+def test_registered_this_year_gets_no_reminder_in_the_filing_period() -> None:
+    result = _gate(registered=date(2026, 2, 1), last=None, today=date(2026, 3, 1))
+    assert result.allowed
+    assert result.reminders == []
+
+
 def test_registered_last_year_is_reminded_in_the_filing_period() -> None:
     result = _gate(registered=date(2025, 8, 1), last=None, today=date(2026, 3, 1))
     assert result.allowed
