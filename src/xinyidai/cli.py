@@ -58,6 +58,9 @@ def demo_generate(
     """Build a synthetic district into an empty, migrated database and print one login per role."""
     from xinyidai import db
     from xinyidai.demo.generator import DEMO_PASSWORD, generate
+    from xinyidai.main import wire_events
+
+    wire_events()
 
     with console.status(f"generating {enterprises} market entities…"), db.transaction() as session:
         try:
@@ -93,9 +96,9 @@ def serve(
 def events_dispatch(limit: int = typer.Option(1000, help="At most this many events")) -> None:
     """Deliver pending domain events to their subscribers."""
     from xinyidai import db, events
-    from xinyidai.main import create_app
+    from xinyidai.main import wire_events
 
-    create_app()  # wires the subscriptions
+    wire_events()
     delivered = events.dispatch_pending(session_factory=db.get_database().session_factory, limit=limit)
     console.print(f"delivered {delivered} events")
 

@@ -13,16 +13,22 @@ from sqlalchemy.orm import Session, sessionmaker
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 import xinyidai
+from xinyidai import events
 from xinyidai.config import get_settings
 from xinyidai.errors import DomainError
+from xinyidai.guarantee import service as guarantee_service
 from xinyidai.identity import pages as identity_pages
 from xinyidai.identity import router as identity_router
 from xinyidai.identity.dependencies import LoginRequired
 from xinyidai.identity.enums import ORG_KIND_LABELS, ROLE_LABELS, Role
+from xinyidai.loans import router as loans_router
+from xinyidai.loans import service as loans_service
+from xinyidai.loans.events import DrawdownDefaulted
 from xinyidai.observability import configure_logging, install_metrics
 from xinyidai.observability import router as ops_router
 from xinyidai.orders import pages as orders_pages
 from xinyidai.orders import router as orders_router
+from xinyidai.orders.events import OrderApproved
 from xinyidai.portal import nav
 from xinyidai.portal.templating import render, templates
 from xinyidai.products import router as products_router
@@ -31,6 +37,12 @@ from xinyidai.web import is_api_request
 
 PORTAL_STATIC = Path(__file__).parent / "portal" / "static"
 HTMX_STATIC = Path(js_lib_htmx.__file__).parent / "static" / "htmx"
+
+
+def wire_events() -> None:
+    """Subscribe each context to the domain events of the others (the only place that knows them all)."""
+    events.subscribe(OrderApproved, loans_service.on_order_approved)
+    events.subscribe(DrawdownDefaulted, guarantee_service.on_drawdown_defaulted)
 
 
 def _register_navigation() -> None:
@@ -88,13 +100,15 @@ def create_app(*, session_factory: sessionmaker[Session] | None = None) -> FastA
     )
     app.state.session_factory = session_factory
     templates.env.globals.update(ORG_KIND_LABELS=ORG_KIND_LABELS, ROLE_LABELS=ROLE_LABELS)
+    wire_events()
     _register_navigation()
     _install_error_handlers(app)
     install_metrics(app)
     app.mount("/static/vendor/htmx", StaticFiles(directory=HTMX_STATIC), name="htmx")
     app.mount("/static", StaticFiles(directory=PORTAL_STATIC), name="static")
     app.include_router(ops_router)
-    for router in (identity_router.router, registry_router.router, products_router.router, orders_router.router):
+    for router in (identity_router.router, registry_router.router, products_router.router, orders_router.router,
+                   loans_router.router):
         app.include_router(router)
     for pages in (identity_pages.router, orders_pages.router):
         app.include_router(pages)

@@ -6,12 +6,15 @@ from xinyidai import events, workdays
 from xinyidai.audit import models as audit_models
 from xinyidai.consent import models as consent_models
 from xinyidai.db import Base
+from xinyidai.guarantee import models as guarantee_models
 from xinyidai.identity import models as identity_models
+from xinyidai.loans import models as loans_models
 from xinyidai.orders import models as orders_models
 from xinyidai.products import models as products_models
 from xinyidai.registry import models as registry_models
 
 __all__ = [
-    "Base", "audit_models", "consent_models", "events", "identity_models", "orders_models",
+    "Base", "audit_models", "consent_models", "events", "guarantee_models", "identity_models", "loans_models",
+    "orders_models",
     "products_models", "registry_models", "workdays",
 ]

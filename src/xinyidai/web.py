@@ -25,7 +25,8 @@ def get_session(request: Request) -> Iterator[Session]:
         run_after_commit_hooks(session)
 
 
-SessionDep = Annotated[Session, Depends(get_session)]
+# scope="function": commit before the response is sent, so a redirect never outruns its own write.
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 IdPath = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 

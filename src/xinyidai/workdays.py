@@ -6,6 +6,7 @@ year before; the platform admin enters it. The arithmetic is pure.
 
 from __future__ import annotations
 
+import calendar
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -58,6 +59,13 @@ class WorkCalendar:
         if end < start:
             return -self.workdays_between(end, start)
         return sum(1 for n in range(1, (end - start).days + 1) if self.is_workday(start + timedelta(days=n)))
+
+
+def add_months(day: date, months: int) -> date:
+    """The same day `months` later, clamped to the end of a shorter month (31 Jan + 1 = 28/29 Feb)."""
+    index = day.year * 12 + day.month - 1 + months
+    year, month = divmod(index, 12)
+    return date(year, month + 1, min(day.day, calendar.monthrange(year, month + 1)[1]))
 
 
 def load_calendar(session: Session) -> WorkCalendar:

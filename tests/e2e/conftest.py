@@ -8,14 +8,13 @@ browser); without it the tests are skipped, unless XINYIDAI_REQUIRE_BROWSER=1 ma
 
 from __future__ import annotations
 
+import http.client
 import os
 import shutil
 import socket
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -62,6 +61,7 @@ class LiveServer:
     """A running `xinyidai serve`."""
 
     url: str
+    port: int
     database_url: str
     process: subprocess.Popen[bytes]
     stdout_path: Path
@@ -70,6 +70,10 @@ class LiveServer:
     def stderr(self) -> str:
         """The tail of the server's stderr (uvicorn and the application log there)."""
         return _tail(self.stderr_path)
+
+    def stdout(self) -> str:
+        """The tail of the server's stdout (uvicorn's access log)."""
+        return _tail(self.stdout_path)
 
     def check_alive(self) -> None:
         """Fail the test with the server's stderr if the server has died."""
@@ -150,9 +154,10 @@ def _server_env(database_url: str) -> dict[str, str]:
     env.update({
         "XINYIDAI_DATABASE_URL": database_url,
         "XINYIDAI_ENV": "test",
-        "XINYIDAI_LOG_LEVEL": "WARNING",
+        "XINYIDAI_LOG_LEVEL": "INFO",
         "PYTHONUNBUFFERED": "1",
         "NO_COLOR": "1",
+        "_TYPER_STANDARD_TRACEBACK": "1",  # plain tracebacks, so the tail of a failure names the error
     })
     return env
 
@@ -171,6 +176,15 @@ def _run_cli(args: list[str], *, env: dict[str, str], cwd: Path) -> None:
                     pytrace=False)
 
 
+def _readyz_status(port: int) -> int:
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+    try:
+        connection.request("GET", "/readyz")
+        return connection.getresponse().status
+    finally:
+        connection.close()
+
+
 def _wait_ready(server: LiveServer) -> None:
     deadline = time.monotonic() + READY_TIMEOUT_S
     last_error = "no answer yet"
@@ -179,14 +193,13 @@ def _wait_ready(server: LiveServer) -> None:
             pytest.fail(f"the xinyidai server exited with code {server.process.returncode} before it was ready; "
                         f"its stderr:\n{server.stderr()}", pytrace=False)
         try:
-            with urllib.request.urlopen(f"{server.url}/readyz", timeout=2) as response:
-                if response.status == 200:
-                    return
-                last_error = f"HTTP {response.status}"
-        except urllib.error.HTTPError as exc:
-            last_error = f"HTTP {exc.code}"
-        except (urllib.error.URLError, OSError) as exc:
+            status = _readyz_status(server.port)
+        except OSError as exc:
             last_error = str(exc)
+        else:
+            if status == 200:
+                return
+            last_error = f"HTTP {status}"
         time.sleep(0.1)
     pytest.fail(f"the xinyidai server did not answer /readyz with 200 within {READY_TIMEOUT_S:.0f} s "
                 f"(last: {last_error}); its stderr:\n{server.stderr()}", pytrace=False)
@@ -218,7 +231,7 @@ def live_server(chromium_executable: str, e2e_database_url: str,
             [*_xinyidai_command(), "serve", "--host", "127.0.0.1", "--port", str(port)],
             env=env, cwd=workdir, stdout=out, stderr=err, stdin=subprocess.DEVNULL,
         )
-    server = LiveServer(url=f"http://127.0.0.1:{port}", database_url=e2e_database_url, process=process,
+    server = LiveServer(url=f"http://127.0.0.1:{port}", port=port, database_url=e2e_database_url, process=process,
                         stdout_path=stdout_path, stderr_path=stderr_path)
     _running.append(server)
     try:
@@ -239,11 +252,12 @@ def server(live_server: LiveServer) -> Iterator[LiveServer]:
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
-    """On a failed e2e test, attach the server's stderr to the report."""
+    """On a failed e2e test, attach the server's stderr and access log to the report."""
     report = yield
     if report.failed and _running:
         for server in _running:
             report.sections.append((f"xinyidai server stderr ({server.url})", server.stderr()))
+            report.sections.append((f"xinyidai server stdout ({server.url})", server.stdout()))
     return report
 
 

@@ -56,6 +56,7 @@ class World:
     unregistered_enterprise: int
     unregistered_id_number: str
     area: int
+    guarantor_org: int
 
     def principal(self, session: Session, username: str) -> Principal:
         users = [u for u in identity_service.list_users(session) if u.username == username]
@@ -97,6 +98,8 @@ def build_world(session: Session) -> World:
     _user(session, bank_a.id, "a.manager", [Role.BANK_MANAGER])
     _user(session, bank_b.id, "b.officer", [Role.BANK_LOAN_OFFICER])
     _user(session, bank_b.id, "b.manager", [Role.BANK_MANAGER])
+    guarantor = org(session, organisation_in=OrganisationCreate(name="丙担保", kind=OrgKind.GUARANTEE_COMPANY))
+    _user(session, guarantor.id, "guarantor", [Role.GUARANTEE_OFFICER])
     products = []
     for bank_username, code in (("a.manager", "CHONGXINDAI"), ("b.manager", "OTHER")):
         users = [u for u in identity_service.list_users(session) if u.username == bank_username]
@@ -124,7 +127,7 @@ def build_world(session: Session) -> World:
         platform_org=platform.id, bank_a=bank_a.id, bank_b=bank_b.id, product_a=products[0],
         product_b=products[1], good_enterprise=good, good_id_number=good_idn, other_enterprise=other,
         late_enterprise=late, unregistered_enterprise=unregistered, unregistered_id_number=unreg_idn,
-        area=area.id,
+        area=area.id, guarantor_org=guarantor.id,
     )
 
 

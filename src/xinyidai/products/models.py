@@ -13,6 +13,11 @@ from xinyidai.db import Base, BigId, IdPk, UtcDateTime
 
 Rate = Numeric(9, 6)
 
+# Which owed amounts a repayment settles first (a product may order them differently).
+DEFAULT_ALLOCATION_ORDER = (
+    "penalty", "interest_overdue", "fee_overdue", "principal_overdue", "interest", "fee", "principal_due",
+)
+
 
 class Product(Base):
     """A loan product with its bounds: rate range, fee, line, repayment methods and terms."""
@@ -31,6 +36,14 @@ class Product(Base):
     max_line_fen: Mapped[int] = mapped_column(BigInteger)
     repayment_methods: Mapped[list[Any]] = mapped_column(JSON)
     term_options: Mapped[list[Any]] = mapped_column(JSON)
+    # Servicing terms of the loans made under the product.
+    day_count: Mapped[str] = mapped_column(String(10), default="act_360", server_default="act_360")
+    overdue_markup: Mapped[Decimal] = mapped_column(Rate, default=Decimal("0.5"), server_default="0.5")
+    fee_mode: Mapped[str] = mapped_column(String(10), default="daily", server_default="daily")
+    prepayment_rule: Mapped[str] = mapped_column(String(20), default="shorten_term", server_default="shorten_term")
+    allocation_order: Mapped[list[Any]] = mapped_column(JSON, default=lambda: list(DEFAULT_ALLOCATION_ORDER))
+    line_validity_months: Mapped[int] = mapped_column(default=12, server_default="12")
+    default_trigger_days: Mapped[int] = mapped_column(default=90, server_default="90")
     status: Mapped[str] = mapped_column(String(20), default="draft", index=True)
     published_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
+from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from xinyidai.money import MAX_FEN
 from xinyidai.products.enums import ProductStatus, RepaymentMethod
+from xinyidai.products.models import DEFAULT_ALLOCATION_ORDER
 
 
 class ProductCreate(BaseModel):
@@ -24,6 +26,20 @@ class ProductCreate(BaseModel):
     max_line_fen: int = Field(gt=0, le=MAX_FEN)
     repayment_methods: list[RepaymentMethod] = Field(min_length=1)
     term_options: list[int] = Field(min_length=1)
+    day_count: Literal["act_360", "act_365"] = "act_360"
+    overdue_markup: Decimal = Field(default=Decimal("0.5"), ge=0, le=1, decimal_places=6)
+    fee_mode: Literal["daily", "upfront"] = "daily"
+    prepayment_rule: Literal["shorten_term", "reduce_installment"] = "shorten_term"
+    allocation_order: list[str] = Field(default_factory=lambda: list(DEFAULT_ALLOCATION_ORDER))
+    line_validity_months: int = Field(default=12, ge=1, le=60)
+    default_trigger_days: int = Field(default=90, ge=1, le=720)
+
+    @field_validator("allocation_order")
+    @classmethod
+    def _allocation_is_a_permutation(cls, value: list[str]) -> list[str]:
+        if sorted(value) != sorted(DEFAULT_ALLOCATION_ORDER):
+            raise ValueError(f"allocation_order must order exactly {sorted(DEFAULT_ALLOCATION_ORDER)}")
+        return value
 
 
 class ProductRead(BaseModel):
@@ -43,5 +59,12 @@ class ProductRead(BaseModel):
     max_line_fen: int
     repayment_methods: list[RepaymentMethod]
     term_options: list[int]
+    day_count: str
+    overdue_markup: Decimal
+    fee_mode: str
+    prepayment_rule: str
+    allocation_order: list[str]
+    line_validity_months: int
+    default_trigger_days: int
     status: ProductStatus
     published_at: datetime | None

@@ -1,0 +1,1 @@
+"""Benchmarks; their latest figures are in BENCHMARKS.md."""

@@ -1,0 +1,1 @@
+"""Guarantees and risk sharing: compensation on default, recovery and its distribution."""

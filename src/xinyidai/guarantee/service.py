@@ -1,0 +1,142 @@
+"""Use cases of risk sharing: agreements, compensation on default, recovery and its distribution."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from xinyidai import clock
+from xinyidai.audit import service as audit_service
+from xinyidai.guarantee import policy
+from xinyidai.guarantee.exceptions import InvalidAgreement, RecoveryRefused
+from xinyidai.guarantee.models import Compensation, GuarantorShare, Recovery, RiskSharingAgreement
+from xinyidai.identity import service as identity_service
+from xinyidai.identity.enums import OrgKind
+from xinyidai.loans import service as loans_service
+from xinyidai.loans.events import DrawdownDefaulted
+
+BANK = "bank"
+
+
+def create_agreement(session: Session, *, product_id: int, guarantor_shares: dict[int, Decimal],
+                     bank_share: Decimal) -> RiskSharingAgreement:
+    """Set how a product's losses are shared; shares are fractions that must add up to one."""
+    shares_ppm = {org: int(share * policy.PPM) for org, share in guarantor_shares.items()}
+    bank_ppm = int(bank_share * policy.PPM)
+    if not shares_ppm or any(s <= 0 for s in shares_ppm.values()) or bank_ppm < 0:
+        raise InvalidAgreement("至少需要一家担保机构，且各方分担比例须为正数", message_en="invalid shares")
+    if sum(shares_ppm.values()) + bank_ppm != policy.PPM:
+        raise InvalidAgreement("担保方与银行的分担比例合计须为100%", message_en="shares must add up to 100%")
+    for org_id in shares_ppm:
+        if identity_service.get_organisation(session, organisation_id=org_id).kind != OrgKind.GUARANTEE_COMPANY:
+            raise InvalidAgreement("分担方须为担保公司", message_en="guarantor must be a guarantee company")
+    if session.scalars(select(RiskSharingAgreement).where(RiskSharingAgreement.product_id == product_id)).first():
+        raise InvalidAgreement("该产品已有风险分担协议", message_en="product already has an agreement")
+    agreement = RiskSharingAgreement(product_id=product_id, bank_share_ppm=bank_ppm, created_at=clock.now())
+    agreement.shares = [GuarantorShare(guarantor_organisation_id=o, share_ppm=s) for o, s in shares_ppm.items()]
+    session.add(agreement)
+    session.flush()
+    return agreement
+
+
+def agreement_for(session: Session, *, product_id: int) -> RiskSharingAgreement | None:
+    """The product's agreement, if it has one."""
+    return session.scalars(
+        select(RiskSharingAgreement).where(RiskSharingAgreement.product_id == product_id)).one_or_none()
+
+
+def _shares(agreement: RiskSharingAgreement) -> dict[str, int]:
+    shares = {str(s.guarantor_organisation_id): s.share_ppm for s in agreement.shares}
+    if agreement.bank_share_ppm:
+        shares[BANK] = agreement.bank_share_ppm
+    return shares
+
+
+def compensate(session: Session, *, defaulted: DrawdownDefaulted) -> list[Compensation]:
+    """Each guarantor pays its share of the outstanding claim; the bank's claim is settled for it."""
+    existing = session.scalars(select(Compensation).where(Compensation.drawdown_id == defaulted.drawdown_id)).all()
+    if existing:
+        return list(existing)
+    agreement = agreement_for(session, product_id=defaulted.product_id)
+    if agreement is None:
+        return []
+    drawdown = loans_service.get_drawdown_for_settlement(session, drawdown_id=defaulted.drawdown_id)
+    claim = loans_service.total_owed(drawdown)
+    parts = policy.split(claim, _shares(agreement))
+    compensations = []
+    for share in agreement.shares:
+        amount = parts[str(share.guarantor_organisation_id)]
+        if amount <= 0:
+            continue
+        loans_service.settle_claim(session, drawdown=drawdown, amount_fen=amount, kind="compensation",
+                                   memo=f"guarantor {share.guarantor_organisation_id}")
+        compensation = Compensation(
+            drawdown_id=drawdown.id, enterprise_id=drawdown.enterprise_id,
+            bank_organisation_id=drawdown.bank_organisation_id,
+            guarantor_organisation_id=share.guarantor_organisation_id, share_ppm=share.share_ppm,
+            amount_fen=amount, recovered_fen=0, business_date=clock.today(), created_at=clock.now(),
+        )
+        session.add(compensation)
+        compensations.append(compensation)
+        audit_service.record(session, action="guarantee.compensated",
+                             actor_organisation_id=share.guarantor_organisation_id, subject_type="drawdown",
+                             subject_id=drawdown.id, enterprise_id=drawdown.enterprise_id,
+                             detail={"amount_fen": amount})
+    session.flush()
+    return compensations
+
+
+def on_drawdown_defaulted(session: Session, event: DrawdownDefaulted) -> None:
+    """Domain-event handler: a default triggers compensation."""
+    compensate(session, defaulted=event)
+
+
+def recover(session: Session, *, drawdown_id: int, amount_fen: int, idempotency_key: str) -> Recovery:
+    """Distribute money recovered from the defaulter by the agreement's shares."""
+    previous = session.scalars(select(Recovery).where(
+        Recovery.drawdown_id == drawdown_id, Recovery.idempotency_key == idempotency_key)).one_or_none()
+    if previous is not None:
+        return previous
+    compensations = session.scalars(select(Compensation).where(Compensation.drawdown_id == drawdown_id)).all()
+    if not compensations:
+        raise RecoveryRefused("该笔用信没有代偿记录", message_en="no compensation for this drawdown")
+    drawdown = loans_service.get_drawdown_for_settlement(session, drawdown_id=drawdown_id)
+    guarantor_open = {str(c.guarantor_organisation_id): c.amount_fen - c.recovered_fen for c in compensations}
+    bank_open = loans_service.total_owed(drawdown)
+    if amount_fen <= 0 or amount_fen > sum(guarantor_open.values()) + bank_open:
+        raise RecoveryRefused("追偿金额必须大于0且不超过各方剩余债权合计", message_en="recovery outside the claims")
+    agreement = agreement_for(session, product_id=loans_service.product_id_of(session, drawdown=drawdown))
+    assert agreement is not None
+    parts = policy.split(amount_fen, _shares(agreement))
+    # A party whose claim is already met passes its surplus to the others.
+    open_claims = {**guarantor_open, BANK: bank_open}
+    distribution = {party: min(part, open_claims[party]) for party, part in parts.items()}
+    surplus = amount_fen - sum(distribution.values())
+    for party in sorted(open_claims, key=lambda p: -open_claims[p]):
+        take = min(surplus, open_claims[party] - distribution.get(party, 0))
+        if take > 0:
+            distribution[party] = distribution.get(party, 0) + take
+            surplus -= take
+    for compensation in compensations:
+        compensation.recovered_fen += distribution.get(str(compensation.guarantor_organisation_id), 0)
+    if distribution.get(BANK):
+        loans_service.settle_claim(session, drawdown=drawdown, amount_fen=distribution[BANK], kind="recovery",
+                                   memo="bank share of a recovery")
+    recovery = Recovery(drawdown_id=drawdown_id, idempotency_key=idempotency_key, amount_fen=amount_fen,
+                        distribution=distribution, business_date=clock.today(), created_at=clock.now())
+    session.add(recovery)
+    session.flush()
+    audit_service.record(session, action="guarantee.recovered", subject_type="drawdown", subject_id=drawdown_id,
+                         enterprise_id=drawdown.enterprise_id, detail={"distribution": distribution})
+    return recovery
+
+
+def list_compensations(session: Session, *, guarantor_organisation_id: int | None = None) -> Sequence[Compensation]:
+    """Compensations, optionally of one guarantor, newest first."""
+    query = select(Compensation).order_by(Compensation.id.desc())
+    if guarantor_organisation_id is not None:
+        query = query.where(Compensation.guarantor_organisation_id == guarantor_organisation_id)
+    return session.scalars(query).all()

@@ -1,0 +1,1 @@
+"""Loans: credit lines, drawdowns, schedules, accrual, repayments, ledger and end of day."""
