@@ -143,7 +143,7 @@ def test_repaying_more_than_is_owed_is_refused_and_posts_nothing(session: Sessio
     line = _line(session, world)
     drawdown = _draw(session, world, line, 1_000_000)
     entries = session.scalar(select(func.count()).select_from(JournalEntry))
-    with pytest.raises(DomainError, match="还款金额超过全部应还金额10,000.00元"):
+    with pytest.raises(DomainError, match=r"还款金额超过全部应还金额10,000\.00元"):
         loans_service.repay(session, principal=world.principal(session, "good"), drawdown_id=drawdown.id,
                             repayment_in=RepaymentCreate(amount_fen=1_000_001), idempotency_key="repay-too-much")
     session.rollback()
