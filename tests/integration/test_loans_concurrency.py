@@ -1,0 +1,90 @@
+"""Parallel drawdowns on one line never exceed its limit (PostgreSQL row locks)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from decimal import Decimal
+
+import psycopg
+import pytest
+from sqlalchemy import func, select
+
+from tests.conftest import TEST_DATABASE_URL
+from tests.integration.conftest import build_world
+from xinyidai import clock, db
+from xinyidai.cli import upgrade_database
+from xinyidai.errors import DomainError
+from xinyidai.loans import service as loans_service
+from xinyidai.loans.models import Drawdown
+from xinyidai.loans.schemas import DrawdownCreate
+from xinyidai.orders import service as orders_service
+from xinyidai.orders.events import OrderApproved
+from xinyidai.orders.schemas import OrderApprove, OrderCreate
+from xinyidai.products.enums import RepaymentMethod
+
+pytestmark = pytest.mark.skipif(
+    not (TEST_DATABASE_URL or "").startswith("postgresql"),
+    reason="concurrency is tested on PostgreSQL (the PostgreSQL run of make test); SQLite serialises writers",
+)
+DB_NAME = "xinyidai_concurrency"
+
+
+@pytest.fixture
+def committed_database() -> Iterator[db.Database]:
+    """A fresh database whose transactions really commit, so that threads contend for real."""
+    assert TEST_DATABASE_URL
+    server, _, _ = TEST_DATABASE_URL.replace("+psycopg", "").rpartition("/")
+    with psycopg.connect(f"{server}/postgres", autocommit=True) as admin:
+        admin.execute(f"DROP DATABASE IF EXISTS {DB_NAME}")
+        admin.execute(f"CREATE DATABASE {DB_NAME}")
+    url = TEST_DATABASE_URL.rpartition("/")[0] + f"/{DB_NAME}"
+    upgrade_database(url)
+    database = db.Database(url)
+    yield database
+    database.engine.dispose()
+    with psycopg.connect(f"{server}/postgres", autocommit=True) as admin:
+        admin.execute(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
+
+
+def test_parallel_drawdowns_never_exceed_the_limit(committed_database: db.Database,
+                                                  frozen_clock: clock.FixedClock) -> None:
+    factory = committed_database.session_factory
+    with db.transaction(factory) as session:
+        world = build_world(session)
+        good = world.principal(session, "good")
+        order = orders_service.apply(session, principal=good, order_in=OrderCreate(
+            product_id=world.product_a, amount_fen=100_000_000, term_months=12,
+            repayment_method=RepaymentMethod.EQUAL_INSTALLMENT, purpose="备货", authorise=True))
+        officer = world.principal(session, "a.officer")
+        orders_service.accept(session, principal=officer, order=order)
+        orders_service.approve(session, principal=officer, order=order, decision_in=OrderApprove(
+            line_fen=100_000_000, annual_rate=Decimal("0.05"), term_months=12,
+            repayment_method=RepaymentMethod.EQUAL_INSTALLMENT))
+        line = loans_service.open_line(session, approved=OrderApproved(
+            order_id=order.id, order_no=order.order_no, enterprise_id=order.enterprise_id,
+            bank_organisation_id=order.bank_organisation_id, product_id=order.product_id, line_fen=100_000_000,
+            annual_rate=Decimal("0.05"), term_months=12, repayment_method="equal_installment"))
+        line_id = line.id
+
+    def draw(number: int) -> str:
+        try:
+            with db.transaction(factory) as session:
+                loans_service.draw(session, principal=good, line_id=line_id, idempotency_key=f"parallel-{number:03d}",
+                                   drawdown_in=DrawdownCreate(amount_fen=15_000_000, term_months=6,
+                                                              method=RepaymentMethod.EQUAL_PRINCIPAL))
+            return "drawn"
+        except DomainError as exc:
+            assert "超过可用额度" in exc.message
+            return "refused"
+
+    with ThreadPoolExecutor(max_workers=12) as pool:
+        outcomes = list(pool.map(draw, range(24)))
+
+    # 1,000,000 yuan line, 150,000 yuan each: exactly six fit.
+    assert outcomes.count("drawn") == 6 and outcomes.count("refused") == 18
+    with factory() as session:
+        total = session.scalar(select(func.sum(Drawdown.principal_fen)).where(Drawdown.credit_line_id == line_id))
+        assert total == 90_000_000
+        for drawdown in session.scalars(select(Drawdown)):
+            assert loans_service.verify_balances(session, drawdown=drawdown) == []
