@@ -9,7 +9,9 @@ from sqlalchemy.orm import Session
 
 from xinyidai import clock, crypto
 from xinyidai.demo.generator import generate
+from xinyidai.guarantee.models import Compensation
 from xinyidai.identity.enums import Role
+from xinyidai.loans.models import Drawdown
 from xinyidai.identity.models import User
 from xinyidai.orders.models import FinancingOrder
 from xinyidai.registry import service as registry_service
@@ -32,6 +34,10 @@ def test_the_demo_district_is_valid_varied_and_reproducible(session: Session, fr
         roles = {grant for user in session.scalars(select(User)) for grant in user.roles}
         orders = Counter(o.status for o in session.scalars(select(FinancingOrder)))
         gates = Counter(registry_service.annual_report_gate(e).allowed for e in enterprises)
+        loan_states = Counter(d.status for d in session.scalars(select(Drawdown)))
+        overdue = [d for d in session.scalars(select(Drawdown)) if d.days_past_due > 0 and d.status == "active"]
+        compensations = session.scalars(select(Compensation)).all()
+        recovered = sum(c.recovered_fen for c in compensations)
         first.rollback()
     session.expunge_all()
     assert summary.enterprises == 120 and len(district) == 120
@@ -44,6 +50,8 @@ def test_the_demo_district_is_valid_varied_and_reproducible(session: Session, fr
     assert any(e.is_abnormal for e in enterprises) and gates[False] >= 5 and gates[True] >= 80
     assert roles == set(Role)  # a login for every role
     assert orders.keys() >= {"submitted", "accepted", "approved", "rejected"}
+    assert loan_states.keys() >= {"active", "settled", "defaulted"} and overdue
+    assert compensations and recovered > 0
 
     with session.begin_nested() as second:
         generate(session, enterprises=120, seed=11)

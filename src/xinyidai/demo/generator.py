@@ -15,10 +15,16 @@ from sqlalchemy.orm import Session
 
 from xinyidai import clock
 from xinyidai.clock import BUSINESS_TZ, FixedClock
+from xinyidai.guarantee import service as guarantee_service
 from xinyidai.identity import service as identity_service
 from xinyidai.identity.enums import ROLE_LABELS, OrgKind, Role
 from xinyidai.identity.principal import Principal
 from xinyidai.identity.schemas import OrganisationCreate, UserCreate
+from xinyidai.loans import eod
+from xinyidai.loans import service as loans_service
+from xinyidai.loans.events import DrawdownDefaulted
+from xinyidai.loans.models import Drawdown
+from xinyidai.loans.schemas import DrawdownCreate, RepaymentCreate
 from xinyidai.orders import service as orders_service
 from xinyidai.orders.schemas import OrderApprove, OrderCreate, OrderReject
 from xinyidai.products import service as products_service
@@ -320,4 +326,108 @@ def generate(session: Session, *, enterprises: int, seed: int) -> DemoSummary:
                     reason="近两年经营流水不足以支持申请金额，建议降低金额或补充纳税信息后再申请",
                 ))
     builder.summary.orders = len(healthy_ids)
+    history_ids = [
+        e for e in entity_ids
+        if e not in set(healthy_ids) and registry_service.annual_report_gate(registry_service.get(session, enterprise_id=e)).allowed
+    ][:4]
+    borrowers = [good_id, *history_ids]
+    applicants = [_username_of(session, good_id)] + [
+        enterprise_user(e, f"borrower{n + 1}", "", printed=False) for n, e in enumerate(history_ids)
+    ]
+    _loan_history(session, builder, today=today, product_id=product.id, officer_id=officer_id,
+                  guarantor_id=guarantor_id, borrowers=list(zip(borrowers, applicants, strict=True)))
     return builder.summary
+
+
+def _username_of(session: Session, enterprise_id: int) -> int:
+    organisation = identity_service.get_enterprise_organisation(session, enterprise_id=enterprise_id)
+    assert organisation is not None
+    return identity_service.list_users(session, organisation_id=organisation.id)[0].id
+
+
+HISTORY_DAYS = 150
+# (plan, principal in yuan, months, method): every servicing state the portal can show.
+LOAN_PLANS: list[tuple[str, int, int, RepaymentMethod]] = [
+    ("current", 200_000, 12, RepaymentMethod.EQUAL_INSTALLMENT),
+    ("prepaid", 300_000, 12, RepaymentMethod.EQUAL_PRINCIPAL),
+    ("settled", 100_000, 3, RepaymentMethod.EQUAL_PRINCIPAL),
+    ("overdue", 150_000, 12, RepaymentMethod.INTEREST_FIRST),
+    ("defaulted", 250_000, 6, RepaymentMethod.EQUAL_INSTALLMENT),
+]
+
+
+def _loan_history(session: Session, builder: _Builder, *, today: date, product_id: int, officer_id: int,
+                  guarantor_id: int, borrowers: list[tuple[int, int]]) -> None:
+    """Live through the last 150 days: lines, drawdowns, repayments, end of day, a default and a recovery."""
+    start = today - timedelta(days=HISTORY_DAYS)
+    guarantee_service.create_agreement(session, product_id=product_id, guarantor_shares={guarantor_id: Decimal("0.8")},
+                                       bank_share=Decimal("0.2"))
+    officer = _principal(session, officer_id)
+    loans: list[tuple[str, int, int]] = []  # plan, drawdown id, applicant user id
+    for (plan, yuan, months, method), (_enterprise_id, user_id) in zip(LOAN_PLANS, borrowers, strict=False):
+        with clock.use(_at(start, 9)):
+            applicant = _principal(session, user_id)
+            order = orders_service.apply(session, principal=applicant, order_in=OrderCreate(
+                product_id=product_id, amount_fen=yuan * 100 * 2, term_months=12,
+                repayment_method=RepaymentMethod.EQUAL_INSTALLMENT, purpose="补充流动资金", authorise=True))
+            orders_service.accept(session, principal=officer, order=order)
+            orders_service.approve(session, principal=officer, order=order, decision_in=OrderApprove(
+                line_fen=yuan * 100 * 2, annual_rate=order.estimated_rate, term_months=12,
+                repayment_method=RepaymentMethod.EQUAL_INSTALLMENT))
+            line = loans_service.open_line(session, approved=orders_service.approved_event_of(order))
+        with clock.use(_at(start, 14)):
+            drawdown = loans_service.draw(session, principal=applicant, line_id=line.id, idempotency_key=f"demo-{plan}",
+                                          drawdown_in=DrawdownCreate(amount_fen=yuan * 100, term_months=months,
+                                                                     method=method))
+        loans.append((plan, drawdown.id, user_id))
+    day = start
+    while day < today:
+        with clock.use(_at(day, 10)):
+            for plan, drawdown_id, user_id in loans:
+                _pay_by_plan(session, plan, drawdown_id, _principal(session, user_id), day, start)
+        with clock.use(_at(day, 23)):
+            eod.run(session, business_date=day)
+            session.expire_all()
+            for plan, drawdown_id, _user in loans:
+                loan = session.get(Drawdown, drawdown_id)
+                if plan == "defaulted" and loan is not None and loan.status == "defaulted":
+                    guarantee_service.compensate(session, defaulted=_defaulted_event(session, loan, day))
+        day += timedelta(days=1)
+    with clock.use(_at(today, 9)):
+        defaulted = next(d for p, d, _ in loans if p == "defaulted")
+        if session.get(Drawdown, defaulted) is not None and guarantee_service.list_compensations(session):
+            guarantee_service.recover(session, drawdown_id=defaulted, amount_fen=2_000_000,
+                                      idempotency_key="demo-recovery-1")
+
+
+def _at(day: date, hour: int) -> FixedClock:
+    return FixedClock(datetime.combine(day, datetime.min.time(), BUSINESS_TZ) + timedelta(hours=hour))
+
+
+def _pay_by_plan(session: Session, plan: str, drawdown_id: int, borrower: Principal, day: date, start: date) -> None:
+    drawdown = session.get(Drawdown, drawdown_id)
+    if drawdown is None or drawdown.status != "active" or plan == "defaulted":
+        return
+    owed = loans_service.owed(drawdown, day)
+    due_today = owed["principal_due"] > 0 or any(
+        i.due_date == day and not i.superseded for i in drawdown.installments)
+    amount = 0
+    if plan == "prepaid" and day == start + timedelta(days=40):
+        amount = sum(owed.values()) + drawdown.bal_principal * 3 // 10
+    elif plan == "settled" and day == start + timedelta(days=75):
+        amount = loans_service.total_owed(drawdown)
+    elif due_today and not (plan == "overdue" and day > start + timedelta(days=100)):
+        amount = sum(owed.values())
+    amount = min(amount, loans_service.total_owed(drawdown))
+    if amount > 0:
+        loans_service.repay(session, principal=borrower, drawdown_id=drawdown_id,
+                            repayment_in=RepaymentCreate(amount_fen=amount), idempotency_key=f"demo-{plan}-{day}")
+
+
+def _defaulted_event(session: Session, drawdown: Drawdown, day: date) -> DrawdownDefaulted:
+    return DrawdownDefaulted(
+        drawdown_id=drawdown.id, enterprise_id=drawdown.enterprise_id,
+        bank_organisation_id=drawdown.bank_organisation_id,
+        product_id=loans_service.product_id_of(session, drawdown=drawdown), business_date=day,
+        days_past_due=drawdown.days_past_due, outstanding_fen=loans_service.total_owed(drawdown),
+    )

@@ -204,13 +204,21 @@ def approve(session: Session, *, principal: Principal, order: FinancingOrder,
     order.decided_at = clock.now()
     order.handled_by_user_id = principal.user_id
     session.flush()
-    events.publish(session=session, event=OrderApproved(
+    events.publish(session=session, event=approved_event_of(order))
+    return order
+
+
+def approved_event_of(order: FinancingOrder) -> OrderApproved:
+    """The OrderApproved event of an approved order (what opens its credit line)."""
+    if order.status != OrderStatus.APPROVED or order.approved_line_fen is None or order.approved_rate is None:
+        raise IllegalOrderTransition("订单尚未批准", message_en="order is not approved")
+    return OrderApproved(
         order_id=order.id, order_no=order.order_no, enterprise_id=order.enterprise_id,
         bank_organisation_id=order.bank_organisation_id, product_id=order.product_id,
-        line_fen=decision_in.line_fen, annual_rate=decision_in.annual_rate,
-        term_months=decision_in.term_months, repayment_method=decision_in.repayment_method,
-    ))
-    return order
+        line_fen=order.approved_line_fen, annual_rate=order.approved_rate,
+        term_months=order.approved_term_months or order.term_months,
+        repayment_method=order.approved_repayment_method or order.repayment_method,
+    )
 
 
 def reject(session: Session, *, principal: Principal, order: FinancingOrder,
