@@ -11,8 +11,8 @@ from xinyidai import clock, crypto
 from xinyidai.demo.generator import generate
 from xinyidai.guarantee.models import Compensation
 from xinyidai.identity.enums import Role
-from xinyidai.loans.models import Drawdown
 from xinyidai.identity.models import User
+from xinyidai.loans.models import Drawdown
 from xinyidai.orders.models import FinancingOrder
 from xinyidai.registry import service as registry_service
 from xinyidai.registry.codes import validate_id_number, validate_uscc

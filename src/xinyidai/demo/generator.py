@@ -288,10 +288,7 @@ def generate(session: Session, *, enterprises: int, seed: int) -> DemoSummary:
 
     # Orders in every state, some submitted weeks ago so that the workbench shows late ones.
     officers = {bank_id: officer_id, bank2_id: bank2_officer}
-    healthy_ids = [
-        e for e in entity_ids
-        if registry_service.annual_report_gate(registry_service.get(session, enterprise_id=e)).allowed
-    ][: max(0, min(24, len(entity_ids) // 8))]
+    healthy_ids = [e for e in entity_ids if _may_apply(session, e)][: max(0, min(24, len(entity_ids) // 8))]
     outcomes = ["submitted", "accepted", "approved", "rejected", "approved", "accepted", "submitted", "approved"]
     for index, enterprise_id in enumerate(healthy_ids):
         applicant = enterprise_user(enterprise_id, f"ent{index + 1:04d}", "", printed=False)
@@ -326,10 +323,8 @@ def generate(session: Session, *, enterprises: int, seed: int) -> DemoSummary:
                     reason="近两年经营流水不足以支持申请金额，建议降低金额或补充纳税信息后再申请",
                 ))
     builder.summary.orders = len(healthy_ids)
-    history_ids = [
-        e for e in entity_ids
-        if e not in set(healthy_ids) and registry_service.annual_report_gate(registry_service.get(session, enterprise_id=e)).allowed
-    ][:4]
+    taken = set(healthy_ids)
+    history_ids = [e for e in entity_ids if e not in taken and _may_apply(session, e)][:4]
     borrowers = [good_id, *history_ids]
     applicants = [_username_of(session, good_id)] + [
         enterprise_user(e, f"borrower{n + 1}", "", printed=False) for n, e in enumerate(history_ids)
@@ -337,6 +332,10 @@ def generate(session: Session, *, enterprises: int, seed: int) -> DemoSummary:
     _loan_history(session, builder, today=today, product_id=product.id, officer_id=officer_id,
                   guarantor_id=guarantor_id, borrowers=list(zip(borrowers, applicants, strict=True)))
     return builder.summary
+
+
+def _may_apply(session: Session, enterprise_id: int) -> bool:
+    return registry_service.annual_report_gate(registry_service.get(session, enterprise_id=enterprise_id)).allowed
 
 
 def _username_of(session: Session, enterprise_id: int) -> int:
