@@ -326,7 +326,7 @@ def generate(session: Session, *, enterprises: int, seed: int) -> DemoSummary:
     taken = set(healthy_ids)
     history_ids = [e for e in entity_ids if e not in taken and _may_apply(session, e)][:4]
     borrowers = [good_id, *history_ids]
-    applicants = [_username_of(session, good_id)] + [
+    applicants = [_first_user_id_of(session, good_id)] + [
         enterprise_user(e, f"borrower{n + 1}", "", printed=False) for n, e in enumerate(history_ids)
     ]
     _loan_history(session, builder, today=today, product_id=product.id, officer_id=officer_id,
@@ -338,7 +338,7 @@ def _may_apply(session: Session, enterprise_id: int) -> bool:
     return registry_service.annual_report_gate(registry_service.get(session, enterprise_id=enterprise_id)).allowed
 
 
-def _username_of(session: Session, enterprise_id: int) -> int:
+def _first_user_id_of(session: Session, enterprise_id: int) -> int:
     organisation = identity_service.get_enterprise_organisation(session, enterprise_id=enterprise_id)
     assert organisation is not None
     return identity_service.list_users(session, organisation_id=organisation.id)[0].id
