@@ -16,11 +16,13 @@ import xinyidai
 from xinyidai import events
 from xinyidai.config import get_settings
 from xinyidai.errors import DomainError
+from xinyidai.guarantee import pages as guarantee_pages
 from xinyidai.guarantee import service as guarantee_service
 from xinyidai.identity import pages as identity_pages
 from xinyidai.identity import router as identity_router
 from xinyidai.identity.dependencies import LoginRequired
 from xinyidai.identity.enums import ORG_KIND_LABELS, ROLE_LABELS, Role
+from xinyidai.loans import pages as loans_pages
 from xinyidai.loans import router as loans_router
 from xinyidai.loans import service as loans_service
 from xinyidai.loans.events import DrawdownDefaulted
@@ -47,9 +49,13 @@ def wire_events() -> None:
 
 def _register_navigation() -> None:
     nav.register("企业首页", "/enterprise", [Role.ENTERPRISE_ADMIN, Role.ENTERPRISE_STAFF], order=10)
+    nav.register("我的贷款", "/loans", [Role.ENTERPRISE_ADMIN, Role.ENTERPRISE_STAFF], order=15)
     nav.register("银行工作台", "/bank/workbench", [Role.BANK_LOAN_OFFICER, Role.BANK_MANAGER], order=20)
+    nav.register("资产组合", "/bank/portfolio", [Role.BANK_LOAN_OFFICER, Role.BANK_MANAGER], order=25)
+    nav.register("担保业务", "/guarantee", [Role.GUARANTEE_OFFICER], order=30)
     nav.register("机构管理", "/admin/organisations", [Role.PLATFORM_ADMIN], order=80)
     nav.register("用户管理", "/admin/users", [Role.PLATFORM_ADMIN], order=81)
+    nav.register("借款试算", "/calculator", list(Role), order=90, landing=False)
     nav.register("我的账户", "/account", list(Role), order=99)
 
 
@@ -110,7 +116,7 @@ def create_app(*, session_factory: sessionmaker[Session] | None = None) -> FastA
     for router in (identity_router.router, registry_router.router, products_router.router, orders_router.router,
                    loans_router.router):
         app.include_router(router)
-    for pages in (identity_pages.router, orders_pages.router):
+    for pages in (identity_pages.router, orders_pages.router, loans_pages.router, guarantee_pages.router):
         app.include_router(pages)
 
     @app.middleware("http")

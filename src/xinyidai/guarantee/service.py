@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 
 from sqlalchemy import select
@@ -140,3 +141,44 @@ def list_compensations(session: Session, *, guarantor_organisation_id: int | Non
     if guarantor_organisation_id is not None:
         query = query.where(Compensation.guarantor_organisation_id == guarantor_organisation_id)
     return session.scalars(query).all()
+
+
+@dataclass(frozen=True, slots=True)
+class Exposure:
+    """A guarantor's share of one active drawdown under a risk-sharing agreement; amounts in fen."""
+
+    drawdown_id: int
+    enterprise_id: int
+    bank_organisation_id: int
+    product_id: int
+    principal_fen: int
+    outstanding_principal_fen: int
+    outstanding_fen: int
+    days_past_due: int
+    classification: str
+    share_ppm: int
+    share_fen: int
+
+
+def exposures(session: Session, *, guarantor_organisation_id: int) -> list[Exposure]:
+    """Active drawdowns of the products whose agreements give the guarantor a share, with its share of each claim."""
+    agreements = session.scalars(
+        select(RiskSharingAgreement).join(GuarantorShare, GuarantorShare.agreement_id == RiskSharingAgreement.id)
+        .where(GuarantorShare.guarantor_organisation_id == guarantor_organisation_id)
+    ).unique().all()
+    by_product = {a.product_id: a for a in agreements}
+    party = str(guarantor_organisation_id)
+    found = []
+    for drawdown in loans_service.active_drawdowns_of_products(session, product_ids=sorted(by_product)):
+        agreement = by_product[loans_service.product_id_of(session, drawdown=drawdown)]
+        shares = _shares(agreement)
+        claim = loans_service.total_owed(drawdown)
+        found.append(Exposure(
+            drawdown_id=drawdown.id, enterprise_id=drawdown.enterprise_id,
+            bank_organisation_id=drawdown.bank_organisation_id, product_id=agreement.product_id,
+            principal_fen=drawdown.principal_fen,
+            outstanding_principal_fen=drawdown.bal_principal + drawdown.bal_principal_overdue,
+            outstanding_fen=claim, days_past_due=drawdown.days_past_due, classification=drawdown.classification,
+            share_ppm=shares[party], share_fen=policy.split(claim, shares)[party],
+        ))
+    return found

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -544,3 +545,67 @@ def settle_claim(session: Session, *, drawdown: Drawdown, amount_fen: int, kind:
 def product_id_of(session: Session, *, drawdown: Drawdown) -> int:
     """The product a drawdown was made under."""
     return _line_product_id(session, drawdown)
+
+
+# Read-only views for the portal ----------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class StatementEntry:
+    """One journal entry of a drawdown's statement: its date, kind and the amount posted to each account."""
+
+    entry_id: int
+    business_date: date
+    kind: str
+    memo: str | None
+    amounts: dict[Account, int]
+
+    def amount(self, account: Account | str) -> int:
+        """The amount posted to `account` (debit positive), 0 when the entry does not touch it."""
+        return self.amounts.get(Account(account), 0)
+
+    @property
+    def receivable_change_fen(self) -> int:
+        """How much the entry changed what the borrower owes."""
+        return sum(self.amounts.get(account, 0) for account in BALANCE_COLUMNS)
+
+
+def statement(session: Session, *, drawdown_id: int) -> list[StatementEntry]:
+    """A drawdown's journal entries in order, each with its postings summed by account (no caller scope)."""
+    entries = session.scalars(select(JournalEntry).where(JournalEntry.drawdown_id == drawdown_id)
+                              .order_by(JournalEntry.business_date, JournalEntry.id)).all()
+    amounts: dict[int, dict[Account, int]] = {entry.id: {} for entry in entries}
+    rows = session.execute(
+        select(LedgerPosting.entry_id, LedgerPosting.account, func.sum(LedgerPosting.amount_fen))
+        .where(LedgerPosting.drawdown_id == drawdown_id)
+        .group_by(LedgerPosting.entry_id, LedgerPosting.account)
+    ).all()
+    for entry_id, account, total in rows:
+        if entry_id in amounts:
+            amounts[entry_id][Account(account)] = int(total)
+    return [StatementEntry(entry_id=e.id, business_date=e.business_date, kind=e.kind, memo=e.memo,
+                           amounts=amounts[e.id]) for e in entries]
+
+
+def portfolio_summary(session: Session, *, principal: Principal) -> dict[Classification, tuple[int, int]]:
+    """Outstanding drawdowns the caller may see, by five-category classification: (count, principal in fen)."""
+    outstanding = Drawdown.bal_principal + Drawdown.bal_principal_overdue
+    query = (_scoped_drawdowns(select(Drawdown), principal)
+             .with_only_columns(Drawdown.classification, func.count(), func.coalesce(func.sum(outstanding), 0))
+             .where(Drawdown.status != DrawdownStatus.SETTLED)
+             .group_by(Drawdown.classification))
+    summary = {category: (0, 0) for category in Classification}
+    for category, count, principal_fen in session.execute(query).all():
+        summary[Classification(category)] = (int(count), int(principal_fen))
+    return summary
+
+
+def active_drawdowns_of_products(session: Session, *, product_ids: Sequence[int]) -> Sequence[Drawdown]:
+    """Active drawdowns made under any of `product_ids`, oldest first (no caller scope: risk-sharing parties)."""
+    if not product_ids:
+        return []
+    return session.scalars(
+        select(Drawdown).join(CreditLine, CreditLine.id == Drawdown.credit_line_id)
+        .where(CreditLine.product_id.in_(product_ids), Drawdown.status == DrawdownStatus.ACTIVE)
+        .order_by(Drawdown.id)
+    ).all()

@@ -22,14 +22,15 @@ class NavEntry:
     path: str
     roles: frozenset[str]
     order: int = 100
+    landing: bool = True  # whether a caller may land here after login
 
 
 _entries: list[NavEntry] = []
 
 
-def register(label: str, path: str, roles: Iterable[str], *, order: int = 100) -> None:
+def register(label: str, path: str, roles: Iterable[str], *, order: int = 100, landing: bool = True) -> None:
     """Add an entry shown to callers holding any of `roles`."""
-    entry = NavEntry(label=label, path=path, roles=frozenset(roles), order=order)
+    entry = NavEntry(label=label, path=path, roles=frozenset(roles), order=order, landing=landing)
     if entry not in _entries:
         _entries.append(entry)
 
@@ -43,5 +44,5 @@ def entries_for(principal: HasRoles | None) -> list[NavEntry]:
 
 def home_path(principal: HasRoles) -> str:
     """Where a caller lands after login: its first navigation entry."""
-    entries = entries_for(principal)
+    entries = [e for e in entries_for(principal) if e.landing]
     return entries[0].path if entries else "/"
