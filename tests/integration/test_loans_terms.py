@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -11,6 +12,7 @@ from sqlalchemy.orm import Session
 from tests.integration.conftest import World, login, page_csrf
 from tests.integration.test_loans import _draw, _end_days, _line
 from xinyidai import clock
+from xinyidai.errors import DomainError
 from xinyidai.loans.models import Drawdown, LedgerPosting
 from xinyidai.products.enums import RepaymentMethod
 from xinyidai.products.models import Product
@@ -83,3 +85,28 @@ def test_bad_repayments_are_refused_and_post_nothing(client: TestClient, session
     assert client.post(f"/api/v1/drawdowns/{drawdown.id}/repayments", json={"amount_fen": 100},
                        headers=stranger).status_code == 404
     assert session.scalar(select(func.count()).select_from(LedgerPosting)) == before
+
+
+def test_a_line_with_arrears_takes_no_new_drawdowns(session: Session, world: World,
+                                                     frozen_clock: clock.FixedClock) -> None:
+    line = _line(session, world)
+    _draw(session, world, line, 1_000_000, months=6)
+    _end_days(session, frozen_clock, date(2026, 12, 23))  # the first installment is missed
+    with pytest.raises(DomainError, match="有逾期未还款项"):
+        _draw(session, world, line, 100_000, key="draw-0002")
+
+
+def test_each_bank_classifies_by_its_own_bands(client: TestClient, session: Session, world: World,
+                                               frozen_clock: clock.FixedClock) -> None:
+    login(client, "a.manager")
+    headers = {"X-CSRF-Token": page_csrf(client, "/account")}
+    strict = [{"category": "normal", "min_days_past_due": 0}, {"category": "special_mention", "min_days_past_due": 1},
+              {"category": "substandard", "min_days_past_due": 5}, {"category": "doubtful", "min_days_past_due": 60},
+              {"category": "loss", "min_days_past_due": 180}]
+    wrong = client.put("/api/v1/bank/classification-bands", json=list(reversed(strict[1:])), headers=headers)
+    assert wrong.status_code == 400 and "须从逾期0天开始" in wrong.json()["message"]
+    assert client.put("/api/v1/bank/classification-bands", json=strict, headers=headers).status_code == 200
+    drawdown = _draw(session, world, _line(session, world), 1_000_000, months=6)
+    _end_days(session, frozen_clock, date(2026, 12, 28))  # due 23 December, five days past due
+    fresh = session.get(Drawdown, drawdown.id)
+    assert fresh is not None and (fresh.days_past_due, fresh.classification) == (5, "substandard")

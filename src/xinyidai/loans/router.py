@@ -14,7 +14,7 @@ from xinyidai.identity.dependencies import Allow, Public
 from xinyidai.identity.enums import Role
 from xinyidai.identity.principal import Principal
 from xinyidai.loans import calculator, eod, service
-from xinyidai.loans.enums import LineStatus
+from xinyidai.loans.enums import Classification, LineStatus
 from xinyidai.loans.exceptions import LoanRuleBroken
 from xinyidai.loans.schedule import ScheduleError
 from xinyidai.loans.schemas import DrawdownCreate, DrawdownRead, LineRead, RepaymentCreate, RepaymentRead
@@ -28,6 +28,7 @@ LoanViewer = Allow(Role.ENTERPRISE_ADMIN, Role.ENTERPRISE_STAFF, Role.BANK_LOAN_
                    Role.PLATFORM_ADMIN)
 Borrower = Allow(Role.ENTERPRISE_ADMIN, Role.ENTERPRISE_STAFF)
 BankStaff = Allow(Role.BANK_LOAN_OFFICER, Role.BANK_MANAGER)
+BankManager = Allow(Role.BANK_MANAGER)
 PlatformAdmin = Allow(Role.PLATFORM_ADMIN)
 IdempotencyKey = Annotated[str, Header(alias="Idempotency-Key", min_length=8, max_length=100)]
 
@@ -164,3 +165,26 @@ def run_end_of_day(session: SessionDep, _: Annotated[Principal, Depends(Platform
     return [EodRunRead(business_date=r.business_date, status=r.status, drawdowns_accrued=r.drawdowns_accrued,
                        entries_made=r.entries_made, postings_made=r.postings_made,
                        defaults_triggered=r.defaults_triggered) for r in runs]
+
+
+class BandRead(BaseModel):
+    """The lowest days past due of one classification category."""
+
+    category: Classification
+    min_days_past_due: int = Field(ge=0, le=10_000)
+
+
+@router.get("/bank/classification-bands", response_model=list[BandRead])
+def get_bands(session: SessionDep, principal: Annotated[Principal, Depends(BankStaff)]) -> list[BandRead]:
+    """The bank's five-category classification bands."""
+    bands = service.get_classification_bands(session, bank_organisation_id=principal.organisation_id)
+    return [BandRead(category=c, min_days_past_due=m) for m, c in bands]
+
+
+@router.put("/bank/classification-bands", response_model=list[BandRead])
+def set_bands(session: SessionDep, principal: Annotated[Principal, Depends(BankManager)],
+              bands_in: list[BandRead]) -> list[BandRead]:
+    """The bank manager sets the days-past-due band of each category."""
+    bands = service.set_classification_bands(
+        session, principal=principal, bands=[(b.min_days_past_due, b.category) for b in bands_in])
+    return [BandRead(category=c, min_days_past_due=m) for m, c in bands]

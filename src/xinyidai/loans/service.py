@@ -18,7 +18,16 @@ from xinyidai.loans import policy, schedule
 from xinyidai.loans.enums import Account, Classification, DrawdownStatus, FeeMode, LineStatus
 from xinyidai.loans.events import DrawdownMade, RepaymentReceived
 from xinyidai.loans.exceptions import DrawdownNotFound, IdempotencyConflict, LineNotFound, LoanRuleBroken
-from xinyidai.loans.models import CreditLine, Drawdown, EodRun, Installment, JournalEntry, LedgerPosting, Repayment
+from xinyidai.loans.models import (
+    ClassificationBand,
+    CreditLine,
+    Drawdown,
+    EodRun,
+    Installment,
+    JournalEntry,
+    LedgerPosting,
+    Repayment,
+)
 from xinyidai.loans.schemas import (
     BalancesRead,
     DrawdownCreate,
@@ -233,6 +242,12 @@ def draw(session: Session, *, principal: Principal, line_id: int, drawdown_in: D
     if line.status != LineStatus.ACTIVE or line.valid_until < today:
         raise LoanRuleBroken(f"授信额度已于{line.valid_until}到期或已关闭，不能用信",
                              message_en="line expired or closed")
+    in_arrears = session.scalar(select(func.count()).select_from(Drawdown).where(
+        Drawdown.credit_line_id == line.id,
+        (Drawdown.status == DrawdownStatus.DEFAULTED) | (Drawdown.overdue_since_ordinal.is_not(None)),
+    ))
+    if in_arrears:
+        raise LoanRuleBroken("该额度下有逾期未还款项，请先还清逾期款项后再用信", message_en="line has arrears")
     available = line.limit_fen - used_fen(session, line_id=line.id)
     if drawdown_in.amount_fen > available:
         raise LoanRuleBroken(f"用信金额超过可用额度{format_yuan(max(0, available))}元",
@@ -609,3 +624,36 @@ def active_drawdowns_of_products(session: Session, *, product_ids: Sequence[int]
         .where(CreditLine.product_id.in_(product_ids), Drawdown.status == DrawdownStatus.ACTIVE)
         .order_by(Drawdown.id)
     ).all()
+
+
+# Classification bands ------------------------------------------------------------------------------
+
+
+def get_classification_bands(session: Session, *, bank_organisation_id: int) -> list[tuple[int, Classification]]:
+    """The bank's days-past-due bands, or the platform default when it has set none."""
+    rows = session.scalars(select(ClassificationBand).where(
+        ClassificationBand.bank_organisation_id == bank_organisation_id)).all()
+    if not rows:
+        return list(policy.DEFAULT_BANDS)
+    return sorted((row.min_days_past_due, Classification(row.category)) for row in rows)
+
+
+def set_classification_bands(session: Session, *, principal: Principal,
+                             bands: Sequence[tuple[int, Classification]]) -> list[tuple[int, Classification]]:
+    """A bank sets the days-past-due band of each category; end of day classifies with them."""
+    if principal.organisation_kind != OrgKind.BANK:
+        raise LoanRuleBroken("只有银行可以设置五级分类标准", message_en="only banks set classification bands")
+    problems = policy.validate_bands(bands)
+    if problems:
+        raise LoanRuleBroken("；".join(problems), message_en="invalid classification bands")
+    for row in session.scalars(select(ClassificationBand).where(
+            ClassificationBand.bank_organisation_id == principal.organisation_id)):
+        session.delete(row)
+    session.flush()
+    session.add_all(ClassificationBand(bank_organisation_id=principal.organisation_id, category=category,
+                                       min_days_past_due=minimum) for minimum, category in bands)
+    audit_service.record(session, action="loans.classification_bands_set", actor_user_id=principal.user_id,
+                         actor_organisation_id=principal.organisation_id,
+                         detail={"bands": [[m, c.value] for m, c in sorted(bands)]})
+    session.flush()
+    return get_classification_bands(session, bank_organisation_id=principal.organisation_id)
