@@ -7,13 +7,14 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
-from sqlalchemy import Select, false, func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from xinyidai import clock, events
 from xinyidai.audit import service as audit_service
 from xinyidai.identity.enums import OrgKind
 from xinyidai.identity.principal import Principal
+from xinyidai.identity.scoping import scope
 from xinyidai.loans import policy, schedule
 from xinyidai.loans.enums import Account, Classification, DrawdownStatus, FeeMode, LineStatus
 from xinyidai.loans.events import DrawdownMade, RepaymentReceived
@@ -93,13 +94,8 @@ def on_order_approved(session: Session, event: OrderApproved) -> None:
 
 
 def _scoped_lines(query: Select[CreditLine], principal: Principal) -> Select[CreditLine]:
-    if principal.is_platform_admin:
-        return query
-    if principal.organisation_kind == OrgKind.BANK:
-        return query.where(CreditLine.bank_organisation_id == principal.organisation_id)
-    if principal.organisation_kind == OrgKind.ENTERPRISE and principal.enterprise_id is not None:
-        return query.where(CreditLine.enterprise_id == principal.enterprise_id)
-    return query.where(false())
+    return scope(query, principal, bank_column=CreditLine.bank_organisation_id,
+                 enterprise_column=CreditLine.enterprise_id)
 
 
 def get_line(session: Session, *, principal: Principal, line_id: int, lock: bool = False) -> CreditLine:
@@ -314,13 +310,8 @@ def _add_installments(session: Session, drawdown: Drawdown, plan: schedule.Sched
 
 
 def _scoped_drawdowns(query: Select[Drawdown], principal: Principal) -> Select[Drawdown]:
-    if principal.is_platform_admin:
-        return query
-    if principal.organisation_kind == OrgKind.BANK:
-        return query.where(Drawdown.bank_organisation_id == principal.organisation_id)
-    if principal.organisation_kind == OrgKind.ENTERPRISE and principal.enterprise_id is not None:
-        return query.where(Drawdown.enterprise_id == principal.enterprise_id)
-    return query.where(false())
+    return scope(query, principal, bank_column=Drawdown.bank_organisation_id,
+                 enterprise_column=Drawdown.enterprise_id)
 
 
 def get_drawdown(session: Session, *, principal: Principal, drawdown_id: int, lock: bool = False) -> Drawdown:

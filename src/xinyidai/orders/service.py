@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Sequence
 
-from sqlalchemy import Select, false, select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from xinyidai import clock, events, workdays
@@ -15,6 +15,7 @@ from xinyidai.consent import service as consent_service
 from xinyidai.identity import service as identity_service
 from xinyidai.identity.enums import OrgKind
 from xinyidai.identity.principal import Principal
+from xinyidai.identity.scoping import scope
 from xinyidai.orders import policy
 from xinyidai.orders.events import OrderApproved, OrderRejected, OrderSubmitted
 from xinyidai.orders.exceptions import (
@@ -119,13 +120,8 @@ def apply(session: Session, *, principal: Principal, order_in: OrderCreate) -> F
 
 
 def _scoped(query: Select[FinancingOrder], principal: Principal) -> Select[FinancingOrder]:
-    if principal.is_platform_admin:
-        return query
-    if principal.organisation_kind == OrgKind.BANK:
-        return query.where(FinancingOrder.bank_organisation_id == principal.organisation_id)
-    if principal.organisation_kind == OrgKind.ENTERPRISE and principal.enterprise_id is not None:
-        return query.where(FinancingOrder.enterprise_id == principal.enterprise_id)
-    return query.where(false())
+    return scope(query, principal, bank_column=FinancingOrder.bank_organisation_id,
+                 enterprise_column=FinancingOrder.enterprise_id)
 
 
 def get_for(session: Session, *, principal: Principal, order_id: int) -> FinancingOrder:
