@@ -228,6 +228,13 @@ def test_end_of_day_reruns_change_nothing_and_missed_days_are_caught_up(
     frozen_clock.advance(timedelta(days=5))  # five business dates go by without an end of day
     runs = eod.catch_up(session, through=date(2026, 11, 27))
     assert [r.business_date for r in runs] == [date(2026, 11, d) for d in range(23, 28)]
+    for eod_run in runs:  # the run's record counts what it wrote (INSERT … SELECT row counts on every database)
+        entries = session.scalar(select(func.count()).select_from(JournalEntry)
+                                 .where(JournalEntry.eod_run_id == eod_run.id))
+        written = session.scalar(select(func.count()).select_from(LedgerPosting).join(
+            JournalEntry, JournalEntry.id == LedgerPosting.entry_id).where(JournalEntry.eod_run_id == eod_run.id))
+        assert (eod_run.drawdowns_accrued, eod_run.entries_made, eod_run.postings_made) == (1, entries, written)
+        assert entries == 1 and written == 4  # interest and guarantee fee, each a debit and a credit
     postings = session.scalar(select(func.count()).select_from(LedgerPosting))
     again = eod.run(session, business_date=date(2026, 11, 25))
     assert again.status == "done" and eod.catch_up(session, through=date(2026, 11, 27)) == []
@@ -269,6 +276,24 @@ def test_missed_installments_go_overdue_are_classified_and_default_with_risk_sha
     fresh = session.get(Drawdown, drawdown.id)
     assert fresh is not None and loans_service.total_owed(fresh) == claim - compensation.amount_fen
     _assert_ledger_sound(session, drawdown)
+    frozen = session.get(CreditLine, line.id)
+    assert frozen is not None and frozen.status == LineStatus.FROZEN and "违约" in (frozen.status_reason or "")
+    # The installments show what compensation settled: overdue amounts oldest first, then principal not yet due.
+    live = [i for i in fresh.installments if not i.superseded]
+    assert sum(i.principal_paid_fen for i in live) == 1_000_000 - fresh.bal_principal - fresh.bal_principal_overdue
+    assert sum(i.overdue_principal_fen + i.overdue_interest_fen - i.overdue_paid_fen for i in live) == (
+        fresh.bal_principal_overdue + fresh.bal_interest_overdue)
+    assert live[0].principal_paid_fen == live[0].principal_fen and live[-1].principal_paid_fen == 0
+    # Days past due now count from the oldest installment still unpaid (the fourth, due on 23 March),
+    # and the rest of the arrears keeps ageing through the bands after default.
+    _end_days(session, frozen_clock, date(2027, 3, 24))
+    fresh = session.get(Drawdown, drawdown.id)
+    assert fresh is not None and (fresh.status, fresh.days_past_due, fresh.classification) == (
+        "defaulted", 1, "special_mention")
+    _end_days(session, frozen_clock, date(2027, 6, 22))
+    fresh = session.get(Drawdown, drawdown.id)
+    assert fresh is not None and (fresh.status, fresh.days_past_due, fresh.classification) == (
+        "defaulted", 91, "substandard")
     recovery = guarantee_service.recover(session, drawdown_id=drawdown.id, amount_fen=100_000,
                                          idempotency_key="recovery-1")
     assert recovery.distribution == {str(guarantor): 80_000, "bank": 20_000}

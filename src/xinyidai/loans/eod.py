@@ -9,7 +9,9 @@ Steps, in order, for business date D:
 3. days past due and the five-category classification by each bank's bands;
 4. drawdowns that reach their product's default trigger are marked defaulted and announced.
 Every step writes journal entries and postings with INSERT … SELECT and moves the cached balances
-with one UPDATE; nothing loops over loans in Python except the few that default.
+with one UPDATE; nothing loops over loans in Python except the few that default. Each drawdown row is
+rewritten as few times as possible (every rewrite is a new row version with its index entries): step 3
+is written by the accrual's UPDATE for the drawdowns it accrues, and otherwise only where it changes.
 A finished date is never run twice; missed dates are caught up in order.
 """
 
@@ -28,6 +30,7 @@ from sqlalchemy import (
     func,
     insert,
     literal,
+    or_,
     select,
     true,
     union_all,
@@ -38,7 +41,8 @@ from sqlalchemy.orm import Session
 from xinyidai import clock, events
 from xinyidai.db import UtcDateTime
 from xinyidai.loans import policy
-from xinyidai.loans.enums import Account, Classification, DrawdownStatus
+from xinyidai.loans import service as loans_service
+from xinyidai.loans.enums import Account, Classification, DrawdownStatus, LineStatus
 from xinyidai.loans.events import DrawdownDefaulted
 from xinyidai.loans.exceptions import LoanRuleBroken
 from xinyidai.loans.models import (
@@ -58,6 +62,10 @@ JOURNAL_ENTRY = cast(Table, JournalEntry.__table__)
 LEDGER_POSTING = cast(Table, LedgerPosting.__table__)
 D, I, J = DRAWDOWN.c, INSTALLMENT.c, JOURNAL_ENTRY.c  # noqa: E741
 PPM = 1_000_000
+
+
+# INSERT … SELECT row counts: SQLAlchemy keeps cursor.rowcount for UPDATE and DELETE only, unless asked.
+COUNTED = {"preserve_rowcount": True}
 
 
 def _rowcount(result: Result[Any]) -> int:
@@ -107,19 +115,35 @@ def _active() -> ColumnElement[bool]:
 
 
 def _insert_postings(session: Session, eod: EodRun, kind: str,
-                     legs: list[tuple[Account, ColumnElement[int]]], source_filter: ColumnElement[bool],
+                     legs: list[tuple[Account, ColumnElement[int]]],
                      join_installment_on: ColumnElement[bool] | None = None) -> int:
-    """Insert one posting per (entry, leg) whose amount is not zero; amounts read the pre-update rows."""
-    selects = []
-    for account, amount in legs:
-        query = select(J.id, J.drawdown_id, literal(account.value), amount).select_from(
-            JOURNAL_ENTRY.join(DRAWDOWN, D.id == J.drawdown_id)
-        )
-        if join_installment_on is not None:
-            query = query.join(INSTALLMENT, join_installment_on)
-        selects.append(query.where(J.eod_run_id == eod.id, J.kind == kind, source_filter, amount != 0))
+    """Insert one posting per (entry, leg) whose amount is not zero; amounts read the pre-update rows.
+
+    One pass: the run's entries of `kind` joined once to their drawdowns (and installments), crossed with
+    the legs as a small derived table, each leg picking its amount with CASE. The postings come out entry
+    by entry, so the foreign-key checks and index entries of one drawdown's postings touch the same pages.
+    """
+    leg_table = union_all(*(
+        select(literal(number).label("leg"), literal(account.value).label("account"))
+        for number, (account, _amount) in enumerate(legs)
+    )).subquery("leg")
+    amount = case(*((leg_table.c.leg == number, value) for number, (_account, value) in enumerate(legs)),
+                  else_=literal(0))
+    source = JOURNAL_ENTRY.join(DRAWDOWN, D.id == J.drawdown_id)
+    if join_installment_on is not None:
+        source = source.join(INSTALLMENT, join_installment_on)
+    postings = (
+        select(J.id.label("entry_id"), J.drawdown_id.label("drawdown_id"), leg_table.c.account,
+               amount.label("amount_fen"))
+        .select_from(source.join(leg_table, true()))
+        .where(J.eod_run_id == eod.id, J.kind == kind)
+        .subquery("posting")
+    )
     result = session.execute(insert(LEDGER_POSTING).from_select(
-        ["entry_id", "drawdown_id", "account", "amount_fen"], union_all(*selects)))
+        ["entry_id", "drawdown_id", "account", "amount_fen"],
+        select(postings.c.entry_id, postings.c.drawdown_id, postings.c.account, postings.c.amount_fen)
+        .where(postings.c.amount_fen != 0),
+    ), execution_options=COUNTED)
     return _rowcount(result)
 
 
@@ -133,7 +157,7 @@ def _transfer_due(session: Session, eod: EodRun, business_date: date) -> tuple[i
         select(D.id, literal(business_date), literal("due_transfer"), literal(eod.id),
                literal(clock.now(), UtcDateTime()))
         .select_from(DRAWDOWN.join(INSTALLMENT, due)).where(moving),
-    ))
+    ), execution_options=COUNTED)
     entries = _rowcount(result)
     if not entries:
         return 0, 0
@@ -141,7 +165,7 @@ def _transfer_due(session: Session, eod: EodRun, business_date: date) -> tuple[i
         (Account.PRINCIPAL, -unpaid), (Account.PRINCIPAL_OVERDUE, unpaid),
         (Account.INTEREST_ACCRUED, -D.bal_interest_accrued), (Account.INTEREST_OVERDUE, D.bal_interest_accrued),
         (Account.FEE_ACCRUED, -D.bal_fee_accrued), (Account.FEE_OVERDUE, D.bal_fee_accrued),
-    ], true(), join_installment_on=due)
+    ], join_installment_on=due)
     interest_now = select(D.bal_interest_accrued).where(D.id == I.drawdown_id).scalar_subquery()
     session.execute(
         update(INSTALLMENT)
@@ -184,7 +208,7 @@ def _accrue(session: Session, eod: EodRun, business_date: date) -> tuple[int, in
         ["drawdown_id", "business_date", "kind", "eod_run_id", "created_at"],
         select(D.id, literal(business_date), literal("accrual"), literal(eod.id), literal(clock.now(), UtcDateTime()))
         .where(due, (interest + penalty + fee) > 0),
-    ))
+    ), execution_options=COUNTED)
     entries = _rowcount(result)
     postings = 0
     if entries:
@@ -192,8 +216,13 @@ def _accrue(session: Session, eod: EodRun, business_date: date) -> tuple[int, in
             (Account.INTEREST_ACCRUED, interest), (Account.INTEREST_INCOME, -interest),
             (Account.PENALTY, penalty), (Account.PENALTY_INCOME, -penalty),
             (Account.FEE_ACCRUED, fee), (Account.FEE_PAYABLE, -fee),
-        ], true())
+        ])
+    # The row is rewritten anyway: days past due and the classification (step 3) are set in the same pass,
+    # from the overdue date the due transfer has just set; `_classify` then only visits the rest.
+    days_past_due = _days_past_due(business_date)
     accrued = session.execute(update(DRAWDOWN).where(due).values(
+        days_past_due=days_past_due,
+        classification=_classification(session, days_past_due),
         bal_interest_accrued=D.bal_interest_accrued + interest,
         bal_penalty=D.bal_penalty + penalty,
         bal_fee_accrued=D.bal_fee_accrued + fee,
@@ -205,26 +234,45 @@ def _accrue(session: Session, eod: EodRun, business_date: date) -> tuple[int, in
     return _rowcount(accrued), entries, postings
 
 
-def _band_case(bands: list[tuple[int, Classification]]) -> ColumnElement[str]:
+def _band_case(bands: list[tuple[int, Classification]], days_past_due: ColumnElement[int]) -> ColumnElement[str]:
     ordered = sorted(bands, reverse=True)
-    return case(*((D.days_past_due >= minimum, category.value) for minimum, category in ordered),
+    return case(*((days_past_due >= minimum, category.value) for minimum, category in ordered),
                 else_=Classification.NORMAL.value)
 
 
-def _classify(session: Session, business_date: date) -> None:
-    ordinal = business_date.toordinal()
-    session.execute(update(DRAWDOWN).where(_active()).values(
-        days_past_due=case((D.overdue_since_ordinal.is_(None), 0), else_=ordinal - D.overdue_since_ordinal)))
+def _days_past_due(business_date: date) -> ColumnElement[int]:
+    return case((D.overdue_since_ordinal.is_(None), 0), else_=business_date.toordinal() - D.overdue_since_ordinal)
+
+
+def _classification(session: Session, days_past_due: ColumnElement[int]) -> ColumnElement[str]:
+    """The five-category classification for `days_past_due`: the bank's own bands, or the default ones."""
     custom: dict[int, list[tuple[int, Classification]]] = {}
     for band in session.scalars(select(ClassificationBand)):
         custom.setdefault(band.bank_organisation_id, []).append(
             (band.min_days_past_due, Classification(band.category)))
-    session.execute(update(DRAWDOWN).where(
-        _active(), D.bank_organisation_id.not_in(list(custom)) if custom else true()
-    ).values(classification=_band_case(list(policy.DEFAULT_BANDS))))
-    for bank_id, bands in custom.items():
-        session.execute(update(DRAWDOWN).where(_active(), D.bank_organisation_id == bank_id)
-                        .values(classification=_band_case(bands)))
+    default = _band_case(list(policy.DEFAULT_BANDS), days_past_due)
+    if not custom:
+        return default
+    return case(*((D.bank_organisation_id == bank_id, _band_case(bands, days_past_due))
+                  for bank_id, bands in custom.items()), else_=default)
+
+
+def _classify(session: Session, business_date: date) -> None:
+    """Days past due and the category by the bank's bands, written only where either changes.
+
+    The accrual has already written both for every drawdown it accrued; this pass catches the active
+    drawdowns it did not accrue, and the defaulted ones. An UPDATE that rewrites a row with the values it
+    already has still writes a new row version and its index entries, so rows already right are left alone.
+    """
+    days_past_due = _days_past_due(business_date)
+    category = _classification(session, days_past_due)
+    # A defaulted drawdown accrues nothing more, but its arrears keep ageing through the bands.
+    session.execute(
+        update(DRAWDOWN)
+        .where(D.status.in_([DrawdownStatus.ACTIVE.value, DrawdownStatus.DEFAULTED.value]),
+               or_(D.days_past_due != days_past_due, D.classification != category))
+        .values(days_past_due=days_past_due, classification=category)
+    )
 
 
 def _trigger_defaults(session: Session, business_date: date) -> int:
@@ -236,9 +284,11 @@ def _trigger_defaults(session: Session, business_date: date) -> int:
     ).all()
     for drawdown, product_id, _trigger in rows:
         drawdown.status = DrawdownStatus.DEFAULTED
-        outstanding = sum(getattr(drawdown, c) for c in (
-            "bal_principal", "bal_principal_overdue", "bal_interest_accrued", "bal_interest_overdue",
-            "bal_penalty", "bal_fee_accrued", "bal_fee_overdue"))
+        outstanding = loans_service.total_owed(drawdown)
+        line = session.get(CreditLine, drawdown.credit_line_id)
+        if line is not None and line.status == LineStatus.ACTIVE:
+            line.status = LineStatus.FROZEN
+            line.status_reason = f"用信第{drawdown.id}号逾期{drawdown.days_past_due}天已违约"
         events.publish(session=session, event=DrawdownDefaulted(
             drawdown_id=drawdown.id, enterprise_id=drawdown.enterprise_id,
             bank_organisation_id=drawdown.bank_organisation_id, product_id=product_id,

@@ -539,13 +539,29 @@ def settle_claim(session: Session, *, drawdown: Drawdown, amount_fen: int, kind:
     if amount_fen <= 0 or amount_fen > total_owed(drawdown):
         raise LoanRuleBroken("结算金额必须大于0且不超过剩余债权", message_en="settlement outside the claim")
     remaining = amount_fen
-    postings = [policy.Posting(Account.CASH, amount_fen)]
+    taken: dict[Account, int] = {}
     for account in CLAIM_ORDER:
         take = min(remaining, getattr(drawdown, BALANCE_COLUMNS[account]))
         if take:
-            postings.append(policy.Posting(account, -take))
+            taken[account] = take
             remaining -= take
-    return post(session, drawdown=drawdown, kind=kind, postings=postings, business_date=clock.today(), memo=memo)
+    postings = [policy.Posting(Account.CASH, amount_fen)]
+    postings += [policy.Posting(account, -take) for account, take in taken.items()]
+    today = clock.today()
+    entry = post(session, drawdown=drawdown, kind=kind, postings=postings, business_date=today, memo=memo)
+    # The installments show what the claim settled: overdue amounts oldest first, then principal not yet due.
+    _apply_to_installments(session, drawdown, {
+        "principal_overdue": taken.get(Account.PRINCIPAL_OVERDUE, 0),
+        "interest_overdue": taken.get(Account.INTEREST_OVERDUE, 0),
+    }, today)
+    not_due = taken.get(Account.PRINCIPAL, 0)
+    for item in _live_installments(drawdown):
+        take = min(item.principal_fen - item.principal_paid_fen - item.overdue_principal_fen, not_due)
+        if take > 0:
+            item.principal_paid_fen += take
+            not_due -= take
+    session.flush()
+    return entry
 
 
 def product_id_of(session: Session, *, drawdown: Drawdown) -> int:
