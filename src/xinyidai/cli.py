@@ -26,6 +26,7 @@ def upgrade_database(url: str) -> None:
     from alembic.config import Config
 
     from xinyidai import db, workdays
+    from xinyidai.creditdata import service as creditdata_service
     from xinyidai.registry import service as registry_service
 
     if url.startswith("sqlite:///"):
@@ -39,6 +40,7 @@ def upgrade_database(url: str) -> None:
     with db.transaction(database.session_factory) as session:
         registry_service.seed_industries(session)
         workdays.seed_calendar(session)
+        creditdata_service.seed_catalogue(session)
     database.engine.dispose()
 
 

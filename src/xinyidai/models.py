@@ -5,6 +5,7 @@ from __future__ import annotations
 from xinyidai import events, workdays
 from xinyidai.audit import models as audit_models
 from xinyidai.consent import models as consent_models
+from xinyidai.creditdata import models as creditdata_models
 from xinyidai.db import Base
 from xinyidai.guarantee import models as guarantee_models
 from xinyidai.identity import models as identity_models
@@ -14,7 +15,6 @@ from xinyidai.products import models as products_models
 from xinyidai.registry import models as registry_models
 
 __all__ = [
-    "Base", "audit_models", "consent_models", "events", "guarantee_models", "identity_models", "loans_models",
-    "orders_models",
-    "products_models", "registry_models", "workdays",
+    "Base", "audit_models", "consent_models", "creditdata_models", "events", "guarantee_models", "identity_models",
+    "loans_models", "orders_models", "products_models", "registry_models", "workdays",
 ]

@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
 from xinyidai import clock
+from xinyidai.creditdata import service as creditdata_service
 from xinyidai.identity import service as identity_service
 from xinyidai.identity.enums import OrgKind, Role
 from xinyidai.identity.principal import Principal
@@ -57,6 +58,8 @@ class World:
     unregistered_id_number: str
     area: int
     guarantor_org: int
+    tax_org: int
+    amr_org: int
 
     def principal(self, session: Session, username: str) -> Principal:
         users = [u for u in identity_service.list_users(session) if u.username == username]
@@ -100,6 +103,12 @@ def build_world(session: Session) -> World:
     _user(session, bank_b.id, "b.manager", [Role.BANK_MANAGER])
     guarantor = org(session, organisation_in=OrganisationCreate(name="丙担保", kind=OrgKind.GUARANTEE_COMPANY))
     _user(session, guarantor.id, "guarantor", [Role.GUARANTEE_OFFICER])
+    departments = {}
+    for code, name, username in (("tax", "南岸区税务局", "tax.officer"), ("amr", "南岸区市场监管局", "amr.officer")):
+        department = org(session, organisation_in=OrganisationCreate(name=name, kind=OrgKind.GOVERNMENT_DEPARTMENT))
+        _user(session, department.id, username, [Role.DEPARTMENT_DATA_OFFICER])
+        creditdata_service.bind_department(session, code=code, organisation_id=department.id)
+        departments[code] = department.id
     products = []
     for bank_username, code in (("a.manager", "CHONGXINDAI"), ("b.manager", "OTHER")):
         users = [u for u in identity_service.list_users(session) if u.username == bank_username]
@@ -127,7 +136,7 @@ def build_world(session: Session) -> World:
         platform_org=platform.id, bank_a=bank_a.id, bank_b=bank_b.id, product_a=products[0],
         product_b=products[1], good_enterprise=good, good_id_number=good_idn, other_enterprise=other,
         late_enterprise=late, unregistered_enterprise=unregistered, unregistered_id_number=unreg_idn,
-        area=area.id, guarantor_org=guarantor.id,
+        area=area.id, guarantor_org=guarantor.id, tax_org=departments["tax"], amr_org=departments["amr"],
     )
 
 

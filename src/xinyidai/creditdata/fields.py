@@ -1,0 +1,264 @@
+"""Typed fields of a catalogue sub-category, and the parsing of a department's row into a record (no I/O).
+
+A department's export is text: dates as 2026-03-01, 2026/3/1 or 20260301, amounts in yuan with
+thousands separators, enumerations in Chinese. `RowParser` turns one such row into typed values
+(amounts in integer fen, dates as ISO strings) or into a list of errors a clerk can act on, each
+naming the column and saying what is wrong, in Chinese.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from xinyidai.creditdata.enums import FieldType
+from xinyidai.money import MAX_FEN, InvalidAmount, parse_yuan
+from xinyidai.registry.codes import InvalidCode, validate_uscc
+
+USCC_FIELD = "uscc"  # every sub-category's rows name their entity in this field
+
+_DATE_RE = re.compile(r"^(\d{4})[-/.年]?(\d{1,2})[-/.月]?(\d{1,2})日?$")
+_MONTH_RE = re.compile(r"^(\d{4})[-/.年]?(\d{1,2})月?$")
+_TRUE = frozenset({"是", "有", "true", "1", "y", "yes"})
+_FALSE = frozenset({"否", "无", "false", "0", "n", "no"})
+
+
+@dataclass(frozen=True, slots=True)
+class FieldSpec:
+    """One field of a sub-category: its name in code, its column label, type and constraints."""
+
+    name: str
+    label: str
+    type: FieldType
+    required: bool = True
+    choices: tuple[str, ...] = ()
+    max_length: int = 200
+    minimum: Decimal | None = None
+    maximum: Decimal | None = None
+    allow_future: bool = False  # dates: a validity end or an expiry may lie ahead; a fact may not
+
+    def as_dict(self) -> dict[str, Any]:
+        """The spec as the catalogue stores it."""
+        out: dict[str, Any] = {"name": self.name, "label": self.label, "type": self.type.value}
+        if not self.required:
+            out["required"] = False
+        if self.choices:
+            out["choices"] = list(self.choices)
+        if self.max_length != 200:
+            out["max_length"] = self.max_length
+        if self.minimum is not None:
+            out["minimum"] = str(self.minimum)
+        if self.maximum is not None:
+            out["maximum"] = str(self.maximum)
+        if self.allow_future:
+            out["allow_future"] = True
+        return out
+
+    @classmethod
+    def from_dict(cls, raw: Mapping[str, Any]) -> FieldSpec:
+        """A spec from the catalogue's stored form; raises ValueError on a malformed one."""
+        kind = FieldType(raw["type"])
+        choices = tuple(str(c) for c in raw.get("choices", ()))
+        if kind is FieldType.ENUM and not choices:
+            raise ValueError(f"enum field {raw['name']} needs choices")
+        return cls(
+            name=str(raw["name"]), label=str(raw["label"]), type=kind, required=bool(raw.get("required", True)),
+            choices=choices, max_length=int(raw.get("max_length", 200)),
+            minimum=Decimal(str(raw["minimum"])) if "minimum" in raw else None,
+            maximum=Decimal(str(raw["maximum"])) if "maximum" in raw else None,
+            allow_future=bool(raw.get("allow_future", False)),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class FieldError:
+    """What is wrong with one value of one row."""
+
+    field: str | None
+    message: str
+
+
+@dataclass(slots=True)
+class ParsedRow:
+    """A row that passed: the entity's USCC, the typed values, its record key and fingerprint."""
+
+    uscc: str
+    data: dict[str, Any]
+    record_key: str
+    fingerprint: str
+    fact_date: date | None
+
+
+@dataclass(slots=True)
+class RowParser:
+    """Parses rows of one sub-category; build once per batch, call `parse` per row."""
+
+    fields: Sequence[FieldSpec]
+    key_fields: Sequence[str]
+    date_field: str | None
+    today: date
+    _by_label: dict[str, FieldSpec] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self._by_label = {}
+        for spec in self.fields:
+            self._by_label[spec.name] = spec
+            self._by_label[spec.label] = spec
+
+    def resolve_columns(self, header: Sequence[str]) -> tuple[dict[int, FieldSpec], list[str]]:
+        """Map a file's header (labels or names) to fields; errors name unknown, repeated and missing columns."""
+        mapping: dict[int, FieldSpec] = {}
+        errors: list[str] = []
+        seen: set[str] = set()
+        for index, column in enumerate(header):
+            name = column.strip().lstrip("\ufeff")
+            if not name:
+                continue
+            spec = self._by_label.get(name)
+            if spec is None:
+                errors.append(f"未知的列“{name}”")
+            elif spec.name in seen:
+                errors.append(f"列“{name}”重复出现")
+            else:
+                seen.add(spec.name)
+                mapping[index] = spec
+        missing = [spec.label for spec in self.fields if spec.required and spec.name not in seen]
+        if missing:
+            errors.append("缺少必填列：" + "、".join(missing))
+        return mapping, errors
+
+    def parse(self, values: Mapping[str, str]) -> ParsedRow | list[FieldError]:
+        """Typed values of one row keyed by field name (absent and blank are the same), or its errors."""
+        data: dict[str, Any] = {}
+        errors: list[FieldError] = []
+        for spec in self.fields:
+            text = (values.get(spec.name) or "").strip()
+            if not text:
+                if spec.required:
+                    errors.append(FieldError(spec.name, f"“{spec.label}”不能为空"))
+                continue
+            try:
+                data[spec.name] = parse_value(spec, text, today=self.today)
+            except ValueError as exc:
+                errors.append(FieldError(spec.name, f"“{spec.label}”{exc}"))
+        if errors:
+            return errors
+        uscc = str(data.get(USCC_FIELD, ""))
+        fact = data.get(self.date_field) if self.date_field else None
+        return ParsedRow(
+            uscc=uscc, data=data, record_key=record_key(data, self.key_fields),
+            fingerprint=fingerprint(data), fact_date=date.fromisoformat(fact) if isinstance(fact, str) else None,
+        )
+
+
+def parse_value(spec: FieldSpec, text: str, *, today: date) -> Any:
+    """One value by its spec; raises ValueError whose message completes "“<label>”…"."""
+    kind = spec.type
+    if kind is FieldType.TEXT:
+        if len(text) > spec.max_length:
+            raise ValueError(f"超过{spec.max_length}个字符")
+        return text
+    if kind is FieldType.USCC:
+        try:
+            return validate_uscc(text).code
+        except InvalidCode as exc:
+            raise ValueError(f"有误：{exc}") from exc
+    if kind is FieldType.DATE:
+        return _parse_date(spec, text, today).isoformat()
+    if kind is FieldType.MONTH:
+        match = _MONTH_RE.match(text)
+        if not match or not 1 <= int(match[2]) <= 12:
+            raise ValueError(f"“{text}”不是年月（应如 2026-03）")
+        if (int(match[1]), int(match[2])) > (today.year, today.month) and not spec.allow_future:
+            raise ValueError(f"“{text}”晚于今天")
+        return f"{int(match[1]):04d}-{int(match[2]):02d}"
+    if kind is FieldType.YEAR:
+        if not re.fullmatch(r"\d{4}年?", text) or not 1949 <= int(text[:4]) <= today.year + (
+                1 if spec.allow_future else 0):
+            raise ValueError(f"“{text}”不是有效年份")
+        return int(text[:4])
+    if kind is FieldType.INTEGER:
+        try:
+            number = int(text.replace(",", ""))
+        except ValueError:
+            raise ValueError(f"“{text}”不是整数") from None
+        _check_range(spec, Decimal(number), text)
+        return number
+    if kind is FieldType.MONEY:
+        if text.startswith("-"):
+            raise ValueError(f"“{text}”不能为负数")
+        try:
+            fen = parse_yuan(text)
+        except InvalidAmount:
+            raise ValueError(f"“{text}”不是金额（元，最多两位小数）") from None
+        _check_range(spec, Decimal(fen) / 100, text)
+        return fen
+    if kind is FieldType.DECIMAL:
+        try:
+            number_d = Decimal(text.replace(",", ""))
+        except InvalidOperation:
+            raise ValueError(f"“{text}”不是数字") from None
+        if not number_d.is_finite():
+            raise ValueError(f"“{text}”不是数字")
+        _check_range(spec, number_d, text)
+        return str(number_d)
+    if kind is FieldType.ENUM:
+        if text not in spec.choices:
+            raise ValueError(f"“{text}”不是可选值（{'、'.join(spec.choices)}）")
+        return text
+    if kind is FieldType.BOOLEAN:
+        lowered = text.lower()
+        if lowered in _TRUE:
+            return True
+        if lowered in _FALSE:
+            return False
+        raise ValueError(f"“{text}”应为“是”或“否”")
+    raise AssertionError(kind)  # pragma: no cover - every FieldType is handled above
+
+
+def _parse_date(spec: FieldSpec, text: str, today: date) -> date:
+    match = _DATE_RE.match(text)
+    try:
+        value = date(int(match[1]), int(match[2]), int(match[3])) if match else None
+    except ValueError:
+        value = None
+    if value is None:
+        raise ValueError(f"“{text}”不是有效日期（应如 2026-03-01）")
+    if value > today and not spec.allow_future:
+        raise ValueError(f"“{text}”晚于今天，不能是将来的日期")
+    if value.year < 1949:
+        raise ValueError(f"“{text}”早于1949年")
+    return value
+
+
+def _check_range(spec: FieldSpec, value: Decimal, text: str) -> None:
+    minimum = spec.minimum if spec.minimum is not None else Decimal(0)
+    if value < minimum:
+        raise ValueError(f"“{text}”不能小于{minimum}" if minimum else f"“{text}”不能为负数")
+    if spec.maximum is not None and value > spec.maximum:
+        raise ValueError(f"“{text}”不能大于{spec.maximum}")
+    if spec.type is FieldType.MONEY and value * 100 > MAX_FEN:
+        raise ValueError(f"“{text}”金额过大")
+
+
+def record_key(data: Mapping[str, Any], key_fields: Sequence[str]) -> str:
+    """What identifies the fact (a penalty's decision number, a tax grade's year), within one entity.
+
+    Two deliveries with the same key are versions of one fact: the later one is current, the earlier
+    stays as history. With no key fields every distinct row is its own fact.
+    """
+    if not key_fields:
+        return fingerprint(data)
+    return "|".join(str(data.get(name, "")) for name in key_fields)
+
+
+def fingerprint(data: Mapping[str, Any]) -> str:
+    """A digest of the typed values: the same fact delivered twice has the same fingerprint."""
+    canonical = json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.blake2b(canonical.encode(), digest_size=16).hexdigest()

@@ -1,0 +1,312 @@
+"""Use cases of credit information: the catalogue, storing delivered rows with provenance, the credit file.
+
+Every channel (a department's file, an API push, the national relay, a self-report, the platform's own
+facts) ends in `store`, so de-duplication, history and provenance follow one rule whatever the channel.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Table, func, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from xinyidai import clock
+from xinyidai.creditdata import catalogue, policy
+from xinyidai.creditdata.enums import AuthoritativeChannel, Channel, Sensitivity
+from xinyidai.creditdata.exceptions import (
+    CatalogueItemNotFound,
+    DeliveryRefused,
+    InvalidCatalogueChange,
+    NotTheSource,
+)
+from xinyidai.creditdata.fields import USCC_FIELD, FieldSpec, ParsedRow, RowParser
+from xinyidai.creditdata.models import CatalogueCategory, CatalogueItem, CreditRecord, SourceDepartment
+from xinyidai.creditdata.schemas import CatalogueItemUpdate
+from xinyidai.identity.principal import Principal
+from xinyidai.registry.models import Enterprise
+
+# Catalogue ---------------------------------------------------------------------------------------
+
+
+def seed_catalogue(session: Session) -> int:
+    """Load the packaged catalogue: add what is missing, leave what the platform admin has edited."""
+    definition = catalogue.load_packaged()
+    added = 0
+    for code, name in definition.departments:
+        if session.get(SourceDepartment, code) is None:
+            session.add(SourceDepartment(code=code, name=name))
+    for code, name in definition.categories:
+        if session.get(CatalogueCategory, code) is None:
+            session.add(CatalogueCategory(code=code, name=name))
+    session.flush()
+    existing = set(session.scalars(select(CatalogueItem.code)))
+    for item in definition.items:
+        if item.code in existing:
+            continue
+        session.add(CatalogueItem(
+            code=item.code, category_code=item.category, name=item.name, source_department=item.source,
+            sensitivity=item.sensitivity.value, update_cycle=item.cycle.value, visible_days=item.visible_days,
+            authoritative_channel=item.authoritative.value, local_allowed=item.local_allowed,
+            is_negative=item.negative, key_fields=list(item.key), date_field=item.date_field,
+            fields=[spec.as_dict() for spec in item.fields], enabled=True, updated_at=clock.now(),
+        ))
+        added += 1
+    session.flush()
+    return added
+
+
+def list_categories(session: Session) -> Sequence[CatalogueCategory]:
+    """The catalogue's categories in code order."""
+    return session.scalars(select(CatalogueCategory).order_by(CatalogueCategory.code)).all()
+
+
+def list_items(session: Session, *, enabled_only: bool = False) -> Sequence[CatalogueItem]:
+    """The sub-categories in catalogue order."""
+    query = select(CatalogueItem).order_by(CatalogueItem.category_code, CatalogueItem.id)
+    if enabled_only:
+        query = query.where(CatalogueItem.enabled.is_(True))
+    return session.scalars(query).all()
+
+
+def get_item(session: Session, *, code: str) -> CatalogueItem:
+    """The sub-category with this code."""
+    item = session.scalars(select(CatalogueItem).where(CatalogueItem.code == code)).one_or_none()
+    if item is None:
+        raise CatalogueItemNotFound(f"信息目录中没有“{code}”", message_en="no such catalogue item")
+    return item
+
+
+def list_departments(session: Session) -> Sequence[SourceDepartment]:
+    """The source departments in code order."""
+    return session.scalars(select(SourceDepartment).order_by(SourceDepartment.code)).all()
+
+
+def bind_department(session: Session, *, code: str, organisation_id: int) -> SourceDepartment:
+    """Name the organisation whose officers and API clients deliver a source department's data."""
+    department = session.get(SourceDepartment, code)
+    if department is None:
+        raise CatalogueItemNotFound(f"没有来源部门“{code}”", message_en="no such source department")
+    department.organisation_id = organisation_id
+    session.flush()
+    return department
+
+
+def field_specs(item: CatalogueItem) -> tuple[FieldSpec, ...]:
+    """The typed fields of a sub-category, the entity's USCC first."""
+    return tuple(FieldSpec.from_dict(raw) for raw in item.fields)
+
+
+def parser_for(item: CatalogueItem, *, today: date | None = None) -> RowParser:
+    """A row parser for one sub-category as the catalogue defines it now."""
+    return RowParser(fields=field_specs(item), key_fields=tuple(item.key_fields), date_field=item.date_field,
+                     today=today or clock.today())
+
+
+def update_item(session: Session, *, code: str, item_in: CatalogueItemUpdate, user_id: int) -> CatalogueItem:
+    """The platform admin's edit of a sub-category; its field list may change, but never lose its key."""
+    item = get_item(session, code=code)
+    changes = item_in.model_dump(exclude_unset=True)
+    if "fields" in changes:
+        try:
+            specs = catalogue.with_uscc([FieldSpec.from_dict(raw) for raw in changes["fields"]])
+        except (KeyError, ValueError) as exc:
+            raise InvalidCatalogueChange(f"字段定义有误：{exc}", message_en="malformed field spec") from exc
+        names = [spec.name for spec in specs]
+        if len(set(names)) != len(names):
+            raise InvalidCatalogueChange("字段名不能重复", message_en="repeated field names")
+        lost = [name for name in [*item.key_fields, *([item.date_field] if item.date_field else [])]
+                if name not in names]
+        if lost:
+            raise InvalidCatalogueChange("不能删除用于识别记录或记录日期的字段：" + "、".join(lost),
+                                         message_en="key or date field removed")
+        changes["fields"] = [spec.as_dict() for spec in specs]
+    for name, value in changes.items():
+        setattr(item, name, value.value if hasattr(value, "value") else value)
+    item.updated_at = clock.now()
+    item.updated_by_user_id = user_id
+    session.flush()
+    return item
+
+
+# Delivery ----------------------------------------------------------------------------------------
+
+
+def require_source(session: Session, *, principal: Principal, item: CatalogueItem, channel: Channel) -> None:
+    """The caller must be the sub-category's source department (or the platform relaying the national channel),
+    and the sub-category must take deliveries by this channel."""
+    if not item.enabled:
+        raise DeliveryRefused(f"信息项“{item.name}”已停用，暂不归集", message_en="catalogue item disabled")
+    refusal = policy.refusal_of_channel(authoritative=AuthoritativeChannel(item.authoritative_channel),
+                                        local_allowed=item.local_allowed, channel=channel)
+    if refusal:
+        raise DeliveryRefused(refusal, message_en="national channel is authoritative for this item")
+    if channel is Channel.NATIONAL:
+        if not principal.is_platform_admin:
+            raise NotTheSource("只有平台管理员可以导入国家“总对总”下发的数据", message_en="national relay only")
+        return
+    department = session.get(SourceDepartment, item.source_department)
+    if department is None or department.organisation_id != principal.organisation_id:
+        name = department.name if department else item.source_department
+        raise NotTheSource(f"“{item.name}”由{name}提供，您所在单位不是该信息的来源部门",
+                           message_en="your organisation is not this item's source")
+
+
+def enterprise_ids(session: Session, usccs: Iterable[str]) -> dict[str, int]:
+    """Registered entities among `usccs`: code → id."""
+    wanted = sorted(set(usccs))
+    found: dict[str, int] = {}
+    for start in range(0, len(wanted), 1000):
+        chunk = wanted[start:start + 1000]
+        found.update(session.execute(select(Enterprise.uscc, Enterprise.id).where(Enterprise.uscc.in_(chunk))).all())
+    return found
+
+
+@dataclass(frozen=True, slots=True)
+class Delivered:
+    """One parsed row on its way into the store, with where it came from."""
+
+    enterprise_id: int
+    row: ParsedRow
+    row_number: int | None = None
+    original: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class StoreResult:
+    """How many rows were stored, and how many the platform held already."""
+
+    stored: int
+    duplicate: int
+
+
+def store(session: Session, *, item: CatalogueItem, rows: Sequence[Delivered], channel: Channel,
+          batch_id: int | None = None, commitment_id: int | None = None) -> StoreResult:
+    """Store rows as credit records; a row whose fact the platform already holds adds nothing.
+
+    "Already holds" is: the same content for the same entity (the unique fingerprint, which also makes
+    concurrent deliveries safe), or, for a local delivery of a sub-category whose authoritative channel
+    is national, any national version of the same fact (the national version wins).
+    """
+    if not rows:
+        return StoreResult(0, 0)
+    candidates = list(rows)
+    if AuthoritativeChannel(item.authoritative_channel) is AuthoritativeChannel.NATIONAL and channel.is_local:
+        national = _national_keys(session, item, {d.enterprise_id for d in candidates})
+        candidates = [d for d in candidates if (d.enterprise_id, d.row.record_key) not in national]
+    if not candidates:
+        return StoreResult(0, len(rows))
+    now = clock.now()
+    values = [{
+        "enterprise_id": d.enterprise_id, "catalogue_item_id": item.id, "record_key": d.row.record_key,
+        "fingerprint": d.row.fingerprint, "data": d.row.data, "fact_date": d.row.fact_date,
+        "channel": channel.value, "source_department": item.source_department, "batch_id": batch_id,
+        "row_number": d.row_number, "original": d.original, "commitment_id": commitment_id, "received_at": now,
+    } for d in candidates]
+    table = CreditRecord.__table__
+    assert isinstance(table, Table)
+    dialect = session.get_bind().dialect.name
+    insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
+    statement = insert.on_conflict_do_nothing(index_elements=["catalogue_item_id", "enterprise_id", "fingerprint"])
+    stored = 0
+    for start in range(0, len(values), 2000):
+        result = session.execute(statement, values[start:start + 2000], execution_options={"preserve_rowcount": True})
+        stored += max(int(getattr(result, "rowcount", 0) or 0), 0)
+    session.flush()
+    return StoreResult(stored, len(rows) - stored)
+
+
+def _national_keys(session: Session, item: CatalogueItem, enterprise_ids_: set[int]) -> set[tuple[int, str]]:
+    keys: set[tuple[int, str]] = set()
+    ordered = sorted(enterprise_ids_)
+    for start in range(0, len(ordered), 1000):
+        keys.update(session.execute(select(CreditRecord.enterprise_id, CreditRecord.record_key).where(
+            CreditRecord.catalogue_item_id == item.id, CreditRecord.channel == Channel.NATIONAL.value,
+            CreditRecord.enterprise_id.in_(ordered[start:start + 1000]))).all())
+    return keys
+
+
+def record_platform_fact(session: Session, *, item_code: str, enterprise_id: int, values: dict[str, str],
+                         commitment_id: int | None = None, channel: Channel = Channel.PLATFORM) -> StoreResult:
+    """Store one fact the platform itself establishes (a default, a broken commitment), parsed like any row."""
+    item = get_item(session, code=item_code)
+    enterprise = session.get(Enterprise, enterprise_id)
+    if enterprise is None:
+        raise CatalogueItemNotFound("未找到该市场主体", message_en="market entity not found")
+    parsed = parser_for(item).parse({**values, USCC_FIELD: enterprise.uscc})
+    if isinstance(parsed, list):
+        raise InvalidCatalogueChange("；".join(e.message for e in parsed), message_en="invalid platform fact")
+    return store(session, item=item, rows=[Delivered(enterprise_id, parsed)], channel=channel,
+                 commitment_id=commitment_id)
+
+
+# Reading -----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class FileEntry:
+    """One sub-category of an entity's credit file: the current version of each fact, and its history."""
+
+    item: CatalogueItem
+    current: list[CreditRecord]
+    superseded: list[CreditRecord]
+    hidden: int  # current records past their publicity period (shown to the entity itself only)
+
+
+@dataclass(frozen=True, slots=True)
+class FileSection:
+    """One category of an entity's credit file."""
+
+    category: CatalogueCategory
+    entries: list[FileEntry]
+
+
+def history(session: Session, *, enterprise_id: int, item: CatalogueItem) -> Sequence[CreditRecord]:
+    """Every version the platform holds of an entity's records of one sub-category, oldest first."""
+    return session.scalars(select(CreditRecord).where(
+        CreditRecord.enterprise_id == enterprise_id, CreditRecord.catalogue_item_id == item.id,
+    ).order_by(CreditRecord.received_at, CreditRecord.id)).all()
+
+
+def credit_file(session: Session, *, enterprise_id: int, include_hidden: bool = False,
+                sensitivities: Iterable[Sensitivity] | None = None) -> list[FileSection]:
+    """Everything the platform holds on an entity, grouped by category: current versions first, then history.
+
+    The caller has decided who may see what (the entity itself, an authorised institution); this only
+    filters by sensitivity and publicity period as told.
+    """
+    allowed = {s.value for s in sensitivities} if sensitivities is not None else None
+    today = clock.today()
+    items = {item.id: item for item in list_items(session)}
+    records: dict[int, list[CreditRecord]] = {}
+    for record in session.scalars(select(CreditRecord).where(CreditRecord.enterprise_id == enterprise_id)
+                                  .order_by(CreditRecord.id)):
+        records.setdefault(record.catalogue_item_id, []).append(record)
+    sections: dict[str, list[FileEntry]] = {}
+    for item_id, held in records.items():
+        item = items[item_id]
+        if allowed is not None and item.sensitivity not in allowed:
+            continue
+        current = policy.current(held, AuthoritativeChannel(item.authoritative_channel))
+        shown = [r for r in current
+                 if include_hidden or policy.visibility(r.fact_date, item.visible_days, today).visible]
+        current_ids = {r.id for r in current}
+        sections.setdefault(item.category_code, []).append(FileEntry(
+            item=item, current=shown, superseded=[r for r in reversed(held) if r.id not in current_ids],
+            hidden=len(current) - len(shown),
+        ))
+    return [FileSection(category=category, entries=sorted(sections[category.code], key=lambda e: e.item.id))
+            for category in list_categories(session) if category.code in sections]
+
+
+def count_records(session: Session, *, enterprise_id: int | None = None) -> int:
+    """How many records the platform holds (of one entity, or in all)."""
+    query = select(func.count()).select_from(CreditRecord)
+    if enterprise_id is not None:
+        query = query.where(CreditRecord.enterprise_id == enterprise_id)
+    return int(session.scalar(query) or 0)
+
