@@ -31,6 +31,8 @@ def test_login_sets_a_protected_session_cookie_and_logout_ends_it(client: TestCl
     cookie = response.headers["set-cookie"]
     assert "xyd_session=" in cookie and "HttpOnly" in cookie and "SameSite=lax" in cookie
     assert client.get("/enterprise").status_code == 200
+    again = client.get("/login", follow_redirects=False)  # a signed-in user is not shown the login form
+    assert again.status_code == 303 and again.headers["location"] == "/enterprise"
     stolen = client.cookies.get("xyd_session")
     client.post("/logout", data={"csrf_token": page_csrf(client, "/account")}, follow_redirects=False)
     client.cookies.set("xyd_session", stolen or "")

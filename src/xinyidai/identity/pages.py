@@ -40,7 +40,10 @@ def root(request: Request) -> Response:
 
 @router.get("/login", response_class=HTMLResponse, dependencies=[PublicPage])
 def login_page(request: Request, next: str | None = None) -> Response:
-    """The login form."""
+    """The login form; a visitor already logged in goes on to where they were heading, or home."""
+    principal: Principal | None = request.state.principal
+    if principal is not None:
+        return RedirectResponse(safe_next(next) or nav.home_path(principal), status_code=303)
     return render(request, "identity/login.html", {"next": safe_next(next), "username": ""})
 
 
