@@ -309,7 +309,7 @@ def _drawdown_page(request: Request, session: Session, principal: Principal, dra
         "enterprise_name": names.enterprise(drawdown.enterprise_id),
         "bank_name": names.organisation(drawdown.bank_organisation_id),
         "installments": [InstallmentRow(i, _installment_state(i, read.status, today)) for i in read.installments],
-        "statement": service.statement(session, drawdown_id=drawdown.id),
+        "statement": service.merge_accruals(service.statement(session, drawdown_id=drawdown.id)),
         "due_now_fen": sum(service.owed(drawdown, today).values()),
         "can_repay": principal.enterprise_id == drawdown.enterprise_id and read.status == DrawdownStatus.ACTIVE,
         "idempotency_key": new_idempotency_key(),

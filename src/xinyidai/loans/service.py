@@ -581,6 +581,7 @@ class StatementEntry:
     kind: str
     memo: str | None
     amounts: dict[Account, int]
+    through_date: date | None = None  # set when consecutive daily accruals are shown as one line
 
     def amount(self, account: Account | str) -> int:
         """The amount posted to `account` (debit positive), 0 when the entry does not touch it."""
@@ -607,6 +608,22 @@ def statement(session: Session, *, drawdown_id: int) -> list[StatementEntry]:
             amounts[entry_id][Account(account)] = int(total)
     return [StatementEntry(entry_id=e.id, business_date=e.business_date, kind=e.kind, memo=e.memo,
                            amounts=amounts[e.id]) for e in entries]
+
+
+def merge_accruals(entries: Sequence[StatementEntry]) -> list[StatementEntry]:
+    """The statement with each run of consecutive daily accruals shown as one line covering its dates."""
+    merged: list[StatementEntry] = []
+    for entry in entries:
+        last = merged[-1] if merged else None
+        if last is not None and entry.kind == last.kind == "accrual":
+            amounts = dict(last.amounts)
+            for account, amount in entry.amounts.items():
+                amounts[account] = amounts.get(account, 0) + amount
+            merged[-1] = StatementEntry(entry_id=last.entry_id, business_date=last.business_date, kind="accrual",
+                                        memo=last.memo, amounts=amounts, through_date=entry.business_date)
+        else:
+            merged.append(entry)
+    return merged
 
 
 def portfolio_summary(session: Session, *, principal: Principal) -> dict[Classification, tuple[int, int]]:
