@@ -15,6 +15,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 import xinyidai
 from xinyidai import events
 from xinyidai.config import get_settings
+from xinyidai.creditdata import pages as creditdata_pages
 from xinyidai.errors import DomainError
 from xinyidai.guarantee import pages as guarantee_pages
 from xinyidai.guarantee import service as guarantee_service
@@ -53,6 +54,11 @@ def _register_navigation() -> None:
     nav.register("银行工作台", "/bank/workbench", [Role.BANK_LOAN_OFFICER, Role.BANK_MANAGER], order=20)
     nav.register("资产组合", "/bank/portfolio", [Role.BANK_LOAN_OFFICER, Role.BANK_MANAGER], order=25)
     nav.register("担保业务", "/guarantee", [Role.GUARANTEE_OFFICER], order=30)
+    nav.register("我的信用档案", "/credit-file", [Role.ENTERPRISE_ADMIN, Role.ENTERPRISE_STAFF], order=12)
+    nav.register("信用信息目录", "/admin/catalogue", [Role.PLATFORM_ADMIN], order=70, landing=False)
+    nav.register("归集进度", "/admin/coverage", [Role.PLATFORM_ADMIN, Role.GOVERNMENT_SUPERVISOR], order=71,
+                 landing=False)
+    nav.register("查阅信用档案", "/admin/credit-files", [Role.PLATFORM_ADMIN], order=72, landing=False)
     nav.register("机构管理", "/admin/organisations", [Role.PLATFORM_ADMIN], order=80)
     nav.register("用户管理", "/admin/users", [Role.PLATFORM_ADMIN], order=81)
     nav.register("借款试算", "/calculator", list(Role), order=90, landing=False)
@@ -116,7 +122,8 @@ def create_app(*, session_factory: sessionmaker[Session] | None = None) -> FastA
     for router in (identity_router.router, registry_router.router, products_router.router, orders_router.router,
                    loans_router.router):
         app.include_router(router)
-    for pages in (identity_pages.router, orders_pages.router, loans_pages.router, guarantee_pages.router):
+    for pages in (identity_pages.router, orders_pages.router, loans_pages.router, guarantee_pages.router,
+                  creditdata_pages.router):
         app.include_router(pages)
 
     @app.middleware("http")
