@@ -120,6 +120,7 @@ def upgrade() -> None:
     sa.Column('file_name', sa.String(length=255), nullable=True),
     sa.Column('content_sha256', sa.String(length=64), nullable=True),
     sa.Column('encoding', sa.String(length=20), nullable=True),
+    sa.Column('columns', sa.JSON(), nullable=True),
     sa.Column('idempotency_key', sa.String(length=100), nullable=True),
     sa.Column('status', sa.String(length=20), nullable=False),
     sa.Column('error', sa.String(length=500), nullable=True),

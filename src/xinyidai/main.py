@@ -16,6 +16,7 @@ import xinyidai
 from xinyidai import events
 from xinyidai.config import get_settings
 from xinyidai.creditdata import pages as creditdata_pages
+from xinyidai.creditdata import router as creditdata_router
 from xinyidai.errors import DomainError
 from xinyidai.guarantee import pages as guarantee_pages
 from xinyidai.guarantee import service as guarantee_service
@@ -120,7 +121,7 @@ def create_app(*, session_factory: sessionmaker[Session] | None = None) -> FastA
     app.mount("/static", StaticFiles(directory=PORTAL_STATIC), name="static")
     app.include_router(ops_router)
     for router in (identity_router.router, registry_router.router, products_router.router, orders_router.router,
-                   loans_router.router):
+                   loans_router.router, creditdata_router.router):
         app.include_router(router)
     for pages in (identity_pages.router, orders_pages.router, loans_pages.router, guarantee_pages.router,
                   creditdata_pages.router):

@@ -27,6 +27,8 @@ _DATE_RE = re.compile(r"^(\d{4})[-/.年]?(\d{1,2})[-/.月]?(\d{1,2})日?$")
 _MONTH_RE = re.compile(r"^(\d{4})[-/.年]?(\d{1,2})月?$")
 _TRUE = frozenset({"是", "有", "true", "1", "y", "yes"})
 _FALSE = frozenset({"否", "无", "false", "0", "n", "no"})
+_UNSEEN = object()
+_MEMO_SIZE = 100_000  # distinct texts remembered per field; past that the memo starts over
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,9 +106,13 @@ class RowParser:
     date_field: str | None
     today: date
     _by_label: dict[str, FieldSpec] = field(init=False)
+    # Per field, text → parsed value or refusal: a file repeats its entities, dates and enumerations, and a
+    # parsed value depends only on the spec, the text and `today` (all fixed for this parser).
+    _memo: dict[str, dict[str, Any]] = field(init=False)
 
     def __post_init__(self) -> None:
         self._by_label = {}
+        self._memo = {spec.name: {} for spec in self.fields}
         for spec in self.fields:
             self._by_label[spec.name] = spec
             self._by_label[spec.label] = spec
@@ -143,10 +149,20 @@ class RowParser:
                 if spec.required:
                     errors.append(FieldError(spec.name, f"“{spec.label}”不能为空"))
                 continue
-            try:
-                data[spec.name] = parse_value(spec, text, today=self.today)
-            except ValueError as exc:
-                errors.append(FieldError(spec.name, f"“{spec.label}”{exc}"))
+            memo = self._memo[spec.name]
+            value = memo.get(text, _UNSEEN)
+            if value is _UNSEEN:
+                try:
+                    value = parse_value(spec, text, today=self.today)
+                except ValueError as exc:
+                    value = FieldError(spec.name, f"“{spec.label}”{exc}")
+                if len(memo) >= _MEMO_SIZE:
+                    memo.clear()
+                memo[text] = value
+            if isinstance(value, FieldError):
+                errors.append(value)
+            else:
+                data[spec.name] = value
         if errors:
             return errors
         uscc = str(data.get(USCC_FIELD, ""))

@@ -87,6 +87,8 @@ class ImportBatch(Base):
     file_name: Mapped[str | None] = mapped_column(String(255))
     content_sha256: Mapped[str | None] = mapped_column(String(64), index=True)
     encoding: Mapped[str | None] = mapped_column(String(20))
+    # The file's header as it arrived, so the error report can give the refused rows back in the file's own columns.
+    columns: Mapped[list[Any] | None] = mapped_column(JSON)
     idempotency_key: Mapped[str | None] = mapped_column(String(100))
     status: Mapped[str] = mapped_column(String(20))
     # A file-level refusal (wrong columns, empty, cut off …), in Chinese.

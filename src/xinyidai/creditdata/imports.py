@@ -1,0 +1,448 @@
+"""Collection by bulk import (a department's CSV or XLSX file) and by API push: validated, de-duplicated, atomic.
+
+Every delivery is an `ImportBatch`. A file is read as a stream (`reading`), each row parsed by the
+sub-category's `RowParser` and its entity looked up among registered market entities; refused rows are
+kept as `ImportRowError`s (with the row as it arrived, for the error report), the others are stored with
+the rules of `service.store` (fingerprint de-duplication, national precedence, provenance). A file that is
+unusable as a whole (wrong columns, empty, cut off, undecodable) is refused whole: the batch is kept as
+rejected with its reason, and not one row of it is stored — the rows go in under a savepoint that is rolled
+back. The caller's transaction is the batch's transaction: the edge commits once.
+
+Access: a delivery comes from the sub-category's source department (its data officers and API clients).
+A platform admin may relay the national channel (总对总, `Channel.NATIONAL`), and only that: provenance must
+name the department that delivered local data, so the platform does not upload on a department's behalf.
+
+On PostgreSQL a file takes the fast path: validated rows are streamed with COPY into a temporary staging
+table, then moved into `credit_record` by one `INSERT … SELECT … ON CONFLICT DO NOTHING` (with the national
+precedence rule as a NOT EXISTS), in the order of the unique key so that overlapping imports never deadlock.
+SQLite (and API pushes) go through `service.store` chunk by chunk. Both store exactly the same records.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from itertools import islice
+from typing import Any, BinaryIO, Protocol
+
+from sqlalchemy import insert, select, text
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from xinyidai import clock
+from xinyidai.audit import service as audit_service
+from xinyidai.creditdata import reading, service
+from xinyidai.creditdata.enums import AuthoritativeChannel, BatchStatus, Channel
+from xinyidai.creditdata.exceptions import DeliveryRefused, IdempotencyConflict
+from xinyidai.creditdata.fields import FieldError, FieldSpec, ParsedRow, RowParser
+from xinyidai.creditdata.models import CatalogueItem, CreditRecord, ImportBatch, ImportRowError
+from xinyidai.errors import NotFound
+from xinyidai.identity.principal import Principal
+
+ROW_CHUNK = 5000  # rows parsed, looked up and handed to the store at a time
+MAX_PUSH_ROWS = 10_000
+ERROR_COLUMN = "错误原因"  # the error report's extra column; ignored when the fixed file comes back
+ENTITY_CACHE_LIMIT = 200_000  # registered entities remembered per batch before the cache starts over
+
+Progress = Callable[[int, int | None], None]
+
+
+class BatchNotFound(NotFound):
+    """No such batch, or not one the caller may see."""
+
+    code = "import_batch_not_found"
+
+
+@dataclass(frozen=True, slots=True)
+class RowOutcome:
+    """What became of one pushed row."""
+
+    row_number: int
+    status: str  # stored / duplicate / refused
+    errors: list[FieldError] = field(default_factory=list)
+
+
+# Use cases ---------------------------------------------------------------------------------------------
+
+
+def import_file(session: Session, *, principal: Principal, item_code: str, source: BinaryIO, file_name: str,
+                channel: Channel = Channel.BULK_IMPORT, progress: Progress | None = None,
+                fast_path: bool | None = None) -> ImportBatch:
+    """Import a department's CSV or XLSX file of one sub-category as one batch (committed or rejected whole).
+
+    `progress(rows_done, file_size_or_None)` is called every few thousand rows. `fast_path` forces the
+    COPY path on (PostgreSQL only) or off; by default PostgreSQL takes it.
+    """
+    item = service.get_item(session, code=item_code)
+    service.require_source(session, principal=principal, item=item, channel=channel)
+    batch = _open_batch(session, principal=principal, item=item, channel=channel, file_name=file_name[:255])
+    postgres = session.get_bind().dialect.name == "postgresql"
+    use_copy = postgres if fast_path is None else (fast_path and postgres)
+    total_bytes = _size_of(source)
+    header: list[str] | None = None
+    encoding: str | None = None
+    digest: str | None = None
+    try:
+        with session.begin_nested():
+            table = reading.open_table(source, file_name)
+            header, encoding = table.header, table.encoding
+            mapping = _resolve(service.parser_for(item), header)
+            sink: _Sink = _CopySink(session, item=item, batch=batch) if use_copy else _StoreSink(
+                session, item=item, batch=batch)
+            counts = _ingest(session, item=item, batch=batch, header=header, mapping=mapping, rows=table.rows,
+                             sink=sink, progress=progress, total_bytes=total_bytes)
+            digest = table.sha256
+    except reading.FileUnreadable as exc:
+        _close_batch(batch, rejected=str(exc), header=header, encoding=encoding)
+    else:
+        batch.content_sha256 = digest
+        _close_batch(batch, counts=counts, header=header, encoding=encoding)
+    session.flush()
+    audit_service.record(session, action="creditdata.file_imported", actor_user_id=principal.user_id,
+                         actor_api_client_id=principal.api_client_id,
+                         actor_organisation_id=principal.organisation_id, subject_type="import_batch",
+                         subject_id=batch.id, outcome=_outcome(batch), detail=_audit_detail(item, batch))
+    return batch
+
+
+def push_rows(session: Session, *, principal: Principal, item_code: str, rows: list[dict[str, str]],
+              idempotency_key: str) -> ImportBatch:
+    """A department system's push of rows of one sub-category; the same key and rows return the same batch.
+
+    Rows are keyed by field name or column label. The same key with different rows is a conflict.
+    """
+    item = service.get_item(session, code=item_code)
+    service.require_source(session, principal=principal, item=item, channel=Channel.API_PUSH)
+    digest = hashlib.sha256(json.dumps({"item": item.code, "rows": rows}, ensure_ascii=False, sort_keys=True)
+                            .encode()).hexdigest()
+    existing = _batch_by_key(session, principal.organisation_id, idempotency_key)
+    if existing is not None:
+        return _replay(existing, digest)
+    if not rows or len(rows) > MAX_PUSH_ROWS:
+        raise DeliveryRefused(f"一次推送应有1至{MAX_PUSH_ROWS}行数据", message_en=f"push 1 to {MAX_PUSH_ROWS} rows")
+    try:
+        with session.begin_nested():
+            batch = _open_batch(session, principal=principal, item=item, channel=Channel.API_PUSH, file_name=None,
+                                idempotency_key=idempotency_key)
+    except IntegrityError:
+        # The same key pushed at the same moment: the other push won; answer as its replay.
+        existing = _batch_by_key(session, principal.organisation_id, idempotency_key)
+        assert existing is not None
+        return _replay(existing, digest)
+    batch.content_sha256 = digest
+    header = list(dict.fromkeys(name for row in rows for name in row))
+    numbered = ((number, [row.get(name, "") for name in header]) for number, row in enumerate(rows, start=1))
+    try:
+        with session.begin_nested():
+            mapping = _resolve(service.parser_for(item), header)
+            counts = _ingest(session, item=item, batch=batch, header=header, mapping=mapping, rows=numbered,
+                             sink=_StoreSink(session, item=item, batch=batch), progress=None, total_bytes=None)
+    except reading.FileUnreadable as exc:
+        _close_batch(batch, rejected=str(exc), header=header, encoding=None)
+    else:
+        _close_batch(batch, counts=counts, header=header, encoding=None)
+    session.flush()
+    audit_service.record(session, action="creditdata.rows_pushed", actor_user_id=principal.user_id,
+                         actor_api_client_id=principal.api_client_id,
+                         actor_organisation_id=principal.organisation_id, subject_type="import_batch",
+                         subject_id=batch.id, outcome=_outcome(batch), detail=_audit_detail(item, batch))
+    return batch
+
+
+def pushed_batch(session: Session, *, principal: Principal, idempotency_key: str) -> ImportBatch | None:
+    """The batch the caller's organisation already pushed under this idempotency key, if any."""
+    return _batch_by_key(session, principal.organisation_id, idempotency_key)
+
+
+def list_batches(session: Session, *, principal: Principal, limit: int = 50) -> Sequence[ImportBatch]:
+    """The latest batches the caller may see: its own organisation's, or all for the platform admin."""
+    query = select(ImportBatch).order_by(ImportBatch.id.desc()).limit(limit)
+    if not principal.is_platform_admin:
+        query = query.where(ImportBatch.organisation_id == principal.organisation_id)
+    return session.scalars(query).all()
+
+
+def get_batch(session: Session, *, principal: Principal, batch_id: int) -> ImportBatch:
+    """One batch, if the caller's organisation delivered it (or the caller is the platform admin)."""
+    batch = session.get(ImportBatch, batch_id)
+    if batch is None or not (principal.is_platform_admin or batch.organisation_id == principal.organisation_id):
+        raise BatchNotFound("未找到该导入批次", message_en="import batch not found")
+    return batch
+
+
+def row_errors(session: Session, *, principal: Principal, batch_id: int) -> Sequence[ImportRowError]:
+    """Why each refused row of a batch was refused, in row order."""
+    get_batch(session, principal=principal, batch_id=batch_id)
+    return session.scalars(select(ImportRowError).where(ImportRowError.batch_id == batch_id)
+                           .order_by(ImportRowError.row_number, ImportRowError.id)).all()
+
+
+def row_outcomes(session: Session, *, principal: Principal, batch_id: int) -> list[RowOutcome]:
+    """Per row of a pushed batch (numbered from 1): stored, duplicate or refused with its errors."""
+    batch = get_batch(session, principal=principal, batch_id=batch_id)
+    if batch.status != BatchStatus.COMMITTED:
+        return []
+    stored = set(session.scalars(select(CreditRecord.row_number).where(CreditRecord.batch_id == batch.id)))
+    refused: dict[int, list[FieldError]] = {}
+    for error in row_errors(session, principal=principal, batch_id=batch_id):
+        refused.setdefault(error.row_number, []).append(FieldError(error.field, error.message))
+    return [RowOutcome(number, "refused", refused[number]) if number in refused
+            else RowOutcome(number, "stored" if number in stored else "duplicate")
+            for number in range(1, batch.rows_total + 1)]
+
+
+def error_report_csv(session: Session, *, principal: Principal, batch_id: int) -> Iterator[bytes]:
+    """The refused rows in the file's own columns plus 错误原因, as UTF-8 CSV with a BOM (opens in Excel).
+
+    The clerk corrects the rows and uploads the report itself: the 错误原因 column is ignored on import.
+    """
+    batch = get_batch(session, principal=principal, batch_id=batch_id)
+    header = [str(c) for c in (batch.columns or []) if str(c).strip() != ERROR_COLUMN]
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow([*header, ERROR_COLUMN])
+    yield "\ufeff".encode() + buffer.getvalue().encode()
+    buffer.seek(0)
+    buffer.truncate()
+    current: tuple[int, list[str]] | None = None
+    messages: list[str] = []
+    query = (select(ImportRowError).where(ImportRowError.batch_id == batch.id)
+             .order_by(ImportRowError.row_number, ImportRowError.id).execution_options(yield_per=2000))
+    for number, error in enumerate(session.scalars(query)):
+        if current is not None and current[0] != error.row_number:
+            writer.writerow([*current[1], "；".join(messages)])
+            messages = []
+        current = (error.row_number, _fit([str(v) for v in error.original], len(header)))
+        messages.append(error.message)
+        if number % 2000 == 1999:
+            yield buffer.getvalue().encode()
+            buffer.seek(0)
+            buffer.truncate()
+    if current is not None:
+        writer.writerow([*current[1], "；".join(messages)])
+    yield buffer.getvalue().encode()
+
+
+# The pipeline ------------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Counts:
+    total: int = 0
+    stored: int = 0
+    duplicate: int = 0
+    refused: int = 0
+
+
+class _Sink(Protocol):
+    def add(self, rows: list[service.Delivered]) -> None: ...
+
+    def finish(self) -> service.StoreResult: ...
+
+
+class _StoreSink:
+    """Rows into `service.store`, chunk by chunk (SQLite, API pushes)."""
+
+    def __init__(self, session: Session, *, item: CatalogueItem, batch: ImportBatch) -> None:
+        self.session, self.item, self.batch = session, item, batch
+        self.stored = self.duplicate = 0
+
+    def add(self, rows: list[service.Delivered]) -> None:
+        result = service.store(self.session, item=self.item, rows=rows, channel=Channel(self.batch.channel),
+                               batch_id=self.batch.id)
+        self.stored += result.stored
+        self.duplicate += result.duplicate
+
+    def finish(self) -> service.StoreResult:
+        return service.StoreResult(self.stored, self.duplicate)
+
+
+class _CopySink:
+    """Rows into a temporary staging table by COPY, then into credit_record by one INSERT … SELECT (PostgreSQL)."""
+
+    COLUMNS = "enterprise_id, record_key, fingerprint, data, fact_date, row_number, original"
+
+    def __init__(self, session: Session, *, item: CatalogueItem, batch: ImportBatch) -> None:
+        self.session, self.item, self.batch = session, item, batch
+        self.table = f"import_stage_{batch.id}"
+        self.staged = 0
+        # Dropped with the savepoint if the file is refused, with the transaction otherwise.
+        session.execute(text(
+            f"CREATE TEMPORARY TABLE {self.table} (enterprise_id bigint, record_key text, fingerprint text, "
+            "data text, fact_date date, row_number integer, original text) ON COMMIT DROP"))
+        raw = session.connection().connection.driver_connection
+        assert raw is not None
+        self.raw: Any = raw
+
+    def add(self, rows: list[service.Delivered]) -> None:
+        if not rows:
+            return
+        dumps = json.dumps
+        with self.raw.cursor() as cursor, cursor.copy(f"COPY {self.table} ({self.COLUMNS}) FROM STDIN") as copy:
+            write = copy.write_row
+            for d in rows:
+                row = d.row
+                write((d.enterprise_id, row.record_key, row.fingerprint, dumps(row.data, ensure_ascii=False),
+                       row.fact_date, d.row_number, dumps(d.original, ensure_ascii=False)))
+        self.staged += len(rows)
+
+    def finish(self) -> service.StoreResult:
+        if not self.staged:
+            return service.StoreResult(0, 0)
+        national = ""
+        if AuthoritativeChannel(self.item.authoritative_channel) is AuthoritativeChannel.NATIONAL \
+                and Channel(self.batch.channel).is_local:
+            national = ("WHERE NOT EXISTS (SELECT 1 FROM credit_record n WHERE n.catalogue_item_id = :item "
+                        "AND n.channel = 'national' AND n.enterprise_id = s.enterprise_id "
+                        "AND n.record_key = s.record_key)")
+        # The unique key's order: concurrent imports take their locks in one order and cannot deadlock;
+        # of a file's repeated rows the first stays, as in `service.store`. Table names are our own.
+        statement = text(
+            "INSERT INTO credit_record (enterprise_id, catalogue_item_id, record_key, fingerprint, data, "  # noqa: S608
+            "fact_date, channel, source_department, batch_id, row_number, original, received_at) "
+            "SELECT s.enterprise_id, :item, s.record_key, s.fingerprint, s.data::jsonb, s.fact_date, :channel, "
+            f":department, :batch, s.row_number, s.original::jsonb, :now FROM {self.table} s {national} "
+            "ORDER BY s.enterprise_id, s.fingerprint, s.row_number "
+            "ON CONFLICT (catalogue_item_id, enterprise_id, fingerprint) DO NOTHING")
+        result = self.session.execute(statement,
+            {"item": self.item.id, "channel": self.batch.channel, "department": self.item.source_department,
+             "batch": self.batch.id, "now": clock.now()})
+        stored = int(getattr(result, "rowcount", 0) or 0)
+        self.session.execute(text(f"DROP TABLE {self.table}"))
+        return service.StoreResult(stored, self.staged - stored)
+
+
+def _ingest(session: Session, *, item: CatalogueItem, batch: ImportBatch, header: list[str],
+            mapping: dict[int, FieldSpec], rows: Iterable[tuple[int, list[str]]], sink: _Sink,
+            progress: Progress | None, total_bytes: int | None) -> _Counts:
+    parser = service.parser_for(item)
+    counts = _Counts()
+    entities: dict[str, int | None] = {}
+    width = len(header)
+    columns = [(index, spec.name, header[index]) for index, spec in mapping.items()]
+    iterator = iter(rows)
+    while chunk := list(islice(iterator, ROW_CHUNK)):
+        parsed: list[tuple[int, list[str], ParsedRow]] = []
+        refused: list[dict[str, Any]] = []
+        for number, values in chunk:
+            if len(values) != width:
+                refused.append(_refusal(batch, number, values, None,
+                                        f"本行有{len(values)}列，表头有{width}列，请核对是否多了或少了分隔符"))
+                continue
+            result = parser.parse({name: values[index] for index, name, _ in columns})
+            if isinstance(result, list):
+                refused.extend(_refusal(batch, number, values, e.field, e.message) for e in result)
+            else:
+                parsed.append((number, values, result))
+        unknown = {row.uscc for _, _, row in parsed if row.uscc not in entities}
+        if unknown:
+            if len(entities) > ENTITY_CACHE_LIMIT:
+                entities.clear()
+            found = service.enterprise_ids(session, unknown)
+            entities.update({code: found.get(code) for code in unknown})
+        delivered: list[service.Delivered] = []
+        for number, values, row in parsed:
+            enterprise_id = entities.get(row.uscc)
+            if enterprise_id is None:
+                refused.append(_refusal(batch, number, values, "uscc",
+                                        f"统一社会信用代码“{row.uscc}”不是本平台已登记的市场主体"))
+                continue
+            delivered.append(service.Delivered(enterprise_id, row, number,
+                                               {label: values[index] for index, _, label in columns}))
+        sink.add(delivered)
+        if refused:
+            session.execute(insert(ImportRowError), refused)
+        counts.total += len(chunk)
+        counts.refused += len({r["row_number"] for r in refused})
+        if progress is not None:
+            progress(counts.total, total_bytes)
+    if counts.total == 0:
+        raise reading.FileUnreadable("没有数据行")
+    stored = sink.finish()
+    counts.stored, counts.duplicate = stored.stored, stored.duplicate
+    return counts
+
+
+def _refusal(batch: ImportBatch, number: int, values: list[str], field_name: str | None,
+             message: str) -> dict[str, Any]:
+    return {"batch_id": batch.id, "row_number": number, "field": field_name, "message": message[:500],
+            "original": values}
+
+
+def _resolve(parser: RowParser, header: list[str]) -> dict[int, FieldSpec]:
+    # A returned error report carries its 错误原因 column: a blank name is skipped by resolve_columns.
+    mapping, problems = parser.resolve_columns(["" if c.strip() == ERROR_COLUMN else c for c in header])
+    if problems:
+        raise reading.FileUnreadable("表头有误：" + "；".join(problems))
+    return mapping
+
+
+# Batches -----------------------------------------------------------------------------------------------
+
+
+def _open_batch(session: Session, *, principal: Principal, item: CatalogueItem, channel: Channel,
+                file_name: str | None, idempotency_key: str | None = None) -> ImportBatch:
+    batch = ImportBatch(
+        catalogue_item_id=item.id, source_department=item.source_department,
+        organisation_id=principal.organisation_id, user_id=principal.user_id, api_client_id=principal.api_client_id,
+        channel=channel.value, file_name=file_name, idempotency_key=idempotency_key,
+        status=BatchStatus.RUNNING.value, started_at=clock.now(),
+    )
+    session.add(batch)
+    session.flush()
+    return batch
+
+
+def _close_batch(batch: ImportBatch, *, header: list[str] | None, encoding: str | None,
+                 counts: _Counts | None = None, rejected: str | None = None) -> None:
+    batch.columns = header
+    batch.encoding = encoding
+    if rejected is not None:
+        batch.status = BatchStatus.REJECTED.value
+        batch.error = rejected[:500]
+        batch.rows_total = batch.rows_stored = batch.rows_duplicate = batch.rows_rejected = 0
+    else:
+        assert counts is not None
+        batch.status = BatchStatus.COMMITTED.value
+        batch.rows_total, batch.rows_stored = counts.total, counts.stored
+        batch.rows_duplicate, batch.rows_rejected = counts.duplicate, counts.refused
+    batch.finished_at = clock.now()
+
+
+def _batch_by_key(session: Session, organisation_id: int, key: str) -> ImportBatch | None:
+    return session.scalars(select(ImportBatch).where(
+        ImportBatch.organisation_id == organisation_id, ImportBatch.idempotency_key == key)).one_or_none()
+
+
+def _replay(batch: ImportBatch, digest: str) -> ImportBatch:
+    if batch.content_sha256 != digest:
+        raise IdempotencyConflict("该幂等键已用于另一批不同的数据", message_en="idempotency key reused for other rows")
+    return batch
+
+
+def _outcome(batch: ImportBatch) -> str:
+    return "success" if batch.status == BatchStatus.COMMITTED else "rejected"
+
+
+def _audit_detail(item: CatalogueItem, batch: ImportBatch) -> dict[str, Any]:
+    return {"item": item.code, "channel": batch.channel, "status": batch.status, "file_name": batch.file_name,
+            "rows_total": batch.rows_total, "rows_stored": batch.rows_stored,
+            "rows_duplicate": batch.rows_duplicate, "rows_rejected": batch.rows_rejected, "error": batch.error}
+
+
+def _size_of(source: BinaryIO) -> int | None:
+    try:
+        position = source.tell()
+        size = source.seek(0, io.SEEK_END)
+        source.seek(position)
+        return size
+    except (OSError, ValueError):
+        return None
+
+
+def _fit(values: list[str], width: int) -> list[str]:
+    return (values + [""] * width)[:width]

@@ -1,0 +1,447 @@
+"""Collection by bulk import and API push: per-row and per-file errors, nothing half-written, idempotency,
+the error report's round trip, identical fast and generic paths; on PostgreSQL a SIGKILLed import and two
+overlapping imports."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import psycopg
+import pytest
+from fastapi.testclient import TestClient
+from openpyxl import Workbook
+from sqlalchemy import func, select, text
+from sqlalchemy.orm import Session
+
+from tests.conftest import TEST_DATABASE_URL
+from tests.integration.conftest import World, build_world, uscc
+from xinyidai import clock, db
+from xinyidai.audit.models import AuditEntry
+from xinyidai.cli import upgrade_database
+from xinyidai.creditdata import imports, service
+from xinyidai.creditdata.enums import Channel
+from xinyidai.creditdata.exceptions import DeliveryRefused, NotTheSource
+from xinyidai.creditdata.models import CreditRecord, ImportBatch, ImportRowError
+from xinyidai.identity import service as identity_service
+from xinyidai.identity.enums import Role
+from xinyidai.identity.schemas import ApiClientCreate
+
+HEADER = ["统一社会信用代码", "电子税票号码", "所属期", "税种", "实缴金额（元）", "缴款日期"]
+GOOD = uscc("MA0000001")
+OTHER = uscc("MA0000002")
+POSTGRES = (TEST_DATABASE_URL or "").startswith("postgresql")
+needs_postgres = pytest.mark.skipif(
+    not POSTGRES, reason="crash and concurrency are tested on PostgreSQL (the PostgreSQL run of make test); "
+    "SQLite serialises writers and has no COPY")
+
+
+def csv_bytes(rows: list[list[str]], header: list[str] = HEADER, encoding: str = "utf-8") -> bytes:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(header)
+    writer.writerows(rows)
+    return buffer.getvalue().encode(encoding)
+
+
+def payment(voucher: str, who: str = GOOD, amount: str = "1,234.50", paid: str = "2026-04-15",
+            kind: str = "增值税", period: str = "2026-03") -> list[str]:
+    return [who, voucher, period, kind, amount, paid]
+
+
+def run(session: Session, world: World, data: bytes, name: str = "tax.csv", username: str = "tax.officer",
+        item: str = "tax_payment", **kw: object) -> ImportBatch:
+    return imports.import_file(session, principal=world.principal(session, username), item_code=item,
+                               source=io.BytesIO(data), file_name=name, **kw)  # type: ignore[arg-type]
+
+
+def records(session: Session) -> int:
+    return int(session.scalar(select(func.count()).select_from(CreditRecord)) or 0)
+
+
+def test_a_clean_file_is_stored_with_its_provenance(session: Session, world: World) -> None:
+    batch = run(session, world, csv_bytes([payment("33250000000000000001"),
+                                           payment("33250000000000000002", who=OTHER, amount="88")]))
+    assert (batch.status, batch.rows_total, batch.rows_stored, batch.rows_duplicate, batch.rows_rejected) == (
+        "committed", 2, 2, 0, 0)
+    assert batch.encoding == "utf-8" and batch.columns == HEADER and len(batch.content_sha256 or "") == 64
+    record = session.scalars(select(CreditRecord).where(CreditRecord.enterprise_id == world.good_enterprise)).one()
+    assert record.data["amount"] == 123_450 and record.fact_date is not None and record.fact_date.isoformat() == (
+        "2026-04-15")
+    assert (record.channel, record.source_department, record.batch_id, record.row_number) == (
+        "bulk_import", "tax", batch.id, 2)
+    assert record.original == dict(zip(HEADER, payment("33250000000000000001"), strict=True))
+    assert record.received_at == clock.now()
+    audit = session.scalars(select(AuditEntry).where(AuditEntry.action == "creditdata.file_imported")).one()
+    assert audit.subject_id == str(batch.id) and audit.detail["rows_stored"] == 2
+
+
+def test_each_bad_input_is_refused_row_by_row_with_a_chinese_reason(session: Session, world: World) -> None:
+    bad_check = GOOD[:-1] + ("1" if GOOD[-1] != "1" else "2")
+    rows = [
+        payment("V01"),  # row 2: good
+        payment("V02", who=bad_check),  # 3: USCC check character
+        payment("V03", who=uscc("MA0000099")),  # 4: valid code, nobody registered under it
+        payment("V04", amount="一千元"),  # 5: not an amount
+        payment("V05", paid="2026-12-01"),  # 6: after today (2026-11-23)
+        payment("V06", amount="-20.00"),  # 7: negative
+        payment("V07", kind="增殖税"),  # 8: not one of the choices
+        payment("V08", paid="2026-02-30", period="2026-13"),  # 9: two errors in one row
+        [GOOD, "V09", "2026-03"],  # 10: too few columns (not the last row: a row error)
+        payment("V10", who=OTHER),  # 11: good
+    ]
+    batch = run(session, world, csv_bytes(rows))
+    assert (batch.status, batch.rows_total, batch.rows_stored, batch.rows_rejected) == ("committed", 10, 2, 8)
+    errors = imports.row_errors(session, principal=world.principal(session, "tax.officer"), batch_id=batch.id)
+    by_row = {(e.row_number, e.field): e.message for e in errors}
+    assert "第18位校验码不正确" in by_row[(3, "uscc")]
+    assert "不是本平台已登记的市场主体" in by_row[(4, "uscc")]
+    assert "不是金额" in by_row[(5, "amount")]
+    assert "不能是将来的日期" in by_row[(6, "paid_date")]
+    assert "不能为负数" in by_row[(7, "amount")]
+    assert "不是可选值" in by_row[(8, "tax_kind")]
+    assert "不是有效日期" in by_row[(9, "paid_date")] and "不是年月" in by_row[(9, "tax_period")]
+    assert "表头有6列" in by_row[(10, None)]
+    assert [e.original for e in errors if e.row_number == 7] == [payment("V06", amount="-20.00")]
+    assert records(session) == 2
+
+
+@pytest.mark.parametrize(("name", "data", "reason"), [
+    ("empty.csv", b"", "文件是空的"),
+    ("header.csv", csv_bytes([]), "没有数据行"),
+    ("unknown.csv", csv_bytes([[*payment("V1"), "x"]], header=[*HEADER, "备注"]), "未知的列“备注”"),
+    ("missing.csv", csv_bytes([payment("V1")[:5]], header=HEADER[:5]), "缺少必填列：缴款日期"),
+    ("repeated.csv", csv_bytes([[*payment("V1"), "V1"]], header=[*HEADER, "voucher_no"]), "重复出现"),
+    ("cut-quote.csv", csv_bytes([payment("V1"), payment("V2")]) + f'{GOOD},"V3,2026-0'.encode(), "未闭合的引号"),
+    ("cut-row.csv", csv_bytes([payment("V1"), payment("V2")]) + f"{GOOD},V3,2026-03,增".encode(), "文件不完整"),
+    ("cut.xlsx", b"PK\x03\x04" + b"\x00" * 40, "不是有效的 Excel"),
+    ("latin.csv", ",".join(HEADER).encode() + b"\r\n\xff\xfe\xfa,\x81\r\n", "无法识别文件编码"),
+])
+def test_a_file_unusable_as_a_whole_is_refused_and_nothing_is_written(
+        session: Session, world: World, name: str, data: bytes, reason: str) -> None:
+    batch = run(session, world, data, name=name)
+    assert batch.status == "rejected" and reason in (batch.error or ""), batch.error
+    assert (batch.rows_stored, batch.rows_rejected) == (0, 0)
+    assert records(session) == 0
+    assert session.scalar(select(func.count()).select_from(ImportRowError)) == 0
+
+
+def test_a_file_cut_off_after_many_good_rows_stores_none_of_them(session: Session, world: World) -> None:
+    rows = [payment(f"V{n:06d}", amount=str(n)) for n in range(1, 12_001)]  # more than two chunks
+    data = csv_bytes(rows)
+    batch = run(session, world, data[:-13])  # the transfer stopped inside the last record: it lost its date
+    assert batch.status == "rejected" and "第12001行" in (batch.error or "")
+    assert records(session) == 0
+    whole = run(session, world, data)
+    assert (whole.rows_stored, whole.rows_duplicate) == (12_000, 0)
+
+
+def test_repeated_rows_and_the_same_file_twice_add_nothing(session: Session, world: World) -> None:
+    data = csv_bytes([payment("V1"), payment("V2"), payment("V1"), payment("V1", who=OTHER)])
+    first = run(session, world, data)
+    assert (first.rows_stored, first.rows_duplicate) == (3, 1)
+    second = run(session, world, data)
+    assert (second.status, second.rows_stored, second.rows_duplicate) == ("committed", 0, 4)
+    assert second.content_sha256 == first.content_sha256 == hashlib.sha256(data).hexdigest()
+    assert records(session) == 3
+    kept = session.scalars(select(CreditRecord.row_number).where(CreditRecord.record_key == "V1")
+                           .order_by(CreditRecord.row_number)).all()
+    assert list(kept) == [2, 5]  # the first of the repeated rows stays
+
+
+@pytest.mark.parametrize(("encoding", "expected"), [("gbk", "gb18030"), ("gb18030", "gb18030"),
+                                                     ("utf-8-sig", "utf-8-sig"), ("utf-8", "utf-8")])
+def test_gbk_and_utf8_files_are_read_alike(session: Session, world: World, encoding: str, expected: str) -> None:
+    batch = run(session, world, csv_bytes([payment("V1", kind="城镇土地使用税")], encoding=encoding))
+    assert (batch.encoding, batch.rows_stored) == (expected, 1)
+    assert session.scalars(select(CreditRecord)).one().data["tax_kind"] == "城镇土地使用税"
+
+
+def test_an_xlsx_file_with_typed_cells(session: Session, world: World) -> None:
+    from datetime import datetime
+
+    workbook = Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.append(["uscc", "voucher_no", "tax_period", "tax_kind", "amount", "paid_date"])  # field names work too
+    sheet.append([GOOD, "V1", "2026-03", "印花税", 1234.5, datetime(2026, 4, 15)])
+    sheet.append([])
+    sheet.append([OTHER, "V2", "2026-03", "印花税", 99, "2026/4/16"])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    batch = run(session, world, buffer.getvalue(), name="tax.xlsx")
+    assert (batch.status, batch.rows_total, batch.rows_stored, batch.encoding) == ("committed", 2, 2, None)
+    amounts = {r.record_key: (r.data["amount"], r.data["paid_date"], r.row_number)
+               for r in session.scalars(select(CreditRecord))}
+    assert amounts == {"V1": (123_450, "2026-04-15", 2), "V2": (9_900, "2026-04-16", 4)}
+
+
+def test_the_error_report_is_fixed_and_uploaded_again(session: Session, world: World, client: TestClient) -> None:
+    batch = run(session, world, csv_bytes([payment("V1"), payment("V2", amount="-5"), payment("V3", kind="营业税")]))
+    session.commit()
+    officer = world.principal(session, "tax.officer")
+    report = b"".join(imports.error_report_csv(session, principal=officer, batch_id=batch.id))
+    assert report.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.reader(io.StringIO(report.decode("utf-8-sig"))))
+    assert rows[0] == [*HEADER, "错误原因"] and [r[1] for r in rows[1:]] == ["V2", "V3"]
+    assert "不能为负数" in rows[1][-1]
+    rows[1][4] = "5.00"
+    rows[2][3] = "其他"
+    fixed = io.StringIO()
+    csv.writer(fixed).writerows(rows)
+    again = run(session, world, b"\xef\xbb\xbf" + fixed.getvalue().encode())
+    assert (again.status, again.rows_stored, again.rows_rejected) == ("committed", 2, 0)
+    assert records(session) == 3
+    # The same report through the API, for the portal's download link.
+    token = _token(session, world.tax_org)
+    response = client.get(f"/api/v1/credit-data/batches/{batch.id}/errors.csv", headers=token)
+    assert response.status_code == 200 and response.content == report
+    assert client.get(f"/api/v1/credit-data/batches/{batch.id}/errors.csv",
+                      headers=_token(session, world.amr_org)).status_code == 404
+
+
+def test_only_the_source_department_delivers_and_the_platform_admin_relays_the_national_channel(
+        session: Session, world: World) -> None:
+    data = csv_bytes([payment("V1")])
+    with pytest.raises(NotTheSource):
+        run(session, world, data, username="amr.officer")
+    with pytest.raises(NotTheSource):
+        run(session, world, data, username="admin")  # no local delivery on a department's behalf
+    with pytest.raises(DeliveryRefused, match="总对总"):
+        run(session, world, data, item="customs_trade")
+    assert session.scalar(select(func.count()).select_from(ImportBatch)) == 0
+    debtor = ["统一社会信用代码", "执行案号", "执行法院", "生效法律文书确定的义务", "发布日期"]
+    row = [GOOD, "（2026）渝0108执123号", "南岸区人民法院", "支付货款", "2026-05-01"]
+    national = run(session, world, csv_bytes([row], header=debtor), item="dishonest_debtor", username="admin",
+                   channel=Channel.NATIONAL)
+    assert (national.status, national.rows_stored) == ("committed", 1), national.error
+    # The same case collected locally (the court's wording differs): the national version wins, on both paths.
+    item = service.get_item(session, code="dishonest_debtor")
+    service.bind_department(session, code=item.source_department, organisation_id=world.amr_org)
+    local = [GOOD, "（2026）渝0108执123号", "南岸区法院", "支付货款", "2026-05-01"]
+    for fast in (True, False):
+        batch = run(session, world, csv_bytes([local], header=debtor), item="dishonest_debtor",
+                    username="amr.officer", fast_path=fast)
+        assert (batch.rows_stored, batch.rows_duplicate) == (0, 1)
+
+
+def test_fast_and_generic_paths_store_the_same_records(session: Session, world: World) -> None:
+    rows = [payment(f"V{n}", who=GOOD if n % 3 else OTHER, amount=f"{n}.5") for n in range(1, 40)]
+    rows += [payment("V2", who=OTHER, amount="2.5"), payment("V7", amount="-1"), payment("V5", amount="5.5")]
+    data = csv_bytes(rows)
+    stored = {}
+    for fast in (True, False):
+        savepoint = session.begin_nested()
+        batch = run(session, world, data, fast_path=fast)
+        stored[fast] = ((batch.rows_total, batch.rows_stored, batch.rows_duplicate, batch.rows_rejected), sorted(
+            (r.enterprise_id, r.record_key, r.fingerprint, r.data, str(r.fact_date), r.channel, r.source_department,
+             r.row_number, r.original, r.received_at) for r in session.scalars(select(CreditRecord))))
+        savepoint.rollback()
+    assert stored[True] == stored[False]
+    assert stored[True][0] == (42, 40, 1, 1)
+
+
+def _token(session: Session, organisation_id: int) -> dict[str, str]:
+    created = identity_service.create_api_client(session, client_in=ApiClientCreate(
+        organisation_id=organisation_id, name="部门数据交换系统", roles=[Role.DEPARTMENT_DATA_OFFICER]))
+    session.commit()
+    token = identity_service.issue_client_token(session, client_id=created.client_id,
+                                                client_secret=created.client_secret)
+    session.commit()
+    return {"Authorization": f"Bearer {token.access_token}"}
+
+
+def test_api_push_with_idempotency_keys_and_per_row_results(session: Session, world: World,
+                                                             client: TestClient) -> None:
+    headers = {**_token(session, world.tax_org), "Idempotency-Key": "tax-2026-11-23-0001"}
+    body = {"rows": [
+        {"uscc": GOOD, "voucher_no": "P1", "tax_period": "2026-10", "tax_kind": "增值税", "amount": "10",
+         "paid_date": "2026-11-15"},
+        {"统一社会信用代码": OTHER, "电子税票号码": "P2", "所属期": "2026-10", "税种": "增值税", "实缴金额（元）": "x",
+         "缴款日期": "2026-11-15"},
+        {"uscc": GOOD, "voucher_no": "P1", "tax_period": "2026-10", "tax_kind": "增值税", "amount": "10",
+         "paid_date": "2026-11-15"},
+    ]}
+    # Mixed names and labels for one field in one push: both columns map to the same field.
+    response = client.post("/api/v1/credit-data/tax_payment/rows", json=body, headers=headers)
+    assert response.status_code == 422 and "重复出现" in response.json()["batch"]["error"]
+    body["rows"][1] = {"uscc": OTHER, "voucher_no": "P2", "tax_period": "2026-10", "tax_kind": "增值税",
+                       "amount": "x", "paid_date": "2026-11-15"}
+    headers["Idempotency-Key"] = "tax-2026-11-23-0002"
+    response = client.post("/api/v1/credit-data/tax_payment/rows", json=body, headers=headers)
+    assert response.status_code == 201, response.text
+    result = response.json()
+    assert [(r["row_number"], r["status"]) for r in result["rows"]] == [(1, "stored"), (2, "refused"),
+                                                                        (3, "duplicate")]
+    assert result["rows"][1]["errors"][0]["field"] == "amount"
+    assert result["batch"]["channel"] == "api_push" and result["batch"]["rows_stored"] == 1
+    again = client.post("/api/v1/credit-data/tax_payment/rows", json=body, headers=headers)
+    assert again.status_code == 200 and again.json() == result
+    body["rows"][1]["amount"] = "12"
+    conflict = client.post("/api/v1/credit-data/tax_payment/rows", json=body, headers=headers)
+    assert conflict.status_code == 409 and conflict.json()["code"] == "idempotency_conflict"
+    assert client.post("/api/v1/credit-data/tax_payment/rows", json=body,
+                       headers={"Authorization": headers["Authorization"]}).status_code == 422  # key required
+    listed = client.get("/api/v1/credit-data/batches", headers=headers).json()
+    assert [b["id"] for b in listed][:1] == [result["batch"]["id"]]
+    amr = _token(session, world.amr_org)
+    assert client.get(f"/api/v1/credit-data/batches/{result['batch']['id']}", headers=amr).status_code == 404
+    assert client.get("/api/v1/credit-data/batches", headers=amr).json() == []
+    pushed = client.post("/api/v1/credit-data/tax_payment/rows", json=body,
+                         headers={**amr, "Idempotency-Key": "amr-0000001"})
+    assert pushed.status_code == 403
+    assert session.scalar(select(func.count()).select_from(CreditRecord)) == 1
+    assert session.scalar(select(func.count()).select_from(AuditEntry).where(
+        AuditEntry.action == "creditdata.rows_pushed")) == 2
+
+
+def test_a_file_through_the_api(session: Session, world: World, client: TestClient) -> None:
+    headers = _token(session, world.tax_org)
+    files = {"file": ("tax.csv", csv_bytes([payment("U1")], encoding="gbk"), "text/csv")}
+    response = client.post("/api/v1/credit-data/tax_payment/files", files=files, headers=headers)
+    assert response.status_code == 201 and response.json()["encoding"] == "gb18030"
+    files = {"file": ("tax.csv", b"", "text/csv")}
+    refused = client.post("/api/v1/credit-data/tax_payment/files", files=files, headers=headers)
+    assert refused.status_code == 422 and refused.json()["status"] == "rejected"
+
+
+# The command, a SIGKILL in the middle, and two imports at once (PostgreSQL) ------------------------------
+
+
+def write_big_file(path: Path, rows: int) -> None:
+    """`rows` tax payments over the fixture's three registered entities, every 50th refused."""
+    entities = [GOOD, OTHER, uscc("MA0000003")]
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(HEADER)
+        for n in range(rows):
+            amount = "-1" if n % 50 == 49 else f"{n % 99_991}.{n % 100:02d}"
+            writer.writerow([entities[n % 3], f"3325{n:016d}", "2026-09", "增值税", amount, "2026-10-15"])
+
+
+@pytest.fixture
+def fresh_databases() -> Iterator[list[str]]:
+    """Two fresh migrated databases with the fixture world committed: one for the test, one as the reference."""
+    assert TEST_DATABASE_URL
+    base = TEST_DATABASE_URL.rpartition("/")
+    server = base[0].replace("+psycopg", "")
+    names = [f"{base[2]}_import_a", f"{base[2]}_import_b"]
+    urls = []
+    for name in names:
+        with psycopg.connect(f"{server}/postgres", autocommit=True) as admin:
+            admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+            admin.execute(f"CREATE DATABASE {name}")
+        url = f"{base[0]}/{name}"
+        upgrade_database(url)
+        database = db.Database(url)
+        with clock.use(clock.at(2026, 11, 23, 10, 0)), db.transaction(database.session_factory) as session:
+            build_world(session)
+        database.engine.dispose()
+        urls.append(url)
+    yield urls
+    for name in names:
+        with psycopg.connect(f"{server}/postgres", autocommit=True) as admin:
+            admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+def _import_command(url: str, path: Path) -> subprocess.Popen[bytes]:
+    env = {**os.environ, "XINYIDAI_DATABASE_URL": url}
+    return subprocess.Popen([sys.executable, "-m", "xinyidai.cli", "creditdata", "import", str(path),
+                             "--item", "tax_payment", "--as", "tax.officer"], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+
+
+def _stored(url: str) -> tuple[int, str, list[tuple[object, ...]]]:
+    """Count and checksum of the stored records by content (ids, batches and times differ between runs)."""
+    with psycopg.connect(url.replace("+psycopg", "")) as connection:
+        count, checksum = connection.execute(
+            "SELECT count(*), md5(string_agg(e.uscc || '|' || r.record_key || '|' || r.fingerprint || '|' || "
+            "r.data::text || '|' || r.row_number || '|' || r.original::text || '|' || r.channel, ',' "
+            "ORDER BY e.uscc, r.record_key, r.fingerprint)) FROM credit_record r JOIN enterprise e "
+            "ON e.id = r.enterprise_id").fetchone() or (0, "")
+        batches = connection.execute("SELECT status, rows_total, rows_stored, rows_duplicate, rows_rejected "
+                                     "FROM import_batch ORDER BY id").fetchall()
+    return int(count), str(checksum), [tuple(b) for b in batches]
+
+
+@needs_postgres
+def test_an_import_killed_in_the_middle_then_run_again_equals_one_clean_import(
+        fresh_databases: list[str], tmp_path: Path) -> None:
+    crashed, clean = fresh_databases
+    path = tmp_path / "tax.csv"
+    write_big_file(path, 150_000)
+    process = _import_command(crashed, path)
+    deadline = time.monotonic() + 120
+    staging = False
+    with psycopg.connect(crashed.replace("+psycopg", ""), autocommit=True) as watcher:
+        while time.monotonic() < deadline and process.poll() is None:
+            # The import's connection has created its staging table and is feeding it: mid-batch.
+            staged = watcher.execute("SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'COPY import_stage_%' "
+                                     "OR query LIKE 'CREATE TEMPORARY TABLE import_stage_%'").fetchone()
+            if staged and staged[0]:
+                staging = True
+                break
+            time.sleep(0.01)
+        assert staging, "the import never reached its staging table"
+        time.sleep(0.3)
+        assert process.poll() is None, "the import finished before it could be killed"
+        process.send_signal(signal.SIGKILL)
+        process.wait(timeout=30)
+        assert process.returncode == -signal.SIGKILL
+    count, _, batches = _stored(crashed)
+    assert (count, batches) == (0, [])  # nothing of the killed batch survives, not even the batch
+    again = _import_command(crashed, path)
+    output, _ = again.communicate(timeout=300)
+    assert again.returncode == 0, output.decode()
+    reference = _import_command(clean, path)
+    output, _ = reference.communicate(timeout=300)
+    assert reference.returncode == 0, output.decode()
+    result = _stored(crashed)
+    assert result == _stored(clean)
+    assert result[0] == 147_000 and result[2] == [("committed", 150_000, 147_000, 0, 3_000)]
+
+
+@needs_postgres
+def test_two_overlapping_imports_at_once_leave_no_duplicate(fresh_databases: list[str], tmp_path: Path) -> None:
+    url = fresh_databases[0]
+    first, second = tmp_path / "a.csv", tmp_path / "b.csv"
+    write_big_file(first, 60_000)
+    # The second file holds the first's rows 30,000–59,999 in reverse order, then 30,000 rows of its own.
+    with first.open(encoding="utf-8") as handle:
+        lines = handle.read().splitlines()
+    write_big_file(second, 90_000)
+    with second.open(encoding="utf-8") as handle:
+        own = handle.read().splitlines()[60_001:]
+    second.write_text("\n".join([lines[0], *reversed(lines[30_001:]), *own]) + "\n", encoding="utf-8")
+    database = db.Database(url)
+
+    def load(path: Path) -> tuple[int, int]:
+        with clock.use(clock.at(2026, 11, 23, 10, 0)), db.transaction(database.session_factory) as session:
+            officer = next(u for u in identity_service.list_users(session) if u.username == "tax.officer")
+            with path.open("rb") as source:
+                batch = imports.import_file(session, principal=identity_service.principal_for_user(officer),
+                                            item_code="tax_payment", source=source, file_name=path.name)
+            return batch.rows_stored, batch.rows_duplicate
+
+    try:
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            outcomes = list(pool.map(load, [first, second]))
+        with database.session_factory() as session:
+            total = session.scalar(select(func.count()).select_from(CreditRecord))
+            distinct = session.scalar(text(
+                "SELECT count(DISTINCT (catalogue_item_id, enterprise_id, fingerprint)) FROM credit_record"))
+    finally:
+        database.engine.dispose()
+    # 90,000 distinct rows, every 50th refused: 88,200 stored once, whichever import got there first.
+    assert total == distinct == 88_200
+    assert sum(stored for stored, _ in outcomes) == 88_200
+    assert sum(duplicate for _, duplicate in outcomes) == 29_400
