@@ -56,6 +56,8 @@ def _register_navigation() -> None:
     nav.register("资产组合", "/bank/portfolio", [Role.BANK_LOAN_OFFICER, Role.BANK_MANAGER], order=25)
     nav.register("担保业务", "/guarantee", [Role.GUARANTEE_OFFICER], order=30)
     nav.register("我的信用档案", "/credit-file", [Role.ENTERPRISE_ADMIN, Role.ENTERPRISE_STAFF], order=12)
+    nav.register("上传数据文件", "/data/uploads", [Role.DEPARTMENT_DATA_OFFICER], order=40)
+    nav.register("批次记录", "/data/batches", [Role.DEPARTMENT_DATA_OFFICER], order=41)
     nav.register("信用信息目录", "/admin/catalogue", [Role.PLATFORM_ADMIN], order=70, landing=False)
     nav.register("归集进度", "/admin/coverage", [Role.PLATFORM_ADMIN, Role.GOVERNMENT_SUPERVISOR], order=71,
                  landing=False)

@@ -4,6 +4,7 @@ uploads and their scoping, and the enterprise's credit file."""
 from __future__ import annotations
 
 import re
+import secrets
 from datetime import timedelta
 from typing import Any
 
@@ -267,3 +268,128 @@ def test_the_platform_admin_opens_a_file_naming_why_and_is_audited(
     assert "占道经营" not in page.text and "另有已过公示期的记录 1 条" in _text(page.text)
     [audit] = _audits(session, "creditdata.file.read")
     assert (audit.enterprise_id, audit.purpose, audit.subject_type) == (good, "异议处理", "enterprise")
+
+
+# Uploads by a department ----------------------------------------------------------------------------------
+
+PAYMENT_HEADER = "统一社会信用代码,电子税票号码,所属期,税种,实缴金额（元）,缴款日期"
+
+
+def _payments_csv(session: Session, world: World, *, bad_amount: str = "-5") -> bytes:
+    good = registry_service.get(session, enterprise_id=world.good_enterprise).uscc
+    other = registry_service.get(session, enterprise_id=world.other_enterprise).uscc
+    lines = [PAYMENT_HEADER, f"{good},V001,2026-09,增值税,\"1,234.50\",2026-10-15",
+             f"{other},V002,2026-09,印花税,88,2026-10-15", f"{good},V003,2026-09,增值税,{bad_amount},2026-10-16"]
+    return ("\r\n".join(lines) + "\r\n").encode("utf-8")
+
+
+def _upload(client: TestClient, item_code: str, content: bytes, name: str = "payments.csv",
+            upload_token: str = "", **headers: str) -> Any:
+    token = page_csrf(client, "/data/uploads")
+    return client.post("/data/uploads", data={"csrf_token": token, "item_code": item_code,
+                                              "upload_token": upload_token or secrets.token_urlsafe(12)},
+                       files={"file": (name, content, "text/csv")}, headers=headers, follow_redirects=False)
+
+
+def _batch_count(session: Session) -> int:
+    session.expire_all()
+    return len(session.scalars(select(ImportBatch.id)).all())
+
+
+def test_a_department_uploads_sees_refused_rows_downloads_the_report_and_uploads_it_fixed(
+        client: TestClient, session: Session, world: World) -> None:
+    login(client, "tax.officer")
+    page = client.get("/data/uploads")
+    assert page.status_code == 200
+    assert 'value="tax_payment"' in page.text and 'value="registration"' not in page.text  # only its own items
+    assert 'href="/data/uploads"' in page.text and 'href="/data/batches"' in page.text  # navigation
+    template = client.get("/data/templates/tax_payment.csv")
+    assert template.status_code == 200 and template.content == ("\ufeff" + PAYMENT_HEADER + "\r\n").encode()
+    response = _upload(client, "tax_payment", _payments_csv(session, world))
+    assert response.status_code == 303
+    batch_path = response.headers["location"].split("?")[0]
+    html = client.get(response.headers["location"]).text
+    assert "导入完成" in html and _testid(html, "batch-status") == "已入库"
+    assert [_testid(html, f"rows-{k}") for k in ("total", "stored", "duplicate", "rejected")] == ["3", "2", "0", "1"]
+    refused = _testid(html, "row-error")
+    assert refused.startswith("4 实缴金额（元）") and "不能为负数" in refused  # row 4 of the file (header is 1)
+    report = client.get(f"{batch_path}/errors.csv")
+    assert report.status_code == 200 and report.headers["content-type"].startswith("text/csv")
+    assert report.content.startswith("\ufeff".encode())
+    lines = report.content.decode("utf-8-sig").splitlines()
+    assert lines[0] == PAYMENT_HEADER + ",错误原因" and len(lines) == 2 and ",V003," in lines[1] and "负数" in lines[1]
+    # The clerk fixes the amount in the report and uploads the report itself.
+    fixed = report.content.decode("utf-8-sig").replace(",-5,", ",5,").encode("utf-8-sig")
+    again = _upload(client, "tax_payment", fixed, name="errors-fixed.csv")
+    html = client.get(again.headers["location"]).text
+    assert [_testid(html, f"rows-{k}") for k in ("total", "stored", "rejected")] == ["1", "1", "0"]
+    # The same file twice adds nothing.
+    twice = _upload(client, "tax_payment", _payments_csv(session, world))
+    html = client.get(twice.headers["location"]).text
+    assert [_testid(html, f"rows-{k}") for k in ("stored", "duplicate", "rejected")] == ["0", "2", "1"]
+    history = client.get("/data/batches").text
+    assert history.count('data-testid="batch-') == 3 and "纳税缴纳信息" in history
+
+
+def test_a_file_refused_whole_says_why(client: TestClient, session: Session, world: World) -> None:
+    login(client, "tax.officer")
+    response = _upload(client, "tax_payment", "统一社会信用代码,金额\r\n91500108MA0000001X,5\r\n".encode())
+    html = client.get(response.headers["location"]).text
+    assert _testid(html, "batch-status") == "已拒收" and "缺少必填列" in _testid(html, "batch-error")
+    assert "文件已拒收" in html and 'data-testid="error-report"' not in html
+
+
+def test_an_officer_sees_and_uploads_only_for_its_own_department(
+        client: TestClient, session: Session, world: World) -> None:
+    login(client, "tax.officer")
+    batch_path = _upload(client, "tax_payment", _payments_csv(session, world)).headers["location"].split("?")[0]
+    # Another department's item: refused in Chinese, nothing written.
+    before = _batch_count(session)
+    refused = _upload(client, "registration", "统一社会信用代码\r\n".encode())
+    assert refused.status_code == 403 and "不是该信息的来源部门" in _testid(refused.text, "form-error")
+    assert _batch_count(session) == before
+    client.cookies.clear()
+    login(client, "amr.officer")
+    assert 'value="registration"' in client.get("/data/uploads").text
+    assert 'data-testid="batch-' not in client.get("/data/batches").text
+    assert client.get(batch_path).status_code == 404
+    assert client.get(f"{batch_path}/errors.csv").status_code == 404
+    client.cookies.clear()
+    login(client, "good")
+    assert client.get("/data/uploads").status_code == 403 and client.get(batch_path).status_code == 403
+    client.cookies.clear()
+    login(client, "admin")  # the platform admin sees every batch, and relays only the national channel
+    assert client.get(batch_path).status_code == 200
+    page = client.get("/data/uploads").text
+    assert 'value="customs_trade"' in page and 'value="tax_payment"' not in page
+
+
+def test_uploads_need_the_csrf_token_a_file_and_an_item(client: TestClient, session: Session, world: World) -> None:
+    login(client, "tax.officer")
+    content = _payments_csv(session, world)
+    forged = client.post("/data/uploads", data={"csrf_token": "forged", "item_code": "tax_payment"},
+                         files={"file": ("p.csv", content, "text/csv")})
+    assert forged.status_code == 403 and "页面已过期" in forged.text
+    token = page_csrf(client, "/data/uploads")
+    no_file = client.post("/data/uploads", data={"csrf_token": token, "item_code": "tax_payment"})
+    assert no_file.status_code == 422 and "请选择要上传的文件" in no_file.text
+    no_item = client.post("/data/uploads", data={"csrf_token": token},
+                          files={"file": ("p.csv", content, "text/csv")})
+    assert no_item.status_code == 422 and "请选择信息项" in no_item.text
+    assert _batch_count(session) == 0
+
+
+def test_an_htmx_upload_reports_progress_and_redirects_to_its_batch(
+        client: TestClient, session: Session, world: World) -> None:
+    login(client, "tax.officer")
+    token = secrets.token_urlsafe(12)  # the page's form carries one; progress is kept per user and token
+    waiting = client.get(f"/data/uploads/progress/{token}")
+    assert waiting.status_code == 200 and "正在上传文件" in waiting.text and "hx-get" in waiting.text
+    response = _upload(client, "tax_payment", _payments_csv(session, world), upload_token=token,
+                       **{"HX-Request": "true"})
+    assert response.status_code == 200 and response.headers["HX-Redirect"].startswith("/data/batches/")
+    done = client.get(f"/data/uploads/progress/{token}")
+    assert _testid(done.text, "progress-rows").startswith("已处理 3 行") and "hx-get" not in done.text
+    # Errors come back as the form (htmx swaps only successful answers).
+    refused = _upload(client, "registration", b"x\r\n", **{"HX-Request": "true"})
+    assert refused.status_code == 200 and "不是该信息的来源部门" in refused.text and 'id="upload-panel"' in refused.text

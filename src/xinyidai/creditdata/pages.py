@@ -3,33 +3,43 @@ department's data officer, and the enterprise's credit file."""
 
 from __future__ import annotations
 
+import csv
+import io
+import secrets
+import tempfile
+import threading
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Annotated, Any
+from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, Form, Path, Query, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi import APIRouter, Depends, Form, Path, Query, Request, UploadFile
+from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
+from starlette.background import BackgroundTask
 
 from xinyidai import clock
 from xinyidai.audit import service as audit_service
 from xinyidai.creditdata import coverage as coverage_service
-from xinyidai.creditdata import policy, service
+from xinyidai.creditdata import imports, policy, service
 from xinyidai.creditdata.enums import (
     AUTHORITATIVE_LABELS,
+    BATCH_STATUS_LABELS,
     CHANNEL_LABELS,
     SENSITIVITY_LABELS,
     UPDATE_CYCLE_LABELS,
     AuthoritativeChannel,
+    BatchStatus,
     Channel,
     FieldType,
     Sensitivity,
     UpdateCycle,
 )
 from xinyidai.creditdata.fields import USCC_FIELD, FieldSpec
-from xinyidai.creditdata.models import CatalogueItem, CreditCommitment, CreditRecord
+from xinyidai.creditdata.models import CatalogueItem, CreditCommitment, CreditRecord, ImportBatch
 from xinyidai.creditdata.schemas import CatalogueItemUpdate
 from xinyidai.errors import DomainError, NotFound
 from xinyidai.identity.dependencies import Allow, csrf_protect
@@ -38,7 +48,7 @@ from xinyidai.identity.principal import Principal
 from xinyidai.money import format_yuan
 from xinyidai.portal.templating import render
 from xinyidai.registry import service as registry_service
-from xinyidai.web import SessionDep, client_ip
+from xinyidai.web import IdPath, SessionDep, client_ip
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(csrf_protect)])
 
@@ -306,3 +316,209 @@ def admin_credit_file(
         enterprise_id=enterprise.id, purpose=purpose, ip_address=client_ip(request),
     )
     return _file_page(request, session, enterprise_id=enterprise.id, own=False, purpose=purpose)
+
+
+# Uploads by a department's data officer --------------------------------------------------------------
+
+
+Uploader = Allow(Role.DEPARTMENT_DATA_OFFICER, Role.PLATFORM_ADMIN)
+UploadToken = Annotated[str, Path(min_length=8, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
+ROW_ERRORS_SHOWN = 200  # the page lists the first refused rows; the downloadable report has them all
+REPORT_CHUNK = 64 * 1024
+
+
+class _Progress:
+    """Rows processed so far by each upload in this server process, for the polling progress line.
+
+    The import runs inside the upload request (one transaction, committed whole), so its progress can only
+    be seen from the process running it: with several server processes behind a proxy, a poll answered by
+    another process shows "uploading" without a count. Entries are dropped ten minutes after they finish.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._rows: dict[tuple[int, str], tuple[int, bool, float]] = {}
+
+    def update(self, owner: int, token: str, rows: int, *, done: bool = False) -> None:
+        with self._lock:
+            now = time.monotonic()
+            self._rows[(owner, token)] = (rows, done, now)
+            for key in [k for k, (_, finished, at) in self._rows.items() if finished and now - at > 600]:
+                del self._rows[key]
+
+    def get(self, owner: int, token: str) -> tuple[int, bool] | None:
+        with self._lock:
+            found = self._rows.get((owner, token))
+        return (found[0], found[1]) if found else None
+
+
+PROGRESS = _Progress()
+
+
+def _upload_channel(principal: Principal) -> Channel:
+    # A department uploads its own files; the platform admin only relays the national channel (总对总).
+    return Channel.NATIONAL if principal.is_platform_admin else Channel.BULK_IMPORT
+
+
+def _uploadable(session: Session, principal: Principal) -> tuple[list[CatalogueItem], list[CatalogueItem]]:
+    """The sub-categories the caller may upload, and those of its department that the catalogue does not take."""
+    items = list(service.list_items(session, enabled_only=True))
+    channel = _upload_channel(principal)
+    if channel is Channel.NATIONAL:
+        return [i for i in items if i.authoritative_channel == AuthoritativeChannel.NATIONAL], []
+    own = {d.code for d in service.list_departments(session) if d.organisation_id == principal.organisation_id}
+    mine = [i for i in items if i.source_department in own]
+    refused = [i for i in mine if policy.refusal_of_channel(
+        authoritative=AuthoritativeChannel(i.authoritative_channel), local_allowed=i.local_allowed, channel=channel)]
+    return [i for i in mine if i not in refused], refused
+
+
+def _upload_page(request: Request, session: Session, principal: Principal, *, status_code: int = 200,
+                 errors: Sequence[str] = (), selected: str = "") -> Response:
+    items, refused = _uploadable(session, principal)
+    return render(request, "creditdata/upload.html", {
+        "items": items, "refused_items": refused, "selected": selected or request.query_params.get("item", ""),
+        "national": _upload_channel(principal) is Channel.NATIONAL, "errors": list(errors),
+        "token": secrets.token_urlsafe(16), "specs": {item.code: specs_of(item) for item in items},
+    }, status_code=status_code)
+
+
+@router.get("/data/uploads", response_class=HTMLResponse)
+def upload_page(request: Request, session: SessionDep, principal: Annotated[Principal, Depends(Uploader)]) -> Response:
+    """上传数据文件: choose one of the department's sub-categories and a CSV or XLSX file."""
+    return _upload_page(request, session, principal)
+
+
+@router.post("/data/uploads", response_class=HTMLResponse)
+def upload(
+    request: Request, session: SessionDep, principal: Annotated[Principal, Depends(Uploader)],
+    item_code: Annotated[str, Form(max_length=40)] = "",
+    upload_token: Annotated[str, Form(max_length=64)] = "",
+    file: UploadFile | None = None,
+) -> Response:
+    """Import the uploaded file as one batch (committed or refused whole) and show its result."""
+    htmx = bool(request.headers.get("hx-request"))
+    problems = [message for missing, message in ((not item_code, "请选择信息项"),
+                                                 (file is None or not file.filename, "请选择要上传的文件"))
+                if missing]
+    if problems or file is None:
+        # htmx swaps only successful answers; the form's own post gets the proper status.
+        return _upload_page(request, session, principal, status_code=200 if htmx else 422, errors=problems,
+                            selected=item_code)
+    owner = principal.user_id or 0
+    token = upload_token if upload_token.replace("-", "").replace("_", "").isalnum() else ""
+
+    def progress(rows: int, _size: int | None) -> None:
+        if token:
+            PROGRESS.update(owner, token, rows)
+
+    try:
+        batch = imports.import_file(session, principal=principal, item_code=item_code, source=file.file,
+                                    file_name=file.filename or "upload.csv", channel=_upload_channel(principal),
+                                    progress=progress)
+    except DomainError as exc:
+        session.rollback()
+        return _upload_page(request, session, principal, status_code=200 if htmx else exc.status_code,
+                            errors=[exc.message], selected=item_code)
+    finally:
+        if token:
+            found = PROGRESS.get(owner, token)
+            PROGRESS.update(owner, token, found[0] if found else 0, done=True)
+    target = f"/data/batches/{batch.id}?uploaded=1"
+    if htmx:
+        return Response(status_code=200, headers={"HX-Redirect": target})
+    return RedirectResponse(target, status_code=303)
+
+
+@router.get("/data/uploads/progress/{token}", response_class=HTMLResponse)
+def upload_progress(request: Request, principal: Annotated[Principal, Depends(Uploader)],
+                    token: UploadToken) -> Response:
+    """The rows an upload in progress has processed (an htmx partial that polls itself until the upload ends)."""
+    found = PROGRESS.get(principal.user_id or 0, token)
+    return render(request, "creditdata/_progress.html", {
+        "token": token, "rows": found[0] if found else None, "done": bool(found and found[1]),
+    })
+
+
+@router.get("/data/templates/{code}.csv")
+def blank_template(session: SessionDep, principal: Annotated[Principal, Depends(Uploader)], code: ItemCode) -> Response:
+    """A blank file of one sub-category: the header row of its column labels (UTF-8 with BOM, opens in Excel)."""
+    item = service.get_item(session, code=code)
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\r\n").writerow([spec.label for spec in specs_of(item)])
+    return Response(("\ufeff" + buffer.getvalue()).encode("utf-8"), media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": _attachment(f"{item.name}-模板.csv", f"{item.code}-template.csv")})
+
+
+def _attachment(name: str, ascii_name: str) -> str:
+    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name)}"
+
+
+# Batches ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BatchRow:
+    """A batch with the names the history shows."""
+
+    batch: ImportBatch
+    item_name: str
+    item_code: str
+    department: str
+    status: str
+    channel: str
+
+
+def _batch_rows(session: Session, batches: Sequence[ImportBatch]) -> list[BatchRow]:
+    items = {item.id: item for item in service.list_items(session)}
+    departments = {d.code: d.name for d in service.list_departments(session)}
+    return [BatchRow(
+        batch=b, item_name=items[b.catalogue_item_id].name, item_code=items[b.catalogue_item_id].code,
+        department=departments.get(b.source_department, b.source_department),
+        status=BATCH_STATUS_LABELS.get(BatchStatus(b.status), b.status),
+        channel=CHANNEL_LABELS.get(Channel(b.channel), b.channel),
+    ) for b in batches]
+
+
+@router.get("/data/batches", response_class=HTMLResponse)
+def batches_page(request: Request, session: SessionDep,
+                 principal: Annotated[Principal, Depends(Uploader)]) -> Response:
+    """批次记录: the latest batches of the caller's organisation (all of them for the platform admin)."""
+    batches = imports.list_batches(session, principal=principal, limit=100)
+    return render(request, "creditdata/batches.html", {"rows": _batch_rows(session, batches)})
+
+
+@router.get("/data/batches/{batch_id}", response_class=HTMLResponse)
+def batch_page(request: Request, session: SessionDep, principal: Annotated[Principal, Depends(Uploader)],
+               batch_id: IdPath) -> Response:
+    """One batch: stored, duplicate and refused counts, a file-level refusal, the refused rows."""
+    batch = imports.get_batch(session, principal=principal, batch_id=batch_id)
+    [row] = _batch_rows(session, [batch])
+    item = session.get(CatalogueItem, batch.catalogue_item_id)
+    assert item is not None
+    labels_by_name = {spec.name: spec.label for spec in specs_of(item)}
+    errors = imports.row_errors(session, principal=principal, batch_id=batch_id)
+    flash = None
+    if request.query_params.get("uploaded") == "1":
+        flash = "文件已拒收，未入库任何数据" if batch.status == BatchStatus.REJECTED else "导入完成"
+    return render(request, "creditdata/batch.html", {
+        "row": row, "batch": batch, "errors_shown": errors[:ROW_ERRORS_SHOWN], "error_count": len(errors),
+        "field_labels": labels_by_name, "flash": flash,
+        "flash_kind": "bad" if batch.status == BatchStatus.REJECTED else "ok",
+    })
+
+
+@router.get("/data/batches/{batch_id}/errors.csv")
+def error_report(session: SessionDep, principal: Annotated[Principal, Depends(Uploader)],
+                 batch_id: IdPath) -> Response:
+    """错误报告下载: the refused rows in the file's own columns plus the reason (UTF-8 CSV with BOM)."""
+    # The request's session closes before a streamed body is sent, so the report is spooled first
+    # (in memory while small, on disk beyond that) and streamed from there.
+    spool = tempfile.SpooledTemporaryFile(max_size=8 << 20)  # noqa: SIM115 - closed by the response's task
+    for chunk in imports.error_report_csv(session, principal=principal, batch_id=batch_id):
+        spool.write(chunk)
+    spool.seek(0)
+    return StreamingResponse(iter(lambda: spool.read(REPORT_CHUNK), b""), media_type="text/csv; charset=utf-8",
+                             headers={"Content-Disposition": _attachment(f"错误报告-批次{batch_id}.csv",
+                                                                         f"errors-batch-{batch_id}.csv")},
+                             background=BackgroundTask(spool.close))
