@@ -46,6 +46,14 @@ class Settings(BaseSettings):
     order_sla_working_days: int = 10
     annual_report_url: str = "https://www.gsxt.gov.cn/"
 
+    # Verification (核验): source department code -> the URL of its verification endpoint, e.g.
+    # XINYIDAI_VERIFICATION_ENDPOINTS='{"tax": "https://tax.example/verify"}'. A department without one
+    # answers every question "unavailable".
+    verification_endpoints: dict[str, str] = {}
+    verification_timeout_seconds: float = 5.0
+    # Shared with the source systems: each request carries an HMAC-SHA256 signature made with it.
+    verification_secret: SecretStr = SecretStr(_DEV_SECRET)
+
     log_json: bool = False
     log_level: str = "INFO"
 
@@ -58,6 +66,8 @@ class Settings(BaseSettings):
                 raise ValueError("XINYIDAI_DATA_KEYS must be set in production")
             if not self.session_cookie_secure:
                 raise ValueError("XINYIDAI_SESSION_COOKIE_SECURE must be true in production")
+            if self.verification_endpoints and self.verification_secret.get_secret_value() == _DEV_SECRET:
+                raise ValueError("XINYIDAI_VERIFICATION_SECRET must be set in production")
         if self.active_data_key_id not in self.data_keys:
             raise ValueError("XINYIDAI_ACTIVE_DATA_KEY_ID names no key in XINYIDAI_DATA_KEYS")
         return self

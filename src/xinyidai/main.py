@@ -15,19 +15,23 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 import xinyidai
 from xinyidai import events
 from xinyidai.config import get_settings
+from xinyidai.creditdata import file_router as creditdata_file_router
 from xinyidai.creditdata import pages as creditdata_pages
 from xinyidai.creditdata import router as creditdata_router
+from xinyidai.creditdata import service as creditdata_service
 from xinyidai.errors import DomainError
 from xinyidai.guarantee import pages as guarantee_pages
 from xinyidai.guarantee import service as guarantee_service
 from xinyidai.identity import pages as identity_pages
 from xinyidai.identity import router as identity_router
+from xinyidai.identity import service as identity_service
 from xinyidai.identity.dependencies import LoginRequired
 from xinyidai.identity.enums import ORG_KIND_LABELS, ROLE_LABELS, Role
 from xinyidai.loans import pages as loans_pages
 from xinyidai.loans import router as loans_router
 from xinyidai.loans import service as loans_service
 from xinyidai.loans.events import DrawdownDefaulted
+from xinyidai.money import format_yuan
 from xinyidai.observability import configure_logging, install_metrics
 from xinyidai.observability import router as ops_router
 from xinyidai.orders import pages as orders_pages
@@ -47,6 +51,18 @@ def wire_events() -> None:
     """Subscribe each context to the domain events of the others (the only place that knows them all)."""
     events.subscribe(OrderApproved, loans_service.on_order_approved)
     events.subscribe(DrawdownDefaulted, guarantee_service.on_drawdown_defaulted)
+    events.subscribe(DrawdownDefaulted, record_default)
+
+
+def record_default(session: Session, event: DrawdownDefaulted) -> None:
+    """Domain-event handler: a default becomes a negative record in the entity's credit file (creditdata does
+    not know loans, so the event is adapted here). Storing the same fact twice adds nothing."""
+    lender = identity_service.get_organisation(session, organisation_id=event.bank_organisation_id)
+    creditdata_service.record_platform_fact(session, item_code="financing_default", enterprise_id=event.enterprise_id,
+                                            values={"loan_ref": str(event.drawdown_id), "lender": lender.name,
+                                                    "default_date": event.business_date.isoformat(),
+                                                    "days_past_due": str(event.days_past_due),
+                                                    "outstanding": format_yuan(event.outstanding_fen)})
 
 
 def _register_navigation() -> None:
@@ -123,7 +139,8 @@ def create_app(*, session_factory: sessionmaker[Session] | None = None) -> FastA
     app.mount("/static", StaticFiles(directory=PORTAL_STATIC), name="static")
     app.include_router(ops_router)
     for router in (identity_router.router, registry_router.router, products_router.router, orders_router.router,
-                   loans_router.router, creditdata_router.router):
+                   loans_router.router, creditdata_router.router,
+                   creditdata_file_router.router):
         app.include_router(router)
     for pages in (identity_pages.router, orders_pages.router, loans_pages.router, guarantee_pages.router,
                   creditdata_pages.router):

@@ -3,11 +3,19 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from xinyidai.creditdata.enums import AuthoritativeChannel, Sensitivity, UpdateCycle
+from xinyidai.creditdata.enums import (
+    AuthoritativeChannel,
+    CommitmentStatus,
+    Sensitivity,
+    UpdateCycle,
+    VerificationResult,
+)
+from xinyidai.db import MAX_ID
+from xinyidai.money import MAX_FEN
 
 
 class CatalogueItemUpdate(BaseModel):
@@ -60,6 +68,11 @@ class CreditRecordRead(BaseModel):
     batch_id: int | None
     received_at: datetime
     self_reported: bool = False
+    # Who the record comes from as a reader sees it: the department's name, or 企业自主填报（信用承诺）.
+    source_label: str = ""
+    commitment_id: int | None = None
+    # Past its publicity period: shown to the entity itself and the platform only, flagged.
+    past_publicity: bool = False
 
 
 class CreditFileEntryRead(BaseModel):
@@ -68,6 +81,7 @@ class CreditFileEntryRead(BaseModel):
     item_code: str
     item_name: str
     sensitivity: Sensitivity
+    is_negative: bool = False
     current: list[CreditRecordRead]
     history: list[CreditRecordRead]
     hidden: int
@@ -89,3 +103,88 @@ class CreditFileRead(BaseModel):
     name: str
     generated_at: datetime
     sections: list[CreditFileSectionRead]
+    # What the reader was shown: own (everything, hidden flagged), platform (everything), authorised (public and
+    # authorised sub-categories, within their publicity periods).
+    view: str = "own"
+
+
+class VerificationCreate(BaseModel):
+    """A question to a source system: does the entity meet the condition? `purpose_ref` names the entity's
+    authorisation (the financing application's number) when an institution asks."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    enterprise_id: int = Field(ge=1, le=MAX_ID)
+    condition: str = Field(min_length=1, max_length=60)
+    parameters: dict[str, Any] = Field(default_factory=dict, max_length=10)
+    purpose: str = Field(min_length=2, max_length=100)
+    purpose_ref: str | None = Field(default=None, min_length=1, max_length=60)
+
+
+class VerificationRead(BaseModel):
+    """The answer kept: never the source's data."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    enterprise_id: int
+    source_department: str
+    condition: str
+    parameters: dict[str, Any]
+    result: VerificationResult
+    source_reference: str | None
+    purpose: str
+    asked_by_user_id: int | None
+    asked_by_organisation_id: int
+    asked_at: datetime
+    answered_at: datetime | None
+
+
+class SelfReportCreate(BaseModel):
+    """Operating information the entity reports itself, under a credit commitment it must accept."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    report_year: int = Field(ge=1949, le=2100)
+    main_products: str = Field(min_length=2, max_length=500)
+    annual_revenue_fen: int = Field(ge=0, le=MAX_FEN)
+    employees: int = Field(ge=0, le=10_000_000)
+    # Bounded so that the signed content fits the commitment record (2,000 characters).
+    certifications: list[Annotated[str, Field(min_length=2, max_length=40)]] = Field(default_factory=list,
+                                                                                      max_length=10)
+    main_customers: str | None = Field(default=None, max_length=300)
+    accept_commitment: bool
+
+
+class CommitmentRead(BaseModel):
+    """A signed credit commitment: who, when, exactly what was promised, and whether it was found false."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    number: str
+    enterprise_id: int
+    signed_by_user_id: int
+    kind: str
+    content: str
+    content_sha256: str
+    signed_at: datetime
+    status: CommitmentStatus
+    breached_at: datetime | None
+    breach_finding: str | None
+
+
+class SelfReportRead(BaseModel):
+    """What a self-report stored: the commitment and the reported facts as recorded."""
+
+    commitment: CommitmentRead
+    item_code: str
+    data: dict[str, Any]
+
+
+class CommitmentBreachCreate(BaseModel):
+    """The finding that a commitment was false."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    finding: str = Field(min_length=4, max_length=1000)

@@ -1,0 +1,53 @@
+"""Who may see an entity's credit information, and how much (no I/O).
+
+The entity's own users see everything, the platform admin sees everything, an institution (bank,
+guarantor, credit agency) sees public and authorised sub-categories, and only while the entity's
+authorisation for it lives (checked by the caller against consent). Nobody else sees anything.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from xinyidai.creditdata.enums import Sensitivity
+from xinyidai.identity.enums import ENTERPRISE_ROLES, OrgKind
+from xinyidai.identity.principal import Principal
+
+INSTITUTION_KINDS = frozenset({OrgKind.BANK, OrgKind.GUARANTEE_COMPANY, OrgKind.CREDIT_AGENCY})
+
+
+class Access(StrEnum):
+    """How a caller stands to an entity's credit information."""
+
+    OWN = "own"  # the entity's own users
+    PLATFORM = "platform"  # the platform admin
+    AUTHORISED = "authorised"  # an institution, once the entity's authorisation is checked
+
+
+def access_of(principal: Principal, enterprise_id: int) -> Access | None:
+    """The caller's standing to the entity, before any authorisation check; None: no access at all."""
+    if principal.enterprise_id == enterprise_id and principal.has_any(*ENTERPRISE_ROLES):
+        return Access.OWN
+    if principal.is_platform_admin:
+        return Access.PLATFORM
+    if principal.organisation_kind in INSTITUTION_KINDS:
+        return Access.AUTHORISED
+    return None
+
+
+def sensitivities_for(access: Access) -> frozenset[Sensitivity] | None:
+    """The sub-categories a standing may see; None: all of them. Restricted ones never leave the entity and the
+    platform."""
+    if access is Access.AUTHORISED:
+        return frozenset({Sensitivity.PUBLIC, Sensitivity.AUTHORISED})
+    return None
+
+
+def sees_past_publicity(access: Access) -> bool:
+    """Records past their publicity period are shown (flagged) to the entity itself and the platform only."""
+    return access is not Access.AUTHORISED
+
+
+def is_audited(access: Access) -> bool:
+    """Every read that is not the entity's own leaves an audit entry."""
+    return access is not Access.OWN

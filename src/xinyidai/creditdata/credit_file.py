@@ -1,0 +1,117 @@
+"""The enterprise's credit file as one reader may see it: who may read it, the audit of the read, and its shape.
+
+`read_credit_file` is the one entry for the API and the portal page alike: it decides the caller's
+standing (`access`), checks an institution's authorisation with consent, audits every read that is
+not the entity's own, and returns the file as `CreditFileRead`.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from xinyidai import clock
+from xinyidai.audit import service as audit_service
+from xinyidai.consent import service as consent_service
+from xinyidai.creditdata import policy, service
+from xinyidai.creditdata.access import Access, access_of, is_audited, sees_past_publicity, sensitivities_for
+from xinyidai.creditdata.enums import Channel, Sensitivity
+from xinyidai.creditdata.models import CatalogueItem, CreditRecord
+from xinyidai.creditdata.schemas import (
+    CreditFileEntryRead,
+    CreditFileRead,
+    CreditFileSectionRead,
+    CreditRecordRead,
+)
+from xinyidai.errors import Forbidden, NotFound
+from xinyidai.identity.principal import Principal
+from xinyidai.registry.models import Enterprise
+
+SELF_REPORT_LABEL = "企业自主填报（信用承诺）"
+
+
+def require_access(session: Session, *, principal: Principal, enterprise_id: int, purpose_ref: str | None) -> Access:
+    """The caller's standing to the entity; an institution needs the entity's live authorisation for its
+    organisation under `purpose_ref` (the financing application's number)."""
+    access = access_of(principal, enterprise_id)
+    if access is None:
+        raise Forbidden("您无权查看该主体的信用信息", message_en="you may not see this entity's credit information")
+    if access is Access.AUTHORISED and not (purpose_ref and consent_service.is_authorised(
+            session, enterprise_id=enterprise_id, recipient_organisation_id=principal.organisation_id,
+            purpose=consent_service.Purpose.FINANCING_APPLICATION, purpose_ref=purpose_ref)):
+        raise Forbidden("该主体未授权贵机构查询其信用信息（或授权已撤回、已过期），请提供有效授权对应的融资申请编号",
+                        message_en="no live authorisation from this entity for your organisation and reference")
+    return access
+
+
+def purpose_of(access: Access, purpose_ref: str | None) -> str:
+    """The purpose an access is recorded under: the authorisation's purpose and reference for an institution."""
+    if access is Access.AUTHORISED:
+        return f"{consent_service.Purpose.FINANCING_APPLICATION}:{purpose_ref}"
+    return "platform_administration" if access is Access.PLATFORM else "self_query"
+
+
+def get_enterprise(session: Session, *, enterprise_id: int) -> Enterprise:
+    """The entity, or NotFound."""
+    enterprise = session.get(Enterprise, enterprise_id)
+    if enterprise is None:
+        raise NotFound("未找到该市场主体", message_en="market entity not found")
+    return enterprise
+
+
+def read_credit_file(session: Session, *, principal: Principal, enterprise_id: int,
+                     purpose_ref: str | None = None) -> CreditFileRead:
+    """The entity's credit file as the caller may see it; every read but the entity's own is audited."""
+    access = require_access(session, principal=principal, enterprise_id=enterprise_id, purpose_ref=purpose_ref)
+    enterprise = get_enterprise(session, enterprise_id=enterprise_id)
+    allowed = sensitivities_for(access)
+    sections = service.credit_file(session, enterprise_id=enterprise_id, include_hidden=sees_past_publicity(access),
+                                   sensitivities=allowed)
+    if is_audited(access):
+        audit_service.record(
+            session, action="creditdata.credit_file_read", actor_user_id=principal.user_id,
+            actor_api_client_id=principal.api_client_id, actor_organisation_id=principal.organisation_id,
+            subject_type="credit_file", subject_id=enterprise_id, enterprise_id=enterprise_id,
+            purpose=purpose_of(access, purpose_ref),
+            detail={"view": access.value, "sensitivities": sorted(s.value for s in allowed or Sensitivity)},
+        )
+    return to_credit_file_read(session, enterprise=enterprise, sections=sections, view=access)
+
+
+def to_credit_file_read(session: Session, *, enterprise: Enterprise, sections: list[service.FileSection],
+                        view: Access) -> CreditFileRead:
+    """Shape `service.credit_file` sections for a reader: provenance labels, self-reports marked, records past
+    their publicity period flagged; a reader who may not see those gets no history of them either."""
+    departments = {d.code: d.name for d in service.list_departments(session)}
+    today = clock.today()
+
+    def record_read(record: CreditRecord, item: CatalogueItem) -> CreditRecordRead:
+        self_reported = record.channel == Channel.SELF_REPORT
+        return CreditRecordRead(
+            id=record.id, record_key=record.record_key, data=record.data, fact_date=record.fact_date,
+            channel=record.channel, source_department=record.source_department, batch_id=record.batch_id,
+            received_at=record.received_at, self_reported=self_reported,
+            source_label=SELF_REPORT_LABEL if self_reported else departments.get(record.source_department, ""),
+            commitment_id=record.commitment_id,
+            past_publicity=not policy.visibility(record.fact_date, item.visible_days, today).visible,
+        )
+
+    out = []
+    for section in sections:
+        entries = []
+        for entry in section.entries:
+            current = [record_read(r, entry.item) for r in entry.current]
+            shown_keys = {r.record_key for r in entry.current}
+            history = [record_read(r, entry.item) for r in entry.superseded
+                       if sees_past_publicity(view) or r.record_key in shown_keys]
+            if not current and not history:
+                continue
+            entries.append(CreditFileEntryRead(
+                item_code=entry.item.code, item_name=entry.item.name, sensitivity=Sensitivity(entry.item.sensitivity),
+                is_negative=entry.item.is_negative, current=current, history=history,
+                hidden=sum(r.past_publicity for r in current),
+            ))
+        if entries:
+            out.append(CreditFileSectionRead(category_code=section.category.code,
+                                             category_name=section.category.name, entries=entries))
+    return CreditFileRead(enterprise_id=enterprise.id, uscc=enterprise.uscc, name=enterprise.name,
+                          generated_at=clock.now(), sections=out, view=view.value)

@@ -1,0 +1,89 @@
+"""REST API of the enterprise's credit file, verification (核验) and self-reporting under credit commitments."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query
+
+from xinyidai.creditdata import selfreport, verification
+from xinyidai.creditdata.credit_file import read_credit_file
+from xinyidai.creditdata.schemas import (
+    CommitmentBreachCreate,
+    CommitmentRead,
+    CreditFileRead,
+    SelfReportCreate,
+    SelfReportRead,
+    VerificationCreate,
+    VerificationRead,
+)
+from xinyidai.db import MAX_ID
+from xinyidai.errors import NotFound
+from xinyidai.identity.dependencies import Allow, csrf_protect
+from xinyidai.identity.enums import Role
+from xinyidai.identity.principal import Principal
+from xinyidai.web import IdPath, SessionDep
+
+router = APIRouter(prefix="/api/v1", tags=["credit file"], dependencies=[Depends(csrf_protect)])
+
+Enterprise = Allow(Role.ENTERPRISE_ADMIN, Role.ENTERPRISE_STAFF)
+# Who may read a file or ask a question; the service narrows it to the entity, the platform and authorised
+# institutions.
+Reader = Allow(Role.ENTERPRISE_ADMIN, Role.ENTERPRISE_STAFF, Role.BANK_LOAN_OFFICER, Role.BANK_MANAGER,
+               Role.GUARANTEE_OFFICER, Role.AGENCY_ANALYST, Role.PLATFORM_ADMIN)
+CommitmentChecker = Allow(Role.PLATFORM_ADMIN, Role.DEPARTMENT_DATA_OFFICER)
+PurposeRef = Annotated[str | None, Query(min_length=1, max_length=60,
+                                         description="授权对应的融资申请编号（机构查询时必填）")]
+
+
+@router.get("/enterprises/me/credit-file", response_model=CreditFileRead)
+def my_credit_file(session: SessionDep, principal: Annotated[Principal, Depends(Enterprise)]) -> CreditFileRead:
+    """The caller's own entity's credit file, records past their publicity period included and flagged."""
+    if principal.enterprise_id is None:
+        raise NotFound("您的账户未关联市场主体", message_en="your account has no market entity")
+    return read_credit_file(session, principal=principal, enterprise_id=principal.enterprise_id)
+
+
+@router.get("/enterprises/{enterprise_id}/credit-file", response_model=CreditFileRead)
+def credit_file(session: SessionDep, principal: Annotated[Principal, Depends(Reader)], enterprise_id: IdPath,
+                purpose_ref: PurposeRef = None) -> CreditFileRead:
+    """An entity's credit file as the caller may see it (an institution under the entity's authorisation)."""
+    return read_credit_file(session, principal=principal, enterprise_id=enterprise_id, purpose_ref=purpose_ref)
+
+
+@router.post("/verifications", response_model=VerificationRead, status_code=201)
+def ask(session: SessionDep, principal: Annotated[Principal, Depends(Reader)],
+        verification_in: VerificationCreate) -> VerificationRead:
+    """Ask the source department whether the entity meets a condition; only the answer is kept."""
+    asked = verification.verify(
+        session, principal=principal, enterprise_id=verification_in.enterprise_id,
+        condition=verification_in.condition, parameters=verification_in.parameters,
+        purpose=verification_in.purpose, purpose_ref=verification_in.purpose_ref,
+    )
+    return VerificationRead.model_validate(asked)
+
+
+@router.get("/verifications", response_model=list[VerificationRead])
+def list_verifications(session: SessionDep, principal: Annotated[Principal, Depends(Reader)],
+                       enterprise_id: Annotated[int, Query(ge=1, le=MAX_ID)]) -> list[VerificationRead]:
+    """The questions put about an entity (an institution sees its own)."""
+    found = verification.list_verifications(session, principal=principal, enterprise_id=enterprise_id)
+    return [VerificationRead.model_validate(v) for v in found]
+
+
+@router.post("/self-reports", response_model=SelfReportRead, status_code=201)
+def self_report(session: SessionDep, principal: Annotated[Principal, Depends(Enterprise)],
+                report_in: SelfReportCreate) -> SelfReportRead:
+    """Report operating information under a signed credit commitment."""
+    reported = selfreport.report(session, principal=principal, report_in=report_in)
+    return SelfReportRead(commitment=CommitmentRead.model_validate(reported.commitment),
+                          item_code=selfreport.ITEM_CODE, data=reported.record.data)
+
+
+@router.post("/commitments/{commitment_id}/breach", response_model=CommitmentRead)
+def breach(session: SessionDep, principal: Annotated[Principal, Depends(CommitmentChecker)], commitment_id: IdPath,
+           breach_in: CommitmentBreachCreate) -> CommitmentRead:
+    """Find a commitment false: it is marked breached and the entity gets a negative record."""
+    found = selfreport.find_false(session, principal=principal, commitment_id=commitment_id,
+                                  finding=breach_in.finding)
+    return CommitmentRead.model_validate(found)
