@@ -393,3 +393,28 @@ def test_an_htmx_upload_reports_progress_and_redirects_to_its_batch(
     # Errors come back as the form (htmx swaps only successful answers).
     refused = _upload(client, "registration", b"x\r\n", **{"HX-Request": "true"})
     assert refused.status_code == 200 and "不是该信息的来源部门" in refused.text and 'id="upload-panel"' in refused.text
+
+
+def test_the_enterprise_self_reports_under_a_signed_commitment(client: TestClient, session: Session,
+                                                               world: World) -> None:
+    login(client, "good")
+    page = client.get("/credit-file/self-report")
+    assert page.status_code == 200 and "本单位郑重承诺" in _testid(page.text, "promise")
+    form = {"csrf_token": page_csrf(client, "/credit-file/self-report"), "report_year": "2025",
+            "main_products": "日用百货批发零售", "annual_revenue": "3,600,000", "employees": "12",
+            "certifications": "ISO9001质量管理体系认证\n食品经营许可证", "main_customers": "南岸区各商超"}
+    before = _audits(session, "creditdata.self_reported")
+    unsigned = client.post("/credit-file/self-report", data=form)
+    assert unsigned.status_code == 400 and "请阅读并签署信用承诺" in _testid(unsigned.text, "form-error")
+    bad = client.post("/credit-file/self-report", data={**form, "annual_revenue": "三百万", "accept_commitment": "on"})
+    assert bad.status_code == 422 and "营业收入须为金额" in _testid(bad.text, "form-error")
+    short = client.post("/credit-file/self-report", data={**form, "main_products": "布", "accept_commitment": "on"})
+    assert short.status_code == 422 and "主营产品须为2至500个字" in _testid(short.text, "form-error")
+    assert _audits(session, "creditdata.self_reported") == before == []
+    done = client.post("/credit-file/self-report", data={**form, "accept_commitment": "on"}, follow_redirects=False)
+    assert done.status_code == 303
+    html = client.get(done.headers["location"]).text
+    assert "已提交自主填报信息，信用承诺书编号 CN" in html
+    assert _testid(html, "self-reported") == "企业自主填报（信用承诺）"
+    assert "日用百货批发零售" in html and "3,600,000.00" in html
+    assert len(_audits(session, "creditdata.self_reported")) == 1

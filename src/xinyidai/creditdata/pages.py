@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import secrets
 import tempfile
 import threading
@@ -24,7 +25,7 @@ from starlette.background import BackgroundTask
 from xinyidai import clock
 from xinyidai.audit import service as audit_service
 from xinyidai.creditdata import coverage as coverage_service
-from xinyidai.creditdata import imports, policy, service
+from xinyidai.creditdata import imports, policy, selfreport, service
 from xinyidai.creditdata.enums import (
     AUTHORITATIVE_LABELS,
     BATCH_STATUS_LABELS,
@@ -40,12 +41,12 @@ from xinyidai.creditdata.enums import (
 )
 from xinyidai.creditdata.fields import USCC_FIELD, FieldSpec
 from xinyidai.creditdata.models import CatalogueItem, CreditCommitment, CreditRecord, ImportBatch
-from xinyidai.creditdata.schemas import CatalogueItemUpdate
+from xinyidai.creditdata.schemas import CatalogueItemUpdate, SelfReportCreate
 from xinyidai.errors import DomainError, NotFound
 from xinyidai.identity.dependencies import Allow, csrf_protect
 from xinyidai.identity.enums import Role
 from xinyidai.identity.principal import Principal
-from xinyidai.money import format_yuan
+from xinyidai.money import InvalidAmount, format_yuan, parse_yuan
 from xinyidai.portal.templating import render
 from xinyidai.registry import service as registry_service
 from xinyidai.web import IdPath, SessionDep, client_ip
@@ -289,7 +290,9 @@ def my_credit_file(request: Request, session: SessionDep, principal: Annotated[P
     if principal.enterprise_id is None:
         raise NotFound("未关联市场主体", message_en="no market entity")
     # The entity reading its own file is not an access to someone else's information: not audited.
-    return _file_page(request, session, enterprise_id=principal.enterprise_id, own=True)
+    reported = request.query_params.get("reported", "")
+    flash = f"已提交自主填报信息，信用承诺书编号 {reported}" if re.fullmatch(r"CN\d{16}", reported) else None
+    return _file_page(request, session, enterprise_id=principal.enterprise_id, own=True, flash=flash)
 
 
 @router.get("/admin/credit-files", response_class=HTMLResponse)
@@ -522,3 +525,61 @@ def error_report(session: SessionDep, principal: Annotated[Principal, Depends(Up
                              headers={"Content-Disposition": _attachment(f"错误报告-批次{batch_id}.csv",
                                                                          f"errors-batch-{batch_id}.csv")},
                              background=BackgroundTask(spool.close))
+
+
+# Self-reporting under a credit commitment ------------------------------------------------------------
+
+SELF_REPORT_ERRORS = {
+    "report_year": "请填写有效的报告年度", "main_products": "主营产品须为2至500个字",
+    "annual_revenue_fen": "营业收入须为不小于零的金额", "employees": "从业人数须为不小于零的整数",
+    "certifications": "资质认证每项2至40个字，最多10项", "main_customers": "主要客户不超过300个字",
+}
+
+
+def _self_report_page(request: Request, *, status_code: int = 200, errors: Sequence[str] = (),
+                      form: Mapping[str, str] | None = None) -> Response:
+    return render(request, "creditdata/self_report.html", {
+        "promise": selfreport.PROMISE, "errors": list(errors),
+        "form": form or {"report_year": str(clock.today().year - 1)},
+    }, status_code=status_code)
+
+
+@router.get("/credit-file/self-report", response_class=HTMLResponse)
+def self_report_page(request: Request, principal: Annotated[Principal, Depends(Entity)]) -> Response:
+    """自主填报: the entity's operating information, signed under a credit commitment."""
+    return _self_report_page(request)
+
+
+@router.post("/credit-file/self-report", response_class=HTMLResponse)
+def self_report(
+    request: Request, session: SessionDep, principal: Annotated[Principal, Depends(Entity)],
+    report_year: Annotated[str, Form(max_length=6)] = "",
+    main_products: Annotated[str, Form(max_length=600)] = "",
+    annual_revenue: Annotated[str, Form(max_length=30)] = "",
+    employees: Annotated[str, Form(max_length=12)] = "",
+    certifications: Annotated[str, Form(max_length=600)] = "",
+    main_customers: Annotated[str, Form(max_length=400)] = "",
+    accept_commitment: Annotated[str | None, Form(max_length=5)] = None,
+) -> Response:
+    """Store the self-report and its signed commitment; bad input is named in Chinese and changes nothing."""
+    form = {"report_year": report_year, "main_products": main_products, "annual_revenue": annual_revenue,
+            "employees": employees, "certifications": certifications, "main_customers": main_customers}
+    try:
+        report_in = SelfReportCreate.model_validate({
+            "report_year": int(report_year) if report_year.strip().isdigit() else -1,
+            "main_products": main_products.strip(), "annual_revenue_fen": parse_yuan(annual_revenue),
+            "employees": int(employees.replace(",", "")) if employees.strip().replace(",", "").isdigit() else -1,
+            "certifications": [c.strip() for c in re.split(r"[、，,；;\n]", certifications) if c.strip()],
+            "main_customers": main_customers.strip() or None, "accept_commitment": accept_commitment is not None,
+        })
+        done = selfreport.report(session, principal=principal, report_in=report_in)
+    except InvalidAmount:
+        return _self_report_page(request, status_code=422, errors=["营业收入须为金额（元，最多两位小数）"], form=form)
+    except ValidationError as exc:
+        fields = {str(e["loc"][0]) for e in exc.errors() if e["loc"]}
+        return _self_report_page(request, status_code=422, form=form,
+                                 errors=[m for name, m in SELF_REPORT_ERRORS.items() if name in fields])
+    except DomainError as exc:
+        session.rollback()
+        return _self_report_page(request, status_code=exc.status_code, errors=[exc.message], form=form)
+    return RedirectResponse(f"/credit-file?reported={done.commitment.number}", status_code=303)
