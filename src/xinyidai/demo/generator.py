@@ -6,6 +6,7 @@ every state. The same seed gives the same district.
 from __future__ import annotations
 
 import random
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -15,11 +16,15 @@ from sqlalchemy.orm import Session
 
 from xinyidai import clock
 from xinyidai.clock import BUSINESS_TZ, FixedClock
+from xinyidai.creditdata import selfreport
+from xinyidai.creditdata import service as creditdata_service
+from xinyidai.creditdata.schemas import SelfReportCreate
+from xinyidai.demo import records
 from xinyidai.guarantee import service as guarantee_service
 from xinyidai.identity import service as identity_service
 from xinyidai.identity.enums import ROLE_LABELS, OrgKind, Role
 from xinyidai.identity.principal import Principal
-from xinyidai.identity.schemas import OrganisationCreate, UserCreate
+from xinyidai.identity.schemas import ApiClientCreate, OrganisationCreate, UserCreate
 from xinyidai.loans import eod
 from xinyidai.loans import service as loans_service
 from xinyidai.loans.events import DrawdownDefaulted
@@ -73,12 +78,21 @@ class DemoLogin:
 
 @dataclass
 class DemoSummary:
-    """What the generator built."""
+    """What the generator built, with the hidden truth behind it (for tests and for judging models, never stored).
+
+    `latent` is each entity's hidden creditworthiness (standard normal, higher is better); `loan_plans` is the
+    fate the generator gave each borrower's loan (current, prepaid, settled, overdue, defaulted).
+    """
 
     enterprises: int = 0
     organisations: int = 0
     orders: int = 0
+    records: int = 0
+    import_batches: int = 0
     logins: list[DemoLogin] = field(default_factory=list)
+    latent: dict[int, float] = field(default_factory=dict)
+    loan_plans: dict[int, str] = field(default_factory=dict)
+    records_by_item: dict[str, int] = field(default_factory=dict)
 
 
 def make_uscc(rng: random.Random, prefix: str) -> str:
@@ -103,6 +117,7 @@ class _Builder:
         self.used_usccs: set[str] = set()
         self.used_names: set[str] = set()
         self.summary = DemoSummary()
+        self.profiles: list[records.Profile] = []
 
     def uscc(self, prefix: str) -> str:
         while True:
@@ -175,16 +190,24 @@ class _Builder:
         registered = date(rng.randint(2006, today.year - 1), rng.randint(1, 12), rng.randint(1, 28))
         prefix = {"enterprise": "91", "individual_business": "92", "farmers_cooperative": "93"}.get(kind, "92")
         area, communities = rng.choices(areas, weights=[3 if a.is_pilot else 1 for a, _ in areas])[0]
+        # The hidden creditworthiness: drives its filings, its records and, if it borrows, its loan's fate.
+        latent = rng.gauss(0.0, 1.0)
+        if healthy is not None:
+            latent = abs(latent) + 0.8 if healthy else -abs(latent) - 0.8
         due = required_report_year(registration_date=registered, today=today)
-        roll = rng.random()
         last_report: int | None
-        if healthy or due is None or (healthy is None and roll < 0.84):
+        abnormal_since: date | None = None
+        if healthy or due is None or (healthy is None and rng.random() >= records.logistic(-2.1 - 1.3 * latent)):
             last_report, abnormal = due, False
         else:
-            last_report = (due - rng.randint(1, 2)) if rng.random() < 0.7 else None
+            # Late filers: one or two reports behind, or none since a recent registration.
+            last_report = (due - rng.randint(1, 2)) if rng.random() < 0.7 or registered.year < due - 2 else None
             if last_report is not None and last_report < registered.year:
                 last_report = None
             abnormal = healthy is None and rng.random() < 0.6
+            if abnormal:  # listed just after the deadline of the first report it missed
+                first_missing = registered.year if last_report is None else last_report + 1
+                abnormal_since = min(date(first_missing + 1, 7, 1) + timedelta(days=rng.randint(0, 9)), today)
         capital: int | None
         if kind == EntityKind.ENTERPRISE:
             capital = rng.choice([10, 30, 50, 100, 200, 300, 500, 1000]) * 10_000 * 100
@@ -202,11 +225,16 @@ class _Builder:
             registration_date=registered, registered_capital_fen=capital, industry_code=code,
             district_area_id=area.id, community_id=rng.choice(communities),
             address=f"重庆市南岸区{area.name}{street}", operating_status=OperatingStatus.IN_OPERATION,
-            last_annual_report_year=last_report, is_abnormal=abnormal,
-            abnormal_since=date(today.year, 7, 1) if abnormal else None,
+            last_annual_report_year=last_report, is_abnormal=abnormal, abnormal_since=abnormal_since,
             abnormal_reason="未依照规定期限公示年度报告" if abnormal else None, employees=employees,
         ))
         self.summary.enterprises += 1
+        self.summary.latent[enterprise.id] = latent
+        self.profiles.append(records.Profile(
+            enterprise_id=enterprise.id, uscc=enterprise.uscc, name=enterprise.name, kind=kind, industry_code=code,
+            trade=trade, legal_rep_name=legal_rep, registered=registered, capital_fen=capital, employees=employees,
+            last_report_year=last_report, abnormal_since=abnormal_since, latent=latent,
+        ))
         return enterprise.id
 
 
@@ -221,16 +249,20 @@ def generate(session: Session, *, enterprises: int, seed: int) -> DemoSummary:
     builder = _Builder(session, seed=seed)
     today = clock.today()
     registry_service.seed_industries(session)
+    creditdata_service.seed_catalogue(session)
 
     platform = "南岸区企业数字信用管理平台运营中心"
     platform_id = builder.organisation(platform, OrgKind.PLATFORM_OPERATOR, uscc_prefix="12")
-    builder.user(platform_id, "admin", "平台管理员", [Role.PLATFORM_ADMIN], platform)
+    admin_id = builder.user(platform_id, "admin", "平台管理员", [Role.PLATFORM_ADMIN], platform)
     ndrc = "南岸区发展和改革委员会"
     ndrc_id = builder.organisation(ndrc, OrgKind.GOVERNMENT_DEPARTMENT, uscc_prefix="11")
     builder.user(ndrc_id, "ndrc", "发改委信用科", [Role.GOVERNMENT_SUPERVISOR], ndrc)
     amr = "南岸区市场监督管理局"
     amr_id = builder.organisation(amr, OrgKind.GOVERNMENT_DEPARTMENT, uscc_prefix="11")
-    builder.user(amr_id, "amr.data", "市场监管数据专员", [Role.DEPARTMENT_DATA_OFFICER], amr)
+    amr_officer = builder.user(amr_id, "amr.data", "市场监管数据专员", [Role.DEPARTMENT_DATA_OFFICER], amr)
+    deliveries = _departments(session, builder, existing={
+        "amr": records.Delivery(amr_id, amr_officer), "ndrc": records.Delivery(ndrc_id),
+        "platform": records.Delivery(platform_id, admin_id)})
     bank = "渝南城市商业银行南岸支行"
     bank_id = builder.organisation(bank, OrgKind.BANK)
     officer_id = builder.user(bank_id, "bank.officer", "王客户经理", [Role.BANK_LOAN_OFFICER], bank)
@@ -270,6 +302,10 @@ def generate(session: Session, *, enterprises: int, seed: int) -> DemoSummary:
     good_id = builder.enterprise(areas, today, force_kind=EntityKind.ENTERPRISE, healthy=True)
     late_id = builder.enterprise(areas, today, force_kind=EntityKind.INDIVIDUAL_BUSINESS, healthy=False)
     entity_ids = [builder.enterprise(areas, today) for _ in range(max(0, enterprises - 2))]
+    stored = records.store_rows(session, rows=records.plan_rows(builder.profiles, rng=builder.rng, today=today),
+                                deliveries=deliveries, platform=deliveries["platform"], rng=builder.rng)
+    builder.summary.records, builder.summary.import_batches = stored.total, stored.batches
+    builder.summary.records_by_item = stored.by_item
 
     def enterprise_user(enterprise_id: int, username: str, note: str, printed: bool = True) -> int:
         enterprise = registry_service.get(session, enterprise_id=enterprise_id)
@@ -280,7 +316,7 @@ def generate(session: Session, *, enterprises: int, seed: int) -> DemoSummary:
         return builder.user(org_id, username, enterprise.legal_rep_name, [Role.ENTERPRISE_ADMIN],
                             enterprise.name, note=note, printed=printed)
 
-    enterprise_user(good_id, "enterprise.demo", "年报齐全，可以申请重信贷")
+    good_user = enterprise_user(good_id, "enterprise.demo", "年报齐全，可以申请重信贷")
     good_org = identity_service.get_enterprise_organisation(session, enterprise_id=good_id)
     assert good_org is not None
     builder.user(good_org.id, "enterprise.staff", "财务经办人", [Role.ENTERPRISE_STAFF], good_org.name)
@@ -290,8 +326,10 @@ def generate(session: Session, *, enterprises: int, seed: int) -> DemoSummary:
     officers = {bank_id: officer_id, bank2_id: bank2_officer}
     healthy_ids = [e for e in entity_ids if _may_apply(session, e)][: max(0, min(24, len(entity_ids) // 8))]
     outcomes = ["submitted", "accepted", "approved", "rejected", "approved", "accepted", "submitted", "approved"]
+    applicant_users: list[tuple[int, int]] = []
     for index, enterprise_id in enumerate(healthy_ids):
         applicant = enterprise_user(enterprise_id, f"ent{index + 1:04d}", "", printed=False)
+        applicant_users.append((enterprise_id, applicant))
         chosen = product if index % 4 else tax_product
         outcome = outcomes[index % len(outcomes)]
         # Open orders include some submitted weeks ago, so that the workbench shows late ones.
@@ -323,15 +361,97 @@ def generate(session: Session, *, enterprises: int, seed: int) -> DemoSummary:
                     reason="近两年经营流水不足以支持申请金额，建议降低金额或补充纳税信息后再申请",
                 ))
     builder.summary.orders = len(healthy_ids)
+    _self_reports(session, builder, reporters=[(good_id, good_user), *applicant_users[:6]], admin_id=admin_id,
+                  today=today)
     taken = set(healthy_ids)
-    history_ids = [e for e in entity_ids if e not in taken and _may_apply(session, e)][:4]
+    # Borrowers are a random draw of those who may apply; what becomes of each loan depends on its latent score.
+    eligible = [e for e in entity_ids if e not in taken and _may_apply(session, e)]
+    history_ids = builder.rng.sample(eligible, min(len(eligible), max(4, min(16, len(entity_ids) // 60))))
+    plans = {good_id: "current", **loan_plans(builder.rng, {e: builder.summary.latent[e] for e in history_ids},
+                                              present={"current"})}
+    builder.summary.loan_plans = plans
     borrowers = [good_id, *history_ids]
     applicants = [_first_user_id_of(session, good_id)] + [
         enterprise_user(e, f"borrower{n + 1}", "", printed=False) for n, e in enumerate(history_ids)
     ]
     _loan_history(session, builder, today=today, product_id=product.id, officer_id=officer_id,
-                  guarantor_id=guarantor_id, borrowers=list(zip(borrowers, applicants, strict=True)))
+                  guarantor_id=guarantor_id,
+                  borrowers=[(plans[e], e, u) for e, u in zip(borrowers, applicants, strict=True)])
     return builder.summary
+
+
+def loan_plans(rng: random.Random, latent: dict[int, float], *, present: set[str]) -> dict[int, str]:
+    """Each borrower's loan fate drawn from its latent score (weak: overdue or defaulted more often), then
+    adjusted so that, with the fates in `present` (other borrowers'), every fate occurs at least once: the weakest
+    takes a missing bad fate, the strongest a missing good one, each from a fate that is not needed where it is."""
+    plans: dict[int, str] = {}
+    for enterprise_id, z in latent.items():
+        p_default, p_overdue = records.logistic(-2.6 - 1.8 * z), records.logistic(-2.2 - 1.2 * z)
+        roll = rng.random()
+        if roll < p_default:
+            plans[enterprise_id] = "defaulted"
+        elif roll < p_default + p_overdue:
+            plans[enterprise_id] = "overdue"
+        else:
+            plans[enterprise_id] = rng.choices(["current", "prepaid", "settled"], weights=[5, 2 + 2 * max(z, 0), 2])[0]
+    for missing in ("defaulted", "overdue", "settled", "prepaid", "current"):
+        if missing in plans.values() or missing in present:
+            continue
+        counts = Counter(plans.values())
+        spare = [e for e, plan in plans.items() if counts[plan] > 1 or plan in present]
+        if not spare:
+            break
+        bad = missing in ("defaulted", "overdue")
+        chosen = min(spare, key=lambda e: latent[e] if bad else -latent[e])
+        plans[chosen] = missing
+    return plans
+
+
+def _self_reports(session: Session, builder: _Builder, *, reporters: list[tuple[int, int]], admin_id: int,
+                  today: date) -> None:
+    """A few entities report their operations under a credit commitment; the weakest of them overstated its
+    turnover, and the platform finds that commitment false."""
+    profiles = {p.enterprise_id: p for p in builder.profiles}
+    weakest = min(reporters, key=lambda r: builder.summary.latent[r[0]])[0]
+    commitments = {}
+    for enterprise_id, user_id in reporters:
+        profile = profiles[enterprise_id]
+        revenue = profile.employees * builder.rng.randint(150_000, 400_000) * 100
+        with clock.use(_at(today - timedelta(days=builder.rng.randint(20, 90)), 15)):
+            report = selfreport.report(session, principal=_principal(session, user_id), report_in=SelfReportCreate(
+                report_year=today.year - 1, main_products=f"{profile.trade}相关产品和服务",
+                annual_revenue_fen=revenue * (4 if enterprise_id == weakest else 1), employees=profile.employees,
+                certifications=builder.rng.sample(["ISO9001质量管理体系认证", "食品安全管理体系认证", "绿色食品认证",
+                                                   "环境管理体系认证"], builder.rng.randint(0, 2)),
+                accept_commitment=True))
+        commitments[enterprise_id] = report.commitment.id
+    with clock.use(_at(today - timedelta(days=7), 11)):
+        selfreport.find_false(session, principal=_principal(session, admin_id), commitment_id=commitments[weakest],
+                              finding="自主填报的年营业收入与税务部门纳税申报记录明显不符，经核查承诺不实")
+
+
+def _departments(session: Session, builder: _Builder, *,
+                 existing: dict[str, records.Delivery]) -> dict[str, records.Delivery]:
+    """An organisation bound to every source department of the catalogue, a data officer for tax, and an
+    API client for each utility (they push their bills by API)."""
+    deliveries = dict(existing)
+    for department in creditdata_service.list_departments(session):
+        if department.code not in deliveries:
+            name = "南岸" + department.name if department.name.startswith("区") else department.name
+            utility = department.code in records.API_DEPARTMENTS
+            organisation_id = builder.organisation(name, OrgKind.GOVERNMENT_DEPARTMENT,
+                                                   uscc_prefix="91" if utility else "11")
+            deliveries[department.code] = records.Delivery(organisation_id)
+            if department.code == "tax":
+                deliveries["tax"].user_id = builder.user(organisation_id, "tax.data", "税务数据专员",
+                                                         [Role.DEPARTMENT_DATA_OFFICER], name)
+            if utility:
+                deliveries[department.code].api_client_id = identity_service.create_api_client(
+                    session, client_in=ApiClientCreate(organisation_id=organisation_id, name=f"{name}数据接口",
+                                                       roles=[Role.DEPARTMENT_DATA_OFFICER])).id
+        creditdata_service.bind_department(session, code=department.code,
+                                           organisation_id=deliveries[department.code].organisation_id)
+    return deliveries
 
 
 def _may_apply(session: Session, enterprise_id: int) -> bool:
@@ -345,25 +465,30 @@ def _first_user_id_of(session: Session, enterprise_id: int) -> int:
 
 
 HISTORY_DAYS = 150
-# (plan, principal in yuan, months, method): every servicing state the portal can show.
-LOAN_PLANS: list[tuple[str, int, int, RepaymentMethod]] = [
-    ("current", 200_000, 12, RepaymentMethod.EQUAL_INSTALLMENT),
-    ("prepaid", 300_000, 12, RepaymentMethod.EQUAL_PRINCIPAL),
-    ("settled", 100_000, 3, RepaymentMethod.EQUAL_PRINCIPAL),
-    ("overdue", 150_000, 12, RepaymentMethod.INTEREST_FIRST),
-    ("defaulted", 250_000, 6, RepaymentMethod.EQUAL_INSTALLMENT),
-]
+# Per loan fate: (principal in yuan, months, method); together every servicing state the portal can show.
+LOAN_PLANS: dict[str, tuple[int, int, RepaymentMethod]] = {
+    "current": (200_000, 12, RepaymentMethod.EQUAL_INSTALLMENT),
+    "prepaid": (300_000, 12, RepaymentMethod.EQUAL_PRINCIPAL),
+    "settled": (100_000, 3, RepaymentMethod.EQUAL_PRINCIPAL),
+    "overdue": (150_000, 12, RepaymentMethod.INTEREST_FIRST),
+    "defaulted": (250_000, 6, RepaymentMethod.EQUAL_INSTALLMENT),
+}
 
 
 def _loan_history(session: Session, builder: _Builder, *, today: date, product_id: int, officer_id: int,
-                  guarantor_id: int, borrowers: list[tuple[int, int]]) -> None:
-    """Live through the last 150 days: lines, drawdowns, repayments, end of day, a default and a recovery."""
+                  guarantor_id: int, borrowers: list[tuple[str, int, int]]) -> None:
+    """Live through the last 150 days: lines, drawdowns, repayments, end of day, defaults and a recovery.
+
+    `borrowers` are (plan, enterprise id, applicant user id)."""
     start = today - timedelta(days=HISTORY_DAYS)
     guarantee_service.create_agreement(session, product_id=product_id, guarantor_shares={guarantor_id: Decimal("0.8")},
                                        bank_share=Decimal("0.2"))
     officer = _principal(session, officer_id)
-    loans: list[tuple[str, int, int]] = []  # plan, drawdown id, applicant user id
-    for (plan, yuan, months, method), (_enterprise_id, user_id) in zip(LOAN_PLANS, borrowers, strict=False):
+    loans: list[tuple[str, int, Principal]] = []  # plan and key, drawdown id, applicant
+    for index, (plan, _enterprise_id, user_id) in enumerate(borrowers):
+        base_yuan, months, method = LOAN_PLANS[plan]
+        yuan = base_yuan * builder.rng.choice([6, 8, 10, 12]) // 10
+        key = f"{plan}-{index + 1}"
         with clock.use(_at(start, 9)):
             applicant = _principal(session, user_id)
             order = orders_service.apply(session, principal=applicant, order_in=OrderCreate(
@@ -375,25 +500,25 @@ def _loan_history(session: Session, builder: _Builder, *, today: date, product_i
                 repayment_method=RepaymentMethod.EQUAL_INSTALLMENT))
             line = loans_service.open_line(session, approved=orders_service.approved_event_of(order))
         with clock.use(_at(start, 14)):
-            drawdown = loans_service.draw(session, principal=applicant, line_id=line.id, idempotency_key=f"demo-{plan}",
+            drawdown = loans_service.draw(session, principal=applicant, line_id=line.id, idempotency_key=f"demo-{key}",
                                           drawdown_in=DrawdownCreate(amount_fen=yuan * 100, term_months=months,
                                                                      method=method))
-        loans.append((plan, drawdown.id, user_id))
+        loans.append((key, drawdown.id, applicant))
     day = start
     while day < today:
         with clock.use(_at(day, 10)):
-            for plan, drawdown_id, user_id in loans:
-                _pay_by_plan(session, plan, drawdown_id, _principal(session, user_id), day, start)
+            for key, drawdown_id, applicant in loans:
+                _pay_by_plan(session, key, drawdown_id, applicant, day, start)
         with clock.use(_at(day, 23)):
             eod.run(session, business_date=day)
             session.expire_all()
-            for plan, drawdown_id, _user in loans:
-                loan = session.get(Drawdown, drawdown_id)
-                if plan == "defaulted" and loan is not None and loan.status == "defaulted":
+            for key, drawdown_id, _applicant in loans:
+                loan = session.get(Drawdown, drawdown_id) if key.startswith("defaulted") else None
+                if loan is not None and loan.status == "defaulted":
                     guarantee_service.compensate(session, defaulted=_defaulted_event(session, loan, day))
         day += timedelta(days=1)
     with clock.use(_at(today, 9)):
-        defaulted = next(d for p, d, _ in loans if p == "defaulted")
+        defaulted = next(d for k, d, _ in loans if k.startswith("defaulted"))
         if session.get(Drawdown, defaulted) is not None and guarantee_service.list_compensations(session):
             guarantee_service.recover(session, drawdown_id=defaulted, amount_fen=2_000_000,
                                       idempotency_key="demo-recovery-1")
@@ -403,7 +528,8 @@ def _at(day: date, hour: int) -> FixedClock:
     return FixedClock(datetime.combine(day, datetime.min.time(), BUSINESS_TZ) + timedelta(hours=hour))
 
 
-def _pay_by_plan(session: Session, plan: str, drawdown_id: int, borrower: Principal, day: date, start: date) -> None:
+def _pay_by_plan(session: Session, key: str, drawdown_id: int, borrower: Principal, day: date, start: date) -> None:
+    plan = key.split("-")[0]
     drawdown = session.get(Drawdown, drawdown_id)
     if drawdown is None or drawdown.status != "active" or plan == "defaulted":
         return
@@ -420,7 +546,7 @@ def _pay_by_plan(session: Session, plan: str, drawdown_id: int, borrower: Princi
     amount = min(amount, loans_service.total_owed(drawdown))
     if amount > 0:
         loans_service.repay(session, principal=borrower, drawdown_id=drawdown_id,
-                            repayment_in=RepaymentCreate(amount_fen=amount), idempotency_key=f"demo-{plan}-{day}")
+                            repayment_in=RepaymentCreate(amount_fen=amount), idempotency_key=f"demo-{key}-{day}")
 
 
 def _defaulted_event(session: Session, drawdown: Drawdown, day: date) -> DrawdownDefaulted:
