@@ -229,10 +229,10 @@ def test_the_enterprise_sees_its_file_grouped_with_sources_history_and_marks(
     assert history and "历史版本（1）" in _text(history.group(1)) and " B " in _text(history.group(1))
     # A penalty of 2022 is past its publicity period: shown to the entity only, and marked so.
     penalty = _testid(html, "file-category-C02")
-    assert "占道经营" in penalty and "2,000.00" in penalty and "已过公示期" in penalty and "仅本企业可见" in penalty
+    assert "占道经营" in penalty and "2,000.00" in penalty and "已过公示期" in penalty and "不向金融机构展示" in penalty
     assert _testid(html, "record-count") == "3"  # current versions: the superseded grade is history
     # Reading one's own file is not audited.
-    assert _audits(session, "creditdata.file.read") == []
+    assert _audits(session, "creditdata.credit_file_read") == []
     client.cookies.clear()
     login(client, "a.officer")
     assert client.get("/credit-file").status_code == 403
@@ -260,14 +260,16 @@ def test_the_platform_admin_opens_a_file_naming_why_and_is_audited(
     assert no_purpose.status_code == 422 and "请选择查阅事由" in no_purpose.text
     unknown = client.get("/admin/credit-files", params={"uscc": "91500108MA00000099", "purpose": "异议处理"})
     assert unknown.status_code == 422 and "未找到" in unknown.text
-    assert _audits(session, "creditdata.file.read") == []
+    assert _audits(session, "creditdata.credit_file_read") == []
     page = client.get("/admin/credit-files", params={"uscc": uscc, "purpose": "异议处理"})
     assert page.status_code == 200
     assert "纳税信用等级" in page.text and _testid(page.text, "file-purpose").startswith("异议处理")
-    # Past its publicity period the penalty is the entity's own business.
-    assert "占道经营" not in page.text and "另有已过公示期的记录 1 条" in _text(page.text)
-    [audit] = _audits(session, "creditdata.file.read")
-    assert (audit.enterprise_id, audit.purpose, audit.subject_type) == (good, "异议处理", "enterprise")
+    # Past its publicity period the penalty is still shown to the platform (objections, credit repair), flagged
+    # as withheld from institutions; the API applies the same rule (creditdata.access).
+    penalty = _testid(page.text, "file-category-C02")
+    assert "占道经营" in penalty and "不向金融机构展示" in penalty
+    [audit] = _audits(session, "creditdata.credit_file_read")
+    assert (audit.enterprise_id, audit.purpose, audit.subject_type) == (good, "异议处理", "credit_file")
 
 
 # Uploads by a department ----------------------------------------------------------------------------------

@@ -63,18 +63,25 @@ def read_credit_file(session: Session, *, principal: Principal, enterprise_id: i
     """The entity's credit file as the caller may see it; every read but the entity's own is audited."""
     access = require_access(session, principal=principal, enterprise_id=enterprise_id, purpose_ref=purpose_ref)
     enterprise = get_enterprise(session, enterprise_id=enterprise_id)
-    allowed = sensitivities_for(access)
     sections = service.credit_file(session, enterprise_id=enterprise_id, include_hidden=sees_past_publicity(access),
-                                   sensitivities=allowed)
+                                   sensitivities=sensitivities_for(access))
     if is_audited(access):
-        audit_service.record(
-            session, action="creditdata.credit_file_read", actor_user_id=principal.user_id,
-            actor_api_client_id=principal.api_client_id, actor_organisation_id=principal.organisation_id,
-            subject_type="credit_file", subject_id=enterprise_id, enterprise_id=enterprise_id,
-            purpose=purpose_of(access, purpose_ref),
-            detail={"view": access.value, "sensitivities": sorted(s.value for s in allowed or Sensitivity)},
-        )
+        audit_read(session, principal=principal, enterprise_id=enterprise_id, access=access,
+                   purpose=purpose_of(access, purpose_ref))
     return to_credit_file_read(session, enterprise=enterprise, sections=sections, view=access)
+
+
+def audit_read(session: Session, *, principal: Principal, enterprise_id: int, access: Access, purpose: str,
+               ip_address: str | None = None) -> None:
+    """Record that the caller read the entity's credit file, as what and why (API and portal alike)."""
+    audit_service.record(
+        session, action="creditdata.credit_file_read", actor_user_id=principal.user_id,
+        actor_api_client_id=principal.api_client_id, actor_organisation_id=principal.organisation_id,
+        subject_type="credit_file", subject_id=enterprise_id, enterprise_id=enterprise_id, purpose=purpose,
+        ip_address=ip_address,
+        detail={"view": access.value,
+                "sensitivities": sorted(s.value for s in sensitivities_for(access) or Sensitivity)},
+    )
 
 
 def to_credit_file_read(session: Session, *, enterprise: Enterprise, sections: list[service.FileSection],

@@ -25,7 +25,8 @@ from starlette.background import BackgroundTask
 from xinyidai import clock
 from xinyidai.audit import service as audit_service
 from xinyidai.creditdata import coverage as coverage_service
-from xinyidai.creditdata import imports, policy, selfreport, service
+from xinyidai.creditdata import credit_file, imports, policy, selfreport, service
+from xinyidai.creditdata.access import Access, sees_past_publicity
 from xinyidai.creditdata.enums import (
     AUTHORITATIVE_LABELS,
     BATCH_STATUS_LABELS,
@@ -271,7 +272,8 @@ def _file_view(session: Session, *, enterprise_id: int, include_hidden: bool) ->
 
 def _file_page(request: Request, session: Session, *, enterprise_id: int, own: bool, **extra: Any) -> Response:
     enterprise = registry_service.get(session, enterprise_id=enterprise_id)
-    sections = _file_view(session, enterprise_id=enterprise_id, include_hidden=own)
+    sections = _file_view(session, enterprise_id=enterprise_id,
+                          include_hidden=sees_past_publicity(Access.OWN if own else Access.PLATFORM))
     return render(request, "creditdata/credit_file.html", {
         **labels(),
         "enterprise": enterprise,
@@ -313,11 +315,8 @@ def admin_credit_file(
         problems.append("请选择查阅事由")
     if problems or enterprise is None:
         return render(request, "creditdata/file_lookup.html", {**context, "errors": problems}, status_code=422)
-    audit_service.record(
-        session, action="creditdata.file.read", actor_user_id=principal.user_id,
-        actor_organisation_id=principal.organisation_id, subject_type="enterprise", subject_id=enterprise.id,
-        enterprise_id=enterprise.id, purpose=purpose, ip_address=client_ip(request),
-    )
+    credit_file.audit_read(session, principal=principal, enterprise_id=enterprise.id, access=Access.PLATFORM,
+                           purpose=purpose, ip_address=client_ip(request))
     return _file_page(request, session, enterprise_id=enterprise.id, own=False, purpose=purpose)
 
 
