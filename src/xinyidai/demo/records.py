@@ -372,7 +372,7 @@ class _Planner:
                 kinds.append(("企业所得税", base * 3 * rng.randint(2, 5) // 1000))
             for tax_kind, amount in kinds:
                 self.add("tax_payment", p, {
-                    "voucher_no": f"3{year % 100:02d}{month:02d}{p.enterprise_id:07d}{self.next_serial():06d}",
+                    "voucher_no": f"3{year % 100:02d}{month:02d}50010{self.next_serial():09d}",
                     "tax_period": f"{year}-{month:02d}", "tax_kind": tax_kind, "amount": yuan(max(amount, 100)),
                     "paid_date": paid.isoformat()}, paid)
         if missed:
