@@ -148,7 +148,7 @@ def upgrade() -> None:
     sa.Column('enterprise_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('catalogue_item_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('record_key', sa.String(length=200), nullable=False),
-    sa.Column('fingerprint', sa.String(length=32), nullable=False),
+    sa.Column('fingerprint', sa.Uuid(as_uuid=False), nullable=False),
     sa.Column('data', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
     sa.Column('fact_date', sa.Date(), nullable=True),
     sa.Column('channel', sa.String(length=20), nullable=False),
@@ -158,11 +158,7 @@ def upgrade() -> None:
     sa.Column('original', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=True),
     sa.Column('commitment_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
     sa.Column('received_at', xinyidai.db.UtcDateTime(timezone=True), nullable=False),
-    sa.ForeignKeyConstraint(['batch_id'], ['import_batch.id'], name=op.f('fk_credit_record_batch_id_import_batch')),
-    sa.ForeignKeyConstraint(['catalogue_item_id'], ['catalogue_item.id'], name=op.f('fk_credit_record_catalogue_item_id_catalogue_item')),
-    sa.ForeignKeyConstraint(['commitment_id'], ['credit_commitment.id'], name=op.f('fk_credit_record_commitment_id_credit_commitment')),
     sa.ForeignKeyConstraint(['enterprise_id'], ['enterprise.id'], name=op.f('fk_credit_record_enterprise_id_enterprise')),
-    sa.ForeignKeyConstraint(['source_department'], ['source_department.code'], name=op.f('fk_credit_record_source_department_source_department')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_credit_record')),
     sa.UniqueConstraint('catalogue_item_id', 'enterprise_id', 'fingerprint', name=op.f('uq_credit_record_catalogue_item_id_enterprise_id_fingerprint'))
     )

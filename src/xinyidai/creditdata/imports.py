@@ -27,6 +27,7 @@ import json
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from itertools import islice
+from operator import itemgetter
 from typing import Any, BinaryIO, Protocol
 
 from sqlalchemy import insert, select, text
@@ -36,9 +37,9 @@ from sqlalchemy.orm import Session
 from xinyidai import clock
 from xinyidai.audit import service as audit_service
 from xinyidai.creditdata import reading, service
-from xinyidai.creditdata.enums import AuthoritativeChannel, BatchStatus, Channel
+from xinyidai.creditdata.enums import AuthoritativeChannel, BatchStatus, Channel, FieldType
 from xinyidai.creditdata.exceptions import DeliveryRefused, IdempotencyConflict
-from xinyidai.creditdata.fields import FieldError, FieldSpec, ParsedRow, RowParser
+from xinyidai.creditdata.fields import USCC_FIELD, FieldError, FieldSpec, RowParser
 from xinyidai.creditdata.models import CatalogueItem, CreditRecord, ImportBatch, ImportRowError
 from xinyidai.errors import NotFound
 from xinyidai.identity.principal import Principal
@@ -91,10 +92,8 @@ def import_file(session: Session, *, principal: Principal, item_code: str, sourc
             table = reading.open_table(source, file_name)
             header, encoding = table.header, table.encoding
             mapping = _resolve(service.parser_for(item), header)
-            sink: _Sink = _CopySink(session, item=item, batch=batch) if use_copy else _StoreSink(
-                session, item=item, batch=batch)
             counts = _ingest(session, item=item, batch=batch, header=header, mapping=mapping, rows=table.rows,
-                             sink=sink, progress=progress, total_bytes=total_bytes)
+                             use_copy=use_copy, progress=progress, total_bytes=total_bytes)
             digest = table.sha256
     except reading.FileUnreadable as exc:
         _close_batch(batch, rejected=str(exc), header=header, encoding=encoding)
@@ -140,7 +139,7 @@ def push_rows(session: Session, *, principal: Principal, item_code: str, rows: l
         with session.begin_nested():
             mapping = _resolve(service.parser_for(item), header)
             counts = _ingest(session, item=item, batch=batch, header=header, mapping=mapping, rows=numbered,
-                             sink=_StoreSink(session, item=item, batch=batch), progress=None, total_bytes=None)
+                             use_copy=False, progress=None, total_bytes=None)
     except reading.FileUnreadable as exc:
         _close_batch(batch, rejected=str(exc), header=header, encoding=None)
     else:
@@ -239,20 +238,30 @@ class _Counts:
 
 
 class _Sink(Protocol):
-    def add(self, rows: list[service.Delivered]) -> None: ...
+    def add(self, rows: list[_Accepted]) -> None: ...
 
     def finish(self) -> service.StoreResult: ...
+
+
+# One accepted row on its way to a sink: enterprise id, row number, the file's texts, the typed values.
+_Accepted = tuple[int, int, list[str], tuple[Any, ...]]
+# A mapped column of the file: its index in a row, its label, the position of its field in the parser's fields.
+_Column = tuple[int, str, int]
 
 
 class _StoreSink:
     """Rows into `service.store`, chunk by chunk (SQLite, API pushes)."""
 
-    def __init__(self, session: Session, *, item: CatalogueItem, batch: ImportBatch) -> None:
-        self.session, self.item, self.batch = session, item, batch
+    def __init__(self, session: Session, *, item: CatalogueItem, batch: ImportBatch, parser: RowParser,
+                 columns: list[_Column]) -> None:
+        self.session, self.item, self.batch, self.parser, self.columns = session, item, batch, parser, columns
         self.stored = self.duplicate = 0
 
-    def add(self, rows: list[service.Delivered]) -> None:
-        result = service.store(self.session, item=self.item, rows=rows, channel=Channel(self.batch.channel),
+    def add(self, rows: list[_Accepted]) -> None:
+        delivered = [service.Delivered(enterprise_id, self.parser.row_of(typed), number,
+                                       {label: values[index] for index, label, _ in self.columns})
+                     for enterprise_id, number, values, typed in rows]
+        result = service.store(self.session, item=self.item, rows=delivered, channel=Channel(self.batch.channel),
                                batch_id=self.batch.id)
         self.stored += result.stored
         self.duplicate += result.duplicate
@@ -261,38 +270,87 @@ class _StoreSink:
         return service.StoreResult(self.stored, self.duplicate)
 
 
+# Staging column types by field type; the JSON of `data` takes numbers and booleans from them as such.
+_STAGE_TYPES = {FieldType.MONEY: "bigint", FieldType.INTEGER: "bigint", FieldType.YEAR: "bigint",
+                FieldType.BOOLEAN: "boolean"}
+_SORT_MEMORY = "512MB"  # the INSERT's sort of a million staged rows stays in memory instead of spilling to disk
+
+
 class _CopySink:
-    """Rows into a temporary staging table by COPY, then into credit_record by one INSERT … SELECT (PostgreSQL)."""
+    """Rows into a temporary staging table by COPY, then into credit_record by one INSERT … SELECT (PostgreSQL).
 
-    COLUMNS = "enterprise_id, record_key, fingerprint, data, fact_date, row_number, original"
+    Python only validates: the staging table has one typed column per field (`v0`…) and, per file column, the
+    text as it arrived where it differs from the typed value (`r0`…, NULL where equal, which is most of a
+    file). PostgreSQL builds `data`, `original`, the record key and the fingerprint in the INSERT … SELECT —
+    by the definitions of `fields.record_key` and `fields.fingerprint`, so that a row stored here and the same
+    row pushed by API (through `service.store`) are one record.
+    """
 
-    def __init__(self, session: Session, *, item: CatalogueItem, batch: ImportBatch) -> None:
+    def __init__(self, session: Session, *, item: CatalogueItem, batch: ImportBatch, parser: RowParser,
+                 columns: list[_Column]) -> None:
         self.session, self.item, self.batch = session, item, batch
+        self.specs = list(parser.fields)
+        self.columns = columns
+        self.position = {spec.name: n for n, spec in enumerate(self.specs)}
+        self.raw_of = [(index, position) for index, _, position in columns]
         self.table = f"import_stage_{batch.id}"
         self.staged = 0
+        typed = ", ".join(f"v{n} {_STAGE_TYPES.get(spec.type, 'text')}" for n, spec in enumerate(self.specs))
+        raw = ", ".join(f"r{n} text" for n in range(len(columns)))
         # Dropped with the savepoint if the file is refused, with the transaction otherwise.
-        session.execute(text(
-            f"CREATE TEMPORARY TABLE {self.table} (enterprise_id bigint, record_key text, fingerprint text, "
-            "data text, fact_date date, row_number integer, original text) ON COMMIT DROP"))
-        raw = session.connection().connection.driver_connection
-        assert raw is not None
-        self.raw: Any = raw
+        session.execute(text(f"CREATE TEMPORARY TABLE {self.table} (enterprise_id bigint, row_number integer, "
+                             f"{typed}, {raw}) ON COMMIT DROP"))
+        driver = session.connection().connection.driver_connection
+        assert driver is not None
+        self.raw: Any = driver
 
-    def add(self, rows: list[service.Delivered]) -> None:
+    def add(self, rows: list[_Accepted]) -> None:
         if not rows:
             return
-        dumps = json.dumps
-        with self.raw.cursor() as cursor, cursor.copy(f"COPY {self.table} ({self.COLUMNS}) FROM STDIN") as copy:
-            write = copy.write_row
-            for d in rows:
-                row = d.row
-                write((d.enterprise_id, row.record_key, row.fingerprint, dumps(row.data, ensure_ascii=False),
-                       row.fact_date, d.row_number, dumps(d.original, ensure_ascii=False)))
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        raw_of = self.raw_of
+        # CSV: an unquoted empty field is NULL (a blank optional value; a raw text equal to its typed value);
+        # a text that arrived empty is NULL too and comes back as '' in `original` (see finish).
+        writer.writerows((enterprise_id, number, *typed,
+                          *[None if values[index] == typed[position] else values[index]
+                            for index, position in raw_of])
+                         for enterprise_id, number, values, typed in rows)
+        with self.raw.cursor() as cursor, cursor.copy(f"COPY {self.table} FROM STDIN (FORMAT csv)") as copy:
+            copy.write(buffer.getvalue().encode())
         self.staged += len(rows)
 
     def finish(self) -> service.StoreResult:
         if not self.staged:
             return service.StoreResult(0, 0)
+        params: dict[str, Any] = {"item": self.item.id, "channel": self.batch.channel,
+                                  "department": self.item.source_department, "batch": self.batch.id,
+                                  "now": clock.now()}
+        as_text = [f"(CASE WHEN s.v{n} THEN 'true' ELSE 'false' END)" if spec.type is FieldType.BOOLEAN
+                   else f"s.v{n}::text" if spec.type in _STAGE_TYPES else f"s.v{n}"
+                   for n, spec in enumerate(self.specs)]
+        for n, spec in enumerate(self.specs):
+            params[f"n{n}"] = spec.name
+            params[f"p{n}"] = f"{spec.name}:"
+        data = "jsonb_build_object(" + ", ".join(f"CAST(:n{n} AS text), s.v{n}" for n in range(len(self.specs))) + ")"
+        if any(not spec.required for spec in self.specs):
+            data = f"jsonb_strip_nulls({data})"  # `data` leaves out blank optional fields, as `service.store`
+        # fields.fingerprint: MD5 of name:length:text; per present field in name order (concat skips NULLs).
+        by_name = sorted(range(len(self.specs)), key=lambda n: self.specs[n].name)
+        digest = "md5(concat(" + ", ".join(
+            f"CAST(:p{n} AS text) || length({as_text[n]}) || ':' || {as_text[n]} || ';'" for n in by_name) + "))::uuid"
+        keys = [self.position[name] for name in self.item.key_fields]
+        key = ("concat_ws('|', " + ", ".join(f"coalesce({as_text[n]}, '')" for n in keys) + ")") if keys \
+            else f"{digest}::text"
+        for n, (_, label, _) in enumerate(self.columns):
+            params[f"l{n}"] = label
+        original = "jsonb_build_object(" + ", ".join(
+            f"CAST(:l{n} AS text), coalesce(s.r{n}, {as_text[position]}, '')"
+            for n, (_, position) in enumerate(self.raw_of)) + ")"
+        dated = self.position.get(self.item.date_field or "")
+        # As `ParsedRow.fact_date`: the date field's value if it is a date.
+        fact = f"CAST(s.v{dated} AS date)" if dated is not None and self.specs[dated].type is FieldType.DATE \
+            else "NULL"
         national = ""
         if AuthoritativeChannel(self.item.authoritative_channel) is AuthoritativeChannel.NATIONAL \
                 and Channel(self.batch.channel).is_local:
@@ -300,60 +358,71 @@ class _CopySink:
                         "AND n.channel = 'national' AND n.enterprise_id = s.enterprise_id "
                         "AND n.record_key = s.record_key)")
         # The unique key's order: concurrent imports take their locks in one order and cannot deadlock;
-        # of a file's repeated rows the first stays, as in `service.store`. Table names are our own.
+        # of a file's repeated rows the first stays, as in `service.store`. Table and column names are our own,
+        # every text from the catalogue or the file is a parameter.
         statement = text(
             "INSERT INTO credit_record (enterprise_id, catalogue_item_id, record_key, fingerprint, data, "  # noqa: S608
             "fact_date, channel, source_department, batch_id, row_number, original, received_at) "
-            "SELECT s.enterprise_id, :item, s.record_key, s.fingerprint, s.data::jsonb, s.fact_date, :channel, "
-            f":department, :batch, s.row_number, s.original::jsonb, :now FROM {self.table} s {national} "
+            "SELECT s.enterprise_id, :item, s.record_key, s.fingerprint, s.data, s.fact_date, :channel, "
+            ":department, :batch, s.row_number, s.original, :now "
+            f"FROM (SELECT s.enterprise_id, s.row_number, {digest} AS fingerprint, {key} AS record_key, "
+            f"{data} AS data, {fact} AS fact_date, {original} AS original FROM {self.table} s) s {national} "
             "ORDER BY s.enterprise_id, s.fingerprint, s.row_number "
             "ON CONFLICT (catalogue_item_id, enterprise_id, fingerprint) DO NOTHING")
-        result = self.session.execute(statement,
-            {"item": self.item.id, "channel": self.batch.channel, "department": self.item.source_department,
-             "batch": self.batch.id, "now": clock.now()})
+        self.session.execute(text(f"SET LOCAL work_mem = '{_SORT_MEMORY}'"))
+        result = self.session.execute(statement, params)
         stored = int(getattr(result, "rowcount", 0) or 0)
         self.session.execute(text(f"DROP TABLE {self.table}"))
         return service.StoreResult(stored, self.staged - stored)
 
 
 def _ingest(session: Session, *, item: CatalogueItem, batch: ImportBatch, header: list[str],
-            mapping: dict[int, FieldSpec], rows: Iterable[tuple[int, list[str]]], sink: _Sink,
+            mapping: dict[int, FieldSpec], rows: Iterable[tuple[int, list[str]]], use_copy: bool,
             progress: Progress | None, total_bytes: int | None) -> _Counts:
     parser = service.parser_for(item)
+    position = {spec.name: n for n, spec in enumerate(parser.fields)}
+    columns = [(index, header[index], position[mapping[index].name]) for index in sorted(mapping)]
+    sink: _Sink = (_CopySink if use_copy else _StoreSink)(session, item=item, batch=batch, parser=parser,
+                                                          columns=columns)
     counts = _Counts()
     entities: dict[str, int | None] = {}
     width = len(header)
-    columns = [(index, spec.name, header[index]) for index, spec in mapping.items()]
+    # The file's texts in the order of the parser's fields; a field without a column reads as blank.
+    where = {spec.name: index for index, spec in mapping.items()}
+    picks = [where.get(spec.name, width) for spec in parser.fields]
+    pick = itemgetter(*picks)
+    padded = width in picks
+    typed_of = parser.typed
+    uscc_at = next(n for n, spec in enumerate(parser.fields) if spec.name == USCC_FIELD)
     iterator = iter(rows)
     while chunk := list(islice(iterator, ROW_CHUNK)):
-        parsed: list[tuple[int, list[str], ParsedRow]] = []
+        parsed: list[tuple[int, list[str], tuple[Any, ...]]] = []
         refused: list[dict[str, Any]] = []
         for number, values in chunk:
             if len(values) != width:
                 refused.append(_refusal(batch, number, values, None,
                                         f"本行有{len(values)}列，表头有{width}列，请核对是否多了或少了分隔符"))
                 continue
-            result = parser.parse({name: values[index] for index, name, _ in columns})
+            result = typed_of(pick([*values, ""]) if padded else pick(values))
             if isinstance(result, list):
                 refused.extend(_refusal(batch, number, values, e.field, e.message) for e in result)
             else:
                 parsed.append((number, values, result))
-        unknown = {row.uscc for _, _, row in parsed if row.uscc not in entities}
+        unknown = {typed[uscc_at] for _, _, typed in parsed if typed[uscc_at] not in entities}
         if unknown:
             if len(entities) > ENTITY_CACHE_LIMIT:
                 entities.clear()
             found = service.enterprise_ids(session, unknown)
             entities.update({code: found.get(code) for code in unknown})
-        delivered: list[service.Delivered] = []
-        for number, values, row in parsed:
-            enterprise_id = entities.get(row.uscc)
+        accepted: list[_Accepted] = []
+        for number, values, typed in parsed:
+            enterprise_id = entities.get(typed[uscc_at])
             if enterprise_id is None:
                 refused.append(_refusal(batch, number, values, "uscc",
-                                        f"统一社会信用代码“{row.uscc}”不是本平台已登记的市场主体"))
+                                        f"统一社会信用代码“{typed[uscc_at]}”不是本平台已登记的市场主体"))
                 continue
-            delivered.append(service.Delivered(enterprise_id, row, number,
-                                               {label: values[index] for index, _, label in columns}))
-        sink.add(delivered)
+            accepted.append((enterprise_id, number, values, typed))
+        sink.add(accepted)
         if refused:
             session.execute(insert(ImportRowError), refused)
         counts.total += len(chunk)

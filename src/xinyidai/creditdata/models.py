@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, Uuid
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -115,7 +115,13 @@ class ImportRowError(Base):
 
 
 class CreditRecord(Base):
-    """One fact about one entity from one source (信用信息), with its provenance; never updated in place."""
+    """One fact about one entity from one source (信用信息), with its provenance; never updated in place.
+
+    Only the entity is a foreign key. The sub-category, source department, batch and commitment are the same
+    for every row of a delivery and checked once by the service that opens it (`service.get_item`,
+    `require_source`, the batch or commitment it has just written) and are never deleted; on this, the largest
+    table, a per-row check of each would cost a bulk import of a million rows about as much as the insert itself.
+    """
 
     __tablename__ = "credit_record"
     __table_args__ = (
@@ -125,18 +131,19 @@ class CreditRecord(Base):
 
     id: Mapped[IdPk]
     enterprise_id: Mapped[int] = mapped_column(BigId, ForeignKey("enterprise.id"))
-    catalogue_item_id: Mapped[int] = mapped_column(BigId, ForeignKey("catalogue_item.id"))
+    catalogue_item_id: Mapped[int] = mapped_column(BigId)  # catalogue_item.id (not a foreign key: see above)
     record_key: Mapped[str] = mapped_column(String(200))
-    fingerprint: Mapped[str] = mapped_column(String(32))
+    # `fields.fingerprint`: 16 bytes (uuid) on PostgreSQL, a short key that compares fast in the unique index.
+    fingerprint: Mapped[str] = mapped_column(Uuid(as_uuid=False))
     data: Mapped[dict[str, Any]] = mapped_column(Document)
     fact_date: Mapped[date | None]
     channel: Mapped[str] = mapped_column(String(20))
-    source_department: Mapped[str] = mapped_column(String(30), ForeignKey("source_department.code"))
-    batch_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("import_batch.id"), index=True)
+    source_department: Mapped[str] = mapped_column(String(30))  # source_department.code
+    batch_id: Mapped[int | None] = mapped_column(BigId, index=True)  # import_batch.id
     row_number: Mapped[int | None]
     # The row as it arrived (column label → text), so a record can be traced to the source's own words.
     original: Mapped[dict[str, Any] | None] = mapped_column(Document)
-    commitment_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("credit_commitment.id"))
+    commitment_id: Mapped[int | None] = mapped_column(BigId)  # credit_commitment.id
     received_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 

@@ -53,7 +53,7 @@ def test_a_good_row_is_typed_keyed_and_fingerprinted() -> None:
     assert row.data == {"uscc": VALID_USCC, "voucher_no": "V1", "tax_kind": "增值税", "amount": 123_450,
                         "paid_date": "2026-04-15", "tax_period": "2026-03", "employees": 1200, "share": "0.25",
                         "year": 2025, "certified": True, "valid_until": "2029-01-01"}
-    assert len(row.fingerprint) == 32
+    assert row.fingerprint == fingerprint(row.data)
 
 
 def test_the_same_fact_written_differently_has_one_fingerprint() -> None:
@@ -125,3 +125,22 @@ def test_record_keys_and_fingerprints_are_pure_functions_of_the_values() -> None
     data = {"b": 2, "a": "甲"}
     assert record_key(data, ("a", "b")) == "甲|2"
     assert record_key(data, ()) == fingerprint(data) == fingerprint({"a": "甲", "b": 2})
+    assert record_key({"a": True, "b": None}, ("a", "b")) == "true|"
+
+
+def test_the_fingerprint_is_md5_of_the_canonical_text_by_name_so_sql_can_compute_it() -> None:
+    # Digests by `md5sum` of the canonical texts "amount:6:123450;uscc:18:…;voucher_no:2:V1;" and
+    # "certified:4:true;name:2:甲乙;" (UTF-8): PostgreSQL's md5() over the same text gives the same.
+    data = {"voucher_no": "V1", "uscc": VALID_USCC, "amount": 123_450}
+    assert fingerprint(data) == "8043887a-f597-fc91-c32d-d82f266e22af"
+    assert fingerprint({"name": "甲乙", "certified": True, "absent": None}) == "02459604-a4db-ca1a-ccb7-9a6345b55678"
+
+
+def test_plain_amounts_take_the_short_way_to_the_same_fen() -> None:
+    money = SPECS[3]
+    for text in ("0", "7", "12.5", "12.50", "0012.05", "99999999.99"):
+        assert parse_value(money, text, today=TODAY) == int(Decimal(text) * 100), text
+    assert parse_value(money, "1,234.5", today=TODAY) == 123_450
+    for bad in ("1.", ".5", "1.234", "1.2.3"):
+        with pytest.raises(ValueError, match="不是金额"):
+            parse_value(money, bad, today=TODAY)
