@@ -250,6 +250,58 @@ def test_fast_and_generic_paths_store_the_same_records(session: Session, world: 
     assert stored[True][0] == (42, 40, 1, 1)
 
 
+
+@pytest.mark.parametrize(("item", "header", "rows"), [
+    # Decimals, a boolean and an enumeration; a repeated certificate with other content is a second version.
+    ("real_estate", ["统一社会信用代码", "不动产权证号", "用途", "面积（平方米）", "登记日期", "是否抵押"],
+     [[GOOD, "渝(2026)南岸区不动产权第0001号", "工业", "1,200.50", "2026/3/1", "是"],
+      [OTHER, "渝(2026)南岸区不动产权第0002号", "仓储", " 80 ", "20260302", "否"],
+      [GOOD, "渝(2026)南岸区不动产权第0001号", "工业", "1200.5", "2026-03-01", "有"],
+      [GOOD, "渝(2026)南岸区不动产权第0001号", "商业", "1200.5", "2026-03-01", "无"]]),
+    # Two key fields, optional fields left blank or absent, a text with a tab, a quote and a backslash.
+    ("agri_entity", ["统一社会信用代码", "主体类型", "示范级别", "认定日期", "主营产品"],
+     [[GOOD, "家庭农场", "市级", "2025-06-01", ""],
+      [OTHER, "农民合作社", "国家级", "2025-06-02", '柑橘\t"晚熟"\\脐橙'],
+      [GOOD, "家庭农场", "市级", "2025-06-01", "  "]]),
+])
+def test_fast_and_generic_paths_agree_on_every_field_type(session: Session, world: World, item: str,
+                                                          header: list[str], rows: list[list[str]]) -> None:
+    service.bind_department(session, code=service.get_item(session, code=item).source_department,
+                            organisation_id=world.tax_org)
+    data = csv_bytes(rows, header=header)
+    stored = {}
+    for fast in (True, False):
+        savepoint = session.begin_nested()
+        batch = run(session, world, data, item=item, fast_path=fast)
+        assert batch.status == "committed", batch.error
+        stored[fast] = ((batch.rows_stored, batch.rows_duplicate, batch.rows_rejected), sorted(
+            (r.enterprise_id, r.record_key, r.fingerprint, r.data, str(r.fact_date), r.row_number, r.original)
+            for r in session.scalars(select(CreditRecord))))
+        savepoint.rollback()
+    assert stored[True] == stored[False]
+    assert stored[True][0][2] == 0 and stored[True][0][0] >= 2
+
+
+def test_a_row_pushed_by_api_and_the_same_row_in_a_file_are_one_record(session: Session, world: World,
+                                                                     client: TestClient) -> None:
+    auth = _token(session, world.tax_org)
+    pushed = {"uscc": GOOD, "voucher_no": "X1", "tax_period": "2026-03", "tax_kind": "增值税", "amount": "1234.5",
+              "paid_date": "2026-04-15"}
+    response = client.post("/api/v1/credit-data/tax_payment/rows", json={"rows": [pushed]},
+                           headers={**auth, "Idempotency-Key": "push-then-file"})
+    assert response.status_code == 201 and response.json()["rows"][0]["status"] == "stored"
+    # The same payment written as a clerk's export writes it, through the file path (COPY on PostgreSQL).
+    batch = run(session, world, csv_bytes([payment("X1", amount="1,234.50", paid="2026/4/15", period="2026年3月"),
+                                           payment("X2", amount="9")]))
+    assert (batch.rows_stored, batch.rows_duplicate) == (1, 1)
+    session.commit()
+    # And the other way round: a row of the file pushed afterwards is a duplicate.
+    again = client.post("/api/v1/credit-data/tax_payment/rows", json={"rows": [{
+        **pushed, "voucher_no": "X2", "amount": "9.00", "paid_date": "20260415"}]},
+        headers={**auth, "Idempotency-Key": "file-then-push"})
+    assert again.status_code == 201 and again.json()["rows"][0]["status"] == "duplicate"
+    assert records(session) == 2
+
 def _token(session: Session, organisation_id: int) -> dict[str, str]:
     created = identity_service.create_api_client(session, client_in=ApiClientCreate(
         organisation_id=organisation_id, name="部门数据交换系统", roles=[Role.DEPARTMENT_DATA_OFFICER]))
