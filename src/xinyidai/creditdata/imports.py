@@ -31,7 +31,7 @@ from operator import itemgetter
 from typing import Any, BinaryIO, Protocol
 
 from sqlalchemy import insert, select, text
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 
 from xinyidai import clock
@@ -273,7 +273,8 @@ class _StoreSink:
 # Staging column types by field type; the JSON of `data` takes numbers and booleans from them as such.
 _STAGE_TYPES = {FieldType.MONEY: "bigint", FieldType.INTEGER: "bigint", FieldType.YEAR: "bigint",
                 FieldType.BOOLEAN: "boolean"}
-_SORT_MEMORY = "512MB"  # the INSERT's sort of a million staged rows stays in memory instead of spilling to disk
+_SORT_MEMORY = "1GB"  # the INSERT's sort of a million staged rows stays in memory instead of spilling to disk
+_STAGE_MEMORY = "1GB"  # temp_buffers: the staging table stays in memory instead of going through 8 MB of buffers
 
 
 class _CopySink:
@@ -297,6 +298,11 @@ class _CopySink:
         self.staged = 0
         typed = ", ".join(f"v{n} {_STAGE_TYPES.get(spec.type, 'text')}" for n, spec in enumerate(self.specs))
         raw = ", ".join(f"r{n} text" for n in range(len(columns)))
+        try:
+            with session.begin_nested():
+                session.execute(text(f"SET LOCAL temp_buffers = '{_STAGE_MEMORY}'"))
+        except DBAPIError:
+            pass  # this connection has used a temporary table before: it keeps the size it started with
         # Dropped with the savepoint if the file is refused, with the transaction otherwise.
         session.execute(text(f"CREATE TEMPORARY TABLE {self.table} (enterprise_id bigint, row_number integer, "
                              f"{typed}, {raw}) ON COMMIT DROP"))
@@ -365,10 +371,12 @@ class _CopySink:
             "fact_date, channel, source_department, batch_id, row_number, original, received_at) "
             "SELECT s.enterprise_id, :item, s.record_key, s.fingerprint, s.data, s.fact_date, :channel, "
             ":department, :batch, s.row_number, s.original, :now "
-            f"FROM (SELECT s.enterprise_id, s.row_number, {digest} AS fingerprint, {key} AS record_key, "
-            f"{data} AS data, {fact} AS fact_date, {original} AS original FROM {self.table} s) s {national} "
-            "ORDER BY s.enterprise_id, s.fingerprint, s.row_number "
-            "ON CONFLICT (catalogue_item_id, enterprise_id, fingerprint) DO NOTHING")
+            f"FROM (SELECT s.enterprise_id, s.row_number, s.fingerprint, s.record_key, {data} AS data, "
+            f"{fact} AS fact_date, {original} AS original "
+            # The sort carries the staged columns, not the JSON built from them: half as wide, it stays in memory.
+            f"FROM (SELECT s.*, {digest} AS fingerprint, {key} AS record_key FROM {self.table} s "
+            "ORDER BY s.enterprise_id, fingerprint, s.row_number) s) s "
+            f"{national} ON CONFLICT (catalogue_item_id, enterprise_id, fingerprint) DO NOTHING")
         self.session.execute(text(f"SET LOCAL work_mem = '{_SORT_MEMORY}'"))
         result = self.session.execute(statement, params)
         stored = int(getattr(result, "rowcount", 0) or 0)
