@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Table, func, select
+from sqlalchemy import ARRAY, String, Table, any_, cast, func, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -160,6 +160,9 @@ def enterprise_ids(session: Session, usccs: Iterable[str]) -> dict[str, int]:
     """Registered entities among `usccs`: code → id."""
     wanted = sorted(set(usccs))
     found: dict[str, int] = {}
+    if session.get_bind().dialect.name == "postgresql":  # one array parameter: a file's chunk in one round trip
+        query = select(Enterprise.uscc, Enterprise.id).where(Enterprise.uscc == any_(cast(wanted, ARRAY(String))))
+        return dict(session.execute(query).tuples().all())
     for start in range(0, len(wanted), 1000):
         chunk = wanted[start:start + 1000]
         found.update(session.execute(select(Enterprise.uscc, Enterprise.id).where(Enterprise.uscc.in_(chunk))).all())
@@ -210,6 +213,7 @@ def store(session: Session, *, item: CatalogueItem, rows: Sequence[Delivered], c
     table = CreditRecord.__table__
     assert isinstance(table, Table)
     dialect = session.get_bind().dialect.name
+    lock_item_for_insert(session, item_id=item.id)
     insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
     statement = insert.on_conflict_do_nothing(index_elements=["catalogue_item_id", "enterprise_id", "fingerprint"])
     stored = 0
@@ -228,6 +232,21 @@ def _national_keys(session: Session, item: CatalogueItem, enterprise_ids_: set[i
             CreditRecord.catalogue_item_id == item.id, CreditRecord.channel == Channel.NATIONAL.value,
             CreditRecord.enterprise_id.in_(ordered[start:start + 1000]))).all())
     return keys
+
+
+INSERT_LOCK_SPACE = 20261123  # first key of the advisory locks on inserting records of a sub-category
+
+
+def lock_item_for_insert(session: Session, *, item_id: int) -> None:
+    """Hold, until the transaction ends, the right to insert records of one sub-category (PostgreSQL only).
+
+    Deliveries that insert in several statements (a bulk import chunk by chunk, a push of several thousand
+    rows) would otherwise take the unique index's row locks in different orders and could deadlock when they
+    overlap; holding this lock, concurrent deliveries of one sub-category insert one after another.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:space, :item)"),
+                        {"space": INSERT_LOCK_SPACE, "item": item_id})
 
 
 def record_platform_fact(session: Session, *, item_code: str, enterprise_id: int, values: dict[str, str],
