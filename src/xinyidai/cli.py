@@ -19,6 +19,8 @@ app.add_typer(demo_app, name="demo")
 app.add_typer(events_app, name="events")
 creditdata_app = typer.Typer(help="Credit information: collection from departments", no_args_is_help=True)
 app.add_typer(creditdata_app, name="creditdata")
+audit_app = typer.Typer(help="Audit log: verify the SM3 hash chain", no_args_is_help=True)
+app.add_typer(audit_app, name="audit")
 console = Console()
 
 
@@ -227,6 +229,28 @@ def creditdata_import(
     if batch.rows_rejected:
         console.print(f"[yellow]{batch.rows_rejected} 行有误未入库，错误报告："
                       f"/api/v1/credit-data/batches/{batch.id}/errors.csv[/yellow]")
+
+
+@audit_app.command("verify")
+def audit_verify() -> None:
+    """Walk the audit chain recomputing every SM3 hash; exit 1 and name the first broken entry if any."""
+    from xinyidai import db
+    from xinyidai.audit import service as audit_service
+    from xinyidai.audit.chain import BREAKAGE_LABELS
+
+    with db.get_database().session_factory() as session:
+        result = audit_service.verify(session)
+    if result.broken is None:
+        console.print(f"[green]审计链完整[/green]：{result.count} 条，末条序号 {result.last_sequence}，"
+                      f"末条哈希 {result.last_hash}")
+        return
+    broken = result.broken
+    entry = f"条目 #{broken.entry_id}" if broken.entry_id is not None else "已不存在的条目"
+    console.print(f"[red]审计链已被破坏[/red]：{BREAKAGE_LABELS[broken.kind]}（{broken.kind.value}），"
+                  f"{entry}，序号 {broken.sequence}")
+    console.print(broken.message)
+    console.print(f"此前 {result.count} 条完好")
+    raise typer.Exit(1)
 
 
 if __name__ == "__main__":

@@ -14,6 +14,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 import xinyidai
 from xinyidai import events
+from xinyidai.audit import pages as audit_pages
 from xinyidai.config import get_settings
 from xinyidai.creditdata import file_router as creditdata_file_router
 from xinyidai.creditdata import pages as creditdata_pages
@@ -78,6 +79,10 @@ def _register_navigation() -> None:
     nav.register("归集进度", "/admin/coverage", [Role.PLATFORM_ADMIN, Role.GOVERNMENT_SUPERVISOR], order=71,
                  landing=False)
     nav.register("查阅信用档案", "/admin/credit-files", [Role.PLATFORM_ADMIN], order=72, landing=False)
+    nav.register("谁查看了我的信息", "/credit-file/access-log", [Role.ENTERPRISE_ADMIN, Role.ENTERPRISE_STAFF],
+                 order=13, landing=False)
+    nav.register("审计日志", "/admin/audit", [Role.PLATFORM_ADMIN, Role.GOVERNMENT_SUPERVISOR], order=75,
+                 landing=False)
     nav.register("机构管理", "/admin/organisations", [Role.PLATFORM_ADMIN], order=80)
     nav.register("用户管理", "/admin/users", [Role.PLATFORM_ADMIN], order=81)
     nav.register("借款试算", "/calculator", list(Role), order=90, landing=False)
@@ -143,7 +148,7 @@ def create_app(*, session_factory: sessionmaker[Session] | None = None) -> FastA
                    creditdata_file_router.router):
         app.include_router(router)
     for pages in (identity_pages.router, orders_pages.router, loans_pages.router, guarantee_pages.router,
-                  creditdata_pages.router):
+                  creditdata_pages.router, audit_pages.router):
         app.include_router(pages)
 
     @app.middleware("http")

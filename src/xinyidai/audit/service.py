@@ -1,15 +1,43 @@
-"""Writing and reading the audit log."""
+"""Writing, verifying and searching the audit log."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from xinyidai import clock
-from xinyidai.audit.models import AuditEntry
+from xinyidai.audit import chain, privacy
+from xinyidai.audit.chain import ChainHead, VerifyResult
+from xinyidai.audit.models import AuditChainHead, AuditEntry
+
+HEAD_ID = 1
+VERIFY_BATCH = 1000
+
+
+def _lock_head(session: Session) -> AuditChainHead:
+    # SELECT … FOR UPDATE on the one head row, held until the caller's transaction ends. Trade-off: every
+    # transaction that writes an audit entry serialises on this row from its first entry to its commit, which
+    # is what makes the chain linear (two transactions can never link to the same predecessor) and gapless
+    # (the sequence is the head's, so a rollback returns it). Audited writes are few per request; bulk work
+    # (imports) audits once per batch. On SQLite writers are serialised anyway and FOR UPDATE is omitted.
+    head = session.scalars(
+        select(AuditChainHead).where(AuditChainHead.id == HEAD_ID).with_for_update()
+        .execution_options(populate_existing=True)
+    ).one_or_none()
+    if head is None:  # a schema made without the migrations (create_all): start the chain
+        head = AuditChainHead(id=HEAD_ID, sequence=0, entry_hash=chain.GENESIS_HASH)
+        session.add(head)
+        session.flush()
+    return head
+
+
+def _fields(entry: AuditEntry) -> dict[str, Any]:
+    return {name: getattr(entry, name) for name in chain.FIELDS}
 
 
 def record(
@@ -27,16 +55,46 @@ def record(
     ip_address: str | None = None,
     detail: dict[str, Any] | None = None,
 ) -> AuditEntry:
-    """Append one entry in the caller's transaction (so it stands or falls with the action)."""
+    """Append one entry, chained to the last, in the caller's transaction (so it stands or falls with the
+    action). Personal data in `detail` or `purpose` is masked before it is written."""
+    head = _lock_head(session)
     entry = AuditEntry(
-        occurred_at=clock.now(), action=action, outcome=outcome, actor_user_id=actor_user_id,
-        actor_api_client_id=actor_api_client_id, actor_organisation_id=actor_organisation_id,
-        subject_type=subject_type, subject_id=None if subject_id is None else str(subject_id),
-        enterprise_id=enterprise_id, purpose=purpose, ip_address=ip_address, detail=detail or {},
+        sequence=head.sequence + 1, occurred_at=clock.now(), action=action, outcome=outcome,
+        actor_user_id=actor_user_id, actor_api_client_id=actor_api_client_id,
+        actor_organisation_id=actor_organisation_id, subject_type=subject_type,
+        subject_id=None if subject_id is None else str(subject_id), enterprise_id=enterprise_id,
+        purpose=None if purpose is None else privacy.mask_text(purpose), ip_address=ip_address,
+        detail=chain.json_normalised(privacy.scrub(detail or {})), prev_hash=head.entry_hash,
+        entry_hash="",
     )
     session.add(entry)
+    session.flush()  # the id is part of the hashed content
+    entry.entry_hash = chain.link(entry.prev_hash, _fields(entry))
+    head.sequence, head.entry_hash = entry.sequence, entry.entry_hash
     session.flush()
     return entry
+
+
+def _chain_rows(session: Session) -> Iterator[dict[str, Any]]:
+    """Every entry in sequence order, fetched in keyset batches as plain rows (no identity map growth)."""
+    columns = [getattr(AuditEntry, name) for name in chain.FIELDS] + [AuditEntry.prev_hash, AuditEntry.entry_hash]
+    after = 0
+    while True:
+        rows = session.execute(
+            select(*columns).where(AuditEntry.sequence > after).order_by(AuditEntry.sequence).limit(VERIFY_BATCH)
+        ).all()
+        if not rows:
+            return
+        for row in rows:
+            yield dict(row._mapping)
+        after = rows[-1].sequence
+
+
+def verify(session: Session) -> VerifyResult:
+    """Walk the whole chain recomputing every hash; intact with count and last hash, or the first break."""
+    head = session.get(AuditChainHead, HEAD_ID, populate_existing=True)
+    return chain.walk(_chain_rows(session),
+                      head=None if head is None else ChainHead(sequence=head.sequence, entry_hash=head.entry_hash))
 
 
 def list_recent(session: Session, *, limit: int = 100, action: str | None = None) -> Sequence[AuditEntry]:
@@ -45,3 +103,59 @@ def list_recent(session: Session, *, limit: int = 100, action: str | None = None
     if action:
         query = query.where(AuditEntry.action == action)
     return session.scalars(query).all()
+
+
+@dataclass(frozen=True)
+class AuditPage:
+    """One page of a search, newest first, and the total that matched."""
+
+    entries: Sequence[AuditEntry]
+    total: int
+    page: int
+    page_size: int
+
+    @property
+    def pages(self) -> int:
+        """How many pages the matches fill."""
+        return max(1, -(-self.total // self.page_size))
+
+
+def search(
+    session: Session,
+    *,
+    action: str | None = None,
+    actor_organisation_id: int | None = None,
+    enterprise_id: int | None = None,
+    exclude_actor_organisation_id: int | None = None,
+    occurred_from: datetime | None = None,
+    occurred_before: datetime | None = None,
+    page: int = 1,
+    page_size: int = 50,
+) -> AuditPage:
+    """Entries matching every given filter, one page at a time, newest first (indexed columns only)."""
+    conditions = []
+    if action:
+        conditions.append(AuditEntry.action == action)
+    if actor_organisation_id is not None:
+        conditions.append(AuditEntry.actor_organisation_id == actor_organisation_id)
+    if enterprise_id is not None:
+        conditions.append(AuditEntry.enterprise_id == enterprise_id)
+    if exclude_actor_organisation_id is not None:
+        # Entries by someone else: an entry with no acting organisation is the platform's own doing.
+        conditions.append(AuditEntry.actor_organisation_id.is_not(None))
+        conditions.append(AuditEntry.actor_organisation_id != exclude_actor_organisation_id)
+    if occurred_from is not None:
+        conditions.append(AuditEntry.occurred_at >= occurred_from)
+    if occurred_before is not None:
+        conditions.append(AuditEntry.occurred_at < occurred_before)
+    total = session.scalar(select(func.count()).select_from(AuditEntry).where(*conditions)) or 0
+    entries = session.scalars(
+        select(AuditEntry).where(*conditions).order_by(AuditEntry.occurred_at.desc(), AuditEntry.id.desc())
+        .offset((page - 1) * page_size).limit(page_size)
+    ).all()
+    return AuditPage(entries=entries, total=total, page=page, page_size=page_size)
+
+
+def actions(session: Session) -> Sequence[str]:
+    """The actions that occur in the log, for the search form."""
+    return session.scalars(select(AuditEntry.action).distinct().order_by(AuditEntry.action)).all()

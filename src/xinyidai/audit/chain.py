@@ -1,0 +1,174 @@
+"""The hash chain of the audit log, as pure functions: canonical form of an entry, SM3 links, and the walk
+that finds the first broken link. No database here; the service feeds rows in sequence order.
+
+entry_hash = SM3(prev_hash ‖ canonical(entry)), hex. The first entry links to GENESIS_HASH.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+
+from cryptography.hazmat.primitives import hashes
+
+GENESIS_HASH = "0" * 64
+
+# Every column of audit_entry that the hash covers, in a fixed order. The chain columns themselves
+# (prev_hash enters the hash separately; entry_hash is its output) are not in it.
+FIELDS = (
+    "id", "sequence", "occurred_at", "action", "outcome", "actor_user_id", "actor_api_client_id",
+    "actor_organisation_id", "subject_type", "subject_id", "enterprise_id", "purpose", "ip_address", "detail",
+)
+
+
+def sm3_hex(data: bytes) -> str:
+    """SM3 digest (GB/T 32905-2016) of `data`, as 64 lowercase hex characters."""
+    digest = hashes.Hash(hashes.SM3())
+    digest.update(data)
+    return digest.finalize().hex()
+
+
+def _value(value: Any) -> Any:
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            raise ValueError("audit timestamps must be timezone-aware")
+        # UTC with microseconds always present, so SQLite's and PostgreSQL's read-back agree.
+        return value.astimezone(UTC).isoformat(timespec="microseconds")
+    return value
+
+
+def canonical(entry: Mapping[str, Any]) -> bytes:
+    """The entry's fields as one JSON array in FIELDS order: sorted keys, no spaces, UTF-8, null kept apart
+    from the empty string. Stable across engines because every value is read back as it was written."""
+    values = [[name, _value(entry[name])] for name in FIELDS]
+    return json.dumps(values, sort_keys=True, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode()
+
+
+def link(prev_hash: str, entry: Mapping[str, Any]) -> str:
+    """The hash of an entry chained to its predecessor's hash."""
+    return sm3_hex(prev_hash.encode("ascii") + canonical(entry))
+
+
+def json_normalised(detail: Mapping[str, Any] | None) -> dict[str, Any]:
+    """`detail` as the JSON column will give it back (string keys, lists for tuples), so the hash computed on
+    write equals the hash recomputed on read."""
+    normalised: dict[str, Any] = json.loads(json.dumps(dict(detail or {}), ensure_ascii=False, allow_nan=False))
+    return normalised
+
+
+class Breakage(StrEnum):
+    """What is wrong at the first broken place of the chain."""
+
+    CONTENT_CHANGED = "content_changed"
+    LINK_BROKEN = "link_broken"
+    DELETED = "deleted"
+    SEQUENCE_GAP = "sequence_gap"
+
+
+BREAKAGE_LABELS = {
+    Breakage.CONTENT_CHANGED: "内容被改动",
+    Breakage.LINK_BROKEN: "链接断开（条目被改写并重算了哈希）",
+    Breakage.DELETED: "条目被删除",
+    Breakage.SEQUENCE_GAP: "序号不连续",
+}
+
+
+@dataclass(frozen=True)
+class Broken:
+    """The first place where the chain does not hold."""
+
+    kind: Breakage
+    sequence: int
+    entry_id: int | None
+    message: str
+
+
+@dataclass(frozen=True)
+class VerifyResult:
+    """Outcome of walking the chain: intact with its length and last hash, or the first break."""
+
+    count: int
+    last_sequence: int
+    last_hash: str
+    broken: Broken | None = None
+
+    @property
+    def intact(self) -> bool:
+        """Whether every entry and link checked out."""
+        return self.broken is None
+
+
+@dataclass(frozen=True)
+class ChainHead:
+    """What the head row claims: the last sequence handed out and its hash."""
+
+    sequence: int
+    entry_hash: str
+
+
+class ChainWalker:
+    """Feed entries in sequence order; stops at the first break. Holds only the previous entry (flat memory)."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.last_sequence = 0
+        self.last_id: int | None = None
+        self.last_hash = GENESIS_HASH
+        self.broken: Broken | None = None
+
+    def feed(self, entry: Mapping[str, Any]) -> bool:
+        """Check one entry against its predecessor; False once the chain is broken."""
+        if self.broken is not None:
+            return False
+        sequence, entry_id = int(entry["sequence"]), int(entry["id"])
+        expected = self.last_sequence + 1
+        if link(entry["prev_hash"], entry) != entry["entry_hash"]:
+            self.broken = Broken(Breakage.CONTENT_CHANGED, sequence, entry_id,
+                                 f"条目 #{entry_id}（序号 {sequence}）的内容与其哈希不符")
+        elif sequence != expected:
+            if sequence > expected and entry["prev_hash"] != self.last_hash:
+                missing = f"{expected}" if sequence == expected + 1 else f"{expected}–{sequence - 1}"
+                self.broken = Broken(Breakage.DELETED, expected, None,
+                                     f"序号 {missing} 的条目已被删除（其后条目 #{entry_id} 的前序哈希无处对应）")
+            else:
+                self.broken = Broken(Breakage.SEQUENCE_GAP, sequence, entry_id,
+                                     f"条目 #{entry_id} 的序号 {sequence} 应为 {expected}")
+        elif entry["prev_hash"] != self.last_hash:
+            # The entry's own hash holds, so its prev_hash is as written: the predecessor was rewritten and
+            # rehashed. Name the predecessor, the entry that was changed.
+            suspect_id = self.last_id if self.last_id is not None else entry_id
+            suspect_sequence = self.last_sequence if self.last_id is not None else sequence
+            self.broken = Broken(Breakage.LINK_BROKEN, suspect_sequence, suspect_id,
+                                 f"条目 #{suspect_id}（序号 {suspect_sequence}）被改写：其哈希与下一条目记录的不一致")
+        if self.broken is not None:
+            return False
+        self.count += 1
+        self.last_sequence, self.last_id, self.last_hash = sequence, entry_id, entry["entry_hash"]
+        return True
+
+    def finish(self, head: ChainHead | None) -> VerifyResult:
+        """The result, checking the tail against the head row (entries deleted from the end)."""
+        if self.broken is None and head is not None:
+            if head.sequence > self.last_sequence:
+                missing = (f"{head.sequence}" if head.sequence == self.last_sequence + 1
+                           else f"{self.last_sequence + 1}–{head.sequence}")
+                self.broken = Broken(Breakage.DELETED, self.last_sequence + 1, None,
+                                     f"链尾序号 {missing} 的条目已被删除")
+            elif head.sequence != self.last_sequence or head.entry_hash != self.last_hash:
+                self.broken = Broken(Breakage.LINK_BROKEN, self.last_sequence, self.last_id,
+                                     f"链头记录（序号 {head.sequence}）与最后一个条目不一致")
+        return VerifyResult(count=self.count, last_sequence=self.last_sequence, last_hash=self.last_hash,
+                            broken=self.broken)
+
+
+def walk(entries: Iterable[Mapping[str, Any]], *, head: ChainHead | None = None) -> VerifyResult:
+    """Verify a whole chain given in sequence order."""
+    walker = ChainWalker()
+    for entry in entries:
+        if not walker.feed(entry):
+            break
+    return walker.finish(head)

@@ -1,0 +1,45 @@
+"""What each audited action is called on the portal."""
+
+from __future__ import annotations
+
+ACTION_LABELS: dict[str, str] = {
+    "identity.enterprise_registered": "实名注册",
+    "identity.login": "登录",
+    "identity.logout": "退出登录",
+    "identity.token_issued": "签发接口访问令牌",
+    "consent.granted": "授权查询信用信息",
+    "consent.revoked": "撤销授权",
+    "creditdata.credit_file_read": "查阅信用档案",
+    "creditdata.verified": "核验信用信息",
+    "creditdata.verifications_read": "查阅核验记录",
+    "creditdata.self_reported": "自主填报信用信息",
+    "creditdata.commitment_breached": "认定信用承诺不实",
+    "creditdata.file_imported": "导入数据文件",
+    "creditdata.rows_pushed": "接口推送数据",
+    "creditdata.catalogue.update": "修改信用信息目录",
+    "products.created": "创建金融产品",
+    "products.published": "发布金融产品",
+    "orders.submitted": "提交融资申请",
+    "orders.accepted": "受理融资申请",
+    "orders.approved": "批准融资申请",
+    "orders.rejected": "拒绝融资申请",
+    "orders.withdrawn": "撤回融资申请",
+    "loans.line_opened": "开立授信额度",
+    "loans.line_active": "恢复授信额度",
+    "loans.line_frozen": "冻结授信额度",
+    "loans.line_closed": "关闭授信额度",
+    "loans.line_expired": "授信额度到期",
+    "loans.drawdown": "用信放款",
+    "loans.repayment": "还款",
+    "loans.classification_bands_set": "设置五级分类规则",
+    "guarantee.compensated": "担保代偿",
+    "guarantee.recovered": "代偿追偿",
+    "audit.searched": "查询审计日志",
+}
+
+OUTCOME_LABELS = {"success": "成功", "failure": "失败", "locked": "已锁定", "rejected": "拒收", "partial": "部分入库"}
+
+
+def action_label(action: str) -> str:
+    """The Chinese name of an action; the code itself for one not yet named."""
+    return ACTION_LABELS.get(action, action)

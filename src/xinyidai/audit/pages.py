@@ -1,0 +1,150 @@
+"""Portal pages of the audit log: the search for the platform admin and the regulator, and the enterprise's
+"who looked at my information"."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Annotated
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import HTMLResponse
+from sqlalchemy.orm import Session
+
+from xinyidai import clock
+from xinyidai.audit import service
+from xinyidai.audit.labels import ACTION_LABELS, OUTCOME_LABELS, action_label
+from xinyidai.audit.models import AuditEntry
+from xinyidai.errors import Forbidden, NotFound
+from xinyidai.identity import service as identity_service
+from xinyidai.identity.dependencies import Allow, csrf_protect
+from xinyidai.identity.enums import OrgKind, Role
+from xinyidai.identity.principal import Principal
+from xinyidai.portal.templating import render
+from xinyidai.registry import service as registry_service
+from xinyidai.web import SessionDep, client_ip
+
+router = APIRouter(include_in_schema=False, dependencies=[Depends(csrf_protect)])
+
+# The regulator (政府监管) searches the log as the operator does; neither may change it.
+AuditReader = Allow(Role.PLATFORM_ADMIN, Role.GOVERNMENT_SUPERVISOR)
+Entity = Allow(Role.ENTERPRISE_ADMIN, Role.ENTERPRISE_STAFF)
+PAGE_SIZE = 50
+
+Text = Annotated[str, Query(max_length=60)]
+PageNo = Annotated[int, Query(ge=1, le=100_000)]
+
+
+@dataclass(frozen=True)
+class EntryRow:
+    """An entry with the names it refers to."""
+
+    entry: AuditEntry
+    action: str
+    outcome: str
+    organisation: str
+    enterprise: str
+
+
+def _organisation_names(session: Session, ids: Iterable[int | None]) -> dict[int, str]:
+    # One lookup per distinct organisation on the page (at most PAGE_SIZE), through identity's service.
+    names: dict[int, str] = {}
+    for organisation_id in {i for i in ids if i is not None}:
+        try:
+            names[organisation_id] = identity_service.get_organisation(session, organisation_id=organisation_id).name
+        except NotFound:
+            names[organisation_id] = f"#{organisation_id}"
+    return names
+
+
+def _enterprise_names(session: Session, ids: Iterable[int | None]) -> dict[int, str]:
+    names: dict[int, str] = {}
+    for enterprise_id in {i for i in ids if i is not None}:
+        try:
+            enterprise = registry_service.get(session, enterprise_id=enterprise_id)
+            names[enterprise_id] = f"{enterprise.name}（{enterprise.uscc}）"
+        except NotFound:
+            names[enterprise_id] = f"#{enterprise_id}"
+    return names
+
+
+def _rows(session: Session, entries: Iterable[AuditEntry]) -> list[EntryRow]:
+    entries = list(entries)
+    organisations = _organisation_names(session, (e.actor_organisation_id for e in entries))
+    enterprises = _enterprise_names(session, (e.enterprise_id for e in entries))
+    return [EntryRow(entry=e, action=action_label(e.action), outcome=OUTCOME_LABELS.get(e.outcome, e.outcome),
+                     organisation=organisations.get(e.actor_organisation_id, "平台") if e.actor_organisation_id
+                     else "平台", enterprise=enterprises.get(e.enterprise_id, "") if e.enterprise_id else "")
+            for e in entries]
+
+
+def _day(text: str, errors: list[str], label: str) -> date | None:
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        errors.append(f"{label}“{text}”不是有效日期（格式：2026-11-23）")
+        return None
+
+
+def _start_of(day: date) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=clock.BUSINESS_TZ)
+
+
+def _searchable_organisations(session: Session) -> list[tuple[int, str]]:
+    # Enterprises are found by their code; the list offers the institutions, departments and the operator.
+    return [(o.id, o.name) for kind in OrgKind if kind is not OrgKind.ENTERPRISE
+            for o in identity_service.list_organisations(session, kind=kind)]
+
+
+@router.get("/admin/audit", response_class=HTMLResponse)
+def audit_search(request: Request, session: SessionDep, principal: Annotated[Principal, Depends(AuditReader)],
+                 action: Text = "", organisation: Text = "", uscc: Text = "", date_from: Text = "",
+                 date_to: Text = "", page: PageNo = 1) -> HTMLResponse:
+    """Search the audit log by action, acting organisation, enterprise, dates; paged, newest first."""
+    errors: list[str] = []
+    organisation_id = int(organisation) if organisation.isdigit() else None
+    if organisation and organisation_id is None:
+        errors.append("所选机构无效")
+    enterprise_id: int | None = None
+    if uscc.strip():
+        enterprise = registry_service.get_by_uscc(session, uscc=uscc.strip().upper())
+        if enterprise is None:
+            errors.append(f"未找到统一社会信用代码为“{uscc.strip()}”的市场主体")
+        else:
+            enterprise_id = enterprise.id
+    first, last = _day(date_from, errors, "起始日期"), _day(date_to, errors, "截止日期")
+    found = None
+    if not errors:
+        found = service.search(
+            session, action=action or None, actor_organisation_id=organisation_id, enterprise_id=enterprise_id,
+            occurred_from=_start_of(first) if first else None,
+            occurred_before=_start_of(last + timedelta(days=1)) if last else None, page=page, page_size=PAGE_SIZE)
+        # Reading the log is itself a read of whose data was touched: it is audited too.
+        service.record(session, action="audit.searched", actor_user_id=principal.user_id,
+                       actor_organisation_id=principal.organisation_id, enterprise_id=enterprise_id,
+                       ip_address=client_ip(request),
+                       detail={"action": action, "organisation_id": organisation_id, "date_from": date_from,
+                               "date_to": date_to, "page": page})
+    filters = {"action": action, "organisation": organisation, "uscc": uscc, "date_from": date_from,
+               "date_to": date_to}
+    return render(request, "audit/search.html", {
+        "errors": errors, "filters": filters, "found": found, "rows": _rows(session, found.entries) if found else [],
+        "actions": sorted({*ACTION_LABELS, *service.actions(session)}), "action_label": action_label,
+        "organisations": _searchable_organisations(session),
+        "query": urlencode({k: v for k, v in filters.items() if v}),
+    }, status_code=422 if errors else 200)
+
+
+@router.get("/credit-file/access-log", response_class=HTMLResponse)
+def access_log(request: Request, session: SessionDep, principal: Annotated[Principal, Depends(Entity)],
+               page: PageNo = 1) -> HTMLResponse:
+    """谁查看了我的信息: what other organisations did with this enterprise's information, and why."""
+    if principal.enterprise_id is None:
+        raise Forbidden("该账号未关联市场主体", message_en="this account has no enterprise")
+    found = service.search(session, enterprise_id=principal.enterprise_id,
+                           exclude_actor_organisation_id=principal.organisation_id, page=page, page_size=PAGE_SIZE)
+    return render(request, "audit/access_log.html", {"found": found, "rows": _rows(session, found.entries)})
