@@ -1,0 +1,95 @@
+"""`xinyidai model train|score` on the German Credit data, and every kind of bad input refused with nothing saved."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import pytest
+import scorecardpy
+from typer.testing import CliRunner
+
+from xinyidai.cli import app
+
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def german(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("german") / "german.csv"
+    scorecardpy.germancredit().to_csv(path, index=False)
+    return path
+
+
+@pytest.fixture(scope="module")
+def model_dir(german: Path) -> Path:
+    out = german.parent / "models" / "v1"
+    result = runner.invoke(app, ["model", "train", "--data", str(german), "--target", "creditability",
+                                 "--bad-value", "bad", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    return out
+
+
+def test_train_writes_json_and_onnx_with_a_model_card(model_dir: Path) -> None:
+    card = json.loads((model_dir / "model_card.json").read_text(encoding="utf-8"))
+    assert card["rows"]["total"] == 1000
+    assert card["metrics"]["holdout"]["scorecard"]["auc"] > 0.7
+    assert card["scaling"]["base_score"] == 600 and card["scaling"]["pdo"] == 20
+    assert not list(model_dir.glob("*.pkl")) and not list(model_dir.glob("*.joblib"))
+
+
+def test_score_writes_score_pd_and_three_reasons(model_dir: Path, german: Path, tmp_path: Path) -> None:
+    out = tmp_path / "scores.csv"
+    result = runner.invoke(app, ["model", "score", "--model", str(model_dir), "--data", str(german), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    rows = list(csv.DictReader(out.open(encoding="utf-8")))
+    assert len(rows) == 1000
+    bads = [float(r["pd"]) for r, y in zip(rows, csv.DictReader(german.open(encoding="utf-8")), strict=True)
+            if y["creditability"] == "bad"]
+    assert sum(bads) / len(bads) > sum(float(r["pd"]) for r in rows) / len(rows)
+    assert all(r["reason_1"] for r in rows if float(r["score"]) < 500)
+
+
+def test_score_refuses_garbage_in_a_numeric_column(model_dir: Path, german: Path, tmp_path: Path) -> None:
+    lines = german.read_text(encoding="utf-8").splitlines()
+    bad = tmp_path / "bad.csv"
+    header = lines[0].split(",")
+    cells = next(csv.reader([lines[5]]))
+    cells[header.index("duration_in_month")] = "twelve"
+    bad.write_text("\n".join([lines[0], *lines[1:5], ",".join(f'"{c}"' for c in cells)]) + "\n", encoding="utf-8")
+    result = runner.invoke(app, ["model", "score", "--model", str(model_dir), "--data", str(bad),
+                                 "--out", str(tmp_path / "s.csv")])
+    assert result.exit_code == 2
+    assert "duration_in_month" in result.output and "6" in result.output
+    assert not (tmp_path / "s.csv").exists()
+
+
+def _rows(n: int, *, bad_every: int = 3, garbage_at: int | None = None) -> str:
+    lines = ["age,income,sector,default"]
+    for i in range(n):
+        income = "abc" if i == garbage_at else str(1000 + 37 * i % 500)
+        lines.append(f"{20 + i % 40},{income},{'shop' if i % 2 else 'farm'},{1 if i % bad_every == 0 else 0}")
+    return "\n".join(lines) + "\n"
+
+
+@pytest.mark.parametrize(("content", "args", "message"), [
+    ("", [], "empty"),
+    ("age,income,default\n", [], "no data rows"),
+    (_rows(200), ["--target", "outcome"], "no column 'outcome'"),
+    (_rows(200, bad_every=10_000), ["--target", "default", "--bad-value", "2"], "never holds '2'"),
+    (_rows(200).replace(",1\n", ",0\n"), [], "single class"),
+    (_rows(200, garbage_at=57), [], "column 'income' should be numeric but line 59 holds 'abc'"),
+    (_rows(30), [], "not enough data"),
+])
+def test_bad_input_is_refused_and_nothing_is_saved(tmp_path: Path, content: str, args: list[str],
+                                                    message: str) -> None:
+    data = tmp_path / "in.csv"
+    data.write_text(content, encoding="utf-8")
+    out = tmp_path / "store" / "v1"
+    result = runner.invoke(app, ["model", "train", "--data", str(data), "--out", str(out),
+                                 *(args or ["--target", "default"])])
+    assert result.exit_code == 2, result.output
+    assert message in " ".join(result.output.split())
+    assert not out.exists()
+    assert not (tmp_path / "store").exists() or not any((tmp_path / "store").iterdir())
