@@ -52,7 +52,7 @@ MAX_PUSH_ROWS = 10_000
 ERROR_COLUMN = "错误原因"  # the error report's extra column; ignored when the fixed file comes back
 ENTITY_CACHE_LIMIT = 200_000  # registered entities remembered per batch before the cache starts over
 
-FLUSH_ROWS = 25_000  # staged rows moved into credit_record at a time on the fast path
+FLUSH_ROWS = 200_000  # staged rows moved at a time: large, sorted moves keep the index insertions local
 BACKGROUND_DEPTH = 8  # chunks of the fast path read and handed over but not yet settled, at most
 Progress = Callable[[int, int | None], None]
 _T = TypeVar("_T")
