@@ -155,7 +155,3 @@ def search(
     ).all()
     return AuditPage(entries=entries, total=total, page=page, page_size=page_size)
 
-
-def actions(session: Session) -> Sequence[str]:
-    """The actions that occur in the log, for the search form."""
-    return session.scalars(select(AuditEntry.action).distinct().order_by(AuditEntry.action)).all()

@@ -102,6 +102,19 @@ EN: dict[str, str] = {
         "Our share = total owed × our share in the risk-sharing agreement; on default we compensate this amount.",
     "代偿与追偿": "Compensation and recovery", "代偿日期": "Compensated on", "代偿金额": "Compensated",
     "已追回": "Recovered", "待追偿": "To recover", "暂无代偿": "No compensations",
+    # The audit log
+    "谁查看了我的信息": "Who looked at my information", "操作机构": "Acting organisation", "涉及企业": "Enterprise",
+    "涉及企业（统一社会信用代码）": "Enterprise (unified social credit code)", "起始日期": "From",
+    "截止日期": "To", "查询": "Search", "序号": "No.", "对象": "Subject", "事由": "Purpose",
+    "来源地址": "Address", "机构": "Organisation", "上一页": "Previous", "下一页": "Next",
+    "没有符合条件的记录": "No matching entries", "返回我的信用档案": "Back to my credit file",
+    "暂无其他机构查看贵企业信息的记录": "No other organisation has looked at your information yet",
+    "审计日志只增不改，每一条都以国密SM3哈希与前一条相链；任何改动或删除都可由“xinyidai audit verify”查出。":
+        "The audit log is append-only; each entry is chained to the previous one by an SM3 hash, so any change "
+        "or deletion is found by “xinyidai audit verify”.",
+    "其他机构查阅、核验或处理贵企业信息的每一次记录，包括事由和时间。如有疑问，可向平台提出异议。":
+        "Every time another organisation read, verified or acted on your information, with its purpose and "
+        "time. If something looks wrong, raise an objection with the platform.",
 }
 
 
