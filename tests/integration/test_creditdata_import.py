@@ -237,9 +237,8 @@ def test_only_the_source_department_delivers_and_the_platform_admin_relays_the_n
 @pytest.mark.parametrize("chunked", [False, True])
 def test_fast_and_generic_paths_store_the_same_records(session: Session, world: World, chunked: bool,
                                                        monkeypatch: pytest.MonkeyPatch) -> None:
-    if chunked:  # the fast path moves staged rows chunk by chunk: a repeat in a later chunk is still the duplicate
+    if chunked:  # rows are read and staged chunk by chunk: a repeat in a later chunk is still the duplicate
         monkeypatch.setattr(imports, "ROW_CHUNK", 4)
-        monkeypatch.setattr(imports, "FLUSH_ROWS", 7)
     rows = [payment(f"V{n}", who=GOOD if n % 3 else OTHER, amount=f"{n}.5") for n in range(1, 40)]
     rows += [payment("V2", who=OTHER, amount="2.5"), payment("V7", amount="-1"), payment("V5", amount="5.5")]
     data = csv_bytes(rows)

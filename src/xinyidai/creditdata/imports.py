@@ -14,7 +14,8 @@ name the department that delivered local data, so the platform does not upload o
 
 On PostgreSQL a file takes the fast path: validated rows are streamed with COPY into a temporary staging
 table, then moved into `credit_record` by one `INSERT … SELECT … ON CONFLICT DO NOTHING` (with the national
-precedence rule as a NOT EXISTS), in the order of the unique key so that overlapping imports never deadlock.
+precedence rule as a NOT EXISTS), in the order of the unique key and under `service.lock_item_for_insert`
+(as every delivery's insert), so that overlapping deliveries never deadlock.
 SQLite (and API pushes) go through `service.store` chunk by chunk. Both store exactly the same records.
 """
 
@@ -24,14 +25,11 @@ import csv
 import hashlib
 import io
 import json
-from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
-from functools import partial
 from itertools import islice
 from operator import itemgetter
-from typing import Any, BinaryIO, Protocol, TypeVar
+from typing import Any, BinaryIO, Protocol
 
 from sqlalchemy import insert, select, text
 from sqlalchemy.exc import DBAPIError, IntegrityError
@@ -52,10 +50,7 @@ MAX_PUSH_ROWS = 10_000
 ERROR_COLUMN = "错误原因"  # the error report's extra column; ignored when the fixed file comes back
 ENTITY_CACHE_LIMIT = 200_000  # registered entities remembered per batch before the cache starts over
 
-FLUSH_ROWS = 200_000  # staged rows moved at a time: large, sorted moves keep the index insertions local
-BACKGROUND_DEPTH = 8  # chunks of the fast path read and handed over but not yet settled, at most
 Progress = Callable[[int, int | None], None]
-_T = TypeVar("_T")
 
 
 class BatchNotFound(NotFound):
@@ -255,52 +250,6 @@ _Accepted = tuple[int, int, list[str], tuple[Any, ...]]
 _Column = tuple[int, str, int]
 
 
-class _Inline:
-    """Database work done at once on the caller's thread (SQLite, API pushes)."""
-
-    def submit(self, work: Callable[[], None]) -> None:
-        work()
-
-    def call(self, work: Callable[[], _T]) -> _T:
-        return work()
-
-    def close(self) -> None:
-        pass
-
-
-class _Background:
-    """The batch's database work, in order, on one thread while the caller's thread reads and validates on.
-
-    The session's connection is not for concurrent use: once work is handed over, only this thread touches
-    the session until `close` has waited for all of it. psycopg releases the GIL while PostgreSQL works, so
-    the server stages and inserts chunk N while Python parses chunk N+1 (the machine's two cores both busy).
-    At most `depth` pieces of work wait: memory stays flat, and a failure surfaces at the next hand-over.
-    """
-
-    def __init__(self, depth: int) -> None:
-        self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="creditdata-import")
-        self.pending: deque[Future[Any]] = deque()
-        self.depth = depth
-
-    def submit(self, work: Callable[[], None]) -> None:
-        self.pending.append(self.pool.submit(work))
-        while self.pending and (len(self.pending) > self.depth or self.pending[0].done()):
-            self.pending.popleft().result()
-
-    def call(self, work: Callable[[], _T]) -> _T:
-        future = self.pool.submit(work)
-        wait([future])
-        while self.pending:  # handed over before `work`: the first failure is the one to report
-            self.pending.popleft().result()
-        return future.result()
-
-    def close(self) -> None:
-        # The work in flight ends before the caller's thread uses the session again; work not yet started is
-        # dropped (the caller is failing, or `call` has already waited for everything and raised any failure).
-        self.pool.shutdown(wait=True, cancel_futures=True)
-        self.pending.clear()
-
-
 class _StoreSink:
     """Rows into `service.store`, chunk by chunk (SQLite, API pushes)."""
 
@@ -330,20 +279,13 @@ _STAGE_MEMORY = "1GB"  # temp_buffers: the staging table stays in memory instead
 
 
 class _CopySink:
-    """Rows into a temporary staging table by COPY, then into credit_record by INSERT … SELECT (PostgreSQL).
+    """Rows into a temporary staging table by COPY, then into credit_record by one INSERT … SELECT (PostgreSQL).
 
     Python only validates: the staging table has one typed column per field (`v0`…) and, per file column, the
     text as it arrived where it differs from the typed value (`r0`…, NULL where equal, which is most of a
     file). PostgreSQL builds `data`, `original`, the record key and the fingerprint in the INSERT … SELECT —
     by the definitions of `fields.record_key` and `fields.fingerprint`, so that a row stored here and the same
     row pushed by API (through `service.store`) are one record.
-
-    The database work runs on the `_Background` thread: each chunk is COPYed as it is validated, and every
-    `FLUSH_ROWS` staged rows move into credit_record (then the staging table is emptied) while Python parses
-    on. Chunks move in file order, each sorted by the unique key, so of a file's repeated rows the first stays,
-    as in `service.store`. Moving in several statements, two overlapping imports could take the unique index's
-    locks in crossing orders: the first move takes `service.lock_item_for_insert`, so concurrent deliveries of
-    one sub-category insert one after the other (they still read and stage at the same time).
     """
 
     def __init__(self, session: Session, *, item: CatalogueItem, batch: ImportBatch, parser: RowParser,
@@ -354,8 +296,7 @@ class _CopySink:
         self.position = {spec.name: n for n, spec in enumerate(self.specs)}
         self.raw_of = [(index, position) for index, _, position in columns]
         self.table = f"import_stage_{batch.id}"
-        self.staged = self.waiting = self.stored = 0
-        self.locked = False
+        self.staged = 0
         typed = ", ".join(f"v{n} {_STAGE_TYPES.get(spec.type, 'text')}" for n, spec in enumerate(self.specs))
         raw = ", ".join(f"r{n} text" for n in range(len(columns)))
         try:
@@ -369,7 +310,6 @@ class _CopySink:
         driver = session.connection().connection.driver_connection
         assert driver is not None
         self.raw: Any = driver
-        self.statement, self.params = self._move_statement()
 
     def add(self, rows: list[_Accepted]) -> None:
         if not rows:
@@ -378,7 +318,7 @@ class _CopySink:
         writer = csv.writer(buffer, lineterminator="\n")
         raw_of = self.raw_of
         # CSV: an unquoted empty field is NULL (a blank optional value; a raw text equal to its typed value);
-        # a text that arrived empty is NULL too and comes back as '' in `original` (see _move_statement).
+        # a text that arrived empty is NULL too and comes back as '' in `original` (see finish).
         writer.writerows((enterprise_id, number, *typed,
                           *[None if values[index] == typed[position] else values[index]
                             for index, position in raw_of])
@@ -386,27 +326,10 @@ class _CopySink:
         with self.raw.cursor() as cursor, cursor.copy(f"COPY {self.table} FROM STDIN (FORMAT csv)") as copy:
             copy.write(buffer.getvalue().encode())
         self.staged += len(rows)
-        self.waiting += len(rows)
-        if self.waiting >= FLUSH_ROWS:
-            self._move()
 
     def finish(self) -> service.StoreResult:
-        if self.waiting:
-            self._move()
-        self.session.execute(text(f"DROP TABLE {self.table}"))
-        return service.StoreResult(self.stored, self.staged - self.stored)
-
-    def _move(self) -> None:
-        if not self.locked:
-            service.lock_item_for_insert(self.session, item_id=self.item.id)
-            self.session.execute(text(f"SET LOCAL work_mem = '{_SORT_MEMORY}'"))
-            self.locked = True
-        result = self.session.execute(self.statement, self.params)
-        self.stored += int(getattr(result, "rowcount", 0) or 0)
-        self.session.execute(text(f"TRUNCATE {self.table}"))
-        self.waiting = 0
-
-    def _move_statement(self) -> tuple[Any, dict[str, Any]]:
+        if not self.staged:
+            return service.StoreResult(0, 0)
         params: dict[str, Any] = {"item": self.item.id, "channel": self.batch.channel,
                                   "department": self.item.source_department, "batch": self.batch.id,
                                   "now": clock.now()}
@@ -441,8 +364,9 @@ class _CopySink:
             national = ("WHERE NOT EXISTS (SELECT 1 FROM credit_record n WHERE n.catalogue_item_id = :item "
                         "AND n.channel = 'national' AND n.enterprise_id = s.enterprise_id "
                         "AND n.record_key = s.record_key)")
-        # Sorted by the unique key; of a chunk's repeated rows the first stays. Table and column names are our
-        # own, every text from the catalogue or the file is a parameter.
+        # The unique key's order: concurrent imports take their locks in one order and cannot deadlock;
+        # of a file's repeated rows the first stays, as in `service.store`. Table and column names are our own,
+        # every text from the catalogue or the file is a parameter.
         statement = text(
             "INSERT INTO credit_record (enterprise_id, catalogue_item_id, record_key, fingerprint, data, "  # noqa: S608
             "fact_date, channel, source_department, batch_id, row_number, original, received_at) "
@@ -454,7 +378,12 @@ class _CopySink:
             f"FROM (SELECT s.*, {digest} AS fingerprint, {key} AS record_key FROM {self.table} s "
             "ORDER BY s.enterprise_id, fingerprint, s.row_number) s) s "
             f"{national} ON CONFLICT (catalogue_item_id, enterprise_id, fingerprint) DO NOTHING")
-        return statement, params
+        self.session.execute(text(f"SET LOCAL work_mem = '{_SORT_MEMORY}'"))
+        service.lock_item_for_insert(self.session, item_id=self.item.id)
+        result = self.session.execute(statement, params)
+        stored = int(getattr(result, "rowcount", 0) or 0)
+        self.session.execute(text(f"DROP TABLE {self.table}"))
+        return service.StoreResult(stored, self.staged - stored)
 
 
 def _ingest(session: Session, *, item: CatalogueItem, batch: ImportBatch, header: list[str],
@@ -465,14 +394,30 @@ def _ingest(session: Session, *, item: CatalogueItem, batch: ImportBatch, header
     columns = [(index, header[index], position[mapping[index].name]) for index in sorted(mapping)]
     sink: _Sink = (_CopySink if use_copy else _StoreSink)(session, item=item, batch=batch, parser=parser,
                                                           columns=columns)
-    # On PostgreSQL the database side (entity lookup, row errors, staging, moving) runs while the rows are read.
-    worker = _Background(BACKGROUND_DEPTH) if use_copy else _Inline()
     counts = _Counts()
     entities: dict[str, int | None] = {}
+    width = len(header)
+    # The file's texts in the order of the parser's fields; a field without a column reads as blank.
+    where = {spec.name: index for index, spec in mapping.items()}
+    picks = [where.get(spec.name, width) for spec in parser.fields]
+    pick = itemgetter(*picks)
+    padded = width in picks
+    typed_of = parser.typed
     uscc_at = next(n for n, spec in enumerate(parser.fields) if spec.name == USCC_FIELD)
-
-    def settle(parsed: list[tuple[int, list[str], tuple[Any, ...]]], refused: list[dict[str, Any]]) -> None:
-        # The worker's part of a chunk: which entities are registered, then the rows to the sink, the errors kept.
+    iterator = iter(rows)
+    while chunk := list(islice(iterator, ROW_CHUNK)):
+        parsed: list[tuple[int, list[str], tuple[Any, ...]]] = []
+        refused: list[dict[str, Any]] = []
+        for number, values in chunk:
+            if len(values) != width:
+                refused.append(_refusal(batch, number, values, None,
+                                        f"本行有{len(values)}列，表头有{width}列，请核对是否多了或少了分隔符"))
+                continue
+            result = typed_of(pick([*values, ""]) if padded else pick(values))
+            if isinstance(result, list):
+                refused.extend(_refusal(batch, number, values, e.field, e.message) for e in result)
+            else:
+                parsed.append((number, values, result))
         unknown = {typed[uscc_at] for _, _, typed in parsed if typed[uscc_at] not in entities}
         if unknown:
             if len(entities) > ENTITY_CACHE_LIMIT:
@@ -490,54 +435,15 @@ def _ingest(session: Session, *, item: CatalogueItem, batch: ImportBatch, header
         sink.add(accepted)
         if refused:
             session.execute(insert(ImportRowError), refused)
+        counts.total += len(chunk)
         counts.refused += len({r["row_number"] for r in refused})
-
-    try:
-        counts.total = _validate(worker=worker, settle=settle, batch=batch, header=header, mapping=mapping,
-                                 parser=parser, rows=rows, progress=progress, total_bytes=total_bytes)
-        stored = worker.call(sink.finish)
-    finally:
-        worker.close()
+        if progress is not None:
+            progress(counts.total, total_bytes)
+    if counts.total == 0:
+        raise reading.FileUnreadable("没有数据行")
+    stored = sink.finish()
     counts.stored, counts.duplicate = stored.stored, stored.duplicate
     return counts
-
-
-_Settle = Callable[[list[tuple[int, list[str], tuple[Any, ...]]], list[dict[str, Any]]], None]
-
-
-def _validate(*, worker: _Inline | _Background, settle: _Settle, batch: ImportBatch, header: list[str],
-              mapping: dict[int, FieldSpec], parser: RowParser, rows: Iterable[tuple[int, list[str]]],
-              progress: Progress | None, total_bytes: int | None) -> int:
-    # The caller's thread: read and type every row, hand each chunk to `settle` through `worker`; rows read.
-    total = 0
-    width = len(header)
-    # The file's texts in the order of the parser's fields; a field without a column reads as blank.
-    where = {spec.name: index for index, spec in mapping.items()}
-    picks = [where.get(spec.name, width) for spec in parser.fields]
-    pick = itemgetter(*picks)
-    padded = width in picks
-    typed_of = parser.typed
-    iterator = iter(rows)
-    while chunk := list(islice(iterator, ROW_CHUNK)):
-        parsed: list[tuple[int, list[str], tuple[Any, ...]]] = []
-        refused: list[dict[str, Any]] = []
-        for number, values in chunk:
-            if len(values) != width:
-                refused.append(_refusal(batch, number, values, None,
-                                        f"本行有{len(values)}列，表头有{width}列，请核对是否多了或少了分隔符"))
-                continue
-            result = typed_of(pick([*values, ""]) if padded else pick(values))
-            if isinstance(result, list):
-                refused.extend(_refusal(batch, number, values, e.field, e.message) for e in result)
-            else:
-                parsed.append((number, values, result))
-        worker.submit(partial(settle, parsed, refused))
-        total += len(chunk)
-        if progress is not None:
-            progress(total, total_bytes)
-    if total == 0:
-        raise reading.FileUnreadable("没有数据行")
-    return total
 
 
 def _refusal(batch: ImportBatch, number: int, values: list[str], field_name: str | None,
