@@ -162,7 +162,7 @@ def enterprise_ids(session: Session, usccs: Iterable[str]) -> dict[str, int]:
     found: dict[str, int] = {}
     if session.get_bind().dialect.name == "postgresql":  # one array parameter: a file's chunk in one round trip
         query = select(Enterprise.uscc, Enterprise.id).where(Enterprise.uscc == any_(cast(wanted, ARRAY(String))))
-        return dict(session.execute(query).tuples().all())
+        return dict(session.execute(query).all())
     for start in range(0, len(wanted), 1000):
         chunk = wanted[start:start + 1000]
         found.update(session.execute(select(Enterprise.uscc, Enterprise.id).where(Enterprise.uscc.in_(chunk))).all())
