@@ -16,6 +16,7 @@ import xinyidai
 from xinyidai import events
 from xinyidai.audit import pages as audit_pages
 from xinyidai.config import get_settings
+from xinyidai.consent import pages as consent_pages
 from xinyidai.creditdata import file_router as creditdata_file_router
 from xinyidai.creditdata import pages as creditdata_pages
 from xinyidai.creditdata import router as creditdata_router
@@ -79,6 +80,7 @@ def _register_navigation() -> None:
     nav.register("归集进度", "/admin/coverage", [Role.PLATFORM_ADMIN, Role.GOVERNMENT_SUPERVISOR], order=71,
                  landing=False)
     nav.register("查阅信用档案", "/admin/credit-files", [Role.PLATFORM_ADMIN], order=72, landing=False)
+    nav.register("我的授权", "/authorisations", [Role.ENTERPRISE_ADMIN, Role.ENTERPRISE_STAFF], order=13)
     nav.register("谁查看了我的信息", "/credit-file/access-log", [Role.ENTERPRISE_ADMIN, Role.ENTERPRISE_STAFF],
                  order=13, landing=False)
     nav.register("审计日志", "/admin/audit", [Role.PLATFORM_ADMIN, Role.GOVERNMENT_SUPERVISOR], order=75,
@@ -148,7 +150,7 @@ def create_app(*, session_factory: sessionmaker[Session] | None = None) -> FastA
                    creditdata_file_router.router):
         app.include_router(router)
     for pages in (identity_pages.router, orders_pages.router, loans_pages.router, guarantee_pages.router,
-                  creditdata_pages.router, audit_pages.router):
+                  creditdata_pages.router, audit_pages.router, consent_pages.router):
         app.include_router(pages)
 
     @app.middleware("http")

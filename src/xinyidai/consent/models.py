@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import JSON, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from xinyidai.db import Base, BigId, IdPk, UtcDateTime
 
 
 class Authorisation(Base):
-    """One grant from a market entity to one recipient organisation."""
+    """One grant from a market entity to one recipient organisation.
+
+    Its status (active, revoked, expired, used, pending) is derived from the timestamps by `consent.policy`,
+    so it can never disagree with them and no job has to expire rows.
+    """
 
     __tablename__ = "authorisation"
 
@@ -21,7 +25,14 @@ class Authorisation(Base):
     recipient_organisation_id: Mapped[int] = mapped_column(BigId, ForeignKey("organisation.id"), index=True)
     purpose: Mapped[str] = mapped_column(String(40))
     purpose_ref: Mapped[str] = mapped_column(String(64), index=True)
-    scope: Mapped[str] = mapped_column(String(200))
+    # Catalogue category codes (C01…C14) the grant covers; sub-category sensitivity still applies on top.
+    categories: Mapped[list[str]] = mapped_column(JSON)
+    # Fact dates covered; None: open on that side.
+    data_from: Mapped[date | None]
+    data_to: Mapped[date | None]
+    mode: Mapped[str] = mapped_column(String(20))
     granted_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    valid_from: Mapped[datetime] = mapped_column(UtcDateTime)
     expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UtcDateTime)

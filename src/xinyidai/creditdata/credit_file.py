@@ -1,11 +1,15 @@
 """The enterprise's credit file as one reader may see it: who may read it, the audit of the read, and its shape.
 
 `read_credit_file` is the one entry for the API and the portal page alike: it decides the caller's
-standing (`access`), checks an institution's authorisation with consent, audits every read that is
-not the entity's own, and returns the file as `CreditFileRead`.
+standing (`access`), asks consent's decision for an institution (which narrows the file to the categories and
+data window the authorisation covers, and spends a one-time authorisation), audits every read that is not the
+entity's own, and returns the file as `CreditFileRead`.
 """
 
 from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
 
 from sqlalchemy.orm import Session
 
@@ -29,25 +33,49 @@ from xinyidai.registry.models import Enterprise
 SELF_REPORT_LABEL = "企业自主填报（信用承诺）"
 
 
-def require_access(session: Session, *, principal: Principal, enterprise_id: int, purpose_ref: str | None) -> Access:
-    """The caller's standing to the entity; an institution needs the entity's live authorisation for its
-    organisation under `purpose_ref` (the financing application's number)."""
+@dataclass(frozen=True, slots=True)
+class Standing:
+    """The caller's standing to the entity and, for an institution, consent's decision it reads under."""
+
+    access: Access
+    decision: consent_service.Decision | None = None
+
+
+def require_access(session: Session, *, principal: Principal, enterprise_id: int, purpose_ref: str | None,
+                   purpose: consent_service.Purpose = consent_service.Purpose.FINANCING_APPLICATION,
+                   categories: Iterable[str] | None = None) -> Standing:
+    """The caller's standing to the entity; an institution needs consent's yes for its organisation under
+    `purpose` and `purpose_ref` (the financing application's number) for `categories` (None: all covered)."""
     access = access_of(principal, enterprise_id)
     if access is None:
         raise Forbidden("您无权查看该主体的信用信息", message_en="you may not see this entity's credit information")
-    if access is Access.AUTHORISED and not (purpose_ref and consent_service.is_authorised(
-            session, enterprise_id=enterprise_id, recipient_organisation_id=principal.organisation_id,
-            purpose=consent_service.Purpose.FINANCING_APPLICATION, purpose_ref=purpose_ref)):
-        raise Forbidden("该主体未授权贵机构查询其信用信息（或授权已撤回、已过期），请提供有效授权对应的融资申请编号",
-                        message_en="no live authorisation from this entity for your organisation and reference")
-    return access
+    if access is not Access.AUTHORISED:
+        return Standing(access)
+    return Standing(access, consent_service.require(
+        session, enterprise_id=enterprise_id, recipient_organisation_id=principal.organisation_id,
+        purpose=purpose, purpose_ref=purpose_ref, categories=categories))
 
 
-def purpose_of(access: Access, purpose_ref: str | None) -> str:
+def purpose_of(standing: Standing, purpose_ref: str | None,
+               purpose: consent_service.Purpose = consent_service.Purpose.FINANCING_APPLICATION) -> str:
     """The purpose an access is recorded under: the authorisation's purpose and reference for an institution."""
-    if access is Access.AUTHORISED:
-        return f"{consent_service.Purpose.FINANCING_APPLICATION}:{purpose_ref}"
-    return "platform_administration" if access is Access.PLATFORM else "self_query"
+    if standing.access is Access.AUTHORISED:
+        return f"{purpose}:{purpose_ref}"
+    return "platform_administration" if standing.access is Access.PLATFORM else "self_query"
+
+
+def covered(sections: list[service.FileSection], decision: consent_service.Decision) -> list[service.FileSection]:
+    """The sections and records an authorisation covers: its categories, and facts dated inside its window."""
+    window = decision.data_window
+    out = []
+    for section in sections:
+        if section.category.code not in decision.categories_allowed:
+            continue
+        entries = [replace(e, current=[r for r in e.current if window.covers(r.fact_date)],
+                           superseded=[r for r in e.superseded if window.covers(r.fact_date)])
+                   for e in section.entries]
+        out.append(replace(section, entries=[e for e in entries if e.current or e.superseded]))
+    return out
 
 
 def get_enterprise(session: Session, *, enterprise_id: int) -> Enterprise:
@@ -61,13 +89,17 @@ def get_enterprise(session: Session, *, enterprise_id: int) -> Enterprise:
 def read_credit_file(session: Session, *, principal: Principal, enterprise_id: int,
                      purpose_ref: str | None = None) -> CreditFileRead:
     """The entity's credit file as the caller may see it; every read but the entity's own is audited."""
-    access = require_access(session, principal=principal, enterprise_id=enterprise_id, purpose_ref=purpose_ref)
+    standing = require_access(session, principal=principal, enterprise_id=enterprise_id, purpose_ref=purpose_ref)
+    access = standing.access
     enterprise = get_enterprise(session, enterprise_id=enterprise_id)
     sections = service.credit_file(session, enterprise_id=enterprise_id, include_hidden=sees_past_publicity(access),
                                    sensitivities=sensitivities_for(access))
+    if standing.decision is not None:
+        sections = covered(sections, standing.decision)
+        consent_service.record_use(session, decision=standing.decision)
     if is_audited(access):
         audit_read(session, principal=principal, enterprise_id=enterprise_id, access=access,
-                   purpose=purpose_of(access, purpose_ref))
+                   purpose=purpose_of(standing, purpose_ref))
     return to_credit_file_read(session, enterprise=enterprise, sections=sections, view=access)
 
 

@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session
 from xinyidai import clock
 from xinyidai.audit import service as audit_service
 from xinyidai.config import get_settings
+from xinyidai.consent import service as consent_service
 from xinyidai.creditdata.access import Access, access_of, is_audited
 from xinyidai.creditdata.credit_file import get_enterprise, purpose_of, require_access
 from xinyidai.creditdata.enums import VerificationResult
@@ -80,13 +81,16 @@ class Condition:
     label: str
     department: str
     parameters: type[_Parameters]
+    category: str  # the catalogue category the answer belongs to: an institution's authorisation must cover it
 
 
 CONDITIONS: dict[str, Condition] = {c.code: c for c in (
-    Condition("tax_no_arrears", "截至指定日期无欠税", "tax", AsOfParameters),
-    Condition("social_insurance_paid_months", "近12个月社会保险足额缴费不少于指定月数", "hrss", PaidMonthsParameters),
-    Condition("housing_fund_paid_months", "近12个月住房公积金缴存不少于指定月数", "housing_fund", PaidMonthsParameters),
-    Condition("real_estate_owned", "名下有登记的不动产", "real_estate", NoParameters),
+    Condition("tax_no_arrears", "截至指定日期无欠税", "tax", AsOfParameters, "C04"),
+    Condition("social_insurance_paid_months", "近12个月社会保险足额缴费不少于指定月数", "hrss", PaidMonthsParameters,
+              "C05"),
+    Condition("housing_fund_paid_months", "近12个月住房公积金缴存不少于指定月数", "housing_fund",
+              PaidMonthsParameters, "C06"),
+    Condition("real_estate_owned", "名下有登记的不动产", "real_estate", NoParameters, "C08"),
 )}
 
 RESULT_LABELS = {VerificationResult.YES: "符合", VerificationResult.NO: "不符合",
@@ -194,9 +198,13 @@ def verify(session: Session, *, principal: Principal, enterprise_id: int, condit
     """Ask the source whether the entity meets the condition; keep the answer, who asked, why and when.
 
     The entity itself and the platform admin may ask; an institution only under the entity's live
-    authorisation for it (`purpose_ref`: the financing application's number).
+    authorisation for it (`purpose_ref`: the financing application's number) covering the condition's category;
+    an answer spends a one-time authorisation.
     """
-    access = require_access(session, principal=principal, enterprise_id=enterprise_id, purpose_ref=purpose_ref)
+    known = CONDITIONS.get(condition)
+    standing = require_access(session, principal=principal, enterprise_id=enterprise_id, purpose_ref=purpose_ref,
+                              categories=[known.category] if known else None)
+    access = standing.access
     enterprise = get_enterprise(session, enterprise_id=enterprise_id)
     definition, values = check_question(condition, parameters, today=clock.today())
     asked_at = clock.now()
@@ -204,7 +212,7 @@ def verify(session: Session, *, principal: Principal, enterprise_id: int, condit
                                                          uscc=enterprise.uscc, parameters=values)
     reason = purpose.strip()
     if access is Access.AUTHORISED:
-        reason = f"{reason}（{purpose_of(access, purpose_ref)}）"
+        reason = f"{reason}（{purpose_of(standing, purpose_ref)}）"
     verification = Verification(
         enterprise_id=enterprise_id, source_department=definition.department, condition=definition.code,
         parameters=values, result=answer.result.value, source_reference=answer.source_reference,
@@ -214,6 +222,8 @@ def verify(session: Session, *, principal: Principal, enterprise_id: int, condit
     )
     session.add(verification)
     session.flush()
+    if standing.decision is not None and answer.result is not VerificationResult.UNAVAILABLE:
+        consent_service.record_use(session, decision=standing.decision)
     audit_service.record(
         session, action="creditdata.verified", actor_user_id=principal.user_id,
         actor_api_client_id=principal.api_client_id, actor_organisation_id=principal.organisation_id,

@@ -12,6 +12,7 @@ from xinyidai import clock, events, workdays
 from xinyidai.audit import service as audit_service
 from xinyidai.config import get_settings
 from xinyidai.consent import service as consent_service
+from xinyidai.creditdata import service as creditdata_service
 from xinyidai.identity import service as identity_service
 from xinyidai.identity.enums import OrgKind
 from xinyidai.identity.principal import Principal
@@ -103,11 +104,14 @@ def apply(session: Session, *, principal: Principal, order_in: OrderCreate) -> F
     session.flush()
     recipients = [product.bank_organisation_id]
     recipients += [o.id for o in identity_service.list_organisations(session, kind=OrgKind.PLATFORM_OPERATOR)]
+    # Applying grants every catalogue category for the review, periodic over an open data window: what a bank
+    # needs to decide; restricted sub-categories stay withheld by their sensitivity whatever the grant says.
+    categories = [c.code for c in creditdata_service.list_categories(session)]
     for recipient in recipients:
         consent_service.grant(
             session, enterprise_id=enterprise.id, granted_by_user_id=principal.user_id,
             recipient_organisation_id=recipient, purpose=consent_service.Purpose.FINANCING_APPLICATION,
-            purpose_ref=order.order_no,
+            purpose_ref=order.order_no, categories=categories,
         )
     audit_service.record(session, action="orders.submitted", actor_user_id=principal.user_id,
                          actor_organisation_id=principal.organisation_id, subject_type="financing_order",

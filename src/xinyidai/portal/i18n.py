@@ -115,6 +115,16 @@ EN: dict[str, str] = {
     "其他机构查阅、核验或处理贵企业信息的每一次记录，包括事由和时间。如有疑问，可向平台提出异议。":
         "Every time another organisation read, verified or acted on your information, with its purpose and "
         "time. If something looks wrong, raise an objection with the platform.",
+    # Authorisations (consent)
+    "我的授权": "My authorisations", "被授权机构": "Recipient", "授权用途": "Purpose", "信息类别": "Categories",
+    "数据期间": "Data period", "授权方式": "Mode", "撤销授权": "Revoke",
+    "暂无授权记录": "No authorisations yet", "授权已撤销": "Authorisation revoked", "不限": "Any",
+    "融资申请审批": "Financing application review", "贷后管理": "Post-loan management",
+    "信用报告下载": "Credit report download", "一次性": "One-time", "有效期内多次": "Periodic",
+    "未生效": "Not yet valid", "已撤销": "Revoked", "已过期": "Expired", "已使用": "Used",
+    "贵企业授权机构查询、使用本主体信用信息的每一项记录。申请融资时即授权受理银行和平台；撤销后，对方的下一次查询即被拒绝。":
+        "Every authorisation your enterprise gave an institution to read and use its credit information. Applying "
+        "for financing authorises the bank and the platform; once revoked, their next request is refused.",
 }
 
 
