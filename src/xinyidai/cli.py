@@ -333,5 +333,24 @@ def model_score(
     console.print(f"[green]{table.rows:,} rows scored[/green] → {out}; PSI against development: {drift:.3f}")
 
 
+
+@model_app.command("features")
+def model_features(
+    markdown: bool = typer.Option(False, "--markdown", help="Print the catalogue as Markdown (docs/features.md)"),
+) -> None:
+    """The feature catalogue: every feature computed from the credit file as of a date."""
+    from xinyidai.scoring import features
+
+    if markdown:
+        typer.echo(features.catalogue_markdown(), nl=False)
+        return
+    table = Table(title=f"{len(features.CATALOGUE)} features")
+    for column in ("name", "名称", "dimension", "unit", "risk", "sources"):
+        table.add_column(column)
+    for f in features.CATALOGUE:
+        table.add_row(f.name, f.label, f.dimension.value, f.unit, f.risk.value, ", ".join(f.sources))
+    console.print(table)
+
+
 if __name__ == "__main__":
     app()

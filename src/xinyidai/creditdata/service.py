@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import ARRAY, String, Table, any_, cast, func, select, text
@@ -320,6 +320,14 @@ def credit_file(session: Session, *, enterprise_id: int, include_hidden: bool = 
         ))
     return [FileSection(category=category, entries=sorted(sections[category.code], key=lambda e: e.item.id))
             for category in list_categories(session) if category.code in sections]
+
+
+def records_known_by(session: Session, *, enterprise_id: int, as_of: date) -> Sequence[CreditRecord]:
+    """Every version of an entity's records the platform had received by the end of business day `as_of`."""
+    day_after = datetime.combine(as_of + timedelta(days=1), time(), tzinfo=clock.BUSINESS_TZ)
+    return session.scalars(select(CreditRecord).where(
+        CreditRecord.enterprise_id == enterprise_id, CreditRecord.received_at < day_after,
+    ).order_by(CreditRecord.id)).all()
 
 
 def count_records(session: Session, *, enterprise_id: int | None = None) -> int:
