@@ -333,7 +333,6 @@ def model_score(
     console.print(f"[green]{table.rows:,} rows scored[/green] → {out}; PSI against development: {drift:.3f}")
 
 
-
 @model_app.command("features")
 def model_features(
     markdown: bool = typer.Option(False, "--markdown", help="Print the catalogue as Markdown (docs/features.md)"),

@@ -4,11 +4,14 @@ day they arrived, a later version of a fact only from its own day."""
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
 from sqlalchemy.orm import Session
+from typer.testing import CliRunner
 
 from tests.integration.conftest import World
 from xinyidai import clock
+from xinyidai.cli import app
 from xinyidai.creditdata import service as creditdata_service
 from xinyidai.creditdata.enums import Channel
 from xinyidai.registry import service as registry_service
@@ -81,3 +84,11 @@ def test_the_registry_row_as_it_is_now_does_not_leak_into_the_features(session: 
     assert features["registered_capital"] is None
     assert features["social_insurance_headcount"] is None
     assert features["years_in_operation"] == 1.67  # 610 days
+
+
+def test_the_cli_prints_the_catalogue_that_docs_features_md_holds() -> None:
+    result = CliRunner().invoke(app, ["model", "features", "--markdown"])
+    assert result.exit_code == 0, result.output
+    assert result.output == (Path(__file__).resolve().parents[2] / "docs" / "features.md").read_text(encoding="utf-8")
+    listed = CliRunner().invoke(app, ["model", "features"])
+    assert listed.exit_code == 0 and "features" in listed.output
