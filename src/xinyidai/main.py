@@ -138,6 +138,8 @@ def create_app(*, session_factory: sessionmaker[Session] | None = None) -> FastA
     )
     app.state.session_factory = session_factory
     templates.env.globals.update(ORG_KIND_LABELS=ORG_KIND_LABELS, ROLE_LABELS=ROLE_LABELS)
+    consent_pages.use_category_names(
+        lambda session: {c.code: c.name for c in creditdata_service.list_categories(session)})
     wire_events()
     _register_navigation()
     _install_error_handlers(app)

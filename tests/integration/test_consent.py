@@ -58,7 +58,7 @@ def test_applying_grants_every_category_and_the_page_lists_the_grant(
     page = client.get("/authorisations")
     assert page.status_code == 200
     assert all(text in page.text for text in ("我的授权", "甲银行", "融资申请审批", order.order_no, "有效期内多次",
-                                              "有效", "撤销授权", "C01、C02"))
+                                              "有效", "撤销授权", "全部14类信用信息"))
     client.cookies.set("lang", "en")
     assert "Financing application review" in client.get("/authorisations").text
     client.cookies.clear()

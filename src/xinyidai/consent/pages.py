@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -25,6 +26,24 @@ router = APIRouter(include_in_schema=False, dependencies=[Depends(csrf_protect)]
 Entity = Allow(Role.ENTERPRISE_ADMIN, Role.ENTERPRISE_STAFF)
 REVOCABLE = frozenset({Status.ACTIVE, Status.PENDING})
 
+CategoryNames = Callable[[Session], Mapping[str, str]]
+# The catalogue's category names (code → name). Credit information sits beside consent, not below it, so the
+# application wiring (main.py) provides them; without it the page shows the codes.
+_category_names: CategoryNames = lambda session: {}  # noqa: E731
+
+
+def use_category_names(provider: CategoryNames) -> None:
+    """Let the page name the categories an authorisation covers."""
+    global _category_names
+    _category_names = provider
+
+
+def categories_text(codes: list[str], names: Mapping[str, str]) -> str:
+    """The categories an authorisation covers, in words: all of them, or each by name."""
+    if names and set(names) <= set(codes):
+        return f"全部{len(names)}类信用信息"
+    return "、".join(names.get(code, code) for code in codes)
+
 
 @dataclass(frozen=True)
 class AuthorisationRow:
@@ -34,6 +53,7 @@ class AuthorisationRow:
     recipient: str
     purpose: str
     mode: str
+    categories: str
     status: Status
     status_label: str
     revocable: bool
@@ -48,12 +68,14 @@ def _recipient(session: Session, organisation_id: int) -> str:
 
 def _rows(session: Session, enterprise_id: int) -> list[AuthorisationRow]:
     rows = []
+    names = _category_names(session)
     for authorisation in service.list_for_enterprise(session, enterprise_id=enterprise_id):
         status = service.status(authorisation)
         rows.append(AuthorisationRow(
             authorisation=authorisation, recipient=_recipient(session, authorisation.recipient_organisation_id),
             purpose=PURPOSE_LABELS.get(authorisation.purpose, authorisation.purpose),
-            mode=MODE_LABELS.get(authorisation.mode, authorisation.mode), status=status,
+            mode=MODE_LABELS.get(authorisation.mode, authorisation.mode),
+            categories=categories_text(list(authorisation.categories), names), status=status,
             status_label=STATUS_LABELS[status], revocable=status in REVOCABLE,
         ))
     return rows
