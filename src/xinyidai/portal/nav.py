@@ -42,6 +42,12 @@ def entries_for(principal: HasRoles | None) -> list[NavEntry]:
     return sorted((e for e in _entries if principal.roles & e.roles), key=lambda e: e.order)
 
 
+def current(entries: Iterable[NavEntry], path: str) -> str | None:
+    """The entry a page belongs to: the longest entry path that `path` equals or lies under."""
+    matches = [e.path for e in entries if path == e.path or path.startswith(e.path.rstrip("/") + "/")]
+    return max(matches, key=len, default=None)
+
+
 def home_path(principal: HasRoles) -> str:
     """Where a caller lands after login: its first navigation entry."""
     entries = [e for e in entries_for(principal) if e.landing]

@@ -51,9 +51,11 @@ def render(request: Request, name: str, context: dict[str, Any] | None = None, *
     """Render a page with the shell's context: caller, navigation, language, CSRF token."""
     principal = getattr(request.state, "principal", None)
     lang = i18n.language_of(request)
+    entries = nav.entries_for(principal)
     full = {
         "principal": principal,
-        "nav": nav.entries_for(principal),
+        "nav": entries,
+        "nav_current": nav.current(entries, request.url.path),
         "lang": lang,
         "_": lambda text: i18n.translate(text, lang),
         "csrf_token": csrf_token_for(request),

@@ -1,0 +1,18 @@
+"""Which navigation entry a page belongs to."""
+
+from __future__ import annotations
+
+from xinyidai.portal.nav import NavEntry, current
+
+
+def _entry(path: str) -> NavEntry:
+    return NavEntry(label=path, path=path, roles=frozenset({"x"}), order=1, landing=True)
+
+
+def test_the_longest_entry_a_page_lies_under_is_current_and_only_on_segment_boundaries() -> None:
+    entries = [_entry("/credit-file"), _entry("/credit-file/access-log"), _entry("/loans")]
+    assert current(entries, "/credit-file") == "/credit-file"
+    assert current(entries, "/credit-file/self-report") == "/credit-file"
+    assert current(entries, "/credit-file/access-log") == "/credit-file/access-log"
+    assert current(entries, "/loans/drawdowns/7") == "/loans"
+    assert current(entries, "/loansharks") is None and current(entries, "/") is None
