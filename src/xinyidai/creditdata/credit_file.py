@@ -26,8 +26,9 @@ from xinyidai.creditdata.schemas import (
     CreditFileSectionRead,
     CreditRecordRead,
 )
-from xinyidai.errors import Forbidden, NotFound
+from xinyidai.errors import Forbidden
 from xinyidai.identity.principal import Principal
+from xinyidai.registry import service as registry_service
 from xinyidai.registry.models import Enterprise
 
 SELF_REPORT_LABEL = "企业自主填报（信用承诺）"
@@ -78,20 +79,12 @@ def covered(sections: list[service.FileSection], decision: consent_service.Decis
     return out
 
 
-def get_enterprise(session: Session, *, enterprise_id: int) -> Enterprise:
-    """The entity, or NotFound."""
-    enterprise = session.get(Enterprise, enterprise_id)
-    if enterprise is None:
-        raise NotFound("未找到该市场主体", message_en="market entity not found")
-    return enterprise
-
-
 def read_credit_file(session: Session, *, principal: Principal, enterprise_id: int,
                      purpose_ref: str | None = None) -> CreditFileRead:
     """The entity's credit file as the caller may see it; every read but the entity's own is audited."""
     standing = require_access(session, principal=principal, enterprise_id=enterprise_id, purpose_ref=purpose_ref)
     access = standing.access
-    enterprise = get_enterprise(session, enterprise_id=enterprise_id)
+    enterprise = registry_service.get(session, enterprise_id=enterprise_id)
     sections = service.credit_file(session, enterprise_id=enterprise_id, include_hidden=sees_past_publicity(access),
                                    sensitivities=sensitivities_for(access))
     if standing.decision is not None:

@@ -31,11 +31,12 @@ from xinyidai.audit import service as audit_service
 from xinyidai.config import get_settings
 from xinyidai.consent import service as consent_service
 from xinyidai.creditdata.access import Access, access_of, is_audited
-from xinyidai.creditdata.credit_file import get_enterprise, purpose_of, require_access
+from xinyidai.creditdata.credit_file import purpose_of, require_access
 from xinyidai.creditdata.enums import VerificationResult
 from xinyidai.creditdata.models import Verification
 from xinyidai.errors import DomainError, Forbidden
 from xinyidai.identity.principal import Principal
+from xinyidai.registry import service as registry_service
 
 log = structlog.get_logger(__name__)
 
@@ -205,7 +206,7 @@ def verify(session: Session, *, principal: Principal, enterprise_id: int, condit
     standing = require_access(session, principal=principal, enterprise_id=enterprise_id, purpose_ref=purpose_ref,
                               categories=[known.category] if known else None)
     access = standing.access
-    enterprise = get_enterprise(session, enterprise_id=enterprise_id)
+    enterprise = registry_service.get(session, enterprise_id=enterprise_id)
     definition, values = check_question(condition, parameters, today=clock.today())
     asked_at = clock.now()
     answer = (verifier or verifier_from_settings()).ask(department=definition.department, condition=definition.code,
