@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
 from xinyidai.config import PROJECT_ROOT, get_settings
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from xinyidai.identity.principal import Principal
 
 app = typer.Typer(help="xinyidai 融资信用服务平台", no_args_is_help=True, add_completion=False)
 db_app = typer.Typer(help="Database schema and reference data", no_args_is_help=True)
@@ -331,6 +337,78 @@ def model_score(
     distribution = loaded.spec["development_score_distribution"]
     drift = metrics.psi_from_shares(distribution["shares"], metrics.shares(score, distribution["edges"]))
     console.print(f"[green]{table.rows:,} rows scored[/green] → {out}; PSI against development: {drift:.3f}")
+
+
+def _principal_named(session: Session, username: str) -> Principal:
+    """The principal of a user named on the command line, or exit 2."""
+    from xinyidai.identity import service as identity_service
+
+    users = [u for u in identity_service.list_users(session) if u.username == username.strip().lower()]
+    if not users:
+        console.print(f"[red]没有用户“{username}”[/red]")
+        raise typer.Exit(2)
+    return identity_service.principal_for_user(users[0])
+
+
+@model_app.command("register")
+def model_register(
+    model: Path = typer.Option(..., "--model", exists=True, file_okay=False, help="A `model train` directory"),
+    username: str = typer.Option(..., "--as", help="The platform admin registering"),
+    name: str = typer.Option("xinyidai-pd", "--name", help="The model's name"),
+) -> None:
+    """Store a trained version (model card, scorecard spec, ONNX) in the database as a candidate."""
+    from xinyidai import db
+    from xinyidai.errors import DomainError
+    from xinyidai.scoring import registry
+
+    try:
+        with db.transaction() as session:
+            principal = _principal_named(session, username)
+            version = registry.register(session, principal=principal,
+                                        files=registry.read_directory(model), name=name)
+            console.print(f"[green]已登记[/green] 模型版本 {version.id}：{version.name} {version.version_label}"
+                          f"（候选），摘要 {version.digest[:12]}")
+    except DomainError as exc:
+        console.print(f"[red]{exc.message}[/red]")
+        raise typer.Exit(2) from exc
+
+
+@model_app.command("promote")
+def model_promote(
+    version_id: int = typer.Argument(..., help="The model version id (see `xinyidai model list`)"),
+    username: str = typer.Option(..., "--as", help="The platform admin promoting"),
+) -> None:
+    """Make a version the champion its pre-assessments use; the champion before it is retired."""
+    from xinyidai import db
+    from xinyidai.errors import DomainError
+    from xinyidai.scoring import registry
+
+    try:
+        with db.transaction() as session:
+            principal = _principal_named(session, username)
+            version = registry.promote(session, principal=principal, version_id=version_id)
+            console.print(f"[green]已启用[/green] {version.name} {version.version_label} 为冠军模型")
+    except DomainError as exc:
+        console.print(f"[red]{exc.message}[/red]")
+        raise typer.Exit(2) from exc
+
+
+@model_app.command("list")
+def model_list() -> None:
+    """The registered model versions, newest first, with who promoted or retired them and when."""
+    from xinyidai import db
+    from xinyidai.scoring import registry
+
+    with db.get_database().session_factory() as session:
+        versions = registry.list_versions(session)
+        table = Table(title=f"{len(versions)} 个模型版本")
+        for column in ("id", "name", "version", "status", "registered", "promoted", "retired", "digest"):
+            table.add_column(column)
+        for v in versions:
+            table.add_row(str(v.id), v.name, v.version_label, registry.STATUS_LABELS[registry.ModelStatus(v.status)],
+                          f"{v.created_at:%Y-%m-%d %H:%M}", f"{v.promoted_at:%Y-%m-%d %H:%M}" if v.promoted_at else "",
+                          f"{v.retired_at:%Y-%m-%d %H:%M}" if v.retired_at else "", v.digest[:12])
+    console.print(table)
 
 
 @model_app.command("features")

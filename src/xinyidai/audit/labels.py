@@ -35,6 +35,9 @@ ACTION_LABELS: dict[str, str] = {
     "guarantee.compensated": "担保代偿",
     "guarantee.recovered": "代偿追偿",
     "audit.searched": "查询审计日志",
+    "scoring.decided": "信用评估决策",
+    "scoring.model_registered": "登记模型版本",
+    "scoring.model_promoted": "启用冠军模型",
 }
 
 OUTCOME_LABELS = {"success": "成功", "failure": "失败", "locked": "已锁定", "rejected": "拒收", "partial": "部分入库"}

@@ -23,6 +23,7 @@ from xinyidai.products import service as products_service
 from xinyidai.products.enums import REPAYMENT_METHOD_LABELS, RepaymentMethod
 from xinyidai.products.models import Product
 from xinyidai.registry import service as registry_service
+from xinyidai.scoring import service as scoring_service
 from xinyidai.web import IdPath, SessionDep
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(csrf_protect)])
@@ -111,6 +112,7 @@ def _order_page(request: Request, session: Session, order: FinancingOrder, *, st
     product = products_service.get(session, product_id=order.product_id)
     return render(request, "orders/order.html", {
         **LABELS, "order": service.to_read(session, order), "product": product,
+        "decision": scoring_service.for_order(session, order_id=order.id),
         "submitted": request.query_params.get("submitted") == "1", **extra,
     }, status_code=status_code)
 

@@ -87,7 +87,8 @@ def apply(session: Session, *, principal: Principal, order_in: OrderCreate) -> F
     )
     if problems:
         raise InvalidApplication("；".join(problems), message_en="application outside the product's terms")
-    estimate = scoring_service.pre_assess(session, enterprise_id=enterprise.id, bounds=bounds_of(product))
+    estimate = scoring_service.pre_assess(session, enterprise_id=enterprise.id, bounds=bounds_of(product),
+                                          product_id=product.id)
     calendar = workdays.load_calendar(session)
     order = FinancingOrder(
         order_no=_new_order_no(), enterprise_id=enterprise.id, applicant_user_id=principal.user_id,
@@ -102,6 +103,8 @@ def apply(session: Session, *, principal: Principal, order_in: OrderCreate) -> F
     _record_event(order, principal=principal, from_status=None, to_status=OrderStatus.SUBMITTED)
     session.add(order)
     session.flush()
+    if estimate.decision_id is not None:
+        scoring_service.attach_order(session, decision_id=estimate.decision_id, order_id=order.id)
     recipients = [product.bank_organisation_id]
     recipients += [o.id for o in identity_service.list_organisations(session, kind=OrgKind.PLATFORM_OPERATOR)]
     # Applying grants every catalogue category for the review, periodic over an open data window: what a bank

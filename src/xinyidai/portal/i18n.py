@@ -21,6 +21,7 @@ EN: dict[str, str] = {
     "期限": "Term", "月": "months", "还款方式": "Repayment", "资金用途": "Use of funds",
     "提交申请": "Submit application", "申请融资": "Apply", "预估额度": "Estimated line",
     "预估利率": "Estimated rate", "信用评分": "Credit score", "评估依据": "Basis of the estimate",
+    "违约概率": "Probability of default", "评估模型": "Assessed by",
     "办理时限": "Deadline", "已超时": "Overdue", "剩余工作日": "Working days left",
     "受理": "Accept", "批准": "Approve", "拒绝": "Reject", "拒绝原因": "Reason for rejection",
     "撤回申请": "Withdraw", "授信额度": "Credit line", "年化利率": "Annual rate",

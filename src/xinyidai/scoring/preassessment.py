@@ -48,6 +48,8 @@ class Estimate:
     annual_rate: Decimal
     assessor: str
     reasons: list[str] = field(default_factory=list)
+    pd: float | None = None  # a model's probability of default; None from the rules
+    decision_id: int | None = None  # the stored credit decision, when the assessor keeps one
 
 
 class PreAssessor(Protocol):

@@ -6,30 +6,28 @@ from sqlalchemy.orm import Session
 
 from xinyidai import clock
 from xinyidai.registry import service as registry_service
-from xinyidai.scoring.preassessment import (
-    EntityFacts,
-    Estimate,
-    PreAssessor,
-    ProductBounds,
-    RuleBasedPreAssessor,
-)
+from xinyidai.scoring.champion import ChampionPreAssessor, attach_order, for_order
+from xinyidai.scoring.preassessment import EntityFacts, Estimate, PreAssessor, ProductBounds
 
-_assessor: PreAssessor = RuleBasedPreAssessor()
+__all__ = ["attach_order", "for_order", "get_assessor", "pre_assess", "set_assessor"]
+
+_assessor: PreAssessor | None = None  # None: the champion model, or the rules while there is none
 
 
-def get_assessor() -> PreAssessor:
-    """The assessor in use."""
+def get_assessor() -> PreAssessor | None:
+    """The assessor installed in place of the champion, if any."""
     return _assessor
 
 
-def set_assessor(assessor: PreAssessor) -> None:
-    """Install another assessor (the credit-evaluation model)."""
+def set_assessor(assessor: PreAssessor | None) -> None:
+    """Install another assessor in place of the champion (None: back to the champion)."""
     global _assessor
     _assessor = assessor
 
 
-def pre_assess(session: Session, *, enterprise_id: int, bounds: ProductBounds) -> Estimate:
-    """Estimate a line and rate for the entity within the product's bounds."""
+def pre_assess(session: Session, *, enterprise_id: int, bounds: ProductBounds,
+               product_id: int | None = None) -> Estimate:
+    """Estimate a line and rate for the entity within the product's bounds, recorded as a credit decision."""
     enterprise = registry_service.get(session, enterprise_id=enterprise_id)
     gate = registry_service.annual_report_gate(enterprise)
     facts = EntityFacts(
@@ -38,4 +36,5 @@ def pre_assess(session: Session, *, enterprise_id: int, bounds: ProductBounds) -
         is_abnormal=enterprise.is_abnormal,
         annual_reports_current=not any(f.code == "annual_report_missing" for f in gate.findings),
     )
-    return get_assessor().assess(facts, bounds, today=clock.today())
+    assessor = _assessor or ChampionPreAssessor(session, enterprise_id=enterprise_id, product_id=product_id)
+    return assessor.assess(facts, bounds, today=clock.today())

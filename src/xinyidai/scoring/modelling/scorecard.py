@@ -196,15 +196,20 @@ def score(spec: Spec, x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray
     return total, calibrated_pd(spec, total), pts
 
 
-def reasons(spec: Spec, pts: np.ndarray, top: int = 3) -> list[list[str]]:
-    """For each row, the features costing the most points against their best bin (ties: larger IV first)."""
+def top_losses(spec: Spec, pts: np.ndarray, top: int = 3) -> list[list[tuple[str, float]]]:
+    """For each row, (feature, points lost) of the features costing the most against their best bin (ties: IV)."""
     best = np.array([max([b["points"] for b in f["bins"]] + [f["missing"]["points"]]) for f in spec["features"]])
     lost = best[None, :] - pts
-    out: list[list[str]] = []
+    out: list[list[tuple[str, float]]] = []
     for row in lost:
         order = sorted(range(len(row)), key=lambda k: (-round(row[k], 9), -spec["features"][k]["iv"]))
-        out.append([f"{spec['features'][k]['name']} (-{row[k]:.1f})" for k in order[:top] if row[k] > 1e-9])
+        out.append([(str(spec["features"][k]["name"]), float(row[k])) for k in order[:top] if row[k] > 1e-9])
     return out
+
+
+def reasons(spec: Spec, pts: np.ndarray, top: int = 3) -> list[list[str]]:
+    """For each row, the features costing the most points against their best bin, as "name (-points)"."""
+    return [[f"{name} (-{lost:.1f})" for name, lost in row] for row in top_losses(spec, pts, top)]
 
 
 def platt(log_odds: np.ndarray, y_bad: np.ndarray) -> dict[str, float]:

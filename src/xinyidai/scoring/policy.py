@@ -1,0 +1,143 @@
+"""The credit policy: hard rules first, then PD → rate inside the product's bounds, and a line from the entity's scale.
+
+Pure: features (as `scoring.features` computes them), a PD and the product's bounds in; an outcome, a rate, a line
+and the reasons a person can read out. The order matters and is the policy:
+
+1. Hard rules on the features. Serious dishonesty, an open dishonest-judgment-debtor record, being on the abnormal
+   operations list on the day, or tax arrears → decline, the rule as the reason. Annual reports filed late or not
+   at all → remediation (the entity can put it right and apply again); the rate and line it would get are shown.
+2. Rate: linear in PD between `PD_BEST` (the product's minimum rate) and `PD_WORST` (its maximum), stepped to
+   0.05 %, so a higher PD never gets a lower rate and every rate lies inside the bounds.
+3. Line: a share of the revenue implied by tax paid, or a sum per insured employee, whichever is larger; scaled
+   down for weaker grades, in whole 万元, capped by the product's maximum line and floored by its minimum amount.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+from enum import StrEnum
+
+from xinyidai.scoring.features import IMPLIED_VAT_RATE
+from xinyidai.scoring.preassessment import LINE_STEP_FEN, RATE_STEP, ProductBounds
+
+PD_BEST = 0.01  # at or below: the product's minimum rate
+PD_WORST = 0.15  # at or above: the product's maximum rate
+REVENUE_SHARE = Decimal("0.2")  # working-capital need read as a fifth of annual revenue
+LINE_PER_INSURED_EMPLOYEE_FEN = 30_000 * 100
+GRADES = (("A", 0.02, Decimal("1.0")), ("B", 0.05, Decimal("0.8")), ("C", 0.10, Decimal("0.6")))
+WEAKEST_GRADE = ("D", Decimal("0.4"))
+
+
+class Outcome(StrEnum):
+    """What the policy decides."""
+
+    APPROVE = "approve"
+    DECLINE = "decline"
+    REMEDIATE = "remediate"
+
+
+OUTCOME_LABELS = {Outcome.APPROVE: "建议准入", Outcome.DECLINE: "建议拒绝", Outcome.REMEDIATE: "需先整改"}
+
+
+@dataclass(frozen=True)
+class Reason:
+    """One reason: a stable code and its plain Chinese text."""
+
+    code: str
+    text: str
+    kind: str  # "rule", "model" or "note"
+
+    def as_dict(self) -> dict[str, str]:
+        """The reason as stored with a decision."""
+        return {"code": self.code, "text": self.text, "kind": self.kind}
+
+
+@dataclass(frozen=True)
+class HardRule:
+    """A rule on one feature that decides before the model does."""
+
+    code: str
+    feature: str
+    outcome: Outcome
+    text: str
+
+
+HARD_RULES: tuple[HardRule, ...] = (
+    HardRule("rule.serious_dishonesty", "serious_dishonesty_listed_now", Outcome.DECLINE, "列入严重失信主体名单"),
+    HardRule("rule.dishonest_debtor", "dishonest_debtor_open", Outcome.DECLINE, "存在未屏蔽的失信被执行人记录"),
+    HardRule("rule.abnormal_operations", "abnormal_listed_now", Outcome.DECLINE, "评价日在经营异常名录中"),
+    HardRule("rule.tax_arrears", "tax_arrears_amount", Outcome.DECLINE, "存在欠税"),
+    HardRule("rule.annual_report_late", "annual_report_years_late", Outcome.REMEDIATE,
+             "年报逾期或未报送，补报后可重新申请"),
+)
+
+
+@dataclass(frozen=True)
+class PolicyDecision:
+    """The policy's answer."""
+
+    outcome: Outcome
+    grade: str
+    annual_rate: Decimal
+    line_fen: int
+    reasons: tuple[Reason, ...]
+
+
+def _positive(features: Mapping[str, float | None], name: str) -> bool:
+    value = features.get(name)
+    return value is not None and value > 0
+
+
+def hard_rule_hits(features: Mapping[str, float | None]) -> list[HardRule]:
+    """The hard rules the features break, in the order of `HARD_RULES`."""
+    return [rule for rule in HARD_RULES if _positive(features, rule.feature)]
+
+
+def rate_for_pd(pd: float, bounds: ProductBounds) -> Decimal:
+    """The rate for a PD: linear from the minimum rate at PD_BEST to the maximum at PD_WORST, stepped to 0.05 %."""
+    if not math.isfinite(pd) or not 0 <= pd <= 1:
+        raise ValueError(f"a PD lies in [0, 1], not {pd}")
+    fraction = min(Decimal(1), max(Decimal(0), (Decimal(pd) - Decimal(PD_BEST)) / Decimal(PD_WORST - PD_BEST)))
+    raw = bounds.min_rate + fraction * (bounds.max_rate - bounds.min_rate)
+    stepped = (raw / RATE_STEP).quantize(Decimal(1), rounding=ROUND_HALF_UP) * RATE_STEP
+    return min(bounds.max_rate, max(bounds.min_rate, stepped)).quantize(Decimal("0.000001"))
+
+
+def grade_for_pd(pd: float) -> tuple[str, Decimal]:
+    """The grade of a PD and the share of the scale-based line it earns."""
+    for grade, ceiling, factor in GRADES:
+        if pd < ceiling:
+            return grade, factor
+    return WEAKEST_GRADE
+
+
+def scale_fen(features: Mapping[str, float | None]) -> int:
+    """What the entity's scale supports: a share of tax-implied revenue or a sum per insured employee."""
+    tax_paid_yuan = Decimal(str(features.get("tax_paid_12m") or 0))
+    revenue_fen = tax_paid_yuan * 100 / Decimal(str(IMPLIED_VAT_RATE))
+    headcount = int(features.get("social_insurance_headcount") or 0)
+    return max(int(revenue_fen * REVENUE_SHARE), headcount * LINE_PER_INSURED_EMPLOYEE_FEN)
+
+
+def line_for(features: Mapping[str, float | None], pd: float, bounds: ProductBounds) -> int:
+    """The line: scale × the grade's share, in whole 万元, capped by the product's line, floored by its minimum."""
+    _grade, factor = grade_for_pd(pd)
+    line = min(bounds.max_line_fen, int(Decimal(scale_fen(features)) * factor))
+    line = line // LINE_STEP_FEN * LINE_STEP_FEN
+    return max(line, min(bounds.min_amount_fen, bounds.max_line_fen))
+
+
+def decide(features: Mapping[str, float | None], pd: float, model_reasons: Sequence[Reason],
+           bounds: ProductBounds) -> PolicyDecision:
+    """Hard rules first, then rate and line from PD and scale; rule reasons before the model's."""
+    hits = hard_rule_hits(features)
+    grade, _factor = grade_for_pd(pd)
+    rate = rate_for_pd(pd, bounds)
+    rule_reasons = tuple(Reason(rule.code, rule.text, "rule") for rule in hits)
+    if any(rule.outcome is Outcome.DECLINE for rule in hits):
+        return PolicyDecision(Outcome.DECLINE, grade, rate, 0, rule_reasons + tuple(model_reasons))
+    outcome = Outcome.REMEDIATE if hits else Outcome.APPROVE
+    return PolicyDecision(outcome, grade, rate, line_for(features, pd, bounds), rule_reasons + tuple(model_reasons))
