@@ -353,14 +353,17 @@ def generate(session: Session, *, enterprises: int, seed: int) -> DemoSummary:
         if outcome == "accepted":
             continue
         with clock.use(FixedClock(submitted + timedelta(days=2, hours=15))):
-            if outcome == "approved":
+            # A bank does not approve what the credit policy declined (no estimated line): it rejects with the rule.
+            if outcome == "approved" and order.estimated_line_fen > 0:
                 orders_service.approve(session, principal=officer, order=order, decision_in=OrderApprove(
                     line_fen=min(order.amount_fen, order.estimated_line_fen), annual_rate=order.estimated_rate,
                     term_months=12, repayment_method=RepaymentMethod.EQUAL_INSTALLMENT,
                 ))
             else:
+                declined = order.estimated_line_fen == 0 and order.estimate_reasons
                 orders_service.reject(session, principal=officer, order=order, rejection_in=OrderReject(
-                    reason="近两年经营流水不足以支持申请金额，建议降低金额或补充纳税信息后再申请",
+                    reason=f"预评估未通过：{order.estimate_reasons[0]}" if declined
+                    else "近两年经营流水不足以支持申请金额，建议降低金额或补充纳税信息后再申请",
                 ))
     builder.summary.orders = len(healthy_ids)
     _self_reports(session, builder, reporters=[(good_id, good_user), *applicant_users[:6]], admin_id=admin_id,
