@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import re
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -106,13 +106,12 @@ class RowParser:
     date_field: str | None
     today: date
     _by_label: dict[str, FieldSpec] = field(init=False)
-    # Per field, text → parsed value or refusal: a file repeats its entities, dates and enumerations, and a
-    # parsed value depends only on the spec, the text and `today` (all fixed for this parser). None: free text.
-    _memos: list[dict[str, Any] | None] = field(init=False)
+    # Per field, `convert(text, errors)`: the typed value (None where blank), appending to `errors` if refused.
+    _converters: list[Callable[[str, list[FieldError]], Any]] = field(init=False)
 
     def __post_init__(self) -> None:
         self._by_label = {}
-        self._memos = [None if spec.type is FieldType.TEXT else {} for spec in self.fields]
+        self._converters = [_converter(spec, self.today) for spec in self.fields]
         for spec in self.fields:
             self._by_label[spec.name] = spec
             self._by_label[spec.label] = spec
@@ -149,33 +148,9 @@ class RowParser:
 
         The bulk import's fast path stops here and lets the database build data, key and fingerprint.
         """
-        out: list[Any] = []
         errors: list[FieldError] = []
-        for spec, memo, raw in zip(self.fields, self._memos, texts, strict=True):
-            text = raw.strip()
-            if not text:
-                if spec.required:
-                    errors.append(FieldError(spec.name, f"“{spec.label}”不能为空"))
-                out.append(None)
-                continue
-            if memo is None:  # free text: a length check is cheaper than remembering every voucher number
-                if len(text) > spec.max_length:
-                    errors.append(FieldError(spec.name, f"“{spec.label}”超过{spec.max_length}个字符"))
-                out.append(text)
-                continue
-            value = memo.get(text, _UNSEEN)
-            if value is _UNSEEN:
-                try:
-                    value = parse_value(spec, text, today=self.today)
-                except ValueError as exc:
-                    value = FieldError(spec.name, f"“{spec.label}”{exc}")
-                if len(memo) >= _MEMO_SIZE:
-                    memo.clear()
-                memo[text] = value
-            if isinstance(value, FieldError):
-                errors.append(value)
-            out.append(value)
-        return errors if errors else tuple(out)
+        out = tuple([convert(raw, errors) for convert, raw in zip(self._converters, texts, strict=True)])
+        return errors if errors else out
 
     def row_of(self, typed: Sequence[Any]) -> ParsedRow:
         """A parsed row from the typed values `typed` returned."""
@@ -185,6 +160,68 @@ class RowParser:
             uscc=str(data.get(USCC_FIELD, "")), data=data, record_key=record_key(data, self.key_fields),
             fingerprint=fingerprint(data), fact_date=date.fromisoformat(fact) if isinstance(fact, str) else None,
         )
+
+
+def _converter(spec: FieldSpec, today: date) -> Callable[[str, list[FieldError]], Any]:
+    """The per-field step of `RowParser.typed`, specialised to the field once per parser (it runs per cell)."""
+    blank = FieldError(spec.name, f"“{spec.label}”不能为空") if spec.required else None
+    if spec.type is FieldType.TEXT:  # free text: a length check is cheaper than remembering every voucher number
+        limit = spec.max_length
+        too_long = FieldError(spec.name, f"“{spec.label}”超过{limit}个字符")
+
+        def convert_text(raw: str, errors: list[FieldError]) -> Any:
+            text = raw.strip()
+            if not text:
+                if blank is not None:
+                    errors.append(blank)
+                return None
+            if len(text) > limit:
+                errors.append(too_long)
+            return text
+
+        return convert_text
+
+    # Text → parsed value or refusal: a file repeats its entities, dates and enumerations, and a parsed value
+    # depends only on the spec, the text and `today` (all fixed for this parser).
+    memo: dict[str, Any] = {}
+    remembered = memo.get
+
+    def remember(raw: str) -> Any:
+        text = raw.strip()
+        value: Any = blank
+        if text:
+            try:
+                value = parse_value(spec, text, today=today)
+            except ValueError as exc:
+                value = FieldError(spec.name, f"“{spec.label}”{exc}")
+        if len(memo) >= _MEMO_SIZE:
+            memo.clear()
+        memo[raw] = value
+        return value
+
+    def convert(raw: str, errors: list[FieldError]) -> Any:
+        value = remembered(raw, _UNSEEN)
+        if value is _UNSEEN:
+            value = remember(raw)
+        if value.__class__ is FieldError:
+            errors.append(value)
+        return value
+
+    if spec.type is not FieldType.MONEY or spec.minimum is not None or spec.maximum is not None:
+        return convert
+
+    def convert_money(raw: str, errors: list[FieldError]) -> Any:
+        # Plain "1234.5" (most of a department's file, nearly every amount distinct): parse_value's short way,
+        # without the memo; anything else (separators, blanks, signs, refusals) goes the remembered way.
+        whole, dot, cents = raw.partition(".")
+        if whole.isdigit() and whole.isascii() and (
+                not dot or (len(cents) <= 2 and cents.isdigit() and cents.isascii())):
+            fen = int(whole) * 100 + (int(cents.ljust(2, "0")) if dot else 0)
+            if fen <= MAX_FEN:
+                return fen
+        return convert(raw, errors)
+
+    return convert_money
 
 
 def parse_value(spec: FieldSpec, text: str, *, today: date) -> Any:

@@ -22,10 +22,12 @@ SQLite (and API pushes) go through `service.store` chunk by chunk. Both store ex
 from __future__ import annotations
 
 import csv
+import gc
 import hashlib
 import io
 import json
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from itertools import islice
 from operator import itemgetter
@@ -93,8 +95,9 @@ def import_file(session: Session, *, principal: Principal, item_code: str, sourc
             table = reading.open_table(source, file_name)
             header, encoding = table.header, table.encoding
             mapping = _resolve(service.parser_for(item), header)
-            counts = _ingest(session, item=item, batch=batch, header=header, mapping=mapping, rows=table.rows,
-                             use_copy=use_copy, progress=progress, total_bytes=total_bytes)
+            with _no_cycle_collection():
+                counts = _ingest(session, item=item, batch=batch, header=header, mapping=mapping,
+                                 rows=table.rows, use_copy=use_copy, progress=progress, total_bytes=total_bytes)
             digest = table.sha256
     except reading.FileUnreadable as exc:
         _close_batch(batch, rejected=str(exc), header=header, encoding=encoding)
@@ -418,20 +421,20 @@ def _ingest(session: Session, *, item: CatalogueItem, batch: ImportBatch, header
                 refused.extend(_refusal(batch, number, values, e.field, e.message) for e in result)
             else:
                 parsed.append((number, values, result))
-        unknown = {typed[uscc_at] for _, _, typed in parsed if typed[uscc_at] not in entities}
+        codes = [typed[uscc_at] for _, _, typed in parsed]
+        if len(entities) > ENTITY_CACHE_LIMIT:
+            entities.clear()  # before looking for the unknown: every code of this chunk must be in the cache
+        unknown = set(codes).difference(entities)
         if unknown:
-            if len(entities) > ENTITY_CACHE_LIMIT:
-                entities.clear()
             found = service.enterprise_ids(session, unknown)
             entities.update({code: found.get(code) for code in unknown})
         accepted: list[_Accepted] = []
-        for number, values, typed in parsed:
-            enterprise_id = entities.get(typed[uscc_at])
+        for (number, values, typed), enterprise_id in zip(parsed, map(entities.get, codes), strict=True):
             if enterprise_id is None:
                 refused.append(_refusal(batch, number, values, "uscc",
                                         f"统一社会信用代码“{typed[uscc_at]}”不是本平台已登记的市场主体"))
-                continue
-            accepted.append((enterprise_id, number, values, typed))
+            else:
+                accepted.append((enterprise_id, number, values, typed))
         sink.add(accepted)
         if refused:
             session.execute(insert(ImportRowError), refused)
@@ -444,6 +447,23 @@ def _ingest(session: Session, *, item: CatalogueItem, batch: ImportBatch, header
     stored = sink.finish()
     counts.stored, counts.duplicate = stored.stored, stored.duplicate
     return counts
+
+
+@contextmanager
+def _no_cycle_collection() -> Iterator[None]:
+    """The cyclic garbage collector paused while a file's rows are read (reference counting still frees them).
+
+    Every row allocates a few lists and tuples that live for one chunk: the collector kept scanning them (and
+    everything older) and took about a quarter of the Python time. Reading a file makes no reference cycles
+    worth collecting; the previous state is restored, whatever happens.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _refusal(batch: ImportBatch, number: int, values: list[str], field_name: str | None,
