@@ -7,20 +7,17 @@ import csv
 import io
 import re
 import secrets
-import tempfile
 import threading
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Annotated, Any
-from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Form, Path, Query, Request, UploadFile
-from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
-from starlette.background import BackgroundTask
 
 from xinyidai import clock
 from xinyidai.audit import service as audit_service
@@ -50,7 +47,7 @@ from xinyidai.identity.principal import Principal
 from xinyidai.money import InvalidAmount, format_yuan, parse_yuan
 from xinyidai.portal.templating import render
 from xinyidai.registry import service as registry_service
-from xinyidai.web import IdPath, SessionDep, client_ip
+from xinyidai.web import IdPath, SessionDep, attachment, client_ip, spooled_csv
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(csrf_protect)])
 
@@ -326,7 +323,6 @@ def admin_credit_file(
 Uploader = Allow(Role.DEPARTMENT_DATA_OFFICER, Role.PLATFORM_ADMIN)
 UploadToken = Annotated[str, Path(min_length=8, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
 ROW_ERRORS_SHOWN = 200  # the page lists the first refused rows; the downloadable report has them all
-REPORT_CHUNK = 64 * 1024
 
 
 class _Progress:
@@ -449,11 +445,7 @@ def blank_template(session: SessionDep, principal: Annotated[Principal, Depends(
     buffer = io.StringIO()
     csv.writer(buffer, lineterminator="\r\n").writerow([spec.label for spec in specs_of(item)])
     return Response(("\ufeff" + buffer.getvalue()).encode("utf-8"), media_type="text/csv; charset=utf-8",
-                    headers={"Content-Disposition": _attachment(f"{item.name}-模板.csv", f"{item.code}-template.csv")})
-
-
-def _attachment(name: str, ascii_name: str) -> str:
-    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name)}"
+                    headers={"Content-Disposition": attachment(f"{item.name}-模板.csv", f"{item.code}-template.csv")})
 
 
 # Batches ---------------------------------------------------------------------------------------------
@@ -514,16 +506,8 @@ def batch_page(request: Request, session: SessionDep, principal: Annotated[Princ
 def error_report(session: SessionDep, principal: Annotated[Principal, Depends(Uploader)],
                  batch_id: IdPath) -> Response:
     """错误报告下载: the refused rows in the file's own columns plus the reason (UTF-8 CSV with BOM)."""
-    # The request's session closes before a streamed body is sent, so the report is spooled first
-    # (in memory while small, on disk beyond that) and streamed from there.
-    spool = tempfile.SpooledTemporaryFile(max_size=8 << 20)  # noqa: SIM115 - closed by the response's task
-    for chunk in imports.error_report_csv(session, principal=principal, batch_id=batch_id):
-        spool.write(chunk)
-    spool.seek(0)
-    return StreamingResponse(iter(lambda: spool.read(REPORT_CHUNK), b""), media_type="text/csv; charset=utf-8",
-                             headers={"Content-Disposition": _attachment(f"错误报告-批次{batch_id}.csv",
-                                                                         f"errors-batch-{batch_id}.csv")},
-                             background=BackgroundTask(spool.close))
+    return spooled_csv(imports.error_report_csv(session, principal=principal, batch_id=batch_id),
+                       name=f"错误报告-批次{batch_id}.csv", ascii_name=f"errors-batch-{batch_id}.csv")
 
 
 # Self-reporting under a credit commitment ------------------------------------------------------------

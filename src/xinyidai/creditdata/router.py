@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import tempfile
-from collections.abc import Iterator
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, File, Header, Path, Response, UploadFile
+from fastapi import APIRouter, Depends, File, Path, Response, UploadFile
 from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -17,14 +15,13 @@ from xinyidai.creditdata.models import ImportBatch
 from xinyidai.identity.dependencies import Allow, csrf_protect
 from xinyidai.identity.enums import Role
 from xinyidai.identity.principal import Principal
-from xinyidai.web import IdPath, SessionDep
+from xinyidai.web import IdempotencyKey, IdPath, SessionDep, spooled_csv
 
 router = APIRouter(prefix="/api/v1/credit-data", tags=["credit-data"], dependencies=[Depends(csrf_protect)])
 
 # Department data officers and their systems' API clients deliver; the platform admin sees every batch.
 Deliverer = Allow(Role.DEPARTMENT_DATA_OFFICER, Role.PLATFORM_ADMIN)
 ItemCode = Annotated[str, Path(min_length=1, max_length=40, pattern=r"^[a-z0-9_]+$")]
-IdempotencyKey = Annotated[str, Header(alias="Idempotency-Key", min_length=8, max_length=100)]
 
 
 class BatchRead(BaseModel):
@@ -121,19 +118,8 @@ def get_batch(session: SessionDep, principal: Annotated[Principal, Depends(Deliv
 def error_report(session: SessionDep, principal: Annotated[Principal, Depends(Deliverer)],
                  batch_id: IdPath) -> StreamingResponse:
     """The refused rows in the file's own columns plus 错误原因 (UTF-8 with BOM), to fix and upload again."""
-    # The session closes before the body is sent: spool the report (to disk past a few MiB) first.
-    spool = tempfile.SpooledTemporaryFile(max_size=4 << 20)  # noqa: SIM115 - closed by the response iterator
-    for chunk in imports.error_report_csv(session, principal=principal, batch_id=batch_id):
-        spool.write(chunk)
-    spool.seek(0)
-    return StreamingResponse(_drain(spool), media_type="text/csv; charset=utf-8", headers={
-        "Content-Disposition": f'attachment; filename="batch-{batch_id}-errors.csv"'})
-
-
-def _drain(spool: tempfile.SpooledTemporaryFile[bytes]) -> Iterator[bytes]:
-    with spool:
-        while chunk := spool.read(1 << 16):
-            yield chunk
+    return spooled_csv(imports.error_report_csv(session, principal=principal, batch_id=batch_id),
+                       name=f"batch-{batch_id}-errors.csv", ascii_name=f"batch-{batch_id}-errors.csv")
 
 
 def _push_read(session: SessionDep, principal: Principal, batch: ImportBatch) -> PushRead:

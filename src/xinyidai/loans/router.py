@@ -6,7 +6,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header
+from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field
 
 from xinyidai import clock
@@ -20,7 +20,7 @@ from xinyidai.loans.schedule import ScheduleError
 from xinyidai.loans.schemas import DrawdownCreate, DrawdownRead, LineRead, RepaymentCreate, RepaymentRead
 from xinyidai.money import MAX_FEN
 from xinyidai.products.enums import RepaymentMethod
-from xinyidai.web import IdPath, SessionDep
+from xinyidai.web import IdempotencyKey, IdPath, SessionDep
 
 router = APIRouter(prefix="/api/v1", tags=["loans"])
 
@@ -30,7 +30,6 @@ Borrower = Allow(Role.ENTERPRISE_ADMIN, Role.ENTERPRISE_STAFF)
 BankStaff = Allow(Role.BANK_LOAN_OFFICER, Role.BANK_MANAGER)
 BankManager = Allow(Role.BANK_MANAGER)
 PlatformAdmin = Allow(Role.PLATFORM_ADMIN)
-IdempotencyKey = Annotated[str, Header(alias="Idempotency-Key", min_length=8, max_length=100)]
 
 
 class LineStatusUpdate(BaseModel):
