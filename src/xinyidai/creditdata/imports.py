@@ -46,6 +46,7 @@ from xinyidai.creditdata.fields import USCC_FIELD, FieldError, FieldSpec, RowPar
 from xinyidai.creditdata.models import CatalogueItem, CreditRecord, ImportBatch, ImportRowError
 from xinyidai.errors import NotFound
 from xinyidai.identity.principal import Principal
+from xinyidai.registry import service as registry_service
 
 ROW_CHUNK = 5000  # rows parsed, looked up and handed to the store at a time
 MAX_PUSH_ROWS = 10_000
@@ -426,7 +427,7 @@ def _ingest(session: Session, *, item: CatalogueItem, batch: ImportBatch, header
             entities.clear()  # before looking for the unknown: every code of this chunk must be in the cache
         unknown = set(codes).difference(entities)
         if unknown:
-            found = service.enterprise_ids(session, unknown)
+            found = registry_service.ids_by_uscc(session, unknown)
             entities.update({code: found.get(code) for code in unknown})
         accepted: list[_Accepted] = []
         for (number, values, typed), enterprise_id in zip(parsed, map(entities.get, codes), strict=True):

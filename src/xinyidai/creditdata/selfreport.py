@@ -29,7 +29,7 @@ from xinyidai.errors import Conflict, Forbidden
 from xinyidai.identity.enums import ENTERPRISE_ROLES, Role
 from xinyidai.identity.principal import Principal
 from xinyidai.money import format_yuan
-from xinyidai.registry.models import Enterprise
+from xinyidai.registry import service as registry_service
 
 ITEM_CODE = "self_reported_operations"
 COMMITMENT_KIND = "自主填报信息真实性承诺"
@@ -81,8 +81,7 @@ def report(session: Session, *, principal: Principal, report_in: SelfReportCreat
         raise Forbidden("只有市场主体本身的用户可以自主填报", message_en="only the entity's own users may self-report")
     if not report_in.accept_commitment:
         raise InvalidSelfReport("请阅读并签署信用承诺后再提交", message_en="the credit commitment must be accepted")
-    enterprise = session.get(Enterprise, principal.enterprise_id)
-    assert enterprise is not None
+    enterprise = registry_service.get(session, enterprise_id=principal.enterprise_id)
     item = service.get_item(session, code=ITEM_CODE)
     today = clock.today()
     values = reported_values(report_in, today_iso=today.isoformat())

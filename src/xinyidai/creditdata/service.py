@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import ARRAY, String, Table, any_, cast, func, select, text
+from sqlalchemy import Table, func, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -28,7 +28,7 @@ from xinyidai.creditdata.fields import USCC_FIELD, FieldSpec, ParsedRow, RowPars
 from xinyidai.creditdata.models import CatalogueCategory, CatalogueItem, CreditRecord, SourceDepartment
 from xinyidai.creditdata.schemas import CatalogueItemUpdate
 from xinyidai.identity.principal import Principal
-from xinyidai.registry.models import Enterprise
+from xinyidai.registry import service as registry_service
 
 # Catalogue ---------------------------------------------------------------------------------------
 
@@ -156,19 +156,6 @@ def require_source(session: Session, *, principal: Principal, item: CatalogueIte
                            message_en="your organisation is not this item's source")
 
 
-def enterprise_ids(session: Session, usccs: Iterable[str]) -> dict[str, int]:
-    """Registered entities among `usccs`: code → id."""
-    wanted = sorted(set(usccs))
-    found: dict[str, int] = {}
-    if session.get_bind().dialect.name == "postgresql":  # one array parameter: a file's chunk in one round trip
-        query = select(Enterprise.uscc, Enterprise.id).where(Enterprise.uscc == any_(cast(wanted, ARRAY(String))))
-        return dict(session.execute(query).all())
-    for start in range(0, len(wanted), 1000):
-        chunk = wanted[start:start + 1000]
-        found.update(session.execute(select(Enterprise.uscc, Enterprise.id).where(Enterprise.uscc.in_(chunk))).all())
-    return found
-
-
 @dataclass(frozen=True, slots=True)
 class Delivered:
     """One parsed row on its way into the store, with where it came from."""
@@ -253,12 +240,10 @@ def record_platform_fact(session: Session, *, item_code: str, enterprise_id: int
                          commitment_id: int | None = None, channel: Channel = Channel.PLATFORM) -> StoreResult:
     """Store one fact the platform itself establishes (a default, a broken commitment), parsed like any row."""
     item = get_item(session, code=item_code)
-    enterprise = session.get(Enterprise, enterprise_id)
-    if enterprise is None:
-        raise CatalogueItemNotFound("未找到该市场主体", message_en="market entity not found")
+    enterprise = registry_service.get(session, enterprise_id=enterprise_id)
     parsed = parser_for(item).parse({**values, USCC_FIELD: enterprise.uscc})
     if isinstance(parsed, list):
-        raise InvalidCatalogueChange("；".join(e.message for e in parsed), message_en="invalid platform fact")
+        raise DeliveryRefused("；".join(e.message for e in parsed), message_en="invalid platform fact")
     return store(session, item=item, rows=[Delivered(enterprise_id, parsed)], channel=channel,
                  commitment_id=commitment_id)
 

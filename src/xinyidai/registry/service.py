@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
-from sqlalchemy import func, select
+from sqlalchemy import ARRAY, String, any_, cast, func, select
 from sqlalchemy.orm import Session
 
 from xinyidai import clock, crypto
@@ -30,6 +30,20 @@ def get(session: Session, *, enterprise_id: int) -> Enterprise:
 def get_by_uscc(session: Session, *, uscc: str) -> Enterprise | None:
     """The market entity with this unified social credit code, if registered."""
     return session.scalars(select(Enterprise).where(Enterprise.uscc == uscc.strip().upper())).one_or_none()
+
+
+def ids_by_uscc(session: Session, usccs: Iterable[str]) -> dict[str, int]:
+    """Registered entities among `usccs`: code → id."""
+    wanted = sorted(set(usccs))
+    found: dict[str, int] = {}
+    if session.get_bind().dialect.name == "postgresql":  # one array parameter: a file's chunk in one round trip
+        query = select(Enterprise.uscc, Enterprise.id).where(Enterprise.uscc == any_(cast(wanted, ARRAY(String))))
+        return dict(session.execute(query).all())
+    for start in range(0, len(wanted), 1000):
+        chunk = wanted[start:start + 1000]
+        found.update(session.execute(select(Enterprise.uscc, Enterprise.id).where(Enterprise.uscc.in_(chunk))).all())
+    return found
+
 
 
 def create(session: Session, *, enterprise_in: EnterpriseCreate) -> Enterprise:
