@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import Table, func, select, text
+from sqlalchemy import Table, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -313,12 +313,3 @@ def records_known_by(session: Session, *, enterprise_id: int, as_of: date) -> Se
     return session.scalars(select(CreditRecord).where(
         CreditRecord.enterprise_id == enterprise_id, CreditRecord.received_at < day_after,
     ).order_by(CreditRecord.id)).all()
-
-
-def count_records(session: Session, *, enterprise_id: int | None = None) -> int:
-    """How many records the platform holds (of one entity, or in all)."""
-    query = select(func.count()).select_from(CreditRecord)
-    if enterprise_id is not None:
-        query = query.where(CreditRecord.enterprise_id == enterprise_id)
-    return int(session.scalar(query) or 0)
-
