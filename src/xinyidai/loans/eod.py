@@ -42,7 +42,7 @@ from xinyidai import clock, events
 from xinyidai.db import UtcDateTime
 from xinyidai.loans import policy
 from xinyidai.loans import service as loans_service
-from xinyidai.loans.enums import Account, Classification, DrawdownStatus, LineStatus
+from xinyidai.loans.enums import Account, Classification, DrawdownStatus
 from xinyidai.loans.events import DrawdownDefaulted
 from xinyidai.loans.exceptions import LoanRuleBroken
 from xinyidai.loans.models import (
@@ -285,10 +285,7 @@ def _trigger_defaults(session: Session, business_date: date) -> int:
     for drawdown, product_id, _trigger in rows:
         drawdown.status = DrawdownStatus.DEFAULTED
         outstanding = loans_service.total_owed(drawdown)
-        line = session.get(CreditLine, drawdown.credit_line_id)
-        if line is not None and line.status == LineStatus.ACTIVE:
-            line.status = LineStatus.FROZEN
-            line.status_reason = f"用信第{drawdown.id}号逾期{drawdown.days_past_due}天已违约"
+        loans_service.freeze_for_default(session, drawdown=drawdown)
         events.publish(session=session, event=DrawdownDefaulted(
             drawdown_id=drawdown.id, enterprise_id=drawdown.enterprise_id,
             bank_organisation_id=drawdown.bank_organisation_id, product_id=product_id,

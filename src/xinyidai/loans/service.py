@@ -143,6 +143,18 @@ def set_line_status(session: Session, *, principal: Principal, line_id: int, sta
     return line
 
 
+def freeze_for_default(session: Session, *, drawdown: Drawdown) -> None:
+    """End of day freezes the line of a drawdown that has just defaulted (no principal: the platform acts)."""
+    line = session.get(CreditLine, drawdown.credit_line_id)
+    if line is None or line.status != LineStatus.ACTIVE:
+        return
+    line.status = LineStatus.FROZEN
+    line.status_reason = f"用信第{drawdown.id}号逾期{drawdown.days_past_due}天已违约"
+    audit_service.record(session, action=f"loans.line_{LineStatus.FROZEN}", subject_type="credit_line",
+                         subject_id=line.id, enterprise_id=line.enterprise_id,
+                         detail={"reason": line.status_reason, "drawdown_id": drawdown.id})
+
+
 def to_line_read(session: Session, line: CreditLine) -> LineRead:
     """A line with its used and available amounts."""
     used = used_fen(session, line_id=line.id)
