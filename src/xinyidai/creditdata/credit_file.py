@@ -80,8 +80,12 @@ def covered(sections: list[service.FileSection], decision: consent_service.Decis
 
 
 def read_credit_file(session: Session, *, principal: Principal, enterprise_id: int,
-                     purpose_ref: str | None = None) -> CreditFileRead:
-    """The entity's credit file as the caller may see it; every read but the entity's own is audited."""
+                     purpose_ref: str | None = None, purpose: str | None = None,
+                     ip_address: str | None = None) -> CreditFileRead:
+    """The entity's credit file as the caller may see it; every read but the entity's own is audited.
+
+    `purpose` names why the platform admin opens it (the institution's purpose comes from its authorisation).
+    """
     standing = require_access(session, principal=principal, enterprise_id=enterprise_id, purpose_ref=purpose_ref)
     access = standing.access
     enterprise = registry_service.get(session, enterprise_id=enterprise_id)
@@ -92,7 +96,7 @@ def read_credit_file(session: Session, *, principal: Principal, enterprise_id: i
         consent_service.record_use(session, decision=standing.decision)
     if is_audited(access):
         audit_read(session, principal=principal, enterprise_id=enterprise_id, access=access,
-                   purpose=purpose_of(standing, purpose_ref))
+                   purpose=purpose or purpose_of(standing, purpose_ref), ip_address=ip_address)
     return to_credit_file_read(session, enterprise=enterprise, sections=sections, view=access)
 
 

@@ -23,7 +23,6 @@ from xinyidai import clock
 from xinyidai.audit import service as audit_service
 from xinyidai.creditdata import coverage as coverage_service
 from xinyidai.creditdata import credit_file, imports, policy, selfreport, service
-from xinyidai.creditdata.access import Access, sees_past_publicity
 from xinyidai.creditdata.enums import (
     AUTHORITATIVE_LABELS,
     BATCH_STATUS_LABELS,
@@ -38,8 +37,8 @@ from xinyidai.creditdata.enums import (
     UpdateCycle,
 )
 from xinyidai.creditdata.fields import USCC_FIELD, FieldSpec
-from xinyidai.creditdata.models import CatalogueItem, CreditCommitment, CreditRecord, ImportBatch
-from xinyidai.creditdata.schemas import CatalogueItemUpdate, SelfReportCreate
+from xinyidai.creditdata.models import CatalogueItem, CreditCommitment, ImportBatch
+from xinyidai.creditdata.schemas import CatalogueItemUpdate, CreditFileRead, CreditRecordRead, SelfReportCreate
 from xinyidai.errors import DomainError, NotFound
 from xinyidai.identity.dependencies import Allow, csrf_protect
 from xinyidai.identity.enums import Role
@@ -199,7 +198,7 @@ def coverage_page(request: Request, session: SessionDep,
 class RecordView:
     """One record as the file shows it: typed values in words, time, source and marks."""
 
-    record: CreditRecord
+    record: CreditRecordRead
     values: list[str]
     source: str
     channel: str
@@ -218,7 +217,6 @@ class EntryView:
     item: CatalogueItem
     columns: list[str]
     records: list[RecordView]
-    hidden: int
 
 
 @dataclass
@@ -230,55 +228,50 @@ class SectionView:
     entries: list[EntryView]
 
 
-def _file_view(session: Session, *, enterprise_id: int, include_hidden: bool) -> list[SectionView]:
-    sections = service.credit_file(session, enterprise_id=enterprise_id, include_hidden=include_hidden)
-    departments = {d.code: d.name for d in service.list_departments(session)}
-    commitment_ids = {r.commitment_id for s in sections for e in s.entries for r in [*e.current, *e.superseded]
-                      if r.commitment_id is not None}
-    commitments = {c.id: c.number for c in (session.get(CreditCommitment, i) for i in commitment_ids) if c}
+def _file_view(session: Session, file: CreditFileRead) -> list[SectionView]:
+    """The file as the API gives it (`credit_file.read_credit_file`), with values in words and history in place."""
+    records = [r for s in file.sections for e in s.entries for r in [*e.current, *e.history]]
+    commitments = {c.id: c.number for c in (session.get(CreditCommitment, i)
+                                            for i in {r.commitment_id for r in records if r.commitment_id}) if c}
     today = clock.today()
 
-    def view(record: CreditRecord, item: CatalogueItem, specs: Sequence[FieldSpec]) -> RecordView:
-        shown = policy.visibility(record.fact_date, item.visible_days, today)
+    def view(record: CreditRecordRead, item: CatalogueItem, specs: Sequence[FieldSpec]) -> RecordView:
         return RecordView(
             record=record, values=[show_value(spec, record.data.get(spec.name)) for spec in specs],
-            source=departments.get(record.source_department, record.source_department),
-            channel=CHANNEL_LABELS.get(Channel(record.channel), record.channel),
-            self_reported=record.channel == Channel.SELF_REPORT,
+            source=record.source_label, channel=CHANNEL_LABELS.get(Channel(record.channel), record.channel),
+            self_reported=record.self_reported,
             commitment_number=commitments.get(record.commitment_id) if record.commitment_id else None,
-            past_publicity=not shown.visible, visible_until=shown.until, received_at=record.received_at,
+            past_publicity=record.past_publicity,
+            visible_until=policy.visibility(record.fact_date, item.visible_days, today).until,
+            received_at=record.received_at,
         )
 
     out = []
-    for section in sections:
+    for section in file.sections:
         entries = []
         for entry in section.entries:
-            specs = [spec for spec in specs_of(entry.item) if spec.name != USCC_FIELD]
-            records = [view(r, entry.item, specs) for r in entry.current]
-            by_key = {v.record.record_key: v for v in records}
-            for old in entry.superseded:  # newest first; only facts whose current version is shown
+            item = service.get_item(session, code=entry.item_code)
+            specs = [spec for spec in specs_of(item) if spec.name != USCC_FIELD]
+            current = [view(r, item, specs) for r in entry.current]
+            by_key = {v.record.record_key: v for v in current}
+            for old in entry.history:  # newest first; only facts whose current version is shown
                 if old.record_key in by_key:
-                    by_key[old.record_key].history.append(view(old, entry.item, specs))
-            if records or entry.hidden:
-                entries.append(EntryView(item=entry.item, columns=[s.label for s in specs], records=records,
-                                         hidden=entry.hidden))
-        if entries:
-            out.append(SectionView(code=section.category.code, name=section.category.name, entries=entries))
+                    by_key[old.record_key].history.append(view(old, item, specs))
+            entries.append(EntryView(item=item, columns=[s.label for s in specs], records=current))
+        out.append(SectionView(code=section.category_code, name=section.category_name, entries=entries))
     return out
 
 
-def _file_page(request: Request, session: Session, *, enterprise_id: int, own: bool, **extra: Any) -> Response:
-    enterprise = registry_service.get(session, enterprise_id=enterprise_id)
-    sections = _file_view(session, enterprise_id=enterprise_id,
-                          include_hidden=sees_past_publicity(Access.OWN if own else Access.PLATFORM))
+def _file_page(request: Request, session: Session, file: CreditFileRead, *, own: bool, **extra: Any) -> Response:
+    sections = _file_view(session, file)
     return render(request, "creditdata/credit_file.html", {
         **labels(),
-        "enterprise": enterprise,
+        "enterprise": registry_service.get(session, enterprise_id=file.enterprise_id),
         "sections": sections,
         "record_count": sum(len(e.records) for s in sections for e in s.entries),
         "own": own,
         "self_report_mark": SELF_REPORT_MARK,
-        "generated_at": clock.now(),
+        "generated_at": file.generated_at,
         **extra,
     })
 
@@ -288,10 +281,10 @@ def my_credit_file(request: Request, session: SessionDep, principal: Annotated[P
     """我的信用档案: everything the platform holds on the caller's entity, by category, with time and source."""
     if principal.enterprise_id is None:
         raise NotFound("未关联市场主体", message_en="no market entity")
-    # The entity reading its own file is not an access to someone else's information: not audited.
     reported = request.query_params.get("reported", "")
     flash = f"已提交自主填报信息，信用承诺书编号 {reported}" if re.fullmatch(r"CN\d{16}", reported) else None
-    return _file_page(request, session, enterprise_id=principal.enterprise_id, own=True, flash=flash)
+    file = credit_file.read_credit_file(session, principal=principal, enterprise_id=principal.enterprise_id)
+    return _file_page(request, session, file, own=True, flash=flash)
 
 
 @router.get("/admin/credit-files", response_class=HTMLResponse)
@@ -312,9 +305,9 @@ def admin_credit_file(
         problems.append("请选择查阅事由")
     if problems or enterprise is None:
         return render(request, "creditdata/file_lookup.html", {**context, "errors": problems}, status_code=422)
-    credit_file.audit_read(session, principal=principal, enterprise_id=enterprise.id, access=Access.PLATFORM,
-                           purpose=purpose, ip_address=client_ip(request))
-    return _file_page(request, session, enterprise_id=enterprise.id, own=False, purpose=purpose)
+    file = credit_file.read_credit_file(session, principal=principal, enterprise_id=enterprise.id, purpose=purpose,
+                                        ip_address=client_ip(request))
+    return _file_page(request, session, file, own=False, purpose=purpose)
 
 
 # Uploads by a department's data officer --------------------------------------------------------------
