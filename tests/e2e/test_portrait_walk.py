@@ -48,7 +48,6 @@ def test_the_enterprise_sees_its_portrait_and_the_bank_sees_it_on_the_order(page
         expect(page.get_by_test_id("portrait-dimensions")).to_contain_text(label)
     suggestions = page.get_by_test_id("portrait-suggestions").get_by_role("listitem")
     expect(suggestions.first).to_contain_text("预计可提升约")
-    page.get_by_test_id("portrait").screenshot(path="/tmp/portrait-enterprise.png")
 
     _order_path, order_no = apply_for_chongxindai(page)
     expect(page.get_by_test_id("portrait")).to_have_count(0)  # the enterprise's order view has no bank section
