@@ -43,6 +43,7 @@ from xinyidai.portal import nav
 from xinyidai.portal.templating import render, templates
 from xinyidai.products import router as products_router
 from xinyidai.registry import router as registry_router
+from xinyidai.scoring import portrait_router as scoring_portrait_router
 from xinyidai.web import is_api_request
 
 PORTAL_STATIC = Path(__file__).parent / "portal" / "static"
@@ -149,7 +150,7 @@ def create_app(*, session_factory: sessionmaker[Session] | None = None) -> FastA
     app.include_router(ops_router)
     for router in (identity_router.router, registry_router.router, products_router.router, orders_router.router,
                    loans_router.router, creditdata_router.router,
-                   creditdata_file_router.router):
+                   creditdata_file_router.router, scoring_portrait_router.router):
         app.include_router(router)
     for pages in (identity_pages.router, orders_pages.router, loans_pages.router, guarantee_pages.router,
                   creditdata_pages.router, audit_pages.router, consent_pages.router):

@@ -9,7 +9,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
-from xinyidai.errors import DomainError, NotFound
+from xinyidai.errors import DomainError, Forbidden, NotFound
 from xinyidai.identity.dependencies import csrf_protect
 from xinyidai.identity.principal import Principal
 from xinyidai.money import InvalidAmount, InvalidRate, parse_percent, parse_yuan
@@ -24,7 +24,7 @@ from xinyidai.products.enums import REPAYMENT_METHOD_LABELS, RepaymentMethod
 from xinyidai.products.models import Product
 from xinyidai.registry import service as registry_service
 from xinyidai.scoring import service as scoring_service
-from xinyidai.web import IdPath, SessionDep
+from xinyidai.web import IdPath, SessionDep, client_ip
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(csrf_protect)])
 
@@ -46,8 +46,10 @@ def enterprise_home(request: Request, session: SessionDep,
                     principal: Annotated[Principal, Depends(EnterpriseApplicant)]) -> Response:
     """The entity's home: registry card, annual-report status, products, its orders."""
     enterprise = registry_service.get(session, enterprise_id=_enterprise_id(principal))
+    portrait = scoring_service.read_portrait(session, principal=principal, enterprise_id=enterprise.id)
     return render(request, "orders/enterprise_home.html", {
         **LABELS,
+        "portrait": portrait, "portrait_chart": scoring_service.radar_data_url(portrait),
         "enterprise": registry_service.to_read(enterprise),
         "gate": registry_service.annual_report_gate(enterprise),
         "products": products_service.list_published(session),
@@ -107,11 +109,26 @@ def apply(
     return RedirectResponse(f"/orders/{order.id}?submitted=1", status_code=303)
 
 
+def _bank_portrait(request: Request, session: Session, order: FinancingOrder) -> dict[str, Any]:
+    """The order's bank sees the entity's credit portrait under the authorisation the application granted
+    (read, spent and audited like the credit file); a refusal is shown in place of the portrait."""
+    principal: Principal | None = getattr(request.state, "principal", None)
+    if principal is None or principal.organisation_id != order.bank_organisation_id:
+        return {}
+    try:
+        portrait = scoring_service.read_portrait(session, principal=principal, enterprise_id=order.enterprise_id,
+                                                 purpose_ref=order.order_no, ip_address=client_ip(request))
+    except Forbidden as exc:
+        return {"portrait_error": exc.message}
+    return {"portrait": portrait, "portrait_chart": scoring_service.radar_data_url(portrait)}
+
+
 def _order_page(request: Request, session: Session, order: FinancingOrder, *, status_code: int = 200,
                 **extra: Any) -> Response:
     product = products_service.get(session, product_id=order.product_id)
     return render(request, "orders/order.html", {
         **LABELS, "order": service.to_read(session, order), "product": product,
+        **_bank_portrait(request, session, order),
         "decision": scoring_service.for_order(session, order_id=order.id),
         "submitted": request.query_params.get("submitted") == "1", **extra,
     }, status_code=status_code)

@@ -1,4 +1,4 @@
-"""Use cases of scoring: the pre-assessment of an entity for a product."""
+"""Use cases of scoring: the pre-assessment of an entity for a product, and its credit portrait."""
 
 from __future__ import annotations
 
@@ -7,9 +7,12 @@ from sqlalchemy.orm import Session
 from xinyidai import clock
 from xinyidai.registry import service as registry_service
 from xinyidai.scoring.champion import ChampionPreAssessor, attach_order, for_order
+from xinyidai.scoring.portrait_chart import radar_data_url
+from xinyidai.scoring.portrait_service import read_portrait
 from xinyidai.scoring.preassessment import EntityFacts, Estimate, PreAssessor, ProductBounds
 
-__all__ = ["attach_order", "for_order", "get_assessor", "pre_assess", "set_assessor"]
+__all__ = ["attach_order", "for_order", "get_assessor", "pre_assess", "radar_data_url", "read_portrait",
+           "set_assessor"]
 
 _assessor: PreAssessor | None = None  # None: the champion model, or the rules while there is none
 
