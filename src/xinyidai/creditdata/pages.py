@@ -80,10 +80,11 @@ def specs_of(item: CatalogueItem) -> tuple[FieldSpec, ...]:
 
 
 def show_value(spec: FieldSpec, value: Any) -> str:
-    """A stored typed value as the portal writes it: yuan with two decimals, 是/否, text as is."""
+    """A stored typed value as the portal writes it: yuan with two decimals, 是/否, text as is (a desensitised
+    amount is already words: its band)."""
     if value is None or value == "":
         return "—"
-    if spec.type is FieldType.MONEY:
+    if spec.type is FieldType.MONEY and isinstance(value, int):
         return format_yuan(int(value))
     if spec.type is FieldType.BOOLEAN:
         return "是" if value else "否"
