@@ -36,6 +36,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from enum import StrEnum
+from itertools import pairwise
 from typing import Any
 
 from xinyidai.identity.enums import OrgKind, Role
@@ -105,7 +106,7 @@ def band_amount(fen: int) -> str:
     edges = BAND_EDGES_WAN
     if fen < edges[0] * _FEN_PER_WAN:
         return f"{_wan(edges[0])}元以下"
-    for low, high in zip(edges, edges[1:], strict=False):
+    for low, high in pairwise(edges):
         if fen < high * _FEN_PER_WAN:
             return f"{_wan(low)}–{_wan(high)}元"
     return f"{_wan(edges[-1])}元以上"
