@@ -29,6 +29,8 @@ model_app = typer.Typer(help="Credit models: train a scorecard and challenger, s
 app.add_typer(model_app, name="model")
 audit_app = typer.Typer(help="Audit log: verify the SM3 hash chain", no_args_is_help=True)
 app.add_typer(audit_app, name="audit")
+crypto_app = typer.Typer(help="Encryption of personal data at rest: key rotation", no_args_is_help=True)
+app.add_typer(crypto_app, name="crypto")
 console = Console()
 
 
@@ -237,6 +239,36 @@ def creditdata_import(
     if batch.rows_rejected:
         console.print(f"[yellow]{batch.rows_rejected} 行有误未入库，错误报告："
                       f"/api/v1/credit-data/batches/{batch.id}/errors.csv[/yellow]")
+
+
+@crypto_app.command("rotate")
+def crypto_rotate(
+    batch_size: int = typer.Option(1000, min=1, max=100_000, help="Rows re-encrypted per transaction"),
+    everything: bool = typer.Option(False, "--all", help="Every row, also those already under the active key "
+                                                         "(after changing the blind-index key)"),
+) -> None:
+    """Re-encrypt personal data under the active key (XINYIDAI_ACTIVE_DATA_KEY_ID), one committed batch at a time;
+    keep the old key configured until this has finished, then remove it."""
+    from xinyidai import db
+    from xinyidai.audit import service as audit_service
+    from xinyidai.registry import service as registry_service
+
+    settings = get_settings()
+    changed, after_id = 0, 0
+    while True:
+        with db.transaction() as session:
+            count, last_id = registry_service.reencrypt(session, after_id=after_id, limit=batch_size,
+                                                        everything=everything)
+            changed += count
+        if last_id is None:
+            break
+        after_id = last_id
+        console.print(f"已重新加密 {changed} 条（至主体 #{after_id}）")
+    with db.transaction() as session:
+        audit_service.record(session, action="crypto.rotated", subject_type="data_key",
+                             subject_id=settings.active_data_key_id,
+                             detail={"reencrypted": changed, "everything": everything})
+    console.print(f"[green]完成[/green]：{changed} 条个人信息已使用密钥 {settings.active_data_key_id} 重新加密")
 
 
 @audit_app.command("verify")

@@ -30,6 +30,9 @@ class Settings(BaseSettings):
     # Field encryption keys: key id -> base64 of 32 bytes. The active one encrypts; all decrypt.
     data_keys: dict[str, SecretStr] = {"k1": SecretStr(_DEV_DATA_KEY)}
     active_data_key_id: str = "k1"
+    # Keys the blind indexes of encrypted fields (lookup by identity number); unset: derived from secret_key.
+    # Set it to rotate secret_key without touching the indexes.
+    blind_index_key: SecretStr | None = None
 
     session_cookie_name: str = "xyd_session"
     session_cookie_secure: bool = False

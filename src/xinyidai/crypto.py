@@ -1,7 +1,10 @@
 """Field encryption for personal data at rest, and blind indexes to find it without decrypting.
 
 Ciphertexts carry the id of the key that made them ("v1.<key id>.<base64>"), so keys can rotate:
-the active key encrypts, every configured key decrypts.
+the active key encrypts, every configured key decrypts, and `rotate` re-encrypts a value under the active key
+(`xinyidai crypto rotate` walks the encrypted columns in batches). Keys come from the settings
+(XINYIDAI_DATA_KEYS, XINYIDAI_ACTIVE_DATA_KEY_ID), never from the repository; the development key is refused in
+production.
 """
 
 from __future__ import annotations
@@ -56,10 +59,35 @@ def decrypt(token: str, *, context: str, settings: Settings | None = None) -> st
         raise DecryptionError("ciphertext cannot be opened") from exc
 
 
-def blind_index(value: str, *, context: str, settings: Settings | None = None) -> str:
-    """A keyed hash (HMAC-SHA256) of `value`, for equality lookups of encrypted fields."""
+def key_id_of(token: str) -> str:
+    """The id of the key a ciphertext was made with."""
+    version, key_id, _ = token.split(".", 2)
+    if version != _VERSION:
+        raise DecryptionError(f"unknown ciphertext version {version!r}")
+    return key_id
+
+
+def is_current(token: str, *, settings: Settings | None = None) -> bool:
+    """Whether a ciphertext was made with the active key (else `rotate` should re-encrypt it)."""
     settings = settings or get_settings()
-    key = hashlib.sha256(b"blind-index:" + settings.secret_key.get_secret_value().encode()).digest()
+    return key_id_of(token) == settings.active_data_key_id
+
+
+def rotate(token: str, *, context: str, settings: Settings | None = None) -> str:
+    """The value re-encrypted under the active key (opened with whichever configured key made it)."""
+    settings = settings or get_settings()
+    return encrypt(decrypt(token, context=context, settings=settings), context=context, settings=settings)
+
+
+def blind_index(value: str, *, context: str, settings: Settings | None = None) -> str:
+    """A keyed hash (HMAC-SHA256) of `value`, for equality lookups of encrypted fields.
+
+    Keyed by XINYIDAI_BLIND_INDEX_KEY, or when that is not set by a key derived from XINYIDAI_SECRET_KEY; after
+    changing either, `xinyidai crypto rotate --all` recomputes every index from the decrypted values.
+    """
+    settings = settings or get_settings()
+    secret = settings.blind_index_key or settings.secret_key
+    key = hashlib.sha256(b"blind-index:" + secret.get_secret_value().encode()).digest()
     # Length-prefixed so that no (context, value) pair can collide with another.
     encoded = context.encode()
     message = len(encoded).to_bytes(2, "big") + encoded + value.encode()

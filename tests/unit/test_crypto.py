@@ -8,7 +8,7 @@ import pytest
 from pydantic import SecretStr
 
 from xinyidai.config import Settings
-from xinyidai.crypto import DecryptionError, blind_index, decrypt, encrypt
+from xinyidai.crypto import DecryptionError, blind_index, decrypt, encrypt, is_current, key_id_of, rotate
 
 K1 = base64.b64encode(bytes(range(32))).decode()
 K2 = base64.b64encode(bytes(range(100, 132))).decode()
@@ -113,3 +113,28 @@ def test_blind_index_depends_on_the_secret_key_not_the_data_keys() -> None:
     index = blind_index(ID, context=CONTEXT, settings=ONLY_K1)
     assert index == blind_index(ID, context=CONTEXT, settings=ROTATED)  # rotating data keys keeps lookups
     assert index != blind_index(ID, context=CONTEXT, settings=_settings({"k1": K1}, "k1", secret="another-secret"))
+
+
+def test_rotation_re_encrypts_under_the_active_key() -> None:
+    old = encrypt(ID, context=CONTEXT, settings=ONLY_K1)
+    assert key_id_of(old) == "k1" and not is_current(old, settings=ROTATED)
+    new = rotate(old, context=CONTEXT, settings=ROTATED)
+    assert key_id_of(new) == "k2" and is_current(new, settings=ROTATED)
+    assert decrypt(new, context=CONTEXT, settings=ONLY_K2) == ID  # the old key may now be retired
+    with pytest.raises(DecryptionError):
+        rotate(old, context="other.field", settings=ROTATED)
+
+
+def test_a_blind_index_key_of_its_own_lets_the_secret_key_rotate() -> None:
+    own = Settings(env="test", secret_key=SecretStr(SECRET), blind_index_key=SecretStr("index-key-0123456789"),
+                   data_keys={"k1": SecretStr(K1)}, active_data_key_id="k1")
+    moved = own.model_copy(update={"secret_key": SecretStr("another-secret-key-0123456789abcdef")})
+    assert blind_index(ID, context=CONTEXT, settings=own) == blind_index(ID, context=CONTEXT, settings=moved)
+    assert blind_index(ID, context=CONTEXT, settings=own) != blind_index(ID, context=CONTEXT, settings=ONLY_K1)
+
+
+def test_production_refuses_the_development_keys() -> None:
+    with pytest.raises(ValueError, match="XINYIDAI_DATA_KEYS must be set in production"):
+        Settings(env="production", secret_key=SecretStr(SECRET), session_cookie_secure=True)
+    Settings(env="production", secret_key=SecretStr(SECRET), session_cookie_secure=True,
+             data_keys={"k1": SecretStr(K1)}, active_data_key_id="k1")

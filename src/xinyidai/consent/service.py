@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from xinyidai import clock
 from xinyidai.audit import service as audit_service
+from xinyidai.consent.masking import Audience, FieldKind, audience_of, mask, mask_values
 from xinyidai.consent.models import Authorisation
 from xinyidai.consent.policy import (
     PURPOSE_LABELS,
@@ -31,8 +32,9 @@ from xinyidai.consent.policy import (
 from xinyidai.consent.policy import decide as decide_policy
 from xinyidai.errors import Conflict, DomainError, Forbidden, NotFound
 
-__all__ = ["DEFAULT_VALIDITY", "PURPOSE_LABELS", "DataWindow", "Decision", "Mode", "Purpose", "Status", "decide",
-           "grant", "list_for_enterprise", "list_for_reference", "record_use", "require", "revoke", "status"]
+__all__ = ["DEFAULT_VALIDITY", "PURPOSE_LABELS", "Audience", "DataWindow", "Decision", "FieldKind", "Mode", "Purpose",
+           "Status", "audience_of", "decide", "grant", "list_for_enterprise", "list_for_reference", "mask",
+           "mask_values", "record_use", "require", "revoke", "status"]
 
 DEFAULT_VALIDITY = timedelta(days=90)
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cache
 from importlib import resources
 from typing import Any
 
@@ -94,3 +95,14 @@ def load_packaged() -> CatalogueDefinition:
     """The catalogue shipped with the platform (`creditdata/catalogue.toml`)."""
     text = resources.files("xinyidai.creditdata").joinpath("catalogue.toml").read_text(encoding="utf-8")
     return parse(tomllib.loads(text))
+
+
+@cache
+def packaged_masking() -> dict[str, dict[str, str]]:
+    """Per sub-category of the packaged catalogue, the masking kind of each field that has one.
+
+    The floor under what a database's stored specs say: a database seeded before a field was given a kind
+    still masks it (seeding leaves existing sub-categories as the platform admin edited them).
+    """
+    return {item.code: {spec.name: spec.mask for spec in item.fields if spec.mask}
+            for item in load_packaged().items}

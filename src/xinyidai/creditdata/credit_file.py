@@ -3,7 +3,8 @@
 `read_credit_file` is the one entry for the API and the portal page alike: it decides the caller's
 standing (`access`), asks consent's decision for an institution (which narrows the file to the categories and
 data window the authorisation covers, and spends a one-time authorisation), audits every read that is not the
-entity's own, and returns the file as `CreditFileRead`.
+entity's own, and returns the file as `CreditFileRead` with each value desensitised for the caller's audience
+(`consent.masking`: the field's kind from the catalogue, the audience from the caller's organisation and roles).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from sqlalchemy.orm import Session
 from xinyidai import clock
 from xinyidai.audit import service as audit_service
 from xinyidai.consent import service as consent_service
-from xinyidai.creditdata import policy, service
+from xinyidai.creditdata import catalogue, policy, service
 from xinyidai.creditdata.access import Access, access_of, is_audited, sees_past_publicity, sensitivities_for
 from xinyidai.creditdata.enums import Channel, Sensitivity
 from xinyidai.creditdata.models import CatalogueItem, CreditRecord
@@ -94,36 +95,57 @@ def read_credit_file(session: Session, *, principal: Principal, enterprise_id: i
     if standing.decision is not None:
         sections = covered(sections, standing.decision)
         consent_service.record_use(session, decision=standing.decision)
+    audience = audience_for(principal, access)
     if is_audited(access):
         audit_read(session, principal=principal, enterprise_id=enterprise_id, access=access,
-                   purpose=purpose or purpose_of(standing, purpose_ref), ip_address=ip_address)
-    return to_credit_file_read(session, enterprise=enterprise, sections=sections, view=access)
+                   purpose=purpose or purpose_of(standing, purpose_ref), ip_address=ip_address, audience=audience)
+    return to_credit_file_read(session, enterprise=enterprise, sections=sections, view=access, audience=audience)
+
+
+def audience_for(principal: Principal, access: Access) -> consent_service.Audience:
+    """Whom the file is desensitised for: the entity itself, or the caller's kind of organisation and role."""
+    return consent_service.audience_of(own=access is Access.OWN, organisation_kind=principal.organisation_kind,
+                                       roles=principal.roles)
+
+
+def masking_kinds(item: CatalogueItem) -> dict[str, str]:
+    """The masking kind of each field of the sub-category that has one: the stored specs over the packaged
+    catalogue's (so a database seeded before a field had a kind still masks it)."""
+    kinds = dict(catalogue.packaged_masking().get(item.code, {}))
+    kinds.update({spec.name: spec.mask for spec in service.field_specs(item) if spec.mask})
+    return kinds
 
 
 def audit_read(session: Session, *, principal: Principal, enterprise_id: int, access: Access, purpose: str,
-               ip_address: str | None = None) -> None:
+               ip_address: str | None = None, audience: consent_service.Audience | None = None) -> None:
     """Record that the caller read the entity's credit file, as what and why (API and portal alike)."""
     audit_service.record(
         session, action="creditdata.credit_file_read", actor_user_id=principal.user_id,
         actor_api_client_id=principal.api_client_id, actor_organisation_id=principal.organisation_id,
         subject_type="credit_file", subject_id=enterprise_id, enterprise_id=enterprise_id, purpose=purpose,
         ip_address=ip_address,
-        detail={"view": access.value,
+        detail={"view": access.value, "audience": (audience or audience_for(principal, access)).value,
                 "sensitivities": sorted(s.value for s in sensitivities_for(access) or Sensitivity)},
     )
 
 
 def to_credit_file_read(session: Session, *, enterprise: Enterprise, sections: list[service.FileSection],
-                        view: Access) -> CreditFileRead:
+                        view: Access, audience: consent_service.Audience) -> CreditFileRead:
     """Shape `service.credit_file` sections for a reader: provenance labels, self-reports marked, records past
-    their publicity period flagged; a reader who may not see those gets no history of them either."""
+    their publicity period flagged, values desensitised for `audience`; a reader who may not see records past
+    their publicity period gets no history of them either."""
     departments = {d.code: d.name for d in service.list_departments(session)}
     today = clock.today()
+    kinds_by_item: dict[str, dict[str, str]] = {}
 
     def record_read(record: CreditRecord, item: CatalogueItem) -> CreditRecordRead:
         self_reported = record.channel == Channel.SELF_REPORT
+        kinds = kinds_by_item.get(item.code)
+        if kinds is None:
+            kinds = kinds_by_item[item.code] = masking_kinds(item)
         return CreditRecordRead(
-            id=record.id, record_key=record.record_key, data=record.data, fact_date=record.fact_date,
+            id=record.id, record_key=record.record_key, data=consent_service.mask_values(record.data, kinds, audience),
+            fact_date=record.fact_date,
             channel=record.channel, source_department=record.source_department, batch_id=record.batch_id,
             received_at=record.received_at, self_reported=self_reported,
             source_label=SELF_REPORT_LABEL if self_reported else departments.get(record.source_department, ""),
@@ -150,4 +172,4 @@ def to_credit_file_read(session: Session, *, enterprise: Enterprise, sections: l
             out.append(CreditFileSectionRead(category_code=section.category.code,
                                              category_name=section.category.name, entries=entries))
     return CreditFileRead(enterprise_id=enterprise.id, uscc=enterprise.uscc, name=enterprise.name,
-                          generated_at=clock.now(), sections=out, view=view.value)
+                          generated_at=clock.now(), sections=out, view=view.value, audience=audience.value)

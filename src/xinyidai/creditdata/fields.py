@@ -17,6 +17,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from xinyidai.consent.masking import FieldKind
 from xinyidai.creditdata.enums import FieldType
 from xinyidai.money import MAX_FEN, InvalidAmount, parse_yuan
 from xinyidai.registry.codes import InvalidCode, validate_uscc
@@ -44,6 +45,7 @@ class FieldSpec:
     minimum: Decimal | None = None
     maximum: Decimal | None = None
     allow_future: bool = False  # dates: a validity end or an expiry may lie ahead; a fact may not
+    mask: str | None = None  # consent.masking.FieldKind: how the value is desensitised for other readers
 
     def as_dict(self) -> dict[str, Any]:
         """The spec as the catalogue stores it."""
@@ -60,6 +62,8 @@ class FieldSpec:
             out["maximum"] = str(self.maximum)
         if self.allow_future:
             out["allow_future"] = True
+        if self.mask is not None:
+            out["mask"] = self.mask
         return out
 
     @classmethod
@@ -69,12 +73,17 @@ class FieldSpec:
         choices = tuple(str(c) for c in raw.get("choices", ()))
         if kind is FieldType.ENUM and not choices:
             raise ValueError(f"enum field {raw['name']} needs choices")
+        mask = raw.get("mask")
+        if mask is not None:
+            mask = FieldKind(mask).value  # ValueError on a kind masking does not know
+            if mask == FieldKind.AMOUNT_BAND and kind is not FieldType.MONEY:
+                raise ValueError(f"field {raw['name']}: only money fields are banded")
         return cls(
             name=str(raw["name"]), label=str(raw["label"]), type=kind, required=bool(raw.get("required", True)),
             choices=choices, max_length=int(raw.get("max_length", 200)),
             minimum=Decimal(str(raw["minimum"])) if "minimum" in raw else None,
             maximum=Decimal(str(raw["maximum"])) if "maximum" in raw else None,
-            allow_future=bool(raw.get("allow_future", False)),
+            allow_future=bool(raw.get("allow_future", False)), mask=mask,
         )
 
 

@@ -54,6 +54,8 @@ PlatformAdmin = Allow(Role.PLATFORM_ADMIN)
 # The monthly sharing progress is the credit office's (发改委) business as much as the operator's.
 CoverageViewer = Allow(Role.PLATFORM_ADMIN, Role.GOVERNMENT_SUPERVISOR)
 Entity = Allow(Role.ENTERPRISE_ADMIN, Role.ENTERPRISE_STAFF)
+# 信易查: an institution reads an entity's file under the entity's authorisation for one business reference.
+Institution = Allow(Role.BANK_LOAN_OFFICER, Role.BANK_MANAGER, Role.GUARANTEE_OFFICER, Role.AGENCY_ANALYST)
 
 ItemCode = Annotated[str, Path(min_length=1, max_length=40, pattern=r"^[a-z0-9_]+$")]
 
@@ -80,10 +82,11 @@ def specs_of(item: CatalogueItem) -> tuple[FieldSpec, ...]:
 
 
 def show_value(spec: FieldSpec, value: Any) -> str:
-    """A stored typed value as the portal writes it: yuan with two decimals, 是/否, text as is."""
+    """A stored typed value as the portal writes it: yuan with two decimals, 是/否, text as is (a desensitised
+    amount is already words: its band)."""
     if value is None or value == "":
         return "—"
-    if spec.type is FieldType.MONEY:
+    if spec.type is FieldType.MONEY and isinstance(value, int):
         return format_yuan(int(value))
     if spec.type is FieldType.BOOLEAN:
         return "是" if value else "否"
@@ -217,6 +220,7 @@ class EntryView:
     item: CatalogueItem
     columns: list[str]
     records: list[RecordView]
+    field_names: list[str] = field(default_factory=list)  # the columns' field names, in the same order
 
 
 @dataclass
@@ -257,7 +261,8 @@ def _file_view(session: Session, file: CreditFileRead) -> list[SectionView]:
             for old in entry.history:  # newest first; only facts whose current version is shown
                 if old.record_key in by_key:
                     by_key[old.record_key].history.append(view(old, item, specs))
-            entries.append(EntryView(item=item, columns=[s.label for s in specs], records=current))
+            entries.append(EntryView(item=item, columns=[s.label for s in specs], records=current,
+                                     field_names=[s.name for s in specs]))
         out.append(SectionView(code=section.category_code, name=section.category_name, entries=entries))
     return out
 
@@ -308,6 +313,19 @@ def admin_credit_file(
     file = credit_file.read_credit_file(session, principal=principal, enterprise_id=enterprise.id, purpose=purpose,
                                         ip_address=client_ip(request))
     return _file_page(request, session, file, own=False, purpose=purpose)
+
+
+@router.get("/credit-files/{enterprise_id}", response_class=HTMLResponse)
+def credit_lookup(
+    request: Request, session: SessionDep, principal: Annotated[Principal, Depends(Institution)],
+    enterprise_id: IdPath, purpose_ref: Annotated[str, Query(max_length=60)] = "",
+) -> Response:
+    """信易查: the entity's credit file as the institution may see it under the authorisation for `purpose_ref`
+    (the financing application's number): the categories it covers, values desensitised for the caller's role;
+    every lookup is decided by consent and audited, and a revoked or expired authorisation is refused."""
+    file = credit_file.read_credit_file(session, principal=principal, enterprise_id=enterprise_id,
+                                        purpose_ref=purpose_ref.strip() or None, ip_address=client_ip(request))
+    return _file_page(request, session, file, own=False, lookup_ref=purpose_ref.strip())
 
 
 # Uploads by a department's data officer --------------------------------------------------------------

@@ -106,6 +106,8 @@ class CreditFileRead(BaseModel):
     # What the reader was shown: own (everything, hidden flagged), platform (everything), authorised (public and
     # authorised sub-categories, within their publicity periods).
     view: str = "own"
+    # Whom the values were desensitised for (consent.masking.Audience): "subject" sees everything in clear.
+    audience: str = "subject"
 
 
 class VerificationCreate(BaseModel):

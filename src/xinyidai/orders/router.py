@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Request
 
+from xinyidai.creditdata.credit_file import read_credit_file
+from xinyidai.creditdata.schemas import CreditFileRead
 from xinyidai.identity.principal import Principal
 from xinyidai.orders import service
 from xinyidai.orders.dependencies import BankDecider, CurrentOrder, EnterpriseApplicant, OrderViewer
 from xinyidai.orders.policy import OrderStatus
 from xinyidai.orders.schemas import OrderApprove, OrderCreate, OrderRead, OrderReject
-from xinyidai.web import SessionDep
+from xinyidai.web import SessionDep, client_ip
 
 router = APIRouter(prefix="/api/v1/orders", tags=["orders"])
 
@@ -40,6 +42,15 @@ def list_orders(
 def get_order(session: SessionDep, order: CurrentOrder) -> OrderRead:
     """One order with its timeline."""
     return service.to_read(session, order)
+
+
+@router.get("/{order_id}/credit-lookup", response_model=CreditFileRead)
+def credit_lookup(request: Request, session: SessionDep, principal: Annotated[Principal, Depends(BankDecider)],
+                  order: CurrentOrder) -> CreditFileRead:
+    """信易查: the applicant's credit information for the order's bank, under the authorisation the application
+    gave (the categories it covers, desensitised for the caller's role); refused once it is revoked or expired."""
+    return read_credit_file(session, principal=principal, enterprise_id=order.enterprise_id,
+                            purpose_ref=order.order_no, ip_address=client_ip(request))
 
 
 @router.post("/{order_id}/accept", response_model=OrderRead)

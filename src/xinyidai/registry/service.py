@@ -76,6 +76,26 @@ def create(session: Session, *, enterprise_in: EnterpriseCreate) -> Enterprise:
     return enterprise
 
 
+def reencrypt(session: Session, *, after_id: int = 0, limit: int = 1000,
+              everything: bool = False) -> tuple[int, int | None]:
+    """Re-encrypt the next `limit` legal representatives' identity numbers after `after_id` under the active key,
+    recomputing their blind index; returns how many changed and the last id looked at (None: no rows left).
+
+    Only ciphertexts made with another key are touched unless `everything` (after a blind-index key change).
+    """
+    query = select(Enterprise).where(Enterprise.id > after_id).order_by(Enterprise.id).limit(limit)
+    if not everything:
+        current = f"v1.{get_settings().active_data_key_id}."
+        query = query.where(~Enterprise.legal_rep_id_cipher.startswith(current, autoescape=True))
+    rows = session.scalars(query).all()
+    for enterprise in rows:
+        id_number = crypto.decrypt(enterprise.legal_rep_id_cipher, context=ID_CONTEXT)
+        enterprise.legal_rep_id_cipher = crypto.encrypt(id_number, context=ID_CONTEXT)
+        enterprise.legal_rep_id_index = crypto.blind_index(id_number, context=ID_CONTEXT)
+    session.flush()
+    return len(rows), rows[-1].id if rows else None
+
+
 def to_read(enterprise: Enterprise) -> EnterpriseRead:
     """The registry card, with the legal representative's ID masked."""
     id_number = crypto.decrypt(enterprise.legal_rep_id_cipher, context=ID_CONTEXT)

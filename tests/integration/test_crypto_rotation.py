@@ -1,0 +1,94 @@
+"""`xinyidai crypto rotate`: personal data re-encrypted under a new key in committed batches, still found by its
+blind index, readable once the old key is retired; a new blind-index key is taken up with --all."""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+from typer.testing import CliRunner
+
+from tests.integration.conftest import id_number, uscc
+from xinyidai import crypto, db
+from xinyidai.audit.models import AuditEntry
+from xinyidai.cli import app, upgrade_database
+from xinyidai.config import get_settings
+from xinyidai.registry import service as registry_service
+from xinyidai.registry.models import Enterprise
+from xinyidai.registry.realname import ID_CONTEXT
+from xinyidai.registry.schemas import EnterpriseCreate
+
+K1 = base64.b64encode(bytes(range(32))).decode()
+K2 = base64.b64encode(bytes(range(100, 132))).decode()
+
+
+@pytest.fixture
+def committed_sqlite(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[db.Database]:
+    url = f"sqlite:///{tmp_path / 'crypto.db'}"
+    upgrade_database(url)
+    database = db.Database(url)
+    monkeypatch.setattr(db, "_database", database)
+    yield database
+    database.engine.dispose()
+    get_settings.cache_clear()
+
+
+def _keys(monkeypatch: pytest.MonkeyPatch, keys: dict[str, str], active: str, index_key: str | None = None) -> None:
+    monkeypatch.setenv("XINYIDAI_DATA_KEYS", json.dumps(keys))
+    monkeypatch.setenv("XINYIDAI_ACTIVE_DATA_KEY_ID", active)
+    if index_key:
+        monkeypatch.setenv("XINYIDAI_BLIND_INDEX_KEY", index_key)
+    get_settings.cache_clear()
+
+
+def _ciphers(database: db.Database) -> dict[str, tuple[str, str]]:
+    with database.session_factory() as session:
+        return {e.uscc: (e.legal_rep_id_cipher, e.legal_rep_id_index) for e in session.scalars(select(Enterprise))}
+
+
+def test_rotate_re_encrypts_in_batches_and_the_old_key_can_then_be_retired(
+        committed_sqlite: db.Database, monkeypatch: pytest.MonkeyPatch) -> None:
+    _keys(monkeypatch, {"k1": K1}, "k1")
+    with db.transaction(committed_sqlite.session_factory) as session:
+        area = registry_service.create_area(session, code="500108001", name="南坪街道", kind="street")
+        for n in range(5):
+            registry_service.create(session, enterprise_in=EnterpriseCreate(
+                uscc=uscc(f"MA000010{n}"), name=f"重庆测试{n}有限公司", kind="enterprise", legal_rep_name="张三",
+                legal_rep_id_number=id_number(f"1980010{n + 1}"), registration_date=date(2018, 5, 1),
+                industry_code="F52", district_area_id=area.id))
+    before = _ciphers(committed_sqlite)
+    assert {crypto.key_id_of(c) for c, _ in before.values()} == {"k1"}
+
+    _keys(monkeypatch, {"k1": K1, "k2": K2}, "k2")
+    result = CliRunner().invoke(app, ["crypto", "rotate", "--batch-size", "2"])
+    assert result.exit_code == 0, result.output
+    assert "5 条个人信息已使用密钥 k2 重新加密" in result.output
+    after = _ciphers(committed_sqlite)
+    assert {crypto.key_id_of(c) for c, _ in after.values()} == {"k2"}
+    assert all(after[code][1] == before[code][1] for code in before)  # same index key: same index
+
+    _keys(monkeypatch, {"k2": K2}, "k2")  # k1 retired
+    with committed_sqlite.session_factory() as session:
+        first = registry_service.get_by_uscc(session, uscc=uscc("MA0000100"))
+        assert first is not None
+        assert crypto.decrypt(first.legal_rep_id_cipher, context=ID_CONTEXT) == id_number("19800101")
+        assert registry_service.verify_real_name(session, uscc=first.uscc, legal_rep_name="张三",
+                                                 id_number=id_number("19800101")).matched
+        [entry] = session.scalars(select(AuditEntry).where(AuditEntry.action == "crypto.rotated")).all()
+        assert entry.detail == {"reencrypted": 5, "everything": False}
+    again = CliRunner().invoke(app, ["crypto", "rotate"])
+    assert again.exit_code == 0 and "0 条" in again.output  # nothing left under another key
+
+    _keys(monkeypatch, {"k2": K2}, "k2", index_key="a-blind-index-key-of-its-own-0123456789")
+    with committed_sqlite.session_factory() as session:
+        assert not registry_service.verify_real_name(session, uscc=uscc("MA0000100"), legal_rep_name="张三",
+                                                     id_number=id_number("19800101")).matched
+    assert CliRunner().invoke(app, ["crypto", "rotate", "--all"]).exit_code == 0
+    with committed_sqlite.session_factory() as session:
+        assert registry_service.verify_real_name(session, uscc=uscc("MA0000100"), legal_rep_name="张三",
+                                                 id_number=id_number("19800101")).matched
