@@ -185,6 +185,10 @@ CREDIT_ROUTES: dict[str, Probe] = {
         "/credit-files/{enterprise_id}?purpose_ref={ref}", rule_institution_lookup, Reader.HTML_FILE),
     "GET /admin/credit-files": Probe(
         "/admin/credit-files?uscc={uscc}&purpose=异议处理", rule_platform_admin, Reader.HTML_FILE),
+    "GET /api/v1/enterprises/me/portrait": Probe(
+        "/api/v1/enterprises/me/portrait", rule_own_file, Reader.STATUS_ONLY),
+    "GET /api/v1/enterprises/{enterprise_id}/portrait": Probe(
+        "/api/v1/enterprises/{enterprise_id}/portrait?purpose_ref={ref}", rule_file_by_id, Reader.STATUS_ONLY),
 }
 
 NOT_CREDIT_ROUTES: dict[str, str] = {
