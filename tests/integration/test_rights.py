@@ -110,7 +110,8 @@ def test_an_objection_marks_the_record_for_institutions_and_tasks_the_source_dep
     [receipt] = _messages(session, _good_org(session, world))
     assert "异议已受理" in receipt.subject
     [attachment] = service.attachments_of(session, objection_id=objection.id)
-    assert (attachment.file_name, attachment.content_type, attachment.content) == ("复评通知.pdf", "application/pdf", PDF)
+    assert (attachment.file_name, attachment.content_type, attachment.content) == (
+        "复评通知.pdf", "application/pdf", PDF)
     assert [o.id for o in service.list_objections(session, principal=world.principal(session, "tax.officer"))] == [
         objection.id]
     assert service.list_objections(session, principal=world.principal(session, "amr.officer")) == []
@@ -266,7 +267,8 @@ def test_escalation_once_a_business_day_to_the_platform_and_supervisors(session:
 
 def test_messages_to_a_user_or_an_organisation_read_once(client: TestClient, session: Session, world: World) -> None:
     good = world.principal(session, "good")
-    notifications.notify(session, organisation_id=good.organisation_id, subject="致企业", body="全体可见", link="/credit-file")
+    notifications.notify(session, organisation_id=good.organisation_id, subject="致企业", body="全体可见",
+                         link="/credit-file")
     notifications.notify(session, user_id=world.principal(session, "other").user_id, subject="致他人", body="仅他可见")
     session.commit()
     assert notifications.unread_count(session, principal=good) == 1

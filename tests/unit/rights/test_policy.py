@@ -102,7 +102,8 @@ def test_an_application_needs_fulfilment_commitment_and_evidence() -> None:
     good = dict(fulfilled_date=date(2026, 9, 1), fact_date=date(2026, 8, 23), today=date(2026, 11, 23),
                 commitment_signed=True, evidence_count=1, statement="罚款已于9月1日缴清，违法行为已整改到位")
     assert policy.application_problems(**good) == []  # type: ignore[arg-type]
-    for change, words in (({"fulfilled_date": None}, "履行完毕的日期"), ({"fulfilled_date": date(2026, 11, 24)}, "晚于今天"),
+    for change, words in (({"fulfilled_date": None}, "履行完毕的日期"),
+                          ({"fulfilled_date": date(2026, 11, 24)}, "晚于今天"),
                           ({"fulfilled_date": date(2026, 8, 1)}, "早于处罚决定日期"),
                           ({"commitment_signed": False}, "承诺书"), ({"evidence_count": 0}, "证明材料"),
                           ({"evidence_count": 4}, "最多"), ({"statement": "已缴"}, "申请说明")):
