@@ -5,15 +5,18 @@ features as of the repair date, and who may act on what."""
 from __future__ import annotations
 
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
+from typer.testing import CliRunner
 
-from tests.integration.conftest import World, login, page_csrf
-from xinyidai import clock
+from tests.integration.conftest import World, build_world, login, page_csrf
+from xinyidai import clock, db
+from xinyidai.cli import app, upgrade_database
 from xinyidai.audit.models import AuditEntry
 from xinyidai.creditdata import service as creditdata_service
 from xinyidai.creditdata.credit_file import read_credit_file
@@ -358,3 +361,31 @@ def test_a_recent_penalty_is_refused_and_the_department_decides_its_own(session:
                                      decision=RepairStatus.REJECTED, reason="缴款凭证与处罚决定不符，不予修复")
     assert rejected.status == RepairStatus.REJECTED and rejected.effective_date is None
     assert _own_entry(session, world, "admin_penalty").current[0].repaired is False
+
+
+def test_the_escalation_command_runs_once_a_day(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    url = f"sqlite:///{tmp_path / 'rights.db'}"
+    upgrade_database(url)
+    database = db.Database(url)
+    monkeypatch.setattr(db, "_database", database)
+    with clock.use(clock.at(2026, 11, 23, 10, 0)):
+        with db.transaction(database.session_factory) as session:
+            world = build_world(session)
+            record = _grade(session, world)
+            objection = service.file_objection(session, principal=world.principal(session, "good"),
+                                               record_id=record.id, reason=REASON)
+            number = objection.number
+    runner = CliRunner()
+    with clock.use(clock.at(2026, 11, 30, 18, 0)):  # the due date: still in time
+        result = runner.invoke(app, ["rights", "escalate"])
+        assert result.exit_code == 0 and "督办逾期异议 0 件" in result.output
+    with clock.use(clock.at(2026, 12, 1, 9, 0)):
+        first = runner.invoke(app, ["rights", "escalate"])
+        assert first.exit_code == 0 and f"督办逾期异议 1 件：{number}" in first.output
+        again = runner.invoke(app, ["rights", "escalate"])
+        assert again.exit_code == 0 and "督办逾期异议 0 件" in again.output
+    with database.session_factory() as session:
+        [escalated] = session.scalars(select(Objection)).all()
+        assert escalated.escalated_at == clock.at(2026, 12, 1, 9, 0).now()
+        assert session.scalar(select(func.count()).select_from(Notification).where(
+            Notification.subject.contains("逾期"))) == 2  # the platform operator and the tax bureau
