@@ -16,8 +16,8 @@ from typer.testing import CliRunner
 
 from tests.integration.conftest import World, build_world, login, page_csrf
 from xinyidai import clock, db
-from xinyidai.cli import app, upgrade_database
 from xinyidai.audit.models import AuditEntry
+from xinyidai.cli import app, upgrade_database
 from xinyidai.creditdata import service as creditdata_service
 from xinyidai.creditdata.credit_file import read_credit_file
 from xinyidai.creditdata.enums import Channel
@@ -368,13 +368,12 @@ def test_the_escalation_command_runs_once_a_day(tmp_path: Path, monkeypatch: pyt
     upgrade_database(url)
     database = db.Database(url)
     monkeypatch.setattr(db, "_database", database)
-    with clock.use(clock.at(2026, 11, 23, 10, 0)):
-        with db.transaction(database.session_factory) as session:
-            world = build_world(session)
-            record = _grade(session, world)
-            objection = service.file_objection(session, principal=world.principal(session, "good"),
-                                               record_id=record.id, reason=REASON)
-            number = objection.number
+    with clock.use(clock.at(2026, 11, 23, 10, 0)), db.transaction(database.session_factory) as session:
+        world = build_world(session)
+        record = _grade(session, world)
+        objection = service.file_objection(session, principal=world.principal(session, "good"),
+                                           record_id=record.id, reason=REASON)
+        number = objection.number
     runner = CliRunner()
     with clock.use(clock.at(2026, 11, 30, 18, 0)):  # the due date: still in time
         result = runner.invoke(app, ["rights", "escalate"])
