@@ -31,6 +31,8 @@ audit_app = typer.Typer(help="Audit log: verify the SM3 hash chain", no_args_is_
 app.add_typer(audit_app, name="audit")
 crypto_app = typer.Typer(help="Encryption of personal data at rest: key rotation", no_args_is_help=True)
 app.add_typer(crypto_app, name="crypto")
+rights_app = typer.Typer(help="Information-subject rights: objections and credit repair", no_args_is_help=True)
+app.add_typer(rights_app, name="rights")
 console = Console()
 
 
@@ -459,6 +461,20 @@ def model_features(
     for f in features.CATALOGUE:
         table.add_row(f.name, f.label, f.dimension.value, f.unit, f.risk.value, ", ".join(f.sources))
     console.print(table)
+
+
+
+@rights_app.command("escalate")
+def rights_escalate() -> None:
+    """Escalate objections past their answer deadline to the platform admin and supervisors (once a business day:
+    running it again the same day escalates nothing more)."""
+    from xinyidai import db
+    from xinyidai.rights import service as rights_service
+
+    with db.transaction() as session:
+        escalated = rights_service.escalate_overdue(session)
+        numbers = [o.number for o in escalated]
+    console.print(f"督办逾期异议 {len(numbers)} 件" + (f"：{'、'.join(numbers)}" if numbers else ""))
 
 
 if __name__ == "__main__":

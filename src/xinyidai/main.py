@@ -24,6 +24,7 @@ from xinyidai.creditdata import service as creditdata_service
 from xinyidai.errors import DomainError
 from xinyidai.guarantee import pages as guarantee_pages
 from xinyidai.guarantee import service as guarantee_service
+from xinyidai.identity import notification_pages
 from xinyidai.identity import pages as identity_pages
 from xinyidai.identity import router as identity_router
 from xinyidai.identity import service as identity_service
@@ -43,6 +44,8 @@ from xinyidai.portal import nav
 from xinyidai.portal.templating import render, templates
 from xinyidai.products import router as products_router
 from xinyidai.registry import router as registry_router
+from xinyidai.rights import pages as rights_pages
+from xinyidai.rights import router as rights_router
 from xinyidai.scoring import portrait_router as scoring_portrait_router
 from xinyidai.web import is_api_request
 
@@ -89,6 +92,14 @@ def _register_navigation() -> None:
     nav.register("机构管理", "/admin/organisations", [Role.PLATFORM_ADMIN], order=80)
     nav.register("用户管理", "/admin/users", [Role.PLATFORM_ADMIN], order=81)
     nav.register("借款试算", "/calculator", list(Role), order=90, landing=False)
+    nav.register("我的异议", "/rights/objections", [Role.ENTERPRISE_ADMIN, Role.ENTERPRISE_STAFF], order=14,
+                 landing=False)
+    nav.register("信用修复", "/rights/repairs", [Role.ENTERPRISE_ADMIN, Role.ENTERPRISE_STAFF], order=14,
+                 landing=False)
+    nav.register("异议处理", "/rights/objections", [Role.DEPARTMENT_DATA_OFFICER], order=42)
+    nav.register("修复审核", "/rights/repairs", [Role.DEPARTMENT_DATA_OFFICER], order=43)
+    nav.register("异议与修复", "/rights/overview", [Role.PLATFORM_ADMIN, Role.GOVERNMENT_SUPERVISOR], order=73,
+                 landing=False)
     nav.register("我的账户", "/account", list(Role), order=99)
 
 
@@ -150,10 +161,12 @@ def create_app(*, session_factory: sessionmaker[Session] | None = None) -> FastA
     app.include_router(ops_router)
     for router in (identity_router.router, registry_router.router, products_router.router, orders_router.router,
                    loans_router.router, creditdata_router.router,
-                   creditdata_file_router.router, scoring_portrait_router.router):
+                   creditdata_file_router.router, scoring_portrait_router.router, rights_router.router,
+                   notification_pages.api_router):
         app.include_router(router)
     for pages in (identity_pages.router, orders_pages.router, loans_pages.router, guarantee_pages.router,
-                  creditdata_pages.router, audit_pages.router, consent_pages.router):
+                  creditdata_pages.router, audit_pages.router, consent_pages.router, rights_pages.router,
+                  notification_pages.router):
         app.include_router(pages)
 
     @app.middleware("http")

@@ -13,9 +13,11 @@ from xinyidai.loans import models as loans_models
 from xinyidai.orders import models as orders_models
 from xinyidai.products import models as products_models
 from xinyidai.registry import models as registry_models
+from xinyidai.rights import models as rights_models
 from xinyidai.scoring import models as scoring_models
 
 __all__ = [
     "Base", "audit_models", "consent_models", "creditdata_models", "events", "guarantee_models", "identity_models",
-    "loans_models", "orders_models", "products_models", "registry_models", "scoring_models", "workdays",
+    "loans_models", "orders_models", "products_models", "registry_models", "rights_models", "scoring_models",
+    "workdays",
 ]

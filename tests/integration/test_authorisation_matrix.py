@@ -205,6 +205,17 @@ NOT_CREDIT_ROUTES: dict[str, str] = {
                                   "tests/integration/test_creditdata_verification.py",
     "GET /api/v1/verifications": "the caller's own questions and their yes/no answers",
     "GET /api/v1/enterprise/annual-report-gate": "the caller's own entity's annual-report status",
+    # Objections and credit repairs show the disputed record to its parties only: the entity, the department that
+    # delivered it, the platform (and, read-only, the supervisor); tests/integration/test_rights.py scopes them.
+    **{route: "an objection or repair and its record, to its parties only (test_rights.py)" for route in (
+        "GET /api/v1/rights/objections", "GET /api/v1/rights/objections/{objection_id}",
+        "GET /api/v1/rights/repairs", "GET /rights/objections", "GET /rights/objections/{objection_id}",
+        "GET /rights/repairs", "GET /rights/repairs/{repair_id}")},
+    **{route: "a party files, answers or decides; the answer is the objection or repair it acted on" for route in (
+        "GET /rights/objections/new", "GET /rights/repairs/new", "POST /rights/objections",
+        "POST /rights/repairs", "POST /api/v1/rights/objections/{objection_id}/answer",
+        "POST /api/v1/rights/repairs/{repair_id}/decision", "POST /rights/objections/{objection_id}/answer",
+        "POST /rights/repairs/{repair_id}/decision")},
 }
 
 

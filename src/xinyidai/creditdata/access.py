@@ -48,6 +48,11 @@ def sees_past_publicity(access: Access) -> bool:
     return access is not Access.AUTHORISED
 
 
+def sees_repaired(access: Access) -> bool:
+    """Repaired records (信用修复) are shown (flagged 已修复) to the entity itself and the platform only."""
+    return access is not Access.AUTHORISED
+
+
 def is_audited(access: Access) -> bool:
     """Every read that is not the entity's own leaves an audit entry."""
     return access is not Access.OWN

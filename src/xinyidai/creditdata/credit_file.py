@@ -18,8 +18,15 @@ from xinyidai import clock
 from xinyidai.audit import service as audit_service
 from xinyidai.consent import service as consent_service
 from xinyidai.creditdata import catalogue, policy, service
-from xinyidai.creditdata.access import Access, access_of, is_audited, sees_past_publicity, sensitivities_for
-from xinyidai.creditdata.enums import Channel, Sensitivity
+from xinyidai.creditdata.access import (
+    Access,
+    access_of,
+    is_audited,
+    sees_past_publicity,
+    sees_repaired,
+    sensitivities_for,
+)
+from xinyidai.creditdata.enums import Channel, MarkKind, Sensitivity
 from xinyidai.creditdata.models import CatalogueItem, CreditRecord
 from xinyidai.creditdata.schemas import (
     CreditFileEntryRead,
@@ -92,6 +99,9 @@ def read_credit_file(session: Session, *, principal: Principal, enterprise_id: i
     enterprise = registry_service.get(session, enterprise_id=enterprise_id)
     sections = service.credit_file(session, enterprise_id=enterprise_id, include_hidden=sees_past_publicity(access),
                                    sensitivities=sensitivities_for(access))
+    marks = service.active_marks(session, enterprise_id=enterprise_id)
+    if not sees_repaired(access):
+        sections = without_repaired(sections, marks)
     if standing.decision is not None:
         sections = covered(sections, standing.decision)
         consent_service.record_use(session, decision=standing.decision)
@@ -99,7 +109,8 @@ def read_credit_file(session: Session, *, principal: Principal, enterprise_id: i
     if is_audited(access):
         audit_read(session, principal=principal, enterprise_id=enterprise_id, access=access,
                    purpose=purpose or purpose_of(standing, purpose_ref), ip_address=ip_address, audience=audience)
-    return to_credit_file_read(session, enterprise=enterprise, sections=sections, view=access, audience=audience)
+    return to_credit_file_read(session, enterprise=enterprise, sections=sections, view=access, audience=audience,
+                               marks=marks)
 
 
 def audience_for(principal: Principal, access: Access) -> consent_service.Audience:
@@ -116,6 +127,19 @@ def masking_kinds(item: CatalogueItem) -> dict[str, str]:
     return kinds
 
 
+Marks = dict[tuple[int, str], set[MarkKind]]
+
+
+def without_repaired(sections: list[service.FileSection], marks: Marks) -> list[service.FileSection]:
+    """The file without the facts whose credit repair was approved (every version of them)."""
+    def kept(records: list[CreditRecord]) -> list[CreditRecord]:
+        return [r for r in records
+                if MarkKind.REPAIRED not in marks.get((r.catalogue_item_id, r.record_key), ())]
+
+    return [replace(section, entries=[replace(e, current=kept(e.current), superseded=kept(e.superseded))
+                                      for e in section.entries]) for section in sections]
+
+
 def audit_read(session: Session, *, principal: Principal, enterprise_id: int, access: Access, purpose: str,
                ip_address: str | None = None, audience: consent_service.Audience | None = None) -> None:
     """Record that the caller read the entity's credit file, as what and why (API and portal alike)."""
@@ -130,7 +154,8 @@ def audit_read(session: Session, *, principal: Principal, enterprise_id: int, ac
 
 
 def to_credit_file_read(session: Session, *, enterprise: Enterprise, sections: list[service.FileSection],
-                        view: Access, audience: consent_service.Audience) -> CreditFileRead:
+                        view: Access, audience: consent_service.Audience,
+                        marks: Marks | None = None) -> CreditFileRead:
     """Shape `service.credit_file` sections for a reader: provenance labels, self-reports marked, records past
     their publicity period flagged, values desensitised for `audience`; a reader who may not see records past
     their publicity period gets no history of them either."""
@@ -151,6 +176,9 @@ def to_credit_file_read(session: Session, *, enterprise: Enterprise, sections: l
             source_label=SELF_REPORT_LABEL if self_reported else departments.get(record.source_department, ""),
             commitment_id=record.commitment_id,
             past_publicity=not policy.visibility(record.fact_date, item.visible_days, today).visible,
+            under_objection=MarkKind.UNDER_OBJECTION in (marks or {}).get((item.id, record.record_key), ()),
+            repaired=MarkKind.REPAIRED in (marks or {}).get((item.id, record.record_key), ()),
+            reference=record.reference,
         )
 
     out = []

@@ -85,6 +85,14 @@ class VerificationResult(StrEnum):
     UNAVAILABLE = "unavailable"  # the source did not answer
 
 
+class MarkKind(StrEnum):
+    """What a fact is marked as while a rights procedure runs or after it ends."""
+
+    UNDER_OBJECTION = "under_objection"  # 异议处理中: shown to institutions with the mark
+    REPAIRED = "repaired"  # 已修复: no longer shown to institutions nor counted in features
+
+
+MARK_LABELS = {MarkKind.UNDER_OBJECTION: "异议处理中", MarkKind.REPAIRED: "已修复"}
 SENSITIVITY_LABELS = {Sensitivity.PUBLIC: "公开", Sensitivity.AUTHORISED: "需授权", Sensitivity.RESTRICTED: "受限"}
 UPDATE_CYCLE_LABELS = {
     UpdateCycle.REAL_TIME: "实时", UpdateCycle.DAILY: "每日", UpdateCycle.MONTHLY: "每月",

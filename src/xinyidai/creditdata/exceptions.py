@@ -45,3 +45,15 @@ class InvalidSelfReport(DomainError):
     """Self-reported information that breaks a rule."""
 
     code = "invalid_self_report"
+
+
+class RecordNotFound(NotFound):
+    """No such credit record (or not one of this entity's)."""
+
+    code = "record_not_found"
+
+
+class InvalidCorrection(DomainError):
+    """A correction that is not a new version of the same fact."""
+
+    code = "invalid_correction"

@@ -144,7 +144,36 @@ class CreditRecord(Base):
     # The row as it arrived (column label → text), so a record can be traced to the source's own words.
     original: Mapped[dict[str, Any] | None] = mapped_column(Document)
     commitment_id: Mapped[int | None] = mapped_column(BigId)  # credit_commitment.id
+    # Why a version arrived other than by a delivery: the number of the objection whose answer corrected it.
+    reference: Mapped[str | None] = mapped_column(String(60))
     received_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class CreditRecordMark(Base):
+    """A mark a fact (every version of one record key) carries: under objection, or repaired; never deleted.
+
+    Whoever decides (the information subject's rights procedures) asks creditdata to set and clear it; reading
+    shows it. `effective_date` is the business day it takes effect (a repair stops counting from that day on).
+    """
+
+    __tablename__ = "credit_record_mark"
+    __table_args__ = (Index("ix_credit_record_mark_entity_item_key", "enterprise_id", "catalogue_item_id",
+                            "record_key"),)
+
+    id: Mapped[IdPk]
+    enterprise_id: Mapped[int] = mapped_column(BigId, ForeignKey("enterprise.id"))
+    catalogue_item_id: Mapped[int] = mapped_column(BigId, ForeignKey("catalogue_item.id"))
+    record_key: Mapped[str] = mapped_column(String(200))
+    # The version the mark was set on (the one disputed or repaired).
+    record_id: Mapped[int] = mapped_column(BigId, ForeignKey("credit_record.id"))
+    kind: Mapped[str] = mapped_column(String(20))
+    # What set it: an objection's or a repair's number.
+    reference: Mapped[str] = mapped_column(String(60))
+    effective_date: Mapped[date]
+    marked_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    marked_by_user_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("user_account.id"))
+    cleared_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    cleared_by_user_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("user_account.id"))
 
 
 class CreditCommitment(Base):

@@ -73,6 +73,12 @@ class CreditRecordRead(BaseModel):
     commitment_id: int | None = None
     # Past its publicity period: shown to the entity itself and the platform only, flagged.
     past_publicity: bool = False
+    # 异议处理中: the entity disputes the fact; institutions see it with this mark.
+    under_objection: bool = False
+    # 已修复: credit repair approved; shown to the entity itself and the platform only, flagged.
+    repaired: bool = False
+    # The objection whose answer made this version (a correction), when it came that way.
+    reference: str | None = None
 
 
 class CreditFileEntryRead(BaseModel):

@@ -17,17 +17,26 @@ from sqlalchemy.orm import Session
 
 from xinyidai import clock
 from xinyidai.creditdata import catalogue, policy
-from xinyidai.creditdata.enums import AuthoritativeChannel, Channel, Sensitivity
+from xinyidai.creditdata.enums import AuthoritativeChannel, Channel, FieldType, MarkKind, Sensitivity
 from xinyidai.creditdata.exceptions import (
     CatalogueItemNotFound,
     DeliveryRefused,
     InvalidCatalogueChange,
+    InvalidCorrection,
     NotTheSource,
+    RecordNotFound,
 )
 from xinyidai.creditdata.fields import USCC_FIELD, FieldSpec, ParsedRow, RowParser
-from xinyidai.creditdata.models import CatalogueCategory, CatalogueItem, CreditRecord, SourceDepartment
+from xinyidai.creditdata.models import (
+    CatalogueCategory,
+    CatalogueItem,
+    CreditRecord,
+    CreditRecordMark,
+    SourceDepartment,
+)
 from xinyidai.creditdata.schemas import CatalogueItemUpdate
 from xinyidai.identity.principal import Principal
+from xinyidai.money import format_yuan
 from xinyidai.registry import service as registry_service
 
 # Catalogue ---------------------------------------------------------------------------------------
@@ -175,7 +184,8 @@ class StoreResult:
 
 
 def store(session: Session, *, item: CatalogueItem, rows: Sequence[Delivered], channel: Channel,
-          batch_id: int | None = None, commitment_id: int | None = None) -> StoreResult:
+          batch_id: int | None = None, commitment_id: int | None = None,
+          reference: str | None = None) -> StoreResult:
     """Store rows as credit records; a row whose fact the platform already holds adds nothing.
 
     "Already holds" is: the same content for the same entity (the unique fingerprint, which also makes
@@ -195,7 +205,8 @@ def store(session: Session, *, item: CatalogueItem, rows: Sequence[Delivered], c
         "enterprise_id": d.enterprise_id, "catalogue_item_id": item.id, "record_key": d.row.record_key,
         "fingerprint": d.row.fingerprint, "data": d.row.data, "fact_date": d.row.fact_date,
         "channel": channel.value, "source_department": item.source_department, "batch_id": batch_id,
-        "row_number": d.row_number, "original": d.original, "commitment_id": commitment_id, "received_at": now,
+        "row_number": d.row_number, "original": d.original, "commitment_id": commitment_id, "reference": reference,
+        "received_at": now,
     } for d in candidates]
     table = CreditRecord.__table__
     assert isinstance(table, Table)
@@ -313,3 +324,128 @@ def records_known_by(session: Session, *, enterprise_id: int, as_of: date) -> Se
     return session.scalars(select(CreditRecord).where(
         CreditRecord.enterprise_id == enterprise_id, CreditRecord.received_at < day_after,
     ).order_by(CreditRecord.id)).all()
+
+
+# Single records, corrections and marks (what the information subject's rights procedures ask of the file) ------
+
+
+def get_record(session: Session, *, record_id: int, enterprise_id: int | None = None) -> CreditRecord:
+    """One stored version; with `enterprise_id`, only if it is that entity's."""
+    record = session.get(CreditRecord, record_id)
+    if record is None or (enterprise_id is not None and record.enterprise_id != enterprise_id):
+        raise RecordNotFound("没有找到该信用记录", message_en="no such credit record")
+    return record
+
+
+def get_item_by_id(session: Session, *, item_id: int) -> CatalogueItem:
+    """The sub-category with this id."""
+    item = session.get(CatalogueItem, item_id)
+    if item is None:
+        raise CatalogueItemNotFound("信息目录中没有该信息项", message_en="no such catalogue item")
+    return item
+
+
+def department_organisation(session: Session, *, code: str) -> int | None:
+    """The organisation bound to a source department (None: not bound, the platform answers for it)."""
+    department = session.get(SourceDepartment, code)
+    return department.organisation_id if department else None
+
+
+def department_name(session: Session, *, code: str) -> str:
+    """A source department's name (its code when unknown)."""
+    department = session.get(SourceDepartment, code)
+    return department.name if department else code
+
+
+def current_version(session: Session, *, record: CreditRecord) -> CreditRecord:
+    """The version of `record`'s fact that is current now (precedence as in the credit file)."""
+    item = get_item_by_id(session, item_id=record.catalogue_item_id)
+    versions = session.scalars(select(CreditRecord).where(
+        CreditRecord.enterprise_id == record.enterprise_id, CreditRecord.catalogue_item_id == item.id,
+        CreditRecord.record_key == record.record_key)).all()
+    return policy.current(versions, AuthoritativeChannel(item.authoritative_channel))[0]
+
+
+def field_texts(item: CatalogueItem, record: CreditRecord) -> list[tuple[FieldSpec, str]]:
+    """A record's fields (without the USCC) as text a clerk would type, i.e. what `parser_for` reads back."""
+    out = []
+    for spec in field_specs(item):
+        if spec.name == USCC_FIELD:
+            continue
+        value = record.data.get(spec.name)
+        if value is None or value == "":
+            text = ""
+        elif spec.type is FieldType.MONEY:
+            text = format_yuan(int(value))
+        elif spec.type is FieldType.BOOLEAN:
+            text = "是" if value else "否"
+        else:
+            text = str(value)
+        out.append((spec, text))
+    return out
+
+
+def correct_record(session: Session, *, record_id: int, values: dict[str, str], reference: str) -> CreditRecord:
+    """Store a corrected version of a fact (same record key, by the record's own channel), citing `reference`.
+
+    The earlier versions stay as history; the correction is current because it is the latest received.
+    """
+    record = get_record(session, record_id=record_id)
+    item = get_item_by_id(session, item_id=record.catalogue_item_id)
+    enterprise = registry_service.get(session, enterprise_id=record.enterprise_id)
+    parsed = parser_for(item).parse({**values, USCC_FIELD: enterprise.uscc})
+    if isinstance(parsed, list):
+        raise InvalidCorrection("更正内容有误：" + "；".join(e.message for e in parsed),
+                                message_en="invalid corrected values")
+    if parsed.record_key != record.record_key:
+        raise InvalidCorrection("更正不能改变识别该记录的字段（如文书编号）；如记录整体有误，请维持原记录并说明理由",
+                                message_en="a correction keeps the record key")
+    result = store(session, item=item, rows=[Delivered(record.enterprise_id, parsed)], channel=Channel(record.channel),
+                   reference=reference)
+    if result.stored == 0:
+        raise InvalidCorrection("更正后的内容与平台已有的版本相同，未形成新版本", message_en="no new version")
+    return session.scalars(select(CreditRecord).where(
+        CreditRecord.enterprise_id == record.enterprise_id, CreditRecord.catalogue_item_id == item.id,
+        CreditRecord.fingerprint == parsed.fingerprint)).one()
+
+
+def mark_record(session: Session, *, record_id: int, kind: MarkKind, reference: str, user_id: int | None,
+                effective_date: date | None = None) -> CreditRecordMark:
+    """Mark a fact (all its versions) as under objection or repaired, citing the procedure's number."""
+    record = get_record(session, record_id=record_id)
+    mark = CreditRecordMark(
+        enterprise_id=record.enterprise_id, catalogue_item_id=record.catalogue_item_id, record_key=record.record_key,
+        record_id=record.id, kind=kind.value, reference=reference, effective_date=effective_date or clock.today(),
+        marked_at=clock.now(), marked_by_user_id=user_id)
+    session.add(mark)
+    session.flush()
+    return mark
+
+
+def clear_marks(session: Session, *, reference: str, kind: MarkKind, user_id: int | None) -> int:
+    """Clear the open marks a procedure set (its answer ends the objection); returns how many."""
+    marks = session.scalars(select(CreditRecordMark).where(
+        CreditRecordMark.reference == reference, CreditRecordMark.kind == kind.value,
+        CreditRecordMark.cleared_at.is_(None))).all()
+    for mark in marks:
+        mark.cleared_at = clock.now()
+        mark.cleared_by_user_id = user_id
+    session.flush()
+    return len(marks)
+
+
+def active_marks(session: Session, *, enterprise_id: int,
+                 as_of: date | None = None) -> dict[tuple[int, str], set[MarkKind]]:
+    """The marks in force on an entity's facts, by (sub-category id, record key); with `as_of`, those in force
+    at the end of that business day (set on or before it, not cleared by then)."""
+    query = select(CreditRecordMark).where(CreditRecordMark.enterprise_id == enterprise_id)
+    out: dict[tuple[int, str], set[MarkKind]] = {}
+    for mark in session.scalars(query):
+        if as_of is None:
+            if mark.cleared_at is not None:
+                continue
+        elif mark.effective_date > as_of or (mark.cleared_at is not None
+                                             and mark.cleared_at.astimezone(clock.BUSINESS_TZ).date() <= as_of):
+            continue
+        out.setdefault((mark.catalogue_item_id, mark.record_key), set()).add(MarkKind(mark.kind))
+    return out

@@ -450,6 +450,8 @@ def _departments(session: Session, builder: _Builder, *,
             if department.code == "tax":
                 deliveries["tax"].user_id = builder.user(organisation_id, "tax.data", "税务数据专员",
                                                          [Role.DEPARTMENT_DATA_OFFICER], name)
+            if department.code == "law_enforcement":  # answers objections to and repairs of its penalty records
+                builder.user(organisation_id, "law.data", "执法数据专员", [Role.DEPARTMENT_DATA_OFFICER], name)
             if utility:
                 deliveries[department.code].api_client_id = identity_service.create_api_client(
                     session, client_in=ApiClientCreate(organisation_id=organisation_id, name=f"{name}数据接口",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from xinyidai.db import Base, BigId, IdPk, UtcDateTime
@@ -105,3 +105,22 @@ class LoginThrottle(Base):
     failure_count: Mapped[int] = mapped_column(default=0)
     first_failure_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     locked_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class Notification(Base):
+    """A message to one user, or to everyone of one organisation (站内消息), read once by any of them."""
+
+    __tablename__ = "notification"
+    __table_args__ = (Index("ix_notification_org_read", "organisation_id", "read_at"),
+                      Index("ix_notification_user_read", "user_id", "read_at"))
+
+    id: Mapped[IdPk]
+    organisation_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("organisation.id"))
+    user_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("user_account.id"))
+    subject: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(String(2000))
+    # A portal path to the thing the message is about (never an outside address).
+    link: Mapped[str | None] = mapped_column(String(300))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    read_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    read_by_user_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("user_account.id"))

@@ -14,7 +14,7 @@ from datetime import date
 from sqlalchemy.orm import Session
 
 from xinyidai.creditdata import service as creditdata_service
-from xinyidai.creditdata.enums import AuthoritativeChannel
+from xinyidai.creditdata.enums import AuthoritativeChannel, MarkKind
 from xinyidai.registry import service as registry_service
 from xinyidai.scoring.features import EntitySnapshot, RecordSnapshot, compute
 
@@ -23,12 +23,17 @@ def snapshot(session: Session, *, enterprise_id: int, as_of: date) -> tuple[Enti
     """The entity and every version of its records the platform had received by the end of `as_of`."""
     enterprise = registry_service.get(session, enterprise_id=enterprise_id)
     items = {item.id: item for item in creditdata_service.list_items(session)}
+    # A fact whose credit repair took effect on or before `as_of` no longer counts; before that day it still does.
+    repaired = {key for key, kinds in creditdata_service.active_marks(session, enterprise_id=enterprise_id,
+                                                                      as_of=as_of).items()
+                if MarkKind.REPAIRED in kinds}
     records = [RecordSnapshot(
         id=record.id, item=items[record.catalogue_item_id].code, record_key=record.record_key, channel=record.channel,
         received_at=record.received_at, fact_date=record.fact_date, data=dict(record.data),
         authoritative=AuthoritativeChannel(items[record.catalogue_item_id].authoritative_channel),
         visible_days=items[record.catalogue_item_id].visible_days,
-    ) for record in creditdata_service.records_known_by(session, enterprise_id=enterprise_id, as_of=as_of)]
+    ) for record in creditdata_service.records_known_by(session, enterprise_id=enterprise_id, as_of=as_of)
+        if (record.catalogue_item_id, record.record_key) not in repaired]
     return EntitySnapshot(enterprise_id=enterprise.id, registration_date=enterprise.registration_date), records
 
 

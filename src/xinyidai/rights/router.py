@@ -1,0 +1,61 @@
+"""REST API of objections and credit repair, for a source department's or the platform's own systems."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query
+
+from xinyidai.identity.dependencies import Allow, csrf_protect
+from xinyidai.identity.enums import Role
+from xinyidai.identity.principal import Principal
+from xinyidai.rights import service
+from xinyidai.rights.enums import ObjectionStatus, RepairStatus
+from xinyidai.rights.schemas import ObjectionAnswerCreate, ObjectionRead, RepairDecisionCreate, RepairRead
+from xinyidai.web import IdPath, SessionDep
+
+router = APIRouter(prefix="/api/v1/rights", tags=["information subject rights"], dependencies=[Depends(csrf_protect)])
+
+Party = Allow(Role.ENTERPRISE_ADMIN, Role.ENTERPRISE_STAFF, Role.DEPARTMENT_DATA_OFFICER, Role.PLATFORM_ADMIN,
+              Role.GOVERNMENT_SUPERVISOR)
+Answerer = Allow(Role.DEPARTMENT_DATA_OFFICER, Role.PLATFORM_ADMIN)
+
+
+@router.get("/objections", response_model=list[ObjectionRead])
+def list_objections(session: SessionDep, principal: Annotated[Principal, Depends(Party)],
+                    status: Annotated[ObjectionStatus | None, Query()] = None) -> list[ObjectionRead]:
+    """The objections the caller is a party to (a department: its tasks), newest first."""
+    return [ObjectionRead.model_validate(o) for o in service.list_objections(session, principal=principal,
+                                                                            status=status)]
+
+
+@router.get("/objections/{objection_id}", response_model=ObjectionRead)
+def get_objection(session: SessionDep, principal: Annotated[Principal, Depends(Party)],
+                  objection_id: IdPath) -> ObjectionRead:
+    """One objection, for a party to it."""
+    return ObjectionRead.model_validate(service.get_objection(session, principal=principal,
+                                                              objection_id=objection_id))
+
+
+@router.post("/objections/{objection_id}/answer", response_model=ObjectionRead)
+def answer_objection(session: SessionDep, principal: Annotated[Principal, Depends(Answerer)], objection_id: IdPath,
+                     answer_in: ObjectionAnswerCreate) -> ObjectionRead:
+    """The source department answers (a retry after success gets 409: an objection is answered once)."""
+    return ObjectionRead.model_validate(service.answer_objection(
+        session, principal=principal, objection_id=objection_id, answer=answer_in.answer, reason=answer_in.reason,
+        values=answer_in.values))
+
+
+@router.get("/repairs", response_model=list[RepairRead])
+def list_repairs(session: SessionDep, principal: Annotated[Principal, Depends(Party)],
+                 status: Annotated[RepairStatus | None, Query()] = None) -> list[RepairRead]:
+    """The credit-repair applications the caller is a party to, newest first."""
+    return [RepairRead.model_validate(r) for r in service.list_repairs(session, principal=principal, status=status)]
+
+
+@router.post("/repairs/{repair_id}/decision", response_model=RepairRead)
+def decide_repair(session: SessionDep, principal: Annotated[Principal, Depends(Answerer)], repair_id: IdPath,
+                  decision_in: RepairDecisionCreate) -> RepairRead:
+    """Approve or reject an application (decided once; a retry after success gets 409)."""
+    return RepairRead.model_validate(service.decide_repair(
+        session, principal=principal, repair_id=repair_id, decision=decision_in.decision, reason=decision_in.reason))
