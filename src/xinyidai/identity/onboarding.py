@@ -239,9 +239,10 @@ class Approval:
     initial_password: str
 
 
-def approve(session: Session, *, principal: Principal, application_id: int, approval_in: ApprovalCreate) -> Approval:
+def approve(session: Session, *, principal: Principal, application_id: int, approval_in: ApprovalCreate,
+            password: str | None = None) -> Approval:
     """Approve an application whose checklist is complete and all passed: the organisation becomes active and its
-    first admin is created with a one-time password."""
+    first admin is created with a one-time password (operator tooling such as the demo may set it instead)."""
     application = get_application(session, application_id=application_id)
     verdict = rules.judge_checklist({code: r.passed for code, r in _results(session, application.id).items()})
     if application.status == ApplicationStatus.UNDER_ASSESSMENT and not verdict.approvable:
@@ -250,7 +251,7 @@ def approve(session: Session, *, principal: Principal, application_id: int, appr
     _move(application, Transition.APPROVE)
     organisation = service.create_organisation(session, organisation_in=OrganisationCreate(
         name=application.organisation_name, kind=OrgKind(application.kind), uscc=application.uscc))
-    password = rules.initial_password()
+    password = password or rules.initial_password()
     username = approval_in.admin_username or f"admin.{application.uscc[-8:].lower()}"
     admin = service.create_user(session, user_in=UserCreate(
         organisation_id=organisation.id, username=username, display_name=application.contact_name,
