@@ -24,7 +24,7 @@ from xinyidai.creditdata import service as creditdata_service
 from xinyidai.errors import DomainError
 from xinyidai.guarantee import pages as guarantee_pages
 from xinyidai.guarantee import service as guarantee_service
-from xinyidai.identity import notification_pages
+from xinyidai.identity import notification_pages, onboarding_pages, onboarding_router
 from xinyidai.identity import pages as identity_pages
 from xinyidai.identity import router as identity_router
 from xinyidai.identity import service as identity_service
@@ -91,6 +91,8 @@ def _register_navigation() -> None:
                  landing=False)
     nav.register("机构管理", "/admin/organisations", [Role.PLATFORM_ADMIN], order=80)
     nav.register("用户管理", "/admin/users", [Role.PLATFORM_ADMIN], order=81)
+    nav.register("入驻审核", "/admin/institution-applications", [Role.PLATFORM_ADMIN], order=82, landing=False)
+    nav.register("机构接入", "/institution", [Role.INSTITUTION_ADMIN], order=50)
     nav.register("借款试算", "/calculator", list(Role), order=90, landing=False)
     nav.register("我的异议", "/rights/objections", [Role.ENTERPRISE_ADMIN, Role.ENTERPRISE_STAFF], order=14,
                  landing=False)
@@ -162,11 +164,11 @@ def create_app(*, session_factory: sessionmaker[Session] | None = None) -> FastA
     for router in (identity_router.router, registry_router.router, products_router.router, orders_router.router,
                    loans_router.router, creditdata_router.router,
                    creditdata_file_router.router, scoring_portrait_router.router, rights_router.router,
-                   notification_pages.api_router):
+                   notification_pages.api_router, onboarding_router.router):
         app.include_router(router)
     for pages in (identity_pages.router, orders_pages.router, loans_pages.router, guarantee_pages.router,
                   creditdata_pages.router, audit_pages.router, consent_pages.router, rights_pages.router,
-                  notification_pages.router):
+                  notification_pages.router, onboarding_pages.router):
         app.include_router(pages)
 
     @app.middleware("http")

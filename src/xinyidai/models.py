@@ -9,6 +9,7 @@ from xinyidai.creditdata import models as creditdata_models
 from xinyidai.db import Base
 from xinyidai.guarantee import models as guarantee_models
 from xinyidai.identity import models as identity_models
+from xinyidai.identity import onboarding_models
 from xinyidai.loans import models as loans_models
 from xinyidai.orders import models as orders_models
 from xinyidai.products import models as products_models
@@ -18,6 +19,7 @@ from xinyidai.scoring import models as scoring_models
 
 __all__ = [
     "Base", "audit_models", "consent_models", "creditdata_models", "events", "guarantee_models", "identity_models",
-    "loans_models", "orders_models", "products_models", "registry_models", "rights_models", "scoring_models",
+    "loans_models", "onboarding_models", "orders_models", "products_models", "registry_models", "rights_models",
+    "scoring_models",
     "workdays",
 ]

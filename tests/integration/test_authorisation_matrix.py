@@ -78,7 +78,7 @@ class Caller:
     username: str
     kind: OrgKind
     role: Role
-    relation: str  # subject | other_entity | order_bank | other_bank | institution | none | platform
+    relation: str  # subject | other_entity | order_bank | other_bank | institution | connection | none | platform
 
 
 CALLERS = (
@@ -87,10 +87,13 @@ CALLERS = (
     Caller("other", OrgKind.ENTERPRISE, Role.ENTERPRISE_ADMIN, "other_entity"),
     Caller("a.officer", OrgKind.BANK, Role.BANK_LOAN_OFFICER, "order_bank"),
     Caller("a.manager", OrgKind.BANK, Role.BANK_MANAGER, "order_bank"),
+    Caller("a.admin", OrgKind.BANK, Role.INSTITUTION_ADMIN, "connection"),
     Caller("b.officer", OrgKind.BANK, Role.BANK_LOAN_OFFICER, "other_bank"),
     Caller("b.manager", OrgKind.BANK, Role.BANK_MANAGER, "other_bank"),
     Caller("guarantor", OrgKind.GUARANTEE_COMPANY, Role.GUARANTEE_OFFICER, "institution"),
     Caller("agency", OrgKind.CREDIT_AGENCY, Role.AGENCY_ANALYST, "institution"),
+    Caller("guarantor.admin", OrgKind.GUARANTEE_COMPANY, Role.INSTITUTION_ADMIN, "connection"),
+    Caller("agency.admin", OrgKind.CREDIT_AGENCY, Role.INSTITUTION_ADMIN, "connection"),
     Caller("tax.officer", OrgKind.GOVERNMENT_DEPARTMENT, Role.DEPARTMENT_DATA_OFFICER, "none"),
     Caller("supervisor", OrgKind.GOVERNMENT_DEPARTMENT, Role.GOVERNMENT_SUPERVISOR, "none"),
     Caller("admin", OrgKind.PLATFORM_OPERATOR, Role.PLATFORM_ADMIN, "platform"),
@@ -109,8 +112,9 @@ DENIED, NOT_FOUND = Outcome(403), Outcome(404)
 
 
 def _institution_file(caller: Caller, state: State) -> Outcome:
-    """An institution under the entity's authorisation: only while it lives, as its role may see it."""
-    if state is not State.VALID or caller.relation == "other_bank":
+    """An institution under the entity's authorisation: only while it lives, as its role may see it (its
+    institution admin manages the connection to the platform and reads no credit information)."""
+    if state is not State.VALID or caller.relation in ("other_bank", "connection"):
         return DENIED
     return Outcome(200, {"a.officer": "bank_officer", "a.manager": "bank_manager", "guarantor": "guarantor",
                          "agency": "agency"}[caller.username])
@@ -341,8 +345,11 @@ def build(session: Session, world: World, state: State, frozen_clock: clock.Fixe
     good_org = identity_service.get_enterprise_organisation(session, enterprise_id=world.good_enterprise)
     assert good_org is not None
     _user(session, good_org.id, "good.staff", [Role.ENTERPRISE_STAFF])
+    _user(session, world.bank_a, "a.admin", [Role.INSTITUTION_ADMIN])
     agency_org = _org(session, "丁征信服务有限公司", OrgKind.CREDIT_AGENCY)
     _user(session, agency_org, "agency", [Role.AGENCY_ANALYST])
+    _user(session, agency_org, "agency.admin", [Role.INSTITUTION_ADMIN])
+    _user(session, world.guarantor_org, "guarantor.admin", [Role.INSTITUTION_ADMIN])
     _user(session, _org(session, "区发展和改革委员会", OrgKind.GOVERNMENT_DEPARTMENT), "supervisor",
           [Role.GOVERNMENT_SUPERVISOR])
     _seed(session, world, idn)

@@ -23,8 +23,15 @@ from xinyidai.creditdata import service as creditdata_service
 from xinyidai.creditdata.schemas import SelfReportCreate
 from xinyidai.demo import records
 from xinyidai.guarantee import service as guarantee_service
+from xinyidai.identity import onboarding, onboarding_policy
 from xinyidai.identity import service as identity_service
 from xinyidai.identity.enums import ROLE_LABELS, OrgKind, Role
+from xinyidai.identity.onboarding_schemas import (
+    ApprovalCreate,
+    AssessmentResultUpdate,
+    CommitmentCreate,
+    InstitutionApplicationCreate,
+)
 from xinyidai.identity.principal import Principal
 from xinyidai.identity.schemas import ApiClientCreate, OrganisationCreate, UserCreate
 from xinyidai.loans import eod
@@ -382,7 +389,37 @@ def generate(session: Session, *, enterprises: int, seed: int) -> DemoSummary:
     _loan_history(session, builder, today=today, product_id=product.id, officer_id=officer_id,
                   guarantor_id=guarantor_id,
                   borrowers=[(plans[e], e, u) for e, u in zip(borrowers, applicants, strict=True)])
+    _onboarded_institutions(session, builder, admin_id=admin_id)
     return builder.summary
+
+
+def _onboarded_institutions(session: Session, builder: _Builder, *, admin_id: int) -> None:
+    """A bank that connected through the onboarding flow (assessed, approved, commitment signed) and a guarantee
+    company's application waiting for review. Fixed codes, so the random draws of the district stay as they were."""
+    admin = _principal(session, admin_id)
+    applications = []
+    for body, name, kind, contact in (("MA0XYDJR1", "巴渝村镇银行南岸支行", OrgKind.BANK, "周明"),
+                                      ("MA0XYDJR2", "重庆鼎信融资担保有限公司", OrgKind.GUARANTEE_COMPANY, "吴芳")):
+        first17 = f"91{DIVISION_CODE}{body}"
+        applications.append(onboarding.submit_application(session, application_in=InstitutionApplicationCreate(
+            organisation_name=name, uscc=first17 + uscc_check_char(first17), kind=kind,
+            licence_number="B0000H250010001" if kind == OrgKind.BANK else "渝融担许0001",
+            contact_name=contact, contact_mobile="13800000000",
+            requested_scopes=["credit_query", "report_download", "products_orders"])))
+    bank = applications[0]
+    onboarding.start_assessment(session, principal=admin, application_id=bank.id)
+    for item in onboarding_policy.CHECKLIST:
+        onboarding.record_assessment(session, principal=admin, application_id=bank.id, result_in=AssessmentResultUpdate(
+            item_code=item.code, passed=True, note="材料齐全，现场核验一致", evidence_ref=f"SA-DEMO-{item.code}"))
+    approval = onboarding.approve(session, principal=admin, application_id=bank.id, password=DEMO_PASSWORD,
+                                  approval_in=ApprovalCreate(admin_username="institution.admin"))
+    onboarding.sign_commitment(session, principal=identity_service.principal_for_user(approval.admin),
+                               commitment_in=CommitmentCreate(
+                                   text_sha256=onboarding_policy.commitment_digest(onboarding_policy.COMMITMENT_TEXT),
+                                   agree=True))
+    builder.summary.organisations += 1
+    builder.summary.logins.append(DemoLogin(ROLE_LABELS[Role.INSTITUTION_ADMIN], "institution.admin",
+                                            approval.organisation.name, "经入驻申请接入：已签署承诺书，可开通接口"))
 
 
 def loan_plans(rng: random.Random, latent: dict[int, float], *, present: set[str]) -> dict[int, str]:

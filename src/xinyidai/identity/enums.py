@@ -28,6 +28,8 @@ class Role(StrEnum):
     DEPARTMENT_DATA_OFFICER = "department_data_officer"
     GOVERNMENT_SUPERVISOR = "government_supervisor"
     PLATFORM_ADMIN = "platform_admin"
+    # An onboarded institution's own administrator: signs the usage commitment, manages its API clients.
+    INSTITUTION_ADMIN = "institution_admin"
 
 
 class OrgStatus(StrEnum):
@@ -39,9 +41,9 @@ class OrgStatus(StrEnum):
 
 ROLES_BY_KIND: dict[OrgKind, frozenset[Role]] = {
     OrgKind.ENTERPRISE: frozenset({Role.ENTERPRISE_ADMIN, Role.ENTERPRISE_STAFF}),
-    OrgKind.BANK: frozenset({Role.BANK_LOAN_OFFICER, Role.BANK_MANAGER}),
-    OrgKind.GUARANTEE_COMPANY: frozenset({Role.GUARANTEE_OFFICER}),
-    OrgKind.CREDIT_AGENCY: frozenset({Role.AGENCY_ANALYST}),
+    OrgKind.BANK: frozenset({Role.BANK_LOAN_OFFICER, Role.BANK_MANAGER, Role.INSTITUTION_ADMIN}),
+    OrgKind.GUARANTEE_COMPANY: frozenset({Role.GUARANTEE_OFFICER, Role.INSTITUTION_ADMIN}),
+    OrgKind.CREDIT_AGENCY: frozenset({Role.AGENCY_ANALYST, Role.INSTITUTION_ADMIN}),
     OrgKind.GOVERNMENT_DEPARTMENT: frozenset({Role.DEPARTMENT_DATA_OFFICER, Role.GOVERNMENT_SUPERVISOR}),
     OrgKind.PLATFORM_OPERATOR: frozenset({Role.PLATFORM_ADMIN}),
 }
@@ -65,6 +67,7 @@ ROLE_LABELS: dict[Role, str] = {
     Role.DEPARTMENT_DATA_OFFICER: "部门数据专员",
     Role.GOVERNMENT_SUPERVISOR: "政府监管人员",
     Role.PLATFORM_ADMIN: "平台管理员",
+    Role.INSTITUTION_ADMIN: "机构管理员",
 }
 
 ENTERPRISE_ROLES = ROLES_BY_KIND[OrgKind.ENTERPRISE]

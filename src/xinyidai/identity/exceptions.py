@@ -33,3 +33,31 @@ class InvalidClientCredentials(Unauthenticated):
     """Wrong client id or secret, or the client is disabled."""
 
     code = "invalid_client"
+
+
+class OrganisationSuspended(Unauthenticated):
+    """The caller's organisation is suspended (暂停接入): its sessions and tokens are refused at once."""
+
+    code = "organisation_suspended"
+
+
+SUSPENDED_MESSAGE = "您所在的机构已被平台暂停接入，暂不能使用平台服务；如有疑问请联系平台管理员"
+SUSPENDED_MESSAGE_EN = "your institution's access to the platform is suspended"
+
+
+class ApplicationNotFound(NotFound):
+    """No such application to connect, or not one the caller may see."""
+
+    code = "application_not_found"
+
+
+class OnboardingRefused(Conflict):
+    """An onboarding step that the application's state or its assessment does not allow."""
+
+    code = "onboarding_refused"
+
+
+class CommitmentRequired(Conflict):
+    """An onboarded institution must sign the usage commitment before it gets API clients."""
+
+    code = "commitment_required"

@@ -9,9 +9,10 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from xinyidai.config import get_settings
 from xinyidai.errors import DomainError
-from xinyidai.identity import service
+from xinyidai.identity import onboarding, service
 from xinyidai.identity.dependencies import Allow, Public, csrf_protect
 from xinyidai.identity.enums import ROLES_BY_KIND, OrgKind, OrgStatus, Role
+from xinyidai.identity.exceptions import OnboardingRefused
 from xinyidai.identity.principal import Principal
 from xinyidai.identity.schemas import EnterpriseRegistrationCreate, OrganisationCreate, UserCreate
 from xinyidai.portal import i18n, nav
@@ -148,6 +149,7 @@ def organisations_page(request: Request, session: SessionDep,
     """All organisations, and a form to add one."""
     return render(request, "identity/organisations.html", {
         "organisations": service.list_organisations(session), "kinds": [k for k in OrgKind if k != OrgKind.ENTERPRISE],
+        "onboarded": onboarding.onboarded_organisations(session),
     })
 
 
@@ -182,6 +184,10 @@ def set_organisation_status(
     status: Annotated[OrgStatus, Form()],
 ) -> Response:
     """Suspend or reactivate an organisation."""
+    if organisation_id in onboarding.onboarded_organisations(session):
+        # An onboarded institution is suspended and reinstated on its application, with a reason and an audit.
+        raise OnboardingRefused("该机构通过入驻申请接入，请在其接入档案中暂停或恢复接入",
+                                message_en="suspend or reinstate this institution on its application")
     service.set_organisation_status(session, organisation_id=organisation_id, status=status)
     return RedirectResponse("/admin/organisations", status_code=303)
 

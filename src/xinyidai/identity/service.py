@@ -17,13 +17,18 @@ from xinyidai.errors import NotFound
 from xinyidai.identity import policy, security
 from xinyidai.identity.enums import OrgKind, OrgStatus, Role
 from xinyidai.identity.exceptions import (
+    SUSPENDED_MESSAGE,
+    SUSPENDED_MESSAGE_EN,
+    CommitmentRequired,
     DuplicateRegistration,
     InvalidClientCredentials,
     InvalidIdentityInput,
     OrganisationNotFound,
+    OrganisationSuspended,
     RealNameMismatch,
 )
 from xinyidai.identity.models import ApiClient, LoginSession, LoginThrottle, Organisation, User, UserRole
+from xinyidai.identity.onboarding_models import InstitutionApplication, UsageCommitment
 from xinyidai.identity.principal import Principal
 from xinyidai.identity.schemas import (
     ApiClientCreate,
@@ -261,6 +266,9 @@ def login(session: Session, *, username: str, password: str, ip_address: str | N
         if new_state.is_locked(now):
             return LoginOutcome(ok=False, locked_until=new_state.locked_until,
                                 message="登录失败次数过多，账号已临时锁定，请稍后再试")
+        if user is not None and password_ok and user.organisation.status == OrgStatus.SUSPENDED:
+            # Only someone who knows the password learns why: the institution is suspended.
+            return LoginOutcome(ok=False, message=SUSPENDED_MESSAGE)
         return LoginOutcome(ok=False, message="用户名或密码不正确")
     assert user is not None
     if throttle is not None:
@@ -300,9 +308,14 @@ def principal_for_user(user: User, *, session_id: str | None = None) -> Principa
 def principal_from_session_token(session: Session, *, token: str) -> tuple[Principal, LoginSession] | None:
     """The caller behind a session cookie, if the session is live and the account usable."""
     login_session = session.get(LoginSession, security.digest(token))
-    if login_session is None or login_session.revoked_at is not None or login_session.expires_at <= clock.now():
+    if login_session is None or login_session.expires_at <= clock.now():
         return None
     user = session.get(User, login_session.user_id)
+    if user is not None and user.organisation.status == OrgStatus.SUSPENDED:
+        # Suspension revoked the session too; say why rather than ask for a login that would fail.
+        raise OrganisationSuspended(SUSPENDED_MESSAGE, message_en=SUSPENDED_MESSAGE_EN)
+    if login_session.revoked_at is not None:
+        return None
     if user is None or not user.is_active or user.organisation.status != OrgStatus.ACTIVE:
         return None
     return principal_for_user(user, session_id=login_session.id), login_session
@@ -317,10 +330,13 @@ def create_api_client(session: Session, *, client_in: ApiClientCreate) -> ApiCli
     if organisation.kind == OrgKind.ENTERPRISE:
         raise InvalidIdentityInput("市场主体不能开通机构接口", message_en="enterprises get no API clients")
     invalid = policy.invalid_roles_for(OrgKind(organisation.kind), client_in.roles)
+    if Role.INSTITUTION_ADMIN in client_in.roles:
+        invalid.append(Role.INSTITUTION_ADMIN)  # administration is for people, never for a system
     if invalid:
         raise InvalidIdentityInput(
             f"角色{', '.join(invalid)}不适用于该类机构", message_en=f"roles {invalid} not allowed for this kind"
         )
+    _require_usage_commitment(session, organisation=organisation)
     secret = security.new_token(32)
     client = ApiClient(
         client_id="xyd_" + security.new_token(12), secret_hash=security.hash_password(secret),
@@ -331,6 +347,23 @@ def create_api_client(session: Session, *, client_in: ApiClientCreate) -> ApiCli
     session.flush()
     return ApiClientCreated(id=client.id, client_id=client.client_id, client_secret=secret,
                             roles=[Role(r) for r in client.roles])
+
+
+def _require_usage_commitment(session: Session, *, organisation: Organisation) -> None:
+    """An institution that connected through an application gets API clients only once it has signed the
+    usage commitment and while it is not suspended. (Organisations the operator set up directly — departments,
+    the demo's banks — predate onboarding and are not gated.)"""
+    onboarded = session.scalars(select(InstitutionApplication.id).where(
+        InstitutionApplication.organisation_id == organisation.id)).first()
+    if onboarded is None:
+        return
+    if organisation.status != OrgStatus.ACTIVE:
+        raise OrganisationSuspended(SUSPENDED_MESSAGE, message_en=SUSPENDED_MESSAGE_EN)
+    signed = session.scalars(select(UsageCommitment.id).where(
+        UsageCommitment.organisation_id == organisation.id)).first()
+    if signed is None:
+        raise CommitmentRequired("机构管理员签署《信息使用承诺书》后方可开通接口",
+                                 message_en="the usage commitment must be signed before API clients are issued")
 
 
 def issue_client_token(session: Session, *, client_id: str, client_secret: str) -> TokenRead:
@@ -366,6 +399,8 @@ def principal_from_bearer(session: Session, *, token: str) -> Principal | None:
         return None
     client = session.get(ApiClient, int(subject.removeprefix("client:")))
     # Roles come from the stored client, not the token: a revocation applies at once.
+    if client is not None and client.organisation.status == OrgStatus.SUSPENDED:
+        raise OrganisationSuspended(SUSPENDED_MESSAGE, message_en=SUSPENDED_MESSAGE_EN)
     if client is None or not client.is_active or client.organisation.status != OrgStatus.ACTIVE:
         return None
     organisation = client.organisation
