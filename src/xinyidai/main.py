@@ -43,6 +43,8 @@ from xinyidai.portal import nav
 from xinyidai.portal.templating import render, templates
 from xinyidai.products import router as products_router
 from xinyidai.registry import router as registry_router
+from xinyidai.scoring.sandbox import pages as sandbox_pages
+from xinyidai.scoring.sandbox import router as sandbox_router
 from xinyidai.web import is_api_request
 
 PORTAL_STATIC = Path(__file__).parent / "portal" / "static"
@@ -84,6 +86,8 @@ def _register_navigation() -> None:
     nav.register("谁查看了我的信息", "/credit-file/access-log", [Role.ENTERPRISE_ADMIN, Role.ENTERPRISE_STAFF],
                  order=13, landing=False)
     nav.register("审计日志", "/admin/audit", [Role.PLATFORM_ADMIN, Role.GOVERNMENT_SUPERVISOR], order=75,
+                 landing=False)
+    nav.register("模型沙箱", "/sandbox", [Role.BANK_LOAN_OFFICER, Role.BANK_MANAGER, Role.AGENCY_ANALYST], order=27,
                  landing=False)
     nav.register("机构管理", "/admin/organisations", [Role.PLATFORM_ADMIN], order=80)
     nav.register("用户管理", "/admin/users", [Role.PLATFORM_ADMIN], order=81)
@@ -149,10 +153,10 @@ def create_app(*, session_factory: sessionmaker[Session] | None = None) -> FastA
     app.include_router(ops_router)
     for router in (identity_router.router, registry_router.router, products_router.router, orders_router.router,
                    loans_router.router, creditdata_router.router,
-                   creditdata_file_router.router):
+                   creditdata_file_router.router, sandbox_router.router):
         app.include_router(router)
     for pages in (identity_pages.router, orders_pages.router, loans_pages.router, guarantee_pages.router,
-                  creditdata_pages.router, audit_pages.router, consent_pages.router):
+                  creditdata_pages.router, audit_pages.router, consent_pages.router, sandbox_pages.router):
         app.include_router(pages)
 
     @app.middleware("http")
