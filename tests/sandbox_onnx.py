@@ -17,7 +17,7 @@ def _model(nodes: list[onnx.NodeProto], initializers: list[onnx.TensorProto], k:
         nodes, "sandbox_test", [helper.make_tensor_value_info("X", input_type, input_shape or ["N", k])],
         [helper.make_tensor_value_info(output, TensorProto.FLOAT, output_shape or ["N", 1])], initializers)
     imports = [helper.make_opsetid("", OPSET)] + [helper.make_opsetid(d, v) for d, v in domain_imports or []]
-    return helper.make_model(graph, opset_imports=imports).SerializeToString()
+    return bytes(helper.make_model(graph, opset_imports=imports).SerializeToString())
 
 
 def linear(weights: list[float], bias: float = 0.0) -> bytes:
@@ -49,7 +49,7 @@ def with_external_data(k: int = 2) -> bytes:
     weight.data_location = TensorProto.EXTERNAL
     entry = weight.external_data.add()
     entry.key, entry.value = "location", "/etc/passwd"
-    return model.SerializeToString()
+    return bytes(model.SerializeToString())
 
 
 def padded(k: int, megabytes: int) -> bytes:
@@ -57,7 +57,7 @@ def padded(k: int, megabytes: int) -> bytes:
     model = onnx.load_model_from_string(linear([1.0] * k))
     filler = numpy_helper.from_array(np.zeros(megabytes * 262_144, dtype=np.float32), "filler")
     model.graph.initializer.append(filler)
-    return model.SerializeToString()
+    return bytes(model.SerializeToString())
 
 
 def per_feature(names: list[str]) -> bytes:
@@ -66,7 +66,7 @@ def per_feature(names: list[str]) -> bytes:
         [helper.make_node("Sum", list(names), ["score"])], "per_feature",
         [helper.make_tensor_value_info(n, TensorProto.FLOAT, ["N", 1]) for n in names],
         [helper.make_tensor_value_info("score", TensorProto.FLOAT, ["N", 1])])
-    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)]).SerializeToString()
+    return bytes(helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)]).SerializeToString())
 
 
 def _row_sum_plus(tail: list[onnx.NodeProto], initializers: list[onnx.TensorProto], k: int, scalar: str) -> bytes:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from onnx import helper as onnx_helper
 
 from tests import sandbox_onnx
 from xinyidai.scoring.sandbox.validation import (
@@ -84,7 +85,7 @@ def test_the_declared_output_must_exist_and_give_one_value_per_entity() -> None:
 
 
 def test_a_fixed_batch_of_one_is_refused() -> None:
-    content = sandbox_onnx._model([sandbox_onnx.helper.make_node("ReduceSum", ["X"], ["score"], keepdims=1)], [],
+    content = sandbox_onnx._model([onnx_helper.make_node("ReduceSum", ["X"], ["score"], keepdims=1)], [],
                                   2, input_shape=[1, 2])
     assert "形状须为[N, 2]" in _refused(content)
 

@@ -87,7 +87,7 @@ def run(request: Request, session: SessionDep, principal: Annotated[Principal, D
     codes = [c for c in usccs.replace(",", " ").replace("，", " ").split() if c]
     try:
         run_in = SandboxRunCreate(purpose_ref=purpose_ref.strip(), usccs=codes or None)
-        done = service.run(session, principal=principal, model_id=found.id, run_in=run_in)
+        done = service.run(session, principal=principal, model_id=found.id, run_in=run_in, release=session.commit)
     except (ValidationError, DomainError) as exc:
         session.rollback()
         message = exc.message if isinstance(exc, DomainError) else "请填写授权业务编号；统一社会信用代码须为18位"

@@ -92,7 +92,9 @@ def get_model(model: Annotated[SandboxModelRead, Depends(owned_model)]) -> Sandb
 def run(session: SessionDep, principal: Annotated[Principal, Depends(Institution)],
         model: Annotated[SandboxModelRead, Depends(owned_model)], run_in: SandboxRunCreate) -> SandboxRunRead:
     """Run the model on the authorised entities inside the platform; the answer holds scores only."""
-    return SandboxRunRead.model_validate(service.run(session, principal=principal, model_id=model.id, run_in=run_in))
+    # The request's transaction ends before the model runs: no lock is held for as long as the run may take.
+    done = service.run(session, principal=principal, model_id=model.id, run_in=run_in, release=session.commit)
+    return SandboxRunRead.model_validate(done)
 
 
 @router.get("/models/{model_id}/runs", response_model=list[SandboxRunRead])

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -218,8 +218,18 @@ def _checked(model: SandboxModel) -> Checked:
                    node_count=0, operators=tuple(model.operators))
 
 
-def run(session: Session, *, principal: Principal, model_id: int, run_in: SandboxRunCreate) -> SandboxRun:
-    """Run the model on the authorised entities' features inside the platform and keep the scores only."""
+def _no_release() -> None:
+    """The default between reading and running: keep the caller's transaction as it is."""
+
+
+def run(session: Session, *, principal: Principal, model_id: int, run_in: SandboxRunCreate,
+        release: Callable[[], None] = _no_release) -> SandboxRun:
+    """Run the model on the authorised entities' features inside the platform and keep the scores only.
+
+    The edge passes `release` to end its transaction once the features are read (the request's commit): a run
+    may take as long as its time limit, and no lock may be held meanwhile. Each entity's authorisation is decided
+    again when the scores come back, so one withdrawn during the run gets no score.
+    """
     organisation_id = _institution(principal)
     model = get_model(session, principal=principal, model_id=model_id)
     if model.organisation_id != organisation_id:
@@ -227,40 +237,54 @@ def run(session: Session, *, principal: Principal, model_id: int, run_in: Sandbo
     if model.status != ModelStatus.VALIDATED or model.content is None:
         raise ModelNotRunnable("该模型未通过校验，不能运行：" + (model.refusal_reason or ""),
                                message_en="the model was refused and is never run")
+    content, features, checked = model.content, list(model.features), _checked(model)
     started = clock.now()
     candidates = _candidates(session, organisation_id=organisation_id, run_in=run_in)
-    sources = _sources(session, model.features)
+    sources = _sources(session, features)
     skipped: Counter[str] = Counter()
-    fed: list[tuple[_Candidate, consent_service.Decision]] = []
+    fed: list[_Candidate] = []
     rows: list[list[float]] = []
-    for candidate in candidates:
-        if candidate.enterprise_id is None:
-            skipped["unknown_entity"] += 1
-            continue
+
+    def decide(enterprise_id: int) -> consent_service.Decision | None:
         decision = consent_service.decide(
-            session, enterprise_id=candidate.enterprise_id, recipient_organisation_id=organisation_id,
-            purpose=PURPOSE, purpose_ref=run_in.purpose_ref, categories=sources.categories or None)
+            session, enterprise_id=enterprise_id, recipient_organisation_id=organisation_id, purpose=PURPOSE,
+            purpose_ref=run_in.purpose_ref, categories=sources.categories or None)
         if not decision.allowed:
             skipped["not_authorised"] += 1
         elif decision.categories_withheld:
             skipped["categories_not_covered"] += 1
         else:
+            return decision
+        return None
+
+    for candidate in candidates:
+        if candidate.enterprise_id is None:
+            skipped["unknown_entity"] += 1
+        elif (decision := decide(candidate.enterprise_id)) is not None:
             rows.append(_features_row(session, enterprise_id=candidate.enterprise_id, decision=decision,
-                                      sources=sources, features=model.features))
-            fed.append((candidate, decision))
-    x = np.array(rows, dtype=np.float64).reshape(len(rows), len(model.features))
-    outcome = runner.run(model.content, x, checked=_checked(model))
+                                      sources=sources, features=features))
+            fed.append(candidate)
+    x = np.array(rows, dtype=np.float64).reshape(len(rows), len(features))
+    release()
+    outcome = runner.run(content, x, checked=checked)
     if outcome.status is runner.RunStatus.BUSY:
         raise SandboxBusy("平台模型沙箱正忙，请稍后重试", message_en="the sandbox is busy; retry later")
     scores = []
-    for index, (candidate, decision) in enumerate(fed):
+    computed = []
+    for index, candidate in enumerate(fed):
+        assert candidate.enterprise_id is not None
+        decision = decide(candidate.enterprise_id)
+        if decision is None:  # withdrawn while the model ran: counted above, no score
+            continue
         consent_service.record_use(session, decision=decision)
+        computed.append(candidate.enterprise_id)
         if outcome.status is not runner.RunStatus.OK:
             skipped["run_stopped"] += 1
         elif outcome.scores[index] is None:
             skipped["no_score"] += 1
         else:
             scores.append({"uscc": candidate.uscc, "score": outcome.scores[index]})
+    model = get_model(session, principal=principal, model_id=model_id)
     record = SandboxRun(
         model_id=model.id, organisation_id=organisation_id, purpose=PURPOSE.value, purpose_ref=run_in.purpose_ref,
         as_of=clock.today(), status=outcome.status.value, requested=len(candidates), scored=len(scores),
@@ -271,8 +295,7 @@ def run(session: Session, *, principal: Principal, model_id: int, run_in: Sandbo
     )
     session.add(record)
     session.flush()
-    _audit_run(session, principal=principal, model=model, record=record,
-               enterprise_ids=[c.enterprise_id for c, _ in fed if c.enterprise_id is not None])
+    _audit_run(session, principal=principal, model=model, record=record, enterprise_ids=computed)
     return record
 
 
