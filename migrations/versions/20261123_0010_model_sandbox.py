@@ -1,6 +1,7 @@
 """Model sandbox (可用不可见): institutions' uploaded ONNX models (declared features and output, checked status or
 refusal reason, operators, the file and its SHA-256, who uploaded it), and each run of one on authorised entities
-(purpose and reference, as-of day, status, counts scored and skipped by reason, the scores, start and end).
+(purpose and reference, as-of day, status, counts scored and skipped by reason, the scores, start and end, the
+Idempotency-Key of a partner's request, unique per institution).
 
 Revision ID: 0010
 Revises: 0009
@@ -68,11 +69,14 @@ def upgrade() -> None:
     sa.Column('finished_at', xinyidai.db.UtcDateTime(timezone=True), nullable=False),
     sa.Column('requested_by_user_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
     sa.Column('requested_by_api_client_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('idempotency_key', sa.String(length=100), nullable=True),
+    sa.Column('request_digest', sa.String(length=64), nullable=False),
     sa.ForeignKeyConstraint(['model_id'], ['sandbox_model.id'], name=op.f('fk_sandbox_run_model_id_sandbox_model')),
     sa.ForeignKeyConstraint(['organisation_id'], ['organisation.id'], name=op.f('fk_sandbox_run_organisation_id_organisation')),
     sa.ForeignKeyConstraint(['requested_by_api_client_id'], ['api_client.id'], name=op.f('fk_sandbox_run_requested_by_api_client_id_api_client')),
     sa.ForeignKeyConstraint(['requested_by_user_id'], ['user_account.id'], name=op.f('fk_sandbox_run_requested_by_user_id_user_account')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_sandbox_run'))
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_sandbox_run')),
+    sa.UniqueConstraint('organisation_id', 'idempotency_key', name=op.f('uq_sandbox_run_organisation_id_idempotency_key'))
     )
     with op.batch_alter_table('sandbox_run', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_sandbox_run_model_id'), ['model_id'], unique=False)

@@ -5,6 +5,7 @@ run on its access log; another institution can neither run nor see the model; a 
 from __future__ import annotations
 
 import re
+import uuid
 from datetime import date
 
 import pytest
@@ -33,6 +34,11 @@ def _api(client: TestClient, username: str) -> dict[str, str]:
     client.cookies.clear()
     login(client, username)
     return {"X-CSRF-Token": page_csrf(client, "/account")}
+
+
+def _key(headers: dict[str, str]) -> dict[str, str]:
+    """The headers with a fresh Idempotency-Key: a new run request."""
+    return {**headers, "Idempotency-Key": uuid.uuid4().hex}
 
 
 def _audits(session: Session, action: str) -> list[AuditEntry]:
@@ -92,7 +98,7 @@ def test_only_authorised_entities_are_scored_and_the_answer_holds_scores_only(
     model = _upload(client, headers, sandbox_onnx.linear(WEIGHTS))
     assert model["status"] == "validated" and "content" not in model
     unknown = uscc("MA0000099")
-    response = client.post(f"/api/v1/sandbox/models/{model['id']}/runs", headers=headers, json={
+    response = client.post(f"/api/v1/sandbox/models/{model['id']}/runs", headers=_key(headers), json={
         "purpose_ref": REF, "usccs": [registry_service.get(session, enterprise_id=e).uscc for e in (
             world.good_enterprise, world.other_enterprise, world.late_enterprise, world.unregistered_enterprise)]
         + [unknown]})
@@ -121,7 +127,7 @@ def test_without_a_list_every_entity_that_authorised_the_institution_under_the_r
         client: TestClient, session: Session, authorised: World) -> None:
     headers = _api(client, "a.manager")
     model = _upload(client, headers, sandbox_onnx.linear(WEIGHTS))
-    body = client.post(f"/api/v1/sandbox/models/{model['id']}/runs", headers=headers,
+    body = client.post(f"/api/v1/sandbox/models/{model['id']}/runs", headers=_key(headers),
                        json={"purpose_ref": REF}).json()
     # good, other (categories) and late (revoked): bank B's grant from other is not bank A's.
     assert (body["requested"], body["scored"]) == (3, 1)
@@ -135,7 +141,7 @@ def test_features_are_computed_from_the_authorisations_data_window_only(
     session.commit()
     headers = _api(client, "a.manager")
     model = _upload(client, headers, sandbox_onnx.linear(WEIGHTS))
-    body = client.post(f"/api/v1/sandbox/models/{model['id']}/runs", headers=headers,
+    body = client.post(f"/api/v1/sandbox/models/{model['id']}/runs", headers=_key(headers),
                        json={"purpose_ref": "WINDOW"}).json()
     # The March payment lies before the window: no tax paid as far as this run may know.
     assert [s["score"] for s in body["scores"]] == [0.0]
@@ -145,7 +151,7 @@ def test_the_enterprise_sees_which_institutions_model_ran_on_its_data(
         client: TestClient, session: Session, authorised: World) -> None:
     headers = _api(client, "a.officer")
     model = _upload(client, headers, sandbox_onnx.linear(WEIGHTS))
-    assert client.post(f"/api/v1/sandbox/models/{model['id']}/runs", headers=headers,
+    assert client.post(f"/api/v1/sandbox/models/{model['id']}/runs", headers=_key(headers),
                        json={"purpose_ref": REF}).status_code == 201
     client.cookies.clear()
     login(client, "good")
@@ -166,13 +172,14 @@ def test_another_institution_can_neither_run_nor_see_the_model(
     headers = _api(client, "b.manager")
     assert client.get(f"/api/v1/sandbox/models/{model['id']}", headers=headers).status_code == 404
     assert client.get("/api/v1/sandbox/models", headers=headers).json() == []
-    refused = client.post(f"/api/v1/sandbox/models/{model['id']}/runs", headers=headers, json={"purpose_ref": REF})
+    refused = client.post(f"/api/v1/sandbox/models/{model['id']}/runs", headers=_key(headers),
+                          json={"purpose_ref": REF})
     assert refused.status_code == 404 and refused.json()["message"] == "未找到该模型"
     assert client.get(f"/sandbox/models/{model['id']}").status_code == 404
     assert session.scalars(select(SandboxRun)).all() == []
     # Nor may an enterprise upload or run models.
     enterprise = _api(client, "good")
-    assert client.post(f"/api/v1/sandbox/models/{model['id']}/runs", headers=enterprise,
+    assert client.post(f"/api/v1/sandbox/models/{model['id']}/runs", headers=_key(enterprise),
                        json={"purpose_ref": REF}).status_code == 403
 
 
@@ -187,7 +194,7 @@ def test_a_model_with_a_disallowed_operator_is_refused_recorded_and_never_run(
     assert len(stored.sha256) == 64
     [entry] = _audits(session, "scoring.sandbox_model_uploaded")
     assert (entry.outcome, entry.actor_organisation_id) == ("rejected", authorised.bank_a)
-    run = client.post(f"/api/v1/sandbox/models/{model_id}/runs", headers=headers, json={"purpose_ref": REF})
+    run = client.post(f"/api/v1/sandbox/models/{model_id}/runs", headers=_key(headers), json={"purpose_ref": REF})
     assert run.status_code == 409 and "未通过校验" in run.json()["message"]
 
 
@@ -222,3 +229,19 @@ def test_the_portal_upload_shows_the_refusal_and_the_run_shows_scores(client: Te
     assert ran.status_code == 200 and "完成" in ran.text
     good = registry_service.get(session, enterprise_id=authorised.good_enterprise).uscc
     assert re.search(rf"<td>{good}</td><td>18(\.0+)?</td>", ran.text)
+
+
+def test_a_retry_with_the_same_idempotency_key_answers_the_run_already_made(
+        client: TestClient, session: Session, authorised: World) -> None:
+    headers = {**_api(client, "a.manager"), "Idempotency-Key": "run-0001-retry"}
+    model = _upload(client, headers, sandbox_onnx.linear(WEIGHTS))
+    path = f"/api/v1/sandbox/models/{model['id']}/runs"
+    first = client.post(path, headers=headers, json={"purpose_ref": REF})
+    again = client.post(path, headers=headers, json={"purpose_ref": REF})
+    assert first.status_code == again.status_code == 201
+    assert again.json() == first.json()
+    assert len(session.scalars(select(SandboxRun)).all()) == 1
+    assert len(_audits(session, "scoring.sandbox_computed")) == 1
+    other = client.post(path, headers=headers, json={"purpose_ref": "ANOTHER"})
+    assert other.status_code == 409 and "幂等键" in other.json()["message"]
+    assert client.post(path, headers=_api(client, "a.manager"), json={"purpose_ref": REF}).status_code == 422

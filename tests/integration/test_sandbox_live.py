@@ -125,7 +125,8 @@ def _run_while_serving(live: Live, content: bytes) -> tuple[dict, list[int]]:  #
     answer: dict = {}  # type: ignore[type-arg]
 
     def run() -> None:
-        response = bank.post(f"/api/v1/sandbox/models/{uploaded.json()['id']}/runs", json={"purpose_ref": REF})
+        response = bank.post(f"/api/v1/sandbox/models/{uploaded.json()['id']}/runs", json={"purpose_ref": REF},
+                             headers={"Idempotency-Key": "live-run-0001"})
         answer.update(response.json(), http_status=response.status_code)
 
     running = threading.Thread(target=run)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Integer, LargeBinary, String
+from sqlalchemy import JSON, ForeignKey, Integer, LargeBinary, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from xinyidai.db import Base, BigId, IdPk, UtcDateTime
@@ -43,6 +43,8 @@ class SandboxRun(Base):
     """One run of a model inside the platform (模型运行记录): on whom, under which authorisation, how it ended."""
 
     __tablename__ = "sandbox_run"
+    # A partner's retry with the same Idempotency-Key gets the run it already made.
+    __table_args__ = (UniqueConstraint("organisation_id", "idempotency_key"),)
 
     id: Mapped[IdPk]
     model_id: Mapped[int] = mapped_column(BigId, ForeignKey("sandbox_model.id"), index=True)
@@ -64,3 +66,6 @@ class SandboxRun(Base):
     finished_at: Mapped[datetime] = mapped_column(UtcDateTime)
     requested_by_user_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("user_account.id"))
     requested_by_api_client_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("api_client.id"))
+    idempotency_key: Mapped[str | None] = mapped_column(String(100))
+    # SHA-256 of the request (model, reference, codes): a key reused for another request is refused.
+    request_digest: Mapped[str] = mapped_column(String(64))

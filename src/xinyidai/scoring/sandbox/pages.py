@@ -3,6 +3,7 @@ was refused, run one on the entities that authorised the institution, and read t
 
 from __future__ import annotations
 
+import secrets
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request, UploadFile
@@ -75,25 +76,30 @@ def model(request: Request, session: SessionDep, principal: Annotated[Principal,
     found = service.get_model(session, principal=principal, model_id=model_id)
     return render(request, "sandbox/model.html", {
         "model": found, "runs": service.list_runs(session, principal=principal, model_id=model_id), "errors": [],
-        "form": {}, **_labels()})
+        "form": {}, "run_token": secrets.token_urlsafe(18), **_labels()})
 
 
 @router.post("/sandbox/models/{model_id}/runs", response_class=HTMLResponse)
 def run(request: Request, session: SessionDep, principal: Annotated[Principal, Depends(Institution)],
         model_id: IdPath, purpose_ref: Annotated[str, Form(max_length=64)] = "",
-        usccs: Annotated[str, Form(max_length=40_000)] = "") -> Response:
+        usccs: Annotated[str, Form(max_length=40_000)] = "",
+        run_token: Annotated[str, Form(max_length=64)] = "") -> Response:
     """Run the model inside the platform; the result page shows scores only."""
     found = service.get_model(session, principal=principal, model_id=model_id)
     codes = [c for c in usccs.replace(",", " ").replace("，", " ").split() if c]
     try:
         run_in = SandboxRunCreate(purpose_ref=purpose_ref.strip(), usccs=codes or None)
-        done = service.run(session, principal=principal, model_id=found.id, run_in=run_in, release=session.commit)
+        # The form's one-off token makes a double submission one run; the transaction ends before the model runs.
+        done = service.run(session, principal=principal, model_id=found.id, run_in=run_in,
+                           idempotency_key=f"portal:{run_token}" if len(run_token) >= 16 else None,
+                           release=session.commit)
     except (ValidationError, DomainError) as exc:
         session.rollback()
         message = exc.message if isinstance(exc, DomainError) else "请填写授权业务编号；统一社会信用代码须为18位"
         return render(request, "sandbox/model.html", {
             "model": found, "runs": service.list_runs(session, principal=principal, model_id=model_id),
-            "errors": [message], "form": {"purpose_ref": purpose_ref, "usccs": usccs}, **_labels(),
+            "errors": [message], "form": {"purpose_ref": purpose_ref, "usccs": usccs},
+            "run_token": secrets.token_urlsafe(18), **_labels(),
         }, status_code=exc.status_code if isinstance(exc, DomainError) else 422)
     return RedirectResponse(f"/sandbox/runs/{done.id}", status_code=303)
 

@@ -19,7 +19,7 @@ from xinyidai.identity.principal import Principal
 from xinyidai.scoring.sandbox import service
 from xinyidai.scoring.sandbox.schemas import SandboxModelCreate, SandboxModelRead, SandboxRunCreate, SandboxRunRead
 from xinyidai.scoring.sandbox.validation import MAX_MODEL_BYTES
-from xinyidai.web import IdPath, SessionDep
+from xinyidai.web import IdempotencyKey, IdPath, SessionDep
 
 router = APIRouter(prefix="/api/v1/sandbox", tags=["model sandbox"], dependencies=[Depends(csrf_protect)])
 
@@ -90,10 +90,13 @@ def get_model(model: Annotated[SandboxModelRead, Depends(owned_model)]) -> Sandb
 
 @router.post("/models/{model_id}/runs", response_model=SandboxRunRead, status_code=201)
 def run(session: SessionDep, principal: Annotated[Principal, Depends(Institution)],
-        model: Annotated[SandboxModelRead, Depends(owned_model)], run_in: SandboxRunCreate) -> SandboxRunRead:
-    """Run the model on the authorised entities inside the platform; the answer holds scores only."""
+        model: Annotated[SandboxModelRead, Depends(owned_model)], run_in: SandboxRunCreate,
+        idempotency_key: IdempotencyKey) -> SandboxRunRead:
+    """Run the model on the authorised entities inside the platform; the answer holds scores only. A retry with
+    the same Idempotency-Key answers the run already made."""
     # The request's transaction ends before the model runs: no lock is held for as long as the run may take.
-    done = service.run(session, principal=principal, model_id=model.id, run_in=run_in, release=session.commit)
+    done = service.run(session, principal=principal, model_id=model.id, run_in=run_in,
+                       idempotency_key=idempotency_key, release=session.commit)
     return SandboxRunRead.model_validate(done)
 
 

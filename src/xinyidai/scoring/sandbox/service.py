@@ -15,12 +15,14 @@ authorised it, and gets scores back; the features never leave the platform.
 from __future__ import annotations
 
 import hashlib
+import json
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from xinyidai import clock
@@ -222,8 +224,31 @@ def _no_release() -> None:
     """The default between reading and running: keep the caller's transaction as it is."""
 
 
+class IdempotencyConflict(Conflict):
+    """An Idempotency-Key already used for another run request."""
+
+    code = "idempotency_conflict"
+
+
+def _request_digest(model_id: int, run_in: SandboxRunCreate) -> str:
+    body = json.dumps([model_id, run_in.purpose_ref, run_in.usccs], ensure_ascii=False)
+    return hashlib.sha256(body.encode()).hexdigest()
+
+
+def _replayed(session: Session, *, organisation_id: int, idempotency_key: str | None,
+              digest: str) -> SandboxRun | None:
+    """The run an earlier request with this key made, if any; the key reused for another request is refused."""
+    if idempotency_key is None:
+        return None
+    found = session.scalars(select(SandboxRun).where(SandboxRun.organisation_id == organisation_id,
+                                                     SandboxRun.idempotency_key == idempotency_key)).one_or_none()
+    if found is not None and found.request_digest != digest:
+        raise IdempotencyConflict("该幂等键已用于另一次模型运行请求", message_en="Idempotency-Key reused")
+    return found
+
+
 def run(session: Session, *, principal: Principal, model_id: int, run_in: SandboxRunCreate,
-        release: Callable[[], None] = _no_release) -> SandboxRun:
+        idempotency_key: str | None = None, release: Callable[[], None] = _no_release) -> SandboxRun:
     """Run the model on the authorised entities' features inside the platform and keep the scores only.
 
     The edge passes `release` to end its transaction once the features are read (the request's commit): a run
@@ -237,6 +262,10 @@ def run(session: Session, *, principal: Principal, model_id: int, run_in: Sandbo
     if model.status != ModelStatus.VALIDATED or model.content is None:
         raise ModelNotRunnable("该模型未通过校验，不能运行：" + (model.refusal_reason or ""),
                                message_en="the model was refused and is never run")
+    digest = _request_digest(model.id, run_in)
+    earlier = _replayed(session, organisation_id=organisation_id, idempotency_key=idempotency_key, digest=digest)
+    if earlier is not None:
+        return earlier
     content, features, checked = model.content, list(model.features), _checked(model)
     started = clock.now()
     candidates = _candidates(session, organisation_id=organisation_id, run_in=run_in)
@@ -291,10 +320,18 @@ def run(session: Session, *, principal: Principal, model_id: int, run_in: Sandbo
         skipped=sum(skipped.values()), skipped_reasons=dict(sorted(skipped.items())), scores=scores,
         error=outcome.error[:300] or None, network=outcome.network or None, started_at=started,
         finished_at=clock.now(), requested_by_user_id=principal.user_id,
-        requested_by_api_client_id=principal.api_client_id,
+        requested_by_api_client_id=principal.api_client_id, idempotency_key=idempotency_key,
+        request_digest=digest,
     )
-    session.add(record)
-    session.flush()
+    try:
+        with session.begin_nested():  # a concurrent retry with the same key may have recorded its run first
+            session.add(record)
+    except IntegrityError:
+        earlier = _replayed(session, organisation_id=organisation_id, idempotency_key=idempotency_key,
+                            digest=digest)
+        if earlier is None:
+            raise
+        return earlier
     _audit_run(session, principal=principal, model=model, record=record, enterprise_ids=computed)
     return record
 
