@@ -245,3 +245,30 @@ def test_a_retry_with_the_same_idempotency_key_answers_the_run_already_made(
     other = client.post(path, headers=headers, json={"purpose_ref": "ANOTHER"})
     assert other.status_code == 409 and "幂等键" in other.json()["message"]
     assert client.post(path, headers=_api(client, "a.manager"), json={"purpose_ref": REF}).status_code == 422
+
+
+def test_the_enterprise_authorises_an_institutions_models_on_the_portal_and_may_revoke_it(
+        client: TestClient, session: Session, world: World) -> None:
+    client.cookies.clear()
+    login(client, "good")
+    token = page_csrf(client, "/sandbox/authorise")
+    missing = client.post("/sandbox/authorise", data={"csrf_token": token, "recipient": str(world.bank_a),
+                                                      "purpose_ref": "PORTAL-1", "days": "90"})
+    assert missing.status_code == 422 and "请至少选择一类信用信息" in missing.text
+    not_an_institution = client.post("/sandbox/authorise", data={
+        "csrf_token": token, "recipient": str(world.tax_org), "purpose_ref": "PORTAL-1", "categories": ["C04"]})
+    assert not_an_institution.status_code == 422 and "请选择要授权的银行或信用服务机构" in not_an_institution.text
+    assert consent_service.list_for_enterprise(session, enterprise_id=world.good_enterprise) == []
+    done = client.post("/sandbox/authorise", data={"csrf_token": token, "recipient": str(world.bank_a),
+                                                   "purpose_ref": "PORTAL-1", "categories": ["C02", "C04"],
+                                                   "days": "30"}, follow_redirects=True)
+    assert done.status_code == 200 and "模型可用不可见计算" in done.text and "甲银行" in done.text
+    session.expire_all()
+    [grant] = consent_service.list_for_enterprise(session, enterprise_id=world.good_enterprise)
+    assert (grant.purpose, grant.purpose_ref, grant.categories, grant.recipient_organisation_id) == (
+        "model_run", "PORTAL-1", ["C02", "C04"], world.bank_a)
+    assert consent_service.status(grant).value == "active"
+    # Banks do not grant themselves anything.
+    client.cookies.clear()
+    login(client, "a.manager")
+    assert client.get("/sandbox/authorise").status_code == 403

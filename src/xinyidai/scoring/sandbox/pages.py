@@ -1,9 +1,11 @@
-"""Portal pages of the model sandbox (模型沙箱) for banks' and credit agencies' users: upload a model, see why one
-was refused, run one on the entities that authorised the institution, and read the scores."""
+"""Portal pages of the model sandbox (模型沙箱): for banks' and credit agencies' users, upload a model, see why one
+was refused, run one on the entities that authorised the institution, and read the scores; for an enterprise, the
+authorisation that lets an institution's models compute on its data."""
 
 from __future__ import annotations
 
 import secrets
+from datetime import timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request, UploadFile
@@ -12,6 +14,7 @@ from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from xinyidai.consent.policy import PURPOSE_LABELS
+from xinyidai.creditdata import service as creditdata_service
 from xinyidai.errors import DomainError
 from xinyidai.identity.dependencies import Allow, csrf_protect
 from xinyidai.identity.enums import Role
@@ -27,6 +30,8 @@ from xinyidai.web import IdPath, SessionDep
 router = APIRouter(include_in_schema=False, dependencies=[Depends(csrf_protect)])
 
 Institution = Allow(Role.BANK_LOAN_OFFICER, Role.BANK_MANAGER, Role.AGENCY_ANALYST)
+Entity = Allow(Role.ENTERPRISE_ADMIN, Role.ENTERPRISE_STAFF)
+MAX_VALIDITY_DAYS = 366
 
 
 def _labels() -> dict[str, Any]:
@@ -112,3 +117,43 @@ def run_result(request: Request, session: SessionDep, principal: Annotated[Princ
     return render(request, "sandbox/run.html", {
         "run": found, "model": service.get_model(session, principal=principal, model_id=found.model_id),
         **_labels()})
+
+
+def _authorise_page(request: Request, session: Session, *, errors: list[str] | None = None,
+                    form: dict[str, Any] | None = None, status_code: int = 200) -> HTMLResponse:
+    return render(request, "sandbox/authorise.html", {
+        "institutions": service.institutions(session), "categories": creditdata_service.list_categories(session),
+        "errors": errors or [], "form": form or {"categories": []}, "max_days": MAX_VALIDITY_DAYS,
+    }, status_code=status_code)
+
+
+@router.get("/sandbox/authorise", response_class=HTMLResponse)
+def authorise_form(request: Request, session: SessionDep, principal: Annotated[Principal, Depends(Entity)]) -> Response:
+    """授权机构模型计算: the enterprise lets an institution's models compute on its data inside the platform."""
+    return _authorise_page(request, session)
+
+
+@router.post("/sandbox/authorise", response_class=HTMLResponse)
+def authorise(request: Request, session: SessionDep, principal: Annotated[Principal, Depends(Entity)],
+              recipient: Annotated[str, Form(max_length=20)] = "",
+              purpose_ref: Annotated[str, Form(max_length=64)] = "",
+              categories: Annotated[list[str] | None, Form(max_length=20)] = None,
+              days: Annotated[str, Form(max_length=4)] = "90") -> Response:
+    """Grant the authorisation; it is listed, and revocable, on 我的授权."""
+    chosen = [c for c in categories or [] if c]
+    form = {"recipient": recipient, "purpose_ref": purpose_ref, "categories": chosen, "days": days}
+    errors = [message for bad, message in (
+        (not recipient.isdigit(), "请选择要授权的银行或信用服务机构"),
+        (not purpose_ref.strip(), "请填写机构提供的业务编号"),
+        (not chosen, "请至少选择一类信用信息"),
+        (not days.isdigit() or not 1 <= int(days) <= MAX_VALIDITY_DAYS, f"有效期须为1至{MAX_VALIDITY_DAYS}天"),
+    ) if bad]
+    if errors:
+        return _authorise_page(request, session, errors=errors, form=form, status_code=422)
+    try:
+        service.authorise(session, principal=principal, recipient_organisation_id=int(recipient),
+                          purpose_ref=purpose_ref.strip(), categories=chosen, validity=timedelta(days=int(days)))
+    except DomainError as exc:
+        session.rollback()
+        return _authorise_page(request, session, errors=[exc.message], form=form, status_code=exc.status_code)
+    return RedirectResponse("/authorisations", status_code=303)

@@ -19,6 +19,7 @@ import json
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 
 import numpy as np
 from sqlalchemy import select
@@ -31,7 +32,8 @@ from xinyidai.consent import service as consent_service
 from xinyidai.creditdata import service as creditdata_service
 from xinyidai.creditdata.enums import Sensitivity
 from xinyidai.errors import Conflict, DomainError, Forbidden, NotFound
-from xinyidai.identity.enums import OrgKind
+from xinyidai.identity import service as identity_service
+from xinyidai.identity.enums import OrgKind, OrgStatus
 from xinyidai.identity.principal import Principal
 from xinyidai.registry import service as registry_service
 from xinyidai.scoring import feature_store
@@ -81,6 +83,13 @@ class ModelNotRunnable(Conflict):
     code = "sandbox_model_refused"
 
 
+class InvalidAuthorisationRequest(DomainError):
+    """An authorisation for model runs that cannot be made as asked."""
+
+    status_code = 422
+    code = "invalid_model_run_authorisation"
+
+
 class SandboxBusy(DomainError):
     """Every sandbox slot is taken; the run did not start."""
 
@@ -92,6 +101,27 @@ def _institution(principal: Principal) -> int:
     if principal.organisation_kind not in RUNNING_KINDS:
         raise Forbidden("只有银行和信用服务机构可以在平台内运行模型", message_en="banks and credit agencies only")
     return principal.organisation_id
+
+
+def institutions(session: Session) -> list[tuple[int, str]]:
+    """The organisations that may run models in the sandbox (banks, credit agencies), active ones, by name."""
+    return [(o.id, o.name) for kind in sorted(RUNNING_KINDS) for o in identity_service.list_organisations(
+        session, kind=kind) if o.status == OrgStatus.ACTIVE]
+
+
+def authorise(session: Session, *, principal: Principal, recipient_organisation_id: int, purpose_ref: str,
+              categories: Sequence[str], validity: timedelta = consent_service.DEFAULT_VALIDITY) -> int:
+    """The enterprise lets an institution's models compute on its data under a reference (the institution's
+    programme code); returns the authorisation's id. Granted and audited by consent, revocable on 我的授权."""
+    if principal.enterprise_id is None or principal.user_id is None:
+        raise Forbidden("该账号未关联市场主体", message_en="this account has no enterprise")
+    if recipient_organisation_id not in dict(institutions(session)):
+        raise InvalidAuthorisationRequest("请选择要授权的银行或信用服务机构",
+                                          message_en="choose a bank or a credit agency")
+    return consent_service.grant(
+        session, enterprise_id=principal.enterprise_id, granted_by_user_id=principal.user_id,
+        recipient_organisation_id=recipient_organisation_id, purpose=PURPOSE, purpose_ref=purpose_ref,
+        categories=categories, validity=validity).id
 
 
 def upload(session: Session, *, principal: Principal, model_in: SandboxModelCreate, content: bytes) -> SandboxModel:
