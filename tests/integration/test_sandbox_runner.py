@@ -32,6 +32,13 @@ def test_a_linear_model_gives_one_score_per_row_and_none_where_it_is_not_finite(
     assert outcome.scores == [-0.5, -1.5, None]
 
 
+def test_a_model_with_one_input_per_feature_gets_each_column_under_its_name() -> None:
+    content = sandbox_onnx.per_feature(FEATURES)
+    checked = check(content, features=FEATURES, output_name="score")
+    outcome = runner.run(content, X, checked=checked, limits=TIGHT)
+    assert (outcome.status, outcome.scores) == (RunStatus.OK, [3.0, 7.0, None])
+
+
 def test_a_model_that_runs_too_long_is_stopped_by_the_time_limit() -> None:
     outcome = _run(sandbox_onnx.slow(2))
     assert outcome.status is RunStatus.TIMEOUT

@@ -7,8 +7,6 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from xinyidai.scoring.sandbox.validation import MAX_MODEL_BYTES
-
 MAX_ENTITIES = 2000
 Uscc = Annotated[str, StringConstraints(strip_whitespace=True, to_upper=True, min_length=18, max_length=18)]
 
@@ -40,7 +38,7 @@ class SandboxModelRead(BaseModel):
     operators: list[str]
     opset: int | None
     sha256: str
-    size_bytes: int = Field(le=MAX_MODEL_BYTES * 2)
+    size_bytes: int
     uploaded_at: datetime
 
 
