@@ -47,6 +47,8 @@ from xinyidai.registry import router as registry_router
 from xinyidai.rights import pages as rights_pages
 from xinyidai.rights import router as rights_router
 from xinyidai.scoring import portrait_router as scoring_portrait_router
+from xinyidai.scoring.sandbox import pages as sandbox_pages
+from xinyidai.scoring.sandbox import router as sandbox_router
 from xinyidai.web import is_api_request
 
 PORTAL_STATIC = Path(__file__).parent / "portal" / "static"
@@ -88,6 +90,10 @@ def _register_navigation() -> None:
     nav.register("谁查看了我的信息", "/credit-file/access-log", [Role.ENTERPRISE_ADMIN, Role.ENTERPRISE_STAFF],
                  order=13, landing=False)
     nav.register("审计日志", "/admin/audit", [Role.PLATFORM_ADMIN, Role.GOVERNMENT_SUPERVISOR], order=75,
+                 landing=False)
+    nav.register("模型沙箱", "/sandbox", [Role.BANK_LOAN_OFFICER, Role.BANK_MANAGER, Role.AGENCY_ANALYST], order=27,
+                 landing=False)
+    nav.register("授权机构模型计算", "/sandbox/authorise", [Role.ENTERPRISE_ADMIN, Role.ENTERPRISE_STAFF], order=14,
                  landing=False)
     nav.register("机构管理", "/admin/organisations", [Role.PLATFORM_ADMIN], order=80)
     nav.register("用户管理", "/admin/users", [Role.PLATFORM_ADMIN], order=81)
@@ -164,11 +170,11 @@ def create_app(*, session_factory: sessionmaker[Session] | None = None) -> FastA
     for router in (identity_router.router, registry_router.router, products_router.router, orders_router.router,
                    loans_router.router, creditdata_router.router,
                    creditdata_file_router.router, scoring_portrait_router.router, rights_router.router,
-                   notification_pages.api_router, onboarding_router.router):
+                   notification_pages.api_router, onboarding_router.router, sandbox_router.router):
         app.include_router(router)
     for pages in (identity_pages.router, orders_pages.router, loans_pages.router, guarantee_pages.router,
                   creditdata_pages.router, audit_pages.router, consent_pages.router, rights_pages.router,
-                  notification_pages.router, onboarding_pages.router):
+                  notification_pages.router, onboarding_pages.router, sandbox_pages.router):
         app.include_router(pages)
 
     @app.middleware("http")

@@ -16,10 +16,11 @@ from xinyidai.products import models as products_models
 from xinyidai.registry import models as registry_models
 from xinyidai.rights import models as rights_models
 from xinyidai.scoring import models as scoring_models
+from xinyidai.scoring.sandbox import models as sandbox_models
 
 __all__ = [
     "Base", "audit_models", "consent_models", "creditdata_models", "events", "guarantee_models", "identity_models",
     "loans_models", "onboarding_models", "orders_models", "products_models", "registry_models", "rights_models",
-    "scoring_models",
+    "sandbox_models", "scoring_models",
     "workdays",
 ]

@@ -220,6 +220,15 @@ NOT_CREDIT_ROUTES: dict[str, str] = {
         "POST /rights/repairs", "POST /api/v1/rights/objections/{objection_id}/answer",
         "POST /api/v1/rights/repairs/{repair_id}/decision", "POST /rights/objections/{objection_id}/answer",
         "POST /rights/repairs/{repair_id}/decision")},
+    # 可用不可见: an institution's own models and runs; a run returns one score per authorised entity and never a
+    # feature (tests/integration/test_sandbox.py: exact keys, authorised entities only, another institution 404).
+    **{route: "the institution's own sandbox models and runs: scores only (test_sandbox.py)" for route in (
+        "GET /api/v1/sandbox/models", "GET /api/v1/sandbox/models/{model_id}",
+        "GET /api/v1/sandbox/models/{model_id}/runs", "GET /api/v1/sandbox/runs/{run_id}", "GET /sandbox",
+        "GET /sandbox/models/{model_id}", "GET /sandbox/runs/{run_id}", "POST /api/v1/sandbox/models",
+        "POST /api/v1/sandbox/models/{model_id}/runs", "POST /sandbox/models", "POST /sandbox/models/{model_id}/runs")},
+    "GET /sandbox/authorise": "the entity's own grants of model runs",
+    "POST /sandbox/authorise": "the entity grants a model run; the answer is its grant",
 }
 
 

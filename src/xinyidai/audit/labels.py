@@ -38,6 +38,9 @@ ACTION_LABELS: dict[str, str] = {
     "scoring.decided": "信用评估决策",
     "scoring.model_registered": "登记模型版本",
     "scoring.model_promoted": "启用冠军模型",
+    "scoring.sandbox_model_uploaded": "上传沙箱模型",
+    "scoring.sandbox_run": "在平台内运行模型",
+    "scoring.sandbox_computed": "该机构的模型在平台内对您的数据进行了计算（数据不出平台，仅返回分数）",
 }
 
 OUTCOME_LABELS = {"success": "成功", "failure": "失败", "locked": "已锁定", "rejected": "拒收", "partial": "部分入库"}

@@ -25,12 +25,14 @@ class Purpose(StrEnum):
     FINANCING_APPLICATION = "financing_application"
     POST_LOAN_MANAGEMENT = "post_loan_management"
     CREDIT_REPORT_DOWNLOAD = "credit_report_download"
+    MODEL_RUN = "model_run"  # an institution's model computed on the data inside the platform (可用不可见)
 
 
 PURPOSE_LABELS: dict[str, str] = {
     Purpose.FINANCING_APPLICATION: "融资申请审批",
     Purpose.POST_LOAN_MANAGEMENT: "贷后管理",
     Purpose.CREDIT_REPORT_DOWNLOAD: "信用报告下载",
+    Purpose.MODEL_RUN: "模型可用不可见计算",
 }
 
 

@@ -1,0 +1,279 @@
+"""Checking an institution's ONNX model before the platform will ever run it (no I/O).
+
+A model is accepted only when every one of these holds, and refused with a Chinese reason naming what failed:
+
+- the file is at most `MAX_MODEL_BYTES` and parses as ONNX that `onnx.checker` accepts;
+- it imports only the default domain (opset `MIN_OPSET`…`MAX_OPSET`) and `ai.onnx.ml`; no local functions;
+- no tensor keeps its data outside the file (external data could point anywhere on the server's disk);
+- every node is an operator of the allow-list below, and the graph has at most `MAX_NODES` nodes;
+- its inputs are the declared features: one float tensor [N, k] holding them in the declared order, or one float
+  tensor [N] / [N, 1] per feature named after it;
+- the declared output is a numeric tensor [N] or [N, 1], or [N, C] with the column that holds the score.
+
+The allow-list holds what credit models are made of: arithmetic, matrix products, activations, comparisons,
+reductions, size-preserving reshaping, linear models and tree ensembles. Left out on purpose:
+
+- control flow (Loop, Scan, If): its cost depends on the data, and its sub-graphs hide further operators;
+- operators that build a tensor whose size is read from data (ConstantOfShape, Expand, Tile, Range, Pad, Resize,
+  Upsample…): a few bytes of model could ask for gigabytes;
+- random number generators (a score must be reproducible), string, sequence and image operators.
+
+A model can still be costly with allowed operators (a chain of large products, a broadcast outer product), so
+the static check is the first line only: the runner's CPU, memory and time limits are the second.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+
+import onnx
+from google.protobuf.message import DecodeError  # type: ignore[import-untyped]
+
+from xinyidai.scoring.features import NAMES
+
+MAX_MODEL_BYTES = 16 * 1024 * 1024
+MAX_NODES = 5000
+MIN_OPSET = 11
+MAX_OPSET = 21
+MAX_ML_OPSET = 5
+DEFAULT_DOMAINS = frozenset({"", "ai.onnx"})
+ML_DOMAIN = "ai.onnx.ml"
+
+ALLOWED_DEFAULT_OPS = frozenset({
+    # arithmetic
+    "Add", "Sub", "Mul", "Div", "Neg", "Abs", "Pow", "Sqrt", "Exp", "Log", "Reciprocal", "Min", "Max", "Sum",
+    "Mean", "Clip", "Floor", "Ceil", "Round", "Sign", "Mod",
+    # matrix products
+    "MatMul", "Gemm",
+    # activations
+    "Sigmoid", "Tanh", "Relu", "LeakyRelu", "Elu", "Selu", "Softmax", "LogSoftmax", "Softplus", "HardSigmoid",
+    "Erf",
+    # comparison and logic
+    "Greater", "Less", "Equal", "GreaterOrEqual", "LessOrEqual", "Not", "And", "Or", "Xor", "Where", "IsNaN",
+    "IsInf",
+    # reductions
+    "ReduceSum", "ReduceMean", "ReduceMax", "ReduceMin", "ReduceProd", "ArgMax", "ArgMin",
+    # size-preserving reshaping and selection
+    "Cast", "Reshape", "Flatten", "Squeeze", "Unsqueeze", "Concat", "Transpose", "Identity", "Slice", "Gather",
+    "Split", "Shape", "Size", "Constant",
+})
+ALLOWED_ML_OPS = frozenset({
+    "TreeEnsembleClassifier", "TreeEnsembleRegressor", "LinearClassifier", "LinearRegressor", "ZipMap",
+    "Normalizer", "Scaler", "Imputer", "Binarizer", "ArrayFeatureExtractor", "FeatureVectorizer", "OneHotEncoder",
+})
+FLOAT_TYPES = frozenset({onnx.TensorProto.FLOAT, onnx.TensorProto.DOUBLE})
+NUMERIC_TYPES = FLOAT_TYPES | {onnx.TensorProto.FLOAT16, onnx.TensorProto.INT32, onnx.TensorProto.INT64}
+
+
+class Layout(StrEnum):
+    """How the features reach the model."""
+
+    MATRIX = "matrix"  # one [N, k] tensor, columns in the declared order
+    PER_FEATURE = "per_feature"  # one [N] or [N, 1] tensor per feature, named after it
+
+
+class ModelRefused(ValueError):
+    """The model breaks a rule of the sandbox; `reason_zh` says which, for the institution."""
+
+    def __init__(self, reason_zh: str, reason_en: str) -> None:
+        super().__init__(reason_en)
+        self.reason_zh = reason_zh
+        self.reason_en = reason_en
+
+
+@dataclass(frozen=True, slots=True)
+class ModelInput:
+    """One graph input the runner feeds: its name, and whether it takes doubles (else float32)."""
+
+    name: str
+    double: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Checked:
+    """What the runner needs to know of an accepted model."""
+
+    layout: Layout
+    inputs: tuple[ModelInput, ...]
+    output_name: str
+    output_column: int | None
+    opset: int
+    node_count: int
+    operators: tuple[str, ...]
+
+
+def check_declaration(features: Sequence[str]) -> None:
+    """The declared inputs must be distinct names of the feature catalogue."""
+    if not features:
+        raise ModelRefused("须声明模型使用的特征（取自平台特征目录）", "declare at least one input feature")
+    unknown = [name for name in features if name not in NAMES]
+    if unknown:
+        raise ModelRefused("声明的特征不在平台特征目录中：" + "、".join(unknown),
+                           f"not in the feature catalogue: {', '.join(unknown)}")
+    if len(set(features)) != len(features):
+        raise ModelRefused("声明的特征有重复", "a feature is declared twice")
+
+
+def _tensors_of(graph: onnx.GraphProto) -> list[onnx.TensorProto]:
+    tensors = list(graph.initializer) + [s.values for s in graph.sparse_initializer]
+    for node in graph.node:
+        for attribute in node.attribute:
+            if attribute.type == onnx.AttributeProto.TENSOR:
+                tensors.append(attribute.t)
+            elif attribute.type == onnx.AttributeProto.SPARSE_TENSOR:
+                tensors.append(attribute.sparse_tensor.values)
+            tensors.extend(attribute.tensors)
+    return tensors
+
+
+def _refuse_external_data(graph: onnx.GraphProto) -> None:
+    for tensor in _tensors_of(graph):
+        if tensor.data_location == onnx.TensorProto.EXTERNAL or len(tensor.external_data):
+            raise ModelRefused(f"模型的张量“{tensor.name}”引用外部数据文件，平台只接受数据全部内嵌的模型",
+                               f"tensor '{tensor.name}' keeps its data outside the file")
+
+
+def _opset(model: onnx.ModelProto) -> int:
+    default = None
+    for entry in model.opset_import:
+        if entry.domain in DEFAULT_DOMAINS:
+            default = entry.version
+        elif entry.domain == ML_DOMAIN:
+            if entry.version > MAX_ML_OPSET:
+                raise ModelRefused(f"ai.onnx.ml 算子集版本{entry.version}过高（最高{MAX_ML_OPSET}）",
+                                   f"ai.onnx.ml opset {entry.version} above {MAX_ML_OPSET}")
+        else:
+            raise ModelRefused(f"模型引用了不允许的算子域“{entry.domain}”（只允许 ONNX 标准算子与 ai.onnx.ml）",
+                               f"operator domain '{entry.domain}' is not allowed")
+    if default is None or not MIN_OPSET <= default <= MAX_OPSET:
+        raise ModelRefused(f"模型的 ONNX 算子集版本须在{MIN_OPSET}至{MAX_OPSET}之间（实为{default}）",
+                           f"opset {default} outside {MIN_OPSET}..{MAX_OPSET}")
+    return int(default)
+
+
+def _check_nodes(graph: onnx.GraphProto) -> tuple[str, ...]:
+    if len(graph.node) > MAX_NODES:
+        raise ModelRefused(f"模型的计算节点过多（{len(graph.node)}个，上限{MAX_NODES}个）",
+                           f"{len(graph.node)} nodes, at most {MAX_NODES}")
+    used: set[str] = set()
+    for node in graph.node:
+        if node.domain in DEFAULT_DOMAINS:
+            allowed = node.op_type in ALLOWED_DEFAULT_OPS
+        elif node.domain == ML_DOMAIN:
+            allowed = node.op_type in ALLOWED_ML_OPS
+        else:
+            allowed = False
+        if not allowed:
+            where = f"{node.domain}." if node.domain not in DEFAULT_DOMAINS else ""
+            raise ModelRefused(f"模型使用了不允许的算子“{where}{node.op_type}”（节点“{node.name or '未命名'}”），"
+                               "平台只运行允许清单内的算子",
+                               f"operator {where}{node.op_type} is not on the allow-list")
+        if any(a.type in (onnx.AttributeProto.GRAPH, onnx.AttributeProto.GRAPHS) for a in node.attribute):
+            raise ModelRefused(f"模型的算子“{node.op_type}”含子图，平台不运行含子图的模型",
+                               f"operator {node.op_type} carries a sub-graph")
+        used.add(node.op_type if node.domain in DEFAULT_DOMAINS else f"{node.domain}.{node.op_type}")
+    return tuple(sorted(used))
+
+
+def _tensor_type(value: onnx.ValueInfoProto) -> tuple[int, list[int | str | None]] | None:
+    """The element type and dims (int, symbol or None) of a tensor value; None for a non-tensor."""
+    if not value.type.HasField("tensor_type"):
+        return None
+    tensor = value.type.tensor_type
+    if not tensor.HasField("shape"):
+        return tensor.elem_type, []
+    dims: list[int | str | None] = []
+    for d in tensor.shape.dim:
+        dims.append(d.dim_value if d.HasField("dim_value") else (d.dim_param or None))
+    return tensor.elem_type, dims
+
+
+def _is_batch(dim: int | str | None) -> bool:
+    """The first dimension must take any number of entities: symbolic or unknown (a fixed 1 would not)."""
+    return not isinstance(dim, int)
+
+
+def _check_inputs(graph: onnx.GraphProto, features: Sequence[str]) -> tuple[Layout, tuple[ModelInput, ...]]:
+    initialised = {t.name for t in graph.initializer}
+    inputs = [value for value in graph.input if value.name not in initialised]
+    k = len(features)
+    if len(inputs) == 1 and not (k == 1 and inputs[0].name == features[0]):
+        typed = _tensor_type(inputs[0])
+        if typed is None or typed[0] not in FLOAT_TYPES:
+            raise ModelRefused(f"模型输入“{inputs[0].name}”须为浮点张量（float 或 double）",
+                               f"input '{inputs[0].name}' must be a float tensor")
+        dims = typed[1]
+        if len(dims) != 2 or not _is_batch(dims[0]) or dims[1] != k:
+            raise ModelRefused(f"模型输入“{inputs[0].name}”的形状须为[N, {k}]（N为主体数，{k}为声明的特征数）",
+                               f"input '{inputs[0].name}' must have shape [N, {k}]")
+        return Layout.MATRIX, (ModelInput(inputs[0].name, typed[0] == onnx.TensorProto.DOUBLE),)
+    names = [value.name for value in inputs]
+    if sorted(names) != sorted(features):
+        raise ModelRefused("模型的输入与声明的特征不一致：须为一个[N, k]矩阵，或每个特征一个以特征名命名的输入"
+                           f"（模型输入：{'、'.join(names) or '无'}）",
+                           "the graph inputs do not match the declared features")
+    by_name = {value.name: value for value in inputs}
+    out = []
+    for name in features:
+        typed = _tensor_type(by_name[name])
+        if (typed is None or typed[0] not in FLOAT_TYPES or len(typed[1]) not in (1, 2)
+                or not _is_batch(typed[1][0]) or (len(typed[1]) == 2 and typed[1][1] != 1)):
+            raise ModelRefused(f"模型输入“{name}”须为形状[N]或[N, 1]的浮点张量",
+                               f"input '{name}' must be a float tensor [N] or [N, 1]")
+        out.append(ModelInput(name, typed[0] == onnx.TensorProto.DOUBLE))
+    return Layout.PER_FEATURE, tuple(out)
+
+
+def _check_output(graph: onnx.GraphProto, output_name: str, output_column: int | None) -> None:
+    outputs = {value.name: value for value in graph.output}
+    if output_name not in outputs:
+        raise ModelRefused(f"模型没有名为“{output_name}”的输出（模型输出：{'、'.join(outputs) or '无'}）",
+                           f"no output named '{output_name}'")
+    typed = _tensor_type(outputs[output_name])
+    if typed is None or typed[0] not in NUMERIC_TYPES:
+        raise ModelRefused(f"模型输出“{output_name}”须为数值张量（每个主体一个分数）",
+                           f"output '{output_name}' must be a numeric tensor")
+    dims = typed[1]
+    if output_column is None:
+        if len(dims) not in (1, 2) or (len(dims) == 2 and dims[1] != 1):
+            raise ModelRefused(f"模型输出“{output_name}”须为形状[N]或[N, 1]；多列输出须指明分数所在的列",
+                               f"output '{output_name}' must be [N] or [N, 1], or name the score's column")
+    elif len(dims) != 2 or (isinstance(dims[1], int) and not 0 <= output_column < dims[1]):
+        raise ModelRefused(f"模型输出“{output_name}”没有第{output_column}列",
+                           f"output '{output_name}' has no column {output_column}")
+
+
+def check(content: bytes, *, features: Sequence[str], output_name: str, output_column: int | None = None,
+          max_bytes: int = MAX_MODEL_BYTES) -> Checked:
+    """Accept the model for the declared features and output, or raise ModelRefused saying why."""
+    if not content:
+        raise ModelRefused("未上传模型文件", "empty file")
+    if len(content) > max_bytes:
+        raise ModelRefused(f"模型文件过大（{len(content) / 1048576:.1f} MB，上限{max_bytes / 1048576:.0f} MB）",
+                           f"the file is {len(content)} bytes, at most {max_bytes}")
+    if output_column is not None and output_column < 0:
+        raise ModelRefused("分数所在的列须为非负整数", "the output column must not be negative")
+    check_declaration(features)
+    try:
+        model = onnx.load_model_from_string(content)
+    except (DecodeError, ValueError, RuntimeError) as exc:
+        raise ModelRefused("文件不是有效的 ONNX 模型", f"not an ONNX model: {exc}") from exc
+    if not model.HasField("graph"):
+        raise ModelRefused("文件不是有效的 ONNX 模型", "no graph in the file")
+    # External data first: the checker itself would follow a path to load it.
+    _refuse_external_data(model.graph)
+    opset = _opset(model)
+    if len(model.functions):
+        raise ModelRefused("模型含自定义函数，平台不运行含自定义函数的模型", "the model defines local functions")
+    operators = _check_nodes(model.graph)
+    try:
+        onnx.checker.check_model(model)
+    except onnx.checker.ValidationError as exc:
+        raise ModelRefused("模型未通过 ONNX 规范检查：" + str(exc).splitlines()[0][:200],
+                           f"onnx.checker: {exc}") from exc
+    layout, inputs = _check_inputs(model.graph, features)
+    _check_output(model.graph, output_name, output_column)
+    return Checked(layout=layout, inputs=inputs, output_name=output_name, output_column=output_column,
+                   opset=opset, node_count=len(model.graph.node), operators=operators)
