@@ -36,7 +36,7 @@ def my_credit_report(request: Request, session: SessionDep,
     if principal.enterprise_id is None:
         raise NotFound("未关联市场主体", message_en="no market entity")
     return pdf_response(report.issue(session, principal=principal, enterprise_id=principal.enterprise_id,
-                                     ip_address=client_ip(request)))
+                                     ip_address=client_ip(request)), status_code=200)
 
 
 def _request_page(request: Request, *, form: dict[str, str] | None = None, errors: list[str] | None = None,
@@ -71,7 +71,7 @@ def request_report(
     except DomainError as exc:
         session.rollback()  # a refusal leaves nothing behind, not even a half-made read
         return _request_page(request, form=form, errors=[exc.message], status_code=exc.status_code)
-    return pdf_response(issued)
+    return pdf_response(issued, status_code=200)
 
 
 def _verify_page(request: Request, *, code: str = "", result: CreditReportVerificationRead | None = None,

@@ -30,9 +30,9 @@ PDF_RESPONSE: dict[int | str, dict[str, Any]] = {
     201: {"content": {"application/pdf": {}}, "description": "信用报告 PDF"}}
 
 
-def pdf_response(issued: report.IssuedReport) -> Response:
+def pdf_response(issued: report.IssuedReport, *, status_code: int = 201) -> Response:
     """The report as a download, with its number and verification code in headers for integrators."""
-    return Response(issued.pdf, status_code=201, media_type="application/pdf", headers={
+    return Response(issued.pdf, status_code=status_code, media_type="application/pdf", headers={
         "Content-Disposition": attachment(issued.filename, f"credit-report-{issued.report.report_no}.pdf"),
         "X-Report-No": issued.report.report_no,
         "X-Verification-Code": report_policy.format_code(issued.report.verification_code),
