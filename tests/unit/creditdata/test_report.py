@@ -71,16 +71,13 @@ def _entry(code: str, records: list[CreditRecordRead], *, negative: bool = False
 
 
 def test_the_summary_counts_records_negative_ones_and_those_past_publicity_by_category() -> None:
+    penalties = CreditFileSectionRead(category_code="C03", category_name="行政许可与行政处罚信息", entries=[
+        _entry("admin_penalty", [_record("a", past=True, source="区执法局"), _record("b")], negative=True),
+        _entry("admin_licence", [_record("c")]),
+    ])
+    tax = CreditFileSectionRead(category_code="C04", category_name="纳税信息", entries=[_entry("tax", [_record("d")])])
     file = CreditFileRead(enterprise_id=1, uscc="x", name="x", generated_at=datetime(2026, 11, 23, tzinfo=UTC),
-                          sections=[
-                              CreditFileSectionRead(category_code="C03", category_name="行政许可与行政处罚信息", entries=[
-                                  _entry("admin_penalty", [_record("a", past=True, source="区执法局"), _record("b")],
-                                         negative=True),
-                                  _entry("admin_licence", [_record("c")]),
-                              ]),
-                              CreditFileSectionRead(category_code="C04", category_name="纳税信息",
-                                                    entries=[_entry("tax", [_record("d")])]),
-                          ])
+                          sections=[penalties, tax])
     summary = report_policy.summarise(file)
     assert [(c.code, c.records, c.negative, c.past_publicity) for c in summary.categories] == [
         ("C03", 3, 2, 1), ("C04", 1, 0, 0)]
@@ -98,8 +95,9 @@ def test_column_widths_fill_the_line_in_proportion_with_a_floor() -> None:
 
 
 def test_a_configured_font_that_is_missing_is_refused_in_chinese() -> None:
-    with pytest.raises(report_pdf.ReportFontMissing, match="XINYIDAI_REPORT_FONT|中文字体"):
+    with pytest.raises(report_pdf.ReportFontMissing) as refused:
         report_pdf.find_font("/nonexistent/font.ttf")
+    assert "配置的报告字体 /nonexistent/font.ttf 不存在" in refused.value.message
 
 
 def test_no_chinese_font_at_all_is_refused_in_chinese(monkeypatch: pytest.MonkeyPatch) -> None:
