@@ -49,6 +49,14 @@ def embedded_fonts(pdf: bytes) -> list[tuple[str, bool]]:
     return found
 
 
+@pytest.fixture(autouse=True)
+def _fresh_guess_limit() -> Iterator[None]:
+    """Every test starts with no unknown codes counted against the test client's address."""
+    report.GUESSES.reset()
+    yield
+    report.GUESSES.reset()
+
+
 def _grant(session: Session, world: World, ref: str, *, purpose: consent_service.Purpose = report.REPORT_PURPOSE,
            mode: consent_service.Mode = consent_service.Mode.ONE_TIME,
            validity: timedelta = consent_service.DEFAULT_VALIDITY) -> int:
@@ -187,6 +195,21 @@ def test_anyone_verifies_a_report_by_code_and_by_file_without_seeing_its_content
     outcomes = [a.outcome for a in _audits(session, "creditdata.credit_report_verified")]
     assert outcomes == ["genuine", "not_found", "genuine", "altered"]
     assert all(a.actor_user_id is None for a in _audits(session, "creditdata.credit_report_verified"))
+
+
+def test_an_address_that_tries_many_unknown_codes_is_refused_for_a_while(
+        client: TestClient, session: Session, world: World, frozen_clock: clock.FixedClock,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    _pdf, code = _issued(client, session, world)
+    monkeypatch.setattr(report.GUESSES, "limit", 3)
+    path = "/api/v1/credit-reports/verification"
+    for guess in ("0000-0000-0000-0001", "0000-0000-0000-0002", "0000-0000-0000-0003"):
+        assert client.get(path, params={"code": guess}).json()["status"] == "not_found"
+    refused = client.get(path, params={"code": code})
+    assert refused.status_code == 429 and "次数过多" in refused.json()["message"]
+    assert len(_audits(session, "creditdata.credit_report_verified")) == 3  # the refusal wrote nothing
+    frozen_clock.advance(timedelta(minutes=11))
+    assert client.get(path, params={"code": code}).json()["status"] == "genuine"
 
 
 def test_the_portal_download_button_and_the_public_verify_page(client: TestClient, session: Session,

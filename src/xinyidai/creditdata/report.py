@@ -40,6 +40,7 @@ from xinyidai.registry.models import Enterprise
 REPORT_PURPOSE = consent_service.Purpose.CREDIT_REPORT_DOWNLOAD
 VERIFY_PATH = "/verify-report"
 MAX_PDF_BYTES = 20 << 20
+GUESSES = report_policy.GuessLimiter()
 SELF_QUERY = "企业自查（免费）"
 OWN_NOTE = "本报告为企业自查版，列示平台归集的本企业全部信用信息（已过公示期的记录已标注），免费提供。"
 AUTHORISED_NOTE = "本报告为授权查询版，仅列示公开类及经授权类信息中授权涵盖的类别与期间，不含已过公示期的记录。"
@@ -50,6 +51,13 @@ STATEMENTS = (
     "经授权查询的机构应仅将本报告用于授权所载用途，不得向任何第三方提供，违规使用的依法追究责任。",
     "失信信息超过公示期限的，平台不再向金融机构提供；信用修复完成的信息按规定停止公示。",
 )
+
+
+class TooManyVerifications(DomainError):
+    """An address that tried too many unknown codes lately."""
+
+    status_code = 429
+    code = "too_many_verifications"
 
 
 class InvalidVerificationCode(DomainError):
@@ -242,9 +250,15 @@ def verify(session: Session, *, code: str, pdf: bytes | None = None, principal: 
                                       message_en="a verification code is 16 letters or digits")
     if pdf is not None and len(pdf) > MAX_PDF_BYTES:
         raise InvalidVerificationCode("上传的文件过大，信用报告 PDF 不超过 20 MB", message_en="file too large")
+    address, now = ip_address or "unknown", clock.now()
+    if not GUESSES.allowed(address, now):
+        minutes = int(GUESSES.window.total_seconds() // 60)
+        raise TooManyVerifications(f"核验未找到的校验码次数过多，请 {minutes} 分钟后再试",
+                                   message_en="too many unknown codes from this address; try again later")
     report = session.scalars(select(CreditReport).where(CreditReport.verification_code == normalised)).one_or_none()
     matches = None
     if report is None:
+        GUESSES.failed(address, now)
         status = VerificationStatus.NOT_FOUND
     else:
         matches = None if pdf is None else sm3_hex(pdf) == report.content_sm3

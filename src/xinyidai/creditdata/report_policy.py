@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import re
 import secrets
+import threading
+from collections import deque
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from datetime import date
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
 
 from xinyidai.creditdata.schemas import CreditFileRead
 
@@ -22,6 +24,7 @@ CODE_GROUP = 4
 _LOOKALIKES = str.maketrans({"O": "0", "I": "1", "L": "1"})
 _SEPARATORS = re.compile(r"[\s\-_–—]+")
 REPORT_NO_PATTERN = re.compile(r"^XYR\d{16}$")
+MAX_TRACKED_ADDRESSES = 10_000
 
 
 def new_verification_code(randbelow: Callable[[int], int] = secrets.randbelow) -> str:
@@ -102,3 +105,44 @@ def column_widths(headers: Sequence[str], rows: Sequence[Sequence[str]], total: 
     spare = total - floor * len(headers)
     whole = sum(weights)
     return [floor + spare * w / whole for w in weights]
+
+
+@dataclass
+class GuessLimiter:
+    """At most `limit` unknown codes from one address within `window`; past that the address is refused until its
+    oldest failure leaves the window. The codes are unguessable anyway (80 bits); this keeps anyone from trying.
+
+    Kept per process: with N web processes an address gets N times the allowance, which is still nothing
+    against 2**80."""
+
+    limit: int = 20
+    window: timedelta = timedelta(minutes=10)
+    _failures: dict[str, deque[datetime]] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def _recent(self, key: str, now: datetime) -> deque[datetime]:
+        failures = self._failures.setdefault(key, deque())
+        while failures and failures[0] <= now - self.window:
+            failures.popleft()
+        return failures
+
+    def allowed(self, key: str, now: datetime) -> bool:
+        """Whether the address may check another code now."""
+        with self._lock:
+            allowed = len(self._recent(key, now)) < self.limit
+            if not self._failures.get(key):
+                self._failures.pop(key, None)
+            return allowed
+
+    def failed(self, key: str, now: datetime) -> None:
+        """Note an unknown code tried from the address."""
+        with self._lock:
+            self._recent(key, now).append(now)
+            if len(self._failures) > MAX_TRACKED_ADDRESSES:  # forget addresses whose failures have all aged out
+                for stale in [k for k in self._failures if not self._recent(k, now)]:
+                    del self._failures[stale]
+
+    def reset(self) -> None:
+        """Forget every address (tests, and an operator after a false alarm)."""
+        with self._lock:
+            self._failures.clear()

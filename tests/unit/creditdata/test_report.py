@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import io
 import itertools
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from pypdf import PdfReader
@@ -137,3 +137,17 @@ def test_a_character_the_font_lacks_refuses_rather_than_printing_a_blank() -> No
     assert font.missing(["企业 😀\n"]) == ["😀"]
     with pytest.raises(report_pdf.ReportFontMissing, match="😀"):
         report_pdf.render(_document("重庆😀商贸有限公司"), font)
+
+
+def test_the_guess_limiter_counts_failures_per_address_inside_its_window() -> None:
+    limiter = report_policy.GuessLimiter(limit=2, window=timedelta(minutes=10))
+    start = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
+    assert limiter.allowed("10.0.0.1", start)
+    limiter.failed("10.0.0.1", start)
+    limiter.failed("10.0.0.1", start + timedelta(minutes=5))
+    assert not limiter.allowed("10.0.0.1", start + timedelta(minutes=6))
+    assert limiter.allowed("10.0.0.2", start + timedelta(minutes=6))  # another address is not affected
+    # The first failure leaves the window at exactly ten minutes.
+    assert limiter.allowed("10.0.0.1", start + timedelta(minutes=10))
+    limiter.reset()
+    assert limiter.allowed("10.0.0.1", start)
