@@ -8,7 +8,7 @@ DEMO_ENTERPRISES ?= 1000
 DEMO_SEED ?= 2026
 PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
-.PHONY: install demo demo-data serve test lint typecheck test-sqlite test-postgres clean
+.PHONY: install fonts demo demo-data serve test lint typecheck test-sqlite test-postgres clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -16,7 +16,19 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-install: $(STAMP)
+install: $(STAMP) fonts
+
+# Credit reports (PDF) embed a Chinese font: Debian's fonts-noto-cjk. Installed here when missing and we may
+# (root with apt-get); otherwise say how, and the report download says the same until it is there.
+NOTO_CJK := /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc
+fonts:
+	@if [ -f "$(NOTO_CJK)" ] || [ -n "$${XINYIDAI_REPORT_FONT:-}" ]; then :; \
+	elif [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then \
+	  echo "== installing Debian's fonts-noto-cjk (Chinese font embedded in credit reports)"; \
+	  DEBIAN_FRONTEND=noninteractive apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-noto-cjk >/dev/null; \
+	else \
+	  echo "!! 未找到中文字体：信用报告 PDF 需要 fonts-noto-cjk（sudo apt-get install fonts-noto-cjk），或设置 XINYIDAI_REPORT_FONT 指向中文字体文件" >&2; \
+	fi
 
 demo: demo-data
 	XINYIDAI_DATABASE_URL=sqlite:///$(DEMO_DB) $(BIN)/xinyidai serve --host 127.0.0.1 --port 8000

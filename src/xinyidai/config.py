@@ -57,6 +57,11 @@ class Settings(BaseSettings):
     # Shared with the source systems: each request carries an HMAC-SHA256 signature made with it.
     verification_secret: SecretStr = SecretStr(_DEV_SECRET)
 
+    # Where the public reaches the portal: printed on credit reports as the address to verify them at.
+    public_url: str = "http://127.0.0.1:8000"
+    # A CJK font file for credit reports (path, or path#n for a face of a .ttc); empty: Debian's fonts-noto-cjk.
+    report_font: str = ""
+
     log_json: bool = False
     log_level: str = "INFO"
 

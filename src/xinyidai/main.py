@@ -19,6 +19,8 @@ from xinyidai.config import get_settings
 from xinyidai.consent import pages as consent_pages
 from xinyidai.creditdata import file_router as creditdata_file_router
 from xinyidai.creditdata import pages as creditdata_pages
+from xinyidai.creditdata import report_pages as creditdata_report_pages
+from xinyidai.creditdata import report_router as creditdata_report_router
 from xinyidai.creditdata import router as creditdata_router
 from xinyidai.creditdata import service as creditdata_service
 from xinyidai.errors import DomainError
@@ -86,6 +88,9 @@ def _register_navigation() -> None:
     nav.register("归集进度", "/admin/coverage", [Role.PLATFORM_ADMIN, Role.GOVERNMENT_SUPERVISOR], order=71,
                  landing=False)
     nav.register("查阅信用档案", "/admin/credit-files", [Role.PLATFORM_ADMIN], order=72, landing=False)
+    nav.register("下载企业信用报告", "/credit-reports", [Role.BANK_LOAN_OFFICER, Role.BANK_MANAGER,
+                 Role.GUARANTEE_OFFICER, Role.AGENCY_ANALYST], order=26, landing=False)
+    nav.register("核验信用报告", "/verify-report", list(Role), order=91, landing=False)
     nav.register("我的授权", "/authorisations", [Role.ENTERPRISE_ADMIN, Role.ENTERPRISE_STAFF], order=13)
     nav.register("谁查看了我的信息", "/credit-file/access-log", [Role.ENTERPRISE_ADMIN, Role.ENTERPRISE_STAFF],
                  order=13, landing=False)
@@ -169,12 +174,13 @@ def create_app(*, session_factory: sessionmaker[Session] | None = None) -> FastA
     app.include_router(ops_router)
     for router in (identity_router.router, registry_router.router, products_router.router, orders_router.router,
                    loans_router.router, creditdata_router.router,
-                   creditdata_file_router.router, scoring_portrait_router.router, rights_router.router,
-                   notification_pages.api_router, onboarding_router.router, sandbox_router.router):
+                   creditdata_file_router.router, creditdata_report_router.router, scoring_portrait_router.router,
+                   rights_router.router, notification_pages.api_router, onboarding_router.router,
+                   sandbox_router.router):
         app.include_router(router)
     for pages in (identity_pages.router, orders_pages.router, loans_pages.router, guarantee_pages.router,
-                  creditdata_pages.router, audit_pages.router, consent_pages.router, rights_pages.router,
-                  notification_pages.router, onboarding_pages.router, sandbox_pages.router):
+                  creditdata_pages.router, creditdata_report_pages.router, audit_pages.router, consent_pages.router,
+                  rights_pages.router, notification_pages.router, onboarding_pages.router, sandbox_pages.router):
         app.include_router(pages)
 
     @app.middleware("http")

@@ -6,6 +6,7 @@ from xinyidai import events, workdays
 from xinyidai.audit import models as audit_models
 from xinyidai.consent import models as consent_models
 from xinyidai.creditdata import models as creditdata_models
+from xinyidai.creditdata import report_models as creditdata_report_models
 from xinyidai.db import Base
 from xinyidai.guarantee import models as guarantee_models
 from xinyidai.identity import models as identity_models
@@ -19,8 +20,7 @@ from xinyidai.scoring import models as scoring_models
 from xinyidai.scoring.sandbox import models as sandbox_models
 
 __all__ = [
-    "Base", "audit_models", "consent_models", "creditdata_models", "events", "guarantee_models", "identity_models",
-    "loans_models", "onboarding_models", "orders_models", "products_models", "registry_models", "rights_models",
-    "sandbox_models", "scoring_models",
-    "workdays",
+    "Base", "audit_models", "consent_models", "creditdata_models", "creditdata_report_models", "events",
+    "guarantee_models", "identity_models", "loans_models", "onboarding_models", "orders_models", "products_models",
+    "registry_models", "rights_models", "sandbox_models", "scoring_models", "workdays",
 ]

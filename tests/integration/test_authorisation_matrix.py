@@ -227,6 +227,18 @@ NOT_CREDIT_ROUTES: dict[str, str] = {
         "GET /api/v1/sandbox/models/{model_id}/runs", "GET /api/v1/sandbox/runs/{run_id}", "GET /sandbox",
         "GET /sandbox/models/{model_id}", "GET /sandbox/runs/{run_id}", "POST /api/v1/sandbox/models",
         "POST /api/v1/sandbox/models/{model_id}/runs", "POST /sandbox/models", "POST /sandbox/models/{model_id}/runs")},
+    # The credit report PDF: the same read_credit_file decision under a credit-report-download grant
+    # (tests/integration/test_creditdata_report.py); verifying a code shows who it was for, no credit content.
+    "POST /api/v1/enterprises/me/credit-reports": "the entity's own report (test_creditdata_report.py)",
+    "POST /credit-file/report": "the entity's own report (test_creditdata_report.py)",
+    "POST /api/v1/enterprises/{enterprise_id}/credit-reports":
+        "an institution's report under a credit-report-download grant (test_creditdata_report.py)",
+    "GET /credit-reports": "the institution's report request form",
+    "POST /credit-reports": "an institution's report under a credit-report-download grant (test_creditdata_report.py)",
+    "GET /api/v1/credit-reports/verification": "genuine or not, the subject's name and the recipient; no content",
+    "POST /api/v1/credit-reports/verification": "genuine or not, the subject's name and the recipient; no content",
+    "GET /verify-report": "the public verification form",
+    "POST /verify-report": "genuine or not, the subject's name and the recipient; no content",
     "GET /sandbox/authorise": "the entity's own grants of model runs",
     "POST /sandbox/authorise": "the entity grants a model run; the answer is its grant",
 }

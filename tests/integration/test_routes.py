@@ -49,6 +49,7 @@ def test_write_routes_of_the_api_are_never_public_except_token_registration_and_
         and not any(isinstance(d, Allow) for d in _declarations(r.dependant))
     }
     # The calculator computes and stores nothing; an institution's application to connect is, like an
-    # enterprise's registration, made before it has any account (and it grants nothing until reviewed).
+    # enterprise's registration, made before it has any account (and it grants nothing until reviewed); checking a
+    # credit report's file changes nothing but the audit log.
     assert public_writes == {"/api/v1/oauth/token", "/api/v1/registrations", "/api/v1/calculator",
-                             "/api/v1/institution-applications"}
+                             "/api/v1/institution-applications", "/api/v1/credit-reports/verification"}

@@ -89,12 +89,17 @@ def covered(sections: list[service.FileSection], decision: consent_service.Decis
 
 def read_credit_file(session: Session, *, principal: Principal, enterprise_id: int,
                      purpose_ref: str | None = None, purpose: str | None = None,
-                     ip_address: str | None = None) -> CreditFileRead:
+                     ip_address: str | None = None,
+                     consent_purpose: consent_service.Purpose = consent_service.Purpose.FINANCING_APPLICATION,
+                     ) -> CreditFileRead:
     """The entity's credit file as the caller may see it; every read but the entity's own is audited.
 
-    `purpose` names why the platform admin opens it (the institution's purpose comes from its authorisation).
+    `purpose` names why the platform admin opens it (the institution's purpose comes from its authorisation);
+    `consent_purpose` is the purpose an institution's authorisation must be given for (a credit report download
+    needs one given for that).
     """
-    standing = require_access(session, principal=principal, enterprise_id=enterprise_id, purpose_ref=purpose_ref)
+    standing = require_access(session, principal=principal, enterprise_id=enterprise_id, purpose_ref=purpose_ref,
+                              purpose=consent_purpose)
     access = standing.access
     enterprise = registry_service.get(session, enterprise_id=enterprise_id)
     sections = service.credit_file(session, enterprise_id=enterprise_id, include_hidden=sees_past_publicity(access),
@@ -108,7 +113,8 @@ def read_credit_file(session: Session, *, principal: Principal, enterprise_id: i
     audience = audience_for(principal, access)
     if is_audited(access):
         audit_read(session, principal=principal, enterprise_id=enterprise_id, access=access,
-                   purpose=purpose or purpose_of(standing, purpose_ref), ip_address=ip_address, audience=audience)
+                   purpose=purpose or purpose_of(standing, purpose_ref, consent_purpose), ip_address=ip_address,
+                   audience=audience)
     return to_credit_file_read(session, enterprise=enterprise, sections=sections, view=access, audience=audience,
                                marks=marks)
 
