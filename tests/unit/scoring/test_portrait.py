@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from xinyidai.scoring.features import CATALOGUE, NAMES, Dimension, Risk
@@ -92,7 +92,11 @@ _values = st.fixed_dictionaries({name: _value for name in NAMES})
 def test_improving_a_feature_never_lowers_its_dimension(values: dict[str, float | None], name: str,
                                                        step: float) -> None:
     feature = FEATURES[name]
-    current = values[name] if values[name] is not None else 0.0
+    current = values[name]
+    # Unknown is not a point on the feature's scale (no penalty ever is not "0 days since one"): only a known value
+    # can be improved.
+    assume(current is not None)
+    assert current is not None
     better = current - step if feature.risk is Risk.HIGHER_IS_RISKIER else current + step
     before, after = _scores(build(values)), _scores(build({**values, name: better}))
     assert after[feature.dimension] is not None and before[feature.dimension] is not None
