@@ -89,6 +89,7 @@ def demo_generate(
     console.print(f"[green]demo district ready[/green]: {summary.enterprises} market entities, "
                   f"{summary.organisations} organisations, {summary.orders} orders, "
                   f"{summary.records} credit records in {summary.import_batches} deliveries")
+    console.print(summary.champion.note)
     table = Table(title=f"Demo logins (password for all: {DEMO_PASSWORD})")
     for column in ("role", "username", "organisation", "note"):
         table.add_column(column)

@@ -21,7 +21,7 @@ from xinyidai.clock import BUSINESS_TZ, FixedClock
 from xinyidai.creditdata import selfreport
 from xinyidai.creditdata import service as creditdata_service
 from xinyidai.creditdata.schemas import SelfReportCreate
-from xinyidai.demo import records
+from xinyidai.demo import history, records
 from xinyidai.guarantee import service as guarantee_service
 from xinyidai.identity import onboarding, onboarding_policy
 from xinyidai.identity import service as identity_service
@@ -90,7 +90,8 @@ class DemoSummary:
     """What the generator built, with the hidden truth behind it (for tests and for judging models, never stored).
 
     `latent` is each entity's hidden creditworthiness (standard normal, higher is better); `loan_plans` is the
-    fate the generator gave each borrower's loan (current, prepaid, settled, overdue, defaulted).
+    fate the generator gave each borrower's loan (current, prepaid, settled, overdue, defaulted); `past_loans` the
+district's past financing and its outcomes, and `champion` the model trained on it (or why there is none).
     """
 
     enterprises: int = 0
@@ -102,6 +103,8 @@ class DemoSummary:
     latent: dict[int, float] = field(default_factory=dict)
     loan_plans: dict[int, str] = field(default_factory=dict)
     records_by_item: dict[str, int] = field(default_factory=dict)
+    past_loans: list[history.PastLoan] = field(default_factory=list)
+    champion: history.Champion = field(default_factory=history.Champion)
 
 
 def make_uscc(rng: random.Random, prefix: str) -> str:
@@ -331,9 +334,31 @@ def generate(session: Session, *, enterprises: int, seed: int) -> DemoSummary:
     builder.user(good_org.id, "enterprise.staff", "财务经办人", [Role.ENTERPRISE_STAFF], good_org.name)
     enterprise_user(late_id, "enterprise.late", "未报送年报：申请前会被提示先报年报")
 
-    # Orders in every state, some submitted weeks ago so that the workbench shows late ones.
     officers = {bank_id: officer_id, bank2_id: bank2_officer}
     healthy_ids = [e for e in entity_ids if _may_apply(session, e)][: max(0, min(24, len(entity_ids) // 8))]
+    # The district's past financing and the first champion trained on it, before the open orders below are
+    # submitted (they are then pre-assessed by the champion). Its own RNG: the rest of the district stays as it was.
+    past = history.plan_past_loans(builder.profiles, rng=random.Random(f"{seed}:past-loans"), today=today,
+                                   lenders=[bank, bank2])
+    history.record_defaults(session, loans=past)
+    builder.summary.past_loans = past
+    taken = set(healthy_ids)
+    # Borrowers are a random draw of those who may apply; what becomes of each loan depends on its latent score.
+    eligible = [e for e in entity_ids if e not in taken and _may_apply(session, e)]
+    history_ids = builder.rng.sample(eligible, min(len(eligible), max(4, min(16, len(entity_ids) // 60))))
+    plans = {good_id: "current", **loan_plans(builder.rng, {e: builder.summary.latent[e] for e in history_ids},
+                                              present={"current"})}
+    builder.summary.loan_plans = plans
+    borrowers = [good_id, *history_ids]
+    applicants = [_first_user_id_of(session, good_id)] + [
+        enterprise_user(e, f"borrower{n + 1}", "", printed=False) for n, e in enumerate(history_ids)
+    ]
+    _loan_history(session, builder, today=today, product_id=product.id, officer_id=officer_id,
+                  guarantor_id=guarantor_id,
+                  borrowers=[(plans[e], e, u) for e, u in zip(borrowers, applicants, strict=True)])
+    builder.summary.champion = history.train_champion(session, loans=past, admin=_principal(session, admin_id),
+                                                      seed=seed, today=today)
+    # Orders in every state, some submitted weeks ago so that the workbench shows late ones.
     outcomes = ["submitted", "accepted", "approved", "rejected", "approved", "accepted", "submitted", "approved"]
     applicant_users: list[tuple[int, int]] = []
     for index, enterprise_id in enumerate(healthy_ids):
@@ -375,20 +400,6 @@ def generate(session: Session, *, enterprises: int, seed: int) -> DemoSummary:
     builder.summary.orders = len(healthy_ids)
     _self_reports(session, builder, reporters=[(good_id, good_user), *applicant_users[:6]], admin_id=admin_id,
                   today=today)
-    taken = set(healthy_ids)
-    # Borrowers are a random draw of those who may apply; what becomes of each loan depends on its latent score.
-    eligible = [e for e in entity_ids if e not in taken and _may_apply(session, e)]
-    history_ids = builder.rng.sample(eligible, min(len(eligible), max(4, min(16, len(entity_ids) // 60))))
-    plans = {good_id: "current", **loan_plans(builder.rng, {e: builder.summary.latent[e] for e in history_ids},
-                                              present={"current"})}
-    builder.summary.loan_plans = plans
-    borrowers = [good_id, *history_ids]
-    applicants = [_first_user_id_of(session, good_id)] + [
-        enterprise_user(e, f"borrower{n + 1}", "", printed=False) for n, e in enumerate(history_ids)
-    ]
-    _loan_history(session, builder, today=today, product_id=product.id, officer_id=officer_id,
-                  guarantor_id=guarantor_id,
-                  borrowers=[(plans[e], e, u) for e, u in zip(borrowers, applicants, strict=True)])
     _onboarded_institutions(session, builder, admin_id=admin_id)
     return builder.summary
 

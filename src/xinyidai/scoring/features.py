@@ -359,10 +359,15 @@ def _max_days_past_due(entity: EntitySnapshot, file: FileAsOf) -> Value:
 
 @_feature("annual_report_years_late", "年报逾期年数", COMPLIANCE, HIGHER, "年", ("annual_report",),
           f"报送截止日（次年6月30日）已过的最近{ANNUAL_REPORT_YEARS}个报告年度中，评价日已知的年报报送日期晚于截止日"
-          "或未报送的年数；早于成立年度、早于平台已有最早年报年度的年度不计（归集可能晚于这些年度开始）。")
+          "或未报送的年数；早于成立年度、早于平台已有最早年报年度的年度不计（归集可能晚于这些年度开始）；"
+          "评价日前从未归集到该主体的年报时为空（未知，而不是逾期）。")
 def _annual_reports_late(entity: EntitySnapshot, file: FileAsOf) -> Value:
     filed = {int(r.data["report_year"]): _day(r.data.get("filed_date")) for r in file.of("annual_report")
              if r.data.get("report_year") is not None}
+    if not filed:
+        # No annual report ever collected: market supervision has not delivered on this entity (yet), which says
+        # nothing about its filings; reading it as "every year missing" would send it to remediation for our gap.
+        return None
     last_due = file.as_of.year - 1 if file.as_of > date(file.as_of.year, 6, 30) else file.as_of.year - 2
     # Years before the earliest report held are not taken as missing: collection may have begun after them.
     first = max(entity.registration_date.year, min(filed, default=entity.registration_date.year))

@@ -29,6 +29,7 @@ from xinyidai.scoring.features import (
     compute,
     months_before,
 )
+from xinyidai.scoring.policy import hard_rule_hits
 
 ITEMS = {item.code: item for item in catalogue.load_packaged().items}
 USCC = "91500108MA0000001" + uscc_check_char("91500108MA0000001")
@@ -196,7 +197,21 @@ def test_annual_reports_filed_after_the_deadline_or_missing_once_it_has_passed()
     # 2022 is before the earliest report held: not taken as missing.
     assert compute(d("2025-07-01"), ENTITY, records[2:])["annual_report_years_late"] == 2.0
     young = EntitySnapshot(enterprise_id=2, registration_date=date(2024, 3, 1))
-    assert compute(d("2025-07-01"), young, [])["annual_report_years_late"] == 1.0  # only 2024 was due
+    first = report(2024, "2025-08-01")
+    assert compute(d("2025-07-01"), young, [first])["annual_report_years_late"] is None  # not yet known on the day
+    assert compute(d("2025-08-01"), young, [first])["annual_report_years_late"] == 1.0  # only 2024 was due: late
+
+
+def test_no_annual_report_ever_collected_is_unknown_not_late_and_breaks_no_hard_rule() -> None:
+    registration = rec("registration", {"entity_name": "重庆某某商贸有限公司", "legal_rep_name": "张三",
+                                        "registration_date": "2018-05-01", "operating_status": "存续"}, d("2023-01-10"))
+    for records in ([], [registration]):
+        values = compute(d("2025-07-01"), ENTITY, records)
+        assert values["annual_report_years_late"] is None
+        assert hard_rule_hits(values) == []
+    # Once a report is held, the years after it that are missing count as late again.
+    filed = rec("annual_report", {"report_year": "2022", "filed_date": "2023-05-01"}, d("2023-05-01"))
+    assert compute(d("2025-07-01"), ENTITY, [registration, filed])["annual_report_years_late"] == 2.0
 
 
 def test_self_reported_figures_against_tax_and_social_insurance() -> None:
