@@ -75,6 +75,7 @@ def grant(
     valid_from: datetime | None = None,
     validity: timedelta = DEFAULT_VALIDITY,
     mode: Mode = Mode.PERIODIC,
+    ip_address: str | None = None,
 ) -> Authorisation:
     """Record that the entity authorises the recipient to use these categories for this purpose, from
     `valid_from` (now when left out) for `validity`."""
@@ -100,7 +101,9 @@ def grant(
     audit_service.record(
         session, action="consent.granted", actor_user_id=granted_by_user_id, enterprise_id=enterprise_id,
         subject_type="authorisation", subject_id=authorisation.id, purpose=f"{purpose}:{purpose_ref}",
+        ip_address=ip_address,
         detail={"recipient_organisation_id": recipient_organisation_id, "categories": covered, "mode": mode,
+                "expires_at": authorisation.expires_at.isoformat(),
                 "data_from": data_from.isoformat() if data_from else None,
                 "data_to": data_to.isoformat() if data_to else None},
     )
