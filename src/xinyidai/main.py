@@ -17,6 +17,7 @@ from xinyidai import events
 from xinyidai.audit import pages as audit_pages
 from xinyidai.config import get_settings
 from xinyidai.consent import pages as consent_pages
+from xinyidai.consent.granting import LoanChoice
 from xinyidai.creditdata import file_router as creditdata_file_router
 from xinyidai.creditdata import pages as creditdata_pages
 from xinyidai.creditdata import report_pages as creditdata_report_pages
@@ -32,10 +33,13 @@ from xinyidai.identity import router as identity_router
 from xinyidai.identity import service as identity_service
 from xinyidai.identity.dependencies import LoginRequired
 from xinyidai.identity.enums import ORG_KIND_LABELS, ROLE_LABELS, Role
+from xinyidai.identity.principal import Principal
 from xinyidai.loans import pages as loans_pages
 from xinyidai.loans import router as loans_router
 from xinyidai.loans import service as loans_service
+from xinyidai.loans.enums import LineStatus
 from xinyidai.loans.events import DrawdownDefaulted
+from xinyidai.loans.models import CreditLine
 from xinyidai.money import format_yuan
 from xinyidai.observability import configure_logging, install_metrics
 from xinyidai.observability import router as ops_router
@@ -73,6 +77,18 @@ def record_default(session: Session, event: DrawdownDefaulted) -> None:
                                                     "default_date": event.business_date.isoformat(),
                                                     "days_past_due": str(event.days_past_due),
                                                     "outstanding": format_yuan(event.outstanding_fen)})
+
+
+def loan_choices(session: Session, principal: Principal) -> list[LoanChoice]:
+    """The caller's live credit lines, for a post-loan authorisation to name (consent does not know loans)."""
+    def lender(line: CreditLine) -> str:
+        return identity_service.get_organisation(session, organisation_id=line.bank_organisation_id).name
+
+    return [LoanChoice(reference=f"LINE{line.id}", lender_organisation_id=line.bank_organisation_id,
+                       label=f"授信额度 LINE{line.id}（{lender(line)}，额度 {format_yuan(line.limit_fen)} 元，"
+                             f"至 {line.valid_until}）")
+            for line in loans_service.list_lines(session, principal=principal)
+            if line.status in (LineStatus.ACTIVE, LineStatus.FROZEN)]
 
 
 def _register_navigation() -> None:
@@ -165,6 +181,7 @@ def create_app(*, session_factory: sessionmaker[Session] | None = None) -> FastA
     templates.env.globals.update(ORG_KIND_LABELS=ORG_KIND_LABELS, ROLE_LABELS=ROLE_LABELS)
     consent_pages.use_category_names(
         lambda session: {c.code: c.name for c in creditdata_service.list_categories(session)})
+    consent_pages.use_loan_choices(loan_choices)
     wire_events()
     _register_navigation()
     _install_error_handlers(app)

@@ -9,6 +9,7 @@ ACTION_LABELS: dict[str, str] = {
     "identity.token_issued": "签发接口访问令牌",
     "consent.granted": "授权查询信用信息",
     "consent.revoked": "撤销授权",
+    "consent.access_refused": "查询被拒绝",
     "creditdata.credit_file_read": "查阅信用档案",
     "creditdata.verified": "核验信用信息",
     "creditdata.verifications_read": "查阅核验记录",
@@ -43,7 +44,8 @@ ACTION_LABELS: dict[str, str] = {
     "scoring.sandbox_computed": "该机构的模型在平台内对您的数据进行了计算（数据不出平台，仅返回分数）",
 }
 
-OUTCOME_LABELS = {"success": "成功", "failure": "失败", "locked": "已锁定", "rejected": "拒收", "partial": "部分入库"}
+OUTCOME_LABELS = {"success": "成功", "failure": "失败", "locked": "已锁定", "rejected": "拒收", "partial": "部分入库",
+                  "refused": "已拒绝"}
 
 
 def action_label(action: str) -> str:

@@ -47,6 +47,12 @@ class EntryRow:
     organisation: str
     enterprise: str
 
+    @property
+    def summary(self) -> str:
+        """The action in words; a refusal says why (the short reason its detail carries)."""
+        reason = (self.entry.detail or {}).get("reason") if self.entry.outcome == "refused" else None
+        return f"{self.action}：{reason}" if reason else self.action
+
 
 def _organisation_names(session: Session, ids: Iterable[int | None]) -> dict[int, str]:
     # One lookup per distinct organisation on the page (at most PAGE_SIZE), through identity's service.

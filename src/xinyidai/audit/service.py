@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import event, func, select
+from sqlalchemy.orm import Session, SessionTransaction, sessionmaker
 
 from xinyidai import clock
 from xinyidai.audit import chain, privacy
@@ -17,6 +18,10 @@ from xinyidai.audit.models import AuditChainHead, AuditEntry
 
 HEAD_ID = 1
 VERIFY_BATCH = 1000
+# Entries that must stand whatever becomes of the transaction they were noted in (see `record_regardless`).
+PENDING = "audit_pending_regardless"
+
+log = logging.getLogger(__name__)
 
 
 def _lock_head(session: Session) -> AuditChainHead:
@@ -73,6 +78,46 @@ def record(
     head.sequence, head.entry_hash = entry.sequence, entry.entry_hash
     session.flush()
     return entry
+
+
+def record_regardless(session: Session, **fields: Any) -> None:
+    """Note an entry (the arguments of `record`) that stands whatever becomes of the caller's transaction: it is
+    written with it if it commits, and on its own, in a short transaction of its own, right after it rolls back.
+
+    For what must be on record precisely when the action fails, such as a refused read of someone's credit
+    information: the refusal raises, the request's transaction rolls back, and the entry still stays."""
+    session.info.setdefault(PENDING, []).append(fields)
+
+
+@event.listens_for(Session, "before_commit")
+def _write_pending_with_commit(session: Session) -> None:
+    # A savepoint's commit is not durable yet (the outer transaction may still roll back): wait for the root.
+    if session.in_nested_transaction():
+        return
+    for fields in session.info.pop(PENDING, []):
+        record(session, **fields)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _write_pending_after_rollback(session: Session, transaction: SessionTransaction) -> None:
+    # Only once the root transaction has ended: its connection has rolled back (or been returned to the pool)
+    # and holds no lock, in particular not the chain head, so the short transaction below waits at most for
+    # other transactions that are committing, never for the one it stands beside. Lock order cannot cycle:
+    # the only lock it takes is the head, and it takes it holding nothing. (Writing it while the request's
+    # transaction was still open could deadlock: that transaction may already hold the head for an earlier
+    # entry, and it cannot end while its own thread waits on the separate one.)
+    if transaction.parent is not None or not session.info.get(PENDING):
+        return
+    pending = session.info.pop(PENDING)
+    factory = session.info.get("session_factory") or sessionmaker(bind=session.get_bind())
+    try:
+        with factory() as own:
+            for fields in pending:
+                record(own, **fields)
+            own.commit()
+    except Exception:  # the original error is the answer; a lost entry is reported loudly, never swallowed silently
+        log.exception("audit entries noted before a rollback could not be written: %s",
+                      [f.get("action") for f in pending])
 
 
 def _chain_rows(session: Session) -> Iterator[dict[str, Any]]:

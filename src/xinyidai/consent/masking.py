@@ -40,7 +40,10 @@ from itertools import pairwise
 from typing import Any
 
 from xinyidai.identity.enums import OrgKind, Role
+
+# The identity-number rule lives with the codes (registry, below consent) so that both show a number alike.
 from xinyidai.registry.codes import InvalidCode, validate_id_number
+from xinyidai.registry.codes import mask_id_number as mask_id_number
 
 WITHHELD = "[已隐去]"
 _FEN_PER_WAN = 1_000_000  # 10,000 yuan in fen
@@ -120,14 +123,6 @@ def mask_person_name(name: str) -> str:
     if len(name) == 2:
         return name[0] + "*"
     return name[0] + "*" * (len(name) - 2) + name[-1]
-
-
-def mask_id_number(id_number: str) -> str:
-    """Issuing area (first 6) and last 4 kept: 500108198001011234 → 500108********1234."""
-    value = id_number.strip()
-    if len(value) <= 10:
-        return "*" * len(value)
-    return value[:6] + "*" * (len(value) - 10) + value[-4:]
 
 
 def mask_mobile(mobile: str) -> str:

@@ -2,24 +2,27 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
-from xinyidai.consent import service
+from xinyidai import clock
+from xinyidai.consent import granting, service
+from xinyidai.consent.granting import GRANTABLE, MAX_VALIDITY_DAYS, LoanChoice
 from xinyidai.consent.models import Authorisation
-from xinyidai.consent.policy import MODE_LABELS, PURPOSE_LABELS, STATUS_LABELS, Status
+from xinyidai.consent.policy import MODE_LABELS, PURPOSE_LABELS, STATUS_LABELS, Mode, Purpose, Status
 from xinyidai.errors import Forbidden, NotFound
 from xinyidai.identity import service as identity_service
 from xinyidai.identity.dependencies import Allow, csrf_protect
-from xinyidai.identity.enums import Role
+from xinyidai.identity.enums import ORG_KIND_LABELS, OrgKind, OrgStatus, Role
 from xinyidai.identity.principal import Principal
 from xinyidai.portal.templating import render
-from xinyidai.web import IdPath, SessionDep
+from xinyidai.web import IdPath, SessionDep, client_ip
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(csrf_protect)])
 
@@ -36,6 +39,21 @@ def use_category_names(provider: CategoryNames) -> None:
     """Let the page name the categories an authorisation covers."""
     global _category_names
     _category_names = provider
+
+
+LoanChoices = Callable[[Session, Principal], Sequence[LoanChoice]]
+# The enterprise's loans a post-loan authorisation may name. Loans sit above consent, so the application wiring
+# (main.py) provides them; without it no loan can be chosen and post-loan management cannot be granted.
+_loan_choices: LoanChoices = lambda session, principal: ()  # noqa: E731
+
+
+def use_loan_choices(provider: LoanChoices) -> None:
+    """Let the grant form offer the enterprise's loans for post-loan management."""
+    global _loan_choices
+    _loan_choices = provider
+
+
+RECIPIENT_KINDS = (OrgKind.BANK, OrgKind.GUARANTEE_COMPANY, OrgKind.CREDIT_AGENCY)
 
 
 def categories_text(codes: list[str], names: Mapping[str, str]) -> str:
@@ -92,9 +110,79 @@ def authorisations(request: Request, session: SessionDep,
                    principal: Annotated[Principal, Depends(Entity)]) -> HTMLResponse:
     """我的授权: every authorisation the enterprise granted, newest first, with its status now."""
     enterprise_id = _enterprise_of(principal)
+    granted = request.query_params.get("granted", "")
+    granted_row = next((r for r in _rows(session, enterprise_id) if str(r.authorisation.id) == granted), None)
     return render(request, "consent/authorisations.html", {
         "rows": _rows(session, enterprise_id), "revoked": request.query_params.get("revoked"),
+        "granted": granted_row,
     })
+
+
+def _institutions(session: Session) -> list[tuple[int, str, OrgKind]]:
+    return [(o.id, o.name, kind) for kind in RECIPIENT_KINDS
+            for o in identity_service.list_organisations(session, kind=kind) if o.status == OrgStatus.ACTIVE]
+
+
+GrantForm = dict[str, str | list[str]]
+
+
+def _grant_page(request: Request, session: Session, principal: Principal, *, form: GrantForm | None = None,
+                errors: list[str] | None = None, preview: list[str] | None = None,
+                status_code: int = 200) -> HTMLResponse:
+    return render(request, "consent/grant.html", {
+        "institutions": [(i, f"{name}（{ORG_KIND_LABELS[kind]}）") for i, name, kind in _institutions(session)],
+        "categories": _category_names(session), "loans": _loan_choices(session, principal),
+        "purposes": [(p.value, PURPOSE_LABELS[p]) for p in GRANTABLE],
+        "modes": [(m.value, MODE_LABELS[m]) for m in Mode], "max_days": MAX_VALIDITY_DAYS,
+        "form": form or {"purpose": Purpose.CREDIT_REPORT_DOWNLOAD.value, "categories": [], "days": "30",
+                         "mode": Mode.ONE_TIME.value},
+        "errors": errors or [], "preview": preview,
+    }, status_code=status_code)
+
+
+@router.get("/authorisations/new", response_class=HTMLResponse)
+def grant_form(request: Request, session: SessionDep, principal: Annotated[Principal, Depends(Entity)]) -> Response:
+    """新增授权: the enterprise authorises an institution to download its credit report, or its lender to manage
+    one of its loans after lending (financing is authorised when applying)."""
+    _enterprise_of(principal)
+    return _grant_page(request, session, principal)
+
+
+FormText = Annotated[str, Form(max_length=64)]
+
+
+@router.post("/authorisations/new", response_class=HTMLResponse)
+def grant(request: Request, session: SessionDep, principal: Annotated[Principal, Depends(Entity)],
+          recipient: FormText = "", purpose: FormText = "", loan: FormText = "",
+          categories: Annotated[list[str] | None, Form(max_length=30)] = None, data_from: FormText = "",
+          data_to: FormText = "", days: FormText = "", mode: FormText = "", confirm: FormText = "") -> Response:
+    """Check the form and show what would be authorised; granted only once the enterprise confirms the summary.
+    A form with any problem is answered 422 in Chinese and grants nothing."""
+    enterprise_id = _enterprise_of(principal)
+    form: GrantForm = {"recipient": recipient, "purpose": purpose, "loan": loan,
+                       "categories": [c for c in categories or [] if c], "data_from": data_from,
+                       "data_to": data_to, "days": days, "mode": mode}
+    institutions = _institutions(session)
+    names = _category_names(session)
+    loans = _loan_choices(session, principal)
+    checked, errors = granting.check(
+        form, institutions={i: name for i, name, _ in institutions},
+        guarantors=frozenset(i for i, _, kind in institutions if kind is OrgKind.GUARANTEE_COMPANY),
+        categories=names, loans=loans)
+    if checked is None:
+        return _grant_page(request, session, principal, form=form, errors=errors, status_code=422)
+    recipient_name = dict((i, name) for i, name, _ in institutions)[checked.recipient_organisation_id]
+    loan_label = next((c.label for c in loans if c.reference == checked.purpose_ref), None)
+    if confirm != "yes":
+        return _grant_page(request, session, principal, form=form, preview=granting.summary(
+            checked, recipient=recipient_name, categories=names, now=clock.now(), loan_label=loan_label))
+    granted = service.grant(
+        session, enterprise_id=enterprise_id, granted_by_user_id=principal.user_id or 0,
+        recipient_organisation_id=checked.recipient_organisation_id, purpose=checked.purpose,
+        purpose_ref=checked.purpose_ref or granting.new_report_reference(clock.today()),
+        categories=checked.categories, data_from=checked.data_from, data_to=checked.data_to,
+        validity=timedelta(days=checked.validity_days), mode=checked.mode, ip_address=client_ip(request))
+    return RedirectResponse(f"/authorisations?granted={granted.id}", status_code=303)
 
 
 @router.post("/authorisations/{authorisation_id}/revoke")

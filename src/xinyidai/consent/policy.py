@@ -107,6 +107,28 @@ class Decision:
     reason_zh: str
     reason_en: str
     one_time: bool = False
+    # Why not, in a word the entity's access log can show (Refusal); "" when allowed.
+    refusal: str = ""
+
+
+class Refusal(StrEnum):
+    """Why a request was refused, in a word."""
+
+    NO_REFERENCE = "no_reference"
+    ABSENT = "absent"
+    REVOKED = "revoked"
+    USED = "used"
+    EXPIRED = "expired"
+    PENDING = "pending"
+    CATEGORIES = "categories"
+    NO_STANDING = "no_standing"  # not an institution, not the entity, not the platform: no access at all
+
+
+REFUSAL_LABELS: dict[str, str] = {
+    Refusal.NO_REFERENCE: "未提供授权业务编号", Refusal.ABSENT: "未获授权", Refusal.REVOKED: "授权已撤销",
+    Refusal.USED: "一次性授权已使用", Refusal.EXPIRED: "授权已过期", Refusal.PENDING: "授权尚未生效",
+    Refusal.CATEGORIES: "授权不涵盖所查信息类别", Refusal.NO_STANDING: "无权查看",
+}
 
 
 def status_of(grant: Grant, now: datetime) -> Status:
@@ -138,10 +160,10 @@ def _why_not(grant: Grant, status: Status) -> tuple[str, str]:
     return f"该授权自{_at(grant.valid_from)}起生效，尚未生效", "the authorisation is not valid yet"
 
 
-def _denied(reason_zh: str, reason_en: str, authorisation_id: int | None = None) -> Decision:
+def _denied(refusal: Refusal, reason_zh: str, reason_en: str, authorisation_id: int | None = None) -> Decision:
     return Decision(allowed=False, authorisation_id=authorisation_id, categories_allowed=frozenset(),
                     categories_withheld=frozenset(), data_window=DataWindow(), reason_zh=reason_zh,
-                    reason_en=reason_en)
+                    reason_en=reason_en, refusal=refusal)
 
 
 def decide(grants: Sequence[Grant], *, now: datetime, recipient_organisation_id: int, purpose: str,
@@ -149,18 +171,20 @@ def decide(grants: Sequence[Grant], *, now: datetime, recipient_organisation_id:
     """Whether the recipient may read the entity's information now; `categories` None asks for all the grant
     covers."""
     if not purpose_ref:
-        return _denied("该主体未授权贵机构查询其信用信息，请提供有效授权对应的业务编号（如融资申请编号）",
+        return _denied(Refusal.NO_REFERENCE,
+                       "该主体未授权贵机构查询其信用信息，请提供有效授权对应的业务编号（如融资申请编号）",
                        "no reference given for the authorisation")
     matching = sorted((g for g in grants if g.recipient_organisation_id == recipient_organisation_id
                        and g.purpose == purpose and g.purpose_ref == purpose_ref), key=lambda g: g.id)
     if not matching:
-        return _denied("该主体未授权贵机构为此用途查询其信用信息", "no authorisation from this entity for your "
-                       "organisation, purpose and reference")
+        return _denied(Refusal.ABSENT, "该主体未授权贵机构为此用途查询其信用信息",
+                       "no authorisation from this entity for your organisation, purpose and reference")
     live = [g for g in matching if status_of(g, now) is Status.ACTIVE]
     if not live:
         newest = matching[-1]
-        reason_zh, reason_en = _why_not(newest, status_of(newest, now))
-        return _denied(reason_zh, reason_en, newest.id)
+        status = status_of(newest, now)
+        reason_zh, reason_en = _why_not(newest, status)
+        return _denied(Refusal(status.value), reason_zh, reason_en, newest.id)
     grant = live[-1]
     asked = grant.categories if categories is None else frozenset(categories)
     allowed = asked & grant.categories
@@ -169,7 +193,8 @@ def decide(grants: Sequence[Grant], *, now: datetime, recipient_organisation_id:
         return Decision(allowed=False, authorisation_id=grant.id, categories_allowed=frozenset(),
                         categories_withheld=asked, data_window=window,
                         reason_zh="该授权不涵盖所查询的信息类别：" + "、".join(sorted(asked)),
-                        reason_en="the authorisation does not cover the categories asked for")
+                        reason_en="the authorisation does not cover the categories asked for",
+                        refusal=Refusal.CATEGORIES)
     return Decision(allowed=True, authorisation_id=grant.id, categories_allowed=allowed,
                     categories_withheld=asked - allowed, data_window=window, reason_zh="", reason_en="",
                     one_time=grant.mode == Mode.ONE_TIME)

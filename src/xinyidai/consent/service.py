@@ -21,11 +21,13 @@ from xinyidai.consent.masking import Audience, FieldKind, audience_of, mask, mas
 from xinyidai.consent.models import Authorisation
 from xinyidai.consent.policy import (
     PURPOSE_LABELS,
+    REFUSAL_LABELS,
     DataWindow,
     Decision,
     Grant,
     Mode,
     Purpose,
+    Refusal,
     Status,
     status_of,
 )
@@ -33,8 +35,10 @@ from xinyidai.consent.policy import decide as decide_policy
 from xinyidai.errors import Conflict, DomainError, Forbidden, NotFound
 
 __all__ = ["DEFAULT_VALIDITY", "PURPOSE_LABELS", "Audience", "DataWindow", "Decision", "FieldKind", "Mode", "Purpose",
-           "Status", "audience_of", "decide", "grant", "list_for_enterprise", "list_for_reference", "mask",
-           "mask_values", "record_use", "require", "revoke", "status"]
+           "Refusal", "Status", "audience_of", "decide", "grant", "list_for_enterprise", "list_for_reference", "mask",
+           "mask_values", "record_refusal", "record_use", "require", "revoke", "status"]
+
+REFUSED_ACTION = "consent.access_refused"
 
 DEFAULT_VALIDITY = timedelta(days=90)
 
@@ -71,6 +75,7 @@ def grant(
     valid_from: datetime | None = None,
     validity: timedelta = DEFAULT_VALIDITY,
     mode: Mode = Mode.PERIODIC,
+    ip_address: str | None = None,
 ) -> Authorisation:
     """Record that the entity authorises the recipient to use these categories for this purpose, from
     `valid_from` (now when left out) for `validity`."""
@@ -96,7 +101,9 @@ def grant(
     audit_service.record(
         session, action="consent.granted", actor_user_id=granted_by_user_id, enterprise_id=enterprise_id,
         subject_type="authorisation", subject_id=authorisation.id, purpose=f"{purpose}:{purpose_ref}",
+        ip_address=ip_address,
         detail={"recipient_organisation_id": recipient_organisation_id, "categories": covered, "mode": mode,
+                "expires_at": authorisation.expires_at.isoformat(),
                 "data_from": data_from.isoformat() if data_from else None,
                 "data_to": data_to.isoformat() if data_to else None},
     )
@@ -119,13 +126,39 @@ def decide(session: Session, *, enterprise_id: int, recipient_organisation_id: i
 
 
 def require(session: Session, *, enterprise_id: int, recipient_organisation_id: int, purpose: Purpose,
-            purpose_ref: str | None, categories: Iterable[str] | None = None) -> Decision:
-    """`decide`, raising Forbidden with the decision's reason when it is no."""
+            purpose_ref: str | None, categories: Iterable[str] | None = None, actor_user_id: int | None = None,
+            actor_api_client_id: int | None = None, ip_address: str | None = None) -> Decision:
+    """`decide`, raising Forbidden with the decision's reason when it is no; a refusal is audited, and the entry
+    stays although the refusal rolls the caller's transaction back (`record_refusal`)."""
     decision = decide(session, enterprise_id=enterprise_id, recipient_organisation_id=recipient_organisation_id,
                       purpose=purpose, purpose_ref=purpose_ref, categories=categories)
     if not decision.allowed:
+        record_refusal(session, enterprise_id=enterprise_id, refusal=Refusal(decision.refusal),
+                       reason_zh=decision.reason_zh, reason_en=decision.reason_en,
+                       actor_organisation_id=recipient_organisation_id, actor_user_id=actor_user_id,
+                       actor_api_client_id=actor_api_client_id, purpose=purpose, purpose_ref=purpose_ref,
+                       categories=categories, authorisation_id=decision.authorisation_id, ip_address=ip_address)
         raise Forbidden(decision.reason_zh, message_en=decision.reason_en)
     return decision
+
+
+def record_refusal(session: Session, *, enterprise_id: int, refusal: Refusal, reason_zh: str, reason_en: str,
+                   actor_organisation_id: int | None, actor_user_id: int | None = None,
+                   actor_api_client_id: int | None = None, purpose: str | None = None,
+                   purpose_ref: str | None = None, categories: Iterable[str] | None = None,
+                   authorisation_id: int | None = None, ip_address: str | None = None) -> None:
+    """Audit that a request for the entity's credit information was refused: who, for which organisation, why
+    (purpose and reference), which categories (None: all), and the reason. The entry is written whether the
+    caller's transaction commits or rolls back (`audit.service.record_regardless`)."""
+    audit_service.record_regardless(
+        session, action=REFUSED_ACTION, outcome="refused", actor_user_id=actor_user_id,
+        actor_api_client_id=actor_api_client_id, actor_organisation_id=actor_organisation_id,
+        subject_type="credit_file", subject_id=enterprise_id, enterprise_id=enterprise_id,
+        purpose=f"{purpose}:{purpose_ref or ''}" if purpose else None, ip_address=ip_address,
+        detail={"refusal": refusal.value, "reason": REFUSAL_LABELS[refusal], "reason_zh": reason_zh,
+                "reason_en": reason_en, "categories": None if categories is None else sorted(set(categories)),
+                "authorisation_id": authorisation_id},
+    )
 
 
 def record_use(session: Session, *, decision: Decision) -> None:

@@ -52,17 +52,26 @@ class Standing:
 
 def require_access(session: Session, *, principal: Principal, enterprise_id: int, purpose_ref: str | None,
                    purpose: consent_service.Purpose = consent_service.Purpose.FINANCING_APPLICATION,
-                   categories: Iterable[str] | None = None) -> Standing:
+                   categories: Iterable[str] | None = None, ip_address: str | None = None) -> Standing:
     """The caller's standing to the entity; an institution needs consent's yes for its organisation under
-    `purpose` and `purpose_ref` (the financing application's number) for `categories` (None: all covered)."""
+    `purpose` and `purpose_ref` (the financing application's number) for `categories` (None: all covered).
+    Every refusal is audited, and stays on record although it rolls the request back."""
     access = access_of(principal, enterprise_id)
     if access is None:
-        raise Forbidden("您无权查看该主体的信用信息", message_en="you may not see this entity's credit information")
+        reason_zh = "您无权查看该主体的信用信息"
+        consent_service.record_refusal(
+            session, enterprise_id=enterprise_id, refusal=consent_service.Refusal.NO_STANDING, reason_zh=reason_zh,
+            reason_en="you may not see this entity's credit information",
+            actor_organisation_id=principal.organisation_id, actor_user_id=principal.user_id,
+            actor_api_client_id=principal.api_client_id, purpose=purpose, purpose_ref=purpose_ref,
+            categories=categories, ip_address=ip_address)
+        raise Forbidden(reason_zh, message_en="you may not see this entity's credit information")
     if access is not Access.AUTHORISED:
         return Standing(access)
     return Standing(access, consent_service.require(
         session, enterprise_id=enterprise_id, recipient_organisation_id=principal.organisation_id,
-        purpose=purpose, purpose_ref=purpose_ref, categories=categories))
+        purpose=purpose, purpose_ref=purpose_ref, categories=categories, actor_user_id=principal.user_id,
+        actor_api_client_id=principal.api_client_id, ip_address=ip_address))
 
 
 def purpose_of(standing: Standing, purpose_ref: str | None,
@@ -99,7 +108,7 @@ def read_credit_file(session: Session, *, principal: Principal, enterprise_id: i
     needs one given for that).
     """
     standing = require_access(session, principal=principal, enterprise_id=enterprise_id, purpose_ref=purpose_ref,
-                              purpose=consent_purpose)
+                              purpose=consent_purpose, ip_address=ip_address)
     access = standing.access
     enterprise = registry_service.get(session, enterprise_id=enterprise_id)
     sections = service.credit_file(session, enterprise_id=enterprise_id, include_hidden=sees_past_publicity(access),

@@ -116,5 +116,10 @@ def birth_date_of(id_number: str) -> date:
 
 
 def mask_id_number(id_number: str) -> str:
-    """An identity number with only its first 3 and last 4 characters visible."""
-    return id_number[:3] + "*" * (len(id_number) - 7) + id_number[-4:]
+    """The one rule for showing an identity number masked (registry and consent's desensitisation alike):
+    issuing area (first 6) and last 4 kept, 500108198001011234 → 500108********1234; a value too short to keep
+    anything of is masked whole."""
+    value = id_number.strip()
+    if len(value) <= 10:
+        return "*" * len(value)
+    return value[:6] + "*" * (len(value) - 10) + value[-4:]

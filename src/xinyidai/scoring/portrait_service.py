@@ -43,7 +43,7 @@ def read_portrait(session: Session, *, principal: Principal, enterprise_id: int,
                   ip_address: str | None = None) -> PortraitRead:
     """The entity's credit portrait as the caller may see it today; every read but the entity's own is audited."""
     standing = credit_file.require_access(session, principal=principal, enterprise_id=enterprise_id,
-                                          purpose_ref=purpose_ref)
+                                          purpose_ref=purpose_ref, ip_address=ip_address)
     enterprise = registry_service.get(session, enterprise_id=enterprise_id)
     as_of = clock.today()
     entity, records = feature_store.snapshot(session, enterprise_id=enterprise_id, as_of=as_of)

@@ -21,7 +21,9 @@ from xinyidai.consent.masking import (
     mask_person_name,
     mask_values,
 )
+from xinyidai.consent.masking import mask_id_number as consent_mask_id_number
 from xinyidai.identity.enums import OrgKind, Role
+from xinyidai.registry.codes import mask_id_number as registry_mask_id_number
 
 # GB 11643-1999's worked example of the check digit: 11010519491231002X.
 ID_NUMBER = "11010519491231002X"
@@ -38,6 +40,7 @@ def test_an_identity_number_keeps_the_issuing_area_and_the_last_four() -> None:
     assert mask_id_number(ID_NUMBER) == "110105********002X"
     assert mask_id_number("110105491231002") == "110105*****1002"  # a 15-digit first-generation number
     assert mask_id_number("12345") == "*****"
+    assert consent_mask_id_number is registry_mask_id_number  # one rule, not two that drift apart
 
 
 @pytest.mark.parametrize(("mobile", "masked"), [

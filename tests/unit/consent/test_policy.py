@@ -7,7 +7,18 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from xinyidai.consent.policy import DataWindow, Decision, Grant, Mode, Purpose, Status, decide, status_of
+from xinyidai.consent.policy import (
+    REFUSAL_LABELS,
+    DataWindow,
+    Decision,
+    Grant,
+    Mode,
+    Purpose,
+    Refusal,
+    Status,
+    decide,
+    status_of,
+)
 
 NOW = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)  # 10:00 in Chongqing
 BANK, OTHER_BANK = 7, 8
@@ -92,3 +103,19 @@ def test_the_data_window_goes_with_the_decision_and_covers_undated_records() -> 
                                        date(2026, 1, 1), None)] == [False, True, True, False, True]
     assert DataWindow(None, date(2025, 1, 1)).covers(date(1990, 1, 1))
     assert not DataWindow(date(2025, 1, 1), None).covers(date(2024, 12, 31))
+
+
+@pytest.mark.parametrize(("grants", "kwargs", "refusal", "label"), [
+    ((), {"ref": None}, Refusal.NO_REFERENCE, "未提供授权业务编号"),
+    ((), {}, Refusal.ABSENT, "未获授权"),
+    ((replace(GRANT, revoked_at=NOW),), {}, Refusal.REVOKED, "授权已撤销"),
+    ((replace(GRANT, expires_at=NOW),), {}, Refusal.EXPIRED, "授权已过期"),
+    ((replace(GRANT, valid_from=NOW + timedelta(days=1)),), {}, Refusal.PENDING, "授权尚未生效"),
+    ((replace(GRANT, mode=Mode.ONE_TIME, used_at=NOW),), {}, Refusal.USED, "一次性授权已使用"),
+    ((GRANT,), {"categories": {"C08"}}, Refusal.CATEGORIES, "授权不涵盖所查信息类别"),
+])
+def test_every_refusal_names_its_reason_in_a_word_for_the_access_log(
+        grants: tuple[Grant, ...], kwargs: dict[str, object], refusal: Refusal, label: str) -> None:
+    decision = _decide(*grants, **kwargs)  # type: ignore[arg-type]
+    assert not decision.allowed and decision.refusal == refusal and REFUSAL_LABELS[decision.refusal] == label
+    assert _decide(GRANT).refusal == ""

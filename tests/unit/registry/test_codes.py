@@ -216,7 +216,10 @@ def test_lowercase_x_is_accepted_and_normalised() -> None:
 def test_birth_date_and_mask() -> None:
     assert birth_date_of("11010519491231002X") == date(1949, 12, 31)
     assert birth_date_of("440524188001010014") == date(1880, 1, 1)
-    assert mask_id_number("11010519491231002X") == "110***********002X"
+    # One rule with consent's desensitisation: issuing area and last four kept.
+    assert mask_id_number("11010519491231002X") == "110105********002X"
+    assert mask_id_number("110105491231002") == "110105*****1002"
+    assert mask_id_number("12345") == "*****"
 
 
 def test_born_today_is_accepted() -> None:

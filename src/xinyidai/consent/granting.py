@@ -1,0 +1,134 @@
+"""The enterprise's own grant from 我的授权 (no I/O): what the form may ask for, its checks and its summary.
+
+Financing is authorised as part of applying; here the enterprise authorises what applying does not: a credit report
+download by an institution, and post-loan management of one of its loans by the lender (or its guarantor). Each
+problem is named in Chinese; a form with any problem grants nothing.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from xinyidai.clock import BUSINESS_TZ
+from xinyidai.consent.policy import MODE_LABELS, PURPOSE_LABELS, Mode, Purpose
+
+# Purposes an enterprise grants on its own page (the financing review is granted by applying, the model run on
+# the sandbox page).
+GRANTABLE = (Purpose.CREDIT_REPORT_DOWNLOAD, Purpose.POST_LOAN_MANAGEMENT)
+MAX_VALIDITY_DAYS = 365
+REFERENCE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L: read out over the phone
+
+
+@dataclass(frozen=True, slots=True)
+class LoanChoice:
+    """One of the enterprise's loans a post-loan authorisation may name, and who lent it."""
+
+    reference: str
+    label: str
+    lender_organisation_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class GrantRequest:
+    """A checked form: everything `consent.service.grant` needs but who grants."""
+
+    recipient_organisation_id: int
+    purpose: Purpose
+    purpose_ref: str | None  # None: a new reference is drawn when granted (a report download)
+    categories: tuple[str, ...]
+    data_from: date | None
+    data_to: date | None
+    validity_days: int
+    mode: Mode
+
+
+def new_report_reference(today: date) -> str:
+    """A reference for a report-download authorisation, told by the enterprise to the institution."""
+    return f"RPT{today:%Y%m%d}" + "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(6))
+
+
+def _day(text: str, label: str, errors: list[str]) -> date | None:
+    if not text.strip():
+        return None
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        errors.append(f"{label}“{text.strip()}”不是有效日期（格式：2026-11-23）")
+        return None
+
+
+def check(form: Mapping[str, str | Sequence[str]], *, institutions: Mapping[int, str], guarantors: frozenset[int],
+          categories: Mapping[str, str], loans: Sequence[LoanChoice]) -> tuple[GrantRequest | None, list[str]]:
+    """The grant the form asks for, or the problems with it (in Chinese). `institutions`: the active banks,
+    guarantee companies and credit agencies the enterprise may choose (id → name); `guarantors`: which of them are
+    guarantee companies; `loans`: the enterprise's loans."""
+    def text(name: str) -> str:
+        value = form.get(name, "")
+        return value.strip() if isinstance(value, str) else ""
+
+    errors: list[str] = []
+    recipient_text, purpose_text = text("recipient"), text("purpose")
+    recipient = int(recipient_text) if recipient_text.isdigit() and int(recipient_text) in institutions else None
+    if recipient is None:
+        errors.append("请选择要授权的银行、担保机构或信用服务机构")
+    purpose = Purpose(purpose_text) if purpose_text in {p.value for p in GRANTABLE} else None
+    if purpose is None:
+        errors.append("请选择授权用途（信用报告下载或贷后管理）")
+    reference: str | None = None
+    if purpose is Purpose.POST_LOAN_MANAGEMENT:
+        loan = next((choice for choice in loans if choice.reference == text("loan")), None)
+        if loan is None:
+            errors.append("请选择贷后管理所针对的贷款")
+        else:
+            reference = loan.reference
+            if recipient is not None and recipient != loan.lender_organisation_id and recipient not in guarantors:
+                errors.append("贷后管理授权只能授予该笔贷款的放款银行或担保机构")
+    raw_categories = form.get("categories", ())
+    chosen = tuple(sorted({c for c in ([raw_categories] if isinstance(raw_categories, str) else raw_categories)
+                           if c}))
+    if not chosen:
+        errors.append("请至少选择一类信用信息")
+    elif unknown := [c for c in chosen if c not in categories]:
+        errors.append("不存在的信息类别：" + "、".join(unknown))
+    data_from, data_to = _day(text("data_from"), "数据起始日期", errors), _day(text("data_to"), "数据截止日期", errors)
+    if data_from and data_to and data_from > data_to:
+        errors.append("数据期间的起始日期不能晚于截止日期")
+    days = text("days")
+    if not days.isdigit() or not 1 <= int(days) <= MAX_VALIDITY_DAYS:
+        errors.append(f"有效期须为1至{MAX_VALIDITY_DAYS}天的整数")
+    mode_text = text("mode")
+    if mode_text not in {m.value for m in Mode}:
+        errors.append("请选择授权方式（一次性或有效期内多次）")
+    if errors or recipient is None or purpose is None:
+        return None, errors
+    return GrantRequest(recipient_organisation_id=recipient, purpose=purpose, purpose_ref=reference,
+                        categories=chosen, data_from=data_from, data_to=data_to, validity_days=int(days),
+                        mode=Mode(mode_text)), []
+
+
+def summary(request: GrantRequest, *, recipient: str, categories: Mapping[str, str], now: datetime,
+            loan_label: str | None = None) -> list[str]:
+    """What the enterprise is about to authorise, sentence by sentence, in Chinese, for it to confirm."""
+    names = "、".join(categories.get(c, c) for c in request.categories)
+    if set(categories) <= set(request.categories):
+        names = f"全部{len(categories)}类信用信息"
+    until = (now + timedelta(days=request.validity_days)).astimezone(BUSINESS_TZ)
+    window = ("不限" if request.data_from is None and request.data_to is None else
+              f"{request.data_from or '不限'} 至 {request.data_to or '不限'}")
+    purpose = PURPOSE_LABELS[request.purpose]
+    if loan_label:
+        purpose = f"{purpose}（{loan_label}）"
+    how = ("一次性：对方只能查询一次" if request.mode is Mode.ONE_TIME else
+           f"{MODE_LABELS[request.mode]}：有效期内对方可多次查询")
+    return [
+        f"被授权机构：{recipient}",
+        f"授权用途：{purpose}",
+        f"信息类别：{names}（受限类信息始终不向机构提供）",
+        f"数据期间：{window}",
+        f"有效期：自确认起{request.validity_days}天，至{until:%Y-%m-%d %H:%M}",
+        f"授权方式：{how}",
+        "确认后对方的每一次查询（包括被拒绝的查询）都会记入“谁查看了我的信息”；您可随时在本页撤销授权。",
+    ]
