@@ -38,6 +38,10 @@ ACTION_LABELS: dict[str, str] = {
     "scoring.decided": "信用评估决策",
     "scoring.model_registered": "登记模型版本",
     "scoring.model_promoted": "启用冠军模型",
+    "scoring.model_retired": "退役模型版本",
+    "scoring.batch_started": "开始批量评分",
+    "scoring.batch_finished": "完成批量评分",
+    "scoring.batch_failed": "批量评分失败",
 }
 
 OUTCOME_LABELS = {"success": "成功", "failure": "失败", "locked": "已锁定", "rejected": "拒收", "partial": "部分入库"}
