@@ -43,6 +43,7 @@ from xinyidai.portal import nav
 from xinyidai.portal.templating import render, templates
 from xinyidai.products import router as products_router
 from xinyidai.registry import router as registry_router
+from xinyidai.scoring import pages as scoring_pages
 from xinyidai.web import is_api_request
 
 PORTAL_STATIC = Path(__file__).parent / "portal" / "static"
@@ -85,6 +86,9 @@ def _register_navigation() -> None:
                  order=13, landing=False)
     nav.register("审计日志", "/admin/audit", [Role.PLATFORM_ADMIN, Role.GOVERNMENT_SUPERVISOR], order=75,
                  landing=False)
+    nav.register("评分批次", "/admin/scoring/runs", [Role.PLATFORM_ADMIN, Role.GOVERNMENT_SUPERVISOR], order=73,
+                 landing=False)
+    nav.register("模型版本", "/admin/models", [Role.PLATFORM_ADMIN], order=74, landing=False)
     nav.register("机构管理", "/admin/organisations", [Role.PLATFORM_ADMIN], order=80)
     nav.register("用户管理", "/admin/users", [Role.PLATFORM_ADMIN], order=81)
     nav.register("借款试算", "/calculator", list(Role), order=90, landing=False)
@@ -152,7 +156,7 @@ def create_app(*, session_factory: sessionmaker[Session] | None = None) -> FastA
                    creditdata_file_router.router):
         app.include_router(router)
     for pages in (identity_pages.router, orders_pages.router, loans_pages.router, guarantee_pages.router,
-                  creditdata_pages.router, audit_pages.router, consent_pages.router):
+                  creditdata_pages.router, audit_pages.router, consent_pages.router, scoring_pages.router):
         app.include_router(pages)
 
     @app.middleware("http")

@@ -338,8 +338,8 @@ def run_job(*, as_of: date, trigger: str, progress: Progress | None = None,
     try:
         with db.transaction(session_factory) as session:
             run = execute(session, run_id=run_id, progress=progress, chunk=chunk)
-            message = (f"批次 {run.id}：评价日 {run.as_of}，评分 {run.entities_scored} 户，拒绝 {run.entities_declined}，"
-                       f"失败 {run.entities_failed}")
+            message = (f"批次 {run.id}：评价日 {run.as_of}，评分 {run.entities_scored} 户，"
+                       f"拒绝 {run.entities_declined}，失败 {run.entities_failed}")
     except BaseException as exc:
         with db.transaction(session_factory) as session:
             fail(session, run_id=run_id, error=f"{type(exc).__name__}: {exc}")
