@@ -424,6 +424,7 @@ def model_batch_score(
 
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+    import xinyidai.models  # noqa: F401  (every table, so the run record's foreign keys resolve)
     from xinyidai.errors import DomainError
     from xinyidai.scoring import batch
 
