@@ -315,36 +315,20 @@ def records_known_by(session: Session, *, enterprise_id: int, as_of: date) -> Se
     ).order_by(CreditRecord.id)).all()
 
 
-@dataclass(frozen=True, slots=True)
-class KnownRecord:
-    """One stored version of a record, as a batch reads it: plain values, no ORM object."""
 
-    enterprise_id: int
-    id: int
-    item_code: str
-    authoritative_channel: str
-    visible_days: int | None
-    record_key: str
-    channel: str
-    received_at: datetime
-    fact_date: date | None
-    data: dict[str, Any]
+# (enterprise_id, id, catalogue_item_id, record_key, channel, received_at, fact_date, data): plain values for a batch.
+KnownRow = tuple[int, int, int, str, str, datetime, date | None, dict[str, Any]]
 
 
 def records_known_by_range(session: Session, *, first_enterprise_id: int, last_enterprise_id: int,
-                           as_of: date) -> list[KnownRecord]:
+                           as_of: date) -> list[KnownRow]:
     """Every version of the records of entities with ids in [first, last] received by the end of `as_of`, by
-    entity then id: one range scan of the entity index for a batch's page instead of one query per entity."""
-    items = {item.id: item for item in list_items(session)}
+    entity then id, as plain tuples: one range scan of the entity index for a batch's page instead of one query
+    (and one ORM object) per entity and record. `list_items` says what each catalogue_item_id is."""
     day_after = datetime.combine(as_of + timedelta(days=1), time(), tzinfo=clock.BUSINESS_TZ)
     r = CreditRecord
     rows = session.execute(select(r.enterprise_id, r.id, r.catalogue_item_id, r.record_key, r.channel, r.received_at,
                                   r.fact_date, r.data).where(
         r.enterprise_id >= first_enterprise_id, r.enterprise_id <= last_enterprise_id, r.received_at < day_after,
-    ).order_by(r.enterprise_id, r.id)).all()
-    out: list[KnownRecord] = []
-    for enterprise_id, record_id, item_id, key, channel, received_at, fact_date, data in rows:
-        item = items[item_id]
-        out.append(KnownRecord(enterprise_id, record_id, item.code, item.authoritative_channel, item.visible_days, key,
-                               channel, received_at, fact_date, data))
-    return out
+    ).order_by(r.enterprise_id, r.id)).tuples().all()
+    return list(rows)

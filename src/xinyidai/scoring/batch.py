@@ -20,9 +20,11 @@ the platform's own supervision of its model; it is audited once per run (start a
 
 from __future__ import annotations
 
+import gc
 import json
 import socket
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -149,24 +151,42 @@ def _reset(run: ScoringRun) -> None:
 # Reading the records --------------------------------------------------------------------------------------------
 
 
-def _snapshots(records: list[creditdata_service.KnownRecord]) -> dict[int, list[features.RecordSnapshot]]:
-    channels = {c.value: c for c in AuthoritativeChannel}
+@dataclass(frozen=True)
+class _Item:
+    code: str
+    authoritative: AuthoritativeChannel
+    visible_days: int | None
+
+
+def _items(session: Session) -> dict[int, _Item]:
+    return {item.id: _Item(item.code, AuthoritativeChannel(item.authoritative_channel), item.visible_days)
+            for item in creditdata_service.list_items(session)}
+
+
+def _snapshots(rows: list[creditdata_service.KnownRow], items: dict[int, _Item]
+               ) -> dict[int, list[features.RecordSnapshot]]:
     by_entity: dict[int, list[features.RecordSnapshot]] = {}
-    for r in records:
-        by_entity.setdefault(r.enterprise_id, []).append(features.RecordSnapshot(
-            id=r.id, item=r.item_code, record_key=r.record_key, channel=r.channel, received_at=r.received_at,
-            fact_date=r.fact_date, data=r.data, authoritative=channels[r.authoritative_channel],
-            visible_days=r.visible_days))
+    snapshot = features.RecordSnapshot
+    for enterprise_id, record_id, item_id, key, channel, received_at, fact_date, data in rows:
+        item = items[item_id]
+        record = snapshot(record_id, item.code, key, channel, received_at, fact_date, data, item.authoritative,
+                          item.visible_days)
+        held = by_entity.get(enterprise_id)
+        if held is None:
+            by_entity[enterprise_id] = [record]
+        else:
+            held.append(record)
     return by_entity
 
 
 def pages(session: Session, *, as_of: date, chunk: int = CHUNK) -> Iterator[list[tuple[int, dict[str, Any] | None]]]:
     """The features of every entity still on the register as of `as_of`, a page at a time (None: not computable)."""
     after = 0
+    items = _items(session)
     while page := registry_service.operating_page(session, registered_by=as_of, after_id=after, limit=chunk):
         after = page[-1][0]
         records = _snapshots(creditdata_service.records_known_by_range(
-            session, first_enterprise_id=page[0][0], last_enterprise_id=after, as_of=as_of))
+            session, first_enterprise_id=page[0][0], last_enterprise_id=after, as_of=as_of), items)
         out: list[tuple[int, dict[str, Any] | None]] = []
         for enterprise_id, registered in page:
             try:
@@ -230,6 +250,22 @@ def _score_page(spec: dict[str, Any], run_id: int, page: list[tuple[int, dict[st
     return rows, scores, pds, outcomes
 
 
+@contextmanager
+def _no_cycle_collection() -> Iterator[None]:
+    """The cyclic garbage collector paused while pages are scored; reference counting still frees each page.
+
+    A page makes hundreds of thousands of short-lived containers (snapshots, feature dicts, reasons) that kept
+    triggering collections which scanned them and everything older; none of them forms a cycle.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def execute(session: Session, *, run_id: int, progress: Progress | None = None, chunk: int = CHUNK) -> ScoringRun:
     """Score every entity for a claimed run and complete its record (counts, distribution, PSI)."""
     run = get(session, run_id=run_id)
@@ -245,15 +281,16 @@ def execute(session: Session, *, run_id: int, progress: Progress | None = None, 
     writer = _Writer(session)
     outcomes: dict[str, int] = {}
     done = 0
-    for page in pages(session, as_of=run.as_of, chunk=chunk):
-        rows, scores, pds, counted = _score_page(spec, run.id, page)
-        writer.write(rows)
-        tally.add(scores, pds)
-        for outcome, count in counted.items():
-            outcomes[outcome] = outcomes.get(outcome, 0) + count
-        done += len(page)
-        if progress is not None:
-            progress(done, total)
+    with _no_cycle_collection():
+        for page in pages(session, as_of=run.as_of, chunk=chunk):
+            rows, scores, pds, counted = _score_page(spec, run.id, page)
+            writer.write(rows)
+            tally.add(scores, pds)
+            for outcome, count in counted.items():
+                outcomes[outcome] = outcomes.get(outcome, 0) + count
+            done += len(page)
+            if progress is not None:
+                progress(done, total)
     run.entities_total = done
     run.entities_scored = tally.scored
     run.entities_approved = outcomes.get(Outcome.APPROVE.value, 0)
