@@ -48,7 +48,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import psycopg
-from sqlalchemy import text
 
 from xinyidai import clock, db
 from xinyidai.cli import upgrade_database
@@ -76,6 +75,7 @@ def _drop(url: str) -> None:
 
 
 def _reference(database: db.Database) -> None:
+    from tests.integration.conftest import PASSWORD
     from xinyidai.identity import service as identity_service
     from xinyidai.identity.enums import OrgKind, Role
     from xinyidai.identity.schemas import OrganisationCreate, UserCreate
@@ -85,7 +85,7 @@ def _reference(database: db.Database) -> None:
         platform_org = identity_service.create_organisation(session, organisation_in=OrganisationCreate(
             name="平台运营中心", kind=OrgKind.PLATFORM_OPERATOR))
         identity_service.create_user(session, user_in=UserCreate(
-            organisation_id=platform_org.id, username="admin", display_name="平台管理员", password="Bench2026pass!",
+            organisation_id=platform_org.id, username="admin", display_name="平台管理员", password=PASSWORD,
             roles=[Role.PLATFORM_ADMIN]))
         registry_service.create_area(session, code="500108001", name="南坪街道", kind="street", is_pilot=True)
 

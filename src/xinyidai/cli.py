@@ -415,11 +415,13 @@ def model_list() -> None:
 def model_batch_score(
     as_of: str = typer.Option("", "--as-of", help="Score as of this date (YYYY-MM-DD); default yesterday"),
     scheduled: bool = typer.Option(False, "--scheduled", help="Record the run as started by the scheduler (cron)"),
+    workers: int = typer.Option(0, "--workers", min=0, help="Processes reading and scoring pages (0: one per core)"),
 ) -> None:
     """Score every entity on the register with the champion as of a date; one run per model version and date.
 
     Safe from cron on several hosts: the first claims the run, the others print that it is taken and exit 0.
     """
+    import os
     from datetime import date
 
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -441,7 +443,8 @@ def model_batch_score(
             bar.update(task, completed=done, total=total)
 
         try:
-            result = batch.run_job(as_of=day, trigger="schedule" if scheduled else "cli", progress=progress)
+            result = batch.run_job(as_of=day, trigger="schedule" if scheduled else "cli", progress=progress,
+                                   workers=workers or os.cpu_count() or 1)
         except DomainError as exc:
             console.print(f"[red]{exc.message}[/red]")
             raise typer.Exit(2) from exc

@@ -11,23 +11,28 @@ A run goes in two steps, each its own transaction at the edge (`run_job` for the
    of the day count — scores the page's matrix at once with the scorecard spec, applies the credit policy, and
    streams the results into `entity_score` (COPY on PostgreSQL, executemany elsewhere). Memory stays flat: a page
    at a time, and the distribution kept as running counts (`distribution.Tally`). At the end the run record gets its
-   counts, score distribution and PSI against the development sample and against the previous run.
+   counts, score distribution and PSI against the development sample and against the previous run. With
+   `workers` > 1, worker processes read and score pages on their own connections and this process writes.
 
-The results carry no rate and no line: those depend on a product's bounds. The outcome and grade do not, so the
-policy is applied with `REFERENCE_BOUNDS` and only they are kept. The batch reads every entity's credit file for
-the platform's own supervision of its model; it is audited once per run (start and finish), not once per entity.
+The results carry no rate and no line: those depend on a product's bounds. The outcome and grade do not
+(`policy.outcome_for`, the part of `policy.decide` that needs no product), and they are what is kept, with the
+reasons as codes: the rules broken, then the features costing the most points. The batch reads every entity's
+credit file for the platform's own supervision of its model; it is audited once per run (start and finish), not
+once per entity.
 """
 
 from __future__ import annotations
 
 import gc
 import json
+import multiprocessing
 import socket
+from collections import deque
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, timedelta
-from decimal import Decimal
 from typing import Any, cast
 
 import numpy as np
@@ -42,17 +47,13 @@ from xinyidai.creditdata.enums import AuthoritativeChannel
 from xinyidai.identity.principal import Principal
 from xinyidai.registry import service as registry_service
 from xinyidai.scoring import distribution, features, policy, registry
-from xinyidai.scoring.champion import LABELS, TOP_MODEL_REASONS
+from xinyidai.scoring.champion import TOP_MODEL_REASONS
 from xinyidai.scoring.exceptions import BatchRunRefused, ModelAdminOnly, ScoringRunNotFound
 from xinyidai.scoring.models import EntityScore, ModelVersion, ScoringRun
-from xinyidai.scoring.policy import Outcome, Reason
-from xinyidai.scoring.preassessment import ProductBounds
+from xinyidai.scoring.policy import Outcome
 
 CHUNK = 2000  # entities per page: a few thousand records, a matrix of CHUNK × inputs
 STALE_AFTER = timedelta(hours=6)  # a "running" run older than this lost its process and may be taken over
-# Outcome and grade do not depend on a product's bounds (rate and line do, and are not kept): any valid bounds do.
-REFERENCE_BOUNDS = ProductBounds(min_rate=Decimal("0.03"), max_rate=Decimal("0.10"), max_line_fen=10_000_000_00,
-                                 min_amount_fen=1_000_000)
 ENTITY_SCORE = cast(Table, EntityScore.__table__)
 COLUMNS = ("scoring_run_id", "enterprise_id", "score", "pd", "grade", "outcome", "reason_codes")
 FAILED = "failed"
@@ -179,24 +180,30 @@ def _snapshots(rows: list[creditdata_service.KnownRow], items: dict[int, _Item]
     return by_entity
 
 
-def pages(session: Session, *, as_of: date, chunk: int = CHUNK) -> Iterator[list[tuple[int, dict[str, Any] | None]]]:
-    """The features of every entity still on the register as of `as_of`, a page at a time (None: not computable)."""
+def entity_pages(session: Session, *, as_of: date, chunk: int = CHUNK) -> Iterator[list[tuple[int, date]]]:
+    """(id, registration date) of every entity still on the register as of `as_of`, a page at a time, by id."""
     after = 0
-    items = _items(session)
     while page := registry_service.operating_page(session, registered_by=as_of, after_id=after, limit=chunk):
         after = page[-1][0]
-        records = _snapshots(creditdata_service.records_known_by_range(
-            session, first_enterprise_id=page[0][0], last_enterprise_id=after, as_of=as_of), items)
-        out: list[tuple[int, dict[str, Any] | None]] = []
-        for enterprise_id, registered in page:
-            try:
-                values: dict[str, Any] | None = features.compute(
-                    as_of, features.EntitySnapshot(enterprise_id, registered), records.get(enterprise_id, ()))
-            # One entity's malformed record must not stop a million: it is counted and listed as failed.
-            except (ValueError, TypeError, KeyError, ArithmeticError):
-                values = None
-            out.append((enterprise_id, values))
-        yield out
+        yield page
+
+
+def feature_page(session: Session, *, as_of: date, page: list[tuple[int, date]], items: dict[int, _Item] | None = None
+                 ) -> list[tuple[int, dict[str, Any] | None]]:
+    """The features of a page of entities as of `as_of` from one range query (None: not computable)."""
+    records = _snapshots(creditdata_service.records_known_by_range(
+        session, first_enterprise_id=page[0][0], last_enterprise_id=page[-1][0], as_of=as_of),
+        items if items is not None else _items(session))
+    out: list[tuple[int, dict[str, Any] | None]] = []
+    for enterprise_id, registered in page:
+        try:
+            values: dict[str, Any] | None = features.compute(
+                as_of, features.EntitySnapshot(enterprise_id, registered), records.get(enterprise_id, ()))
+        # One entity's malformed record must not stop a million: it is counted and listed as failed.
+        except (ValueError, TypeError, KeyError, ArithmeticError):
+            values = None
+        out.append((enterprise_id, values))
+    return out
 
 
 def matrix(spec: dict[str, Any], values: list[dict[str, Any]]) -> np.ndarray:
@@ -229,8 +236,26 @@ class _Writer:
             self._session.execute(insert(ENTITY_SCORE), [dict(zip(COLUMNS, row, strict=True)) for row in rows])
 
 
-def _score_page(spec: dict[str, Any], run_id: int, page: list[tuple[int, dict[str, Any] | None]]
-                ) -> tuple[list[tuple[Any, ...]], np.ndarray, np.ndarray, dict[str, int]]:
+def top_loss_names(spec: dict[str, Any], points: np.ndarray, top: int = TOP_MODEL_REASONS) -> list[list[str]]:
+    """`scorecard.top_losses`' feature names, for a whole page at once: the features costing the most points
+    against their best bin, ties broken by IV, only those costing any."""
+    specs = spec["features"]
+    best = np.array([max([b["points"] for b in f["bins"]] + [f["missing"]["points"]]) for f in specs])
+    iv = np.broadcast_to(-np.array([f["iv"] for f in specs], dtype=float), points.shape)
+    lost = best[None, :] - points
+    order = np.lexsort((iv, -np.round(lost, 9)), axis=-1)[:, :top]
+    costing = np.take_along_axis(lost, order, axis=-1) > 1e-9
+    names = [str(f["name"]) for f in specs]
+    return [[names[k] for k, cost in zip(ks, cs, strict=True) if cost]
+            for ks, cs in zip(order.tolist(), costing.tolist(), strict=True)]
+
+
+PageResult = tuple[list[tuple[Any, ...]], np.ndarray, np.ndarray, dict[str, int]]
+
+
+def score_page(spec: dict[str, Any], run_id: int, page: list[tuple[int, dict[str, Any] | None]]) -> PageResult:
+    """Result rows of a page (scorecard on the page's matrix, then the policy's outcome, grade and reasons), its
+    scores and PDs, and the count of each outcome."""
     from xinyidai.scoring.modelling import scorecard  # the modelling stack loads only when a model scores
 
     ok = [(eid, v) for eid, v in page if v is not None]
@@ -240,14 +265,34 @@ def _score_page(spec: dict[str, Any], run_id: int, page: list[tuple[int, dict[st
     if not ok:
         return rows, np.empty(0), np.empty(0), outcomes
     scores, pds, points = scorecard.score(spec, matrix(spec, [v for _eid, v in ok]))
-    losses = scorecard.top_losses(spec, points, TOP_MODEL_REASONS)
-    for (eid, values), score, pd, lost in zip(ok, scores.tolist(), pds.tolist(), losses, strict=True):
-        reasons = tuple(Reason(f"model.{name}", LABELS.get(name, name), "model") for name, _points in lost)
-        decided = policy.decide(values, pd, reasons, REFERENCE_BOUNDS)
-        outcomes[decided.outcome.value] = outcomes.get(decided.outcome.value, 0) + 1
-        rows.append((run_id, eid, score, pd, decided.grade, decided.outcome.value,
-                     [r.code for r in decided.reasons]))
+    for (eid, values), score, pd, names in zip(ok, scores.tolist(), pds.tolist(), top_loss_names(spec, points),
+                                               strict=True):
+        outcome, grade, hits = policy.outcome_for(values, pd)
+        outcomes[outcome.value] = outcomes.get(outcome.value, 0) + 1
+        # The reasons as a decision stores them (rules first, then the model's), as codes.
+        rows.append((run_id, eid, score, pd, grade, outcome.value,
+                     [rule.code for rule in hits] + [f"model.{name}" for name in names]))
     return rows, scores, pds, outcomes
+
+
+# Worker processes: each reads and scores whole pages on its own connection; the parent writes. Records received
+# by the as-of date never change, so a worker's own snapshot of them is the parent's.
+_worker: dict[str, Any] = {}
+
+
+def _start_worker(url: str, spec: dict[str, Any], as_of: date, run_id: int) -> None:
+    import xinyidai.models  # noqa: F401  (every table, as in the parent)
+
+    database = db.Database(url)
+    with database.session_factory() as session:
+        items = _items(session)
+    _worker.update(database=database, spec=spec, as_of=as_of, run_id=run_id, items=items)
+
+
+def _worker_page(page: list[tuple[int, date]]) -> tuple[int, PageResult]:
+    with _no_cycle_collection(), _worker["database"].session_factory() as session:
+        values = feature_page(session, as_of=_worker["as_of"], page=page, items=_worker["items"])
+        return len(page), score_page(_worker["spec"], _worker["run_id"], values)
 
 
 @contextmanager
@@ -266,8 +311,36 @@ def _no_cycle_collection() -> Iterator[None]:
             gc.enable()
 
 
-def execute(session: Session, *, run_id: int, progress: Progress | None = None, chunk: int = CHUNK) -> ScoringRun:
-    """Score every entity for a claimed run and complete its record (counts, distribution, PSI)."""
+def _page_results(session: Session, run: ScoringRun, spec: dict[str, Any], *, chunk: int,
+                  workers: int) -> Iterator[tuple[int, PageResult]]:
+    """(entities, result) of every page: in this process, or from `workers` processes (a few pages in flight)."""
+    if workers <= 1:
+        items = _items(session)
+        with _no_cycle_collection():
+            for page in entity_pages(session, as_of=run.as_of, chunk=chunk):
+                values = feature_page(session, as_of=run.as_of, page=page, items=items)
+                yield len(page), score_page(spec, run.id, values)
+        return
+    url = session.get_bind().engine.url.render_as_string(hide_password=False)
+    context = multiprocessing.get_context("spawn")  # fresh interpreters: no inherited connections
+    with ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker,
+                             initargs=(url, spec, run.as_of, run.id)) as pool:
+        pending: deque[Future[tuple[int, PageResult]]] = deque()
+        for page in entity_pages(session, as_of=run.as_of, chunk=chunk):
+            pending.append(pool.submit(_worker_page, page))
+            if len(pending) >= 2 * workers:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
+
+
+def execute(session: Session, *, run_id: int, progress: Progress | None = None, chunk: int = CHUNK,
+            workers: int = 1) -> ScoringRun:
+    """Score every entity for a claimed run and complete its record (counts, distribution, PSI).
+
+    With `workers` > 1 the pages are read and scored by that many processes on their own connections, which see
+    committed data only (the records, which a run never writes); the results are written here, in this transaction.
+    """
     run = get(session, run_id=run_id)
     if run.status != RunStatus.RUNNING:
         raise BatchRunRefused("该批次未处于进行中状态", message_en="the run is not claimed")
@@ -281,16 +354,14 @@ def execute(session: Session, *, run_id: int, progress: Progress | None = None, 
     writer = _Writer(session)
     outcomes: dict[str, int] = {}
     done = 0
-    with _no_cycle_collection():
-        for page in pages(session, as_of=run.as_of, chunk=chunk):
-            rows, scores, pds, counted = _score_page(spec, run.id, page)
-            writer.write(rows)
-            tally.add(scores, pds)
-            for outcome, count in counted.items():
-                outcomes[outcome] = outcomes.get(outcome, 0) + count
-            done += len(page)
-            if progress is not None:
-                progress(done, total)
+    for size, (rows, scores, pds, counted) in _page_results(session, run, spec, chunk=chunk, workers=workers):
+        writer.write(rows)
+        tally.add(scores, pds)
+        for outcome, count in counted.items():
+            outcomes[outcome] = outcomes.get(outcome, 0) + count
+        done += size
+        if progress is not None:
+            progress(done, total)
     run.entities_total = done
     run.entities_scored = tally.scored
     run.entities_approved = outcomes.get(Outcome.APPROVE.value, 0)
@@ -360,7 +431,7 @@ class JobResult:
 
 def run_job(*, as_of: date, trigger: str, progress: Progress | None = None,
             session_factory: sessionmaker[Session] | None = None, principal: Principal | None = None,
-            chunk: int = CHUNK) -> JobResult:
+            chunk: int = CHUNK, workers: int = 1) -> JobResult:
     """The edge of a batch run (CLI, cron): claim and commit, score and commit, or record the failure and re-raise.
 
     A run already done or held by another process is not an error of the job: it says so and does nothing.
@@ -374,7 +445,7 @@ def run_job(*, as_of: date, trigger: str, progress: Progress | None = None,
         return JobResult(None, False, exc.message)
     try:
         with db.transaction(session_factory) as session:
-            run = execute(session, run_id=run_id, progress=progress, chunk=chunk)
+            run = execute(session, run_id=run_id, progress=progress, chunk=chunk, workers=workers)
             message = (f"批次 {run.id}：评价日 {run.as_of}，评分 {run.entities_scored} 户，"
                        f"拒绝 {run.entities_declined}，失败 {run.entities_failed}")
     except BaseException as exc:

@@ -78,3 +78,20 @@ def test_bars_are_relative_to_the_tallest() -> None:
 def test_decile_rows_label_the_intervals() -> None:
     rows = distribution.decile_rows([500.0, 600.0], [1, 2, 1], [0.3, 0.4, 0.3])
     assert rows == [("< 500.0", 0.25, 0.3), ("[500.0, 600.0)", 0.5, 0.4), ("≥ 600.0", 0.25, 0.3)]
+
+
+def test_the_page_reasons_are_the_scorecards_own() -> None:
+    from xinyidai.scoring import batch
+    from xinyidai.scoring.modelling import scorecard
+
+    rng = np.random.default_rng(3)
+    spec = {"features": [
+        {"name": f"f{k}", "iv": iv, "bins": [{"points": float(p)} for p in points], "missing": {"points": miss}}
+        for k, (iv, points, miss) in enumerate([(0.3, [10, 20, 30], 15.0), (0.3, [5, 30], 0.0),
+                                                (0.1, [0, 30], 30.0), (0.5, [7, 8], 8.0)])]}
+    # Points drawn from each feature's own bins, so ties (same loss, then same IV) occur often.
+    pts = np.column_stack([rng.choice([b["points"] for b in f["bins"]] + [f["missing"]["points"]], 400)
+                           for f in spec["features"]])
+    expected = [[name for name, _lost in row] for row in scorecard.top_losses(spec, pts, 3)]
+    assert batch.top_loss_names(spec, pts, 3) == expected
+    assert any(len(row) < 3 for row in expected)  # rows losing on fewer than three features keep fewer reasons
