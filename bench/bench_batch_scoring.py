@@ -76,6 +76,7 @@ def _drop(url: str) -> None:
 
 def _reference(database: db.Database) -> None:
     from tests.integration.conftest import PASSWORD
+
     from xinyidai.identity import service as identity_service
     from xinyidai.identity.enums import OrgKind, Role
     from xinyidai.identity.schemas import OrganisationCreate, UserCreate
