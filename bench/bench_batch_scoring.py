@@ -21,11 +21,13 @@ What it does, in order:
    then ``VACUUM ANALYZE``;
 3. trains a scorecard on a synthetic frame named after five platform features (``development.develop``, as
    ``xinyidai model train`` does), registers it and promotes it through ``scoring.registry``;
-4. runs ``scoring.batch.run_job`` (claim, then score every entity: features from the records with
+4. runs ``scoring.batch.run_job`` with ``--workers`` processes (default 2, what the CLI uses here: one per core;
+   claim, then score every entity: features from the records with
    ``features.compute``, scorecard, credit policy, reasons, COPY into ``entity_score``, run record with
    distribution and PSI, commit) with the clock at D + 1, 01:30 China time, timed with ``time.perf_counter``;
    the time spent loading records, computing features, scoring with the policy and writing is recorded by
-   wrapping those functions, and the feature matrix the run scored is kept;
+   wrapping those functions (in this process: with workers, only the writing is here), and the feature matrix the
+   run scored is kept (with workers it stayed in theirs, so it is computed again afterwards, timed apart);
 5. the floor, on that same matrix: the version's stored ONNX graph run by onnxruntime (one call over all rows, and
    in pages of ``batch.CHUNK`` as the run pages), and the numpy scorecard (``scorecard.score``) over all rows;
 6. prints a markdown row and drops the database (unless ``--keep``).
@@ -212,25 +214,35 @@ def _timed(owner: Any, name: str, totals: dict[str, float], key: str,
         setattr(owner, name, original)
 
 
-def _score(database: db.Database) -> tuple[float, dict[str, float], np.ndarray, Any]:
+def _score(database: db.Database, workers: int) -> tuple[float, dict[str, float], np.ndarray, Any]:
     from xinyidai.creditdata import service as creditdata_service
-    from xinyidai.scoring import batch, features
+    from xinyidai.scoring import batch, features, registry
 
     totals: dict[str, float] = defaultdict(float)
     matrices: list[np.ndarray] = []
     with clock.use(clock.at(2026, 11, 23, 1, 30)), \
             _timed(creditdata_service, "records_known_by_range", totals, "load records"), \
             _timed(features, "compute", totals, "features"), \
-            _timed(batch, "_score_page", totals, "score, policy, reasons"), \
+            _timed(batch, "score_page", totals, "score, policy, reasons"), \
             _timed(batch, "matrix", totals, "matrix", keep=matrices.append), \
             _timed(batch._Writer, "write", totals, "write (COPY)"):
         started = time.perf_counter()
-        result = batch.run_job(as_of=AS_OF, trigger="cli", session_factory=database.session_factory)
+        result = batch.run_job(as_of=AS_OF, trigger="cli", session_factory=database.session_factory,
+                               workers=workers)
         elapsed = time.perf_counter() - started
     assert result.ran and result.run_id is not None, result.message
     with database.session_factory() as session:
         run = batch.get(session, run_id=result.run_id)
         session.expunge(run)
+        if workers > 1:
+            # The workers' matrices stayed in their processes: the same matrix again, in this one, for the floor.
+            spec = registry.get(session, version_id=run.model_version_id).scorecard_spec
+            started = time.perf_counter()
+            with batch._no_cycle_collection():
+                for page in batch.entity_pages(session, as_of=AS_OF):
+                    values = batch.feature_page(session, as_of=AS_OF, page=page)
+                    matrices.append(batch.matrix(spec, [v for _eid, v in values if v is not None]))
+            totals["(after the run) features again, one process"] = time.perf_counter() - started
     return elapsed, dict(totals), np.vstack(matrices), run
 
 
@@ -246,6 +258,7 @@ def _floor(database: db.Database, version_id: int, x: np.ndarray) -> dict[str, f
     options = onnxruntime.SessionOptions()
     options.intra_op_num_threads = 1
     model = onnxruntime.InferenceSession(onnx, options, providers=["CPUExecutionProvider"])
+    model.run(None, {"X": x[:batch.CHUNK]})  # the first call allocates; not part of a prediction
     floor: dict[str, float] = {}
     started = time.perf_counter()
     model.run(None, {"X": x})
@@ -266,6 +279,7 @@ def main() -> None:
     parser.add_argument("--entities", type=int, default=100_000)
     parser.add_argument("--pg-url", default=os.environ.get("XINYIDAI_BENCH_PG_URL",
                                                            "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"))
+    parser.add_argument("--workers", type=int, default=2, help="processes scoring pages (the CLI: one per core)")
     parser.add_argument("--keep", action="store_true", help="leave the database behind")
     parser.add_argument("--reuse", action="store_true", help="score the database a --keep run left")
     args = parser.parse_args()
@@ -288,7 +302,7 @@ def main() -> None:
                   f"{load['entities']:.1f} s + {load['records']:.1f} s + vacuum {load['vacuum']:.1f} s", flush=True)
         with TemporaryDirectory() as tmp:
             version_id = _champion(database, _train(Path(tmp) / "model"))
-        elapsed, parts, x, run = _score(database)
+        elapsed, parts, x, run = _score(database, args.workers)
         floor = _floor(database, version_id, x)
     finally:
         database.engine.dispose()
@@ -299,7 +313,9 @@ def main() -> None:
           f"{run.entities_approved:,}, remediate {run.entities_remediate:,}, declined {run.entities_declined:,}, "
           f"failed {run.entities_failed:,}, mean score {run.mean_score:.1f}, PSI vs development "
           f"{run.psi_development:.4f}")
-    print("\nparts of the run (s): " + ", ".join(f"{k} {v:.1f}" for k, v in parts.items()))
+    print(f"\nworkers: {args.workers}; matrix {x.shape[0]:,} × {x.shape[1]}")
+    print("parts of the run (s; with workers only the parent's): "
+          + ", ".join(f"{k} {v:.1f}" for k, v in parts.items()))
     print("floor (s): " + ", ".join(f"{k} {v:.3f}" for k, v in floor.items()))
     print("\n| entities | records | batch (s) | entities/s | floor: bare predict (s) | batch / floor | date |")
     print("| ---: | ---: | ---: | ---: | ---: | ---: | --- |")
