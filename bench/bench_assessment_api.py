@@ -90,11 +90,16 @@ def main() -> None:
     parser.add_argument("--pg-url", default=os.environ.get("XINYIDAI_BENCH_PG_URL",
                                                            "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"))
     parser.add_argument("--keep", action="store_true")
+    parser.add_argument("--no-sync-commit", action="store_true",
+                        help="diagnosis only: synchronous_commit off for the database, to show what waiting for the "
+                             "disk at each commit costs on this machine")
     args = parser.parse_args()
     logging.getLogger("httpx").setLevel(logging.WARNING)  # one log line per request would be measured too
     with psycopg.connect(_admin_url(args.pg_url), autocommit=True) as connection:
         connection.execute(f"DROP DATABASE IF EXISTS {DATABASE}")
         connection.execute(f"CREATE DATABASE {DATABASE}")
+        if args.no_sync_commit:
+            connection.execute(f"ALTER DATABASE {DATABASE} SET synchronous_commit = off")
     url = args.pg_url.rsplit("/", 1)[0] + f"/{DATABASE}"
     upgrade_database(url)
     database = db.Database(url)
@@ -145,7 +150,8 @@ def main() -> None:
             with psycopg.connect(_admin_url(args.pg_url), autocommit=True) as connection:
                 connection.execute(f"DROP DATABASE IF EXISTS {DATABASE}")
     print(f"machine: {os.cpu_count()} cores, Python {platform.python_version()}, "
-          f"load average {os.getloadavg()[0]:.2f}; {args.requests} requests each, interleaved")
+          f"load average {os.getloadavg()[0]:.2f}; {args.requests} requests each, interleaved"
+          + ("; synchronous_commit off" if args.no_sync_commit else ""))
     print("\n| request | p50 (ms) | p95 (ms) | p99 (ms) | max (ms) |")
     print("| --- | ---: | ---: | ---: | ---: |")
     for name, label in (("assessment", "POST /api/v1/orders (assessment)"), ("me", "floor: GET /api/v1/me"),
