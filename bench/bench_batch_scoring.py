@@ -287,8 +287,8 @@ def main() -> None:
     load: dict[str, float] = {}
     if args.reuse:
         with psycopg.connect(url.replace("postgresql+psycopg", "postgresql"), autocommit=True) as connection:
-            connection.execute("TRUNCATE entity_score, scoring_run")
-            connection.execute("UPDATE model_version SET status = 'retired'")
+            # The same model is trained again (same seed, same files): the registry would refuse it twice.
+            connection.execute("TRUNCATE entity_score, scoring_run, model_version CASCADE")
             connection.execute("VACUUM ANALYZE")
     else:
         url = _recreate(args.pg_url)
