@@ -446,6 +446,46 @@ def model_list() -> None:
     console.print(table)
 
 
+@model_app.command("batch-score")
+def model_batch_score(
+    as_of: str = typer.Option("", "--as-of", help="Score as of this date (YYYY-MM-DD); default yesterday"),
+    scheduled: bool = typer.Option(False, "--scheduled", help="Record the run as started by the scheduler (cron)"),
+    workers: int = typer.Option(0, "--workers", min=0, help="Processes reading and scoring pages (0: one per core)"),
+) -> None:
+    """Score every entity on the register with the champion as of a date; one run per model version and date.
+
+    Safe from cron on several hosts: the first claims the run, the others print that it is taken and exit 0.
+    """
+    import os
+    from datetime import date
+
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    import xinyidai.models  # noqa: F401  (every table, so the run record's foreign keys resolve)
+    from xinyidai.errors import DomainError
+    from xinyidai.scoring import batch
+
+    try:
+        day = date.fromisoformat(as_of) if as_of else batch.default_as_of()
+    except ValueError as exc:
+        console.print(f"[red]日期“{as_of}”无效（格式：2026-11-23）[/red]")
+        raise typer.Exit(2) from exc
+    with Progress(TextColumn("批量评分 {task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=console, transient=False) as bar:
+        task = bar.add_task(str(day), total=None)
+
+        def progress(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        try:
+            result = batch.run_job(as_of=day, trigger="schedule" if scheduled else "cli", progress=progress,
+                                   workers=workers or os.cpu_count() or 1)
+        except DomainError as exc:
+            console.print(f"[red]{exc.message}[/red]")
+            raise typer.Exit(2) from exc
+    console.print(f"[green]{result.message}[/green]" if result.ran else f"[yellow]{result.message}[/yellow]")
+
+
 @model_app.command("features")
 def model_features(
     markdown: bool = typer.Option(False, "--markdown", help="Print the catalogue as Markdown (docs/features.md)"),

@@ -52,6 +52,7 @@ from xinyidai.products import router as products_router
 from xinyidai.registry import router as registry_router
 from xinyidai.rights import pages as rights_pages
 from xinyidai.rights import router as rights_router
+from xinyidai.scoring import pages as scoring_pages
 from xinyidai.scoring import portrait_router as scoring_portrait_router
 from xinyidai.scoring.sandbox import pages as sandbox_pages
 from xinyidai.scoring.sandbox import router as sandbox_router
@@ -116,6 +117,9 @@ def _register_navigation() -> None:
                  landing=False)
     nav.register("授权机构模型计算", "/sandbox/authorise", [Role.ENTERPRISE_ADMIN, Role.ENTERPRISE_STAFF], order=14,
                  landing=False)
+    nav.register("评分批次", "/admin/scoring/runs", [Role.PLATFORM_ADMIN, Role.GOVERNMENT_SUPERVISOR], order=73,
+                 landing=False)
+    nav.register("模型版本", "/admin/models", [Role.PLATFORM_ADMIN], order=74, landing=False)
     nav.register("机构管理", "/admin/organisations", [Role.PLATFORM_ADMIN], order=80)
     nav.register("用户管理", "/admin/users", [Role.PLATFORM_ADMIN], order=81)
     nav.register("入驻审核", "/admin/institution-applications", [Role.PLATFORM_ADMIN], order=82, landing=False)
@@ -197,7 +201,8 @@ def create_app(*, session_factory: sessionmaker[Session] | None = None) -> FastA
         app.include_router(router)
     for pages in (identity_pages.router, orders_pages.router, loans_pages.router, guarantee_pages.router,
                   creditdata_pages.router, creditdata_report_pages.router, audit_pages.router, consent_pages.router,
-                  rights_pages.router, notification_pages.router, onboarding_pages.router, sandbox_pages.router):
+                  rights_pages.router, notification_pages.router, onboarding_pages.router, sandbox_pages.router,
+                  scoring_pages.router):
         app.include_router(pages)
 
     @app.middleware("http")

@@ -42,6 +42,10 @@ ACTION_LABELS: dict[str, str] = {
     "scoring.sandbox_model_uploaded": "上传沙箱模型",
     "scoring.sandbox_run": "在平台内运行模型",
     "scoring.sandbox_computed": "该机构的模型在平台内对您的数据进行了计算（数据不出平台，仅返回分数）",
+    "scoring.model_retired": "退役模型版本",
+    "scoring.batch_started": "开始批量评分",
+    "scoring.batch_finished": "完成批量评分",
+    "scoring.batch_failed": "批量评分失败",
 }
 
 OUTCOME_LABELS = {"success": "成功", "failure": "失败", "locked": "已锁定", "rejected": "拒收", "partial": "部分入库",

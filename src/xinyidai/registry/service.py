@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from datetime import date
 
 from sqlalchemy import ARRAY, String, any_, cast, func, select
 from sqlalchemy.orm import Session
@@ -164,3 +165,21 @@ def seed_industries(session: Session) -> int:
     session.add_all(added)
     session.flush()
     return len(added)
+
+
+# Entities a batch goes over: those still on the register (in operation or suspended), registered by the day.
+_STILL_REGISTERED = (OperatingStatus.IN_OPERATION.value, OperatingStatus.SUSPENDED.value)
+
+
+def count_operating(session: Session, *, registered_by: date) -> int:
+    """How many entities are still on the register and were registered by `registered_by`."""
+    return int(session.scalar(select(func.count()).select_from(Enterprise).where(
+        Enterprise.operating_status.in_(_STILL_REGISTERED), Enterprise.registration_date <= registered_by)) or 0)
+
+
+def operating_page(session: Session, *, registered_by: date, after_id: int, limit: int) -> list[tuple[int, date]]:
+    """(id, registration date) of the next `limit` such entities with id above `after_id`, by id: a batch's page."""
+    rows = session.execute(select(Enterprise.id, Enterprise.registration_date).where(
+        Enterprise.operating_status.in_(_STILL_REGISTERED), Enterprise.registration_date <= registered_by,
+        Enterprise.id > after_id).order_by(Enterprise.id).limit(limit)).all()
+    return [(int(row[0]), row[1]) for row in rows]

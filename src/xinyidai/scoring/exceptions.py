@@ -33,3 +33,15 @@ class DecisionNotFound(NotFound):
     """No such credit decision."""
 
     code = "decision_not_found"
+
+
+class BatchRunRefused(Conflict):
+    """A batch scoring run that cannot start: no champion, a future date, or the run already claimed."""
+
+    code = "batch_run_refused"
+
+
+class ScoringRunNotFound(NotFound):
+    """No such scoring run."""
+
+    code = "scoring_run_not_found"

@@ -63,3 +63,58 @@ class CreditDecision(Base):
     line_fen: Mapped[int] = mapped_column(BigInteger)
     reasons: Mapped[list[Any]] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class ScoringRun(Base):
+    """One batch scoring of every active entity as of a day with one model version (评分批次): the run record."""
+
+    __tablename__ = "scoring_run"
+    __table_args__ = (
+        # One run per (model version, as-of date): a second start, from this host or another, cannot claim it again.
+        Index("uq_scoring_run_model_as_of", "model_version_id", "as_of", unique=True),
+    )
+
+    id: Mapped[IdPk]
+    model_version_id: Mapped[int] = mapped_column(BigId, ForeignKey("model_version.id"))
+    as_of: Mapped[date]
+    status: Mapped[str] = mapped_column(String(12), index=True)
+    trigger: Mapped[str] = mapped_column(String(20))  # cli, schedule, portal
+    triggered_by_user_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("user_account.id"))
+    host: Mapped[str] = mapped_column(String(100), default="")
+    started_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    entities_total: Mapped[int] = mapped_column(default=0)
+    entities_scored: Mapped[int] = mapped_column(default=0)
+    entities_approved: Mapped[int] = mapped_column(default=0)
+    entities_remediate: Mapped[int] = mapped_column(default=0)
+    entities_declined: Mapped[int] = mapped_column(default=0)
+    entities_failed: Mapped[int] = mapped_column(default=0)
+    mean_score: Mapped[float | None] = mapped_column(Float(precision=53))
+    mean_pd: Mapped[float | None] = mapped_column(Float(precision=53))
+    # Counts on the development sample's score deciles (the edges stored with the model), and by fixed-width bands.
+    decile_counts: Mapped[list[Any] | None] = mapped_column(JSON)
+    score_histogram: Mapped[list[Any] | None] = mapped_column(JSON)
+    psi_development: Mapped[float | None] = mapped_column(Float(precision=53))
+    previous_run_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("scoring_run.id"))
+    psi_previous: Mapped[float | None] = mapped_column(Float(precision=53))
+    error: Mapped[str | None] = mapped_column(String(500))
+
+
+class EntityScore(Base):
+    """One entity's result in a scoring run (批量评分结果): score, PD, grade, the policy's outcome and reason codes.
+
+    The entity is referred to by id without a foreign key, as `credit_record` does: the run reads the ids from the
+    registry in the same transaction, and a million-row insert would otherwise check each one again.
+    """
+
+    __tablename__ = "entity_score"
+    __table_args__ = (Index("uq_entity_score_run_entity", "scoring_run_id", "enterprise_id", unique=True),)
+
+    id: Mapped[IdPk]
+    scoring_run_id: Mapped[int] = mapped_column(BigId, ForeignKey("scoring_run.id"))
+    enterprise_id: Mapped[int] = mapped_column(BigId, index=True)
+    score: Mapped[float | None] = mapped_column(Float(precision=53))
+    pd: Mapped[float | None] = mapped_column(Float(precision=53))
+    grade: Mapped[str] = mapped_column(String(4))
+    outcome: Mapped[str] = mapped_column(String(12))
+    reason_codes: Mapped[list[Any]] = mapped_column(JSON)

@@ -130,14 +130,19 @@ def line_for(features: Mapping[str, float | None], pd: float, bounds: ProductBou
     return max(line, min(bounds.min_amount_fen, bounds.max_line_fen))
 
 
+def outcome_for(features: Mapping[str, float | None], pd: float) -> tuple[Outcome, str, list[HardRule]]:
+    """The outcome and grade, which need no product: hard rules first, then the PD's grade; and the rules broken."""
+    hits = hard_rule_hits(features)
+    outcome = (Outcome.DECLINE if any(rule.outcome is Outcome.DECLINE for rule in hits)
+               else Outcome.REMEDIATE if hits else Outcome.APPROVE)
+    return outcome, grade_for_pd(pd)[0], hits
+
+
 def decide(features: Mapping[str, float | None], pd: float, model_reasons: Sequence[Reason],
            bounds: ProductBounds) -> PolicyDecision:
     """Hard rules first, then rate and line from PD and scale; rule reasons before the model's."""
-    hits = hard_rule_hits(features)
-    grade, _factor = grade_for_pd(pd)
+    outcome, grade, hits = outcome_for(features, pd)
     rate = rate_for_pd(pd, bounds)
-    rule_reasons = tuple(Reason(rule.code, rule.text, "rule") for rule in hits)
-    if any(rule.outcome is Outcome.DECLINE for rule in hits):
-        return PolicyDecision(Outcome.DECLINE, grade, rate, 0, rule_reasons + tuple(model_reasons))
-    outcome = Outcome.REMEDIATE if hits else Outcome.APPROVE
-    return PolicyDecision(outcome, grade, rate, line_for(features, pd, bounds), rule_reasons + tuple(model_reasons))
+    reasons = tuple(Reason(rule.code, rule.text, "rule") for rule in hits) + tuple(model_reasons)
+    line = 0 if outcome is Outcome.DECLINE else line_for(features, pd, bounds)
+    return PolicyDecision(outcome, grade, rate, line, reasons)

@@ -174,3 +174,22 @@ def promote(session: Session, *, principal: Principal, version_id: int) -> Model
                          detail={"name": version.name, "version": version.version_label,
                                  "retired": previous.version_label if previous else None})
     return version
+
+
+def retire(session: Session, *, principal: Principal, version_id: int) -> ModelVersion:
+    """Retire a version (a retired champion leaves none: pre-assessment falls back to the rules). Recorded, audited."""
+    _require_admin(principal)
+    version = session.scalars(select(ModelVersion).where(ModelVersion.id == version_id).with_for_update()).first()
+    if version is None:
+        raise ModelVersionNotFound("未找到该模型版本", message_en="model version not found")
+    if version.status == ModelStatus.RETIRED:
+        return version
+    was = version.status
+    version.status = ModelStatus.RETIRED
+    version.retired_at, version.retired_by_user_id = clock.now(), principal.user_id
+    session.flush()
+    audit_service.record(session, action="scoring.model_retired", actor_user_id=principal.user_id,
+                         actor_organisation_id=principal.organisation_id, subject_type="model_version",
+                         subject_id=version.id, detail={"name": version.name, "version": version.version_label,
+                                                        "was": was})
+    return version

@@ -1,0 +1,493 @@
+"""Batch scoring (批量评分): every entity still on the register, as of one day, with the champion model.
+
+A run goes in two steps, each its own transaction at the edge (`run_job` for the CLI and the scheduled job):
+
+1. `claim` writes the run record (`ScoringRun`, status running) for (champion version, as-of date). The unique index
+   on that pair is the claim: a second start — the same host again, or cron on another host at the same minute —
+   finds the run done (nothing to do), running (someone else has it), or loses the insert race on the index; a run
+   that failed, or that has been "running" past `STALE_AFTER` (its process died), is taken over and redone.
+2. `execute` pages through the entities by id (`CHUNK` at a time), loads the page's records with one range query,
+   computes the features with `features.compute` — the one home of the as-of rule: only records received by the end
+   of the day count — scores the page's matrix at once with the scorecard spec, applies the credit policy, and
+   streams the results into `entity_score` (COPY on PostgreSQL, executemany elsewhere). Memory stays flat: a page
+   at a time, and the distribution kept as running counts (`distribution.Tally`). At the end the run record gets its
+   counts, score distribution and PSI against the development sample and against the previous run. With
+   `workers` > 1, worker processes read and score pages on their own connections and this process writes.
+
+The results carry no rate and no line: those depend on a product's bounds. The outcome and grade do not
+(`policy.outcome_for`, the part of `policy.decide` that needs no product), and they are what is kept, with the
+reasons as codes: the rules broken, then the features costing the most points. The batch reads every entity's
+credit file for the platform's own supervision of its model; it is audited once per run (start and finish), not
+once per entity.
+"""
+
+from __future__ import annotations
+
+import gc
+import json
+import multiprocessing
+import socket
+from collections import deque
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any, cast
+
+import numpy as np
+from sqlalchemy import Table, case, delete, func, insert, literal, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from xinyidai import clock, db
+from xinyidai.audit import service as audit_service
+from xinyidai.creditdata import service as creditdata_service
+from xinyidai.creditdata.enums import AuthoritativeChannel
+from xinyidai.identity.principal import Principal
+from xinyidai.registry import service as registry_service
+from xinyidai.scoring import distribution, features, policy, registry
+from xinyidai.scoring.champion import TOP_MODEL_REASONS
+from xinyidai.scoring.exceptions import BatchRunRefused, ModelAdminOnly, ScoringRunNotFound
+from xinyidai.scoring.models import EntityScore, ModelVersion, ScoringRun
+from xinyidai.scoring.policy import Outcome
+
+CHUNK = 2000  # entities per page: a few thousand records, a matrix of CHUNK × inputs
+STALE_AFTER = timedelta(hours=6)  # a "running" run older than this lost its process and may be taken over
+ENTITY_SCORE = cast(Table, EntityScore.__table__)
+COLUMNS = ("scoring_run_id", "enterprise_id", "score", "pd", "grade", "outcome", "reason_codes")
+FAILED = "failed"
+
+
+class RunStatus:
+    """Where a run stands."""
+
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+
+
+STATUS_LABELS = {RunStatus.RUNNING: "进行中", RunStatus.DONE: "已完成", RunStatus.FAILED: "失败"}
+TRIGGER_LABELS = {"cli": "命令行", "schedule": "定时任务", "portal": "管理端"}
+OUTCOME_LABELS = {**{o.value: label for o, label in policy.OUTCOME_LABELS.items()}, FAILED: "评分失败"}
+
+
+class BatchAlreadyDone(BatchRunRefused):
+    """The run of this model version and date is finished already: nothing to do."""
+
+    code = "batch_already_done"
+
+    def __init__(self, run: ScoringRun, label: str) -> None:
+        super().__init__(f"评价日 {run.as_of} 已用模型 {label} 完成批量评分（批次 {run.id}），不重复评分",
+                         message_en=f"run {run.id} already scored {run.as_of} with {label}")
+        self.run_id = run.id
+
+
+class BatchInProgress(BatchRunRefused):
+    """Another process holds the run of this model version and date."""
+
+    code = "batch_in_progress"
+
+
+Progress = Callable[[int, int], None]
+
+
+def _require_admin(principal: Principal | None) -> None:
+    # Without a principal the caller is the platform itself (the CLI on the server, the scheduled job).
+    if principal is not None and (not principal.is_platform_admin or principal.user_id is None):
+        raise ModelAdminOnly("只有平台管理员可以发起批量评分", message_en="only the platform admin runs batch scoring")
+
+
+def claim(session: Session, *, as_of: date, trigger: str, principal: Principal | None = None,
+          host: str | None = None) -> ScoringRun:
+    """Claim the run of the champion for `as_of` (see the module); refused when done, held elsewhere, or impossible."""
+    _require_admin(principal)
+    if as_of > clock.today():
+        raise BatchRunRefused("不能对未来日期批量评分", message_en="cannot score as of a future date")
+    version = registry.champion(session)
+    if version is None:
+        raise BatchRunRefused("尚未启用冠军模型，无法批量评分；请先在“模型版本”中启用一个版本",
+                              message_en="no champion model has been promoted")
+    now = clock.now()
+    existing = session.scalars(select(ScoringRun).where(
+        ScoringRun.model_version_id == version.id, ScoringRun.as_of == as_of).with_for_update()).first()
+    if existing is not None:
+        if existing.status == RunStatus.DONE:
+            raise BatchAlreadyDone(existing, version.version_label)
+        if existing.status == RunStatus.RUNNING and existing.started_at > now - STALE_AFTER:
+            raise BatchInProgress(f"评价日 {as_of} 的批量评分（批次 {existing.id}）正在进行（{existing.host}），"
+                                  "不重复发起", message_en=f"run {existing.id} is in progress on {existing.host}")
+        # A failed run, or one whose process died: its partial results go, and this process redoes it.
+        session.execute(delete(EntityScore).where(EntityScore.scoring_run_id == existing.id))
+        run = existing
+        _reset(run)
+    else:
+        run = ScoringRun(model_version_id=version.id, as_of=as_of)
+        _reset(run)
+    run.status, run.started_at, run.trigger = RunStatus.RUNNING, now, trigger
+    run.triggered_by_user_id = principal.user_id if principal is not None else None
+    run.host = (host if host is not None else socket.gethostname())[:100]
+    try:
+        with session.begin_nested():
+            session.add(run)
+            session.flush()
+    except IntegrityError as exc:  # another process inserted the same (version, date) first
+        raise BatchInProgress(f"评价日 {as_of} 的批量评分已由其他进程发起，不重复发起",
+                              message_en="another process claimed this run") from exc
+    audit_service.record(session, action="scoring.batch_started",
+                         actor_user_id=principal.user_id if principal else None,
+                         actor_organisation_id=principal.organisation_id if principal else None,
+                         subject_type="scoring_run", subject_id=run.id,
+                         detail={"as_of": as_of.isoformat(), "model": version.version_label, "trigger": trigger})
+    return run
+
+
+def _reset(run: ScoringRun) -> None:
+    run.finished_at = run.mean_score = run.mean_pd = run.decile_counts = run.score_histogram = None
+    run.psi_development = run.psi_previous = run.previous_run_id = run.error = None
+    run.entities_total = run.entities_scored = run.entities_approved = run.entities_remediate = 0
+    run.entities_declined = run.entities_failed = 0
+
+
+# Reading the records --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Item:
+    code: str
+    authoritative: AuthoritativeChannel
+    visible_days: int | None
+
+
+def _items(session: Session) -> dict[int, _Item]:
+    return {item.id: _Item(item.code, AuthoritativeChannel(item.authoritative_channel), item.visible_days)
+            for item in creditdata_service.list_items(session)}
+
+
+def _snapshots(rows: list[creditdata_service.KnownRow], items: dict[int, _Item]
+               ) -> dict[int, list[features.RecordSnapshot]]:
+    by_entity: dict[int, list[features.RecordSnapshot]] = {}
+    snapshot = features.RecordSnapshot
+    for enterprise_id, record_id, item_id, key, channel, received_at, fact_date, data in rows:
+        item = items[item_id]
+        record = snapshot(record_id, item.code, key, channel, received_at, fact_date, data, item.authoritative,
+                          item.visible_days)
+        held = by_entity.get(enterprise_id)
+        if held is None:
+            by_entity[enterprise_id] = [record]
+        else:
+            held.append(record)
+    return by_entity
+
+
+def entity_pages(session: Session, *, as_of: date, chunk: int = CHUNK) -> Iterator[list[tuple[int, date]]]:
+    """(id, registration date) of every entity still on the register as of `as_of`, a page at a time, by id."""
+    after = 0
+    while page := registry_service.operating_page(session, registered_by=as_of, after_id=after, limit=chunk):
+        after = page[-1][0]
+        yield page
+
+
+def feature_page(session: Session, *, as_of: date, page: list[tuple[int, date]], items: dict[int, _Item] | None = None
+                 ) -> list[tuple[int, dict[str, Any] | None]]:
+    """The features of a page of entities as of `as_of` from one range query (None: not computable)."""
+    records = _snapshots(creditdata_service.records_known_by_range(
+        session, first_enterprise_id=page[0][0], last_enterprise_id=page[-1][0], as_of=as_of),
+        items if items is not None else _items(session))
+    out: list[tuple[int, dict[str, Any] | None]] = []
+    for enterprise_id, registered in page:
+        try:
+            values: dict[str, Any] | None = features.compute(
+                as_of, features.EntitySnapshot(enterprise_id, registered), records.get(enterprise_id, ()))
+        # One entity's malformed record must not stop a million: it is counted and listed as failed.
+        except (ValueError, TypeError, KeyError, ArithmeticError):
+            values = None
+        out.append((enterprise_id, values))
+    return out
+
+
+def matrix(spec: dict[str, Any], values: list[dict[str, Any]]) -> np.ndarray:
+    """The scorecard's input matrix (NaN for a missing feature) in the order of the spec's inputs."""
+    names = [i["name"] for i in spec["inputs"]]
+    x = np.array([[v.get(n) for n in names] for v in values], dtype=float).reshape(len(values), len(names))
+    return x
+
+
+# Writing the results --------------------------------------------------------------------------------------------
+
+
+class _Writer:
+    """Appends result rows: COPY on PostgreSQL (one round trip per page), executemany elsewhere."""
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+        self._pg = session.get_bind().dialect.name == "postgresql"
+
+    def write(self, rows: list[tuple[Any, ...]]) -> None:
+        if not rows:
+            return
+        if self._pg:
+            raw = self._session.connection().connection.driver_connection
+            with raw.cursor() as cursor, cursor.copy(  # type: ignore[union-attr]
+                    f"COPY entity_score ({', '.join(COLUMNS)}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row((*row[:-1], json.dumps(row[-1])))
+        else:
+            self._session.execute(insert(ENTITY_SCORE), [dict(zip(COLUMNS, row, strict=True)) for row in rows])
+
+
+def top_loss_names(spec: dict[str, Any], points: np.ndarray, top: int = TOP_MODEL_REASONS) -> list[list[str]]:
+    """`scorecard.top_losses`' feature names, for a whole page at once: the features costing the most points
+    against their best bin, ties broken by IV, only those costing any."""
+    specs = spec["features"]
+    best = np.array([max([b["points"] for b in f["bins"]] + [f["missing"]["points"]]) for f in specs])
+    iv = np.broadcast_to(-np.array([f["iv"] for f in specs], dtype=float), points.shape)
+    lost = best[None, :] - points
+    order = np.lexsort((iv, -np.round(lost, 9)), axis=-1)[:, :top]
+    costing = np.take_along_axis(lost, order, axis=-1) > 1e-9
+    names = [str(f["name"]) for f in specs]
+    return [[names[k] for k, cost in zip(ks, cs, strict=True) if cost]
+            for ks, cs in zip(order.tolist(), costing.tolist(), strict=True)]
+
+
+PageResult = tuple[list[tuple[Any, ...]], np.ndarray, np.ndarray, dict[str, int]]
+
+
+def score_page(spec: dict[str, Any], run_id: int, page: list[tuple[int, dict[str, Any] | None]]) -> PageResult:
+    """Result rows of a page (scorecard on the page's matrix, then the policy's outcome, grade and reasons), its
+    scores and PDs, and the count of each outcome."""
+    from xinyidai.scoring.modelling import scorecard  # the modelling stack loads only when a model scores
+
+    ok = [(eid, v) for eid, v in page if v is not None]
+    rows: list[tuple[Any, ...]] = [(run_id, eid, None, None, "", FAILED, ["error.features"])
+                                   for eid, v in page if v is None]
+    outcomes = {FAILED: len(rows)}
+    if not ok:
+        return rows, np.empty(0), np.empty(0), outcomes
+    scores, pds, points = scorecard.score(spec, matrix(spec, [v for _eid, v in ok]))
+    for (eid, values), score, pd, names in zip(ok, scores.tolist(), pds.tolist(), top_loss_names(spec, points),
+                                               strict=True):
+        outcome, grade, hits = policy.outcome_for(values, pd)
+        outcomes[outcome.value] = outcomes.get(outcome.value, 0) + 1
+        # The reasons as a decision stores them (rules first, then the model's), as codes.
+        rows.append((run_id, eid, score, pd, grade, outcome.value,
+                     [rule.code for rule in hits] + [f"model.{name}" for name in names]))
+    return rows, scores, pds, outcomes
+
+
+# Worker processes: each reads and scores whole pages on its own connection; the parent writes. Records received
+# by the as-of date never change, so a worker's own snapshot of them is the parent's.
+_worker: dict[str, Any] = {}
+
+
+def _start_worker(url: str, spec: dict[str, Any], as_of: date, run_id: int) -> None:
+    import xinyidai.models  # noqa: F401  (every table, as in the parent)
+
+    database = db.Database(url)
+    with database.session_factory() as session:
+        items = _items(session)
+    _worker.update(database=database, spec=spec, as_of=as_of, run_id=run_id, items=items)
+
+
+def _worker_page(page: list[tuple[int, date]]) -> tuple[int, PageResult]:
+    with _no_cycle_collection(), _worker["database"].session_factory() as session:
+        values = feature_page(session, as_of=_worker["as_of"], page=page, items=_worker["items"])
+        return len(page), score_page(_worker["spec"], _worker["run_id"], values)
+
+
+@contextmanager
+def _no_cycle_collection() -> Iterator[None]:
+    """The cyclic garbage collector paused while pages are scored; reference counting still frees each page.
+
+    A page makes hundreds of thousands of short-lived containers (snapshots, feature dicts, reasons) that kept
+    triggering collections which scanned them and everything older; none of them forms a cycle.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _page_results(session: Session, run: ScoringRun, spec: dict[str, Any], *, chunk: int,
+                  workers: int) -> Iterator[tuple[int, PageResult]]:
+    """(entities, result) of every page: in this process, or from `workers` processes (a few pages in flight)."""
+    if workers <= 1:
+        items = _items(session)
+        with _no_cycle_collection():
+            for page in entity_pages(session, as_of=run.as_of, chunk=chunk):
+                values = feature_page(session, as_of=run.as_of, page=page, items=items)
+                yield len(page), score_page(spec, run.id, values)
+        return
+    url = session.get_bind().engine.url.render_as_string(hide_password=False)
+    context = multiprocessing.get_context("spawn")  # fresh interpreters: no inherited connections
+    with ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker,
+                             initargs=(url, spec, run.as_of, run.id)) as pool:
+        pending: deque[Future[tuple[int, PageResult]]] = deque()
+        for page in entity_pages(session, as_of=run.as_of, chunk=chunk):
+            pending.append(pool.submit(_worker_page, page))
+            if len(pending) >= 2 * workers:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
+
+
+def execute(session: Session, *, run_id: int, progress: Progress | None = None, chunk: int = CHUNK,
+            workers: int = 1) -> ScoringRun:
+    """Score every entity for a claimed run and complete its record (counts, distribution, PSI).
+
+    With `workers` > 1 the pages are read and scored by that many processes on their own connections, which see
+    committed data only (the records, which a run never writes); the results are written here, in this transaction.
+    """
+    run = get(session, run_id=run_id)
+    if run.status != RunStatus.RUNNING:
+        raise BatchRunRefused("该批次未处于进行中状态", message_en="the run is not claimed")
+    version = registry.get(session, version_id=run.model_version_id)
+    spec = version.scorecard_spec
+    development = spec.get("development_score_distribution") or {}
+    edges = [float(e) for e in development.get("edges", [])] or None
+    total = registry_service.count_operating(session, registered_by=run.as_of)
+    run.entities_total = total
+    tally = distribution.Tally(edges)
+    writer = _Writer(session)
+    outcomes: dict[str, int] = {}
+    done = 0
+    for size, (rows, scores, pds, counted) in _page_results(session, run, spec, chunk=chunk, workers=workers):
+        writer.write(rows)
+        tally.add(scores, pds)
+        for outcome, count in counted.items():
+            outcomes[outcome] = outcomes.get(outcome, 0) + count
+        done += size
+        if progress is not None:
+            progress(done, total)
+    run.entities_total = done
+    run.entities_scored = tally.scored
+    run.entities_approved = outcomes.get(Outcome.APPROVE.value, 0)
+    run.entities_remediate = outcomes.get(Outcome.REMEDIATE.value, 0)
+    run.entities_declined = outcomes.get(Outcome.DECLINE.value, 0)
+    run.entities_failed = outcomes.get(FAILED, 0)
+    run.mean_score = tally.score_sum / tally.scored if tally.scored else None
+    run.mean_pd = tally.pd_sum / tally.scored if tally.scored else None
+    run.decile_counts = tally.deciles()
+    run.score_histogram = tally.histogram_rows()
+    if edges is not None and run.decile_counts is not None:
+        run.psi_development = distribution.psi_of_counts(development.get("shares", []), run.decile_counts)
+        previous = _previous(session, run)
+        if previous is not None:
+            run.previous_run_id = previous.id
+            previous_counts = (previous.decile_counts if previous.model_version_id == run.model_version_id
+                               and previous.decile_counts else _counts_of(session, previous.id, edges))
+            if sum(previous_counts):
+                run.psi_previous = distribution.psi_of_counts(distribution.shares_of(previous_counts),
+                                                              run.decile_counts)
+    run.status, run.finished_at = RunStatus.DONE, clock.now()
+    session.flush()
+    audit_service.record(session, action="scoring.batch_finished", subject_type="scoring_run", subject_id=run.id,
+                         detail={"as_of": run.as_of.isoformat(), "model": version.version_label,
+                                 "scored": run.entities_scored, "declined": run.entities_declined,
+                                 "failed": run.entities_failed, "psi_development": run.psi_development})
+    return run
+
+
+def _previous(session: Session, run: ScoringRun) -> ScoringRun | None:
+    """The latest finished run before this one's date (any model version)."""
+    return session.scalars(select(ScoringRun).where(
+        ScoringRun.status == RunStatus.DONE, ScoringRun.id != run.id, ScoringRun.as_of < run.as_of,
+    ).order_by(ScoringRun.as_of.desc(), ScoringRun.id.desc()).limit(1)).first()
+
+
+def _counts_of(session: Session, run_id: int, edges: list[float]) -> list[int]:
+    """Another run's scores counted on these edges, in the database (its model had other deciles)."""
+    s = EntityScore.score
+    bucket = case(*((s < edge, literal(i)) for i, edge in enumerate(edges)), else_=literal(len(edges)))
+    counts = [0] * (len(edges) + 1)
+    for index, count in session.execute(select(bucket, func.count()).where(
+            EntityScore.scoring_run_id == run_id, s.is_not(None)).group_by(bucket)).all():
+        counts[int(index)] = int(count)
+    return counts
+
+
+def fail(session: Session, *, run_id: int, error: str) -> None:
+    """Mark a claimed run failed (its results rolled back with its transaction), so the next start redoes it."""
+    run = session.get(ScoringRun, run_id)
+    if run is None or run.status != RunStatus.RUNNING:
+        return
+    run.status, run.finished_at, run.error = RunStatus.FAILED, clock.now(), error[:500]
+    session.flush()
+    audit_service.record(session, action="scoring.batch_failed", outcome="failure", subject_type="scoring_run",
+                         subject_id=run.id, detail={"as_of": run.as_of.isoformat(), "error": error[:200]})
+
+
+@dataclass(frozen=True)
+class JobResult:
+    """What one start of the job did."""
+
+    run_id: int | None
+    ran: bool
+    message: str
+
+
+def run_job(*, as_of: date, trigger: str, progress: Progress | None = None,
+            session_factory: sessionmaker[Session] | None = None, principal: Principal | None = None,
+            chunk: int = CHUNK, workers: int = 1) -> JobResult:
+    """The edge of a batch run (CLI, cron): claim and commit, score and commit, or record the failure and re-raise.
+
+    A run already done or held by another process is not an error of the job: it says so and does nothing.
+    """
+    try:
+        with db.transaction(session_factory) as session:
+            run_id = claim(session, as_of=as_of, trigger=trigger, principal=principal).id
+    except BatchAlreadyDone as exc:
+        return JobResult(exc.run_id, False, exc.message)
+    except BatchInProgress as exc:
+        return JobResult(None, False, exc.message)
+    try:
+        with db.transaction(session_factory) as session:
+            run = execute(session, run_id=run_id, progress=progress, chunk=chunk, workers=workers)
+            message = (f"批次 {run.id}：评价日 {run.as_of}，评分 {run.entities_scored} 户，"
+                       f"拒绝 {run.entities_declined}，失败 {run.entities_failed}")
+    except BaseException as exc:
+        with db.transaction(session_factory) as session:
+            fail(session, run_id=run_id, error=f"{type(exc).__name__}: {exc}")
+        raise
+    return JobResult(run_id, True, message)
+
+
+# Reads for the pages --------------------------------------------------------------------------------------------
+
+
+def get(session: Session, *, run_id: int) -> ScoringRun:
+    """One run by id."""
+    run = session.get(ScoringRun, run_id)
+    if run is None:
+        raise ScoringRunNotFound("未找到该评分批次", message_en="scoring run not found")
+    return run
+
+
+def list_runs(session: Session, *, limit: int = 100) -> list[tuple[ScoringRun, ModelVersion]]:
+    """The latest runs with their model versions, newest date first."""
+    return [(run, version) for run, version in session.execute(
+        select(ScoringRun, ModelVersion).join(ModelVersion, ModelVersion.id == ScoringRun.model_version_id)
+        .order_by(ScoringRun.as_of.desc(), ScoringRun.id.desc()).limit(limit)).tuples().all()]
+
+
+def results(session: Session, *, run_id: int, outcome: str | None = None, limit: int = 50) -> list[EntityScore]:
+    """Some results of a run, riskiest first (optionally of one outcome)."""
+    query = select(EntityScore).where(EntityScore.scoring_run_id == run_id)
+    if outcome:
+        query = query.where(EntityScore.outcome == outcome)
+    riskiest = query.order_by(EntityScore.pd.desc().nulls_first(), EntityScore.id).limit(limit)
+    return list(session.scalars(riskiest))
+
+
+def score_of(session: Session, *, run_id: int, enterprise_id: int) -> EntityScore | None:
+    """One entity's result in a run."""
+    return session.scalars(select(EntityScore).where(EntityScore.scoring_run_id == run_id,
+                                                     EntityScore.enterprise_id == enterprise_id)).first()
+
+
+def default_as_of() -> date:
+    """The day a scheduled run scores as of: yesterday, the last business day whose records are complete."""
+    return clock.today() - timedelta(days=1)

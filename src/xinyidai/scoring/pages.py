@@ -1,0 +1,137 @@
+"""Portal pages of scoring for the platform: batch scoring runs (评分批次) with their score distribution and PSI, read
+also by the government supervisor; model versions (模型版本) with their model card, promoted and retired by the
+platform admin after a confirmation. The pages show aggregates only: no entity's score appears here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy.orm import Session
+
+from xinyidai.errors import NotFound
+from xinyidai.identity import service as identity_service
+from xinyidai.identity.dependencies import Allow, csrf_protect
+from xinyidai.identity.enums import Role
+from xinyidai.identity.principal import Principal
+from xinyidai.portal.templating import render
+from xinyidai.scoring import batch, distribution, registry
+from xinyidai.scoring.models import ModelVersion
+from xinyidai.web import SessionDep
+
+router = APIRouter(include_in_schema=False, dependencies=[Depends(csrf_protect)])
+
+# The regulator watches the model's stability as the operator does; only the operator changes the model.
+RunReader = Allow(Role.PLATFORM_ADMIN, Role.GOVERNMENT_SUPERVISOR)
+ModelAdmin = Allow(Role.PLATFORM_ADMIN)
+ACTIONS = {"promote": "启用为冠军模型", "retire": "退役"}
+
+
+def _user_names(session: Session, ids: set[int | None]) -> dict[int, str]:
+    names: dict[int, str] = {}
+    for user_id in {i for i in ids if i is not None}:
+        try:
+            names[user_id] = identity_service.get_user(session, user_id=user_id).display_name
+        except NotFound:
+            names[user_id] = f"#{user_id}"
+    return names
+
+
+@router.get("/admin/scoring/runs", response_class=HTMLResponse)
+def runs(request: Request, session: SessionDep, principal: Annotated[Principal, Depends(RunReader)]) -> HTMLResponse:
+    """评分批次: the latest batch scoring runs, with counts and PSI."""
+    rows = batch.list_runs(session)
+    return render(request, "scoring/runs.html", {
+        "rows": rows, "status_labels": batch.STATUS_LABELS, "trigger_labels": batch.TRIGGER_LABELS,
+        "band": distribution.psi_band,
+    })
+
+
+@router.get("/admin/scoring/runs/{run_id}", response_class=HTMLResponse)
+def run_detail(request: Request, run_id: int, session: SessionDep,
+               principal: Annotated[Principal, Depends(RunReader)]) -> HTMLResponse:
+    """One run: its record, the score histogram, the shares on the development deciles and the PSI bands."""
+    run = batch.get(session, run_id=run_id)
+    version = registry.get(session, version_id=run.model_version_id)
+    development = version.scorecard_spec.get("development_score_distribution") or {}
+    deciles = (distribution.decile_rows(development.get("edges", []), run.decile_counts,
+                                        development.get("shares", []))
+               if run.decile_counts and development else [])
+    return render(request, "scoring/run.html", {
+        "run": run, "version": version, "status_labels": batch.STATUS_LABELS,
+        "trigger_labels": batch.TRIGGER_LABELS, "bars": distribution.bars(run.score_histogram or []),
+        "deciles": deciles, "bands": distribution.PSI_BANDS, "band": distribution.psi_band,
+        "previous": batch.get(session, run_id=run.previous_run_id) if run.previous_run_id else None,
+        "triggered_by": _user_names(session, {run.triggered_by_user_id}).get(run.triggered_by_user_id or 0),
+    })
+
+
+@dataclass(frozen=True)
+class VersionRow:
+    """A version with the figures of its model card the page shows."""
+
+    version: ModelVersion
+    status: str
+    holdout: dict[str, Any]
+    cross_validation: dict[str, Any]
+    psi_holdout: float | None
+    rows: dict[str, Any]
+    promoted_by: str
+    retired_by: str
+    created_by: str
+
+
+def _version_rows(session: Session, versions: list[ModelVersion]) -> list[VersionRow]:
+    names = _user_names(session, {u for v in versions for u in (v.promoted_by_user_id, v.retired_by_user_id,
+                                                                 v.created_by_user_id)})
+    out = []
+    for v in versions:
+        card_metrics = v.model_card.get("metrics") or {}
+        out.append(VersionRow(
+            version=v, status=registry.STATUS_LABELS.get(registry.ModelStatus(v.status), v.status),
+            holdout=(card_metrics.get("holdout") or {}).get("scorecard") or {},
+            cross_validation=card_metrics.get("cross_validation") or {},
+            psi_holdout=card_metrics.get("psi_score_development_to_holdout"), rows=v.model_card.get("rows") or {},
+            promoted_by=names.get(v.promoted_by_user_id or 0, ""), retired_by=names.get(v.retired_by_user_id or 0, ""),
+            created_by=names.get(v.created_by_user_id or 0, "")))
+    return out
+
+
+@router.get("/admin/models", response_class=HTMLResponse)
+def models(request: Request, session: SessionDep, principal: Annotated[Principal, Depends(ModelAdmin)],
+           done: str = "") -> HTMLResponse:
+    """模型版本: every registered version with its model card's metrics, who promoted or retired it and when."""
+    versions = list(registry.list_versions(session))
+    return render(request, "scoring/models.html", {
+        "rows": _version_rows(session, versions), "done": ACTIONS.get(done, ""), "band": distribution.psi_band,
+    })
+
+
+def _action(action: str) -> str:
+    if action not in ACTIONS:
+        raise NotFound("没有该操作", message_en="no such action")
+    return action
+
+
+@router.get("/admin/models/{version_id}/{action}", response_class=HTMLResponse)
+def confirm(request: Request, version_id: int, action: str, session: SessionDep,
+            principal: Annotated[Principal, Depends(ModelAdmin)]) -> HTMLResponse:
+    """The confirmation before a version is promoted or retired, saying what will change."""
+    version = registry.get(session, version_id=version_id)
+    current = registry.champion(session, name=version.name)
+    return render(request, "scoring/model_confirm.html", {
+        "version": version, "action": _action(action), "action_label": ACTIONS[action], "champion": current,
+    })
+
+
+@router.post("/admin/models/{version_id}/{action}")
+def act(version_id: int, action: str, session: SessionDep,
+        principal: Annotated[Principal, Depends(ModelAdmin)]) -> Response:
+    """Promote or retire a version (audited by the registry), then back to the list."""
+    if _action(action) == "promote":
+        registry.promote(session, principal=principal, version_id=version_id)
+    else:
+        registry.retire(session, principal=principal, version_id=version_id)
+    return RedirectResponse(f"/admin/models?done={action}", status_code=303)

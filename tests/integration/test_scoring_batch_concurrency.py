@@ -1,0 +1,68 @@
+"""Several hosts starting the same day's batch at once (cron at the same minute): exactly one scores it, the others
+say it is taken or done, and the results are written once (PostgreSQL: real commits, real contention)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from datetime import date
+from pathlib import Path
+
+import psycopg
+import pytest
+from sqlalchemy import func, select
+
+from tests.conftest import TEST_DATABASE_URL
+from tests.integration.conftest import build_world
+from tests.integration.test_model_registry import _train
+from xinyidai import clock, db
+from xinyidai.cli import upgrade_database
+from xinyidai.scoring import batch, registry
+from xinyidai.scoring.models import EntityScore, ScoringRun
+
+pytestmark = pytest.mark.skipif(
+    not (TEST_DATABASE_URL or "").startswith("postgresql"),
+    reason="concurrency is tested on PostgreSQL (the PostgreSQL run of make test); SQLite serialises writers",
+)
+DB_NAME = "xinyidai_batch_concurrency"
+
+
+@pytest.fixture
+def committed_database() -> Iterator[db.Database]:
+    """A fresh database whose transactions really commit, so that threads contend for real."""
+    assert TEST_DATABASE_URL
+    server, _, _ = TEST_DATABASE_URL.replace("+psycopg", "").rpartition("/")
+    with psycopg.connect(f"{server}/postgres", autocommit=True) as admin:
+        admin.execute(f"DROP DATABASE IF EXISTS {DB_NAME}")
+        admin.execute(f"CREATE DATABASE {DB_NAME}")
+    url = TEST_DATABASE_URL.rpartition("/")[0] + f"/{DB_NAME}"
+    upgrade_database(url)
+    database = db.Database(url)
+    yield database
+    database.engine.dispose()
+    with psycopg.connect(f"{server}/postgres", autocommit=True) as admin:
+        admin.execute(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
+
+
+def test_simultaneous_starts_score_the_day_once(committed_database: db.Database, frozen_clock: clock.FixedClock,
+                                                tmp_path: Path) -> None:
+    factory = committed_database.session_factory
+    with clock.use(clock.at(2026, 11, 20, 9, 0)):
+        model = _train(tmp_path / "model", seed=5)
+    with db.transaction(factory) as session:
+        world = build_world(session)
+        admin = world.principal(session, "admin")
+        version = registry.register(session, principal=admin, files=registry.read_directory(model))
+        registry.promote(session, principal=admin, version_id=version.id)
+
+    def start(_host: int) -> batch.JobResult:
+        return batch.run_job(as_of=date(2026, 11, 22), trigger="schedule", session_factory=factory)
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        results = list(pool.map(start, range(6)))
+    assert sum(r.ran for r in results) == 1, [r.message for r in results]
+    assert all("不重复" in r.message for r in results if not r.ran)
+    with factory() as session:
+        runs = session.scalars(select(ScoringRun)).all()
+        assert [r.status for r in runs] == ["done"]
+        assert session.scalar(select(func.count()).select_from(EntityScore)) == runs[0].entities_total > 0
