@@ -3,10 +3,11 @@
 Run: ``.venv/bin/python -m bench.bench_assessment_api --requests 500`` (``--pg-url`` points at another server; the
 database is always ``xinyidai_bench_api`` and is dropped at the end unless ``--keep``).
 
-The on-demand assessment is ``POST /api/v1/orders``: an enterprise applies for a product and the response carries
-the pre-assessment, made by the champion model as of today from the entity's credit file (features from its
-records, scorecard, credit policy, reasons, the decision stored with its model version and audited), with the
-order, its authorisation and notifications written in the same transaction. The client is FastAPI's TestClient
+The on-demand assessment is ``POST /api/v1/orders/estimate``: an enterprise asks what a product would offer it
+(测一测) and gets the pre-assessment, made by the champion model as of today from the entity's credit file
+(features from its records, scorecard, credit policy, reasons), the decision stored with its model version and
+audited. ``POST /api/v1/orders`` (the same assessment inside a whole application: the order, its authorisations and
+notifications written in the same transaction) is measured beside it. The client is FastAPI's TestClient
 (the whole ASGI application in process, cookie session and CSRF header as a browser-backed client sends them).
 
 Setup: the integration tests' fixture world (platform, two banks with published products, four entities) in a fresh
@@ -117,17 +118,22 @@ def main() -> None:
                        "repayment_method": "equal_installment", "purpose": "采购原材料", "authorise": True}
         bounds = ProductBounds(min_rate=Decimal("0.035"), max_rate=Decimal("0.08"), max_line_fen=100_000_000,
                                min_amount_fen=1_000_000)
-        timings: dict[str, list[float]] = {"assessment": [], "me": [], "in process": []}
+        timings: dict[str, list[float]] = {"assessment": [], "application": [], "me": [], "in process": []}
         with TestClient(create_app(session_factory=database.session_factory)) as client:
             login(client, "good")
             headers = {"X-CSRF-Token": page_csrf(client, "/account")}
             first = client.post("/api/v1/orders", json=application, headers=headers)
             assert first.status_code == 201, first.text
             assert first.json()["estimate"]["assessor_version"].startswith("model:"), first.json()
+            estimate = {"product_id": world.product_a}
             for i in range(args.requests + 20):
                 started = time.perf_counter()
-                response = client.post("/api/v1/orders", json=application, headers=headers)
+                response = client.post("/api/v1/orders/estimate", json=estimate, headers=headers)
                 assessment = time.perf_counter() - started
+                assert response.status_code == 200, response.text
+                started = time.perf_counter()
+                response = client.post("/api/v1/orders", json=application, headers=headers)
+                applied = time.perf_counter() - started
                 assert response.status_code == 201, response.text
                 started = time.perf_counter()
                 response = client.get("/api/v1/me")
@@ -141,6 +147,7 @@ def main() -> None:
                     in_process = time.perf_counter() - started
                 if i >= 20:
                     timings["assessment"].append(assessment)
+                    timings["application"].append(applied)
                     timings["me"].append(me)
                     timings["in process"].append(in_process)
     finally:
@@ -154,7 +161,8 @@ def main() -> None:
           + ("; synchronous_commit off" if args.no_sync_commit else ""))
     print("\n| request | p50 (ms) | p95 (ms) | p99 (ms) | max (ms) |")
     print("| --- | ---: | ---: | ---: | ---: |")
-    for name, label in (("assessment", "POST /api/v1/orders (assessment)"), ("me", "floor: GET /api/v1/me"),
+    for name, label in (("assessment", "POST /api/v1/orders/estimate (assessment)"),
+                        ("application", "POST /api/v1/orders (application)"), ("me", "floor: GET /api/v1/me"),
                         ("in process", "floor: features + score in process")):
         values = timings[name]
         print(f"| {label} | {1000 * statistics.median(values):.1f} | {1000 * _percentile(values, 0.95):.1f} | "

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import js_lib_htmx
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
@@ -31,7 +31,7 @@ from xinyidai.identity import notification_pages, onboarding_pages, onboarding_r
 from xinyidai.identity import pages as identity_pages
 from xinyidai.identity import router as identity_router
 from xinyidai.identity import service as identity_service
-from xinyidai.identity.dependencies import LoginRequired
+from xinyidai.identity.dependencies import LoginRequired, csrf_protect
 from xinyidai.identity.enums import ORG_KIND_LABELS, ROLE_LABELS, Role
 from xinyidai.identity.principal import Principal
 from xinyidai.loans import pages as loans_pages
@@ -193,12 +193,15 @@ def create_app(*, session_factory: sessionmaker[Session] | None = None) -> FastA
     app.mount("/static/vendor/htmx", StaticFiles(directory=HTMX_STATIC), name="htmx")
     app.mount("/static", StaticFiles(directory=PORTAL_STATIC), name="static")
     app.include_router(ops_router)
+    app.include_router(identity_router.oauth_router)
     for router in (identity_router.router, registry_router.router, products_router.router, orders_router.router,
                    loans_router.router, creditdata_router.router,
                    creditdata_file_router.router, creditdata_report_router.router, scoring_portrait_router.router,
                    rights_router.router, notification_pages.api_router, onboarding_router.router,
                    sandbox_router.router):
-        app.include_router(router)
+        # A cookie-authenticated write to the API must echo the session's CSRF token like a page's form does
+        # (bearer clients need none); one place, so no router can forget it.
+        app.include_router(router, dependencies=[Depends(csrf_protect)])
     for pages in (identity_pages.router, orders_pages.router, loans_pages.router, guarantee_pages.router,
                   creditdata_pages.router, creditdata_report_pages.router, audit_pages.router, consent_pages.router,
                   rights_pages.router, notification_pages.router, onboarding_pages.router, sandbox_pages.router,

@@ -237,3 +237,47 @@ def test_out_of_range_numbers_are_refused_not_crashed(client: TestClient, sessio
     page = client.post(f"/enterprise/apply/{world.product_a}", data={
         "amount": "1000", "term_months": "9" * 30, "repayment_method": "x", "purpose": "采购", "csrf_token": token})
     assert page.status_code == 422 and "格式不正确" in page.text
+
+
+def test_an_on_demand_estimate_answers_like_an_application_and_applies_for_nothing(
+    client: TestClient, session: Session, world: World
+) -> None:
+    from xinyidai.audit.models import AuditEntry
+    from xinyidai.scoring.models import CreditDecision
+
+    headers = _api(client, "good")
+    before = _counts(session)
+    response = client.post("/api/v1/orders/estimate", json={"product_id": world.product_a}, headers=headers)
+    assert response.status_code == 200, response.text
+    estimate = response.json()
+    assert Decimal("0.035") <= Decimal(estimate["annual_rate"]) <= Decimal("0.08")
+    assert estimate["product_id"] == world.product_a and estimate["as_of"] == "2026-11-23" and estimate["reasons"]
+    assert _counts(session) == before  # no order, no event, no authorisation
+    applied = client.post("/api/v1/orders", json=_application(world), headers=headers).json()["estimate"]
+    assert {k: estimate[k] for k in applied} == applied  # the same champion or rules, the same answer
+    session.expire_all()
+    if estimate["decision_id"] is not None:
+        assert session.get(CreditDecision, estimate["decision_id"]) is not None
+    assert session.scalar(select(func.count()).select_from(AuditEntry)
+                          .where(AuditEntry.action == "orders.estimated")) == 1
+
+
+@pytest.mark.parametrize(("username", "body", "status"), [
+    ("a.officer", {"product_id": 1}, 403),  # banks do not estimate for themselves
+    ("good", {"product_id": 999_999}, 404),
+    ("good", {"product_id": "x"}, 422),
+    ("late", None, 422),  # the annual-report gate stops an estimate as it stops an application
+])
+def test_an_estimate_refuses_what_an_application_refuses(client: TestClient, session: Session, world: World,
+                                                         username: str, body: dict[str, object] | None,
+                                                         status: int) -> None:
+    headers = _api(client, username)
+    response = client.post("/api/v1/orders/estimate", json=body or {"product_id": world.product_a}, headers=headers)
+    assert response.status_code == status, response.text
+    assert response.json()["message"]
+
+
+def test_a_cookie_session_must_echo_its_csrf_token_on_an_api_write(client: TestClient, world: World) -> None:
+    login(client, "good")
+    refused = client.post("/api/v1/orders/estimate", json={"product_id": world.product_a})
+    assert refused.status_code == 403 and "页面已过期" in refused.json()["message"]

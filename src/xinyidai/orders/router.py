@@ -12,7 +12,7 @@ from xinyidai.identity.principal import Principal
 from xinyidai.orders import service
 from xinyidai.orders.dependencies import BankDecider, CurrentOrder, EnterpriseApplicant, OrderViewer
 from xinyidai.orders.policy import OrderStatus
-from xinyidai.orders.schemas import OrderApprove, OrderCreate, OrderRead, OrderReject
+from xinyidai.orders.schemas import AssessmentRead, EstimateCreate, OrderApprove, OrderCreate, OrderRead, OrderReject
 from xinyidai.web import SessionDep, client_ip
 
 router = APIRouter(prefix="/api/v1/orders", tags=["orders"])
@@ -24,6 +24,16 @@ def apply(
 ) -> OrderRead:
     """Apply for a product; the response carries the pre-assessment."""
     return service.to_read(session, service.apply(session, principal=principal, order_in=order_in))
+
+
+@router.post("/estimate", response_model=AssessmentRead)
+def estimate(
+    session: SessionDep, principal: Annotated[Principal, Depends(EnterpriseApplicant)], estimate_in: EstimateCreate
+) -> AssessmentRead:
+    """The caller's on-demand pre-assessment for a product (score, PD, line, rate, reasons, model version),
+    without applying."""
+    estimated = service.estimate(session, principal=principal, estimate_in=estimate_in)
+    return service.to_assessment_read(estimated, product_id=estimate_in.product_id)
 
 
 @router.get("", response_model=list[OrderRead])

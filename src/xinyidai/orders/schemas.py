@@ -25,6 +25,12 @@ class OrderCreate(BaseModel):
                                         "information for this application")
 
 
+class EstimateCreate(BaseModel):
+    """An on-demand pre-assessment for a product (测一测), without applying."""
+
+    product_id: DbId
+
+
 class OrderApprove(BaseModel):
     """The bank's approval terms; the rate is an annual fraction."""
 
@@ -60,6 +66,16 @@ class EstimateRead(BaseModel):
     annual_rate: Decimal
     reasons: list[str]
     assessor_version: str
+
+
+class AssessmentRead(EstimateRead):
+    """An on-demand pre-assessment: the estimate, with the model's PD and the stored decision it can be reproduced
+    from."""
+
+    product_id: int
+    pd: float | None
+    decision_id: int | None
+    as_of: date
 
 
 class OrderRead(BaseModel):

@@ -27,13 +27,23 @@ from xinyidai.orders.exceptions import (
 )
 from xinyidai.orders.models import FinancingOrder, OrderEvent
 from xinyidai.orders.policy import OrderStatus
-from xinyidai.orders.schemas import EstimateRead, OrderApprove, OrderCreate, OrderEventRead, OrderRead, OrderReject
+from xinyidai.orders.schemas import (
+    AssessmentRead,
+    EstimateCreate,
+    EstimateRead,
+    OrderApprove,
+    OrderCreate,
+    OrderEventRead,
+    OrderRead,
+    OrderReject,
+)
 from xinyidai.products import service as products_service
 from xinyidai.products.enums import RepaymentMethod
 from xinyidai.products.models import Product
 from xinyidai.registry import service as registry_service
+from xinyidai.registry.models import Enterprise
 from xinyidai.scoring import service as scoring_service
-from xinyidai.scoring.preassessment import ProductBounds
+from xinyidai.scoring.preassessment import Estimate, ProductBounds
 
 
 def terms_of(product: Product) -> policy.ProductTerms:
@@ -63,15 +73,10 @@ def _record_event(order: FinancingOrder, *, principal: Principal, from_status: O
     ))
 
 
-def apply(session: Session, *, principal: Principal, order_in: OrderCreate) -> FinancingOrder:
-    """An entity applies for a product: gate, checks, pre-assessment, authorisation, order."""
+def _applicant(session: Session, principal: Principal) -> Enterprise:
+    """The caller's entity, if it may apply at all (a registered entity past the annual-report gate)."""
     if principal.enterprise_id is None or principal.user_id is None:
         raise InvalidApplication("只有完成实名注册的市场主体可以申请融资", message_en="only enterprises apply")
-    if not order_in.authorise:
-        raise InvalidApplication(
-            "请勾选授权：申请需授权平台和受理银行查询、使用本主体的信用信息",
-            message_en="the application needs the applicant's authorisation",
-        )
     enterprise = registry_service.get(session, enterprise_id=principal.enterprise_id)
     gate = registry_service.annual_report_gate(enterprise)
     if not gate.allowed:
@@ -80,6 +85,40 @@ def apply(session: Session, *, principal: Principal, order_in: OrderCreate) -> F
             message_en="the entity must remedy its registry status first",
             findings=[f.__dict__ for f in gate.findings],
         )
+    return enterprise
+
+
+def estimate(session: Session, *, principal: Principal, estimate_in: EstimateCreate) -> Estimate:
+    """The entity's on-demand pre-assessment for a product (测一测) without applying: the same champion, policy and
+    stored decision as an application's, so a later application finds the same answer."""
+    enterprise = _applicant(session, principal)
+    product = products_service.get_published(session, product_id=estimate_in.product_id)
+    estimated = scoring_service.pre_assess(session, enterprise_id=enterprise.id, bounds=bounds_of(product),
+                                           product_id=product.id)
+    audit_service.record(session, action="orders.estimated", actor_user_id=principal.user_id,
+                         actor_organisation_id=principal.organisation_id, subject_type="financial_product",
+                         subject_id=product.id, enterprise_id=enterprise.id,
+                         detail={"assessor": estimated.assessor, "decision_id": estimated.decision_id})
+    return estimated
+
+
+def to_assessment_read(estimated: Estimate, *, product_id: int) -> AssessmentRead:
+    """An on-demand pre-assessment as the API returns it."""
+    return AssessmentRead(product_id=product_id, score=estimated.score, grade=estimated.grade,
+                          line_fen=estimated.line_fen, annual_rate=estimated.annual_rate,
+                          reasons=list(estimated.reasons), assessor_version=estimated.assessor, pd=estimated.pd,
+                          decision_id=estimated.decision_id, as_of=clock.today())
+
+
+def apply(session: Session, *, principal: Principal, order_in: OrderCreate) -> FinancingOrder:
+    """An entity applies for a product: gate, checks, pre-assessment, authorisation, order."""
+    if not order_in.authorise:
+        raise InvalidApplication(
+            "请勾选授权：申请需授权平台和受理银行查询、使用本主体的信用信息",
+            message_en="the application needs the applicant's authorisation",
+        )
+    enterprise = _applicant(session, principal)
+    assert principal.user_id is not None  # _applicant refuses callers without a user
     product = products_service.get_published(session, product_id=order_in.product_id)
     problems = policy.application_problems(
         amount_fen=order_in.amount_fen, term_months=order_in.term_months,
