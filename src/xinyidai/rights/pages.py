@@ -12,6 +12,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from xinyidai import clock, workdays
+from xinyidai.consent import service as consent_service
 from xinyidai.creditdata import service as creditdata_service
 from xinyidai.db import MAX_ID
 from xinyidai.errors import DomainError
@@ -54,10 +55,21 @@ def _uploads(files: list[UploadFile]) -> list[service.Upload]:
             for f in files if f.filename]
 
 
-def _record_view(session: Session, record_id: int) -> dict[str, Any]:
+def _record_view(session: Session, record_id: int, *, viewer: Principal | None = None,
+                 department_organisation_id: int | None = None) -> dict[str, Any]:
+    """The disputed record as `viewer` may see it: in clear for the entity and whoever answers (they must be able to
+    correct it); desensitised for any other party (a supervisor), as the credit file is (consent.masking)."""
     record = creditdata_service.get_record(session, record_id=record_id)
     item = creditdata_service.get_item_by_id(session, item_id=record.catalogue_item_id)
-    return {"record": record, "item": item, "fields": creditdata_service.field_texts(item, record),
+    fields = creditdata_service.field_texts(item, record)
+    own = viewer is not None and viewer.enterprise_id == record.enterprise_id and viewer.has_any(*ENTERPRISE_ROLES)
+    if viewer is not None and not own and not service.is_answerer(viewer, department_organisation_id):
+        audience = consent_service.audience_of(own=False, organisation_kind=viewer.organisation_kind,
+                                               roles=viewer.roles)
+        shown = consent_service.mask_values(record.data, {s.name: s.mask for s, _ in fields if s.mask}, audience)
+        fields = [(spec, text if shown.get(spec.name) == record.data.get(spec.name) else str(shown[spec.name]))
+                  for spec, text in fields]
+    return {"record": record, "item": item, "fields": fields,
             "department": creditdata_service.department_name(session, code=record.source_department)}
 
 
@@ -124,8 +136,10 @@ def _item_names(session: Session, rows: Any) -> dict[int, str]:
 def _objection_page(request: Request, session: Session, principal: Principal, objection: Objection, *,
                     errors: list[str] | None = None, form: dict[str, str] | None = None,
                     status_code: int = 200) -> Response:
-    view = _record_view(session, objection.record_id)
-    corrected = _record_view(session, objection.corrected_record_id) if objection.corrected_record_id else None
+    answerer = objection.department_organisation_id
+    view = _record_view(session, objection.record_id, viewer=principal, department_organisation_id=answerer)
+    corrected = (_record_view(session, objection.corrected_record_id, viewer=principal,
+                              department_organisation_id=answerer) if objection.corrected_record_id else None)
     return render(request, "rights/objection.html", {
         **_labels(), **view, "objection": objection, "corrected": corrected,
         "attachments": service.attachments_of(session, objection_id=objection.id),
@@ -235,7 +249,8 @@ def repairs(request: Request, session: SessionDep, principal: Annotated[Principa
 def _repair_page(request: Request, session: Session, principal: Principal, repair: CreditRepair, *,
                  errors: list[str] | None = None, status_code: int = 200) -> Response:
     return render(request, "rights/repair.html", {
-        **_labels(), **_record_view(session, repair.record_id), "repair": repair,
+        **_labels(), **_record_view(session, repair.record_id, viewer=principal,
+                                     department_organisation_id=repair.department_organisation_id), "repair": repair,
         "attachments": service.attachments_of(session, repair_id=repair.id),
         "may_decide": repair.status == RepairStatus.PENDING
         and service.is_answerer(principal, repair.department_organisation_id),
