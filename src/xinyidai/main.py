@@ -114,8 +114,8 @@ def _register_navigation() -> None:
                  landing=False)
     nav.register("模型沙箱", "/sandbox", [Role.BANK_LOAN_OFFICER, Role.BANK_MANAGER, Role.AGENCY_ANALYST], order=27,
                  landing=False)
-    nav.register("授权机构模型计算", "/sandbox/authorise", [Role.ENTERPRISE_ADMIN, Role.ENTERPRISE_STAFF], order=14,
-                 landing=False)
+    nav.register("授权机构模型计算", "/authorisations/new?purpose=model_run",
+                 [Role.ENTERPRISE_ADMIN, Role.ENTERPRISE_STAFF], order=14, landing=False)
     nav.register("机构管理", "/admin/organisations", [Role.PLATFORM_ADMIN], order=80)
     nav.register("用户管理", "/admin/users", [Role.PLATFORM_ADMIN], order=81)
     nav.register("入驻审核", "/admin/institution-applications", [Role.PLATFORM_ADMIN], order=82, landing=False)
