@@ -7,9 +7,16 @@ authorised it, and gets scores back; the features never leave the platform.
   reference), keeps those whose live authorisation for `Purpose.MODEL_RUN` covers every category the model's
   features are computed from, computes their features as of today from what that authorisation covers (its
   categories and data window; restricted sub-categories never), runs the model in the sandbox worker
-  (`runner.run`) and keeps one finite score per entity. The rest are skipped and counted by reason. The run is
-  recorded and audited, and so is each entity whose features went into it: that entry is what the enterprise sees
-  on its "who looked at my information" page.
+  (`runner.run`) and keeps one score per entity: a probability in [0, 1] rounded to two decimals (a value outside
+  fails the run). The rest are skipped and counted by reason, and each refused decision is audited
+  (`consent.service.record_refusal`), so the entity sees it on its access log too. Fewer than `MIN_ENTITIES`
+  entities left to compute on: the run is refused before the model runs, so no run singles one entity out. The run
+  is recorded and audited, and so is each entity whose features went into it: that entry is what the enterprise
+  sees on its "who looked at my information" page.
+
+"Scores only" is bounded, not guaranteed: a model can encode a feature in its score. See `validation` for the
+residual risk and what limits it (at least three features on a computing path, [0, 1], two decimals, at least
+`MIN_ENTITIES` entities a run, every run audited and shown to the entity).
 """
 
 from __future__ import annotations

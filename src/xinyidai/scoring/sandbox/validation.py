@@ -8,7 +8,10 @@ A model is accepted only when every one of these holds, and refused with a Chine
 - every node is an operator of the allow-list below, and the graph has at most `MAX_NODES` nodes;
 - its inputs are the declared features: one float tensor [N, k] holding them in the declared order, or one float
   tensor [N] / [N, 1] per feature named after it;
-- the declared output is a numeric tensor [N] or [N, 1], or [N, C] with the column that holds the score.
+- the declared output is a numeric tensor [N] or [N, 1], or [N, C] with the column that holds the score;
+- the output depends (graph reachability) on at least `MIN_FEATURES` declared features, and some operator on the
+  way computes (a graph whose output is reached only through Identity, Cast, Gather, Reshape, Slice, Squeeze,
+  Unsqueeze, Concat, Flatten, Split or Transpose merely hands features back).
 
 The allow-list holds what credit models are made of: arithmetic, matrix products, activations, comparisons,
 reductions, size-preserving reshaping, linear models and tree ensembles. Left out on purpose:
@@ -17,6 +20,19 @@ reductions, size-preserving reshaping, linear models and tree ensembles. Left ou
 - operators that build a tensor whose size is read from data (ConstantOfShape, Expand, Tile, Range, Pad, Resize,
   Upsample…): a few bytes of model could ask for gigabytes;
 - random number generators (a score must be reproducible), string, sequence and image operators.
+
+"Scores only" is what the sandbox promises, and what it can enforce is limited; the residual risk, stated plainly:
+a model is a program, and no static check can tell a score from an encoded feature. The checks above refuse the
+obvious pass-through (one Identity from a feature to the output), but `Add(feature, 0 · other + 0 · another)` or a
+sigmoid of one feature scaled passes them, and dependencies are tracked per tensor, not per column (in the matrix
+layout every column counts once the input is reached). What bounds the leak at run time: a score must be a
+probability in [0, 1] or the whole run fails and returns nothing (runner), each score is rounded to two decimals
+(100 levels, under 7 bits per entity per run), a run needs at least `service.MIN_ENTITIES` authorised entities, and
+every run and every entity computed on is audited and shown to the entity. A 0/1 feature (deregistered, listed as
+abnormal) can still be read exactly by a model that outputs it, a continuous one to two decimals of a scale the
+institution chooses, and repeated runs with different models or entity lists can combine such answers. The remedy
+for that is the authorisation itself (the entity decides who may run models on its data, for how long) and the
+audit trail, not this module.
 
 A model can still be costly with allowed operators (a chain of large products, a broadcast outer product), so
 the static check is the first line only: the runner's CPU, memory and time limits are the second.
