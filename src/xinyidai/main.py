@@ -115,8 +115,8 @@ def _register_navigation() -> None:
                  landing=False)
     nav.register("模型沙箱", "/sandbox", [Role.BANK_LOAN_OFFICER, Role.BANK_MANAGER, Role.AGENCY_ANALYST], order=27,
                  landing=False)
-    nav.register("授权机构模型计算", "/sandbox/authorise", [Role.ENTERPRISE_ADMIN, Role.ENTERPRISE_STAFF], order=14,
-                 landing=False)
+    nav.register("授权机构模型计算", "/authorisations/new?purpose=model_run",
+                 [Role.ENTERPRISE_ADMIN, Role.ENTERPRISE_STAFF], order=14, landing=False)
     nav.register("评分批次", "/admin/scoring/runs", [Role.PLATFORM_ADMIN, Role.GOVERNMENT_SUPERVISOR], order=73,
                  landing=False)
     nav.register("模型版本", "/admin/models", [Role.PLATFORM_ADMIN], order=74, landing=False)

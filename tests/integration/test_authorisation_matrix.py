@@ -486,7 +486,7 @@ OBJECTION_REASON = "2024年法定代表人变更记录中的联系电话已停�
 REPAIR_STATEMENT = "罚款已于2022年4月缴清，占道经营行为已整改完毕"
 MODEL_NAME = "矩阵小微评分卡"
 MODEL_REF = "PROG-MATRIX-01"
-SCORE = 56.0  # tax_paid_12m 56,000 yuan × 0.001 + penalties_36m 0 × 1
+SCORE = 0.65  # sigmoid(tax_paid_12m 56,000 yuan × 0.0001 + penalties 0 × 0.5 − 5) = sigmoid(0.6) ≈ 0.6457, to 2 places
 
 
 @dataclass
@@ -557,6 +557,12 @@ def _rights(session: Session, world: World) -> tuple[Any, Any]:
     return objection, repair
 
 
+@pytest.fixture(autouse=True)
+def _runs_of_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The fixture world has one authorised entity; the ten-entity minimum of a run is tested in test_sandbox.py."""
+    monkeypatch.setattr(sandbox_service, "MIN_ENTITIES", 1)
+
+
 def _sandbox(session: Session, world: World) -> tuple[int, str, int]:
     """Bank A's model, run inside the platform on the entity, which authorised it for model runs."""
     consent_service.grant(session, enterprise_id=world.good_enterprise,
@@ -565,8 +571,8 @@ def _sandbox(session: Session, world: World) -> tuple[int, str, int]:
                           purpose_ref=MODEL_REF, categories=["C02", "C04"])
     manager = world.principal(session, "a.manager")
     model = sandbox_service.upload(session, principal=manager, model_in=SandboxModelCreate(
-        name=MODEL_NAME, features=["tax_paid_12m", "penalties_36m"], output_name="score"),
-        content=sandbox_onnx.linear([0.001, 1.0]))
+        name=MODEL_NAME, features=["tax_paid_12m", "penalties_36m", "penalties_12m"], output_name="score"),
+        content=sandbox_onnx.scorecard([0.0001, 0.5, 0.5], bias=-5.0))
     run = sandbox_service.run(session, principal=manager, model_id=model.id,
                               run_in=SandboxRunCreate(purpose_ref=MODEL_REF))
     assert run.scored == 1 and run.scores[0]["score"] == pytest.approx(SCORE), run.scores

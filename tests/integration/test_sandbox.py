@@ -22,12 +22,26 @@ from xinyidai.consent.policy import Purpose
 from xinyidai.creditdata import service as creditdata_service
 from xinyidai.creditdata.enums import Channel
 from xinyidai.registry import service as registry_service
+from xinyidai.scoring.sandbox import service as sandbox_service
 from xinyidai.scoring.sandbox.models import SandboxModel, SandboxRun
 
-FEATURES = "tax_paid_12m, penalties_36m"
+FEATURES = "tax_paid_12m, penalties_36m, penalties_12m"
 REF = "PROG-2026-01"
-# tax_paid_12m in yuan × 0.001 + penalties_36m × 1
-WEIGHTS = [0.001, 1.0]
+# sigmoid(tax_paid_12m in yuan × 0.0001 + penalties_36m + penalties_12m − 1.8): 18,000 yuan paid and no penalty
+# give sigmoid(0) = 0.5; no tax paid gives sigmoid(−1.8) = 1 / (1 + e^1.8) = 0.1418511, 0.14 to two decimals.
+WEIGHTS = [0.0001, 1.0, 1.0]
+BIAS = -1.8
+
+
+def _scorecard() -> bytes:
+    return sandbox_onnx.scorecard(WEIGHTS, bias=BIAS)
+
+
+@pytest.fixture(autouse=True)
+def runs_of_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The small world has a handful of entities: runs of one are let through here, except in the test of the
+    minimum itself (`test_a_run_on_fewer_entities_than_the_minimum_is_not_run`)."""
+    monkeypatch.setattr(sandbox_service, "MIN_ENTITIES", 1)
 
 
 def _api(client: TestClient, username: str) -> dict[str, str]:
@@ -95,7 +109,7 @@ def test_only_authorised_entities_are_scored_and_the_answer_holds_scores_only(
         client: TestClient, session: Session, authorised: World) -> None:
     world = authorised
     headers = _api(client, "a.manager")
-    model = _upload(client, headers, sandbox_onnx.linear(WEIGHTS))
+    model = _upload(client, headers, _scorecard())
     assert model["status"] == "validated" and "content" not in model
     unknown = uscc("MA0000099")
     response = client.post(f"/api/v1/sandbox/models/{model['id']}/runs", headers=_key(headers), json={
@@ -110,7 +124,7 @@ def test_only_authorised_entities_are_scored_and_the_answer_holds_scores_only(
     assert body["status"] == "ok"
     assert [set(s) for s in body["scores"]] == [{"uscc", "score"}]
     assert body["scores"][0]["uscc"] == good_uscc
-    assert body["scores"][0]["score"] == pytest.approx(18.0, rel=1e-6)  # 18000 × 0.001 + 0 penalties
+    assert body["scores"][0]["score"] == 0.5  # sigmoid(18000 × 0.0001 + 0 + 0 − 1.8), two decimals
     assert (body["requested"], body["scored"], body["skipped"]) == (5, 1, 4)
     assert body["skipped_reasons"] == {"categories_not_covered": 1, "not_authorised": 2, "unknown_entity": 1}
     assert "18000" not in response.text  # the feature itself never leaves
@@ -126,7 +140,7 @@ def test_only_authorised_entities_are_scored_and_the_answer_holds_scores_only(
 def test_without_a_list_every_entity_that_authorised_the_institution_under_the_reference_is_tried(
         client: TestClient, session: Session, authorised: World) -> None:
     headers = _api(client, "a.manager")
-    model = _upload(client, headers, sandbox_onnx.linear(WEIGHTS))
+    model = _upload(client, headers, _scorecard())
     body = client.post(f"/api/v1/sandbox/models/{model['id']}/runs", headers=_key(headers),
                        json={"purpose_ref": REF}).json()
     # good, other (categories) and late (revoked): bank B's grant from other is not bank A's.
@@ -140,17 +154,17 @@ def test_features_are_computed_from_the_authorisations_data_window_only(
     _grant(session, world, world.good_enterprise, "good", ["C02", "C04"], ref="WINDOW", data_from=date(2026, 6, 1))
     session.commit()
     headers = _api(client, "a.manager")
-    model = _upload(client, headers, sandbox_onnx.linear(WEIGHTS))
+    model = _upload(client, headers, _scorecard())
     body = client.post(f"/api/v1/sandbox/models/{model['id']}/runs", headers=_key(headers),
                        json={"purpose_ref": "WINDOW"}).json()
     # The March payment lies before the window: no tax paid as far as this run may know.
-    assert [s["score"] for s in body["scores"]] == [0.0]
+    assert [s["score"] for s in body["scores"]] == [0.14]
 
 
 def test_the_enterprise_sees_which_institutions_model_ran_on_its_data(
         client: TestClient, session: Session, authorised: World) -> None:
     headers = _api(client, "a.officer")
-    model = _upload(client, headers, sandbox_onnx.linear(WEIGHTS))
+    model = _upload(client, headers, _scorecard())
     assert client.post(f"/api/v1/sandbox/models/{model['id']}/runs", headers=_key(headers),
                        json={"purpose_ref": REF}).status_code == 201
     client.cookies.clear()
@@ -168,7 +182,7 @@ def test_the_enterprise_sees_which_institutions_model_ran_on_its_data(
 
 def test_another_institution_can_neither_run_nor_see_the_model(
         client: TestClient, session: Session, authorised: World) -> None:
-    model = _upload(client, _api(client, "a.manager"), sandbox_onnx.linear(WEIGHTS))
+    model = _upload(client, _api(client, "a.manager"), _scorecard())
     headers = _api(client, "b.manager")
     assert client.get(f"/api/v1/sandbox/models/{model['id']}", headers=headers).status_code == 404
     assert client.get("/api/v1/sandbox/models", headers=headers).json() == []
@@ -203,7 +217,7 @@ def test_an_incomplete_upload_is_refused_and_records_nothing(client: TestClient,
     headers = _api(client, "a.manager")
     response = client.post("/api/v1/sandbox/models", headers=headers,
                            data={"name": "", "features": FEATURES, "output_name": "score"},
-                           files={"file": ("m.onnx", sandbox_onnx.linear(WEIGHTS), "application/octet-stream")})
+                           files={"file": ("m.onnx", _scorecard(), "application/octet-stream")})
     assert response.status_code == 422
     assert session.scalars(select(SandboxModel)).all() == []
 
@@ -220,7 +234,7 @@ def test_the_portal_upload_shows_the_refusal_and_the_run_shows_scores(client: Te
     assert refused.status_code == 200 and "不允许的算子“Loop”" in refused.text
     accepted = client.post("/sandbox/models", data={"csrf_token": token, "name": "评分卡", "features": FEATURES,
                                                     "output_name": "score"},
-                           files={"file": ("m.onnx", sandbox_onnx.linear(WEIGHTS), "application/octet-stream")},
+                           files={"file": ("m.onnx", _scorecard(), "application/octet-stream")},
                            follow_redirects=False)
     assert accepted.status_code == 303
     model_path = accepted.headers["location"]
@@ -228,13 +242,13 @@ def test_the_portal_upload_shows_the_refusal_and_the_run_shows_scores(client: Te
     ran = client.post(f"{model_path}/runs", data={"csrf_token": token, "purpose_ref": REF}, follow_redirects=True)
     assert ran.status_code == 200 and "完成" in ran.text
     good = registry_service.get(session, enterprise_id=authorised.good_enterprise).uscc
-    assert re.search(rf"<td>{good}</td><td>18(\.0+)?</td>", ran.text)
+    assert re.search(rf"<td>{good}</td><td>0\.5</td>", ran.text)
 
 
 def test_a_retry_with_the_same_idempotency_key_answers_the_run_already_made(
         client: TestClient, session: Session, authorised: World) -> None:
     headers = {**_api(client, "a.manager"), "Idempotency-Key": "run-0001-retry"}
-    model = _upload(client, headers, sandbox_onnx.linear(WEIGHTS))
+    model = _upload(client, headers, _scorecard())
     path = f"/api/v1/sandbox/models/{model['id']}/runs"
     first = client.post(path, headers=headers, json={"purpose_ref": REF})
     again = client.post(path, headers=headers, json={"purpose_ref": REF})
@@ -247,21 +261,33 @@ def test_a_retry_with_the_same_idempotency_key_answers_the_run_already_made(
     assert client.post(path, headers=_api(client, "a.manager"), json={"purpose_ref": REF}).status_code == 422
 
 
-def test_the_enterprise_authorises_an_institutions_models_on_the_portal_and_may_revoke_it(
+def test_the_enterprise_grants_model_runs_on_the_one_grant_form_and_the_old_address_sends_it_there(
         client: TestClient, session: Session, world: World) -> None:
     client.cookies.clear()
     login(client, "good")
-    token = page_csrf(client, "/sandbox/authorise")
-    missing = client.post("/sandbox/authorise", data={"csrf_token": token, "recipient": str(world.bank_a),
-                                                      "purpose_ref": "PORTAL-1", "days": "90"})
-    assert missing.status_code == 422 and "请至少选择一类信用信息" in missing.text
-    not_an_institution = client.post("/sandbox/authorise", data={
-        "csrf_token": token, "recipient": str(world.tax_org), "purpose_ref": "PORTAL-1", "categories": ["C04"]})
-    assert not_an_institution.status_code == 422 and "请选择要授权的银行或信用服务机构" in not_an_institution.text
+    # The sandbox's own address grants nothing any more: it sends the enterprise to 新增授权, model runs chosen.
+    moved = client.get("/sandbox/authorise", follow_redirects=False)
+    assert (moved.status_code, moved.headers["location"]) == (303, "/authorisations/new?purpose=model_run")
+    token = page_csrf(client, "/authorisations/new?purpose=model_run")
+    form_page = client.get("/authorisations/new?purpose=model_run").text
+    assert re.search(r'value="model_run"\s+checked', form_page) and "模型可用不可见计算" in form_page
+    # An old form posted to the old address, with a days field no int() can read: sent on, nothing granted.
+    old = client.post("/sandbox/authorise", data={"csrf_token": token, "recipient": str(world.bank_a),
+                                                  "purpose_ref": "P1", "categories": "C01", "days": "²"},
+                      follow_redirects=False)
+    assert (old.status_code, old.headers["location"]) == (303, "/authorisations/new?purpose=model_run")
     assert consent_service.list_for_enterprise(session, enterprise_id=world.good_enterprise) == []
-    done = client.post("/sandbox/authorise", data={"csrf_token": token, "recipient": str(world.bank_a),
-                                                   "purpose_ref": "PORTAL-1", "categories": ["C02", "C04"],
-                                                   "days": "30"}, follow_redirects=True)
+    base = {"csrf_token": token, "recipient": str(world.bank_a), "purpose": "model_run", "purpose_ref": "PORTAL-1",
+            "categories": ["C02", "C04"], "days": "30", "mode": "periodic"}
+    no_reference = client.post("/authorisations/new", data={**base, "purpose_ref": ""})
+    assert no_reference.status_code == 422 and "请填写机构提供的业务编号" in no_reference.text
+    guarantor = client.post("/authorisations/new", data={**base, "recipient": str(world.guarantor_org)})
+    assert guarantor.status_code == 422 and "模型可用不可见计算只能授权银行或信用服务机构" in guarantor.text
+    assert consent_service.list_for_enterprise(session, enterprise_id=world.good_enterprise) == []
+    preview = client.post("/authorisations/new", data=base)
+    assert preview.status_code == 200 and "机构业务编号：PORTAL-1" in preview.text
+    assert consent_service.list_for_enterprise(session, enterprise_id=world.good_enterprise) == []
+    done = client.post("/authorisations/new", data={**base, "confirm": "yes"}, follow_redirects=True)
     assert done.status_code == 200 and "模型可用不可见计算" in done.text and "甲银行" in done.text
     session.expire_all()
     [grant] = consent_service.list_for_enterprise(session, enterprise_id=world.good_enterprise)
@@ -272,3 +298,57 @@ def test_the_enterprise_authorises_an_institutions_models_on_the_portal_and_may_
     client.cookies.clear()
     login(client, "a.manager")
     assert client.get("/sandbox/authorise").status_code == 403
+
+
+def test_the_one_node_identity_model_is_refused_at_upload(client: TestClient, session: Session,
+                                                         authorised: World) -> None:
+    headers = _api(client, "a.manager")
+    body = _upload(client, headers, sandbox_onnx.identity_of("tax_paid_12m"), features="tax_paid_12m")
+    assert body["code"] == "model_refused" and "须由至少3个声明的特征计算得出" in body["message"]
+    stored = session.get(SandboxModel, body["details"]["model"]["id"])
+    assert stored is not None and stored.status == "refused" and stored.content is None
+
+
+def test_a_model_answering_something_other_than_a_probability_returns_nothing(
+        client: TestClient, session: Session, authorised: World) -> None:
+    # The plain linear model answers 18000 × 0.001 + 0 + 0 = 18 for the good enterprise: a value, not a score.
+    headers = _api(client, "a.manager")
+    model = _upload(client, headers, sandbox_onnx.linear([0.001, 1.0, 1.0]))
+    assert model["status"] == "validated"
+    body = client.post(f"/api/v1/sandbox/models/{model['id']}/runs", headers=_key(headers),
+                       json={"purpose_ref": REF}).json()
+    assert (body["status"], body["scored"], body["scores"]) == ("failed", 0, [])
+
+
+def test_every_entity_skipped_as_not_authorised_sees_the_refusal_on_its_access_log(
+        client: TestClient, session: Session, authorised: World) -> None:
+    headers = _api(client, "a.manager")
+    model = _upload(client, headers, _scorecard())
+    assert client.post(f"/api/v1/sandbox/models/{model['id']}/runs", headers=_key(headers),
+                       json={"purpose_ref": REF}).status_code == 201
+    refused = _audits(session, "consent.access_refused")
+    assert sorted((e.enterprise_id, e.detail["refusal"]) for e in refused) == sorted(
+        [(authorised.other_enterprise, "categories"), (authorised.late_enterprise, "revoked")])
+    assert {(e.actor_organisation_id, e.purpose) for e in refused} == {(authorised.bank_a, f"model_run:{REF}")}
+    for username, reason in (("other", "授权不涵盖所查信息类别"), ("late", "授权已撤销")):
+        client.cookies.clear()
+        login(client, username)
+        log = client.get("/credit-file/access-log").text
+        assert f"查询被拒绝：{reason}" in log and "甲银行" in log and f"model_run:{REF}" in log
+
+
+def test_a_run_on_fewer_entities_than_the_minimum_is_not_run(
+        client: TestClient, session: Session, authorised: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sandbox_service, "MIN_ENTITIES", 10)
+    headers = _api(client, "a.manager")
+    model = _upload(client, headers, _scorecard())
+    page = client.get(f"/sandbox/models/{model['id']}")
+    assert "每次运行至少需要10户已授权" in page.text
+    refused = client.post(f"/api/v1/sandbox/models/{model['id']}/runs", headers=_key(headers),
+                          json={"purpose_ref": REF})
+    assert refused.status_code == 409, refused.text
+    assert "只有1户" in refused.json()["message"] and "至少需要10户" in refused.json()["message"]
+    assert session.scalars(select(SandboxRun)).all() == []
+    assert _audits(session, "scoring.sandbox_computed") == []
+    # The refusals of the entities it skipped stay on record although the request rolled back.
+    assert len(_audits(session, "consent.access_refused")) == 2

@@ -29,10 +29,11 @@ from xinyidai.consent import service as consent_service
 from xinyidai.consent.policy import Purpose
 from xinyidai.main import create_app
 from xinyidai.scoring.sandbox import runner
+from xinyidai.scoring.sandbox import service as sandbox_service
 from xinyidai.scoring.sandbox.models import SandboxRun
 
 REF = "LIVE-2026"
-FEATURES = "tax_paid_12m, penalties_36m"
+FEATURES = "tax_paid_12m, penalties_36m, penalties_12m"
 LIMITS = runner.Limits(memory_bytes=256 << 20, cpu_seconds=4, wall_seconds=8.0)
 CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
 
@@ -94,8 +95,10 @@ class Live:
 
 
 @pytest.fixture
-def live(live_database: db.Database) -> Iterator[Live]:
-    """uvicorn serving the application on 127.0.0.1, the sandbox under tight limits."""
+def live(live_database: db.Database, monkeypatch: pytest.MonkeyPatch) -> Iterator[Live]:
+    """uvicorn serving the application on 127.0.0.1, the sandbox under tight limits; the world's one authorised
+    entity is let run (the minimum number of entities is tested in test_sandbox.py)."""
+    monkeypatch.setattr(sandbox_service, "MIN_ENTITIES", 1)
     port = _free_port()
     server = uvicorn.Server(uvicorn.Config(create_app(session_factory=live_database.session_factory),
                                            host="127.0.0.1", port=port, log_level="warning"))
@@ -145,7 +148,7 @@ def _run_while_serving(live: Live, content: bytes) -> tuple[dict, list[int]]:  #
 
 
 def test_a_model_that_runs_too_long_is_stopped_while_the_server_keeps_answering(live: Live) -> None:
-    answer, answered = _run_while_serving(live, sandbox_onnx.slow(2))
+    answer, answered = _run_while_serving(live, sandbox_onnx.slow(3))
     assert (answer["http_status"], answer["status"], answer["scores"]) == (201, "timeout", [])
     assert answer["skipped_reasons"] == {"run_stopped": 1}
     assert len(answered) >= 4 and set(answered) == {200}  # answered more than once while the run was under way
@@ -155,7 +158,7 @@ def test_a_model_that_runs_too_long_is_stopped_while_the_server_keeps_answering(
 
 
 def test_a_model_that_eats_memory_is_stopped_while_the_server_keeps_answering(live: Live) -> None:
-    answer, answered = _run_while_serving(live, sandbox_onnx.hungry(2, size=16_000))
+    answer, answered = _run_while_serving(live, sandbox_onnx.hungry(3, size=16_000))
     assert (answer["http_status"], answer["status"], answer["scores"]) == (201, "memory", [])
     assert set(answered) == {200}
     # And the server is still there for the next request.

@@ -16,8 +16,8 @@ from xinyidai.scoring.sandbox import runner
 from xinyidai.scoring.sandbox.runner import Limits, RunStatus
 from xinyidai.scoring.sandbox.validation import check
 
-FEATURES = ["tax_paid_12m", "penalties_36m"]
-X = np.array([[1.0, 2.0], [3.0, 4.0], [np.nan, 1.0]])
+FEATURES = ["tax_paid_12m", "penalties_36m", "penalties_12m"]
+X = np.array([[1.0, 2.0, 4.0], [3.0, 4.0, 0.0], [np.nan, 1.0, 1.0]])
 TIGHT = Limits(memory_bytes=256 << 20, cpu_seconds=2, wall_seconds=4.0)
 
 
@@ -25,34 +25,45 @@ def _run(content: bytes, limits: Limits = TIGHT) -> runner.Outcome:
     return runner.run(content, X, checked=check(content, features=FEATURES, output_name="score"), limits=limits)
 
 
-def test_a_linear_model_gives_one_score_per_row_and_none_where_it_is_not_finite() -> None:
-    # 1 + 0.5·x1 − 1·x2 worked by hand: 1 + 0.5 − 2 = −0.5; 1 + 1.5 − 4 = −1.5; NaN for the third row.
-    outcome = _run(sandbox_onnx.linear([0.5, -1.0], bias=1.0))
+def test_a_scorecard_gives_one_score_per_row_rounded_to_two_decimals_and_none_where_it_is_not_finite() -> None:
+    # sigmoid(1 + 0.5·x1 − 1·x2 + 0.25·x3) worked by hand: logit 1 + 0.5 − 2 + 1 = 0.5 and 1 + 1.5 − 4 + 0 = −1.5;
+    # sigmoid(0.5) = 0.6224593, sigmoid(−1.5) = 0.1824255 (1 / (1 + e^−x)); NaN for the third row.
+    outcome = _run(sandbox_onnx.scorecard([0.5, -1.0, 0.25], bias=1.0))
     assert outcome.status is RunStatus.OK
-    assert outcome.scores == [-0.5, -1.5, None]
+    assert outcome.scores == [0.62, 0.18, None]
+
+
+def test_a_value_outside_zero_to_one_fails_the_whole_run_and_returns_nothing() -> None:
+    # The plain linear model answers 1 + 0.5 − 2 + 1 = 0.5 for the first row, but −1.5 for the second: not a
+    # probability, so not a score, and none of the run's values leave.
+    outcome = _run(sandbox_onnx.linear([0.5, -1.0, 0.25], bias=1.0))
+    assert (outcome.status, outcome.scores) == (RunStatus.FAILED, [])
+    assert "[0, 1]" in outcome.error
 
 
 def test_a_model_with_one_input_per_feature_gets_each_column_under_its_name() -> None:
     content = sandbox_onnx.per_feature(FEATURES)
     checked = check(content, features=FEATURES, output_name="score")
-    outcome = runner.run(content, X, checked=checked, limits=TIGHT)
-    assert (outcome.status, outcome.scores) == (RunStatus.OK, [3.0, 7.0, None])
+    x = np.array([[1.0, -2.0, 0.5], [0.0, 0.0, 0.0], [np.nan, 1.0, 1.0]])
+    outcome = runner.run(content, x, checked=checked, limits=TIGHT)
+    # sigmoid(−0.5) = 0.3775407, sigmoid(0) = 0.5
+    assert (outcome.status, outcome.scores) == (RunStatus.OK, [0.38, 0.5, None])
 
 
 def test_a_model_that_runs_too_long_is_stopped_by_the_time_limit() -> None:
-    outcome = _run(sandbox_onnx.slow(2))
+    outcome = _run(sandbox_onnx.slow(3))
     assert outcome.status is RunStatus.TIMEOUT
     assert outcome.scores == []
 
 
 def test_the_wall_clock_limit_stops_a_worker_the_cpu_limit_would_not_yet() -> None:
-    outcome = _run(sandbox_onnx.slow(2), Limits(memory_bytes=256 << 20, cpu_seconds=600, wall_seconds=2.0))
+    outcome = _run(sandbox_onnx.slow(3), Limits(memory_bytes=256 << 20, cpu_seconds=600, wall_seconds=2.0))
     assert outcome.status is RunStatus.TIMEOUT
     assert "wall-clock" in outcome.error
 
 
 def test_a_model_that_asks_for_too_much_memory_is_stopped_by_the_memory_limit() -> None:
-    hungry = sandbox_onnx.hungry(2, size=16_000)  # one 1 GB tensor
+    hungry = sandbox_onnx.hungry(3, size=16_000)  # one 1 GB tensor
     stopped = _run(hungry)
     assert stopped.status is RunStatus.MEMORY
     assert stopped.scores == []
@@ -63,7 +74,7 @@ def test_a_model_that_asks_for_too_much_memory_is_stopped_by_the_memory_limit() 
 def test_the_worker_gets_no_environment_of_the_server(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("XINYIDAI_DATABASE_URL", "postgresql://secret@db/xinyidai")
     assert not any(key.startswith("XINYIDAI") for key in runner._environment())
-    assert _run(sandbox_onnx.linear([1.0, 1.0])).status is RunStatus.OK
+    assert _run(sandbox_onnx.scorecard([1.0, 1.0, 1.0])).status is RunStatus.OK
 
 
 PROBE = """

@@ -1,12 +1,15 @@
 """The enterprise's own grant from 我的授权 (no I/O): what the form may ask for, its checks and its summary.
 
 Financing is authorised as part of applying; here the enterprise authorises what applying does not: a credit report
-download by an institution, and post-loan management of one of its loans by the lender (or its guarantor). Each
+download by an institution, post-loan management of one of its loans by the lender (or its guarantor), and a bank's
+or credit agency's models computing on its data inside the platform (模型可用不可见计算, under the institution's
+programme code). Each
 problem is named in Chinese; a form with any problem grants nothing.
 """
 
 from __future__ import annotations
 
+import re
 import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -15,9 +18,10 @@ from datetime import date, datetime, timedelta
 from xinyidai.clock import BUSINESS_TZ
 from xinyidai.consent.policy import MODE_LABELS, PURPOSE_LABELS, Mode, Purpose
 
-# Purposes an enterprise grants on its own page (the financing review is granted by applying, the model run on
-# the sandbox page).
-GRANTABLE = (Purpose.CREDIT_REPORT_DOWNLOAD, Purpose.POST_LOAN_MANAGEMENT)
+# Purposes an enterprise grants on its own page (the financing review is granted by applying).
+GRANTABLE = (Purpose.CREDIT_REPORT_DOWNLOAD, Purpose.POST_LOAN_MANAGEMENT, Purpose.MODEL_RUN)
+# A model run is granted under the institution's programme code, which the institution tells the enterprise.
+PROGRAMME_REFERENCE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}", re.ASCII)
 MAX_VALIDITY_DAYS = 365
 REFERENCE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L: read out over the phone
 
@@ -86,6 +90,14 @@ def check(form: Mapping[str, str | Sequence[str]], *, institutions: Mapping[int,
             reference = loan.reference
             if recipient is not None and recipient != loan.lender_organisation_id and recipient not in guarantors:
                 errors.append("贷后管理授权只能授予该笔贷款的放款银行或担保机构")
+    if purpose is Purpose.MODEL_RUN:
+        # Models run on the platform's data for banks and credit agencies only (see scoring.sandbox).
+        if recipient is not None and recipient in guarantors:
+            errors.append("模型可用不可见计算只能授权银行或信用服务机构")
+        if PROGRAMME_REFERENCE.fullmatch(text("purpose_ref")):
+            reference = text("purpose_ref")
+        else:
+            errors.append("请填写机构提供的业务编号（字母、数字、连字符，至多64位）")
     raw_categories = form.get("categories", ())
     chosen = tuple(sorted({c for c in ([raw_categories] if isinstance(raw_categories, str) else raw_categories)
                            if c}))
@@ -121,6 +133,8 @@ def summary(request: GrantRequest, *, recipient: str, categories: Mapping[str, s
     purpose = PURPOSE_LABELS[request.purpose]
     if loan_label:
         purpose = f"{purpose}（{loan_label}）"
+    if request.purpose is Purpose.MODEL_RUN:
+        purpose = f"{purpose}（机构业务编号：{request.purpose_ref}；机构的模型只能在平台内计算，机构只得到评分）"
     how = ("一次性：对方只能查询一次" if request.mode is Mode.ONE_TIME else
            f"{MODE_LABELS[request.mode]}：有效期内对方可多次查询")
     return [

@@ -142,9 +142,14 @@ def _grant_page(request: Request, session: Session, principal: Principal, *, for
 
 @router.get("/authorisations/new", response_class=HTMLResponse)
 def grant_form(request: Request, session: SessionDep, principal: Annotated[Principal, Depends(Entity)]) -> Response:
-    """新增授权: the enterprise authorises an institution to download its credit report, or its lender to manage
-    one of its loans after lending (financing is authorised when applying)."""
+    """新增授权: the enterprise authorises an institution to download its credit report, its lender to manage
+    one of its loans after lending, or an institution's models to compute on its data in the platform (financing is
+    authorised when applying). `?purpose=` preselects one."""
     _enterprise_of(principal)
+    asked = request.query_params.get("purpose", "")
+    if asked in {p.value for p in GRANTABLE}:  # a link may preselect the purpose (the model sandbox's, say)
+        return _grant_page(request, session, principal, form={
+            "purpose": asked, "categories": [], "days": "30", "mode": Mode.ONE_TIME.value})
     return _grant_page(request, session, principal)
 
 
@@ -155,13 +160,14 @@ FormText = Annotated[str, Form(max_length=64)]
 def grant(request: Request, session: SessionDep, principal: Annotated[Principal, Depends(Entity)],
           recipient: FormText = "", purpose: FormText = "", loan: FormText = "",
           categories: Annotated[list[str] | None, Form(max_length=30)] = None, data_from: FormText = "",
-          data_to: FormText = "", days: FormText = "", mode: FormText = "", confirm: FormText = "") -> Response:
+          data_to: FormText = "", days: FormText = "", mode: FormText = "", confirm: FormText = "",
+          purpose_ref: FormText = "") -> Response:
     """Check the form and show what would be authorised; granted only once the enterprise confirms the summary.
     A form with any problem is answered 422 in Chinese and grants nothing."""
     enterprise_id = _enterprise_of(principal)
     form: GrantForm = {"recipient": recipient, "purpose": purpose, "loan": loan,
                        "categories": [c for c in categories or [] if c], "data_from": data_from,
-                       "data_to": data_to, "days": days, "mode": mode}
+                       "data_to": data_to, "days": days, "mode": mode, "purpose_ref": purpose_ref}
     institutions = _institutions(session)
     names = _category_names(session)
     loans = _loan_choices(session, principal)
@@ -172,7 +178,8 @@ def grant(request: Request, session: SessionDep, principal: Annotated[Principal,
     if checked is None:
         return _grant_page(request, session, principal, form=form, errors=errors, status_code=422)
     recipient_name = dict((i, name) for i, name, _ in institutions)[checked.recipient_organisation_id]
-    loan_label = next((c.label for c in loans if c.reference == checked.purpose_ref), None)
+    loan_label = next((c.label for c in loans if c.reference == checked.purpose_ref
+                       and checked.purpose is Purpose.POST_LOAN_MANAGEMENT), None)
     if confirm != "yes":
         return _grant_page(request, session, principal, form=form, preview=granting.summary(
             checked, recipient=recipient_name, categories=names, now=clock.now(), loan_label=loan_label))

@@ -1,11 +1,10 @@
 """Portal pages of the model sandbox (模型沙箱): for banks' and credit agencies' users, upload a model, see why one
 was refused, run one on the entities that authorised the institution, and read the scores; for an enterprise, the
-authorisation that lets an institution's models compute on its data."""
+address that used to grant model runs, now sent on to 新增授权 (consent's one grant form)."""
 
 from __future__ import annotations
 
 import secrets
-from datetime import timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request, UploadFile
@@ -14,7 +13,6 @@ from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from xinyidai.consent.policy import PURPOSE_LABELS
-from xinyidai.creditdata import service as creditdata_service
 from xinyidai.errors import DomainError
 from xinyidai.identity.dependencies import Allow, csrf_protect
 from xinyidai.identity.enums import Role
@@ -24,19 +22,20 @@ from xinyidai.scoring.features import CATALOGUE
 from xinyidai.scoring.sandbox import runner, service
 from xinyidai.scoring.sandbox.router import declaration, read_upload
 from xinyidai.scoring.sandbox.schemas import SandboxRunCreate
-from xinyidai.scoring.sandbox.validation import MAX_MODEL_BYTES
+from xinyidai.scoring.sandbox.validation import MAX_MODEL_BYTES, MIN_FEATURES
 from xinyidai.web import IdPath, SessionDep
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(csrf_protect)])
 
 Institution = Allow(Role.BANK_LOAN_OFFICER, Role.BANK_MANAGER, Role.AGENCY_ANALYST)
 Entity = Allow(Role.ENTERPRISE_ADMIN, Role.ENTERPRISE_STAFF)
-MAX_VALIDITY_DAYS = 366
 
 
 def _labels() -> dict[str, Any]:
     return {"model_status_labels": service.MODEL_STATUS_LABELS, "run_status_labels": runner.RUN_STATUS_LABELS,
-            "skip_labels": service.SKIP_LABELS, "purpose_labels": PURPOSE_LABELS}
+            "skip_labels": service.SKIP_LABELS, "purpose_labels": PURPOSE_LABELS,
+            "min_entities": service.MIN_ENTITIES, "min_features": MIN_FEATURES,
+            "score_decimals": runner.SCORE_DECIMALS}
 
 
 def _models_page(request: Request, session: Session, principal: Principal, *, errors: list[str] | None = None,
@@ -119,41 +118,18 @@ def run_result(request: Request, session: SessionDep, principal: Annotated[Princ
         **_labels()})
 
 
-def _authorise_page(request: Request, session: Session, *, errors: list[str] | None = None,
-                    form: dict[str, Any] | None = None, status_code: int = 200) -> HTMLResponse:
-    return render(request, "sandbox/authorise.html", {
-        "institutions": service.institutions(session), "categories": creditdata_service.list_categories(session),
-        "errors": errors or [], "form": form or {"categories": []}, "max_days": MAX_VALIDITY_DAYS,
-    }, status_code=status_code)
+# The enterprise grants model runs where it grants everything else (我的授权 → 新增授权: the summary it confirms, the
+# mode, the data window, its IP address on record). The sandbox's own address stays for old links and bookmarks.
+GRANT_MODEL_RUN = "/authorisations/new?purpose=model_run"
 
 
-@router.get("/sandbox/authorise", response_class=HTMLResponse)
-def authorise_form(request: Request, session: SessionDep, principal: Annotated[Principal, Depends(Entity)]) -> Response:
-    """授权机构模型计算: the enterprise lets an institution's models compute on its data inside the platform."""
-    return _authorise_page(request, session)
+@router.get("/sandbox/authorise")
+def authorise_form(principal: Annotated[Principal, Depends(Entity)]) -> Response:
+    """授权机构模型计算: now granted on 新增授权, preselected for model runs."""
+    return RedirectResponse(GRANT_MODEL_RUN, status_code=303)
 
 
-@router.post("/sandbox/authorise", response_class=HTMLResponse)
-def authorise(request: Request, session: SessionDep, principal: Annotated[Principal, Depends(Entity)],
-              recipient: Annotated[str, Form(max_length=20)] = "",
-              purpose_ref: Annotated[str, Form(max_length=64)] = "",
-              categories: Annotated[list[str] | None, Form(max_length=20)] = None,
-              days: Annotated[str, Form(max_length=4)] = "90") -> Response:
-    """Grant the authorisation; it is listed, and revocable, on 我的授权."""
-    chosen = [c for c in categories or [] if c]
-    form = {"recipient": recipient, "purpose_ref": purpose_ref, "categories": chosen, "days": days}
-    errors = [message for bad, message in (
-        (not recipient.isdigit(), "请选择要授权的银行或信用服务机构"),
-        (not purpose_ref.strip(), "请填写机构提供的业务编号"),
-        (not chosen, "请至少选择一类信用信息"),
-        (not days.isdigit() or not 1 <= int(days) <= MAX_VALIDITY_DAYS, f"有效期须为1至{MAX_VALIDITY_DAYS}天"),
-    ) if bad]
-    if errors:
-        return _authorise_page(request, session, errors=errors, form=form, status_code=422)
-    try:
-        service.authorise(session, principal=principal, recipient_organisation_id=int(recipient),
-                          purpose_ref=purpose_ref.strip(), categories=chosen, validity=timedelta(days=int(days)))
-    except DomainError as exc:
-        session.rollback()
-        return _authorise_page(request, session, errors=[exc.message], form=form, status_code=exc.status_code)
-    return RedirectResponse("/authorisations", status_code=303)
+@router.post("/sandbox/authorise")
+def authorise(principal: Annotated[Principal, Depends(Entity)]) -> Response:
+    """An old form's submission: nothing is granted here, the enterprise is sent to 新增授权 to confirm there."""
+    return RedirectResponse(GRANT_MODEL_RUN, status_code=303)

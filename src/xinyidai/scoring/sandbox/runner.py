@@ -6,7 +6,8 @@ reaches it. The parent enforces the wall-clock limit (the whole process group is
 memory and CPU limits before it loads the model (see `worker`). At most `MAX_CONCURRENT` workers run at a time;
 another run waits for a slot up to `QUEUE_SECONDS`, then is refused, so a burst of runs cannot starve the server.
 
-What comes back is checked: one finite number per row, or None for a row whose score is not finite.
+What comes back is checked: one number in [0, 1] per row (anything outside fails the whole run, and nothing of it
+is returned), or None for a row whose score is not finite; each score is rounded to two decimals before it leaves.
 """
 
 from __future__ import annotations
@@ -31,6 +32,10 @@ WORKER = Path(__file__).with_name("worker.py")
 MAX_CONCURRENT = 2
 QUEUE_SECONDS = 5.0
 _slots = threading.BoundedSemaphore(MAX_CONCURRENT)
+# A score is a probability, returned with two decimals (100 levels): what a run can carry out of the platform per
+# entity is bounded, whatever the model computes.
+SCORE_MIN, SCORE_MAX = 0.0, 1.0
+SCORE_DECIMALS = 2
 
 
 class RunStatus(StrEnum):
@@ -102,15 +107,17 @@ def _payload(model: bytes, x: np.ndarray, checked: Checked, limits: Limits) -> b
 
 
 def _scores(values: Any, rows: int) -> list[float | None] | None:
-    """One finite float (or None) per row, else None: the worker's answer is not trusted blindly."""
+    """One score in [0, 1] rounded to `SCORE_DECIMALS` (or None where it is not finite) per row, else None: the
+    worker's answer is not trusted blindly, and a value outside [0, 1] is not a score (it may be a feature)."""
     if not isinstance(values, list) or len(values) != rows:
         return None
     out: list[float | None] = []
     for value in values:
         if value is None:
             out.append(None)
-        elif isinstance(value, int | float) and not isinstance(value, bool) and np.isfinite(value):
-            out.append(float(value))
+        elif (isinstance(value, int | float) and not isinstance(value, bool) and np.isfinite(value)
+              and SCORE_MIN <= value <= SCORE_MAX):
+            out.append(round(float(value), SCORE_DECIMALS))
         else:
             return None
     return out
@@ -131,7 +138,8 @@ def _ended(returncode: int, stdout: bytes, stderr: bytes, rows: int) -> Outcome:
     if answer.get("status") == "ok":
         scores = _scores(answer.get("scores"), rows)
         if scores is None:
-            return Outcome(RunStatus.FAILED, error="the answer is not one number per row", network=network)
+            return Outcome(RunStatus.FAILED, error="the answer is not one score in [0, 1] per row",
+                           network=network)
         return Outcome(RunStatus.OK, scores=scores, network=network)
     status = RunStatus.MEMORY if answer.get("status") == "memory" else RunStatus.FAILED
     return Outcome(status, error=str(answer.get("error", ""))[:300], network=network)

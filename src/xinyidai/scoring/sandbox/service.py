@@ -7,9 +7,16 @@ authorised it, and gets scores back; the features never leave the platform.
   reference), keeps those whose live authorisation for `Purpose.MODEL_RUN` covers every category the model's
   features are computed from, computes their features as of today from what that authorisation covers (its
   categories and data window; restricted sub-categories never), runs the model in the sandbox worker
-  (`runner.run`) and keeps one finite score per entity. The rest are skipped and counted by reason. The run is
-  recorded and audited, and so is each entity whose features went into it: that entry is what the enterprise sees
-  on its "who looked at my information" page.
+  (`runner.run`) and keeps one score per entity: a probability in [0, 1] rounded to two decimals (a value outside
+  fails the run). The rest are skipped and counted by reason, and each refused decision is audited
+  (`consent.service.record_refusal`), so the entity sees it on its access log too. Fewer than `MIN_ENTITIES`
+  entities left to compute on: the run is refused before the model runs, so no run singles one entity out. The run
+  is recorded and audited, and so is each entity whose features went into it: that entry is what the enterprise
+  sees on its "who looked at my information" page.
+
+"Scores only" is bounded, not guaranteed: a model can encode a feature in its score. See `validation` for the
+residual risk and what limits it (at least three features on a computing path, [0, 1], two decimals, at least
+`MIN_ENTITIES` entities a run, every run audited and shown to the entity).
 """
 
 from __future__ import annotations
@@ -19,7 +26,6 @@ import json
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import timedelta
 
 import numpy as np
 from sqlalchemy import select
@@ -32,8 +38,7 @@ from xinyidai.consent import service as consent_service
 from xinyidai.creditdata import service as creditdata_service
 from xinyidai.creditdata.enums import Sensitivity
 from xinyidai.errors import Conflict, DomainError, Forbidden, NotFound
-from xinyidai.identity import service as identity_service
-from xinyidai.identity.enums import OrgKind, OrgStatus
+from xinyidai.identity.enums import OrgKind
 from xinyidai.identity.principal import Principal
 from xinyidai.registry import service as registry_service
 from xinyidai.scoring import feature_store
@@ -45,6 +50,9 @@ from xinyidai.scoring.sandbox.validation import Checked, Layout, ModelInput, Mod
 
 PURPOSE = consent_service.Purpose.MODEL_RUN
 RUNNING_KINDS = frozenset({OrgKind.BANK, OrgKind.CREDIT_AGENCY})
+# A run computes on at least this many authorised entities, or does not run: a run of one would single one
+# entity's score out. (It bounds, it does not prevent: see the module docstring.)
+MIN_ENTITIES = 10
 
 
 class ModelStatus:
@@ -83,11 +91,10 @@ class ModelNotRunnable(Conflict):
     code = "sandbox_model_refused"
 
 
-class InvalidAuthorisationRequest(DomainError):
-    """An authorisation for model runs that cannot be made as asked."""
+class TooFewEntities(Conflict):
+    """Fewer authorised entities than `MIN_ENTITIES`: the run does not start."""
 
-    status_code = 422
-    code = "invalid_model_run_authorisation"
+    code = "sandbox_too_few_entities"
 
 
 class SandboxBusy(DomainError):
@@ -101,27 +108,6 @@ def _institution(principal: Principal) -> int:
     if principal.organisation_kind not in RUNNING_KINDS:
         raise Forbidden("只有银行和信用服务机构可以在平台内运行模型", message_en="banks and credit agencies only")
     return principal.organisation_id
-
-
-def institutions(session: Session) -> list[tuple[int, str]]:
-    """The organisations that may run models in the sandbox (banks, credit agencies), active ones, by name."""
-    return [(o.id, o.name) for kind in sorted(RUNNING_KINDS) for o in identity_service.list_organisations(
-        session, kind=kind) if o.status == OrgStatus.ACTIVE]
-
-
-def authorise(session: Session, *, principal: Principal, recipient_organisation_id: int, purpose_ref: str,
-              categories: Sequence[str], validity: timedelta = consent_service.DEFAULT_VALIDITY) -> int:
-    """The enterprise lets an institution's models compute on its data under a reference (the institution's
-    programme code); returns the authorisation's id. Granted and audited by consent, revocable on 我的授权."""
-    if principal.enterprise_id is None or principal.user_id is None:
-        raise Forbidden("该账号未关联市场主体", message_en="this account has no enterprise")
-    if recipient_organisation_id not in dict(institutions(session)):
-        raise InvalidAuthorisationRequest("请选择要授权的银行或信用服务机构",
-                                          message_en="choose a bank or a credit agency")
-    return consent_service.grant(
-        session, enterprise_id=principal.enterprise_id, granted_by_user_id=principal.user_id,
-        recipient_organisation_id=recipient_organisation_id, purpose=PURPOSE, purpose_ref=purpose_ref,
-        categories=categories, validity=validity).id
 
 
 def upload(session: Session, *, principal: Principal, model_in: SandboxModelCreate, content: bytes) -> SandboxModel:
@@ -310,10 +296,21 @@ def run(session: Session, *, principal: Principal, model_id: int, run_in: Sandbo
             purpose_ref=run_in.purpose_ref, categories=sources.categories or None)
         if not decision.allowed:
             skipped["not_authorised"] += 1
+            refusal = consent_service.Refusal(decision.refusal)
+            reason_zh, reason_en = decision.reason_zh, decision.reason_en
         elif decision.categories_withheld:
             skipped["categories_not_covered"] += 1
+            refusal = consent_service.Refusal.CATEGORIES
+            reason_zh = "授权未涵盖模型所用的信息类别：" + "、".join(sorted(decision.categories_withheld))
+            reason_en = "the authorisation does not cover every category the model's features come from"
         else:
             return decision
+        # Every refused decision is on the entity's access log, the run's fate notwithstanding.
+        consent_service.record_refusal(
+            session, enterprise_id=enterprise_id, refusal=refusal, reason_zh=reason_zh, reason_en=reason_en,
+            actor_organisation_id=organisation_id, actor_user_id=principal.user_id,
+            actor_api_client_id=principal.api_client_id, purpose=PURPOSE.value, purpose_ref=run_in.purpose_ref,
+            categories=sources.categories or None, authorisation_id=decision.authorisation_id)
         return None
 
     for candidate in candidates:
@@ -323,6 +320,11 @@ def run(session: Session, *, principal: Principal, model_id: int, run_in: Sandbo
             rows.append(_features_row(session, enterprise_id=candidate.enterprise_id, decision=decision,
                                       sources=sources, features=features))
             fed.append(candidate)
+    if len(fed) < MIN_ENTITIES:
+        raise TooFewEntities(
+            f"本次可计算的已授权主体只有{len(fed)}户，每次运行至少需要{MIN_ENTITIES}户，以免单个主体的分数被单独算出",
+            message_en=f"{len(fed)} authorised entities, a run needs at least {MIN_ENTITIES}",
+            eligible=len(fed), minimum=MIN_ENTITIES, skipped=dict(sorted(skipped.items())))
     x = np.array(rows, dtype=np.float64).reshape(len(rows), len(features))
     release()
     outcome = runner.run(content, x, checked=checked)

@@ -8,7 +8,10 @@ A model is accepted only when every one of these holds, and refused with a Chine
 - every node is an operator of the allow-list below, and the graph has at most `MAX_NODES` nodes;
 - its inputs are the declared features: one float tensor [N, k] holding them in the declared order, or one float
   tensor [N] / [N, 1] per feature named after it;
-- the declared output is a numeric tensor [N] or [N, 1], or [N, C] with the column that holds the score.
+- the declared output is a numeric tensor [N] or [N, 1], or [N, C] with the column that holds the score;
+- the output depends (graph reachability) on at least `MIN_FEATURES` declared features, and some operator on the
+  way computes (a graph whose output is reached only through Identity, Cast, Gather, Reshape, Slice, Squeeze,
+  Unsqueeze, Concat, Flatten, Split or Transpose merely hands features back).
 
 The allow-list holds what credit models are made of: arithmetic, matrix products, activations, comparisons,
 reductions, size-preserving reshaping, linear models and tree ensembles. Left out on purpose:
@@ -18,13 +21,26 @@ reductions, size-preserving reshaping, linear models and tree ensembles. Left ou
   Upsample…): a few bytes of model could ask for gigabytes;
 - random number generators (a score must be reproducible), string, sequence and image operators.
 
+"Scores only" is what the sandbox promises, and what it can enforce is limited; the residual risk, stated plainly:
+a model is a program, and no static check can tell a score from an encoded feature. The checks above refuse the
+obvious pass-through (one Identity from a feature to the output), but `Add(feature, 0 · other + 0 · another)` or a
+sigmoid of one feature scaled passes them, and dependencies are tracked per tensor, not per column (in the matrix
+layout every column counts once the input is reached). What bounds the leak at run time: a score must be a
+probability in [0, 1] or the whole run fails and returns nothing (runner), each score is rounded to two decimals
+(100 levels, under 7 bits per entity per run), a run needs at least `service.MIN_ENTITIES` authorised entities, and
+every run and every entity computed on is audited and shown to the entity. A 0/1 feature (deregistered, listed as
+abnormal) can still be read exactly by a model that outputs it, a continuous one to two decimals of a scale the
+institution chooses, and repeated runs with different models or entity lists can combine such answers. The remedy
+for that is the authorisation itself (the entity decides who may run models on its data, for how long) and the
+audit trail, not this module.
+
 A model can still be costly with allowed operators (a chain of large products, a broadcast outer product), so
 the static check is the first line only: the runner's CPU, memory and time limits are the second.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -63,6 +79,15 @@ ALLOWED_ML_OPS = frozenset({
     "TreeEnsembleClassifier", "TreeEnsembleRegressor", "LinearClassifier", "LinearRegressor", "ZipMap",
     "Normalizer", "Scaler", "Imputer", "Binarizer", "ArrayFeatureExtractor", "FeatureVectorizer", "OneHotEncoder",
 })
+CHECKER_REFUSAL_ZH = "模型未通过 ONNX 规范检查，请用 onnx.checker.check_model 在本地检查后重新上传"
+# At least this many declared features must reach the score, through at least one operator that is not one of
+# these: they move, reshape or select values without computing anything, so a graph made of them only hands
+# features back. Shape and Size give sizes, not values: what they read does not count as a dependency.
+MIN_FEATURES = 3
+PASS_THROUGH_OPS = frozenset({"Identity", "Cast", "Gather", "Reshape", "Slice", "Squeeze", "Unsqueeze", "Concat",
+                              "Flatten", "Split", "Transpose", "Constant", "Shape", "Size"})
+PASS_THROUGH_ML_OPS = frozenset({"ArrayFeatureExtractor", "FeatureVectorizer"})
+SHAPE_ONLY_OPS = frozenset({"Shape", "Size"})
 FLOAT_TYPES = frozenset({onnx.TensorProto.FLOAT, onnx.TensorProto.DOUBLE})
 NUMERIC_TYPES = FLOAT_TYPES | {onnx.TensorProto.FLOAT16, onnx.TensorProto.INT32, onnx.TensorProto.INT64}
 
@@ -116,20 +141,39 @@ def check_declaration(features: Sequence[str]) -> None:
         raise ModelRefused("声明的特征有重复", "a feature is declared twice")
 
 
-def _tensors_of(graph: onnx.GraphProto) -> list[onnx.TensorProto]:
-    tensors = list(graph.initializer) + [s.values for s in graph.sparse_initializer]
-    for node in graph.node:
-        for attribute in node.attribute:
-            if attribute.type == onnx.AttributeProto.TENSOR:
-                tensors.append(attribute.t)
-            elif attribute.type == onnx.AttributeProto.SPARSE_TENSOR:
-                tensors.append(attribute.sparse_tensor.values)
-            tensors.extend(attribute.tensors)
+def _tensors_of_graph(graph: onnx.GraphProto) -> list[onnx.TensorProto]:
+    """Every tensor a graph carries: initializers, sparse initializers' values AND indices, node attributes (dense,
+    sparse, lists of either), and those of sub-graphs, whatever type the attribute claims to have."""
+    tensors = list(graph.initializer)
+    for sparse in graph.sparse_initializer:
+        tensors += [sparse.values, sparse.indices]
+    tensors += _tensors_of_nodes(graph.node)
     return tensors
 
 
-def _refuse_external_data(graph: onnx.GraphProto) -> None:
-    for tensor in _tensors_of(graph):
+def _tensors_of_nodes(nodes: Iterable[onnx.NodeProto]) -> list[onnx.TensorProto]:
+    tensors: list[onnx.TensorProto] = []
+    for node in nodes:
+        for attribute in node.attribute:
+            if attribute.HasField("t"):
+                tensors.append(attribute.t)
+            if attribute.HasField("sparse_tensor"):
+                tensors += [attribute.sparse_tensor.values, attribute.sparse_tensor.indices]
+            tensors.extend(attribute.tensors)
+            for sparse in attribute.sparse_tensors:
+                tensors += [sparse.values, sparse.indices]
+            if attribute.HasField("g"):
+                tensors += _tensors_of_graph(attribute.g)
+            for sub in attribute.graphs:
+                tensors += _tensors_of_graph(sub)
+    return tensors
+
+
+def _refuse_external_data(model: onnx.ModelProto) -> None:
+    tensors = _tensors_of_graph(model.graph)
+    for function in model.functions:
+        tensors += _tensors_of_nodes(function.node)
+    for tensor in tensors:
         if tensor.data_location == onnx.TensorProto.EXTERNAL or len(tensor.external_data):
             raise ModelRefused(f"模型的张量“{tensor.name}”引用外部数据文件，平台只接受数据全部内嵌的模型",
                                f"tensor '{tensor.name}' keeps its data outside the file")
@@ -245,6 +289,40 @@ def _check_output(graph: onnx.GraphProto, output_name: str, output_column: int |
                            f"output '{output_name}' has no column {output_column}")
 
 
+def _check_structure(graph: onnx.GraphProto, layout: Layout, inputs: Sequence[ModelInput], features: Sequence[str],
+                     output_name: str) -> None:
+    """The score must be computed from at least `MIN_FEATURES` declared features, through at least one operator
+    that computes (not one that only moves, reshapes or selects values). A forward pass in the graph's topological
+    order (the checker has verified it) carries, per tensor, the features it depends on and whether a computing
+    operator lies between them and it. Dependencies are tracked per tensor, not per column: in the matrix layout
+    every column of the input counts, whatever a Slice or Gather later keeps."""
+    depends: dict[str, frozenset[str]] = {}
+    computed: dict[str, bool] = {}
+    for model_input in inputs:
+        depends[model_input.name] = frozenset(features) if layout is Layout.MATRIX else frozenset({model_input.name})
+        computed[model_input.name] = False
+    for node in graph.node:
+        names = [name for name in node.input if name]
+        if node.op_type in SHAPE_ONLY_OPS and node.domain in DEFAULT_DOMAINS:
+            on = frozenset[str]()  # the result is a size, not a value of any feature
+        else:
+            on = frozenset().union(*(depends.get(name, frozenset()) for name in names))
+        trivial = (node.domain in DEFAULT_DOMAINS and node.op_type in PASS_THROUGH_OPS) or (
+            node.domain == ML_DOMAIN and node.op_type in PASS_THROUGH_ML_OPS)
+        through = bool(on) and (not trivial or any(computed.get(name, False) for name in names))
+        for name in node.output:
+            depends[name], computed[name] = on, through
+    used = depends.get(output_name, frozenset())
+    if len(used) < MIN_FEATURES:
+        raise ModelRefused(f"模型的分数须由至少{MIN_FEATURES}个声明的特征计算得出（实际只依赖{len(used)}个"
+                           f"{'：' + '、'.join(sorted(used)) if used else ''}），平台不运行直接输出个别特征的模型",
+                           f"the output depends on {len(used)} declared features, at least {MIN_FEATURES} required")
+    if not computed.get(output_name, False):
+        raise ModelRefused("模型的分数只经过传递、变形或选取类算子（如 Identity、Cast、Gather、Reshape）得出，"
+                           "没有任何计算；平台只运行输出评分的模型，不运行转发特征的模型",
+                           "the output is reached from the inputs through pass-through operators only")
+
+
 def check(content: bytes, *, features: Sequence[str], output_name: str, output_column: int | None = None,
           max_bytes: int = MAX_MODEL_BYTES) -> Checked:
     """Accept the model for the declared features and output, or raise ModelRefused saying why."""
@@ -263,17 +341,20 @@ def check(content: bytes, *, features: Sequence[str], output_name: str, output_c
     if not model.HasField("graph"):
         raise ModelRefused("文件不是有效的 ONNX 模型", "no graph in the file")
     # External data first: the checker itself would follow a path to load it.
-    _refuse_external_data(model.graph)
+    _refuse_external_data(model)
     opset = _opset(model)
     if len(model.functions):
         raise ModelRefused("模型含自定义函数，平台不运行含自定义函数的模型", "the model defines local functions")
     operators = _check_nodes(model.graph)
     try:
         onnx.checker.check_model(model)
-    except onnx.checker.ValidationError as exc:
-        raise ModelRefused("模型未通过 ONNX 规范检查：" + str(exc).splitlines()[0][:200],
-                           f"onnx.checker: {exc}") from exc
+    except Exception as exc:
+        # Whatever the checker raises (a validation error, an inference error, an error reading a file it should
+        # never have been asked to read) gets one message that echoes nothing of it: its text may name paths of
+        # the server, and a message that differs by what is on the disk would tell the uploader what is there.
+        raise ModelRefused(CHECKER_REFUSAL_ZH, "onnx.checker refused the model") from exc
     layout, inputs = _check_inputs(model.graph, features)
     _check_output(model.graph, output_name, output_column)
+    _check_structure(model.graph, layout, inputs, features, output_name)
     return Checked(layout=layout, inputs=inputs, output_name=output_name, output_column=output_column,
                    opset=opset, node_count=len(model.graph.node), operators=operators)
