@@ -17,8 +17,10 @@ from sqlalchemy.orm import Session
 
 from xinyidai import clock, workdays
 from xinyidai.audit import service as audit_service
+from xinyidai.consent import service as consent_service
 from xinyidai.creditdata import service as creditdata_service
 from xinyidai.creditdata.enums import MarkKind
+from xinyidai.creditdata.fields import FieldSpec
 from xinyidai.creditdata.models import CatalogueItem, CreditRecord
 from xinyidai.creditdata.policy import visibility
 from xinyidai.errors import Forbidden
@@ -65,10 +67,62 @@ def is_answerer(principal: Principal, department_organisation_id: int | None) ->
             and principal.organisation_id == department_organisation_id)
 
 
+def _is_own(principal: Principal, enterprise_id: int) -> bool:
+    return principal.enterprise_id == enterprise_id and principal.has_any(*ENTERPRISE_ROLES)
+
+
+def _is_department(principal: Principal, department_organisation_id: int | None) -> bool:
+    return (principal.has_any(Role.DEPARTMENT_DATA_OFFICER) and department_organisation_id is not None
+            and principal.organisation_id == department_organisation_id)
+
+
 def _is_party(principal: Principal, enterprise_id: int, department_organisation_id: int | None) -> bool:
-    if principal.enterprise_id == enterprise_id and principal.has_any(*ENTERPRISE_ROLES):
-        return True
-    return is_answerer(principal, department_organisation_id) or principal.has_any(Role.GOVERNMENT_SUPERVISOR)
+    # A supervisor is no party: it watches the lists and the overview (statistics), not the disputed records, the
+    # entity's reasons or its evidence.
+    return _is_own(principal, enterprise_id) or is_answerer(principal, department_organisation_id)
+
+
+def may_open(principal: Principal) -> bool:
+    """Whether the caller may open an objection or application at all (the lists link to them): not a supervisor
+    who is nothing else."""
+    return (principal.is_platform_admin or principal.has_any(*ENTERPRISE_ROLES)
+            or principal.has_any(Role.DEPARTMENT_DATA_OFFICER))
+
+
+@dataclass(frozen=True, slots=True)
+class RecordView:
+    """The record an objection or application is about, as the caller may see it."""
+
+    record: CreditRecord
+    item: CatalogueItem
+    fields: list[tuple[FieldSpec, str]]
+    masked: frozenset[str]  # the fields whose value the caller sees desensitised (not offered for correction)
+    department: str
+
+
+def view_record(session: Session, *, principal: Principal, record_id: int, purpose: str) -> RecordView:
+    """The record for the entity itself and its source department in clear; for the platform admin desensitised
+    for its audience and audited with `purpose` (异议处理 / 信用修复审核 and the procedure's number). The caller's
+    standing as a party is checked before (get_objection / get_repair / the entity's own record)."""
+    record = creditdata_service.get_record(session, record_id=record_id)
+    item = creditdata_service.get_item_by_id(session, item_id=record.catalogue_item_id)
+    clear = creditdata_service.field_texts(item, record)
+    department_org = creditdata_service.department_organisation(session, code=record.source_department)
+    if _is_own(principal, record.enterprise_id) or _is_department(principal, department_org):
+        fields, masked = clear, frozenset[str]()
+    elif principal.is_platform_admin:
+        fields = creditdata_service.field_texts(item, record, consent_service.Audience.PLATFORM_ADMIN)
+        masked = frozenset(spec.name for (spec, text), (_, shown) in zip(clear, fields, strict=True)
+                           if text != shown)
+        audit_service.record(session, action="rights.record_viewed", actor_user_id=principal.user_id,
+                             actor_api_client_id=principal.api_client_id,
+                             actor_organisation_id=principal.organisation_id, subject_type="credit_record",
+                             subject_id=record.id, enterprise_id=record.enterprise_id, purpose=purpose,
+                             detail={"item": item.code, "audience": consent_service.Audience.PLATFORM_ADMIN.value})
+    else:
+        raise Forbidden("无权查看该记录", message_en="not a party to this record")
+    return RecordView(record=record, item=item, fields=fields, masked=masked,
+                      department=creditdata_service.department_name(session, code=record.source_department))
 
 
 def _audit(session: Session, principal: Principal, action: str, *, subject_type: str, subject_id: int,
@@ -129,14 +183,30 @@ def get_attachment(session: Session, *, principal: Principal, attachment_id: int
             get_repair(session, principal=principal, repair_id=found.repair_id or 0)
     except (ObjectionNotFound, RepairNotFound):
         raise AttachmentNotFound("没有找到该附件", message_en="no such attachment") from None
+    if not _is_own(principal, found_enterprise(session, found)):
+        # Evidence is the entity's: anyone else's download of it is on its access log.
+        audit_service.record(session, action="rights.attachment_downloaded", actor_user_id=principal.user_id,
+                             actor_api_client_id=principal.api_client_id,
+                             actor_organisation_id=principal.organisation_id, subject_type="rights_attachment",
+                             subject_id=found.id, enterprise_id=found_enterprise(session, found),
+                             purpose="异议处理" if found.objection_id is not None else "信用修复审核",
+                             detail={"file_name": found.file_name, "sha256": found.sha256})
     return found
+
+
+def found_enterprise(session: Session, attachment: RightsAttachment) -> int:
+    """The entity whose objection or application an evidence file belongs to."""
+    owner = (session.get(Objection, attachment.objection_id) if attachment.objection_id is not None
+             else session.get(CreditRepair, attachment.repair_id))
+    assert owner is not None  # the foreign keys hold
+    return owner.enterprise_id
 
 
 # Objections ---------------------------------------------------------------------------------------------
 
 
 def get_objection(session: Session, *, principal: Principal, objection_id: int) -> Objection:
-    """An objection, for a party to it (the entity, the answering department, the platform, a supervisor)."""
+    """An objection, for a party to it (the entity, the answering department, the platform admin)."""
     objection = session.get(Objection, objection_id)
     if objection is None or not _is_party(principal, objection.enterprise_id, objection.department_organisation_id):
         raise ObjectionNotFound("没有找到该异议", message_en="no such objection")
@@ -228,8 +298,13 @@ def answer_objection(session: Session, *, principal: Principal, objection_id: in
     if answer is ObjectionStatus.CORRECTED:
         if not values:
             raise InvalidRightsRequest("更正须填写更正后的记录内容", message_en="corrected values missing")
-        corrected = creditdata_service.correct_record(session, record_id=objection.record_id, values=values,
-                                                      reference=objection.number)
+        # A field not given keeps its recorded value: the platform admin is shown some fields desensitised and is
+        # not offered them for correction (a masked value must never be stored as the fact).
+        record = creditdata_service.get_record(session, record_id=objection.record_id)
+        item = creditdata_service.get_item_by_id(session, item_id=record.catalogue_item_id)
+        recorded = {spec.name: text for spec, text in creditdata_service.field_texts(item, record)}
+        corrected = creditdata_service.correct_record(session, record_id=objection.record_id,
+                                                      values={**recorded, **values}, reference=objection.number)
         objection.corrected_record_id = corrected.id
     objection.status = answer.value
     objection.answer_reason = reason.strip()
@@ -275,8 +350,9 @@ def escalate_overdue(session: Session, *, today: date | None = None) -> list[Obj
         notifications.notify_each(session, organisation_ids=[*notifications.platform_operator_ids(session),
                                                              objection.department_organisation_id],
                                   subject=subject, body=body, link=link)
-        for user_id in supervisors:
-            notifications.notify(session, user_id=user_id, subject=subject, body=body, link=link)
+        for user_id in supervisors:  # a supervisor follows the list of escalated objections, not the objection
+            notifications.notify(session, user_id=user_id, subject=subject, body=body,
+                                 link="/rights/objections?escalated=true")
         audit_service.record(session, action="rights.objection_escalated", subject_type="objection",
                              subject_id=objection.id, enterprise_id=objection.enterprise_id,
                              purpose="information_subject_rights",
