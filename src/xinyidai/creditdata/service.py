@@ -18,6 +18,11 @@ from sqlalchemy.orm import Session
 from xinyidai import clock
 from xinyidai.consent import service as consent_service
 from xinyidai.creditdata import catalogue, policy
+
+# Who stands how to an entity's information, for the contexts above creditdata.
+from xinyidai.creditdata.access import Access as Access
+from xinyidai.creditdata.access import is_audited as is_audited
+from xinyidai.creditdata.access import sensitivities_for as sensitivities_for
 from xinyidai.creditdata.enums import AuthoritativeChannel, Channel, FieldType, MarkKind, Sensitivity
 from xinyidai.creditdata.exceptions import (
     CatalogueItemNotFound,

@@ -24,7 +24,6 @@ from xinyidai.creditdata.fields import FieldSpec
 from xinyidai.creditdata.models import CatalogueItem, CreditRecord
 from xinyidai.creditdata.policy import visibility
 from xinyidai.errors import Forbidden
-from xinyidai.identity import notifications
 from xinyidai.identity import service as identity_service
 from xinyidai.identity.enums import ENTERPRISE_ROLES, Role
 from xinyidai.identity.principal import Principal
@@ -272,11 +271,12 @@ def file_objection(session: Session, *, principal: Principal, record_id: int, re
                                                 "attachments": len(uploads)})
     item = creditdata_service.get_item_by_id(session, item_id=record.catalogue_item_id)
     link = f"/rights/objections/{objection.id}"
-    notifications.notify_each(
-        session, organisation_ids=[department_org] if department_org else notifications.platform_operator_ids(session),
+    identity_service.notify_each(
+        session,
+        organisation_ids=[department_org] if department_org else identity_service.platform_operator_ids(session),
         subject=f"新的异议待处理：{objection.number}",
         body=f"市场主体对“{item.name}”记录提出异议，请于 {objection.due_date.isoformat()} 前核查并答复。", link=link)
-    notifications.notify_each(
+    identity_service.notify_each(
         session, organisation_ids=[_entity_org(session, enterprise_id)], subject=f"异议已受理：{objection.number}",
         body=f"您对“{item.name}”记录的异议已提交来源部门核查，答复期限 {objection.due_date.isoformat()}。"
              "处理期间该记录向金融机构展示时标注“异议处理中”。", link=link)
@@ -320,9 +320,9 @@ def answer_objection(session: Session, *, principal: Principal, objection_id: in
                    "corrected_record_id": objection.corrected_record_id,
                    "late": policy.is_late(objection.due_date, clock.today())})
     outcome = "已更正，记录形成新版本（原版本作为历史保留）" if answer is ObjectionStatus.CORRECTED else "维持原记录"
-    notifications.notify_each(
+    identity_service.notify_each(
         session, organisation_ids=[_entity_org(session, objection.enterprise_id), objection.department_organisation_id,
-                                   *notifications.platform_operator_ids(session)],
+                                   *identity_service.platform_operator_ids(session)],
         subject=f"异议已答复：{objection.number}", body=f"答复结果：{outcome}。理由：{objection.answer_reason}",
         link=f"/rights/objections/{objection.id}")
     return objection
@@ -336,7 +336,7 @@ def escalate_overdue(session: Session, *, today: date | None = None) -> list[Obj
         Objection.status == ObjectionStatus.OPEN.value, Objection.due_date < today).order_by(Objection.id)).all()
     escalated = [o for o in late if policy.needs_escalation(ObjectionStatus(o.status), o.due_date,
                                                             o.last_escalated_on, today)]
-    supervisors = notifications.user_ids_with_role(session, role=Role.GOVERNMENT_SUPERVISOR)
+    supervisors = identity_service.user_ids_with_role(session, role=Role.GOVERNMENT_SUPERVISOR)
     for objection in escalated:
         first = objection.escalated_at is None
         if first:
@@ -347,11 +347,11 @@ def escalate_overdue(session: Session, *, today: date | None = None) -> list[Obj
         subject = f"异议逾期未答复：{objection.number}"
         body = f"{department}应于 {objection.due_date.isoformat()} 前答复，已逾期 {days} 个工作日，请督办。"
         link = f"/rights/objections/{objection.id}"
-        notifications.notify_each(session, organisation_ids=[*notifications.platform_operator_ids(session),
+        identity_service.notify_each(session, organisation_ids=[*identity_service.platform_operator_ids(session),
                                                              objection.department_organisation_id],
                                   subject=subject, body=body, link=link)
         for user_id in supervisors:  # a supervisor follows the list of escalated objections, not the objection
-            notifications.notify(session, user_id=user_id, subject=subject, body=body,
+            identity_service.notify(session, user_id=user_id, subject=subject, body=body,
                                  link="/rights/objections?escalated=true")
         audit_service.record(session, action="rights.objection_escalated", subject_type="objection",
                              subject_id=objection.id, enterprise_id=objection.enterprise_id,
@@ -453,11 +453,12 @@ def apply_repair(session: Session, *, principal: Principal, record_id: int, fulf
            detail={"number": repair.number, "record_id": record.id, "fulfilled_date": fulfilled_date.isoformat(),
                    "commitment_sha256": repair.commitment_sha256, "attachments": len(uploads)})
     link = f"/rights/repairs/{repair.id}"
-    notifications.notify_each(
-        session, organisation_ids=[department_org] if department_org else notifications.platform_operator_ids(session),
+    identity_service.notify_each(
+        session,
+        organisation_ids=[department_org] if department_org else identity_service.platform_operator_ids(session),
         subject=f"新的信用修复申请待审核：{repair.number}",
         body=f"市场主体申请修复“{item.name}”记录，请于 {repair.due_date.isoformat()} 前审核。", link=link)
-    notifications.notify_each(
+    identity_service.notify_each(
         session, organisation_ids=[_entity_org(session, record.enterprise_id)],
         subject=f"信用修复申请已提交：{repair.number}",
         body=f"审核期限 {repair.due_date.isoformat()}，结果将以消息通知。", link=link)
@@ -493,9 +494,9 @@ def decide_repair(session: Session, *, principal: Principal, repair_id: int, dec
                    "effective_date": repair.effective_date.isoformat() if repair.effective_date else None})
     outcome = ("已修复：自今日起该记录不再向金融机构展示，也不计入信用评价" if decision is RepairStatus.APPROVED
                else "不予修复")
-    notifications.notify_each(
+    identity_service.notify_each(
         session, organisation_ids=[_entity_org(session, repair.enterprise_id), repair.department_organisation_id,
-                                   *notifications.platform_operator_ids(session)],
+                                   *identity_service.platform_operator_ids(session)],
         subject=f"信用修复申请已审核：{repair.number}", body=f"审核结果：{outcome}。意见：{repair.decision_reason}",
         link=f"/rights/repairs/{repair.id}")
     return repair
