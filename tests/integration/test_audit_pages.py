@@ -86,6 +86,9 @@ def test_the_admin_searches_by_action_organisation_and_enterprise(session: Sessi
     uscc = registry_service.get(session, enterprise_id=world.good_enterprise).uscc
     response = client.get("/admin/audit", params={"uscc": uscc, "action": "creditdata.credit_file_read"})
     assert len(_rows(response.text, "audit")) == 1 and "甲银行" in response.text
+    # An organisation that is no number (str.isdigit() admits "²", which int() refuses) is named, not a 500.
+    refused = client.get("/admin/audit", params={"organisation": "²"})
+    assert refused.status_code < 500 and "所选机构无效" in refused.text
 
 
 def test_the_search_by_date_and_pages(session: Session, world: World, client: TestClient) -> None:

@@ -20,9 +20,10 @@ The credit report (a PDF) follows the credit file's rules with one difference: i
 and to institutions under a live authorisation for a credit report download, never to the platform admin.
 
 An objection or a credit repair, and the record it disputes, is shown to its parties only: the entity, the source
-department that delivered the record (and decides), the platform admin and, read only, a government supervisor.
-The record is in clear for the entity and whoever answers (who must be able to correct it); a supervisor sees it
-desensitised as its audience may. Other entities and departments see none of it (404, or a list without it).
+department that delivered the record (and decides) and the platform admin; a government supervisor sees the lists
+(to follow escalations) but not the record. The record is in clear for the entity and the department that answers
+(which must be able to correct it); the platform admin sees it desensitised as its audience may, and that view is
+audited. Other entities and departments see none of it (404, or a list without it).
 
 A sandbox model and its runs (可用不可见) belong to the institution that uploaded them: its users (and the platform
 admin, on the API) see them, nobody else; a run holds scores only, never a feature or a record's value.
@@ -143,7 +144,7 @@ class Outcome:
 
 DENIED, NOT_FOUND = Outcome(403), Outcome(404)
 SEEN, NOTHING = "seen", "nothing"
-SEEN_MASKED = "seen_masked"  # a party that sees the disputed record desensitised (a supervisor)
+SEEN_MASKED = "seen_masked"  # a party that sees the disputed record desensitised (the platform admin)
 FILE_OF_ROLE = {Role.BANK_LOAN_OFFICER: "bank_officer", Role.BANK_MANAGER: "bank_manager",
                 Role.GUARANTEE_OFFICER: "guarantor", Role.AGENCY_ANALYST: "agency"}
 
@@ -207,9 +208,9 @@ RIGHTS_ROLES = {Role.ENTERPRISE_ADMIN, Role.ENTERPRISE_STAFF, Role.DEPARTMENT_DA
 
 def _rights_party(caller: Caller, department: str) -> str | None:
     """How a party to an objection or repair on `department`'s record sees it; None for anyone else."""
-    if caller.relation in ("subject", "platform") or (caller.delivers and caller.delivers == department):
+    if caller.relation == "subject" or (caller.delivers and caller.delivers == department):
         return SEEN
-    return SEEN_MASKED if caller.role is Role.GOVERNMENT_SUPERVISOR else None
+    return SEEN_MASKED if caller.relation == "platform" else None
 
 
 def _rights_one(department: str) -> Callable[[Caller, State], Outcome]:
@@ -226,7 +227,8 @@ def _rights_list(department: str) -> Callable[[Caller, State], Outcome]:
     def rule(caller: Caller, state: State) -> Outcome:
         if caller.role not in RIGHTS_ROLES:
             return DENIED
-        return Outcome(200, SEEN if _rights_party(caller, department) else NOTHING)
+        follows = _rights_party(caller, department) or caller.role is Role.GOVERNMENT_SUPERVISOR
+        return Outcome(200, SEEN if follows else NOTHING)
     rule.__doc__ = f"The list of objections or repairs: it holds the one on {department}'s record for its parties."
     return rule
 

@@ -119,6 +119,7 @@ def test_bad_edits_are_refused_in_chinese_and_change_nothing(client: TestClient,
         ({"visible_days": "三年"}, "公示期须为1至36500之间的整数天"),
         ({"visible_days": "0"}, "公示期须为1至36500之间的整数天"),
         ({"visible_days": "99999"}, "公示期须为1至36500之间的整数天"),
+        ({"visible_days": "³"}, "公示期须为1至36500之间的整数天"),  # isdigit() yet not a number int() reads
         ({"sensitivity": "secret"}, "请选择敏感级别"),
         ({"update_cycle": "hourly"}, "请选择更新周期"),
         ({"authoritative_channel": "provincial"}, "请选择权威渠道"),
@@ -412,6 +413,9 @@ def test_the_enterprise_self_reports_under_a_signed_commitment(client: TestClien
     assert bad.status_code == 422 and "营业收入须为金额" in _testid(bad.text, "form-error")
     short = client.post("/credit-file/self-report", data={**form, "main_products": "布", "accept_commitment": "on"})
     assert short.status_code == 422 and "主营产品须为2至500个字" in _testid(short.text, "form-error")
+    for superscript in ({"report_year": "²"}, {"employees": "³"}):  # isdigit() yet not a number int() reads
+        refused = client.post("/credit-file/self-report", data={**form, **superscript, "accept_commitment": "on"})
+        assert refused.status_code == 422 and _testid(refused.text, "form-error"), superscript
     assert _audits(session, "creditdata.self_reported") == before == []
     done = client.post("/credit-file/self-report", data={**form, "accept_commitment": "on"}, follow_redirects=False)
     assert done.status_code == 303

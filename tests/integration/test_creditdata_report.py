@@ -24,6 +24,7 @@ from xinyidai.consent import service as consent_service
 from xinyidai.creditdata import report, report_pdf
 from xinyidai.creditdata.report_models import CreditReport
 from xinyidai.errors import Forbidden
+from xinyidai.registry import service as registry_service
 
 NAME = "重庆甲商贸有限公司"
 CODE_RE = re.compile(r"^[0-9A-HJKMNP-TV-Z]{4}(-[0-9A-HJKMNP-TV-Z]{4}){3}$")
@@ -148,6 +149,62 @@ def test_an_institution_downloads_only_under_a_live_credit_report_authorisation(
     revoked = _bank_download(client, world, "RPT-4")
     assert revoked.status_code == 403 and "撤销" in revoked.json()["message"]  # type: ignore[attr-defined]
     assert len(_reports(session)) == 2 and periodic
+
+
+def _grant_to(session: Session, world: World, organisation_id: int, ref: str) -> None:
+    consent_service.grant(
+        session, enterprise_id=world.good_enterprise, granted_by_user_id=world.principal(session, "good").user_id or 0,
+        recipient_organisation_id=organisation_id, purpose=report.REPORT_PURPOSE, purpose_ref=ref,
+        categories=[f"C{n:02d}" for n in range(1, 15)])
+    session.commit()
+
+
+def _with_address(session: Session, world: World) -> None:
+    registry_service.get(session, enterprise_id=world.good_enterprise).address = ADDRESS
+    session.commit()
+
+
+ADDRESS = "重庆市南岸区南坪街道江南大道8号"
+
+
+def test_a_guarantee_company_gets_banded_amounts_in_its_report_not_a_server_error(
+        client: TestClient, session: Session, world: World) -> None:
+    # The social insurance payment's amounts (8,200 yuan) are banded for a guarantee company: "10万元以下".
+    _seed_records(session, world)
+    _grant_to(session, world, world.guarantor_org, "RPT-G")
+    client.raise_server_exceptions = False
+    response = client.post(f"/api/v1/enterprises/{world.good_enterprise}/credit-reports",
+                           params={"purpose_ref": "RPT-G"}, headers=_api(client, "guarantor"))
+    assert response.status_code == 201, response.text
+    text = pdf_text(response.content)
+    assert "应缴金额" in text and "10万元以下" in text
+    assert "8,200.00" not in text
+    # A bank's loan officer underwrites on exact amounts: the same record in yuan.
+    _grant(session, world, "RPT-B")
+    text = pdf_text(_bank_download(client, world, "RPT-B").content)  # type: ignore[attr-defined]
+    assert "8,200.00" in text and "10万元以下" not in text
+
+
+def test_the_subjects_representative_and_address_are_masked_for_institutions_as_in_the_file(
+        client: TestClient, session: Session, world: World) -> None:
+    _seed_records(session, world)
+    _with_address(session, world)
+    own = pdf_text(client.post("/api/v1/enterprises/me/credit-reports", headers=_api(client, "good")).content)
+    assert "张三" in own and ADDRESS in own
+    for username, organisation_id, ref in (("a.officer", world.bank_a, "RPT-O"),
+                                           ("guarantor", world.guarantor_org, "RPT-G")):
+        _grant_to(session, world, organisation_id, ref)
+        response = client.post(f"/api/v1/enterprises/{world.good_enterprise}/credit-reports",
+                               params={"purpose_ref": ref}, headers=_api(client, username))
+        assert response.status_code == 201, response.text
+        text = pdf_text(response.content)
+        assert "法定代表人张*" in text and "张三" not in text, username
+        assert "重庆市南岸区****" in text and "江南大道" not in text and "南坪街道江南" not in text, username
+    # A bank's credit manager decides and signs: names and addresses in clear, as on the file page.
+    _grant_to(session, world, world.bank_a, "RPT-M")
+    text = pdf_text(client.post(f"/api/v1/enterprises/{world.good_enterprise}/credit-reports",
+                                params={"purpose_ref": "RPT-M"}, headers=_api(client, "a.manager")).content)
+    assert "张三" in text and ADDRESS in text
 
 
 def test_the_platform_admin_and_other_entities_get_no_report(client: TestClient, session: Session,

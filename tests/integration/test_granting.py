@@ -79,6 +79,12 @@ def test_a_summary_first_then_the_confirmed_grant_is_written_and_audited(
     ({"data_from": "2025-01-01", "data_to": "2024-01-01"}, "数据期间的起始日期不能晚于截止日期"),
     ({"days": "0"}, "有效期须为1至365天的整数"),
     ({"days": "abc"}, "有效期须为1至365天的整数"),
+    # str.isdigit() admits superscripts and other digits int() refuses or reads: only ASCII digits are a number.
+    ({"days": "³"}, "有效期须为1至365天的整数"),
+    ({"days": "²"}, "有效期须为1至365天的整数"),
+    ({"days": "３０"}, "有效期须为1至365天的整数"),
+    ({"recipient": "²"}, "请选择要授权的银行、担保机构或信用服务机构"),
+    ({"recipient": "9" * 40}, "请选择要授权的银行、担保机构或信用服务机构"),
     ({"mode": "forever"}, "请选择授权方式"),
     ({"purpose": "post_loan_management"}, "请选择贷后管理所针对的贷款"),
 ])

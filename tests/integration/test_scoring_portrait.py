@@ -187,3 +187,36 @@ def test_with_a_champion_the_dimensions_it_covers_are_scored_by_its_points(sessi
     assert {d.basis for d in portrait.dimensions if d.code != "finance_tax"} == {"rules"}
     [raise_grade] = [s for s in portrait.suggestions if s.feature == "tax_credit_grade"]
     assert raise_grade.points_gained == 16 and "提升至A级及以上" in raise_grade.text
+
+
+def _refusals(session: Session, world: World) -> list[AuditEntry]:
+    session.expire_all()
+    return list(session.scalars(select(AuditEntry).where(AuditEntry.action == "consent.access_refused",
+                                                         AuditEntry.enterprise_id == world.good_enterprise)))
+
+
+def test_the_bank_order_page_reads_the_portrait_only_when_allowed_and_logs_no_refusal_for_a_mere_view(
+        client: TestClient, session: Session, world: World) -> None:
+    _seed(session, world)
+    order = _apply(session, world)
+    _as(client, "a.officer")
+    # Under a live authorisation each view of the page is one audited read of the portrait (it is shown each time).
+    for views in (1, 2):
+        page = client.get(f"/orders/{order.id}")
+        assert page.status_code == 200 and 'data-testid="portrait-radar"' in page.text
+        assert len(_audits(session)) == views
+    [grant] = [a for a in consent_service.list_for_enterprise(session, enterprise_id=world.good_enterprise)
+               if a.recipient_organisation_id == world.bank_a]
+    consent_service.revoke(session, enterprise_id=world.good_enterprise, authorisation_id=grant.id,
+                           user_id=world.principal(session, "good").user_id or 0)
+    session.commit()
+    before = len(_refusals(session, world))
+    # Revoked: the page says so, reads nothing and writes no "查询被拒绝" to the entity's access log.
+    for _ in range(2):
+        page = client.get(f"/orders/{order.id}")
+        assert page.status_code == 200 and 'data-testid="portrait-refused"' in page.text and "撤销" in page.text
+    assert len(_refusals(session, world)) == before and len(_audits(session)) == 2
+    # An explicit read through the API is still refused and on record.
+    refused = client.get(f"/api/v1/enterprises/{world.good_enterprise}/portrait",
+                         params={"purpose_ref": order.order_no})
+    assert refused.status_code == 403 and len(_refusals(session, world)) == before + 1

@@ -36,6 +36,8 @@ ACTION_LABELS: dict[str, str] = {
     "guarantee.compensated": "担保代偿",
     "guarantee.recovered": "代偿追偿",
     "audit.searched": "查询审计日志",
+    "rights.record_viewed": "查阅异议或修复所涉信用记录",
+    "rights.attachment_downloaded": "下载异议或修复的证明材料",
     "scoring.decided": "信用评估决策",
     "scoring.model_registered": "登记模型版本",
     "scoring.model_promoted": "启用冠军模型",

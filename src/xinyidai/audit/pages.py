@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -112,7 +113,7 @@ def audit_search(request: Request, session: SessionDep, principal: Annotated[Pri
                  date_to: Text = "", page: PageNo = 1) -> HTMLResponse:
     """Search the audit log by action, acting organisation, enterprise, dates; paged, newest first."""
     errors: list[str] = []
-    organisation_id = int(organisation) if organisation.isdigit() else None
+    organisation_id = int(organisation) if re.fullmatch(r"[0-9]{1,9}", organisation) else None
     if organisation and organisation_id is None:
         errors.append("所选机构无效")
     enterprise_id: int | None = None

@@ -23,6 +23,8 @@ GRANTABLE = (Purpose.CREDIT_REPORT_DOWNLOAD, Purpose.POST_LOAN_MANAGEMENT, Purpo
 # A model run is granted under the institution's programme code, which the institution tells the enterprise.
 PROGRAMME_REFERENCE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}", re.ASCII)
 MAX_VALIDITY_DAYS = 365
+_ID = re.compile(r"[0-9]{1,9}")
+_DAYS = re.compile(r"[0-9]{1,4}")
 REFERENCE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L: read out over the phone
 
 
@@ -75,7 +77,8 @@ def check(form: Mapping[str, str | Sequence[str]], *, institutions: Mapping[int,
 
     errors: list[str] = []
     recipient_text, purpose_text = text("recipient"), text("purpose")
-    recipient = int(recipient_text) if recipient_text.isdigit() and int(recipient_text) in institutions else None
+    # ASCII digits only: str.isdigit() also admits "²", which int() refuses.
+    recipient = int(recipient_text) if _ID.fullmatch(recipient_text) and int(recipient_text) in institutions else None
     if recipient is None:
         errors.append("请选择要授权的银行、担保机构或信用服务机构")
     purpose = Purpose(purpose_text) if purpose_text in {p.value for p in GRANTABLE} else None
@@ -109,7 +112,7 @@ def check(form: Mapping[str, str | Sequence[str]], *, institutions: Mapping[int,
     if data_from and data_to and data_from > data_to:
         errors.append("数据期间的起始日期不能晚于截止日期")
     days = text("days")
-    if not days.isdigit() or not 1 <= int(days) <= MAX_VALIDITY_DAYS:
+    if not _DAYS.fullmatch(days) or not 1 <= int(days) <= MAX_VALIDITY_DAYS:
         errors.append(f"有效期须为1至{MAX_VALIDITY_DAYS}天的整数")
     mode_text = text("mode")
     if mode_text not in {m.value for m in Mode}:

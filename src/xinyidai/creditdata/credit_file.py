@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from xinyidai import clock
 from xinyidai.audit import service as audit_service
 from xinyidai.consent import service as consent_service
-from xinyidai.creditdata import catalogue, policy, service
+from xinyidai.creditdata import policy, service
 from xinyidai.creditdata.access import (
     Access,
     access_of,
@@ -134,14 +134,6 @@ def audience_for(principal: Principal, access: Access) -> consent_service.Audien
                                        roles=principal.roles)
 
 
-def masking_kinds(item: CatalogueItem) -> dict[str, str]:
-    """The masking kind of each field of the sub-category that has one: the stored specs over the packaged
-    catalogue's (so a database seeded before a field had a kind still masks it)."""
-    kinds = dict(catalogue.packaged_masking().get(item.code, {}))
-    kinds.update({spec.name: spec.mask for spec in service.field_specs(item) if spec.mask})
-    return kinds
-
-
 Marks = dict[tuple[int, str], set[MarkKind]]
 
 
@@ -182,7 +174,7 @@ def to_credit_file_read(session: Session, *, enterprise: Enterprise, sections: l
         self_reported = record.channel == Channel.SELF_REPORT
         kinds = kinds_by_item.get(item.code)
         if kinds is None:
-            kinds = kinds_by_item[item.code] = masking_kinds(item)
+            kinds = kinds_by_item[item.code] = service.masking_kinds(item)
         return CreditRecordRead(
             id=record.id, record_key=record.record_key, data=consent_service.mask_values(record.data, kinds, audience),
             fact_date=record.fact_date,

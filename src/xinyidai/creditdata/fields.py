@@ -17,7 +17,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from xinyidai.consent.masking import FieldKind
+from xinyidai.consent import service as consent_service
 from xinyidai.creditdata.enums import FieldType
 from xinyidai.money import MAX_FEN, InvalidAmount, parse_yuan
 from xinyidai.registry.codes import InvalidCode, validate_uscc
@@ -75,8 +75,8 @@ class FieldSpec:
             raise ValueError(f"enum field {raw['name']} needs choices")
         mask = raw.get("mask")
         if mask is not None:
-            mask = FieldKind(mask).value  # ValueError on a kind masking does not know
-            if mask == FieldKind.AMOUNT_BAND and kind is not FieldType.MONEY:
+            mask = consent_service.FieldKind(mask).value  # ValueError on a kind masking does not know
+            if mask == consent_service.FieldKind.AMOUNT_BAND and kind is not FieldType.MONEY:
                 raise ValueError(f"field {raw['name']}: only money fields are banded")
         return cls(
             name=str(raw["name"]), label=str(raw["label"]), type=kind, required=bool(raw.get("required", True)),

@@ -153,7 +153,7 @@ def edit_item(
             "enabled": "on" if enabled else ""}
     service.get_item(session, code=code)  # an unknown code is a 404, not a form error
     days = visible_days.strip()
-    if days and not days.isdigit():
+    if days and not re.fullmatch(r"[0-9]{1,5}", days):
         return _catalogue_page(request, session, status_code=422, forms={code: form},
                                errors={code: ["公示期须为1至36500之间的整数天，留空表示长期可见"]})
     try:
@@ -560,9 +560,10 @@ def self_report(
             "employees": employees, "certifications": certifications, "main_customers": main_customers}
     try:
         report_in = SelfReportCreate.model_validate({
-            "report_year": int(report_year) if report_year.strip().isdigit() else -1,
+            "report_year": int(report_year) if re.fullmatch(r"[0-9]{1,4}", report_year.strip()) else -1,
             "main_products": main_products.strip(), "annual_revenue_fen": parse_yuan(annual_revenue),
-            "employees": int(employees.replace(",", "")) if employees.strip().replace(",", "").isdigit() else -1,
+            "employees": (int(employees.replace(",", ""))
+                          if re.fullmatch(r"[0-9]{1,9}", employees.strip().replace(",", "")) else -1),
             "certifications": [c.strip() for c in re.split(r"[、，,；;\n]", certifications) if c.strip()],
             "main_customers": main_customers.strip() or None, "accept_commitment": accept_commitment is not None,
         })

@@ -87,30 +87,31 @@ def _local(moment: datetime) -> str:
 def _value(spec: FieldSpec, value: object) -> str:
     if value is None or value == "":
         return "—"
-    if spec.type is FieldType.MONEY:
-        text = str(value)
-        # An amount its reader may see only as a band (or not at all) arrives as that label, not as fen.
-        return format_yuan(int(text)) if text.lstrip("-").isdigit() else text
+    # An amount desensitised for the reader is already words (its band, or withheld): only fen is formatted.
+    if spec.type is FieldType.MONEY and isinstance(value, int) and not isinstance(value, bool):
+        return format_yuan(value)
     if spec.type is FieldType.BOOLEAN:
         return "是" if value else "否"
     return str(value)
 
 
-def _subject_facts(enterprise: Enterprise, audience: str) -> tuple[tuple[str, str], ...]:
-    """The registry's facts on the entity, its representative's name and its address desensitised for the reader as
-    the credit file's are."""
+def _subject_facts(enterprise: Enterprise, audience: consent_service.Audience) -> tuple[tuple[str, str], ...]:
+    """The registry's facts of the subject, its representative's name and its address desensitised for the reader
+    as the credit file's values are (the entity itself sees them in clear)."""
     capital = enterprise.registered_capital_fen
-    seen = consent_service.Audience(audience)
+    rep = consent_service.mask(enterprise.legal_rep_name, consent_service.FieldKind.PERSON_NAME, audience)
+    address = (consent_service.mask(enterprise.address, consent_service.FieldKind.ADDRESS, audience)
+               if enterprise.address else None)
     return (
         ("主体名称", enterprise.name),
         ("统一社会信用代码", enterprise.uscc),
         ("主体类型", ENTITY_KIND_LABELS.get(enterprise.kind, enterprise.kind)),  # type: ignore[call-overload]
-        ("法定代表人", consent_service.mask(enterprise.legal_rep_name, consent_service.FieldKind.PERSON_NAME, seen)),
+        ("法定代表人", str(rep)),
         ("成立日期", enterprise.registration_date.isoformat()),
         ("注册资本", f"{format_yuan(capital)} 元" if capital is not None else "—"),
         ("所属行业", f"{enterprise.industry.name}（{enterprise.industry_code}）"),
         ("所在镇街", enterprise.district_area.name),
-        ("经营场所", consent_service.mask(enterprise.address, consent_service.FieldKind.ADDRESS, seen) or "—"),
+        ("经营场所", str(address or "—")),
         ("登记状态", OPERATING_STATUS_LABELS.get(enterprise.operating_status,  # type: ignore[call-overload]
                                                 enterprise.operating_status)),
         ("最近报送年报年度", str(enterprise.last_annual_report_year or "未报送")),
@@ -205,7 +206,8 @@ def issue(session: Session, *, principal: Principal, enterprise_id: int, purpose
         report_no=report_no, code=report_policy.format_code(code),
         verify_url=f"{public_url}{VERIFY_PATH}?code={report_policy.format_code(code)}",
         verify_page=f"{public_url}{VERIFY_PATH}", generated_at=_local(now), subject_name=enterprise.name,
-        subject_facts=_subject_facts(enterprise, file.audience), recipient=recipient_name, purpose=purpose_text,
+        subject_facts=_subject_facts(enterprise, consent_service.Audience(file.audience)), recipient=recipient_name,
+        purpose=purpose_text,
         view_note=OWN_NOTE if own else AUTHORISED_NOTE,
         summary=summary, publicity=_publicity(enterprise, summary, access), sections=_sections(session, file),
         sources="、".join(summary.sources) or "—",

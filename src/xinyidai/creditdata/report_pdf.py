@@ -10,6 +10,7 @@ and a text with a character the font lacks is refused too: a report never goes o
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -112,7 +113,7 @@ def find_font(configured: str = "") -> CjkFont:
     candidates += list(DEBIAN_FONTS)
     for regular_name, bold_name in candidates:
         path_text, _, number = regular_name.partition("#")
-        found = _pick(Path(path_text), int(number) if number.isdigit() else None)
+        found = _pick(Path(path_text), int(number) if re.fullmatch(r"[0-9]{1,4}", number) else None)
         if found is None:
             if configured and regular_name == configured:
                 raise ReportFontMissing(f"配置的报告字体 {configured} 不存在或不含中文字形。{INSTALL_HINT}",

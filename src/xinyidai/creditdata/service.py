@@ -16,7 +16,13 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from xinyidai import clock
+from xinyidai.consent import service as consent_service
 from xinyidai.creditdata import catalogue, policy
+
+# Who stands how to an entity's information, for the contexts above creditdata.
+from xinyidai.creditdata.access import Access as Access
+from xinyidai.creditdata.access import is_audited as is_audited
+from xinyidai.creditdata.access import sensitivities_for as sensitivities_for
 from xinyidai.creditdata.enums import AuthoritativeChannel, Channel, FieldType, MarkKind, Sensitivity
 from xinyidai.creditdata.exceptions import (
     CatalogueItemNotFound,
@@ -366,17 +372,29 @@ def current_version(session: Session, *, record: CreditRecord) -> CreditRecord:
     return policy.current(versions, AuthoritativeChannel(item.authoritative_channel))[0]
 
 
-def field_texts(item: CatalogueItem, record: CreditRecord) -> list[tuple[FieldSpec, str]]:
-    """A record's fields (without the USCC) as text a clerk would type, i.e. what `parser_for` reads back."""
+def masking_kinds(item: CatalogueItem) -> dict[str, str]:
+    """The masking kind of each field of the sub-category that has one: the stored specs over the packaged
+    catalogue's (so a database seeded before a field had a kind still masks it)."""
+    kinds = dict(catalogue.packaged_masking().get(item.code, {}))
+    kinds.update({spec.name: spec.mask for spec in field_specs(item) if spec.mask})
+    return kinds
+
+
+def field_texts(item: CatalogueItem, record: CreditRecord,
+                audience: consent_service.Audience | None = None) -> list[tuple[FieldSpec, str]]:
+    """A record's fields (without the USCC) as text a clerk would type, i.e. what `parser_for` reads back; given
+    an `audience`, desensitised for it first (a masked or banded value is words, shown as they are)."""
+    data = record.data if audience is None else consent_service.mask_values(record.data, masking_kinds(item),
+                                                                            audience)
     out = []
     for spec in field_specs(item):
         if spec.name == USCC_FIELD:
             continue
-        value = record.data.get(spec.name)
+        value = data.get(spec.name)
         if value is None or value == "":
             text = ""
         elif spec.type is FieldType.MONEY:
-            text = format_yuan(int(value))
+            text = format_yuan(value) if isinstance(value, int) and not isinstance(value, bool) else str(value)
         elif spec.type is FieldType.BOOLEAN:
             text = "是" if value else "否"
         else:

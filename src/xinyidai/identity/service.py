@@ -28,6 +28,12 @@ from xinyidai.identity.exceptions import (
     RealNameMismatch,
 )
 from xinyidai.identity.models import ApiClient, LoginSession, LoginThrottle, Organisation, User, UserRole
+
+# Messages to users and organisations, for the contexts above identity (which call this module, not notifications).
+from xinyidai.identity.notifications import notify as notify
+from xinyidai.identity.notifications import notify_each as notify_each
+from xinyidai.identity.notifications import platform_operator_ids as platform_operator_ids
+from xinyidai.identity.notifications import user_ids_with_role as user_ids_with_role
 from xinyidai.identity.onboarding_models import InstitutionApplication, UsageCommitment
 from xinyidai.identity.principal import Principal
 from xinyidai.identity.schemas import (

@@ -9,6 +9,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
+from xinyidai.consent import service as consent_service
 from xinyidai.errors import DomainError, Forbidden, NotFound
 from xinyidai.identity.dependencies import csrf_protect
 from xinyidai.identity.principal import Principal
@@ -111,10 +112,19 @@ def apply(
 
 def _bank_portrait(request: Request, session: Session, order: FinancingOrder) -> dict[str, Any]:
     """The order's bank sees the entity's credit portrait under the authorisation the application granted
-    (read, spent and audited like the credit file); a refusal is shown in place of the portrait."""
+    (read, spent and audited like the credit file, once per view of the page); when the authorisation no longer
+    allows it, the reason is shown in place of the portrait."""
     principal: Principal | None = getattr(request.state, "principal", None)
     if principal is None or principal.organisation_id != order.bank_organisation_id:
         return {}
+    # Ask first, without the refusal path: opening one's own order page is no attempt to read the entity's
+    # information, and must not put a "查询被拒绝" on its access log each time once the authorisation has ended.
+    decision = consent_service.decide(session, enterprise_id=order.enterprise_id,
+                                      recipient_organisation_id=principal.organisation_id,
+                                      purpose=consent_service.Purpose.FINANCING_APPLICATION,
+                                      purpose_ref=order.order_no)
+    if not decision.allowed:
+        return {"portrait_error": decision.reason_zh}
     try:
         portrait = scoring_service.read_portrait(session, principal=principal, enterprise_id=order.enterprise_id,
                                                  purpose_ref=order.order_no, ip_address=client_ip(request))

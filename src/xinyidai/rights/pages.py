@@ -12,7 +12,6 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from xinyidai import clock, workdays
-from xinyidai.consent import service as consent_service
 from xinyidai.creditdata import service as creditdata_service
 from xinyidai.db import MAX_ID
 from xinyidai.errors import DomainError
@@ -49,28 +48,28 @@ def _labels() -> dict[str, Any]:
 
 
 def _uploads(files: list[UploadFile]) -> list[service.Upload]:
-    """The chosen files (a form with no file chosen sends one nameless empty part), read up to one byte past the
-    limit so that an oversized file is refused without reading all of it."""
-    return [service.Upload(file_name=f.filename, content=f.file.read(policy.MAX_ATTACHMENT_BYTES + 1))
-            for f in files if f.filename]
+    """The chosen files (a form with no file chosen sends one nameless empty part), each read up to one byte past
+    the limit so that an oversized file is refused without reading all of it; too many files are refused before
+    any is read."""
+    chosen = [f for f in files if f.filename]
+    if len(chosen) > policy.MAX_ATTACHMENTS:
+        raise InvalidRightsRequest(f"附件最多 {policy.MAX_ATTACHMENTS} 个", message_en="too many attachments")
+    return [service.Upload(file_name=f.filename or "", content=f.file.read(policy.MAX_ATTACHMENT_BYTES + 1))
+            for f in chosen]
 
 
-def _record_view(session: Session, record_id: int, *, viewer: Principal | None = None,
-                 department_organisation_id: int | None = None) -> dict[str, Any]:
-    """The disputed record as `viewer` may see it: in clear for the entity and whoever answers (they must be able to
-    correct it); desensitised for any other party (a supervisor), as the credit file is (consent.masking)."""
-    record = creditdata_service.get_record(session, record_id=record_id)
-    item = creditdata_service.get_item_by_id(session, item_id=record.catalogue_item_id)
-    fields = creditdata_service.field_texts(item, record)
-    own = viewer is not None and viewer.enterprise_id == record.enterprise_id and viewer.has_any(*ENTERPRISE_ROLES)
-    if viewer is not None and not own and not service.is_answerer(viewer, department_organisation_id):
-        audience = consent_service.audience_of(own=False, organisation_kind=viewer.organisation_kind,
-                                               roles=viewer.roles)
-        shown = consent_service.mask_values(record.data, {s.name: s.mask for s, _ in fields if s.mask}, audience)
-        fields = [(spec, text if shown.get(spec.name) == record.data.get(spec.name) else str(shown[spec.name]))
-                  for spec, text in fields]
-    return {"record": record, "item": item, "fields": fields,
-            "department": creditdata_service.department_name(session, code=record.source_department)}
+async def _form_fields(request: Request) -> dict[str, str]:
+    """The submitted form's text fields (an answer's corrected values come in fields named after the record's)."""
+    return {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
+
+
+FormFields = Annotated[dict[str, str], Depends(_form_fields)]
+
+
+def _record_view(session: Session, principal: Principal, record_id: int, purpose: str) -> dict[str, Any]:
+    view = service.view_record(session, principal=principal, record_id=record_id, purpose=purpose)
+    return {"record": view.record, "item": view.item, "fields": view.fields, "masked": view.masked,
+            "department": view.department}
 
 
 def _title(principal: Principal, *, entity: str, department: str, overall: str) -> str:
@@ -85,7 +84,7 @@ def _title(principal: Principal, *, entity: str, department: str, overall: str) 
 def _objection_form(request: Request, session: Session, principal: Principal, record_id: int, *,
                     errors: list[str] | None = None, reason: str = "", status_code: int = 200) -> Response:
     creditdata_service.get_record(session, record_id=record_id, enterprise_id=principal.enterprise_id)
-    view = _record_view(session, record_id)
+    view = _record_view(session, principal, record_id, "异议处理")
     calendar_due = policy.due_date(clock.today(), workdays.load_calendar(session))
     return render(request, "rights/objection_new.html", {
         **_labels(), **view, "errors": errors or [], "reason": reason, "due": calendar_due,
@@ -124,7 +123,7 @@ def objections(request: Request, session: SessionDep, principal: Annotated[Princ
     found = service.list_objections(session, principal=principal, status=status, escalated_only=escalated)
     return render(request, "rights/objections.html", {
         **_labels(), "objections": found, "items": _item_names(session, found), "status": status,
-        "escalated": escalated,
+        "escalated": escalated, "may_open": service.may_open(principal),
         "title": _title(principal, entity="我的异议", department="异议处理", overall="异议总览"),
     })
 
@@ -136,10 +135,10 @@ def _item_names(session: Session, rows: Any) -> dict[int, str]:
 def _objection_page(request: Request, session: Session, principal: Principal, objection: Objection, *,
                     errors: list[str] | None = None, form: dict[str, str] | None = None,
                     status_code: int = 200) -> Response:
-    answerer = objection.department_organisation_id
-    view = _record_view(session, objection.record_id, viewer=principal, department_organisation_id=answerer)
-    corrected = (_record_view(session, objection.corrected_record_id, viewer=principal,
-                              department_organisation_id=answerer) if objection.corrected_record_id else None)
+    purpose = f"异议处理（{objection.number}）"
+    view = _record_view(session, principal, objection.record_id, purpose)
+    corrected = (_record_view(session, principal, objection.corrected_record_id, purpose)
+                 if objection.corrected_record_id else None)
     return render(request, "rights/objection.html", {
         **_labels(), **view, "objection": objection, "corrected": corrected,
         "attachments": service.attachments_of(session, objection_id=objection.id),
@@ -160,10 +159,9 @@ def objection_page(request: Request, session: SessionDep, principal: Annotated[P
 
 
 @router.post("/rights/objections/{objection_id}/answer", response_class=HTMLResponse)
-async def answer_objection(request: Request, session: SessionDep, principal: Annotated[Principal, Depends(Answerer)],
-                           objection_id: IdPath) -> Response:
+def answer_objection(request: Request, session: SessionDep, principal: Annotated[Principal, Depends(Answerer)],
+                     objection_id: IdPath, form: FormFields) -> Response:
     """The source department answers: corrected (with the corrected content) or upheld, with its reason."""
-    form = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
     values = {k.removeprefix(FIELD_PREFIX): v.strip() for k, v in form.items() if k.startswith(FIELD_PREFIX)}
     answer = form.get("answer", "")
     try:
@@ -197,7 +195,7 @@ def _repair_form(request: Request, session: Session, principal: Principal, recor
                  status_code: int = 200) -> Response:
     check = service.check_repair(session, principal=principal, record_id=record_id)
     return render(request, "rights/repair_new.html", {
-        **_labels(), **_record_view(session, record_id), "eligibility": check.eligibility,
+        **_labels(), **_record_view(session, principal, record_id, "信用修复"), "eligibility": check.eligibility,
         "commitment": policy.COMMITMENT_TEXT, "errors": errors or [], "form": form or {},
         "max_files": policy.MAX_ATTACHMENTS, "max_mb": policy.MAX_ATTACHMENT_BYTES >> 20,
     }, status_code=status_code)
@@ -242,6 +240,7 @@ def repairs(request: Request, session: SessionDep, principal: Annotated[Principa
     found = service.list_repairs(session, principal=principal, status=status)
     return render(request, "rights/repairs.html", {
         **_labels(), "repairs": found, "items": _item_names(session, found), "status": status,
+        "may_open": service.may_open(principal),
         "title": _title(principal, entity="我的信用修复", department="修复审核", overall="信用修复总览"),
     })
 
@@ -249,8 +248,8 @@ def repairs(request: Request, session: SessionDep, principal: Annotated[Principa
 def _repair_page(request: Request, session: Session, principal: Principal, repair: CreditRepair, *,
                  errors: list[str] | None = None, status_code: int = 200) -> Response:
     return render(request, "rights/repair.html", {
-        **_labels(), **_record_view(session, repair.record_id, viewer=principal,
-                                     department_organisation_id=repair.department_organisation_id), "repair": repair,
+        **_labels(), **_record_view(session, principal, repair.record_id, f"信用修复审核（{repair.number}）"),
+        "repair": repair,
         "attachments": service.attachments_of(session, repair_id=repair.id),
         "may_decide": repair.status == RepairStatus.PENDING
         and service.is_answerer(principal, repair.department_organisation_id),
@@ -300,4 +299,5 @@ def overview(request: Request, session: SessionDep, principal: Annotated[Princip
         "objection_counts": {s: sum(o.status == s for o in all_objections) for s in ObjectionStatus},
         "repair_counts": {s: sum(r.status == s for r in all_repairs) for s in RepairStatus},
         "late": late, "pending": pending, "items": _item_names(session, [*late, *pending]),
+        "may_open": service.may_open(principal),
     })

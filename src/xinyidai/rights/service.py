@@ -17,12 +17,13 @@ from sqlalchemy.orm import Session
 
 from xinyidai import clock, workdays
 from xinyidai.audit import service as audit_service
+from xinyidai.consent import service as consent_service
 from xinyidai.creditdata import service as creditdata_service
 from xinyidai.creditdata.enums import MarkKind
+from xinyidai.creditdata.fields import FieldSpec
 from xinyidai.creditdata.models import CatalogueItem, CreditRecord
 from xinyidai.creditdata.policy import visibility
 from xinyidai.errors import Forbidden
-from xinyidai.identity import notifications
 from xinyidai.identity import service as identity_service
 from xinyidai.identity.enums import ENTERPRISE_ROLES, Role
 from xinyidai.identity.principal import Principal
@@ -65,10 +66,62 @@ def is_answerer(principal: Principal, department_organisation_id: int | None) ->
             and principal.organisation_id == department_organisation_id)
 
 
+def _is_own(principal: Principal, enterprise_id: int) -> bool:
+    return principal.enterprise_id == enterprise_id and principal.has_any(*ENTERPRISE_ROLES)
+
+
+def _is_department(principal: Principal, department_organisation_id: int | None) -> bool:
+    return (principal.has_any(Role.DEPARTMENT_DATA_OFFICER) and department_organisation_id is not None
+            and principal.organisation_id == department_organisation_id)
+
+
 def _is_party(principal: Principal, enterprise_id: int, department_organisation_id: int | None) -> bool:
-    if principal.enterprise_id == enterprise_id and principal.has_any(*ENTERPRISE_ROLES):
-        return True
-    return is_answerer(principal, department_organisation_id) or principal.has_any(Role.GOVERNMENT_SUPERVISOR)
+    # A supervisor is no party: it watches the lists and the overview (statistics), not the disputed records, the
+    # entity's reasons or its evidence.
+    return _is_own(principal, enterprise_id) or is_answerer(principal, department_organisation_id)
+
+
+def may_open(principal: Principal) -> bool:
+    """Whether the caller may open an objection or application at all (the lists link to them): not a supervisor
+    who is nothing else."""
+    return (principal.is_platform_admin or principal.has_any(*ENTERPRISE_ROLES)
+            or principal.has_any(Role.DEPARTMENT_DATA_OFFICER))
+
+
+@dataclass(frozen=True, slots=True)
+class RecordView:
+    """The record an objection or application is about, as the caller may see it."""
+
+    record: CreditRecord
+    item: CatalogueItem
+    fields: list[tuple[FieldSpec, str]]
+    masked: frozenset[str]  # the fields whose value the caller sees desensitised (not offered for correction)
+    department: str
+
+
+def view_record(session: Session, *, principal: Principal, record_id: int, purpose: str) -> RecordView:
+    """The record for the entity itself and its source department in clear; for the platform admin desensitised
+    for its audience and audited with `purpose` (异议处理 / 信用修复审核 and the procedure's number). The caller's
+    standing as a party is checked before (get_objection / get_repair / the entity's own record)."""
+    record = creditdata_service.get_record(session, record_id=record_id)
+    item = creditdata_service.get_item_by_id(session, item_id=record.catalogue_item_id)
+    clear = creditdata_service.field_texts(item, record)
+    department_org = creditdata_service.department_organisation(session, code=record.source_department)
+    if _is_own(principal, record.enterprise_id) or _is_department(principal, department_org):
+        fields, masked = clear, frozenset[str]()
+    elif principal.is_platform_admin:
+        fields = creditdata_service.field_texts(item, record, consent_service.Audience.PLATFORM_ADMIN)
+        masked = frozenset(spec.name for (spec, text), (_, shown) in zip(clear, fields, strict=True)
+                           if text != shown)
+        audit_service.record(session, action="rights.record_viewed", actor_user_id=principal.user_id,
+                             actor_api_client_id=principal.api_client_id,
+                             actor_organisation_id=principal.organisation_id, subject_type="credit_record",
+                             subject_id=record.id, enterprise_id=record.enterprise_id, purpose=purpose,
+                             detail={"item": item.code, "audience": consent_service.Audience.PLATFORM_ADMIN.value})
+    else:
+        raise Forbidden("无权查看该记录", message_en="not a party to this record")
+    return RecordView(record=record, item=item, fields=fields, masked=masked,
+                      department=creditdata_service.department_name(session, code=record.source_department))
 
 
 def _audit(session: Session, principal: Principal, action: str, *, subject_type: str, subject_id: int,
@@ -129,14 +182,30 @@ def get_attachment(session: Session, *, principal: Principal, attachment_id: int
             get_repair(session, principal=principal, repair_id=found.repair_id or 0)
     except (ObjectionNotFound, RepairNotFound):
         raise AttachmentNotFound("没有找到该附件", message_en="no such attachment") from None
+    if not _is_own(principal, found_enterprise(session, found)):
+        # Evidence is the entity's: anyone else's download of it is on its access log.
+        audit_service.record(session, action="rights.attachment_downloaded", actor_user_id=principal.user_id,
+                             actor_api_client_id=principal.api_client_id,
+                             actor_organisation_id=principal.organisation_id, subject_type="rights_attachment",
+                             subject_id=found.id, enterprise_id=found_enterprise(session, found),
+                             purpose="异议处理" if found.objection_id is not None else "信用修复审核",
+                             detail={"file_name": found.file_name, "sha256": found.sha256})
     return found
+
+
+def found_enterprise(session: Session, attachment: RightsAttachment) -> int:
+    """The entity whose objection or application an evidence file belongs to."""
+    owner = (session.get(Objection, attachment.objection_id) if attachment.objection_id is not None
+             else session.get(CreditRepair, attachment.repair_id))
+    assert owner is not None  # the foreign keys hold
+    return owner.enterprise_id
 
 
 # Objections ---------------------------------------------------------------------------------------------
 
 
 def get_objection(session: Session, *, principal: Principal, objection_id: int) -> Objection:
-    """An objection, for a party to it (the entity, the answering department, the platform, a supervisor)."""
+    """An objection, for a party to it (the entity, the answering department, the platform admin)."""
     objection = session.get(Objection, objection_id)
     if objection is None or not _is_party(principal, objection.enterprise_id, objection.department_organisation_id):
         raise ObjectionNotFound("没有找到该异议", message_en="no such objection")
@@ -202,11 +271,12 @@ def file_objection(session: Session, *, principal: Principal, record_id: int, re
                                                 "attachments": len(uploads)})
     item = creditdata_service.get_item_by_id(session, item_id=record.catalogue_item_id)
     link = f"/rights/objections/{objection.id}"
-    notifications.notify_each(
-        session, organisation_ids=[department_org] if department_org else notifications.platform_operator_ids(session),
+    identity_service.notify_each(
+        session,
+        organisation_ids=[department_org] if department_org else identity_service.platform_operator_ids(session),
         subject=f"新的异议待处理：{objection.number}",
         body=f"市场主体对“{item.name}”记录提出异议，请于 {objection.due_date.isoformat()} 前核查并答复。", link=link)
-    notifications.notify_each(
+    identity_service.notify_each(
         session, organisation_ids=[_entity_org(session, enterprise_id)], subject=f"异议已受理：{objection.number}",
         body=f"您对“{item.name}”记录的异议已提交来源部门核查，答复期限 {objection.due_date.isoformat()}。"
              "处理期间该记录向金融机构展示时标注“异议处理中”。", link=link)
@@ -228,8 +298,13 @@ def answer_objection(session: Session, *, principal: Principal, objection_id: in
     if answer is ObjectionStatus.CORRECTED:
         if not values:
             raise InvalidRightsRequest("更正须填写更正后的记录内容", message_en="corrected values missing")
-        corrected = creditdata_service.correct_record(session, record_id=objection.record_id, values=values,
-                                                      reference=objection.number)
+        # A field not given keeps its recorded value: the platform admin is shown some fields desensitised and is
+        # not offered them for correction (a masked value must never be stored as the fact).
+        record = creditdata_service.get_record(session, record_id=objection.record_id)
+        item = creditdata_service.get_item_by_id(session, item_id=record.catalogue_item_id)
+        recorded = {spec.name: text for spec, text in creditdata_service.field_texts(item, record)}
+        corrected = creditdata_service.correct_record(session, record_id=objection.record_id,
+                                                      values={**recorded, **values}, reference=objection.number)
         objection.corrected_record_id = corrected.id
     objection.status = answer.value
     objection.answer_reason = reason.strip()
@@ -245,9 +320,9 @@ def answer_objection(session: Session, *, principal: Principal, objection_id: in
                    "corrected_record_id": objection.corrected_record_id,
                    "late": policy.is_late(objection.due_date, clock.today())})
     outcome = "已更正，记录形成新版本（原版本作为历史保留）" if answer is ObjectionStatus.CORRECTED else "维持原记录"
-    notifications.notify_each(
+    identity_service.notify_each(
         session, organisation_ids=[_entity_org(session, objection.enterprise_id), objection.department_organisation_id,
-                                   *notifications.platform_operator_ids(session)],
+                                   *identity_service.platform_operator_ids(session)],
         subject=f"异议已答复：{objection.number}", body=f"答复结果：{outcome}。理由：{objection.answer_reason}",
         link=f"/rights/objections/{objection.id}")
     return objection
@@ -261,7 +336,7 @@ def escalate_overdue(session: Session, *, today: date | None = None) -> list[Obj
         Objection.status == ObjectionStatus.OPEN.value, Objection.due_date < today).order_by(Objection.id)).all()
     escalated = [o for o in late if policy.needs_escalation(ObjectionStatus(o.status), o.due_date,
                                                             o.last_escalated_on, today)]
-    supervisors = notifications.user_ids_with_role(session, role=Role.GOVERNMENT_SUPERVISOR)
+    supervisors = identity_service.user_ids_with_role(session, role=Role.GOVERNMENT_SUPERVISOR)
     for objection in escalated:
         first = objection.escalated_at is None
         if first:
@@ -272,11 +347,12 @@ def escalate_overdue(session: Session, *, today: date | None = None) -> list[Obj
         subject = f"异议逾期未答复：{objection.number}"
         body = f"{department}应于 {objection.due_date.isoformat()} 前答复，已逾期 {days} 个工作日，请督办。"
         link = f"/rights/objections/{objection.id}"
-        notifications.notify_each(session, organisation_ids=[*notifications.platform_operator_ids(session),
+        identity_service.notify_each(session, organisation_ids=[*identity_service.platform_operator_ids(session),
                                                              objection.department_organisation_id],
                                   subject=subject, body=body, link=link)
-        for user_id in supervisors:
-            notifications.notify(session, user_id=user_id, subject=subject, body=body, link=link)
+        for user_id in supervisors:  # a supervisor follows the list of escalated objections, not the objection
+            identity_service.notify(session, user_id=user_id, subject=subject, body=body,
+                                 link="/rights/objections?escalated=true")
         audit_service.record(session, action="rights.objection_escalated", subject_type="objection",
                              subject_id=objection.id, enterprise_id=objection.enterprise_id,
                              purpose="information_subject_rights",
@@ -377,11 +453,12 @@ def apply_repair(session: Session, *, principal: Principal, record_id: int, fulf
            detail={"number": repair.number, "record_id": record.id, "fulfilled_date": fulfilled_date.isoformat(),
                    "commitment_sha256": repair.commitment_sha256, "attachments": len(uploads)})
     link = f"/rights/repairs/{repair.id}"
-    notifications.notify_each(
-        session, organisation_ids=[department_org] if department_org else notifications.platform_operator_ids(session),
+    identity_service.notify_each(
+        session,
+        organisation_ids=[department_org] if department_org else identity_service.platform_operator_ids(session),
         subject=f"新的信用修复申请待审核：{repair.number}",
         body=f"市场主体申请修复“{item.name}”记录，请于 {repair.due_date.isoformat()} 前审核。", link=link)
-    notifications.notify_each(
+    identity_service.notify_each(
         session, organisation_ids=[_entity_org(session, record.enterprise_id)],
         subject=f"信用修复申请已提交：{repair.number}",
         body=f"审核期限 {repair.due_date.isoformat()}，结果将以消息通知。", link=link)
@@ -417,9 +494,9 @@ def decide_repair(session: Session, *, principal: Principal, repair_id: int, dec
                    "effective_date": repair.effective_date.isoformat() if repair.effective_date else None})
     outcome = ("已修复：自今日起该记录不再向金融机构展示，也不计入信用评价" if decision is RepairStatus.APPROVED
                else "不予修复")
-    notifications.notify_each(
+    identity_service.notify_each(
         session, organisation_ids=[_entity_org(session, repair.enterprise_id), repair.department_organisation_id,
-                                   *notifications.platform_operator_ids(session)],
+                                   *identity_service.platform_operator_ids(session)],
         subject=f"信用修复申请已审核：{repair.number}", body=f"审核结果：{outcome}。意见：{repair.decision_reason}",
         link=f"/rights/repairs/{repair.id}")
     return repair

@@ -15,9 +15,11 @@ from sqlalchemy.orm import Session
 from xinyidai import clock
 from xinyidai.audit import service as audit_service
 from xinyidai.consent import service as consent_service
+
+# credit_file's access path is not re-exported by creditdata.service: credit_file builds on that module, and a
+# re-export would make the two import each other.
 from xinyidai.creditdata import credit_file
 from xinyidai.creditdata import service as creditdata_service
-from xinyidai.creditdata.access import Access, is_audited, sensitivities_for
 from xinyidai.creditdata.enums import Sensitivity
 from xinyidai.identity.principal import Principal
 from xinyidai.registry import service as registry_service
@@ -29,12 +31,12 @@ from xinyidai.scoring.portrait_schemas import PortraitDimensionRead, PortraitRea
 AUDIT_ACTION = "scoring.portrait_read"
 
 
-def _visible_items(session: Session, *, access: Access,
+def _visible_items(session: Session, *, access: creditdata_service.Access,
                    decision: consent_service.Decision | None) -> set[str] | None:
     """The sub-categories the reader may see (None: all of them)."""
     if decision is None:
         return None
-    sensitivities = sensitivities_for(access) or frozenset(Sensitivity)
+    sensitivities = creditdata_service.sensitivities_for(access) or frozenset(Sensitivity)
     return {item.code for item in creditdata_service.list_items(session)
             if item.category_code in decision.categories_allowed and Sensitivity(item.sensitivity) in sensitivities}
 
@@ -58,11 +60,11 @@ def read_portrait(session: Session, *, principal: Principal, enterprise_id: int,
     built = portrait_rules.build(
         values, model_spec=champion.scorecard_spec if champion else None,
         model_version=assessor_of(champion) if champion else None, withheld=withheld,
-        suggest=standing.access is not Access.AUTHORISED,
+        suggest=standing.access is not creditdata_service.Access.AUTHORISED,
     )
     if standing.decision is not None:
         consent_service.record_use(session, decision=standing.decision)
-    if is_audited(standing.access):
+    if creditdata_service.is_audited(standing.access):
         audit_service.record(
             session, action=AUDIT_ACTION, actor_user_id=principal.user_id,
             actor_api_client_id=principal.api_client_id, actor_organisation_id=principal.organisation_id,
