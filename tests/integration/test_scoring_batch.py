@@ -71,7 +71,8 @@ def test_a_run_scores_every_operating_entity_and_its_record_adds_up(
     good = batch.score_of(session, run_id=run.id, enterprise_id=world.good_enterprise)
     assert good is not None and good.score is not None and 0 < (good.pd or 0) < 1 and good.grade in "ABCD"
     assert all(code.startswith(("model.", "rule.")) for code in good.reason_codes)
-    actions = session.scalars(select(AuditEntry.action).where(AuditEntry.subject_type == "scoring_run")).all()
+    actions = session.scalars(select(AuditEntry.action).where(AuditEntry.subject_type == "scoring_run")
+                           .order_by(AuditEntry.id)).all()
     assert list(actions) == ["scoring.batch_started", "scoring.batch_finished"]
 
     # A later date is compared with this run: PSI against the previous run on the same deciles.
