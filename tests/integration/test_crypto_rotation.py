@@ -11,11 +11,11 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import select
 from typer.testing import CliRunner
 
-from tests.integration.conftest import id_number, uscc
 import xinyidai.models  # noqa: F401  (every table in Base.metadata)
+from tests.integration.conftest import id_number, uscc
 from xinyidai import crypto, db
 from xinyidai.audit.models import AuditEntry
 from xinyidai.cli import app, encrypted_columns, upgrade_database
@@ -54,8 +54,9 @@ def _keys(monkeypatch: pytest.MonkeyPatch, keys: dict[str, str], active: str, in
 def _every_cipher(database: db.Database) -> dict[str, list[str]]:
     """Each encrypted column's stored values, read with plain SQL."""
     with database.session_factory() as session:
-        return {column.name: list(session.scalars(text("SELECT {1} FROM {0}".format(*column.name.split(".")))))
-                for column in encrypted_columns()}
+        tables = {table.name: table for table in db.Base.metadata.sorted_tables}
+        return {column.name: list(session.scalars(select(tables[table].c[name])))
+                for column in encrypted_columns() for table, name in [column.name.split(".")]}
 
 
 def test_rotation_knows_every_encrypted_column() -> None:

@@ -11,7 +11,6 @@ that say what such an assessment looks at.
 from __future__ import annotations
 
 import hashlib
-import re
 import secrets
 import string
 from collections.abc import Mapping
@@ -19,6 +18,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from xinyidai.identity.enums import OrgKind
+from xinyidai.pii import mask_mobile as mask_mobile
+from xinyidai.pii import normalise_mobile as normalise_mobile
 
 
 class ApplicationStatus(StrEnum):
@@ -198,20 +199,6 @@ def commitment_digest(text: str) -> str:
 
 
 # Personal data and secrets -----------------------------------------------------------------------
-
-_MOBILE = re.compile(r"^1[3-9]\d{9}$")
-
-
-def normalise_mobile(raw: str) -> str | None:
-    """A mainland mobile number without spaces, dashes or +86, or None if it is not one."""
-    digits = re.sub(r"[\s\-]", "", raw)
-    digits = digits.removeprefix("+86").removeprefix("0086")
-    return digits if _MOBILE.match(digits) else None
-
-
-def mask_mobile(mobile: str) -> str:
-    """A mobile number with its middle four digits hidden (138****5678), as lists and logs show it."""
-    return f"{mobile[:3]}****{mobile[-4:]}" if len(mobile) == 11 else "****"
 
 
 def initial_password(length: int = 14) -> str:
