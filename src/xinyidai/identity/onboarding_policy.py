@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
-from xinyidai.identity.enums import OrgKind
+from xinyidai.identity.enums import INSTITUTION_KINDS
 from xinyidai.pii import mask_mobile as mask_mobile
 from xinyidai.pii import normalise_mobile as normalise_mobile
 
@@ -88,7 +88,7 @@ def allowed_transitions(current: ApplicationStatus) -> list[Transition]:
 
 # Who may apply ------------------------------------------------------------------------------------
 
-APPLICANT_KINDS: tuple[OrgKind, ...] = (OrgKind.BANK, OrgKind.GUARANTEE_COMPANY, OrgKind.CREDIT_AGENCY)
+APPLICANT_KINDS = INSTITUTION_KINDS
 
 # What a connecting institution may ask for: the basic services of seeds/004 item 十 (信息查询、信用报告下载), the
 # online orders and products of the one bank service system, models deployed into the platform (item 十一,
