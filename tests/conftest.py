@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from argon2 import PasswordHasher, profiles
+from hypothesis import settings
 from sqlalchemy import Connection, Engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -16,6 +17,10 @@ from xinyidai import clock, db
 from xinyidai.identity import security
 
 TEST_DATABASE_URL = os.environ.get("XINYIDAI_TEST_DATABASE_URL")
+
+# Tests assert no wall-clock times: hypothesis's per-example deadline would fail a correct example on a busy machine.
+settings.register_profile("xinyidai", deadline=None)
+settings.load_profile("xinyidai")
 
 
 @pytest.fixture(autouse=True)

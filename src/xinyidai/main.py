@@ -32,7 +32,7 @@ from xinyidai.identity import pages as identity_pages
 from xinyidai.identity import router as identity_router
 from xinyidai.identity import service as identity_service
 from xinyidai.identity.dependencies import LoginRequired, csrf_protect
-from xinyidai.identity.enums import ORG_KIND_LABELS, ROLE_LABELS, Role
+from xinyidai.identity.enums import INSTITUTION_READER_ROLES, ORG_KIND_LABELS, ROLE_LABELS, Role
 from xinyidai.identity.principal import Principal
 from xinyidai.loans import pages as loans_pages
 from xinyidai.loans import router as loans_router
@@ -105,8 +105,7 @@ def _register_navigation() -> None:
     nav.register("归集进度", "/admin/coverage", [Role.PLATFORM_ADMIN, Role.GOVERNMENT_SUPERVISOR], order=71,
                  landing=False)
     nav.register("查阅信用档案", "/admin/credit-files", [Role.PLATFORM_ADMIN], order=72, landing=False)
-    nav.register("下载企业信用报告", "/credit-reports", [Role.BANK_LOAN_OFFICER, Role.BANK_MANAGER,
-                 Role.GUARANTEE_OFFICER, Role.AGENCY_ANALYST], order=26, landing=False)
+    nav.register("下载企业信用报告", "/credit-reports", list(INSTITUTION_READER_ROLES), order=26, landing=False)
     nav.register("核验信用报告", "/verify-report", list(Role), order=91, landing=False)
     nav.register("我的授权", "/authorisations", [Role.ENTERPRISE_ADMIN, Role.ENTERPRISE_STAFF], order=13)
     nav.register("谁查看了我的信息", "/credit-file/access-log", [Role.ENTERPRISE_ADMIN, Role.ENTERPRISE_STAFF],

@@ -9,9 +9,8 @@ template, never the raw path or query.
 from __future__ import annotations
 
 import logging
-import re
 import time
-from collections.abc import Awaitable, Callable, Mapping, MutableMapping
+from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
 import structlog
@@ -20,37 +19,24 @@ from fastapi.responses import JSONResponse, PlainTextResponse
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
 from sqlalchemy import text
 
+from xinyidai import pii
 from xinyidai.config import Settings
 from xinyidai.db import get_database
 
 log = structlog.get_logger(__name__)
 
-WITHHELD = "[已隐去]"
-# Any 18-character resident identity number shape (17 digits and a digit or X) and any mainland mobile number:
-# over-masking a log line costs nothing, a leaked number cannot be taken back.
-_ID_NUMBER = re.compile(r"(?<![0-9A-Za-z])\d{17}[\dXx](?![0-9A-Za-z])")
-_MOBILE = re.compile(r"(?<!\d)(?:\+?86[- ]?)?1[3-9]\d{9}(?!\d)")
-_SECRET_KEY_PARTS = ("password", "passwd", "secret", "token", "id_number", "idcard", "id_card", "phone", "mobile",
-                     "cookie", "authorization")
+WITHHELD = pii.WITHHELD
 
 
 def scrub_text(text: str) -> str:
-    """`text` with identity and mobile numbers withheld."""
-    return _MOBILE.sub(WITHHELD, _ID_NUMBER.sub(WITHHELD, text))
+    """`text` with identity and mobile numbers withheld: anything shaped like an identity number, valid or not
+    (over-masking a log line costs nothing, a leaked number cannot be taken back)."""
+    return pii.scrub_text(text, any_id_shape=True)
 
 
 def scrub(value: Any) -> Any:
     """A value for a log line: text scrubbed, secret-named keys withheld, containers walked."""
-    if isinstance(value, str):
-        return scrub_text(value)
-    if isinstance(value, Mapping):
-        return {key: WITHHELD if isinstance(key, str) and any(p in key.lower() for p in _SECRET_KEY_PARTS)
-                and value[key] not in (None, "") else scrub(value[key]) for key in value}
-    if isinstance(value, tuple):
-        return tuple(scrub(item) for item in value)
-    if isinstance(value, list):
-        return [scrub(item) for item in value]
-    return value
+    return pii.scrub(value, any_id_shape=True)
 
 
 def scrub_event(_logger: Any, _method: str, event_dict: MutableMapping[str, Any]) -> MutableMapping[str, Any]:

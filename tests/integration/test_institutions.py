@@ -14,6 +14,7 @@ from tests.integration.conftest import World, login, page_csrf, uscc
 from xinyidai.audit.models import AuditEntry
 from xinyidai.identity import onboarding
 from xinyidai.identity import onboarding_policy as rules
+from xinyidai.identity import service as identity_service
 from xinyidai.identity.enums import OrgKind, Role
 from xinyidai.identity.models import Organisation, User
 from xinyidai.identity.onboarding_models import InstitutionApplication, UsageCommitment
@@ -23,6 +24,7 @@ from xinyidai.identity.onboarding_schemas import (
     CommitmentCreate,
     InstitutionApplicationCreate,
 )
+from xinyidai.identity.schemas import ApiClientCreate
 from xinyidai.main import create_app
 
 MOBILE = "13912345678"
@@ -309,3 +311,68 @@ def test_an_institution_sees_its_own_application_and_not_another(
     client.cookies.clear()
     login(client, "a.officer")
     assert client.get(f"/api/v1/institution-applications/{first.id}").status_code == 403
+
+
+# CSRF and stale sessions -------------------------------------------------------------------------
+
+
+def test_a_cookie_authenticated_onboarding_post_needs_the_csrf_token_and_a_bearer_call_does_not(
+        client: TestClient, admin_client: TestClient, session: Session, world: World) -> None:
+    application = onboarding.submit_application(session, application_in=InstitutionApplicationCreate.model_validate(
+        _application("MA0BK0011")))
+    session.commit()
+    base = f"/api/v1/admin/institution-applications/{application.id}"
+    refused = admin_client.post(f"{base}/assessment/start")
+    assert refused.status_code == 403 and "页面已过期" in refused.json()["message"]
+    forged = admin_client.post(f"{base}/assessment/start", headers={"X-CSRF-Token": "not-the-token"})
+    assert forged.status_code == 403
+    session.expire_all()
+    assert session.get(InstitutionApplication, application.id).status == "submitted"  # type: ignore[union-attr]
+    assert admin_client.post(f"{base}/assessment/start", headers=_api_csrf(admin_client)).status_code == 200
+
+    # An anonymous API call (the public application) and a bearer call carry no ambient credentials: no token
+    # is asked of them (the bearer is refused for its role, not for a missing CSRF token).
+    assert client.post("/api/v1/institution-applications", json=_application("MA0BK0012")).status_code == 201
+    created = identity_service.create_api_client(session, client_in=ApiClientCreate(
+        organisation_id=world.bank_a, name="甲银行信贷系统", roles=[Role.BANK_MANAGER]))
+    session.commit()
+    token = client.post("/api/v1/oauth/token", data={
+        "grant_type": "client_credentials", "client_id": created.client_id,
+        "client_secret": created.client_secret}).json()["access_token"]
+    bearer = client.post("/api/v1/institution/commitment", headers={"Authorization": f"Bearer {token}"},
+                         json={"text_sha256": DIGEST, "agree": True})
+    assert bearer.status_code == 403 and "页面已过期" not in bearer.json()["message"]
+
+
+def test_a_logged_out_cookie_of_a_suspended_institution_is_no_one_and_the_login_page_loads(
+        client: TestClient, admin_client: TestClient, session_factory: sessionmaker[Session], session: Session,
+        world: World) -> None:
+    application, password = _onboard(session, world, "MA0BK0013", "stale.admin")
+    other = TestClient(create_app(session_factory=session_factory), base_url="http://testserver")
+    login(other, "stale.admin", password)  # a second browser that stays logged in
+    login(client, "stale.admin", password)
+    stale = dict(client.cookies)
+    token = page_csrf(client, "/account")
+    assert client.post("/logout", data={"csrf_token": token}, follow_redirects=False).status_code == 303
+    admin_page = f"/admin/institution-applications/{application.id}"
+    assert admin_client.post(f"{admin_page}/suspend", follow_redirects=False, data={
+        "csrf_token": page_csrf(admin_client, admin_page), "reason": "查询用途与授权不符，暂停核查"}).status_code == 303
+
+    client.cookies.update(stale)  # the browser still sends the old (logged-out) session cookie
+    page = client.get("/login")
+    assert page.status_code == 200
+    relogin = client.post("/login", data={"username": "stale.admin", "password": password,
+                                          "csrf_token": page_csrf(client, "/login")})
+    assert relogin.status_code == 401 and "已被平台暂停接入" in relogin.text
+
+    # The browser that never logged out is told why, and after reinstatement its session does not come back.
+    live = other.get("/institution", follow_redirects=False)
+    assert live.status_code == 401 and "已被平台暂停接入" in live.text
+    assert admin_client.post(f"{admin_page}/reinstate", data={"csrf_token": page_csrf(admin_client, admin_page)},
+                             follow_redirects=False).status_code == 303
+    resumed = other.get("/institution", follow_redirects=False)
+    assert resumed.status_code == 303 and resumed.headers["location"].startswith("/login")
+    assert other.get("/api/v1/me").status_code == 401
+    login(client, "stale.admin", password)
+    assert client.get("/institution").status_code == 200
+    other.close()

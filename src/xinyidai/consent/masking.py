@@ -41,11 +41,12 @@ from typing import Any
 
 from xinyidai.identity.enums import OrgKind, Role
 
-# The identity-number rule lives with the codes (registry, below consent) so that both show a number alike.
-from xinyidai.registry.codes import InvalidCode, validate_id_number
-from xinyidai.registry.codes import mask_id_number as mask_id_number
+# The identity and mobile number rules live in pii (below every context) so that everyone shows a number alike.
+from xinyidai.pii import WITHHELD as WITHHELD
+from xinyidai.pii import mask_id_number as mask_id_number
+from xinyidai.pii import mask_mobile as mask_mobile
+from xinyidai.pii import replace_numbers
 
-WITHHELD = "[已隐去]"
 _FEN_PER_WAN = 1_000_000  # 10,000 yuan in fen
 
 
@@ -125,15 +126,6 @@ def mask_person_name(name: str) -> str:
     return name[0] + "*" * (len(name) - 2) + name[-1]
 
 
-def mask_mobile(mobile: str) -> str:
-    """Network prefix (first 3) and last 4 kept: 13812341234 → 138****1234; a +86 prefix is dropped."""
-    digits = re.sub(r"[\s-]", "", mobile.strip())
-    digits = re.sub(r"^(?:\+?86)(?=1\d{10}$)", "", digits)
-    if len(digits) < 8:
-        return "*" * len(digits)
-    return digits[:3] + "*" * (len(digits) - 7) + digits[-4:]
-
-
 _DIVISION = "省市区县旗州盟"
 _ADDRESS_RE = re.compile(
     rf"^(?:[^{_DIVISION}]{{2,8}}?(?:省|自治区|特别行政区))?"  # province
@@ -152,22 +144,9 @@ def mask_address(address: str) -> str:
     return kept if kept == text else kept + "****"
 
 
-_ID_CANDIDATE = re.compile(r"(?<![0-9A-Za-z])\d{17}[\dXx](?![0-9A-Za-z])")
-_MOBILE_IN_TEXT = re.compile(r"(?<!\d)(?:\+?86[- ]?)?1[3-9]\d{9}(?!\d)")
-
-
-def _is_id_number(candidate: str) -> bool:
-    try:
-        validate_id_number(candidate)
-    except InvalidCode:
-        return False
-    return True
-
-
 def mask_free_text(text: str) -> str:
     """Text with resident identity numbers (valid by GB 11643) and mainland mobile numbers in it masked."""
-    text = _ID_CANDIDATE.sub(lambda m: mask_id_number(m.group()) if _is_id_number(m.group()) else m.group(), text)
-    return _MOBILE_IN_TEXT.sub(lambda m: mask_mobile(m.group()), text)
+    return replace_numbers(text, id_number=mask_id_number, mobile=mask_mobile)
 
 
 _MASKERS = {

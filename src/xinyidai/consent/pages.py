@@ -19,7 +19,7 @@ from xinyidai.consent.policy import MODE_LABELS, PURPOSE_LABELS, STATUS_LABELS, 
 from xinyidai.errors import Forbidden, NotFound
 from xinyidai.identity import service as identity_service
 from xinyidai.identity.dependencies import Allow, csrf_protect
-from xinyidai.identity.enums import ORG_KIND_LABELS, OrgKind, OrgStatus, Role
+from xinyidai.identity.enums import INSTITUTION_KINDS, ORG_KIND_LABELS, OrgKind, OrgStatus, Role
 from xinyidai.identity.principal import Principal
 from xinyidai.portal.templating import render
 from xinyidai.web import IdPath, SessionDep, client_ip
@@ -51,9 +51,6 @@ def use_loan_choices(provider: LoanChoices) -> None:
     """Let the grant form offer the enterprise's loans for post-loan management."""
     global _loan_choices
     _loan_choices = provider
-
-
-RECIPIENT_KINDS = (OrgKind.BANK, OrgKind.GUARANTEE_COMPANY, OrgKind.CREDIT_AGENCY)
 
 
 def categories_text(codes: list[str], names: Mapping[str, str]) -> str:
@@ -119,7 +116,7 @@ def authorisations(request: Request, session: SessionDep,
 
 
 def _institutions(session: Session) -> list[tuple[int, str, OrgKind]]:
-    return [(o.id, o.name, kind) for kind in RECIPIENT_KINDS
+    return [(o.id, o.name, kind) for kind in INSTITUTION_KINDS
             for o in identity_service.list_organisations(session, kind=kind) if o.status == OrgStatus.ACTIVE]
 
 

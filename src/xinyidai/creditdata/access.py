@@ -10,10 +10,8 @@ from __future__ import annotations
 from enum import StrEnum
 
 from xinyidai.creditdata.enums import Sensitivity
-from xinyidai.identity.enums import ENTERPRISE_ROLES, OrgKind
+from xinyidai.identity.enums import ENTERPRISE_ROLES, INSTITUTION_KINDS
 from xinyidai.identity.principal import Principal
-
-INSTITUTION_KINDS = frozenset({OrgKind.BANK, OrgKind.GUARANTEE_COMPANY, OrgKind.CREDIT_AGENCY})
 
 
 class Access(StrEnum):

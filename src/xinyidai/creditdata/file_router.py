@@ -20,7 +20,7 @@ from xinyidai.creditdata.schemas import (
 from xinyidai.db import MAX_ID
 from xinyidai.errors import NotFound
 from xinyidai.identity.dependencies import Allow, csrf_protect
-from xinyidai.identity.enums import Role
+from xinyidai.identity.enums import INSTITUTION_READER_ROLES, Role
 from xinyidai.identity.principal import Principal
 from xinyidai.web import IdPath, SessionDep
 
@@ -29,8 +29,7 @@ router = APIRouter(prefix="/api/v1", tags=["credit file"], dependencies=[Depends
 Enterprise = Allow(Role.ENTERPRISE_ADMIN, Role.ENTERPRISE_STAFF)
 # Who may read a file or ask a question; the service narrows it to the entity, the platform and authorised
 # institutions.
-Reader = Allow(Role.ENTERPRISE_ADMIN, Role.ENTERPRISE_STAFF, Role.BANK_LOAN_OFFICER, Role.BANK_MANAGER,
-               Role.GUARANTEE_OFFICER, Role.AGENCY_ANALYST, Role.PLATFORM_ADMIN)
+Reader = Allow(Role.ENTERPRISE_ADMIN, Role.ENTERPRISE_STAFF, *INSTITUTION_READER_ROLES, Role.PLATFORM_ADMIN)
 CommitmentChecker = Allow(Role.PLATFORM_ADMIN, Role.DEPARTMENT_DATA_OFFICER)
 PurposeRef = Annotated[str | None, Query(min_length=1, max_length=60,
                                          description="授权对应的融资申请编号（机构查询时必填）")]

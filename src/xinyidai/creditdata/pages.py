@@ -41,7 +41,7 @@ from xinyidai.creditdata.models import CatalogueItem, CreditCommitment, ImportBa
 from xinyidai.creditdata.schemas import CatalogueItemUpdate, CreditFileRead, CreditRecordRead, SelfReportCreate
 from xinyidai.errors import DomainError, NotFound
 from xinyidai.identity.dependencies import Allow, csrf_protect
-from xinyidai.identity.enums import Role
+from xinyidai.identity.enums import INSTITUTION_READER_ROLES, Role
 from xinyidai.identity.principal import Principal
 from xinyidai.money import InvalidAmount, format_yuan, parse_yuan
 from xinyidai.portal.templating import render
@@ -55,7 +55,7 @@ PlatformAdmin = Allow(Role.PLATFORM_ADMIN)
 CoverageViewer = Allow(Role.PLATFORM_ADMIN, Role.GOVERNMENT_SUPERVISOR)
 Entity = Allow(Role.ENTERPRISE_ADMIN, Role.ENTERPRISE_STAFF)
 # 信易查: an institution reads an entity's file under the entity's authorisation for one business reference.
-Institution = Allow(Role.BANK_LOAN_OFFICER, Role.BANK_MANAGER, Role.GUARANTEE_OFFICER, Role.AGENCY_ANALYST)
+Institution = Allow(*INSTITUTION_READER_ROLES)
 
 ItemCode = Annotated[str, Path(min_length=1, max_length=40, pattern=r"^[a-z0-9_]+$")]
 

@@ -14,7 +14,7 @@ from xinyidai.creditdata.report_router import pdf_response
 from xinyidai.creditdata.report_schemas import CreditReportVerificationRead, VerificationStatus
 from xinyidai.errors import DomainError, NotFound
 from xinyidai.identity.dependencies import Allow, Public, csrf_protect
-from xinyidai.identity.enums import Role
+from xinyidai.identity.enums import INSTITUTION_READER_ROLES, Role
 from xinyidai.identity.principal import Principal
 from xinyidai.portal.templating import render
 from xinyidai.registry import service as registry_service
@@ -23,7 +23,7 @@ from xinyidai.web import SessionDep, client_ip
 router = APIRouter(include_in_schema=False, dependencies=[Depends(csrf_protect)])
 
 Entity = Allow(Role.ENTERPRISE_ADMIN, Role.ENTERPRISE_STAFF)
-Institution = Allow(Role.BANK_LOAN_OFFICER, Role.BANK_MANAGER, Role.GUARANTEE_OFFICER, Role.AGENCY_ANALYST)
+Institution = Allow(*INSTITUTION_READER_ROLES)
 Anyone = Public()
 STATUS_BADGES = {VerificationStatus.GENUINE: "approved", VerificationStatus.NOT_FOUND: "withdrawn",
                  VerificationStatus.ALTERED: "rejected"}

@@ -12,7 +12,7 @@ from xinyidai.creditdata import report, report_policy
 from xinyidai.creditdata.report_schemas import CreditReportVerificationRead
 from xinyidai.errors import NotFound
 from xinyidai.identity.dependencies import Allow, Public, csrf_protect
-from xinyidai.identity.enums import Role
+from xinyidai.identity.enums import INSTITUTION_READER_ROLES, Role
 from xinyidai.identity.principal import Principal
 from xinyidai.web import IdPath, SessionDep, attachment, client_ip
 
@@ -20,8 +20,7 @@ router = APIRouter(prefix="/api/v1", tags=["credit report"], dependencies=[Depen
 
 Enterprise = Allow(Role.ENTERPRISE_ADMIN, Role.ENTERPRISE_STAFF)
 # Who may ask for an entity's report; the service narrows it to the entity itself and institutions it authorised.
-Requester = Allow(Role.ENTERPRISE_ADMIN, Role.ENTERPRISE_STAFF, Role.BANK_LOAN_OFFICER, Role.BANK_MANAGER,
-                  Role.GUARANTEE_OFFICER, Role.AGENCY_ANALYST)
+Requester = Allow(Role.ENTERPRISE_ADMIN, Role.ENTERPRISE_STAFF, *INSTITUTION_READER_ROLES)
 PurposeRef = Annotated[str | None, Query(min_length=1, max_length=60,
                                          description="授权对应的业务编号（机构下载时必填，须为“信用报告下载”用途的有效授权）")]
 Code = Annotated[str, Query(min_length=1, max_length=40, description="报告上印制的校验码，如 ABCD-EFGH-JKMN-PQRS")]

@@ -72,3 +72,10 @@ ROLE_LABELS: dict[Role, str] = {
 
 ENTERPRISE_ROLES = ROLES_BY_KIND[OrgKind.ENTERPRISE]
 BANK_ROLES = ROLES_BY_KIND[OrgKind.BANK]
+# Institutions (机构): the kinds that apply to connect, are authorised by entities and read their credit information
+# under those authorisations; in the order forms list them.
+INSTITUTION_KINDS: tuple[OrgKind, ...] = (OrgKind.BANK, OrgKind.GUARANTEE_COMPANY, OrgKind.CREDIT_AGENCY)
+# The roles with which an institution's people and systems read an entity's credit information (信易查, the file, the
+# report, the portrait): every role of an institution kind except its administrator's.
+INSTITUTION_READER_ROLES: tuple[Role, ...] = (Role.BANK_LOAN_OFFICER, Role.BANK_MANAGER, Role.GUARANTEE_OFFICER,
+                                              Role.AGENCY_ANALYST)

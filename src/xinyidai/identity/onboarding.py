@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from xinyidai import clock, crypto
 from xinyidai.audit import service as audit_service
+from xinyidai.config import get_settings
 from xinyidai.identity import onboarding_policy as rules
 from xinyidai.identity import service
 from xinyidai.identity.enums import ROLES_BY_KIND, OrgKind, OrgStatus, Role
@@ -93,6 +94,23 @@ def find_application_status(session: Session, *, reference: str, uscc: str) -> I
         raise ApplicationNotFound("未找到该申请，请核对申请编号和统一社会信用代码",
                                   message_en="no application with this reference and USCC")
     return application
+
+
+def reencrypt_contact_mobiles(session: Session, *, after_id: int = 0, limit: int = 1000,
+                              everything: bool = False) -> tuple[int, int | None]:
+    """Re-encrypt the next `limit` applications' contact mobiles after `after_id` under the active key; returns how
+    many changed and the last id looked at (None: no rows left). Only ciphertexts made with another key are touched
+    unless `everything`."""
+    query = select(InstitutionApplication).where(InstitutionApplication.id > after_id).order_by(
+        InstitutionApplication.id).limit(limit)
+    if not everything:
+        current = f"v1.{get_settings().active_data_key_id}."
+        query = query.where(~InstitutionApplication.contact_mobile_cipher.startswith(current, autoescape=True))
+    rows = session.scalars(query).all()
+    for application in rows:
+        application.contact_mobile_cipher = crypto.rotate(application.contact_mobile_cipher, context=MOBILE_CONTEXT)
+    session.flush()
+    return len(rows), rows[-1].id if rows else None
 
 
 # Reading -----------------------------------------------------------------------------------------

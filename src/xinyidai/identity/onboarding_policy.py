@@ -11,14 +11,15 @@ that say what such an assessment looks at.
 from __future__ import annotations
 
 import hashlib
-import re
 import secrets
 import string
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
-from xinyidai.identity.enums import OrgKind
+from xinyidai.identity.enums import INSTITUTION_KINDS
+from xinyidai.pii import mask_mobile as mask_mobile
+from xinyidai.pii import normalise_mobile as normalise_mobile
 
 
 class ApplicationStatus(StrEnum):
@@ -87,7 +88,7 @@ def allowed_transitions(current: ApplicationStatus) -> list[Transition]:
 
 # Who may apply ------------------------------------------------------------------------------------
 
-APPLICANT_KINDS: tuple[OrgKind, ...] = (OrgKind.BANK, OrgKind.GUARANTEE_COMPANY, OrgKind.CREDIT_AGENCY)
+APPLICANT_KINDS = INSTITUTION_KINDS
 
 # What a connecting institution may ask for: the basic services of seeds/004 item 十 (信息查询、信用报告下载), the
 # online orders and products of the one bank service system, models deployed into the platform (item 十一,
@@ -198,20 +199,6 @@ def commitment_digest(text: str) -> str:
 
 
 # Personal data and secrets -----------------------------------------------------------------------
-
-_MOBILE = re.compile(r"^1[3-9]\d{9}$")
-
-
-def normalise_mobile(raw: str) -> str | None:
-    """A mainland mobile number without spaces, dashes or +86, or None if it is not one."""
-    digits = re.sub(r"[\s\-]", "", raw)
-    digits = digits.removeprefix("+86").removeprefix("0086")
-    return digits if _MOBILE.match(digits) else None
-
-
-def mask_mobile(mobile: str) -> str:
-    """A mobile number with its middle four digits hidden (138****5678), as lists and logs show it."""
-    return f"{mobile[:3]}****{mobile[-4:]}" if len(mobile) == 11 else "****"
 
 
 def initial_password(length: int = 14) -> str:

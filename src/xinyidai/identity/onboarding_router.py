@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Query, Request
 
 from xinyidai.identity import onboarding
 from xinyidai.identity import onboarding_policy as rules
-from xinyidai.identity.dependencies import Allow, Public
+from xinyidai.identity.dependencies import Allow, Public, csrf_protect
 from xinyidai.identity.enums import Role
 from xinyidai.identity.onboarding_models import InstitutionApplication
 from xinyidai.identity.onboarding_policy import ApplicationStatus
@@ -30,7 +30,7 @@ from xinyidai.identity.principal import Principal
 from xinyidai.identity.schemas import ApiClientCreated
 from xinyidai.web import IdPath, SessionDep, client_ip
 
-router = APIRouter(prefix="/api/v1", tags=["institution onboarding"])
+router = APIRouter(prefix="/api/v1", tags=["institution onboarding"], dependencies=[Depends(csrf_protect)])
 
 PlatformAdmin = Allow(Role.PLATFORM_ADMIN)
 InstitutionAdmin = Allow(Role.INSTITUTION_ADMIN)

@@ -108,10 +108,12 @@ def get_enterprise_organisation(session: Session, *, enterprise_id: int) -> Orga
 
 
 def set_organisation_status(session: Session, *, organisation_id: int, status: OrgStatus) -> Organisation:
-    """Suspend or reactivate an organisation; a suspension ends its sessions at once."""
+    """Suspend or reactivate an organisation. A suspension refuses its live sessions at once, each saying why (see
+    `principal_from_session_token`); reactivation ends them, so nobody resumes a session begun before."""
     organisation = get_organisation(session, organisation_id=organisation_id)
+    was_suspended = organisation.status == OrgStatus.SUSPENDED
     organisation.status = status
-    if status == OrgStatus.SUSPENDED:
+    if was_suspended and status != OrgStatus.SUSPENDED:
         user_ids = select(User.id).where(User.organisation_id == organisation_id)
         for login in session.scalars(select(LoginSession).where(
             LoginSession.user_id.in_(user_ids), LoginSession.revoked_at.is_(None)
@@ -314,14 +316,12 @@ def principal_for_user(user: User, *, session_id: str | None = None) -> Principa
 def principal_from_session_token(session: Session, *, token: str) -> tuple[Principal, LoginSession] | None:
     """The caller behind a session cookie, if the session is live and the account usable."""
     login_session = session.get(LoginSession, security.digest(token))
-    if login_session is None or login_session.expires_at <= clock.now():
-        return None
+    if login_session is None or login_session.expires_at <= clock.now() or login_session.revoked_at is not None:
+        return None  # a dead session (logged out, expired) is no one, even on public pages and the login form
     user = session.get(User, login_session.user_id)
     if user is not None and user.organisation.status == OrgStatus.SUSPENDED:
-        # Suspension revoked the session too; say why rather than ask for a login that would fail.
+        # A live session of a suspended institution: say why rather than ask for a login that would fail.
         raise OrganisationSuspended(SUSPENDED_MESSAGE, message_en=SUSPENDED_MESSAGE_EN)
-    if login_session.revoked_at is not None:
-        return None
     if user is None or not user.is_active or user.organisation.status != OrgStatus.ACTIVE:
         return None
     return principal_for_user(user, session_id=login_session.id), login_session

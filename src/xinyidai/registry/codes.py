@@ -4,22 +4,22 @@ number (GB 11643-1999). Pure functions; each failure says exactly what is wrong,
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import date
 
+# The identity-number rule (GB 11643) and its masking live with the other personal-number rules, below every
+# context; the registry re-exports them for its callers.
+from xinyidai.pii import ID_CHECK_CHARS as ID_CHECK_CHARS
+from xinyidai.pii import ID_WEIGHTS as ID_WEIGHTS
+from xinyidai.pii import PROVINCE_CODES as PROVINCE_CODES
+from xinyidai.pii import id_check_char as id_check_char
+from xinyidai.pii import id_number_problem
+from xinyidai.pii import mask_id_number as mask_id_number
+
 USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"  # 31 characters: no I, O, S, V, Z
 USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
 
-ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-ID_CHECK_CHARS = "10X98765432"
-# Province-level codes of GB/T 2260, first two digits of an identity number.
-PROVINCE_CODES = frozenset(
-    {"11", "12", "13", "14", "15", "21", "22", "23", "31", "32", "33", "34", "35", "36", "37",
-     "41", "42", "43", "44", "45", "46", "50", "51", "52", "53", "54", "61", "62", "63", "64", "65",
-     "71", "81", "82"}
-)
 
 # Registration authority (第1位) and entity type (第2位) of GB 32100-2015, as far as market
 # supervision registers them.
@@ -74,15 +74,6 @@ def validate_uscc(raw: str) -> UsccParts:
     )
 
 
-def id_check_char(first17: str) -> str:
-    """The 18th character of a resident identity number for its first 17 digits."""
-    total = sum(int(d) * w for d, w in zip(first17, ID_WEIGHTS, strict=True))
-    return ID_CHECK_CHARS[total % 11]
-
-
-_ID_RE = re.compile(r"^\d{17}[\dX]$", re.ASCII)
-
-
 def _normalise(raw: str) -> str:
     """Full-width characters (as Chinese input methods type them) to ASCII, trimmed, upper case."""
     return unicodedata.normalize("NFKC", raw).strip().upper()
@@ -91,35 +82,12 @@ def _normalise(raw: str) -> str:
 def validate_id_number(raw: str, *, today: date | None = None) -> str:
     """Check a resident identity number by GB 11643-1999; return it normalised or raise InvalidCode."""
     number = _normalise(raw)
-    if not number:
-        raise InvalidCode("请填写身份证号码")
-    if len(number) != 18:
-        raise InvalidCode(f"身份证号码应为18位，当前为{len(number)}位")
-    if not _ID_RE.match(number):
-        raise InvalidCode("身份证号码前17位应为数字，第18位为数字或X")
-    if number[:2] not in PROVINCE_CODES:
-        raise InvalidCode(f"身份证号码前两位“{number[:2]}”不是有效的省级行政区划代码")
-    try:
-        birth = date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
-    except ValueError as exc:
-        raise InvalidCode(f"身份证号码第7—14位出生日期“{number[6:14]}”不是有效日期") from exc
-    if birth.year < 1880 or (today is not None and birth > today):
-        raise InvalidCode(f"身份证号码第7—14位出生日期“{number[6:14]}”不合理")
-    if number[17] != id_check_char(number[:17]):
-        raise InvalidCode("身份证号码第18位校验码不正确，请核对是否有数字抄错")
+    problem = id_number_problem(number, today=today)
+    if problem is not None:
+        raise InvalidCode(problem)
     return number
 
 
 def birth_date_of(id_number: str) -> date:
     """The date of birth encoded in a valid identity number."""
     return date(int(id_number[6:10]), int(id_number[10:12]), int(id_number[12:14]))
-
-
-def mask_id_number(id_number: str) -> str:
-    """The one rule for showing an identity number masked (registry and consent's desensitisation alike):
-    issuing area (first 6) and last 4 kept, 500108198001011234 → 500108********1234; a value too short to keep
-    anything of is masked whole."""
-    value = id_number.strip()
-    if len(value) <= 10:
-        return "*" * len(value)
-    return value[:6] + "*" * (len(value) - 10) + value[-4:]

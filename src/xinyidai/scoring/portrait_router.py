@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Query, Request
 
 from xinyidai.errors import NotFound
 from xinyidai.identity.dependencies import Allow, csrf_protect
-from xinyidai.identity.enums import Role
+from xinyidai.identity.enums import INSTITUTION_READER_ROLES, Role
 from xinyidai.identity.principal import Principal
 from xinyidai.scoring.portrait_schemas import PortraitRead
 from xinyidai.scoring.portrait_service import read_portrait
@@ -18,8 +18,7 @@ router = APIRouter(prefix="/api/v1", tags=["credit portrait"], dependencies=[Dep
 
 Enterprise = Allow(Role.ENTERPRISE_ADMIN, Role.ENTERPRISE_STAFF)
 # Who may ask; the service narrows it to the entity, the platform and institutions under a live authorisation.
-Reader = Allow(Role.ENTERPRISE_ADMIN, Role.ENTERPRISE_STAFF, Role.BANK_LOAN_OFFICER, Role.BANK_MANAGER,
-               Role.GUARANTEE_OFFICER, Role.AGENCY_ANALYST, Role.PLATFORM_ADMIN)
+Reader = Allow(Role.ENTERPRISE_ADMIN, Role.ENTERPRISE_STAFF, *INSTITUTION_READER_ROLES, Role.PLATFORM_ADMIN)
 PurposeRef = Annotated[str | None, Query(min_length=1, max_length=60,
                                          description="授权对应的融资申请编号（机构查询时必填）")]
 
