@@ -115,6 +115,11 @@ def _withhold(_: str) -> str:
     return WITHHELD
 
 
+def mask_numbers(text: str) -> str:
+    """`text` with each identity number and mobile number masked as a desensitised reader sees them."""
+    return replace_numbers(text, id_number=mask_id_number, mobile=mask_mobile)
+
+
 def scrub_text(text: str, *, any_id_shape: bool = False) -> str:
     """`text` with identity numbers (see `replace_numbers`) and mobile numbers withheld."""
     return replace_numbers(text, id_number=_withhold, mobile=_withhold, any_id_shape=any_id_shape)

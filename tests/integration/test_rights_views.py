@@ -191,3 +191,19 @@ def test_too_many_evidence_files_on_the_portal_are_a_chinese_4xx_and_nothing_is_
 
 def test_the_answer_route_does_not_block_the_event_loop() -> None:
     assert not inspect.iscoroutinefunction(pages.answer_objection)
+
+
+def test_a_supervisor_following_objections_on_the_api_gets_their_reasons_with_numbers_masked(
+        client: TestClient, session: Session, world: World) -> None:
+    _supervisor(session)
+    record = _store(session, world.good_enterprise, "equity_change", change_date="2026-03-01", item="股东变更",
+                    before="股东李四", after=AFTER)
+    objection = service.file_objection(session, principal=world.principal(session, "good"), record_id=record.id,
+                                       reason=f"联系电话{MOBILE}已停用，请核实", uploads=[])
+    session.commit()
+    _as(client, "supervisor")
+    [followed] = [o for o in client.get("/api/v1/rights/objections").json() if o["id"] == objection.id]
+    assert followed["reason"] == "联系电话138****1234已停用，请核实"
+    _as(client, "good")
+    [own] = [o for o in client.get("/api/v1/rights/objections").json() if o["id"] == objection.id]
+    assert own["reason"] == f"联系电话{MOBILE}已停用，请核实"

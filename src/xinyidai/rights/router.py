@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 
+from xinyidai import pii
 from xinyidai.identity.dependencies import Allow, csrf_protect
 from xinyidai.identity.enums import Role
 from xinyidai.identity.principal import Principal
@@ -21,12 +22,22 @@ Party = Allow(Role.ENTERPRISE_ADMIN, Role.ENTERPRISE_STAFF, Role.DEPARTMENT_DATA
 Answerer = Allow(Role.DEPARTMENT_DATA_OFFICER, Role.PLATFORM_ADMIN)
 
 
+def _as_followed(principal: Principal, read: ObjectionRead) -> ObjectionRead:
+    """A supervisor follows objections (escalations) without being a party: the entity's and the department's
+    free text reach it with identity and mobile numbers masked, as any other desensitised reader gets them."""
+    if not principal.has_any(Role.GOVERNMENT_SUPERVISOR):
+        return read
+    return read.model_copy(update={"reason": pii.mask_numbers(read.reason),
+                                   "answer_reason": pii.mask_numbers(read.answer_reason or "") or None})
+
+
 @router.get("/objections", response_model=list[ObjectionRead])
 def list_objections(session: SessionDep, principal: Annotated[Principal, Depends(Party)],
                     status: Annotated[ObjectionStatus | None, Query()] = None) -> list[ObjectionRead]:
-    """The objections the caller is a party to (a department: its tasks), newest first."""
-    return [ObjectionRead.model_validate(o) for o in service.list_objections(session, principal=principal,
-                                                                            status=status)]
+    """The objections the caller is a party to (a department: its tasks; a supervisor: all, to follow them),
+    newest first."""
+    return [_as_followed(principal, ObjectionRead.model_validate(o))
+            for o in service.list_objections(session, principal=principal, status=status)]
 
 
 @router.get("/objections/{objection_id}", response_model=ObjectionRead)
@@ -50,7 +61,12 @@ def answer_objection(session: SessionDep, principal: Annotated[Principal, Depend
 def list_repairs(session: SessionDep, principal: Annotated[Principal, Depends(Party)],
                  status: Annotated[RepairStatus | None, Query()] = None) -> list[RepairRead]:
     """The credit-repair applications the caller is a party to, newest first."""
-    return [RepairRead.model_validate(r) for r in service.list_repairs(session, principal=principal, status=status)]
+    reads = [RepairRead.model_validate(r) for r in service.list_repairs(session, principal=principal, status=status)]
+    if not principal.has_any(Role.GOVERNMENT_SUPERVISOR):
+        return reads
+    return [r.model_copy(update={"statement": pii.mask_numbers(r.statement),
+                                 "decision_reason": pii.mask_numbers(r.decision_reason or "") or None})
+            for r in reads]
 
 
 @router.post("/repairs/{repair_id}/decision", response_model=RepairRead)
