@@ -33,6 +33,7 @@ from xinyidai.identity import router as identity_router
 from xinyidai.identity import service as identity_service
 from xinyidai.identity.dependencies import LoginRequired, csrf_protect
 from xinyidai.identity.enums import INSTITUTION_READER_ROLES, ORG_KIND_LABELS, ROLE_LABELS, Role
+from xinyidai.identity.exceptions import OrganisationSuspended
 from xinyidai.identity.principal import Principal
 from xinyidai.loans import pages as loans_pages
 from xinyidai.loans import router as loans_router
@@ -144,7 +145,12 @@ def _install_error_handlers(app: FastAPI) -> None:
     async def _domain_error(request: Request, exc: DomainError) -> Response:
         if is_api_request(request):
             return JSONResponse(exc.to_dict(), status_code=exc.status_code)
-        return render(request, "portal/error.html", {"message": exc.message}, status_code=exc.status_code)
+        response = render(request, "portal/error.html", {"message": exc.message}, status_code=exc.status_code)
+        if isinstance(exc, OrganisationSuspended):
+            # Told once why; the browser then drops the session, so it can reach the login page (and log out)
+            # instead of meeting the same refusal on every page until the cookie expires.
+            response.delete_cookie(get_settings().session_cookie_name, path="/")
+        return response
 
     @app.exception_handler(RequestValidationError)
     async def _validation_error(request: Request, exc: RequestValidationError) -> Response:

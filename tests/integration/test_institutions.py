@@ -270,6 +270,9 @@ def test_suspension_refuses_the_very_next_request_of_a_session_and_an_earlier_to
 
     page = client.get("/institution", follow_redirects=False)
     assert page.status_code == 401 and "已被平台暂停接入" in page.text
+    # Told once; the browser drops the session, so the login page (and logging out) work again.
+    assert "xyd_session" not in client.cookies or not client.cookies.get("xyd_session")
+    assert client.get("/login").status_code == 200
     api = client.get("/api/v1/me", headers=bearer)
     assert api.status_code == 401 and api.json()["code"] == "organisation_suspended"
     assert "暂停接入" in api.json()["message"]
