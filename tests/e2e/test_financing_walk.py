@@ -44,8 +44,12 @@ def logout(page: Page) -> None:
 
 
 def apply_for_chongxindai(page: Page, *, purpose: str = "采购原材料，补充流动资金") -> tuple[str, str]:
-    """From the enterprise home, apply for 重信贷; return the order's path and number."""
+    """From the enterprise home, try 测一测 then apply for 重信贷; return the order's path and number."""
     page.goto("/enterprise")
+    page.get_by_test_id("estimate-CHONGXINDAI").click()
+    estimate = page.get_by_test_id("estimate-result-CHONGXINDAI").get_by_test_id("estimate")
+    expect(estimate).to_contain_text("预估额度")
+    expect(estimate).to_contain_text("不提交申请")
     page.get_by_test_id("apply-CHONGXINDAI").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("重信贷")
     page.get_by_label("申请金额").fill("200000")
@@ -142,6 +146,8 @@ def test_rejection_walk(page: Page) -> None:
 def test_late_annual_report_blocks_the_application(page: Page) -> None:
     login(page, "enterprise.late", home="/enterprise")
     expect(page.get_by_test_id("gate")).to_contain_text("年度年报")
+    page.get_by_test_id("estimate-CHONGXINDAI").click()
+    expect(page.get_by_test_id("estimate-error")).to_contain_text(re.compile(r"尚未报送\d{4}年度年报"))
     page.get_by_test_id("apply-CHONGXINDAI").click()
     blocked = page.get_by_test_id("gate-blocked")
     expect(blocked).to_be_visible()

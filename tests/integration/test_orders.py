@@ -281,3 +281,18 @@ def test_a_cookie_session_must_echo_its_csrf_token_on_an_api_write(client: TestC
     login(client, "good")
     refused = client.post("/api/v1/orders/estimate", json={"product_id": world.product_a})
     assert refused.status_code == 403 and "页面已过期" in refused.json()["message"]
+
+
+def test_the_portal_estimate_is_a_partial_that_says_why_it_cannot_answer(client: TestClient, session: Session,
+                                                                         world: World) -> None:
+    headers = _api(client, "good")
+    before = _counts(session)
+    shown = client.post(f"/enterprise/estimate/{world.product_a}", headers=headers)
+    assert shown.status_code == 200 and 'data-testid="estimate"' in shown.text and "预估额度" in shown.text
+    assert _counts(session) == before
+    missing = client.post("/enterprise/estimate/999999", headers=headers)
+    assert missing.status_code == 200 and 'data-testid="estimate-error"' in missing.text
+    assert client.post(f"/enterprise/estimate/{world.product_a}").status_code == 403  # no CSRF token
+    late = _api(client, "late")
+    blocked = client.post(f"/enterprise/estimate/{world.product_a}", headers=late)
+    assert blocked.status_code == 200 and "年度年报" in blocked.text

@@ -18,7 +18,7 @@ from xinyidai.orders import service
 from xinyidai.orders.dependencies import BankDecider, CurrentOrder, EnterpriseApplicant
 from xinyidai.orders.models import FinancingOrder
 from xinyidai.orders.policy import STATUS_LABELS, OrderStatus
-from xinyidai.orders.schemas import OrderApprove, OrderCreate, OrderReject
+from xinyidai.orders.schemas import EstimateCreate, OrderApprove, OrderCreate, OrderReject
 from xinyidai.portal.templating import render
 from xinyidai.products import service as products_service
 from xinyidai.products.enums import REPAYMENT_METHOD_LABELS, RepaymentMethod
@@ -56,6 +56,20 @@ def enterprise_home(request: Request, session: SessionDep,
         "products": products_service.list_published(session),
         "orders": [service.to_read(session, o) for o in service.list_for(session, principal=principal)],
     })
+
+
+@router.post("/enterprise/estimate/{product_id}", response_class=HTMLResponse)
+def estimate(request: Request, session: SessionDep, principal: Annotated[Principal, Depends(EnterpriseApplicant)],
+             product_id: IdPath) -> Response:
+    """测一测: what the product would offer the entity now (an htmx partial), without applying."""
+    try:
+        estimated = service.estimate(session, principal=principal, estimate_in=EstimateCreate(product_id=product_id))
+    except DomainError as exc:
+        session.rollback()
+        # Always 200: htmx swaps only successful responses, and the reason belongs where the answer would be.
+        return render(request, "orders/_estimate.html", {"error": exc.message, "product_id": product_id})
+    return render(request, "orders/_estimate.html",
+                  {"estimate": service.to_assessment_read(estimated, product_id=product_id), "product_id": product_id})
 
 
 def _apply_context(session: Session, principal: Principal, product: Product, **extra: Any) -> dict[str, Any]:
