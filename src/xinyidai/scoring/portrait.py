@@ -379,8 +379,11 @@ def _suggest(feature: Feature, scale: Scale, values: Mapping[str, float | None],
     after = dimension_score({**values, feature.name: target}, dimension_table)
     assert before is not None and after is not None
     estimate = "（按规则估算）" if basis is Basis.RULES else ""
-    unknown = "（目前暂无数据）" if value is None else ""
-    text = (f"{ACTIONS[feature.name]}：使“{feature.label}”{target_phrase(feature, scale, best)}{unknown}，"
+    # With no data the entity has nothing to put right, only something to show: ask for the information, not for
+    # a remedy of a fault nobody has seen.
+    action = (f"补充“{feature.label}”信息（平台目前暂无数据，可在“我的信用档案”自主填报并作出信用承诺）"
+              if value is None else ACTIONS[feature.name])
+    text = (f"{action}：使“{feature.label}”{target_phrase(feature, scale, best)}，"
             f"预计可提升约{gain:.0f}分{estimate}，{DIMENSION_LABELS[feature.dimension]}维度得分由{before}升至{after}。")
     return Suggestion(feature=feature.name, label=feature.label, dimension=feature.dimension, text=text,
                       points_gained=round(gain, 2), target_value=target, dimension_before=before,

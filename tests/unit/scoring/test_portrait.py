@@ -168,3 +168,10 @@ def test_scale_bins_match_the_scorecards_searchsorted_right() -> None:
     scale = Scale.of(RULE_TABLE["features"][0])  # years_in_operation: splits 1, 3, 5, 10
     assert [scale.bin_of(v) for v in (0.5, 1.0, 2.99, 3.0, 10.0, None)] == [0, 1, 1, 2, 4, None]
     assert dimension_score({}, {}) is None
+
+
+def test_a_feature_without_data_is_asked_for_not_remedied() -> None:
+    values = {**CLEAN, "housing_fund_arrears_months_12m": None}
+    [suggestion] = [s for s in build(values).suggestions if s.feature == "housing_fund_arrears_months_12m"]
+    assert suggestion.text.startswith("补充“") and "暂无数据" in suggestion.text and "自主填报" in suggestion.text
+    assert ACTIONS["housing_fund_arrears_months_12m"] not in suggestion.text
