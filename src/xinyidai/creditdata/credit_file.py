@@ -118,12 +118,16 @@ def read_credit_file(session: Session, *, principal: Principal, enterprise_id: i
         sections = without_repaired(sections, marks)
     if standing.decision is not None:
         sections = covered(sections, standing.decision)
-        consent_service.record_use(session, decision=standing.decision)
     audience = audience_for(principal, access)
     if is_audited(access):
         audit_read(session, principal=principal, enterprise_id=enterprise_id, access=access,
                    purpose=purpose or purpose_of(standing, purpose_ref, consent_purpose), ip_address=ip_address,
                    audience=audience)
+    if standing.decision is not None:
+        # Spent after the audit entry, not before: the entry takes the audit chain's head row, and a request that
+        # audited earlier already holds it when it gets here, so taking the head first keeps one lock order
+        # (head, then authorisation) for every read. The other order deadlocked under concurrent reads.
+        consent_service.record_use(session, decision=standing.decision)
     return to_credit_file_read(session, enterprise=enterprise, sections=sections, view=access, audience=audience,
                                marks=marks)
 
