@@ -51,6 +51,13 @@ class ApplicationNotFound(NotFound):
     code = "application_not_found"
 
 
+class InvalidOnboardingInput(DomainError):
+    """An onboarding decision without what it needs (a reason the applicant or institution will read)."""
+
+    code = "invalid_onboarding_input"
+    status_code = 422
+
+
 class OnboardingRefused(Conflict):
     """An onboarding step that the application's state or its assessment does not allow."""
 

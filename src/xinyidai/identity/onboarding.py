@@ -20,6 +20,7 @@ from xinyidai.identity.exceptions import (
     ApplicationNotFound,
     DuplicateRegistration,
     InvalidIdentityInput,
+    InvalidOnboardingInput,
     OnboardingRefused,
 )
 from xinyidai.identity.models import Organisation, User
@@ -283,13 +284,21 @@ def approve(session: Session, *, principal: Principal, application_id: int, appr
     return Approval(application=application, organisation=organisation, admin=admin, initial_password=password)
 
 
+def _reason(reason: str, *, missing: str) -> str:
+    """The stated reason of a refusal or suspension, which the institution reads: at least two characters."""
+    if len(reason.strip()) < 2:
+        raise InvalidOnboardingInput(missing, message_en="a reason is required")
+    return reason.strip()
+
+
 def reject(session: Session, *, principal: Principal, application_id: int, reason: str) -> InstitutionApplication:
     """Refuse an application, with the reason the applicant will read."""
+    reason = _reason(reason, missing="请填写不予接入的原因")
     application = get_application(session, application_id=application_id)
     _move(application, Transition.REJECT)
     application.decided_at = clock.now()
     application.decided_by_user_id = principal.user_id
-    application.decision_note = reason.strip()
+    application.decision_note = reason
     _audit(session, principal, "rejected", application, reason=application.decision_note)
     session.flush()
     return application
@@ -298,13 +307,14 @@ def reject(session: Session, *, principal: Principal, application_id: int, reaso
 def suspend(session: Session, *, principal: Principal, application_id: int, reason: str) -> InstitutionApplication:
     """Suspend a connected institution (暂停接入): its sessions end and its tokens are refused from the next
     request on."""
+    reason = _reason(reason, missing="请填写暂停接入的原因")
     application = get_application(session, application_id=application_id)
     _move(application, Transition.SUSPEND)
     assert application.organisation_id is not None  # an approved application has its organisation
     service.set_organisation_status(session, organisation_id=application.organisation_id,
                                     status=OrgStatus.SUSPENDED)
     application.suspended_at = clock.now()
-    application.suspension_reason = reason.strip()
+    application.suspension_reason = reason
     _audit(session, principal, "suspended", application, reason=application.suspension_reason)
     session.flush()
     return application

@@ -195,8 +195,6 @@ def approve(request: Request, session: SessionDep, principal: AdminDep, applicat
 def reject(request: Request, session: SessionDep, _: AdminDep, application_id: IdPath,
            reason: Annotated[str, Form(max_length=500)] = "") -> Response:
     """Refuse the application with a reason the applicant will read."""
-    if len(reason.strip()) < 2:
-        return _review(request, session, application_id, errors=["请填写不予接入的原因"], status_code=422)
     return _act(request, session, application_id, "reject", reason=reason)
 
 
@@ -204,8 +202,6 @@ def reject(request: Request, session: SessionDep, _: AdminDep, application_id: I
 def suspend(request: Request, session: SessionDep, _: AdminDep, application_id: IdPath,
             reason: Annotated[str, Form(max_length=500)] = "") -> Response:
     """Suspend the institution (暂停接入) with a reason; its access ends at once."""
-    if len(reason.strip()) < 2:
-        return _review(request, session, application_id, errors=["请填写暂停接入的原因"], status_code=422)
     return _act(request, session, application_id, "suspend", reason=reason)
 
 
