@@ -11,9 +11,10 @@ import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import Any, TypeVar
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import Select, select
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from xinyidai import clock, workdays
 from xinyidai.audit import service as audit_service
@@ -38,6 +39,8 @@ from xinyidai.rights.exceptions import (
     RepairNotFound,
 )
 from xinyidai.rights.models import CreditRepair, Objection, RightsAttachment
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -212,18 +215,28 @@ def get_objection(session: Session, *, principal: Principal, objection_id: int) 
     return objection
 
 
+def _parties_only(query: Select[T], principal: Principal, *, enterprise_column: InstrumentedAttribute[Any],
+                  department_column: InstrumentedAttribute[Any]) -> Select[T] | None:
+    """An objection or repair query narrowed to the caller's: its entity's, its department's tasks, or all for the
+    platform and supervisors; None for anyone else."""
+    if principal.is_platform_admin or principal.has_any(Role.GOVERNMENT_SUPERVISOR):
+        return query
+    if principal.has_any(*ENTERPRISE_ROLES) and principal.enterprise_id is not None:
+        return query.where(enterprise_column == principal.enterprise_id)
+    if principal.has_any(Role.DEPARTMENT_DATA_OFFICER):
+        return query.where(department_column == principal.organisation_id)
+    return None
+
+
 def list_objections(session: Session, *, principal: Principal, status: ObjectionStatus | None = None,
                     escalated_only: bool = False) -> Sequence[Objection]:
     """The objections the caller is a party to: its entity's, its department's tasks, or all (platform,
     supervisors); newest first."""
-    query = select(Objection).order_by(Objection.filed_at.desc(), Objection.id.desc())
-    if not (principal.is_platform_admin or principal.has_any(Role.GOVERNMENT_SUPERVISOR)):
-        if principal.has_any(*ENTERPRISE_ROLES) and principal.enterprise_id is not None:
-            query = query.where(Objection.enterprise_id == principal.enterprise_id)
-        elif principal.has_any(Role.DEPARTMENT_DATA_OFFICER):
-            query = query.where(Objection.department_organisation_id == principal.organisation_id)
-        else:
-            return []
+    query = _parties_only(select(Objection).order_by(Objection.filed_at.desc(), Objection.id.desc()), principal,
+                          enterprise_column=Objection.enterprise_id,
+                          department_column=Objection.department_organisation_id)
+    if query is None:
+        return []
     if status is not None:
         query = query.where(Objection.status == status.value)
     if escalated_only:
@@ -376,14 +389,11 @@ def get_repair(session: Session, *, principal: Principal, repair_id: int) -> Cre
 def list_repairs(session: Session, *, principal: Principal,
                  status: RepairStatus | None = None) -> Sequence[CreditRepair]:
     """The applications the caller is a party to, newest first."""
-    query = select(CreditRepair).order_by(CreditRepair.filed_at.desc(), CreditRepair.id.desc())
-    if not (principal.is_platform_admin or principal.has_any(Role.GOVERNMENT_SUPERVISOR)):
-        if principal.has_any(*ENTERPRISE_ROLES) and principal.enterprise_id is not None:
-            query = query.where(CreditRepair.enterprise_id == principal.enterprise_id)
-        elif principal.has_any(Role.DEPARTMENT_DATA_OFFICER):
-            query = query.where(CreditRepair.department_organisation_id == principal.organisation_id)
-        else:
-            return []
+    query = _parties_only(select(CreditRepair).order_by(CreditRepair.filed_at.desc(), CreditRepair.id.desc()),
+                          principal, enterprise_column=CreditRepair.enterprise_id,
+                          department_column=CreditRepair.department_organisation_id)
+    if query is None:
+        return []
     if status is not None:
         query = query.where(CreditRepair.status == status.value)
     return session.scalars(query).all()
