@@ -17,7 +17,7 @@ from fontTools import subset
 from fontTools.ttLib import TTCollection, TTFont
 
 from xinyidai.config import get_settings
-from xinyidai.creditdata import report_pdf
+from xinyidai.creditdata.report import pdf as report_pdf
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCES = (ROOT / "src" / "xinyidai", ROOT / "tests" / "integration")

@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 
     from sqlalchemy.orm import Session
 
-    from xinyidai.identity.principal import Principal
+    from xinyidai.auth.principal import Principal
 
 app = typer.Typer(help="xinyidai 融资信用服务平台", no_args_is_help=True, add_completion=False)
 db_app = typer.Typer(help="Database schema and reference data", no_args_is_help=True)
@@ -258,7 +258,7 @@ class EncryptedColumn(NamedTuple):
 def encrypted_columns() -> tuple[EncryptedColumn, ...]:
     """Every encrypted column, the one list `crypto rotate` walks (a test fails when a `*_cipher` column is
     missing from it)."""
-    from xinyidai.identity import onboarding
+    from xinyidai.identity.onboarding import service as onboarding
     from xinyidai.registry import service as registry_service
     from xinyidai.registry.realname import ID_CONTEXT
 
@@ -424,7 +424,7 @@ def model_register(
     """Store a trained version (model card, scorecard spec, ONNX) in the database as a candidate."""
     from xinyidai import db
     from xinyidai.errors import DomainError
-    from xinyidai.scoring import registry
+    from xinyidai.scoring import model_versions as registry
 
     try:
         with db.transaction() as session:
@@ -446,7 +446,7 @@ def model_promote(
     """Make a version the champion its pre-assessments use; the champion before it is retired."""
     from xinyidai import db
     from xinyidai.errors import DomainError
-    from xinyidai.scoring import registry
+    from xinyidai.scoring import model_versions as registry
 
     try:
         with db.transaction() as session:
@@ -462,7 +462,7 @@ def model_promote(
 def model_list() -> None:
     """The registered model versions, newest first, with who promoted or retired them and when."""
     from xinyidai import db
-    from xinyidai.scoring import registry
+    from xinyidai.scoring import model_versions as registry
 
     with db.get_database().session_factory() as session:
         versions = registry.list_versions(session)

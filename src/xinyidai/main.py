@@ -15,26 +15,28 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 import xinyidai
 from xinyidai import events
 from xinyidai.audit import pages as audit_pages
+from xinyidai.auth.dependencies import LoginRequired, csrf_protect
+from xinyidai.auth.enums import INSTITUTION_READER_ROLES, ORG_KIND_LABELS, ROLE_LABELS, OrgKind, Role
+from xinyidai.auth.principal import Principal
 from xinyidai.config import get_settings
 from xinyidai.consent import pages as consent_pages
 from xinyidai.consent.granting import LoanChoice
 from xinyidai.creditdata import file_router as creditdata_file_router
 from xinyidai.creditdata import pages as creditdata_pages
-from xinyidai.creditdata import report_pages as creditdata_report_pages
-from xinyidai.creditdata import report_router as creditdata_report_router
 from xinyidai.creditdata import router as creditdata_router
 from xinyidai.creditdata import service as creditdata_service
-from xinyidai.errors import DomainError
+from xinyidai.creditdata.report import pages as creditdata_report_pages
+from xinyidai.creditdata.report import router as creditdata_report_router
+from xinyidai.errors import DomainError, NotFound
 from xinyidai.guarantee import pages as guarantee_pages
 from xinyidai.guarantee import service as guarantee_service
-from xinyidai.identity import notification_pages, onboarding_pages, onboarding_router
 from xinyidai.identity import pages as identity_pages
 from xinyidai.identity import router as identity_router
 from xinyidai.identity import service as identity_service
-from xinyidai.identity.dependencies import LoginRequired, csrf_protect
-from xinyidai.identity.enums import INSTITUTION_READER_ROLES, ORG_KIND_LABELS, ROLE_LABELS, Role
 from xinyidai.identity.exceptions import OrganisationSuspended
-from xinyidai.identity.principal import Principal
+from xinyidai.identity.notifications import pages as notification_pages
+from xinyidai.identity.onboarding import pages as onboarding_pages
+from xinyidai.identity.onboarding import router as onboarding_router
 from xinyidai.loans import pages as loans_pages
 from xinyidai.loans import router as loans_router
 from xinyidai.loans import service as loans_service
@@ -51,10 +53,11 @@ from xinyidai.portal import nav
 from xinyidai.portal.templating import render, templates
 from xinyidai.products import router as products_router
 from xinyidai.registry import router as registry_router
+from xinyidai.registry import service as registry_service
 from xinyidai.rights import pages as rights_pages
 from xinyidai.rights import router as rights_router
 from xinyidai.scoring import pages as scoring_pages
-from xinyidai.scoring import portrait_router as scoring_portrait_router
+from xinyidai.scoring.portrait import router as scoring_portrait_router
 from xinyidai.scoring.sandbox import pages as sandbox_pages
 from xinyidai.scoring.sandbox import router as sandbox_router
 from xinyidai.web import is_api_request
@@ -91,6 +94,36 @@ def loan_choices(session: Session, principal: Principal) -> list[LoanChoice]:
                              f"至 {line.valid_until}）")
             for line in loans_service.list_lines(session, principal=principal)
             if line.status in (LineStatus.ACTIVE, LineStatus.FROZEN)]
+
+
+def _organisation_name(session: Session, organisation_id: int) -> str | None:
+    try:
+        return identity_service.get_organisation(session, organisation_id=organisation_id).name
+    except NotFound:
+        return None
+
+
+def _enterprise_label(session: Session, enterprise_id: int) -> str | None:
+    try:
+        enterprise = registry_service.get(session, enterprise_id=enterprise_id)
+    except NotFound:
+        return None
+    return f"{enterprise.name}（{enterprise.uscc}）"
+
+
+def _enterprise_id_by_uscc(session: Session, uscc: str) -> int | None:
+    enterprise = registry_service.get_by_uscc(session, uscc=uscc)
+    return enterprise.id if enterprise is not None else None
+
+
+def _searchable_organisations(session: Session) -> list[tuple[int, str]]:
+    return [(o.id, o.name) for kind in OrgKind if kind is not OrgKind.ENTERPRISE
+            for o in identity_service.list_organisations(session, kind=kind)]
+
+
+AUDIT_DIRECTORY = audit_pages.Directory(organisation_name=_organisation_name, enterprise_label=_enterprise_label,
+                                        enterprise_id_by_uscc=_enterprise_id_by_uscc,
+                                        searchable_organisations=_searchable_organisations)
 
 
 def _register_navigation() -> None:
@@ -187,10 +220,12 @@ def create_app(*, session_factory: sessionmaker[Session] | None = None) -> FastA
         "Institutions authenticate with OAuth2 client credentials at /api/v1/oauth/token.",
     )
     app.state.session_factory = session_factory
+    app.state.principal_source = identity_service.PRINCIPAL_SOURCE
     templates.env.globals.update(ORG_KIND_LABELS=ORG_KIND_LABELS, ROLE_LABELS=ROLE_LABELS)
     consent_pages.use_category_names(
         lambda session: {c.code: c.name for c in creditdata_service.list_categories(session)})
     consent_pages.use_loan_choices(loan_choices)
+    audit_pages.use_directory(AUDIT_DIRECTORY)
     wire_events()
     _register_navigation()
     _install_error_handlers(app)

@@ -6,11 +6,11 @@ from xinyidai import events, workdays
 from xinyidai.audit import models as audit_models
 from xinyidai.consent import models as consent_models
 from xinyidai.creditdata import models as creditdata_models
-from xinyidai.creditdata import report_models as creditdata_report_models
+from xinyidai.creditdata.report import models as creditdata_report_models
 from xinyidai.db import Base
 from xinyidai.guarantee import models as guarantee_models
 from xinyidai.identity import models as identity_models
-from xinyidai.identity import onboarding_models
+from xinyidai.identity.onboarding import models as onboarding_models
 from xinyidai.loans import models as loans_models
 from xinyidai.orders import models as orders_models
 from xinyidai.products import models as products_models

@@ -13,10 +13,10 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
 from xinyidai import clock
+from xinyidai.auth.enums import OrgKind, Role
+from xinyidai.auth.principal import Principal
 from xinyidai.creditdata import service as creditdata_service
 from xinyidai.identity import service as identity_service
-from xinyidai.identity.enums import OrgKind, Role
-from xinyidai.identity.principal import Principal
 from xinyidai.identity.schemas import OrganisationCreate, UserCreate
 from xinyidai.main import create_app
 from xinyidai.products import service as products_service

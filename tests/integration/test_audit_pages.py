@@ -11,8 +11,8 @@ from sqlalchemy.orm import Session
 from tests.integration.conftest import PASSWORD, World, login
 from xinyidai.audit import service as audit_service
 from xinyidai.audit.models import AuditEntry
+from xinyidai.auth.enums import OrgKind, Role
 from xinyidai.identity import service as identity_service
-from xinyidai.identity.enums import OrgKind, Role
 from xinyidai.identity.schemas import OrganisationCreate, UserCreate
 from xinyidai.registry import service as registry_service
 

@@ -59,12 +59,12 @@ from tests.integration.test_creditdata_report import pdf_text
 from tests.integration.test_routes import _api_routes
 from tests.report_font import small_report_font, small_report_font_file  # noqa: F401 - fixtures
 from xinyidai import clock
+from xinyidai.auth.enums import ROLES_BY_KIND, OrgKind, Role
 from xinyidai.consent import service as consent_service
 from xinyidai.consent.models import Authorisation
 from xinyidai.creditdata import service as creditdata_service
 from xinyidai.creditdata.models import CreditRecord
 from xinyidai.identity import service as identity_service
-from xinyidai.identity.enums import ROLES_BY_KIND, OrgKind, Role
 from xinyidai.identity.schemas import ApiClientCreate, OrganisationCreate
 from xinyidai.main import create_app
 from xinyidai.orders import service as orders_service

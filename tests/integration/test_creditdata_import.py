@@ -27,13 +27,13 @@ from tests.conftest import TEST_DATABASE_URL
 from tests.integration.conftest import World, build_world, uscc
 from xinyidai import clock, db
 from xinyidai.audit.models import AuditEntry
+from xinyidai.auth.enums import Role
 from xinyidai.cli import upgrade_database
 from xinyidai.creditdata import imports, service
 from xinyidai.creditdata.enums import Channel
 from xinyidai.creditdata.exceptions import DeliveryRefused, NotTheSource
 from xinyidai.creditdata.models import CreditRecord, ImportBatch, ImportRowError
 from xinyidai.identity import service as identity_service
-from xinyidai.identity.enums import Role
 from xinyidai.identity.schemas import ApiClientCreate
 
 HEADER = ["统一社会信用代码", "电子税票号码", "所属期", "税种", "实缴金额（元）", "缴款日期"]

@@ -21,8 +21,9 @@ from xinyidai import clock
 from xinyidai.audit.chain import sm3_hex
 from xinyidai.config import get_settings
 from xinyidai.consent import service as consent_service
-from xinyidai.creditdata import report, report_pdf
-from xinyidai.creditdata.report_models import CreditReport
+from xinyidai.creditdata.report import pdf as report_pdf
+from xinyidai.creditdata.report import service as report
+from xinyidai.creditdata.report.models import CreditReport
 from xinyidai.errors import Forbidden
 from xinyidai.registry import service as registry_service
 

@@ -20,9 +20,9 @@ from xinyidai import crypto, db
 from xinyidai.audit.models import AuditEntry
 from xinyidai.cli import app, encrypted_columns, upgrade_database
 from xinyidai.config import get_settings
-from xinyidai.identity import onboarding
-from xinyidai.identity.onboarding_models import InstitutionApplication
-from xinyidai.identity.onboarding_schemas import InstitutionApplicationCreate
+from xinyidai.identity.onboarding import service as onboarding
+from xinyidai.identity.onboarding.models import InstitutionApplication
+from xinyidai.identity.onboarding.schemas import InstitutionApplicationCreate
 from xinyidai.registry import service as registry_service
 from xinyidai.registry.models import Enterprise
 from xinyidai.registry.realname import ID_CONTEXT

@@ -10,11 +10,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from xinyidai import clock, crypto
+from xinyidai.auth.enums import Role
 from xinyidai.creditdata import service as creditdata_service
 from xinyidai.creditdata.models import CatalogueCategory, CatalogueItem, CreditRecord, ImportBatch, SourceDepartment
 from xinyidai.demo.generator import DemoSummary, generate
 from xinyidai.guarantee.models import Compensation
-from xinyidai.identity.enums import Role
 from xinyidai.identity.models import User
 from xinyidai.loans.models import Drawdown
 from xinyidai.orders.models import FinancingOrder

@@ -19,7 +19,8 @@ from xinyidai.demo.history import PastLoan
 from xinyidai.identity.models import User
 from xinyidai.orders.models import FinancingOrder
 from xinyidai.registry.models import Enterprise
-from xinyidai.scoring import feature_store, registry
+from xinyidai.scoring import feature_store
+from xinyidai.scoring import model_versions as registry
 from xinyidai.scoring.models import CreditDecision
 
 ENTERPRISES = 400  # enough past loans for 20 defaults, the least the modelling pipeline trains on

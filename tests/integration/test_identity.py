@@ -11,8 +11,8 @@ from sqlalchemy.orm import Session
 from tests.integration.conftest import PASSWORD, World, login, page_csrf, uscc
 from xinyidai import clock
 from xinyidai.audit.models import AuditEntry
+from xinyidai.auth.enums import OrgKind, OrgStatus, Role
 from xinyidai.identity import service as identity_service
-from xinyidai.identity.enums import OrgKind, OrgStatus, Role
 from xinyidai.identity.models import LoginThrottle, Organisation, User
 from xinyidai.identity.schemas import ApiClientCreate
 

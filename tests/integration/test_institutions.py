@@ -12,13 +12,13 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from tests.integration.conftest import World, login, page_csrf, uscc
 from xinyidai.audit.models import AuditEntry
-from xinyidai.identity import onboarding
-from xinyidai.identity import onboarding_policy as rules
+from xinyidai.auth.enums import OrgKind, Role
 from xinyidai.identity import service as identity_service
-from xinyidai.identity.enums import OrgKind, Role
 from xinyidai.identity.models import Organisation, User
-from xinyidai.identity.onboarding_models import InstitutionApplication, UsageCommitment
-from xinyidai.identity.onboarding_schemas import (
+from xinyidai.identity.onboarding import policy as rules
+from xinyidai.identity.onboarding import service as onboarding
+from xinyidai.identity.onboarding.models import InstitutionApplication, UsageCommitment
+from xinyidai.identity.onboarding.schemas import (
     ApprovalCreate,
     AssessmentResultUpdate,
     CommitmentCreate,

@@ -23,7 +23,8 @@ from xinyidai.creditdata.enums import Channel
 from xinyidai.orders import service as orders_service
 from xinyidai.orders.schemas import OrderCreate
 from xinyidai.registry import service as registry_service
-from xinyidai.scoring import champion, registry
+from xinyidai.scoring import champion
+from xinyidai.scoring import model_versions as registry
 from xinyidai.scoring.exceptions import InvalidModel, ModelAdminOnly, ModelAlreadyRegistered
 from xinyidai.scoring.modelling import development, store
 from xinyidai.scoring.modelling.dataset import TrainingData

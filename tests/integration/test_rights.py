@@ -23,8 +23,8 @@ from xinyidai.creditdata.credit_file import read_credit_file
 from xinyidai.creditdata.enums import Channel
 from xinyidai.creditdata.models import CreditRecord, CreditRecordMark
 from xinyidai.errors import DomainError
-from xinyidai.identity import notifications
 from xinyidai.identity.models import Notification
+from xinyidai.identity.notifications import service as notifications
 from xinyidai.orders import service as orders_service
 from xinyidai.orders.schemas import OrderCreate
 from xinyidai.products.enums import RepaymentMethod

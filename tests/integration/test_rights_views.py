@@ -17,9 +17,9 @@ from sqlalchemy.orm import Session
 from tests.integration.conftest import PASSWORD, World, login, page_csrf
 from tests.integration.test_rights import PDF, REASON, _penalty, _store
 from xinyidai.audit.models import AuditEntry
+from xinyidai.auth.enums import OrgKind, Role
 from xinyidai.creditdata.models import CreditRecord, CreditRecordMark
 from xinyidai.identity import service as identity_service
-from xinyidai.identity.enums import OrgKind, Role
 from xinyidai.identity.schemas import OrganisationCreate, UserCreate
 from xinyidai.rights import pages, policy, service
 from xinyidai.rights.exceptions import InvalidRightsRequest

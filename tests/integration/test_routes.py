@@ -7,7 +7,7 @@ from typing import Any
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 
-from xinyidai.identity.dependencies import Allow, Public
+from xinyidai.auth.dependencies import Allow, Public
 from xinyidai.main import create_app
 
 FRAMEWORK_ROUTES = {"/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"}

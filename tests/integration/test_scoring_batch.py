@@ -17,12 +17,13 @@ from tests.integration.conftest import World, _user, build_world, login, page_cs
 from tests.integration.test_model_registry import ARREARS, _deliver, _deliver_tax, _train
 from xinyidai import clock, db
 from xinyidai.audit.models import AuditEntry
+from xinyidai.auth.enums import OrgKind, Role
 from xinyidai.cli import app, upgrade_database
 from xinyidai.identity import service as identity_service
-from xinyidai.identity.enums import OrgKind, Role
 from xinyidai.identity.schemas import OrganisationCreate
 from xinyidai.registry import service as registry_service
-from xinyidai.scoring import batch, registry
+from xinyidai.scoring import batch
+from xinyidai.scoring import model_versions as registry
 from xinyidai.scoring.exceptions import BatchRunRefused, ModelAdminOnly
 from xinyidai.scoring.models import EntityScore, ModelVersion, ScoringRun
 

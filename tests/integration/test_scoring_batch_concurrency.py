@@ -17,7 +17,8 @@ from tests.integration.conftest import build_world
 from tests.integration.test_model_registry import _train
 from xinyidai import clock, db
 from xinyidai.cli import upgrade_database
-from xinyidai.scoring import batch, registry
+from xinyidai.scoring import batch
+from xinyidai.scoring import model_versions as registry
 from xinyidai.scoring.models import EntityScore, ScoringRun
 
 pytestmark = pytest.mark.skipif(

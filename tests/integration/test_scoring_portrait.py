@@ -21,8 +21,8 @@ from xinyidai.orders.models import FinancingOrder
 from xinyidai.orders.schemas import OrderCreate
 from xinyidai.products.enums import RepaymentMethod
 from xinyidai.registry import service as registry_service
-from xinyidai.scoring import registry
-from xinyidai.scoring.portrait_service import AUDIT_ACTION, read_portrait
+from xinyidai.scoring import model_versions as registry
+from xinyidai.scoring.portrait.service import AUDIT_ACTION, read_portrait
 
 
 def _store(session: Session, enterprise_id: int, item_code: str, **values: str) -> None:

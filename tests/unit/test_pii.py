@@ -11,7 +11,7 @@ import pytest
 from xinyidai import observability, pii
 from xinyidai.audit import privacy
 from xinyidai.consent import masking
-from xinyidai.identity import onboarding_policy
+from xinyidai.identity.onboarding import policy as onboarding_policy
 from xinyidai.registry import codes
 
 # The examples of GB 11643-1999 itself (check characters X and 4).

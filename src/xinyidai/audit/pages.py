@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Annotated
@@ -18,20 +18,14 @@ from xinyidai import clock
 from xinyidai.audit import service
 from xinyidai.audit.labels import ACTION_LABELS, OUTCOME_LABELS, action_label
 from xinyidai.audit.models import AuditEntry
-from xinyidai.errors import Forbidden, NotFound
-from xinyidai.identity import service as identity_service
-from xinyidai.identity.dependencies import Allow, csrf_protect
-from xinyidai.identity.enums import OrgKind, Role
-from xinyidai.identity.principal import Principal
+from xinyidai.auth.dependencies import EnterpriseUserDep, OversightDep, csrf_protect
+from xinyidai.errors import Forbidden
 from xinyidai.portal.templating import render
-from xinyidai.registry import service as registry_service
 from xinyidai.web import SessionDep, client_ip
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(csrf_protect)])
 
 # The regulator (政府监管) searches the log as the operator does; neither may change it.
-AuditReader = Allow(Role.PLATFORM_ADMIN, Role.GOVERNMENT_SUPERVISOR)
-Entity = Allow(Role.ENTERPRISE_ADMIN, Role.ENTERPRISE_STAFF)
 PAGE_SIZE = 50
 
 Text = Annotated[str, Query(max_length=60)]
@@ -55,26 +49,36 @@ class EntryRow:
         return f"{self.action}：{reason}" if reason else self.action
 
 
+@dataclass(frozen=True)
+class Directory:
+    """How the pages name an entry's parties. Identity and registry sit above audit, so the application wiring
+    (main.py) provides it; without it the pages show the parties' ids."""
+
+    organisation_name: Callable[[Session, int], str | None]
+    enterprise_label: Callable[[Session, int], str | None]
+    enterprise_id_by_uscc: Callable[[Session, str], int | None]
+    # The organisations the search offers: institutions, departments and the operator (enterprises go by code).
+    searchable_organisations: Callable[[Session], list[tuple[int, str]]]
+
+
+_directory = Directory(organisation_name=lambda session, i: None, enterprise_label=lambda session, i: None,
+                       enterprise_id_by_uscc=lambda session, uscc: None,
+                       searchable_organisations=lambda session: [])
+
+
+def use_directory(directory: Directory) -> None:
+    """Let the pages name organisations and enterprises and find an enterprise by its code."""
+    global _directory
+    _directory = directory
+
+
 def _organisation_names(session: Session, ids: Iterable[int | None]) -> dict[int, str]:
-    # One lookup per distinct organisation on the page (at most PAGE_SIZE), through identity's service.
-    names: dict[int, str] = {}
-    for organisation_id in {i for i in ids if i is not None}:
-        try:
-            names[organisation_id] = identity_service.get_organisation(session, organisation_id=organisation_id).name
-        except NotFound:
-            names[organisation_id] = f"#{organisation_id}"
-    return names
+    # One lookup per distinct organisation on the page (at most PAGE_SIZE).
+    return {i: _directory.organisation_name(session, i) or f"#{i}" for i in {i for i in ids if i is not None}}
 
 
 def _enterprise_names(session: Session, ids: Iterable[int | None]) -> dict[int, str]:
-    names: dict[int, str] = {}
-    for enterprise_id in {i for i in ids if i is not None}:
-        try:
-            enterprise = registry_service.get(session, enterprise_id=enterprise_id)
-            names[enterprise_id] = f"{enterprise.name}（{enterprise.uscc}）"
-        except NotFound:
-            names[enterprise_id] = f"#{enterprise_id}"
-    return names
+    return {i: _directory.enterprise_label(session, i) or f"#{i}" for i in {i for i in ids if i is not None}}
 
 
 def _rows(session: Session, entries: Iterable[AuditEntry]) -> list[EntryRow]:
@@ -101,14 +105,8 @@ def _start_of(day: date) -> datetime:
     return datetime.combine(day, time.min, tzinfo=clock.BUSINESS_TZ)
 
 
-def _searchable_organisations(session: Session) -> list[tuple[int, str]]:
-    # Enterprises are found by their code; the list offers the institutions, departments and the operator.
-    return [(o.id, o.name) for kind in OrgKind if kind is not OrgKind.ENTERPRISE
-            for o in identity_service.list_organisations(session, kind=kind)]
-
-
 @router.get("/admin/audit", response_class=HTMLResponse)
-def audit_search(request: Request, session: SessionDep, principal: Annotated[Principal, Depends(AuditReader)],
+def audit_search(request: Request, session: SessionDep, principal: OversightDep,
                  action: Text = "", organisation: Text = "", uscc: Text = "", date_from: Text = "",
                  date_to: Text = "", page: PageNo = 1) -> HTMLResponse:
     """Search the audit log by action, acting organisation, enterprise, dates; paged, newest first."""
@@ -118,11 +116,9 @@ def audit_search(request: Request, session: SessionDep, principal: Annotated[Pri
         errors.append("所选机构无效")
     enterprise_id: int | None = None
     if uscc.strip():
-        enterprise = registry_service.get_by_uscc(session, uscc=uscc.strip().upper())
-        if enterprise is None:
+        enterprise_id = _directory.enterprise_id_by_uscc(session, uscc.strip().upper())
+        if enterprise_id is None:
             errors.append(f"未找到统一社会信用代码为“{uscc.strip()}”的市场主体")
-        else:
-            enterprise_id = enterprise.id
     first, last = _day(date_from, errors, "起始日期"), _day(date_to, errors, "截止日期")
     found = None
     if not errors:
@@ -141,13 +137,13 @@ def audit_search(request: Request, session: SessionDep, principal: Annotated[Pri
     return render(request, "audit/search.html", {
         "errors": errors, "filters": filters, "found": found, "rows": _rows(session, found.entries) if found else [],
         "actions": sorted(ACTION_LABELS), "action_label": action_label,
-        "organisations": _searchable_organisations(session),
+        "organisations": _directory.searchable_organisations(session),
         "query": urlencode({k: v for k, v in filters.items() if v}),
     }, status_code=422 if errors else 200)
 
 
 @router.get("/credit-file/access-log", response_class=HTMLResponse)
-def access_log(request: Request, session: SessionDep, principal: Annotated[Principal, Depends(Entity)],
+def access_log(request: Request, session: SessionDep, principal: EnterpriseUserDep,
                page: PageNo = 1) -> HTMLResponse:
     """谁查看了我的信息: what other organisations did with this enterprise's information, and why."""
     if principal.enterprise_id is None:

@@ -39,7 +39,7 @@ from enum import StrEnum
 from itertools import pairwise
 from typing import Any
 
-from xinyidai.identity.enums import OrgKind, Role
+from xinyidai.auth.enums import OrgKind, Role
 
 # The identity and mobile number rules live in pii (below every context) so that everyone shows a number alike.
 from xinyidai.pii import WITHHELD as WITHHELD

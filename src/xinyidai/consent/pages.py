@@ -12,21 +12,20 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from xinyidai import clock
+from xinyidai.auth.dependencies import EnterpriseUserDep, csrf_protect
+from xinyidai.auth.enums import INSTITUTION_KINDS, ORG_KIND_LABELS, OrgKind, OrgStatus
+from xinyidai.auth.principal import Principal
 from xinyidai.consent import granting, service
 from xinyidai.consent.granting import GRANTABLE, MAX_VALIDITY_DAYS, LoanChoice
 from xinyidai.consent.models import Authorisation
 from xinyidai.consent.policy import MODE_LABELS, PURPOSE_LABELS, STATUS_LABELS, Mode, Purpose, Status
 from xinyidai.errors import Forbidden, NotFound
 from xinyidai.identity import service as identity_service
-from xinyidai.identity.dependencies import Allow, csrf_protect
-from xinyidai.identity.enums import INSTITUTION_KINDS, ORG_KIND_LABELS, OrgKind, OrgStatus, Role
-from xinyidai.identity.principal import Principal
 from xinyidai.portal.templating import render
 from xinyidai.web import IdPath, SessionDep, client_ip
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(csrf_protect)])
 
-Entity = Allow(Role.ENTERPRISE_ADMIN, Role.ENTERPRISE_STAFF)
 REVOCABLE = frozenset({Status.ACTIVE, Status.PENDING})
 
 CategoryNames = Callable[[Session], Mapping[str, str]]
@@ -104,7 +103,7 @@ def _enterprise_of(principal: Principal) -> int:
 
 @router.get("/authorisations", response_class=HTMLResponse)
 def authorisations(request: Request, session: SessionDep,
-                   principal: Annotated[Principal, Depends(Entity)]) -> HTMLResponse:
+                   principal: EnterpriseUserDep) -> HTMLResponse:
     """我的授权: every authorisation the enterprise granted, newest first, with its status now."""
     enterprise_id = _enterprise_of(principal)
     granted = request.query_params.get("granted", "")
@@ -138,7 +137,7 @@ def _grant_page(request: Request, session: Session, principal: Principal, *, for
 
 
 @router.get("/authorisations/new", response_class=HTMLResponse)
-def grant_form(request: Request, session: SessionDep, principal: Annotated[Principal, Depends(Entity)]) -> Response:
+def grant_form(request: Request, session: SessionDep, principal: EnterpriseUserDep) -> Response:
     """新增授权: the enterprise authorises an institution to download its credit report, its lender to manage
     one of its loans after lending, or an institution's models to compute on its data in the platform (financing is
     authorised when applying). `?purpose=` preselects one."""
@@ -154,7 +153,7 @@ FormText = Annotated[str, Form(max_length=64)]
 
 
 @router.post("/authorisations/new", response_class=HTMLResponse)
-def grant(request: Request, session: SessionDep, principal: Annotated[Principal, Depends(Entity)],
+def grant(request: Request, session: SessionDep, principal: EnterpriseUserDep,
           recipient: FormText = "", purpose: FormText = "", loan: FormText = "",
           categories: Annotated[list[str] | None, Form(max_length=30)] = None, data_from: FormText = "",
           data_to: FormText = "", days: FormText = "", mode: FormText = "", confirm: FormText = "",
@@ -190,7 +189,7 @@ def grant(request: Request, session: SessionDep, principal: Annotated[Principal,
 
 
 @router.post("/authorisations/{authorisation_id}/revoke")
-def revoke(session: SessionDep, principal: Annotated[Principal, Depends(Entity)],
+def revoke(session: SessionDep, principal: EnterpriseUserDep,
            authorisation_id: IdPath) -> Response:
     """Revoke one of the enterprise's authorisations; the recipient's next request is refused."""
     enterprise_id = _enterprise_of(principal)

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from xinyidai.auth.enums import ENTERPRISE_ROLES, INSTITUTION_KINDS
+from xinyidai.auth.principal import Principal
 from xinyidai.creditdata.enums import Sensitivity
-from xinyidai.identity.enums import ENTERPRISE_ROLES, INSTITUTION_KINDS
-from xinyidai.identity.principal import Principal
 
 
 class Access(StrEnum):

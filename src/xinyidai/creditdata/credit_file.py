@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from xinyidai import clock
 from xinyidai.audit import service as audit_service
+from xinyidai.auth.principal import Principal
 from xinyidai.consent import service as consent_service
 from xinyidai.creditdata import policy, service
 from xinyidai.creditdata.access import (
@@ -35,7 +36,6 @@ from xinyidai.creditdata.schemas import (
     CreditRecordRead,
 )
 from xinyidai.errors import Forbidden
-from xinyidai.identity.principal import Principal
 from xinyidai.registry import service as registry_service
 from xinyidai.registry.models import Enterprise
 

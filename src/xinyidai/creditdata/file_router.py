@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 
+from xinyidai.auth.dependencies import CreditReaderDep, DataOfficerDep, EnterpriseUserDep, csrf_protect
 from xinyidai.creditdata import selfreport, verification
 from xinyidai.creditdata.credit_file import read_credit_file
 from xinyidai.creditdata.schemas import (
@@ -19,24 +20,18 @@ from xinyidai.creditdata.schemas import (
 )
 from xinyidai.db import MAX_ID
 from xinyidai.errors import NotFound
-from xinyidai.identity.dependencies import Allow, csrf_protect
-from xinyidai.identity.enums import INSTITUTION_READER_ROLES, Role
-from xinyidai.identity.principal import Principal
 from xinyidai.web import IdPath, SessionDep
 
 router = APIRouter(prefix="/api/v1", tags=["credit file"], dependencies=[Depends(csrf_protect)])
 
-Enterprise = Allow(Role.ENTERPRISE_ADMIN, Role.ENTERPRISE_STAFF)
 # Who may read a file or ask a question; the service narrows it to the entity, the platform and authorised
 # institutions.
-Reader = Allow(Role.ENTERPRISE_ADMIN, Role.ENTERPRISE_STAFF, *INSTITUTION_READER_ROLES, Role.PLATFORM_ADMIN)
-CommitmentChecker = Allow(Role.PLATFORM_ADMIN, Role.DEPARTMENT_DATA_OFFICER)
 PurposeRef = Annotated[str | None, Query(min_length=1, max_length=60,
                                          description="授权对应的融资申请编号（机构查询时必填）")]
 
 
 @router.get("/enterprises/me/credit-file", response_model=CreditFileRead)
-def my_credit_file(session: SessionDep, principal: Annotated[Principal, Depends(Enterprise)]) -> CreditFileRead:
+def my_credit_file(session: SessionDep, principal: EnterpriseUserDep) -> CreditFileRead:
     """The caller's own entity's credit file, records past their publicity period included and flagged."""
     if principal.enterprise_id is None:
         raise NotFound("您的账户未关联市场主体", message_en="your account has no market entity")
@@ -44,14 +39,14 @@ def my_credit_file(session: SessionDep, principal: Annotated[Principal, Depends(
 
 
 @router.get("/enterprises/{enterprise_id}/credit-file", response_model=CreditFileRead)
-def credit_file(session: SessionDep, principal: Annotated[Principal, Depends(Reader)], enterprise_id: IdPath,
+def credit_file(session: SessionDep, principal: CreditReaderDep, enterprise_id: IdPath,
                 purpose_ref: PurposeRef = None) -> CreditFileRead:
     """An entity's credit file as the caller may see it (an institution under the entity's authorisation)."""
     return read_credit_file(session, principal=principal, enterprise_id=enterprise_id, purpose_ref=purpose_ref)
 
 
 @router.post("/verifications", response_model=VerificationRead, status_code=201)
-def ask(session: SessionDep, principal: Annotated[Principal, Depends(Reader)],
+def ask(session: SessionDep, principal: CreditReaderDep,
         verification_in: VerificationCreate) -> VerificationRead:
     """Ask the source department whether the entity meets a condition; only the answer is kept."""
     asked = verification.verify(
@@ -63,7 +58,7 @@ def ask(session: SessionDep, principal: Annotated[Principal, Depends(Reader)],
 
 
 @router.get("/verifications", response_model=list[VerificationRead])
-def list_verifications(session: SessionDep, principal: Annotated[Principal, Depends(Reader)],
+def list_verifications(session: SessionDep, principal: CreditReaderDep,
                        enterprise_id: Annotated[int, Query(ge=1, le=MAX_ID)]) -> list[VerificationRead]:
     """The questions put about an entity (an institution sees its own)."""
     found = verification.list_verifications(session, principal=principal, enterprise_id=enterprise_id)
@@ -71,7 +66,7 @@ def list_verifications(session: SessionDep, principal: Annotated[Principal, Depe
 
 
 @router.post("/self-reports", response_model=SelfReportRead, status_code=201)
-def self_report(session: SessionDep, principal: Annotated[Principal, Depends(Enterprise)],
+def self_report(session: SessionDep, principal: EnterpriseUserDep,
                 report_in: SelfReportCreate) -> SelfReportRead:
     """Report operating information under a signed credit commitment."""
     reported = selfreport.report(session, principal=principal, report_in=report_in)
@@ -80,7 +75,7 @@ def self_report(session: SessionDep, principal: Annotated[Principal, Depends(Ent
 
 
 @router.post("/commitments/{commitment_id}/breach", response_model=CommitmentRead)
-def breach(session: SessionDep, principal: Annotated[Principal, Depends(CommitmentChecker)], commitment_id: IdPath,
+def breach(session: SessionDep, principal: DataOfficerDep, commitment_id: IdPath,
            breach_in: CommitmentBreachCreate) -> CommitmentRead:
     """Find a commitment false: it is marked breached and the entity gets a negative record."""
     found = selfreport.find_false(session, principal=principal, commitment_id=commitment_id,

@@ -39,13 +39,13 @@ from sqlalchemy.orm import Session
 
 from xinyidai import clock
 from xinyidai.audit import service as audit_service
+from xinyidai.auth.principal import Principal
 from xinyidai.creditdata import reading, service
 from xinyidai.creditdata.enums import AuthoritativeChannel, BatchStatus, Channel, FieldType
 from xinyidai.creditdata.exceptions import DeliveryRefused, IdempotencyConflict
 from xinyidai.creditdata.fields import USCC_FIELD, FieldError, FieldSpec, RowParser
 from xinyidai.creditdata.models import CatalogueItem, CreditRecord, ImportBatch, ImportRowError
 from xinyidai.errors import NotFound
-from xinyidai.identity.principal import Principal
 from xinyidai.registry import service as registry_service
 
 ROW_CHUNK = 5000  # rows parsed, looked up and handed to the store at a time

@@ -21,6 +21,15 @@ from sqlalchemy.orm import Session
 
 from xinyidai import clock
 from xinyidai.audit import service as audit_service
+from xinyidai.auth.dependencies import (
+    DataOfficerDep,
+    EnterpriseUserDep,
+    InstitutionReaderDep,
+    OversightDep,
+    PlatformAdminDep,
+    csrf_protect,
+)
+from xinyidai.auth.principal import Principal
 from xinyidai.creditdata import coverage as coverage_service
 from xinyidai.creditdata import credit_file, imports, policy, selfreport, service
 from xinyidai.creditdata.enums import (
@@ -40,9 +49,6 @@ from xinyidai.creditdata.fields import USCC_FIELD, FieldSpec
 from xinyidai.creditdata.models import CatalogueItem, CreditCommitment, ImportBatch
 from xinyidai.creditdata.schemas import CatalogueItemUpdate, CreditFileRead, CreditRecordRead, SelfReportCreate
 from xinyidai.errors import DomainError, NotFound
-from xinyidai.identity.dependencies import Allow, csrf_protect
-from xinyidai.identity.enums import INSTITUTION_READER_ROLES, Role
-from xinyidai.identity.principal import Principal
 from xinyidai.money import InvalidAmount, format_yuan, parse_yuan
 from xinyidai.portal.templating import render
 from xinyidai.registry import service as registry_service
@@ -50,12 +56,8 @@ from xinyidai.web import IdPath, SessionDep, attachment, client_ip, spooled_csv
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(csrf_protect)])
 
-PlatformAdmin = Allow(Role.PLATFORM_ADMIN)
 # The monthly sharing progress is the credit office's (发改委) business as much as the operator's.
-CoverageViewer = Allow(Role.PLATFORM_ADMIN, Role.GOVERNMENT_SUPERVISOR)
-Entity = Allow(Role.ENTERPRISE_ADMIN, Role.ENTERPRISE_STAFF)
 # 信易查: an institution reads an entity's file under the entity's authorisation for one business reference.
-Institution = Allow(*INSTITUTION_READER_ROLES)
 
 ItemCode = Annotated[str, Path(min_length=1, max_length=40, pattern=r"^[a-z0-9_]+$")]
 
@@ -118,7 +120,7 @@ def _catalogue_page(request: Request, session: Session, *, status_code: int = 20
 
 @router.get("/admin/catalogue", response_class=HTMLResponse)
 def catalogue_page(request: Request, session: SessionDep,
-                   principal: Annotated[Principal, Depends(PlatformAdmin)]) -> Response:
+                   principal: PlatformAdminDep) -> Response:
     """The credit-information catalogue: 14 categories, their sub-categories and an edit form for each."""
     saved = request.query_params.get("saved")
     return _catalogue_page(request, session, flash=f"已保存信息项“{saved}”" if saved else None)
@@ -138,7 +140,7 @@ def _edit_error(exc: ValidationError) -> str:
 
 @router.post("/admin/catalogue/items/{code}", response_class=HTMLResponse)
 def edit_item(
-    request: Request, session: SessionDep, principal: Annotated[Principal, Depends(PlatformAdmin)], code: ItemCode,
+    request: Request, session: SessionDep, principal: PlatformAdminDep, code: ItemCode,
     name: Annotated[str, Form(max_length=200)] = "",
     sensitivity: Annotated[str, Form(max_length=20)] = "",
     update_cycle: Annotated[str, Form(max_length=20)] = "",
@@ -183,7 +185,7 @@ def edit_item(
 
 @router.get("/admin/coverage", response_class=HTMLResponse)
 def coverage_page(request: Request, session: SessionDep,
-                  principal: Annotated[Principal, Depends(CoverageViewer)]) -> Response:
+                  principal: OversightDep) -> Response:
     """Coverage per source (归集进度): per department and sub-category, what was delivered and what is held."""
     departments = coverage_service.coverage(session)
     return render(request, "creditdata/coverage.html", {
@@ -282,7 +284,7 @@ def _file_page(request: Request, session: Session, file: CreditFileRead, *, own:
 
 
 @router.get("/credit-file", response_class=HTMLResponse)
-def my_credit_file(request: Request, session: SessionDep, principal: Annotated[Principal, Depends(Entity)]) -> Response:
+def my_credit_file(request: Request, session: SessionDep, principal: EnterpriseUserDep) -> Response:
     """我的信用档案: everything the platform holds on the caller's entity, by category, with time and source."""
     if principal.enterprise_id is None:
         raise NotFound("未关联市场主体", message_en="no market entity")
@@ -294,7 +296,7 @@ def my_credit_file(request: Request, session: SessionDep, principal: Annotated[P
 
 @router.get("/admin/credit-files", response_class=HTMLResponse)
 def admin_credit_file(
-    request: Request, session: SessionDep, principal: Annotated[Principal, Depends(PlatformAdmin)],
+    request: Request, session: SessionDep, principal: PlatformAdminDep,
     uscc: Annotated[str, Query(max_length=30)] = "",
     purpose: Annotated[str, Query(max_length=20)] = "",
 ) -> Response:
@@ -317,7 +319,7 @@ def admin_credit_file(
 
 @router.get("/credit-files/{enterprise_id}", response_class=HTMLResponse)
 def credit_lookup(
-    request: Request, session: SessionDep, principal: Annotated[Principal, Depends(Institution)],
+    request: Request, session: SessionDep, principal: InstitutionReaderDep,
     enterprise_id: IdPath, purpose_ref: Annotated[str, Query(max_length=60)] = "",
 ) -> Response:
     """信易查: the entity's credit file as the institution may see it under the authorisation for `purpose_ref`
@@ -331,7 +333,6 @@ def credit_lookup(
 # Uploads by a department's data officer --------------------------------------------------------------
 
 
-Uploader = Allow(Role.DEPARTMENT_DATA_OFFICER, Role.PLATFORM_ADMIN)
 UploadToken = Annotated[str, Path(min_length=8, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
 ROW_ERRORS_SHOWN = 200  # the page lists the first refused rows; the downloadable report has them all
 
@@ -393,14 +394,14 @@ def _upload_page(request: Request, session: Session, principal: Principal, *, st
 
 
 @router.get("/data/uploads", response_class=HTMLResponse)
-def upload_page(request: Request, session: SessionDep, principal: Annotated[Principal, Depends(Uploader)]) -> Response:
+def upload_page(request: Request, session: SessionDep, principal: DataOfficerDep) -> Response:
     """上传数据文件: choose one of the department's sub-categories and a CSV or XLSX file."""
     return _upload_page(request, session, principal)
 
 
 @router.post("/data/uploads", response_class=HTMLResponse)
 def upload(
-    request: Request, session: SessionDep, principal: Annotated[Principal, Depends(Uploader)],
+    request: Request, session: SessionDep, principal: DataOfficerDep,
     item_code: Annotated[str, Form(max_length=40)] = "",
     upload_token: Annotated[str, Form(max_length=64)] = "",
     file: UploadFile | None = None,
@@ -440,7 +441,7 @@ def upload(
 
 
 @router.get("/data/uploads/progress/{token}", response_class=HTMLResponse)
-def upload_progress(request: Request, principal: Annotated[Principal, Depends(Uploader)],
+def upload_progress(request: Request, principal: DataOfficerDep,
                     token: UploadToken) -> Response:
     """The rows an upload in progress has processed (an htmx partial that polls itself until the upload ends)."""
     found = PROGRESS.get(principal.user_id or 0, token)
@@ -450,7 +451,7 @@ def upload_progress(request: Request, principal: Annotated[Principal, Depends(Up
 
 
 @router.get("/data/templates/{code}.csv")
-def blank_template(session: SessionDep, principal: Annotated[Principal, Depends(Uploader)], code: ItemCode) -> Response:
+def blank_template(session: SessionDep, principal: DataOfficerDep, code: ItemCode) -> Response:
     """A blank file of one sub-category: the header row of its column labels (UTF-8 with BOM, opens in Excel)."""
     item = service.get_item(session, code=code)
     buffer = io.StringIO()
@@ -487,14 +488,14 @@ def _batch_rows(session: Session, batches: Sequence[ImportBatch]) -> list[BatchR
 
 @router.get("/data/batches", response_class=HTMLResponse)
 def batches_page(request: Request, session: SessionDep,
-                 principal: Annotated[Principal, Depends(Uploader)]) -> Response:
+                 principal: DataOfficerDep) -> Response:
     """批次记录: the latest batches of the caller's organisation (all of them for the platform admin)."""
     batches = imports.list_batches(session, principal=principal, limit=100)
     return render(request, "creditdata/batches.html", {"rows": _batch_rows(session, batches)})
 
 
 @router.get("/data/batches/{batch_id}", response_class=HTMLResponse)
-def batch_page(request: Request, session: SessionDep, principal: Annotated[Principal, Depends(Uploader)],
+def batch_page(request: Request, session: SessionDep, principal: DataOfficerDep,
                batch_id: IdPath) -> Response:
     """One batch: stored, duplicate and refused counts, a file-level refusal, the refused rows."""
     batch = imports.get_batch(session, principal=principal, batch_id=batch_id)
@@ -514,7 +515,7 @@ def batch_page(request: Request, session: SessionDep, principal: Annotated[Princ
 
 
 @router.get("/data/batches/{batch_id}/errors.csv")
-def error_report(session: SessionDep, principal: Annotated[Principal, Depends(Uploader)],
+def error_report(session: SessionDep, principal: DataOfficerDep,
                  batch_id: IdPath) -> Response:
     """错误报告下载: the refused rows in the file's own columns plus the reason (UTF-8 CSV with BOM)."""
     return spooled_csv(imports.error_report_csv(session, principal=principal, batch_id=batch_id),
@@ -539,14 +540,14 @@ def _self_report_page(request: Request, *, status_code: int = 200, errors: Seque
 
 
 @router.get("/credit-file/self-report", response_class=HTMLResponse)
-def self_report_page(request: Request, principal: Annotated[Principal, Depends(Entity)]) -> Response:
+def self_report_page(request: Request, principal: EnterpriseUserDep) -> Response:
     """自主填报: the entity's operating information, signed under a credit commitment."""
     return _self_report_page(request)
 
 
 @router.post("/credit-file/self-report", response_class=HTMLResponse)
 def self_report(
-    request: Request, session: SessionDep, principal: Annotated[Principal, Depends(Entity)],
+    request: Request, session: SessionDep, principal: EnterpriseUserDep,
     report_year: Annotated[str, Form(max_length=6)] = "",
     main_products: Annotated[str, Form(max_length=600)] = "",
     annual_revenue: Annotated[str, Form(max_length=30)] = "",

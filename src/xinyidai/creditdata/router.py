@@ -9,18 +9,16 @@ from fastapi import APIRouter, Depends, File, Path, Response, UploadFile
 from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
+from xinyidai.auth.dependencies import DataOfficerDep, csrf_protect
+from xinyidai.auth.principal import Principal
 from xinyidai.creditdata import imports
 from xinyidai.creditdata.enums import BatchStatus
 from xinyidai.creditdata.models import ImportBatch
-from xinyidai.identity.dependencies import Allow, csrf_protect
-from xinyidai.identity.enums import Role
-from xinyidai.identity.principal import Principal
 from xinyidai.web import IdempotencyKey, IdPath, SessionDep, spooled_csv
 
 router = APIRouter(prefix="/api/v1/credit-data", tags=["credit-data"], dependencies=[Depends(csrf_protect)])
 
 # Department data officers and their systems' API clients deliver; the platform admin sees every batch.
-Deliverer = Allow(Role.DEPARTMENT_DATA_OFFICER, Role.PLATFORM_ADMIN)
 ItemCode = Annotated[str, Path(min_length=1, max_length=40, pattern=r"^[a-z0-9_]+$")]
 
 
@@ -78,7 +76,7 @@ class PushRead(BaseModel):
 
 @router.post("/{item_code}/rows", response_model=PushRead, status_code=201,
              responses={200: {"model": PushRead}, 409: {}, 422: {"model": PushRead}})
-def push_rows(session: SessionDep, principal: Annotated[Principal, Depends(Deliverer)], item_code: ItemCode,
+def push_rows(session: SessionDep, principal: DataOfficerDep, item_code: ItemCode,
               push_in: PushCreate, idempotency_key: IdempotencyKey) -> JSONResponse:
     """Push rows (接口调用); 201 for a new batch, 200 for a repeated key with the same rows, 422 if refused whole."""
     replay = imports.pushed_batch(session, principal=principal, idempotency_key=idempotency_key) is not None
@@ -90,7 +88,7 @@ def push_rows(session: SessionDep, principal: Annotated[Principal, Depends(Deliv
 
 
 @router.post("/{item_code}/files", response_model=BatchRead, status_code=201)
-def upload_file(session: SessionDep, principal: Annotated[Principal, Depends(Deliverer)], item_code: ItemCode,
+def upload_file(session: SessionDep, principal: DataOfficerDep, item_code: ItemCode,
                 file: Annotated[UploadFile, File(description="CSV (UTF-8 or GBK) or XLSX")],
                 response: Response) -> BatchRead:
     """Import a CSV or XLSX file (物理归集) as one batch; 422 with the batch if the file is refused whole."""
@@ -102,20 +100,20 @@ def upload_file(session: SessionDep, principal: Annotated[Principal, Depends(Del
 
 
 @router.get("/batches", response_model=list[BatchRead])
-def list_batches(session: SessionDep, principal: Annotated[Principal, Depends(Deliverer)]) -> list[BatchRead]:
+def list_batches(session: SessionDep, principal: DataOfficerDep) -> list[BatchRead]:
     """The latest batches of the caller's organisation (all, for the platform admin)."""
     return [BatchRead.model_validate(b) for b in imports.list_batches(session, principal=principal)]
 
 
 @router.get("/batches/{batch_id}", response_model=PushRead)
-def get_batch(session: SessionDep, principal: Annotated[Principal, Depends(Deliverer)],
+def get_batch(session: SessionDep, principal: DataOfficerDep,
               batch_id: IdPath) -> PushRead:
     """One batch; for a pushed batch, the result of each row."""
     return _push_read(session, principal, imports.get_batch(session, principal=principal, batch_id=batch_id))
 
 
 @router.get("/batches/{batch_id}/errors.csv", response_class=StreamingResponse)
-def error_report(session: SessionDep, principal: Annotated[Principal, Depends(Deliverer)],
+def error_report(session: SessionDep, principal: DataOfficerDep,
                  batch_id: IdPath) -> StreamingResponse:
     """The refused rows in the file's own columns plus 错误原因 (UTF-8 with BOM), to fix and upload again."""
     return spooled_csv(imports.error_report_csv(session, principal=principal, batch_id=batch_id),

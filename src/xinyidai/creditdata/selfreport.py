@@ -19,6 +19,8 @@ from sqlalchemy.orm import Session
 
 from xinyidai import clock
 from xinyidai.audit import service as audit_service
+from xinyidai.auth.enums import ENTERPRISE_ROLES, Role
+from xinyidai.auth.principal import Principal
 from xinyidai.creditdata import service
 from xinyidai.creditdata.enums import Channel, CommitmentStatus
 from xinyidai.creditdata.exceptions import CommitmentNotFound, InvalidSelfReport
@@ -26,8 +28,6 @@ from xinyidai.creditdata.fields import USCC_FIELD
 from xinyidai.creditdata.models import CreditCommitment, CreditRecord, SourceDepartment
 from xinyidai.creditdata.schemas import SelfReportCreate
 from xinyidai.errors import Conflict, Forbidden
-from xinyidai.identity.enums import ENTERPRISE_ROLES, Role
-from xinyidai.identity.principal import Principal
 from xinyidai.money import format_yuan
 from xinyidai.registry import service as registry_service
 

@@ -16,6 +16,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from xinyidai import clock
+from xinyidai.auth.principal import Principal
 from xinyidai.consent import service as consent_service
 from xinyidai.creditdata import catalogue, policy
 
@@ -41,7 +42,6 @@ from xinyidai.creditdata.models import (
     SourceDepartment,
 )
 from xinyidai.creditdata.schemas import CatalogueItemUpdate
-from xinyidai.identity.principal import Principal
 from xinyidai.money import format_yuan
 from xinyidai.registry import service as registry_service
 

@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session
 
 from xinyidai import clock
 from xinyidai.audit import service as audit_service
+from xinyidai.auth.principal import Principal
 from xinyidai.config import get_settings
 from xinyidai.consent import service as consent_service
 from xinyidai.creditdata.access import Access, access_of, is_audited
@@ -35,7 +36,6 @@ from xinyidai.creditdata.credit_file import purpose_of, require_access
 from xinyidai.creditdata.enums import VerificationResult
 from xinyidai.creditdata.models import Verification
 from xinyidai.errors import DomainError, Forbidden
-from xinyidai.identity.principal import Principal
 from xinyidai.registry import service as registry_service
 
 log = structlog.get_logger(__name__)

@@ -17,22 +17,23 @@ from faker import Faker
 from sqlalchemy.orm import Session
 
 from xinyidai import clock
+from xinyidai.auth.enums import ROLE_LABELS, OrgKind, Role
+from xinyidai.auth.principal import Principal
 from xinyidai.clock import BUSINESS_TZ, FixedClock
 from xinyidai.creditdata import selfreport
 from xinyidai.creditdata import service as creditdata_service
 from xinyidai.creditdata.schemas import SelfReportCreate
 from xinyidai.demo import history, records
 from xinyidai.guarantee import service as guarantee_service
-from xinyidai.identity import onboarding, onboarding_policy
 from xinyidai.identity import service as identity_service
-from xinyidai.identity.enums import ROLE_LABELS, OrgKind, Role
-from xinyidai.identity.onboarding_schemas import (
+from xinyidai.identity.onboarding import policy as onboarding_policy
+from xinyidai.identity.onboarding import service as onboarding
+from xinyidai.identity.onboarding.schemas import (
     ApprovalCreate,
     AssessmentResultUpdate,
     CommitmentCreate,
     InstitutionApplicationCreate,
 )
-from xinyidai.identity.principal import Principal
 from xinyidai.identity.schemas import ApiClientCreate, OrganisationCreate, UserCreate
 from xinyidai.loans import eod
 from xinyidai.loans import service as loans_service

@@ -35,11 +35,12 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from xinyidai import clock
+from xinyidai.auth.principal import Principal
 from xinyidai.clock import BUSINESS_TZ, FixedClock
 from xinyidai.creditdata import service as creditdata_service
 from xinyidai.demo.records import Profile, logistic, yuan
-from xinyidai.identity.principal import Principal
-from xinyidai.scoring import feature_store, features, registry
+from xinyidai.scoring import feature_store, features
+from xinyidai.scoring import model_versions as registry
 from xinyidai.scoring.models import ModelVersion
 
 PAST_MONTHS = 33  # the earliest past application: 2¾ years before the business date

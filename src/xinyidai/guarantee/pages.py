@@ -5,16 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 
+from xinyidai.auth.dependencies import GuaranteeOfficerDep, csrf_protect
 from xinyidai.guarantee import policy, service
 from xinyidai.identity import service as identity_service
-from xinyidai.identity.dependencies import Allow, csrf_protect
-from xinyidai.identity.enums import Role
-from xinyidai.identity.principal import Principal
 from xinyidai.loans import pages as loans_pages
 from xinyidai.loans.enums import Classification
 from xinyidai.portal.templating import render
@@ -23,7 +20,6 @@ from xinyidai.web import SessionDep
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(csrf_protect)])
 
-GuaranteeOfficer = Allow(Role.GUARANTEE_OFFICER)
 
 
 @dataclass(frozen=True)
@@ -50,7 +46,7 @@ def _share(ppm: int) -> Decimal:
 
 @router.get("/guarantee", response_class=HTMLResponse)
 def guarantee_page(request: Request, session: SessionDep,
-                   principal: Annotated[Principal, Depends(GuaranteeOfficer)]) -> Response:
+                   principal: GuaranteeOfficerDep) -> Response:
     """The guarantor's exposures under risk-sharing agreements, and its compensations with recoveries."""
     enterprises: dict[int, str] = {}
     organisations: dict[int, str] = {}

@@ -11,11 +11,11 @@ from sqlalchemy.orm import Session
 
 from xinyidai import clock
 from xinyidai.audit import service as audit_service
+from xinyidai.auth.enums import OrgKind
 from xinyidai.guarantee import policy
 from xinyidai.guarantee.exceptions import InvalidAgreement, RecoveryRefused
 from xinyidai.guarantee.models import Compensation, GuarantorShare, Recovery, RiskSharingAgreement
 from xinyidai.identity import service as identity_service
-from xinyidai.identity.enums import OrgKind
 from xinyidai.loans import service as loans_service
 from xinyidai.loans.events import DrawdownDefaulted
 

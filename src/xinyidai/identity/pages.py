@@ -7,13 +7,14 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from xinyidai.auth.dependencies import AnyUserDep, PlatformAdminDep, Public, csrf_protect
+from xinyidai.auth.enums import ROLES_BY_KIND, OrgKind, OrgStatus, Role
+from xinyidai.auth.principal import Principal
 from xinyidai.config import get_settings
 from xinyidai.errors import DomainError
-from xinyidai.identity import onboarding, service
-from xinyidai.identity.dependencies import Allow, Public, csrf_protect
-from xinyidai.identity.enums import ROLES_BY_KIND, OrgKind, OrgStatus, Role
+from xinyidai.identity import service
 from xinyidai.identity.exceptions import OnboardingRefused
-from xinyidai.identity.principal import Principal
+from xinyidai.identity.onboarding import service as onboarding
 from xinyidai.identity.schemas import EnterpriseRegistrationCreate, OrganisationCreate, UserCreate
 from xinyidai.portal import i18n, nav
 from xinyidai.portal.templating import render
@@ -21,7 +22,6 @@ from xinyidai.web import IdPath, SessionDep, client_ip
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(csrf_protect)])
 
-PlatformAdmin = Allow(Role.PLATFORM_ADMIN)
 PublicPage = Depends(Public())
 
 
@@ -133,11 +133,10 @@ def register(
                   {"flash": "注册成功，请登录", "username": registration_in.username, "next": None})
 
 
-AnyUser = Allow(*Role)
 
 
 @router.get("/account", response_class=HTMLResponse)
-def account_page(request: Request, session: SessionDep, principal: Annotated[Principal, Depends(AnyUser)]) -> Response:
+def account_page(request: Request, session: SessionDep, principal: AnyUserDep) -> Response:
     """The caller's account: organisation and roles."""
     organisation = service.get_organisation(session, organisation_id=principal.organisation_id)
     return render(request, "identity/account.html", {"organisation": organisation})
@@ -145,7 +144,7 @@ def account_page(request: Request, session: SessionDep, principal: Annotated[Pri
 
 @router.get("/admin/organisations", response_class=HTMLResponse)
 def organisations_page(request: Request, session: SessionDep,
-                       _: Annotated[Principal, Depends(PlatformAdmin)]) -> Response:
+                       _: PlatformAdminDep) -> Response:
     """All organisations, and a form to add one."""
     return render(request, "identity/organisations.html", {
         "organisations": service.list_organisations(session), "kinds": [k for k in OrgKind if k != OrgKind.ENTERPRISE],
@@ -155,7 +154,7 @@ def organisations_page(request: Request, session: SessionDep,
 
 @router.post("/admin/organisations", response_class=HTMLResponse)
 def create_organisation(
-    request: Request, session: SessionDep, _: Annotated[Principal, Depends(PlatformAdmin)],
+    request: Request, session: SessionDep, _: PlatformAdminDep,
     name: Annotated[str, Form(max_length=200)], kind: Annotated[OrgKind, Form()],
     uscc: Annotated[str, Form(max_length=30)] = "",
 ) -> Response:
@@ -180,7 +179,7 @@ def create_organisation(
 
 @router.post("/admin/organisations/{organisation_id}/status", response_class=HTMLResponse)
 def set_organisation_status(
-    session: SessionDep, _: Annotated[Principal, Depends(PlatformAdmin)], organisation_id: IdPath,
+    session: SessionDep, _: PlatformAdminDep, organisation_id: IdPath,
     status: Annotated[OrgStatus, Form()],
 ) -> Response:
     """Suspend or reactivate an organisation."""
@@ -203,14 +202,14 @@ def _users_context(session: SessionDep) -> dict[str, object]:
 
 
 @router.get("/admin/users", response_class=HTMLResponse)
-def users_page(request: Request, session: SessionDep, _: Annotated[Principal, Depends(PlatformAdmin)]) -> Response:
+def users_page(request: Request, session: SessionDep, _: PlatformAdminDep) -> Response:
     """All users, and a form to add one."""
     return render(request, "identity/users.html", _users_context(session))
 
 
 @router.post("/admin/users", response_class=HTMLResponse)
 def create_user(
-    request: Request, session: SessionDep, _: Annotated[Principal, Depends(PlatformAdmin)],
+    request: Request, session: SessionDep, _: PlatformAdminDep,
     organisation_id: Annotated[int, Form()], username: Annotated[str, Form(max_length=64)],
     display_name: Annotated[str, Form(max_length=100)], password: Annotated[str, Form(max_length=128)],
     roles: Annotated[list[Role], Form()],

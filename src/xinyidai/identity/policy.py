@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from xinyidai.identity.enums import ROLES_BY_KIND, OrgKind, Role
+from xinyidai.auth.enums import ROLES_BY_KIND, OrgKind, Role
 
 
 @dataclass(frozen=True)

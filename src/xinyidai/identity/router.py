@@ -7,11 +7,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
 
+from xinyidai.auth.dependencies import AnyUserDep, PlatformAdminDep, Public
+from xinyidai.auth.enums import OrgKind
 from xinyidai.identity import service
-from xinyidai.identity.dependencies import Allow, Public
-from xinyidai.identity.enums import OrgKind, Role
 from xinyidai.identity.exceptions import InvalidClientCredentials
-from xinyidai.identity.principal import Principal
 from xinyidai.identity.schemas import (
     ApiClientCreate,
     ApiClientCreated,
@@ -30,8 +29,6 @@ router = APIRouter(prefix="/api/v1", tags=["identity"])
 # mounted apart from the CSRF check the other API routers share.
 oauth_router = APIRouter(prefix="/api/v1", tags=["identity"])
 
-AnyUser = Allow(*Role)
-PlatformAdmin = Allow(Role.PLATFORM_ADMIN)
 
 
 def _basic_credentials(request: Request) -> tuple[str, str] | None:
@@ -65,7 +62,7 @@ def token(
 
 
 @router.get("/me", response_model=MeRead)
-def me(principal: Annotated[Principal, Depends(AnyUser)]) -> MeRead:
+def me(principal: AnyUserDep) -> MeRead:
     """Who the caller is: organisation, kind and roles."""
     return MeRead(
         organisation_id=principal.organisation_id, organisation_kind=principal.organisation_kind,
@@ -83,7 +80,7 @@ def register(session: SessionDep, registration_in: EnterpriseRegistrationCreate)
 
 @router.get("/admin/organisations", response_model=list[OrganisationRead])
 def list_organisations(
-    session: SessionDep, _: Annotated[Principal, Depends(PlatformAdmin)], kind: OrgKind | None = None
+    session: SessionDep, _: PlatformAdminDep, kind: OrgKind | None = None
 ) -> list[OrganisationRead]:
     """All organisations, optionally of one kind."""
     return [OrganisationRead.model_validate(o) for o in service.list_organisations(session, kind=kind)]
@@ -91,7 +88,7 @@ def list_organisations(
 
 @router.post("/admin/organisations", response_model=OrganisationRead, status_code=201)
 def create_organisation(
-    session: SessionDep, _: Annotated[Principal, Depends(PlatformAdmin)], organisation_in: OrganisationCreate
+    session: SessionDep, _: PlatformAdminDep, organisation_in: OrganisationCreate
 ) -> OrganisationRead:
     """Add an institution or department."""
     return OrganisationRead.model_validate(service.create_organisation(session, organisation_in=organisation_in))
@@ -99,7 +96,7 @@ def create_organisation(
 
 @router.get("/admin/users", response_model=list[UserRead])
 def list_users(
-    session: SessionDep, _: Annotated[Principal, Depends(PlatformAdmin)], organisation_id: int | None = None
+    session: SessionDep, _: PlatformAdminDep, organisation_id: int | None = None
 ) -> list[UserRead]:
     """All users, optionally of one organisation."""
     return [service.to_user_read(u) for u in service.list_users(session, organisation_id=organisation_id)]
@@ -107,7 +104,7 @@ def list_users(
 
 @router.post("/admin/users", response_model=UserRead, status_code=201)
 def create_user(
-    session: SessionDep, _: Annotated[Principal, Depends(PlatformAdmin)], user_in: UserCreate
+    session: SessionDep, _: PlatformAdminDep, user_in: UserCreate
 ) -> UserRead:
     """Add a user to an organisation with roles its kind allows."""
     return service.to_user_read(service.create_user(session, user_in=user_in))
@@ -115,7 +112,7 @@ def create_user(
 
 @router.post("/admin/api-clients", response_model=ApiClientCreated, status_code=201)
 def create_api_client(
-    session: SessionDep, _: Annotated[Principal, Depends(PlatformAdmin)], client_in: ApiClientCreate
+    session: SessionDep, _: PlatformAdminDep, client_in: ApiClientCreate
 ) -> ApiClientCreated:
     """Issue OAuth2 client credentials to an institution; the secret is shown once."""
     return service.create_api_client(session, client_in=client_in)

@@ -6,8 +6,8 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from xinyidai.auth.enums import OrgKind, Role
 from xinyidai.db import DbId
-from xinyidai.identity.enums import OrgKind, Role
 
 
 class OrganisationCreate(BaseModel):

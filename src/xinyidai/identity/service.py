@@ -12,10 +12,12 @@ from sqlalchemy.orm import Session
 
 from xinyidai import clock
 from xinyidai.audit import service as audit_service
+from xinyidai.auth.dependencies import PrincipalSource
+from xinyidai.auth.enums import OrgKind, OrgStatus, Role
+from xinyidai.auth.principal import Principal
 from xinyidai.config import get_settings
 from xinyidai.errors import NotFound
 from xinyidai.identity import policy, security
-from xinyidai.identity.enums import OrgKind, OrgStatus, Role
 from xinyidai.identity.exceptions import (
     SUSPENDED_MESSAGE,
     SUSPENDED_MESSAGE_EN,
@@ -30,12 +32,11 @@ from xinyidai.identity.exceptions import (
 from xinyidai.identity.models import ApiClient, LoginSession, LoginThrottle, Organisation, User, UserRole
 
 # Messages to users and organisations, for the contexts above identity (which call this module, not notifications).
-from xinyidai.identity.notifications import notify as notify
-from xinyidai.identity.notifications import notify_each as notify_each
-from xinyidai.identity.notifications import platform_operator_ids as platform_operator_ids
-from xinyidai.identity.notifications import user_ids_with_role as user_ids_with_role
-from xinyidai.identity.onboarding_models import InstitutionApplication, UsageCommitment
-from xinyidai.identity.principal import Principal
+from xinyidai.identity.notifications.service import notify as notify
+from xinyidai.identity.notifications.service import notify_each as notify_each
+from xinyidai.identity.notifications.service import platform_operator_ids as platform_operator_ids
+from xinyidai.identity.notifications.service import user_ids_with_role as user_ids_with_role
+from xinyidai.identity.onboarding.models import InstitutionApplication, UsageCommitment
 from xinyidai.identity.schemas import (
     ApiClientCreate,
     ApiClientCreated,
@@ -423,3 +424,13 @@ def list_api_clients(session: Session, *, organisation_id: int | None = None) ->
     if organisation_id is not None:
         query = query.where(ApiClient.organisation_id == organisation_id)
     return session.scalars(query).all()
+
+
+def _principal_from_cookie(session: Session, token: str) -> tuple[Principal, str] | None:
+    found = principal_from_session_token(session, token=token)
+    return None if found is None else (found[0], found[1].csrf_token)
+
+
+# How the application's requests find their caller (installed by `create_app`).
+PRINCIPAL_SOURCE = PrincipalSource(from_bearer=lambda session, token: principal_from_bearer(session, token=token),
+                                   from_session_cookie=_principal_from_cookie)

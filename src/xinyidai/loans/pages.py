@@ -14,11 +14,10 @@ from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from xinyidai import clock
+from xinyidai.auth.dependencies import BankStaffDep, EnterpriseUserDep, LoanPartyDep, Public, csrf_protect
+from xinyidai.auth.principal import Principal
 from xinyidai.errors import DomainError
 from xinyidai.identity import service as identity_service
-from xinyidai.identity.dependencies import Allow, Public, csrf_protect
-from xinyidai.identity.enums import Role
-from xinyidai.identity.principal import Principal
 from xinyidai.loans import calculator, service
 from xinyidai.loans.enums import (
     CLASSIFICATION_LABELS,
@@ -42,10 +41,6 @@ from xinyidai.web import IdPath, SessionDep
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(csrf_protect)])
 
-Borrower = Allow(Role.ENTERPRISE_ADMIN, Role.ENTERPRISE_STAFF)
-BankStaff = Allow(Role.BANK_LOAN_OFFICER, Role.BANK_MANAGER)
-LoanViewer = Allow(Role.ENTERPRISE_ADMIN, Role.ENTERPRISE_STAFF, Role.BANK_LOAN_OFFICER, Role.BANK_MANAGER,
-                   Role.PLATFORM_ADMIN)
 PublicPage = Depends(Public())
 
 FormKey = Annotated[str, Form(min_length=8, max_length=100)]
@@ -186,7 +181,7 @@ def _loans_page(request: Request, session: Session, principal: Principal, *, sta
 
 
 @router.get("/loans", response_class=HTMLResponse)
-def loans_page(request: Request, session: SessionDep, principal: Annotated[Principal, Depends(Borrower)]) -> Response:
+def loans_page(request: Request, session: SessionDep, principal: EnterpriseUserDep) -> Response:
     """The enterprise's credit lines, a drawdown form on each, and its drawdowns."""
     return _loans_page(request, session, principal)
 
@@ -200,7 +195,7 @@ def _quote_context(*, principal_fen: int, annual_rate: Decimal, months: int, met
 
 @router.post("/loans/lines/{line_id}/preview", response_class=HTMLResponse)
 def preview(
-    request: Request, session: SessionDep, principal: Annotated[Principal, Depends(Borrower)], line_id: IdPath,
+    request: Request, session: SessionDep, principal: EnterpriseUserDep, line_id: IdPath,
     amount: Annotated[str, Form(max_length=30)] = "",
     term_months: Annotated[str, Form(max_length=4)] = "",
     repayment_method: Annotated[str, Form(max_length=30)] = "",
@@ -233,7 +228,7 @@ def preview(
 
 @router.post("/loans/lines/{line_id}/drawdowns", response_class=HTMLResponse)
 def draw(
-    request: Request, session: SessionDep, principal: Annotated[Principal, Depends(Borrower)], line_id: IdPath,
+    request: Request, session: SessionDep, principal: EnterpriseUserDep, line_id: IdPath,
     amount: Annotated[str, Form(max_length=30)],
     term_months: Annotated[str, Form(max_length=4)],
     repayment_method: Annotated[str, Form(max_length=30)],
@@ -320,7 +315,7 @@ def _drawdown_page(request: Request, session: Session, principal: Principal, dra
 
 
 @router.get("/loans/drawdowns/{drawdown_id}", response_class=HTMLResponse)
-def drawdown_page(request: Request, session: SessionDep, principal: Annotated[Principal, Depends(LoanViewer)],
+def drawdown_page(request: Request, session: SessionDep, principal: LoanPartyDep,
                   drawdown_id: IdPath) -> Response:
     """A drawdown: balances by kind, classification, schedule, statement; the enterprise's repayment form."""
     drawdown = service.get_drawdown(session, principal=principal, drawdown_id=drawdown_id)
@@ -329,7 +324,7 @@ def drawdown_page(request: Request, session: SessionDep, principal: Annotated[Pr
 
 @router.post("/loans/drawdowns/{drawdown_id}/repayments", response_class=HTMLResponse)
 def repay(
-    request: Request, session: SessionDep, principal: Annotated[Principal, Depends(Borrower)], drawdown_id: IdPath,
+    request: Request, session: SessionDep, principal: EnterpriseUserDep, drawdown_id: IdPath,
     amount: Annotated[str, Form(max_length=30)],
     idempotency_key: FormKey,
 ) -> Response:
@@ -379,14 +374,14 @@ def _portfolio_page(request: Request, session: Session, principal: Principal, *,
 
 
 @router.get("/bank/portfolio", response_class=HTMLResponse)
-def portfolio(request: Request, session: SessionDep, principal: Annotated[Principal, Depends(BankStaff)]) -> Response:
+def portfolio(request: Request, session: SessionDep, principal: BankStaffDep) -> Response:
     """The bank's drawdowns with balances and classification, a five-category summary, and its lines."""
     return _portfolio_page(request, session, principal)
 
 
 @router.post("/bank/lines/{line_id}/status", response_class=HTMLResponse)
 def set_line_status(
-    request: Request, session: SessionDep, principal: Annotated[Principal, Depends(BankStaff)], line_id: IdPath,
+    request: Request, session: SessionDep, principal: BankStaffDep, line_id: IdPath,
     status: Annotated[str, Form(max_length=20)],
     reason: Annotated[str, Form(max_length=200)] = "",
 ) -> Response:

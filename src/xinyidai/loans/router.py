@@ -4,15 +4,19 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from typing import Annotated
 
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field
 
 from xinyidai import clock
-from xinyidai.identity.dependencies import Allow, Public
-from xinyidai.identity.enums import Role
-from xinyidai.identity.principal import Principal
+from xinyidai.auth.dependencies import (
+    BankManagerDep,
+    BankStaffDep,
+    EnterpriseUserDep,
+    LoanPartyDep,
+    PlatformAdminDep,
+    Public,
+)
 from xinyidai.loans import calculator, eod, service
 from xinyidai.loans.enums import Classification, LineStatus
 from xinyidai.loans.exceptions import LoanRuleBroken
@@ -24,12 +28,6 @@ from xinyidai.web import IdempotencyKey, IdPath, SessionDep
 
 router = APIRouter(prefix="/api/v1", tags=["loans"])
 
-LoanViewer = Allow(Role.ENTERPRISE_ADMIN, Role.ENTERPRISE_STAFF, Role.BANK_LOAN_OFFICER, Role.BANK_MANAGER,
-                   Role.PLATFORM_ADMIN)
-Borrower = Allow(Role.ENTERPRISE_ADMIN, Role.ENTERPRISE_STAFF)
-BankStaff = Allow(Role.BANK_LOAN_OFFICER, Role.BANK_MANAGER)
-BankManager = Allow(Role.BANK_MANAGER)
-PlatformAdmin = Allow(Role.PLATFORM_ADMIN)
 
 
 class LineStatusUpdate(BaseModel):
@@ -94,19 +92,19 @@ def quote(quote_in: QuoteRequest) -> QuoteRead:
 
 
 @router.get("/lines", response_model=list[LineRead])
-def list_lines(session: SessionDep, principal: Annotated[Principal, Depends(LoanViewer)]) -> list[LineRead]:
+def list_lines(session: SessionDep, principal: LoanPartyDep) -> list[LineRead]:
     """The caller's credit lines."""
     return [service.to_line_read(session, line) for line in service.list_lines(session, principal=principal)]
 
 
 @router.get("/lines/{line_id}", response_model=LineRead)
-def get_line(session: SessionDep, principal: Annotated[Principal, Depends(LoanViewer)], line_id: IdPath) -> LineRead:
+def get_line(session: SessionDep, principal: LoanPartyDep, line_id: IdPath) -> LineRead:
     """One credit line with its available amount."""
     return service.to_line_read(session, service.get_line(session, principal=principal, line_id=line_id))
 
 
 @router.post("/lines/{line_id}/status", response_model=LineRead)
-def set_line_status(session: SessionDep, principal: Annotated[Principal, Depends(BankStaff)], line_id: IdPath,
+def set_line_status(session: SessionDep, principal: BankStaffDep, line_id: IdPath,
                     update_in: LineStatusUpdate) -> LineRead:
     """The bank freezes, unfreezes or closes a line."""
     line = service.set_line_status(session, principal=principal, line_id=line_id, status=update_in.status,
@@ -115,7 +113,7 @@ def set_line_status(session: SessionDep, principal: Annotated[Principal, Depends
 
 
 @router.post("/lines/{line_id}/drawdowns", response_model=DrawdownRead, status_code=201)
-def draw(session: SessionDep, principal: Annotated[Principal, Depends(Borrower)], line_id: IdPath,
+def draw(session: SessionDep, principal: EnterpriseUserDep, line_id: IdPath,
          drawdown_in: DrawdownCreate, idempotency_key: IdempotencyKey) -> DrawdownRead:
     """Draw on a line; retrying with the same Idempotency-Key returns the same drawdown."""
     drawdown = service.draw(session, principal=principal, line_id=line_id, drawdown_in=drawdown_in,
@@ -124,20 +122,20 @@ def draw(session: SessionDep, principal: Annotated[Principal, Depends(Borrower)]
 
 
 @router.get("/drawdowns", response_model=list[DrawdownRead])
-def list_drawdowns(session: SessionDep, principal: Annotated[Principal, Depends(LoanViewer)]) -> list[DrawdownRead]:
+def list_drawdowns(session: SessionDep, principal: LoanPartyDep) -> list[DrawdownRead]:
     """The caller's drawdowns."""
     return [service.to_drawdown_read(d) for d in service.list_drawdowns(session, principal=principal)]
 
 
 @router.get("/drawdowns/{drawdown_id}", response_model=DrawdownRead)
-def get_drawdown(session: SessionDep, principal: Annotated[Principal, Depends(LoanViewer)],
+def get_drawdown(session: SessionDep, principal: LoanPartyDep,
                  drawdown_id: IdPath) -> DrawdownRead:
     """One drawdown with its balances and schedule."""
     return service.to_drawdown_read(service.get_drawdown(session, principal=principal, drawdown_id=drawdown_id))
 
 
 @router.post("/drawdowns/{drawdown_id}/repayments", response_model=RepaymentRead, status_code=201)
-def repay(session: SessionDep, principal: Annotated[Principal, Depends(Borrower)], drawdown_id: IdPath,
+def repay(session: SessionDep, principal: EnterpriseUserDep, drawdown_id: IdPath,
           repayment_in: RepaymentCreate, idempotency_key: IdempotencyKey) -> RepaymentRead:
     """Repay; retrying with the same Idempotency-Key applies the money once."""
     repayment = service.repay(session, principal=principal, drawdown_id=drawdown_id, repayment_in=repayment_in,
@@ -157,7 +155,7 @@ class EodRunRead(BaseModel):
 
 
 @router.post("/admin/end-of-day", response_model=list[EodRunRead])
-def run_end_of_day(session: SessionDep, _: Annotated[Principal, Depends(PlatformAdmin)],
+def run_end_of_day(session: SessionDep, _: PlatformAdminDep,
                    through: date | None = None) -> list[EodRunRead]:
     """Run end of day for every date not yet done, up to `through` (default today)."""
     runs = eod.catch_up(session, through=through or clock.today())
@@ -174,14 +172,14 @@ class BandRead(BaseModel):
 
 
 @router.get("/bank/classification-bands", response_model=list[BandRead])
-def get_bands(session: SessionDep, principal: Annotated[Principal, Depends(BankStaff)]) -> list[BandRead]:
+def get_bands(session: SessionDep, principal: BankStaffDep) -> list[BandRead]:
     """The bank's five-category classification bands."""
     bands = service.get_classification_bands(session, bank_organisation_id=principal.organisation_id)
     return [BandRead(category=c, min_days_past_due=m) for m, c in bands]
 
 
 @router.put("/bank/classification-bands", response_model=list[BandRead])
-def set_bands(session: SessionDep, principal: Annotated[Principal, Depends(BankManager)],
+def set_bands(session: SessionDep, principal: BankManagerDep,
               bands_in: list[BandRead]) -> list[BandRead]:
     """The bank manager sets the days-past-due band of each category."""
     bands = service.set_classification_bands(

@@ -12,9 +12,9 @@ from sqlalchemy.orm import Session
 
 from xinyidai import clock, events
 from xinyidai.audit import service as audit_service
-from xinyidai.identity.enums import OrgKind
-from xinyidai.identity.principal import Principal
-from xinyidai.identity.scoping import scope
+from xinyidai.auth.enums import OrgKind
+from xinyidai.auth.principal import Principal
+from xinyidai.auth.scoping import scope
 from xinyidai.loans import policy, schedule
 from xinyidai.loans.enums import Account, Classification, DrawdownStatus, FeeMode, LineStatus
 from xinyidai.loans.events import DrawdownMade, RepaymentReceived

@@ -9,13 +9,13 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
+from xinyidai.auth.dependencies import BankStaffDep, EnterpriseUserDep, csrf_protect
+from xinyidai.auth.principal import Principal
 from xinyidai.consent import service as consent_service
 from xinyidai.errors import DomainError, Forbidden, NotFound
-from xinyidai.identity.dependencies import csrf_protect
-from xinyidai.identity.principal import Principal
 from xinyidai.money import InvalidAmount, InvalidRate, parse_percent, parse_yuan
 from xinyidai.orders import service
-from xinyidai.orders.dependencies import BankDecider, CurrentOrder, EnterpriseApplicant
+from xinyidai.orders.dependencies import CurrentOrder
 from xinyidai.orders.models import FinancingOrder
 from xinyidai.orders.policy import STATUS_LABELS, OrderStatus
 from xinyidai.orders.schemas import EstimateCreate, OrderApprove, OrderCreate, OrderReject
@@ -44,7 +44,7 @@ def _enterprise_id(principal: Principal) -> int:
 
 @router.get("/enterprise", response_class=HTMLResponse)
 def enterprise_home(request: Request, session: SessionDep,
-                    principal: Annotated[Principal, Depends(EnterpriseApplicant)]) -> Response:
+                    principal: EnterpriseUserDep) -> Response:
     """The entity's home: registry card, annual-report status, products, its orders."""
     enterprise = registry_service.get(session, enterprise_id=_enterprise_id(principal))
     portrait = scoring_service.read_portrait(session, principal=principal, enterprise_id=enterprise.id)
@@ -59,7 +59,7 @@ def enterprise_home(request: Request, session: SessionDep,
 
 
 @router.post("/enterprise/estimate/{product_id}", response_class=HTMLResponse)
-def estimate(request: Request, session: SessionDep, principal: Annotated[Principal, Depends(EnterpriseApplicant)],
+def estimate(request: Request, session: SessionDep, principal: EnterpriseUserDep,
              product_id: IdPath) -> Response:
     """测一测: what the product would offer the entity now (an htmx partial), without applying."""
     try:
@@ -80,7 +80,7 @@ def _apply_context(session: Session, principal: Principal, product: Product, **e
 
 @router.get("/enterprise/apply/{product_id}", response_class=HTMLResponse)
 def apply_page(request: Request, session: SessionDep,
-               principal: Annotated[Principal, Depends(EnterpriseApplicant)], product_id: IdPath) -> Response:
+               principal: EnterpriseUserDep, product_id: IdPath) -> Response:
     """The application form, or what must be put right first."""
     product = products_service.get_published(session, product_id=product_id)
     return render(request, "orders/apply.html", _apply_context(session, principal, product))
@@ -88,7 +88,7 @@ def apply_page(request: Request, session: SessionDep,
 
 @router.post("/enterprise/apply/{product_id}", response_class=HTMLResponse)
 def apply(
-    request: Request, session: SessionDep, principal: Annotated[Principal, Depends(EnterpriseApplicant)],
+    request: Request, session: SessionDep, principal: EnterpriseUserDep,
     product_id: IdPath,
     amount: Annotated[str, Form(max_length=30)],
     term_months: Annotated[str, Form(max_length=4)],
@@ -165,7 +165,7 @@ def order_page(request: Request, session: SessionDep, order: CurrentOrder) -> Re
 
 
 @router.post("/orders/{order_id}/accept", response_class=HTMLResponse)
-def accept(request: Request, session: SessionDep, principal: Annotated[Principal, Depends(BankDecider)],
+def accept(request: Request, session: SessionDep, principal: BankStaffDep,
            order: CurrentOrder) -> Response:
     """The bank accepts the order."""
     try:
@@ -178,7 +178,7 @@ def accept(request: Request, session: SessionDep, principal: Annotated[Principal
 
 @router.post("/orders/{order_id}/approve", response_class=HTMLResponse)
 def approve(
-    request: Request, session: SessionDep, principal: Annotated[Principal, Depends(BankDecider)],
+    request: Request, session: SessionDep, principal: BankStaffDep,
     order: CurrentOrder,
     line: Annotated[str, Form(max_length=30)],
     annual_rate: Annotated[str, Form(max_length=10)],
@@ -206,7 +206,7 @@ def approve(
 
 
 @router.post("/orders/{order_id}/reject", response_class=HTMLResponse)
-def reject(request: Request, session: SessionDep, principal: Annotated[Principal, Depends(BankDecider)],
+def reject(request: Request, session: SessionDep, principal: BankStaffDep,
            order: CurrentOrder, reason: Annotated[str, Form(max_length=1000)] = "") -> Response:
     """The bank rejects with a reason."""
     try:
@@ -218,7 +218,7 @@ def reject(request: Request, session: SessionDep, principal: Annotated[Principal
 
 
 @router.post("/orders/{order_id}/withdraw", response_class=HTMLResponse)
-def withdraw(request: Request, session: SessionDep, principal: Annotated[Principal, Depends(EnterpriseApplicant)],
+def withdraw(request: Request, session: SessionDep, principal: EnterpriseUserDep,
              order: CurrentOrder) -> Response:
     """The enterprise withdraws its application."""
     try:
@@ -249,7 +249,7 @@ def _queue(session: Session, principal: Principal, view: str) -> list[Any]:
 
 
 @router.get("/bank/workbench", response_class=HTMLResponse)
-def workbench(request: Request, session: SessionDep, principal: Annotated[Principal, Depends(BankDecider)],
+def workbench(request: Request, session: SessionDep, principal: BankStaffDep,
               view: str = "open") -> Response:
     """The bank's queue of orders; htmx swaps the table when the filter changes."""
     view = view if view in QUEUE_FILTERS else "open"

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from fastapi import APIRouter, Request
 
-from fastapi import APIRouter, Depends, Request
-
+from xinyidai.auth.dependencies import BankStaffDep, EnterpriseUserDep, LoanPartyDep
 from xinyidai.creditdata.credit_file import read_credit_file
 from xinyidai.creditdata.schemas import CreditFileRead
-from xinyidai.identity.principal import Principal
 from xinyidai.orders import service
-from xinyidai.orders.dependencies import BankDecider, CurrentOrder, EnterpriseApplicant, OrderViewer
+from xinyidai.orders.dependencies import CurrentOrder
 from xinyidai.orders.policy import OrderStatus
 from xinyidai.orders.schemas import AssessmentRead, EstimateCreate, OrderApprove, OrderCreate, OrderRead, OrderReject
 from xinyidai.web import SessionDep, client_ip
@@ -20,7 +18,7 @@ router = APIRouter(prefix="/api/v1/orders", tags=["orders"])
 
 @router.post("", response_model=OrderRead, status_code=201)
 def apply(
-    session: SessionDep, principal: Annotated[Principal, Depends(EnterpriseApplicant)], order_in: OrderCreate
+    session: SessionDep, principal: EnterpriseUserDep, order_in: OrderCreate
 ) -> OrderRead:
     """Apply for a product; the response carries the pre-assessment."""
     return service.to_read(session, service.apply(session, principal=principal, order_in=order_in))
@@ -28,7 +26,7 @@ def apply(
 
 @router.post("/estimate", response_model=AssessmentRead)
 def estimate(
-    session: SessionDep, principal: Annotated[Principal, Depends(EnterpriseApplicant)], estimate_in: EstimateCreate
+    session: SessionDep, principal: EnterpriseUserDep, estimate_in: EstimateCreate
 ) -> AssessmentRead:
     """The caller's on-demand pre-assessment for a product (score, PD, line, rate, reasons, model version),
     without applying."""
@@ -39,7 +37,7 @@ def estimate(
 @router.get("", response_model=list[OrderRead])
 def list_orders(
     session: SessionDep,
-    principal: Annotated[Principal, Depends(OrderViewer)],
+    principal: LoanPartyDep,
     status: OrderStatus | None = None,
     late: bool = False,
 ) -> list[OrderRead]:
@@ -55,7 +53,7 @@ def get_order(session: SessionDep, order: CurrentOrder) -> OrderRead:
 
 
 @router.get("/{order_id}/credit-lookup", response_model=CreditFileRead)
-def credit_lookup(request: Request, session: SessionDep, principal: Annotated[Principal, Depends(BankDecider)],
+def credit_lookup(request: Request, session: SessionDep, principal: BankStaffDep,
                   order: CurrentOrder) -> CreditFileRead:
     """信易查: the applicant's credit information for the order's bank, under the authorisation the application
     gave (the categories it covers, desensitised for the caller's role); refused once it is revoked or expired."""
@@ -64,14 +62,14 @@ def credit_lookup(request: Request, session: SessionDep, principal: Annotated[Pr
 
 
 @router.post("/{order_id}/accept", response_model=OrderRead)
-def accept(session: SessionDep, principal: Annotated[Principal, Depends(BankDecider)],
+def accept(session: SessionDep, principal: BankStaffDep,
            order: CurrentOrder) -> OrderRead:
     """The bank accepts the order for processing."""
     return service.to_read(session, service.accept(session, principal=principal, order=order))
 
 
 @router.post("/{order_id}/approve", response_model=OrderRead)
-def approve(session: SessionDep, principal: Annotated[Principal, Depends(BankDecider)], order: CurrentOrder,
+def approve(session: SessionDep, principal: BankStaffDep, order: CurrentOrder,
             decision_in: OrderApprove) -> OrderRead:
     """The bank approves with line, rate, term and repayment method."""
     return service.to_read(session, service.approve(session, principal=principal, order=order,
@@ -79,7 +77,7 @@ def approve(session: SessionDep, principal: Annotated[Principal, Depends(BankDec
 
 
 @router.post("/{order_id}/reject", response_model=OrderRead)
-def reject(session: SessionDep, principal: Annotated[Principal, Depends(BankDecider)], order: CurrentOrder,
+def reject(session: SessionDep, principal: BankStaffDep, order: CurrentOrder,
            rejection_in: OrderReject) -> OrderRead:
     """The bank rejects, with a reason the enterprise sees."""
     return service.to_read(session, service.reject(session, principal=principal, order=order,
@@ -87,7 +85,7 @@ def reject(session: SessionDep, principal: Annotated[Principal, Depends(BankDeci
 
 
 @router.post("/{order_id}/withdraw", response_model=OrderRead)
-def withdraw(session: SessionDep, principal: Annotated[Principal, Depends(EnterpriseApplicant)],
+def withdraw(session: SessionDep, principal: EnterpriseUserDep,
              order: CurrentOrder) -> OrderRead:
     """The enterprise withdraws its open application."""
     return service.to_read(session, service.withdraw(session, principal=principal, order=order))

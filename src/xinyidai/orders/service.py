@@ -10,13 +10,13 @@ from sqlalchemy.orm import Session
 
 from xinyidai import clock, events, workdays
 from xinyidai.audit import service as audit_service
+from xinyidai.auth.enums import OrgKind
+from xinyidai.auth.principal import Principal
+from xinyidai.auth.scoping import scope
 from xinyidai.config import get_settings
 from xinyidai.consent import service as consent_service
 from xinyidai.creditdata import service as creditdata_service
 from xinyidai.identity import service as identity_service
-from xinyidai.identity.enums import OrgKind
-from xinyidai.identity.principal import Principal
-from xinyidai.identity.scoping import scope
 from xinyidai.orders import policy
 from xinyidai.orders.events import OrderApproved, OrderRejected, OrderSubmitted
 from xinyidai.orders.exceptions import (

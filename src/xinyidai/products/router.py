@@ -2,20 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
 from fastapi import APIRouter, Depends
 
-from xinyidai.identity.dependencies import Allow, Public
-from xinyidai.identity.enums import Role
-from xinyidai.identity.principal import Principal
+from xinyidai.auth.dependencies import BankManagerDep, Public
 from xinyidai.products import service
 from xinyidai.products.schemas import ProductCreate, ProductRead
 from xinyidai.web import IdPath, SessionDep
 
 router = APIRouter(prefix="/api/v1/products", tags=["products"])
 
-BankManager = Allow(Role.BANK_MANAGER)
 
 
 @router.get("", response_model=list[ProductRead], dependencies=[Depends(Public())])
@@ -32,7 +27,7 @@ def get_product(session: SessionDep, product_id: IdPath) -> ProductRead:
 
 @router.post("", response_model=ProductRead, status_code=201)
 def create_product(
-    session: SessionDep, principal: Annotated[Principal, Depends(BankManager)], product_in: ProductCreate
+    session: SessionDep, principal: BankManagerDep, product_in: ProductCreate
 ) -> ProductRead:
     """A bank creates a draft product."""
     return ProductRead.model_validate(service.create(session, principal=principal, product_in=product_in))
@@ -40,7 +35,7 @@ def create_product(
 
 @router.post("/{product_id}/publish", response_model=ProductRead)
 def publish_product(
-    session: SessionDep, principal: Annotated[Principal, Depends(BankManager)], product_id: IdPath
+    session: SessionDep, principal: BankManagerDep, product_id: IdPath
 ) -> ProductRead:
     """A bank publishes its product."""
     return ProductRead.model_validate(service.publish(session, principal=principal, product_id=product_id))

@@ -9,8 +9,8 @@ from sqlalchemy.orm import Session
 
 from xinyidai import clock
 from xinyidai.audit import service as audit_service
-from xinyidai.identity.enums import OrgKind
-from xinyidai.identity.principal import Principal
+from xinyidai.auth.enums import OrgKind
+from xinyidai.auth.principal import Principal
 from xinyidai.products import policy
 from xinyidai.products.enums import ProductStatus
 from xinyidai.products.exceptions import InvalidProduct, ProductNotFound

@@ -12,12 +12,18 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from xinyidai import clock, workdays
+from xinyidai.auth.dependencies import (
+    DataOfficerDep,
+    EnterpriseUserDep,
+    OversightDep,
+    RightsPartyDep,
+    csrf_protect,
+)
+from xinyidai.auth.enums import ENTERPRISE_ROLES, Role
+from xinyidai.auth.principal import Principal
 from xinyidai.creditdata import service as creditdata_service
 from xinyidai.db import MAX_ID
 from xinyidai.errors import DomainError
-from xinyidai.identity.dependencies import Allow, csrf_protect
-from xinyidai.identity.enums import ENTERPRISE_ROLES, Role
-from xinyidai.identity.principal import Principal
 from xinyidai.portal.templating import render
 from xinyidai.rights import policy, service
 from xinyidai.rights.enums import (
@@ -33,11 +39,6 @@ from xinyidai.web import IdPath, SessionDep
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(csrf_protect)])
 
-Entity = Allow(Role.ENTERPRISE_ADMIN, Role.ENTERPRISE_STAFF)
-Party = Allow(Role.ENTERPRISE_ADMIN, Role.ENTERPRISE_STAFF, Role.DEPARTMENT_DATA_OFFICER, Role.PLATFORM_ADMIN,
-              Role.GOVERNMENT_SUPERVISOR)
-Answerer = Allow(Role.DEPARTMENT_DATA_OFFICER, Role.PLATFORM_ADMIN)
-Overseer = Allow(Role.PLATFORM_ADMIN, Role.GOVERNMENT_SUPERVISOR)
 RecordId = Annotated[int, Query(ge=1, le=MAX_ID)]
 FIELD_PREFIX = "f_"
 
@@ -93,14 +94,14 @@ def _objection_form(request: Request, session: Session, principal: Principal, re
 
 
 @router.get("/rights/objections/new", response_class=HTMLResponse)
-def new_objection(request: Request, session: SessionDep, principal: Annotated[Principal, Depends(Entity)],
+def new_objection(request: Request, session: SessionDep, principal: EnterpriseUserDep,
                   record_id: RecordId) -> Response:
     """提出异议: the disputed record, the reasons, evidence files."""
     return _objection_form(request, session, principal, record_id)
 
 
 @router.post("/rights/objections", response_class=HTMLResponse)
-def file_objection(request: Request, session: SessionDep, principal: Annotated[Principal, Depends(Entity)],
+def file_objection(request: Request, session: SessionDep, principal: EnterpriseUserDep,
                    record_id: Annotated[int, Form(ge=1, le=MAX_ID)],
                    reason: Annotated[str, Form(max_length=2000)] = "",
                    files: Annotated[list[UploadFile], File()] = []) -> Response:  # noqa: B006 - FastAPI default
@@ -116,7 +117,7 @@ def file_objection(request: Request, session: SessionDep, principal: Annotated[P
 
 
 @router.get("/rights/objections", response_class=HTMLResponse)
-def objections(request: Request, session: SessionDep, principal: Annotated[Principal, Depends(Party)],
+def objections(request: Request, session: SessionDep, principal: RightsPartyDep,
                status: Annotated[ObjectionStatus | None, Query()] = None,
                escalated: Annotated[bool, Query()] = False) -> Response:
     """我的异议 / 异议处理 / 异议总览: the caller's objections (the department's tasks with their deadlines)."""
@@ -151,7 +152,7 @@ def _objection_page(request: Request, session: Session, principal: Principal, ob
 
 
 @router.get("/rights/objections/{objection_id}", response_class=HTMLResponse)
-def objection_page(request: Request, session: SessionDep, principal: Annotated[Principal, Depends(Party)],
+def objection_page(request: Request, session: SessionDep, principal: RightsPartyDep,
                    objection_id: IdPath) -> Response:
     """One objection: the record, the reasons and evidence, the deadline, the answer (or the form to answer)."""
     objection = service.get_objection(session, principal=principal, objection_id=objection_id)
@@ -159,7 +160,7 @@ def objection_page(request: Request, session: SessionDep, principal: Annotated[P
 
 
 @router.post("/rights/objections/{objection_id}/answer", response_class=HTMLResponse)
-def answer_objection(request: Request, session: SessionDep, principal: Annotated[Principal, Depends(Answerer)],
+def answer_objection(request: Request, session: SessionDep, principal: DataOfficerDep,
                      objection_id: IdPath, form: FormFields) -> Response:
     """The source department answers: corrected (with the corrected content) or upheld, with its reason."""
     values = {k.removeprefix(FIELD_PREFIX): v.strip() for k, v in form.items() if k.startswith(FIELD_PREFIX)}
@@ -179,7 +180,7 @@ def answer_objection(request: Request, session: SessionDep, principal: Annotated
 
 
 @router.get("/rights/attachments/{attachment_id}")
-def attachment(session: SessionDep, principal: Annotated[Principal, Depends(Party)], attachment_id: IdPath) -> Response:
+def attachment(session: SessionDep, principal: RightsPartyDep, attachment_id: IdPath) -> Response:
     """An evidence file, for the parties only; always downloaded, never shown inline."""
     found = service.get_attachment(session, principal=principal, attachment_id=attachment_id)
     return Response(found.content, media_type=found.content_type, headers={
@@ -202,14 +203,14 @@ def _repair_form(request: Request, session: Session, principal: Principal, recor
 
 
 @router.get("/rights/repairs/new", response_class=HTMLResponse)
-def new_repair(request: Request, session: SessionDep, principal: Annotated[Principal, Depends(Entity)],
+def new_repair(request: Request, session: SessionDep, principal: EnterpriseUserDep,
                record_id: RecordId) -> Response:
     """申请信用修复: whether the record may be repaired, and the application with evidence and commitment."""
     return _repair_form(request, session, principal, record_id)
 
 
 @router.post("/rights/repairs", response_class=HTMLResponse)
-def apply_repair(request: Request, session: SessionDep, principal: Annotated[Principal, Depends(Entity)],
+def apply_repair(request: Request, session: SessionDep, principal: EnterpriseUserDep,
                  record_id: Annotated[int, Form(ge=1, le=MAX_ID)],
                  fulfilled_date: Annotated[str, Form(max_length=10)] = "",
                  statement: Annotated[str, Form(max_length=2000)] = "",
@@ -234,7 +235,7 @@ def apply_repair(request: Request, session: SessionDep, principal: Annotated[Pri
 
 
 @router.get("/rights/repairs", response_class=HTMLResponse)
-def repairs(request: Request, session: SessionDep, principal: Annotated[Principal, Depends(Party)],
+def repairs(request: Request, session: SessionDep, principal: RightsPartyDep,
             status: Annotated[RepairStatus | None, Query()] = None) -> Response:
     """我的信用修复 / 修复审核 / 修复总览: the caller's applications, with their deadlines."""
     found = service.list_repairs(session, principal=principal, status=status)
@@ -259,7 +260,7 @@ def _repair_page(request: Request, session: Session, principal: Principal, repai
 
 
 @router.get("/rights/repairs/{repair_id}", response_class=HTMLResponse)
-def repair_page(request: Request, session: SessionDep, principal: Annotated[Principal, Depends(Party)],
+def repair_page(request: Request, session: SessionDep, principal: RightsPartyDep,
                 repair_id: IdPath) -> Response:
     """One application: the record, the evidence and commitment, the decision (or the form to decide)."""
     return _repair_page(request, session, principal, service.get_repair(session, principal=principal,
@@ -267,7 +268,7 @@ def repair_page(request: Request, session: SessionDep, principal: Annotated[Prin
 
 
 @router.post("/rights/repairs/{repair_id}/decision", response_class=HTMLResponse)
-def decide_repair(request: Request, session: SessionDep, principal: Annotated[Principal, Depends(Answerer)],
+def decide_repair(request: Request, session: SessionDep, principal: DataOfficerDep,
                   repair_id: IdPath, decision: Annotated[str, Form(max_length=20)] = "",
                   reason: Annotated[str, Form(max_length=2000)] = "") -> Response:
     """Approve (the record is no longer shown to institutions nor counted) or reject, with the reason."""
@@ -287,7 +288,7 @@ def decide_repair(request: Request, session: SessionDep, principal: Annotated[Pr
 
 
 @router.get("/rights/overview", response_class=HTMLResponse)
-def overview(request: Request, session: SessionDep, principal: Annotated[Principal, Depends(Overseer)]) -> Response:
+def overview(request: Request, session: SessionDep, principal: OversightDep) -> Response:
     """异议与修复总览: counts by state, late and escalated objections, pending applications."""
     all_objections = service.list_objections(session, principal=principal)
     all_repairs = service.list_repairs(session, principal=principal)

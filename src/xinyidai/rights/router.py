@@ -7,9 +7,9 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query
 
 from xinyidai import pii
-from xinyidai.identity.dependencies import Allow, csrf_protect
-from xinyidai.identity.enums import Role
-from xinyidai.identity.principal import Principal
+from xinyidai.auth.dependencies import DataOfficerDep, RightsPartyDep, csrf_protect
+from xinyidai.auth.enums import Role
+from xinyidai.auth.principal import Principal
 from xinyidai.rights import service
 from xinyidai.rights.enums import ObjectionStatus, RepairStatus
 from xinyidai.rights.schemas import ObjectionAnswerCreate, ObjectionRead, RepairDecisionCreate, RepairRead
@@ -17,9 +17,6 @@ from xinyidai.web import IdPath, SessionDep
 
 router = APIRouter(prefix="/api/v1/rights", tags=["information subject rights"], dependencies=[Depends(csrf_protect)])
 
-Party = Allow(Role.ENTERPRISE_ADMIN, Role.ENTERPRISE_STAFF, Role.DEPARTMENT_DATA_OFFICER, Role.PLATFORM_ADMIN,
-              Role.GOVERNMENT_SUPERVISOR)
-Answerer = Allow(Role.DEPARTMENT_DATA_OFFICER, Role.PLATFORM_ADMIN)
 
 
 def _as_followed(principal: Principal, read: ObjectionRead) -> ObjectionRead:
@@ -32,7 +29,7 @@ def _as_followed(principal: Principal, read: ObjectionRead) -> ObjectionRead:
 
 
 @router.get("/objections", response_model=list[ObjectionRead])
-def list_objections(session: SessionDep, principal: Annotated[Principal, Depends(Party)],
+def list_objections(session: SessionDep, principal: RightsPartyDep,
                     status: Annotated[ObjectionStatus | None, Query()] = None) -> list[ObjectionRead]:
     """The objections the caller is a party to (a department: its tasks; a supervisor: all, to follow them),
     newest first."""
@@ -41,7 +38,7 @@ def list_objections(session: SessionDep, principal: Annotated[Principal, Depends
 
 
 @router.get("/objections/{objection_id}", response_model=ObjectionRead)
-def get_objection(session: SessionDep, principal: Annotated[Principal, Depends(Party)],
+def get_objection(session: SessionDep, principal: RightsPartyDep,
                   objection_id: IdPath) -> ObjectionRead:
     """One objection, for a party to it."""
     return ObjectionRead.model_validate(service.get_objection(session, principal=principal,
@@ -49,7 +46,7 @@ def get_objection(session: SessionDep, principal: Annotated[Principal, Depends(P
 
 
 @router.post("/objections/{objection_id}/answer", response_model=ObjectionRead)
-def answer_objection(session: SessionDep, principal: Annotated[Principal, Depends(Answerer)], objection_id: IdPath,
+def answer_objection(session: SessionDep, principal: DataOfficerDep, objection_id: IdPath,
                      answer_in: ObjectionAnswerCreate) -> ObjectionRead:
     """The source department answers (a retry after success gets 409: an objection is answered once)."""
     return ObjectionRead.model_validate(service.answer_objection(
@@ -58,7 +55,7 @@ def answer_objection(session: SessionDep, principal: Annotated[Principal, Depend
 
 
 @router.get("/repairs", response_model=list[RepairRead])
-def list_repairs(session: SessionDep, principal: Annotated[Principal, Depends(Party)],
+def list_repairs(session: SessionDep, principal: RightsPartyDep,
                  status: Annotated[RepairStatus | None, Query()] = None) -> list[RepairRead]:
     """The credit-repair applications the caller is a party to, newest first."""
     reads = [RepairRead.model_validate(r) for r in service.list_repairs(session, principal=principal, status=status)]
@@ -70,7 +67,7 @@ def list_repairs(session: SessionDep, principal: Annotated[Principal, Depends(Pa
 
 
 @router.post("/repairs/{repair_id}/decision", response_model=RepairRead)
-def decide_repair(session: SessionDep, principal: Annotated[Principal, Depends(Answerer)], repair_id: IdPath,
+def decide_repair(session: SessionDep, principal: DataOfficerDep, repair_id: IdPath,
                   decision_in: RepairDecisionCreate) -> RepairRead:
     """Approve or reject an application (decided once; a retry after success gets 409)."""
     return RepairRead.model_validate(service.decide_repair(

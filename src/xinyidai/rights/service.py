@@ -18,6 +18,8 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from xinyidai import clock, workdays
 from xinyidai.audit import service as audit_service
+from xinyidai.auth.enums import ENTERPRISE_ROLES, Role
+from xinyidai.auth.principal import Principal
 from xinyidai.consent import service as consent_service
 from xinyidai.creditdata import service as creditdata_service
 from xinyidai.creditdata.enums import MarkKind
@@ -26,8 +28,6 @@ from xinyidai.creditdata.models import CatalogueItem, CreditRecord
 from xinyidai.creditdata.policy import visibility
 from xinyidai.errors import Forbidden
 from xinyidai.identity import service as identity_service
-from xinyidai.identity.enums import ENTERPRISE_ROLES, Role
-from xinyidai.identity.principal import Principal
 from xinyidai.rights import policy
 from xinyidai.rights.enums import ObjectionStatus, RepairStatus
 from xinyidai.rights.exceptions import (

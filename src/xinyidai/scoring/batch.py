@@ -42,11 +42,12 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from xinyidai import clock, db
 from xinyidai.audit import service as audit_service
+from xinyidai.auth.principal import Principal
 from xinyidai.creditdata import service as creditdata_service
 from xinyidai.creditdata.enums import AuthoritativeChannel
-from xinyidai.identity.principal import Principal
 from xinyidai.registry import service as registry_service
-from xinyidai.scoring import distribution, features, policy, registry
+from xinyidai.scoring import distribution, features, policy
+from xinyidai.scoring import model_versions as registry
 from xinyidai.scoring.champion import TOP_MODEL_REASONS
 from xinyidai.scoring.exceptions import BatchRunRefused, ModelAdminOnly, ScoringRunNotFound
 from xinyidai.scoring.models import EntityScore, ModelVersion, ScoringRun

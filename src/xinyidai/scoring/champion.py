@@ -20,7 +20,8 @@ from sqlalchemy.orm import Session
 
 from xinyidai import clock
 from xinyidai.audit import service as audit_service
-from xinyidai.scoring import feature_store, features, policy, registry
+from xinyidai.scoring import feature_store, features, policy
+from xinyidai.scoring import model_versions as registry
 from xinyidai.scoring.exceptions import DecisionNotFound, ModelVersionNotFound
 from xinyidai.scoring.models import CreditDecision, ModelVersion
 from xinyidai.scoring.policy import Outcome, Reason

@@ -5,27 +5,24 @@ platform admin after a confirmation. The pages show aggregates only: no entity's
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
+from xinyidai.auth.dependencies import OversightDep, PlatformAdminDep, csrf_protect
 from xinyidai.errors import NotFound
 from xinyidai.identity import service as identity_service
-from xinyidai.identity.dependencies import Allow, csrf_protect
-from xinyidai.identity.enums import Role
-from xinyidai.identity.principal import Principal
 from xinyidai.portal.templating import render
-from xinyidai.scoring import batch, distribution, registry
+from xinyidai.scoring import batch, distribution
+from xinyidai.scoring import model_versions as registry
 from xinyidai.scoring.models import ModelVersion
 from xinyidai.web import SessionDep
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(csrf_protect)])
 
 # The regulator watches the model's stability as the operator does; only the operator changes the model.
-RunReader = Allow(Role.PLATFORM_ADMIN, Role.GOVERNMENT_SUPERVISOR)
-ModelAdmin = Allow(Role.PLATFORM_ADMIN)
 ACTIONS = {"promote": "启用为冠军模型", "retire": "退役"}
 
 
@@ -40,7 +37,7 @@ def _user_names(session: Session, ids: set[int | None]) -> dict[int, str]:
 
 
 @router.get("/admin/scoring/runs", response_class=HTMLResponse)
-def runs(request: Request, session: SessionDep, principal: Annotated[Principal, Depends(RunReader)]) -> HTMLResponse:
+def runs(request: Request, session: SessionDep, principal: OversightDep) -> HTMLResponse:
     """评分批次: the latest batch scoring runs, with counts and PSI."""
     rows = batch.list_runs(session)
     return render(request, "scoring/runs.html", {
@@ -51,7 +48,7 @@ def runs(request: Request, session: SessionDep, principal: Annotated[Principal, 
 
 @router.get("/admin/scoring/runs/{run_id}", response_class=HTMLResponse)
 def run_detail(request: Request, run_id: int, session: SessionDep,
-               principal: Annotated[Principal, Depends(RunReader)]) -> HTMLResponse:
+               principal: OversightDep) -> HTMLResponse:
     """One run: its record, the score histogram, the shares on the development deciles and the PSI bands."""
     run = batch.get(session, run_id=run_id)
     version = registry.get(session, version_id=run.model_version_id)
@@ -100,7 +97,7 @@ def _version_rows(session: Session, versions: list[ModelVersion]) -> list[Versio
 
 
 @router.get("/admin/models", response_class=HTMLResponse)
-def models(request: Request, session: SessionDep, principal: Annotated[Principal, Depends(ModelAdmin)],
+def models(request: Request, session: SessionDep, principal: PlatformAdminDep,
            done: str = "") -> HTMLResponse:
     """模型版本: every registered version with its model card's metrics, who promoted or retired it and when."""
     versions = list(registry.list_versions(session))
@@ -117,7 +114,7 @@ def _action(action: str) -> str:
 
 @router.get("/admin/models/{version_id}/{action}", response_class=HTMLResponse)
 def confirm(request: Request, version_id: int, action: str, session: SessionDep,
-            principal: Annotated[Principal, Depends(ModelAdmin)]) -> HTMLResponse:
+            principal: PlatformAdminDep) -> HTMLResponse:
     """The confirmation before a version is promoted or retired, saying what will change."""
     version = registry.get(session, version_id=version_id)
     current = registry.champion(session, name=version.name)
@@ -128,7 +125,7 @@ def confirm(request: Request, version_id: int, action: str, session: SessionDep,
 
 @router.post("/admin/models/{version_id}/{action}")
 def act(version_id: int, action: str, session: SessionDep,
-        principal: Annotated[Principal, Depends(ModelAdmin)]) -> Response:
+        principal: PlatformAdminDep) -> Response:
     """Promote or retire a version (audited by the registry), then back to the list."""
     if _action(action) == "promote":
         registry.promote(session, principal=principal, version_id=version_id)

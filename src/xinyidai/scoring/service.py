@@ -7,8 +7,8 @@ from sqlalchemy.orm import Session
 from xinyidai import clock
 from xinyidai.registry import service as registry_service
 from xinyidai.scoring.champion import ChampionPreAssessor, attach_order, for_order
-from xinyidai.scoring.portrait_chart import radar_data_url
-from xinyidai.scoring.portrait_service import read_portrait
+from xinyidai.scoring.portrait.chart import radar_data_url
+from xinyidai.scoring.portrait.service import read_portrait
 from xinyidai.scoring.preassessment import EntityFacts, Estimate, PreAssessor, ProductBounds
 
 __all__ = ["attach_order", "for_order", "get_assessor", "pre_assess", "radar_data_url", "read_portrait",

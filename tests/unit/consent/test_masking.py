@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from xinyidai.auth.enums import OrgKind, Role
 from xinyidai.consent.masking import (
     RULES,
     WITHHELD,
@@ -22,7 +23,6 @@ from xinyidai.consent.masking import (
     mask_values,
 )
 from xinyidai.consent.masking import mask_id_number as consent_mask_id_number
-from xinyidai.identity.enums import OrgKind, Role
 from xinyidai.registry.codes import mask_id_number as registry_mask_id_number
 
 # GB 11643-1999's worked example of the check digit: 11010519491231002X.

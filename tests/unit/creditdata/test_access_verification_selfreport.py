@@ -9,12 +9,12 @@ from datetime import date
 
 import pytest
 
+from xinyidai.auth.enums import OrgKind, Role
+from xinyidai.auth.principal import Principal
 from xinyidai.creditdata import selfreport, verification
 from xinyidai.creditdata.access import Access, access_of, is_audited, sees_past_publicity, sensitivities_for
 from xinyidai.creditdata.enums import Sensitivity
 from xinyidai.creditdata.schemas import SelfReportCreate
-from xinyidai.identity.enums import OrgKind, Role
-from xinyidai.identity.principal import Principal
 
 TODAY = date(2026, 11, 23)
 

@@ -10,8 +10,9 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from pypdf import PdfReader
 
-from xinyidai.creditdata import report_pdf, report_policy
 from xinyidai.creditdata.enums import Sensitivity
+from xinyidai.creditdata.report import pdf as report_pdf
+from xinyidai.creditdata.report import policy as report_policy
 from xinyidai.creditdata.schemas import (
     CreditFileEntryRead,
     CreditFileRead,

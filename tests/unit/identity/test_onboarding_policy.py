@@ -6,9 +6,9 @@ import hashlib
 
 import pytest
 
-from xinyidai.identity import onboarding_policy as rules
-from xinyidai.identity.onboarding_policy import ApplicationStatus as S
-from xinyidai.identity.onboarding_policy import Transition as T
+from xinyidai.identity.onboarding import policy as rules
+from xinyidai.identity.onboarding.policy import ApplicationStatus as S
+from xinyidai.identity.onboarding.policy import Transition as T
 
 ALL_PASSED = {item.code: True for item in rules.CHECKLIST}
 

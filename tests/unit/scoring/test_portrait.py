@@ -10,7 +10,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from xinyidai.scoring.features import CATALOGUE, NAMES, Dimension, Risk
-from xinyidai.scoring.portrait import (
+from xinyidai.scoring.portrait.policy import (
     ACTIONS,
     FEATURES,
     RULE_SCALES,

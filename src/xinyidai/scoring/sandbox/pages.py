@@ -12,11 +12,10 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
+from xinyidai.auth.dependencies import EnterpriseUserDep, SandboxUserDep, csrf_protect
+from xinyidai.auth.principal import Principal
 from xinyidai.consent.policy import PURPOSE_LABELS
 from xinyidai.errors import DomainError
-from xinyidai.identity.dependencies import Allow, csrf_protect
-from xinyidai.identity.enums import Role
-from xinyidai.identity.principal import Principal
 from xinyidai.portal.templating import render
 from xinyidai.scoring.features import CATALOGUE
 from xinyidai.scoring.sandbox import runner, service
@@ -27,8 +26,6 @@ from xinyidai.web import IdPath, SessionDep
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(csrf_protect)])
 
-Institution = Allow(Role.BANK_LOAN_OFFICER, Role.BANK_MANAGER, Role.AGENCY_ANALYST)
-Entity = Allow(Role.ENTERPRISE_ADMIN, Role.ENTERPRISE_STAFF)
 
 
 def _labels() -> dict[str, Any]:
@@ -47,13 +44,13 @@ def _models_page(request: Request, session: Session, principal: Principal, *, er
 
 
 @router.get("/sandbox", response_class=HTMLResponse)
-def models(request: Request, session: SessionDep, principal: Annotated[Principal, Depends(Institution)]) -> Response:
+def models(request: Request, session: SessionDep, principal: SandboxUserDep) -> Response:
     """模型沙箱: the institution's models and the upload form."""
     return _models_page(request, session, principal)
 
 
 @router.post("/sandbox/models", response_class=HTMLResponse)
-def upload(request: Request, session: SessionDep, principal: Annotated[Principal, Depends(Institution)],
+def upload(request: Request, session: SessionDep, principal: SandboxUserDep,
            name: Annotated[str, Form(max_length=80)] = "", features: Annotated[str, Form(max_length=4000)] = "",
            output_name: Annotated[str, Form(max_length=100)] = "",
            output_column: Annotated[str, Form(max_length=6)] = "", file: UploadFile | None = None) -> Response:
@@ -74,7 +71,7 @@ def upload(request: Request, session: SessionDep, principal: Annotated[Principal
 
 
 @router.get("/sandbox/models/{model_id}", response_class=HTMLResponse)
-def model(request: Request, session: SessionDep, principal: Annotated[Principal, Depends(Institution)],
+def model(request: Request, session: SessionDep, principal: SandboxUserDep,
           model_id: IdPath) -> Response:
     """One model: what was declared, whether it was accepted, its runs and the run form."""
     found = service.get_model(session, principal=principal, model_id=model_id)
@@ -84,7 +81,7 @@ def model(request: Request, session: SessionDep, principal: Annotated[Principal,
 
 
 @router.post("/sandbox/models/{model_id}/runs", response_class=HTMLResponse)
-def run(request: Request, session: SessionDep, principal: Annotated[Principal, Depends(Institution)],
+def run(request: Request, session: SessionDep, principal: SandboxUserDep,
         model_id: IdPath, purpose_ref: Annotated[str, Form(max_length=64)] = "",
         usccs: Annotated[str, Form(max_length=40_000)] = "",
         run_token: Annotated[str, Form(max_length=64)] = "") -> Response:
@@ -109,7 +106,7 @@ def run(request: Request, session: SessionDep, principal: Annotated[Principal, D
 
 
 @router.get("/sandbox/runs/{run_id}", response_class=HTMLResponse)
-def run_result(request: Request, session: SessionDep, principal: Annotated[Principal, Depends(Institution)],
+def run_result(request: Request, session: SessionDep, principal: SandboxUserDep,
                run_id: IdPath) -> Response:
     """One run: how it ended, who was skipped and why, and the scores."""
     found = service.get_run(session, principal=principal, run_id=run_id)
@@ -124,12 +121,12 @@ GRANT_MODEL_RUN = "/authorisations/new?purpose=model_run"
 
 
 @router.get("/sandbox/authorise")
-def authorise_form(principal: Annotated[Principal, Depends(Entity)]) -> Response:
+def authorise_form(principal: EnterpriseUserDep) -> Response:
     """授权机构模型计算: now granted on 新增授权, preselected for model runs."""
     return RedirectResponse(GRANT_MODEL_RUN, status_code=303)
 
 
 @router.post("/sandbox/authorise")
-def authorise(principal: Annotated[Principal, Depends(Entity)]) -> Response:
+def authorise(principal: EnterpriseUserDep) -> Response:
     """An old form's submission: nothing is granted here, the enterprise is sent to 新增授权 to confirm there."""
     return RedirectResponse(GRANT_MODEL_RUN, status_code=303)

@@ -12,10 +12,8 @@ from fastapi import APIRouter, Depends, Form, UploadFile
 from fastapi.responses import JSONResponse, Response
 from pydantic import ValidationError
 
+from xinyidai.auth.dependencies import SandboxUserDep, SandboxViewerDep, csrf_protect
 from xinyidai.errors import DomainError
-from xinyidai.identity.dependencies import Allow, csrf_protect
-from xinyidai.identity.enums import Role
-from xinyidai.identity.principal import Principal
 from xinyidai.scoring.sandbox import service
 from xinyidai.scoring.sandbox.schemas import SandboxModelCreate, SandboxModelRead, SandboxRunCreate, SandboxRunRead
 from xinyidai.scoring.sandbox.validation import MAX_MODEL_BYTES
@@ -23,8 +21,6 @@ from xinyidai.web import IdempotencyKey, IdPath, SessionDep
 
 router = APIRouter(prefix="/api/v1/sandbox", tags=["model sandbox"], dependencies=[Depends(csrf_protect)])
 
-Institution = Allow(Role.BANK_LOAN_OFFICER, Role.BANK_MANAGER, Role.AGENCY_ANALYST)
-Viewer = Allow(Role.BANK_LOAN_OFFICER, Role.BANK_MANAGER, Role.AGENCY_ANALYST, Role.PLATFORM_ADMIN)
 
 
 class InvalidUpload(DomainError):
@@ -52,7 +48,7 @@ def declaration(name: str, features: str, output_name: str, output_column: str) 
                             message_en=f"invalid declaration: {exc}") from exc
 
 
-def owned_model(session: SessionDep, principal: Annotated[Principal, Depends(Viewer)],
+def owned_model(session: SessionDep, principal: SandboxViewerDep,
                 model_id: IdPath) -> SandboxModelRead:
     """The path's model if the caller's organisation owns it; 404 otherwise."""
     return SandboxModelRead.model_validate(service.get_model(session, principal=principal, model_id=model_id))
@@ -60,7 +56,7 @@ def owned_model(session: SessionDep, principal: Annotated[Principal, Depends(Vie
 
 @router.post("/models", response_model=SandboxModelRead, status_code=201,
              responses={422: {"description": "模型被拒收（原因见 message），或表单不完整"}})
-def upload(session: SessionDep, principal: Annotated[Principal, Depends(Institution)], file: UploadFile,
+def upload(session: SessionDep, principal: SandboxUserDep, file: UploadFile,
            name: Annotated[str, Form(max_length=80)], features: Annotated[str, Form(max_length=4000)],
            output_name: Annotated[str, Form(max_length=100)],
            output_column: Annotated[str, Form(max_length=6)] = "") -> Response:
@@ -77,7 +73,7 @@ def upload(session: SessionDep, principal: Annotated[Principal, Depends(Institut
 
 
 @router.get("/models", response_model=list[SandboxModelRead])
-def list_models(session: SessionDep, principal: Annotated[Principal, Depends(Viewer)]) -> list[SandboxModelRead]:
+def list_models(session: SessionDep, principal: SandboxViewerDep) -> list[SandboxModelRead]:
     """The caller's organisation's models, newest first."""
     return [SandboxModelRead.model_validate(m) for m in service.list_models(session, principal=principal)]
 
@@ -89,7 +85,7 @@ def get_model(model: Annotated[SandboxModelRead, Depends(owned_model)]) -> Sandb
 
 
 @router.post("/models/{model_id}/runs", response_model=SandboxRunRead, status_code=201)
-def run(session: SessionDep, principal: Annotated[Principal, Depends(Institution)],
+def run(session: SessionDep, principal: SandboxUserDep,
         model: Annotated[SandboxModelRead, Depends(owned_model)], run_in: SandboxRunCreate,
         idempotency_key: IdempotencyKey) -> SandboxRunRead:
     """Run the model on the authorised entities inside the platform; the answer holds scores only. A retry with
@@ -101,7 +97,7 @@ def run(session: SessionDep, principal: Annotated[Principal, Depends(Institution
 
 
 @router.get("/models/{model_id}/runs", response_model=list[SandboxRunRead])
-def list_runs(session: SessionDep, principal: Annotated[Principal, Depends(Viewer)],
+def list_runs(session: SessionDep, principal: SandboxViewerDep,
               model: Annotated[SandboxModelRead, Depends(owned_model)]) -> list[SandboxRunRead]:
     """The model's runs, newest first."""
     return [SandboxRunRead.model_validate(r) for r in service.list_runs(session, principal=principal,
@@ -109,6 +105,6 @@ def list_runs(session: SessionDep, principal: Annotated[Principal, Depends(Viewe
 
 
 @router.get("/runs/{run_id}", response_model=SandboxRunRead)
-def get_run(session: SessionDep, principal: Annotated[Principal, Depends(Viewer)], run_id: IdPath) -> SandboxRunRead:
+def get_run(session: SessionDep, principal: SandboxViewerDep, run_id: IdPath) -> SandboxRunRead:
     """One of the caller's organisation's runs."""
     return SandboxRunRead.model_validate(service.get_run(session, principal=principal, run_id=run_id))

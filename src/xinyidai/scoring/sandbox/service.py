@@ -34,12 +34,12 @@ from sqlalchemy.orm import Session
 
 from xinyidai import clock
 from xinyidai.audit import service as audit_service
+from xinyidai.auth.enums import OrgKind
+from xinyidai.auth.principal import Principal
 from xinyidai.consent import service as consent_service
 from xinyidai.creditdata import service as creditdata_service
 from xinyidai.creditdata.enums import Sensitivity
 from xinyidai.errors import Conflict, DomainError, Forbidden, NotFound
-from xinyidai.identity.enums import OrgKind
-from xinyidai.identity.principal import Principal
 from xinyidai.registry import service as registry_service
 from xinyidai.scoring import feature_store
 from xinyidai.scoring.features import CATALOGUE, compute

@@ -8,23 +8,24 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import Response
 
-from xinyidai.creditdata import report, report_policy
-from xinyidai.creditdata.report_schemas import CreditReportVerificationRead
+from xinyidai.auth.dependencies import (
+    CreditRequesterDep,
+    EnterpriseUserDep,
+    PublicCallerDep,
+    csrf_protect,
+)
+from xinyidai.creditdata.report import policy as report_policy
+from xinyidai.creditdata.report import service as report
+from xinyidai.creditdata.report.schemas import CreditReportVerificationRead
 from xinyidai.errors import NotFound
-from xinyidai.identity.dependencies import Allow, Public, csrf_protect
-from xinyidai.identity.enums import INSTITUTION_READER_ROLES, Role
-from xinyidai.identity.principal import Principal
 from xinyidai.web import IdPath, SessionDep, attachment, client_ip
 
 router = APIRouter(prefix="/api/v1", tags=["credit report"], dependencies=[Depends(csrf_protect)])
 
-Enterprise = Allow(Role.ENTERPRISE_ADMIN, Role.ENTERPRISE_STAFF)
 # Who may ask for an entity's report; the service narrows it to the entity itself and institutions it authorised.
-Requester = Allow(Role.ENTERPRISE_ADMIN, Role.ENTERPRISE_STAFF, *INSTITUTION_READER_ROLES)
 PurposeRef = Annotated[str | None, Query(min_length=1, max_length=60,
                                          description="授权对应的业务编号（机构下载时必填，须为“信用报告下载”用途的有效授权）")]
 Code = Annotated[str, Query(min_length=1, max_length=40, description="报告上印制的校验码，如 ABCD-EFGH-JKMN-PQRS")]
-Anyone = Public()
 PDF_RESPONSE: dict[int | str, dict[str, Any]] = {
     201: {"content": {"application/pdf": {}}, "description": "信用报告 PDF"}}
 
@@ -41,7 +42,7 @@ def pdf_response(issued: report.IssuedReport, *, status_code: int = 201) -> Resp
 
 @router.post("/enterprises/me/credit-reports", status_code=201, response_class=Response, responses=PDF_RESPONSE)
 def my_credit_report(request: Request, session: SessionDep,
-                     principal: Annotated[Principal, Depends(Enterprise)]) -> Response:
+                     principal: EnterpriseUserDep) -> Response:
     """The caller's own entity's credit report (everything the platform holds on it), free of charge."""
     if principal.enterprise_id is None:
         raise NotFound("您的账户未关联市场主体", message_en="your account has no market entity")
@@ -51,7 +52,7 @@ def my_credit_report(request: Request, session: SessionDep,
 
 @router.post("/enterprises/{enterprise_id}/credit-reports", status_code=201, response_class=Response,
              responses=PDF_RESPONSE)
-def credit_report(request: Request, session: SessionDep, principal: Annotated[Principal, Depends(Requester)],
+def credit_report(request: Request, session: SessionDep, principal: CreditRequesterDep,
                   enterprise_id: IdPath, purpose_ref: PurposeRef = None) -> Response:
     """An entity's credit report: an institution needs the entity's live authorisation for a credit report
     download under `purpose_ref` (a one-time one is spent); audited."""
@@ -60,14 +61,14 @@ def credit_report(request: Request, session: SessionDep, principal: Annotated[Pr
 
 
 @router.get("/credit-reports/verification", response_model=CreditReportVerificationRead)
-def verify_code(request: Request, session: SessionDep, caller: Annotated[Principal | None, Depends(Anyone)],
+def verify_code(request: Request, session: SessionDep, caller: PublicCallerDep,
                 code: Code) -> CreditReportVerificationRead:
     """Anyone: was a report issued with this verification code, whose and for whom (never its content)."""
     return report.verify(session, code=code, principal=caller, ip_address=client_ip(request))
 
 
 @router.post("/credit-reports/verification", response_model=CreditReportVerificationRead)
-def verify_file(request: Request, session: SessionDep, caller: Annotated[Principal | None, Depends(Anyone)],
+def verify_file(request: Request, session: SessionDep, caller: PublicCallerDep,
                 code: Annotated[str, Form(min_length=1, max_length=40)],
                 file: Annotated[UploadFile, File(description="所持的信用报告 PDF")]) -> CreditReportVerificationRead:
     """Anyone: as `GET`, and whether the uploaded PDF is exactly the report issued under the code (it changes

@@ -10,28 +10,27 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
+from xinyidai.auth.dependencies import InstitutionAdminDep, PlatformAdminDep, Public, csrf_protect
+from xinyidai.auth.enums import OrgKind, Role
+from xinyidai.auth.principal import Principal
 from xinyidai.errors import DomainError
-from xinyidai.identity import onboarding, service
-from xinyidai.identity import onboarding_policy as rules
-from xinyidai.identity.dependencies import Allow, Public, csrf_protect
-from xinyidai.identity.enums import OrgKind, Role
-from xinyidai.identity.onboarding_policy import ApplicationStatus
-from xinyidai.identity.onboarding_schemas import (
+from xinyidai.identity import service
+from xinyidai.identity.onboarding import policy as rules
+from xinyidai.identity.onboarding import service as onboarding
+from xinyidai.identity.onboarding.policy import ApplicationStatus
+from xinyidai.identity.onboarding.schemas import (
     ApprovalCreate,
     AssessmentResultUpdate,
     CommitmentCreate,
     InstitutionApiClientCreate,
     InstitutionApplicationCreate,
 )
-from xinyidai.identity.principal import Principal
 from xinyidai.portal.templating import render
 from xinyidai.web import IdPath, SessionDep, client_ip
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(csrf_protect)])
 
 PublicPage = Depends(Public())
-AdminDep = Annotated[Principal, Depends(Allow(Role.PLATFORM_ADMIN))]
-InstitutionDep = Annotated[Principal, Depends(Allow(Role.INSTITUTION_ADMIN))]
 
 
 def _form_errors(exc: ValidationError) -> list[str]:
@@ -104,7 +103,7 @@ def status_page(request: Request, session: SessionDep, reference: Annotated[str,
 
 
 @router.get("/admin/institution-applications", response_class=HTMLResponse)
-def review_list(request: Request, session: SessionDep, _: AdminDep,
+def review_list(request: Request, session: SessionDep, _: PlatformAdminDep,
                 status: ApplicationStatus | None = None) -> Response:
     """Applications to connect, newest first, contact mobile masked."""
     return render(request, "identity/onboarding/review_list.html", {
@@ -125,7 +124,7 @@ def _review(request: Request, session: Session, application_id: int, *, errors: 
 
 
 @router.get("/admin/institution-applications/{application_id}", response_class=HTMLResponse)
-def review_page(request: Request, session: SessionDep, _: AdminDep, application_id: IdPath) -> Response:
+def review_page(request: Request, session: SessionDep, _: PlatformAdminDep, application_id: IdPath) -> Response:
     """One application: its details, the security-assessment checklist and the decisions open to the admin."""
     return _review(request, session, application_id)
 
@@ -155,14 +154,14 @@ def _act(request: Request, session: Session, application_id: int, action: str, *
 
 
 @router.post("/admin/institution-applications/{application_id}/start", response_class=HTMLResponse)
-def start_assessment(request: Request, session: SessionDep, _: AdminDep, application_id: IdPath) -> Response:
+def start_assessment(request: Request, session: SessionDep, _: PlatformAdminDep, application_id: IdPath) -> Response:
     """Accept the application for the security assessment."""
     return _act(request, session, application_id, "start")
 
 
 @router.post("/admin/institution-applications/{application_id}/assessment", response_class=HTMLResponse)
 def record_assessment(
-    request: Request, session: SessionDep, _: AdminDep, application_id: IdPath,
+    request: Request, session: SessionDep, _: PlatformAdminDep, application_id: IdPath,
     item_code: Annotated[str, Form(max_length=40)], passed: Annotated[str, Form(max_length=5)],
     note: Annotated[str, Form(max_length=500)] = "", evidence_ref: Annotated[str, Form(max_length=200)] = "",
 ) -> Response:
@@ -172,7 +171,7 @@ def record_assessment(
 
 
 @router.post("/admin/institution-applications/{application_id}/approve", response_class=HTMLResponse)
-def approve(request: Request, session: SessionDep, principal: AdminDep, application_id: IdPath,
+def approve(request: Request, session: SessionDep, principal: PlatformAdminDep, application_id: IdPath,
             admin_username: Annotated[str, Form(max_length=64)] = "",
             note: Annotated[str, Form(max_length=500)] = "") -> Response:
     """Approve: the organisation becomes active and its first admin's one-time password is shown on this page only."""
@@ -192,21 +191,21 @@ def approve(request: Request, session: SessionDep, principal: AdminDep, applicat
 
 
 @router.post("/admin/institution-applications/{application_id}/reject", response_class=HTMLResponse)
-def reject(request: Request, session: SessionDep, _: AdminDep, application_id: IdPath,
+def reject(request: Request, session: SessionDep, _: PlatformAdminDep, application_id: IdPath,
            reason: Annotated[str, Form(max_length=500)] = "") -> Response:
     """Refuse the application with a reason the applicant will read."""
     return _act(request, session, application_id, "reject", reason=reason)
 
 
 @router.post("/admin/institution-applications/{application_id}/suspend", response_class=HTMLResponse)
-def suspend(request: Request, session: SessionDep, _: AdminDep, application_id: IdPath,
+def suspend(request: Request, session: SessionDep, _: PlatformAdminDep, application_id: IdPath,
             reason: Annotated[str, Form(max_length=500)] = "") -> Response:
     """Suspend the institution (暂停接入) with a reason; its access ends at once."""
     return _act(request, session, application_id, "suspend", reason=reason)
 
 
 @router.post("/admin/institution-applications/{application_id}/reinstate", response_class=HTMLResponse)
-def reinstate(request: Request, session: SessionDep, _: AdminDep, application_id: IdPath) -> Response:
+def reinstate(request: Request, session: SessionDep, _: PlatformAdminDep, application_id: IdPath) -> Response:
     """Lift the suspension."""
     return _act(request, session, application_id, "reinstate")
 
@@ -229,14 +228,14 @@ def _institution(request: Request, session: Session, principal: Principal, *, er
 
 
 @router.get("/institution", response_class=HTMLResponse)
-def institution_page(request: Request, session: SessionDep, principal: InstitutionDep,
+def institution_page(request: Request, session: SessionDep, principal: InstitutionAdminDep,
                      signed: bool = False) -> Response:
     """The institution's connection: status, the usage commitment to sign, and its API clients."""
     return _institution(request, session, principal, flash="承诺书已签署" if signed else None)
 
 
 @router.post("/institution/commitment", response_class=HTMLResponse)
-def sign_commitment(request: Request, session: SessionDep, principal: InstitutionDep,
+def sign_commitment(request: Request, session: SessionDep, principal: InstitutionAdminDep,
                     text_sha256: Annotated[str, Form(max_length=64)], agree: Annotated[str, Form(max_length=5)] = "",
                     ) -> Response:
     """Sign the usage commitment shown on the page."""
@@ -253,7 +252,7 @@ def sign_commitment(request: Request, session: SessionDep, principal: Institutio
 
 
 @router.post("/institution/api-clients", response_class=HTMLResponse)
-def issue_api_client(request: Request, session: SessionDep, principal: InstitutionDep,
+def issue_api_client(request: Request, session: SessionDep, principal: InstitutionAdminDep,
                      name: Annotated[str, Form(max_length=100)], roles: Annotated[list[Role] | None, Form()] = None,
                      ) -> Response:
     """Issue an API client; its secret is shown on this page only."""

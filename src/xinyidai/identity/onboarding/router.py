@@ -7,13 +7,18 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
 
-from xinyidai.identity import onboarding
-from xinyidai.identity import onboarding_policy as rules
-from xinyidai.identity.dependencies import Allow, Public, csrf_protect
-from xinyidai.identity.enums import Role
-from xinyidai.identity.onboarding_models import InstitutionApplication
-from xinyidai.identity.onboarding_policy import ApplicationStatus
-from xinyidai.identity.onboarding_schemas import (
+from xinyidai.auth.dependencies import (
+    InstitutionAdminDep,
+    PlatformAdminDep,
+    PlatformOrInstitutionAdminDep,
+    Public,
+    csrf_protect,
+)
+from xinyidai.identity.onboarding import policy as rules
+from xinyidai.identity.onboarding import service as onboarding
+from xinyidai.identity.onboarding.models import InstitutionApplication
+from xinyidai.identity.onboarding.policy import ApplicationStatus
+from xinyidai.identity.onboarding.schemas import (
     ApplicationStatusRead,
     ApprovalCreate,
     ApprovalRead,
@@ -26,20 +31,14 @@ from xinyidai.identity.onboarding_schemas import (
     InstitutionApplicationReceipt,
     ReasonCreate,
 )
-from xinyidai.identity.principal import Principal
 from xinyidai.identity.schemas import ApiClientCreated
 from xinyidai.web import IdPath, SessionDep, client_ip
 
 router = APIRouter(prefix="/api/v1", tags=["institution onboarding"], dependencies=[Depends(csrf_protect)])
 
-PlatformAdmin = Allow(Role.PLATFORM_ADMIN)
-InstitutionAdmin = Allow(Role.INSTITUTION_ADMIN)
-AdminOrInstitution = Allow(Role.PLATFORM_ADMIN, Role.INSTITUTION_ADMIN)
-AdminDep = Annotated[Principal, Depends(PlatformAdmin)]
-InstitutionDep = Annotated[Principal, Depends(InstitutionAdmin)]
 
 
-def visible_application(session: SessionDep, principal: Annotated[Principal, Depends(AdminOrInstitution)],
+def visible_application(session: SessionDep, principal: PlatformOrInstitutionAdminDep,
                         application_id: IdPath) -> InstitutionApplication:
     """Dependency: the application if the caller may see it (the platform admin any, an institution its own),
     else 404."""
@@ -79,7 +78,7 @@ def get_application(session: SessionDep,
 
 
 @router.get("/admin/institution-applications", response_model=list[InstitutionApplicationRead])
-def list_applications(session: SessionDep, _: AdminDep,
+def list_applications(session: SessionDep, _: PlatformAdminDep,
                       status: ApplicationStatus | None = None) -> list[InstitutionApplicationRead]:
     """Applications to connect, newest first (contact mobile masked)."""
     return [onboarding.to_read(session, a) for a in onboarding.list_applications(session, status=status)]
@@ -87,14 +86,15 @@ def list_applications(session: SessionDep, _: AdminDep,
 
 @router.post("/admin/institution-applications/{application_id}/assessment/start",
              response_model=InstitutionApplicationRead)
-def start_assessment(session: SessionDep, principal: AdminDep, application_id: IdPath) -> InstitutionApplicationRead:
+def start_assessment(session: SessionDep, principal: PlatformAdminDep,
+                     application_id: IdPath) -> InstitutionApplicationRead:
     """Accept an application for the security assessment."""
     application = onboarding.start_assessment(session, principal=principal, application_id=application_id)
     return onboarding.to_read(session, application)
 
 
 @router.put("/admin/institution-applications/{application_id}/assessment", response_model=InstitutionApplicationRead)
-def record_assessment(session: SessionDep, principal: AdminDep, application_id: IdPath,
+def record_assessment(session: SessionDep, principal: PlatformAdminDep, application_id: IdPath,
                       result_in: AssessmentResultUpdate) -> InstitutionApplicationRead:
     """Record the finding on one checklist item."""
     onboarding.record_assessment(session, principal=principal, application_id=application_id, result_in=result_in)
@@ -102,7 +102,7 @@ def record_assessment(session: SessionDep, principal: AdminDep, application_id: 
 
 
 @router.post("/admin/institution-applications/{application_id}/approve", response_model=ApprovalRead)
-def approve(session: SessionDep, principal: AdminDep, application_id: IdPath,
+def approve(session: SessionDep, principal: PlatformAdminDep, application_id: IdPath,
             approval_in: ApprovalCreate) -> ApprovalRead:
     """Approve an application whose assessment passed; the first admin's password is in this answer only."""
     approval = onboarding.approve(session, principal=principal, application_id=application_id,
@@ -113,7 +113,7 @@ def approve(session: SessionDep, principal: AdminDep, application_id: IdPath,
 
 
 @router.post("/admin/institution-applications/{application_id}/reject", response_model=InstitutionApplicationRead)
-def reject(session: SessionDep, principal: AdminDep, application_id: IdPath,
+def reject(session: SessionDep, principal: PlatformAdminDep, application_id: IdPath,
            reason_in: ReasonCreate) -> InstitutionApplicationRead:
     """Refuse an application with a reason."""
     application = onboarding.reject(session, principal=principal, application_id=application_id,
@@ -122,7 +122,7 @@ def reject(session: SessionDep, principal: AdminDep, application_id: IdPath,
 
 
 @router.post("/admin/institution-applications/{application_id}/suspend", response_model=InstitutionApplicationRead)
-def suspend(session: SessionDep, principal: AdminDep, application_id: IdPath,
+def suspend(session: SessionDep, principal: PlatformAdminDep, application_id: IdPath,
             reason_in: ReasonCreate) -> InstitutionApplicationRead:
     """Suspend a connected institution; its sessions and tokens are refused from the next request."""
     application = onboarding.suspend(session, principal=principal, application_id=application_id,
@@ -132,14 +132,14 @@ def suspend(session: SessionDep, principal: AdminDep, application_id: IdPath,
 
 @router.post("/admin/institution-applications/{application_id}/reinstate",
              response_model=InstitutionApplicationRead)
-def reinstate(session: SessionDep, principal: AdminDep, application_id: IdPath) -> InstitutionApplicationRead:
+def reinstate(session: SessionDep, principal: PlatformAdminDep, application_id: IdPath) -> InstitutionApplicationRead:
     """Lift a suspension."""
     application = onboarding.reinstate(session, principal=principal, application_id=application_id)
     return onboarding.to_read(session, application)
 
 
 @router.post("/institution/commitment", response_model=CommitmentRead, status_code=201)
-def sign_commitment(request: Request, session: SessionDep, principal: InstitutionDep,
+def sign_commitment(request: Request, session: SessionDep, principal: InstitutionAdminDep,
                     commitment_in: CommitmentCreate) -> CommitmentRead:
     """The institution admin signs the usage commitment whose SHA-256 it quotes."""
     commitment = onboarding.sign_commitment(session, principal=principal, commitment_in=commitment_in,
@@ -150,7 +150,7 @@ def sign_commitment(request: Request, session: SessionDep, principal: Institutio
 
 
 @router.post("/institution/api-clients", response_model=ApiClientCreated, status_code=201)
-def issue_api_client(session: SessionDep, principal: InstitutionDep,
+def issue_api_client(session: SessionDep, principal: InstitutionAdminDep,
                      client_in: InstitutionApiClientCreate) -> ApiClientCreated:
     """Issue client credentials for the caller's institution; the secret is shown once."""
     return onboarding.issue_api_client(session, principal=principal, client_in=client_in)

@@ -1,21 +1,26 @@
 """Who may call a route: authentication, role checks and CSRF protection as FastAPI dependencies.
 
-Every route declares its callers with `Allow(...)` (or `Public()` for the few open ones); a test
-walks the application and fails on any route that declares neither.
+Every route declares its callers with one of the role dependencies below (each `Allow(...)` of a set of roles,
+defined once here) or `Public()` for the few open ones; a test walks the application and fails on any route that
+declares neither. How a bearer token or a session cookie becomes a caller is identity's business: the
+application hands this module a `PrincipalSource` (`app.state.principal_source`), so the foundation imports no
+context.
 """
 
 from __future__ import annotations
 
 import hmac
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request
+from sqlalchemy.orm import Session
 
+from xinyidai.auth.enums import INSTITUTION_READER_ROLES, Role
+from xinyidai.auth.principal import Principal
 from xinyidai.config import get_settings
 from xinyidai.errors import Forbidden, Unauthenticated
-from xinyidai.identity import service as identity_service
-from xinyidai.identity.enums import Role
-from xinyidai.identity.principal import Principal
 from xinyidai.web import SessionDep, is_api_request
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -29,6 +34,16 @@ class LoginRequired(Unauthenticated):
     code = "login_required"
 
 
+@dataclass(frozen=True)
+class PrincipalSource:
+    """How a request's credentials become a caller: identity provides it, `create_app` installs it."""
+
+    # An API client's bearer token → its principal, or None when the token is not (or no longer) good.
+    from_bearer: Callable[[Session, str], Principal | None]
+    # A session cookie → the user's principal and the session's CSRF token, or None for a dead session.
+    from_session_cookie: Callable[[Session, str], tuple[Principal, str] | None]
+
+
 def _bearer(request: Request) -> str | None:
     header = request.headers.get("authorization", "")
     scheme, _, value = header.partition(" ")
@@ -40,19 +55,19 @@ def get_optional_principal(request: Request, session: SessionDep) -> Principal |
     if hasattr(request.state, "principal"):
         principal: Principal | None = request.state.principal
         return principal
+    source: PrincipalSource = request.app.state.principal_source
     principal = None
     token = _bearer(request)
     if token is not None:
-        principal = identity_service.principal_from_bearer(session, token=token)
+        principal = source.from_bearer(session, token)
         if principal is None:
             raise Unauthenticated("访问令牌无效或已过期", message_en="invalid or expired access token")
     else:
         cookie = request.cookies.get(get_settings().session_cookie_name)
         if cookie:
-            found = identity_service.principal_from_session_token(session, token=cookie)
+            found = source.from_session_cookie(session, cookie)
             if found is not None:
-                principal, login_session = found
-                request.state.csrf_token = login_session.csrf_token
+                principal, request.state.csrf_token = found
     request.state.principal = principal
     return principal
 
@@ -89,6 +104,41 @@ class Public:
 
     def __repr__(self) -> str:
         return "Public()"
+
+
+PublicRoute = Depends(Public())
+# A public route that still adapts to a caller who happens to be logged in.
+PublicCallerDep = Annotated[Principal | None, Depends(Public())]
+
+ENTERPRISE = (Role.ENTERPRISE_ADMIN, Role.ENTERPRISE_STAFF)
+BANK_STAFF = (Role.BANK_LOAN_OFFICER, Role.BANK_MANAGER)
+SANDBOX_USERS = (*BANK_STAFF, Role.AGENCY_ANALYST)
+
+# The role dependencies, each defined once: a route names the one whose callers it serves.
+AnyUserDep = Annotated[Principal, Depends(Allow(*Role))]
+PlatformAdminDep = Annotated[Principal, Depends(Allow(Role.PLATFORM_ADMIN))]
+# The platform operator and the credit office (发改委) that oversees it: audit, coverage, scoring runs, rights.
+OversightDep = Annotated[Principal, Depends(Allow(Role.PLATFORM_ADMIN, Role.GOVERNMENT_SUPERVISOR))]
+EnterpriseUserDep = Annotated[Principal, Depends(Allow(*ENTERPRISE))]
+BankStaffDep = Annotated[Principal, Depends(Allow(*BANK_STAFF))]
+BankManagerDep = Annotated[Principal, Depends(Allow(Role.BANK_MANAGER))]
+GuaranteeOfficerDep = Annotated[Principal, Depends(Allow(Role.GUARANTEE_OFFICER))]
+InstitutionAdminDep = Annotated[Principal, Depends(Allow(Role.INSTITUTION_ADMIN))]
+PlatformOrInstitutionAdminDep = Annotated[Principal, Depends(Allow(Role.PLATFORM_ADMIN, Role.INSTITUTION_ADMIN))]
+# A department's data officer (deliveries, objections, repairs, registrations), or the platform admin.
+DataOfficerDep = Annotated[Principal, Depends(Allow(Role.DEPARTMENT_DATA_OFFICER, Role.PLATFORM_ADMIN))]
+# Institutions' people and systems that read an entity's credit information under its authorisation.
+InstitutionReaderDep = Annotated[Principal, Depends(Allow(*INSTITUTION_READER_ROLES))]
+# Who may ask for an entity's credit information; the service narrows it to the entity and those it authorised.
+CreditRequesterDep = Annotated[Principal, Depends(Allow(*ENTERPRISE, *INSTITUTION_READER_ROLES))]
+CreditReaderDep = Annotated[Principal, Depends(Allow(*ENTERPRISE, *INSTITUTION_READER_ROLES, Role.PLATFORM_ADMIN))]
+# The parties to a loan or an order: the borrower, its bank, the platform.
+LoanPartyDep = Annotated[Principal, Depends(Allow(*ENTERPRISE, *BANK_STAFF, Role.PLATFORM_ADMIN))]
+# The parties to an objection or a repair: the entity, the source department, the platform and its overseer.
+RightsPartyDep = Annotated[Principal, Depends(
+    Allow(*ENTERPRISE, Role.DEPARTMENT_DATA_OFFICER, Role.PLATFORM_ADMIN, Role.GOVERNMENT_SUPERVISOR))]
+SandboxUserDep = Annotated[Principal, Depends(Allow(*SANDBOX_USERS))]
+SandboxViewerDep = Annotated[Principal, Depends(Allow(*SANDBOX_USERS, Role.PLATFORM_ADMIN))]
 
 
 async def csrf_protect(request: Request, principal: OptionalPrincipal) -> None:

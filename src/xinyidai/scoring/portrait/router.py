@@ -6,26 +6,22 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
 
+from xinyidai.auth.dependencies import CreditReaderDep, EnterpriseUserDep, csrf_protect
 from xinyidai.errors import NotFound
-from xinyidai.identity.dependencies import Allow, csrf_protect
-from xinyidai.identity.enums import INSTITUTION_READER_ROLES, Role
-from xinyidai.identity.principal import Principal
-from xinyidai.scoring.portrait_schemas import PortraitRead
-from xinyidai.scoring.portrait_service import read_portrait
+from xinyidai.scoring.portrait.schemas import PortraitRead
+from xinyidai.scoring.portrait.service import read_portrait
 from xinyidai.web import IdPath, SessionDep, client_ip
 
 router = APIRouter(prefix="/api/v1", tags=["credit portrait"], dependencies=[Depends(csrf_protect)])
 
-Enterprise = Allow(Role.ENTERPRISE_ADMIN, Role.ENTERPRISE_STAFF)
 # Who may ask; the service narrows it to the entity, the platform and institutions under a live authorisation.
-Reader = Allow(Role.ENTERPRISE_ADMIN, Role.ENTERPRISE_STAFF, *INSTITUTION_READER_ROLES, Role.PLATFORM_ADMIN)
 PurposeRef = Annotated[str | None, Query(min_length=1, max_length=60,
                                          description="授权对应的融资申请编号（机构查询时必填）")]
 
 
 @router.get("/enterprises/me/portrait", response_model=PortraitRead)
 def my_portrait(request: Request, session: SessionDep,
-                principal: Annotated[Principal, Depends(Enterprise)]) -> PortraitRead:
+                principal: EnterpriseUserDep) -> PortraitRead:
     """The caller's own entity's credit portrait, with what would raise its score."""
     if principal.enterprise_id is None:
         raise NotFound("您的账户未关联市场主体", message_en="your account has no market entity")
@@ -34,7 +30,7 @@ def my_portrait(request: Request, session: SessionDep,
 
 
 @router.get("/enterprises/{enterprise_id}/portrait", response_model=PortraitRead)
-def portrait(request: Request, session: SessionDep, principal: Annotated[Principal, Depends(Reader)],
+def portrait(request: Request, session: SessionDep, principal: CreditReaderDep,
              enterprise_id: IdPath, purpose_ref: PurposeRef = None) -> PortraitRead:
     """An entity's credit portrait as the caller may see it (an institution under the entity's authorisation)."""
     return read_portrait(session, principal=principal, enterprise_id=enterprise_id, purpose_ref=purpose_ref,

@@ -9,29 +9,30 @@ from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
-from xinyidai.creditdata import report
-from xinyidai.creditdata.report_router import pdf_response
-from xinyidai.creditdata.report_schemas import CreditReportVerificationRead, VerificationStatus
+from xinyidai.auth.dependencies import (
+    EnterpriseUserDep,
+    InstitutionReaderDep,
+    PublicCallerDep,
+    csrf_protect,
+)
+from xinyidai.auth.principal import Principal
+from xinyidai.creditdata.report import service as report
+from xinyidai.creditdata.report.router import pdf_response
+from xinyidai.creditdata.report.schemas import CreditReportVerificationRead, VerificationStatus
 from xinyidai.errors import DomainError, NotFound
-from xinyidai.identity.dependencies import Allow, Public, csrf_protect
-from xinyidai.identity.enums import INSTITUTION_READER_ROLES, Role
-from xinyidai.identity.principal import Principal
 from xinyidai.portal.templating import render
 from xinyidai.registry import service as registry_service
 from xinyidai.web import SessionDep, client_ip
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(csrf_protect)])
 
-Entity = Allow(Role.ENTERPRISE_ADMIN, Role.ENTERPRISE_STAFF)
-Institution = Allow(*INSTITUTION_READER_ROLES)
-Anyone = Public()
 STATUS_BADGES = {VerificationStatus.GENUINE: "approved", VerificationStatus.NOT_FOUND: "withdrawn",
                  VerificationStatus.ALTERED: "rejected"}
 
 
 @router.post("/credit-file/report")
 def my_credit_report(request: Request, session: SessionDep,
-                     principal: Annotated[Principal, Depends(Entity)]) -> Response:
+                     principal: EnterpriseUserDep) -> Response:
     """下载信用报告: the caller's own entity's credit report as a PDF, free of charge."""
     if principal.enterprise_id is None:
         raise NotFound("未关联市场主体", message_en="no market entity")
@@ -46,14 +47,14 @@ def _request_page(request: Request, *, form: dict[str, str] | None = None, error
 
 
 @router.get("/credit-reports", response_class=HTMLResponse)
-def request_page(request: Request, principal: Annotated[Principal, Depends(Institution)]) -> Response:
+def request_page(request: Request, principal: InstitutionReaderDep) -> Response:
     """下载企业信用报告: the institution names the entity and the reference of its authorisation."""
     return _request_page(request)
 
 
 @router.post("/credit-reports")
 def request_report(
-    request: Request, session: SessionDep, principal: Annotated[Principal, Depends(Institution)],
+    request: Request, session: SessionDep, principal: InstitutionReaderDep,
     uscc: Annotated[str, Form(max_length=30)] = "", purpose_ref: Annotated[str, Form(max_length=60)] = "",
 ) -> Response:
     """The institution downloads an entity's report under the entity's live authorisation for a credit report
@@ -92,7 +93,7 @@ def _checked(request: Request, session: Session, caller: Principal | None, code:
 
 
 @router.get("/verify-report", response_class=HTMLResponse)
-def verify_page(request: Request, session: SessionDep, caller: Annotated[Principal | None, Depends(Anyone)],
+def verify_page(request: Request, session: SessionDep, caller: PublicCallerDep,
                 code: Annotated[str, Query(max_length=40)] = "") -> Response:
     """核验信用报告 (public): enter the code printed on a report; the QR code on the report lands here with it."""
     if not code:
@@ -101,7 +102,7 @@ def verify_page(request: Request, session: SessionDep, caller: Annotated[Princip
 
 
 @router.post("/verify-report", response_class=HTMLResponse)
-def verify(request: Request, session: SessionDep, caller: Annotated[Principal | None, Depends(Anyone)],
+def verify(request: Request, session: SessionDep, caller: PublicCallerDep,
            code: Annotated[str, Form(max_length=40)] = "",
            file: Annotated[UploadFile | None, File()] = None) -> Response:
     """Check a code and, when a PDF is uploaded, that the file is exactly the report issued under it."""

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from xinyidai import clock
 from xinyidai.audit import service as audit_service
+from xinyidai.auth.principal import Principal
 from xinyidai.consent import service as consent_service
 
 # credit_file's access path is not re-exported by creditdata.service: credit_file builds on that module, and a
@@ -21,12 +22,12 @@ from xinyidai.consent import service as consent_service
 from xinyidai.creditdata import credit_file
 from xinyidai.creditdata import service as creditdata_service
 from xinyidai.creditdata.enums import Sensitivity
-from xinyidai.identity.principal import Principal
 from xinyidai.registry import service as registry_service
-from xinyidai.scoring import feature_store, features, registry
-from xinyidai.scoring import portrait as portrait_rules
+from xinyidai.scoring import feature_store, features
+from xinyidai.scoring import model_versions as registry
 from xinyidai.scoring.champion import assessor_of
-from xinyidai.scoring.portrait_schemas import PortraitDimensionRead, PortraitRead, PortraitSuggestionRead
+from xinyidai.scoring.portrait import policy as portrait_rules
+from xinyidai.scoring.portrait.schemas import PortraitDimensionRead, PortraitRead, PortraitSuggestionRead
 
 AUDIT_ACTION = "scoring.portrait_read"
 

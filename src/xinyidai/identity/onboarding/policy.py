@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
-from xinyidai.identity.enums import INSTITUTION_KINDS
+from xinyidai.auth.enums import INSTITUTION_KINDS
 from xinyidai.pii import mask_mobile as mask_mobile
 from xinyidai.pii import normalise_mobile as normalise_mobile
 

@@ -14,7 +14,7 @@ import pygal
 from pygal.etree import etree
 from pygal.style import Style
 
-from xinyidai.scoring.portrait_schemas import PortraitRead
+from xinyidai.scoring.portrait.schemas import PortraitRead
 
 FONT = '"Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", sans-serif'
 STYLE = Style(font_family=FONT, background="#ffffff", plot_background="#ffffff", foreground="#333333",

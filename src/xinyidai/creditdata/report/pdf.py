@@ -22,7 +22,7 @@ from fpdf import FPDF
 from fpdf.enums import Align, TableCellFillMode, WrapMode, XPos, YPos
 from fpdf.fonts import FontFace
 
-from xinyidai.creditdata.report_policy import Summary, column_widths
+from xinyidai.creditdata.report.policy import Summary, column_widths
 from xinyidai.errors import DomainError
 
 FONT_FAMILY = "cjk"

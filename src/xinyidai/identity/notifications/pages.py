@@ -3,23 +3,19 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, ConfigDict
 
-from xinyidai.identity import notifications
-from xinyidai.identity.dependencies import Allow, csrf_protect
-from xinyidai.identity.enums import Role
-from xinyidai.identity.principal import Principal
+from xinyidai.auth.dependencies import AnyUserDep, csrf_protect
+from xinyidai.identity.notifications import service as notifications
 from xinyidai.portal.templating import render
 from xinyidai.web import IdPath, SessionDep
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(csrf_protect)])
 api_router = APIRouter(prefix="/api/v1", tags=["notifications"], dependencies=[Depends(csrf_protect)])
 
-Anyone = Allow(*Role)
 
 
 class NotificationRead(BaseModel):
@@ -36,7 +32,7 @@ class NotificationRead(BaseModel):
 
 
 @router.get("/messages", response_class=HTMLResponse)
-def messages_page(request: Request, session: SessionDep, principal: Annotated[Principal, Depends(Anyone)]) -> Response:
+def messages_page(request: Request, session: SessionDep, principal: AnyUserDep) -> Response:
     """消息: the caller's and its organisation's messages, newest first, unread marked."""
     return render(request, "identity/messages.html", {
         "messages": notifications.list_for(session, principal=principal),
@@ -45,14 +41,14 @@ def messages_page(request: Request, session: SessionDep, principal: Annotated[Pr
 
 
 @router.get("/messages/badge", response_class=HTMLResponse)
-def badge(request: Request, session: SessionDep, principal: Annotated[Principal, Depends(Anyone)]) -> Response:
+def badge(request: Request, session: SessionDep, principal: AnyUserDep) -> Response:
     """The unread count the page shell shows next to 消息 (an htmx fragment)."""
     return render(request, "identity/_badge.html",
                   {"unread": notifications.unread_count(session, principal=principal)})
 
 
 @router.post("/messages/{notification_id}/read")
-def read_one(session: SessionDep, principal: Annotated[Principal, Depends(Anyone)],
+def read_one(session: SessionDep, principal: AnyUserDep,
              notification_id: IdPath) -> Response:
     """Mark a message read and open what it is about."""
     notifications.mark_read(session, principal=principal, notification_id=notification_id)
@@ -62,7 +58,7 @@ def read_one(session: SessionDep, principal: Annotated[Principal, Depends(Anyone
 
 
 @router.post("/messages/read-all")
-def read_all(session: SessionDep, principal: Annotated[Principal, Depends(Anyone)]) -> Response:
+def read_all(session: SessionDep, principal: AnyUserDep) -> Response:
     """Mark every message of the caller read."""
     notifications.mark_read(session, principal=principal)
     return RedirectResponse("/messages", status_code=303)
@@ -70,13 +66,13 @@ def read_all(session: SessionDep, principal: Annotated[Principal, Depends(Anyone
 
 @api_router.get("/notifications", response_model=list[NotificationRead])
 def list_notifications(session: SessionDep,
-                       principal: Annotated[Principal, Depends(Anyone)]) -> list[NotificationRead]:
+                       principal: AnyUserDep) -> list[NotificationRead]:
     """The caller's and its organisation's messages, newest first (an institution's or department's system)."""
     return [NotificationRead.model_validate(m) for m in notifications.list_for(session, principal=principal)]
 
 
 @api_router.post("/notifications/{notification_id}/read", status_code=204)
-def mark_notification_read(session: SessionDep, principal: Annotated[Principal, Depends(Anyone)],
+def mark_notification_read(session: SessionDep, principal: AnyUserDep,
                            notification_id: IdPath) -> Response:
     """Mark one message read."""
     notifications.mark_read(session, principal=principal, notification_id=notification_id)

@@ -19,19 +19,21 @@ from sqlalchemy.orm import Session
 from xinyidai import clock
 from xinyidai.audit import service as audit_service
 from xinyidai.audit.chain import sm3_hex
+from xinyidai.auth.principal import Principal
 from xinyidai.config import get_settings
 from xinyidai.consent import service as consent_service
-from xinyidai.creditdata import report_pdf, report_policy, service
+from xinyidai.creditdata import service
 from xinyidai.creditdata.access import Access, access_of
 from xinyidai.creditdata.credit_file import read_credit_file
 from xinyidai.creditdata.enums import SENSITIVITY_LABELS, FieldType, Sensitivity
 from xinyidai.creditdata.fields import USCC_FIELD, FieldSpec
-from xinyidai.creditdata.report_models import CreditReport
-from xinyidai.creditdata.report_schemas import STATUS_LABELS, CreditReportVerificationRead, VerificationStatus
+from xinyidai.creditdata.report import pdf as report_pdf
+from xinyidai.creditdata.report import policy as report_policy
+from xinyidai.creditdata.report.models import CreditReport
+from xinyidai.creditdata.report.schemas import STATUS_LABELS, CreditReportVerificationRead, VerificationStatus
 from xinyidai.creditdata.schemas import CreditFileRead
 from xinyidai.errors import DomainError, Forbidden
 from xinyidai.identity import service as identity_service
-from xinyidai.identity.principal import Principal
 from xinyidai.money import format_yuan
 from xinyidai.registry import service as registry_service
 from xinyidai.registry.enums import ENTITY_KIND_LABELS, OPERATING_STATUS_LABELS

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field
 
-from xinyidai.identity.enums import OrgKind, Role
+from xinyidai.auth.enums import OrgKind, Role
 
 USERNAME_PATTERN = r"^[A-Za-z0-9_.\-@]+$"
 

@@ -7,8 +7,8 @@ from typing import Any, TypeVar
 from sqlalchemy import Select, false
 from sqlalchemy.orm import InstrumentedAttribute
 
-from xinyidai.identity.enums import OrgKind
-from xinyidai.identity.principal import Principal
+from xinyidai.auth.enums import OrgKind
+from xinyidai.auth.principal import Principal
 
 T = TypeVar("T")
 

@@ -12,10 +12,10 @@ from sqlalchemy.orm import Session
 
 from xinyidai import clock, crypto
 from xinyidai.audit import service as audit_service
+from xinyidai.auth.enums import ROLES_BY_KIND, OrgKind, OrgStatus, Role
+from xinyidai.auth.principal import Principal
 from xinyidai.config import get_settings
-from xinyidai.identity import onboarding_policy as rules
 from xinyidai.identity import service
-from xinyidai.identity.enums import ROLES_BY_KIND, OrgKind, OrgStatus, Role
 from xinyidai.identity.exceptions import (
     ApplicationNotFound,
     DuplicateRegistration,
@@ -24,9 +24,10 @@ from xinyidai.identity.exceptions import (
     OnboardingRefused,
 )
 from xinyidai.identity.models import Organisation, User
-from xinyidai.identity.onboarding_models import AssessmentResult, InstitutionApplication, UsageCommitment
-from xinyidai.identity.onboarding_policy import ApplicationStatus, Transition
-from xinyidai.identity.onboarding_schemas import (
+from xinyidai.identity.onboarding import policy as rules
+from xinyidai.identity.onboarding.models import AssessmentResult, InstitutionApplication, UsageCommitment
+from xinyidai.identity.onboarding.policy import ApplicationStatus, Transition
+from xinyidai.identity.onboarding.schemas import (
     ApprovalCreate,
     AssessmentResultRead,
     AssessmentResultUpdate,
@@ -36,7 +37,6 @@ from xinyidai.identity.onboarding_schemas import (
     InstitutionApplicationCreate,
     InstitutionApplicationRead,
 )
-from xinyidai.identity.principal import Principal
 from xinyidai.identity.schemas import ApiClientCreate, ApiClientCreated, OrganisationCreate, UserCreate
 from xinyidai.registry.codes import InvalidCode, validate_uscc
 

@@ -12,10 +12,10 @@ from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from xinyidai import clock
+from xinyidai.auth.enums import OrgKind, Role
+from xinyidai.auth.principal import Principal
 from xinyidai.errors import NotFound
-from xinyidai.identity.enums import OrgKind, Role
 from xinyidai.identity.models import Notification, Organisation, User, UserRole
-from xinyidai.identity.principal import Principal
 
 SUBJECT_MAX, BODY_MAX = 200, 2000
 

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from xinyidai import clock
 from xinyidai.audit import service as audit_service
-from xinyidai.identity.principal import Principal
+from xinyidai.auth.principal import Principal
 from xinyidai.scoring import features
 from xinyidai.scoring.exceptions import (
     InvalidModel,

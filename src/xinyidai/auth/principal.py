@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from xinyidai.identity.enums import OrgKind, Role
+from xinyidai.auth.enums import OrgKind, Role
 
 
 @dataclass(frozen=True)
