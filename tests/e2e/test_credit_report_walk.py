@@ -13,7 +13,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.e2e.test_financing_walk import at, login, logout
-from tests.integration.test_creditdata_report import embedded_fonts, pdf_text
+from tests.integration.creditdata.test_creditdata_report import embedded_fonts, pdf_text
 
 pytestmark = pytest.mark.e2e
 

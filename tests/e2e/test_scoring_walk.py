@@ -14,7 +14,7 @@ from playwright.sync_api import Page, expect
 
 from tests.e2e.conftest import LiveServer, _run_cli, _server_env
 from tests.e2e.test_financing_walk import at, login
-from tests.integration.test_model_registry import _train
+from tests.integration.scoring.test_model_registry import _train
 from xinyidai import clock
 
 pytestmark = pytest.mark.e2e

@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from tests.integration.conftest import PASSWORD, World, login, page_csrf
-from tests.integration.test_rights import PDF, REASON, _penalty, _store
+from tests.integration.rights.test_rights import PDF, REASON, _penalty, _store
 from xinyidai.audit.models import AuditEntry
 from xinyidai.auth.enums import OrgKind, Role
 from xinyidai.creditdata.models import CreditRecord, CreditRecordMark

@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from tests.integration.conftest import World, login, page_csrf
-from tests.integration.test_creditdata_file import _api, _audits, _seed_records
+from tests.integration.creditdata.test_creditdata_file import _api, _audits, _seed_records
 from xinyidai import clock
 from xinyidai.audit.chain import sm3_hex
 from xinyidai.config import get_settings

@@ -89,6 +89,6 @@ def test_the_registry_row_as_it_is_now_does_not_leak_into_the_features(session: 
 def test_the_cli_prints_the_catalogue_that_docs_features_md_holds() -> None:
     result = CliRunner().invoke(app, ["model", "features", "--markdown"])
     assert result.exit_code == 0, result.output
-    assert result.output == (Path(__file__).resolve().parents[2] / "docs" / "features.md").read_text(encoding="utf-8")
+    assert result.output == (Path(__file__).resolve().parents[3] / "docs" / "features.md").read_text(encoding="utf-8")
     listed = CliRunner().invoke(app, ["model", "features"])
     assert listed.exit_code == 0 and "features" in listed.output

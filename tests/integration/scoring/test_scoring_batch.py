@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from typer.testing import CliRunner
 
 from tests.integration.conftest import World, _user, build_world, login, page_csrf
-from tests.integration.test_model_registry import ARREARS, _deliver, _deliver_tax, _train
+from tests.integration.scoring.test_model_registry import ARREARS, _deliver, _deliver_tax, _train
 from xinyidai import clock, db
 from xinyidai.audit.models import AuditEntry
 from xinyidai.auth.enums import OrgKind, Role

@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 
 from tests.conftest import TEST_DATABASE_URL
 from tests.integration.conftest import build_world
-from tests.integration.test_model_registry import _train
+from tests.integration.scoring.test_model_registry import _train
 from xinyidai import clock, db
 from xinyidai.cli import upgrade_database
 from xinyidai.scoring import batch

@@ -19,7 +19,7 @@ from typer.testing import CliRunner
 
 from tests.conftest import TEST_DATABASE_URL
 from tests.integration.conftest import World, build_world, login, page_csrf
-from tests.integration.test_consent import ALL, _apply, _grant, _read
+from tests.integration.consent.test_consent import ALL, _apply, _grant, _read
 from xinyidai import clock, db
 from xinyidai.audit import service as audit_service
 from xinyidai.audit.models import AuditEntry

@@ -54,9 +54,9 @@ from sqlalchemy.orm import Session
 
 from tests import sandbox_onnx
 from tests.integration.conftest import World, _user, id_number, login, page_csrf
-from tests.integration.test_creditdata_file import _store
-from tests.integration.test_creditdata_report import pdf_text
-from tests.integration.test_routes import _api_routes
+from tests.integration.creditdata.test_creditdata_file import _store
+from tests.integration.creditdata.test_creditdata_report import pdf_text
+from tests.integration.foundation.test_routes import _api_routes
 from tests.report_font import small_report_font, small_report_font_file  # noqa: F401 - fixtures
 from xinyidai import clock
 from xinyidai.auth.enums import ROLES_BY_KIND, OrgKind, Role

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from tests.integration.conftest import World, login, page_csrf
-from tests.integration.test_loans import _draw, _end_days, _line
+from tests.integration.loans.test_loans import _draw, _end_days, _line
 from xinyidai import clock
 from xinyidai.errors import DomainError
 from xinyidai.loans.models import Drawdown, LedgerPosting

@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from tests.integration.conftest import World, login, page_csrf
-from tests.integration.test_creditdata_file import _items, _seed_records
+from tests.integration.creditdata.test_creditdata_file import _items, _seed_records
 from xinyidai import clock
 from xinyidai.consent import service as consent_service
 from xinyidai.consent.models import Authorisation
