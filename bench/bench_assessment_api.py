@@ -83,7 +83,8 @@ def main() -> None:
 
     from bench.bench_batch_scoring import _train
     from xinyidai.main import create_app
-    from xinyidai.scoring import champion, feature_store, registry
+    from xinyidai.scoring import champion, feature_store
+    from xinyidai.scoring import model_versions as registry
     from xinyidai.scoring.preassessment import ProductBounds
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])

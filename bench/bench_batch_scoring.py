@@ -79,8 +79,8 @@ def _drop(url: str) -> None:
 def _reference(database: db.Database) -> None:
     from tests.integration.conftest import PASSWORD
 
+    from xinyidai.auth.enums import OrgKind, Role
     from xinyidai.identity import service as identity_service
-    from xinyidai.identity.enums import OrgKind, Role
     from xinyidai.identity.schemas import OrganisationCreate, UserCreate
     from xinyidai.registry import service as registry_service
 
@@ -183,7 +183,7 @@ def _train(out: Path, seed: int = 2026) -> Path:
 
 def _champion(database: db.Database, directory: Path) -> int:
     from xinyidai.identity import service as identity_service
-    from xinyidai.scoring import registry
+    from xinyidai.scoring import model_versions as registry
 
     with db.transaction(database.session_factory) as session:
         user = next(u for u in identity_service.list_users(session) if u.username == "admin")
@@ -216,7 +216,8 @@ def _timed(owner: Any, name: str, totals: dict[str, float], key: str,
 
 def _score(database: db.Database, workers: int) -> tuple[float, dict[str, float], np.ndarray, Any]:
     from xinyidai.creditdata import service as creditdata_service
-    from xinyidai.scoring import batch, features, registry
+    from xinyidai.scoring import batch, features
+    from xinyidai.scoring import model_versions as registry
 
     totals: dict[str, float] = defaultdict(float)
     matrices: list[np.ndarray] = []
@@ -249,7 +250,8 @@ def _score(database: db.Database, workers: int) -> tuple[float, dict[str, float]
 def _floor(database: db.Database, version_id: int, x: np.ndarray) -> dict[str, float]:
     import onnxruntime
 
-    from xinyidai.scoring import batch, registry
+    from xinyidai.scoring import batch
+    from xinyidai.scoring import model_versions as registry
     from xinyidai.scoring.modelling import scorecard
 
     with database.session_factory() as session:

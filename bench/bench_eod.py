@@ -69,10 +69,10 @@ from sqlalchemy import Engine, create_engine, event, select, text
 from sqlalchemy.engine import Connection
 
 from xinyidai import clock, db, events
+from xinyidai.auth.enums import OrgKind, Role
 from xinyidai.cli import upgrade_database
 from xinyidai.clock import BUSINESS_TZ
 from xinyidai.identity import service as identity_service
-from xinyidai.identity.enums import OrgKind, Role
 from xinyidai.identity.schemas import OrganisationCreate, UserCreate
 from xinyidai.loans import eod
 from xinyidai.loans import service as loans_service

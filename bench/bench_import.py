@@ -50,10 +50,10 @@ from sqlalchemy import func, select, text
 
 from bench.bench_eod import machine
 from xinyidai import clock, db
+from xinyidai.auth.enums import OrgKind, Role
 from xinyidai.cli import upgrade_database
 from xinyidai.creditdata import service as creditdata_service
 from xinyidai.identity import service as identity_service
-from xinyidai.identity.enums import OrgKind, Role
 from xinyidai.identity.schemas import OrganisationCreate, UserCreate
 from xinyidai.registry import service as registry_service
 from xinyidai.registry.codes import id_check_char, uscc_check_char
