@@ -127,46 +127,51 @@ AUDIT_DIRECTORY = audit_pages.Directory(organisation_name=_organisation_name, en
 
 
 def _register_navigation() -> None:
+    # Menus (group=...) keep the bar on one line, on a phone too; an entry's order places its menu.
     nav.register("企业首页", "/enterprise", [Role.ENTERPRISE_ADMIN, Role.ENTERPRISE_STAFF], order=10)
     nav.register("我的贷款", "/loans", [Role.ENTERPRISE_ADMIN, Role.ENTERPRISE_STAFF], order=15)
     nav.register("银行工作台", "/bank/workbench", [Role.BANK_LOAN_OFFICER, Role.BANK_MANAGER], order=20)
     nav.register("资产组合", "/bank/portfolio", [Role.BANK_LOAN_OFFICER, Role.BANK_MANAGER], order=25)
     nav.register("担保业务", "/guarantee", [Role.GUARANTEE_OFFICER], order=30)
-    nav.register("我的信用档案", "/credit-file", [Role.ENTERPRISE_ADMIN, Role.ENTERPRISE_STAFF], order=12)
-    nav.register("上传数据文件", "/data/uploads", [Role.DEPARTMENT_DATA_OFFICER], order=40)
-    nav.register("批次记录", "/data/batches", [Role.DEPARTMENT_DATA_OFFICER], order=41)
-    nav.register("信用信息目录", "/admin/catalogue", [Role.PLATFORM_ADMIN], order=70, landing=False)
+    nav.register("我的信用档案", "/credit-file", [Role.ENTERPRISE_ADMIN, Role.ENTERPRISE_STAFF], order=12,
+                 group="信用信息")
+    nav.register("上传数据文件", "/data/uploads", [Role.DEPARTMENT_DATA_OFFICER], order=40, group="数据归集")
+    nav.register("批次记录", "/data/batches", [Role.DEPARTMENT_DATA_OFFICER], order=41, group="数据归集")
+    nav.register("信用信息目录", "/admin/catalogue", [Role.PLATFORM_ADMIN], order=70, landing=False, group="信用信息")
     nav.register("归集进度", "/admin/coverage", [Role.PLATFORM_ADMIN, Role.GOVERNMENT_SUPERVISOR], order=71,
-                 landing=False)
-    nav.register("查阅信用档案", "/admin/credit-files", [Role.PLATFORM_ADMIN], order=72, landing=False)
-    nav.register("下载企业信用报告", "/credit-reports", list(INSTITUTION_READER_ROLES), order=26, landing=False)
-    nav.register("核验信用报告", "/verify-report", list(Role), order=91, landing=False)
-    nav.register("我的授权", "/authorisations", [Role.ENTERPRISE_ADMIN, Role.ENTERPRISE_STAFF], order=13)
+                 landing=False, group="信用信息")
+    nav.register("查阅信用档案", "/admin/credit-files", [Role.PLATFORM_ADMIN], order=72, landing=False,
+                 group="信用信息")
+    nav.register("下载企业信用报告", "/credit-reports", list(INSTITUTION_READER_ROLES), order=26, landing=False,
+                 group="信用信息")
+    nav.register("核验信用报告", "/verify-report", list(Role), order=91, landing=False, group="更多")
+    nav.register("我的授权", "/authorisations", [Role.ENTERPRISE_ADMIN, Role.ENTERPRISE_STAFF], order=13, group="授权")
     nav.register("谁查看了我的信息", "/credit-file/access-log", [Role.ENTERPRISE_ADMIN, Role.ENTERPRISE_STAFF],
-                 order=13, landing=False)
+                 order=13, landing=False, group="信用信息")
     nav.register("审计日志", "/admin/audit", [Role.PLATFORM_ADMIN, Role.GOVERNMENT_SUPERVISOR], order=75,
-                 landing=False)
+                 landing=False, group="监督")
     nav.register("模型沙箱", "/sandbox", [Role.BANK_LOAN_OFFICER, Role.BANK_MANAGER, Role.AGENCY_ANALYST], order=27,
-                 landing=False)
+                 landing=False, group="信用信息")
     nav.register("授权机构模型计算", "/authorisations/new?purpose=model_run",
-                 [Role.ENTERPRISE_ADMIN, Role.ENTERPRISE_STAFF], order=14, landing=False)
+                 [Role.ENTERPRISE_ADMIN, Role.ENTERPRISE_STAFF], order=14, landing=False, group="授权")
     nav.register("评分批次", "/admin/scoring/runs", [Role.PLATFORM_ADMIN, Role.GOVERNMENT_SUPERVISOR], order=73,
-                 landing=False)
-    nav.register("模型版本", "/admin/models", [Role.PLATFORM_ADMIN], order=74, landing=False)
-    nav.register("机构管理", "/admin/organisations", [Role.PLATFORM_ADMIN], order=80)
-    nav.register("用户管理", "/admin/users", [Role.PLATFORM_ADMIN], order=81)
-    nav.register("入驻审核", "/admin/institution-applications", [Role.PLATFORM_ADMIN], order=82, landing=False)
+                 landing=False, group="模型")
+    nav.register("模型版本", "/admin/models", [Role.PLATFORM_ADMIN], order=74, landing=False, group="模型")
+    nav.register("机构管理", "/admin/organisations", [Role.PLATFORM_ADMIN], order=80, group="机构与用户")
+    nav.register("用户管理", "/admin/users", [Role.PLATFORM_ADMIN], order=81, group="机构与用户")
+    nav.register("入驻审核", "/admin/institution-applications", [Role.PLATFORM_ADMIN], order=82, landing=False,
+                 group="机构与用户")
     nav.register("机构接入", "/institution", [Role.INSTITUTION_ADMIN], order=50)
-    nav.register("借款试算", "/calculator", list(Role), order=90, landing=False)
+    nav.register("借款试算", "/calculator", list(Role), order=90, landing=False, group="更多")
     nav.register("我的异议", "/rights/objections", [Role.ENTERPRISE_ADMIN, Role.ENTERPRISE_STAFF], order=14,
-                 landing=False)
+                 landing=False, group="信用信息")
     nav.register("信用修复", "/rights/repairs", [Role.ENTERPRISE_ADMIN, Role.ENTERPRISE_STAFF], order=14,
-                 landing=False)
-    nav.register("异议处理", "/rights/objections", [Role.DEPARTMENT_DATA_OFFICER], order=42)
-    nav.register("修复审核", "/rights/repairs", [Role.DEPARTMENT_DATA_OFFICER], order=43)
+                 landing=False, group="信用信息")
+    nav.register("异议处理", "/rights/objections", [Role.DEPARTMENT_DATA_OFFICER], order=42, group="异议与修复")
+    nav.register("修复审核", "/rights/repairs", [Role.DEPARTMENT_DATA_OFFICER], order=43, group="异议与修复")
     nav.register("异议与修复", "/rights/overview", [Role.PLATFORM_ADMIN, Role.GOVERNMENT_SUPERVISOR], order=73,
-                 landing=False)
-    nav.register("我的账户", "/account", list(Role), order=99)
+                 landing=False, group="监督")
+    nav.register("我的账户", "/account", list(Role), order=99, group="更多")
 
 
 def _install_error_handlers(app: FastAPI) -> None:

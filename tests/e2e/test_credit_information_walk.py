@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.test_financing_walk import at, login, logout
+from tests.e2e.test_financing_walk import at, login, logout, nav_to
 
 pytestmark = pytest.mark.e2e
 
@@ -23,7 +23,7 @@ VOUCHER_OK, VOUCHER_BAD = "E2E-2026-0001", "E2E-2026-0002"
 def test_a_department_upload_with_a_bad_row_reaches_the_credit_file(page: Page, tmp_path: Path) -> None:
     # The enterprise's code, as its own credit file prints it.
     login(page, "enterprise.demo", home="/enterprise")
-    page.get_by_role("link", name="我的信用档案").click()
+    nav_to(page, "我的信用档案")
     expect(page).to_have_url(at("/credit-file"))
     uscc = page.get_by_test_id("file-uscc").inner_text().strip()
     expect(page.get_by_text(VOUCHER_OK)).to_have_count(0)
@@ -62,7 +62,7 @@ def test_a_department_upload_with_a_bad_row_reaches_the_credit_file(page: Page, 
     expect(page).to_have_url(at(r"/data/batches/\d+\?uploaded=1"))
     expect(page.get_by_test_id("rows-stored")).to_have_text("1")
     expect(page.get_by_test_id("rows-rejected")).to_have_text("0")
-    page.get_by_role("link", name="批次记录").first.click()
+    nav_to(page, "批次记录")
     expect(page.get_by_test_id("batches").get_by_text("纳税缴纳-2026年10月.csv")).to_have_count(1)
     logout(page)
 

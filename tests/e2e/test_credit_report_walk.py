@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.test_financing_walk import at, login, logout
+from tests.e2e.test_financing_walk import at, login, logout, nav_to
 from tests.integration.creditdata.test_creditdata_report import embedded_fonts, pdf_text
 
 pytestmark = pytest.mark.e2e
@@ -22,7 +22,7 @@ CODE = re.compile(r"校验码：([0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}
 
 def test_the_enterprise_downloads_its_report_and_the_public_page_verifies_it(page: Page, tmp_path: Path) -> None:
     login(page, "enterprise.demo", home="/enterprise")
-    page.get_by_role("link", name="我的信用档案").click()
+    nav_to(page, "我的信用档案")
     expect(page).to_have_url(at("/credit-file"))
     name = page.get_by_role("heading", level=1).inner_text().split("·")[-1].strip()
     with page.expect_download() as download_info:

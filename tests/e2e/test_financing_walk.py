@@ -37,6 +37,17 @@ def login(page: Page, username: str, password: str = PASSWORD, *, home: str | No
         expect(page.get_by_test_id("who")).to_be_visible()
 
 
+def nav_to(page: Page, label: str) -> None:
+    """Follow the main navigation's link `label`, opening the menu it sits in first when it is in one."""
+    nav = page.get_by_role("navigation", name="main")
+    link = nav.get_by_role("link", name=label, exact=True)
+    if not link.is_visible():
+        # A closed menu's links are hidden, and role queries skip hidden elements unless told otherwise.
+        hidden_link = page.get_by_role("link", name=label, exact=True, include_hidden=True)
+        nav.locator("details.navmenu").filter(has=hidden_link).locator("summary").click()
+    link.click()
+
+
 def logout(page: Page) -> None:
     page.get_by_role("button", name="退出").click()
     expect(page).to_have_url(at("/login"))

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.test_financing_walk import at, login, logout
+from tests.e2e.test_financing_walk import at, login, logout, nav_to
 
 pytestmark = pytest.mark.e2e
 
@@ -29,7 +29,7 @@ def test_the_enterprise_grants_a_report_download_the_bank_downloads_then_is_refu
     login(page, "enterprise.demo", home="/enterprise")
     page.goto("/credit-file")
     uscc = page.get_by_test_id("file-uscc").inner_text().strip()
-    page.get_by_role("link", name="我的授权").first.click()
+    nav_to(page, "我的授权")
     expect(page).to_have_url(at("/authorisations"))
     page.get_by_test_id("new-authorisation").click()
     expect(page).to_have_url(at("/authorisations/new"))

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.test_financing_walk import apply_for_chongxindai, at, login, logout
+from tests.e2e.test_financing_walk import apply_for_chongxindai, at, login, logout, nav_to
 from xinyidai import clock
 
 pytestmark = pytest.mark.e2e
@@ -143,7 +143,7 @@ def test_credit_repair_walk(page: Page, tmp_path: Path) -> None:
 
     # The bureau approves from its review list.
     login(page, "law.data", home="/data/uploads")
-    page.get_by_role("link", name="修复审核").click()
+    nav_to(page, "修复审核")
     rows = page.get_by_test_id("repair-row")
     expect(rows).to_have_count(1)
     rows.get_by_role("link").click()

@@ -13,7 +13,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.e2e.conftest import LiveServer, _run_cli, _server_env
-from tests.e2e.test_financing_walk import at, login
+from tests.e2e.test_financing_walk import at, login, nav_to
 from tests.integration.scoring.test_model_registry import _train
 from xinyidai import clock
 
@@ -30,7 +30,7 @@ def test_the_admin_sees_the_batch_run_and_the_model_versions(page: Page, server:
 
     login(page, "admin")
     page.goto("/admin/scoring/runs")
-    page.get_by_role("link", name="评分批次").first.click()
+    nav_to(page, "评分批次")
     runs = page.get_by_test_id("scoring-runs")
     expect(runs).to_be_visible()
     expect(runs.locator("tbody tr")).to_have_count(1)
@@ -42,7 +42,7 @@ def test_the_admin_sees_the_batch_run_and_the_model_versions(page: Page, server:
     expect(page.get_by_test_id("run-psi")).to_contain_text("对开发样本")
     expect(page.get_by_text("PSI ≥ 0.25")).to_be_visible()
 
-    page.get_by_role("link", name="模型版本").click()
+    nav_to(page, "模型版本")
     expect(page).to_have_url(at("/admin/models"))
     version = page.get_by_test_id("model-1")
     expect(version).to_contain_text("冠军")

@@ -55,6 +55,7 @@ def render(request: Request, name: str, context: dict[str, Any] | None = None, *
     full = {
         "principal": principal,
         "nav": entries,
+        "nav_items": nav.items(entries),
         "nav_current": nav.current(entries, request.url.path),
         "lang": lang,
         "_": lambda text: i18n.translate(text, lang),
