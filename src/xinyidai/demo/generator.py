@@ -74,6 +74,13 @@ TRADES: list[tuple[str, str, int]] = [
 ]
 BRAND_WORDS = ["乐优", "鑫源", "渝南", "嘉禾", "恒通", "聚福", "金穗", "长嘉", "天文", "锦程", "兴旺", "同心",
                "山城", "巴渝", "江城", "福满", "盛达", "宏远", "佳美", "和顺", "瑞丰", "鸿运", "德信", "汇丰源"]
+# When a trade name is taken, another is made of two characters, as firms' trade names (字号) are.
+BRAND_FIRST = "鑫恒嘉金锦兴同盛宏佳和瑞鸿德福聚天长乐汇永华丰泰祥荣昌凯弘诚"
+BRAND_SECOND = "源通禾穗程旺心达远美顺丰运信满城发利隆安泰宇晟辉达邦益和茂"
+# Roads of Nan'an district, for the addresses of the demo's entities.
+ROADS = ["南坪西路", "南坪东路", "江南大道", "南城大道", "南滨路", "弹子石正街", "腾龙大道", "海峡路", "工贸路",
+         "学府大道", "通江大道", "长电路", "南湖路", "烟雨路", "丹龙路", "铜元局正街", "花园路", "海棠溪正街",
+         "龙门浩街", "涂山路", "茶园路", "峡口大道", "广福大道", "迎龙大道"]
 
 
 @dataclass
@@ -173,21 +180,20 @@ class _Builder:
         return result
 
     def entity_name(self, kind: EntityKind, trade: str, legal_rep: str) -> str:
+        brand = self.rng.choice(BRAND_WORDS)
         while True:
-            brand = self.rng.choice(BRAND_WORDS)
             if kind == EntityKind.ENTERPRISE:
                 name = f"重庆{brand}{trade}有限公司"
             elif kind == EntityKind.FARMERS_COOPERATIVE:
                 name = f"重庆市南岸区{brand}{trade}专业合作社"
             elif kind == EntityKind.FAMILY_FARM:
-                name = f"南岸区{legal_rep}家庭农场"
+                name = f"南岸区{legal_rep}家庭农场" if brand in BRAND_WORDS else f"南岸区{brand}{legal_rep}家庭农场"
             else:
                 name = f"南岸区{brand}{trade}{self.rng.choice(['经营部', '店', '商行', '工作室'])}"
-            if name in self.used_names:
-                name = f"{name[:-2]}{self.rng.randint(2, 99)}{name[-2:]}"
             if name not in self.used_names:
                 self.used_names.add(name)
                 return name
+            brand = self.rng.choice(BRAND_FIRST) + self.rng.choice(BRAND_SECOND)
 
     def enterprise(self, areas: list[tuple[DistrictArea, list[int]]], today: date, *,
                    force_kind: EntityKind | None = None, healthy: bool | None = None) -> int:
@@ -231,7 +237,7 @@ class _Builder:
         else:
             wan = rng.choice([0, 3, 5, 10, 20])
             capital, employees, scale = (wan * 10_000 * 100 or None), rng.randint(1, 8), EntityScale.MICRO
-        street = self.fake.street_name() + self.fake.building_number() + "号"
+        street = f"{self.fake.random_element(ROADS)}{self.fake.random_int(1, 399)}号"
         enterprise = registry_service.create(self.session, enterprise_in=EnterpriseCreate(
             uscc=self.uscc(prefix), name=self.entity_name(kind, trade, legal_rep), kind=kind, scale=scale,
             legal_rep_name=legal_rep, legal_rep_id_number=make_id_number(rng, birth),

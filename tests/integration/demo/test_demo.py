@@ -3,6 +3,7 @@ creditworthiness, and the same district for the same seed."""
 
 from __future__ import annotations
 
+import re
 import statistics
 from collections import Counter
 
@@ -64,6 +65,9 @@ def test_the_demo_district_is_valid_varied_and_reproducible(session: Session, fr
         validate_uscc(enterprise.uscc)
         validate_id_number(crypto.decrypt(enterprise.legal_rep_id_cipher, context=ID_CONTEXT))
     assert len({e.uscc for e in enterprises}) == 120
+    # Addresses on the district's roads, house numbers in digits: 重庆市南岸区<town/street><road><n>号.
+    assert [e.address for e in enterprises if not re.fullmatch(r"重庆市南岸区\w+?(镇|街道)\w+?(路|街|大道)\d{1,3}号",
+                                                                e.address or "")] == []
     assert Counter(e.kind for e in enterprises).keys() >= {"enterprise", "individual_business"}
     assert any(e.is_abnormal for e in enterprises) and gates[False] >= 5 and gates[True] >= 80
     assert roles == set(Role)  # a login for every role
