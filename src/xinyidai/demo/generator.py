@@ -20,6 +20,7 @@ from xinyidai import clock
 from xinyidai.auth.enums import ROLE_LABELS, OrgKind, Role
 from xinyidai.auth.principal import Principal
 from xinyidai.clock import BUSINESS_TZ, FixedClock
+from xinyidai.consent import service as consent_service
 from xinyidai.creditdata import selfreport
 from xinyidai.creditdata import service as creditdata_service
 from xinyidai.creditdata.schemas import SelfReportCreate
@@ -74,6 +75,8 @@ TRADES: list[tuple[str, str, int]] = [
 ]
 BRAND_WORDS = ["乐优", "鑫源", "渝南", "嘉禾", "恒通", "聚福", "金穗", "长嘉", "天文", "锦程", "兴旺", "同心",
                "山城", "巴渝", "江城", "福满", "盛达", "宏远", "佳美", "和顺", "瑞丰", "鸿运", "德信", "汇丰源"]
+# The first bank's model programme that the demo's firms authorised (the reference a sandbox run names).
+SANDBOX_PROGRAMME = "DEMO-MODEL-2026"
 # When a trade name is taken, another is made of two characters, as firms' trade names (字号) are.
 BRAND_FIRST = "鑫恒嘉金锦兴同盛宏佳和瑞鸿德福聚天长乐汇永华丰泰祥荣昌凯弘诚"
 BRAND_SECOND = "源通禾穗程旺心达远美顺丰运信满城发利隆安泰宇晟辉达邦益和茂"
@@ -113,6 +116,7 @@ district's past financing and its outcomes, and `champion` the model trained on 
     records_by_item: dict[str, int] = field(default_factory=dict)
     past_loans: list[history.PastLoan] = field(default_factory=list)
     champion: history.Champion = field(default_factory=history.Champion)
+    sandbox_grants: int = 0  # firms that authorised SANDBOX_PROGRAMME
 
 
 def make_uscc(rng: random.Random, prefix: str) -> str:
@@ -408,7 +412,21 @@ def generate(session: Session, *, enterprises: int, seed: int) -> DemoSummary:
     _self_reports(session, builder, reporters=[(good_id, good_user), *applicant_users[:6]], admin_id=admin_id,
                   today=today)
     _onboarded_institutions(session, builder, admin_id=admin_id)
+    builder.summary.sandbox_grants = _sandbox_grants(
+        session, bank_id=bank_id,
+        grantors=[(good_id, good_user), *applicant_users, *zip(history_ids, applicants[1:], strict=True)])
     return builder.summary
+
+
+def _sandbox_grants(session: Session, *, bank_id: int, grantors: list[tuple[int, int]]) -> int:
+    """Firms that authorised the first bank's model programme (模型可用不可见计算), so that its officer can run a
+    model in the sandbox: a run needs `scoring.sandbox.MIN_ENTITIES` authorised firms. Returns how many."""
+    categories = [c.code for c in creditdata_service.list_categories(session)]
+    for enterprise_id, user_id in dict(grantors).items():
+        consent_service.grant(session, enterprise_id=enterprise_id, granted_by_user_id=user_id,
+                              recipient_organisation_id=bank_id, purpose=consent_service.Purpose.MODEL_RUN,
+                              purpose_ref=SANDBOX_PROGRAMME, categories=categories)
+    return len(dict(grantors))
 
 
 def _onboarded_institutions(session: Session, builder: _Builder, *, admin_id: int) -> None:

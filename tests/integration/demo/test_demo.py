@@ -12,9 +12,10 @@ from sqlalchemy.orm import Session
 
 from xinyidai import clock, crypto
 from xinyidai.auth.enums import Role
+from xinyidai.consent import service as consent_service
 from xinyidai.creditdata import service as creditdata_service
 from xinyidai.creditdata.models import CatalogueCategory, CatalogueItem, CreditRecord, ImportBatch, SourceDepartment
-from xinyidai.demo.generator import DemoSummary, generate
+from xinyidai.demo.generator import SANDBOX_PROGRAMME, DemoSummary, generate
 from xinyidai.guarantee.models import Compensation
 from xinyidai.identity.models import User
 from xinyidai.loans.models import Drawdown
@@ -23,6 +24,7 @@ from xinyidai.registry import service as registry_service
 from xinyidai.registry.codes import validate_id_number, validate_uscc
 from xinyidai.registry.models import DistrictArea, Enterprise
 from xinyidai.registry.realname import ID_CONTEXT
+from xinyidai.scoring.sandbox.service import MIN_ENTITIES
 
 # Their content carries numbers drawn at random by the self-report service or database ids (a loan reference).
 NOT_REPRODUCIBLE = {"credit_commitment", "commitment_fulfilment", "financing_default"}
@@ -56,6 +58,8 @@ def test_the_demo_district_is_valid_varied_and_reproducible(session: Session, fr
         loan_states = Counter(d.status for d in session.scalars(select(Drawdown)))
         overdue = [d for d in session.scalars(select(Drawdown)) if d.days_past_due > 0 and d.status == "active"]
         compensations = session.scalars(select(Compensation)).all()
+        programme = {a.enterprise_id for a in consent_service.list_for_reference(session, purpose_ref=SANDBOX_PROGRAMME)
+                     if consent_service.status(a) == consent_service.Status.ACTIVE}
         recovered = sum(c.recovered_fen for c in compensations)
         first.rollback()
     session.expunge_all()
@@ -74,6 +78,8 @@ def test_the_demo_district_is_valid_varied_and_reproducible(session: Session, fr
     assert orders.keys() >= {"submitted", "accepted", "approved", "rejected"}
     assert loan_states.keys() >= {"active", "settled", "defaulted"} and overdue
     assert compensations and recovered > 0
+    # The bank officer can try the model sandbox: enough firms authorised its programme for a run.
+    assert len(programme) == summary.sandbox_grants >= MIN_ENTITIES
     assert {"amr.data", "tax.data"} <= {login.username for login in summary.logins}
 
     with session.begin_nested() as second:
