@@ -136,6 +136,7 @@ class _Builder:
     def __init__(self, session: Session, *, seed: int) -> None:
         self.session = session
         self.rng = random.Random(seed)
+        self.name_rng = random.Random(f"{seed}:names")
         self.fake = Faker("zh_CN")
         self.fake.seed_instance(seed)
         self.used_usccs: set[str] = set()
@@ -185,6 +186,7 @@ class _Builder:
 
     def entity_name(self, kind: EntityKind, trade: str, legal_rep: str) -> str:
         brand = self.rng.choice(BRAND_WORDS)
+        shop = self.rng.choice(["经营部", "店", "商行", "工作室"]) if kind == EntityKind.INDIVIDUAL_BUSINESS else ""
         while True:
             if kind == EntityKind.ENTERPRISE:
                 name = f"重庆{brand}{trade}有限公司"
@@ -193,11 +195,14 @@ class _Builder:
             elif kind == EntityKind.FAMILY_FARM:
                 name = f"南岸区{legal_rep}家庭农场" if brand in BRAND_WORDS else f"南岸区{brand}{legal_rep}家庭农场"
             else:
-                name = f"南岸区{brand}{trade}{self.rng.choice(['经营部', '店', '商行', '工作室'])}"
+                name = f"南岸区{brand}{trade}{shop}"
             if name not in self.used_names:
                 self.used_names.add(name)
                 return name
-            brand = self.rng.choice(BRAND_FIRST) + self.rng.choice(BRAND_SECOND)
+            # The district's own draws go on as they always did (one per taken name); the new trade name comes
+            # from a generator of its own, so that changing how names are made changes nothing else.
+            self.rng.randint(2, 99)
+            brand = self.name_rng.choice(BRAND_FIRST) + self.name_rng.choice(BRAND_SECOND)
 
     def enterprise(self, areas: list[tuple[DistrictArea, list[int]]], today: date, *,
                    force_kind: EntityKind | None = None, healthy: bool | None = None) -> int:
