@@ -3,12 +3,10 @@ say it is taken or done, and the results are written once (PostgreSQL: real comm
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from pathlib import Path
 
-import psycopg
 import pytest
 from sqlalchemy import func, select
 
@@ -16,7 +14,6 @@ from tests.conftest import TEST_DATABASE_URL
 from tests.integration.conftest import build_world
 from tests.integration.scoring.test_model_registry import _train
 from xinyidai import clock, db
-from xinyidai.cli import upgrade_database
 from xinyidai.scoring import batch
 from xinyidai.scoring import model_versions as registry
 from xinyidai.scoring.models import EntityScore, ScoringRun
@@ -25,24 +22,6 @@ pytestmark = pytest.mark.skipif(
     not (TEST_DATABASE_URL or "").startswith("postgresql"),
     reason="concurrency is tested on PostgreSQL (the PostgreSQL run of make test); SQLite serialises writers",
 )
-DB_NAME = "xinyidai_batch_concurrency"
-
-
-@pytest.fixture
-def committed_database() -> Iterator[db.Database]:
-    """A fresh database whose transactions really commit, so that threads contend for real."""
-    assert TEST_DATABASE_URL
-    server, _, _ = TEST_DATABASE_URL.replace("+psycopg", "").rpartition("/")
-    with psycopg.connect(f"{server}/postgres", autocommit=True) as admin:
-        admin.execute(f"DROP DATABASE IF EXISTS {DB_NAME}")
-        admin.execute(f"CREATE DATABASE {DB_NAME}")
-    url = TEST_DATABASE_URL.rpartition("/")[0] + f"/{DB_NAME}"
-    upgrade_database(url)
-    database = db.Database(url)
-    yield database
-    database.engine.dispose()
-    with psycopg.connect(f"{server}/postgres", autocommit=True) as admin:
-        admin.execute(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
 
 
 def test_simultaneous_starts_score_the_day_once(committed_database: db.Database, frozen_clock: clock.FixedClock,
