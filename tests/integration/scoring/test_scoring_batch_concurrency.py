@@ -46,3 +46,27 @@ def test_simultaneous_starts_score_the_day_once(committed_database: db.Database,
         runs = session.scalars(select(ScoringRun)).all()
         assert [r.status for r in runs] == ["done"]
         assert session.scalar(select(func.count()).select_from(EntityScore)) == runs[0].entities_total > 0
+
+
+def test_worker_processes_score_as_one_process_does(committed_database: db.Database, frozen_clock: clock.FixedClock,
+                                                    tmp_path: Path) -> None:
+    """Worker processes start from `scoring.batch` alone (no module loading every context's tables) and score
+    every entity as the run in one process does."""
+    factory = committed_database.session_factory
+    with clock.use(clock.at(2026, 11, 20, 9, 0)):
+        model = _train(tmp_path / "model", seed=5)
+    with db.transaction(factory) as session:
+        world = build_world(session)
+        admin = world.principal(session, "admin")
+        version = registry.register(session, principal=admin, files=registry.read_directory(model))
+        registry.promote(session, principal=admin, version_id=version.id)
+    scored = {}
+    for day, workers in ((date(2026, 11, 21), 1), (date(2026, 11, 22), 2)):
+        result = batch.run_job(as_of=day, trigger="cli", session_factory=factory, workers=workers, chunk=2)
+        assert result.ran, result.message
+        with factory() as session:
+            run = session.scalars(select(ScoringRun).where(ScoringRun.as_of == day)).one()
+            assert run.status == "done"
+            scored[workers] = sorted((s.enterprise_id, s.outcome, s.grade) for s in session.scalars(
+                select(EntityScore).where(EntityScore.scoring_run_id == run.id)))
+    assert scored[2] == scored[1] and scored[1]
