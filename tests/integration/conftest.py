@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
+import os
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 
+import psycopg
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
-from xinyidai import clock
+from tests.conftest import TEST_DATABASE_URL
+from xinyidai import clock, db
 from xinyidai.auth.enums import OrgKind, Role
 from xinyidai.auth.principal import Principal
+from xinyidai.cli import upgrade_database
 from xinyidai.creditdata import service as creditdata_service
 from xinyidai.identity import service as identity_service
 from xinyidai.identity.schemas import OrganisationCreate, UserCreate
@@ -170,3 +175,52 @@ def login(client: TestClient, username: str, password: str = PASSWORD) -> None:
     response = client.post("/login", data={"username": username, "password": password, "csrf_token": token},
                            follow_redirects=False)
     assert response.status_code == 303, response.text
+
+
+MakeDatabase = Callable[..., db.Database]
+
+
+@pytest.fixture
+def make_committed_database(tmp_path: Path) -> Iterator[MakeDatabase]:
+    """Makes fresh migrated databases whose transactions really commit (threads contend, subprocesses see the
+    data): `make("import_a")`. On PostgreSQL each is a database named after the test database plus the suffix (and
+    the xdist worker), so that runs against different test databases never collide, dropped after the test; on
+    SQLite a file in the test's temporary directory. `lock_timeout_ms` turns a lock wait that never ends into an
+    error the test reports (PostgreSQL)."""
+    made: list[tuple[db.Database, str | None]] = []
+
+    def make(suffix: str, *, lock_timeout_ms: int | None = None) -> db.Database:
+        if TEST_DATABASE_URL and TEST_DATABASE_URL.startswith("postgresql"):
+            base, _, test_name = TEST_DATABASE_URL.rpartition("/")
+            worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+            name = "_".join(part for part in (test_name.partition("?")[0], suffix, worker) if part)
+            _drop_create(base, name, create=True)
+            url = f"{base}/{name}"
+            upgrade_database(url)
+            options = f"?options=-c%20lock_timeout%3D{lock_timeout_ms}" if lock_timeout_ms else ""
+            made.append((db.Database(url + options), name))
+        else:
+            url = f"sqlite:///{tmp_path / f'{suffix}.db'}"
+            upgrade_database(url)
+            made.append((db.Database(url), None))
+        return made[-1][0]
+
+    yield make
+    for database, name in made:
+        database.engine.dispose()
+        if name:
+            _drop_create(TEST_DATABASE_URL.rpartition("/")[0] if TEST_DATABASE_URL else "", name, create=False)
+
+
+def _drop_create(base: str, name: str, *, create: bool) -> None:
+    server = base.replace("+psycopg", "")
+    with psycopg.connect(f"{server}/postgres", autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        if create:
+            admin.execute(f'CREATE DATABASE "{name}"')
+
+
+@pytest.fixture
+def committed_database(make_committed_database: MakeDatabase, request: pytest.FixtureRequest) -> db.Database:
+    """One fresh database whose transactions really commit, named after the test module."""
+    return make_committed_database(request.module.__name__.rpartition(".")[2].removeprefix("test_"))

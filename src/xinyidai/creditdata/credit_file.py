@@ -37,7 +37,6 @@ from xinyidai.creditdata.schemas import (
 )
 from xinyidai.errors import Forbidden
 from xinyidai.registry import service as registry_service
-from xinyidai.registry.models import Enterprise
 
 SELF_REPORT_LABEL = "企业自主填报（信用承诺）"
 
@@ -164,8 +163,8 @@ def audit_read(session: Session, *, principal: Principal, enterprise_id: int, ac
     )
 
 
-def to_credit_file_read(session: Session, *, enterprise: Enterprise, sections: list[service.FileSection],
-                        view: Access, audience: consent_service.Audience,
+def to_credit_file_read(session: Session, *, enterprise: registry_service.EnterpriseView,
+                        sections: list[service.FileSection], view: Access, audience: consent_service.Audience,
                         marks: Marks | None = None) -> CreditFileRead:
     """Shape `service.credit_file` sections for a reader: provenance labels, self-reports marked, records past
     their publicity period flagged, values desensitised for `audience`; a reader who may not see records past

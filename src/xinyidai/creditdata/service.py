@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import Table, select, text
 from sqlalchemy.dialects import postgresql, sqlite
@@ -46,6 +46,48 @@ from xinyidai.money import format_yuan
 from xinyidai.registry import service as registry_service
 
 # Catalogue ---------------------------------------------------------------------------------------
+
+
+class CatalogueItemView(Protocol):
+    """A catalogue item as other contexts read it (read-only): they go through this, never through the tables."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def code(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def source_department(self) -> str: ...
+    @property
+    def visible_days(self) -> int | None: ...
+    @property
+    def is_negative(self) -> bool: ...
+
+
+class CreditRecordView(Protocol):
+    """A credit record as other contexts read it (read-only): they go through this, never through the tables."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def enterprise_id(self) -> int: ...
+    @property
+    def catalogue_item_id(self) -> int: ...
+    @property
+    def record_key(self) -> str: ...
+    @property
+    def data(self) -> dict[str, Any]: ...
+    @property
+    def fact_date(self) -> date | None: ...
+    @property
+    def channel(self) -> str: ...
+    @property
+    def source_department(self) -> str: ...
+    @property
+    def received_at(self) -> datetime: ...
+    @property
+    def reference(self) -> str | None: ...
 
 
 def seed_catalogue(session: Session) -> int:

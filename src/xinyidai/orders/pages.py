@@ -22,7 +22,6 @@ from xinyidai.orders.schemas import EstimateCreate, OrderApprove, OrderCreate, O
 from xinyidai.portal.templating import render
 from xinyidai.products import service as products_service
 from xinyidai.products.enums import REPAYMENT_METHOD_LABELS, RepaymentMethod
-from xinyidai.products.models import Product
 from xinyidai.registry import service as registry_service
 from xinyidai.scoring import service as scoring_service
 from xinyidai.web import IdPath, SessionDep, client_ip
@@ -72,7 +71,8 @@ def estimate(request: Request, session: SessionDep, principal: EnterpriseUserDep
                   {"estimate": service.to_assessment_read(estimated, product_id=product_id), "product_id": product_id})
 
 
-def _apply_context(session: Session, principal: Principal, product: Product, **extra: Any) -> dict[str, Any]:
+def _apply_context(session: Session, principal: Principal, product: products_service.ProductView,
+                   **extra: Any) -> dict[str, Any]:
     enterprise = registry_service.get(session, enterprise_id=_enterprise_id(principal))
     return {**LABELS, "product": product, "gate": registry_service.annual_report_gate(enterprise),
             "form": {}, **extra}

@@ -39,14 +39,12 @@ from xinyidai.orders.schemas import (
 )
 from xinyidai.products import service as products_service
 from xinyidai.products.enums import RepaymentMethod
-from xinyidai.products.models import Product
 from xinyidai.registry import service as registry_service
-from xinyidai.registry.models import Enterprise
 from xinyidai.scoring import service as scoring_service
 from xinyidai.scoring.preassessment import Estimate, ProductBounds
 
 
-def terms_of(product: Product) -> policy.ProductTerms:
+def terms_of(product: products_service.ProductView) -> policy.ProductTerms:
     """The product facts the order rules check against."""
     return policy.ProductTerms(
         min_rate=product.min_rate, max_rate=product.max_rate, min_amount_fen=product.min_amount_fen,
@@ -55,7 +53,7 @@ def terms_of(product: Product) -> policy.ProductTerms:
     )
 
 
-def bounds_of(product: Product) -> ProductBounds:
+def bounds_of(product: products_service.ProductView) -> ProductBounds:
     """The product bounds the pre-assessment works within."""
     return ProductBounds(min_rate=product.min_rate, max_rate=product.max_rate,
                          max_line_fen=product.max_line_fen, min_amount_fen=product.min_amount_fen)
@@ -73,7 +71,7 @@ def _record_event(order: FinancingOrder, *, principal: Principal, from_status: O
     ))
 
 
-def _applicant(session: Session, principal: Principal) -> Enterprise:
+def _applicant(session: Session, principal: Principal) -> registry_service.EnterpriseView:
     """The caller's entity, if it may apply at all (a registered entity past the annual-report gate)."""
     if principal.enterprise_id is None or principal.user_id is None:
         raise InvalidApplication("只有完成实名注册的市场主体可以申请融资", message_en="only enterprises apply")

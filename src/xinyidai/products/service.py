@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from decimal import Decimal
+from typing import Any, Protocol
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -16,6 +18,36 @@ from xinyidai.products.enums import ProductStatus
 from xinyidai.products.exceptions import InvalidProduct, ProductNotFound
 from xinyidai.products.models import Product
 from xinyidai.products.schemas import ProductCreate
+
+
+class ProductView(Protocol):
+    """A product's terms as other contexts read them (what `get` returns, read-only): they go through this, never
+    through the products' tables."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def code(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def bank_organisation_id(self) -> int: ...
+    @property
+    def min_rate(self) -> Decimal: ...
+    @property
+    def max_rate(self) -> Decimal: ...
+    @property
+    def guarantee_fee_rate(self) -> Decimal: ...
+    @property
+    def min_amount_fen(self) -> int: ...
+    @property
+    def max_line_fen(self) -> int: ...
+    @property
+    def repayment_methods(self) -> list[Any]: ...
+    @property
+    def term_options(self) -> list[Any]: ...
+    @property
+    def status(self) -> str: ...
 
 
 def create(session: Session, *, principal: Principal, product_in: ProductCreate) -> Product:

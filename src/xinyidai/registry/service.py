@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import date
+from typing import Protocol
 
 from sqlalchemy import ARRAY, String, any_, cast, func, select
 from sqlalchemy.orm import Session
@@ -18,6 +19,51 @@ from xinyidai.registry.industries import INDUSTRIES
 from xinyidai.registry.models import Community, DistrictArea, Enterprise, Industry
 from xinyidai.registry.realname import ID_CONTEXT, RealNameResult, get_verifier
 from xinyidai.registry.schemas import EnterpriseCreate, EnterpriseRead
+
+
+class NamedView(Protocol):
+    """Something with a name (an industry, a town or street), as another context reads it."""
+
+    @property
+    def name(self) -> str: ...
+
+
+class EnterpriseView(Protocol):
+    """An entity's registered facts as other contexts read them (what `get` returns, read-only): they go through
+    this, never through the registry's tables."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def uscc(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def legal_rep_name(self) -> str: ...
+    @property
+    def registration_date(self) -> date: ...
+    @property
+    def registered_capital_fen(self) -> int | None: ...
+    @property
+    def industry_code(self) -> str: ...
+    @property
+    def industry(self) -> NamedView: ...
+    @property
+    def district_area(self) -> NamedView: ...
+    @property
+    def address(self) -> str: ...
+    @property
+    def operating_status(self) -> str: ...
+    @property
+    def last_annual_report_year(self) -> int | None: ...
+    @property
+    def is_abnormal(self) -> bool: ...
+    @property
+    def abnormal_since(self) -> date | None: ...
+    @property
+    def abnormal_reason(self) -> str | None: ...
 
 
 def get(session: Session, *, enterprise_id: int) -> Enterprise:

@@ -24,7 +24,6 @@ from xinyidai.consent import service as consent_service
 from xinyidai.creditdata import service as creditdata_service
 from xinyidai.creditdata.enums import MarkKind
 from xinyidai.creditdata.fields import FieldSpec
-from xinyidai.creditdata.models import CatalogueItem, CreditRecord
 from xinyidai.creditdata.policy import visibility
 from xinyidai.errors import Forbidden
 from xinyidai.identity import service as identity_service
@@ -95,8 +94,8 @@ def may_open(principal: Principal) -> bool:
 class RecordView:
     """The record an objection or application is about, as the caller may see it."""
 
-    record: CreditRecord
-    item: CatalogueItem
+    record: creditdata_service.CreditRecordView
+    item: creditdata_service.CatalogueItemView
     fields: list[tuple[FieldSpec, str]]
     masked: frozenset[str]  # the fields whose value the caller sees desensitised (not offered for correction)
     department: str
@@ -244,7 +243,7 @@ def list_objections(session: Session, *, principal: Principal, status: Objection
     return session.scalars(query).all()
 
 
-def open_objection_for(session: Session, *, record: CreditRecord) -> Objection | None:
+def open_objection_for(session: Session, *, record: creditdata_service.CreditRecordView) -> Objection | None:
     """The open objection on the record's fact, if there is one."""
     return session.scalars(select(Objection).where(
         Objection.enterprise_id == record.enterprise_id, Objection.catalogue_item_id == record.catalogue_item_id,
@@ -403,8 +402,8 @@ def list_repairs(session: Session, *, principal: Principal,
 class RepairCheck:
     """A record the entity may want repaired, its sub-category, and whether it may apply today."""
 
-    record: CreditRecord
-    item: CatalogueItem
+    record: creditdata_service.CreditRecordView
+    item: creditdata_service.CatalogueItemView
     eligibility: policy.Eligibility
 
 

@@ -282,8 +282,8 @@ _worker: dict[str, Any] = {}
 
 
 def _start_worker(url: str, spec: dict[str, Any], as_of: date, run_id: int) -> None:
-    import xinyidai.models  # noqa: F401  (every table, as in the parent)
-
+    # A worker only reads, through this module's imports (the registry's and credit data's services and the
+    # scoring tables); it needs no other context's tables, and the parent writes.
     database = db.Database(url)
     with database.session_factory() as session:
         items = _items(session)

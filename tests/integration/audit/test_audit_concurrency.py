@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
-import psycopg
 import pytest
 from sqlalchemy import select
 
@@ -13,31 +11,11 @@ from tests.conftest import TEST_DATABASE_URL
 from xinyidai import db
 from xinyidai.audit import service as audit_service
 from xinyidai.audit.models import AuditEntry
-from xinyidai.cli import upgrade_database
 
 pytestmark = pytest.mark.skipif(
     not (TEST_DATABASE_URL or "").startswith("postgresql"),
     reason="concurrency is tested on PostgreSQL (the PostgreSQL run of make test); SQLite serialises writers",
 )
-
-
-@pytest.fixture
-def committed_database() -> Iterator[db.Database]:
-    """A fresh database, named after the test database, whose transactions really commit."""
-    assert TEST_DATABASE_URL
-    base, _, name = TEST_DATABASE_URL.rpartition("/")
-    db_name = f"{name}_audit_concurrency"
-    server = base.replace("+psycopg", "")
-    with psycopg.connect(f"{server}/postgres", autocommit=True) as admin:
-        admin.execute(f"DROP DATABASE IF EXISTS {db_name}")
-        admin.execute(f"CREATE DATABASE {db_name}")
-    url = f"{base}/{db_name}"
-    upgrade_database(url)
-    database = db.Database(url)
-    yield database
-    database.engine.dispose()
-    with psycopg.connect(f"{server}/postgres", autocommit=True) as admin:
-        admin.execute(f"DROP DATABASE IF EXISTS {db_name} WITH (FORCE)")
 
 
 def test_parallel_transactions_chain_without_forks_or_gaps(committed_database: db.Database) -> None:

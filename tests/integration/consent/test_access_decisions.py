@@ -5,12 +5,9 @@ and allowed reads running at once never deadlock on the chain head."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
-from pathlib import Path
 
-import psycopg
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
@@ -18,12 +15,12 @@ from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
 from tests.conftest import TEST_DATABASE_URL
-from tests.integration.conftest import World, build_world, login, page_csrf
+from tests.integration.conftest import MakeDatabase, World, build_world, login, page_csrf
 from tests.integration.consent.test_consent import ALL, _apply, _grant, _read
 from xinyidai import clock, db
 from xinyidai.audit import service as audit_service
 from xinyidai.audit.models import AuditEntry
-from xinyidai.cli import app, upgrade_database
+from xinyidai.cli import app
 from xinyidai.consent import service as consent_service
 from xinyidai.creditdata import credit_file
 from xinyidai.errors import Forbidden
@@ -135,29 +132,12 @@ def _count(session: Session, action: str) -> int:
 # Against a database whose transactions really commit (SQLite file, or a PostgreSQL database of its own) -------
 
 @pytest.fixture
-def committed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[db.Database]:
+def committed(make_committed_database: MakeDatabase, monkeypatch: pytest.MonkeyPatch) -> db.Database:
     """A fresh migrated database that really commits, made the process-wide one (the CLI uses it)."""
-    server = db_name = None
-    if TEST_DATABASE_URL and TEST_DATABASE_URL.startswith("postgresql"):
-        base, _, name = TEST_DATABASE_URL.rpartition("/")
-        db_name, server = f"{name}_access_decisions", base.replace("+psycopg", "")
-        with psycopg.connect(f"{server}/postgres", autocommit=True) as admin:
-            admin.execute(f"DROP DATABASE IF EXISTS {db_name}")
-            admin.execute(f"CREATE DATABASE {db_name}")
-        url = f"{base}/{db_name}"
-        upgrade_database(url)
-        # A lock wait that never ends would hang the test run: make it an error the test reports instead.
-        database = db.Database(f"{url}?options=-c%20lock_timeout%3D20000")
-    else:
-        url = f"sqlite:///{tmp_path / 'decisions.db'}"
-        upgrade_database(url)
-        database = db.Database(url)
+    # A lock wait that never ends would hang the test run: make it an error the test reports instead.
+    database = make_committed_database("access_decisions", lock_timeout_ms=20000)
     monkeypatch.setattr(db, "_database", database)
-    yield database
-    database.engine.dispose()
-    if server:
-        with psycopg.connect(f"{server}/postgres", autocommit=True) as admin:
-            admin.execute(f"DROP DATABASE IF EXISTS {db_name} WITH (FORCE)")
+    return database
 
 
 def _committed_world(database: db.Database) -> World:

@@ -12,7 +12,6 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -24,11 +23,10 @@ from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from tests.conftest import TEST_DATABASE_URL
-from tests.integration.conftest import World, build_world, uscc
+from tests.integration.conftest import MakeDatabase, World, build_world, uscc
 from xinyidai import clock, db
 from xinyidai.audit.models import AuditEntry
 from xinyidai.auth.enums import Role
-from xinyidai.cli import upgrade_database
 from xinyidai.creditdata import imports, service
 from xinyidai.creditdata.enums import Channel
 from xinyidai.creditdata.exceptions import DeliveryRefused, NotTheSource
@@ -385,28 +383,15 @@ def write_big_file(path: Path, rows: int) -> None:
 
 
 @pytest.fixture
-def fresh_databases() -> Iterator[list[str]]:
+def fresh_databases(make_committed_database: MakeDatabase) -> list[str]:
     """Two fresh migrated databases with the fixture world committed: one for the test, one as the reference."""
-    assert TEST_DATABASE_URL
-    base = TEST_DATABASE_URL.rpartition("/")
-    server = base[0].replace("+psycopg", "")
-    names = [f"{base[2]}_import_a", f"{base[2]}_import_b"]
     urls = []
-    for name in names:
-        with psycopg.connect(f"{server}/postgres", autocommit=True) as admin:
-            admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-            admin.execute(f"CREATE DATABASE {name}")
-        url = f"{base[0]}/{name}"
-        upgrade_database(url)
-        database = db.Database(url)
+    for suffix in ("import_a", "import_b"):
+        database = make_committed_database(suffix)
         with clock.use(clock.at(2026, 11, 23, 10, 0)), db.transaction(database.session_factory) as session:
             build_world(session)
-        database.engine.dispose()
-        urls.append(url)
-    yield urls
-    for name in names:
-        with psycopg.connect(f"{server}/postgres", autocommit=True) as admin:
-            admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        urls.append(database.engine.url.render_as_string(hide_password=False))
+    return urls
 
 
 def _import_command(url: str, path: Path) -> subprocess.Popen[bytes]:

@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 
-import psycopg
 import pytest
 from sqlalchemy import func, select
 
 from tests.conftest import TEST_DATABASE_URL
 from tests.integration.conftest import build_world
 from xinyidai import clock, db
-from xinyidai.cli import upgrade_database
 from xinyidai.errors import DomainError
 from xinyidai.loans import service as loans_service
 from xinyidai.loans.models import Drawdown
@@ -27,24 +24,6 @@ pytestmark = pytest.mark.skipif(
     not (TEST_DATABASE_URL or "").startswith("postgresql"),
     reason="concurrency is tested on PostgreSQL (the PostgreSQL run of make test); SQLite serialises writers",
 )
-DB_NAME = "xinyidai_concurrency"
-
-
-@pytest.fixture
-def committed_database() -> Iterator[db.Database]:
-    """A fresh database whose transactions really commit, so that threads contend for real."""
-    assert TEST_DATABASE_URL
-    server, _, _ = TEST_DATABASE_URL.replace("+psycopg", "").rpartition("/")
-    with psycopg.connect(f"{server}/postgres", autocommit=True) as admin:
-        admin.execute(f"DROP DATABASE IF EXISTS {DB_NAME}")
-        admin.execute(f"CREATE DATABASE {DB_NAME}")
-    url = TEST_DATABASE_URL.rpartition("/")[0] + f"/{DB_NAME}"
-    upgrade_database(url)
-    database = db.Database(url)
-    yield database
-    database.engine.dispose()
-    with psycopg.connect(f"{server}/postgres", autocommit=True) as admin:
-        admin.execute(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
 
 
 def test_parallel_drawdowns_never_exceed_the_limit(committed_database: db.Database,

@@ -3,12 +3,10 @@ say it is taken or done, and the results are written once (PostgreSQL: real comm
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from pathlib import Path
 
-import psycopg
 import pytest
 from sqlalchemy import func, select
 
@@ -16,7 +14,6 @@ from tests.conftest import TEST_DATABASE_URL
 from tests.integration.conftest import build_world
 from tests.integration.scoring.test_model_registry import _train
 from xinyidai import clock, db
-from xinyidai.cli import upgrade_database
 from xinyidai.scoring import batch
 from xinyidai.scoring import model_versions as registry
 from xinyidai.scoring.models import EntityScore, ScoringRun
@@ -25,24 +22,6 @@ pytestmark = pytest.mark.skipif(
     not (TEST_DATABASE_URL or "").startswith("postgresql"),
     reason="concurrency is tested on PostgreSQL (the PostgreSQL run of make test); SQLite serialises writers",
 )
-DB_NAME = "xinyidai_batch_concurrency"
-
-
-@pytest.fixture
-def committed_database() -> Iterator[db.Database]:
-    """A fresh database whose transactions really commit, so that threads contend for real."""
-    assert TEST_DATABASE_URL
-    server, _, _ = TEST_DATABASE_URL.replace("+psycopg", "").rpartition("/")
-    with psycopg.connect(f"{server}/postgres", autocommit=True) as admin:
-        admin.execute(f"DROP DATABASE IF EXISTS {DB_NAME}")
-        admin.execute(f"CREATE DATABASE {DB_NAME}")
-    url = TEST_DATABASE_URL.rpartition("/")[0] + f"/{DB_NAME}"
-    upgrade_database(url)
-    database = db.Database(url)
-    yield database
-    database.engine.dispose()
-    with psycopg.connect(f"{server}/postgres", autocommit=True) as admin:
-        admin.execute(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
 
 
 def test_simultaneous_starts_score_the_day_once(committed_database: db.Database, frozen_clock: clock.FixedClock,
@@ -67,3 +46,27 @@ def test_simultaneous_starts_score_the_day_once(committed_database: db.Database,
         runs = session.scalars(select(ScoringRun)).all()
         assert [r.status for r in runs] == ["done"]
         assert session.scalar(select(func.count()).select_from(EntityScore)) == runs[0].entities_total > 0
+
+
+def test_worker_processes_score_as_one_process_does(committed_database: db.Database, frozen_clock: clock.FixedClock,
+                                                    tmp_path: Path) -> None:
+    """Worker processes start from `scoring.batch` alone (no module loading every context's tables) and score
+    every entity as the run in one process does."""
+    factory = committed_database.session_factory
+    with clock.use(clock.at(2026, 11, 20, 9, 0)):
+        model = _train(tmp_path / "model", seed=5)
+    with db.transaction(factory) as session:
+        world = build_world(session)
+        admin = world.principal(session, "admin")
+        version = registry.register(session, principal=admin, files=registry.read_directory(model))
+        registry.promote(session, principal=admin, version_id=version.id)
+    scored = {}
+    for day, workers in ((date(2026, 11, 21), 1), (date(2026, 11, 22), 2)):
+        result = batch.run_job(as_of=day, trigger="cli", session_factory=factory, workers=workers, chunk=2)
+        assert result.ran, result.message
+        with factory() as session:
+            run = session.scalars(select(ScoringRun).where(ScoringRun.as_of == day)).one()
+            assert run.status == "done"
+            scored[workers] = sorted((s.enterprise_id, s.outcome, s.grade) for s in session.scalars(
+                select(EntityScore).where(EntityScore.scoring_run_id == run.id)))
+    assert scored[2] == scored[1] and scored[1]

@@ -37,7 +37,6 @@ from xinyidai.identity import service as identity_service
 from xinyidai.money import format_yuan
 from xinyidai.registry import service as registry_service
 from xinyidai.registry.enums import ENTITY_KIND_LABELS, OPERATING_STATUS_LABELS
-from xinyidai.registry.models import Enterprise
 
 REPORT_PURPOSE = consent_service.Purpose.CREDIT_REPORT_DOWNLOAD
 VERIFY_PATH = "/verify-report"
@@ -97,7 +96,8 @@ def _value(spec: FieldSpec, value: object) -> str:
     return str(value)
 
 
-def _subject_facts(enterprise: Enterprise, audience: consent_service.Audience) -> tuple[tuple[str, str], ...]:
+def _subject_facts(enterprise: registry_service.EnterpriseView,
+                   audience: consent_service.Audience) -> tuple[tuple[str, str], ...]:
     """The registry's facts of the subject, its representative's name and its address desensitised for the reader
     as the credit file's values are (the entity itself sees them in clear)."""
     capital = enterprise.registered_capital_fen
@@ -120,7 +120,8 @@ def _subject_facts(enterprise: Enterprise, audience: consent_service.Audience) -
     )
 
 
-def _publicity(enterprise: Enterprise, summary: report_policy.Summary, view: Access) -> tuple[str, ...]:
+def _publicity(enterprise: registry_service.EnterpriseView, summary: report_policy.Summary,
+               view: Access) -> tuple[str, ...]:
     lines = []
     if enterprise.is_abnormal:
         since = enterprise.abnormal_since.isoformat() if enterprise.abnormal_since else "—"
