@@ -314,6 +314,14 @@ def principal_for_user(user: User, *, session_id: str | None = None) -> Principa
     )
 
 
+def principal_named(session: Session, *, username: str) -> Principal:
+    """The principal of the user with this username, as an operator types it on the command line."""
+    user = session.scalars(select(User).where(User.username == policy.normalise_username(username))).one_or_none()
+    if user is None:
+        raise NotFound(f"没有用户“{username}”", message_en=f"no user named {username!r}")
+    return principal_for_user(user)
+
+
 def principal_from_session_token(session: Session, *, token: str) -> tuple[Principal, LoginSession] | None:
     """The caller behind a session cookie, if the session is live and the account usable."""
     login_session = session.get(LoginSession, security.digest(token))
