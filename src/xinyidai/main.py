@@ -231,6 +231,8 @@ def create_app(*, session_factory: sessionmaker[Session] | None = None) -> FastA
         lambda session: {c.code: c.name for c in creditdata_service.list_categories(session)})
     consent_pages.use_loan_choices(loan_choices)
     audit_pages.use_directory(AUDIT_DIRECTORY)
+    registry_service.use_registrar(
+        lambda session: creditdata_service.department_organisation(session, code=creditdata_service.MARKET_SUPERVISION))
     wire_events()
     _register_navigation()
     _install_error_handlers(app)
