@@ -35,6 +35,13 @@ class InvalidClientCredentials(Unauthenticated):
     code = "invalid_client"
 
 
+class ClientLocked(DomainError):
+    """Too many wrong secrets for one client id: token requests are refused until the lock ends."""
+
+    code = "too_many_attempts"
+    status_code = 429
+
+
 class OrganisationSuspended(Unauthenticated):
     """The caller's organisation is suspended (暂停接入): its sessions and tokens are refused at once."""
 

@@ -58,7 +58,12 @@ def token(
         client_id, client_secret = basic
     if not client_id or not client_secret:
         raise InvalidClientCredentials("缺少客户端凭证", message_en="client credentials missing")
-    return service.issue_client_token(session, client_id=client_id, client_secret=client_secret)
+    outcome = service.issue_client_token(session, client_id=client_id, client_secret=client_secret)
+    if outcome.token is None:
+        assert outcome.refusal is not None
+        session.commit()  # the refusal is answered, but the failure it counts must stand
+        raise outcome.refusal
+    return outcome.token
 
 
 @router.get("/me", response_model=MeRead)
