@@ -15,7 +15,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 import xinyidai
 from xinyidai import events
 from xinyidai.audit import pages as audit_pages
-from xinyidai.auth.dependencies import LoginRequired, csrf_protect
+from xinyidai.auth.dependencies import PASSWORD_CHANGE_PAGE, LoginRequired, PasswordChangeRequired, csrf_protect
 from xinyidai.auth.enums import INSTITUTION_READER_ROLES, ORG_KIND_LABELS, ROLE_LABELS, OrgKind, Role
 from xinyidai.auth.principal import Principal
 from xinyidai.config import get_settings
@@ -178,6 +178,14 @@ def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(LoginRequired)
     async def _login_required(request: Request, exc: LoginRequired) -> Response:
         return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
+
+    @app.exception_handler(PasswordChangeRequired)
+    async def _password_change_required(request: Request, exc: PasswordChangeRequired) -> Response:
+        if is_api_request(request):
+            return JSONResponse(exc.to_dict(), status_code=exc.status_code)
+        if request.headers.get("hx-request"):
+            return Response(status_code=204)  # a fragment has nothing to show; the page itself is redirected
+        return RedirectResponse(PASSWORD_CHANGE_PAGE, status_code=303)
 
     @app.exception_handler(DomainError)
     async def _domain_error(request: Request, exc: DomainError) -> Response:

@@ -11,6 +11,13 @@ class InvalidIdentityInput(DomainError):
     code = "invalid_identity_input"
 
 
+class WrongPassword(DomainError):
+    """The current password given to change it is wrong."""
+
+    code = "wrong_password"
+    status_code = 403
+
+
 class DuplicateRegistration(Conflict):
     """The entity or the username is registered already."""
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -19,7 +18,7 @@ from xinyidai.auth.enums import OrgKind, OrgStatus, Role
 from xinyidai.auth.principal import Principal
 from xinyidai.config import get_settings
 from xinyidai.errors import DomainError, NotFound
-from xinyidai.identity import policy, security
+from xinyidai.identity import passwords, policy, security
 from xinyidai.identity.exceptions import (
     SUSPENDED_MESSAGE,
     SUSPENDED_MESSAGE_EN,
@@ -31,6 +30,7 @@ from xinyidai.identity.exceptions import (
     OrganisationNotFound,
     OrganisationSuspended,
     RealNameMismatch,
+    WrongPassword,
 )
 from xinyidai.identity.models import ApiClient, LoginSession, LoginThrottle, Organisation, User, UserRole
 
@@ -52,18 +52,13 @@ from xinyidai.identity.schemas import (
 from xinyidai.registry import service as registry_service
 from xinyidai.registry.codes import InvalidCode, validate_id_number, validate_uscc
 
-MIN_PASSWORD_LENGTH = 10
 
-
-def check_password_strength(password: str) -> None:
-    """Refuse passwords that are short or lack letters or digits."""
-    if len(password) < MIN_PASSWORD_LENGTH or not re.search(r"[A-Za-z]", password) or not re.search(
-        r"\d", password
-    ):
-        raise InvalidIdentityInput(
-            f"密码至少{MIN_PASSWORD_LENGTH}位，且须同时包含字母和数字",
-            message_en=f"password needs at least {MIN_PASSWORD_LENGTH} characters with letters and digits",
-        )
+def check_password_strength(password: str, *, username: str, display_name: str) -> None:
+    """Refuse passwords that are short, lack letters or digits, are common, or contain the user's own names."""
+    problem = passwords.weakness(password, names=(username, display_name))
+    if problem is not None:
+        raise InvalidIdentityInput(problem, message_en="password too weak: at least 10 characters with letters and "
+                                   "digits, not a common password, not containing your names")
 
 
 # Organisations -----------------------------------------------------------------------------------
@@ -130,8 +125,9 @@ def set_organisation_status(session: Session, *, organisation_id: int, status: O
 # Users -------------------------------------------------------------------------------------------
 
 
-def create_user(session: Session, *, user_in: UserCreate) -> User:
-    """Add a portal user with roles its organisation's kind allows."""
+def create_user(session: Session, *, user_in: UserCreate, must_change_password: bool = False) -> User:
+    """Add a portal user with roles its organisation's kind allows; `must_change_password` for a password that was
+    shown to someone else (a generated first password): the user must change it before doing anything."""
     organisation = get_organisation(session, organisation_id=user_in.organisation_id)
     invalid = policy.invalid_roles_for(OrgKind(organisation.kind), user_in.roles)
     if invalid:
@@ -141,10 +137,11 @@ def create_user(session: Session, *, user_in: UserCreate) -> User:
     username = policy.normalise_username(user_in.username)
     if session.scalars(select(User).where(User.username == username)).first() is not None:
         raise DuplicateRegistration(f"用户名“{username}”已被使用", message_en="username taken")
-    check_password_strength(user_in.password)
+    check_password_strength(user_in.password, username=username, display_name=user_in.display_name)
     user = User(
         organisation_id=organisation.id, username=username, display_name=user_in.display_name,
         password_hash=security.hash_password(user_in.password), is_active=True, created_at=clock.now(),
+        must_change_password=must_change_password,
     )
     user.role_grants = [UserRole(role=role) for role in sorted(set(user_in.roles))]
     session.add(user)
@@ -168,6 +165,30 @@ def list_users(session: Session, *, organisation_id: int | None = None) -> Seque
     return session.scalars(query).all()
 
 
+def change_password(session: Session, *, user_id: int, current_password: str, new_password: str,
+                    keep_session_id: str | None = None, ip_address: str | None = None) -> User:
+    """The user changes their own password: the current one must be right and the new one strong and different.
+    The user's other sessions end, so whoever knew the old password is logged out."""
+    user = get_user(session, user_id=user_id)
+    if not security.verify_password(user.password_hash, current_password):
+        audit_service.record(session, action="identity.password_changed", outcome="failure", actor_user_id=user.id,
+                             actor_organisation_id=user.organisation_id, ip_address=ip_address)
+        raise WrongPassword("当前密码不正确", message_en="the current password is wrong")
+    if new_password == current_password:
+        raise InvalidIdentityInput("新密码不能与当前密码相同", message_en="the new password must differ")
+    check_password_strength(new_password, username=user.username, display_name=user.display_name)
+    user.password_hash = security.hash_password(new_password)
+    user.must_change_password = False
+    for login_session in session.scalars(select(LoginSession).where(
+            LoginSession.user_id == user.id, LoginSession.revoked_at.is_(None))):
+        if login_session.id != keep_session_id:
+            login_session.revoked_at = clock.now()
+    audit_service.record(session, action="identity.password_changed", actor_user_id=user.id,
+                         actor_organisation_id=user.organisation_id, ip_address=ip_address)
+    session.flush()
+    return user
+
+
 def to_user_read(user: User) -> UserRead:
     """A user as listed to administrators."""
     return UserRead(
@@ -184,7 +205,8 @@ def register_enterprise_user(session: Session, *, registration_in: EnterpriseReg
         id_number = validate_id_number(registration_in.id_number, today=clock.today())
     except InvalidCode as exc:
         raise InvalidIdentityInput(str(exc), message_en="invalid code") from exc
-    check_password_strength(registration_in.password)
+    check_password_strength(registration_in.password, username=policy.normalise_username(registration_in.username),
+                            display_name=registration_in.display_name)
     result = registry_service.verify_real_name(
         session, uscc=uscc, legal_rep_name=registration_in.legal_rep_name, id_number=id_number
     )
@@ -340,6 +362,7 @@ def principal_for_user(user: User, *, session_id: str | None = None) -> Principa
         organisation_id=organisation.id, organisation_kind=OrgKind(organisation.kind),
         roles=frozenset(Role(r) for r in user.roles), user_id=user.id,
         enterprise_id=organisation.enterprise_id, display_name=user.display_name, session_id=session_id,
+        must_change_password=user.must_change_password,
     )
 
 
