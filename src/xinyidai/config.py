@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import ipaddress
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -62,6 +63,11 @@ class Settings(BaseSettings):
     # A CJK font file for credit reports (path, or path#n for a face of a .ttc); empty: Debian's fonts-noto-cjk.
     report_font: str = ""
 
+    # Who may read /metrics: callers from these networks (the operator's monitoring network; behind a reverse
+    # proxy, the proxy's address is the caller's), or anyone presenting `metrics_token` as a bearer token.
+    metrics_allowed_networks: list[str] = ["127.0.0.0/8", "::1/128"]
+    metrics_token: SecretStr | None = None
+
     log_json: bool = False
     log_level: str = "INFO"
 
@@ -76,6 +82,11 @@ class Settings(BaseSettings):
                 raise ValueError("XINYIDAI_SESSION_COOKIE_SECURE must be true in production")
             if self.verification_endpoints and self.verification_secret.get_secret_value() == _DEV_SECRET:
                 raise ValueError("XINYIDAI_VERIFICATION_SECRET must be set in production")
+        for network in self.metrics_allowed_networks:
+            try:
+                ipaddress.ip_network(network, strict=False)
+            except ValueError as exc:
+                raise ValueError(f"XINYIDAI_METRICS_ALLOWED_NETWORKS: {network!r} is not a network") from exc
         if self.active_data_key_id not in self.data_keys:
             raise ValueError("XINYIDAI_ACTIVE_DATA_KEY_ID names no key in XINYIDAI_DATA_KEYS")
         return self

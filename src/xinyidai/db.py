@@ -64,8 +64,11 @@ DbId = Annotated[int, Field(ge=1, le=MAX_ID)]
 
 
 def make_engine(url: str, *, echo: bool = False) -> Engine:
-    """An engine for `url`, with SQLite set up for concurrent use and enforced foreign keys."""
-    kwargs: dict[str, Any] = {"echo": echo, "future": True}
+    """An engine for `url`, with SQLite set up for concurrent use and enforced foreign keys.
+
+    Statement parameters are never rendered into errors or the SQL echo: a failed statement's parameters hold
+    names, addresses and numbers of people, and its error ends up in a traceback in the logs."""
+    kwargs: dict[str, Any] = {"echo": echo, "future": True, "hide_parameters": True}
     if url.startswith("sqlite"):
         kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
     else:

@@ -15,7 +15,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 import xinyidai
 from xinyidai import events
 from xinyidai.audit import pages as audit_pages
-from xinyidai.auth.dependencies import LoginRequired, csrf_protect
+from xinyidai.auth.dependencies import PASSWORD_CHANGE_PAGE, LoginRequired, PasswordChangeRequired, csrf_protect
 from xinyidai.auth.enums import INSTITUTION_READER_ROLES, ORG_KIND_LABELS, ROLE_LABELS, OrgKind, Role
 from xinyidai.auth.principal import Principal
 from xinyidai.config import get_settings
@@ -179,6 +179,14 @@ def _install_error_handlers(app: FastAPI) -> None:
     async def _login_required(request: Request, exc: LoginRequired) -> Response:
         return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
 
+    @app.exception_handler(PasswordChangeRequired)
+    async def _password_change_required(request: Request, exc: PasswordChangeRequired) -> Response:
+        if is_api_request(request):
+            return JSONResponse(exc.to_dict(), status_code=exc.status_code)
+        if request.headers.get("hx-request"):
+            return Response(status_code=204)  # a fragment has nothing to show; the page itself is redirected
+        return RedirectResponse(PASSWORD_CHANGE_PAGE, status_code=303)
+
     @app.exception_handler(DomainError)
     async def _domain_error(request: Request, exc: DomainError) -> Response:
         if is_api_request(request):
@@ -231,6 +239,8 @@ def create_app(*, session_factory: sessionmaker[Session] | None = None) -> FastA
         lambda session: {c.code: c.name for c in creditdata_service.list_categories(session)})
     consent_pages.use_loan_choices(loan_choices)
     audit_pages.use_directory(AUDIT_DIRECTORY)
+    registry_service.use_registrar(
+        lambda session: creditdata_service.department_organisation(session, code=creditdata_service.MARKET_SUPERVISION))
     wire_events()
     _register_navigation()
     _install_error_handlers(app)

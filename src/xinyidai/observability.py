@@ -8,6 +8,8 @@ template, never the raw path or query.
 
 from __future__ import annotations
 
+import hmac
+import ipaddress
 import logging
 import time
 from collections.abc import Awaitable, Callable, MutableMapping
@@ -20,7 +22,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_
 from sqlalchemy import text
 
 from xinyidai import pii
-from xinyidai.config import Settings
+from xinyidai.config import Settings, get_settings
 from xinyidai.db import get_database
 
 log = structlog.get_logger(__name__)
@@ -126,7 +128,24 @@ def readyz() -> Response:
     return JSONResponse({"status": "ok", "database": "ok"})
 
 
+def metrics_reader_allowed(request: Request, settings: Settings) -> bool:
+    """Whether the caller may read the metrics: from an allowed network, or with the metrics bearer token."""
+    token = settings.metrics_token.get_secret_value() if settings.metrics_token else ""
+    scheme, _, supplied = request.headers.get("authorization", "").partition(" ")
+    if token and scheme.lower() == "bearer" and hmac.compare_digest(supplied.strip().encode(), token.encode()):
+        return True
+    try:
+        address = ipaddress.ip_address(request.client.host if request.client else "")
+    except ValueError:
+        return False
+    return any(address in ipaddress.ip_network(n, strict=False) for n in settings.metrics_allowed_networks)
+
+
 @router.get("/metrics", include_in_schema=False)
-def metrics() -> Response:
-    """Prometheus metrics in the text exposition format."""
+def metrics(request: Request) -> Response:
+    """Prometheus metrics in the text exposition format, to the operator's network or its token only."""
+    if not metrics_reader_allowed(request, get_settings()):
+        return JSONResponse({"code": "forbidden", "message": "无权读取运行指标",
+                             "message_en": "metrics are served to the operator's network or token only"},
+                            status_code=403)
     return PlainTextResponse(generate_latest(), media_type=CONTENT_TYPE_LATEST)

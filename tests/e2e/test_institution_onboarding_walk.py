@@ -74,8 +74,16 @@ def test_an_institution_is_onboarded_issues_a_client_and_is_cut_off_when_suspend
         password = admin.get_by_test_id("initial-password").inner_text().strip()
         expect(admin.get_by_test_id("application-status")).to_have_text("已接入")
 
-        # The institution's admin logs in, signs the commitment, then issues an API client.
-        login(page, "wu.bank.admin", password, home="/institution")
+        # The institution's admin logs in with the password the operator saw, and must replace it first.
+        login(page, "wu.bank.admin", password, home="/account/password")
+        expect(page.get_by_test_id("must-change-password")).to_be_visible()
+        page.get_by_label("当前密码").fill(password)
+        page.get_by_label("新密码", exact=True).fill("Wuhang8Credit2go")
+        page.get_by_label("确认新密码").fill("Wuhang8Credit2go")
+        page.get_by_role("button", name="修改密码").click()
+        expect(page.get_by_test_id("password-changed")).to_be_visible()
+        # Then signs the commitment and issues an API client.
+        page.goto("/institution")
         expect(page.get_by_test_id("clients-locked")).to_be_visible()
         expect(page.get_by_test_id("commitment-text")).to_contain_text("不以任何方式向第三方提供")
         page.get_by_label("本人已阅读并代表本机构同意以上承诺").check()

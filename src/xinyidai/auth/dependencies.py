@@ -34,6 +34,18 @@ class LoginRequired(Unauthenticated):
     code = "login_required"
 
 
+class PasswordChangeRequired(Forbidden):
+    """The user must change a password that was shown to someone else before anything else; the portal's edge
+    redirects to the change form, the API answers 403 with this code."""
+
+    code = "password_change_required"
+
+
+# Where a user who must change their password may still go: the change form and its API, and out.
+PASSWORD_CHANGE_PAGE = "/account/password"
+PASSWORD_CHANGE_PATHS = frozenset({PASSWORD_CHANGE_PAGE, "/api/v1/me/password", "/logout"})
+
+
 @dataclass(frozen=True)
 class PrincipalSource:
     """How a request's credentials become a caller: identity provides it, `create_app` installs it."""
@@ -68,6 +80,9 @@ def get_optional_principal(request: Request, session: SessionDep) -> Principal |
             found = source.from_session_cookie(session, cookie)
             if found is not None:
                 principal, request.state.csrf_token = found
+    if principal is not None and principal.must_change_password and request.url.path not in PASSWORD_CHANGE_PATHS:
+        raise PasswordChangeRequired("请先修改初始密码：初始密码曾由他人经手，修改后方可使用平台",
+                                     message_en="change your initial password first (POST /api/v1/me/password)")
     request.state.principal = principal
     return principal
 

@@ -19,6 +19,8 @@ class Principal:
     enterprise_id: int | None = None
     display_name: str = ""
     session_id: str | None = None
+    # A user whose password was shown to someone else: refused everything but changing it (see `dependencies`).
+    must_change_password: bool = False
 
     def has_any(self, *roles: Role) -> bool:
         """Whether the caller holds at least one of `roles`."""

@@ -133,6 +133,7 @@ def _grant_page(request: Request, session: Session, principal: Principal, *, for
         "form": form or {"purpose": Purpose.CREDIT_REPORT_DOWNLOAD.value, "categories": [], "days": "30",
                          "mode": Mode.ONE_TIME.value},
         "errors": errors or [], "preview": preview,
+        "may_bind": service.may_bind_enterprise(principal.roles), "binding_refusal": service.BINDING_REFUSAL,
     }, status_code=status_code)
 
 
@@ -179,8 +180,8 @@ def grant(request: Request, session: SessionDep, principal: EnterpriseUserDep,
     if confirm != "yes":
         return _grant_page(request, session, principal, form=form, preview=granting.summary(
             checked, recipient=recipient_name, categories=names, now=clock.now(), loan_label=loan_label))
-    granted = service.grant(
-        session, enterprise_id=enterprise_id, granted_by_user_id=principal.user_id or 0,
+    granted = service.authorise(
+        session, principal=principal, enterprise_id=enterprise_id,
         recipient_organisation_id=checked.recipient_organisation_id, purpose=checked.purpose,
         purpose_ref=checked.purpose_ref or granting.new_report_reference(clock.today()),
         categories=checked.categories, data_from=checked.data_from, data_to=checked.data_to,

@@ -16,7 +16,21 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
 
+from xinyidai.auth.enums import Role
 from xinyidai.clock import BUSINESS_TZ
+
+# Who binds the firm — authorises others to use its information, applies for credit in its name: its administrator
+# (the legal representative, or the person the firm named to act for it). A clerk (经办人) prepares: looks, estimates,
+# fills in forms; the administrator submits and grants.
+BINDING_ROLES = frozenset({Role.ENTERPRISE_ADMIN})
+BINDING_REFUSAL = ("仅企业管理员（法定代表人或其授权的管理员）可以申请融资或授权机构使用本企业信用信息；"
+                   "经办人可先测一测、准备材料，再请管理员提交")
+BINDING_REFUSAL_EN = "only the enterprise's administrator may apply for credit or grant data authorisations"
+
+
+def may_bind_enterprise(roles: Iterable[Role]) -> bool:
+    """Whether a holder of `roles` may bind its firm: apply for credit, grant a data authorisation."""
+    return not BINDING_ROLES.isdisjoint(roles)
 
 
 class Purpose(StrEnum):

@@ -17,9 +17,12 @@ from sqlalchemy.orm import Session
 
 from xinyidai import clock
 from xinyidai.audit import service as audit_service
+from xinyidai.auth.principal import Principal
 from xinyidai.consent.masking import Audience, FieldKind, audience_of, mask, mask_values
 from xinyidai.consent.models import Authorisation
 from xinyidai.consent.policy import (
+    BINDING_REFUSAL,
+    BINDING_REFUSAL_EN,
     PURPOSE_LABELS,
     REFUSAL_LABELS,
     DataWindow,
@@ -29,14 +32,40 @@ from xinyidai.consent.policy import (
     Purpose,
     Refusal,
     Status,
+    may_bind_enterprise,
     status_of,
 )
 from xinyidai.consent.policy import decide as decide_policy
 from xinyidai.errors import Conflict, DomainError, Forbidden, NotFound
 
-__all__ = ["DEFAULT_VALIDITY", "PURPOSE_LABELS", "Audience", "DataWindow", "Decision", "FieldKind", "Mode", "Purpose",
-           "Refusal", "Status", "audience_of", "decide", "grant", "list_for_enterprise", "list_for_reference", "mask",
-           "mask_values", "record_refusal", "record_use", "require", "revoke", "status"]
+__all__ = [
+    "BINDING_REFUSAL",
+    "DEFAULT_VALIDITY",
+    "PURPOSE_LABELS",
+    "Audience",
+    "DataWindow",
+    "Decision",
+    "FieldKind",
+    "Mode",
+    "Purpose",
+    "Refusal",
+    "Status",
+    "audience_of",
+    "authorise",
+    "decide",
+    "grant",
+    "list_for_enterprise",
+    "list_for_reference",
+    "mask",
+    "mask_values",
+    "may_bind_enterprise",
+    "record_refusal",
+    "record_use",
+    "require",
+    "require_may_bind",
+    "revoke",
+    "status",
+]
 
 REFUSED_ACTION = "consent.access_refused"
 
@@ -108,6 +137,36 @@ def grant(
                 "data_to": data_to.isoformat() if data_to else None},
     )
     return authorisation
+
+
+def require_may_bind(principal: Principal) -> None:
+    """Refuse a caller who may not bind the firm (apply, authorise): only its administrator may (`policy`)."""
+    if not may_bind_enterprise(principal.roles):
+        raise Forbidden(BINDING_REFUSAL, message_en=BINDING_REFUSAL_EN)
+
+
+def authorise(
+    session: Session,
+    *,
+    principal: Principal,
+    enterprise_id: int,
+    recipient_organisation_id: int,
+    purpose: Purpose,
+    purpose_ref: str,
+    categories: Iterable[str],
+    data_from: date | None = None,
+    data_to: date | None = None,
+    validity: timedelta = DEFAULT_VALIDITY,
+    mode: Mode = Mode.PERIODIC,
+    ip_address: str | None = None,
+) -> Authorisation:
+    """The firm's own grant, made by one of its people: only its administrator binds it (see `grant`)."""
+    require_may_bind(principal)
+    assert principal.user_id is not None  # only a user holds the administrator's role
+    return grant(session, enterprise_id=enterprise_id, granted_by_user_id=principal.user_id,
+                 recipient_organisation_id=recipient_organisation_id, purpose=purpose, purpose_ref=purpose_ref,
+                 categories=categories, data_from=data_from, data_to=data_to, validity=validity, mode=mode,
+                 ip_address=ip_address)
 
 
 def decide(session: Session, *, enterprise_id: int, recipient_organisation_id: int, purpose: Purpose,

@@ -393,6 +393,10 @@ def get_item_by_id(session: Session, *, item_id: int) -> CatalogueItem:
     return item
 
 
+# The catalogue's code of market supervision: the source department that keeps the register of market entities.
+MARKET_SUPERVISION = "amr"
+
+
 def department_organisation(session: Session, *, code: str) -> int | None:
     """The organisation bound to a source department (None: not bound, the platform answers for it)."""
     department = session.get(SourceDepartment, code)

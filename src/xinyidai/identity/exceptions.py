@@ -11,6 +11,13 @@ class InvalidIdentityInput(DomainError):
     code = "invalid_identity_input"
 
 
+class WrongPassword(DomainError):
+    """The current password given to change it is wrong."""
+
+    code = "wrong_password"
+    status_code = 403
+
+
 class DuplicateRegistration(Conflict):
     """The entity or the username is registered already."""
 
@@ -33,6 +40,13 @@ class InvalidClientCredentials(Unauthenticated):
     """Wrong client id or secret, or the client is disabled."""
 
     code = "invalid_client"
+
+
+class ClientLocked(DomainError):
+    """Too many wrong secrets for one client id: token requests are refused until the lock ends."""
+
+    code = "too_many_attempts"
+    status_code = 429
 
 
 class OrganisationSuspended(Unauthenticated):

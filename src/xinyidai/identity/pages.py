@@ -142,6 +142,40 @@ def account_page(request: Request, session: SessionDep, principal: AnyUserDep) -
     return render(request, "identity/account.html", {"organisation": organisation})
 
 
+@router.get("/account/password", response_class=HTMLResponse)
+def password_page(request: Request, principal: AnyUserDep) -> Response:
+    """The form to change one's password (the only page open to a user who must change theirs)."""
+    return render(request, "identity/password.html", {"forced": principal.must_change_password})
+
+
+@router.post("/account/password", response_class=HTMLResponse)
+def change_password(
+    request: Request, session: SessionDep, principal: AnyUserDep,
+    current_password: Annotated[str, Form(max_length=128)], new_password: Annotated[str, Form(max_length=128)],
+    confirm_password: Annotated[str, Form(max_length=128)],
+) -> Response:
+    """Change one's password; on success go to the account page."""
+    errors: list[str] = []
+    if principal.user_id is None:
+        errors = ["接口客户端没有登录密码"]
+    elif new_password != confirm_password:
+        errors = ["两次输入的新密码不一致"]
+    else:
+        try:
+            service.change_password(session, user_id=principal.user_id, current_password=current_password,
+                                    new_password=new_password, keep_session_id=principal.session_id,
+                                    ip_address=client_ip(request))
+        except DomainError as exc:
+            session.commit()  # a wrong current password is on record
+            errors = [exc.message]
+            return render(request, "identity/password.html", {"forced": principal.must_change_password,
+                                                               "errors": errors}, status_code=exc.status_code)
+    if errors:
+        return render(request, "identity/password.html", {"forced": principal.must_change_password,
+                                                           "errors": errors}, status_code=422)
+    return RedirectResponse("/account?password_changed=1", status_code=303)
+
+
 @router.get("/admin/organisations", response_class=HTMLResponse)
 def organisations_page(request: Request, session: SessionDep,
                        _: PlatformAdminDep) -> Response:

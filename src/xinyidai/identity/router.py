@@ -5,10 +5,11 @@ from __future__ import annotations
 import base64
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Depends, Form, Request, Response
 
 from xinyidai.auth.dependencies import AnyUserDep, PlatformAdminDep, Public
 from xinyidai.auth.enums import OrgKind
+from xinyidai.errors import Forbidden
 from xinyidai.identity import service
 from xinyidai.identity.exceptions import InvalidClientCredentials
 from xinyidai.identity.schemas import (
@@ -18,11 +19,12 @@ from xinyidai.identity.schemas import (
     MeRead,
     OrganisationCreate,
     OrganisationRead,
+    PasswordChange,
     TokenRead,
     UserCreate,
     UserRead,
 )
-from xinyidai.web import SessionDep
+from xinyidai.web import SessionDep, client_ip
 
 router = APIRouter(prefix="/api/v1", tags=["identity"])
 # The token endpoint authenticates by the client's own credentials in the request, never by a cookie, so it is
@@ -58,7 +60,12 @@ def token(
         client_id, client_secret = basic
     if not client_id or not client_secret:
         raise InvalidClientCredentials("缺少客户端凭证", message_en="client credentials missing")
-    return service.issue_client_token(session, client_id=client_id, client_secret=client_secret)
+    outcome = service.issue_client_token(session, client_id=client_id, client_secret=client_secret)
+    if outcome.token is None:
+        assert outcome.refusal is not None
+        session.commit()  # the refusal is answered, but the failure it counts must stand
+        raise outcome.refusal
+    return outcome.token
 
 
 @router.get("/me", response_model=MeRead)
@@ -69,6 +76,18 @@ def me(principal: AnyUserDep) -> MeRead:
         roles=sorted(principal.roles), user_id=principal.user_id, api_client_id=principal.api_client_id,
         enterprise_id=principal.enterprise_id, display_name=principal.display_name,
     )
+
+
+@router.post("/me/password", status_code=204)
+def change_my_password(request: Request, session: SessionDep, principal: AnyUserDep,
+                       change_in: PasswordChange) -> Response:
+    """Change the caller's own password (a user's; API clients have secrets, not passwords)."""
+    if principal.user_id is None:
+        raise Forbidden("接口客户端没有登录密码", message_en="API clients have no password to change")
+    service.change_password(session, user_id=principal.user_id, current_password=change_in.current_password,
+                            new_password=change_in.new_password, keep_session_id=principal.session_id,
+                            ip_address=client_ip(request))
+    return Response(status_code=204)
 
 
 @router.post("/registrations", response_model=UserRead, status_code=201, dependencies=[Depends(Public())])

@@ -101,3 +101,10 @@ class MeRead(BaseModel):
     api_client_id: int | None
     enterprise_id: int | None
     display_name: str
+
+
+class PasswordChange(BaseModel):
+    """The caller's new password, with the current one."""
+
+    current_password: str = Field(min_length=1, max_length=128)
+    new_password: str = Field(min_length=1, max_length=128)

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from xinyidai import clock
@@ -16,11 +17,12 @@ from xinyidai.auth.dependencies import PrincipalSource
 from xinyidai.auth.enums import OrgKind, OrgStatus, Role
 from xinyidai.auth.principal import Principal
 from xinyidai.config import get_settings
-from xinyidai.errors import NotFound
-from xinyidai.identity import policy, security
+from xinyidai.errors import DomainError, NotFound
+from xinyidai.identity import passwords, policy, security
 from xinyidai.identity.exceptions import (
     SUSPENDED_MESSAGE,
     SUSPENDED_MESSAGE_EN,
+    ClientLocked,
     CommitmentRequired,
     DuplicateRegistration,
     InvalidClientCredentials,
@@ -28,6 +30,7 @@ from xinyidai.identity.exceptions import (
     OrganisationNotFound,
     OrganisationSuspended,
     RealNameMismatch,
+    WrongPassword,
 )
 from xinyidai.identity.models import ApiClient, LoginSession, LoginThrottle, Organisation, User, UserRole
 
@@ -49,18 +52,13 @@ from xinyidai.identity.schemas import (
 from xinyidai.registry import service as registry_service
 from xinyidai.registry.codes import InvalidCode, validate_id_number, validate_uscc
 
-MIN_PASSWORD_LENGTH = 10
 
-
-def check_password_strength(password: str) -> None:
-    """Refuse passwords that are short or lack letters or digits."""
-    if len(password) < MIN_PASSWORD_LENGTH or not re.search(r"[A-Za-z]", password) or not re.search(
-        r"\d", password
-    ):
-        raise InvalidIdentityInput(
-            f"密码至少{MIN_PASSWORD_LENGTH}位，且须同时包含字母和数字",
-            message_en=f"password needs at least {MIN_PASSWORD_LENGTH} characters with letters and digits",
-        )
+def check_password_strength(password: str, *, username: str, display_name: str) -> None:
+    """Refuse passwords that are short, lack letters or digits, are common, or contain the user's own names."""
+    problem = passwords.weakness(password, names=(username, display_name))
+    if problem is not None:
+        raise InvalidIdentityInput(problem, message_en="password too weak: at least 10 characters with letters and "
+                                   "digits, not a common password, not containing your names")
 
 
 # Organisations -----------------------------------------------------------------------------------
@@ -127,8 +125,9 @@ def set_organisation_status(session: Session, *, organisation_id: int, status: O
 # Users -------------------------------------------------------------------------------------------
 
 
-def create_user(session: Session, *, user_in: UserCreate) -> User:
-    """Add a portal user with roles its organisation's kind allows."""
+def create_user(session: Session, *, user_in: UserCreate, must_change_password: bool = False) -> User:
+    """Add a portal user with roles its organisation's kind allows; `must_change_password` for a password that was
+    shown to someone else (a generated first password): the user must change it before doing anything."""
     organisation = get_organisation(session, organisation_id=user_in.organisation_id)
     invalid = policy.invalid_roles_for(OrgKind(organisation.kind), user_in.roles)
     if invalid:
@@ -138,10 +137,11 @@ def create_user(session: Session, *, user_in: UserCreate) -> User:
     username = policy.normalise_username(user_in.username)
     if session.scalars(select(User).where(User.username == username)).first() is not None:
         raise DuplicateRegistration(f"用户名“{username}”已被使用", message_en="username taken")
-    check_password_strength(user_in.password)
+    check_password_strength(user_in.password, username=username, display_name=user_in.display_name)
     user = User(
         organisation_id=organisation.id, username=username, display_name=user_in.display_name,
         password_hash=security.hash_password(user_in.password), is_active=True, created_at=clock.now(),
+        must_change_password=must_change_password,
     )
     user.role_grants = [UserRole(role=role) for role in sorted(set(user_in.roles))]
     session.add(user)
@@ -165,6 +165,30 @@ def list_users(session: Session, *, organisation_id: int | None = None) -> Seque
     return session.scalars(query).all()
 
 
+def change_password(session: Session, *, user_id: int, current_password: str, new_password: str,
+                    keep_session_id: str | None = None, ip_address: str | None = None) -> User:
+    """The user changes their own password: the current one must be right and the new one strong and different.
+    The user's other sessions end, so whoever knew the old password is logged out."""
+    user = get_user(session, user_id=user_id)
+    if not security.verify_password(user.password_hash, current_password):
+        audit_service.record(session, action="identity.password_changed", outcome="failure", actor_user_id=user.id,
+                             actor_organisation_id=user.organisation_id, ip_address=ip_address)
+        raise WrongPassword("当前密码不正确", message_en="the current password is wrong")
+    if new_password == current_password:
+        raise InvalidIdentityInput("新密码不能与当前密码相同", message_en="the new password must differ")
+    check_password_strength(new_password, username=user.username, display_name=user.display_name)
+    user.password_hash = security.hash_password(new_password)
+    user.must_change_password = False
+    for login_session in session.scalars(select(LoginSession).where(
+            LoginSession.user_id == user.id, LoginSession.revoked_at.is_(None))):
+        if login_session.id != keep_session_id:
+            login_session.revoked_at = clock.now()
+    audit_service.record(session, action="identity.password_changed", actor_user_id=user.id,
+                         actor_organisation_id=user.organisation_id, ip_address=ip_address)
+    session.flush()
+    return user
+
+
 def to_user_read(user: User) -> UserRead:
     """A user as listed to administrators."""
     return UserRead(
@@ -181,7 +205,8 @@ def register_enterprise_user(session: Session, *, registration_in: EnterpriseReg
         id_number = validate_id_number(registration_in.id_number, today=clock.today())
     except InvalidCode as exc:
         raise InvalidIdentityInput(str(exc), message_en="invalid code") from exc
-    check_password_strength(registration_in.password)
+    check_password_strength(registration_in.password, username=policy.normalise_username(registration_in.username),
+                            display_name=registration_in.display_name)
     result = registry_service.verify_real_name(
         session, uscc=uscc, legal_rep_name=registration_in.legal_rep_name, id_number=id_number
     )
@@ -236,21 +261,54 @@ def _throttle_rule() -> policy.ThrottleRule:
     )
 
 
+def _locked_throttle(session: Session, *, key: str) -> LoginThrottle:
+    """The throttle row of `key`, created if absent and locked until the transaction ends: concurrent attempts on
+    one key wait here, so each sees every failure committed before it and none is lost (on PostgreSQL a row lock;
+    SQLite serialises writers anyway). The insert does nothing where the row exists, so a first failure from many
+    callers at once is never a unique violation."""
+    insert = postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    session.execute(insert(LoginThrottle).values(username_key=key, failure_count=0)
+                    .on_conflict_do_nothing(index_elements=[LoginThrottle.username_key]))
+    return session.scalars(
+        select(LoginThrottle).where(LoginThrottle.username_key == key).with_for_update()
+        .execution_options(populate_existing=True)
+    ).one()
+
+
+def _state_of(throttle: LoginThrottle) -> policy.ThrottleState:
+    return policy.ThrottleState(failure_count=throttle.failure_count, first_failure_at=throttle.first_failure_at,
+                                locked_until=throttle.locked_until)
+
+
+def _count_failure(throttle: LoginThrottle, *, now: datetime) -> policy.ThrottleState:
+    """One more failure on a locked throttle row; the state after it."""
+    state = _throttle_rule().after_failure(_state_of(throttle), now)
+    throttle.failure_count = state.failure_count
+    throttle.first_failure_at = state.first_failure_at
+    throttle.locked_until = state.locked_until
+    return state
+
+
+def _clear(throttle: LoginThrottle) -> None:
+    """A success forgets the failures before it (the row stays, to be locked by the next attempt)."""
+    throttle.failure_count, throttle.first_failure_at, throttle.locked_until = 0, None, None
+
+
+def _minutes_left(locked_until: datetime, now: datetime) -> int:
+    return max(1, int((locked_until - now).total_seconds() // 60) + 1)
+
+
 def login(session: Session, *, username: str, password: str, ip_address: str | None = None) -> LoginOutcome:
     """Check a username and password, throttling repeated failures; open a session on success."""
     key = policy.normalise_username(username)[:64]
     now = clock.now()
-    throttle = session.scalars(select(LoginThrottle).where(LoginThrottle.username_key == key)).one_or_none()
-    state = policy.ThrottleState(
-        failure_count=throttle.failure_count if throttle else 0,
-        first_failure_at=throttle.first_failure_at if throttle else None,
-        locked_until=throttle.locked_until if throttle else None,
-    )
+    throttle = _locked_throttle(session, key=key)
+    state = _state_of(throttle)
     if state.is_locked(now):
         assert state.locked_until is not None
-        minutes = max(1, int((state.locked_until - now).total_seconds() // 60) + 1)
         audit_service.record(session, action="identity.login", outcome="locked", ip_address=ip_address,
                              detail={"username": key})
+        minutes = _minutes_left(state.locked_until, now)
         return LoginOutcome(ok=False, locked_until=state.locked_until,
                             message=f"登录失败次数过多，账号已临时锁定，请{minutes}分钟后再试")
     user = session.scalars(select(User).where(User.username == key)).one_or_none()
@@ -260,13 +318,7 @@ def login(session: Session, *, username: str, password: str, ip_address: str | N
         and user.organisation.status == OrgStatus.ACTIVE
     )
     if not usable:
-        new_state = _throttle_rule().after_failure(state, now)
-        if throttle is None:
-            throttle = LoginThrottle(username_key=key)
-            session.add(throttle)
-        throttle.failure_count = new_state.failure_count
-        throttle.first_failure_at = new_state.first_failure_at
-        throttle.locked_until = new_state.locked_until
+        new_state = _count_failure(throttle, now=now)
         audit_service.record(
             session, action="identity.login", outcome="failure", ip_address=ip_address,
             actor_user_id=user.id if user else None, detail={"username": key},
@@ -280,8 +332,7 @@ def login(session: Session, *, username: str, password: str, ip_address: str | N
             return LoginOutcome(ok=False, message=SUSPENDED_MESSAGE)
         return LoginOutcome(ok=False, message="用户名或密码不正确")
     assert user is not None
-    if throttle is not None:
-        session.delete(throttle)
+    _clear(throttle)
     token = security.new_token()
     login_session = LoginSession(
         id=security.digest(token), user_id=user.id, csrf_token=security.new_token(24), created_at=now,
@@ -311,6 +362,7 @@ def principal_for_user(user: User, *, session_id: str | None = None) -> Principa
         organisation_id=organisation.id, organisation_kind=OrgKind(organisation.kind),
         roles=frozenset(Role(r) for r in user.roles), user_id=user.id,
         enterprise_id=organisation.enterprise_id, display_name=user.display_name, session_id=session_id,
+        must_change_password=user.must_change_password,
     )
 
 
@@ -381,14 +433,50 @@ def _require_usage_commitment(session: Session, *, organisation: Organisation) -
                                  message_en="the usage commitment must be signed before API clients are issued")
 
 
-def issue_client_token(session: Session, *, client_id: str, client_secret: str) -> TokenRead:
-    """OAuth2 client-credentials grant: a short-lived signed bearer token."""
+@dataclass(frozen=True)
+class TokenOutcome:
+    """A token request's result: the token, or the refusal to raise once the failure it counts is committed."""
+
+    token: TokenRead | None = None
+    refusal: DomainError | None = None
+
+
+def client_throttle_key(client_id: str) -> str:
+    """The key under which a client id's failed token requests are counted (apart from usernames, which hold no
+    colon)."""
+    return ("client:" + client_id.strip())[:64]
+
+
+def _client_locked(locked_until: datetime, now: datetime) -> ClientLocked:
+    minutes = _minutes_left(locked_until, now)
+    return ClientLocked(f"客户端凭证错误次数过多，已临时锁定，请{minutes}分钟后再试",
+                        message_en=f"too many failed attempts: locked for {minutes} minutes",
+                        retry_after_minutes=minutes)
+
+
+def issue_client_token(session: Session, *, client_id: str, client_secret: str) -> TokenOutcome:
+    """OAuth2 client-credentials grant: a short-lived signed bearer token. Wrong secrets are throttled per client
+    id as logins are per name; the caller commits a refusal too, so that its failure counts."""
+    now = clock.now()
+    throttle = _locked_throttle(session, key=client_throttle_key(client_id))
+    state = _state_of(throttle)
+    if state.is_locked(now):
+        assert state.locked_until is not None
+        audit_service.record(session, action="identity.token_issued", outcome="locked",
+                             detail={"client_id": client_id[:64]})
+        return TokenOutcome(refusal=_client_locked(state.locked_until, now))
     client = session.scalars(select(ApiClient).where(ApiClient.client_id == client_id)).one_or_none()
     secret_ok = security.verify_password(client.secret_hash if client else None, client_secret)
     if client is None or not secret_ok or not client.is_active or client.organisation.status != OrgStatus.ACTIVE:
-        raise InvalidClientCredentials("客户端凭证无效", message_en="invalid client credentials")
+        new_state = _count_failure(throttle, now=now)
+        audit_service.record(session, action="identity.token_issued", outcome="failure",
+                             actor_api_client_id=client.id if client else None, detail={"client_id": client_id[:64]})
+        session.flush()
+        if new_state.locked_until is not None and new_state.is_locked(now):
+            return TokenOutcome(refusal=_client_locked(new_state.locked_until, now))
+        return TokenOutcome(refusal=InvalidClientCredentials("客户端凭证无效", message_en="invalid client credentials"))
+    _clear(throttle)
     settings = get_settings()
-    now = clock.now()
     token = security.issue_token(
         secret=settings.secret_key.get_secret_value(), issuer=settings.token_issuer,
         subject=f"client:{client.id}", claims={"org": client.organisation_id, "roles": list(client.roles)},
@@ -398,7 +486,7 @@ def issue_client_token(session: Session, *, client_id: str, client_secret: str) 
     audit_service.record(session, action="identity.token_issued", actor_api_client_id=client.id,
                          actor_organisation_id=client.organisation_id)
     session.flush()
-    return TokenRead(access_token=token, expires_in=settings.token_ttl_seconds)
+    return TokenOutcome(token=TokenRead(access_token=token, expires_in=settings.token_ttl_seconds))
 
 
 def principal_from_bearer(session: Session, *, token: str) -> Principal | None:

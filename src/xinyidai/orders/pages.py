@@ -54,6 +54,7 @@ def enterprise_home(request: Request, session: SessionDep,
         "gate": registry_service.annual_report_gate(enterprise),
         "products": products_service.list_published(session),
         "orders": [service.to_read(session, o) for o in service.list_for(session, principal=principal)],
+        "may_bind": consent_service.may_bind_enterprise(principal.roles),
     })
 
 
@@ -75,7 +76,8 @@ def _apply_context(session: Session, principal: Principal, product: products_ser
                    **extra: Any) -> dict[str, Any]:
     enterprise = registry_service.get(session, enterprise_id=_enterprise_id(principal))
     return {**LABELS, "product": product, "gate": registry_service.annual_report_gate(enterprise),
-            "form": {}, **extra}
+            "form": {}, "may_bind": consent_service.may_bind_enterprise(principal.roles),
+            "binding_refusal": consent_service.BINDING_REFUSAL, **extra}
 
 
 @router.get("/enterprise/apply/{product_id}", response_class=HTMLResponse)

@@ -110,6 +110,7 @@ def to_assessment_read(estimated: Estimate, *, product_id: int) -> AssessmentRea
 
 def apply(session: Session, *, principal: Principal, order_in: OrderCreate) -> FinancingOrder:
     """An entity applies for a product: gate, checks, pre-assessment, authorisation, order."""
+    consent_service.require_may_bind(principal)  # applying authorises the bank: the firm's administrator's act
     if not order_in.authorise:
         raise InvalidApplication(
             "请勾选授权：申请需授权平台和受理银行查询、使用本主体的信用信息",

@@ -126,6 +126,13 @@ EN: dict[str, str] = {
     "贵企业授权机构查询、使用本主体信用信息的每一项记录。申请融资时即授权受理银行和平台；撤销后，对方的下一次查询即被拒绝。":
         "Every authorisation your enterprise gave an institution to read and use its credit information. Applying "
         "for financing authorises the bank and the platform; once revoked, their next request is refused.",
+    # Password change.
+    "修改密码": "Change password", "当前密码": "Current password", "新密码": "New password",
+    "确认新密码": "Confirm the new password", "密码已修改": "Your password was changed",
+    "您的初始密码曾由他人经手，请先设置只有您知道的新密码，之后才能使用平台。":
+        "Your initial password passed through other hands: set a new one only you know before using the platform.",
+    "至少10位，同时包含字母和数字；不能是常见密码，也不能包含您的用户名或姓名。":
+        "At least 10 characters with letters and digits; not a common password, and not containing your names.",
 }
 
 

@@ -1,4 +1,9 @@
-"""The annual-report gate: pure rules on when an entity must have filed which annual report.
+"""Pure rules of the registry: who keeps the register, and the annual-report gate.
+
+Who registers: market supervision keeps the register of market entities, so only its data officers (and the
+platform's administrator) add entities to it.
+
+The annual-report gate: when an entity must have filed which annual report.
 
 Market supervision takes the annual report for year Y from 1 January to 30 June of Y+1. So on a
 given day the latest report that must exist is last year's after 30 June and the year before that
@@ -9,6 +14,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+
+from xinyidai.auth.enums import Role
+from xinyidai.auth.principal import Principal
+
+
+def may_register_enterprises(principal: Principal, *, registrar_organisation_id: int | None) -> bool:
+    """Whether the caller may add market entities: the platform admin, or market supervision's data officers
+    (`registrar_organisation_id`: the organisation that is market supervision, None while none is bound)."""
+    if principal.is_platform_admin:
+        return True
+    return (registrar_organisation_id is not None and principal.organisation_id == registrar_organisation_id
+            and Role.DEPARTMENT_DATA_OFFICER in principal.roles)
 
 
 @dataclass(frozen=True)

@@ -33,7 +33,7 @@ def my_gate(session: SessionDep, principal: EnterpriseUserDep) -> list[GateFindi
 
 @router.post("/registry/enterprises", response_model=EnterpriseRead, status_code=201)
 def create_enterprise(
-    session: SessionDep, _: DataOfficerDep, enterprise_in: EnterpriseCreate
+    session: SessionDep, principal: DataOfficerDep, enterprise_in: EnterpriseCreate
 ) -> EnterpriseRead:
     """Register a market entity (market supervision's data officer or the platform admin)."""
-    return service.to_read(service.create(session, enterprise_in=enterprise_in))
+    return service.to_read(service.register(session, principal=principal, enterprise_in=enterprise_in))

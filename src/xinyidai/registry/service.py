@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date
 from typing import Protocol
 
@@ -10,7 +10,10 @@ from sqlalchemy import ARRAY, String, any_, cast, func, select
 from sqlalchemy.orm import Session
 
 from xinyidai import clock, crypto
+from xinyidai.audit import service as audit_service
+from xinyidai.auth.principal import Principal
 from xinyidai.config import get_settings
+from xinyidai.errors import Forbidden
 from xinyidai.registry import policy
 from xinyidai.registry.codes import InvalidCode, mask_id_number, validate_id_number, validate_uscc
 from xinyidai.registry.enums import EntityKind, EntityScale, OperatingStatus
@@ -64,6 +67,39 @@ class EnterpriseView(Protocol):
     def abnormal_since(self) -> date | None: ...
     @property
     def abnormal_reason(self) -> str | None: ...
+
+
+# Which organisation is market supervision: the catalogue's source departments know it, a context above this one;
+# the wiring installs the lookup (`use_registrar`). Until then nobody but the platform admin registers entities.
+def _no_registrar(session: Session) -> int | None:
+    return None
+
+
+_registrar_organisation: Callable[[Session], int | None] = _no_registrar
+
+
+def use_registrar(lookup: Callable[[Session], int | None]) -> None:
+    """Install how to find market supervision's organisation (`create_app` does, from the source departments)."""
+    global _registrar_organisation
+    _registrar_organisation = lookup
+
+
+def register(session: Session, *, principal: Principal, enterprise_in: EnterpriseCreate) -> Enterprise:
+    """Market supervision (or the platform admin) adds a market entity to the register; audited."""
+    if not policy.may_register_enterprises(principal, registrar_organisation_id=_registrar_organisation(session)):
+        audit_service.record_regardless(
+            session, action="registry.enterprise_registered", outcome="refused", actor_user_id=principal.user_id,
+            actor_api_client_id=principal.api_client_id, actor_organisation_id=principal.organisation_id,
+            subject_type="enterprise", detail={"uscc": enterprise_in.uscc})
+        raise Forbidden("只有市场监管部门的数据专员或平台管理员可以登记市场主体",
+                        message_en="only market supervision's data officers or the platform admin register entities")
+    enterprise = create(session, enterprise_in=enterprise_in)
+    audit_service.record(
+        session, action="registry.enterprise_registered", actor_user_id=principal.user_id,
+        actor_api_client_id=principal.api_client_id, actor_organisation_id=principal.organisation_id,
+        subject_type="enterprise", subject_id=enterprise.id, enterprise_id=enterprise.id, purpose="市场主体登记",
+    )
+    return enterprise
 
 
 def get(session: Session, *, enterprise_id: int) -> Enterprise:

@@ -585,7 +585,7 @@ def _client_token(session: Session, organisation_id: int, role: Role) -> str:
     created = identity_service.create_api_client(session, client_in=ApiClientCreate(
         organisation_id=organisation_id, name="机构业务系统", roles=[role]))
     return identity_service.issue_client_token(session, client_id=created.client_id,
-                                               client_secret=created.client_secret).access_token
+                                               client_secret=created.client_secret).token.access_token  # type: ignore[union-attr]
 
 
 def build(session: Session, world: World, state: State, frozen_clock: clock.FixedClock) -> Setting:

@@ -311,7 +311,8 @@ def _token(session: Session, organisation_id: int) -> dict[str, str]:
     token = identity_service.issue_client_token(session, client_id=created.client_id,
                                                 client_secret=created.client_secret)
     session.commit()
-    return {"Authorization": f"Bearer {token.access_token}"}
+    assert token.token is not None
+    return {"Authorization": f"Bearer {token.token.access_token}"}
 
 
 def test_api_push_with_idempotency_keys_and_per_row_results(session: Session, world: World,

@@ -124,6 +124,23 @@ def test_bad_client_credentials_and_suspended_institutions_get_no_token(
     assert client.post("/api/v1/oauth/token", data={**form, "client_secret": created.client_secret}).status_code == 401
 
 
+def test_wrong_client_secrets_lock_the_client_id_until_the_lockout_ends(
+    client: TestClient, session: Session, world: World, frozen_clock: clock.FixedClock
+) -> None:
+    created = identity_service.create_api_client(session, client_in=ApiClientCreate(
+        organisation_id=world.bank_a, name="甲银行信贷系统", roles=[Role.BANK_MANAGER]))
+    session.commit()
+    form = {"grant_type": "client_credentials", "client_id": created.client_id}
+    statuses = [client.post("/api/v1/oauth/token", data={**form, "client_secret": f"guess-{n}"}).status_code
+                for n in range(5)]
+    assert statuses == [401, 401, 401, 401, 429]
+    locked = client.post("/api/v1/oauth/token", data={**form, "client_secret": created.client_secret})
+    assert locked.status_code == 429 and locked.json()["code"] == "too_many_attempts"
+    assert "锁定" in locked.json()["message"]
+    frozen_clock.advance(timedelta(minutes=16))
+    assert client.post("/api/v1/oauth/token", data={**form, "client_secret": created.client_secret}).status_code == 200
+
+
 def test_an_enterprise_cannot_be_given_api_clients(session: Session, world: World) -> None:
     org = identity_service.get_enterprise_organisation(session, enterprise_id=world.good_enterprise)
     assert org is not None

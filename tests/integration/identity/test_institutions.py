@@ -29,6 +29,7 @@ from xinyidai.main import create_app
 
 MOBILE = "13912345678"
 DIGEST = rules.commitment_digest(rules.COMMITMENT_TEXT)
+ADMIN_PASSWORD = "Ruyi7Hangzhou9x"
 
 
 def _application(body: str = "MA0BK0001", **changes: object) -> dict[str, object]:
@@ -64,11 +65,14 @@ def _onboard(session: Session, world: World, body: str, username: str,
     _assess_all(session, world, application.id)
     approval = onboarding.approve(session, principal=world.principal(session, "admin"),
                                   application_id=application.id, approval_in=ApprovalCreate(admin_username=username))
+    # The admin replaces the generated password, as the first login makes them.
+    identity_service.change_password(session, user_id=approval.admin.id, current_password=approval.initial_password,
+                                     new_password=ADMIN_PASSWORD)
     if sign:
         onboarding.sign_commitment(session, principal=world.principal(session, username),
                                    commitment_in=CommitmentCreate(text_sha256=DIGEST, agree=True))
     session.commit()
-    return application, approval.initial_password
+    return application, ADMIN_PASSWORD
 
 
 @pytest.fixture
@@ -175,10 +179,21 @@ def test_approval_is_impossible_with_a_failed_or_missing_item(
     assert organisation is not None and organisation.status == "active" and organisation.kind == OrgKind.BANK
     admin_user = session.scalars(select(User).where(User.username == "ding.admin")).one()
     assert admin_user.roles == {Role.INSTITUTION_ADMIN} and admin_user.display_name == "钱七"
-    # The one-time password works.
+    # The one-time password works, once: every page leads to the change form until it is replaced.
+    assert admin_user.must_change_password
     with TestClient(create_app(session_factory=admin_client.app.state.session_factory)) as institution:
         login(institution, "ding.admin", body["initial_password"])
+        for path in ("/institution", "/", "/account"):
+            redirected = institution.get(path, follow_redirects=False)
+            assert redirected.status_code == 303 and redirected.headers["location"] == "/account/password"
+        api = institution.get("/api/v1/me")
+        assert api.status_code == 403 and api.json()["code"] == "password_change_required"
+        form = {"current_password": body["initial_password"], "new_password": ADMIN_PASSWORD,
+                "confirm_password": ADMIN_PASSWORD, "csrf_token": page_csrf(institution, "/account/password")}
+        changed = institution.post("/account/password", data=form, follow_redirects=False)
+        assert changed.status_code == 303, changed.text
         assert "信息使用承诺书" in institution.get("/institution").text
+        assert institution.get("/api/v1/me").status_code == 200
     actions = [e.action for e in session.scalars(select(AuditEntry).order_by(AuditEntry.sequence))]
     assert "identity.institution_approved" in actions and "identity.institution_assessed" in actions
 

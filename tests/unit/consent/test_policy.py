@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
+from xinyidai.auth.enums import Role
 from xinyidai.consent.policy import (
     REFUSAL_LABELS,
     DataWindow,
@@ -17,6 +18,7 @@ from xinyidai.consent.policy import (
     Refusal,
     Status,
     decide,
+    may_bind_enterprise,
     status_of,
 )
 
@@ -119,3 +121,10 @@ def test_every_refusal_names_its_reason_in_a_word_for_the_access_log(
     decision = _decide(*grants, **kwargs)  # type: ignore[arg-type]
     assert not decision.allowed and decision.refusal == refusal and REFUSAL_LABELS[decision.refusal] == label
     assert _decide(GRANT).refusal == ""
+
+
+def test_only_the_enterprises_administrator_binds_it() -> None:
+    assert may_bind_enterprise({Role.ENTERPRISE_ADMIN})
+    assert may_bind_enterprise({Role.ENTERPRISE_ADMIN, Role.ENTERPRISE_STAFF})
+    assert not may_bind_enterprise({Role.ENTERPRISE_STAFF})
+    assert not may_bind_enterprise(set())

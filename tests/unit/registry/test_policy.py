@@ -8,7 +8,9 @@ from datetime import date
 
 import pytest
 
-from xinyidai.registry.policy import GateResult, annual_report_gate, required_report_year
+from xinyidai.auth.enums import OrgKind, Role
+from xinyidai.auth.principal import Principal
+from xinyidai.registry.policy import GateResult, annual_report_gate, may_register_enterprises, required_report_year
 
 URL = "https://www.gsxt.gov.cn/"
 
@@ -128,3 +130,20 @@ def test_status_other_than_in_operation_blocks(status: str) -> None:
 def test_all_findings_are_reported_together() -> None:
     result = _gate(status="revoked", last=None, abnormal=True)
     assert [f.code for f in result.findings] == ["not_in_operation", "annual_report_missing", "abnormal_operations"]
+
+
+def test_only_market_supervisions_data_officers_and_the_platform_admin_register_entities() -> None:
+    def who(org: int, kind: OrgKind, role: Role) -> Principal:
+        return Principal(organisation_id=org, organisation_kind=kind, roles=frozenset({role}))
+
+    amr, tax = 7, 8
+    assert may_register_enterprises(who(amr, OrgKind.GOVERNMENT_DEPARTMENT, Role.DEPARTMENT_DATA_OFFICER),
+                                    registrar_organisation_id=amr)
+    assert may_register_enterprises(who(1, OrgKind.PLATFORM_OPERATOR, Role.PLATFORM_ADMIN),
+                                    registrar_organisation_id=None)
+    assert not may_register_enterprises(who(tax, OrgKind.GOVERNMENT_DEPARTMENT, Role.DEPARTMENT_DATA_OFFICER),
+                                        registrar_organisation_id=amr)
+    assert not may_register_enterprises(who(amr, OrgKind.GOVERNMENT_DEPARTMENT, Role.GOVERNMENT_SUPERVISOR),
+                                        registrar_organisation_id=amr)
+    assert not may_register_enterprises(who(amr, OrgKind.GOVERNMENT_DEPARTMENT, Role.DEPARTMENT_DATA_OFFICER),
+                                        registrar_organisation_id=None)

@@ -270,11 +270,13 @@ def approve(session: Session, *, principal: Principal, application_id: int, appr
     _move(application, Transition.APPROVE)
     organisation = service.create_organisation(session, organisation_in=OrganisationCreate(
         name=application.organisation_name, kind=OrgKind(application.kind), uscc=application.uscc))
+    generated = password is None
     password = password or rules.initial_password()
     username = approval_in.admin_username or f"admin.{application.uscc[-8:].lower()}"
+    # A generated password is shown to the operator who approves: its admin must replace it at first login.
     admin = service.create_user(session, user_in=UserCreate(
         organisation_id=organisation.id, username=username, display_name=application.contact_name,
-        password=password, roles=[Role.INSTITUTION_ADMIN]))
+        password=password, roles=[Role.INSTITUTION_ADMIN]), must_change_password=generated)
     application.organisation_id = organisation.id
     application.decided_at = clock.now()
     application.decided_by_user_id = principal.user_id
