@@ -16,16 +16,14 @@ from __future__ import annotations
 from xinyidai.loans.classification import get_classification_bands, set_classification_bands
 from xinyidai.loans.drawdowns import (
     active_drawdowns_of_products,
-    balances_of,
     draw,
     get_drawdown,
     get_drawdown_for_settlement,
     list_drawdowns,
     to_drawdown_read,
 )
-from xinyidai.loans.ledger import BALANCE_COLUMNS, ledger_balances, post, total_owed, verify_balances
+from xinyidai.loans.ledger import BALANCE_COLUMNS, ledger_balances, total_owed, verify_balances
 from xinyidai.loans.lines import (
-    freeze_for_default,
     get_line,
     list_lines,
     on_order_approved,
@@ -33,20 +31,16 @@ from xinyidai.loans.lines import (
     product_id_of,
     set_line_status,
     to_line_read,
-    used_fen,
 )
-from xinyidai.loans.policy import CLAIM_ORDER, StatementEntry, merge_accruals, to_ppm
+from xinyidai.loans.policy import StatementEntry, merge_accruals
 from xinyidai.loans.repayments import owed, repay, settle_claim, to_repayment_read
 from xinyidai.loans.statements import portfolio_summary, statement
 
 __all__ = [
     "BALANCE_COLUMNS",
-    "CLAIM_ORDER",
     "StatementEntry",
     "active_drawdowns_of_products",
-    "balances_of",
     "draw",
-    "freeze_for_default",
     "get_classification_bands",
     "get_drawdown",
     "get_drawdown_for_settlement",
@@ -59,7 +53,6 @@ __all__ = [
     "open_line",
     "owed",
     "portfolio_summary",
-    "post",
     "product_id_of",
     "repay",
     "set_classification_bands",
@@ -68,9 +61,7 @@ __all__ = [
     "statement",
     "to_drawdown_read",
     "to_line_read",
-    "to_ppm",
     "to_repayment_read",
     "total_owed",
-    "used_fen",
     "verify_balances",
 ]
