@@ -1,8 +1,8 @@
 """Pure rules of loan servicing, no I/O: what a drawdown or repayment must satisfy, how money is allocated to
 buckets and installments, ledger balance, the five-category classification, the statement's accrual runs.
 
-The services in `lines`, `drawdowns`, `repayments`, `ledger` and `statements` read the facts from the database,
-ask these functions, and write what they answer.
+The services in `lines`, `drawdowns`, `repayments`, `ledger`, `statements` and `classification` read the facts,
+ask these functions and write what they answer. A new rule without I/O goes here, in its section.
 """
 
 from __future__ import annotations
