@@ -55,3 +55,9 @@ class Unauthenticated(DomainError):
 
     status_code = 401
     code = "unauthenticated"
+
+
+class IdempotencyConflict(Conflict):
+    """An Idempotency-Key reused for a different request."""
+
+    code = "idempotency_conflict"

@@ -71,11 +71,7 @@ INTERNAL = {
 }
 
 # Cross-context table reads still in the tree, each "importer imports module"; every other one fails the test.
-EXPECTED_TABLE_READS: set[str] = {
-    # EXPECTED, TO REMOVE: loans/eod.py joins products' Product table for each product's terms at end of day. It is
-    # being moved onto the products service in the restructuring of loans/; delete this entry when that lands.
-    "loans/eod.py imports xinyidai.products.models.Product",
-}
+EXPECTED_TABLE_READS: set[str] = set()
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from xinyidai.errors import Conflict, DomainError, Forbidden, NotFound
+from xinyidai.errors import DomainError, Forbidden, NotFound
 
 
 class CatalogueItemNotFound(NotFound):
@@ -27,12 +27,6 @@ class DeliveryRefused(DomainError):
     """A whole delivery refused: wrong columns, an empty or cut-off file, a channel the catalogue does not take."""
 
     code = "delivery_refused"
-
-
-class IdempotencyConflict(Conflict):
-    """An idempotency key reused for a different delivery."""
-
-    code = "idempotency_conflict"
 
 
 class CommitmentNotFound(NotFound):

@@ -23,9 +23,7 @@ from __future__ import annotations
 
 import csv
 import gc
-import hashlib
 import io
-import json
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -37,12 +35,12 @@ from sqlalchemy import insert, select, text
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 
-from xinyidai import clock
+from xinyidai import clock, idempotency
 from xinyidai.audit import service as audit_service
 from xinyidai.auth.principal import Principal
 from xinyidai.creditdata import reading, service
 from xinyidai.creditdata.enums import AuthoritativeChannel, BatchStatus, Channel, FieldType
-from xinyidai.creditdata.exceptions import DeliveryRefused, IdempotencyConflict
+from xinyidai.creditdata.exceptions import DeliveryRefused
 from xinyidai.creditdata.fields import USCC_FIELD, FieldError, FieldSpec, RowParser
 from xinyidai.creditdata.models import CatalogueItem, CreditRecord, ImportBatch, ImportRowError
 from xinyidai.errors import NotFound
@@ -121,8 +119,7 @@ def push_rows(session: Session, *, principal: Principal, item_code: str, rows: l
     """
     item = service.get_item(session, code=item_code)
     service.require_source(session, principal=principal, item=item, channel=Channel.API_PUSH)
-    digest = hashlib.sha256(json.dumps({"item": item.code, "rows": rows}, ensure_ascii=False, sort_keys=True)
-                            .encode()).hexdigest()
+    digest = idempotency.fingerprint({"item": item.code, "rows": rows})
     existing = _batch_by_key(session, principal.organisation_id, idempotency_key)
     if existing is not None:
         return _replay(existing, digest)
@@ -519,9 +516,9 @@ def _batch_by_key(session: Session, organisation_id: int, key: str) -> ImportBat
 
 
 def _replay(batch: ImportBatch, digest: str) -> ImportBatch:
-    if batch.content_sha256 != digest:
-        raise IdempotencyConflict("该幂等键已用于另一批不同的数据", message_en="idempotency key reused for other rows")
-    return batch
+    return idempotency.replay_or_refuse(batch, stored=batch.content_sha256, new=digest,
+                                        message="该幂等键已用于另一批不同的数据",
+                                        message_en="idempotency key reused for other rows")
 
 
 def _outcome(batch: ImportBatch) -> str:

@@ -9,7 +9,7 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from xinyidai import clock
+from xinyidai import clock, idempotency
 from xinyidai.audit import service as audit_service
 from xinyidai.auth.enums import OrgKind
 from xinyidai.guarantee import policy
@@ -100,7 +100,8 @@ def recover(session: Session, *, drawdown_id: int, amount_fen: int, idempotency_
     previous = session.scalars(select(Recovery).where(
         Recovery.drawdown_id == drawdown_id, Recovery.idempotency_key == idempotency_key)).one_or_none()
     if previous is not None:
-        return previous
+        return idempotency.replay_or_refuse(previous, stored=previous.amount_fen, new=amount_fen,
+                                            message="该幂等键已用于另一笔追偿", message_en="Idempotency-Key reused")
     compensations = session.scalars(select(Compensation).where(Compensation.drawdown_id == drawdown_id)).all()
     if not compensations:
         raise RecoveryRefused("该笔用信没有代偿记录", message_en="no compensation for this drawdown")

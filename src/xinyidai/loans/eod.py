@@ -40,8 +40,7 @@ from sqlalchemy.orm import Session
 
 from xinyidai import clock, events
 from xinyidai.db import UtcDateTime
-from xinyidai.loans import policy
-from xinyidai.loans import service as loans_service
+from xinyidai.loans import ledger, lines, policy
 from xinyidai.loans.enums import Account, Classification, DrawdownStatus
 from xinyidai.loans.events import DrawdownDefaulted
 from xinyidai.loans.exceptions import LoanRuleBroken
@@ -54,7 +53,7 @@ from xinyidai.loans.models import (
     JournalEntry,
     LedgerPosting,
 )
-from xinyidai.products.models import Product
+from xinyidai.products import service as products_service
 
 DRAWDOWN = cast(Table, Drawdown.__table__)
 INSTALLMENT = cast(Table, Installment.__table__)
@@ -276,16 +275,26 @@ def _classify(session: Session, business_date: date) -> None:
 
 
 def _trigger_defaults(session: Session, business_date: date) -> int:
-    rows = session.execute(
-        select(Drawdown, Product.id, Product.default_trigger_days)
-        .join(CreditLine, CreditLine.id == Drawdown.credit_line_id)
-        .join(Product, Product.id == CreditLine.product_id)
-        .where(Drawdown.status == DrawdownStatus.ACTIVE, Drawdown.days_past_due >= Product.default_trigger_days)
+    # The products' triggers come through the products service; only products with an overdue drawdown are asked.
+    overdue_products = session.scalars(
+        select(CreditLine.product_id).distinct().join(Drawdown, Drawdown.credit_line_id == CreditLine.id)
+        .where(Drawdown.status == DrawdownStatus.ACTIVE, Drawdown.days_past_due > 0)
     ).all()
-    for drawdown, product_id, _trigger in rows:
+    triggers = products_service.default_trigger_days(session, product_ids=overdue_products)
+    if not triggers:
+        return 0
+    trigger = case(triggers, value=CreditLine.product_id)
+    rows = session.execute(
+        select(Drawdown, CreditLine.product_id)
+        .join(CreditLine, CreditLine.id == Drawdown.credit_line_id)
+        .where(Drawdown.status == DrawdownStatus.ACTIVE, CreditLine.product_id.in_(triggers),
+               Drawdown.days_past_due >= trigger)
+        .order_by(Drawdown.id)
+    ).all()
+    for drawdown, product_id in rows:
         drawdown.status = DrawdownStatus.DEFAULTED
-        outstanding = loans_service.total_owed(drawdown)
-        loans_service.freeze_for_default(session, drawdown=drawdown)
+        outstanding = ledger.total_owed(drawdown)
+        lines.freeze_for_default(session, drawdown=drawdown)
         events.publish(session=session, event=DrawdownDefaulted(
             drawdown_id=drawdown.id, enterprise_id=drawdown.enterprise_id,
             bank_organisation_id=drawdown.bank_organisation_id, product_id=product_id,

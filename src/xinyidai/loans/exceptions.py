@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from xinyidai.errors import Conflict, DomainError, NotFound
+from collections.abc import Sequence
+
+from xinyidai.errors import DomainError, NotFound
+from xinyidai.loans.policy import Problem
 
 
 class LoanRuleBroken(DomainError):
@@ -23,7 +26,9 @@ class DrawdownNotFound(NotFound):
     code = "drawdown_not_found"
 
 
-class IdempotencyConflict(Conflict):
-    """An Idempotency-Key reused for a different request."""
-
-    code = "idempotency_conflict"
+def refuse(problems: Sequence[Problem]) -> None:
+    """Raise one `LoanRuleBroken` naming every problem; return when there is none."""
+    if problems:
+        details = {key: value for problem in problems for key, value in problem.details.items()}
+        raise LoanRuleBroken("；".join(p.message for p in problems),
+                             message_en="; ".join(p.message_en for p in problems), **details)

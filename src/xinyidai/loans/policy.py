@@ -1,11 +1,113 @@
-"""Pure rules of servicing: repayment allocation, classification bands, ledger balance."""
+"""Pure rules of loan servicing, no I/O: what a drawdown or repayment must satisfy, how money is allocated to
+buckets and installments, ledger balance, the five-category classification, the statement's accrual runs.
+
+The services in `lines`, `drawdowns`, `repayments`, `ledger`, `statements` and `classification` read the facts,
+ask these functions and write what they answer. A new rule without I/O goes here, in its section.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+from typing import TypeVar
 
-from xinyidai.loans.enums import Account, Classification
+from xinyidai.loans.enums import RECEIVABLES, Account, Classification, LineStatus
+from xinyidai.money import format_yuan
+
+K = TypeVar("K", bound=str)
+
+
+# Problems ------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One broken rule: the message a person acts on, its English twin, and figures the caller may need."""
+
+    message: str
+    message_en: str
+    details: dict[str, int] = field(default_factory=dict)
+
+
+# Drawdowns -----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LineState:
+    """What a drawdown is checked against: the line's state, what it offers and what is left of it."""
+
+    status: LineStatus
+    status_reason: str | None
+    valid_until: date
+    available_fen: int
+    repayment_methods: Sequence[str]
+    term_options: Sequence[int]
+    in_arrears: bool
+
+
+def drawdown_problems(*, amount_fen: int, term_months: int, method: str, value_date: date | None, today: date,
+                      line: LineState, day_closed: bool) -> list[Problem]:
+    """What is wrong with drawing `amount_fen` on the line today (empty when the drawdown may be made)."""
+    problems = []
+    if value_date is not None and value_date != today:
+        problems.append(_value_date_problem(today))
+    if line.status == LineStatus.FROZEN:
+        problems.append(Problem(f"授信额度已冻结：{line.status_reason or ''}，暂不能用信", "line is frozen"))
+    elif line.status != LineStatus.ACTIVE or line.valid_until < today:
+        problems.append(Problem(f"授信额度已于{line.valid_until}到期或已关闭，不能用信", "line expired or closed"))
+    if line.in_arrears:
+        problems.append(Problem("该额度下有逾期未还款项，请先还清逾期款项后再用信", "line has arrears"))
+    if amount_fen > line.available_fen:
+        available = max(0, line.available_fen)
+        problems.append(Problem(f"用信金额超过可用额度{format_yuan(available)}元", "amount above the available limit",
+                                {"available_fen": available}))
+    if method not in line.repayment_methods:
+        problems.append(Problem("该额度不提供所选还款方式", "repayment method not offered"))
+    if term_months not in line.term_options:
+        options = "、".join(str(t) for t in line.term_options)
+        problems.append(Problem(f"用信期限须为{options}个月之一", "term not offered"))
+    if day_closed:
+        problems.append(_day_closed_problem())
+    return problems
+
+
+def _value_date_problem(today: date) -> Problem:
+    return Problem(f"起息日只能为当日（{today}），不能倒起息或预约", "value date must be today")
+
+
+def _day_closed_problem() -> Problem:
+    return Problem("今日日终处理已完成，请于下一个营业日办理", "end of day has run for today")
+
+
+PPM = Decimal(1_000_000)  # rates are stored as integer parts per million for end of day's integer arithmetic
+
+
+def to_ppm(rate: Decimal) -> int:
+    """A rate as integer parts per million."""
+    return int((rate * PPM).to_integral_value(rounding=ROUND_HALF_UP))
+
+
+# Repayments ----------------------------------------------------------------------------------------
+
+
+def repayment_problems(*, amount_fen: int, value_date: date | None, today: date, active: bool, owed_fen: int,
+                       day_closed: bool) -> list[Problem]:
+    """What is wrong with repaying `amount_fen` today on a drawdown owing `owed_fen` (empty when it may be made)."""
+    if not active:  # nothing else matters: a settled or defaulted drawdown takes no repayment at all
+        return [Problem("该笔用信已结清或已进入代偿处理，不能还款", "drawdown is not active")]
+    problems = []
+    if value_date is not None and value_date != today:
+        problems.append(_value_date_problem(today))
+    if day_closed:
+        problems.append(_day_closed_problem())
+    if amount_fen > owed_fen:
+        # Stated rule: no overpayment is held; the borrower is told the amount that settles the loan.
+        problems.append(Problem(f"还款金额超过全部应还金额{format_yuan(owed_fen)}元（含提前还清的本金）",
+                                "repayment exceeds everything owed", {"maximum_fen": owed_fen}))
+    return problems
+
 
 # Buckets a repayment can settle, with the ledger account each one credits.
 BUCKET_ACCOUNTS: dict[str, Account] = {
@@ -18,6 +120,99 @@ BUCKET_ACCOUNTS: dict[str, Account] = {
     "principal_due": Account.PRINCIPAL,
 }
 PREPAYMENT_BUCKET = "principal_prepaid"
+
+
+def take_in_order(amount_fen: int, owed: Mapping[K, int], order: Iterable[K]) -> tuple[dict[K, int], int]:
+    """Fill the owed buckets in `order`, each up to what it owes: the split and what is left over."""
+    remaining = amount_fen
+    split: dict[K, int] = {}
+    for bucket in order:
+        take = min(remaining, max(0, owed.get(bucket, 0)))
+        if take:
+            split[bucket] = take
+            remaining -= take
+    return split, remaining
+
+
+def allocate(amount_fen: int, owed: Mapping[str, int], order: Iterable[str]) -> dict[str, int]:
+    """Split a repayment over the owed buckets in `order`, the rest to principal prepayment.
+
+    Deterministic: the same amount, balances and order always give the same split.
+    """
+    split, remaining = take_in_order(amount_fen, owed, order)
+    if remaining:
+        split[PREPAYMENT_BUCKET] = remaining
+    return split
+
+
+@dataclass(frozen=True)
+class InstallmentState:
+    """An installment as allocation sees it: what it asks for and what has been paid on it so far."""
+
+    due_date: date
+    principal_fen: int
+    principal_paid_fen: int
+    overdue_principal_fen: int
+    overdue_interest_fen: int
+    overdue_paid_fen: int
+
+    @property
+    def overdue_open_fen(self) -> int:
+        """What is still unpaid of what was transferred to overdue on the due date."""
+        return self.overdue_principal_fen + self.overdue_interest_fen - self.overdue_paid_fen
+
+
+def apply_to_installments(installments: Sequence[InstallmentState], *, today: date, overdue_fen: int = 0,
+                          principal_overdue_fen: int = 0, principal_due_fen: int = 0,
+                          principal_not_due_fen: int = 0) -> list[InstallmentState]:
+    """The live installments (in schedule order) after money paid to the drawdown's buckets is shown on them.
+
+    In this order: overdue principal and interest on the oldest overdue installments first; overdue principal
+    as principal paid, oldest first; principal due today on today's installments; then principal not yet due
+    (a third party's settlement), earliest first.
+    """
+    items = list(installments)
+    remaining = overdue_fen
+    for n, item in enumerate(items):
+        take = min(item.overdue_open_fen, remaining)
+        if take > 0:
+            items[n] = replace(item, overdue_paid_fen=item.overdue_paid_fen + take)
+            remaining -= take
+    remaining = principal_overdue_fen
+    for n, item in enumerate(items):
+        take = min(item.overdue_principal_fen, item.principal_fen - item.principal_paid_fen, remaining)
+        if take > 0:
+            items[n] = replace(item, principal_paid_fen=item.principal_paid_fen + take)
+            remaining -= take
+    remaining = principal_due_fen
+    for n, item in enumerate(items):
+        take = min(item.principal_fen - item.principal_paid_fen, remaining)
+        if item.due_date == today and take > 0:
+            items[n] = replace(item, principal_paid_fen=item.principal_paid_fen + take)
+            remaining -= take
+    remaining = principal_not_due_fen
+    for n, item in enumerate(items):
+        take = min(item.principal_fen - item.principal_paid_fen - item.overdue_principal_fen, remaining)
+        if take > 0:
+            items[n] = replace(item, principal_paid_fen=item.principal_paid_fen + take)
+            remaining -= take
+    return items
+
+
+def overdue_since(installments: Sequence[InstallmentState], *, current: int | None,
+                  arrears_left: bool) -> int | None:
+    """The date ordinal days past due count from: the oldest installment still overdue.
+
+    When every overdue installment is paid but arrears remain on the drawdown (penalty, overdue fee), the count
+    goes on from where it was; with no arrears left it stops.
+    """
+    still_overdue = [item.due_date.toordinal() for item in installments if item.overdue_open_fen > 0]
+    if still_overdue:
+        return min(still_overdue)
+    return current if arrears_left else None
+
+
+# Ledger --------------------------------------------------------------------------------------------
 
 
 class UnbalancedEntry(ValueError):
@@ -38,23 +233,34 @@ def check_balanced(postings: Sequence[Posting]) -> None:
         raise UnbalancedEntry(f"entry does not balance: {postings}")
 
 
-def allocate(amount_fen: int, owed: Mapping[str, int], order: Iterable[str]) -> dict[str, int]:
-    """Split a repayment over the owed buckets in `order`, the rest to principal prepayment.
+# Claims settled by third parties ------------------------------------------------------------------
 
-    Deterministic: the same amount, balances and order always give the same split.
-    """
-    remaining = amount_fen
-    split: dict[str, int] = {}
-    for bucket in order:
-        take = min(remaining, max(0, owed.get(bucket, 0)))
-        if take:
-            split[bucket] = take
-            remaining -= take
+# A guarantor's compensation or a recovery settles the bank's claim principal first.
+CLAIM_ORDER: tuple[Account, ...] = (
+    Account.PRINCIPAL_OVERDUE, Account.PRINCIPAL, Account.INTEREST_OVERDUE, Account.INTEREST_ACCRUED,
+    Account.PENALTY, Account.FEE_OVERDUE, Account.FEE_ACCRUED,
+)
+
+
+def claim_problems(*, amount_fen: int, owed_fen: int) -> list[Problem]:
+    """What is wrong with settling `amount_fen` of a claim of `owed_fen` (empty when it may be settled)."""
+    if amount_fen <= 0 or amount_fen > owed_fen:
+        return [Problem("结算金额必须大于0且不超过剩余债权", "settlement outside the claim")]
+    return []
+
+
+def split_claim(amount_fen: int, balances: Mapping[Account, int]) -> dict[Account, int]:
+    """The accounts a claim settlement credits, in `CLAIM_ORDER`; the amount must not exceed the balances."""
+    split, remaining = take_in_order(amount_fen, balances, CLAIM_ORDER)
     if remaining:
-        split[PREPAYMENT_BUCKET] = remaining
+        raise ValueError(f"settlement of {amount_fen} exceeds the claim by {remaining}")
     return split
 
 
+# Classification ------------------------------------------------------------------------------------
+
+# The platform default, by days past due: 0 normal, 1–90 special mention, 91–180 substandard, 181–360 doubtful,
+# over 360 loss. A bank may set its own bands instead (`validate_bands`).
 DEFAULT_BANDS: tuple[tuple[int, Classification], ...] = (
     (0, Classification.NORMAL),
     (1, Classification.SPECIAL_MENTION),
@@ -86,3 +292,43 @@ def validate_bands(bands: Sequence[tuple[int, Classification]]) -> list[str]:
     if len({d for d, _ in ordered}) != len(ordered):
         problems.append("逾期天数下限不得重复")
     return problems
+
+
+# Statements ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class StatementEntry:
+    """One journal entry of a drawdown's statement: its date, kind and the amount posted to each account."""
+
+    entry_id: int
+    business_date: date
+    kind: str
+    memo: str | None
+    amounts: dict[Account, int]
+    through_date: date | None = None  # set when consecutive daily accruals are shown as one line
+
+    def amount(self, account: Account | str) -> int:
+        """The amount posted to `account` (debit positive), 0 when the entry does not touch it."""
+        return self.amounts.get(Account(account), 0)
+
+    @property
+    def receivable_change_fen(self) -> int:
+        """How much the entry changed what the borrower owes."""
+        return sum(self.amounts.get(account, 0) for account in RECEIVABLES)
+
+
+def merge_accruals(entries: Sequence[StatementEntry]) -> list[StatementEntry]:
+    """The statement with each run of consecutive daily accruals shown as one line covering its dates."""
+    merged: list[StatementEntry] = []
+    for entry in entries:
+        last = merged[-1] if merged else None
+        if last is not None and entry.kind == last.kind == "accrual":
+            amounts = dict(last.amounts)
+            for account, amount in entry.amounts.items():
+                amounts[account] = amounts.get(account, 0) + amount
+            merged[-1] = StatementEntry(entry_id=last.entry_id, business_date=last.business_date, kind="accrual",
+                                        memo=last.memo, amounts=amounts, through_date=entry.business_date)
+        else:
+            merged.append(entry)
+    return merged

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from decimal import Decimal
 from typing import Any, Protocol
 
@@ -113,6 +113,14 @@ def get_own(session: Session, *, principal: Principal, product_id: int) -> Produ
     ):
         raise ProductNotFound("未找到该产品", message_en="product not found")
     return product
+
+
+def default_trigger_days(session: Session, *, product_ids: Collection[int]) -> dict[int, int]:
+    """Days past due at which a drawdown under each of `product_ids` defaults, by product id."""
+    if not product_ids:
+        return {}
+    rows = session.execute(select(Product.id, Product.default_trigger_days).where(Product.id.in_(product_ids)))
+    return {product_id: int(days) for product_id, days in rows}
 
 
 def list_published(session: Session) -> Sequence[Product]:

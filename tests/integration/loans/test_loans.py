@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from tests.integration.conftest import World, login, page_csrf
 from xinyidai import clock, events
 from xinyidai.clock import BUSINESS_TZ
-from xinyidai.errors import DomainError
+from xinyidai.errors import DomainError, IdempotencyConflict
 from xinyidai.guarantee import service as guarantee_service
 from xinyidai.guarantee.models import Compensation
 from xinyidai.loans import eod
@@ -297,6 +297,11 @@ def test_missed_installments_go_overdue_are_classified_and_default_with_risk_sha
     recovery = guarantee_service.recover(session, drawdown_id=drawdown.id, amount_fen=100_000,
                                          idempotency_key="recovery-1")
     assert recovery.distribution == {str(guarantor): 80_000, "bank": 20_000}
+    # The same recovery retried is the same recovery; the key reused for another amount is refused.
+    assert guarantee_service.recover(session, drawdown_id=drawdown.id, amount_fen=100_000,
+                                     idempotency_key="recovery-1").id == recovery.id
+    with pytest.raises(IdempotencyConflict):
+        guarantee_service.recover(session, drawdown_id=drawdown.id, amount_fen=50_000, idempotency_key="recovery-1")
     _assert_ledger_sound(session, drawdown)
 
 

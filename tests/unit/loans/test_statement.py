@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from xinyidai.loans.enums import Account
-from xinyidai.loans.service import StatementEntry, merge_accruals
+from xinyidai.loans.policy import StatementEntry, merge_accruals
 
 
 def _entry(entry_id: int, day: int, kind: str, interest: int = 0, cash: int = 0) -> StatementEntry:

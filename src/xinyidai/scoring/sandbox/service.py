@@ -22,7 +22,6 @@ residual risk and what limits it (at least three features on a computing path, [
 from __future__ import annotations
 
 import hashlib
-import json
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -32,7 +31,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from xinyidai import clock
+from xinyidai import clock, idempotency
 from xinyidai.audit import service as audit_service
 from xinyidai.auth.enums import OrgKind
 from xinyidai.auth.principal import Principal
@@ -240,15 +239,8 @@ def _no_release() -> None:
     """The default between reading and running: keep the caller's transaction as it is."""
 
 
-class IdempotencyConflict(Conflict):
-    """An Idempotency-Key already used for another run request."""
-
-    code = "idempotency_conflict"
-
-
 def _request_digest(model_id: int, run_in: SandboxRunCreate) -> str:
-    body = json.dumps([model_id, run_in.purpose_ref, run_in.usccs], ensure_ascii=False)
-    return hashlib.sha256(body.encode()).hexdigest()
+    return idempotency.fingerprint([model_id, run_in.purpose_ref, run_in.usccs])
 
 
 def _replayed(session: Session, *, organisation_id: int, idempotency_key: str | None,
@@ -258,9 +250,10 @@ def _replayed(session: Session, *, organisation_id: int, idempotency_key: str | 
         return None
     found = session.scalars(select(SandboxRun).where(SandboxRun.organisation_id == organisation_id,
                                                      SandboxRun.idempotency_key == idempotency_key)).one_or_none()
-    if found is not None and found.request_digest != digest:
-        raise IdempotencyConflict("该幂等键已用于另一次模型运行请求", message_en="Idempotency-Key reused")
-    return found
+    if found is None:
+        return None
+    return idempotency.replay_or_refuse(found, stored=found.request_digest, new=digest,
+                                        message="该幂等键已用于另一次模型运行请求", message_en="Idempotency-Key reused")
 
 
 def run(session: Session, *, principal: Principal, model_id: int, run_in: SandboxRunCreate,
