@@ -19,6 +19,7 @@ from xinyidai.orders.dependencies import CurrentOrder
 from xinyidai.orders.models import FinancingOrder
 from xinyidai.orders.policy import STATUS_LABELS, OrderStatus
 from xinyidai.orders.schemas import EstimateCreate, OrderApprove, OrderCreate, OrderReject
+from xinyidai.portal.forms import form_errors
 from xinyidai.portal.templating import render
 from xinyidai.products import service as products_service
 from xinyidai.products.enums import REPAYMENT_METHOD_LABELS, RepaymentMethod
@@ -32,8 +33,10 @@ router = APIRouter(include_in_schema=False, dependencies=[Depends(csrf_protect)]
 LABELS = {"status_labels": STATUS_LABELS, "method_labels": REPAYMENT_METHOD_LABELS}
 
 
-def _first_error(exc: ValidationError) -> str:
-    return "；".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()[:3])
+# The labels of the application and approval forms, to name a refused field in Chinese.
+FIELD_LABELS = {"amount_fen": "申请金额", "term_months": "期限", "repayment_method": "还款方式", "purpose": "资金用途",
+                "line_fen": "授信额度", "annual_rate": "年化利率", "note": "备注"}
+PURPOSE_ERROR = {"purpose": "资金用途至少2个字"}
 
 
 def _enterprise_id(principal: Principal) -> int:
@@ -114,9 +117,9 @@ def apply(
         return render(request, "orders/apply.html",
                       _apply_context(session, principal, product, form=form, errors=[str(exc)]), status_code=422)
     except ValidationError as exc:
-        message = "资金用途至少2个字" if any(e["loc"] == ("purpose",) for e in exc.errors()) else _first_error(exc)
         return render(request, "orders/apply.html",
-                      _apply_context(session, principal, product, form=form, errors=[message]), status_code=422)
+                      _apply_context(session, principal, product, form=form,
+                                     errors=form_errors(exc, PURPOSE_ERROR, labels=FIELD_LABELS)), status_code=422)
     except ValueError:
         return render(request, "orders/apply.html",
                       _apply_context(session, principal, product, form=form, errors=["请选择期限和还款方式"]),
@@ -199,7 +202,7 @@ def approve(
     except (InvalidAmount, InvalidRate) as exc:
         return _order_page(request, session, order, status_code=422, errors=[str(exc)])
     except ValidationError as exc:
-        return _order_page(request, session, order, status_code=422, errors=[_first_error(exc)])
+        return _order_page(request, session, order, status_code=422, errors=form_errors(exc, labels=FIELD_LABELS))
     except ValueError:
         return _order_page(request, session, order, status_code=422, errors=["请选择期限和还款方式"])
     return RedirectResponse(f"/orders/{order.id}", status_code=303)

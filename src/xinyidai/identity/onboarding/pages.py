@@ -25,6 +25,7 @@ from xinyidai.identity.onboarding.schemas import (
     InstitutionApiClientCreate,
     InstitutionApplicationCreate,
 )
+from xinyidai.portal.forms import form_errors
 from xinyidai.portal.templating import render
 from xinyidai.web import IdPath, SessionDep, client_ip
 
@@ -33,13 +34,10 @@ router = APIRouter(include_in_schema=False, dependencies=[Depends(csrf_protect)]
 PublicPage = Depends(Public())
 
 
-def _form_errors(exc: ValidationError) -> list[str]:
-    labels = {"organisation_name": "机构名称", "uscc": "统一社会信用代码", "kind": "机构类型",
-              "licence_number": "许可证编号", "contact_name": "联系人", "contact_mobile": "联系人手机",
-              "requested_scopes": "申请开通的服务", "note": "评估说明", "evidence_ref": "证明材料编号",
-              "admin_username": "管理员用户名", "reason": "原因", "name": "接口名称", "roles": "接口角色"}
-    fields = {labels.get(str(e["loc"][0]), str(e["loc"][0])) for e in exc.errors() if e["loc"]}
-    return [f"请检查以下内容是否填写完整、格式正确：{'、'.join(sorted(fields))}"]
+FIELD_LABELS = {"organisation_name": "机构名称", "uscc": "统一社会信用代码", "kind": "机构类型",
+                "licence_number": "许可证编号", "contact_name": "联系人", "contact_mobile": "联系人手机",
+                "requested_scopes": "申请开通的服务", "note": "评估说明", "evidence_ref": "证明材料编号",
+                "admin_username": "管理员用户名", "reason": "原因", "name": "接口名称", "roles": "接口角色"}
 
 
 # The public application --------------------------------------------------------------------------
@@ -77,7 +75,7 @@ def apply(
     except ValidationError as exc:
         session.rollback()
         return render(request, "identity/onboarding/apply.html",
-                      {**_apply_context(form), "errors": _form_errors(exc)}, status_code=422)
+                      {**_apply_context(form), "errors": form_errors(exc, labels=FIELD_LABELS)}, status_code=422)
     except DomainError as exc:
         session.rollback()
         return render(request, "identity/onboarding/apply.html",
@@ -146,7 +144,7 @@ def _act(request: Request, session: Session, application_id: int, action: str, *
             onboarding.reinstate(session, principal=principal, application_id=application_id)
     except ValidationError as exc:
         session.rollback()
-        return _review(request, session, application_id, errors=_form_errors(exc), status_code=422)
+        return _review(request, session, application_id, errors=form_errors(exc, labels=FIELD_LABELS), status_code=422)
     except DomainError as exc:
         session.rollback()
         return _review(request, session, application_id, errors=[exc.message], status_code=exc.status_code)
@@ -181,7 +179,7 @@ def approve(request: Request, session: SessionDep, principal: PlatformAdminDep, 
                                       approval_in=approval_in)
     except ValidationError as exc:
         session.rollback()
-        return _review(request, session, application_id, errors=_form_errors(exc), status_code=422)
+        return _review(request, session, application_id, errors=form_errors(exc, labels=FIELD_LABELS), status_code=422)
     except DomainError as exc:
         session.rollback()
         return _review(request, session, application_id, errors=[exc.message], status_code=exc.status_code)
@@ -244,7 +242,7 @@ def sign_commitment(request: Request, session: SessionDep, principal: Institutio
                                    commitment_in=CommitmentCreate(text_sha256=text_sha256, agree=agree == "yes"))
     except ValidationError as exc:
         session.rollback()
-        return _institution(request, session, principal, errors=_form_errors(exc), status_code=422)
+        return _institution(request, session, principal, errors=form_errors(exc, labels=FIELD_LABELS), status_code=422)
     except DomainError as exc:
         session.rollback()
         return _institution(request, session, principal, errors=[exc.message], status_code=exc.status_code)
@@ -261,7 +259,7 @@ def issue_api_client(request: Request, session: SessionDep, principal: Instituti
             name=name.strip(), roles=roles or []))
     except ValidationError as exc:
         session.rollback()
-        return _institution(request, session, principal, errors=_form_errors(exc), status_code=422)
+        return _institution(request, session, principal, errors=form_errors(exc, labels=FIELD_LABELS), status_code=422)
     except DomainError as exc:
         session.rollback()
         return _institution(request, session, principal, errors=[exc.message], status_code=exc.status_code)
