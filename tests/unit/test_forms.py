@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 from pydantic import BaseModel, Field, ValidationError
 
-from xinyidai.portal.forms import CHECK_FIELDS, form_errors, refused_fields
+from xinyidai.portal.forms import CHECK_FIELDS, form_date, form_errors, refused_fields
 
 
 class _Form(BaseModel):
@@ -42,3 +44,12 @@ def test_the_other_refused_fields_are_named_by_their_labels_in_one_line() -> Non
     refusal = _refusal(name="x", amount_fen=0, term_months=0, note="太长的备注")
     assert form_errors(refusal, {"name": "名称至少2个字"}, labels=labels) == [
         "名称至少2个字", CHECK_FIELDS + "、".join(sorted(["申请金额", "期限", "note"]))]
+
+
+def test_a_form_date_is_a_date_blank_is_none_and_a_bad_one_is_named_by_its_label() -> None:
+    errors: list[str] = []
+    assert form_date("2026-11-23", "起始日期", errors) == date(2026, 11, 23)
+    assert form_date("", "起始日期", errors) is None
+    assert errors == []
+    assert form_date("2026-13-01", "截止日期", errors) is None
+    assert errors == ["截止日期“2026-13-01”不是有效日期（格式：2026-11-23）"]

@@ -17,6 +17,7 @@ from datetime import date, datetime, timedelta
 
 from xinyidai.clock import BUSINESS_TZ
 from xinyidai.consent.policy import MODE_LABELS, PURPOSE_LABELS, Mode, Purpose
+from xinyidai.portal.forms import form_date
 
 # Purposes an enterprise grants on its own page (the financing review is granted by applying).
 GRANTABLE = (Purpose.CREDIT_REPORT_DOWNLOAD, Purpose.POST_LOAN_MANAGEMENT, Purpose.MODEL_RUN)
@@ -56,16 +57,6 @@ def new_report_reference(today: date) -> str:
     return f"RPT{today:%Y%m%d}" + "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(6))
 
 
-def _day(text: str, label: str, errors: list[str]) -> date | None:
-    if not text.strip():
-        return None
-    try:
-        return date.fromisoformat(text.strip())
-    except ValueError:
-        errors.append(f"{label}“{text.strip()}”不是有效日期（格式：2026-11-23）")
-        return None
-
-
 def check(form: Mapping[str, str | Sequence[str]], *, institutions: Mapping[int, str], guarantors: frozenset[int],
           categories: Mapping[str, str], loans: Sequence[LoanChoice]) -> tuple[GrantRequest | None, list[str]]:
     """The grant the form asks for, or the problems with it (in Chinese). `institutions`: the active banks,
@@ -87,7 +78,8 @@ def check(form: Mapping[str, str | Sequence[str]], *, institutions: Mapping[int,
     reference = _purpose_reference(purpose, recipient, loan=text("loan"), purpose_ref=text("purpose_ref"),
                                    guarantors=guarantors, loans=loans, errors=errors)
     chosen = _chosen_categories(form.get("categories", ()), categories, errors)
-    data_from, data_to = _day(text("data_from"), "数据起始日期", errors), _day(text("data_to"), "数据截止日期", errors)
+    data_from = form_date(text("data_from"), "数据起始日期", errors)
+    data_to = form_date(text("data_to"), "数据截止日期", errors)
     if data_from and data_to and data_from > data_to:
         errors.append("数据期间的起始日期不能晚于截止日期")
     days = text("days")

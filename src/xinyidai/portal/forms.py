@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import date
 
 from pydantic import ValidationError
 
@@ -36,3 +37,14 @@ def form_errors(
     if not errors and default is not None:
         errors.append(default)
     return errors
+
+
+def form_date(text: str, label: str, errors: list[str]) -> date | None:
+    """The date typed in a form field (blank: None); a bad one is named in `errors` under its `label`."""
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        errors.append(f"{label}“{text}”不是有效日期（格式：2026-11-23）")
+        return None
