@@ -30,6 +30,7 @@ from xinyidai.auth.dependencies import (
     csrf_protect,
 )
 from xinyidai.auth.principal import Principal
+from xinyidai.auth.scoping import own_enterprise_id
 from xinyidai.creditdata import coverage as coverage_service
 from xinyidai.creditdata import credit_file, imports, policy, selfreport, service
 from xinyidai.creditdata.enums import (
@@ -48,7 +49,7 @@ from xinyidai.creditdata.enums import (
 from xinyidai.creditdata.fields import USCC_FIELD, FieldSpec
 from xinyidai.creditdata.models import CatalogueItem, CreditCommitment, ImportBatch
 from xinyidai.creditdata.schemas import CatalogueItemUpdate, CreditFileRead, CreditRecordRead, SelfReportCreate
-from xinyidai.errors import DomainError, NotFound
+from xinyidai.errors import DomainError
 from xinyidai.money import InvalidAmount, format_yuan, parse_yuan
 from xinyidai.portal.forms import form_errors
 from xinyidai.portal.templating import render
@@ -285,11 +286,10 @@ def _file_page(request: Request, session: Session, file: CreditFileRead, *, own:
 @router.get("/credit-file", response_class=HTMLResponse)
 def my_credit_file(request: Request, session: SessionDep, principal: EnterpriseUserDep) -> Response:
     """我的信用档案: everything the platform holds on the caller's entity, by category, with time and source."""
-    if principal.enterprise_id is None:
-        raise NotFound("未关联市场主体", message_en="no market entity")
+    enterprise_id = own_enterprise_id(principal)
     reported = request.query_params.get("reported", "")
     flash = f"已提交自主填报信息，信用承诺书编号 {reported}" if re.fullmatch(r"CN\d{16}", reported) else None
-    file = credit_file.read_credit_file(session, principal=principal, enterprise_id=principal.enterprise_id)
+    file = credit_file.read_credit_file(session, principal=principal, enterprise_id=enterprise_id)
     return _file_page(request, session, file, own=True, flash=flash)
 
 

@@ -11,8 +11,9 @@ from sqlalchemy.orm import Session
 
 from xinyidai.auth.dependencies import BankStaffDep, EnterpriseUserDep, csrf_protect
 from xinyidai.auth.principal import Principal
+from xinyidai.auth.scoping import own_enterprise_id
 from xinyidai.consent import service as consent_service
-from xinyidai.errors import DomainError, Forbidden, NotFound
+from xinyidai.errors import DomainError, Forbidden
 from xinyidai.money import InvalidAmount, InvalidRate, parse_percent, parse_yuan
 from xinyidai.orders import service
 from xinyidai.orders.dependencies import CurrentOrder
@@ -39,17 +40,11 @@ FIELD_LABELS = {"amount_fen": "申请金额", "term_months": "期限", "repaymen
 PURPOSE_ERROR = {"purpose": "资金用途至少2个字"}
 
 
-def _enterprise_id(principal: Principal) -> int:
-    if principal.enterprise_id is None:
-        raise NotFound("未关联市场主体", message_en="no market entity")
-    return principal.enterprise_id
-
-
 @router.get("/enterprise", response_class=HTMLResponse)
 def enterprise_home(request: Request, session: SessionDep,
                     principal: EnterpriseUserDep) -> Response:
     """The entity's home: registry card, annual-report status, products, its orders."""
-    enterprise = registry_service.get(session, enterprise_id=_enterprise_id(principal))
+    enterprise = registry_service.get(session, enterprise_id=own_enterprise_id(principal))
     portrait = scoring_service.read_portrait(session, principal=principal, enterprise_id=enterprise.id)
     return render(request, "orders/enterprise_home.html", {
         **LABELS,
@@ -76,7 +71,7 @@ def estimate(request: Request, session: SessionDep, principal: EnterpriseUserDep
 
 
 def _apply_context(session: Session, principal: Principal, product: Product, **extra: Any) -> dict[str, Any]:
-    enterprise = registry_service.get(session, enterprise_id=_enterprise_id(principal))
+    enterprise = registry_service.get(session, enterprise_id=own_enterprise_id(principal))
     return {**LABELS, "product": product, "gate": registry_service.annual_report_gate(enterprise),
             "form": {}, **extra}
 
