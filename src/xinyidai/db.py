@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from pydantic import Field
-from sqlalchemy import BigInteger, DateTime, Engine, Integer, MetaData, create_engine, event
+from sqlalchemy import BigInteger, DateTime, Engine, Integer, MetaData, Numeric, create_engine, event
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Session, mapped_column, sessionmaker
 from sqlalchemy.types import TypeDecorator
@@ -57,6 +57,9 @@ class UtcDateTime(TypeDecorator[datetime]):
 # Surrogate keys: 64-bit on PostgreSQL, INTEGER on SQLite so that ROWID autoincrement works.
 BigId = BigInteger().with_variant(Integer, "sqlite")
 IdPk = Annotated[int, mapped_column(BigId, primary_key=True, autoincrement=True)]
+
+# Rates are Decimal fractions kept to six places, as money.RATE_QUANTUM rounds them: 0.035000 is 3.5% a year.
+Rate = Numeric(9, 6)
 
 MAX_ID = 2**63 - 1
 # An id as it arrives from outside: bounded so a huge number is a 422, never a database overflow.

@@ -12,21 +12,13 @@ from fastapi.responses import StreamingResponse
 from sqlalchemy.orm import Session
 from starlette.background import BackgroundTask
 
-from xinyidai.db import MAX_ID, get_database, run_after_commit_hooks
+from xinyidai.db import MAX_ID, transaction
 
 
 def get_session(request: Request) -> Iterator[Session]:
     """The request's unit of work: committed when the route returns, rolled back if it raises."""
-    factory = getattr(request.app.state, "session_factory", None) or get_database().session_factory
-    with factory() as session:
-        session.info["session_factory"] = factory
-        try:
-            yield session
-            session.commit()
-        except BaseException:
-            session.rollback()
-            raise
-        run_after_commit_hooks(session)
+    with transaction(getattr(request.app.state, "session_factory", None)) as session:
+        yield session
 
 
 # scope="function": commit before the response is sent, so a redirect never outruns its own write.

@@ -20,6 +20,7 @@ from xinyidai.audit.labels import ACTION_LABELS, OUTCOME_LABELS, action_label
 from xinyidai.audit.models import AuditEntry
 from xinyidai.auth.dependencies import EnterpriseUserDep, OversightDep, csrf_protect
 from xinyidai.errors import Forbidden
+from xinyidai.portal.forms import form_date
 from xinyidai.portal.templating import render
 from xinyidai.web import SessionDep, client_ip
 
@@ -91,16 +92,6 @@ def _rows(session: Session, entries: Iterable[AuditEntry]) -> list[EntryRow]:
             for e in entries]
 
 
-def _day(text: str, errors: list[str], label: str) -> date | None:
-    if not text:
-        return None
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        errors.append(f"{label}“{text}”不是有效日期（格式：2026-11-23）")
-        return None
-
-
 def _start_of(day: date) -> datetime:
     return datetime.combine(day, time.min, tzinfo=clock.BUSINESS_TZ)
 
@@ -119,7 +110,7 @@ def audit_search(request: Request, session: SessionDep, principal: OversightDep,
         enterprise_id = _directory.enterprise_id_by_uscc(session, uscc.strip().upper())
         if enterprise_id is None:
             errors.append(f"未找到统一社会信用代码为“{uscc.strip()}”的市场主体")
-    first, last = _day(date_from, errors, "起始日期"), _day(date_to, errors, "截止日期")
+    first, last = form_date(date_from, "起始日期", errors), form_date(date_to, "截止日期", errors)
     found = None
     if not errors:
         found = service.search(

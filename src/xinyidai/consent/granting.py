@@ -17,6 +17,7 @@ from datetime import date, datetime, timedelta
 
 from xinyidai.clock import BUSINESS_TZ
 from xinyidai.consent.policy import MODE_LABELS, PURPOSE_LABELS, Mode, Purpose
+from xinyidai.portal.forms import form_date
 
 # Purposes an enterprise grants on its own page (the financing review is granted by applying).
 GRANTABLE = (Purpose.CREDIT_REPORT_DOWNLOAD, Purpose.POST_LOAN_MANAGEMENT, Purpose.MODEL_RUN)
@@ -56,16 +57,6 @@ def new_report_reference(today: date) -> str:
     return f"RPT{today:%Y%m%d}" + "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(6))
 
 
-def _day(text: str, label: str, errors: list[str]) -> date | None:
-    if not text.strip():
-        return None
-    try:
-        return date.fromisoformat(text.strip())
-    except ValueError:
-        errors.append(f"{label}“{text.strip()}”不是有效日期（格式：2026-11-23）")
-        return None
-
-
 def check(form: Mapping[str, str | Sequence[str]], *, institutions: Mapping[int, str], guarantors: frozenset[int],
           categories: Mapping[str, str], loans: Sequence[LoanChoice]) -> tuple[GrantRequest | None, list[str]]:
     """The grant the form asks for, or the problems with it (in Chinese). `institutions`: the active banks,
@@ -84,31 +75,11 @@ def check(form: Mapping[str, str | Sequence[str]], *, institutions: Mapping[int,
     purpose = Purpose(purpose_text) if purpose_text in {p.value for p in GRANTABLE} else None
     if purpose is None:
         errors.append("请选择授权用途（信用报告下载或贷后管理）")
-    reference: str | None = None
-    if purpose is Purpose.POST_LOAN_MANAGEMENT:
-        loan = next((choice for choice in loans if choice.reference == text("loan")), None)
-        if loan is None:
-            errors.append("请选择贷后管理所针对的贷款")
-        else:
-            reference = loan.reference
-            if recipient is not None and recipient != loan.lender_organisation_id and recipient not in guarantors:
-                errors.append("贷后管理授权只能授予该笔贷款的放款银行或担保机构")
-    if purpose is Purpose.MODEL_RUN:
-        # Models run on the platform's data for banks and credit agencies only (see scoring.sandbox).
-        if recipient is not None and recipient in guarantors:
-            errors.append("模型可用不可见计算只能授权银行或信用服务机构")
-        if PROGRAMME_REFERENCE.fullmatch(text("purpose_ref")):
-            reference = text("purpose_ref")
-        else:
-            errors.append("请填写机构提供的业务编号（字母、数字、连字符，至多64位）")
-    raw_categories = form.get("categories", ())
-    chosen = tuple(sorted({c for c in ([raw_categories] if isinstance(raw_categories, str) else raw_categories)
-                           if c}))
-    if not chosen:
-        errors.append("请至少选择一类信用信息")
-    elif unknown := [c for c in chosen if c not in categories]:
-        errors.append("不存在的信息类别：" + "、".join(unknown))
-    data_from, data_to = _day(text("data_from"), "数据起始日期", errors), _day(text("data_to"), "数据截止日期", errors)
+    reference = _purpose_reference(purpose, recipient, loan=text("loan"), purpose_ref=text("purpose_ref"),
+                                   guarantors=guarantors, loans=loans, errors=errors)
+    chosen = _chosen_categories(form.get("categories", ()), categories, errors)
+    data_from = form_date(text("data_from"), "数据起始日期", errors)
+    data_to = form_date(text("data_to"), "数据截止日期", errors)
     if data_from and data_to and data_from > data_to:
         errors.append("数据期间的起始日期不能晚于截止日期")
     days = text("days")
@@ -122,6 +93,37 @@ def check(form: Mapping[str, str | Sequence[str]], *, institutions: Mapping[int,
     return GrantRequest(recipient_organisation_id=recipient, purpose=purpose, purpose_ref=reference,
                         categories=chosen, data_from=data_from, data_to=data_to, validity_days=int(days),
                         mode=Mode(mode_text)), []
+
+
+def _purpose_reference(purpose: Purpose | None, recipient: int | None, *, loan: str, purpose_ref: str,
+                       guarantors: frozenset[int], loans: Sequence[LoanChoice], errors: list[str]) -> str | None:
+    """The reference a purpose is granted under (the loan's, or the institution's programme code); None: drawn."""
+    if purpose is Purpose.POST_LOAN_MANAGEMENT:
+        choice = next((choice for choice in loans if choice.reference == loan), None)
+        if choice is None:
+            errors.append("请选择贷后管理所针对的贷款")
+            return None
+        if recipient is not None and recipient != choice.lender_organisation_id and recipient not in guarantors:
+            errors.append("贷后管理授权只能授予该笔贷款的放款银行或担保机构")
+        return choice.reference
+    if purpose is Purpose.MODEL_RUN:
+        # Models run on the platform's data for banks and credit agencies only (see scoring.sandbox).
+        if recipient is not None and recipient in guarantors:
+            errors.append("模型可用不可见计算只能授权银行或信用服务机构")
+        if PROGRAMME_REFERENCE.fullmatch(purpose_ref):
+            return purpose_ref
+        errors.append("请填写机构提供的业务编号（字母、数字、连字符，至多64位）")
+    return None
+
+
+def _chosen_categories(raw: str | Sequence[str], categories: Mapping[str, str], errors: list[str]) -> tuple[str, ...]:
+    """The information categories ticked, each once and in order; none or an unknown one is an error."""
+    chosen = tuple(sorted({c for c in ([raw] if isinstance(raw, str) else raw) if c}))
+    if not chosen:
+        errors.append("请至少选择一类信用信息")
+    elif unknown := [c for c in chosen if c not in categories]:
+        errors.append("不存在的信息类别：" + "、".join(unknown))
+    return chosen
 
 
 def summary(request: GrantRequest, *, recipient: str, categories: Mapping[str, str], now: datetime,

@@ -218,10 +218,15 @@ def _converter(spec: FieldSpec, today: date) -> Callable[[str, list[FieldError]]
 
     if spec.type is not FieldType.MONEY or spec.minimum is not None or spec.maximum is not None:
         return convert
+    return _plain_money_first(convert)
+
+
+def _plain_money_first(convert: Callable[[str, list[FieldError]], Any]) -> Callable[[str, list[FieldError]], Any]:
+    """`convert` for an unbounded amount, with plain "1234.5" (most of a department's file) parsed on the spot."""
 
     def convert_money(raw: str, errors: list[FieldError]) -> Any:
-        # Plain "1234.5" (most of a department's file, nearly every amount distinct): parse_value's short way,
-        # without the memo; anything else (separators, blanks, signs, refusals) goes the remembered way.
+        # Nearly every amount is distinct, so the memo would not help: what parse_yuan gives, without Decimal,
+        # written inline as it runs per cell; anything else (separators, blanks, signs, refusals) goes `convert`.
         whole, dot, cents = raw.partition(".")
         if whole.isdigit() and whole.isascii() and (
                 not dot or (len(cents) <= 2 and cents.isdigit() and cents.isascii())):
@@ -235,74 +240,101 @@ def _converter(spec: FieldSpec, today: date) -> Callable[[str, list[FieldError]]
 
 def parse_value(spec: FieldSpec, text: str, *, today: date) -> Any:
     """One value by its spec; raises ValueError whose message completes "“<label>”…"."""
-    kind = spec.type
-    if kind is FieldType.TEXT:
-        if len(text) > spec.max_length:
-            raise ValueError(f"超过{spec.max_length}个字符")
-        return text
-    if kind is FieldType.USCC:
-        try:
-            return validate_uscc(text).code
-        except InvalidCode as exc:
-            raise ValueError(f"有误：{exc}") from exc
-    if kind is FieldType.DATE:
-        return _parse_date(spec, text, today).isoformat()
-    if kind is FieldType.MONTH:
-        match = _MONTH_RE.match(text)
-        if not match or not 1 <= int(match[2]) <= 12:
-            raise ValueError(f"“{text}”不是年月（应如 2026-03）")
-        if (int(match[1]), int(match[2])) > (today.year, today.month) and not spec.allow_future:
-            raise ValueError(f"“{text}”晚于今天")
-        return f"{int(match[1]):04d}-{int(match[2]):02d}"
-    if kind is FieldType.YEAR:
-        if not re.fullmatch(r"\d{4}年?", text) or not 1949 <= int(text[:4]) <= today.year + (
-                1 if spec.allow_future else 0):
-            raise ValueError(f"“{text}”不是有效年份")
-        return int(text[:4])
-    if kind is FieldType.INTEGER:
-        try:
-            number = int(text.replace(",", ""))
-        except ValueError:
-            raise ValueError(f"“{text}”不是整数") from None
-        _check_range(spec, Decimal(number), text)
-        return number
-    if kind is FieldType.MONEY:
-        whole, dot, cents = text.partition(".")
-        if whole.isascii() and whole.isdigit() and spec.minimum is None and spec.maximum is None and (
-                not dot or (cents.isascii() and cents.isdigit() and len(cents) <= 2)):
-            # Plain "1234.5" (most of a department's file): what parse_yuan gives, without Decimal.
-            fen = int(whole) * 100 + (int(cents.ljust(2, "0")) if dot else 0)
-            if fen <= MAX_FEN:
-                return fen
-        if text.startswith("-"):
-            raise ValueError(f"“{text}”不能为负数")
-        try:
-            fen = parse_yuan(text)
-        except InvalidAmount:
-            raise ValueError(f"“{text}”不是金额（元，最多两位小数）") from None
-        _check_range(spec, Decimal(fen) / 100, text)
-        return fen
-    if kind is FieldType.DECIMAL:
-        try:
-            number_d = Decimal(text.replace(",", ""))
-        except InvalidOperation:
-            raise ValueError(f"“{text}”不是数字") from None
-        if not number_d.is_finite():
-            raise ValueError(f"“{text}”不是数字")
-        _check_range(spec, number_d, text)
-        return str(number_d)
-    if kind is FieldType.ENUM:
-        if text not in spec.choices:
-            raise ValueError(f"“{text}”不是可选值（{'、'.join(spec.choices)}）")
-        return text
-    if kind is FieldType.BOOLEAN:
-        lowered = text.lower()
-        if lowered in _TRUE:
-            return True
-        if lowered in _FALSE:
-            return False
-        raise ValueError(f"“{text}”应为“是”或“否”")
-    raise AssertionError(kind)  # pragma: no cover - every FieldType is handled above
+    return _PARSERS[spec.type](spec, text, today)
+
+
+def _parse_text(spec: FieldSpec, text: str, today: date) -> str:
+    if len(text) > spec.max_length:
+        raise ValueError(f"超过{spec.max_length}个字符")
+    return text
+
+
+def _parse_uscc(spec: FieldSpec, text: str, today: date) -> str:
+    try:
+        return validate_uscc(text).code
+    except InvalidCode as exc:
+        raise ValueError(f"有误：{exc}") from exc
+
+
+def _parse_iso_date(spec: FieldSpec, text: str, today: date) -> str:
+    return _parse_date(spec, text, today).isoformat()
+
+
+def _parse_month(spec: FieldSpec, text: str, today: date) -> str:
+    match = _MONTH_RE.match(text)
+    if not match or not 1 <= int(match[2]) <= 12:
+        raise ValueError(f"“{text}”不是年月（应如 2026-03）")
+    if (int(match[1]), int(match[2])) > (today.year, today.month) and not spec.allow_future:
+        raise ValueError(f"“{text}”晚于今天")
+    return f"{int(match[1]):04d}-{int(match[2]):02d}"
+
+
+def _parse_year(spec: FieldSpec, text: str, today: date) -> int:
+    if not re.fullmatch(r"\d{4}年?", text) or not 1949 <= int(text[:4]) <= today.year + (
+            1 if spec.allow_future else 0):
+        raise ValueError(f"“{text}”不是有效年份")
+    return int(text[:4])
+
+
+def _parse_integer(spec: FieldSpec, text: str, today: date) -> int:
+    try:
+        number = int(text.replace(",", ""))
+    except ValueError:
+        raise ValueError(f"“{text}”不是整数") from None
+    _check_range(spec, Decimal(number), text)
+    return number
+
+
+def _parse_money(spec: FieldSpec, text: str, today: date) -> int:
+    if text.startswith("-"):
+        raise ValueError(f"“{text}”不能为负数")
+    try:
+        fen = parse_yuan(text)
+    except InvalidAmount:
+        raise ValueError(f"“{text}”不是金额（元，最多两位小数）") from None
+    _check_range(spec, Decimal(fen) / 100, text)
+    return fen
+
+
+def _parse_decimal(spec: FieldSpec, text: str, today: date) -> str:
+    try:
+        number = Decimal(text.replace(",", ""))
+    except InvalidOperation:
+        raise ValueError(f"“{text}”不是数字") from None
+    if not number.is_finite():
+        raise ValueError(f"“{text}”不是数字")
+    _check_range(spec, number, text)
+    return str(number)
+
+
+def _parse_enum(spec: FieldSpec, text: str, today: date) -> str:
+    if text not in spec.choices:
+        raise ValueError(f"“{text}”不是可选值（{'、'.join(spec.choices)}）")
+    return text
+
+
+def _parse_boolean(spec: FieldSpec, text: str, today: date) -> bool:
+    lowered = text.lower()
+    if lowered in _TRUE:
+        return True
+    if lowered in _FALSE:
+        return False
+    raise ValueError(f"“{text}”应为“是”或“否”")
+
+
+# The parser of each field type: text (stripped, not blank) → typed value, or a ValueError saying why not.
+_PARSERS: dict[FieldType, Callable[[FieldSpec, str, date], Any]] = {
+    FieldType.TEXT: _parse_text,
+    FieldType.USCC: _parse_uscc,
+    FieldType.DATE: _parse_iso_date,
+    FieldType.MONTH: _parse_month,
+    FieldType.YEAR: _parse_year,
+    FieldType.INTEGER: _parse_integer,
+    FieldType.MONEY: _parse_money,
+    FieldType.DECIMAL: _parse_decimal,
+    FieldType.ENUM: _parse_enum,
+    FieldType.BOOLEAN: _parse_boolean,
+}
 
 
 def _parse_date(spec: FieldSpec, text: str, today: date) -> date:

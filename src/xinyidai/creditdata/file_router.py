@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query
 
 from xinyidai.auth.dependencies import CreditReaderDep, DataOfficerDep, EnterpriseUserDep, csrf_protect
+from xinyidai.auth.scoping import own_enterprise_id
 from xinyidai.creditdata import selfreport, verification
 from xinyidai.creditdata.credit_file import read_credit_file
 from xinyidai.creditdata.schemas import (
@@ -19,7 +20,6 @@ from xinyidai.creditdata.schemas import (
     VerificationRead,
 )
 from xinyidai.db import MAX_ID
-from xinyidai.errors import NotFound
 from xinyidai.web import IdPath, SessionDep
 
 router = APIRouter(prefix="/api/v1", tags=["credit file"], dependencies=[Depends(csrf_protect)])
@@ -33,9 +33,8 @@ PurposeRef = Annotated[str | None, Query(min_length=1, max_length=60,
 @router.get("/enterprises/me/credit-file", response_model=CreditFileRead)
 def my_credit_file(session: SessionDep, principal: EnterpriseUserDep) -> CreditFileRead:
     """The caller's own entity's credit file, records past their publicity period included and flagged."""
-    if principal.enterprise_id is None:
-        raise NotFound("您的账户未关联市场主体", message_en="your account has no market entity")
-    return read_credit_file(session, principal=principal, enterprise_id=principal.enterprise_id)
+    enterprise_id = own_enterprise_id(principal)
+    return read_credit_file(session, principal=principal, enterprise_id=enterprise_id)
 
 
 @router.get("/enterprises/{enterprise_id}/credit-file", response_model=CreditFileRead)

@@ -30,6 +30,7 @@ from xinyidai.auth.dependencies import (
     csrf_protect,
 )
 from xinyidai.auth.principal import Principal
+from xinyidai.auth.scoping import own_enterprise_id
 from xinyidai.creditdata import coverage as coverage_service
 from xinyidai.creditdata import credit_file, imports, policy, selfreport, service
 from xinyidai.creditdata.enums import (
@@ -48,8 +49,9 @@ from xinyidai.creditdata.enums import (
 from xinyidai.creditdata.fields import USCC_FIELD, FieldSpec
 from xinyidai.creditdata.models import CatalogueItem, CreditCommitment, ImportBatch
 from xinyidai.creditdata.schemas import CatalogueItemUpdate, CreditFileRead, CreditRecordRead, SelfReportCreate
-from xinyidai.errors import DomainError, NotFound
+from xinyidai.errors import DomainError
 from xinyidai.money import InvalidAmount, format_yuan, parse_yuan
+from xinyidai.portal.forms import form_errors
 from xinyidai.portal.templating import render
 from xinyidai.registry import service as registry_service
 from xinyidai.web import IdPath, SessionDep, attachment, client_ip, spooled_csv
@@ -126,16 +128,13 @@ def catalogue_page(request: Request, session: SessionDep,
     return _catalogue_page(request, session, flash=f"已保存信息项“{saved}”" if saved else None)
 
 
-def _edit_error(exc: ValidationError) -> str:
-    fields = {str(e["loc"][0]) for e in exc.errors() if e["loc"]}
-    messages = {
-        "name": "名称不能为空，且不超过100个字",
-        "sensitivity": "请选择敏感级别",
-        "update_cycle": "请选择更新周期",
-        "visible_days": "公示期须为1至36500之间的整数天，留空表示长期可见",
-        "authoritative_channel": "请选择权威渠道",
-    }
-    return "；".join(messages[name] for name in messages if name in fields) or "提交的内容格式不正确"
+EDIT_ERRORS = {
+    "name": "名称不能为空，且不超过100个字",
+    "sensitivity": "请选择敏感级别",
+    "update_cycle": "请选择更新周期",
+    "visible_days": "公示期须为1至36500之间的整数天，留空表示长期可见",
+    "authoritative_channel": "请选择权威渠道",
+}
 
 
 @router.post("/admin/catalogue/items/{code}", response_class=HTMLResponse)
@@ -165,7 +164,8 @@ def edit_item(
             "local_allowed": local_allowed is not None, "enabled": enabled is not None,
         })
     except ValidationError as exc:
-        return _catalogue_page(request, session, status_code=422, forms={code: form}, errors={code: [_edit_error(exc)]})
+        message = "；".join(form_errors(exc, EDIT_ERRORS, default="提交的内容格式不正确"))
+        return _catalogue_page(request, session, status_code=422, forms={code: form}, errors={code: [message]})
     try:
         item = service.update_item(session, code=code, item_in=item_in, user_id=principal.user_id or 0)
         audit_service.record(
@@ -286,11 +286,10 @@ def _file_page(request: Request, session: Session, file: CreditFileRead, *, own:
 @router.get("/credit-file", response_class=HTMLResponse)
 def my_credit_file(request: Request, session: SessionDep, principal: EnterpriseUserDep) -> Response:
     """我的信用档案: everything the platform holds on the caller's entity, by category, with time and source."""
-    if principal.enterprise_id is None:
-        raise NotFound("未关联市场主体", message_en="no market entity")
+    enterprise_id = own_enterprise_id(principal)
     reported = request.query_params.get("reported", "")
     flash = f"已提交自主填报信息，信用承诺书编号 {reported}" if re.fullmatch(r"CN\d{16}", reported) else None
-    file = credit_file.read_credit_file(session, principal=principal, enterprise_id=principal.enterprise_id)
+    file = credit_file.read_credit_file(session, principal=principal, enterprise_id=enterprise_id)
     return _file_page(request, session, file, own=True, flash=flash)
 
 
@@ -572,9 +571,7 @@ def self_report(
     except InvalidAmount:
         return _self_report_page(request, status_code=422, errors=["营业收入须为金额（元，最多两位小数）"], form=form)
     except ValidationError as exc:
-        fields = {str(e["loc"][0]) for e in exc.errors() if e["loc"]}
-        return _self_report_page(request, status_code=422, form=form,
-                                 errors=[m for name, m in SELF_REPORT_ERRORS.items() if name in fields])
+        return _self_report_page(request, status_code=422, form=form, errors=form_errors(exc, SELF_REPORT_ERRORS))
     except DomainError as exc:
         session.rollback()
         return _self_report_page(request, status_code=exc.status_code, errors=[exc.message], form=form)

@@ -10,12 +10,10 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, ForeignKey, Index, Numeric, String, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from xinyidai.db import Base, BigId, IdPk, UtcDateTime
-
-Rate = Numeric(9, 6)
+from xinyidai.db import Base, BigId, IdPk, Rate, UtcDateTime
 
 
 class CreditLine(Base):

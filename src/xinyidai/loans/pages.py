@@ -33,6 +33,7 @@ from xinyidai.loans.schedule import ScheduleError
 from xinyidai.loans.schemas import DrawdownCreate, InstallmentRead, LineRead, RepaymentCreate
 from xinyidai.money import InvalidAmount, InvalidRate, parse_percent, parse_yuan
 from xinyidai.portal import i18n
+from xinyidai.portal.forms import form_errors
 from xinyidai.portal.templating import render
 from xinyidai.products import service as products_service
 from xinyidai.products.enums import REPAYMENT_METHOD_LABELS, RepaymentMethod
@@ -93,13 +94,6 @@ def labels(request: Request) -> dict[str, Any]:
 def new_idempotency_key() -> str:
     """A fresh key for one money form: a resubmitted form carries the same key and is applied once."""
     return secrets.token_urlsafe(18)
-
-
-def _first_error(exc: ValidationError) -> str:
-    fields = {str(e["loc"][0]) for e in exc.errors() if e["loc"]}
-    if "amount_fen" in fields:
-        return "金额必须大于零"
-    return "请选择期限和还款方式"
 
 
 @dataclass(frozen=True)
@@ -249,7 +243,9 @@ def draw(
         return _loans_page(request, session, principal, status_code=422, errors={line_id: [str(exc)]},
                            forms={line_id: form})
     except ValidationError as exc:
-        return _loans_page(request, session, principal, status_code=422, errors={line_id: [_first_error(exc)]},
+        # Only the amount is typed in; the term and the method are chosen from the line's offer.
+        refused = form_errors(exc, {"amount_fen": "金额必须大于零"}, default="请选择期限和还款方式")
+        return _loans_page(request, session, principal, status_code=422, errors={line_id: refused},
                            forms={line_id: form})
     except ValueError:
         return _loans_page(request, session, principal, status_code=422, errors={line_id: ["请选择期限和还款方式"]},

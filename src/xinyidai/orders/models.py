@@ -6,12 +6,10 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, ForeignKey, Numeric, String, Text
+from sqlalchemy import JSON, BigInteger, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from xinyidai.db import Base, BigId, IdPk, UtcDateTime
-
-Rate = Numeric(9, 6)
+from xinyidai.db import Base, BigId, IdPk, Rate, UtcDateTime
 
 
 class FinancingOrder(Base):

@@ -11,14 +11,16 @@ from sqlalchemy.orm import Session
 
 from xinyidai.auth.dependencies import BankStaffDep, EnterpriseUserDep, csrf_protect
 from xinyidai.auth.principal import Principal
+from xinyidai.auth.scoping import own_enterprise_id
 from xinyidai.consent import service as consent_service
-from xinyidai.errors import DomainError, Forbidden, NotFound
+from xinyidai.errors import DomainError, Forbidden
 from xinyidai.money import InvalidAmount, InvalidRate, parse_percent, parse_yuan
 from xinyidai.orders import service
 from xinyidai.orders.dependencies import CurrentOrder
 from xinyidai.orders.models import FinancingOrder
 from xinyidai.orders.policy import STATUS_LABELS, OrderStatus
 from xinyidai.orders.schemas import EstimateCreate, OrderApprove, OrderCreate, OrderReject
+from xinyidai.portal.forms import form_errors
 from xinyidai.portal.templating import render
 from xinyidai.products import service as products_service
 from xinyidai.products.enums import REPAYMENT_METHOD_LABELS, RepaymentMethod
@@ -31,21 +33,17 @@ router = APIRouter(include_in_schema=False, dependencies=[Depends(csrf_protect)]
 LABELS = {"status_labels": STATUS_LABELS, "method_labels": REPAYMENT_METHOD_LABELS}
 
 
-def _first_error(exc: ValidationError) -> str:
-    return "；".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()[:3])
-
-
-def _enterprise_id(principal: Principal) -> int:
-    if principal.enterprise_id is None:
-        raise NotFound("未关联市场主体", message_en="no market entity")
-    return principal.enterprise_id
+# The labels of the application and approval forms, to name a refused field in Chinese.
+FIELD_LABELS = {"amount_fen": "申请金额", "term_months": "期限", "repayment_method": "还款方式", "purpose": "资金用途",
+                "line_fen": "授信额度", "annual_rate": "年化利率", "note": "备注"}
+PURPOSE_ERROR = {"purpose": "资金用途至少2个字"}
 
 
 @router.get("/enterprise", response_class=HTMLResponse)
 def enterprise_home(request: Request, session: SessionDep,
                     principal: EnterpriseUserDep) -> Response:
     """The entity's home: registry card, annual-report status, products, its orders."""
-    enterprise = registry_service.get(session, enterprise_id=_enterprise_id(principal))
+    enterprise = registry_service.get(session, enterprise_id=own_enterprise_id(principal))
     portrait = scoring_service.read_portrait(session, principal=principal, enterprise_id=enterprise.id)
     return render(request, "orders/enterprise_home.html", {
         **LABELS,
@@ -74,7 +72,7 @@ def estimate(request: Request, session: SessionDep, principal: EnterpriseUserDep
 
 def _apply_context(session: Session, principal: Principal, product: products_service.ProductView,
                    **extra: Any) -> dict[str, Any]:
-    enterprise = registry_service.get(session, enterprise_id=_enterprise_id(principal))
+    enterprise = registry_service.get(session, enterprise_id=own_enterprise_id(principal))
     return {**LABELS, "product": product, "gate": registry_service.annual_report_gate(enterprise),
             "form": {}, "may_bind": consent_service.may_bind_enterprise(principal.roles),
             "binding_refusal": consent_service.BINDING_REFUSAL, **extra}
@@ -116,9 +114,9 @@ def apply(
         return render(request, "orders/apply.html",
                       _apply_context(session, principal, product, form=form, errors=[str(exc)]), status_code=422)
     except ValidationError as exc:
-        message = "资金用途至少2个字" if any(e["loc"] == ("purpose",) for e in exc.errors()) else _first_error(exc)
         return render(request, "orders/apply.html",
-                      _apply_context(session, principal, product, form=form, errors=[message]), status_code=422)
+                      _apply_context(session, principal, product, form=form,
+                                     errors=form_errors(exc, PURPOSE_ERROR, labels=FIELD_LABELS)), status_code=422)
     except ValueError:
         return render(request, "orders/apply.html",
                       _apply_context(session, principal, product, form=form, errors=["请选择期限和还款方式"]),
@@ -201,7 +199,7 @@ def approve(
     except (InvalidAmount, InvalidRate) as exc:
         return _order_page(request, session, order, status_code=422, errors=[str(exc)])
     except ValidationError as exc:
-        return _order_page(request, session, order, status_code=422, errors=[_first_error(exc)])
+        return _order_page(request, session, order, status_code=422, errors=form_errors(exc, labels=FIELD_LABELS))
     except ValueError:
         return _order_page(request, session, order, status_code=422, errors=["请选择期限和还款方式"])
     return RedirectResponse(f"/orders/{order.id}", status_code=303)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from xinyidai.auth.dependencies import DataOfficerDep, EnterpriseUserDep
-from xinyidai.errors import NotFound
+from xinyidai.auth.scoping import own_enterprise_id
 from xinyidai.registry import service
 from xinyidai.registry.schemas import EnterpriseCreate, EnterpriseRead, GateFindingRead
 from xinyidai.web import SessionDep
@@ -17,17 +17,15 @@ router = APIRouter(prefix="/api/v1", tags=["registry"])
 @router.get("/enterprise", response_model=EnterpriseRead)
 def my_enterprise(session: SessionDep, principal: EnterpriseUserDep) -> EnterpriseRead:
     """The caller's own registry card."""
-    if principal.enterprise_id is None:
-        raise NotFound("未关联市场主体", message_en="no market entity")
-    return service.to_read(service.get(session, enterprise_id=principal.enterprise_id))
+    enterprise_id = own_enterprise_id(principal)
+    return service.to_read(service.get(session, enterprise_id=enterprise_id))
 
 
 @router.get("/enterprise/annual-report-gate", response_model=list[GateFindingRead])
 def my_gate(session: SessionDep, principal: EnterpriseUserDep) -> list[GateFindingRead]:
     """What stops the caller's entity from applying now (empty when nothing does)."""
-    if principal.enterprise_id is None:
-        raise NotFound("未关联市场主体", message_en="no market entity")
-    gate = service.annual_report_gate(service.get(session, enterprise_id=principal.enterprise_id))
+    enterprise_id = own_enterprise_id(principal)
+    gate = service.annual_report_gate(service.get(session, enterprise_id=enterprise_id))
     return [GateFindingRead(**f.__dict__) for f in gate.findings]
 
 

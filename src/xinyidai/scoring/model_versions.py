@@ -148,12 +148,18 @@ def champion(session: Session, *, name: str = DEFAULT_NAME) -> ModelVersion | No
         ModelVersion.name == name, ModelVersion.status == ModelStatus.CHAMPION)).first()
 
 
-def promote(session: Session, *, principal: Principal, version_id: int) -> ModelVersion:
-    """Make a version its name's champion; the champion before it is retired. Who and when are recorded."""
-    _require_admin(principal)
+def _locked(session: Session, *, version_id: int) -> ModelVersion:
+    """One version by id, locked until the transaction ends: promotions and retirements of it wait in turn."""
     version = session.scalars(select(ModelVersion).where(ModelVersion.id == version_id).with_for_update()).first()
     if version is None:
         raise ModelVersionNotFound("未找到该模型版本", message_en="model version not found")
+    return version
+
+
+def promote(session: Session, *, principal: Principal, version_id: int) -> ModelVersion:
+    """Make a version its name's champion; the champion before it is retired. Who and when are recorded."""
+    _require_admin(principal)
+    version = _locked(session, version_id=version_id)
     if version.status == ModelStatus.CHAMPION:
         return version
     now = clock.now()
@@ -179,9 +185,7 @@ def promote(session: Session, *, principal: Principal, version_id: int) -> Model
 def retire(session: Session, *, principal: Principal, version_id: int) -> ModelVersion:
     """Retire a version (a retired champion leaves none: pre-assessment falls back to the rules). Recorded, audited."""
     _require_admin(principal)
-    version = session.scalars(select(ModelVersion).where(ModelVersion.id == version_id).with_for_update()).first()
-    if version is None:
-        raise ModelVersionNotFound("未找到该模型版本", message_en="model version not found")
+    version = _locked(session, version_id=version_id)
     if version.status == ModelStatus.RETIRED:
         return version
     was = version.status

@@ -6,10 +6,10 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Float, ForeignKey, Index, LargeBinary, Numeric, String, text
+from sqlalchemy import JSON, BigInteger, Float, ForeignKey, Index, LargeBinary, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from xinyidai.db import Base, BigId, IdPk, UtcDateTime
+from xinyidai.db import Base, BigId, IdPk, Rate, UtcDateTime
 
 
 class ModelVersion(Base):
@@ -59,7 +59,7 @@ class CreditDecision(Base):
     pd: Mapped[float | None] = mapped_column(Float(precision=53))
     grade: Mapped[str] = mapped_column(String(4))
     outcome: Mapped[str] = mapped_column(String(12))
-    annual_rate: Mapped[Decimal] = mapped_column(Numeric(9, 6))
+    annual_rate: Mapped[Decimal] = mapped_column(Rate)
     line_fen: Mapped[int] = mapped_column(BigInteger)
     reasons: Mapped[list[Any]] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)

@@ -144,3 +144,12 @@ def test_plain_amounts_take_the_short_way_to_the_same_fen() -> None:
     for bad in ("1.", ".5", "1.234", "1.2.3"):
         with pytest.raises(ValueError, match="不是金额"):
             parse_value(money, bad, today=TODAY)
+
+
+@pytest.mark.parametrize("kind", list(FieldType))
+def test_every_field_type_has_a_parser_that_types_or_refuses(kind: FieldType) -> None:
+    spec = FieldSpec("field", "字段", kind, choices=("是",))
+    try:
+        parse_value(spec, "是", today=TODAY)
+    except ValueError as exc:
+        assert str(exc)  # a refusal says why; an unknown type would be a KeyError

@@ -16,10 +16,11 @@ from xinyidai.auth.dependencies import (
     csrf_protect,
 )
 from xinyidai.auth.principal import Principal
+from xinyidai.auth.scoping import own_enterprise_id
 from xinyidai.creditdata.report import service as report
 from xinyidai.creditdata.report.router import pdf_response
 from xinyidai.creditdata.report.schemas import CreditReportVerificationRead, VerificationStatus
-from xinyidai.errors import DomainError, NotFound
+from xinyidai.errors import DomainError
 from xinyidai.portal.templating import render
 from xinyidai.registry import service as registry_service
 from xinyidai.web import SessionDep, client_ip
@@ -34,9 +35,8 @@ STATUS_BADGES = {VerificationStatus.GENUINE: "approved", VerificationStatus.NOT_
 def my_credit_report(request: Request, session: SessionDep,
                      principal: EnterpriseUserDep) -> Response:
     """下载信用报告: the caller's own entity's credit report as a PDF, free of charge."""
-    if principal.enterprise_id is None:
-        raise NotFound("未关联市场主体", message_en="no market entity")
-    return pdf_response(report.issue(session, principal=principal, enterprise_id=principal.enterprise_id,
+    enterprise_id = own_enterprise_id(principal)
+    return pdf_response(report.issue(session, principal=principal, enterprise_id=enterprise_id,
                                      ip_address=client_ip(request)), status_code=200)
 
 

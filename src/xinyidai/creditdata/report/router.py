@@ -14,10 +14,10 @@ from xinyidai.auth.dependencies import (
     PublicCallerDep,
     csrf_protect,
 )
+from xinyidai.auth.scoping import own_enterprise_id
 from xinyidai.creditdata.report import policy as report_policy
 from xinyidai.creditdata.report import service as report
 from xinyidai.creditdata.report.schemas import CreditReportVerificationRead
-from xinyidai.errors import NotFound
 from xinyidai.web import IdPath, SessionDep, attachment, client_ip
 
 router = APIRouter(prefix="/api/v1", tags=["credit report"], dependencies=[Depends(csrf_protect)])
@@ -44,9 +44,8 @@ def pdf_response(issued: report.IssuedReport, *, status_code: int = 201) -> Resp
 def my_credit_report(request: Request, session: SessionDep,
                      principal: EnterpriseUserDep) -> Response:
     """The caller's own entity's credit report (everything the platform holds on it), free of charge."""
-    if principal.enterprise_id is None:
-        raise NotFound("您的账户未关联市场主体", message_en="your account has no market entity")
-    return pdf_response(report.issue(session, principal=principal, enterprise_id=principal.enterprise_id,
+    enterprise_id = own_enterprise_id(principal)
+    return pdf_response(report.issue(session, principal=principal, enterprise_id=enterprise_id,
                                      ip_address=client_ip(request)))
 
 

@@ -25,6 +25,7 @@ from xinyidai.identity.onboarding.schemas import (
     InstitutionApiClientCreate,
     InstitutionApplicationCreate,
 )
+from xinyidai.portal.forms import form_errors
 from xinyidai.portal.templating import render
 from xinyidai.web import IdPath, SessionDep, client_ip
 
@@ -33,13 +34,17 @@ router = APIRouter(include_in_schema=False, dependencies=[Depends(csrf_protect)]
 PublicPage = Depends(Public())
 
 
-def _form_errors(exc: ValidationError) -> list[str]:
-    labels = {"organisation_name": "机构名称", "uscc": "统一社会信用代码", "kind": "机构类型",
-              "licence_number": "许可证编号", "contact_name": "联系人", "contact_mobile": "联系人手机",
-              "requested_scopes": "申请开通的服务", "note": "评估说明", "evidence_ref": "证明材料编号",
-              "admin_username": "管理员用户名", "reason": "原因", "name": "接口名称", "roles": "接口角色"}
-    fields = {labels.get(str(e["loc"][0]), str(e["loc"][0])) for e in exc.errors() if e["loc"]}
-    return [f"请检查以下内容是否填写完整、格式正确：{'、'.join(sorted(fields))}"]
+FIELD_LABELS = {"organisation_name": "机构名称", "uscc": "统一社会信用代码", "kind": "机构类型",
+                "licence_number": "许可证编号", "contact_name": "联系人", "contact_mobile": "联系人手机",
+                "requested_scopes": "申请开通的服务", "note": "评估说明", "evidence_ref": "证明材料编号",
+                "admin_username": "管理员用户名", "reason": "原因", "name": "接口名称", "roles": "接口角色"}
+
+
+def _refusal(exc: ValidationError | DomainError) -> tuple[list[str], int]:
+    """What a refused form shows, and its status: the schema's refusal in Chinese, or the service's message."""
+    if isinstance(exc, DomainError):
+        return [exc.message], exc.status_code
+    return form_errors(exc, labels=FIELD_LABELS), 422
 
 
 # The public application --------------------------------------------------------------------------
@@ -74,14 +79,11 @@ def apply(
             "contact_mobile": contact_mobile, "requested_scopes": requested_scopes or []})
         application = onboarding.submit_application(session, application_in=application_in,
                                                     ip_address=client_ip(request))
-    except ValidationError as exc:
+    except (ValidationError, DomainError) as exc:
         session.rollback()
-        return render(request, "identity/onboarding/apply.html",
-                      {**_apply_context(form), "errors": _form_errors(exc)}, status_code=422)
-    except DomainError as exc:
-        session.rollback()
-        return render(request, "identity/onboarding/apply.html",
-                      {**_apply_context(form), "errors": [exc.message]}, status_code=exc.status_code)
+        errors, status_code = _refusal(exc)
+        return render(request, "identity/onboarding/apply.html", {**_apply_context(form), "errors": errors},
+                      status_code=status_code)
     return render(request, "identity/onboarding/submitted.html", {"application": application})
 
 
@@ -144,12 +146,10 @@ def _act(request: Request, session: Session, application_id: int, action: str, *
                                reason=str(kwargs["reason"]))
         elif action == "reinstate":
             onboarding.reinstate(session, principal=principal, application_id=application_id)
-    except ValidationError as exc:
+    except (ValidationError, DomainError) as exc:
         session.rollback()
-        return _review(request, session, application_id, errors=_form_errors(exc), status_code=422)
-    except DomainError as exc:
-        session.rollback()
-        return _review(request, session, application_id, errors=[exc.message], status_code=exc.status_code)
+        errors, status_code = _refusal(exc)
+        return _review(request, session, application_id, errors=errors, status_code=status_code)
     return RedirectResponse(f"/admin/institution-applications/{application_id}", status_code=303)
 
 
@@ -179,12 +179,10 @@ def approve(request: Request, session: SessionDep, principal: PlatformAdminDep, 
         approval_in = ApprovalCreate(admin_username=admin_username.strip() or None, note=note.strip() or None)
         approval = onboarding.approve(session, principal=principal, application_id=application_id,
                                       approval_in=approval_in)
-    except ValidationError as exc:
+    except (ValidationError, DomainError) as exc:
         session.rollback()
-        return _review(request, session, application_id, errors=_form_errors(exc), status_code=422)
-    except DomainError as exc:
-        session.rollback()
-        return _review(request, session, application_id, errors=[exc.message], status_code=exc.status_code)
+        errors, status_code = _refusal(exc)
+        return _review(request, session, application_id, errors=errors, status_code=status_code)
     response = _review(request, session, application_id, approval=approval)
     response.headers["Cache-Control"] = "no-store"  # the password must not linger in a cache
     return response
@@ -242,12 +240,10 @@ def sign_commitment(request: Request, session: SessionDep, principal: Institutio
     try:
         onboarding.sign_commitment(session, principal=principal, ip_address=client_ip(request),
                                    commitment_in=CommitmentCreate(text_sha256=text_sha256, agree=agree == "yes"))
-    except ValidationError as exc:
+    except (ValidationError, DomainError) as exc:
         session.rollback()
-        return _institution(request, session, principal, errors=_form_errors(exc), status_code=422)
-    except DomainError as exc:
-        session.rollback()
-        return _institution(request, session, principal, errors=[exc.message], status_code=exc.status_code)
+        errors, status_code = _refusal(exc)
+        return _institution(request, session, principal, errors=errors, status_code=status_code)
     return RedirectResponse("/institution?signed=1", status_code=303)
 
 
@@ -259,12 +255,10 @@ def issue_api_client(request: Request, session: SessionDep, principal: Instituti
     try:
         created = onboarding.issue_api_client(session, principal=principal, client_in=InstitutionApiClientCreate(
             name=name.strip(), roles=roles or []))
-    except ValidationError as exc:
+    except (ValidationError, DomainError) as exc:
         session.rollback()
-        return _institution(request, session, principal, errors=_form_errors(exc), status_code=422)
-    except DomainError as exc:
-        session.rollback()
-        return _institution(request, session, principal, errors=[exc.message], status_code=exc.status_code)
+        errors, status_code = _refusal(exc)
+        return _institution(request, session, principal, errors=errors, status_code=status_code)
     response = _institution(request, session, principal, created=created)
     response.headers["Cache-Control"] = "no-store"
     return response

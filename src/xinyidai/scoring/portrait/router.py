@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request
 
 from xinyidai.auth.dependencies import CreditReaderDep, EnterpriseUserDep, csrf_protect
-from xinyidai.errors import NotFound
+from xinyidai.auth.scoping import own_enterprise_id
 from xinyidai.scoring.portrait.schemas import PortraitRead
 from xinyidai.scoring.portrait.service import read_portrait
 from xinyidai.web import IdPath, SessionDep, client_ip
@@ -23,9 +23,8 @@ PurposeRef = Annotated[str | None, Query(min_length=1, max_length=60,
 def my_portrait(request: Request, session: SessionDep,
                 principal: EnterpriseUserDep) -> PortraitRead:
     """The caller's own entity's credit portrait, with what would raise its score."""
-    if principal.enterprise_id is None:
-        raise NotFound("您的账户未关联市场主体", message_en="your account has no market entity")
-    return read_portrait(session, principal=principal, enterprise_id=principal.enterprise_id,
+    enterprise_id = own_enterprise_id(principal)
+    return read_portrait(session, principal=principal, enterprise_id=enterprise_id,
                          ip_address=client_ip(request))
 
 

@@ -19,6 +19,7 @@ from xinyidai.errors import DomainError
 from xinyidai.portal.templating import render
 from xinyidai.scoring.features import CATALOGUE
 from xinyidai.scoring.sandbox import runner, service
+from xinyidai.scoring.sandbox.models import SandboxModel
 from xinyidai.scoring.sandbox.router import declaration, read_upload
 from xinyidai.scoring.sandbox.schemas import SandboxRunCreate
 from xinyidai.scoring.sandbox.validation import MAX_MODEL_BYTES, MIN_FEATURES
@@ -40,6 +41,16 @@ def _models_page(request: Request, session: Session, principal: Principal, *, er
     return render(request, "sandbox/models.html", {
         "models": service.list_models(session, principal=principal), "catalogue": CATALOGUE,
         "errors": errors or [], "form": form or {}, "max_mb": MAX_MODEL_BYTES // 1048576, **_labels(),
+    }, status_code=status_code)
+
+
+def _model_page(request: Request, session: Session, principal: Principal, found: SandboxModel, *,
+                errors: list[str] | None = None, form: dict[str, str] | None = None,
+                status_code: int = 200) -> HTMLResponse:
+    # A fresh one-off token each time the run form is shown: a resubmission of one form is one run.
+    return render(request, "sandbox/model.html", {
+        "model": found, "runs": service.list_runs(session, principal=principal, model_id=found.id),
+        "errors": errors or [], "form": form or {}, "run_token": secrets.token_urlsafe(18), **_labels(),
     }, status_code=status_code)
 
 
@@ -74,10 +85,7 @@ def upload(request: Request, session: SessionDep, principal: SandboxUserDep,
 def model(request: Request, session: SessionDep, principal: SandboxUserDep,
           model_id: IdPath) -> Response:
     """One model: what was declared, whether it was accepted, its runs and the run form."""
-    found = service.get_model(session, principal=principal, model_id=model_id)
-    return render(request, "sandbox/model.html", {
-        "model": found, "runs": service.list_runs(session, principal=principal, model_id=model_id), "errors": [],
-        "form": {}, "run_token": secrets.token_urlsafe(18), **_labels()})
+    return _model_page(request, session, principal, service.get_model(session, principal=principal, model_id=model_id))
 
 
 @router.post("/sandbox/models/{model_id}/runs", response_class=HTMLResponse)
@@ -97,11 +105,9 @@ def run(request: Request, session: SessionDep, principal: SandboxUserDep,
     except (ValidationError, DomainError) as exc:
         session.rollback()
         message = exc.message if isinstance(exc, DomainError) else "请填写授权业务编号；统一社会信用代码须为18位"
-        return render(request, "sandbox/model.html", {
-            "model": found, "runs": service.list_runs(session, principal=principal, model_id=model_id),
-            "errors": [message], "form": {"purpose_ref": purpose_ref, "usccs": usccs},
-            "run_token": secrets.token_urlsafe(18), **_labels(),
-        }, status_code=exc.status_code if isinstance(exc, DomainError) else 422)
+        return _model_page(request, session, principal, found, errors=[message],
+                           form={"purpose_ref": purpose_ref, "usccs": usccs},
+                           status_code=exc.status_code if isinstance(exc, DomainError) else 422)
     return RedirectResponse(f"/sandbox/runs/{done.id}", status_code=303)
 
 

@@ -25,6 +25,7 @@ import hashlib
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from sqlalchemy import select
@@ -323,21 +324,7 @@ def run(session: Session, *, principal: Principal, model_id: int, run_in: Sandbo
     outcome = runner.run(content, x, checked=checked)
     if outcome.status is runner.RunStatus.BUSY:
         raise SandboxBusy("平台模型沙箱正忙，请稍后重试", message_en="the sandbox is busy; retry later")
-    scores = []
-    computed = []
-    for index, candidate in enumerate(fed):
-        assert candidate.enterprise_id is not None
-        decision = decide(candidate.enterprise_id)
-        if decision is None:  # withdrawn while the model ran: counted above, no score
-            continue
-        consent_service.record_use(session, decision=decision)
-        computed.append(candidate.enterprise_id)
-        if outcome.status is not runner.RunStatus.OK:
-            skipped["run_stopped"] += 1
-        elif outcome.scores[index] is None:
-            skipped["no_score"] += 1
-        else:
-            scores.append({"uscc": candidate.uscc, "score": outcome.scores[index]})
+    scores, computed = _kept_scores(session, outcome=outcome, fed=fed, decide=decide, skipped=skipped)
     model = get_model(session, principal=principal, model_id=model_id)
     record = SandboxRun(
         model_id=model.id, organisation_id=organisation_id, purpose=PURPOSE.value, purpose_ref=run_in.purpose_ref,
@@ -360,6 +347,29 @@ def run(session: Session, *, principal: Principal, model_id: int, run_in: Sandbo
     _audit_run(session, principal=principal, model=model, record=record, enterprise_ids=computed)
     return record
 
+
+def _kept_scores(session: Session, *, outcome: runner.Outcome, fed: list[_Candidate],
+                 decide: Callable[[int], consent_service.Decision | None],
+                 skipped: Counter[str]) -> tuple[list[dict[str, Any]], list[int]]:
+    """The scores a run keeps, of the entities still authorised when the model returned, and whose data was used.
+
+    Each entity's authorisation is decided again, and its use recorded; `skipped` counts the others."""
+    scores: list[dict[str, Any]] = []
+    computed: list[int] = []
+    for index, candidate in enumerate(fed):
+        assert candidate.enterprise_id is not None
+        decision = decide(candidate.enterprise_id)
+        if decision is None:  # withdrawn while the model ran: counted by `decide`, no score
+            continue
+        consent_service.record_use(session, decision=decision)
+        computed.append(candidate.enterprise_id)
+        if outcome.status is not runner.RunStatus.OK:
+            skipped["run_stopped"] += 1
+        elif outcome.scores[index] is None:
+            skipped["no_score"] += 1
+        else:
+            scores.append({"uscc": candidate.uscc, "score": outcome.scores[index]})
+    return scores, computed
 
 def _audit_run(session: Session, *, principal: Principal, model: SandboxModel, record: SandboxRun,
                enterprise_ids: list[int]) -> None:
