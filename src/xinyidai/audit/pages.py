@@ -127,8 +127,7 @@ def audit_search(request: Request, session: SessionDep, principal: OversightDep,
             occurred_from=_start_of(first) if first else None,
             occurred_before=_start_of(last + timedelta(days=1)) if last else None, page=page, page_size=PAGE_SIZE)
         # Reading the log is itself a read of whose data was touched: it is audited too.
-        service.record(session, action="audit.searched", actor_user_id=principal.user_id,
-                       actor_organisation_id=principal.organisation_id, enterprise_id=enterprise_id,
+        service.record(session, action="audit.searched", actor=principal, enterprise_id=enterprise_id,
                        ip_address=client_ip(request),
                        detail={"action": action, "organisation_id": organisation_id, "date_from": date_from,
                                "date_to": date_to, "page": page})

@@ -62,16 +62,15 @@ def require_access(session: Session, *, principal: Principal, enterprise_id: int
         consent_service.record_refusal(
             session, enterprise_id=enterprise_id, refusal=consent_service.Refusal.NO_STANDING, reason_zh=reason_zh,
             reason_en="you may not see this entity's credit information",
-            actor_organisation_id=principal.organisation_id, actor_user_id=principal.user_id,
-            actor_api_client_id=principal.api_client_id, purpose=purpose, purpose_ref=purpose_ref,
+            actor=principal, purpose=purpose, purpose_ref=purpose_ref,
             categories=categories, ip_address=ip_address)
         raise Forbidden(reason_zh, message_en="you may not see this entity's credit information")
     if access is not Access.AUTHORISED:
         return Standing(access)
     return Standing(access, consent_service.require(
         session, enterprise_id=enterprise_id, recipient_organisation_id=principal.organisation_id,
-        purpose=purpose, purpose_ref=purpose_ref, categories=categories, actor_user_id=principal.user_id,
-        actor_api_client_id=principal.api_client_id, ip_address=ip_address))
+        purpose=purpose, purpose_ref=purpose_ref, categories=categories, actor=principal,
+        ip_address=ip_address))
 
 
 def purpose_of(standing: Standing, purpose_ref: str | None,
@@ -155,8 +154,7 @@ def audit_read(session: Session, *, principal: Principal, enterprise_id: int, ac
                ip_address: str | None = None, audience: consent_service.Audience | None = None) -> None:
     """Record that the caller read the entity's credit file, as what and why (API and portal alike)."""
     audit_service.record(
-        session, action="creditdata.credit_file_read", actor_user_id=principal.user_id,
-        actor_api_client_id=principal.api_client_id, actor_organisation_id=principal.organisation_id,
+        session, action="creditdata.credit_file_read", actor=principal,
         subject_type="credit_file", subject_id=enterprise_id, enterprise_id=enterprise_id, purpose=purpose,
         ip_address=ip_address,
         detail={"view": access.value, "audience": (audience or audience_for(principal, access)).value,

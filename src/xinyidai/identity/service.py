@@ -205,9 +205,9 @@ def register_enterprise_user(session: Session, *, registration_in: EnterpriseReg
         roles=[Role.ENTERPRISE_ADMIN],
     ))
     audit_service.record(
-        session, action="identity.enterprise_registered", actor_user_id=user.id,
-        actor_organisation_id=organisation.id, subject_type="enterprise", subject_id=enterprise.id,
-        enterprise_id=enterprise.id, purpose="实名注册",
+        session, action="identity.enterprise_registered",
+        actor=audit_service.Actor.user(user.id, organisation_id=organisation.id), subject_type="enterprise",
+        subject_id=enterprise.id, enterprise_id=enterprise.id, purpose="实名注册",
     )
     return user
 
@@ -249,7 +249,8 @@ def login(session: Session, *, username: str, password: str, ip_address: str | N
     if state.is_locked(now):
         assert state.locked_until is not None
         minutes = max(1, int((state.locked_until - now).total_seconds() // 60) + 1)
-        audit_service.record(session, action="identity.login", outcome="locked", ip_address=ip_address,
+        audit_service.record(session, actor=audit_service.Actor.public(), action="identity.login", outcome="locked",
+                             ip_address=ip_address,
                              detail={"username": key})
         return LoginOutcome(ok=False, locked_until=state.locked_until,
                             message=f"登录失败次数过多，账号已临时锁定，请{minutes}分钟后再试")
@@ -269,7 +270,7 @@ def login(session: Session, *, username: str, password: str, ip_address: str | N
         throttle.locked_until = new_state.locked_until
         audit_service.record(
             session, action="identity.login", outcome="failure", ip_address=ip_address,
-            actor_user_id=user.id if user else None, detail={"username": key},
+            actor=audit_service.Actor.user(user.id) if user else audit_service.Actor.public(), detail={"username": key},
         )
         session.flush()
         if new_state.is_locked(now):
@@ -289,8 +290,8 @@ def login(session: Session, *, username: str, password: str, ip_address: str | N
     )
     session.add(login_session)
     user.last_login_at = now
-    audit_service.record(session, action="identity.login", actor_user_id=user.id,
-                         actor_organisation_id=user.organisation_id, ip_address=ip_address)
+    audit_service.record(session, action="identity.login", ip_address=ip_address,
+                         actor=audit_service.Actor.user(user.id, organisation_id=user.organisation_id))
     session.flush()
     return LoginOutcome(ok=True, user=user, token=token, login_session=login_session)
 
@@ -300,7 +301,7 @@ def logout(session: Session, *, session_id: str) -> None:
     login_session = session.get(LoginSession, session_id)
     if login_session is not None and login_session.revoked_at is None:
         login_session.revoked_at = clock.now()
-        audit_service.record(session, action="identity.logout", actor_user_id=login_session.user_id)
+        audit_service.record(session, action="identity.logout", actor=audit_service.Actor.user(login_session.user_id))
         session.flush()
 
 
@@ -387,8 +388,8 @@ def issue_client_token(session: Session, *, client_id: str, client_secret: str) 
         now=now, ttl=timedelta(seconds=settings.token_ttl_seconds),
     )
     client.last_used_at = now
-    audit_service.record(session, action="identity.token_issued", actor_api_client_id=client.id,
-                         actor_organisation_id=client.organisation_id)
+    audit_service.record(session, action="identity.token_issued",
+                         actor=audit_service.Actor.api_client(client.id, organisation_id=client.organisation_id))
     session.flush()
     return TokenRead(access_token=token, expires_in=settings.token_ttl_seconds)
 

@@ -83,7 +83,8 @@ def open_line(session: Session, *, approved: OrderApproved) -> CreditLine:
     )
     session.add(line)
     session.flush()
-    audit_service.record(session, action="loans.line_opened", actor_organisation_id=line.bank_organisation_id,
+    audit_service.record(session, action="loans.line_opened",
+                         actor=audit_service.Actor.system("order_approved", organisation_id=line.bank_organisation_id),
                          subject_type="credit_line", subject_id=line.id, enterprise_id=line.enterprise_id)
     return line
 
@@ -136,8 +137,7 @@ def set_line_status(session: Session, *, principal: Principal, line_id: int, sta
         raise LoanRuleBroken("请填写变更原因", message_en="a reason is required")
     line.status = status
     line.status_reason = reason.strip()
-    audit_service.record(session, action=f"loans.line_{status}", actor_user_id=principal.user_id,
-                         actor_organisation_id=principal.organisation_id, subject_type="credit_line",
+    audit_service.record(session, action=f"loans.line_{status}", actor=principal, subject_type="credit_line",
                          subject_id=line.id, enterprise_id=line.enterprise_id, detail={"reason": reason})
     session.flush()
     return line
@@ -150,7 +150,8 @@ def freeze_for_default(session: Session, *, drawdown: Drawdown) -> None:
         return
     line.status = LineStatus.FROZEN
     line.status_reason = f"用信第{drawdown.id}号逾期{drawdown.days_past_due}天已违约"
-    audit_service.record(session, action=f"loans.line_{LineStatus.FROZEN}", subject_type="credit_line",
+    audit_service.record(session, action=f"loans.line_{LineStatus.FROZEN}",
+                         actor=audit_service.Actor.system("end_of_day"), subject_type="credit_line",
                          subject_id=line.id, enterprise_id=line.enterprise_id,
                          detail={"reason": line.status_reason, "drawdown_id": drawdown.id})
 
@@ -298,8 +299,7 @@ def draw(session: Session, *, principal: Principal, line_id: int, drawdown_in: D
         postings += [policy.Posting(Account.FEE_ACCRUED, plan.total_guarantee_fee_fen),
                      policy.Posting(Account.FEE_PAYABLE, -plan.total_guarantee_fee_fen)]
     post(session, drawdown=drawdown, kind="drawdown", postings=postings, business_date=today)
-    audit_service.record(session, action="loans.drawdown", actor_user_id=principal.user_id,
-                         actor_organisation_id=principal.organisation_id, subject_type="drawdown",
+    audit_service.record(session, action="loans.drawdown", actor=principal, subject_type="drawdown",
                          subject_id=drawdown.id, enterprise_id=drawdown.enterprise_id,
                          detail={"amount_fen": drawdown.principal_fen, "idempotency_key": idempotency_key})
     events.publish(session=session, event=DrawdownMade(
@@ -413,8 +413,7 @@ def repay(session: Session, *, principal: Principal, drawdown_id: int, repayment
                           entry_id=entry.id, created_at=clock.now())
     session.add(repayment)
     session.flush()
-    audit_service.record(session, action="loans.repayment", actor_user_id=principal.user_id,
-                         actor_organisation_id=principal.organisation_id, subject_type="drawdown",
+    audit_service.record(session, action="loans.repayment", actor=principal, subject_type="drawdown",
                          subject_id=drawdown.id, enterprise_id=drawdown.enterprise_id, detail={"allocation": split})
     events.publish(session=session, event=RepaymentReceived(
         drawdown_id=drawdown.id, enterprise_id=drawdown.enterprise_id, amount_fen=repayment_in.amount_fen,
@@ -688,8 +687,7 @@ def set_classification_bands(session: Session, *, principal: Principal,
     session.flush()
     session.add_all(ClassificationBand(bank_organisation_id=principal.organisation_id, category=category,
                                        min_days_past_due=minimum) for minimum, category in bands)
-    audit_service.record(session, action="loans.classification_bands_set", actor_user_id=principal.user_id,
-                         actor_organisation_id=principal.organisation_id,
+    audit_service.record(session, action="loans.classification_bands_set", actor=principal,
                          detail={"bands": [[m, c.value] for m, c in sorted(bands)]})
     session.flush()
     return get_classification_bands(session, bank_organisation_id=principal.organisation_id)

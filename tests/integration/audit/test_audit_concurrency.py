@@ -15,6 +15,8 @@ from xinyidai.audit import service as audit_service
 from xinyidai.audit.models import AuditEntry
 from xinyidai.cli import upgrade_database
 
+TEST_ACTOR = audit_service.Actor.system("test")
+
 pytestmark = pytest.mark.skipif(
     not (TEST_DATABASE_URL or "").startswith("postgresql"),
     reason="concurrency is tested on PostgreSQL (the PostgreSQL run of make test); SQLite serialises writers",
@@ -49,8 +51,9 @@ def test_parallel_transactions_chain_without_forks_or_gaps(committed_database: d
         for n in range(per_thread):
             try:
                 with db.transaction(factory) as session:
-                    audit_service.record(session, action="test.parallel", subject_id=f"{worker}-{n}")
-                    audit_service.record(session, action="test.parallel", subject_id=f"{worker}-{n}-second")
+                    audit_service.record(session, actor=TEST_ACTOR, action="test.parallel", subject_id=f"{worker}-{n}")
+                    audit_service.record(session, actor=TEST_ACTOR, action="test.parallel",
+                                         subject_id=f"{worker}-{n}-second")
                     if n % 5 == 4:  # some actions fail after auditing: their sequences must be reused
                         raise RuntimeError("the action failed")
                 written += 2

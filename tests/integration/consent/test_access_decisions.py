@@ -30,6 +30,7 @@ from xinyidai.errors import Forbidden
 from xinyidai.registry import service as registry_service
 
 REFUSED = consent_service.REFUSED_ACTION
+TEST_ACTOR = audit_service.Actor.system("test")
 READ = "creditdata.credit_file_read"
 
 
@@ -180,7 +181,7 @@ def _read_once(database: db.Database, world: World, ref: str, *, audited_first: 
     try:
         with db.transaction(database.session_factory) as session:
             if audited_first:
-                audit_service.record(session, action="test.before_read", subject_id=ref)
+                audit_service.record(session, actor=TEST_ACTOR, action="test.before_read", subject_id=ref)
             credit_file.read_credit_file(session, principal=world.principal(session, "a.officer"),
                                          enterprise_id=world.good_enterprise, purpose_ref=ref)
         return True
