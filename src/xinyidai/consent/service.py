@@ -196,8 +196,6 @@ def revoke(session: Session, *, enterprise_id: int, authorisation_id: int, user_
         raise Conflict(f"该授权已{'过期' if current is Status.EXPIRED else '使用'}，无需撤销",
                        message_en=f"the authorisation is already {current}")
     if authorisation.revoked_at is None:
-        # Audited before the row is updated: every path that writes an authorisation takes the audit chain's head
-        # first (as a read spending one does), so a revocation and a read never hold the two in opposite orders.
         audit_service.record(session, action="consent.revoked", actor=audit_service.Actor.user(user_id),
                              enterprise_id=enterprise_id, subject_type="authorisation",
                              subject_id=authorisation.id,

@@ -123,9 +123,8 @@ def read_credit_file(session: Session, *, principal: Principal, enterprise_id: i
                    purpose=purpose or purpose_of(standing, purpose_ref, consent_purpose), ip_address=ip_address,
                    audience=audience)
     if standing.decision is not None:
-        # Spent after the audit entry, not before: the entry takes the audit chain's head row, and a request that
-        # audited earlier already holds it when it gets here, so taking the head first keeps one lock order
-        # (head, then authorisation) for every read. The other order deadlocked under concurrent reads.
+        # In the read's transaction: a one-time grant already spent refuses the read and rolls its entry back. (The
+        # order against the entry does not matter: entries take the chain head only at commit, audit.service.)
         consent_service.record_use(session, decision=standing.decision)
     return to_credit_file_read(session, enterprise=enterprise, sections=sections, view=access, audience=audience,
                                marks=marks)

@@ -177,7 +177,8 @@ def _committed_world(database: db.Database) -> World:
 
 def _read_once(database: db.Database, world: World, ref: str, *, audited_first: bool = False) -> bool:
     """One request: read the file under `ref` in its own transaction; True when allowed. `audited_first`: the
-    transaction has already written an audit entry (so holds the chain head) when the decision comes."""
+    transaction has already written an audit entry when the decision comes (which took the chain head when entries
+    were chained as they were written; now they are chained at commit)."""
     try:
         with db.transaction(database.session_factory) as session:
             if audited_first:

@@ -179,7 +179,7 @@ def test_approval_is_impossible_with_a_failed_or_missing_item(
     with TestClient(create_app(session_factory=admin_client.app.state.session_factory)) as institution:
         login(institution, "ding.admin", body["initial_password"])
         assert "信息使用承诺书" in institution.get("/institution").text
-    actions = [e.action for e in session.scalars(select(AuditEntry).order_by(AuditEntry.sequence))]
+    actions = [e.action for e in session.scalars(select(AuditEntry).order_by(AuditEntry.id))]
     assert "identity.institution_approved" in actions and "identity.institution_assessed" in actions
 
 
