@@ -152,7 +152,8 @@ def crypto_rotate(
         by_column[column.name] = changed
     changed = sum(by_column.values())
     with db.transaction() as session:
-        audit_service.record(session, action="crypto.rotated", subject_type="data_key",
+        audit_service.record(session, action="crypto.rotated", actor=audit_service.Actor.cli("crypto rotate"),
+                             subject_type="data_key",
                              subject_id=settings.active_data_key_id,
                              detail={"reencrypted": changed, "everything": everything,
                                      # as a list: a column name is not a key the audit log's scrubbing reads

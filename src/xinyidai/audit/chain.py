@@ -23,6 +23,10 @@ FIELDS = (
     "id", "sequence", "occurred_at", "action", "outcome", "actor_user_id", "actor_api_client_id",
     "actor_organisation_id", "subject_type", "subject_id", "enterprise_id", "purpose", "ip_address", "detail",
 )
+# Columns added after entries were already chained: hashed after FIELDS, each only when it is set. An entry
+# written before they existed has them empty and hashes exactly as it did; a newer entry always sets actor_kind,
+# so emptying or setting one afterwards changes the hash like any other edit.
+OPTIONAL_FIELDS = ("actor_kind", "actor_label")
 
 
 def sm3_hex(data: bytes) -> str:
@@ -42,9 +46,11 @@ def _value(value: Any) -> Any:
 
 
 def canonical(entry: Mapping[str, Any]) -> bytes:
-    """The entry's fields as one JSON array in FIELDS order: sorted keys, no spaces, UTF-8, null kept apart
-    from the empty string. Stable across engines because every value is read back as it was written."""
+    """The entry's fields as one JSON array in FIELDS order, then the OPTIONAL_FIELDS that are set: sorted keys, no
+    spaces, UTF-8, null kept apart from the empty string. Stable across engines because every value is read back
+    as it was written."""
     values = [[name, _value(entry[name])] for name in FIELDS]
+    values += [[name, _value(entry[name])] for name in OPTIONAL_FIELDS if entry.get(name) is not None]
     return json.dumps(values, sort_keys=True, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode()
 
 

@@ -57,3 +57,36 @@ OUTCOME_LABELS = {"success": "成功", "failure": "失败", "locked": "已锁定
 def action_label(action: str) -> str:
     """The Chinese name of an action; the code itself for one not yet named."""
     return ACTION_LABELS.get(action, action)
+
+
+ACTOR_KIND_LABELS = {"user": "用户", "api_client": "接口客户端", "cli": "命令行", "system": "系统任务",
+                     "public": "未登录访客"}
+
+# The platform's jobs, by the name their entries record (audit.actor.Actor.system).
+JOB_LABELS = {
+    "end_of_day": "日终批处理",
+    "scoring_batch": "批量评分",
+    "objection_escalation": "异议逾期督办",
+    "order_approved": "审批通过后开立额度",
+    "drawdown_defaulted": "违约代偿",
+    "recovery": "追偿分配",
+    "credit_decision": "授信评估",
+}
+
+
+def actor_label(*, kind: str | None, label: str | None, user_id: int | None, api_client_id: int | None) -> str:
+    """Who acted, in words: a user or API client by number, the operator and command of the command line, the
+    job's name; an entry written before callers were recorded by kind is named by the ids it carries."""
+    if kind == "cli":
+        return f"命令行：{label or '—'}"
+    if kind == "system":
+        job, _, detail = (label or "").partition(":")
+        name = JOB_LABELS.get(job, job or "—")
+        return f"系统任务：{name}（{detail}）" if detail else f"系统任务：{name}"
+    if kind == "public":
+        return ACTOR_KIND_LABELS["public"]
+    if kind == "api_client" or (kind is None and api_client_id is not None):
+        return f"接口客户端 #{api_client_id}" if api_client_id is not None else "接口客户端"
+    if user_id is not None:
+        return f"用户 #{user_id}"
+    return "—"

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from xinyidai import clock
 from xinyidai.audit import service
-from xinyidai.audit.labels import ACTION_LABELS, OUTCOME_LABELS, action_label
+from xinyidai.audit.labels import ACTION_LABELS, ACTOR_KIND_LABELS, OUTCOME_LABELS, action_label, actor_label
 from xinyidai.audit.models import AuditEntry
 from xinyidai.auth.dependencies import EnterpriseUserDep, OversightDep, csrf_protect
 from xinyidai.errors import Forbidden
@@ -42,6 +42,13 @@ class EntryRow:
     outcome: str
     organisation: str
     enterprise: str
+    actor: str
+
+    @property
+    def by_machine(self) -> str:
+        """How an organisation acted when it was not a person at the portal: 接口客户端, 系统任务 or 命令行."""
+        kind = self.entry.actor_kind or ("api_client" if self.entry.actor_api_client_id is not None else "user")
+        return "" if kind in ("user", "public") else ACTOR_KIND_LABELS.get(kind, kind)
 
     @property
     def summary(self) -> str:
@@ -88,7 +95,9 @@ def _rows(session: Session, entries: Iterable[AuditEntry]) -> list[EntryRow]:
     enterprises = _enterprise_names(session, (e.enterprise_id for e in entries))
     return [EntryRow(entry=e, action=action_label(e.action), outcome=OUTCOME_LABELS.get(e.outcome, e.outcome),
                      organisation=organisations.get(e.actor_organisation_id, "平台") if e.actor_organisation_id
-                     else "平台", enterprise=enterprises.get(e.enterprise_id, "") if e.enterprise_id else "")
+                     else "平台", enterprise=enterprises.get(e.enterprise_id, "") if e.enterprise_id else "",
+                     actor=actor_label(kind=e.actor_kind, label=e.actor_label, user_id=e.actor_user_id,
+                                       api_client_id=e.actor_api_client_id))
             for e in entries]
 
 
@@ -118,8 +127,7 @@ def audit_search(request: Request, session: SessionDep, principal: OversightDep,
             occurred_from=_start_of(first) if first else None,
             occurred_before=_start_of(last + timedelta(days=1)) if last else None, page=page, page_size=PAGE_SIZE)
         # Reading the log is itself a read of whose data was touched: it is audited too.
-        service.record(session, action="audit.searched", actor_user_id=principal.user_id,
-                       actor_organisation_id=principal.organisation_id, enterprise_id=enterprise_id,
+        service.record(session, action="audit.searched", actor=principal, enterprise_id=enterprise_id,
                        ip_address=client_ip(request),
                        detail={"action": action, "organisation_id": organisation_id, "date_from": date_from,
                                "date_to": date_to, "page": page})

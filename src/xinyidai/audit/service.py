@@ -13,23 +13,28 @@ from sqlalchemy.orm import Session, SessionTransaction, sessionmaker
 
 from xinyidai import clock
 from xinyidai.audit import chain, privacy
+from xinyidai.audit.actor import Actor, ActorKind, as_actor
 from xinyidai.audit.chain import ChainHead, VerifyResult
 from xinyidai.audit.models import AuditChainHead, AuditEntry
+from xinyidai.auth.principal import Principal
+
+__all__ = ["Actor", "ActorKind", "AuditPage", "list_recent", "record", "record_regardless", "search", "verify"]
 
 HEAD_ID = 1
 VERIFY_BATCH = 1000
 # Entries that must stand whatever becomes of the transaction they were noted in (see `record_regardless`).
 PENDING = "audit_pending_regardless"
+# Entries added in the session's transaction and not chained yet; chained in this order when it commits.
+UNCHAINED = "audit_unchained"
 
 log = logging.getLogger(__name__)
 
 
 def _lock_head(session: Session) -> AuditChainHead:
-    # SELECT … FOR UPDATE on the one head row, held until the caller's transaction ends. Trade-off: every
-    # transaction that writes an audit entry serialises on this row from its first entry to its commit, which
-    # is what makes the chain linear (two transactions can never link to the same predecessor) and gapless
-    # (the sequence is the head's, so a rollback returns it). Audited writes are few per request; bulk work
-    # (imports) audits once per batch. On SQLite writers are serialised anyway and FOR UPDATE is omitted.
+    # SELECT … FOR UPDATE on the one head row, held until the transaction ends: this is what makes the chain
+    # linear (two transactions can never link to the same predecessor) and gapless (the sequence is the head's,
+    # so a rollback returns it). It is taken only at commit (`_chain_at_commit`), so every transaction holds it
+    # for the moment its commit takes. On SQLite writers are serialised anyway and FOR UPDATE is omitted.
     head = session.scalars(
         select(AuditChainHead).where(AuditChainHead.id == HEAD_ID).with_for_update()
         .execution_options(populate_existing=True)
@@ -42,16 +47,14 @@ def _lock_head(session: Session) -> AuditChainHead:
 
 
 def _fields(entry: AuditEntry) -> dict[str, Any]:
-    return {name: getattr(entry, name) for name in chain.FIELDS}
+    return {name: getattr(entry, name) for name in (*chain.FIELDS, *chain.OPTIONAL_FIELDS)}
 
 
 def record(
     session: Session,
     *,
+    actor: Principal | Actor,
     action: str,
-    actor_user_id: int | None = None,
-    actor_api_client_id: int | None = None,
-    actor_organisation_id: int | None = None,
     subject_type: str | None = None,
     subject_id: str | int | None = None,
     enterprise_id: int | None = None,
@@ -60,23 +63,22 @@ def record(
     ip_address: str | None = None,
     detail: dict[str, Any] | None = None,
 ) -> AuditEntry:
-    """Append one entry, chained to the last, in the caller's transaction (so it stands or falls with the
-    action). Personal data in `detail` or `purpose` is masked before it is written."""
-    head = _lock_head(session)
+    """Add one entry by `actor` (a signed-in principal, or an `Actor`: command line, job, public caller) to the
+    caller's transaction, so it stands or falls with the action. It is numbered and chained to the last entry
+    when the transaction commits; until then its sequence and hashes are empty. Personal data in `detail` or
+    `purpose` is masked before it is written."""
+    who = as_actor(actor)
     entry = AuditEntry(
-        sequence=head.sequence + 1, occurred_at=clock.now(), action=action, outcome=outcome,
-        actor_user_id=actor_user_id, actor_api_client_id=actor_api_client_id,
-        actor_organisation_id=actor_organisation_id, subject_type=subject_type,
+        occurred_at=clock.now(), action=action, outcome=outcome, actor_kind=who.kind.value,
+        actor_label=who.label, actor_user_id=who.user_id, actor_api_client_id=who.api_client_id,
+        actor_organisation_id=who.organisation_id, subject_type=subject_type,
         subject_id=None if subject_id is None else str(subject_id), enterprise_id=enterprise_id,
         purpose=None if purpose is None else privacy.mask_text(purpose), ip_address=ip_address,
-        detail=chain.json_normalised(privacy.scrub(detail or {})), prev_hash=head.entry_hash,
-        entry_hash="",
+        detail=chain.json_normalised(privacy.scrub(detail or {})),
     )
     session.add(entry)
-    session.flush()  # the id is part of the hashed content
-    entry.entry_hash = chain.link(entry.prev_hash, _fields(entry))
-    head.sequence, head.entry_hash = entry.sequence, entry.entry_hash
-    session.flush()
+    session.flush()  # the id (part of the hashed content) now; the row takes no lock but its own
+    session.info.setdefault(UNCHAINED, []).append(entry)
     return entry
 
 
@@ -89,24 +91,47 @@ def record_regardless(session: Session, **fields: Any) -> None:
     session.info.setdefault(PENDING, []).append(fields)
 
 
+def _chain(session: Session) -> None:
+    # Entries added inside a savepoint that rolled back were expunged with it: they are no longer in the session.
+    entries = [e for e in session.info.pop(UNCHAINED, []) if e in session and e.sequence is None]
+    if not entries:
+        return
+    # Every other write of the transaction reaches the database first, taking its row locks; the head comes last.
+    session.flush()
+    head = _lock_head(session)
+    for entry in entries:
+        entry.sequence, entry.prev_hash = head.sequence + 1, head.entry_hash
+        entry.entry_hash = chain.link(head.entry_hash, _fields(entry))
+        head.sequence, head.entry_hash = entry.sequence, entry.entry_hash
+    session.flush()
+
+
 @event.listens_for(Session, "before_commit")
-def _write_pending_with_commit(session: Session) -> None:
-    # A savepoint's commit is not durable yet (the outer transaction may still roll back): wait for the root.
+def _chain_at_commit(session: Session) -> None:
+    # The one place entries are chained, at the commit of the session's root transaction: the chain head is the
+    # last lock any transaction takes, and it is held only while the commit completes, so no order in which a use
+    # case audits and locks its own rows can deadlock against another's through the head. `before_commit` also
+    # fires when a savepoint (begin_nested) is released; that is not durable yet (the outer transaction may still
+    # roll back), so wait for the root. The test harness binds each session to a connection whose outer
+    # transaction is rolled back (join_transaction_mode="create_savepoint"): there the session's own transaction
+    # is still its root (in_nested_transaction() is False), so `session.commit()` chains as in production and
+    # only the harness's rollback undoes it; entries of a test that never commits stay unchained, as they would
+    # in a request that never got to commit.
     if session.in_nested_transaction():
         return
     for fields in session.info.pop(PENDING, []):
         record(session, **fields)
+    _chain(session)
 
 
 @event.listens_for(Session, "after_transaction_end")
 def _write_pending_after_rollback(session: Session, transaction: SessionTransaction) -> None:
     # Only once the root transaction has ended: its connection has rolled back (or been returned to the pool)
-    # and holds no lock, in particular not the chain head, so the short transaction below waits at most for
-    # other transactions that are committing, never for the one it stands beside. Lock order cannot cycle:
-    # the only lock it takes is the head, and it takes it holding nothing. (Writing it while the request's
-    # transaction was still open could deadlock: that transaction may already hold the head for an earlier
-    # entry, and it cannot end while its own thread waits on the separate one.)
-    if transaction.parent is not None or not session.info.get(PENDING):
+    # and holds no lock, so the short transaction below takes the chain head holding nothing else.
+    if transaction.parent is not None:
+        return
+    session.info.pop(UNCHAINED, None)  # chained at commit, or rolled back with the transaction
+    if not session.info.get(PENDING):
         return
     pending = session.info.pop(PENDING)
     factory = session.info.get("session_factory") or sessionmaker(bind=session.get_bind())
@@ -122,7 +147,8 @@ def _write_pending_after_rollback(session: Session, transaction: SessionTransact
 
 def _chain_rows(session: Session) -> Iterator[dict[str, Any]]:
     """Every entry in sequence order, fetched in keyset batches as plain rows (no identity map growth)."""
-    columns = [getattr(AuditEntry, name) for name in chain.FIELDS] + [AuditEntry.prev_hash, AuditEntry.entry_hash]
+    columns = [getattr(AuditEntry, name) for name in (*chain.FIELDS, *chain.OPTIONAL_FIELDS)] + [
+        AuditEntry.prev_hash, AuditEntry.entry_hash]
     after = 0
     while True:
         rows = session.execute(

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from xinyidai import clock
 from xinyidai.audit import service as audit_service
+from xinyidai.audit.actor import Actor
 from xinyidai.auth.principal import Principal
 from xinyidai.consent.masking import Audience, FieldKind, audience_of, mask, mask_values
 from xinyidai.consent.models import Authorisation
@@ -128,9 +129,9 @@ def grant(
     session.add(authorisation)
     session.flush()
     audit_service.record(
-        session, action="consent.granted", actor_user_id=granted_by_user_id, enterprise_id=enterprise_id,
-        subject_type="authorisation", subject_id=authorisation.id, purpose=f"{purpose}:{purpose_ref}",
-        ip_address=ip_address,
+        session, action="consent.granted", actor=audit_service.Actor.user(granted_by_user_id),
+        enterprise_id=enterprise_id, subject_type="authorisation", subject_id=authorisation.id,
+        purpose=f"{purpose}:{purpose_ref}", ip_address=ip_address,
         detail={"recipient_organisation_id": recipient_organisation_id, "categories": covered, "mode": mode,
                 "expires_at": authorisation.expires_at.isoformat(),
                 "data_from": data_from.isoformat() if data_from else None,
@@ -185,8 +186,8 @@ def decide(session: Session, *, enterprise_id: int, recipient_organisation_id: i
 
 
 def require(session: Session, *, enterprise_id: int, recipient_organisation_id: int, purpose: Purpose,
-            purpose_ref: str | None, categories: Iterable[str] | None = None, actor_user_id: int | None = None,
-            actor_api_client_id: int | None = None, ip_address: str | None = None) -> Decision:
+            purpose_ref: str | None, actor: Principal | Actor, categories: Iterable[str] | None = None,
+            ip_address: str | None = None) -> Decision:
     """`decide`, raising Forbidden with the decision's reason when it is no; a refusal is audited, and the entry
     stays although the refusal rolls the caller's transaction back (`record_refusal`)."""
     decision = decide(session, enterprise_id=enterprise_id, recipient_organisation_id=recipient_organisation_id,
@@ -194,24 +195,21 @@ def require(session: Session, *, enterprise_id: int, recipient_organisation_id: 
     if not decision.allowed:
         record_refusal(session, enterprise_id=enterprise_id, refusal=Refusal(decision.refusal),
                        reason_zh=decision.reason_zh, reason_en=decision.reason_en,
-                       actor_organisation_id=recipient_organisation_id, actor_user_id=actor_user_id,
-                       actor_api_client_id=actor_api_client_id, purpose=purpose, purpose_ref=purpose_ref,
+                       actor=actor, purpose=purpose, purpose_ref=purpose_ref,
                        categories=categories, authorisation_id=decision.authorisation_id, ip_address=ip_address)
         raise Forbidden(decision.reason_zh, message_en=decision.reason_en)
     return decision
 
 
 def record_refusal(session: Session, *, enterprise_id: int, refusal: Refusal, reason_zh: str, reason_en: str,
-                   actor_organisation_id: int | None, actor_user_id: int | None = None,
-                   actor_api_client_id: int | None = None, purpose: str | None = None,
+                   actor: Principal | Actor, purpose: str | None = None,
                    purpose_ref: str | None = None, categories: Iterable[str] | None = None,
                    authorisation_id: int | None = None, ip_address: str | None = None) -> None:
     """Audit that a request for the entity's credit information was refused: who, for which organisation, why
     (purpose and reference), which categories (None: all), and the reason. The entry is written whether the
     caller's transaction commits or rolls back (`audit.service.record_regardless`)."""
     audit_service.record_regardless(
-        session, action=REFUSED_ACTION, outcome="refused", actor_user_id=actor_user_id,
-        actor_api_client_id=actor_api_client_id, actor_organisation_id=actor_organisation_id,
+        session, action=REFUSED_ACTION, outcome="refused", actor=actor,
         subject_type="credit_file", subject_id=enterprise_id, enterprise_id=enterprise_id,
         purpose=f"{purpose}:{purpose_ref or ''}" if purpose else None, ip_address=ip_address,
         detail={"refusal": refusal.value, "reason": REFUSAL_LABELS[refusal], "reason_zh": reason_zh,
@@ -256,9 +254,7 @@ def revoke(session: Session, *, enterprise_id: int, authorisation_id: int, user_
         raise Conflict(f"该授权已{'过期' if current is Status.EXPIRED else '使用'}，无需撤销",
                        message_en=f"the authorisation is already {current}")
     if authorisation.revoked_at is None:
-        # Audited before the row is updated: every path that writes an authorisation takes the audit chain's head
-        # first (as a read spending one does), so a revocation and a read never hold the two in opposite orders.
-        audit_service.record(session, action="consent.revoked", actor_user_id=user_id,
+        audit_service.record(session, action="consent.revoked", actor=audit_service.Actor.user(user_id),
                              enterprise_id=enterprise_id, subject_type="authorisation",
                              subject_id=authorisation.id,
                              purpose=f"{authorisation.purpose}:{authorisation.purpose_ref}")

@@ -61,16 +61,15 @@ def require_access(session: Session, *, principal: Principal, enterprise_id: int
         consent_service.record_refusal(
             session, enterprise_id=enterprise_id, refusal=consent_service.Refusal.NO_STANDING, reason_zh=reason_zh,
             reason_en="you may not see this entity's credit information",
-            actor_organisation_id=principal.organisation_id, actor_user_id=principal.user_id,
-            actor_api_client_id=principal.api_client_id, purpose=purpose, purpose_ref=purpose_ref,
+            actor=principal, purpose=purpose, purpose_ref=purpose_ref,
             categories=categories, ip_address=ip_address)
         raise Forbidden(reason_zh, message_en="you may not see this entity's credit information")
     if access is not Access.AUTHORISED:
         return Standing(access)
     return Standing(access, consent_service.require(
         session, enterprise_id=enterprise_id, recipient_organisation_id=principal.organisation_id,
-        purpose=purpose, purpose_ref=purpose_ref, categories=categories, actor_user_id=principal.user_id,
-        actor_api_client_id=principal.api_client_id, ip_address=ip_address))
+        purpose=purpose, purpose_ref=purpose_ref, categories=categories, actor=principal,
+        ip_address=ip_address))
 
 
 def purpose_of(standing: Standing, purpose_ref: str | None,
@@ -123,9 +122,8 @@ def read_credit_file(session: Session, *, principal: Principal, enterprise_id: i
                    purpose=purpose or purpose_of(standing, purpose_ref, consent_purpose), ip_address=ip_address,
                    audience=audience)
     if standing.decision is not None:
-        # Spent after the audit entry, not before: the entry takes the audit chain's head row, and a request that
-        # audited earlier already holds it when it gets here, so taking the head first keeps one lock order
-        # (head, then authorisation) for every read. The other order deadlocked under concurrent reads.
+        # In the read's transaction: a one-time grant already spent refuses the read and rolls its entry back. (The
+        # order against the entry does not matter: entries take the chain head only at commit, audit.service.)
         consent_service.record_use(session, decision=standing.decision)
     return to_credit_file_read(session, enterprise=enterprise, sections=sections, view=access, audience=audience,
                                marks=marks)
@@ -154,8 +152,7 @@ def audit_read(session: Session, *, principal: Principal, enterprise_id: int, ac
                ip_address: str | None = None, audience: consent_service.Audience | None = None) -> None:
     """Record that the caller read the entity's credit file, as what and why (API and portal alike)."""
     audit_service.record(
-        session, action="creditdata.credit_file_read", actor_user_id=principal.user_id,
-        actor_api_client_id=principal.api_client_id, actor_organisation_id=principal.organisation_id,
+        session, action="creditdata.credit_file_read", actor=principal,
         subject_type="credit_file", subject_id=enterprise_id, enterprise_id=enterprise_id, purpose=purpose,
         ip_address=ip_address,
         detail={"view": access.value, "audience": (audience or audience_for(principal, access)).value,

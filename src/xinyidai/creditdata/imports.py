@@ -104,9 +104,7 @@ def import_file(session: Session, *, principal: Principal, item_code: str, sourc
         batch.content_sha256 = digest
         _close_batch(batch, counts=counts, header=header, encoding=encoding)
     session.flush()
-    audit_service.record(session, action="creditdata.file_imported", actor_user_id=principal.user_id,
-                         actor_api_client_id=principal.api_client_id,
-                         actor_organisation_id=principal.organisation_id, subject_type="import_batch",
+    audit_service.record(session, action="creditdata.file_imported", actor=principal, subject_type="import_batch",
                          subject_id=batch.id, outcome=_outcome(batch), detail=_audit_detail(item, batch))
     return batch
 
@@ -147,9 +145,7 @@ def push_rows(session: Session, *, principal: Principal, item_code: str, rows: l
     else:
         _close_batch(batch, counts=counts, header=header, encoding=None)
     session.flush()
-    audit_service.record(session, action="creditdata.rows_pushed", actor_user_id=principal.user_id,
-                         actor_api_client_id=principal.api_client_id,
-                         actor_organisation_id=principal.organisation_id, subject_type="import_batch",
+    audit_service.record(session, action="creditdata.rows_pushed", actor=principal, subject_type="import_batch",
                          subject_id=batch.id, outcome=_outcome(batch), detail=_audit_detail(item, batch))
     return batch
 

@@ -169,8 +169,8 @@ def edit_item(
     try:
         item = service.update_item(session, code=code, item_in=item_in, user_id=principal.user_id or 0)
         audit_service.record(
-            session, action="creditdata.catalogue.update", actor_user_id=principal.user_id,
-            actor_organisation_id=principal.organisation_id, subject_type="catalogue_item", subject_id=item.code,
+            session, action="creditdata.catalogue.update", actor=principal,
+            subject_type="catalogue_item", subject_id=item.code,
             ip_address=client_ip(request), detail=item_in.model_dump(mode="json", exclude_unset=True),
         )
     except DomainError as exc:

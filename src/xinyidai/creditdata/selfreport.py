@@ -109,8 +109,8 @@ def report(session: Session, *, principal: Principal, report_in: SelfReportCreat
         "commitment_no": commitment.number, "kind": COMMITMENT_KIND, "content": content,
         "signed_date": today.isoformat()}, commitment_id=commitment.id)
     audit_service.record(
-        session, action="creditdata.self_reported", actor_user_id=principal.user_id,
-        actor_organisation_id=principal.organisation_id, subject_type="credit_commitment", subject_id=commitment.id,
+        session, action="creditdata.self_reported", actor=principal,
+        subject_type="credit_commitment", subject_id=commitment.id,
         enterprise_id=enterprise.id, detail={"number": commitment.number, "content_sha256": commitment.content_sha256},
     )
     record = session.scalars(select(CreditRecord).where(
@@ -152,8 +152,8 @@ def find_false(session: Session, *, principal: Principal, commitment_id: int, fi
                                          "finding": finding, "found_date": clock.today().isoformat()},
                                  commitment_id=commitment.id)
     audit_service.record(
-        session, action="creditdata.commitment_breached", actor_user_id=principal.user_id,
-        actor_organisation_id=principal.organisation_id, subject_type="credit_commitment", subject_id=commitment.id,
+        session, action="creditdata.commitment_breached", actor=principal,
+        subject_type="credit_commitment", subject_id=commitment.id,
         enterprise_id=commitment.enterprise_id, purpose="credit_commitment_check",
         detail={"number": commitment.number},
     )

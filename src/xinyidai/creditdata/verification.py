@@ -226,8 +226,7 @@ def verify(session: Session, *, principal: Principal, enterprise_id: int, condit
     if standing.decision is not None and answer.result is not VerificationResult.UNAVAILABLE:
         consent_service.record_use(session, decision=standing.decision)
     audit_service.record(
-        session, action="creditdata.verified", actor_user_id=principal.user_id,
-        actor_api_client_id=principal.api_client_id, actor_organisation_id=principal.organisation_id,
+        session, action="creditdata.verified", actor=principal,
         subject_type="verification", subject_id=verification.id, enterprise_id=enterprise_id,
         purpose=reason[:200], detail={"condition": definition.code, "result": answer.result.value},
     )
@@ -245,8 +244,7 @@ def list_verifications(session: Session, *, principal: Principal, enterprise_id:
         query = query.where(Verification.asked_by_organisation_id == principal.organisation_id)
     if is_audited(access):
         audit_service.record(
-            session, action="creditdata.verifications_read", actor_user_id=principal.user_id,
-            actor_api_client_id=principal.api_client_id, actor_organisation_id=principal.organisation_id,
+            session, action="creditdata.verifications_read", actor=principal,
             subject_type="verification", enterprise_id=enterprise_id, purpose="verification_history",
         )
     return session.scalars(query.order_by(Verification.id.desc())).all()

@@ -82,8 +82,9 @@ def compensate(session: Session, *, defaulted: DrawdownDefaulted) -> list[Compen
         )
         session.add(compensation)
         compensations.append(compensation)
-        audit_service.record(session, action="guarantee.compensated",
-                             actor_organisation_id=share.guarantor_organisation_id, subject_type="drawdown",
+        audit_service.record(session, action="guarantee.compensated", subject_type="drawdown",
+                             actor=audit_service.Actor.system(
+                                 "drawdown_defaulted", organisation_id=share.guarantor_organisation_id),
                              subject_id=drawdown.id, enterprise_id=drawdown.enterprise_id,
                              detail={"amount_fen": amount})
     session.flush()
@@ -131,7 +132,8 @@ def recover(session: Session, *, drawdown_id: int, amount_fen: int, idempotency_
                         distribution=distribution, business_date=clock.today(), created_at=clock.now())
     session.add(recovery)
     session.flush()
-    audit_service.record(session, action="guarantee.recovered", subject_type="drawdown", subject_id=drawdown_id,
+    audit_service.record(session, action="guarantee.recovered", actor=audit_service.Actor.system("recovery"),
+                         subject_type="drawdown", subject_id=drawdown_id,
                          enterprise_id=drawdown.enterprise_id, detail={"distribution": distribution})
     return recovery
 

@@ -171,8 +171,9 @@ def change_password(session: Session, *, user_id: int, current_password: str, ne
     The user's other sessions end, so whoever knew the old password is logged out."""
     user = get_user(session, user_id=user_id)
     if not security.verify_password(user.password_hash, current_password):
-        audit_service.record(session, action="identity.password_changed", outcome="failure", actor_user_id=user.id,
-                             actor_organisation_id=user.organisation_id, ip_address=ip_address)
+        audit_service.record(session, action="identity.password_changed", outcome="failure",
+                             actor=audit_service.Actor.user(user.id, organisation_id=user.organisation_id),
+                             ip_address=ip_address)
         raise WrongPassword("当前密码不正确", message_en="the current password is wrong")
     if new_password == current_password:
         raise InvalidIdentityInput("新密码不能与当前密码相同", message_en="the new password must differ")
@@ -183,8 +184,9 @@ def change_password(session: Session, *, user_id: int, current_password: str, ne
             LoginSession.user_id == user.id, LoginSession.revoked_at.is_(None))):
         if login_session.id != keep_session_id:
             login_session.revoked_at = clock.now()
-    audit_service.record(session, action="identity.password_changed", actor_user_id=user.id,
-                         actor_organisation_id=user.organisation_id, ip_address=ip_address)
+    audit_service.record(session, action="identity.password_changed",
+                         actor=audit_service.Actor.user(user.id, organisation_id=user.organisation_id),
+                         ip_address=ip_address)
     session.flush()
     return user
 
@@ -230,9 +232,9 @@ def register_enterprise_user(session: Session, *, registration_in: EnterpriseReg
         roles=[Role.ENTERPRISE_ADMIN],
     ))
     audit_service.record(
-        session, action="identity.enterprise_registered", actor_user_id=user.id,
-        actor_organisation_id=organisation.id, subject_type="enterprise", subject_id=enterprise.id,
-        enterprise_id=enterprise.id, purpose="实名注册",
+        session, action="identity.enterprise_registered",
+        actor=audit_service.Actor.user(user.id, organisation_id=organisation.id), subject_type="enterprise",
+        subject_id=enterprise.id, enterprise_id=enterprise.id, purpose="实名注册",
     )
     return user
 
@@ -306,7 +308,8 @@ def login(session: Session, *, username: str, password: str, ip_address: str | N
     state = _state_of(throttle)
     if state.is_locked(now):
         assert state.locked_until is not None
-        audit_service.record(session, action="identity.login", outcome="locked", ip_address=ip_address,
+        audit_service.record(session, actor=audit_service.Actor.public(), action="identity.login", outcome="locked",
+                             ip_address=ip_address,
                              detail={"username": key})
         minutes = _minutes_left(state.locked_until, now)
         return LoginOutcome(ok=False, locked_until=state.locked_until,
@@ -321,7 +324,7 @@ def login(session: Session, *, username: str, password: str, ip_address: str | N
         new_state = _count_failure(throttle, now=now)
         audit_service.record(
             session, action="identity.login", outcome="failure", ip_address=ip_address,
-            actor_user_id=user.id if user else None, detail={"username": key},
+            actor=audit_service.Actor.user(user.id) if user else audit_service.Actor.public(), detail={"username": key},
         )
         session.flush()
         if new_state.is_locked(now):
@@ -340,8 +343,8 @@ def login(session: Session, *, username: str, password: str, ip_address: str | N
     )
     session.add(login_session)
     user.last_login_at = now
-    audit_service.record(session, action="identity.login", actor_user_id=user.id,
-                         actor_organisation_id=user.organisation_id, ip_address=ip_address)
+    audit_service.record(session, action="identity.login", ip_address=ip_address,
+                         actor=audit_service.Actor.user(user.id, organisation_id=user.organisation_id))
     session.flush()
     return LoginOutcome(ok=True, user=user, token=token, login_session=login_session)
 
@@ -351,7 +354,7 @@ def logout(session: Session, *, session_id: str) -> None:
     login_session = session.get(LoginSession, session_id)
     if login_session is not None and login_session.revoked_at is None:
         login_session.revoked_at = clock.now()
-        audit_service.record(session, action="identity.logout", actor_user_id=login_session.user_id)
+        audit_service.record(session, action="identity.logout", actor=audit_service.Actor.user(login_session.user_id))
         session.flush()
 
 
@@ -463,14 +466,15 @@ def issue_client_token(session: Session, *, client_id: str, client_secret: str) 
     if state.is_locked(now):
         assert state.locked_until is not None
         audit_service.record(session, action="identity.token_issued", outcome="locked",
-                             detail={"client_id": client_id[:64]})
+                             actor=audit_service.Actor.public(), detail={"client_id": client_id[:64]})
         return TokenOutcome(refusal=_client_locked(state.locked_until, now))
     client = session.scalars(select(ApiClient).where(ApiClient.client_id == client_id)).one_or_none()
     secret_ok = security.verify_password(client.secret_hash if client else None, client_secret)
     if client is None or not secret_ok or not client.is_active or client.organisation.status != OrgStatus.ACTIVE:
         new_state = _count_failure(throttle, now=now)
-        audit_service.record(session, action="identity.token_issued", outcome="failure",
-                             actor_api_client_id=client.id if client else None, detail={"client_id": client_id[:64]})
+        caller = audit_service.Actor.api_client(client.id) if client else audit_service.Actor.public()
+        audit_service.record(session, action="identity.token_issued", outcome="failure", actor=caller,
+                             detail={"client_id": client_id[:64]})
         session.flush()
         if new_state.locked_until is not None and new_state.is_locked(now):
             return TokenOutcome(refusal=_client_locked(new_state.locked_until, now))
@@ -483,8 +487,8 @@ def issue_client_token(session: Session, *, client_id: str, client_secret: str) 
         now=now, ttl=timedelta(seconds=settings.token_ttl_seconds),
     )
     client.last_used_at = now
-    audit_service.record(session, action="identity.token_issued", actor_api_client_id=client.id,
-                         actor_organisation_id=client.organisation_id)
+    audit_service.record(session, action="identity.token_issued",
+                         actor=audit_service.Actor.api_client(client.id, organisation_id=client.organisation_id))
     session.flush()
     return TokenOutcome(token=TokenRead(access_token=token, expires_in=settings.token_ttl_seconds))
 

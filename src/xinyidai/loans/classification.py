@@ -39,8 +39,7 @@ def set_classification_bands(session: Session, *, principal: Principal,
     session.flush()
     session.add_all(ClassificationBand(bank_organisation_id=principal.organisation_id, category=category,
                                        min_days_past_due=minimum) for minimum, category in bands)
-    audit_service.record(session, action="loans.classification_bands_set", actor_user_id=principal.user_id,
-                         actor_organisation_id=principal.organisation_id,
+    audit_service.record(session, action="loans.classification_bands_set", actor=principal,
                          detail={"bands": [[m, c.value] for m, c in sorted(bands)]})
     session.flush()
     return get_classification_bands(session, bank_organisation_id=principal.organisation_id)

@@ -70,8 +70,7 @@ def draw(session: Session, *, principal: Principal, line_id: int, drawdown_in: D
         postings += [policy.Posting(Account.FEE_ACCRUED, plan.total_guarantee_fee_fen),
                      policy.Posting(Account.FEE_PAYABLE, -plan.total_guarantee_fee_fen)]
     ledger.post(session, drawdown=drawdown, kind="drawdown", postings=postings, business_date=today)
-    audit_service.record(session, action="loans.drawdown", actor_user_id=principal.user_id,
-                         actor_organisation_id=principal.organisation_id, subject_type="drawdown",
+    audit_service.record(session, action="loans.drawdown", actor=principal, subject_type="drawdown",
                          subject_id=drawdown.id, enterprise_id=drawdown.enterprise_id,
                          detail={"amount_fen": drawdown.principal_fen, "idempotency_key": idempotency_key})
     events.publish(session=session, event=DrawdownMade(

@@ -39,7 +39,8 @@ def open_line(session: Session, *, approved: OrderApproved) -> CreditLine:
     )
     session.add(line)
     session.flush()
-    audit_service.record(session, action="loans.line_opened", actor_organisation_id=line.bank_organisation_id,
+    audit_service.record(session, action="loans.line_opened",
+                         actor=audit_service.Actor.system("order_approved", organisation_id=line.bank_organisation_id),
                          subject_type="credit_line", subject_id=line.id, enterprise_id=line.enterprise_id)
     return line
 
@@ -108,8 +109,7 @@ def set_line_status(session: Session, *, principal: Principal, line_id: int, sta
         raise LoanRuleBroken("请填写变更原因", message_en="a reason is required")
     line.status = status
     line.status_reason = reason.strip()
-    audit_service.record(session, action=f"loans.line_{status}", actor_user_id=principal.user_id,
-                         actor_organisation_id=principal.organisation_id, subject_type="credit_line",
+    audit_service.record(session, action=f"loans.line_{status}", actor=principal, subject_type="credit_line",
                          subject_id=line.id, enterprise_id=line.enterprise_id, detail={"reason": reason})
     session.flush()
     return line
@@ -122,7 +122,8 @@ def freeze_for_default(session: Session, *, drawdown: Drawdown) -> None:
         return
     line.status = LineStatus.FROZEN
     line.status_reason = f"用信第{drawdown.id}号逾期{drawdown.days_past_due}天已违约"
-    audit_service.record(session, action=f"loans.line_{LineStatus.FROZEN}", subject_type="credit_line",
+    audit_service.record(session, action=f"loans.line_{LineStatus.FROZEN}",
+                         actor=audit_service.Actor.system("end_of_day"), subject_type="credit_line",
                          subject_id=line.id, enterprise_id=line.enterprise_id,
                          detail={"reason": line.status_reason, "drawdown_id": drawdown.id})
 

@@ -74,8 +74,7 @@ def repay(session: Session, *, principal: Principal, drawdown_id: int, repayment
                           entry_id=entry.id, created_at=clock.now())
     session.add(repayment)
     session.flush()
-    audit_service.record(session, action="loans.repayment", actor_user_id=principal.user_id,
-                         actor_organisation_id=principal.organisation_id, subject_type="drawdown",
+    audit_service.record(session, action="loans.repayment", actor=principal, subject_type="drawdown",
                          subject_id=drawdown.id, enterprise_id=drawdown.enterprise_id, detail={"allocation": split})
     events.publish(session=session, event=RepaymentReceived(
         drawdown_id=drawdown.id, enterprise_id=drawdown.enterprise_id, amount_fen=repayment_in.amount_fen,

@@ -93,8 +93,7 @@ def estimate(session: Session, *, principal: Principal, estimate_in: EstimateCre
     product = products_service.get_published(session, product_id=estimate_in.product_id)
     estimated = scoring_service.pre_assess(session, enterprise_id=enterprise.id, bounds=bounds_of(product),
                                            product_id=product.id)
-    audit_service.record(session, action="orders.estimated", actor_user_id=principal.user_id,
-                         actor_organisation_id=principal.organisation_id, subject_type="financial_product",
+    audit_service.record(session, action="orders.estimated", actor=principal, subject_type="financial_product",
                          subject_id=product.id, enterprise_id=enterprise.id,
                          detail={"assessor": estimated.assessor, "decision_id": estimated.decision_id})
     return estimated
@@ -154,8 +153,7 @@ def apply(session: Session, *, principal: Principal, order_in: OrderCreate) -> F
             recipient_organisation_id=recipient, purpose=consent_service.Purpose.FINANCING_APPLICATION,
             purpose_ref=order.order_no, categories=categories,
         )
-    audit_service.record(session, action="orders.submitted", actor_user_id=principal.user_id,
-                         actor_organisation_id=principal.organisation_id, subject_type="financing_order",
+    audit_service.record(session, action="orders.submitted", actor=principal, subject_type="financing_order",
                          subject_id=order.id, enterprise_id=enterprise.id)
     events.publish(session=session, event=OrderSubmitted(
         order_id=order.id, order_no=order.order_no, enterprise_id=enterprise.id,
@@ -202,8 +200,7 @@ def _move(session: Session, order: FinancingOrder, *, principal: Principal, targ
     order.status = target
     _record_event(order, principal=principal, from_status=current, to_status=target, note=note)
     audit_service.record(
-        session, action=f"orders.{target}", actor_user_id=principal.user_id,
-        actor_api_client_id=principal.api_client_id, actor_organisation_id=principal.organisation_id,
+        session, action=f"orders.{target}", actor=principal,
         subject_type="financing_order", subject_id=order.id, enterprise_id=order.enterprise_id,
         detail={"from": current, "note": note} if note else {"from": current},
     )

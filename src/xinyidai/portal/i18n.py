@@ -108,6 +108,8 @@ EN: dict[str, str] = {
     "涉及企业（统一社会信用代码）": "Enterprise (unified social credit code)", "起始日期": "From",
     "截止日期": "To", "查询": "Search", "序号": "No.", "对象": "Subject", "事由": "Purpose",
     "来源地址": "Address", "机构": "Organisation", "上一页": "Previous", "下一页": "Next",
+    "操作者": "Acted by", "接口客户端": "API client", "系统任务": "Platform job", "命令行": "Command line",
+    "未登录访客": "Visitor (not signed in)",
     "没有符合条件的记录": "No matching entries", "返回我的信用档案": "Back to my credit file",
     "暂无其他机构查看贵企业信息的记录": "No other organisation has looked at your information yet",
     "审计日志只增不改，每一条都以国密SM3哈希与前一条相链；任何改动或删除都可由“xinyidai audit verify”查出。":

@@ -69,8 +69,7 @@ def create(session: Session, *, principal: Principal, product_in: ProductCreate)
     )
     session.add(product)
     session.flush()
-    audit_service.record(session, action="products.created", actor_user_id=principal.user_id,
-                         actor_organisation_id=principal.organisation_id, subject_type="product",
+    audit_service.record(session, action="products.created", actor=principal, subject_type="product",
                          subject_id=product.id)
     return product
 
@@ -82,8 +81,7 @@ def publish(session: Session, *, principal: Principal, product_id: int) -> Produ
         return product
     product.status = ProductStatus.PUBLISHED
     product.published_at = clock.now()
-    audit_service.record(session, action="products.published", actor_user_id=principal.user_id,
-                         actor_organisation_id=principal.organisation_id, subject_type="product",
+    audit_service.record(session, action="products.published", actor=principal, subject_type="product",
                          subject_id=product.id)
     session.flush()
     return product

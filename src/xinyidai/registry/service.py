@@ -88,16 +88,14 @@ def register(session: Session, *, principal: Principal, enterprise_in: Enterpris
     """Market supervision (or the platform admin) adds a market entity to the register; audited."""
     if not policy.may_register_enterprises(principal, registrar_organisation_id=_registrar_organisation(session)):
         audit_service.record_regardless(
-            session, action="registry.enterprise_registered", outcome="refused", actor_user_id=principal.user_id,
-            actor_api_client_id=principal.api_client_id, actor_organisation_id=principal.organisation_id,
+            session, action="registry.enterprise_registered", outcome="refused", actor=principal,
             subject_type="enterprise", detail={"uscc": enterprise_in.uscc})
         raise Forbidden("只有市场监管部门的数据专员或平台管理员可以登记市场主体",
                         message_en="only market supervision's data officers or the platform admin register entities")
     enterprise = create(session, enterprise_in=enterprise_in)
     audit_service.record(
-        session, action="registry.enterprise_registered", actor_user_id=principal.user_id,
-        actor_api_client_id=principal.api_client_id, actor_organisation_id=principal.organisation_id,
-        subject_type="enterprise", subject_id=enterprise.id, enterprise_id=enterprise.id, purpose="市场主体登记",
+        session, action="registry.enterprise_registered", actor=principal, subject_type="enterprise",
+        subject_id=enterprise.id, enterprise_id=enterprise.id, purpose="市场主体登记",
     )
     return enterprise
 

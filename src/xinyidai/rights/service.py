@@ -115,9 +115,7 @@ def view_record(session: Session, *, principal: Principal, record_id: int, purpo
         fields = creditdata_service.field_texts(item, record, consent_service.Audience.PLATFORM_ADMIN)
         masked = frozenset(spec.name for (spec, text), (_, shown) in zip(clear, fields, strict=True)
                            if text != shown)
-        audit_service.record(session, action="rights.record_viewed", actor_user_id=principal.user_id,
-                             actor_api_client_id=principal.api_client_id,
-                             actor_organisation_id=principal.organisation_id, subject_type="credit_record",
+        audit_service.record(session, action="rights.record_viewed", actor=principal, subject_type="credit_record",
                              subject_id=record.id, enterprise_id=record.enterprise_id, purpose=purpose,
                              detail={"item": item.code, "audience": consent_service.Audience.PLATFORM_ADMIN.value})
     else:
@@ -128,9 +126,7 @@ def view_record(session: Session, *, principal: Principal, record_id: int, purpo
 
 def _audit(session: Session, principal: Principal, action: str, *, subject_type: str, subject_id: int,
            enterprise_id: int, detail: dict[str, object]) -> None:
-    audit_service.record(session, action=action, actor_user_id=principal.user_id,
-                         actor_api_client_id=principal.api_client_id,
-                         actor_organisation_id=principal.organisation_id, subject_type=subject_type,
+    audit_service.record(session, action=action, actor=principal, subject_type=subject_type,
                          subject_id=subject_id, enterprise_id=enterprise_id, purpose="information_subject_rights",
                          detail=detail)
 
@@ -186,9 +182,8 @@ def get_attachment(session: Session, *, principal: Principal, attachment_id: int
         raise AttachmentNotFound("没有找到该附件", message_en="no such attachment") from None
     if not _is_own(principal, found_enterprise(session, found)):
         # Evidence is the entity's: anyone else's download of it is on its access log.
-        audit_service.record(session, action="rights.attachment_downloaded", actor_user_id=principal.user_id,
-                             actor_api_client_id=principal.api_client_id,
-                             actor_organisation_id=principal.organisation_id, subject_type="rights_attachment",
+        audit_service.record(session, action="rights.attachment_downloaded", actor=principal,
+                             subject_type="rights_attachment",
                              subject_id=found.id, enterprise_id=found_enterprise(session, found),
                              purpose="异议处理" if found.objection_id is not None else "信用修复审核",
                              detail={"file_name": found.file_name, "sha256": found.sha256})
@@ -365,7 +360,8 @@ def escalate_overdue(session: Session, *, today: date | None = None) -> list[Obj
         for user_id in supervisors:  # a supervisor follows the list of escalated objections, not the objection
             identity_service.notify(session, user_id=user_id, subject=subject, body=body,
                                  link="/rights/objections?escalated=true")
-        audit_service.record(session, action="rights.objection_escalated", subject_type="objection",
+        audit_service.record(session, action="rights.objection_escalated",
+                             actor=audit_service.Actor.system("objection_escalation"), subject_type="objection",
                              subject_id=objection.id, enterprise_id=objection.enterprise_id,
                              purpose="information_subject_rights",
                              detail={"number": objection.number, "due_date": objection.due_date.isoformat(),

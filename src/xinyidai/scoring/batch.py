@@ -136,8 +136,7 @@ def claim(session: Session, *, as_of: date, trigger: str, principal: Principal |
         raise BatchInProgress(f"评价日 {as_of} 的批量评分已由其他进程发起，不重复发起",
                               message_en="another process claimed this run") from exc
     audit_service.record(session, action="scoring.batch_started",
-                         actor_user_id=principal.user_id if principal else None,
-                         actor_organisation_id=principal.organisation_id if principal else None,
+                         actor=principal or audit_service.Actor.system(f"scoring_batch:{trigger}"),
                          subject_type="scoring_run", subject_id=run.id,
                          detail={"as_of": as_of.isoformat(), "model": version.version_label, "trigger": trigger})
     return run
@@ -385,7 +384,8 @@ def execute(session: Session, *, run_id: int, progress: Progress | None = None, 
                                                               run.decile_counts)
     run.status, run.finished_at = RunStatus.DONE, clock.now()
     session.flush()
-    audit_service.record(session, action="scoring.batch_finished", subject_type="scoring_run", subject_id=run.id,
+    audit_service.record(session, action="scoring.batch_finished", actor=audit_service.Actor.system("scoring_batch"),
+                         subject_type="scoring_run", subject_id=run.id,
                          detail={"as_of": run.as_of.isoformat(), "model": version.version_label,
                                  "scored": run.entities_scored, "declined": run.entities_declined,
                                  "failed": run.entities_failed, "psi_development": run.psi_development})
@@ -417,7 +417,8 @@ def fail(session: Session, *, run_id: int, error: str) -> None:
         return
     run.status, run.finished_at, run.error = RunStatus.FAILED, clock.now(), error[:500]
     session.flush()
-    audit_service.record(session, action="scoring.batch_failed", outcome="failure", subject_type="scoring_run",
+    audit_service.record(session, action="scoring.batch_failed", actor=audit_service.Actor.system("scoring_batch"),
+                         outcome="failure", subject_type="scoring_run",
                          subject_id=run.id, detail={"as_of": run.as_of.isoformat(), "error": error[:200]})
 
 

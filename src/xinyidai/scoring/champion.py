@@ -92,7 +92,8 @@ def _store(session: Session, *, enterprise_id: int, as_of: date, bounds: Product
     session.add(decision)
     session.flush()
     # Features are computed from the entity's credit file: the read is audited like any other.
-    audit_service.record(session, action="scoring.decided", subject_type="credit_decision", subject_id=decision.id,
+    audit_service.record(session, action="scoring.decided", actor=audit_service.Actor.system("credit_decision"),
+                         subject_type="credit_decision", subject_id=decision.id,
                          enterprise_id=enterprise_id,
                          detail={"as_of": as_of.isoformat(), "assessor": assessor, "outcome": decided.outcome})
     return decision

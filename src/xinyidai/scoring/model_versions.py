@@ -120,8 +120,7 @@ def register(session: Session, *, principal: Principal, files: ModelFiles, name:
     )
     session.add(version)
     session.flush()
-    audit_service.record(session, action="scoring.model_registered", actor_user_id=principal.user_id,
-                         actor_organisation_id=principal.organisation_id, subject_type="model_version",
+    audit_service.record(session, action="scoring.model_registered", actor=principal, subject_type="model_version",
                          subject_id=version.id, detail={"name": name, "version": label, "digest": digest})
     return version
 
@@ -174,8 +173,7 @@ def promote(session: Session, *, principal: Principal, version_id: int) -> Model
     version.promoted_at, version.promoted_by_user_id = now, principal.user_id
     version.retired_at = version.retired_by_user_id = None
     session.flush()
-    audit_service.record(session, action="scoring.model_promoted", actor_user_id=principal.user_id,
-                         actor_organisation_id=principal.organisation_id, subject_type="model_version",
+    audit_service.record(session, action="scoring.model_promoted", actor=principal, subject_type="model_version",
                          subject_id=version.id,
                          detail={"name": version.name, "version": version.version_label,
                                  "retired": previous.version_label if previous else None})
@@ -192,8 +190,7 @@ def retire(session: Session, *, principal: Principal, version_id: int) -> ModelV
     version.status = ModelStatus.RETIRED
     version.retired_at, version.retired_by_user_id = clock.now(), principal.user_id
     session.flush()
-    audit_service.record(session, action="scoring.model_retired", actor_user_id=principal.user_id,
-                         actor_organisation_id=principal.organisation_id, subject_type="model_version",
+    audit_service.record(session, action="scoring.model_retired", actor=principal, subject_type="model_version",
                          subject_id=version.id, detail={"name": version.name, "version": version.version_label,
                                                         "was": was})
     return version

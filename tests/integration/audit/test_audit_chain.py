@@ -25,8 +25,12 @@ from xinyidai.orders import service as orders_service
 from xinyidai.orders.schemas import OrderCreate
 from xinyidai.products.enums import RepaymentMethod
 
+TEST_ACTOR = audit_service.Actor.system("test")
+
 
 def _entries(session: Session) -> list[AuditEntry]:
+    """The entries in chain order, once the test's work is committed (entries are chained at commit)."""
+    session.commit()
     session.expire_all()
     return list(session.scalars(select(AuditEntry).order_by(AuditEntry.sequence)))
 
@@ -36,7 +40,7 @@ def _order_decision(session: Session, world: World) -> None:
         product_id=world.product_a, amount_fen=50_000_000, term_months=12,
         repayment_method=RepaymentMethod.EQUAL_INSTALLMENT, purpose="备货", authorise=True))
     orders_service.accept(session, principal=world.principal(session, "a.officer"), order=order)
-    session.flush()
+    session.commit()
 
 
 def _tamper(session: Session, sql: str, **params: object) -> None:
@@ -99,9 +103,11 @@ def test_a_deleted_row_is_named_by_its_sequence(session: Session, world: World) 
 def test_a_rolled_back_action_leaves_no_gap(session: Session, world: World) -> None:
     before = audit_service.verify(session).last_sequence
     with pytest.raises(RuntimeError), session.begin_nested():
-        audit_service.record(session, action="test.rolled_back")
+        audit_service.record(session, actor=TEST_ACTOR, action="test.rolled_back")
         raise RuntimeError("the action failed")
-    entry = audit_service.record(session, action="test.kept")
+    entry = audit_service.record(session, actor=TEST_ACTOR, action="test.kept")
+    assert entry.sequence is None  # numbered when the transaction commits
+    session.commit()
     assert entry.sequence == before + 1
     assert audit_service.verify(session).intact
 
@@ -116,8 +122,10 @@ def test_failed_login_with_a_phone_number_for_a_name_keeps_it_out_of_the_log(ses
 
 
 def test_personal_numbers_given_to_record_are_masked(session: Session, world: World) -> None:
-    entry = audit_service.record(session, action="test.detail", purpose=f"核对 {world.good_id_number}",
+    entry = audit_service.record(session, actor=TEST_ACTOR, action="test.detail",
+                                 purpose=f"核对 {world.good_id_number}",
                                  detail={"id_number": world.good_id_number, "note": "联系 13912345678"})
+    session.commit()
     session.expire_all()
     stored = session.get(AuditEntry, entry.id)
     assert stored is not None
@@ -141,7 +149,8 @@ def committed_sqlite(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterato
 def test_cli_verify_reports_an_intact_chain_then_names_the_tampered_entry(committed_sqlite: db.Database) -> None:
     runner = CliRunner()
     with db.transaction(committed_sqlite.session_factory) as session:
-        ids = [audit_service.record(session, action="orders.accepted", subject_id=n).id for n in range(3)]
+        ids = [audit_service.record(session, actor=TEST_ACTOR, action="orders.accepted", subject_id=n).id
+               for n in range(3)]
     result = runner.invoke(app, ["audit", "verify"])
     assert result.exit_code == 0, result.output
     assert "审计链完整" in result.output and "3 条" in result.output
@@ -174,6 +183,8 @@ def test_the_migration_chains_entries_written_before_it(tmp_path: Path) -> None:
     with database.session_factory() as session:
         result = audit_service.verify(session)
         assert result.intact and result.count == 3
-        entry = audit_service.record(session, action="identity.logout")
-        assert entry.sequence == 4 and audit_service.verify(session).intact
+        entry = audit_service.record(session, actor=audit_service.Actor.cli("audit verify", os_user="ops"),
+                                     action="identity.logout")
+        session.commit()
+        assert entry.sequence == 4 and entry.actor_kind == "cli" and audit_service.verify(session).intact
     database.engine.dispose()

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from tests.integration.conftest import PASSWORD, World, login
 from xinyidai.audit import service as audit_service
+from xinyidai.audit.actor import Actor, ActorKind
 from xinyidai.audit.models import AuditEntry
 from xinyidai.auth.enums import OrgKind, Role
 from xinyidai.identity import service as identity_service
@@ -21,20 +22,26 @@ def _rows(html: str, prefix: str) -> list[str]:
     return re.findall(rf'data-testid="{prefix}-(\d+)"', html)
 
 
+def _by(organisation_id: int) -> Actor:
+    """A user of the organisation."""
+    return Actor(kind=ActorKind.USER, user_id=1, organisation_id=organisation_id)
+
+
 def _seed(session: Session, world: World) -> dict[str, int]:
     """Entries about `good` by a bank and by itself, and one about `other` by a bank."""
     ids = {
         "bank_read_good": audit_service.record(
-            session, action="creditdata.credit_file_read", actor_organisation_id=world.bank_a,
+            session, action="creditdata.credit_file_read", actor=_by(world.bank_a),
             enterprise_id=world.good_enterprise, purpose="授信审查").id,
         "self_good": audit_service.record(
-            session, action="creditdata.self_reported", actor_organisation_id=_org_of(session, world.good_enterprise),
+            session, action="creditdata.self_reported", actor=_by(_org_of(session, world.good_enterprise)),
             enterprise_id=world.good_enterprise).id,
         "bank_read_other": audit_service.record(
-            session, action="creditdata.credit_file_read", actor_organisation_id=world.bank_b,
+            session, action="creditdata.credit_file_read", actor=_by(world.bank_b),
             enterprise_id=world.other_enterprise, purpose="贷后管理").id,
         "platform_good": audit_service.record(
-            session, action="guarantee.recovered", enterprise_id=world.good_enterprise).id,
+            session, action="guarantee.recovered", actor=Actor.system("recovery"),
+            enterprise_id=world.good_enterprise).id,
     }
     session.commit()
     return ids
@@ -93,7 +100,7 @@ def test_the_admin_searches_by_action_organisation_and_enterprise(session: Sessi
 
 def test_the_search_by_date_and_pages(session: Session, world: World, client: TestClient) -> None:
     for n in range(60):
-        audit_service.record(session, action="orders.accepted", actor_organisation_id=world.bank_a, subject_id=n)
+        audit_service.record(session, action="orders.accepted", actor=_by(world.bank_a), subject_id=n)
     session.commit()
     login(client, "admin")
     today = "2026-11-23"

@@ -27,6 +27,7 @@ from xinyidai.errors import Forbidden
 from xinyidai.registry import service as registry_service
 
 REFUSED = consent_service.REFUSED_ACTION
+TEST_ACTOR = audit_service.Actor.system("test")
 READ = "creditdata.credit_file_read"
 
 
@@ -156,11 +157,12 @@ def _committed_world(database: db.Database) -> World:
 
 def _read_once(database: db.Database, world: World, ref: str, *, audited_first: bool = False) -> bool:
     """One request: read the file under `ref` in its own transaction; True when allowed. `audited_first`: the
-    transaction has already written an audit entry (so holds the chain head) when the decision comes."""
+    transaction has already written an audit entry when the decision comes (which took the chain head when entries
+    were chained as they were written; now they are chained at commit)."""
     try:
         with db.transaction(database.session_factory) as session:
             if audited_first:
-                audit_service.record(session, action="test.before_read", subject_id=ref)
+                audit_service.record(session, actor=TEST_ACTOR, action="test.before_read", subject_id=ref)
             credit_file.read_credit_file(session, principal=world.principal(session, "a.officer"),
                                          enterprise_id=world.good_enterprise, purpose_ref=ref)
         return True

@@ -194,7 +194,7 @@ def test_approval_is_impossible_with_a_failed_or_missing_item(
         assert changed.status_code == 303, changed.text
         assert "信息使用承诺书" in institution.get("/institution").text
         assert institution.get("/api/v1/me").status_code == 200
-    actions = [e.action for e in session.scalars(select(AuditEntry).order_by(AuditEntry.sequence))]
+    actions = [e.action for e in session.scalars(select(AuditEntry).order_by(AuditEntry.id))]
     assert "identity.institution_approved" in actions and "identity.institution_assessed" in actions
 
 

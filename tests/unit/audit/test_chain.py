@@ -65,6 +65,26 @@ def test_every_field_changes_the_hash() -> None:
     assert chain.link("1" * 64, _entry()) != base
 
 
+# The hash of `_entry()` as the chain computed it before entries recorded the kind of caller (commit bba14a7).
+HASH_BEFORE_ACTOR_KIND = "ff62370663993fb321acc596836c40a7bbae15246b232dd5b446ca36c741d059"
+
+
+def test_an_entry_written_before_the_actor_kind_existed_keeps_its_hash() -> None:
+    assert chain.link(chain.GENESIS_HASH, _entry()) == HASH_BEFORE_ACTOR_KIND
+    # As read back from a row of that time: the new columns are there, empty.
+    assert chain.link(chain.GENESIS_HASH, _entry(actor_kind=None, actor_label=None)) == HASH_BEFORE_ACTOR_KIND
+
+
+def test_the_actor_kind_and_label_are_hashed_once_set() -> None:
+    user = chain.link(chain.GENESIS_HASH, _entry(actor_kind="user"))
+    assert user != HASH_BEFORE_ACTOR_KIND  # emptying the kind of a newer entry breaks its hash
+    assert chain.link(chain.GENESIS_HASH, _entry(actor_kind="api_client")) != user
+    cli = chain.link(chain.GENESIS_HASH, _entry(actor_kind="cli", actor_label="ops: xinyidai crypto rotate"))
+    assert cli != chain.link(chain.GENESIS_HASH, _entry(actor_kind="cli", actor_label="root: xinyidai crypto rotate"))
+    assert chain.canonical(_entry(actor_kind="cli", actor_label="x")).decode().endswith(
+        '["actor_kind","cli"],["actor_label","x"]]')
+
+
 def test_json_normalised_is_what_a_json_column_gives_back() -> None:
     assert chain.json_normalised({1: (1, 2), "b": None}) == {"1": [1, 2], "b": None}
 

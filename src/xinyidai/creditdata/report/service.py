@@ -229,8 +229,7 @@ def issue(session: Session, *, principal: Principal, enterprise_id: int, purpose
     session.add(report)
     session.flush()
     audit_service.record(
-        session, action="creditdata.credit_report_issued", actor_user_id=principal.user_id,
-        actor_api_client_id=principal.api_client_id, actor_organisation_id=principal.organisation_id,
+        session, action="creditdata.credit_report_issued", actor=principal,
         subject_type="credit_report", subject_id=report.id, enterprise_id=enterprise_id, purpose=report.purpose,
         ip_address=ip_address,
         detail={"report_no": report_no, "view": access.value, "records": summary.records,
@@ -275,9 +274,7 @@ def verify(session: Session, *, code: str, pdf: bytes | None = None, principal: 
         status = VerificationStatus.ALTERED if matches is False else VerificationStatus.GENUINE
     audit_service.record(
         session, action="creditdata.credit_report_verified", outcome=status.value,
-        actor_user_id=principal.user_id if principal else None,
-        actor_api_client_id=principal.api_client_id if principal else None,
-        actor_organisation_id=principal.organisation_id if principal else None,
+        actor=principal or audit_service.Actor.public(),
         subject_type="credit_report", subject_id=report.id if report else None,
         enterprise_id=report.enterprise_id if report else None, ip_address=ip_address,
         # An unknown code is kept only by its first group: enough to see guessing, nothing to replay.

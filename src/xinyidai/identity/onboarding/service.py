@@ -81,7 +81,8 @@ def submit_application(session: Session, *, application_in: InstitutionApplicati
     )
     session.add(application)
     session.flush()
-    audit_service.record(session, action="identity.institution_applied", subject_type="institution_application",
+    audit_service.record(session, actor=audit_service.Actor.public(), action="identity.institution_applied",
+                         subject_type="institution_application",
                          subject_id=application.id, ip_address=ip_address,
                          detail={"uscc": uscc, "kind": application.kind, "scopes": application.requested_scopes})
     return application
@@ -209,8 +210,8 @@ def _move(application: InstitutionApplication, transition: Transition) -> None:
 
 def _audit(session: Session, principal: Principal, action: str, application: InstitutionApplication,
            **detail: object) -> None:
-    audit_service.record(session, action=f"identity.institution_{action}", actor_user_id=principal.user_id,
-                         actor_organisation_id=principal.organisation_id, subject_type="institution_application",
+    audit_service.record(session, action=f"identity.institution_{action}", actor=principal,
+                         subject_type="institution_application",
                          subject_id=application.id, detail={"uscc": application.uscc, **detail})
 
 
@@ -370,8 +371,8 @@ def sign_commitment(session: Session, *, principal: Principal, commitment_in: Co
         signer_name=principal.display_name, signed_at=clock.now(), ip_address=ip_address)
     session.add(commitment)
     session.flush()
-    audit_service.record(session, action="identity.usage_commitment_signed", actor_user_id=principal.user_id,
-                         actor_organisation_id=principal.organisation_id, subject_type="usage_commitment",
+    audit_service.record(session, action="identity.usage_commitment_signed", actor=principal,
+                         subject_type="usage_commitment",
                          subject_id=commitment.id, ip_address=ip_address, purpose="融资支持",
                          detail={"text_version": commitment.text_version, "text_sha256": digest})
     return commitment
@@ -383,8 +384,7 @@ def issue_api_client(session: Session, *, principal: Principal,
     own_application(session, principal=principal)
     created = service.create_api_client(session, client_in=ApiClientCreate(
         organisation_id=principal.organisation_id, name=client_in.name, roles=client_in.roles))
-    audit_service.record(session, action="identity.api_client_issued", actor_user_id=principal.user_id,
-                         actor_organisation_id=principal.organisation_id, subject_type="api_client",
+    audit_service.record(session, action="identity.api_client_issued", actor=principal, subject_type="api_client",
                          subject_id=created.id, detail={"client_id": created.client_id,
                                                         "roles": [r.value for r in created.roles]})
     return created

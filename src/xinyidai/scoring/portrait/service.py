@@ -67,8 +67,7 @@ def read_portrait(session: Session, *, principal: Principal, enterprise_id: int,
         consent_service.record_use(session, decision=standing.decision)
     if creditdata_service.is_audited(standing.access):
         audit_service.record(
-            session, action=AUDIT_ACTION, actor_user_id=principal.user_id,
-            actor_api_client_id=principal.api_client_id, actor_organisation_id=principal.organisation_id,
+            session, action=AUDIT_ACTION, actor=principal,
             subject_type="credit_portrait", subject_id=enterprise_id, enterprise_id=enterprise_id,
             purpose=credit_file.purpose_of(standing, purpose_ref), ip_address=ip_address,
             detail={"view": standing.access.value, "as_of": as_of.isoformat(),

@@ -133,8 +133,7 @@ def upload(session: Session, *, principal: Principal, model_in: SandboxModelCrea
     session.add(model)
     session.flush()
     audit_service.record(
-        session, action="scoring.sandbox_model_uploaded", actor_user_id=principal.user_id,
-        actor_api_client_id=principal.api_client_id, actor_organisation_id=organisation_id,
+        session, action="scoring.sandbox_model_uploaded", actor=principal,
         subject_type="sandbox_model", subject_id=model.id,
         outcome="success" if model.status == ModelStatus.VALIDATED else "rejected",
         detail={"name": model.name, "sha256": digest, "size_bytes": len(content), "features": model.features,
@@ -302,8 +301,7 @@ def run(session: Session, *, principal: Principal, model_id: int, run_in: Sandbo
         # Every refused decision is on the entity's access log, the run's fate notwithstanding.
         consent_service.record_refusal(
             session, enterprise_id=enterprise_id, refusal=refusal, reason_zh=reason_zh, reason_en=reason_en,
-            actor_organisation_id=organisation_id, actor_user_id=principal.user_id,
-            actor_api_client_id=principal.api_client_id, purpose=PURPOSE.value, purpose_ref=run_in.purpose_ref,
+            actor=principal, purpose=PURPOSE.value, purpose_ref=run_in.purpose_ref,
             categories=sources.categories or None, authorisation_id=decision.authorisation_id)
         return None
 
@@ -381,12 +379,10 @@ def _audit_run(session: Session, *, principal: Principal, model: SandboxModel, r
         outcome=outcome, detail={"model_id": model.id, "model_name": model.name, "sha256": model.sha256,
                                  "status": record.status, "requested": record.requested, "scored": record.scored,
                                  "skipped": record.skipped_reasons},
-        actor_user_id=principal.user_id, actor_api_client_id=principal.api_client_id,
-        actor_organisation_id=record.organisation_id)
+        actor=principal)
     for enterprise_id in enterprise_ids:
         audit_service.record(
             session, action="scoring.sandbox_computed", subject_type="sandbox_run", subject_id=record.id,
             enterprise_id=enterprise_id, purpose=purpose, outcome=outcome,
             detail={"model_id": model.id, "model_name": model.name, "run_id": record.id, "status": record.status},
-            actor_user_id=principal.user_id, actor_api_client_id=principal.api_client_id,
-            actor_organisation_id=record.organisation_id)
+            actor=principal)

@@ -1,7 +1,7 @@
 """Users whose password was shown to someone else (an institution admin's generated first password) must change it.
 
-Revision ID: 0012_must_change_password
-Revises: 0011
+Revision ID: 0013
+Revises: 0012
 Create Date: 2026-12-04 09:00:00
 """
 
@@ -10,8 +10,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = '0012_must_change_password'
-down_revision: str | None = '0011'
+revision: str = '0013'
+down_revision: str | None = '0012'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
