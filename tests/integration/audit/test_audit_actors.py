@@ -44,8 +44,9 @@ def test_a_bank_api_client_changing_the_bands_is_named_as_the_client(session: Se
         organisation_id=world.bank_a, name="信贷系统", roles=[Role.BANK_MANAGER]))
     session.commit()
     token = identity_service.issue_client_token(session, client_id=created.client_id,
-                                                client_secret=created.client_secret)
+                                                client_secret=created.client_secret).token
     session.commit()
+    assert token is not None
     response = client.put("/api/v1/bank/classification-bands", json=BANDS,
                           headers={"Authorization": f"Bearer {token.access_token}"})
     assert response.status_code == 200, response.text
