@@ -64,14 +64,27 @@ DbId = Annotated[int, Field(ge=1, le=MAX_ID)]
 
 
 def make_engine(url: str, *, echo: bool = False) -> Engine:
-    """An engine for `url`, with SQLite set up for concurrent use and enforced foreign keys."""
+    """An engine for `url`, its pool sized from settings, with SQLite set up for concurrent use.
+
+    SQLite: WAL (readers never wait for the writer), a busy timeout (a writer waits for the file's one write lock
+    instead of failing at once) and `BEGIN IMMEDIATE` for every transaction: a transaction that reads and then
+    writes would otherwise fail with "database is locked" whenever another wrote in between, because SQLite cannot
+    upgrade a read snapshot that has gone stale, whatever the timeout. Transactions are serialised on the file,
+    which is what SQLite does for writers anyway; PostgreSQL is the engine for concurrent production use.
+    """
+    settings = get_settings()
     kwargs: dict[str, Any] = {"echo": echo, "future": True}
+    in_memory = ":memory:" in url or "mode=memory" in url or url.rstrip("/") in ("sqlite:", "sqlite+pysqlite:")
     if url.startswith("sqlite"):
-        kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
+        kwargs["connect_args"] = {"check_same_thread": False, "timeout": settings.sqlite_busy_timeout_seconds}
     else:
         kwargs["pool_pre_ping"] = True
+    if not in_memory:
+        kwargs.update(pool_size=settings.pool_size, max_overflow=settings.pool_max_overflow,
+                      pool_timeout=settings.pool_timeout_seconds)
     engine = create_engine(url, **kwargs)
     if engine.dialect.name == "sqlite":
+        busy_ms = int(settings.sqlite_busy_timeout_seconds * 1000)
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -80,14 +93,14 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
             dbapi_connection.isolation_level = None
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA foreign_keys=ON")
-            cursor.execute("PRAGMA busy_timeout=30000")
-            if ":memory:" not in url and "mode=memory" not in url:
+            cursor.execute(f"PRAGMA busy_timeout={busy_ms}")
+            if not in_memory:
                 cursor.execute("PRAGMA journal_mode=WAL")
             cursor.close()
 
         @event.listens_for(engine, "begin")
         def _sqlite_begin(connection: Any) -> None:
-            connection.exec_driver_sql("BEGIN")
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine
 
