@@ -21,6 +21,7 @@ from xinyidai.consent import service as consent_service
 from xinyidai.creditdata.enums import FieldType
 from xinyidai.money import MAX_FEN, InvalidAmount, parse_yuan
 from xinyidai.registry.codes import InvalidCode, validate_uscc
+from xinyidai.text import UnsafeText, check_digits, check_text
 
 USCC_FIELD = "uscc"  # every sub-category's rows name their entity in this field
 
@@ -30,6 +31,7 @@ _TRUE = frozenset({"是", "有", "true", "1", "y", "yes"})
 _FALSE = frozenset({"否", "无", "false", "0", "n", "no"})
 _UNSEEN = object()
 _MEMO_SIZE = 100_000  # distinct texts remembered per field; past that the memo starts over
+MAX_INTEGER = 2**63 - 1  # what a BIGINT holds: a larger count is a typing error, refused by every channel alike
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,6 +188,10 @@ def _converter(spec: FieldSpec, today: date) -> Callable[[str, list[FieldError]]
                 return None
             if len(text) > limit:
                 errors.append(too_long)
+            try:
+                check_text(text)
+            except UnsafeText as exc:
+                errors.append(FieldError(spec.name, f"“{spec.label}”{exc}"))
             return text
 
         return convert_text
@@ -200,6 +206,10 @@ def _converter(spec: FieldSpec, today: date) -> Callable[[str, list[FieldError]]
         value: Any = blank
         if text:
             try:
+                # The platform's text rule (xinyidai.text) for every kind, and ASCII digits wherever one is read.
+                check_text(text)
+                if spec.type is not FieldType.ENUM:
+                    check_digits(text)
                 value = parse_value(spec, text, today=today)
             except ValueError as exc:
                 value = FieldError(spec.name, f"“{spec.label}”{exc}")
@@ -328,6 +338,8 @@ def _check_range(spec: FieldSpec, value: Decimal, text: str) -> None:
         raise ValueError(f"“{text}”不能大于{spec.maximum}")
     if spec.type is FieldType.MONEY and value * 100 > MAX_FEN:
         raise ValueError(f"“{text}”金额过大")
+    if spec.type is FieldType.INTEGER and value > MAX_INTEGER:
+        raise ValueError(f"“{text}”过大，请核对")
 
 
 def canonical_text(value: Any) -> str:
