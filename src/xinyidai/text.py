@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import AfterValidator
+from pydantic import AfterValidator, Field
 
 BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 _REFUSED = BIDI_CONTROLS | {"\x00"}
@@ -39,5 +39,10 @@ def check_digits(value: str) -> str:
     return value
 
 
-# Every str a schema accepts for storing: `name: Annotated[Text, Field(max_length=100)]`.
+# Every str a schema accepts for storing: `name: Text = Field(max_length=100)`; inside containers
+# `list[Annotated[Text, Field(max_length=40)]]` (tests/unit/test_input_schemas.py holds every schema to it).
 Text = Annotated[str, AfterValidator(check_text)]
+# A name of a field or column as a key of a mapping.
+FieldName = Annotated[str, AfterValidator(check_text), Field(min_length=1, max_length=100)]
+# One value of a delivered row (a cell): each field's own limit is the catalogue's, checked by its parser.
+CellText = Annotated[str, AfterValidator(check_text), Field(max_length=4000)]

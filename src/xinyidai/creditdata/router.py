@@ -14,6 +14,7 @@ from xinyidai.auth.principal import Principal
 from xinyidai.creditdata import imports
 from xinyidai.creditdata.enums import BatchStatus
 from xinyidai.creditdata.models import ImportBatch
+from xinyidai.text import CellText, FieldName
 from xinyidai.web import IdempotencyKey, IdPath, SessionDep, spooled_csv
 
 router = APIRouter(prefix="/api/v1/credit-data", tags=["credit-data"], dependencies=[Depends(csrf_protect)])
@@ -64,7 +65,7 @@ class PushCreate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    rows: list[dict[str, str]] = Field(min_length=1, max_length=imports.MAX_PUSH_ROWS)
+    rows: list[dict[FieldName, CellText]] = Field(min_length=1, max_length=imports.MAX_PUSH_ROWS)
 
 
 class PushRead(BaseModel):
