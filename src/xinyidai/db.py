@@ -63,14 +63,25 @@ MAX_ID = 2**63 - 1
 DbId = Annotated[int, Field(ge=1, le=MAX_ID)]
 
 
+_SQLITE_IMMEDIATE = "xinyidai_sqlite_immediate"
+
+
+def begin_writing(session: Session) -> None:
+    """Begin `session`'s transaction as one that will write: on SQLite, take the file's write lock now (waiting
+    for it up to the busy timeout) rather than fail later; elsewhere nothing (PostgreSQL locks rows, not files)."""
+    if session.get_bind().dialect.name == "sqlite" and not session.in_transaction():
+        session.connection(execution_options={_SQLITE_IMMEDIATE: True})
+
+
 def make_engine(url: str, *, echo: bool = False) -> Engine:
     """An engine for `url`, its pool sized from settings, with SQLite set up for concurrent use.
 
     SQLite: WAL (readers never wait for the writer), a busy timeout (a writer waits for the file's one write lock
-    instead of failing at once) and `BEGIN IMMEDIATE` for every transaction: a transaction that reads and then
-    writes would otherwise fail with "database is locked" whenever another wrote in between, because SQLite cannot
-    upgrade a read snapshot that has gone stale, whatever the timeout. Transactions are serialised on the file,
-    which is what SQLite does for writers anyway; PostgreSQL is the engine for concurrent production use.
+    instead of failing at once) and `BEGIN IMMEDIATE` for the edges' units of work (`begin_writing`): a
+    transaction that reads and then writes would otherwise fail with "database is locked" whenever another wrote in
+    between, because SQLite cannot upgrade a read snapshot that has gone stale, whatever the timeout. Writers are
+    serialised on the file, as SQLite does anyway; plain sessions (read-only workers) begin deferred and never wait.
+    PostgreSQL is the engine for concurrent production use.
     """
     settings = get_settings()
     kwargs: dict[str, Any] = {"echo": echo, "future": True}
@@ -100,7 +111,8 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
 
         @event.listens_for(engine, "begin")
         def _sqlite_begin(connection: Any) -> None:
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
+            immediate = connection.get_execution_options().get(_SQLITE_IMMEDIATE, False)
+            connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
     return engine
 
@@ -153,6 +165,7 @@ def transaction(session_factory: sessionmaker[Session] | None = None) -> Iterato
     with factory() as session:
         session.info["session_factory"] = factory
         try:
+            begin_writing(session)
             yield session
             session.commit()
         except BaseException:

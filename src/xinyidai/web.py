@@ -12,7 +12,7 @@ from fastapi.responses import StreamingResponse
 from sqlalchemy.orm import Session
 from starlette.background import BackgroundTask
 
-from xinyidai.db import MAX_ID, get_database, run_after_commit_hooks
+from xinyidai.db import MAX_ID, begin_writing, get_database, run_after_commit_hooks
 
 
 def get_session(request: Request) -> Iterator[Session]:
@@ -21,6 +21,7 @@ def get_session(request: Request) -> Iterator[Session]:
     with factory() as session:
         session.info["session_factory"] = factory
         try:
+            begin_writing(session)
             yield session
             session.commit()
         except BaseException:
