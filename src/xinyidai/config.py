@@ -8,7 +8,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import SecretStr, model_validator
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # Development-only secrets: refused when env is "production" (see the validator below).
@@ -26,6 +26,15 @@ class Settings(BaseSettings):
     env: Literal["development", "test", "production"] = "development"
     database_url: str = f"sqlite:///{PROJECT_ROOT / 'var' / 'xinyidai.db'}"
     sql_echo: bool = False
+    # The connection pool of each process: at most pool_size + pool_max_overflow connections; a request that waits
+    # pool_timeout_seconds for one is answered 503 with Retry-After, never left to fail as a 500.
+    pool_size: int = Field(default=5, ge=1)
+    pool_max_overflow: int = Field(default=10, ge=0)
+    pool_timeout_seconds: float = Field(default=10.0, gt=0)
+    # What a 503 for an exhausted pool (or a busy SQLite file) tells the client to wait before retrying.
+    busy_retry_after_seconds: int = Field(default=2, ge=1)
+    # SQLite (the embedded default): how long a writer waits for the file's one write lock.
+    sqlite_busy_timeout_seconds: float = Field(default=30.0, gt=0)
 
     secret_key: SecretStr = SecretStr(_DEV_SECRET)
     # Field encryption keys: key id -> base64 of 32 bytes. The active one encrypts; all decrypt.

@@ -66,18 +66,42 @@ MAX_ID = 2**63 - 1
 DbId = Annotated[int, Field(ge=1, le=MAX_ID)]
 
 
+_SQLITE_IMMEDIATE = "xinyidai_sqlite_immediate"
+
+
+def begin_writing(session: Session) -> None:
+    """Begin `session`'s transaction as one that will write: on SQLite, take the file's write lock now (waiting
+    for it up to the busy timeout) rather than fail later; elsewhere nothing (PostgreSQL locks rows, not files)."""
+    if session.get_bind().dialect.name == "sqlite" and not session.in_transaction():
+        session.connection(execution_options={_SQLITE_IMMEDIATE: True})
+
+
 def make_engine(url: str, *, echo: bool = False) -> Engine:
-    """An engine for `url`, with SQLite set up for concurrent use and enforced foreign keys.
+    """An engine for `url`, its pool sized from settings, with SQLite set up for concurrent use.
+
+    SQLite: WAL (readers never wait for the writer), a busy timeout (a writer waits for the file's one write lock
+    instead of failing at once) and `BEGIN IMMEDIATE` for the edges' units of work (`begin_writing`): a
+    transaction that reads and then writes would otherwise fail with "database is locked" whenever another wrote in
+    between, because SQLite cannot upgrade a read snapshot that has gone stale, whatever the timeout. Writers are
+    serialised on the file, as SQLite does anyway; plain sessions (read-only workers) begin deferred and never wait.
+    PostgreSQL is the engine for concurrent production use.
 
     Statement parameters are never rendered into errors or the SQL echo: a failed statement's parameters hold
-    names, addresses and numbers of people, and its error ends up in a traceback in the logs."""
+    names, addresses and numbers of people, and its error ends up in a traceback in the logs.
+    """
+    settings = get_settings()
     kwargs: dict[str, Any] = {"echo": echo, "future": True, "hide_parameters": True}
+    in_memory = ":memory:" in url or "mode=memory" in url or url.rstrip("/") in ("sqlite:", "sqlite+pysqlite:")
     if url.startswith("sqlite"):
-        kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
+        kwargs["connect_args"] = {"check_same_thread": False, "timeout": settings.sqlite_busy_timeout_seconds}
     else:
         kwargs["pool_pre_ping"] = True
+    if not in_memory:
+        kwargs.update(pool_size=settings.pool_size, max_overflow=settings.pool_max_overflow,
+                      pool_timeout=settings.pool_timeout_seconds)
     engine = create_engine(url, **kwargs)
     if engine.dialect.name == "sqlite":
+        busy_ms = int(settings.sqlite_busy_timeout_seconds * 1000)
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -86,14 +110,15 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
             dbapi_connection.isolation_level = None
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA foreign_keys=ON")
-            cursor.execute("PRAGMA busy_timeout=30000")
-            if ":memory:" not in url and "mode=memory" not in url:
+            cursor.execute(f"PRAGMA busy_timeout={busy_ms}")
+            if not in_memory:
                 cursor.execute("PRAGMA journal_mode=WAL")
             cursor.close()
 
         @event.listens_for(engine, "begin")
         def _sqlite_begin(connection: Any) -> None:
-            connection.exec_driver_sql("BEGIN")
+            immediate = connection.get_execution_options().get(_SQLITE_IMMEDIATE, False)
+            connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
     return engine
 
@@ -146,6 +171,7 @@ def transaction(session_factory: sessionmaker[Session] | None = None) -> Iterato
     with factory() as session:
         session.info["session_factory"] = factory
         try:
+            begin_writing(session)
             yield session
             session.commit()
         except BaseException:

@@ -9,6 +9,8 @@ from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -174,6 +176,18 @@ def _register_navigation() -> None:
     nav.register("我的账户", "/account", list(Role), order=99, group="更多")
 
 
+def _busy(request: Request) -> Response:
+    """503 with Retry-After: the platform is at capacity, the request changed nothing."""
+    headers = {"Retry-After": str(get_settings().busy_retry_after_seconds)}
+    if is_api_request(request):
+        return JSONResponse({"code": "busy", "message": "系统繁忙，请稍后重试", "message_en": "busy, retry later"},
+                            status_code=503, headers=headers)
+    response = render(request, "portal/error.html", {"title": "系统繁忙", "message": "系统繁忙，请稍后重试"},
+                      status_code=503)
+    response.headers.update(headers)
+    return response
+
+
 def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(LoginRequired)
     async def _login_required(request: Request, exc: LoginRequired) -> Response:
@@ -213,6 +227,19 @@ def _install_error_handlers(app: FastAPI) -> None:
         fields = "、".join(e["field"] for e in errors if e["field"]) or "表单"
         return render(request, "portal/error.html", {"message": f"提交的内容不完整或格式不正确：{fields}"},
                       status_code=422)
+
+    @app.exception_handler(PoolTimeout)
+    async def _pool_exhausted(request: Request, exc: PoolTimeout) -> Response:
+        # Every connection of the pool is busy: the request did nothing, and the client may try again shortly.
+        return _busy(request)
+
+    @app.exception_handler(OperationalError)
+    async def _database_busy(request: Request, exc: OperationalError) -> Response:
+        # SQLite's write lock held past the busy timeout is load, not bad input: answered like an exhausted pool.
+        # Any other operational failure (the database is down, ...) stays a 500 and is logged as such.
+        if "database is locked" not in str(exc.orig):
+            raise exc
+        return _busy(request)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:

@@ -9,10 +9,16 @@ from __future__ import annotations
 
 import re
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import Annotated
+
+from pydantic import Field, Strict
 
 FEN_PER_YUAN = 100
 MAX_FEN = 10**15  # ten trillion yuan: far above any line, far below BIGINT
 ROUNDING = ROUND_HALF_UP
+# An amount as it arrives in a request: a JSON integer of fen, never `true`, "100" or 1.5 read as one.
+AmountFen = Annotated[int, Strict(), Field(gt=0, le=MAX_FEN)]
+AmountFenOrZero = Annotated[int, Strict(), Field(ge=0, le=MAX_FEN)]
 CENT = Decimal("0.01")
 RATE_QUANTUM = Decimal("0.000001")  # rates are kept to 1e-6 (a hundredth of a basis point)
 

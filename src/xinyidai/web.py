@@ -7,7 +7,7 @@ from collections.abc import Iterable, Iterator
 from typing import Annotated
 from urllib.parse import quote
 
-from fastapi import Depends, Header, Path, Request
+from fastapi import Depends, Header, Path, Query, Request
 from fastapi.responses import StreamingResponse
 from sqlalchemy.orm import Session
 from starlette.background import BackgroundTask
@@ -23,7 +23,9 @@ def get_session(request: Request) -> Iterator[Session]:
 
 # scope="function": commit before the response is sent, so a redirect never outruns its own write.
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+# Every id a route reads from its path or query: a number beyond 64 bits is a 422, never a database overflow.
 IdPath = Annotated[int, Path(ge=1, le=MAX_ID)]
+IdQuery = Annotated[int, Query(ge=1, le=MAX_ID)]
 # What a partner sends so that a retried request does the work once.
 IdempotencyKey = Annotated[str, Header(alias="Idempotency-Key", min_length=8, max_length=100)]
 

@@ -21,6 +21,7 @@ from xinyidai.consent import service as consent_service
 from xinyidai.creditdata.enums import FieldType
 from xinyidai.money import MAX_FEN, InvalidAmount, parse_yuan
 from xinyidai.registry.codes import InvalidCode, validate_uscc
+from xinyidai.text import UnsafeText, check_digits, check_text
 
 USCC_FIELD = "uscc"  # every sub-category's rows name their entity in this field
 
@@ -30,6 +31,7 @@ _TRUE = frozenset({"是", "有", "true", "1", "y", "yes"})
 _FALSE = frozenset({"否", "无", "false", "0", "n", "no"})
 _UNSEEN = object()
 _MEMO_SIZE = 100_000  # distinct texts remembered per field; past that the memo starts over
+MAX_INTEGER = 2**63 - 1  # what a BIGINT holds: a larger count is a typing error, refused by every channel alike
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,20 +177,7 @@ def _converter(spec: FieldSpec, today: date) -> Callable[[str, list[FieldError]]
     """The per-field step of `RowParser.typed`, specialised to the field once per parser (it runs per cell)."""
     blank = FieldError(spec.name, f"“{spec.label}”不能为空") if spec.required else None
     if spec.type is FieldType.TEXT:  # free text: a length check is cheaper than remembering every voucher number
-        limit = spec.max_length
-        too_long = FieldError(spec.name, f"“{spec.label}”超过{limit}个字符")
-
-        def convert_text(raw: str, errors: list[FieldError]) -> Any:
-            text = raw.strip()
-            if not text:
-                if blank is not None:
-                    errors.append(blank)
-                return None
-            if len(text) > limit:
-                errors.append(too_long)
-            return text
-
-        return convert_text
+        return _text_converter(spec, blank)
 
     # Text → parsed value or refusal: a file repeats its entities, dates and enumerations, and a parsed value
     # depends only on the spec, the text and `today` (all fixed for this parser).
@@ -200,6 +189,10 @@ def _converter(spec: FieldSpec, today: date) -> Callable[[str, list[FieldError]]
         value: Any = blank
         if text:
             try:
+                # The platform's text rule (xinyidai.text) for every kind, and ASCII digits wherever one is read.
+                check_text(text)
+                if spec.type is not FieldType.ENUM:
+                    check_digits(text)
                 value = parse_value(spec, text, today=today)
             except ValueError as exc:
                 value = FieldError(spec.name, f"“{spec.label}”{exc}")
@@ -219,6 +212,28 @@ def _converter(spec: FieldSpec, today: date) -> Callable[[str, list[FieldError]]
     if spec.type is not FieldType.MONEY or spec.minimum is not None or spec.maximum is not None:
         return convert
     return _plain_money_first(convert)
+
+
+def _text_converter(spec: FieldSpec, blank: FieldError | None) -> Callable[[str, list[FieldError]], Any]:
+    """`_converter` for free text: trimmed, bounded in length and held to the platform's text rule."""
+    limit = spec.max_length
+    too_long = FieldError(spec.name, f"“{spec.label}”超过{limit}个字符")
+
+    def convert_text(raw: str, errors: list[FieldError]) -> Any:
+        text = raw.strip()
+        if not text:
+            if blank is not None:
+                errors.append(blank)
+            return None
+        if len(text) > limit:
+            errors.append(too_long)
+        try:
+            check_text(text)
+        except UnsafeText as exc:
+            errors.append(FieldError(spec.name, f"“{spec.label}”{exc}"))
+        return text
+
+    return convert_text
 
 
 def _plain_money_first(convert: Callable[[str, list[FieldError]], Any]) -> Callable[[str, list[FieldError]], Any]:
@@ -360,6 +375,8 @@ def _check_range(spec: FieldSpec, value: Decimal, text: str) -> None:
         raise ValueError(f"“{text}”不能大于{spec.maximum}")
     if spec.type is FieldType.MONEY and value * 100 > MAX_FEN:
         raise ValueError(f"“{text}”金额过大")
+    if spec.type is FieldType.INTEGER and value > MAX_INTEGER:
+        raise ValueError(f"“{text}”过大，请核对")
 
 
 def canonical_text(value: Any) -> str:

@@ -29,7 +29,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from itertools import islice
 from operator import itemgetter
-from typing import Any, BinaryIO, Protocol
+from typing import Any, BinaryIO, NamedTuple, Protocol
 
 from sqlalchemy import insert, select, text
 from sqlalchemy.exc import DBAPIError, IntegrityError
@@ -109,18 +109,28 @@ def import_file(session: Session, *, principal: Principal, item_code: str, sourc
     return batch
 
 
+class Pushed(NamedTuple):
+    """The batch of a push, and whether it was made by an earlier push under the same key (a replay)."""
+
+    batch: ImportBatch
+    replayed: bool
+
+
 def push_rows(session: Session, *, principal: Principal, item_code: str, rows: list[dict[str, str]],
-              idempotency_key: str) -> ImportBatch:
+              idempotency_key: str) -> Pushed:
     """A department system's push of rows of one sub-category; the same key and rows return the same batch.
 
-    Rows are keyed by field name or column label. The same key with different rows is a conflict.
+    Rows are keyed by field name or column label. A key is the organisation's and binds one push: the same key
+    with other rows, or for another sub-category, is a conflict. Concurrent pushes under one key insert the batch
+    first: the unique (organisation, key) makes all but one wait for the first to commit, and they answer as its
+    replay instead of pushing again.
     """
     item = service.get_item(session, code=item_code)
     service.require_source(session, principal=principal, item=item, channel=Channel.API_PUSH)
     digest = idempotency.fingerprint({"item": item.code, "rows": rows})
     existing = _batch_by_key(session, principal.organisation_id, idempotency_key)
     if existing is not None:
-        return _replay(existing, digest)
+        return Pushed(_replay(existing, digest), replayed=True)
     if not rows or len(rows) > MAX_PUSH_ROWS:
         raise DeliveryRefused(f"一次推送应有1至{MAX_PUSH_ROWS}行数据", message_en=f"push 1 to {MAX_PUSH_ROWS} rows")
     try:
@@ -131,7 +141,7 @@ def push_rows(session: Session, *, principal: Principal, item_code: str, rows: l
         # The same key pushed at the same moment: the other push won; answer as its replay.
         existing = _batch_by_key(session, principal.organisation_id, idempotency_key)
         assert existing is not None
-        return _replay(existing, digest)
+        return Pushed(_replay(existing, digest), replayed=True)
     batch.content_sha256 = digest
     header = list(dict.fromkeys(name for row in rows for name in row))
     numbered = ((number, [row.get(name, "") for name in header]) for number, row in enumerate(rows, start=1))
@@ -147,12 +157,7 @@ def push_rows(session: Session, *, principal: Principal, item_code: str, rows: l
     session.flush()
     audit_service.record(session, action="creditdata.rows_pushed", actor=principal, subject_type="import_batch",
                          subject_id=batch.id, outcome=_outcome(batch), detail=_audit_detail(item, batch))
-    return batch
-
-
-def pushed_batch(session: Session, *, principal: Principal, idempotency_key: str) -> ImportBatch | None:
-    """The batch the caller's organisation already pushed under this idempotency key, if any."""
-    return _batch_by_key(session, principal.organisation_id, idempotency_key)
+    return Pushed(batch, replayed=False)
 
 
 def list_batches(session: Session, *, principal: Principal, limit: int = 50) -> Sequence[ImportBatch]:

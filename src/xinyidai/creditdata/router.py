@@ -14,6 +14,7 @@ from xinyidai.auth.principal import Principal
 from xinyidai.creditdata import imports
 from xinyidai.creditdata.enums import BatchStatus
 from xinyidai.creditdata.models import ImportBatch
+from xinyidai.text import CellText, FieldName
 from xinyidai.web import IdempotencyKey, IdPath, SessionDep, spooled_csv
 
 router = APIRouter(prefix="/api/v1/credit-data", tags=["credit-data"], dependencies=[Depends(csrf_protect)])
@@ -64,7 +65,7 @@ class PushCreate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    rows: list[dict[str, str]] = Field(min_length=1, max_length=imports.MAX_PUSH_ROWS)
+    rows: list[dict[FieldName, CellText]] = Field(min_length=1, max_length=imports.MAX_PUSH_ROWS)
 
 
 class PushRead(BaseModel):
@@ -79,11 +80,10 @@ class PushRead(BaseModel):
 def push_rows(session: SessionDep, principal: DataOfficerDep, item_code: ItemCode,
               push_in: PushCreate, idempotency_key: IdempotencyKey) -> JSONResponse:
     """Push rows (接口调用); 201 for a new batch, 200 for a repeated key with the same rows, 422 if refused whole."""
-    replay = imports.pushed_batch(session, principal=principal, idempotency_key=idempotency_key) is not None
-    batch = imports.push_rows(session, principal=principal, item_code=item_code, rows=push_in.rows,
-                              idempotency_key=idempotency_key)
+    batch, replayed = imports.push_rows(session, principal=principal, item_code=item_code, rows=push_in.rows,
+                                        idempotency_key=idempotency_key)
     body = _push_read(session, principal, batch)
-    status = 422 if batch.status == BatchStatus.REJECTED else (200 if replay else 201)
+    status = 422 if batch.status == BatchStatus.REJECTED else (200 if replayed else 201)
     return JSONResponse(body.model_dump(mode="json"), status_code=status)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from xinyidai.creditdata.enums import (
     AuthoritativeChannel,
@@ -15,7 +15,8 @@ from xinyidai.creditdata.enums import (
     VerificationResult,
 )
 from xinyidai.db import MAX_ID
-from xinyidai.money import MAX_FEN
+from xinyidai.money import AmountFenOrZero
+from xinyidai.text import FieldName, Text
 
 
 class CatalogueItemUpdate(BaseModel):
@@ -23,14 +24,14 @@ class CatalogueItemUpdate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    name: str | None = Field(default=None, min_length=1, max_length=100)
+    name: Text | None = Field(default=None, min_length=1, max_length=100)
     sensitivity: Sensitivity | None = None
     update_cycle: UpdateCycle | None = None
     visible_days: int | None = Field(default=None, ge=1, le=36500)
     authoritative_channel: AuthoritativeChannel | None = None
-    local_allowed: bool | None = None
-    enabled: bool | None = None
-    fields: list[dict[str, Any]] | None = Field(default=None, min_length=1, max_length=60)
+    local_allowed: StrictBool | None = None
+    enabled: StrictBool | None = None
+    fields: list[dict[FieldName, Any]] | None = Field(default=None, min_length=1, max_length=60)
 
 
 class CatalogueItemRead(BaseModel):
@@ -123,10 +124,10 @@ class VerificationCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     enterprise_id: int = Field(ge=1, le=MAX_ID)
-    condition: str = Field(min_length=1, max_length=60)
-    parameters: dict[str, Any] = Field(default_factory=dict, max_length=10)
-    purpose: str = Field(min_length=2, max_length=100)
-    purpose_ref: str | None = Field(default=None, min_length=1, max_length=60)
+    condition: Text = Field(min_length=1, max_length=60)
+    parameters: dict[FieldName, Any] = Field(default_factory=dict, max_length=10)
+    purpose: Text = Field(min_length=2, max_length=100)
+    purpose_ref: Text | None = Field(default=None, min_length=1, max_length=60)
 
 
 class VerificationRead(BaseModel):
@@ -154,14 +155,14 @@ class SelfReportCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     report_year: int = Field(ge=1949, le=2100)
-    main_products: str = Field(min_length=2, max_length=500)
-    annual_revenue_fen: int = Field(ge=0, le=MAX_FEN)
+    main_products: Text = Field(min_length=2, max_length=500)
+    annual_revenue_fen: AmountFenOrZero
     employees: int = Field(ge=0, le=10_000_000)
     # Bounded so that the signed content fits the commitment record (2,000 characters).
-    certifications: list[Annotated[str, Field(min_length=2, max_length=40)]] = Field(default_factory=list,
+    certifications: list[Annotated[Text, Field(min_length=2, max_length=40)]] = Field(default_factory=list,
                                                                                       max_length=10)
-    main_customers: str | None = Field(default=None, max_length=300)
-    accept_commitment: bool
+    main_customers: Text | None = Field(default=None, max_length=300)
+    accept_commitment: StrictBool
 
 
 class CommitmentRead(BaseModel):
@@ -195,4 +196,4 @@ class CommitmentBreachCreate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    finding: str = Field(min_length=4, max_length=1000)
+    finding: Text = Field(min_length=4, max_length=1000)

@@ -24,7 +24,7 @@ from xinyidai.identity.schemas import (
     UserCreate,
     UserRead,
 )
-from xinyidai.web import SessionDep, client_ip
+from xinyidai.web import IdQuery, SessionDep, client_ip
 
 router = APIRouter(prefix="/api/v1", tags=["identity"])
 # The token endpoint authenticates by the client's own credentials in the request, never by a cookie, so it is
@@ -115,7 +115,7 @@ def create_organisation(
 
 @router.get("/admin/users", response_model=list[UserRead])
 def list_users(
-    session: SessionDep, _: PlatformAdminDep, organisation_id: int | None = None
+    session: SessionDep, _: PlatformAdminDep, organisation_id: IdQuery | None = None
 ) -> list[UserRead]:
     """All users, optionally of one organisation."""
     return [service.to_user_read(u) for u in service.list_users(session, organisation_id=organisation_id)]

@@ -8,14 +8,15 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from xinyidai.auth.enums import OrgKind, Role
 from xinyidai.db import DbId
+from xinyidai.text import Text
 
 
 class OrganisationCreate(BaseModel):
     """A new organisation."""
 
-    name: str = Field(min_length=2, max_length=200)
+    name: Text = Field(min_length=2, max_length=200)
     kind: OrgKind
-    uscc: str | None = Field(default=None, max_length=30)
+    uscc: Text | None = Field(default=None, max_length=30)
     enterprise_id: DbId | None = None
 
 
@@ -36,9 +37,9 @@ class UserCreate(BaseModel):
     """A new portal user of an organisation."""
 
     organisation_id: DbId
-    username: str = Field(min_length=3, max_length=64, pattern=r"^[A-Za-z0-9_.\-@]+$")
-    display_name: str = Field(min_length=1, max_length=100)
-    password: str = Field(min_length=1, max_length=128)
+    username: Text = Field(min_length=3, max_length=64, pattern=r"^[A-Za-z0-9_.\-@]+$")
+    display_name: Text = Field(min_length=1, max_length=100)
+    password: Text = Field(min_length=1, max_length=128)
     roles: list[Role] = Field(min_length=1)
 
 
@@ -58,19 +59,19 @@ class UserRead(BaseModel):
 class EnterpriseRegistrationCreate(BaseModel):
     """Real-name registration of an enterprise's first user."""
 
-    uscc: str = Field(min_length=1, max_length=30)
-    legal_rep_name: str = Field(min_length=1, max_length=50)
-    id_number: str = Field(min_length=1, max_length=30)
-    username: str = Field(min_length=3, max_length=64, pattern=r"^[A-Za-z0-9_.\-@]+$")
-    display_name: str = Field(min_length=1, max_length=100)
-    password: str = Field(min_length=1, max_length=128)
+    uscc: Text = Field(min_length=1, max_length=30)
+    legal_rep_name: Text = Field(min_length=1, max_length=50)
+    id_number: Text = Field(min_length=1, max_length=30)
+    username: Text = Field(min_length=3, max_length=64, pattern=r"^[A-Za-z0-9_.\-@]+$")
+    display_name: Text = Field(min_length=1, max_length=100)
+    password: Text = Field(min_length=1, max_length=128)
 
 
 class ApiClientCreate(BaseModel):
     """A new API client of an institution."""
 
     organisation_id: DbId
-    name: str = Field(min_length=1, max_length=100)
+    name: Text = Field(min_length=1, max_length=100)
     roles: list[Role] = Field(min_length=1)
 
 

@@ -22,8 +22,9 @@ from xinyidai.loans.enums import Classification, LineStatus
 from xinyidai.loans.exceptions import LoanRuleBroken
 from xinyidai.loans.schedule import ScheduleError
 from xinyidai.loans.schemas import DrawdownCreate, DrawdownRead, LineRead, RepaymentCreate, RepaymentRead
-from xinyidai.money import MAX_FEN
+from xinyidai.money import AmountFen
 from xinyidai.products.enums import RepaymentMethod
+from xinyidai.text import Text
 from xinyidai.web import IdempotencyKey, IdPath, SessionDep
 
 router = APIRouter(prefix="/api/v1", tags=["loans"])
@@ -34,13 +35,13 @@ class LineStatusUpdate(BaseModel):
     """A bank's change of a line's status, with its reason."""
 
     status: LineStatus
-    reason: str = Field(min_length=2, max_length=200)
+    reason: Text = Field(min_length=2, max_length=200)
 
 
 class QuoteRequest(BaseModel):
     """What the calculator needs."""
 
-    principal_fen: int = Field(gt=0, le=MAX_FEN)
+    principal_fen: AmountFen
     annual_rate: Decimal = Field(ge=0, le=1, decimal_places=6)
     months: int = Field(ge=1, le=360)
     method: RepaymentMethod

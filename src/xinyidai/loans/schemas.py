@@ -8,14 +8,14 @@ from decimal import Decimal
 from pydantic import BaseModel, Field
 
 from xinyidai.loans.enums import Classification, DrawdownStatus, LineStatus
-from xinyidai.money import MAX_FEN
+from xinyidai.money import AmountFen
 from xinyidai.products.enums import RepaymentMethod
 
 
 class DrawdownCreate(BaseModel):
     """Money to draw on a line; the value date is today."""
 
-    amount_fen: int = Field(gt=0, le=MAX_FEN)
+    amount_fen: AmountFen
     term_months: int = Field(ge=1, le=360)
     method: RepaymentMethod
     value_date: date | None = Field(default=None, description="Must be today when given")
@@ -24,7 +24,7 @@ class DrawdownCreate(BaseModel):
 class RepaymentCreate(BaseModel):
     """A repayment; the value date is today."""
 
-    amount_fen: int = Field(gt=0, le=MAX_FEN)
+    amount_fen: AmountFen
     value_date: date | None = Field(default=None, description="Must be today when given")
 
 

@@ -5,23 +5,24 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StrictBool
 
 from xinyidai.db import DbId
-from xinyidai.money import MAX_FEN
+from xinyidai.money import AmountFen
 from xinyidai.orders.policy import OrderStatus
 from xinyidai.products.enums import RepaymentMethod
+from xinyidai.text import Text
 
 
 class OrderCreate(BaseModel):
     """An entity's application; submitting it authorises the platform and the bank."""
 
     product_id: DbId
-    amount_fen: int = Field(gt=0, le=MAX_FEN)
+    amount_fen: AmountFen
     term_months: int = Field(gt=0, le=360)
     repayment_method: RepaymentMethod
-    purpose: str = Field(min_length=2, max_length=500)
-    authorise: bool = Field(description="The applicant authorises the platform and the bank to use its credit "
+    purpose: Text = Field(min_length=2, max_length=500)
+    authorise: StrictBool = Field(description="The applicant authorises the platform and the bank to use its credit "
                                         "information for this application")
 
 
@@ -34,7 +35,7 @@ class EstimateCreate(BaseModel):
 class OrderApprove(BaseModel):
     """The bank's approval terms; the rate is an annual fraction."""
 
-    line_fen: int = Field(gt=0, le=MAX_FEN)
+    line_fen: AmountFen
     annual_rate: Decimal = Field(gt=0, le=Decimal("0.24"), decimal_places=6)
     term_months: int = Field(gt=0, le=360)
     repayment_method: RepaymentMethod

@@ -4,33 +4,35 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from xinyidai.money import MAX_FEN
+from xinyidai.money import AmountFen
 from xinyidai.products.enums import ProductStatus, RepaymentMethod
 from xinyidai.products.models import DEFAULT_ALLOCATION_ORDER
+from xinyidai.text import Text
 
 
 class ProductCreate(BaseModel):
     """A bank's new product; rates are annual fractions (0.035 is 3.5%)."""
 
-    code: str = Field(min_length=2, max_length=40, pattern=r"^[A-Za-z0-9_\-]+$")
-    name: str = Field(min_length=2, max_length=100)
-    description: str = ""
+    code: Text = Field(min_length=2, max_length=40, pattern=r"^[A-Za-z0-9_\-]+$")
+    name: Text = Field(min_length=2, max_length=100)
+    description: Text = Field(default="", max_length=2000)
     min_rate: Decimal = Field(gt=0, le=Decimal("0.24"), decimal_places=6)
     max_rate: Decimal = Field(gt=0, le=Decimal("0.24"), decimal_places=6)
     guarantee_fee_rate: Decimal = Field(ge=0, le=Decimal("0.05"), decimal_places=6)
-    min_amount_fen: int = Field(gt=0, le=MAX_FEN)
-    max_line_fen: int = Field(gt=0, le=MAX_FEN)
+    min_amount_fen: AmountFen
+    max_line_fen: AmountFen
     repayment_methods: list[RepaymentMethod] = Field(min_length=1)
     term_options: list[int] = Field(min_length=1)
     day_count: Literal["act_360", "act_365"] = "act_360"
     overdue_markup: Decimal = Field(default=Decimal("0.5"), ge=0, le=1, decimal_places=6)
     fee_mode: Literal["daily", "upfront"] = "daily"
     prepayment_rule: Literal["shorten_term", "reduce_installment"] = "shorten_term"
-    allocation_order: list[str] = Field(default_factory=lambda: list(DEFAULT_ALLOCATION_ORDER))
+    allocation_order: list[Annotated[Text, Field(max_length=40)]] = Field(
+        default_factory=lambda: list(DEFAULT_ALLOCATION_ORDER))
     line_validity_months: int = Field(default=12, ge=1, le=60)
     default_trigger_days: int = Field(default=90, ge=1, le=720)
 

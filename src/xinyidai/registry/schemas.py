@@ -4,33 +4,34 @@ from __future__ import annotations
 
 from datetime import date
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from xinyidai.db import DbId
-from xinyidai.money import MAX_FEN
+from xinyidai.money import AmountFenOrZero
 from xinyidai.registry.enums import EntityKind, EntityScale, OperatingStatus
+from xinyidai.text import Text
 
 
 class EnterpriseCreate(BaseModel):
     """A market entity as market supervision registers it."""
 
-    uscc: str = Field(min_length=1, max_length=30)
-    name: str = Field(min_length=2, max_length=200)
+    uscc: Text = Field(min_length=1, max_length=30)
+    name: Text = Field(min_length=2, max_length=200)
     kind: EntityKind
     scale: EntityScale = EntityScale.MICRO
-    legal_rep_name: str = Field(min_length=2, max_length=50)
-    legal_rep_id_number: str = Field(min_length=1, max_length=30)
+    legal_rep_name: Text = Field(min_length=2, max_length=50)
+    legal_rep_id_number: Text = Field(min_length=1, max_length=30)
     registration_date: date
-    registered_capital_fen: int | None = Field(default=None, ge=0, le=MAX_FEN)
-    industry_code: str = Field(min_length=1, max_length=5)
+    registered_capital_fen: AmountFenOrZero | None = None
+    industry_code: Text = Field(min_length=1, max_length=5)
     district_area_id: DbId
     community_id: DbId | None = None
-    address: str = ""
+    address: Text = Field(default="", max_length=200)
     operating_status: OperatingStatus = OperatingStatus.IN_OPERATION
     last_annual_report_year: int | None = Field(default=None, ge=1990, le=2100)
-    is_abnormal: bool = False
+    is_abnormal: StrictBool = False
     abnormal_since: date | None = None
-    abnormal_reason: str | None = None
+    abnormal_reason: Text | None = Field(default=None, max_length=200)
     employees: int | None = Field(default=None, ge=0)
 
 

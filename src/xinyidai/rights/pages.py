@@ -35,11 +35,11 @@ from xinyidai.rights.enums import (
 )
 from xinyidai.rights.exceptions import InvalidRightsRequest
 from xinyidai.rights.models import CreditRepair, Objection
-from xinyidai.web import IdPath, SessionDep
+from xinyidai.web import IdPath, IdQuery, SessionDep
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(csrf_protect)])
 
-RecordId = Annotated[int, Query(ge=1, le=MAX_ID)]
+RecordId = IdQuery
 FIELD_PREFIX = "f_"
 
 

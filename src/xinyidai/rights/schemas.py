@@ -7,6 +7,7 @@ from datetime import date, datetime
 from pydantic import BaseModel, ConfigDict, Field
 
 from xinyidai.rights.enums import ObjectionStatus, RepairStatus
+from xinyidai.text import CellText, FieldName, Text
 
 
 class ObjectionRead(BaseModel):
@@ -34,8 +35,8 @@ class ObjectionAnswerCreate(BaseModel):
     """The source department's answer: corrected (with the corrected fields, by name) or upheld."""
 
     answer: ObjectionStatus = Field(description="corrected 或 upheld")
-    reason: str = Field(min_length=1, max_length=1000)
-    values: dict[str, str] | None = Field(default=None, description="更正后的字段内容（按字段名），仅更正时")
+    reason: Text = Field(min_length=1, max_length=1000)
+    values: dict[FieldName, CellText] | None = Field(default=None, description="更正后的字段内容（按字段名），仅更正时")
 
 
 class RepairRead(BaseModel):
@@ -65,4 +66,4 @@ class RepairDecisionCreate(BaseModel):
     """The department's or platform admin's decision on an application."""
 
     decision: RepairStatus = Field(description="approved 或 rejected")
-    reason: str = Field(min_length=1, max_length=1000)
+    reason: Text = Field(min_length=1, max_length=1000)

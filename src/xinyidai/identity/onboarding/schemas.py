@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StrictBool
 
 from xinyidai.auth.enums import OrgKind, Role
+from xinyidai.text import Text
 
 USERNAME_PATTERN = r"^[A-Za-z0-9_.\-@]+$"
 
@@ -14,13 +16,13 @@ USERNAME_PATTERN = r"^[A-Za-z0-9_.\-@]+$"
 class InstitutionApplicationCreate(BaseModel):
     """An institution's application to connect."""
 
-    organisation_name: str = Field(min_length=2, max_length=200)
-    uscc: str = Field(min_length=1, max_length=30)
+    organisation_name: Text = Field(min_length=2, max_length=200)
+    uscc: Text = Field(min_length=1, max_length=30)
     kind: OrgKind
-    licence_number: str = Field(min_length=4, max_length=60)
-    contact_name: str = Field(min_length=1, max_length=50)
-    contact_mobile: str = Field(min_length=11, max_length=20)
-    requested_scopes: list[str] = Field(min_length=1, max_length=10)
+    licence_number: Text = Field(min_length=4, max_length=60)
+    contact_name: Text = Field(min_length=1, max_length=50)
+    contact_mobile: Text = Field(min_length=11, max_length=20)
+    requested_scopes: list[Annotated[Text, Field(min_length=1, max_length=40)]] = Field(min_length=1, max_length=10)
 
 
 class InstitutionApplicationReceipt(BaseModel):
@@ -46,10 +48,10 @@ class ApplicationStatusRead(BaseModel):
 class AssessmentResultUpdate(BaseModel):
     """The admin's finding on one checklist item."""
 
-    item_code: str = Field(min_length=1, max_length=40)
-    passed: bool
-    note: str = Field(min_length=2, max_length=500)
-    evidence_ref: str = Field(min_length=2, max_length=200)
+    item_code: Text = Field(min_length=1, max_length=40)
+    passed: StrictBool
+    note: Text = Field(min_length=2, max_length=500)
+    evidence_ref: Text = Field(min_length=2, max_length=200)
 
 
 class AssessmentResultRead(BaseModel):
@@ -102,8 +104,8 @@ class InstitutionApplicationRead(BaseModel):
 class ApprovalCreate(BaseModel):
     """Approval of an assessed application; the institution's first admin gets this username."""
 
-    admin_username: str | None = Field(default=None, min_length=3, max_length=64, pattern=USERNAME_PATTERN)
-    note: str | None = Field(default=None, max_length=500)
+    admin_username: Text | None = Field(default=None, min_length=3, max_length=64, pattern=USERNAME_PATTERN)
+    note: Text | None = Field(default=None, max_length=500)
 
 
 class ApprovalRead(BaseModel):
@@ -118,18 +120,18 @@ class ApprovalRead(BaseModel):
 class ReasonCreate(BaseModel):
     """Why the admin rejects or suspends."""
 
-    reason: str = Field(min_length=2, max_length=500)
+    reason: Text = Field(min_length=2, max_length=500)
 
 
 class CommitmentCreate(BaseModel):
     """The institution admin's signature: it quotes the digest of the text it was shown and agrees."""
 
-    text_sha256: str = Field(min_length=64, max_length=64)
-    agree: bool
+    text_sha256: Text = Field(min_length=64, max_length=64)
+    agree: StrictBool
 
 
 class InstitutionApiClientCreate(BaseModel):
     """A new API client the institution admin issues for its own organisation."""
 
-    name: str = Field(min_length=1, max_length=100)
+    name: Text = Field(min_length=1, max_length=100)
     roles: list[Role] = Field(min_length=1)

@@ -7,8 +7,10 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from xinyidai.text import Text
+
 MAX_ENTITIES = 2000
-Uscc = Annotated[str, StringConstraints(strip_whitespace=True, to_upper=True, min_length=18, max_length=18)]
+Uscc = Annotated[Text, StringConstraints(strip_whitespace=True, to_upper=True, min_length=18, max_length=18)]
 
 
 class SandboxModelCreate(BaseModel):
@@ -16,10 +18,11 @@ class SandboxModelCreate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    name: str = Field(min_length=1, max_length=80)
-    features: list[str] = Field(min_length=1, max_length=64, description="模型使用的特征（平台特征目录中的名称），"
+    name: Text = Field(min_length=1, max_length=80)
+    features: list[Annotated[Text, Field(min_length=1, max_length=100)]] = Field(
+        min_length=1, max_length=64, description="模型使用的特征（平台特征目录中的名称），"
                                 "按模型输入矩阵的列序")
-    output_name: str = Field(min_length=1, max_length=100, description="分数所在的模型输出名")
+    output_name: Text = Field(min_length=1, max_length=100, description="分数所在的模型输出名")
     output_column: int | None = Field(default=None, ge=0, le=1000, description="多列输出时分数所在的列")
 
 
@@ -48,7 +51,7 @@ class SandboxRunCreate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    purpose_ref: str = Field(min_length=1, max_length=64, description="企业授权“模型可用不可见计算”时对应的业务编号")
+    purpose_ref: Text = Field(min_length=1, max_length=64, description="企业授权“模型可用不可见计算”时对应的业务编号")
     usccs: list[Uscc] | None = Field(default=None, min_length=1, max_length=MAX_ENTITIES)
 
 

@@ -1,0 +1,95 @@
+"""Bad input is a clear 4xx on SQLite and PostgreSQL alike, refused by the schema before the database sees it."""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from tests.integration.conftest import World, login, page_csrf, uscc
+from xinyidai.auth.enums import Role
+from xinyidai.creditdata import imports
+from xinyidai.creditdata.models import CreditRecord
+from xinyidai.identity import service as identity_service
+from xinyidai.identity.schemas import ApiClientCreate
+from xinyidai.registry.models import Enterprise
+
+
+def _csrf(client: TestClient, username: str) -> dict[str, str]:
+    login(client, username)
+    return {"X-CSRF-Token": page_csrf(client, "/account")}
+
+
+def test_an_id_beyond_64_bits_in_a_query_is_a_422(client: TestClient) -> None:
+    login(client, "admin")
+    response = client.get("/api/v1/admin/users", params={"organisation_id": str(2**63)})
+    assert response.status_code == 422, response.text
+    assert client.get("/api/v1/admin/users", params={"organisation_id": str(2**63 - 1)}).json() == []
+
+
+def _enterprise(world: World, **changes: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "uscc": uscc("MA0000099"), "name": "重庆戊贸易有限公司", "kind": "enterprise", "legal_rep_name": "钱七",
+        "legal_rep_id_number": "500108198505051230", "registration_date": "2019-01-01", "industry_code": "F52",
+        "district_area_id": world.area,
+    }
+    body.update(changes)
+    return body
+
+
+@pytest.mark.parametrize("changes", [
+    {"address": "重庆市南岸区" * 20_000},  # over the column's 200: a 500 on PostgreSQL, stored whole on SQLite
+    {"address": "南坪街道\x00"},  # NUL: PostgreSQL cannot store it
+    {"name": "重庆\u202e司公限有"},  # a bidirectional override: reads otherwise than it is stored
+    {"registered_capital_fen": True},
+    {"registered_capital_fen": "100"},
+    {"is_abnormal": "yes"},
+])
+def test_bad_text_numbers_and_flags_are_refused_before_the_database(
+        session: Session, world: World, client: TestClient, changes: dict[str, Any]) -> None:
+    headers = _csrf(client, "admin")
+    response = client.post("/api/v1/registry/enterprises", json=_enterprise(world, **changes), headers=headers)
+    assert response.status_code == 422, response.text
+    assert response.json()["code"] == "invalid_request"
+    assert session.scalar(select(func.count()).select_from(Enterprise).where(
+        Enterprise.uscc == uscc("MA0000099"))) == 0
+
+
+@pytest.mark.parametrize("changes", [{"amount_fen": True}, {"amount_fen": "100000"}, {"amount_fen": 1000.5},
+                                     {"authorise": "yes"}, {"authorise": 1}])
+def test_money_and_consent_are_strictly_typed(world: World, client: TestClient, changes: dict[str, Any]) -> None:
+    headers = _csrf(client, "good")
+    body = {"product_id": world.product_a, "amount_fen": 10_000_000, "term_months": 12,
+            "repayment_method": "equal_installment", "purpose": "采购原材料", "authorise": True, **changes}
+    response = client.post("/api/v1/orders", json=body, headers=headers)
+    assert response.status_code == 422, response.text
+    assert {e["field"] for e in response.json()["errors"]} == set(changes)
+
+
+def test_a_30_digit_count_is_refused_by_file_and_push_alike(session: Session, world: World,
+                                                             client: TestClient) -> None:
+    row = {"uscc": uscc("MA0000001"), "report_year": "2025", "filed_date": "2026-03-01", "employees": "9" * 30}
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(row.keys())
+    writer.writerow(row.values())
+    batch = imports.import_file(session, principal=world.principal(session, "amr.officer"), item_code="annual_report",
+                                source=io.BytesIO(buffer.getvalue().encode()), file_name="annual.csv")
+    session.commit()
+    assert (batch.status, batch.rows_stored, batch.rows_rejected) == ("committed", 0, 1)
+    created = identity_service.create_api_client(session, client_in=ApiClientCreate(
+        organisation_id=world.amr_org, name="市场监管数据交换", roles=[Role.DEPARTMENT_DATA_OFFICER]))
+    session.commit()
+    token = identity_service.issue_client_token(session, client_id=created.client_id,
+                                                client_secret=created.client_secret)
+    session.commit()
+    pushed = client.post("/api/v1/credit-data/annual_report/rows", json={"rows": [row]},
+                         headers={"Authorization": f"Bearer {token.access_token}", "Idempotency-Key": "annual-000001"})
+    assert pushed.status_code == 201, pushed.text
+    assert [(r["status"], r["errors"][0]["field"]) for r in pushed.json()["rows"]] == [("refused", "employees")]
+    assert session.scalar(select(func.count()).select_from(CreditRecord)) == 0
