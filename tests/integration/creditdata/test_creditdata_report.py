@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from tests.integration.conftest import World, login, page_csrf
-from tests.integration.creditdata.test_creditdata_file import _api, _audits, _seed_records
+from tests.integration.creditdata.test_creditdata_file import _api, _audits, _seed_records, _store
 from xinyidai import clock
 from xinyidai.audit.chain import sm3_hex
 from xinyidai.config import get_settings
@@ -333,3 +333,30 @@ def test_without_a_chinese_font_the_download_is_refused_in_chinese_and_nothing_i
     assert _reports(session) == [] and _audits(session, "creditdata.credit_file_read") == []
     assert consent_service.list_for_enterprise(session, enterprise_id=world.good_enterprise)[0].used_at is None
     assert session.scalar(select(func.count()).select_from(CreditReport)) == 0 and grant_id
+
+
+PENALTY_TEXT = "当事人李四（身份证50010819800101123X，电话13812345678）占道经营"
+
+
+def test_personal_numbers_in_any_field_are_masked_for_a_bank_in_the_file_the_page_and_the_report(
+        client: TestClient, session: Session, world: World) -> None:
+    # `violation` declares no masking kind: the free-text rule applies to every text all the same.
+    _store(session, world.good_enterprise, "admin_penalty", decision_no="南岸执法罚〔2026〕9号", violation=PENALTY_TEXT,
+           penalty_kind="罚款", amount="2,000", severity="一般",
+           decision_date=(clock.today() - timedelta(days=30)).isoformat(), authority="区综合行政执法局")
+    session.commit()
+    _grant(session, world, "PII-1", purpose=consent_service.Purpose.FINANCING_APPLICATION,
+           mode=consent_service.Mode.PERIODIC)
+    _grant(session, world, "PII-2", mode=consent_service.Mode.PERIODIC)
+    headers = _api(client, "a.manager")  # the credit manager sees names in clear, never whole numbers
+    api = client.get(f"/api/v1/enterprises/{world.good_enterprise}/credit-file", params={"purpose_ref": "PII-1"})
+    page = client.get(f"/credit-files/{world.good_enterprise}", params={"purpose_ref": "PII-1"})
+    pdf = client.post(f"/api/v1/enterprises/{world.good_enterprise}/credit-reports",
+                      params={"purpose_ref": "PII-2"}, headers=headers)
+    assert api.status_code == page.status_code == 200 and pdf.status_code == 201, (api.text, page.text, pdf.text)
+    for name, text in (("api", api.text), ("page", page.text), ("pdf", pdf_text(pdf.content))):
+        assert "50010819800101123X" not in text and "13812345678" not in text, name
+        assert "500108********123X" in text and "138****5678" in text and "李四" in text, name
+    # The entity itself sees its record as it was stored.
+    _api(client, "good")
+    assert PENALTY_TEXT in client.get("/api/v1/enterprises/me/credit-file").text
