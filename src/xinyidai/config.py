@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -57,8 +58,10 @@ class Settings(BaseSettings):
     # Shared with the source systems: each request carries an HMAC-SHA256 signature made with it.
     verification_secret: SecretStr = SecretStr(_DEV_SECRET)
 
-    # Where the public reaches the portal: printed on credit reports as the address to verify them at.
-    public_url: str = "http://127.0.0.1:8000"
+    # Where the public reaches the portal (https://credit.example.gov.cn): printed on credit reports, in words and
+    # as a QR code, as the address to verify them at. Required in production; unset elsewhere, a report names the
+    # address its request came in on.
+    public_url: str | None = None
     # A CJK font file for credit reports (path, or path#n for a face of a .ttc); empty: Debian's fonts-noto-cjk.
     report_font: str = ""
 
@@ -76,6 +79,11 @@ class Settings(BaseSettings):
                 raise ValueError("XINYIDAI_SESSION_COOKIE_SECURE must be true in production")
             if self.verification_endpoints and self.verification_secret.get_secret_value() == _DEV_SECRET:
                 raise ValueError("XINYIDAI_VERIFICATION_SECRET must be set in production")
+            if not self.public_url:
+                raise ValueError("XINYIDAI_PUBLIC_URL must be set in production (where the public reaches the "
+                                 "portal, printed on credit reports to verify them at)")
+        if self.public_url is not None and not re.fullmatch(r"https?://[^\s/?#]+(/[^\s?#]*)?", self.public_url):
+            raise ValueError("XINYIDAI_PUBLIC_URL must be an http(s) address without query, e.g. https://credit.example")
         if self.active_data_key_id not in self.data_keys:
             raise ValueError("XINYIDAI_ACTIVE_DATA_KEY_ID names no key in XINYIDAI_DATA_KEYS")
         return self

@@ -360,3 +360,26 @@ def test_personal_numbers_in_any_field_are_masked_for_a_bank_in_the_file_the_pag
     # The entity itself sees its record as it was stored.
     _api(client, "good")
     assert PENALTY_TEXT in client.get("/api/v1/enterprises/me/credit-file").text
+
+
+def test_the_report_is_verified_at_the_platforms_public_address_in_words_and_in_its_qr_code(
+        client: TestClient, session: Session, world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    encoded: list[str] = []
+    qr_png = report_pdf._qr_png
+    monkeypatch.setattr(report_pdf, "_qr_png", lambda url: encoded.append(url) or qr_png(url))
+    monkeypatch.setenv("XINYIDAI_PUBLIC_URL", "https://xyd.nanan.gov.cn/")
+    get_settings.cache_clear()
+    try:
+        response = client.post("/api/v1/enterprises/me/credit-reports", headers=_api(client, "good"))
+    finally:
+        get_settings.cache_clear()
+    assert response.status_code == 201, response.text
+    code = response.headers["x-verification-code"]
+    assert "核验网址https://xyd.nanan.gov.cn/verify-report" in pdf_text(response.content)
+    assert encoded == [f"https://xyd.nanan.gov.cn/verify-report?code={code}"]
+    # Without the setting (never in production) the address the request came in on, not a fixed local one.
+    monkeypatch.delenv("XINYIDAI_PUBLIC_URL")
+    encoded.clear()
+    response = client.post("/api/v1/enterprises/me/credit-reports", headers=_api(client, "good"))
+    assert encoded == [f"http://testserver/verify-report?code={response.headers['x-verification-code']}"]
+    assert "127.0.0.1:8000" not in pdf_text(response.content)
