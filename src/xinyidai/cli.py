@@ -373,8 +373,7 @@ def model_score(
     id_column: str | None = typer.Option(None, "--id-column", help="Column copied to the output (else the line)"),
 ) -> None:
     """Score a CSV with a stored version (JSON + ONNX only): score, PD, challenger PD and the top 3 reasons."""
-    import csv
-
+    from xinyidai import spreadsheet
     from xinyidai.scoring.modelling import dataset, metrics, scorecard, store
 
     try:
@@ -394,7 +393,7 @@ def model_score(
     ids = table.columns[id_column] if id_column else [str(table.line(i)) for i in range(table.rows)]
     out.parent.mkdir(parents=True, exist_ok=True)
     with out.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
+        writer = spreadsheet.writer(handle)  # ids come from the input file and the result opens in a spreadsheet
         writer.writerow([id_column or "line", "score", "pd", "challenger_pd", "reason_1", "reason_2", "reason_3"])
         for i in range(table.rows):
             writer.writerow([ids[i], f"{score[i]:.0f}", f"{pd[i]:.6f}", f"{challenger_pd[i]:.6f}",

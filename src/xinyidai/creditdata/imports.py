@@ -37,7 +37,7 @@ from sqlalchemy import insert, select, text
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 
-from xinyidai import clock
+from xinyidai import clock, spreadsheet
 from xinyidai.audit import service as audit_service
 from xinyidai.auth.principal import Principal
 from xinyidai.creditdata import reading, service
@@ -207,7 +207,7 @@ def error_report_csv(session: Session, *, principal: Principal, batch_id: int) -
     batch = get_batch(session, principal=principal, batch_id=batch_id)
     header = [str(c) for c in (batch.columns or []) if str(c).strip() != ERROR_COLUMN]
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer = spreadsheet.writer(buffer, lineterminator="\r\n")  # a person opens it: no cell runs as a formula
     writer.writerow([*header, ERROR_COLUMN])
     yield "\ufeff".encode() + buffer.getvalue().encode()
     buffer.seek(0)

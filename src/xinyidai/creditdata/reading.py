@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from typing import IO, Any, BinaryIO
 
+from xinyidai.spreadsheet import restore_cell
+
 CHUNK = 1 << 20
 # A quoted field may hold a long text, never a whole file: past this the "field" is a quote left open.
 csv.field_size_limit(1 << 20)
@@ -137,6 +139,7 @@ def _open_csv(source: BinaryIO) -> Table:
         raise FileUnreadable(_csv_problem(exc, 1)) from exc
     if header is None or not any(cell.strip() for cell in header):
         raise FileUnreadable("文件是空的：没有表头，也没有数据")
+    header = [restore_cell(cell) for cell in header]
     return Table(header=header, rows=_csv_rows(reader, len(header)), encoding=encoding, _hashing=hashing)
 
 
@@ -153,7 +156,7 @@ def _csv_rows(reader: Any, width: int) -> Iterator[tuple[int, list[str]]]:
                 pending = None
             if not record or (len(record) == 1 and not record[0].strip()):
                 continue  # a blank line
-            pending = (number, record)
+            pending = (number, [restore_cell(cell) for cell in record])
     except (csv.Error, UnicodeDecodeError) as exc:
         raise FileUnreadable(_csv_problem(exc, number + 1)) from exc
     if pending is None:
@@ -226,4 +229,4 @@ def _cell_text(value: Any) -> str:
         return value.isoformat()
     if isinstance(value, float):
         return str(int(value)) if value.is_integer() else repr(value)
-    return str(value).strip()
+    return restore_cell(str(value).strip())

