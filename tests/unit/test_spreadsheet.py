@@ -11,8 +11,8 @@ import pytest
 
 from xinyidai.spreadsheet import restore_cell, safe_cell, writer
 
-ATTACKS = ["=cmd|' /C calc'!A0", '=HYPERLINK("http://evil.example","x")', "+1+cmd|' /C calc'!A0", "-2+3+cmd|'/C calc'!A0",
-           "@SUM(1+1)*cmd|' /C calc'!A0", "\t=1+1", "\r=1+1", "-", "=", "+86 138 1234 5678"]
+ATTACKS = ["=cmd|' /C calc'!A0", '=HYPERLINK("http://evil.example","x")', "+1+cmd|' /C calc'!A0",
+           "-2+3+cmd|'/C calc'!A0", "@SUM(1+1)*cmd|' /C calc'!A0", "\t=1+1", "\r=1+1", "-", "=", "+86 138 1234 5678"]
 
 
 @pytest.mark.parametrize("value", ATTACKS)
