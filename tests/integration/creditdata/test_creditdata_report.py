@@ -383,3 +383,24 @@ def test_the_report_is_verified_at_the_platforms_public_address_in_words_and_in_
     response = client.post("/api/v1/enterprises/me/credit-reports", headers=_api(client, "good"))
     assert encoded == [f"http://testserver/verify-report?code={response.headers['x-verification-code']}"]
     assert "127.0.0.1:8000" not in pdf_text(response.content)
+
+
+def test_a_long_record_and_a_bidi_control_are_printed_not_refused(
+        client: TestClient, session: Session, world: World) -> None:
+    # The longest 经营范围 the catalogue accepts, a firm's address with a right-to-left override in it.
+    scope = ("批发零售办公用品、劳保用品；" * 100)[:1000]
+    _store(session, world.good_enterprise, "registration", entity_name=NAME, legal_rep_name="张三",
+           registration_date="2020-05-01", operating_status="存续", business_scope=scope)
+    registry_service.get(session, enterprise_id=world.good_enterprise).address = "重庆市南岸区\u202e江南大道8号"
+    session.commit()
+    for _ in range(2):  # every try, not only the first
+        client.raise_server_exceptions = False
+        response = client.post("/api/v1/enterprises/me/credit-reports", headers=_api(client, "good"))
+        assert response.status_code == 201, response.text
+        text = pdf_text(response.content)
+        assert "重庆市南岸区江南大道8号" in text and "\u202e" not in text
+        # The scope in full and in order, once the page footers, the headings repeated on each new page and the
+        # row's last cells (printed beside its first part) are set aside.
+        text = re.sub(r"报告编号XYR\d+校验码[0-9A-Z-]+核验网址\S+?第\d+页/共\d+页|区市场监督管理局2026-11-2310:00"
+                      r"|主体名称法定代表人成立日期注册资本（元）登记状态经营范围信息来源归集时间", "", text)
+        assert f"存续{scope}四、数据来源与说明" in text
