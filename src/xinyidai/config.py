@@ -62,6 +62,14 @@ class Settings(BaseSettings):
     # as a QR code, as the address to verify them at. Required in production; unset elsewhere, a report names the
     # address its request came in on.
     public_url: str | None = None
+    # An uploaded data file (CSV or XLSX) is refused, with a Chinese message, past any of these, each checked before
+    # the work it would cost: its size, what an XLSX unpacks to (by its zip's declared sizes), its data rows, the
+    # columns of its header or any row, and its cells (rows × columns; for an XLSX, also as its sheet declares).
+    import_max_file_bytes: int = 256 << 20
+    import_max_unpacked_bytes: int = 512 << 20
+    import_max_rows: int = 5_000_000
+    import_max_columns: int = 256
+    import_max_cells: int = 50_000_000
     # A CJK font file for credit reports (path, or path#n for a face of a .ttc); empty: Debian's fonts-noto-cjk.
     report_font: str = ""
 

@@ -40,6 +40,7 @@ from sqlalchemy.orm import Session
 from xinyidai import clock, spreadsheet
 from xinyidai.audit import service as audit_service
 from xinyidai.auth.principal import Principal
+from xinyidai.config import get_settings
 from xinyidai.creditdata import reading, service
 from xinyidai.creditdata.enums import AuthoritativeChannel, BatchStatus, Channel, FieldType
 from xinyidai.creditdata.exceptions import DeliveryRefused, IdempotencyConflict
@@ -93,7 +94,7 @@ def import_file(session: Session, *, principal: Principal, item_code: str, sourc
     digest: str | None = None
     try:
         with session.begin_nested():
-            table = reading.open_table(source, file_name)
+            table = reading.open_table(source, file_name, limits=file_limits())
             header, encoding = table.header, table.encoding
             mapping = _resolve(service.parser_for(item), header)
             with _no_cycle_collection():
@@ -111,6 +112,14 @@ def import_file(session: Session, *, principal: Principal, item_code: str, sourc
                          actor_organisation_id=principal.organisation_id, subject_type="import_batch",
                          subject_id=batch.id, outcome=_outcome(batch), detail=_audit_detail(item, batch))
     return batch
+
+
+def file_limits() -> reading.Limits:
+    """How large an imported file may be (settings `import_max_*`)."""
+    settings = get_settings()
+    return reading.Limits(file_bytes=settings.import_max_file_bytes, unpacked_bytes=settings.import_max_unpacked_bytes,
+                          rows=settings.import_max_rows, columns=settings.import_max_columns,
+                          cells=settings.import_max_cells)
 
 
 def push_rows(session: Session, *, principal: Principal, item_code: str, rows: list[dict[str, str]],

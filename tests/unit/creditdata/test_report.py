@@ -1,5 +1,5 @@
 """Rules of the credit report without a database: verification codes, report numbers, the summary, the table
-layout, and the font that must set every character or refuse."""
+layout, and the font: a text it cannot set is printed with □, never refused."""
 
 from __future__ import annotations
 
