@@ -3,8 +3,8 @@ Debian) cut down to the characters the project's own text and test data can put 
 
 Setting a report embeds and subsets its font; from the whole Noto Sans CJK collection that takes well over a second
 a report, from this cut-down face a fifth of that. The report's code, layout and checks are the same: a character
-the cut lacks makes `creditdata.report.pdf.render` refuse (503, naming the character), never a blank glyph, so a
-test that needs one more character fails loudly. tests/integration/creditdata/test_creditdata_report.py issues
+the cut lacks is printed as □ by `creditdata.report.pdf.render` (never a blank glyph), so a test that looks for a
+text with one more character fails. tests/integration/creditdata/test_creditdata_report.py issues
 reports in the real font.
 """
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import ipaddress
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -67,8 +68,18 @@ class Settings(BaseSettings):
     # Shared with the source systems: each request carries an HMAC-SHA256 signature made with it.
     verification_secret: SecretStr = SecretStr(_DEV_SECRET)
 
-    # Where the public reaches the portal: printed on credit reports as the address to verify them at.
-    public_url: str = "http://127.0.0.1:8000"
+    # Where the public reaches the portal (https://credit.example.gov.cn): printed on credit reports, in words and
+    # as a QR code, as the address to verify them at. Required in production; unset elsewhere, a report names the
+    # address its request came in on.
+    public_url: str | None = None
+    # An uploaded data file (CSV or XLSX) is refused, with a Chinese message, past any of these, each checked before
+    # the work it would cost: its size, what an XLSX unpacks to (by its zip's declared sizes), its data rows, the
+    # columns of its header or any row, and its cells (rows × columns; for an XLSX, also as its sheet declares).
+    import_max_file_bytes: int = 256 << 20
+    import_max_unpacked_bytes: int = 512 << 20
+    import_max_rows: int = 5_000_000
+    import_max_columns: int = 256
+    import_max_cells: int = 50_000_000
     # A CJK font file for credit reports (path, or path#n for a face of a .ttc); empty: Debian's fonts-noto-cjk.
     report_font: str = ""
 
@@ -91,11 +102,16 @@ class Settings(BaseSettings):
                 raise ValueError("XINYIDAI_SESSION_COOKIE_SECURE must be true in production")
             if self.verification_endpoints and self.verification_secret.get_secret_value() == _DEV_SECRET:
                 raise ValueError("XINYIDAI_VERIFICATION_SECRET must be set in production")
+            if not self.public_url:
+                raise ValueError("XINYIDAI_PUBLIC_URL must be set in production (where the public reaches the "
+                                 "portal, printed on credit reports to verify them at)")
         for network in self.metrics_allowed_networks:
             try:
                 ipaddress.ip_network(network, strict=False)
             except ValueError as exc:
                 raise ValueError(f"XINYIDAI_METRICS_ALLOWED_NETWORKS: {network!r} is not a network") from exc
+        if self.public_url is not None and not re.fullmatch(r"https?://[^\s/?#]+(/[^\s?#]*)?", self.public_url):
+            raise ValueError("XINYIDAI_PUBLIC_URL must be an http(s) address without query, e.g. https://credit.example")
         if self.active_data_key_id not in self.data_keys:
             raise ValueError("XINYIDAI_ACTIVE_DATA_KEY_ID names no key in XINYIDAI_DATA_KEYS")
         return self

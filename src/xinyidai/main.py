@@ -52,6 +52,7 @@ from xinyidai.orders import pages as orders_pages
 from xinyidai.orders import router as orders_router
 from xinyidai.orders.events import OrderApproved
 from xinyidai.portal import nav
+from xinyidai.portal.apidocs import install_api_docs
 from xinyidai.portal.templating import render, templates
 from xinyidai.products import router as products_router
 from xinyidai.registry import router as registry_router
@@ -258,6 +259,7 @@ def create_app(*, session_factory: sessionmaker[Session] | None = None) -> FastA
         version=xinyidai.__version__,
         description="Financing credit service platform for small and micro enterprises. "
         "Institutions authenticate with OAuth2 client credentials at /api/v1/oauth/token.",
+        docs_url=None, redoc_url=None,  # served from installed assets below (portal.apidocs), not a CDN
     )
     app.state.session_factory = session_factory
     app.state.principal_source = identity_service.PRINCIPAL_SOURCE
@@ -273,6 +275,7 @@ def create_app(*, session_factory: sessionmaker[Session] | None = None) -> FastA
     _install_error_handlers(app)
     install_metrics(app)
     app.mount("/static/vendor/htmx", StaticFiles(directory=HTMX_STATIC), name="htmx")
+    install_api_docs(app)
     app.mount("/static", StaticFiles(directory=PORTAL_STATIC), name="static")
     app.include_router(ops_router)
     app.include_router(identity_router.oauth_router)

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.e2e.conftest import LiveServer
 from tests.e2e.test_financing_walk import at, login, logout, nav_to
 from tests.integration.creditdata.test_creditdata_report import embedded_fonts, pdf_text
 
@@ -20,7 +21,8 @@ pytestmark = pytest.mark.e2e
 CODE = re.compile(r"校验码：([0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4})")
 
 
-def test_the_enterprise_downloads_its_report_and_the_public_page_verifies_it(page: Page, tmp_path: Path) -> None:
+def test_the_enterprise_downloads_its_report_and_the_public_page_verifies_it(page: Page, tmp_path: Path,
+                                                                            server: LiveServer) -> None:
     login(page, "enterprise.demo", home="/enterprise")
     nav_to(page, "我的信用档案")
     expect(page).to_have_url(at("/credit-file"))
@@ -34,6 +36,8 @@ def test_the_enterprise_downloads_its_report_and_the_public_page_verifies_it(pag
     text = pdf_text(pdf)
     assert "企业信用报告" in text and name in text
     assert all(embedded for _, embedded in embedded_fonts(pdf))
+    # Verified where the platform is served (no XINYIDAI_PUBLIC_URL outside production: the request's address).
+    assert f"{server.url}/verify-report" in text
     match = CODE.search(text)
     assert match, text[:400]
     saved = tmp_path / "信用报告.pdf"

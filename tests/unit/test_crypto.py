@@ -137,4 +137,4 @@ def test_production_refuses_the_development_keys() -> None:
     with pytest.raises(ValueError, match="XINYIDAI_DATA_KEYS must be set in production"):
         Settings(env="production", secret_key=SecretStr(SECRET), session_cookie_secure=True)
     Settings(env="production", secret_key=SecretStr(SECRET), session_cookie_secure=True,
-             data_keys={"k1": SecretStr(K1)}, active_data_key_id="k1")
+             data_keys={"k1": SecretStr(K1)}, active_data_key_id="k1", public_url="https://credit.example.gov.cn")

@@ -20,7 +20,9 @@ and the screen-masking practice of JR/T 0171-2020 个人金融信息保护技术
 - an address keeps the province, city and district or county only: 重庆市南岸区南坪街道江南大道8号 →
   重庆市南岸区****;
 - a banded amount becomes its band, in 万元: 2,360,000.00 yuan → "100万–500万元";
-- free text keeps its words, with any identity or mobile number in it masked as above.
+- free text keeps its words, with any identity or mobile number in it masked as above. Every text value is free
+  text at least, whatever the catalogue declares of its field: a declaration adds a rule, it never lifts this one
+  (a number typed into a field nobody expected to carry one is masked all the same).
 
 Who needs what: the entity sees its own information in clear. A bank's credit manager (信贷主管) decides and
 signs, so names and addresses are in clear for them; a loan officer (客户经理) prepares the file and sees names
@@ -161,12 +163,20 @@ def treatment(field_kind: FieldKind, audience: Audience) -> Treatment:
 
 
 def mask(value: Any, field_kind: FieldKind | str | None, audience: Audience) -> Any:
-    """The value as `audience` may see it; a value of no kind (None) is not personal and passes as it is.
+    """The value as `audience` may see it: its declared kind's treatment first, then the free-text rule for every
+    text in it whatever its kind (a declaration only adds rules: an identity or mobile number typed into any field
+    is masked for every audience that sees free text masked).
 
     A banded amount (integer fen) becomes its band's label for audiences that see bands; a withheld value
     becomes "[已隐去]"; a blank stays blank.
     """
-    if field_kind is None or value is None or value == "":
+    if value is None or value == "":
+        return value
+    return _numbers_masked(_declared(value, field_kind, audience), audience)
+
+
+def _declared(value: Any, field_kind: FieldKind | str | None, audience: Audience) -> Any:
+    if field_kind is None:
         return value
     kind = FieldKind(field_kind)
     how = RULES[kind][audience]
@@ -183,9 +193,23 @@ def mask(value: Any, field_kind: FieldKind | str | None, audience: Audience) -> 
     return _MASKERS[kind](str(value))
 
 
+def _numbers_masked(value: Any, audience: Audience) -> Any:
+    """Every text in `value` (lists and mappings walked) with its personal numbers treated as free text is."""
+    if RULES[FieldKind.FREE_TEXT][audience] is Treatment.CLEAR:
+        return value
+    if isinstance(value, str):
+        return mask_free_text(value)
+    if isinstance(value, dict):
+        return {key: _numbers_masked(item, audience) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return type(value)(_numbers_masked(item, audience) for item in value)
+    return value
+
+
 def mask_values(data: dict[str, Any], kinds: dict[str, str], audience: Audience) -> dict[str, Any]:
-    """A record's values as `audience` may see them; `kinds` names the masking kind of the fields that have one."""
-    if audience is Audience.SUBJECT or not kinds:
+    """A record's values as `audience` may see them; `kinds` names the masking kind of the fields that have one,
+    and every text value, of a named kind or not, has its personal numbers masked as free text's are."""
+    if audience is Audience.SUBJECT:
         return dict(data)
     return {name: mask(value, kinds.get(name), audience) for name, value in data.items()}
 

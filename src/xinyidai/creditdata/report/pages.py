@@ -37,7 +37,8 @@ def my_credit_report(request: Request, session: SessionDep,
     """下载信用报告: the caller's own entity's credit report as a PDF, free of charge."""
     enterprise_id = own_enterprise_id(principal)
     return pdf_response(report.issue(session, principal=principal, enterprise_id=enterprise_id,
-                                     ip_address=client_ip(request)), status_code=200)
+                                     ip_address=client_ip(request),
+                                     served_at=str(request.base_url)), status_code=200)
 
 
 def _request_page(request: Request, *, form: dict[str, str] | None = None, errors: list[str] | None = None,
@@ -68,7 +69,8 @@ def request_report(
         return _request_page(request, form=form, errors=problems, status_code=422)
     try:
         issued = report.issue(session, principal=principal, enterprise_id=enterprise.id,
-                              purpose_ref=form["purpose_ref"], ip_address=client_ip(request))
+                              purpose_ref=form["purpose_ref"], ip_address=client_ip(request),
+                              served_at=str(request.base_url))
     except DomainError as exc:
         session.rollback()  # a refusal leaves nothing behind, not even a half-made read
         return _request_page(request, form=form, errors=[exc.message], status_code=exc.status_code)

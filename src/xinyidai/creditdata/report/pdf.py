@@ -3,14 +3,20 @@
 The font is found on the machine, not shipped in the repository: `XINYIDAI_REPORT_FONT` (a .ttf/.otf/.ttc file,
 `path#n` for the n-th face of a collection) when set, else Debian's Noto Sans CJK SC (`fonts-noto-cjk`, which
 `make install` and CI install), else a few other Debian CJK fonts. fpdf2 embeds OpenType/CFF faces as FontFile3
-and TrueType ones as FontFile2. A machine without any refuses with a Chinese message that says what to install,
-and a text with a character the font lacks is refused too: a report never goes out with blank glyphs.
+and TrueType ones as FontFile2. A machine without any refuses with a Chinese message that says what to install.
+
+A report renders every valid record, whatever its text: every string drawn passes `printable` (one place: the PDF's
+`normalize_text`), which drops bidirectional and other invisible format controls (U+202E would reverse what follows
+it), turns other control characters into spaces, and prints a character the font lacks as □ — never a blank glyph,
+never a refusal. A cell too tall for a page (a 5,000-character 经营范围) is split into continuation rows that each
+fit one, so the table flows across pages.
 """
 
 from __future__ import annotations
 
 import io
 import re
+import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -19,7 +25,7 @@ from pathlib import Path
 import segno
 from fontTools.ttLib import TTCollection, TTFont
 from fpdf import FPDF
-from fpdf.enums import Align, TableCellFillMode, WrapMode, XPos, YPos
+from fpdf.enums import Align, MethodReturnValue, TableCellFillMode, WrapMode, XPos, YPos
 from fpdf.fonts import FontFace
 
 from xinyidai.creditdata.report.policy import Summary, column_widths
@@ -40,6 +46,11 @@ DEBIAN_FONTS: tuple[tuple[str, str], ...] = (
 )
 INSTALL_HINT = ("请系统管理员安装中文字体（Debian/Ubuntu：apt-get install fonts-noto-cjk，或执行 make install），"
                 "或设置 XINYIDAI_REPORT_FONT 指向中文字体文件")
+
+# Printed for a character the font has no glyph for (a face without it falls back to "?").
+NO_GLYPH = "□"
+LINE_HEIGHT = 5.0
+CELL_PADDING = 1.0
 
 NEGATIVE_RED = (176, 32, 32)
 MUTED = (110, 110, 110)
@@ -73,6 +84,21 @@ class CjkFont:
     def missing(self, texts: Iterable[str]) -> list[str]:
         """Characters of `texts` the font cannot draw (spaces and line breaks need no glyph)."""
         return sorted({ch for text in texts for ch in text if not ch.isspace() and ord(ch) not in self.codepoints})
+
+    def printable(self, text: str) -> str:
+        """`text` as this font can set it: format controls (bidirectional overrides, zero-width characters) dropped,
+        other control characters but the line break as spaces, and each character without a glyph as □."""
+        stand_in = NO_GLYPH if ord(NO_GLYPH) in self.codepoints else "?"
+        out = []
+        for ch in text:
+            if ch == "\n" or (ch.isspace() and ch.isprintable()) or ord(ch) in self.codepoints:
+                out.append(ch)
+                continue
+            category = unicodedata.category(ch)
+            if category == "Cf":
+                continue
+            out.append(" " if category.startswith(("C", "Z")) else stand_in)
+        return "".join(out)
 
 
 def _faces(path: Path) -> list[tuple[int, TTFont]]:
@@ -198,9 +224,14 @@ FIXED_TEXTS = ("企业信用报告", "报告编号", "生成时间", "报告对�
 class _Pdf(FPDF):
     """A4 pages with the report's running footer: number, verification code and where to check it."""
 
-    def __init__(self, document: ReportDocument) -> None:
+    def __init__(self, document: ReportDocument, font: CjkFont) -> None:
         super().__init__(orientation="P", unit="mm", format="A4")
         self.document = document
+        self.cjk = font
+
+    def normalize_text(self, text: str) -> str:
+        """Every text drawn, measured or wrapped passes here: set as the font can (see `CjkFont.printable`)."""
+        return super().normalize_text(self.cjk.printable(text))
 
     def footer(self) -> None:
         """Every page carries the report number, the verification code and the verification address."""
@@ -224,19 +255,14 @@ def _qr_png(url: str) -> io.BytesIO:
 
 
 def render(document: ReportDocument, font: CjkFont) -> bytes:
-    """The report as PDF bytes, set in `font` (embedded as a subset)."""
-    missing = font.missing(document.texts())
-    if missing:
-        shown = "".join(missing[:20])
-        raise ReportFontMissing(f"报告字体缺少以下字符的字形，无法生成信用报告：{shown}。{INSTALL_HINT}",
-                                message_en="the report font lacks glyphs for some characters")
-    pdf = _Pdf(document)
+    """The report as PDF bytes, set in `font` (embedded as a subset); every text printable (see `_Pdf`)."""
+    pdf = _Pdf(document, font)
     pdf.set_margins(PAGE_MARGIN, PAGE_MARGIN, PAGE_MARGIN)
     pdf.set_auto_page_break(True, margin=20)
     pdf.add_font(FONT_FAMILY, "", str(font.regular.path), collection_font_number=font.regular.index)
     pdf.add_font(FONT_FAMILY, "B", str(font.bold.path), collection_font_number=font.bold.index)
-    pdf.set_title(f"企业信用报告 {document.subject_name}")
-    pdf.set_subject(f"报告编号 {document.report_no}")
+    pdf.set_title(font.printable(f"企业信用报告 {document.subject_name}"))
+    pdf.set_subject(font.printable(f"报告编号 {document.report_no}"))
     pdf.set_creator("xinyidai 融资信用服务平台")
     pdf.set_lang("zh-CN")
     pdf.add_page()
@@ -284,16 +310,40 @@ def _table(pdf: FPDF, headers: Sequence[str], rows: Sequence[Sequence[str]], *, 
            muted: frozenset[int] = frozenset(), red_columns: frozenset[int] = frozenset()) -> None:
     width = pdf.w - 2 * PAGE_MARGIN
     col_widths = list(widths) if widths else column_widths(headers, rows, width)
-    with pdf.table(width=width, col_widths=col_widths, text_align="LEFT", line_height=5, wrapmode=WrapMode.CHAR,
-                   headings_style=FontFace(emphasis="BOLD", fill_color=HEAD_FILL), padding=1,
-                   cell_fill_mode=TableCellFillMode.NONE, align="LEFT") as table:
+    # A row taller than this many lines is continued on further rows: each fits a page below the repeated headings.
+    most_lines = int((pdf.h - pdf.t_margin - pdf.b_margin - 40) // LINE_HEIGHT)
+    with pdf.table(width=width, col_widths=col_widths, text_align="LEFT", line_height=LINE_HEIGHT,
+                   wrapmode=WrapMode.CHAR, headings_style=FontFace(emphasis="BOLD", fill_color=HEAD_FILL),
+                   padding=CELL_PADDING, cell_fill_mode=TableCellFillMode.NONE, align="LEFT") as table:
         table.row(list(headers))
         for number, row in enumerate(rows):
             style = FontFace(color=MUTED) if number in muted else None
-            cells = table.row()
-            for column, text in enumerate(row):
-                red = column in red_columns and text not in ("0", "")
-                cells.cell(text, style=FontFace(color=NEGATIVE_RED, emphasis="BOLD") if red else style)
+            for part in _split_row(pdf, row, col_widths, most_lines):
+                cells = table.row()
+                for column, text in enumerate(part):
+                    red = column in red_columns and text not in ("0", "")
+                    cells.cell(text, style=FontFace(color=NEGATIVE_RED, emphasis="BOLD") if red else style)
+
+
+def _wrapped(pdf: FPDF, text: str, width: float) -> list[str]:
+    """The lines `text` wraps to in a table cell `width` wide, in the current font."""
+    if not text:
+        return [""]
+    lines = pdf.multi_cell(max(width - 2 * CELL_PADDING, 1.0), LINE_HEIGHT, text, dry_run=True,
+                           output=MethodReturnValue.LINES, wrapmode=WrapMode.CHAR)
+    return [str(line) for line in lines] if isinstance(lines, list) else [text]
+
+
+def _split_row(pdf: FPDF, row: Sequence[str], col_widths: Sequence[float], most_lines: int) -> list[list[str]]:
+    """`row` as one row, or, when a cell wraps to more than `most_lines` lines in its column, as several rows
+    that each hold the next `most_lines` lines of every cell (fpdf2 cannot break one row across pages)."""
+    if sum(len(text) for text in row) < most_lines:  # too short to wrap past a page in any column
+        return [list(row)]
+    lines = [_wrapped(pdf, text, width) for text, width in zip(row, col_widths, strict=False)]
+    tallest = max((len(cell) for cell in lines), default=1)
+    if tallest <= most_lines:
+        return [list(row)]
+    return [["\n".join(cell[start:start + most_lines]) for cell in lines] for start in range(0, tallest, most_lines)]
 
 
 def _subject(pdf: FPDF, d: ReportDocument) -> None:

@@ -46,7 +46,8 @@ def my_credit_report(request: Request, session: SessionDep,
     """The caller's own entity's credit report (everything the platform holds on it), free of charge."""
     enterprise_id = own_enterprise_id(principal)
     return pdf_response(report.issue(session, principal=principal, enterprise_id=enterprise_id,
-                                     ip_address=client_ip(request)))
+                                     ip_address=client_ip(request),
+                                     served_at=str(request.base_url)))
 
 
 @router.post("/enterprises/{enterprise_id}/credit-reports", status_code=201, response_class=Response,
@@ -56,7 +57,8 @@ def credit_report(request: Request, session: SessionDep, principal: CreditReques
     """An entity's credit report: an institution needs the entity's live authorisation for a credit report
     download under `purpose_ref` (a one-time one is spent); audited."""
     return pdf_response(report.issue(session, principal=principal, enterprise_id=enterprise_id,
-                                     purpose_ref=purpose_ref, ip_address=client_ip(request)))
+                                     purpose_ref=purpose_ref, ip_address=client_ip(request),
+                                     served_at=str(request.base_url)))
 
 
 @router.get("/credit-reports/verification", response_model=CreditReportVerificationRead)

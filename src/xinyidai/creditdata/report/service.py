@@ -40,6 +40,7 @@ from xinyidai.registry.enums import ENTITY_KIND_LABELS, OPERATING_STATUS_LABELS
 
 REPORT_PURPOSE = consent_service.Purpose.CREDIT_REPORT_DOWNLOAD
 VERIFY_PATH = "/verify-report"
+LOCAL_URL = "http://127.0.0.1:8000"
 MAX_PDF_BYTES = 20 << 20
 GUESSES = report_policy.GuessLimiter()
 SELF_QUERY = "企业自查（免费）"
@@ -176,9 +177,12 @@ def _new_identifiers(session: Session) -> tuple[str, str]:
 
 
 def issue(session: Session, *, principal: Principal, enterprise_id: int, purpose_ref: str | None = None,
-          ip_address: str | None = None) -> IssuedReport:
+          ip_address: str | None = None, served_at: str | None = None) -> IssuedReport:
     """Generate the entity's credit report for the caller: the entity itself (everything, free) or an institution
-    under the entity's live authorisation for a credit report download (`purpose_ref` names it); audited."""
+    under the entity's live authorisation for a credit report download (`purpose_ref` names it); audited.
+
+    The report's verification address is the `public_url` setting; without one (never in production), the address
+    the request came in on (`served_at`), and only then the local default."""
     settings = get_settings()
     # The font first: a machine that cannot set the report must refuse before anything is read or spent.
     font = report_pdf.find_font(settings.report_font)
@@ -204,7 +208,7 @@ def issue(session: Session, *, principal: Principal, enterprise_id: int, purpose
     purpose_text = SELF_QUERY if own else (
         f"{consent_service.PURPOSE_LABELS[REPORT_PURPOSE]}（授权业务编号 {purpose_ref}）")
     latest = max((r.received_at for s in file.sections for e in s.entries for r in e.current), default=None)
-    public_url = settings.public_url.rstrip("/")
+    public_url = (settings.public_url or served_at or LOCAL_URL).rstrip("/")
     document = report_pdf.ReportDocument(
         report_no=report_no, code=report_policy.format_code(code),
         verify_url=f"{public_url}{VERIFY_PATH}?code={report_policy.format_code(code)}",
