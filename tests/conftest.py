@@ -29,6 +29,19 @@ def _cheap_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(security, "_hasher", PasswordHasher.from_parameters(profiles.CHEAPEST))
 
 
+@pytest.fixture(autouse=True)
+def _audit_anchor_of_the_test(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """Each test checkpoints the audit chain into a file of its own: its entries are rolled back afterwards, and
+    checkpoints of them must not meet the next test's chain (nor the developer's var/)."""
+    from xinyidai.config import get_settings
+
+    target = tmp_path / "audit-anchor.jsonl"
+    monkeypatch.setenv("XINYIDAI_AUDIT_ANCHOR_PATH", str(target))
+    get_settings.cache_clear()
+    yield target
+    get_settings.cache_clear()
+
+
 @pytest.fixture
 def frozen_clock() -> Iterator[clock.FixedClock]:
     """Monday 2026-11-23, 10:00 in Chongqing."""

@@ -14,6 +14,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # Development-only secrets: refused when env is "production" (see the validator below).
 _DEV_SECRET = "dev-only-secret-change-me-0123456789abcdef"
+_DEV_AUDIT_ANCHOR_KEY = "dev-only-audit-anchor-key-change-me-0123456789"
 _DEV_DATA_KEY = base64.b64encode(b"dev-only-data-key-32-bytes-long!").decode()
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -88,6 +89,12 @@ class Settings(BaseSettings):
     metrics_allowed_networks: list[str] = ["127.0.0.0/8", "::1/128"]
     metrics_token: SecretStr | None = None
 
+    # Checkpoints of the audit chain (audit/anchor.py): an append-only file the database's users cannot write, one
+    # HMAC-SM3-keyed line per checkpoint; the key must differ from secret_key and is required in production.
+    audit_anchor_key: SecretStr = SecretStr(_DEV_AUDIT_ANCHOR_KEY)
+    audit_anchor_path: Path = PROJECT_ROOT / "var" / "audit-anchor.jsonl"
+    audit_anchor_interval: int = Field(default=100, ge=1)
+
     log_json: bool = False
     log_level: str = "INFO"
 
@@ -100,6 +107,11 @@ class Settings(BaseSettings):
                 raise ValueError("XINYIDAI_DATA_KEYS must be set in production")
             if not self.session_cookie_secure:
                 raise ValueError("XINYIDAI_SESSION_COOKIE_SECURE must be true in production")
+            anchor_key = self.audit_anchor_key.get_secret_value()
+            if anchor_key == _DEV_AUDIT_ANCHOR_KEY:
+                raise ValueError("XINYIDAI_AUDIT_ANCHOR_KEY must be set in production")
+            if anchor_key == self.secret_key.get_secret_value():
+                raise ValueError("XINYIDAI_AUDIT_ANCHOR_KEY must differ from XINYIDAI_SECRET_KEY")
             if self.verification_endpoints and self.verification_secret.get_secret_value() == _DEV_SECRET:
                 raise ValueError("XINYIDAI_VERIFICATION_SECRET must be set in production")
             if not self.public_url:

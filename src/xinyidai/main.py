@@ -50,6 +50,7 @@ from xinyidai.observability import configure_logging, install_metrics
 from xinyidai.observability import router as ops_router
 from xinyidai.orders import pages as orders_pages
 from xinyidai.orders import router as orders_router
+from xinyidai.orders import service as orders_service
 from xinyidai.orders.events import OrderApproved
 from xinyidai.portal import nav
 from xinyidai.portal.apidocs import install_api_docs
@@ -124,9 +125,16 @@ def _searchable_organisations(session: Session) -> list[tuple[int, str]]:
             for o in identity_service.list_organisations(session, kind=kind)]
 
 
+def _audit_subject_name(session: Session, subject_type: str, subject_id: str) -> str | None:
+    if subject_type == "financing_order" and subject_id.isdigit():
+        return orders_service.order_number(session, order_id=int(subject_id))
+    return None
+
+
 AUDIT_DIRECTORY = audit_pages.Directory(organisation_name=_organisation_name, enterprise_label=_enterprise_label,
                                         enterprise_id_by_uscc=_enterprise_id_by_uscc,
-                                        searchable_organisations=_searchable_organisations)
+                                        searchable_organisations=_searchable_organisations,
+                                        subject_name=_audit_subject_name)
 
 
 def _register_navigation() -> None:

@@ -10,7 +10,8 @@ from pydantic import SecretStr
 from xinyidai.config import Settings
 
 PRODUCTION = {"env": "production", "secret_key": SecretStr("a-production-secret-0123456789abcdef"),
-              "session_cookie_secure": True, "data_keys": {"k1": SecretStr(base64.b64encode(b"k" * 32).decode())}}
+              "session_cookie_secure": True, "data_keys": {"k1": SecretStr(base64.b64encode(b"k" * 32).decode())},
+              "audit_anchor_key": SecretStr("a-production-anchor-key-0123456789abcdef")}
 
 
 def test_production_refuses_to_start_without_its_public_address(monkeypatch: pytest.MonkeyPatch) -> None:

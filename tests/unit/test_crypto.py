@@ -136,5 +136,12 @@ def test_a_blind_index_key_of_its_own_lets_the_secret_key_rotate() -> None:
 def test_production_refuses_the_development_keys() -> None:
     with pytest.raises(ValueError, match="XINYIDAI_DATA_KEYS must be set in production"):
         Settings(env="production", secret_key=SecretStr(SECRET), session_cookie_secure=True)
+    with pytest.raises(ValueError, match="XINYIDAI_AUDIT_ANCHOR_KEY must be set in production"):
+        Settings(env="production", secret_key=SecretStr(SECRET), session_cookie_secure=True,
+                 data_keys={"k1": SecretStr(K1)}, active_data_key_id="k1")
+    with pytest.raises(ValueError, match="XINYIDAI_AUDIT_ANCHOR_KEY must differ from XINYIDAI_SECRET_KEY"):
+        Settings(env="production", secret_key=SecretStr(SECRET), session_cookie_secure=True,
+                 data_keys={"k1": SecretStr(K1)}, active_data_key_id="k1", audit_anchor_key=SecretStr(SECRET))
     Settings(env="production", secret_key=SecretStr(SECRET), session_cookie_secure=True,
-             data_keys={"k1": SecretStr(K1)}, active_data_key_id="k1", public_url="https://credit.example.gov.cn")
+             data_keys={"k1": SecretStr(K1)}, active_data_key_id="k1", public_url="https://credit.example.gov.cn",
+             audit_anchor_key=SecretStr("another-long-random-anchor-key"))

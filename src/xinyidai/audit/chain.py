@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, Protocol
 
 from cryptography.hazmat.primitives import hashes
 
@@ -73,6 +73,7 @@ class Breakage(StrEnum):
     LINK_BROKEN = "link_broken"
     DELETED = "deleted"
     SEQUENCE_GAP = "sequence_gap"
+    CHECKPOINT_MISMATCH = "checkpoint_mismatch"
 
 
 BREAKAGE_LABELS = {
@@ -80,7 +81,19 @@ BREAKAGE_LABELS = {
     Breakage.LINK_BROKEN: "链接断开（条目被改写并重算了哈希）",
     Breakage.DELETED: "条目被删除",
     Breakage.SEQUENCE_GAP: "序号不连续",
+    Breakage.CHECKPOINT_MISMATCH: "与库外检查点不符（链被整体改写）",
 }
+
+
+class Anchor(Protocol):
+    """A checkpoint kept outside the database (audit/anchor.py): the entry at `sequence` had `entry_hash`."""
+
+    @property
+    def sequence(self) -> int: ...
+    @property
+    def entry_hash(self) -> str: ...
+    @property
+    def at(self) -> str: ...
 
 
 @dataclass(frozen=True)
@@ -101,11 +114,15 @@ class VerifyResult:
     last_sequence: int
     last_hash: str
     broken: Broken | None = None
+    # How many checkpoints kept outside the database the chain was checked against, and the lines of their file
+    # that were refused (no valid MAC: forged or damaged), each as a message.
+    anchors_checked: int = 0
+    refused_anchors: tuple[str, ...] = ()
 
     @property
     def intact(self) -> bool:
-        """Whether every entry and link checked out."""
-        return self.broken is None
+        """Whether every entry, link and checkpoint checked out."""
+        return self.broken is None and not self.refused_anchors
 
 
 @dataclass(frozen=True)
@@ -119,7 +136,11 @@ class ChainHead:
 class ChainWalker:
     """Feed entries in sequence order; stops at the first break. Holds only the previous entry (flat memory)."""
 
-    def __init__(self) -> None:
+    def __init__(self, anchors: Iterable[Anchor] = ()) -> None:
+        # Checkpoints by sequence; several may name one sequence (a checkpoint taken twice with no entry between).
+        self.anchors: dict[int, list[Anchor]] = {}
+        for anchor in anchors:
+            self.anchors.setdefault(anchor.sequence, []).append(anchor)
         self.count = 0
         self.last_sequence = 0
         self.last_id: int | None = None
@@ -150,6 +171,15 @@ class ChainWalker:
             suspect_sequence = self.last_sequence if self.last_id is not None else sequence
             self.broken = Broken(Breakage.LINK_BROKEN, suspect_sequence, suspect_id,
                                  f"条目 #{suspect_id}（序号 {suspect_sequence}）被改写：其哈希与下一条目记录的不一致")
+        else:
+            # Every link holds, yet a checkpoint taken when this entry was the head recorded another hash: the
+            # chain from here back to the change was rewritten and rehashed wholesale.
+            for anchor in self.anchors.get(sequence, ()):
+                if anchor.entry_hash != entry["entry_hash"]:
+                    self.broken = Broken(Breakage.CHECKPOINT_MISMATCH, sequence, entry_id,
+                                         f"条目 #{entry_id}（序号 {sequence}）的哈希与 {anchor.at} 的库外检查点不符："
+                                         f"此条或其之前的条目被改写并重算了哈希")
+                    break
         if self.broken is not None:
             return False
         self.count += 1
@@ -167,13 +197,21 @@ class ChainWalker:
             elif head.sequence != self.last_sequence or head.entry_hash != self.last_hash:
                 self.broken = Broken(Breakage.LINK_BROKEN, self.last_sequence, self.last_id,
                                      f"链头记录（序号 {head.sequence}）与最后一个条目不一致")
+        if self.broken is None:
+            beyond = [a for sequence, anchors in self.anchors.items() if sequence > self.last_sequence for a in anchors]
+            if beyond:
+                first = min(beyond, key=lambda a: a.sequence)
+                self.broken = Broken(Breakage.DELETED, self.last_sequence + 1, None,
+                                     f"{first.at} 的库外检查点记录链已到序号 {first.sequence}，"
+                                     f"现在的链只到序号 {self.last_sequence}：其后的条目已被删除")
         return VerifyResult(count=self.count, last_sequence=self.last_sequence, last_hash=self.last_hash,
-                            broken=self.broken)
+                            broken=self.broken, anchors_checked=sum(len(a) for a in self.anchors.values()))
 
 
-def walk(entries: Iterable[Mapping[str, Any]], *, head: ChainHead | None = None) -> VerifyResult:
-    """Verify a whole chain given in sequence order."""
-    walker = ChainWalker()
+def walk(entries: Iterable[Mapping[str, Any]], *, head: ChainHead | None = None,
+         anchors: Iterable[Anchor] = ()) -> VerifyResult:
+    """Verify a whole chain given in sequence order, and against the checkpoints kept outside the database."""
+    walker = ChainWalker(anchors)
     for entry in entries:
         if not walker.feed(entry):
             break

@@ -7,6 +7,17 @@ ACTION_LABELS: dict[str, str] = {
     "identity.login": "登录",
     "identity.logout": "退出登录",
     "identity.token_issued": "签发接口访问令牌",
+    "identity.password_changed": "修改密码",
+    "identity.institution_applied": "提交机构入驻申请",
+    "identity.institution_assessment_started": "开始入驻评估",
+    "identity.institution_assessed": "记录入驻评估结果",
+    "identity.institution_approved": "批准机构入驻",
+    "identity.institution_rejected": "驳回机构入驻",
+    "identity.institution_suspended": "暂停机构服务",
+    "identity.institution_reinstated": "恢复机构服务",
+    "identity.usage_commitment_signed": "签署信息使用承诺",
+    "identity.api_client_issued": "开通接口客户端",
+    "registry.enterprise_registered": "登记市场主体",
     "consent.granted": "授权查询信用信息",
     "consent.revoked": "撤销授权",
     "consent.access_refused": "查询被拒绝",
@@ -18,9 +29,12 @@ ACTION_LABELS: dict[str, str] = {
     "creditdata.file_imported": "导入数据文件",
     "creditdata.rows_pushed": "接口推送数据",
     "creditdata.catalogue.update": "修改信用信息目录",
+    "creditdata.credit_report_issued": "出具信用报告",
+    "creditdata.credit_report_verified": "核验信用报告真伪",
     "products.created": "创建金融产品",
     "products.published": "发布金融产品",
     "orders.submitted": "提交融资申请",
+    "orders.estimated": "融资预评估（测一测）",
     "orders.accepted": "受理融资申请",
     "orders.approved": "批准融资申请",
     "orders.rejected": "拒绝融资申请",
@@ -36,9 +50,16 @@ ACTION_LABELS: dict[str, str] = {
     "guarantee.compensated": "担保代偿",
     "guarantee.recovered": "代偿追偿",
     "audit.searched": "查询审计日志",
+    "crypto.rotated": "轮换数据加密密钥",
     "rights.record_viewed": "查阅异议或修复所涉信用记录",
     "rights.attachment_downloaded": "下载异议或修复的证明材料",
+    "rights.objection_filed": "提出异议",
+    "rights.objection_answered": "答复异议",
+    "rights.objection_escalated": "异议逾期督办",
+    "rights.repair_applied": "申请信用修复",
+    "rights.repair_decided": "决定信用修复申请",
     "scoring.decided": "信用评估决策",
+    "scoring.portrait_read": "查阅信用画像",
     "scoring.model_registered": "登记模型版本",
     "scoring.model_promoted": "启用冠军模型",
     "scoring.sandbox_model_uploaded": "上传沙箱模型",
@@ -90,3 +111,45 @@ def actor_label(*, kind: str | None, label: str | None, user_id: int | None, api
     if user_id is not None:
         return f"用户 #{user_id}"
     return "—"
+
+
+# What an entry is about (its subject_type), in words.
+SUBJECT_LABELS = {
+    "api_client": "接口客户端",
+    "authorisation": "授权",
+    "catalogue_item": "信用信息目录项",
+    "credit_commitment": "信用承诺",
+    "credit_decision": "授信评估",
+    "credit_file": "信用档案",
+    "credit_line": "授信额度",
+    "credit_portrait": "信用画像",
+    "credit_record": "信用记录",
+    "credit_repair": "信用修复申请",
+    "credit_report": "信用报告",
+    "data_key": "数据加密密钥",
+    "drawdown": "用信",
+    "enterprise": "市场主体",
+    "financial_product": "金融产品",
+    "financing_order": "融资订单",
+    "import_batch": "导入批次",
+    "institution_application": "机构入驻申请",
+    "model_version": "模型版本",
+    "objection": "异议",
+    "product": "金融产品",
+    "rights_attachment": "证明材料",
+    "sandbox_model": "沙箱模型",
+    "sandbox_run": "沙箱运行",
+    "scoring_run": "评分批次",
+    "usage_commitment": "信息使用承诺",
+    "verification": "核验",
+}
+
+
+def subject_label(subject_type: str | None, subject_id: str | None, *, name: str | None) -> str:
+    """What an entry is about, in words: the kind of thing and its name (an order's number, say) or its id."""
+    if not subject_type:
+        return "—"
+    kind = SUBJECT_LABELS.get(subject_type, subject_type)
+    if name:
+        return f"{kind} {name}"
+    return f"{kind} #{subject_id}" if subject_id else kind

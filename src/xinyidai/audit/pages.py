@@ -16,7 +16,14 @@ from sqlalchemy.orm import Session
 
 from xinyidai import clock
 from xinyidai.audit import service
-from xinyidai.audit.labels import ACTION_LABELS, ACTOR_KIND_LABELS, OUTCOME_LABELS, action_label, actor_label
+from xinyidai.audit.labels import (
+    ACTION_LABELS,
+    ACTOR_KIND_LABELS,
+    OUTCOME_LABELS,
+    action_label,
+    actor_label,
+    subject_label,
+)
 from xinyidai.audit.models import AuditEntry
 from xinyidai.auth.dependencies import EnterpriseUserDep, OversightDep, csrf_protect
 from xinyidai.errors import Forbidden
@@ -43,6 +50,7 @@ class EntryRow:
     organisation: str
     enterprise: str
     actor: str
+    subject: str
 
     @property
     def by_machine(self) -> str:
@@ -67,6 +75,8 @@ class Directory:
     enterprise_id_by_uscc: Callable[[Session, str], int | None]
     # The organisations the search offers: institutions, departments and the operator (enterprises go by code).
     searchable_organisations: Callable[[Session], list[tuple[int, str]]]
+    # The name of an entry's subject (subject_type, subject_id), e.g. a financing order's number; None: its id.
+    subject_name: Callable[[Session, str, str], str | None] = lambda session, kind, i: None
 
 
 _directory = Directory(organisation_name=lambda session, i: None, enterprise_label=lambda session, i: None,
@@ -93,11 +103,16 @@ def _rows(session: Session, entries: Iterable[AuditEntry]) -> list[EntryRow]:
     entries = list(entries)
     organisations = _organisation_names(session, (e.actor_organisation_id for e in entries))
     enterprises = _enterprise_names(session, (e.enterprise_id for e in entries))
+    subjects = {(e.subject_type, e.subject_id): subject_label(
+        e.subject_type, e.subject_id,
+        name=_directory.subject_name(session, e.subject_type, e.subject_id) if e.subject_type and e.subject_id
+        else None) for e in entries}
     return [EntryRow(entry=e, action=action_label(e.action), outcome=OUTCOME_LABELS.get(e.outcome, e.outcome),
                      organisation=organisations.get(e.actor_organisation_id, "平台") if e.actor_organisation_id
                      else "平台", enterprise=enterprises.get(e.enterprise_id, "") if e.enterprise_id else "",
                      actor=actor_label(kind=e.actor_kind, label=e.actor_label, user_id=e.actor_user_id,
-                                       api_client_id=e.actor_api_client_id))
+                                       api_client_id=e.actor_api_client_id),
+                     subject=subjects[(e.subject_type, e.subject_id)])
             for e in entries]
 
 

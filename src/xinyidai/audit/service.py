@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -12,13 +13,14 @@ from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session, SessionTransaction, sessionmaker
 
 from xinyidai import clock
-from xinyidai.audit import chain, privacy
+from xinyidai.audit import anchor, chain, privacy
 from xinyidai.audit.actor import Actor, ActorKind, as_actor
 from xinyidai.audit.chain import ChainHead, VerifyResult
 from xinyidai.audit.models import AuditChainHead, AuditEntry
 from xinyidai.auth.principal import Principal
 
-__all__ = ["Actor", "ActorKind", "AuditPage", "list_recent", "record", "record_regardless", "search", "verify"]
+__all__ = ["Actor", "ActorKind", "AuditPage", "checkpoint", "list_recent", "record", "record_regardless", "search",
+           "verify"]
 
 HEAD_ID = 1
 VERIFY_BATCH = 1000
@@ -26,6 +28,8 @@ VERIFY_BATCH = 1000
 PENDING = "audit_pending_regardless"
 # Entries added in the session's transaction and not chained yet; chained in this order when it commits.
 UNCHAINED = "audit_unchained"
+# The head to checkpoint outside the database once the transaction that reached it has committed.
+CHECKPOINT_DUE = "audit_checkpoint_due"
 
 log = logging.getLogger(__name__)
 
@@ -99,11 +103,15 @@ def _chain(session: Session) -> None:
     # Every other write of the transaction reaches the database first, taking its row locks; the head comes last.
     session.flush()
     head = _lock_head(session)
+    start = head.sequence
     for entry in entries:
         entry.sequence, entry.prev_hash = head.sequence + 1, head.entry_hash
         entry.entry_hash = chain.link(head.entry_hash, _fields(entry))
         head.sequence, head.entry_hash = entry.sequence, entry.entry_hash
     session.flush()
+    every = anchor.interval()
+    if head.sequence // every > start // every:
+        session.info[CHECKPOINT_DUE] = (head.sequence, head.entry_hash)
 
 
 @event.listens_for(Session, "before_commit")
@@ -124,6 +132,18 @@ def _chain_at_commit(session: Session) -> None:
     _chain(session)
 
 
+@event.listens_for(Session, "after_commit")
+def _checkpoint_after_commit(session: Session) -> None:
+    # Only after the commit: a checkpoint of a head that then failed to commit would later read as a rewrite.
+    due = session.info.pop(CHECKPOINT_DUE, None)
+    if due is None:
+        return
+    try:
+        anchor.append(sequence=due[0], entry_hash=due[1])
+    except OSError:  # the action has committed; a missed checkpoint is said loudly, the next one covers it
+        log.exception("audit checkpoint of sequence %s could not be written to %s", due[0], anchor.path())
+
+
 @event.listens_for(Session, "after_transaction_end")
 def _write_pending_after_rollback(session: Session, transaction: SessionTransaction) -> None:
     # Only once the root transaction has ended: its connection has rolled back (or been returned to the pool)
@@ -131,6 +151,7 @@ def _write_pending_after_rollback(session: Session, transaction: SessionTransact
     if transaction.parent is not None:
         return
     session.info.pop(UNCHAINED, None)  # chained at commit, or rolled back with the transaction
+    session.info.pop(CHECKPOINT_DUE, None)  # written after the commit, or void with the rollback
     if not session.info.get(PENDING):
         return
     pending = session.info.pop(PENDING)
@@ -162,10 +183,23 @@ def _chain_rows(session: Session) -> Iterator[dict[str, Any]]:
 
 
 def verify(session: Session) -> VerifyResult:
-    """Walk the whole chain recomputing every hash; intact with count and last hash, or the first break."""
+    """Walk the whole chain recomputing every hash and checking it against every checkpoint kept outside the
+    database; intact with count and last hash, or the first break, and the checkpoint lines refused."""
     head = session.get(AuditChainHead, HEAD_ID, populate_existing=True)
-    return chain.walk(_chain_rows(session),
-                      head=None if head is None else ChainHead(sequence=head.sequence, entry_hash=head.entry_hash))
+    checkpoints = anchor.read()
+    result = chain.walk(_chain_rows(session), anchors=checkpoints.valid,
+                        head=None if head is None else ChainHead(sequence=head.sequence, entry_hash=head.entry_hash))
+    refused = tuple(f"检查点文件第 {bad.line_no} 行被拒绝：{bad.reason}" for bad in checkpoints.refused)
+    return dataclasses.replace(result, refused_anchors=refused) if refused else result
+
+
+def checkpoint(session: Session) -> ChainHead:
+    """Record the committed chain head outside the database (the anchor file) and return it."""
+    head = session.get(AuditChainHead, HEAD_ID, populate_existing=True)
+    current = (ChainHead(sequence=0, entry_hash=chain.GENESIS_HASH) if head is None
+               else ChainHead(sequence=head.sequence, entry_hash=head.entry_hash))
+    anchor.append(sequence=current.sequence, entry_hash=current.entry_hash)
+    return current
 
 
 def list_recent(session: Session, *, limit: int = 100, action: str | None = None) -> Sequence[AuditEntry]:

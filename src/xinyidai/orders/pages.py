@@ -124,10 +124,11 @@ def apply(
     return RedirectResponse(f"/orders/{order.id}?submitted=1", status_code=303)
 
 
-def _bank_portrait(request: Request, session: Session, order: FinancingOrder) -> dict[str, Any]:
-    """The order's bank sees the entity's credit portrait under the authorisation the application granted
-    (read, spent and audited like the credit file, once per view of the page); when the authorisation no longer
-    allows it, the reason is shown in place of the portrait."""
+def _bank_assessment(request: Request, session: Session, order: FinancingOrder) -> dict[str, Any]:
+    """What the order's bank may see of the assessment drawn from the entity's credit information: while the
+    authorisation the application granted is live, the portrait (read, spent and audited like the credit file, once
+    per view of the page) and the pre-assessment's score, PD and reasons; once it is revoked or expired, none of
+    them, and why. Consent decides (`consent_service.decide`), once, for all of them."""
     principal: Principal | None = getattr(request.state, "principal", None)
     if principal is None or principal.organisation_id != order.bank_organisation_id:
         return {}
@@ -138,12 +139,12 @@ def _bank_portrait(request: Request, session: Session, order: FinancingOrder) ->
                                       purpose=consent_service.Purpose.FINANCING_APPLICATION,
                                       purpose_ref=order.order_no)
     if not decision.allowed:
-        return {"portrait_error": decision.reason_zh}
+        return {"portrait_error": decision.reason_zh, "assessment_withheld": decision.reason_zh}
     try:
         portrait = scoring_service.read_portrait(session, principal=principal, enterprise_id=order.enterprise_id,
                                                  purpose_ref=order.order_no, ip_address=client_ip(request))
     except Forbidden as exc:
-        return {"portrait_error": exc.message}
+        return {"portrait_error": exc.message, "assessment_withheld": exc.message}
     return {"portrait": portrait, "portrait_chart": scoring_service.radar_data_url(portrait)}
 
 
@@ -152,7 +153,7 @@ def _order_page(request: Request, session: Session, order: FinancingOrder, *, st
     product = products_service.get(session, product_id=order.product_id)
     return render(request, "orders/order.html", {
         **LABELS, "order": service.to_read(session, order), "product": product,
-        **_bank_portrait(request, session, order),
+        **_bank_assessment(request, session, order),
         "decision": scoring_service.for_order(session, order_id=order.id),
         "submitted": request.query_params.get("submitted") == "1", **extra,
     }, status_code=status_code)

@@ -323,3 +323,8 @@ def to_read(session: Session, order: FinancingOrder) -> OrderRead:
             for e in order.events
         ],
     )
+
+
+def order_number(session: Session, *, order_id: int) -> str | None:
+    """An order's number (XYD…), to name it where it is referred to by id (the audit log); None if there is none."""
+    return session.scalar(select(FinancingOrder.order_no).where(FinancingOrder.id == order_id))

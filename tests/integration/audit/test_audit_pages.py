@@ -132,3 +132,29 @@ def test_the_regulator_may_search(session: Session, world: World, client: TestCl
     login(client, "supervisor")
     response = client.get("/admin/audit")
     assert response.status_code == 200 and "审计日志" in response.text
+
+
+def test_actions_and_subjects_are_shown_in_words_not_codes(session: Session, world: World,
+                                                            client: TestClient) -> None:
+    from xinyidai.orders import service as orders_service
+    from xinyidai.orders.schemas import OrderCreate
+
+    order = orders_service.apply(session, principal=world.principal(session, "good"), order_in=OrderCreate(
+        product_id=world.product_a, amount_fen=20_000_000, term_months=12, repayment_method="equal_installment",
+        purpose="采购原材料", authorise=True))
+    read = audit_service.record(session, action="scoring.portrait_read", actor=_by(world.bank_a),
+                                subject_type="financing_order", subject_id=order.id,
+                                enterprise_id=world.good_enterprise, purpose="授信审查")
+    line = audit_service.record(session, action="loans.line_frozen", actor=_by(world.bank_a),
+                                subject_type="credit_line", subject_id=12, enterprise_id=world.good_enterprise)
+    session.commit()
+    login(client, "admin")
+    page = client.get("/admin/audit").text
+    assert f"融资订单 {order.order_no}" in page and "授信额度 #12" in page and "查阅信用画像" in page
+    assert "financing_order" not in page and "scoring.portrait_read</td>" not in page
+    assert f'data-testid="audit-subject-{read.sequence}">融资订单 {order.order_no}<' in page
+    assert f'data-testid="audit-subject-{line.sequence}">授信额度 #12<' in page
+    login(client, "good")
+    log = client.get("/credit-file/access-log").text
+    assert f'data-testid="access-subject-{read.id}">融资订单 {order.order_no}<' in log
+    assert "查阅信用画像" in log and "冻结授信额度" in log and "financing_order" not in log
