@@ -49,7 +49,7 @@ typecheck: install
 	$(BIN)/mypy src
 
 test-sqlite: install
-	$(BIN)/pytest -q tests
+	$(BIN)/pytest -q -n 2 tests
 
 # PostgreSQL runs when XINYIDAI_TEST_DATABASE_URL is set or the local server answers;
 # with XINYIDAI_REQUIRE_POSTGRES=1 (CI) an unreachable server fails the run.
@@ -59,7 +59,7 @@ test-postgres: install
 	  url="$(PG_TEST_URL)"; fi; \
 	if [ -n "$$url" ]; then \
 	  echo "== PostgreSQL run against $${url##*@}"; \
-	  XINYIDAI_TEST_DATABASE_URL="$$url" $(BIN)/pytest -q tests/integration tests/e2e; \
+	  XINYIDAI_TEST_DATABASE_URL="$$url" $(BIN)/pytest -q -n 2 tests/integration tests/e2e; \
 	elif [ "$${XINYIDAI_REQUIRE_POSTGRES:-0}" = "1" ]; then \
 	  echo "PostgreSQL is required (XINYIDAI_REQUIRE_POSTGRES=1) but 127.0.0.1:5432 does not answer" >&2; exit 1; \
 	else echo "== PostgreSQL not reachable at 127.0.0.1:5432: PostgreSQL run skipped"; fi

@@ -65,7 +65,7 @@ def check_password_strength(password: str, *, username: str, display_name: str) 
 
 
 def create_organisation(session: Session, *, organisation_in: OrganisationCreate) -> Organisation:
-    """Add an organisation; a USCC, when given, must be valid and unused."""
+    """Add an organisation; a USCC, when given, must be valid and unused, and so must the market entity."""
     uscc = None
     if organisation_in.uscc:
         try:
@@ -76,6 +76,12 @@ def create_organisation(session: Session, *, organisation_in: OrganisationCreate
             raise DuplicateRegistration(f"统一社会信用代码{uscc}的机构已存在", message_en="organisation exists")
     if organisation_in.kind == OrgKind.ENTERPRISE and organisation_in.enterprise_id is None:
         raise InvalidIdentityInput("企业机构必须关联一个市场主体", message_en="enterprise organisation needs an entity")
+    if organisation_in.enterprise_id is not None:
+        # One organisation acts for a market entity: refused here rather than by the unique key (a 500).
+        registry_service.get(session, enterprise_id=organisation_in.enterprise_id)
+        if get_enterprise_organisation(session, enterprise_id=organisation_in.enterprise_id) is not None:
+            raise DuplicateRegistration("该市场主体已有机构，不能重复创建",
+                                        message_en="this entity has an organisation already")
     organisation = Organisation(
         name=organisation_in.name, kind=organisation_in.kind, uscc=uscc,
         enterprise_id=organisation_in.enterprise_id, status=OrgStatus.ACTIVE, created_at=clock.now(),

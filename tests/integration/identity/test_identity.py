@@ -200,3 +200,19 @@ def test_portal_registration_shows_the_error_in_chinese(client: TestClient, sess
     assert response.status_code == 400
     assert "第17位“I”不是合法字符" in response.text
     assert _counts(session) == before
+
+
+def test_an_organisation_for_an_entity_already_bound_or_unknown_is_refused(
+    client: TestClient, session: Session, world: World
+) -> None:
+    login(client, "admin")
+    headers = {"X-CSRF-Token": page_csrf(client, "/account")}
+    before = session.scalar(select(func.count()).select_from(Organisation))
+    bound = client.post("/api/v1/admin/organisations", headers=headers, json={
+        "name": "冒名机构", "kind": "enterprise", "enterprise_id": world.good_enterprise})
+    assert bound.status_code == 409, bound.text
+    assert "已有机构" in bound.json()["message"]
+    unknown = client.post("/api/v1/admin/organisations", headers=headers, json={
+        "name": "虚构机构", "kind": "enterprise", "enterprise_id": world.good_enterprise + 10_000})
+    assert unknown.status_code == 404, unknown.text
+    assert session.scalar(select(func.count()).select_from(Organisation)) == before

@@ -4,11 +4,9 @@ the right one until it ends, and no request is a 5xx."""
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
-import psycopg
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
@@ -17,7 +15,6 @@ from tests.conftest import TEST_DATABASE_URL
 from tests.integration.conftest import CSRF_RE, PASSWORD, build_world
 from xinyidai import clock, db
 from xinyidai.auth.enums import Role
-from xinyidai.cli import upgrade_database
 from xinyidai.identity import service as identity_service
 from xinyidai.identity.models import LoginThrottle
 from xinyidai.identity.schemas import ApiClientCreate
@@ -28,25 +25,6 @@ pytestmark = pytest.mark.skipif(
     reason="concurrency is tested on PostgreSQL (the PostgreSQL run of make test); SQLite serialises writers",
 )
 ATTEMPTS = 50
-
-
-@pytest.fixture
-def committed_database() -> Iterator[db.Database]:
-    """A fresh database, named after the test database, whose transactions really commit."""
-    assert TEST_DATABASE_URL
-    base, _, name = TEST_DATABASE_URL.rpartition("/")
-    db_name = f"{name}_login"
-    server = base.replace("+psycopg", "")
-    with psycopg.connect(f"{server}/postgres", autocommit=True) as admin:
-        admin.execute(f"DROP DATABASE IF EXISTS {db_name}")
-        admin.execute(f"CREATE DATABASE {db_name}")
-    url = f"{base}/{db_name}"
-    upgrade_database(url)
-    database = db.Database(url)
-    yield database
-    database.engine.dispose()
-    with psycopg.connect(f"{server}/postgres", autocommit=True) as admin:
-        admin.execute(f"DROP DATABASE IF EXISTS {db_name} WITH (FORCE)")
 
 
 def _in_parallel(attempt: object, n: int) -> Counter[int]:
