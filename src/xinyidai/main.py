@@ -52,6 +52,7 @@ from xinyidai.orders import pages as orders_pages
 from xinyidai.orders import router as orders_router
 from xinyidai.orders import service as orders_service
 from xinyidai.orders.events import OrderApproved
+from xinyidai.orders.policy import LineExposure
 from xinyidai.portal import nav
 from xinyidai.portal.apidocs import install_api_docs
 from xinyidai.portal.templating import render, templates
@@ -75,6 +76,9 @@ def wire_events() -> None:
     events.subscribe(OrderApproved, loans_service.on_order_approved)
     events.subscribe(DrawdownDefaulted, guarantee_service.on_drawdown_defaulted)
     events.subscribe(DrawdownDefaulted, record_default)
+    # Not an event: orders read the firm's lines from loans when they need them (see `line_exposure`); wired here
+    # so that the CLI and the demo, which wire events without building the app, apply the same product rules.
+    orders_service.use_line_exposure(line_exposure)
 
 
 def record_default(session: Session, event: DrawdownDefaulted) -> None:
@@ -98,6 +102,26 @@ def loan_choices(session: Session, principal: Principal) -> list[LoanChoice]:
                              f"至 {line.valid_until}）")
             for line in loans_service.list_lines(session, principal=principal)
             if line.status in (LineStatus.ACTIVE, LineStatus.FROZEN)]
+
+
+def line_exposure(session: Session, enterprise_id: int) -> list[LineExposure]:
+    """The firm's credit lines at every bank, for orders to show the bank its exposure and to apply a product's
+    one-live-line rule (orders sit below loans and cannot read them)."""
+    names: dict[int, str] = {}
+
+    def lender(organisation_id: int) -> str:
+        if organisation_id not in names:
+            names[organisation_id] = identity_service.get_organisation(session, organisation_id=organisation_id).name
+        return names[organisation_id]
+
+    exposure = []
+    for line in loans_service.lines_of_enterprise(session, enterprise_id=enterprise_id):
+        read = loans_service.to_line_read(session, line)
+        exposure.append(LineExposure(
+            line_id=read.id, order_id=read.order_id, bank_organisation_id=read.bank_organisation_id,
+            lender_name=lender(read.bank_organisation_id), product_id=read.product_id, limit_fen=read.limit_fen,
+            used_fen=read.used_fen, status=str(read.status), valid_until=read.valid_until))
+    return exposure
 
 
 def _organisation_name(session: Session, organisation_id: int) -> str | None:

@@ -1,4 +1,5 @@
-"""The portal in a real browser: an enterprise applies, a bank decides, the enterprise sees the outcome.
+"""The portal in a real browser: an enterprise applies, a bank decides (the officer proposes, the manager approves:
+审贷分离), the enterprise sees the outcome.
 
 Runs against the demo district (40 entities, seed 7) served by `xinyidai serve`; see conftest.py.
 """
@@ -110,10 +111,25 @@ def test_approval_walk(page: Page) -> None:
     logout(page)
 
     bank_accepts(page, order_no)
-    form = page.get_by_test_id("approve-form")
+    # The officer proposes; approving is not theirs to do.
+    expect(page.get_by_test_id("approve-form")).to_have_count(0)
+    form = page.get_by_test_id("propose-form")
     expect(form).to_be_visible()
     form.get_by_label("授信额度").fill("150000.00")
-    form.get_by_test_id("approve").click()
+    form.get_by_test_id("propose").click()
+    expect(page.get_by_test_id("order-status")).to_have_text("待审批")
+    expect(page.get_by_test_id("proposed-line")).to_contain_text("150,000.00")
+    expect(page.get_by_test_id("approve-form")).to_have_count(0)
+    expect(page.get_by_test_id("awaiting-approval")).to_be_visible()
+    logout(page)
+
+    # The manager approves the proposal from the workbench, and sees what the firm already holds on the platform.
+    login(page, "bank.manager", home="/bank/workbench")
+    open_order_from_table(page, order_no)
+    expect(page.get_by_test_id("order-status")).to_have_text("待审批")
+    expect(page.get_by_test_id("exposure")).to_be_visible()
+    expect(page.get_by_test_id("propose-form")).to_have_count(0)
+    page.get_by_test_id("approve-form").get_by_test_id("approve").click()
     expect(page.get_by_test_id("order-status")).to_have_text("已批准")
     expect(page.get_by_test_id("approve-form")).to_have_count(0)
     logout(page)
@@ -125,8 +141,9 @@ def test_approval_walk(page: Page) -> None:
     expect(page.get_by_test_id("decision")).to_be_visible()
     expect(page.get_by_test_id("approved-line")).to_contain_text("150,000.00")
     timeline = page.get_by_test_id("timeline").get_by_role("listitem")
-    expect(timeline).to_have_count(3)
-    expect(timeline.nth(2)).to_contain_text("已批准")
+    expect(timeline).to_have_count(4)
+    expect(timeline.nth(2)).to_contain_text("待审批")
+    expect(timeline.nth(3)).to_contain_text("已批准")
 
 
 def test_rejection_walk(page: Page) -> None:

@@ -137,6 +137,7 @@ OversightDep = Annotated[Principal, Depends(Allow(Role.PLATFORM_ADMIN, Role.GOVE
 EnterpriseUserDep = Annotated[Principal, Depends(Allow(*ENTERPRISE))]
 BankStaffDep = Annotated[Principal, Depends(Allow(*BANK_STAFF))]
 BankManagerDep = Annotated[Principal, Depends(Allow(Role.BANK_MANAGER))]
+BankOfficerDep = Annotated[Principal, Depends(Allow(Role.BANK_LOAN_OFFICER))]
 GuaranteeOfficerDep = Annotated[Principal, Depends(Allow(Role.GUARANTEE_OFFICER))]
 InstitutionAdminDep = Annotated[Principal, Depends(Allow(Role.INSTITUTION_ADMIN))]
 PlatformOrInstitutionAdminDep = Annotated[Principal, Depends(Allow(Role.PLATFORM_ADMIN, Role.INSTITUTION_ADMIN))]

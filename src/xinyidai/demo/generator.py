@@ -42,7 +42,7 @@ from xinyidai.loans.events import DrawdownDefaulted
 from xinyidai.loans.models import Drawdown
 from xinyidai.loans.schemas import DrawdownCreate, RepaymentCreate
 from xinyidai.orders import service as orders_service
-from xinyidai.orders.schemas import OrderApprove, OrderCreate, OrderReject
+from xinyidai.orders.schemas import OrderApprove, OrderCreate, OrderPropose, OrderReject
 from xinyidai.products import service as products_service
 from xinyidai.products.enums import RepaymentMethod
 from xinyidai.products.schemas import ProductCreate
@@ -351,6 +351,7 @@ def generate(session: Session, *, enterprises: int, seed: int) -> DemoSummary:
     enterprise_user(late_id, "enterprise.late", "未报送年报：申请前会被提示先报年报")
 
     officers = {bank_id: officer_id, bank2_id: bank2_officer}
+    managers = {bank_id: manager_id, bank2_id: bank2_manager}
     healthy_ids = [e for e in entity_ids if _may_apply(session, e)][: max(0, min(24, len(entity_ids) // 8))]
     # The district's past financing and the first champion trained on it, before the open orders below are
     # submitted (they are then pre-assessed by the champion). Its own RNG: the rest of the district stays as it was.
@@ -370,12 +371,13 @@ def generate(session: Session, *, enterprises: int, seed: int) -> DemoSummary:
         enterprise_user(e, f"borrower{n + 1}", "", printed=False) for n, e in enumerate(history_ids)
     ]
     _loan_history(session, builder, today=today, product_id=product.id, officer_id=officer_id,
-                  guarantor_id=guarantor_id,
+                  manager_id=manager_id, guarantor_id=guarantor_id,
                   borrowers=[(plans[e], e, u) for e, u in zip(borrowers, applicants, strict=True)])
     builder.summary.champion = history.train_champion(session, loans=past, admin=_principal(session, admin_id),
                                                       seed=seed, today=today)
     # Orders in every state, some submitted weeks ago so that the workbench shows late ones.
-    outcomes = ["submitted", "accepted", "approved", "rejected", "approved", "accepted", "submitted", "approved"]
+    # Approvals go the way of 审贷分离: the officer proposes, the manager approves; a proposal awaits the manager.
+    outcomes = ["submitted", "accepted", "approved", "rejected", "approved", "proposed", "submitted", "approved"]
     applicant_users: list[tuple[int, int]] = []
     for index, enterprise_id in enumerate(healthy_ids):
         applicant = enterprise_user(enterprise_id, f"ent{index + 1:04d}", "", printed=False)
@@ -383,7 +385,8 @@ def generate(session: Session, *, enterprises: int, seed: int) -> DemoSummary:
         chosen = product if index % 4 else tax_product
         outcome = outcomes[index % len(outcomes)]
         # Open orders include some submitted weeks ago, so that the workbench shows late ones.
-        days_ago = builder.rng.choice([0, 1, 2, 20] if outcome in ("submitted", "accepted") else [3, 6, 10, 21, 30])
+        days_ago = builder.rng.choice([0, 1, 2, 20] if outcome in ("submitted", "accepted", "proposed")
+                                      else [3, 6, 10, 21, 30])
         submitted = datetime.combine(today - timedelta(days=days_ago), datetime.min.time(), BUSINESS_TZ)
         with clock.use(FixedClock(submitted + timedelta(hours=9 + index % 8))):
             order = orders_service.apply(session, principal=_principal(session, applicant), order_in=OrderCreate(
@@ -394,6 +397,7 @@ def generate(session: Session, *, enterprises: int, seed: int) -> DemoSummary:
                 authorise=True,
             ))
         officer = _principal(session, officers[order.bank_organisation_id])
+        manager = _principal(session, managers[order.bank_organisation_id])
         if outcome == "submitted":
             continue
         with clock.use(FixedClock(submitted + timedelta(hours=20))):
@@ -402,11 +406,14 @@ def generate(session: Session, *, enterprises: int, seed: int) -> DemoSummary:
             continue
         with clock.use(FixedClock(submitted + timedelta(days=2, hours=15))):
             # A bank does not approve what the credit policy declined (no estimated line): it rejects with the rule.
-            if outcome == "approved" and order.estimated_line_fen > 0:
-                orders_service.approve(session, principal=officer, order=order, decision_in=OrderApprove(
+            if outcome in ("approved", "proposed") and order.estimated_line_fen > 0:
+                orders_service.propose(session, principal=officer, order=order, proposal_in=OrderPropose(
                     line_fen=min(order.amount_fen, order.estimated_line_fen), annual_rate=order.estimated_rate,
                     term_months=12, repayment_method=RepaymentMethod.EQUAL_INSTALLMENT,
                 ))
+                if outcome == "approved":
+                    with clock.use(FixedClock(submitted + timedelta(days=3, hours=10))):
+                        orders_service.approve(session, principal=manager, order=order, decision_in=OrderApprove())
             else:
                 declined = order.estimated_line_fen == 0 and order.estimate_reasons
                 orders_service.reject(session, principal=officer, order=order, rejection_in=OrderReject(
@@ -561,7 +568,7 @@ LOAN_PLANS: dict[str, tuple[int, int, RepaymentMethod]] = {
 
 
 def _loan_history(session: Session, builder: _Builder, *, today: date, product_id: int, officer_id: int,
-                  guarantor_id: int, borrowers: list[tuple[str, int, int]]) -> None:
+                  manager_id: int, guarantor_id: int, borrowers: list[tuple[str, int, int]]) -> None:
     """Live through the last 150 days: lines, drawdowns, repayments, end of day, defaults and a recovery.
 
     `borrowers` are (plan, enterprise id, applicant user id)."""
@@ -569,6 +576,7 @@ def _loan_history(session: Session, builder: _Builder, *, today: date, product_i
     guarantee_service.create_agreement(session, product_id=product_id, guarantor_shares={guarantor_id: Decimal("0.8")},
                                        bank_share=Decimal("0.2"))
     officer = _principal(session, officer_id)
+    manager = _principal(session, manager_id)
     loans: list[tuple[str, int, Principal]] = []  # plan and key, drawdown id, applicant
     for index, (plan, _enterprise_id, user_id) in enumerate(borrowers):
         base_yuan, months, method = LOAN_PLANS[plan]
@@ -580,9 +588,10 @@ def _loan_history(session: Session, builder: _Builder, *, today: date, product_i
                 product_id=product_id, amount_fen=yuan * 100 * 2, term_months=12,
                 repayment_method=RepaymentMethod.EQUAL_INSTALLMENT, purpose="补充流动资金", authorise=True))
             orders_service.accept(session, principal=officer, order=order)
-            orders_service.approve(session, principal=officer, order=order, decision_in=OrderApprove(
+            orders_service.propose(session, principal=officer, order=order, proposal_in=OrderPropose(
                 line_fen=yuan * 100 * 2, annual_rate=order.estimated_rate, term_months=12,
                 repayment_method=RepaymentMethod.EQUAL_INSTALLMENT))
+            orders_service.approve(session, principal=manager, order=order, decision_in=OrderApprove())
             line = loans_service.open_line(session, approved=orders_service.approved_event_of(order))
         with clock.use(_at(start, 14)):
             drawdown = loans_service.draw(session, principal=applicant, line_id=line.id, idempotency_key=f"demo-{key}",

@@ -71,6 +71,13 @@ def list_lines(session: Session, *, principal: Principal) -> Sequence[CreditLine
     return session.scalars(_scoped_lines(select(CreditLine), principal).order_by(CreditLine.id.desc())).all()
 
 
+def lines_of_enterprise(session: Session, *, enterprise_id: int) -> Sequence[CreditLine]:
+    """Every line of one firm at any bank (unscoped: for the platform's exposure view and rules, not for callers)."""
+    return session.scalars(
+        select(CreditLine).where(CreditLine.enterprise_id == enterprise_id).order_by(CreditLine.id)
+    ).all()
+
+
 def used_fen(session: Session, *, line_id: int) -> int:
     """Principal outstanding on the line's drawdowns (repaid principal is available again)."""
     total = session.scalar(

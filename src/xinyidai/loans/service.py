@@ -25,6 +25,7 @@ from xinyidai.loans.drawdowns import (
 from xinyidai.loans.ledger import BALANCE_COLUMNS, ledger_balances, total_owed, verify_balances
 from xinyidai.loans.lines import (
     get_line,
+    lines_of_enterprise,
     list_lines,
     on_order_approved,
     open_line,
@@ -46,6 +47,7 @@ __all__ = [
     "get_drawdown_for_settlement",
     "get_line",
     "ledger_balances",
+    "lines_of_enterprise",
     "list_drawdowns",
     "list_lines",
     "merge_accruals",

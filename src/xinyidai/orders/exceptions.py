@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from xinyidai.errors import Conflict, DomainError, NotFound
+from xinyidai.errors import Conflict, DomainError, Forbidden, NotFound
 
 
 class InvalidApplication(DomainError):
@@ -28,3 +28,9 @@ class IllegalOrderTransition(Conflict):
     """The order's state does not allow this action."""
 
     code = "illegal_transition"
+
+
+class DutyRefused(Forbidden):
+    """Separation of duties: this person may not take this step on the order (propose, approve, return)."""
+
+    code = "separation_of_duties"

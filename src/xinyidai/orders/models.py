@@ -48,6 +48,18 @@ class FinancingOrder(Base):
     approved_repayment_method: Mapped[str | None] = mapped_column(String(30))
     rejection_reason: Mapped[str | None] = mapped_column(Text)
 
+    # The loan officer's proposal (审贷分离): the terms a manager approves as they stand, or returns.
+    proposed_by_user_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("user_account.id"))
+    proposed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    proposed_line_fen: Mapped[int | None] = mapped_column(BigInteger)
+    proposed_rate: Mapped[Decimal | None] = mapped_column(Rate)
+    proposed_term_months: Mapped[int | None]
+    proposed_repayment_method: Mapped[str | None] = mapped_column(String(30))
+    proposal_note: Mapped[str | None] = mapped_column(Text)
+    # Above the product's committee threshold, the first of the two managers who must approve.
+    first_approved_by_user_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("user_account.id"))
+    return_reason: Mapped[str | None] = mapped_column(Text)
+
     events: Mapped[list[OrderEvent]] = relationship(
         lazy="selectin", order_by="OrderEvent.id", cascade="all, delete-orphan", back_populates="order"
     )

@@ -9,7 +9,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
-from xinyidai.auth.dependencies import BankStaffDep, EnterpriseUserDep, csrf_protect
+from xinyidai.auth.dependencies import BankManagerDep, BankOfficerDep, BankStaffDep, EnterpriseUserDep, csrf_protect
 from xinyidai.auth.principal import Principal
 from xinyidai.auth.scoping import own_enterprise_id
 from xinyidai.consent import service as consent_service
@@ -19,7 +19,7 @@ from xinyidai.orders import service
 from xinyidai.orders.dependencies import CurrentOrder
 from xinyidai.orders.models import FinancingOrder
 from xinyidai.orders.policy import STATUS_LABELS, OrderStatus
-from xinyidai.orders.schemas import EstimateCreate, OrderApprove, OrderCreate, OrderReject
+from xinyidai.orders.schemas import EstimateCreate, OrderApprove, OrderCreate, OrderPropose, OrderReject, OrderReturn
 from xinyidai.portal.forms import form_errors
 from xinyidai.portal.templating import render
 from xinyidai.products import service as products_service
@@ -148,12 +148,22 @@ def _bank_assessment(request: Request, session: Session, order: FinancingOrder) 
     return {"portrait": portrait, "portrait_chart": scoring_service.radar_data_url(portrait)}
 
 
+def _bank_view(request: Request, session: Session, order: FinancingOrder) -> dict[str, Any]:
+    """What the order's bank sees beside the order: the steps this person may take (审贷分离) and the firm's
+    exposure on the platform under the application's authorisation."""
+    principal: Principal | None = getattr(request.state, "principal", None)
+    if principal is None or principal.organisation_id != order.bank_organisation_id:
+        return {"actions": frozenset()}
+    return {"actions": frozenset(a.value for a in service.allowed_actions(principal=principal, order=order)),
+            "exposure": service.exposure_for(session, principal=principal, order=order)}
+
+
 def _order_page(request: Request, session: Session, order: FinancingOrder, *, status_code: int = 200,
                 **extra: Any) -> Response:
     product = products_service.get(session, product_id=order.product_id)
     return render(request, "orders/order.html", {
         **LABELS, "order": service.to_read(session, order), "product": product,
-        **_bank_assessment(request, session, order),
+        **_bank_assessment(request, session, order), **_bank_view(request, session, order),
         "decision": scoring_service.for_order(session, order_id=order.id),
         "submitted": request.query_params.get("submitted") == "1", **extra,
     }, status_code=status_code)
@@ -177,9 +187,9 @@ def accept(request: Request, session: SessionDep, principal: BankStaffDep,
     return RedirectResponse(f"/orders/{order.id}", status_code=303)
 
 
-@router.post("/orders/{order_id}/approve", response_class=HTMLResponse)
-def approve(
-    request: Request, session: SessionDep, principal: BankStaffDep,
+@router.post("/orders/{order_id}/propose", response_class=HTMLResponse)
+def propose(
+    request: Request, session: SessionDep, principal: BankOfficerDep,
     order: CurrentOrder,
     line: Annotated[str, Form(max_length=30)],
     annual_rate: Annotated[str, Form(max_length=10)],
@@ -187,13 +197,13 @@ def approve(
     repayment_method: Annotated[str, Form(max_length=30)],
     note: Annotated[str, Form(max_length=500)] = "",
 ) -> Response:
-    """The bank approves with its terms."""
+    """The loan officer proposes the terms for a manager to approve."""
     try:
-        decision_in = OrderApprove(
+        proposal_in = OrderPropose(
             line_fen=parse_yuan(line), annual_rate=parse_percent(annual_rate), term_months=int(term_months),
             repayment_method=RepaymentMethod(repayment_method), note=note.strip() or None,
         )
-        service.approve(session, principal=principal, order=order, decision_in=decision_in)
+        service.propose(session, principal=principal, order=order, proposal_in=proposal_in)
     except DomainError as exc:
         session.rollback()
         return _order_page(request, session, order, status_code=exc.status_code, errors=[exc.message])
@@ -203,6 +213,34 @@ def approve(
         return _order_page(request, session, order, status_code=422, errors=form_errors(exc, labels=FIELD_LABELS))
     except ValueError:
         return _order_page(request, session, order, status_code=422, errors=["请选择期限和还款方式"])
+    return RedirectResponse(f"/orders/{order.id}", status_code=303)
+
+
+@router.post("/orders/{order_id}/approve", response_class=HTMLResponse)
+def approve(
+    request: Request, session: SessionDep, principal: BankManagerDep,
+    order: CurrentOrder, note: Annotated[str, Form(max_length=500)] = "",
+) -> Response:
+    """A manager approves the officer's proposal."""
+    try:
+        service.approve(session, principal=principal, order=order,
+                        decision_in=OrderApprove(note=note.strip() or None))
+    except DomainError as exc:
+        session.rollback()
+        return _order_page(request, session, order, status_code=exc.status_code, errors=[exc.message])
+    return RedirectResponse(f"/orders/{order.id}", status_code=303)
+
+
+@router.post("/orders/{order_id}/return", response_class=HTMLResponse)
+def return_proposal(request: Request, session: SessionDep, principal: BankManagerDep,
+                    order: CurrentOrder, reason: Annotated[str, Form(max_length=1000)] = "") -> Response:
+    """A manager sends the proposal back to the officer with a reason."""
+    try:
+        service.return_proposal(session, principal=principal, order=order,
+                                return_in=OrderReturn(reason=reason or " "))
+    except DomainError as exc:
+        session.rollback()
+        return _order_page(request, session, order, status_code=exc.status_code, errors=[exc.message])
     return RedirectResponse(f"/orders/{order.id}", status_code=303)
 
 
@@ -234,6 +272,8 @@ QUEUE_FILTERS = {
     "open": ("待办", None),
     "submitted": ("待受理", OrderStatus.SUBMITTED),
     "accepted": ("处理中", OrderStatus.ACCEPTED),
+    "proposed": ("待审批", OrderStatus.PROPOSED),
+    "committee": ("待第二位审批", OrderStatus.COMMITTEE),
     "late": ("超时订单", None),
     "all": ("全部", None),
 }

@@ -4,13 +4,23 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 
-from xinyidai.auth.dependencies import BankStaffDep, EnterpriseUserDep, LoanPartyDep
+from xinyidai.auth.dependencies import BankManagerDep, BankOfficerDep, BankStaffDep, EnterpriseUserDep, LoanPartyDep
 from xinyidai.creditdata.credit_file import read_credit_file
 from xinyidai.creditdata.schemas import CreditFileRead
 from xinyidai.orders import service
 from xinyidai.orders.dependencies import CurrentOrder
 from xinyidai.orders.policy import OrderStatus
-from xinyidai.orders.schemas import AssessmentRead, EstimateCreate, OrderApprove, OrderCreate, OrderRead, OrderReject
+from xinyidai.orders.schemas import (
+    AssessmentRead,
+    EstimateCreate,
+    ExposureRead,
+    OrderApprove,
+    OrderCreate,
+    OrderPropose,
+    OrderRead,
+    OrderReject,
+    OrderReturn,
+)
 from xinyidai.web import SessionDep, client_ip
 
 router = APIRouter(prefix="/api/v1/orders", tags=["orders"])
@@ -68,12 +78,35 @@ def accept(session: SessionDep, principal: BankStaffDep,
     return service.to_read(session, service.accept(session, principal=principal, order=order))
 
 
+@router.get("/{order_id}/exposure", response_model=ExposureRead)
+def exposure(session: SessionDep, principal: BankStaffDep, order: CurrentOrder) -> ExposureRead:
+    """The firm's live credit lines and other open orders on the platform, for the order's bank under the
+    application's authorisation."""
+    return service.exposure_for(session, principal=principal, order=order)
+
+
+@router.post("/{order_id}/propose", response_model=OrderRead)
+def propose(session: SessionDep, principal: BankOfficerDep, order: CurrentOrder,
+            proposal_in: OrderPropose) -> OrderRead:
+    """The loan officer proposes line, rate, term and repayment method for a manager to approve."""
+    return service.to_read(session, service.propose(session, principal=principal, order=order,
+                                                    proposal_in=proposal_in))
+
+
 @router.post("/{order_id}/approve", response_model=OrderRead)
-def approve(session: SessionDep, principal: BankStaffDep, order: CurrentOrder,
+def approve(session: SessionDep, principal: BankManagerDep, order: CurrentOrder,
             decision_in: OrderApprove) -> OrderRead:
-    """The bank approves with line, rate, term and repayment method."""
+    """A manager approves the officer's proposal (a second manager too above the product's committee threshold)."""
     return service.to_read(session, service.approve(session, principal=principal, order=order,
                                                     decision_in=decision_in))
+
+
+@router.post("/{order_id}/return", response_model=OrderRead)
+def return_proposal(session: SessionDep, principal: BankManagerDep, order: CurrentOrder,
+                    return_in: OrderReturn) -> OrderRead:
+    """A manager sends the proposal back to the officer with a reason."""
+    return service.to_read(session, service.return_proposal(session, principal=principal, order=order,
+                                                            return_in=return_in))
 
 
 @router.post("/{order_id}/reject", response_model=OrderRead)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from pydantic import BaseModel, Field, StrictBool
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from xinyidai.db import DbId
 from xinyidai.money import AmountFen
@@ -32,14 +32,28 @@ class EstimateCreate(BaseModel):
     product_id: DbId
 
 
-class OrderApprove(BaseModel):
-    """The bank's approval terms; the rate is an annual fraction."""
+class OrderPropose(BaseModel):
+    """The loan officer's proposed terms, for a manager to approve; the rate is an annual fraction."""
 
     line_fen: AmountFen
     annual_rate: Decimal = Field(gt=0, le=Decimal("0.24"), decimal_places=6)
     term_months: int = Field(gt=0, le=360)
     repayment_method: RepaymentMethod
-    note: str | None = Field(default=None, max_length=500)
+    note: Text | None = Field(default=None, max_length=500)
+
+
+class OrderApprove(BaseModel):
+    """A manager's approval of the officer's proposal as it stands (to change the terms, return it)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    note: Text | None = Field(default=None, max_length=500)
+
+
+class OrderReturn(BaseModel):
+    """A manager sends the proposal back to the officer, saying what to put right."""
+
+    reason: Text = Field(min_length=1, max_length=1000)
 
 
 class OrderReject(BaseModel):
@@ -79,6 +93,20 @@ class AssessmentRead(EstimateRead):
     as_of: date
 
 
+class ProposalRead(BaseModel):
+    """The loan officer's proposal awaiting (or given) a manager's approval."""
+
+    proposed_by_user_id: int | None
+    proposed_at: datetime | None
+    line_fen: int
+    annual_rate: Decimal
+    term_months: int
+    repayment_method: RepaymentMethod
+    note: str | None
+    needs_committee: bool
+    first_approved_by_user_id: int | None
+
+
 class OrderRead(BaseModel):
     """An order as its enterprise and its bank see it."""
 
@@ -106,4 +134,39 @@ class OrderRead(BaseModel):
     approved_term_months: int | None
     approved_repayment_method: RepaymentMethod | None
     rejection_reason: str | None
+    proposal: ProposalRead | None
+    return_reason: str | None
     timeline: list[OrderEventRead]
+
+
+class ExposureLineRead(BaseModel):
+    """One of the firm's live credit lines on the platform, at whichever bank."""
+
+    line_id: int
+    lender_name: str
+    product_id: int
+    limit_fen: int
+    used_fen: int
+    status: str
+    valid_until: date
+
+
+class ExposureOrderRead(BaseModel):
+    """One of the firm's other open (or approved, line still opening) orders on the platform."""
+
+    order_no: str
+    bank_organisation_id: int
+    product_id: int
+    amount_fen: int
+    status: OrderStatus
+    submitted_at: datetime
+
+
+class ExposureRead(BaseModel):
+    """What the firm already holds or asks for on the platform, shown to the order's bank under the
+    authorisation; `refusal` says why it is not shown."""
+
+    lines: list[ExposureLineRead]
+    orders: list[ExposureOrderRead]
+    live_limit_fen: int
+    refusal: str | None = None

@@ -1,9 +1,11 @@
-"""Use cases of financing orders: apply, list and read (scoped), accept, approve, reject, withdraw."""
+"""Use cases of financing orders: apply, list and read (scoped), accept, propose, approve or return, reject,
+withdraw, and the firm's exposure the bank sees."""
 
 from __future__ import annotations
 
 import secrets
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from decimal import Decimal
 
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
@@ -21,21 +23,28 @@ from xinyidai.orders import policy
 from xinyidai.orders.events import OrderApproved, OrderRejected, OrderSubmitted
 from xinyidai.orders.exceptions import (
     ApplicationBlocked,
+    DutyRefused,
     IllegalOrderTransition,
     InvalidApplication,
     OrderNotFound,
 )
 from xinyidai.orders.models import FinancingOrder, OrderEvent
-from xinyidai.orders.policy import OrderStatus
+from xinyidai.orders.policy import Action, LineExposure, OrderStatus
 from xinyidai.orders.schemas import (
     AssessmentRead,
     EstimateCreate,
     EstimateRead,
+    ExposureLineRead,
+    ExposureOrderRead,
+    ExposureRead,
     OrderApprove,
     OrderCreate,
     OrderEventRead,
+    OrderPropose,
     OrderRead,
     OrderReject,
+    OrderReturn,
+    ProposalRead,
 )
 from xinyidai.products import service as products_service
 from xinyidai.products.enums import RepaymentMethod
@@ -57,6 +66,20 @@ def bounds_of(product: products_service.ProductView) -> ProductBounds:
     """The product bounds the pre-assessment works within."""
     return ProductBounds(min_rate=product.min_rate, max_rate=product.max_rate,
                          max_line_fen=product.max_line_fen, min_amount_fen=product.min_amount_fen)
+
+
+LineExposureSource = Callable[[Session, int], Sequence[LineExposure]]
+# The firm's credit lines on the platform (any bank, any status). Lines live in loans, above orders, so the application
+# wiring (main.py) provides them, read from loans at the moment they are asked for: a copy kept here from events
+# would need every change of a line (opened, drawn, repaid, frozen, closed, lapsed) published and could lag behind
+# the line an approval is about to duplicate. Without the wiring no line is known.
+_line_exposure: LineExposureSource = lambda session, enterprise_id: ()  # noqa: E731
+
+
+def use_line_exposure(source: LineExposureSource) -> None:
+    """Let orders see the firm's credit lines (for the bank's exposure view and the one-live-line rule)."""
+    global _line_exposure
+    _line_exposure = source
 
 
 def _new_order_no() -> str:
@@ -124,6 +147,7 @@ def apply(session: Session, *, principal: Principal, order_in: OrderCreate) -> F
     )
     if problems:
         raise InvalidApplication("；".join(problems), message_en="application outside the product's terms")
+    _refuse_second_line(session, enterprise_id=enterprise.id, product=product)
     estimate = scoring_service.pre_assess(session, enterprise_id=enterprise.id, bounds=bounds_of(product),
                                           product_id=product.id)
     calendar = workdays.load_calendar(session)
@@ -190,19 +214,23 @@ def list_for(session: Session, *, principal: Principal, status: OrderStatus | No
     return session.scalars(query).all()
 
 
-def _move(session: Session, order: FinancingOrder, *, principal: Principal, target: OrderStatus,
-          note: str | None = None) -> OrderStatus:
-    current = OrderStatus(order.status)
+def _check_transition(current: OrderStatus, target: OrderStatus) -> None:
     try:
         policy.transition(current, target)
     except policy.IllegalTransition as exc:
         raise IllegalOrderTransition(str(exc), message_en=f"cannot go from {current} to {target}") from exc
+
+
+def _move(session: Session, order: FinancingOrder, *, principal: Principal, target: OrderStatus,
+          note: str | None = None, action: str | None = None, detail: dict[str, object] | None = None) -> OrderStatus:
+    current = OrderStatus(order.status)
+    _check_transition(current, target)
     order.status = target
     _record_event(order, principal=principal, from_status=current, to_status=target, note=note)
     audit_service.record(
-        session, action=f"orders.{target}", actor=principal,
+        session, action=action or f"orders.{target}", actor=principal,
         subject_type="financing_order", subject_id=order.id, enterprise_id=order.enterprise_id,
-        detail={"from": current, "note": note} if note else {"from": current},
+        detail={"from": current, **({"note": note} if note else {}), **(detail or {})},
     )
     return current
 
@@ -215,6 +243,7 @@ def _require_bank_of(order: FinancingOrder, principal: Principal) -> None:
 def accept(session: Session, *, principal: Principal, order: FinancingOrder) -> FinancingOrder:
     """The bank takes the order into processing (受理)."""
     _require_bank_of(order, principal)
+    _require_duty(order, principal, Action.ACCEPT)
     _move(session, order, principal=principal, target=OrderStatus.ACCEPTED)
     order.accepted_at = clock.now()
     order.handled_by_user_id = principal.user_id
@@ -222,27 +251,115 @@ def accept(session: Session, *, principal: Principal, order: FinancingOrder) -> 
     return order
 
 
-def approve(session: Session, *, principal: Principal, order: FinancingOrder,
-            decision_in: OrderApprove) -> FinancingOrder:
-    """The bank approves with a line, rate, term and repayment method inside the product's terms."""
-    _require_bank_of(order, principal)
+def duties_of(order: FinancingOrder) -> policy.Duties:
+    """Who has acted on the order's current proposal, for the separation-of-duties rules."""
+    return policy.Duties(status=OrderStatus(order.status), proposed_by=order.proposed_by_user_id,
+                         first_approved_by=order.first_approved_by_user_id)
+
+
+def allowed_actions(*, principal: Principal, order: FinancingOrder) -> frozenset[Action]:
+    """What the caller may do to the order now (the workbench shows only these forms)."""
+    if principal.organisation_id != order.bank_organisation_id:
+        return frozenset()
+    return frozenset(policy.allowed_actions(roles=principal.roles, user_id=principal.user_id,
+                                            duties=duties_of(order)))
+
+
+def _require_duty(order: FinancingOrder, principal: Principal, action: Action) -> None:
+    problems = policy.duty_problems(action, roles=principal.roles, user_id=principal.user_id,
+                                    duties=duties_of(order))
+    if problems:
+        raise DutyRefused("；".join(problems), message_en=f"separation of duties: this caller may not {action}")
+
+
+def _approval_terms_problems(session: Session, order: FinancingOrder, *, line_fen: int, annual_rate: Decimal,
+                             term_months: int, repayment_method: str) -> None:
     product = products_service.get(session, product_id=order.product_id)
     problems = policy.approval_problems(
-        line_fen=decision_in.line_fen, annual_rate=decision_in.annual_rate,
-        term_months=decision_in.term_months, repayment_method=decision_in.repayment_method,
+        line_fen=line_fen, annual_rate=annual_rate, term_months=term_months, repayment_method=repayment_method,
         terms=terms_of(product),
     )
     if problems:
-        raise InvalidApplication("；".join(problems), message_en="approval outside the product's terms")
-    _move(session, order, principal=principal, target=OrderStatus.APPROVED, note=decision_in.note)
-    order.approved_line_fen = decision_in.line_fen
-    order.approved_rate = decision_in.annual_rate
-    order.approved_term_months = decision_in.term_months
-    order.approved_repayment_method = decision_in.repayment_method
+        raise InvalidApplication("；".join(problems), message_en="terms outside the product's terms")
+
+
+def propose(session: Session, *, principal: Principal, order: FinancingOrder,
+            proposal_in: OrderPropose) -> FinancingOrder:
+    """The loan officer proposes the line, rate, term and repayment method for a manager to approve."""
+    _require_bank_of(order, principal)
+    _check_transition(OrderStatus(order.status), OrderStatus.PROPOSED)
+    _require_duty(order, principal, Action.PROPOSE)
+    _approval_terms_problems(session, order, line_fen=proposal_in.line_fen, annual_rate=proposal_in.annual_rate,
+                             term_months=proposal_in.term_months, repayment_method=proposal_in.repayment_method)
+    _move(session, order, principal=principal, target=OrderStatus.PROPOSED, note=proposal_in.note, detail={
+        "line_fen": proposal_in.line_fen, "annual_rate": str(proposal_in.annual_rate),
+        "term_months": proposal_in.term_months, "repayment_method": str(proposal_in.repayment_method)})
+    order.proposed_by_user_id = principal.user_id
+    order.proposed_at = clock.now()
+    order.proposed_line_fen = proposal_in.line_fen
+    order.proposed_rate = proposal_in.annual_rate
+    order.proposed_term_months = proposal_in.term_months
+    order.proposed_repayment_method = proposal_in.repayment_method
+    order.proposal_note = proposal_in.note
+    order.first_approved_by_user_id = None
+    order.return_reason = None
+    order.handled_by_user_id = principal.user_id
+    session.flush()
+    return order
+
+
+def approve(session: Session, *, principal: Principal, order: FinancingOrder,
+            decision_in: OrderApprove) -> FinancingOrder:
+    """A manager approves the officer's proposal as it stands; above the product's committee threshold the first
+    manager's approval waits for a second, different manager's. Nobody approves what they proposed."""
+    _require_bank_of(order, principal)
+    current = OrderStatus(order.status)
+    if current not in policy.AWAITING_APPROVAL:
+        _check_transition(current, OrderStatus.APPROVED)
+    _require_duty(order, principal, Action.APPROVE)
+    line_fen, rate = order.proposed_line_fen, order.proposed_rate
+    term_months, method = order.proposed_term_months, order.proposed_repayment_method
+    if line_fen is None or rate is None or term_months is None or method is None:
+        raise IllegalOrderTransition("订单尚无客户经理的审批建议", message_en="order has no proposal")
+    # The product may have changed since the proposal: the approval is checked against it as it is now.
+    _approval_terms_problems(session, order, line_fen=line_fen, annual_rate=rate, term_months=term_months,
+                             repayment_method=method)
+    product = products_service.get(session, product_id=order.product_id)
+    _refuse_second_line(session, enterprise_id=order.enterprise_id, product=product, excluding_order_id=order.id)
+    target = policy.approval_target(current, line_fen=line_fen, threshold_fen=product.committee_threshold_fen)
+    _move(session, order, principal=principal, target=target, note=decision_in.note,
+          detail={"proposed_by_user_id": order.proposed_by_user_id,
+                  "first_approved_by_user_id": order.first_approved_by_user_id})
+    if target is OrderStatus.COMMITTEE:
+        order.first_approved_by_user_id = principal.user_id
+        session.flush()
+        return order
+    order.approved_line_fen = line_fen
+    order.approved_rate = rate
+    order.approved_term_months = term_months
+    order.approved_repayment_method = method
     order.decided_at = clock.now()
     order.handled_by_user_id = principal.user_id
     session.flush()
     events.publish(session=session, event=approved_event_of(order))
+    return order
+
+
+def return_proposal(session: Session, *, principal: Principal, order: FinancingOrder,
+                    return_in: OrderReturn) -> FinancingOrder:
+    """A manager sends the proposal back to the officer with a reason; the officer proposes again."""
+    _require_bank_of(order, principal)
+    if OrderStatus(order.status) not in policy.AWAITING_APPROVAL:
+        raise IllegalOrderTransition("订单没有待审批的审批建议", message_en="no proposal awaits approval")
+    _require_duty(order, principal, Action.RETURN)
+    problems = policy.return_problems(return_in.reason)
+    if problems:
+        raise InvalidApplication("；".join(problems), message_en="a return needs a reason")
+    reason = return_in.reason.strip()
+    _move(session, order, principal=principal, target=OrderStatus.ACCEPTED, note=reason, action="orders.returned")
+    order.return_reason = reason
+    order.first_approved_by_user_id = None
+    session.flush()
     return order
 
 
@@ -261,8 +378,9 @@ def approved_event_of(order: FinancingOrder) -> OrderApproved:
 
 def reject(session: Session, *, principal: Principal, order: FinancingOrder,
            rejection_in: OrderReject) -> FinancingOrder:
-    """The bank rejects; the reason is mandatory and shown to the enterprise."""
+    """The bank rejects; the reason is mandatory and shown to the enterprise. Once proposed, a manager rejects."""
     _require_bank_of(order, principal)
+    _require_duty(order, principal, Action.REJECT)
     problems = policy.rejection_problems(rejection_in.reason)
     if problems:
         raise InvalidApplication("；".join(problems), message_en="a rejection needs a reason")
@@ -313,7 +431,8 @@ def to_read(session: Session, order: FinancingOrder) -> OrderRead:
         approved_repayment_method=(
             RepaymentMethod(order.approved_repayment_method) if order.approved_repayment_method else None
         ),
-        rejection_reason=order.rejection_reason,
+        rejection_reason=order.rejection_reason, proposal=_proposal_read(session, order),
+        return_reason=order.return_reason,
         timeline=[
             OrderEventRead(
                 from_status=OrderStatus(e.from_status) if e.from_status else None,
@@ -328,3 +447,74 @@ def to_read(session: Session, order: FinancingOrder) -> OrderRead:
 def order_number(session: Session, *, order_id: int) -> str | None:
     """An order's number (XYD…), to name it where it is referred to by id (the audit log); None if there is none."""
     return session.scalar(select(FinancingOrder.order_no).where(FinancingOrder.id == order_id))
+
+
+def _proposal_read(session: Session, order: FinancingOrder) -> ProposalRead | None:
+    if (order.proposed_line_fen is None or order.proposed_rate is None or order.proposed_term_months is None
+            or order.proposed_repayment_method is None):
+        return None
+    product = products_service.get(session, product_id=order.product_id)
+    return ProposalRead(
+        proposed_by_user_id=order.proposed_by_user_id, proposed_at=order.proposed_at,
+        line_fen=order.proposed_line_fen, annual_rate=order.proposed_rate, term_months=order.proposed_term_months,
+        repayment_method=RepaymentMethod(order.proposed_repayment_method), note=order.proposal_note,
+        needs_committee=policy.needs_committee(order.proposed_line_fen, product.committee_threshold_fen),
+        first_approved_by_user_id=order.first_approved_by_user_id,
+    )
+
+
+def _approved_order_ids(session: Session, *, enterprise_id: int, product_id: int,
+                        excluding_order_id: int | None = None) -> list[int]:
+    query = select(FinancingOrder.id).where(
+        FinancingOrder.enterprise_id == enterprise_id, FinancingOrder.product_id == product_id,
+        FinancingOrder.status == OrderStatus.APPROVED)
+    if excluding_order_id is not None:
+        query = query.where(FinancingOrder.id != excluding_order_id)
+    return list(session.scalars(query))
+
+
+def _refuse_second_line(session: Session, *, enterprise_id: int, product: products_service.ProductView,
+                        excluding_order_id: int | None = None) -> None:
+    """A product that allows one live line per firm refuses applying for, or approving, a second one."""
+    if not product.one_live_line_per_firm:
+        return
+    problems = policy.second_line_problems(
+        one_live_line_per_firm=True, product_id=product.id, lines=_line_exposure(session, enterprise_id),
+        approved_order_ids=_approved_order_ids(session, enterprise_id=enterprise_id, product_id=product.id,
+                                               excluding_order_id=excluding_order_id),
+        today=clock.today(),
+    )
+    if problems:
+        raise InvalidApplication("；".join(problems), message_en="the product allows one live line per firm")
+
+
+def exposure_for(session: Session, *, principal: Principal, order: FinancingOrder) -> ExposureRead:
+    """The firm's live credit lines and its other open orders across the platform, for the order's bank and only
+    while the application's authorisation allows the bank to read the firm's information; each view is audited."""
+    _require_bank_of(order, principal)
+    decision = consent_service.decide(session, enterprise_id=order.enterprise_id,
+                                      recipient_organisation_id=principal.organisation_id,
+                                      purpose=consent_service.Purpose.FINANCING_APPLICATION,
+                                      purpose_ref=order.order_no)
+    if not decision.allowed:
+        return ExposureRead(lines=[], orders=[], live_limit_fen=0, refusal=decision.reason_zh)
+    today = clock.today()
+    lines = [line for line in _line_exposure(session, order.enterprise_id) if policy.is_live(line, today)]
+    opened = {line.order_id for line in _line_exposure(session, order.enterprise_id)}
+    others = session.scalars(select(FinancingOrder).where(
+        FinancingOrder.enterprise_id == order.enterprise_id, FinancingOrder.id != order.id,
+        FinancingOrder.status.in_([*policy.OPEN_STATUSES, OrderStatus.APPROVED]),
+    ).order_by(FinancingOrder.id)).all()
+    pending = [o for o in others if o.status != OrderStatus.APPROVED or o.id not in opened]
+    audit_service.record(session, action="orders.exposure_viewed", actor=principal, subject_type="financing_order",
+                         subject_id=order.id, enterprise_id=order.enterprise_id,
+                         detail={"purpose_ref": order.order_no, "lines": len(lines), "orders": len(pending)})
+    return ExposureRead(
+        lines=[ExposureLineRead(line_id=line.line_id, lender_name=line.lender_name, product_id=line.product_id,
+                                limit_fen=line.limit_fen, used_fen=line.used_fen, status=line.status,
+                                valid_until=line.valid_until) for line in lines],
+        orders=[ExposureOrderRead(order_no=o.order_no, bank_organisation_id=o.bank_organisation_id,
+                                  product_id=o.product_id, amount_fen=o.amount_fen, status=OrderStatus(o.status),
+                                  submitted_at=o.submitted_at) for o in pending],
+        live_limit_fen=sum(line.limit_fen for line in lines),
+    )

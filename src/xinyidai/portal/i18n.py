@@ -135,6 +135,22 @@ EN: dict[str, str] = {
         "Your initial password passed through other hands: set a new one only you know before using the platform.",
     "至少10位，同时包含字母和数字；不能是常见密码，也不能包含您的用户名或姓名。":
         "At least 10 characters with letters and digits; not a common password, and not containing your names.",
+    # Separation of duties (审贷分离) and the firm's exposure on the order page.
+    "客户经理审批建议": "Loan officer's proposal",
+    "超过产品审批限额，须两位信贷主管审批": "Above the product's limit: two managers must approve",
+    "信贷主管退回": "Returned by the manager", "审贷分离：客户经理提出审批建议，由信贷主管审批。":
+        "Separation of duties: the loan officer proposes, a credit manager approves.",
+    "额度超过": "Lines above", "元须两位信贷主管审批": "yuan need two managers' approval",
+    "提交审批建议": "Submit proposal", "已有一位信贷主管审批，您的审批为第二签。":
+        "One manager has approved; yours is the second signature.",
+    "审批意见": "Approver's note", "退回原因": "Reason for returning", "退回客户经理": "Return to the officer",
+    "审批建议已提交，等待其他信贷主管审批（提出或已审批建议的人不能再审批）。":
+        "The proposal awaits another manager's approval (whoever proposed or approved it may not approve it).",
+    "该企业在平台上的授信与申请": "The firm's lines and applications on the platform",
+    "在企业授权范围内显示；有效授信合计": "Shown under the firm's authorisation; live lines total",
+    "本产品每户仅限一笔有效授信": "this product allows one live line per firm", "银行": "Bank", "额度": "Limit",
+    "已用": "Used", "同一产品": "same product", "无有效授信": "No live line",
+    "其他申请": "Other applications", "无其他在办申请": "No other open application",
 }
 
 

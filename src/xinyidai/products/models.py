@@ -6,7 +6,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, ForeignKey, String, Text
+from sqlalchemy import JSON, BigInteger, ForeignKey, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from xinyidai.db import Base, BigId, IdPk, Rate, UtcDateTime
@@ -42,6 +42,10 @@ class Product(Base):
     allocation_order: Mapped[list[Any]] = mapped_column(JSON, default=lambda: list(DEFAULT_ALLOCATION_ORDER))
     line_validity_months: Mapped[int] = mapped_column(default=12, server_default="12")
     default_trigger_days: Mapped[int] = mapped_column(default=90, server_default="90")
+    # Lines above this amount need two managers' approval (a committee of two); None: one manager suffices.
+    committee_threshold_fen: Mapped[int | None] = mapped_column(BigInteger)
+    # Refuse a firm a second live line under this product.
+    one_live_line_per_firm: Mapped[bool] = mapped_column(default=False, server_default=false())
     status: Mapped[str] = mapped_column(String(20), default="draft", index=True)
     published_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)

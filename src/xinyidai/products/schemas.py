@@ -6,7 +6,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator
 
 from xinyidai.money import AmountFen
 from xinyidai.products.enums import ProductStatus, RepaymentMethod
@@ -35,6 +35,9 @@ class ProductCreate(BaseModel):
         default_factory=lambda: list(DEFAULT_ALLOCATION_ORDER))
     line_validity_months: int = Field(default=12, ge=1, le=60)
     default_trigger_days: int = Field(default=90, ge=1, le=720)
+    committee_threshold_fen: AmountFen | None = Field(
+        default=None, description="Lines above this need two managers' approval; none: one")
+    one_live_line_per_firm: StrictBool = Field(default=False, description="Refuse a firm a second live line")
 
     @field_validator("allocation_order")
     @classmethod
@@ -68,5 +71,7 @@ class ProductRead(BaseModel):
     allocation_order: list[str]
     line_validity_months: int
     default_trigger_days: int
+    committee_threshold_fen: int | None
+    one_live_line_per_firm: bool
     status: ProductStatus
     published_at: datetime | None

@@ -26,7 +26,7 @@ from xinyidai.loans.models import CreditLine, Drawdown, JournalEntry, LedgerPost
 from xinyidai.loans.schemas import DrawdownCreate, RepaymentCreate
 from xinyidai.main import wire_events
 from xinyidai.orders import service as orders_service
-from xinyidai.orders.schemas import OrderApprove, OrderCreate
+from xinyidai.orders.schemas import OrderApprove, OrderCreate, OrderPropose
 from xinyidai.products.enums import RepaymentMethod
 
 
@@ -38,9 +38,11 @@ def _line(session: Session, world: World, *, line_fen: int = 100_000_000, rate: 
         repayment_method=RepaymentMethod.EQUAL_INSTALLMENT, purpose="补充流动资金", authorise=True))
     officer = world.principal(session, "a.officer")
     orders_service.accept(session, principal=officer, order=order)
-    orders_service.approve(session, principal=officer, order=order, decision_in=OrderApprove(
+    orders_service.propose(session, principal=officer, order=order, proposal_in=OrderPropose(
         line_fen=line_fen, annual_rate=Decimal(rate), term_months=12,
         repayment_method=RepaymentMethod.EQUAL_INSTALLMENT))
+    orders_service.approve(session, principal=world.principal(session, "a.manager"), order=order,
+                           decision_in=OrderApprove())
     session.commit()
     events.dispatch_pending(session_factory=session.info["session_factory"])
     session.expire_all()

@@ -101,31 +101,39 @@ def test_the_annual_report_gate_stops_the_application_with_what_to_do(
     assert "请先处理以下事项" in page.text and "提交申请" not in page.text
 
 
-def test_the_bank_accepts_and_approves_within_the_product_terms(
+def test_the_officer_proposes_within_the_product_terms_and_the_manager_approves(
     client: TestClient, session: Session, world: World
 ) -> None:
     order = _apply(session, world)
     headers = _api(client, "a.officer")
     assert client.post(f"/api/v1/orders/{order.id}/accept", headers=headers).json()["status"] == "accepted"
-    too_dear = client.post(f"/api/v1/orders/{order.id}/approve", headers=headers, json={
+    too_dear = client.post(f"/api/v1/orders/{order.id}/propose", headers=headers, json={
         "line_fen": 15_000_000, "annual_rate": "0.09", "term_months": 12, "repayment_method": "equal_principal"})
     assert too_dear.status_code == 400 and "利率区间3.50%—8.00%" in too_dear.json()["message"]
-    approved = client.post(f"/api/v1/orders/{order.id}/approve", headers=headers, json={
-        "line_fen": 15_000_000, "annual_rate": "0.0435", "term_months": 12, "repayment_method": "equal_principal"})
+    proposed = client.post(f"/api/v1/orders/{order.id}/propose", headers=headers, json={
+        "line_fen": 15_000_000, "annual_rate": "0.0435", "term_months": 12, "repayment_method": "equal_principal",
+        "note": "流水稳定"})
+    assert proposed.status_code == 200, proposed.text
+    assert proposed.json()["status"] == "proposed" and proposed.json()["proposal"]["line_fen"] == 15_000_000
+    # The officer cannot approve what they proposed: approval is the manager's.
+    alone = client.post(f"/api/v1/orders/{order.id}/approve", headers=headers, json={})
+    assert alone.status_code == 403
+    client.cookies.clear()
+    approved = client.post(f"/api/v1/orders/{order.id}/approve", headers=_api(client, "a.manager"), json={})
     assert approved.status_code == 200, approved.text
     body = approved.json()
     assert body["status"] == "approved" and body["approved_line_fen"] == 15_000_000
     assert Decimal(body["approved_rate"]) == Decimal("0.0435")
-    assert [e["to_status"] for e in body["timeline"]] == ["submitted", "accepted", "approved"]
+    assert body["approved_repayment_method"] == "equal_principal"
+    assert [e["to_status"] for e in body["timeline"]] == ["submitted", "accepted", "proposed", "approved"]
 
 
 def test_illegal_transitions_are_refused_and_change_nothing(
     client: TestClient, session: Session, world: World
 ) -> None:
     order = _apply(session, world)
-    headers = _api(client, "a.officer")
-    decision = {"line_fen": 10_000_000, "annual_rate": "0.05", "term_months": 12, "repayment_method": "interest_first"}
-    early = client.post(f"/api/v1/orders/{order.id}/approve", headers=headers, json=decision)
+    headers = _api(client, "a.manager")
+    early = client.post(f"/api/v1/orders/{order.id}/approve", headers=headers, json={})
     assert early.status_code == 409 and "当前状态为“已提交”，不能变更为“已批准”" in early.json()["message"]
     client.post(f"/api/v1/orders/{order.id}/reject", headers=headers, json={"reason": "经营流水不足，无法支持"})
     before = _counts(session)

@@ -31,7 +31,10 @@ def _template(node: ast.JoinedStr) -> str:
 def _values(value: ast.expr, constants: dict[str, str], callers: list[str]) -> Iterator[tuple[int, str]]:
     """The codes one `action=` argument can be: a literal, a module constant, or an f-string expanded with the
     values of F_STRING_VALUES or, inside a helper, those its callers pass."""
-    if isinstance(value, ast.Constant) and isinstance(value.value, str) and CODE.fullmatch(value.value):
+    if isinstance(value, ast.BoolOp):  # `action or f"orders.{target}"`: any of its operands
+        for operand in value.values:
+            yield from _values(operand, constants, callers)
+    elif isinstance(value, ast.Constant) and isinstance(value.value, str) and CODE.fullmatch(value.value):
         yield value.lineno, value.value
     elif isinstance(value, ast.Name) and value.id in constants:
         yield value.lineno, constants[value.id]
