@@ -92,9 +92,14 @@ def develop(data: TrainingData, *, seed: int = 2026, folds: int = 5, scaling: Sc
         "data_window": _window(data, dev, hold),
         "target": {"bad": 1, "good": 0},
         "features": {"numeric": data.numeric, "categorical": data.categorical, "dropped_empty": data.dropped,
-                     "selected": fitted.selected},
+                     "selected": fitted.selected,
+                     # Left out although informative enough to say why: against the catalogue's expected direction,
+                     # or collinear so that a better value would have cost points.
+                     "dropped_by_model": fitted.dropped},
         "binning": {"library": "optbinning", "monotonic_trend": settings.monotonic_trend, "min_iv": settings.min_iv,
-                    "min_bin_size": settings.min_bin_size, "max_n_prebins": settings.max_n_prebins},
+                    "min_bin_size": settings.min_bin_size, "max_n_prebins": settings.max_n_prebins,
+                    "expected_directions": "feature catalogue (xinyidai.scoring.features.expected_trends)",
+                    "bad_rate_trend_by_feature": fitted.trends},
         "scaling": fitted.spec["scaling"],
         "scorecard": [{"name": f["name"], "iv": f["iv"], "coefficient": f["coefficient"],
                        "bins": [{"label": b["label"], "woe": b["woe"], "points": round(b["points"], 2)}
