@@ -91,6 +91,9 @@ class AssessmentRead(EstimateRead):
     pd: float | None
     decision_id: int | None
     as_of: date
+    outcome: str  # "approve", "decline" (no line: show the reasons and the remedies, not a rate) or "remediate"
+    broken_rules: list[str]  # the credit policy's hard rules the entity breaks, in plain Chinese
+    remedies: list[str]  # what the entity can do about them
 
 
 class ProposalRead(BaseModel):

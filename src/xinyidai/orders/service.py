@@ -127,7 +127,8 @@ def to_assessment_read(estimated: Estimate, *, product_id: int) -> AssessmentRea
     return AssessmentRead(product_id=product_id, score=estimated.score, grade=estimated.grade,
                           line_fen=estimated.line_fen, annual_rate=estimated.annual_rate,
                           reasons=list(estimated.reasons), assessor_version=estimated.assessor, pd=estimated.pd,
-                          decision_id=estimated.decision_id, as_of=clock.today())
+                          decision_id=estimated.decision_id, as_of=clock.today(), outcome=estimated.outcome,
+                          broken_rules=list(estimated.broken_rules), remedies=list(estimated.remedies))
 
 
 def apply(session: Session, *, principal: Principal, order_in: OrderCreate) -> FinancingOrder:

@@ -156,10 +156,12 @@ class ChampionPreAssessor:
             return self._by_rules(facts, bounds, today=today)
         decision = decide(self._session, enterprise_id=self._enterprise_id, as_of=today, bounds=bounds,
                           model_version_id=self._champion.id, product_id=self._product_id)
+        reasons = [Reason(r["code"], r["text"], r["kind"]) for r in decision.reasons]
         return Estimate(
             score=round(decision.score), grade=decision.grade, line_fen=decision.line_fen,
-            annual_rate=decision.annual_rate, assessor=self.version, reasons=[r["text"] for r in decision.reasons],
-            pd=decision.pd, decision_id=decision.id,
+            annual_rate=decision.annual_rate, assessor=self.version, reasons=[r.text for r in reasons],
+            pd=decision.pd, decision_id=decision.id, outcome=decision.outcome,
+            broken_rules=[r.text for r in reasons if r.kind == "rule"], remedies=policy.remedies(reasons),
         )
 
     def _by_rules(self, facts: EntityFacts, bounds: ProductBounds, *, today: date) -> Estimate:
@@ -176,4 +178,6 @@ class ChampionPreAssessor:
                           product_id=self._product_id, version=None, assessor=estimate.assessor, values=values,
                           score=float(estimate.score), pd=None, decided=decided)
         return Estimate(score=estimate.score, grade=estimate.grade, line_fen=line, annual_rate=estimate.annual_rate,
-                        assessor=estimate.assessor, reasons=[r.text for r in reasons], decision_id=decision.id)
+                        assessor=estimate.assessor, reasons=[r.text for r in reasons], decision_id=decision.id,
+                        outcome=outcome.value, broken_rules=[r.text for r in hits],
+                        remedies=policy.remedies(reasons))

@@ -52,11 +52,18 @@ def train_model(
     table_out = Table(title=f"model {version} → {out}")
     for column in ("model", "CV AUC", "CV KS", "hold-out AUC", "hold-out KS", "hold-out Gini"):
         table_out.add_column(column)
-    for name in ("scorecard", "challenger"):
+    for name in ("scorecard", "challenger", "blend", "baseline_one_hot_logistic"):
         cv, hold = m["cross_validation"]["summary"][name], m["holdout"][name]
         table_out.add_row(name, f"{cv['auc_mean']:.3f} ± {cv['auc_sd']:.3f}", f"{cv['ks_mean']:.3f}",
                           f"{hold['auc']:.3f}", f"{hold['ks']:.3f}", f"{hold['gini']:.3f}")
     console.print(table_out)
+    selection = developed.card["selection"]
+    console.print(f"chosen by CV AUC: {selection['chosen']} "
+                  f"({selection['chosen_minus_baseline_auc']:+.3f} against the one-hot baseline)"
+                  + ("  [red]trails the baseline[/red]" if selection["trails_baseline"] else ""))
+    if developed.card["features"]["dropped_by_model"]:
+        console.print("left out of the scorecard: " + ", ".join(
+            f"{name} ({why})" for name, why in developed.card["features"]["dropped_by_model"].items()))
     console.print(f"PSI development → hold-out: {m['psi_score_development_to_holdout']:.3f}; "
                   f"features in the scorecard: {len(developed.scorecard.selected)}")
 

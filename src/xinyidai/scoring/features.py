@@ -64,6 +64,10 @@ class Risk(StrEnum):
 
 
 RISK_LABELS = {Risk.HIGHER_IS_RISKIER: "越高风险越大", Risk.LOWER_IS_RISKIER: "越低风险越大"}
+# A feature's risk is its expected direction, and it binds the model: the bad rate of the scorecard's bins must
+# follow it (optbinning's `monotonic_trend` names the bad rate's trend as the value grows), so a better value never
+# costs points however noisy the training data. A feature whose data contradicts it is dropped from the model.
+BAD_RATE_TREND = {Risk.HIGHER_IS_RISKIER: "ascending", Risk.LOWER_IS_RISKIER: "descending"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -492,6 +496,11 @@ def compute(as_of: date, enterprise: EntitySnapshot, records: Iterable[RecordSna
     return {feature.name: _COMPUTE[feature.name](enterprise, file) for feature in CATALOGUE}
 
 
+def expected_trends() -> dict[str, str]:
+    """Every catalogue feature's expected bad-rate trend as its value grows ("ascending" or "descending")."""
+    return {feature.name: BAD_RATE_TREND[feature.risk] for feature in CATALOGUE}
+
+
 def catalogue_markdown() -> str:
     """The feature catalogue as a Markdown document (docs/features.md), grouped by dimension."""
     names = {item.code: item.name for item in catalogue.load_packaged().items}
@@ -502,7 +511,10 @@ def catalogue_markdown() -> str:
              "a record counts only if it was received by the end of that business day and its fact is dated on "
              "or before it; a fact with history counts in the version current on that day (a correction received "
              "later stays out); a record past its publicity period on that day does not count. "
-             "See the docstring of `xinyidai/scoring/features.py`.", ""]
+             "See the docstring of `xinyidai/scoring/features.py`.", "",
+             "风险方向 is each feature's expected direction and binds model training: the bad rate of a scorecard's "
+             "bins must follow it (a better value never costs points); a feature whose training data contradicts it "
+             "is left out of the model, and the model card says so.", ""]
     for dimension in Dimension:
         features = [f for f in CATALOGUE if f.dimension is dimension]
         lines += [f"## {DIMENSION_LABELS[dimension]} `{dimension.value}`", "",

@@ -57,22 +57,33 @@ class Reason:
 
 @dataclass(frozen=True)
 class HardRule:
-    """A rule on one feature that decides before the model does."""
+    """A rule on one feature that decides before the model does, and what the entity can do to put it right."""
 
     code: str
     feature: str
     outcome: Outcome
     text: str
+    remedy: str
 
 
 HARD_RULES: tuple[HardRule, ...] = (
-    HardRule("rule.serious_dishonesty", "serious_dishonesty_listed_now", Outcome.DECLINE, "列入严重失信主体名单"),
-    HardRule("rule.dishonest_debtor", "dishonest_debtor_open", Outcome.DECLINE, "存在未屏蔽的失信被执行人记录"),
-    HardRule("rule.abnormal_operations", "abnormal_listed_now", Outcome.DECLINE, "评价日在经营异常名录中"),
-    HardRule("rule.tax_arrears", "tax_arrears_amount", Outcome.DECLINE, "存在欠税"),
+    HardRule("rule.serious_dishonesty", "serious_dishonesty_listed_now", Outcome.DECLINE, "列入严重失信主体名单",
+             "纠正失信行为、履行相关义务后申请信用修复，移出严重失信主体名单"),
+    HardRule("rule.dishonest_debtor", "dishonest_debtor_open", Outcome.DECLINE, "存在未屏蔽的失信被执行人记录",
+             "履行生效法律文书确定的义务，申请删除失信被执行人信息"),
+    HardRule("rule.abnormal_operations", "abnormal_listed_now", Outcome.DECLINE, "评价日在经营异常名录中",
+             "补报年度报告或更正公示信息后，向市场监管部门申请移出经营异常名录"),
+    HardRule("rule.tax_arrears", "tax_arrears_amount", Outcome.DECLINE, "存在欠税", "尽快缴清欠缴的税款"),
     HardRule("rule.annual_report_late", "annual_report_years_late", Outcome.REMEDIATE,
-             "年报逾期或未报送，补报后可重新申请"),
+             "年报逾期或未报送，补报后可重新申请", "每年6月30日前按时报送上一年度的年度报告"),
 )
+RULE_OF_FEATURE: dict[str, HardRule] = {rule.feature: rule for rule in HARD_RULES}
+
+
+def remedies(reasons: Sequence[Reason]) -> list[str]:
+    """What the entity can do about the hard rules among the reasons, in their order ("rule.*" codes)."""
+    by_code = {rule.code: rule.remedy for rule in HARD_RULES}
+    return [by_code[r.code] for r in reasons if r.code in by_code]
 
 
 @dataclass(frozen=True)

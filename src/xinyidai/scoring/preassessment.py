@@ -50,6 +50,14 @@ class Estimate:
     reasons: list[str] = field(default_factory=list)
     pd: float | None = None  # a model's probability of default; None from the rules
     decision_id: int | None = None  # the stored credit decision, when the assessor keeps one
+    outcome: str = "approve"  # the policy's outcome: "approve", "decline" (no line) or "remediate"
+    broken_rules: list[str] = field(default_factory=list)  # the credit policy's hard rules it breaks, in words
+    remedies: list[str] = field(default_factory=list)  # what the entity can do about them
+
+    @property
+    def declined(self) -> bool:
+        """Whether the estimate is a decline: no line is offered, whatever rate the score would earn."""
+        return self.outcome == "decline"
 
 
 class PreAssessor(Protocol):

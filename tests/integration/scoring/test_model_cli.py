@@ -39,6 +39,24 @@ def test_train_writes_json_and_onnx_with_a_model_card(model_dir: Path) -> None:
     assert not list(model_dir.glob("*.pkl")) and not list(model_dir.glob("*.joblib"))
 
 
+def test_train_chooses_by_cross_validation_and_sets_a_one_hot_baseline_beside_it(model_dir: Path) -> None:
+    card = json.loads((model_dir / "model_card.json").read_text(encoding="utf-8"))
+    cv = card["metrics"]["cross_validation"]
+    candidates = ("scorecard", "challenger", "blend")
+    # Every candidate and the baseline on the same folds of the development sample (not the hold-out).
+    assert {len(cv["per_fold"][name]) for name in (*candidates, "baseline_one_hot_logistic")} == {cv["folds"]}
+    selection = card["selection"]
+    assert selection["chosen"] == max(candidates, key=lambda name: cv["summary"][name]["auc_mean"])
+    assert selection["baseline_auc_mean"] == cv["summary"]["baseline_one_hot_logistic"]["auc_mean"] > 0.6
+    assert selection["trails_baseline"] is (selection["chosen_minus_baseline_auc"] < 0)
+    assert set(card["metrics"]["holdout"]) == {*candidates, "baseline_one_hot_logistic"}
+    # German Credit's columns are not catalogue features: they keep the settings' trend and none is named dropped
+    # for a direction it does not have.
+    assert card["binning"]["bad_rate_trend_by_feature"]["duration_in_month"] == "auto_asc_desc"
+    assert all(why != "训练数据的坏账率走势与预期方向相反 bad rate runs against the expected direction"
+               for why in card["features"]["dropped_by_model"].values())
+
+
 def test_score_writes_score_pd_and_three_reasons(model_dir: Path, german: Path, tmp_path: Path) -> None:
     out = tmp_path / "scores.csv"
     result = runner.invoke(app, ["model", "score", "--model", str(model_dir), "--data", str(german), "--out", str(out)])

@@ -29,7 +29,7 @@ from xinyidai.scoring.exceptions import InvalidModel, ModelAdminOnly, ModelAlrea
 from xinyidai.scoring.modelling import development, store
 from xinyidai.scoring.modelling.dataset import TrainingData
 from xinyidai.scoring.models import CreditDecision, ModelVersion
-from xinyidai.scoring.preassessment import ProductBounds
+from xinyidai.scoring.preassessment import EntityFacts, ProductBounds
 
 
 def _train(out: Path, seed: int, columns: tuple[str, ...] = ("tax_paid_12m", "penalties_36m",
@@ -204,6 +204,14 @@ def test_tax_arrears_decline_with_the_rule_as_the_reason(session: Session, world
     assert decision.reasons[0] == {"code": "rule.tax_arrears", "text": "存在欠税", "kind": "rule"}
     before = champion.decide(session, enterprise_id=world.good_enterprise, as_of=date(2026, 9, 1), bounds=_bounds())
     assert before.outcome == "approve"  # the arrears were not known yet on that day
+    # The champion's pre-assessment (测一测) says the same: a decline, the rule broken and what to do about it.
+    facts = EntityFacts(kind="enterprise", scale="small", registration_date=date(2010, 1, 1),
+                        registered_capital_fen=500_000_000, employees=20, is_abnormal=False,
+                        annual_reports_current=True)
+    estimate = champion.ChampionPreAssessor(session, enterprise_id=world.good_enterprise).assess(
+        facts, _bounds(), today=clock.today())
+    assert (estimate.declined, estimate.line_fen) == (True, 0)
+    assert estimate.broken_rules == ["存在欠税"] and estimate.remedies == ["尽快缴清欠缴的税款"]
 
 
 def test_cli_registers_promotes_and_lists(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,

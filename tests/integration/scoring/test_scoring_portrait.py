@@ -183,7 +183,8 @@ def test_with_a_champion_the_dimensions_it_covers_are_scored_by_its_points(sessi
     portrait = read_portrait(session, principal=world.principal(session, "good"), enterprise_id=world.good_enterprise)
     assert portrait.model_version == "model:portrait-t1" and "冠军模型" in portrait.note
     finance = next(d for d in portrait.dimensions if d.code == "finance_tax")
-    assert (finance.score, finance.basis) == (60, "model")  # grade B: (44 − 20) / (60 − 20)
+    # grade B (44 of 20–60) and no tax arrears, read by the hard rule's table (40 of 0–40): (24 + 40) / (40 + 40)
+    assert (finance.score, finance.basis) == (80, "model")
     assert {d.basis for d in portrait.dimensions if d.code != "finance_tax"} == {"rules"}
     [raise_grade] = [s for s in portrait.suggestions if s.feature == "tax_credit_grade"]
     assert raise_grade.points_gained == 16 and "提升至A级及以上" in raise_grade.text

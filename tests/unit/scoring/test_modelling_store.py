@@ -50,7 +50,7 @@ def test_round_trip_scores_identical(developed: development.Developed, tmp_path:
 
 def test_card_holds_metrics_bins_and_points(developed: development.Developed) -> None:
     card = developed.card
-    assert set(card["metrics"]["holdout"]) == {"scorecard", "challenger"}
+    assert set(card["metrics"]["holdout"]) == {"scorecard", "challenger", "blend", "baseline_one_hot_logistic"}
     assert 0.5 < card["metrics"]["cross_validation"]["summary"]["scorecard"]["auc_mean"] <= 1
     assert card["metrics"]["psi_score_development_to_holdout"] >= 0
     income = next(f for f in card["scorecard"] if f["name"] == "income")

@@ -68,7 +68,7 @@ def test_known_dimension_scores_of_a_hand_built_file() -> None:
     portrait = build(values)
     finance = next(d for d in portrait.dimensions if d.dimension is Dimension.FINANCE_TAX)
     assert finance.score == 58
-    assert finance.explanation.startswith("一般（58分）。主要失分：欠税余额（500元）")
+    assert finance.explanation.startswith("一般（58分）。触及准入规则：存在欠税。主要失分：欠税余额（500元）")
     first = portrait.suggestions[0]
     assert (first.feature, first.points_gained) == ("tax_arrears_amount", 40)
     assert "缴清" in first.text and "预计可提升约40分" in first.text and "由58升至79" in first.text
@@ -145,9 +145,12 @@ def test_a_champion_spec_scores_the_dimensions_it_covers_and_rules_the_rest() ->
     assert basis[Dimension.FINANCE_TAX] is basis[Dimension.COMPLIANCE] is Basis.MODEL
     assert basis[Dimension.JUDICIAL] is Basis.RULES
     scores = _scores(portrait)
-    # Finance: grade B 45 of 20–60 and arrears 0 → 40 of 40–50: (25 + 0) / (40 + 10) = 50.
-    assert scores[Dimension.FINANCE_TAX] == 50
-    assert scores[Dimension.COMPLIANCE] == 0  # two penalties: the lowest of 35–50
+    # Finance: grade B 45 of 20–60; arrears are the hard rule's, read by the rule table whatever the model's bins:
+    # 0 → 40 of 0–40. (25 + 40) / (40 + 40) = 81.
+    assert scores[Dimension.FINANCE_TAX] == 81
+    # Compliance: two penalties, the lowest of 35–50 (0 of 15), and the hard rules' features at their best
+    # (abnormal list 30, annual reports 20, serious dishonesty 40): 90 / 105.
+    assert scores[Dimension.COMPLIANCE] == 86
     assert "冠军模型（model:2026.11）" in portrait.note and "按规则评估" in portrait.note
     # Grade B → A gains 15 of the model's points; more arrears would "gain" 10 but is never advised;
     # penalties already imposed are not actionable.
@@ -175,3 +178,31 @@ def test_a_feature_without_data_is_asked_for_not_remedied() -> None:
     [suggestion] = [s for s in build(values).suggestions if s.feature == "housing_fund_arrears_months_12m"]
     assert suggestion.text.startswith("补充“") and "暂无数据" in suggestion.text and "自主填报" in suggestion.text
     assert ACTIONS["housing_fund_arrears_months_12m"] not in suggestion.text
+
+
+def test_tax_arrears_are_read_as_the_decision_reads_them_whatever_the_champion_kept() -> None:
+    """A champion that did not keep (or learned odd bins for) tax arrears cannot make the portrait call the tax
+    dimension perfect while the decision declines for arrears."""
+    from decimal import Decimal
+
+    from xinyidai.scoring import policy
+    from xinyidai.scoring.preassessment import ProductBounds
+
+    values = {**CLEAN, "tax_arrears_amount": 50.0}
+    champions = [_model_spec(),  # arrears bins that reward small arrears
+                 {"features": [e for e in _model_spec()["features"] if e["name"] != "tax_arrears_amount"]}]
+    for spec in champions:
+        spec["features"][0]["bins"][-1]["points"] = 60.0  # grade A: the model's best bin
+        portrait = build(values, model_spec=spec, model_version="model:2026.11")
+        [tax] = [d for d in portrait.dimensions if d.dimension is Dimension.FINANCE_TAX]
+        assert tax.basis is Basis.MODEL
+        assert "最好档" not in tax.explanation
+        assert "存在欠税" in tax.explanation and "欠税余额" in tax.explanation
+        assert tax.score is not None and tax.score < 100
+        assert any(s.feature == "tax_arrears_amount" and "缴清" in s.text for s in portrait.suggestions)
+    bounds = ProductBounds(min_rate=Decimal("0.0385"), max_rate=Decimal("0.06"), max_line_fen=10**9,
+                           min_amount_fen=10**6)
+    decided = policy.decide(values, 0.01, (), bounds)
+    assert decided.outcome is policy.Outcome.DECLINE
+    assert any("欠税" in r.text for r in decided.reasons)
+    assert policy.remedies(decided.reasons) == ["尽快缴清欠缴的税款"]

@@ -1,12 +1,19 @@
 """The WoE logistic-regression scorecard: monotonic optimal binning (optbinning), points, and its JSON/ONNX forms.
 
+Each feature of the catalogue is binned in its expected direction (`features.expected_trends`): optbinning merges
+adjacent bins until the bad rate follows it, so a better value never costs points, whatever noise the training data
+holds. A feature whose data runs against its direction ends up without information and is left out, and the
+fitted scorecard says why (`FittedScorecard.dropped`). Columns the catalogue does not know are binned with
+`BinningSettings.monotonic_trend`.
+
 The scorecard is kept as plain JSON (bins, WoE, points, scaling, calibration): enough to score and to give
 reasons without unpickling anything. `to_onnx` writes the same arithmetic as an ONNX graph in double precision.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -14,6 +21,7 @@ import pandas as pd
 from optbinning import BinningProcess
 from sklearn.linear_model import LogisticRegression
 
+from xinyidai.scoring import features
 from xinyidai.scoring.modelling.scaling import Scaling
 
 Spec = dict[str, Any]
@@ -21,7 +29,10 @@ Spec = dict[str, Any]
 
 @dataclass(frozen=True)
 class BinningSettings:
-    """optbinning settings: monotonic numeric bins, an IV floor for selection, a minimum bin share."""
+    """optbinning settings: monotonic numeric bins, an IV floor for selection, a minimum bin share.
+
+    `monotonic_trend` applies only to columns without an expected direction in the feature catalogue.
+    """
 
     min_iv: float = 0.02
     min_bin_size: float = 0.05
@@ -75,6 +86,8 @@ class FittedScorecard:
     regression: LogisticRegression
     selected: list[str]
     spec: Spec
+    trends: dict[str, str] = field(default_factory=dict)  # the bad-rate trend each numeric input was binned with
+    dropped: dict[str, str] = field(default_factory=dict)  # inputs left out for a reason worth telling, and why
 
     def log_odds_bad_in_memory(self, x: np.ndarray, inputs: list[Spec]) -> np.ndarray:
         """ln(bad:good) straight from optbinning and scikit-learn (to check the JSON and ONNX forms against)."""
@@ -82,21 +95,61 @@ class FittedScorecard:
         return np.asarray(self.regression.decision_function(woe.to_numpy()), dtype=float)
 
 
-def fit(x: np.ndarray, y_bad: np.ndarray, inputs: list[Spec], *, scaling: Scaling,
-        settings: BinningSettings) -> FittedScorecard:
-    """Bin every input monotonically, keep those with enough IV, regress on WoE, and scale to points."""
+AGAINST_DIRECTION = "训练数据的坏账率走势与预期方向相反 bad rate runs against the expected direction"
+POSITIVE_COEFFICIENT = "与其他特征共线，系数方向错误 collinear: its coefficient would reward a worse value"
+
+
+def follows(event_rates: list[float], trend: str) -> bool:
+    """Whether the bins' bad rates (lowest values first) follow the trend ("ascending" or "descending")."""
+    steps = np.diff(np.asarray(event_rates, dtype=float))
+    if trend == "ascending":
+        return bool((steps >= -1e-12).all())
+    if trend == "descending":
+        return bool((steps <= 1e-12).all())
+    return True
+
+
+def _raw_trend(column: np.ndarray, y_bad: np.ndarray) -> float:
+    """The sign of the rank correlation between a value and badness (0 when it cannot be told)."""
+    known = ~np.isnan(column)
+    if known.sum() < 3 or np.ptp(column[known]) == 0 or np.ptp(y_bad[known]) == 0:
+        return 0.0
+    ranks = pd.Series(column[known]).rank().to_numpy()
+    return float(np.sign(np.corrcoef(ranks, y_bad[known])[0, 1]))
+
+
+def fit(x: np.ndarray, y_bad: np.ndarray, inputs: list[Spec], *, scaling: Scaling, settings: BinningSettings,
+        directions: Mapping[str, str] | None = None) -> FittedScorecard:
+    """Bin every input monotonically in its expected direction, keep those with enough IV that follow it, regress
+    on WoE, and scale to points (`directions`: feature → bad-rate trend; the feature catalogue's by default)."""
+    directions = features.expected_trends() if directions is None else directions
     frame = decode(x, inputs)
     names = [s["name"] for s in inputs]
     categorical = [s["name"] for s in inputs if s["kind"] == "categorical"]
+    trends = {n: directions.get(n, settings.monotonic_trend) for n in names if n not in categorical}
     binning = BinningProcess(
         names, categorical_variables=categorical, max_n_prebins=settings.max_n_prebins,
         min_bin_size=settings.min_bin_size, selection_criteria={"iv": {"min": settings.min_iv}},
-        binning_fit_params={n: {"monotonic_trend": settings.monotonic_trend} for n in names if n not in categorical},
+        binning_fit_params={n: {"monotonic_trend": trend} for n, trend in trends.items()},
     )
     binning.fit(frame, y_bad)
     selected = [str(n) for n in binning.get_support(names=True)]
+    dropped: dict[str, str] = {}
+    for j, name in enumerate(names):
+        trend = directions.get(name)
+        if name in categorical or trend is None:
+            continue
+        table = binning.get_binned_variable(name).binning_table.build()
+        rates = [float(r) for r, count in zip(table["Event rate"].iloc[:-3], table["Count"].iloc[:-3], strict=True)
+                 if count > 0]
+        against = _raw_trend(x[:, j], y_bad) == (-1.0 if trend == "ascending" else 1.0)
+        # A bin order optbinning could not make follow the direction (an infeasible solve) cannot be trusted; a
+        # feature left without information because its data runs the other way is named, not silently lost.
+        if not follows(rates, trend) or (against and name not in selected):
+            dropped[name] = AGAINST_DIRECTION
+    selected = [n for n in selected if n not in dropped]
     if not selected:
-        selected = names
+        selected = [n for n in names if n not in dropped] or names
     woe_all = binning.transform(frame, metric="woe")
     # WoE is ln(good share / bad share), so every coefficient on ln(bad:good) should be negative; a positive one
     # (collinearity) would make a better attribute cost points, so such a feature is dropped and the rest refitted.
@@ -106,9 +159,11 @@ def fit(x: np.ndarray, y_bad: np.ndarray, inputs: list[Spec], *, scaling: Scalin
         wrong = [n for n, b in zip(selected, regression.coef_[0], strict=True) if b > 0]
         if not wrong or len(selected) == 1:
             break
+        dropped.update({n: POSITIVE_COEFFICIENT for n in wrong})
         selected = [n for n in selected if n not in wrong]
     return FittedScorecard(binning=binning, regression=regression, selected=selected,
-                           spec=_spec(binning, regression, selected, inputs, scaling))
+                           spec=_spec(binning, regression, selected, inputs, scaling), trends=trends,
+                           dropped=dropped)
 
 
 def _spec(binning: BinningProcess, regression: LogisticRegression, selected: list[str], inputs: list[Spec],

@@ -8,6 +8,12 @@ and the points of a missing value. When a champion exists its spec is used, so t
 the bank sees. A dimension none of whose features the champion kept, and every dimension while there is no
 champion, is scored with `RULE_TABLE` instead, and the portrait says so (`Basis.RULES`).
 
+The features the credit policy's hard rules decide on (`scoring.policy.HARD_RULES`: tax arrears, the abnormal
+operations list, dishonesty, late annual reports) are one fact read one way: every dimension scores them with their
+`RULE_TABLE` entry (any positive value costs the whole feature, as the rule declines), whether or not the champion
+kept them and whatever bins it learned, and a dimension whose rule is broken says so in the policy's words. So the
+portrait can never call a dimension "at its best" while the decision declines for a fact in it.
+
 A dimension's score is the share of the points its features could differ by that the entity earns:
 
     score = 100 × Σ (points_f − min_f) ÷ Σ (max_f − min_f)   over the dimension's features in the table,
@@ -44,6 +50,7 @@ from xinyidai.scoring.features import (
     Feature,
     Risk,
 )
+from xinyidai.scoring.policy import HARD_RULES, RULE_OF_FEATURE
 
 FEATURES: dict[str, Feature] = {f.name: f for f in CATALOGUE}
 GRADE_LETTERS = {ordinal: letter for letter, ordinal in TAX_GRADE_ORDINAL.items()}
@@ -64,12 +71,10 @@ BASIS_LABELS = {Basis.MODEL: "冠军模型评分卡", Basis.RULES: "规则评估
                 Basis.WITHHELD: "授权未涵盖"}
 
 # What the entity can do about a feature, in plain Chinese. A feature not named here is never suggested.
+# The remedies of the hard rules are the policy's own, so the decision and the portrait advise alike.
 ACTIONS: dict[str, str] = {
-    "abnormal_listed_now": "补报年度报告或更正公示信息后，向市场监管部门申请移出经营异常名录",
-    "serious_dishonesty_listed_now": "纠正失信行为、履行相关义务后申请信用修复，移出严重失信主体名单",
-    "dishonest_debtor_open": "履行生效法律文书确定的义务，申请删除失信被执行人信息",
+    **{rule.feature: rule.remedy for rule in HARD_RULES},
     "enforcement_cases_open": "履行判决或与申请执行人达成和解，了结被执行案件",
-    "tax_arrears_amount": "尽快缴清欠缴的税款",
     "tax_credit_grade": "按期申报、足额缴税，争取更高的纳税信用等级",
     "tax_paid_12m": "如实申报收入、依法足额纳税",
     "utility_overdue_amount": "结清水、电、气欠费",
@@ -78,7 +83,6 @@ ACTIONS: dict[str, str] = {
     "social_insurance_continuous_months": "保持按月连续缴纳社会保险",
     "social_insurance_arrears_months_12m": "补缴社会保险欠费，此后按月足额缴纳",
     "housing_fund_arrears_months_12m": "补缴住房公积金，此后按月足额缴存",
-    "annual_report_years_late": "每年6月30日前按时报送上一年度的年度报告",
     "self_reported_revenue_ratio": "按实际经营情况更新自主填报的营业收入",
     "self_reported_employees_ratio": "按实际用工情况更新自主填报的从业人数",
 }
@@ -330,11 +334,13 @@ def _tables(model: Mapping[str, Scale] | None,
     out: dict[Dimension, tuple[Basis, dict[str, Scale]]] = {}
     for dimension in Dimension:
         names = [f.name for f in CATALOGUE if f.dimension is dimension and f.name not in withheld]
-        from_model = {n: model[n] for n in names if model is not None and n in model}
+        from_model = {n: model[n] for n in names if model is not None and n in model and n not in RULE_OF_FEATURE}
         if not names:
             out[dimension] = (Basis.WITHHELD, {})
         elif from_model:
-            out[dimension] = (Basis.MODEL, from_model)
+            # The hard rules' features are read as the decision reads them, whether or not the model kept them.
+            out[dimension] = (Basis.MODEL, {n: from_model.get(n) or RULE_SCALES[n] for n in names
+                                            if n in from_model or n in RULE_OF_FEATURE})
         else:
             out[dimension] = (Basis.RULES, {n: RULE_SCALES[n] for n in names if n in RULE_SCALES})
     return out
@@ -348,6 +354,10 @@ def _explain(score: int | None, basis: Basis, rows: list[FeaturePoints]) -> str:
     losses = sorted((r for r in rows if r.highest - r.points > EPSILON), key=lambda r: r.points - r.highest)
     strengths = [r for r in rows if r.highest - r.points <= EPSILON and r.value is not None]
     text = f"{band(score)}（{score}分）。"
+    broken = [RULE_OF_FEATURE[r.name].text for r in rows
+              if r.name in RULE_OF_FEATURE and r.value is not None and r.value > 0]
+    if broken:
+        text += "触及准入规则：" + "；".join(broken) + "。"
     if losses:
         text += "主要失分：" + "、".join(f"{r.label}（{r.value_text}）" for r in losses[:2]) + "。"
     elif strengths:
