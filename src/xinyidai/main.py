@@ -62,6 +62,7 @@ from xinyidai.registry import service as registry_service
 from xinyidai.rights import pages as rights_pages
 from xinyidai.rights import router as rights_router
 from xinyidai.scoring import pages as scoring_pages
+from xinyidai.scoring.labels import assessor_label
 from xinyidai.scoring.portrait import router as scoring_portrait_router
 from xinyidai.scoring.sandbox import pages as sandbox_pages
 from xinyidai.scoring.sandbox import router as sandbox_router
@@ -267,6 +268,7 @@ def create_app(*, session_factory: sessionmaker[Session] | None = None) -> FastA
     app.state.session_factory = session_factory
     app.state.principal_source = identity_service.PRINCIPAL_SOURCE
     templates.env.globals.update(ORG_KIND_LABELS=ORG_KIND_LABELS, ROLE_LABELS=ROLE_LABELS)
+    templates.env.filters["assessor"] = assessor_label
     consent_pages.use_category_names(
         lambda session: {c.code: c.name for c in creditdata_service.list_categories(session)})
     consent_pages.use_loan_choices(loan_choices)
