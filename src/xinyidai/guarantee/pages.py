@@ -120,7 +120,7 @@ def record_recovery(request: Request, session: SessionDep, principal: GuaranteeO
             service.record_recovery(session, principal=principal, compensation_id=compensation_id,
                                     recovery_in=recovery_in, idempotency_key=idempotency_key)
         except ValidationError:
-            errors.append("追偿金额须大于0，备注不超过200字且不含控制字符")
+            errors.append("追偿金额须大于0，备注不超过200字且不含控制字符或方向控制符")
         except DomainError as exc:
             errors.append(exc.message)
     if errors:  # every refusal comes before any write

@@ -2,34 +2,25 @@
 
 from __future__ import annotations
 
-import re
 from datetime import date
-from typing import Annotated
 
-from pydantic import BaseModel, Field, StrictInt, field_validator
+from pydantic import BaseModel, Field, field_validator
 
-from xinyidai.money import MAX_FEN
-
-# Strict: `true` or "100" is not an amount of money.
-RecoveredFen = Annotated[StrictInt, Field(gt=0, le=MAX_FEN)]
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\u202a-\u202e\u2066-\u2069]")
+from xinyidai.money import AmountFen
+from xinyidai.text import Text
 
 
 class RecoveryCreate(BaseModel):
     """Money the guarantor recovered from the defaulter on one compensation."""
 
-    amount_fen: RecoveredFen
+    amount_fen: AmountFen
     recovered_on: date | None = Field(default=None, description="When the money came in; default today")
-    note: str | None = Field(default=None, max_length=200)
+    note: Text | None = Field(default=None, max_length=200)
 
     @field_validator("note")
     @classmethod
-    def _plain_text(cls, value: str | None) -> str | None:
-        if value is None:
-            return None
-        if _CONTROL.search(value):
-            raise ValueError("note contains control characters")
-        return value.strip() or None
+    def _blank_is_none(cls, value: str | None) -> str | None:
+        return value.strip() or None if value is not None else None
 
 
 class RecoveryRead(BaseModel):
