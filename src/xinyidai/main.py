@@ -31,6 +31,7 @@ from xinyidai.creditdata.report import pages as creditdata_report_pages
 from xinyidai.creditdata.report import router as creditdata_report_router
 from xinyidai.errors import DomainError, NotFound
 from xinyidai.guarantee import pages as guarantee_pages
+from xinyidai.guarantee import router as guarantee_router
 from xinyidai.guarantee import service as guarantee_service
 from xinyidai.identity import pages as identity_pages
 from xinyidai.identity import router as identity_router
@@ -39,6 +40,7 @@ from xinyidai.identity.exceptions import OrganisationSuspended
 from xinyidai.identity.notifications import pages as notification_pages
 from xinyidai.identity.onboarding import pages as onboarding_pages
 from xinyidai.identity.onboarding import router as onboarding_router
+from xinyidai.loans import eod_pages as loans_eod_pages
 from xinyidai.loans import pages as loans_pages
 from xinyidai.loans import router as loans_router
 from xinyidai.loans import service as loans_service
@@ -62,6 +64,7 @@ from xinyidai.registry import service as registry_service
 from xinyidai.rights import pages as rights_pages
 from xinyidai.rights import router as rights_router
 from xinyidai.scoring import pages as scoring_pages
+from xinyidai.scoring.labels import assessor_label
 from xinyidai.scoring.portrait import router as scoring_portrait_router
 from xinyidai.scoring.sandbox import pages as sandbox_pages
 from xinyidai.scoring.sandbox import router as sandbox_router
@@ -206,6 +209,7 @@ def _register_navigation() -> None:
     nav.register("修复审核", "/rights/repairs", [Role.DEPARTMENT_DATA_OFFICER], order=43, group="异议与修复")
     nav.register("异议与修复", "/rights/overview", [Role.PLATFORM_ADMIN, Role.GOVERNMENT_SUPERVISOR], order=73,
                  landing=False, group="监督")
+    nav.register("日终处理", "/admin/end-of-day", [Role.PLATFORM_ADMIN], order=83, landing=False, group="运维")
     nav.register("我的账户", "/account", list(Role), order=99, group="更多")
 
 
@@ -296,6 +300,7 @@ def create_app(*, session_factory: sessionmaker[Session] | None = None) -> FastA
     app.state.session_factory = session_factory
     app.state.principal_source = identity_service.PRINCIPAL_SOURCE
     templates.env.globals.update(ORG_KIND_LABELS=ORG_KIND_LABELS, ROLE_LABELS=ROLE_LABELS)
+    templates.env.filters["assessor"] = assessor_label
     consent_pages.use_category_names(
         lambda session: {c.code: c.name for c in creditdata_service.list_categories(session)})
     consent_pages.use_loan_choices(loan_choices)
@@ -315,14 +320,14 @@ def create_app(*, session_factory: sessionmaker[Session] | None = None) -> FastA
                    loans_router.router, creditdata_router.router,
                    creditdata_file_router.router, creditdata_report_router.router, scoring_portrait_router.router,
                    rights_router.router, notification_pages.api_router, onboarding_router.router,
-                   sandbox_router.router):
+                   sandbox_router.router, guarantee_router.router):
         # A cookie-authenticated write to the API must echo the session's CSRF token like a page's form does
         # (bearer clients need none); one place, so no router can forget it.
         app.include_router(router, dependencies=[Depends(csrf_protect)])
     for pages in (identity_pages.router, orders_pages.router, loans_pages.router, guarantee_pages.router,
                   creditdata_pages.router, creditdata_report_pages.router, audit_pages.router, consent_pages.router,
                   rights_pages.router, notification_pages.router, onboarding_pages.router, sandbox_pages.router,
-                  scoring_pages.router):
+                  scoring_pages.router, loans_eod_pages.router):
         app.include_router(pages)
 
     @app.middleware("http")

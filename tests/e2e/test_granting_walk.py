@@ -60,7 +60,9 @@ def test_the_enterprise_grants_a_report_download_the_bank_downloads_then_is_refu
     login(page, "enterprise.demo", home="/enterprise")
     page.goto("/authorisations")
     row = page.locator("tr", has_text=reference)
-    row.get_by_role("button", name="撤销授权").click()
+    row.get_by_role("link", name="撤销授权").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("确认撤销授权")  # one click does not revoke
+    page.get_by_role("button", name="确认撤销").click()
     expect(page.get_by_test_id("revoked-notice")).to_be_visible()
     expect(page.locator("tr", has_text=reference)).to_contain_text("已撤销")
     logout(page)

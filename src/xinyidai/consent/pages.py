@@ -189,11 +189,29 @@ def grant(request: Request, session: SessionDep, principal: EnterpriseUserDep,
     return RedirectResponse(f"/authorisations?granted={granted.id}", status_code=303)
 
 
+def _revocable_row(session: Session, enterprise_id: int, authorisation_id: int) -> AuthorisationRow:
+    row = next((r for r in _rows(session, enterprise_id) if r.authorisation.id == authorisation_id), None)
+    if row is None:
+        raise NotFound("授权不存在", message_en="authorisation not found")
+    return row
+
+
+@router.get("/authorisations/{authorisation_id}/revoke", response_class=HTMLResponse)
+def confirm_revoke(request: Request, session: SessionDep, principal: EnterpriseUserDep,
+                   authorisation_id: IdPath) -> HTMLResponse:
+    """What revoking an authorisation ends, with the button that does it: no revocation on a single click."""
+    row = _revocable_row(session, _enterprise_of(principal), authorisation_id)
+    return render(request, "consent/revoke_confirm.html", {"r": row})
+
+
 @router.post("/authorisations/{authorisation_id}/revoke")
-def revoke(session: SessionDep, principal: EnterpriseUserDep,
-           authorisation_id: IdPath) -> Response:
-    """Revoke one of the enterprise's authorisations; the recipient's next request is refused."""
+def revoke(session: SessionDep, principal: EnterpriseUserDep, authorisation_id: IdPath,
+           confirm: Annotated[str, Form(max_length=5)] = "") -> Response:
+    """Revoke one of the enterprise's authorisations once confirmed; the recipient's next request is refused."""
     enterprise_id = _enterprise_of(principal)
+    _revocable_row(session, enterprise_id, authorisation_id)
+    if confirm != "yes":  # a post that skipped the confirmation is asked to confirm first
+        return RedirectResponse(f"/authorisations/{authorisation_id}/revoke", status_code=303)
     service.revoke(session, enterprise_id=enterprise_id, authorisation_id=authorisation_id,
                    user_id=principal.user_id or 0)
     return RedirectResponse(f"/authorisations?revoked={authorisation_id}", status_code=303)

@@ -103,4 +103,9 @@ CHANNEL_LABELS = {
     Channel.SELF_REPORT: "自主填报", Channel.PLATFORM: "平台产生",
 }
 AUTHORITATIVE_LABELS = {AuthoritativeChannel.NATIONAL: "国家总对总共享", AuthoritativeChannel.LOCAL: "本地归集"}
+FIELD_TYPE_LABELS = {
+    FieldType.TEXT: "文本", FieldType.USCC: "统一社会信用代码", FieldType.DATE: "日期", FieldType.MONTH: "年月",
+    FieldType.YEAR: "年度", FieldType.INTEGER: "整数", FieldType.MONEY: "金额（元）", FieldType.DECIMAL: "数值",
+    FieldType.ENUM: "选项", FieldType.BOOLEAN: "是/否",
+}
 BATCH_STATUS_LABELS = {BatchStatus.RUNNING: "导入中", BatchStatus.COMMITTED: "已入库", BatchStatus.REJECTED: "已拒收"}

@@ -36,6 +36,7 @@ from xinyidai.creditdata.enums import (
     AUTHORITATIVE_LABELS,
     BATCH_STATUS_LABELS,
     CHANNEL_LABELS,
+    FIELD_TYPE_LABELS,
     SENSITIVITY_LABELS,
     UPDATE_CYCLE_LABELS,
     AuthoritativeChannel,
@@ -75,7 +76,7 @@ def labels() -> dict[str, Any]:
         "sensitivity_labels": SENSITIVITY_LABELS, "cycle_labels": UPDATE_CYCLE_LABELS,
         "channel_labels": CHANNEL_LABELS, "authoritative_labels": AUTHORITATIVE_LABELS,
         "sensitivity_badges": SENSITIVITY_BADGES, "sensitivities": list(Sensitivity), "cycles": list(UpdateCycle),
-        "authoritatives": list(AuthoritativeChannel),
+        "authoritatives": list(AuthoritativeChannel), "field_type_labels": FIELD_TYPE_LABELS,
     }
 
 

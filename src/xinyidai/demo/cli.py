@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
 import typer
-from rich.table import Table
+from rich.console import Console
+from rich.markup import escape
 
 from xinyidai.cli_support import bilingual, command_group, console, fail
+
+if TYPE_CHECKING:
+    from xinyidai.demo.generator import DemoLogin
 
 app = command_group("合成的演示辖区", "The synthetic demo district")
 
@@ -31,9 +38,17 @@ def generate(
                   f"{summary.organisations} organisations, {summary.orders} orders, "
                   f"{summary.records} credit records in {summary.import_batches} deliveries")
     console.print(summary.champion.note)
-    table = Table(title=f"Demo logins (password for all: {generator.DEMO_PASSWORD})")
-    for column in ("role", "username", "organisation", "note"):
-        table.add_column(column)
-    for login in summary.logins:
-        table.add_row(login.role, login.username, login.organisation, login.note)
-    console.print(table)
+    print_logins(console, summary.logins, password=generator.DEMO_PASSWORD)
+
+
+def print_logins(out: Console, logins: Iterable[DemoLogin], *, password: str) -> None:
+    """One login per block, each value on a line of its own: a table's cells would be cut with … in an 80-column
+    terminal (Chinese names are two columns wide), and a cut username cannot be typed."""
+    out.print(f"[bold]Demo logins[/bold] (password for all: {escape(password)})", highlight=False)
+    for login in logins:
+        out.print("")
+        out.print(f"[bold]{escape(login.role)}[/bold]", highlight=False)
+        out.print(f"  username      {escape(login.username)}", highlight=False)
+        out.print(f"  organisation  {escape(login.organisation)}", highlight=False)
+        if login.note:
+            out.print(f"  note          {escape(login.note)}", highlight=False)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, ForeignKey, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from xinyidai.db import Base, BigId, IdPk, UtcDateTime
@@ -66,4 +66,6 @@ class Recovery(Base):
     amount_fen: Mapped[int] = mapped_column(BigInteger)
     distribution: Mapped[dict[str, Any]] = mapped_column(JSON)
     business_date: Mapped[date]
+    recovered_on: Mapped[date | None]  # when the money came in, as the guarantor says; the business date records it
+    note: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 
 from sqlalchemy import select
@@ -12,9 +13,12 @@ from sqlalchemy.orm import Session
 from xinyidai import clock, idempotency
 from xinyidai.audit import service as audit_service
 from xinyidai.auth.enums import OrgKind
+from xinyidai.auth.principal import Principal
+from xinyidai.errors import NotFound
 from xinyidai.guarantee import policy
 from xinyidai.guarantee.exceptions import InvalidAgreement, RecoveryRefused
 from xinyidai.guarantee.models import Compensation, GuarantorShare, Recovery, RiskSharingAgreement
+from xinyidai.guarantee.schemas import RecoveryCreate
 from xinyidai.identity import service as identity_service
 from xinyidai.loans import service as loans_service
 from xinyidai.loans.events import DrawdownDefaulted
@@ -96,13 +100,19 @@ def on_drawdown_defaulted(session: Session, event: DrawdownDefaulted) -> None:
     compensate(session, defaulted=event)
 
 
-def recover(session: Session, *, drawdown_id: int, amount_fen: int, idempotency_key: str) -> Recovery:
+def recover(session: Session, *, drawdown_id: int, amount_fen: int, idempotency_key: str,
+            actor: audit_service.Actor | Principal | None = None, recovered_on: date | None = None,
+            note: str | None = None) -> Recovery:
     """Distribute money recovered from the defaulter by the agreement's shares."""
     previous = session.scalars(select(Recovery).where(
         Recovery.drawdown_id == drawdown_id, Recovery.idempotency_key == idempotency_key)).one_or_none()
     if previous is not None:
-        return idempotency.replay_or_refuse(previous, stored=previous.amount_fen, new=amount_fen,
-                                            message="该幂等键已用于另一笔追偿", message_en="Idempotency-Key reused")
+        return idempotency.replay_or_refuse(
+            previous, stored=(previous.amount_fen, previous.recovered_on, previous.note),
+            new=(amount_fen, recovered_on or previous.recovered_on, note),
+            message="该幂等键已用于另一笔追偿", message_en="Idempotency-Key reused")
+    if recovered_on is not None and recovered_on > clock.today():
+        raise RecoveryRefused("追偿日期不能晚于今天", message_en="recovery date is in the future")
     compensations = session.scalars(select(Compensation).where(Compensation.drawdown_id == drawdown_id)).all()
     if not compensations:
         raise RecoveryRefused("该笔用信没有代偿记录", message_en="no compensation for this drawdown")
@@ -129,13 +139,39 @@ def recover(session: Session, *, drawdown_id: int, amount_fen: int, idempotency_
         loans_service.settle_claim(session, drawdown=drawdown, amount_fen=distribution[BANK], kind="recovery",
                                    memo="bank share of a recovery")
     recovery = Recovery(drawdown_id=drawdown_id, idempotency_key=idempotency_key, amount_fen=amount_fen,
-                        distribution=distribution, business_date=clock.today(), created_at=clock.now())
+                        distribution=distribution, business_date=clock.today(),
+                        recovered_on=recovered_on or clock.today(), note=note, created_at=clock.now())
     session.add(recovery)
     session.flush()
-    audit_service.record(session, action="guarantee.recovered", actor=audit_service.Actor.system("recovery"),
+    audit_service.record(session, action="guarantee.recovered", actor=actor or audit_service.Actor.system("recovery"),
                          subject_type="drawdown", subject_id=drawdown_id,
                          enterprise_id=drawdown.enterprise_id, detail={"distribution": distribution})
     return recovery
+
+
+def get_compensation(session: Session, *, principal: Principal, compensation_id: int) -> Compensation:
+    """One of the caller's own compensations; another guarantor's is as unknown as a missing one."""
+    compensation = session.get(Compensation, compensation_id)
+    if compensation is None or compensation.guarantor_organisation_id != principal.organisation_id:
+        raise NotFound("代偿记录不存在", message_en="compensation not found")
+    return compensation
+
+
+def record_recovery(session: Session, *, principal: Principal, compensation_id: int, recovery_in: RecoveryCreate,
+                    idempotency_key: str) -> Recovery:
+    """The guarantor records money recovered (追偿) on one of its compensations; it is shared by the agreement."""
+    compensation = get_compensation(session, principal=principal, compensation_id=compensation_id)
+    return recover(session, drawdown_id=compensation.drawdown_id, amount_fen=recovery_in.amount_fen,
+                   idempotency_key=idempotency_key, actor=principal, recovered_on=recovery_in.recovered_on,
+                   note=recovery_in.note)
+
+
+def list_recoveries(session: Session, *, drawdown_ids: Sequence[int]) -> Sequence[Recovery]:
+    """The recoveries of the given drawdowns, oldest first."""
+    if not drawdown_ids:
+        return []
+    return session.scalars(select(Recovery).where(Recovery.drawdown_id.in_(drawdown_ids))
+                           .order_by(Recovery.id)).all()
 
 
 def list_compensations(session: Session, *, guarantor_organisation_id: int | None = None) -> Sequence[Compensation]:

@@ -16,7 +16,7 @@ from xinyidai.identity import service
 from xinyidai.identity.exceptions import OnboardingRefused
 from xinyidai.identity.onboarding import service as onboarding
 from xinyidai.identity.schemas import EnterpriseRegistrationCreate, OrganisationCreate, UserCreate
-from xinyidai.portal import i18n, nav
+from xinyidai.portal import flash, i18n, nav
 from xinyidai.portal.templating import render
 from xinyidai.web import IdPath, SessionDep, client_ip
 
@@ -129,8 +129,8 @@ def register(
         return render(request, "identity/register.html",
                       {"form": form, "errors": ["用户名只能包含字母、数字和 _ . - @，长度3至64位"]},
                       status_code=422)
-    return render(request, "identity/login.html",
-                  {"flash": "注册成功，请登录", "username": registration_in.username, "next": None})
+    # The name is not carried in the address: it may be a mobile number, and addresses reach the logs.
+    return flash.redirect("/login", "注册成功，请登录")
 
 
 

@@ -109,6 +109,22 @@ def catch_up(session: Session, *, through: date) -> list[EodRun]:
     return runs
 
 
+def list_runs(session: Session, *, limit: int = 60) -> list[EodRun]:
+    """The latest end-of-day runs, newest business date first."""
+    return list(session.scalars(select(EodRun).order_by(EodRun.business_date.desc()).limit(limit)))
+
+
+def next_date(session: Session) -> date | None:
+    """The next business date end of day would run, or None when every date up to today is done."""
+    last = session.scalar(select(func.max(EodRun.business_date)).where(EodRun.status == "done"))
+    if last is None:
+        first_value = session.scalar(select(func.min(Drawdown.value_date)).where(Drawdown.status == "active"))
+        day = first_value or clock.today()
+    else:
+        day = last + timedelta(days=1)
+    return day if day <= clock.today() else None
+
+
 def _active() -> ColumnElement[bool]:
     return D.status == DrawdownStatus.ACTIVE.value
 

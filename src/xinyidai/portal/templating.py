@@ -15,7 +15,7 @@ from starlette.responses import HTMLResponse
 from xinyidai import clock
 from xinyidai.config import get_settings
 from xinyidai.money import format_percent, format_wan, format_yuan
-from xinyidai.portal import i18n, nav
+from xinyidai.portal import flash, i18n, nav
 
 PACKAGE_ROOT = Path(__file__).resolve().parents[1]
 _template_dirs = sorted(str(p) for p in PACKAGE_ROOT.glob("*/templates"))
@@ -63,7 +63,13 @@ def render(request: Request, name: str, context: dict[str, Any] | None = None, *
         "today": clock.today(),
         **(context or {}),
     }
+    # Only a full page takes the redirect's message: an htmx fragment would swallow it.
+    shows_flash = not request.headers.get("hx-request")
+    if shows_flash and not full.get("flash"):
+        full["flash"] = flash.take(request)
     response = templates.TemplateResponse(request, name, full, status_code=status_code)
+    if shows_flash:
+        flash.clear(request, response)
     new_cookie = getattr(request.state, "new_csrf_cookie", None)
     if new_cookie:
         settings = get_settings()

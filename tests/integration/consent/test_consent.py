@@ -86,7 +86,16 @@ def test_a_revocation_on_the_page_refuses_the_banks_very_next_request(
     login(client, "good")
     assert client.post(f"/authorisations/{grant.id}/revoke", data={}).status_code == 403  # no CSRF token
     token = page_csrf(client, "/authorisations")
-    revoked = client.post(f"/authorisations/{grant.id}/revoke", data={"csrf_token": token}, follow_redirects=False)
+    # One click on the list does not revoke: it asks to confirm, saying what revoking ends.
+    assert f'href="/authorisations/{grant.id}/revoke"' in client.get("/authorisations").text
+    unconfirmed = client.post(f"/authorisations/{grant.id}/revoke", data={"csrf_token": token},
+                              follow_redirects=False)
+    assert unconfirmed.status_code == 303 and unconfirmed.headers["location"] == f"/authorisations/{grant.id}/revoke"
+    confirm = client.get(unconfirmed.headers["location"])
+    assert 'data-testid="revoke-confirm-form"' in confirm.text and "甲银行" in confirm.text
+    assert consent_service.status(grant) == "active"
+    revoked = client.post(f"/authorisations/{grant.id}/revoke", data={"csrf_token": token, "confirm": "yes"},
+                          follow_redirects=False)
     assert revoked.status_code == 303 and revoked.headers["location"] == f"/authorisations?revoked={grant.id}"
     page = client.get(revoked.headers["location"])
     assert "授权已撤销" in page.text and f'data-testid="revoke-{grant.id}"' not in page.text

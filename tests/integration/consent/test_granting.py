@@ -124,7 +124,7 @@ def test_granted_on_the_page_the_institution_downloads_the_report_until_revoked(
     client.cookies.clear()
     login(client, "good")
     token = page_csrf(client, "/authorisations")
-    client.post(f"/authorisations/{authorisation.id}/revoke", data={"csrf_token": token})
+    client.post(f"/authorisations/{authorisation.id}/revoke", data={"csrf_token": token, "confirm": "yes"})
     client.cookies.clear()
     login(client, "a.officer")
     token = page_csrf(client, "/credit-reports")

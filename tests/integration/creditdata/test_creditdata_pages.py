@@ -70,7 +70,9 @@ def test_the_platform_admin_sees_the_catalogue_and_others_do_not(client: TestCli
     row = _testid(html, "item-tax_payment")
     assert "纳税缴纳信息" in row and "国家税务总局重庆市南岸区税务局" in row and "需授权" in row and "每月" in row
     fields = _testid(html, "fields-tax_payment")
-    assert "电子税票号码" in fields and "实缴金额（元）" in fields and "money" in fields
+    assert "电子税票号码" in fields and "实缴金额（元）" in fields and "金额（元）" in fields
+    # Each field reads by its Chinese name and type; the code stays beside it as a hint, never alone.
+    assert "money" not in fields and "integer" not in fields and "text" not in fields
     assert "总对总" in _testid(html, "item-customs_trade") and "本地不归集" in _testid(html, "item-customs_trade")
     assert 'action="/admin/catalogue/items/tax_payment"' in html
     for username in ("tax.officer", "good", "a.officer"):
@@ -424,3 +426,10 @@ def test_the_enterprise_self_reports_under_a_signed_commitment(client: TestClien
     assert _testid(html, "self-reported") == "企业自主填报（信用承诺）"
     assert "日用百货批发零售" in html and "3,600,000.00" in html
     assert len(_audits(session, "creditdata.self_reported")) == 1
+
+
+def test_the_upload_page_says_valid_rows_are_stored_and_refused_rows_listed(client: TestClient, world: World) -> None:
+    login(client, "tax.officer")
+    page = client.get("/data/uploads").text
+    assert "要么全部入库" not in page  # a batch loads partially: it is not all-or-nothing
+    assert "校验通过的行入库" in page and "逐行列出原因" in page

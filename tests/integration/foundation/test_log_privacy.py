@@ -35,7 +35,7 @@ def test_registration_login_and_lookup_leave_no_identity_or_mobile_number_in_the
     registered = client.post("/register", data={
         "uscc": uscc("MA0000004"), "legal_rep_name": "赵六", "id_number": world.unregistered_id_number,
         "username": MOBILE, "display_name": "赵六", "password": PASSWORD, "csrf_token": token})
-    assert registered.status_code == 200 and "注册成功" in registered.text
+    assert registered.status_code == 200 and "注册成功" in registered.text  # shown on /login after the redirect
     token = page_csrf(client, "/login")
     assert client.post("/login", data={"username": MOBILE, "password": "wrong-" + PASSWORD,
                                        "csrf_token": token}).status_code in (200, 401)

@@ -26,6 +26,7 @@ from xinyidai.registry import service as registry_service
 from xinyidai.scoring import champion
 from xinyidai.scoring import model_versions as registry
 from xinyidai.scoring.exceptions import InvalidModel, ModelAdminOnly, ModelAlreadyRegistered
+from xinyidai.scoring.labels import assessor_label
 from xinyidai.scoring.modelling import development, store
 from xinyidai.scoring.modelling.dataset import TrainingData
 from xinyidai.scoring.models import CreditDecision, ModelVersion
@@ -164,6 +165,9 @@ def test_the_champion_assesses_the_order_and_the_bank_sees_score_pd_reasons_and_
     login(client, "a.officer")
     page = client.get(f"/orders/{order.id}").text
     assert version.version_label in page
+    # People read a version, not an id: the label is shown, the id only in its tooltip.
+    assert f">{assessor_label(order.assessor_version)}</span>" in page and "评分卡 " in page
+    assert f">{order.assessor_version}<" not in page
     assert 'data-testid="estimated-pd"' in page
     assert decision.reasons[0]["text"] in page
 

@@ -4,6 +4,7 @@ and the admin pages (runs and model versions) that only the platform admin (and,
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -233,3 +234,16 @@ def test_cli_batch_score_runs_once_per_day(tmp_path: Path, monkeypatch: pytest.M
     with database.session_factory() as session:
         assert _scores(session, runs[1].id) == parallel_scores
     database.engine.dispose()
+
+
+def test_the_run_pages_decile_table_names_each_column_once(
+        session: Session, session_factory: sessionmaker[Session], world: World, model_dirs: tuple[Path, Path],
+        client: TestClient) -> None:
+    _champion(session, world, model_dirs[0])
+    result = batch.run_job(as_of=AS_OF, trigger="cli", session_factory=session_factory)
+    login(client, "admin")
+    detail = client.get(f"/admin/scoring/runs/{result.run_id}").text
+    header = re.search(r'data-testid="decile-shares">\s*<thead>(.*?)</thead>', detail, re.S)
+    assert header, "no decile table"
+    names = re.findall(r"<th[^>]*>([^<]*)</th>", header.group(1))
+    assert len(names) == len(set(names)), names

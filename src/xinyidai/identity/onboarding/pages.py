@@ -4,6 +4,7 @@ review with the security-assessment checklist, and the institution admin's commi
 from __future__ import annotations
 
 from typing import Annotated
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -84,6 +85,16 @@ def apply(
         errors, status_code = _refusal(exc)
         return render(request, "identity/onboarding/apply.html", {**_apply_context(form), "errors": errors},
                       status_code=status_code)
+    return RedirectResponse(
+        f"/institutions/apply/submitted?{urlencode({'reference': application.reference, 'uscc': application.uscc})}",
+        status_code=303)
+
+
+@router.get("/institutions/apply/submitted", response_class=HTMLResponse, dependencies=[PublicPage])
+def submitted_page(request: Request, session: SessionDep, reference: Annotated[str, Query(max_length=24)],
+                   uscc: Annotated[str, Query(max_length=30)]) -> Response:
+    """The reference of the application just submitted, to check its status with (safe to refresh)."""
+    application = onboarding.find_application_status(session, reference=reference, uscc=uscc)
     return render(request, "identity/onboarding/submitted.html", {"application": application})
 
 
