@@ -37,6 +37,7 @@ from sqlalchemy import (
     union_all,
     update,
 )
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from xinyidai import clock, events
@@ -44,7 +45,7 @@ from xinyidai.db import UtcDateTime
 from xinyidai.loans import classification, ledger, lines, policy
 from xinyidai.loans.enums import Account, Classification, DrawdownStatus
 from xinyidai.loans.events import DrawdownDefaulted
-from xinyidai.loans.exceptions import LoanRuleBroken
+from xinyidai.loans.exceptions import EndOfDayAlreadyRun, LoanRuleBroken
 from xinyidai.loans.models import (
     ClassificationBand,
     CreditLine,
@@ -73,15 +74,25 @@ def _rowcount(result: Result[Any]) -> int:
 
 
 def run(session: Session, *, business_date: date) -> EodRun:
-    """Run end of day for one date; a date already done is returned unchanged."""
+    """Run end of day for one date; a date already done is returned unchanged.
+
+    Two callers at the same moment meet at the run record's unique date: the second waits for the first and is
+    told the date has already been run (`EndOfDayAlreadyRun`, 409), rather than failing on the constraint.
+    """
     done = session.scalars(select(EodRun).where(EodRun.business_date == business_date)).one_or_none()
     if done is not None and done.status == "done":
         return done
     if business_date > clock.today():
         raise LoanRuleBroken("不能对未来日期执行日终", message_en="cannot run end of day for a future date")
     eod = done or EodRun(business_date=business_date, status="running", started_at=clock.now())
-    session.add(eod)
-    session.flush()
+    try:
+        with session.begin_nested():
+            session.add(eod)
+            session.flush()
+    except IntegrityError as exc:
+        raise EndOfDayAlreadyRun(f"{business_date}的日终处理已由其他操作执行，无需重复执行",
+                                 message_en=f"end of day for {business_date} has already been run",
+                                 business_date=business_date.isoformat()) from exc
     entries, postings = _transfer_due(session, eod, business_date)
     accrued, accrual_entries, accrual_postings = _accrue(session, eod, business_date)
     _classify(session, business_date)
