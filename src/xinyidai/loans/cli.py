@@ -79,3 +79,30 @@ def calc(
     if result.headline_total_interest_fen is not None:
         console.print(f"（按未取整月供计算的利息总额 {format_yuan(result.headline_total_interest_fen)} 元，"
                       "即银行计算器通常公布的数字）")
+
+
+@app.command("end-of-day", rich_help_panel=CONTEXTS_PANEL,
+             help=bilingual("日终处理：到期转逾期、计息、五级分类、违约（补跑未完成的日期）",
+                            "End of day: due transfer, accrual, classification, default (every date not yet run)"))
+def end_of_day(
+    through: str = typer.Option("", help=bilingual("执行至该日期（默认今日）", "Run up to this date, e.g. 2026-12-31 "
+                                                                            "(default today)")),
+) -> None:
+    """Run end of day for every date not yet done; a date another caller is running is refused, not failed."""
+    from datetime import date
+
+    from xinyidai import clock
+    from xinyidai.cli_support import transaction
+    from xinyidai.loans import eod
+
+    try:
+        last = date.fromisoformat(through) if through else clock.today()
+    except ValueError:
+        fail(f"日期格式应为 YYYY-MM-DD：{through}")
+    with transaction() as session:
+        runs = eod.catch_up(session, through=last)
+        summary = [(r.business_date, r.drawdowns_accrued, r.entries_made, r.defaults_triggered) for r in runs]
+    if not summary:
+        console.print(f"日终处理已完成至 {last}，无需执行")
+    for business_date, accrued, entries, defaults in summary:
+        console.print(f"{business_date}：计息 {accrued} 笔，分录 {entries} 笔，违约 {defaults} 笔")

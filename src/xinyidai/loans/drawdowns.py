@@ -176,7 +176,7 @@ def to_drawdown_read(drawdown: Drawdown) -> DrawdownRead:
                 number=i.number, due_date=i.due_date, principal_fen=i.principal_fen,
                 scheduled_interest_fen=i.scheduled_interest_fen, principal_paid_fen=i.principal_paid_fen,
                 overdue_fen=i.overdue_principal_fen + i.overdue_interest_fen - i.overdue_paid_fen,
-                superseded=i.superseded,
+                superseded=i.superseded, compensated=i.compensated,
             )
             for i in drawdown.installments
         ],

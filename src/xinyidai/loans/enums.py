@@ -15,11 +15,13 @@ class LineStatus(StrEnum):
 
 
 class DrawdownStatus(StrEnum):
-    """A drawdown's state."""
+    """A drawdown's state. A defaulted drawdown whose guarantors have paid the bank their share (代偿) is
+    compensated: the bank's claim is (partly) settled, the borrower's debt is not, it now owes the guarantors."""
 
     ACTIVE = "active"
     SETTLED = "settled"
     DEFAULTED = "defaulted"
+    COMPENSATED = "compensated"
 
 
 class FeeMode(StrEnum):
@@ -65,6 +67,7 @@ LINE_STATUS_LABELS = {
 }
 DRAWDOWN_STATUS_LABELS = {
     DrawdownStatus.ACTIVE: "还款中", DrawdownStatus.SETTLED: "已结清", DrawdownStatus.DEFAULTED: "已违约",
+    DrawdownStatus.COMPENSATED: "已代偿",
 }
 CLASSIFICATION_LABELS = {
     Classification.NORMAL: "正常", Classification.SPECIAL_MENTION: "关注", Classification.SUBSTANDARD: "次级",

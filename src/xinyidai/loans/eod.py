@@ -6,8 +6,9 @@ Steps, in order, for business date D:
 2. accrual: one day of interest on all principal, overdue interest (罚息) on overdue principal and
    interest, and the daily guarantee fee — integer arithmetic with the sub-fen remainder carried
    to the next day, so that the total equals the exact interest to within one fen;
-3. days past due and the five-category classification by each bank's bands;
-4. drawdowns that reach their product's default trigger are marked defaulted and announced.
+3. days past due and the five-category classification (`policy.classify`: each bank's bands, the regulator's
+   floors, and at least substandard for a defaulted or compensated drawdown);
+4. drawdowns that reach their product's default trigger are marked defaulted (and classified again) and announced.
 Every step writes journal entries and postings with INSERT … SELECT and moves the cached balances
 with one UPDATE; nothing loops over loans in Python except the few that default. Each drawdown row is
 rewritten as few times as possible (every rewrite is a new row version with its index entries): step 3
@@ -36,14 +37,15 @@ from sqlalchemy import (
     union_all,
     update,
 )
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from xinyidai import clock, events
 from xinyidai.db import UtcDateTime
-from xinyidai.loans import ledger, lines, policy
+from xinyidai.loans import classification, ledger, lines, policy
 from xinyidai.loans.enums import Account, Classification, DrawdownStatus
 from xinyidai.loans.events import DrawdownDefaulted
-from xinyidai.loans.exceptions import LoanRuleBroken
+from xinyidai.loans.exceptions import EndOfDayAlreadyRun, LoanRuleBroken
 from xinyidai.loans.models import (
     ClassificationBand,
     CreditLine,
@@ -72,15 +74,25 @@ def _rowcount(result: Result[Any]) -> int:
 
 
 def run(session: Session, *, business_date: date) -> EodRun:
-    """Run end of day for one date; a date already done is returned unchanged."""
+    """Run end of day for one date; a date already done is returned unchanged.
+
+    Two callers at the same moment meet at the run record's unique date: the second waits for the first and is
+    told the date has already been run (`EndOfDayAlreadyRun`, 409), rather than failing on the constraint.
+    """
     done = session.scalars(select(EodRun).where(EodRun.business_date == business_date)).one_or_none()
     if done is not None and done.status == "done":
         return done
     if business_date > clock.today():
         raise LoanRuleBroken("不能对未来日期执行日终", message_en="cannot run end of day for a future date")
     eod = done or EodRun(business_date=business_date, status="running", started_at=clock.now())
-    session.add(eod)
-    session.flush()
+    try:
+        with session.begin_nested():
+            session.add(eod)
+            session.flush()
+    except IntegrityError as exc:
+        raise EndOfDayAlreadyRun(f"{business_date}的日终处理已由其他操作执行，无需重复执行",
+                                 message_en=f"end of day for {business_date} has already been run",
+                                 business_date=business_date.isoformat()) from exc
     entries, postings = _transfer_due(session, eod, business_date)
     accrued, accrual_entries, accrual_postings = _accrue(session, eod, business_date)
     _classify(session, business_date)
@@ -260,16 +272,23 @@ def _days_past_due(business_date: date) -> ColumnElement[int]:
 
 
 def _classification(session: Session, days_past_due: ColumnElement[int]) -> ColumnElement[str]:
-    """The five-category classification for `days_past_due`: the bank's own bands, or the default ones."""
+    """`policy.classify` as SQL: the bands in force for the row's bank (its own, or the default ones) and status
+    (a defaulted or compensated drawdown at least substandard), by `days_past_due`."""
     custom: dict[int, list[tuple[int, Classification]]] = {}
     for band in session.scalars(select(ClassificationBand)):
         custom.setdefault(band.bank_organisation_id, []).append(
             (band.min_days_past_due, Classification(band.category)))
-    default = _band_case(list(policy.DEFAULT_BANDS), days_past_due)
-    if not custom:
-        return default
-    return case(*((D.bank_organisation_id == bank_id, _band_case(bands, days_past_due))
-                  for bank_id, bands in custom.items()), else_=default)
+
+    def by_bank(impaired: bool) -> ColumnElement[str]:
+        default = _band_case(policy.bands_in_force(policy.DEFAULT_BANDS, impaired=impaired), days_past_due)
+        if not custom:
+            return default
+        return case(*((D.bank_organisation_id == bank_id,
+                       _band_case(policy.bands_in_force(bands, impaired=impaired), days_past_due))
+                      for bank_id, bands in custom.items()), else_=default)
+
+    impaired = [status.value for status in policy.IMPAIRED_STATUSES]
+    return case((D.status.in_(impaired), by_bank(True)), else_=by_bank(False))
 
 
 def _classify(session: Session, business_date: date) -> None:
@@ -281,10 +300,10 @@ def _classify(session: Session, business_date: date) -> None:
     """
     days_past_due = _days_past_due(business_date)
     category = _classification(session, days_past_due)
-    # A defaulted drawdown accrues nothing more, but its arrears keep ageing through the bands.
+    # A defaulted or compensated drawdown accrues nothing more, but its arrears keep ageing through the bands.
     session.execute(
         update(DRAWDOWN)
-        .where(D.status.in_([DrawdownStatus.ACTIVE.value, DrawdownStatus.DEFAULTED.value]),
+        .where(D.status.in_([DrawdownStatus.ACTIVE.value, *(status.value for status in policy.IMPAIRED_STATUSES)]),
                or_(D.days_past_due != days_past_due, D.classification != category))
         .values(days_past_due=days_past_due, classification=category)
     )
@@ -309,6 +328,10 @@ def _trigger_defaults(session: Session, business_date: date) -> int:
     ).all()
     for drawdown, product_id in rows:
         drawdown.status = DrawdownStatus.DEFAULTED
+        # Classified before it defaulted: a defaulted drawdown is at least substandard from today.
+        drawdown.classification = policy.classify(
+            drawdown.days_past_due, classification.get_classification_bands(
+                session, bank_organisation_id=drawdown.bank_organisation_id), status=DrawdownStatus.DEFAULTED)
         outstanding = ledger.total_owed(drawdown)
         lines.freeze_for_default(session, drawdown=drawdown)
         events.publish(session=session, event=DrawdownDefaulted(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from xinyidai.errors import DomainError, NotFound
+from xinyidai.errors import Conflict, DomainError, NotFound
 from xinyidai.loans.policy import Problem
 
 
@@ -12,6 +12,12 @@ class LoanRuleBroken(DomainError):
     """A money operation that breaks a rule (limit, status, amount, value date)."""
 
     code = "loan_rule_broken"
+
+
+class EndOfDayAlreadyRun(Conflict):
+    """Another caller ran (or is running) end of day for the date at the same moment."""
+
+    code = "eod_already_run"
 
 
 class LineNotFound(NotFound):

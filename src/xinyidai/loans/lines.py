@@ -89,10 +89,11 @@ def used_fen(session: Session, *, line_id: int) -> int:
 
 
 def in_arrears(session: Session, *, line_id: int) -> bool:
-    """Whether any drawdown on the line is overdue or defaulted."""
+    """Whether any drawdown on the line is overdue, defaulted or compensated."""
     count = session.scalar(select(func.count()).select_from(Drawdown).where(
         Drawdown.credit_line_id == line_id,
-        (Drawdown.status == DrawdownStatus.DEFAULTED) | (Drawdown.overdue_since_ordinal.is_not(None)),
+        Drawdown.status.in_([DrawdownStatus.DEFAULTED, DrawdownStatus.COMPENSATED])
+        | (Drawdown.overdue_since_ordinal.is_not(None)),
     ))
     return bool(count)
 

@@ -108,6 +108,8 @@ class Installment(Base):
     overdue_principal_fen: Mapped[int] = mapped_column(BigInteger, default=0)
     overdue_interest_fen: Mapped[int] = mapped_column(BigInteger, default=0)
     overdue_paid_fen: Mapped[int] = mapped_column(BigInteger, default=0)
+    # Whether the guarantors' compensation (代偿) settled any of it: the borrower did not pay it, it owes it to them.
+    compensated: Mapped[bool] = mapped_column(default=False)
     superseded: Mapped[bool] = mapped_column(default=False)
 
     drawdown: Mapped[Drawdown] = relationship(back_populates="installments")
@@ -142,13 +144,18 @@ class LedgerPosting(Base):
 
 
 class Repayment(Base):
-    """A repayment as received, with its allocation; the idempotency key makes retries harmless."""
+    """A repayment as received, with its allocation; the idempotency key makes retries harmless.
+
+    A key belongs to the borrower that sent it, bound to the drawdown it repaid: unique per enterprise, so that a
+    key reused on another drawdown, even at the same moment, is found and refused rather than applied twice.
+    """
 
     __tablename__ = "repayment"
-    __table_args__ = (UniqueConstraint("drawdown_id", "idempotency_key"),)
+    __table_args__ = (UniqueConstraint("enterprise_id", "idempotency_key"),)
 
     id: Mapped[IdPk]
     drawdown_id: Mapped[int] = mapped_column(BigId, ForeignKey("drawdown.id"), index=True)
+    enterprise_id: Mapped[int] = mapped_column(BigId, ForeignKey("enterprise.id"))
     idempotency_key: Mapped[str] = mapped_column(String(100))
     amount_fen: Mapped[int] = mapped_column(BigInteger)
     value_date: Mapped[date]

@@ -69,7 +69,7 @@ RECEIVABLE_LABELS: tuple[tuple[Account, str, str], ...] = (
 LINE_BADGES = {LineStatus.ACTIVE: "approved", LineStatus.FROZEN: "rejected", LineStatus.EXPIRED: "withdrawn",
                LineStatus.CLOSED: "withdrawn"}
 DRAWDOWN_BADGES = {DrawdownStatus.ACTIVE: "submitted", DrawdownStatus.SETTLED: "approved",
-                   DrawdownStatus.DEFAULTED: "rejected"}
+                   DrawdownStatus.DEFAULTED: "rejected", DrawdownStatus.COMPENSATED: "rejected"}
 CLASSIFICATION_BADGES = {Classification.NORMAL: "approved", Classification.SPECIAL_MENTION: "accepted",
                          Classification.SUBSTANDARD: "rejected", Classification.DOUBTFUL: "rejected",
                          Classification.LOSS: "rejected"}
@@ -269,9 +269,13 @@ def _installment_state(item: InstallmentRead, status: DrawdownStatus, today: dat
         return "已作废（提前还款后重排）"
     if item.overdue_fen > 0:
         return "逾期"
-    if item.principal_fen > 0 and item.principal_paid_fen >= item.principal_fen:
+    paid = item.principal_fen > 0 and item.principal_paid_fen >= item.principal_fen
+    if item.compensated:
+        # The guarantor paid the bank, not the borrower: the borrower owes it to the guarantor now.
+        return "代偿" if paid else "部分代偿"
+    if paid:
         return "已还"
-    if status == DrawdownStatus.DEFAULTED:
+    if status in (DrawdownStatus.DEFAULTED, DrawdownStatus.COMPENSATED):
         return "已违约"  # end of day no longer moves a defaulted drawdown's installments
     if item.due_date < today or status == DrawdownStatus.SETTLED:
         return "已还"  # end of day moves what is unpaid at a due date to overdue

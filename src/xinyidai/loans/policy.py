@@ -13,7 +13,7 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import TypeVar
 
-from xinyidai.loans.enums import RECEIVABLES, Account, Classification, LineStatus
+from xinyidai.loans.enums import RECEIVABLES, Account, Classification, DrawdownStatus, LineStatus
 from xinyidai.money import format_yuan
 
 K = TypeVar("K", bound=str)
@@ -260,7 +260,7 @@ def split_claim(amount_fen: int, balances: Mapping[Account, int]) -> dict[Accoun
 # Classification ------------------------------------------------------------------------------------
 
 # The platform default, by days past due: 0 normal, 1–90 special mention, 91–180 substandard, 181–360 doubtful,
-# over 360 loss. A bank may set its own bands instead (`validate_bands`).
+# over 360 loss. A bank may set its own bands instead (`validate_bands`), never looser than the regulator's floors.
 DEFAULT_BANDS: tuple[tuple[int, Classification], ...] = (
     (0, Classification.NORMAL),
     (1, Classification.SPECIAL_MENTION),
@@ -269,14 +269,57 @@ DEFAULT_BANDS: tuple[tuple[int, Classification], ...] = (
     (361, Classification.LOSS),
 )
 
+# The regulator's floors by days past due (商业银行金融资产风险分类办法, 银保监会、中国人民银行令2023年第1号,
+# in force 1 July 2023, arts. 10–13): overdue at all, at least special mention; over 90 days, at least substandard;
+# over 270 days, at least doubtful; over 360 days, loss.
+REGULATORY_FLOORS: tuple[tuple[int, Classification], ...] = (
+    (0, Classification.NORMAL),
+    (1, Classification.SPECIAL_MENTION),
+    (91, Classification.SUBSTANDARD),
+    (271, Classification.DOUBTFUL),
+    (361, Classification.LOSS),
+)
+# A defaulted drawdown is a credit-impaired asset, non-performing whatever its days past due (art. 11 of the same
+# measures: an impaired asset is at least substandard). Compensation by the guarantors settles the bank's claim,
+# not the borrower's debt, so a compensated drawdown keeps the floor too.
+IMPAIRED_STATUSES: frozenset[DrawdownStatus] = frozenset({DrawdownStatus.DEFAULTED, DrawdownStatus.COMPENSATED})
+IMPAIRED_FLOOR = Classification.SUBSTANDARD
+SEVERITY: dict[Classification, int] = {category: rank for rank, category in enumerate(Classification)}
 
-def classify(days_past_due: int, bands: Sequence[tuple[int, Classification]] = DEFAULT_BANDS) -> Classification:
-    """The category for `days_past_due` under bands of (minimum days past due, category)."""
+
+def _by_bands(days_past_due: int, bands: Sequence[tuple[int, Classification]]) -> Classification:
     category = Classification.NORMAL
     for minimum, band in sorted(bands):
         if days_past_due >= minimum:
             category = band
     return category
+
+
+def bands_in_force(bands: Sequence[tuple[int, Classification]] = DEFAULT_BANDS, *,
+                   impaired: bool = False) -> list[tuple[int, Classification]]:
+    """The bands actually applied: at each day the worse of the bank's band and the regulator's floor, and at
+    least substandard for an impaired (defaulted or compensated) drawdown. End of day turns these into SQL."""
+    thresholds = sorted({0, *(minimum for minimum, _ in bands), *(minimum for minimum, _ in REGULATORY_FLOORS)})
+    in_force: list[tuple[int, Classification]] = []
+    for day in thresholds:
+        candidates = [_by_bands(day, bands), _by_bands(day, REGULATORY_FLOORS)]
+        if impaired:
+            candidates.append(IMPAIRED_FLOOR)
+        category = max(candidates, key=SEVERITY.__getitem__)
+        if not in_force or in_force[-1][1] != category:
+            in_force.append((day, category))
+    return in_force
+
+
+def classify(days_past_due: int, bands: Sequence[tuple[int, Classification]] = DEFAULT_BANDS, *,
+             status: DrawdownStatus = DrawdownStatus.ACTIVE) -> Classification:
+    """The five-category classification of a drawdown by its days past due and its status.
+
+    The bank's bands of (minimum days past due, category), never looser than the regulator's floors
+    (商业银行金融资产风险分类办法, 2023: overdue > 90 days at least 次级, > 270 at least 可疑, > 360 损失), and a
+    defaulted or compensated (代偿) drawdown — credit-impaired — at least 次级 whatever its days past due.
+    """
+    return _by_bands(days_past_due, bands_in_force(bands, impaired=status in IMPAIRED_STATUSES))
 
 
 def validate_bands(bands: Sequence[tuple[int, Classification]]) -> list[str]:

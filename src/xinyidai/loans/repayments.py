@@ -5,12 +5,13 @@ from __future__ import annotations
 from datetime import date
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from xinyidai import clock, events, idempotency
 from xinyidai.audit import service as audit_service
 from xinyidai.auth.principal import Principal
-from xinyidai.loans import drawdowns, ledger, lines, policy, schedule
+from xinyidai.loans import classification, drawdowns, ledger, lines, policy, schedule
 from xinyidai.loans.enums import Account, DrawdownStatus
 from xinyidai.loans.events import RepaymentReceived
 from xinyidai.loans.exceptions import DrawdownNotFound, refuse
@@ -37,15 +38,54 @@ def owed(drawdown: Drawdown, today: date) -> dict[str, int]:
 
 def repay(session: Session, *, principal: Principal, drawdown_id: int, repayment_in: RepaymentCreate,
           idempotency_key: str) -> Repayment:
-    """Repay at any time: overdue amounts and interest to date first, then principal (随借随还)."""
+    """Repay at any time: overdue amounts and interest to date first, then principal (随借随还).
+
+    The Idempotency-Key is the borrower's and bound to this operation on this drawdown: the same request again
+    replays the first repayment, the key on another drawdown or for another amount is refused. Two requests with
+    one key at the same moment meet at the key's unique constraint: the second waits for the first and replays it.
+    """
     drawdown = drawdowns.get_drawdown(session, principal=principal, drawdown_id=drawdown_id, lock=True)
     if principal.enterprise_id != drawdown.enterprise_id:
         raise DrawdownNotFound("未找到该笔用信", message_en="drawdown not found")
-    previous = session.scalars(select(Repayment).where(
-        Repayment.drawdown_id == drawdown.id, Repayment.idempotency_key == idempotency_key)).one_or_none()
+    previous = _repayment_by_key(session, drawdown.enterprise_id, idempotency_key)
     if previous is not None:
-        return idempotency.replay_or_refuse(previous, stored=previous.amount_fen, new=repayment_in.amount_fen,
-                                            message="该幂等键已用于另一笔还款", message_en="Idempotency-Key reused")
+        return _replay(previous, drawdown_id=drawdown.id, repayment_in=repayment_in)
+    try:
+        with session.begin_nested():
+            repayment = _apply(session, drawdown, repayment_in, idempotency_key)
+    except IntegrityError:
+        # The same key used at the same moment (on another drawdown): the other request won; answer as its replay.
+        session.expire(drawdown)
+        previous = _repayment_by_key(session, drawdown.enterprise_id, idempotency_key)
+        if previous is None:
+            raise
+        return _replay(previous, drawdown_id=drawdown.id, repayment_in=repayment_in)
+    audit_service.record(session, action="loans.repayment", actor=principal, subject_type="drawdown",
+                         subject_id=drawdown.id, enterprise_id=drawdown.enterprise_id,
+                         detail={"allocation": repayment.allocation})
+    events.publish(session=session, event=RepaymentReceived(
+        drawdown_id=drawdown.id, enterprise_id=drawdown.enterprise_id, amount_fen=repayment_in.amount_fen,
+        settled=drawdown.status == DrawdownStatus.SETTLED,
+    ))
+    return repayment
+
+
+def _repayment_by_key(session: Session, enterprise_id: int, idempotency_key: str) -> Repayment | None:
+    return session.scalars(select(Repayment).where(
+        Repayment.enterprise_id == enterprise_id, Repayment.idempotency_key == idempotency_key)).one_or_none()
+
+
+def _replay(previous: Repayment, *, drawdown_id: int, repayment_in: RepaymentCreate) -> Repayment:
+    """The earlier repayment under the key, if this is the same request again (same drawdown, same amount)."""
+    return idempotency.replay_or_refuse(
+        previous, stored={"drawdown_id": previous.drawdown_id, "amount_fen": previous.amount_fen},
+        new={"drawdown_id": drawdown_id, "amount_fen": repayment_in.amount_fen},
+        message="该幂等键已用于另一笔还款（其他用信或其他金额），请为新的还款使用新的幂等键",
+        message_en="Idempotency-Key already used for another repayment (another drawdown or amount)")
+
+
+def _apply(session: Session, drawdown: Drawdown, repayment_in: RepaymentCreate, idempotency_key: str) -> Repayment:
+    """Post the repayment, show it on the installments and record it under its key (flushed last)."""
     today = clock.today()
     refuse(policy.repayment_problems(
         amount_fen=repayment_in.amount_fen, value_date=repayment_in.value_date, today=today,
@@ -69,17 +109,11 @@ def repay(session: Session, *, principal: Principal, drawdown_id: int, repayment
         for item in drawdowns.live_installments(drawdown):
             if item.due_date > today:
                 item.superseded = True
-    repayment = Repayment(drawdown_id=drawdown.id, idempotency_key=idempotency_key,
-                          amount_fen=repayment_in.amount_fen, value_date=today, allocation=split,
-                          entry_id=entry.id, created_at=clock.now())
+    repayment = Repayment(drawdown_id=drawdown.id, enterprise_id=drawdown.enterprise_id,
+                          idempotency_key=idempotency_key, amount_fen=repayment_in.amount_fen, value_date=today,
+                          allocation=split, entry_id=entry.id, created_at=clock.now())
     session.add(repayment)
     session.flush()
-    audit_service.record(session, action="loans.repayment", actor=principal, subject_type="drawdown",
-                         subject_id=drawdown.id, enterprise_id=drawdown.enterprise_id, detail={"allocation": split})
-    events.publish(session=session, event=RepaymentReceived(
-        drawdown_id=drawdown.id, enterprise_id=drawdown.enterprise_id, amount_fen=repayment_in.amount_fen,
-        settled=drawdown.status == DrawdownStatus.SETTLED,
-    ))
     return repayment
 
 
@@ -140,18 +174,34 @@ def to_repayment_read(session: Session, repayment: Repayment) -> RepaymentRead:
 
 
 def settle_claim(session: Session, *, drawdown: Drawdown, amount_fen: int, kind: str, memo: str) -> JournalEntry:
-    """Money received from a third party settles the bank's claim on a drawdown, principal first."""
+    """Money received from a third party settles the bank's claim on a drawdown, principal first.
+
+    A guarantor's compensation (kind "compensation", 代偿) makes the drawdown compensated and marks the
+    installments it settled: the borrower did not pay them, it now owes them to the guarantor.
+    """
     refuse(policy.claim_problems(amount_fen=amount_fen, owed_fen=ledger.total_owed(drawdown)))
     taken = policy.split_claim(amount_fen, ledger.cached_balances(drawdown))
     postings = [policy.Posting(Account.CASH, amount_fen)]
     postings += [policy.Posting(account, -take) for account, take in taken.items()]
     today = clock.today()
     entry = ledger.post(session, drawdown=drawdown, kind=kind, postings=postings, business_date=today, memo=memo)
+    before = {item.id: (item.principal_paid_fen, item.overdue_paid_fen)
+              for item in drawdowns.live_installments(drawdown)}
     # The installments show what the claim settled: overdue amounts oldest first, then principal not yet due.
     _apply_to_installments(
         drawdown, today,
         overdue_fen=taken.get(Account.PRINCIPAL_OVERDUE, 0) + taken.get(Account.INTEREST_OVERDUE, 0),
         principal_overdue_fen=taken.get(Account.PRINCIPAL_OVERDUE, 0),
         principal_not_due_fen=taken.get(Account.PRINCIPAL, 0))
+    if kind == "compensation":
+        drawdown.status = DrawdownStatus.COMPENSATED
+        for item in drawdowns.live_installments(drawdown):
+            if (item.principal_paid_fen, item.overdue_paid_fen) != before[item.id]:
+                item.compensated = True
+    if DrawdownStatus(drawdown.status) in policy.IMPAIRED_STATUSES:
+        # Days past due may have restarted above; the classification follows the borrower's debt, still impaired.
+        drawdown.classification = policy.classify(
+            drawdown.days_past_due, classification.get_classification_bands(
+                session, bank_organisation_id=drawdown.bank_organisation_id), status=DrawdownStatus(drawdown.status))
     session.flush()
     return entry

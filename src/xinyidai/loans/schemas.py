@@ -59,6 +59,7 @@ class InstallmentRead(BaseModel):
     principal_paid_fen: int
     overdue_fen: int
     superseded: bool
+    compensated: bool = False
 
 
 class BalancesRead(BaseModel):

@@ -47,7 +47,8 @@ EN: dict[str, str] = {
     # Loan servicing, the calculator and risk sharing
     "我的贷款": "My loans", "资产组合": "Portfolio", "担保业务": "Guarantees", "借款试算": "Loan calculator",
     "有效": "Active", "已冻结": "Frozen", "已到期": "Expired", "已关闭": "Closed",
-    "还款中": "Repaying", "已结清": "Settled", "已违约": "Defaulted",
+    "还款中": "Repaying", "已结清": "Settled", "已违约": "Defaulted", "已代偿": "Compensated",
+    "部分代偿": "Partly compensated",
     "先息后本": "Interest first", "等额本金": "Equal principal", "等额本息": "Equal installments",
     "放款": "Disbursement", "计息": "Accrual", "到期转逾期": "Overdue transfer", "还款": "Repayment",
     "代偿": "Compensation", "追偿": "Recovery",
@@ -91,8 +92,9 @@ EN: dict[str, str] = {
         "Change of each account (yuan): positive adds to what is owed, negative reduces it.",
     "日期": "Date", "业务": "Transaction",
     "分类": "Category", "笔数": "Count", "占比": "Share", "笔": "", "用信明细": "Drawdowns",
-    "未结清的用信（含已违约待处置）按逾期天数分类。":
-        "Outstanding drawdowns (defaulted ones included) are classified by days past due.",
+    "未结清的用信（含已违约、已代偿）按逾期天数与违约、代偿状态分类：违约或代偿的至少为次级。":
+        "Outstanding drawdowns (defaulted and compensated ones included) are classified by days past due and by "
+        "default or compensation: a defaulted or compensated drawdown is at least substandard.",
     "当前有逾期的用信": "Drawdowns with overdue amounts:",
     "授信额度管理": "Credit lines", "冻结 / 解冻": "Freeze / unfreeze", "原因": "Reason",
     "冻结原因（必填）": "Reason for freezing (required)", "解冻原因（必填）": "Reason for unfreezing (required)",

@@ -268,8 +268,9 @@ def test_missed_installments_go_overdue_are_classified_and_default_with_risk_sha
     assert fresh.classification == "special_mention"
     _end_days(session, frozen_clock, date(2027, 3, 23))
     fresh = session.get(Drawdown, drawdown.id)
+    # Defaulted is credit-impaired: at least substandard, though only 90 days past due.
     assert fresh is not None and (fresh.days_past_due, fresh.status, fresh.classification) == (
-        90, "defaulted", "special_mention")
+        90, "defaulted", "substandard")
     claim = loans_service.total_owed(fresh)
     events.dispatch_pending(session_factory=session.info["session_factory"])
     session.expire_all()
@@ -290,12 +291,17 @@ def test_missed_installments_go_overdue_are_classified_and_default_with_risk_sha
     # and the rest of the arrears keeps ageing through the bands after default.
     _end_days(session, frozen_clock, date(2027, 3, 24))
     fresh = session.get(Drawdown, drawdown.id)
+    # Compensated, the borrower's debt stays impaired: at least substandard, then worse as it ages.
     assert fresh is not None and (fresh.status, fresh.days_past_due, fresh.classification) == (
-        "defaulted", 1, "special_mention")
-    _end_days(session, frozen_clock, date(2027, 6, 22))
+        "compensated", 1, "substandard")
+    _end_days(session, frozen_clock, date(2027, 9, 19))
     fresh = session.get(Drawdown, drawdown.id)
     assert fresh is not None and (fresh.status, fresh.days_past_due, fresh.classification) == (
-        "defaulted", 91, "substandard")
+        "compensated", 180, "substandard")
+    _end_days(session, frozen_clock, date(2027, 9, 20))
+    fresh = session.get(Drawdown, drawdown.id)
+    assert fresh is not None and (fresh.status, fresh.days_past_due, fresh.classification) == (
+        "compensated", 181, "doubtful")
     recovery = guarantee_service.recover(session, drawdown_id=drawdown.id, amount_fen=100_000,
                                          idempotency_key="recovery-1")
     assert recovery.distribution == {str(guarantor): 80_000, "bank": 20_000}
