@@ -4,8 +4,8 @@ The key was unique per drawdown, so the same key sent on another drawdown made a
 per enterprise. Keys already reused across drawdowns before this change are kept apart by suffixing the later
 ones with their row id (the repayments themselves are financial facts and stay as they are).
 
-Revision ID: 0014
-Revises: 0013
+Revision ID: 0016
+Revises: 0015
 Create Date: 2026-12-05 09:00:00
 """
 
@@ -14,8 +14,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = '0014'
-down_revision: str | None = '0013'
+revision: str = '0016'
+down_revision: str | None = '0015'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
