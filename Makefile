@@ -8,7 +8,7 @@ DEMO_ENTERPRISES ?= 1000
 DEMO_SEED ?= 2026
 PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
-.PHONY: install fonts demo demo-data serve test lint typecheck test-sqlite test-postgres clean
+.PHONY: install fonts demo demo-data serve test lint typecheck test-sqlite test-postgres fuzz clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -65,6 +65,10 @@ test-postgres: install
 	else echo "== PostgreSQL not reachable at 127.0.0.1:5432: PostgreSQL run skipped"; fi
 
 test: lint typecheck test-sqlite test-postgres
+
+# Schemathesis over every API operation as every role and unauthenticated (slow: not part of `make test`).
+fuzz: install
+	XINYIDAI_FUZZ=1 $(BIN)/pytest -q -n 2 tests/integration/foundation/test_fuzz.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
