@@ -20,6 +20,8 @@ from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
+from xinyidai.auth.dependencies import PublicRoute
+
 ASSETS = Path(fastapi_offline.__file__).parent / "static"
 ASSETS_URL = "/static/vendor/apidocs"
 
@@ -41,7 +43,8 @@ def install_api_docs(app: FastAPI) -> None:
     title = app.title
     openapi_url = app.openapi_url or "/openapi.json"
 
-    @app.get("/docs", include_in_schema=False)
+    # Public like the document they show: the API's shape is published to every institution that connects.
+    @app.get("/docs", include_in_schema=False, dependencies=[PublicRoute])
     def swagger_ui() -> HTMLResponse:
         """The API's interactive documentation (Swagger UI)."""
         return _with_nonce(get_swagger_ui_html(
@@ -49,7 +52,7 @@ def install_api_docs(app: FastAPI) -> None:
             swagger_js_url=f"{ASSETS_URL}/swagger-ui-bundle.js", swagger_css_url=f"{ASSETS_URL}/swagger-ui.css",
             swagger_favicon_url=f"{ASSETS_URL}/favicon.png"))
 
-    @app.get("/redoc", include_in_schema=False)
+    @app.get("/redoc", include_in_schema=False, dependencies=[PublicRoute])
     def redoc() -> HTMLResponse:
         """The API's reference documentation (ReDoc)."""
         return _with_nonce(get_redoc_html(

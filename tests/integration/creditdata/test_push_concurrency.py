@@ -57,7 +57,8 @@ def test_concurrent_pushes_with_one_key_make_one_batch_and_replay_it(committed_d
             organisation_id=world.tax_org, name="税务数据交换", roles=[Role.DEPARTMENT_DATA_OFFICER]))
     with db.transaction(factory) as session:
         token = identity_service.issue_client_token(session, client_id=created.client_id,
-                                                    client_secret=created.client_secret)
+                                                    client_secret=created.client_secret).token
+    assert token is not None
     app = create_app(session_factory=factory)
     headers = {"Authorization": f"Bearer {token.access_token}", "Idempotency-Key": "tax-concurrent-0001"}
     rows = [{"uscc": uscc("MA0000001"), "voucher_no": f"C{n}", "tax_period": "2026-10", "tax_kind": "增值税",

@@ -86,8 +86,9 @@ def test_a_30_digit_count_is_refused_by_file_and_push_alike(session: Session, wo
         organisation_id=world.amr_org, name="市场监管数据交换", roles=[Role.DEPARTMENT_DATA_OFFICER]))
     session.commit()
     token = identity_service.issue_client_token(session, client_id=created.client_id,
-                                                client_secret=created.client_secret)
+                                                client_secret=created.client_secret).token
     session.commit()
+    assert token is not None
     pushed = client.post("/api/v1/credit-data/annual_report/rows", json={"rows": [row]},
                          headers={"Authorization": f"Bearer {token.access_token}", "Idempotency-Key": "annual-000001"})
     assert pushed.status_code == 201, pushed.text
