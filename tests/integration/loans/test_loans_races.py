@@ -25,7 +25,7 @@ from xinyidai.loans.schemas import DrawdownCreate, RepaymentCreate
 from xinyidai.main import create_app
 from xinyidai.orders import service as orders_service
 from xinyidai.orders.events import OrderApproved
-from xinyidai.orders.schemas import OrderApprove, OrderCreate
+from xinyidai.orders.schemas import OrderApprove, OrderCreate, OrderPropose
 from xinyidai.products.enums import RepaymentMethod
 
 pytestmark = pytest.mark.skipif(
@@ -97,9 +97,11 @@ def _two_drawdowns(factory: sessionmaker[Session]) -> tuple[int, int, Principal]
             repayment_method=RepaymentMethod.EQUAL_INSTALLMENT, purpose="备货", authorise=True))
         officer = world.principal(session, "a.officer")
         orders_service.accept(session, principal=officer, order=order)
-        orders_service.approve(session, principal=officer, order=order, decision_in=OrderApprove(
+        orders_service.propose(session, principal=officer, order=order, proposal_in=OrderPropose(
             line_fen=100_000_000, annual_rate=Decimal("0.05"), term_months=12,
             repayment_method=RepaymentMethod.EQUAL_INSTALLMENT))
+        orders_service.approve(session, principal=world.principal(session, "a.manager"), order=order,
+                               decision_in=OrderApprove())
         line = loans_service.open_line(session, approved=OrderApproved(
             order_id=order.id, order_no=order.order_no, enterprise_id=order.enterprise_id,
             bank_organisation_id=order.bank_organisation_id, product_id=order.product_id, line_fen=100_000_000,
