@@ -193,8 +193,8 @@ def _register_navigation() -> None:
     nav.register("授权机构模型计算", "/authorisations/new?purpose=model_run",
                  [Role.ENTERPRISE_ADMIN, Role.ENTERPRISE_STAFF], order=14, landing=False, group="授权")
     nav.register("评分批次", "/admin/scoring/runs", [Role.PLATFORM_ADMIN, Role.GOVERNMENT_SUPERVISOR], order=73,
-                 landing=False, group="模型")
-    nav.register("模型版本", "/admin/models", [Role.PLATFORM_ADMIN], order=74, landing=False, group="模型")
+                 landing=False, group="运维")
+    nav.register("模型版本", "/admin/models", [Role.PLATFORM_ADMIN], order=74, landing=False, group="运维")
     nav.register("机构管理", "/admin/organisations", [Role.PLATFORM_ADMIN], order=80, group="机构与用户")
     nav.register("用户管理", "/admin/users", [Role.PLATFORM_ADMIN], order=81, group="机构与用户")
     nav.register("入驻审核", "/admin/institution-applications", [Role.PLATFORM_ADMIN], order=82, landing=False,
@@ -209,7 +209,7 @@ def _register_navigation() -> None:
     nav.register("修复审核", "/rights/repairs", [Role.DEPARTMENT_DATA_OFFICER], order=43, group="异议与修复")
     nav.register("异议与修复", "/rights/overview", [Role.PLATFORM_ADMIN, Role.GOVERNMENT_SUPERVISOR], order=73,
                  landing=False, group="监督")
-    nav.register("日终处理", "/admin/end-of-day", [Role.PLATFORM_ADMIN], order=83, landing=False, group="运维")
+    nav.register("日终处理", "/admin/end-of-day", [Role.PLATFORM_ADMIN], order=76, landing=False, group="运维")
     nav.register("我的账户", "/account", list(Role), order=99, group="更多")
 
 

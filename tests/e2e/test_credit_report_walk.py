@@ -27,8 +27,9 @@ def test_the_enterprise_downloads_its_report_and_the_public_page_verifies_it(pag
     nav_to(page, "我的信用档案")
     expect(page).to_have_url(at("/credit-file"))
     name = page.get_by_role("heading", level=1).inner_text().split("·")[-1].strip()
-    with page.expect_download() as download_info:
-        page.get_by_role("button", name="下载信用报告（PDF，免费）").click()
+    # Setting a report embeds and subsets the whole CJK font: on a busy machine that outlasts the default wait.
+    with page.expect_download(timeout=60_000) as download_info:
+        page.get_by_role("button", name="下载信用报告（PDF，免费）").click(timeout=60_000)
     download = download_info.value
     assert download.suggested_filename.endswith(".pdf") and "企业信用报告" in download.suggested_filename
     pdf = Path(download.path()).read_bytes()
