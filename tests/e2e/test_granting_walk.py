@@ -51,8 +51,8 @@ def test_the_enterprise_grants_a_report_download_the_bank_downloads_then_is_refu
 
     login(page, "bank.officer")
     _request_report(page, uscc, reference)
-    with page.expect_download() as download_info:
-        page.get_by_test_id("report-request-submit").click()
+    with page.expect_download(timeout=60_000) as download_info:  # a report sets its CJK font: slow when busy
+        page.get_by_test_id("report-request-submit").click(timeout=60_000)
     pdf = Path(download_info.value.path()).read_bytes()
     assert pdf.startswith(b"%PDF-")
     logout(page)
