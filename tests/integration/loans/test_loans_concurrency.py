@@ -7,13 +7,14 @@ from decimal import Decimal
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from tests.conftest import TEST_DATABASE_URL
-from tests.integration.conftest import build_world
+from tests.integration.conftest import World, build_world
 from xinyidai import clock, db
 from xinyidai.errors import DomainError
 from xinyidai.loans import service as loans_service
-from xinyidai.loans.models import Drawdown
+from xinyidai.loans.models import CreditLine, Drawdown
 from xinyidai.loans.schemas import DrawdownCreate
 from xinyidai.orders import service as orders_service
 from xinyidai.orders.events import OrderApproved
@@ -26,27 +27,33 @@ pytestmark = pytest.mark.skipif(
 )
 
 
+def approved_line(session: Session, world: World) -> CreditLine:
+    """A 1,000,000-yuan line of `good` at `world`'s bank: applied, accepted, proposed, approved and opened."""
+    good = world.principal(session, "good")
+    order = orders_service.apply(session, principal=good, order_in=OrderCreate(
+        product_id=world.product_a, amount_fen=100_000_000, term_months=12,
+        repayment_method=RepaymentMethod.EQUAL_INSTALLMENT, purpose="备货", authorise=True))
+    officer = world.principal(session, "a.officer")
+    orders_service.accept(session, principal=officer, order=order)
+    orders_service.propose(session, principal=officer, order=order, proposal_in=OrderPropose(
+        line_fen=100_000_000, annual_rate=Decimal("0.05"), term_months=12,
+        repayment_method=RepaymentMethod.EQUAL_INSTALLMENT))
+    orders_service.approve(session, principal=world.principal(session, "a.manager"), order=order,
+                           decision_in=OrderApprove())
+    line = loans_service.open_line(session, approved=OrderApproved(
+        order_id=order.id, order_no=order.order_no, enterprise_id=order.enterprise_id,
+        bank_organisation_id=order.bank_organisation_id, product_id=order.product_id, line_fen=100_000_000,
+        annual_rate=Decimal("0.05"), term_months=12, repayment_method="equal_installment"))
+    return line
+
+
 def test_parallel_drawdowns_never_exceed_the_limit(committed_database: db.Database,
                                                   frozen_clock: clock.FixedClock) -> None:
     factory = committed_database.session_factory
     with db.transaction(factory) as session:
         world = build_world(session)
         good = world.principal(session, "good")
-        order = orders_service.apply(session, principal=good, order_in=OrderCreate(
-            product_id=world.product_a, amount_fen=100_000_000, term_months=12,
-            repayment_method=RepaymentMethod.EQUAL_INSTALLMENT, purpose="备货", authorise=True))
-        officer = world.principal(session, "a.officer")
-        orders_service.accept(session, principal=officer, order=order)
-        orders_service.propose(session, principal=officer, order=order, proposal_in=OrderPropose(
-            line_fen=100_000_000, annual_rate=Decimal("0.05"), term_months=12,
-            repayment_method=RepaymentMethod.EQUAL_INSTALLMENT))
-        orders_service.approve(session, principal=world.principal(session, "a.manager"), order=order,
-                               decision_in=OrderApprove())
-        line = loans_service.open_line(session, approved=OrderApproved(
-            order_id=order.id, order_no=order.order_no, enterprise_id=order.enterprise_id,
-            bank_organisation_id=order.bank_organisation_id, product_id=order.product_id, line_fen=100_000_000,
-            annual_rate=Decimal("0.05"), term_months=12, repayment_method="equal_installment"))
-        line_id = line.id
+        line_id = approved_line(session, world).id
 
     def draw(number: int) -> str:
         try:

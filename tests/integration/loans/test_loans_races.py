@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor
-from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -15,6 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from tests.conftest import TEST_DATABASE_URL
 from tests.integration.conftest import build_world, login, page_csrf
+from tests.integration.loans.test_loans_concurrency import approved_line
 from xinyidai import clock, db
 from xinyidai.auth.principal import Principal
 from xinyidai.errors import DomainError, IdempotencyConflict
@@ -23,9 +23,6 @@ from xinyidai.loans import service as loans_service
 from xinyidai.loans.models import EodRun, Repayment
 from xinyidai.loans.schemas import DrawdownCreate, RepaymentCreate
 from xinyidai.main import create_app
-from xinyidai.orders import service as orders_service
-from xinyidai.orders.events import OrderApproved
-from xinyidai.orders.schemas import OrderApprove, OrderCreate, OrderPropose
 from xinyidai.products.enums import RepaymentMethod
 
 pytestmark = pytest.mark.skipif(
@@ -92,20 +89,7 @@ def _two_drawdowns(factory: sessionmaker[Session]) -> tuple[int, int, Principal]
     with db.transaction(factory) as session:
         world = build_world(session)
         good = world.principal(session, "good")
-        order = orders_service.apply(session, principal=good, order_in=OrderCreate(
-            product_id=world.product_a, amount_fen=100_000_000, term_months=12,
-            repayment_method=RepaymentMethod.EQUAL_INSTALLMENT, purpose="备货", authorise=True))
-        officer = world.principal(session, "a.officer")
-        orders_service.accept(session, principal=officer, order=order)
-        orders_service.propose(session, principal=officer, order=order, proposal_in=OrderPropose(
-            line_fen=100_000_000, annual_rate=Decimal("0.05"), term_months=12,
-            repayment_method=RepaymentMethod.EQUAL_INSTALLMENT))
-        orders_service.approve(session, principal=world.principal(session, "a.manager"), order=order,
-                               decision_in=OrderApprove())
-        line = loans_service.open_line(session, approved=OrderApproved(
-            order_id=order.id, order_no=order.order_no, enterprise_id=order.enterprise_id,
-            bank_organisation_id=order.bank_organisation_id, product_id=order.product_id, line_fen=100_000_000,
-            annual_rate=Decimal("0.05"), term_months=12, repayment_method="equal_installment"))
+        line = approved_line(session, world)
         ids = [loans_service.draw(session, principal=good, line_id=line.id, idempotency_key=f"draw-{n}",
                                   drawdown_in=DrawdownCreate(amount_fen=5_000_000, term_months=6,
                                                              method=RepaymentMethod.EQUAL_PRINCIPAL)).id
