@@ -7,6 +7,7 @@ from sqlalchemy import Connection
 
 from xinyidai.config import get_settings
 from xinyidai.db import make_engine
+from xinyidai.jobs import ENGINE_TABLE_PREFIX
 from xinyidai.models import Base
 
 target_metadata = Base.metadata
@@ -16,11 +17,17 @@ def _url() -> str:
     return context.get_x_argument(as_dictionary=True).get("url") or get_settings().database_url
 
 
+def include_name(name: str | None, type_: str, parent_names: object) -> bool:
+    """The job engine's tables come from its own schema (migration 0019), not from our models."""
+    return not (type_ == "table" and name is not None and name.startswith(ENGINE_TABLE_PREFIX))
+
+
 def _configure(connection: Connection) -> None:
     context.configure(
         connection=connection,
         target_metadata=target_metadata,
         compare_type=True,
+        include_name=include_name,
         render_as_batch=connection.dialect.name == "sqlite",
     )
 

@@ -17,6 +17,11 @@ from xinyidai import clock, db
 from xinyidai.identity import security
 
 TEST_DATABASE_URL = os.environ.get("XINYIDAI_TEST_DATABASE_URL")
+# Jobs run in process in the tests, on PostgreSQL too: a deferred job runs in the test, after its commit, with the
+# test's own session factory. The job engine's own tests (tests/integration/foundation/test_jobs_*.py) start real
+# procrastinate workers explicitly. Servers the tests start inherit this, and do not fire the schedule.
+os.environ.setdefault("XINYIDAI_JOBS_ENGINE", "in_process")
+os.environ.setdefault("XINYIDAI_JOBS_SCHEDULE_IN_PROCESS", "false")
 
 # Tests assert no wall-clock times: hypothesis's per-example deadline would fail a correct example on a busy machine.
 settings.register_profile("xinyidai", deadline=None)

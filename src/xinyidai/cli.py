@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, NamedTuple
 import typer
 
 from xinyidai.audit import cli as audit_cli
-from xinyidai.cli_support import CONTEXTS_PANEL, PLATFORM_PANEL, bilingual, command_group, console
+from xinyidai.cli_support import CONTEXTS_PANEL, PLATFORM_PANEL, bilingual, command_group, console, fail
 from xinyidai.config import PROJECT_ROOT, get_settings
 from xinyidai.creditdata import cli as creditdata_cli
 from xinyidai.demo import cli as demo_cli
@@ -24,6 +24,7 @@ app = typer.Typer(help=bilingual("信易贷融资信用服务平台", "xinyidai,
                   no_args_is_help=True, add_completion=False)
 db_app = command_group("数据库结构与参考数据", "Database schema and reference data")
 events_app = command_group("领域事件发件箱", "Domain-event outbox")
+jobs_app = command_group("后台作业：清单与立即执行", "Background jobs: the list, and running one now")
 crypto_app = command_group("静态个人信息加密：密钥轮换", "Encryption of personal data at rest: key rotation")
 
 
@@ -82,9 +83,61 @@ def serve(
     """Serve the portal and the API with uvicorn."""
     import uvicorn
 
+    from xinyidai import jobs
+    from xinyidai.main import wire_jobs
+
+    settings = get_settings()
+    if jobs.engine_for(settings.database_url).name == "in_process" and settings.jobs_schedule_in_process:
+        wire_jobs()
+        jobs.Schedule().start()  # the embedded default runs the nightly jobs itself; no worker to start
+        console.print("后台作业在本进程内按计划运行 (background jobs run in this process on their schedule)")
     console.print(f"portal at [bold]http://{host}:{port}[/bold]  (API docs at /docs)")
     uvicorn.run("xinyidai.main:create_app", factory=True, host=host, port=port, reload=reload,
                 log_level=get_settings().log_level.lower())
+
+
+def worker(
+    queue: list[str] = typer.Option([], "--queue", metavar="QUEUE",
+                                    help=bilingual("只处理该队列（可重复）", "Only this queue (repeatable; default: "
+                                                                        "every queue)")),
+    concurrency: int = typer.Option(1, min=1, max=64, help=bilingual("同时执行的作业数", "Jobs run at once")),
+) -> None:
+    """Run background jobs until stopped: on PostgreSQL take queued jobs (any number of workers on any hosts share
+    them) and defer the periodic ones; on SQLite run the periodic ones in this process."""
+    from xinyidai import jobs
+    from xinyidai.main import wire_jobs
+
+    declared = wire_jobs()
+    engine = jobs.engine()
+    console.print(f"worker ({engine.name}): {len(declared)} jobs, queues {', '.join(queue) or 'all'}")
+    engine.run_worker(queues=queue or None, concurrency=concurrency)
+
+
+@jobs_app.command("list", help=bilingual("全部后台作业及其计划（UTC）", "Every background job and its schedule (UTC)"))
+def jobs_list() -> None:
+    """Print every declared job: name, queue, schedule, retries."""
+    from rich.table import Column, Table
+
+    from xinyidai.main import wire_jobs
+
+    table = Table(Column("作业 job", no_wrap=True), "队列 queue", "计划 cron (UTC)", "重试 retry", "锁 lock")
+    for job in sorted(wire_jobs().values(), key=lambda j: (j.queue, j.name)):
+        table.add_row(job.name, job.queue, job.cron or "—", str(job.retry), "是 yes" if job.lock else "—")
+    console.print(table)
+
+
+@jobs_app.command("run", help=bilingual("立即提交一个作业（无参数的作业，如 loans.end_of_day）",
+                                       "Defer a job now (one that takes no arguments, e.g. loans.end_of_day): on "
+                                       "SQLite it runs here, on PostgreSQL a worker runs it"))
+def jobs_run(name: str = typer.Argument(..., help=bilingual("作业名", "Job name"))) -> None:
+    """Defer one job by name, refusing an unknown name."""
+    from xinyidai import jobs
+    from xinyidai.main import wire_jobs
+
+    if name not in wire_jobs():
+        fail(f"没有名为 {name} 的作业；`xinyidai jobs list` 列出全部作业")
+    jobs.defer(name)
+    console.print(f"已提交作业 {name}（{jobs.engine().name}）")
 
 
 @events_app.command("dispatch", help=bilingual("将待发的领域事件投递给订阅者",
@@ -169,6 +222,11 @@ _serve_app = typer.Typer()
 _serve_app.command("serve", rich_help_panel=PLATFORM_PANEL,
                    help=bilingual("提供门户与 API 服务", "Serve the portal and the API"))(serve)
 app.add_typer(_serve_app)
+_worker_app = typer.Typer()
+_worker_app.command("worker", rich_help_panel=PLATFORM_PANEL,
+                    help=bilingual("运行后台作业进程", "Run a background job worker"))(worker)
+app.add_typer(_worker_app)
+app.add_typer(jobs_app, name="jobs", rich_help_panel=PLATFORM_PANEL)
 app.add_typer(events_app, name="events", callback=_wire_events, rich_help_panel=PLATFORM_PANEL)
 app.add_typer(crypto_app, name="crypto", rich_help_panel=PLATFORM_PANEL)
 app.add_typer(audit_cli.app, name="audit", rich_help_panel=CONTEXTS_PANEL)

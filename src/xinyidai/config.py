@@ -37,6 +37,16 @@ class Settings(BaseSettings):
     busy_retry_after_seconds: int = Field(default=2, ge=1)
     # SQLite (the embedded default): how long a writer waits for the file's one write lock.
     sqlite_busy_timeout_seconds: float = Field(default=30.0, gt=0)
+    # Background jobs (xinyidai.jobs): "auto" runs them on procrastinate when the database is PostgreSQL (start
+    # `xinyidai worker` processes) and in process on SQLite.
+    jobs_engine: Literal["auto", "in_process", "procrastinate"] = "auto"
+    # In process: `serve` also fires the periodic jobs (end of day, batch scoring, ...) on their schedule.
+    jobs_schedule_in_process: bool = True
+    # A worker silent this long is presumed dead and the job it held goes to another; checked on this schedule.
+    jobs_stalled_after_seconds: float = Field(default=60.0, ge=2)
+    jobs_stalled_check_cron: str = "* * * * *"
+    # Finished jobs are kept this many days in the engine's history.
+    jobs_keep_days: int = Field(default=30, ge=1, le=3650)
 
     secret_key: SecretStr = SecretStr(_DEV_SECRET)
     # Field encryption keys: key id -> base64 of 32 bytes. The active one encrypts; all decrypt.

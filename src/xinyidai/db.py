@@ -150,18 +150,18 @@ def set_database(database: Database | None) -> None:
     _database = database
 
 
-# Called after every successful commit at the edge; the events module registers its dispatcher
-# here so that the foundation does not import it back.
-after_commit_hooks: list[Callable[[sessionmaker[Session]], None]] = []
+# Run after a unit of work commits at the edge, with its session (its `info` says what it left to do) and its
+# factory; the events and jobs modules register here so that this module imports neither.
+after_commit_hooks: list[Callable[[Session, sessionmaker[Session]], None]] = []
 
 
 def run_after_commit_hooks(session: Session) -> None:
-    """Run what must happen once a transaction is durable (domain-event dispatch)."""
+    """Run what must happen once a transaction is durable (domain-event dispatch, deferred jobs)."""
     if not session.info.pop("after_commit_work", False):
         return
     factory = session.info.get("session_factory") or get_database().session_factory
     for hook in after_commit_hooks:
-        hook(factory)
+        hook(session, factory)
 
 
 @contextmanager

@@ -1,10 +1,10 @@
 """Domain events with a transactional outbox.
 
 `publish()` writes the event into the `domain_event` table inside the caller's transaction, so the
-event exists if and only if the change that caused it was committed. After the commit the edge runs
-`dispatch_pending()`, which hands each pending event to its subscribers, each event in its own
-transaction. A failed handler leaves the event pending (with the error) for the next dispatch, so
-delivery is at-least-once and handlers must be idempotent.
+event exists if and only if the change that caused it was committed. After the commit the edge defers the
+`events.dispatch` job (in process: it runs at once; on the job engine: a worker runs it), which hands each pending
+event to its subscribers, each event in its own transaction. A failed handler leaves the event pending (with the
+error) for the next dispatch, so delivery is at-least-once and handlers must be idempotent.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict
 from sqlalchemy import JSON, String, Text, select
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
-from xinyidai import clock
+from xinyidai import clock, jobs
 from xinyidai.db import Base, IdPk, UtcDateTime, after_commit_hooks
 
 log = structlog.get_logger(__name__)
@@ -129,8 +129,16 @@ def _dispatch_one(session_factory: sessionmaker[Session], event_id: int) -> bool
             return False
 
 
-def _dispatch_after_commit(session_factory: sessionmaker[Session]) -> None:
-    dispatch_pending(session_factory=session_factory)
+@jobs.job("events.dispatch", queue="events", cron="* * * * *", single_queued=True)
+def dispatch(factory: sessionmaker[Session]) -> None:
+    """The job that delivers the outbox: deferred after each commit that published, and every minute for what a
+    failed handler left pending."""
+    while dispatch_pending(session_factory=factory, limit=1000):
+        pass
+
+
+def _dispatch_after_commit(session: Session, factory: sessionmaker[Session]) -> None:
+    jobs.defer("events.dispatch", factory=factory)
 
 
 after_commit_hooks.append(_dispatch_after_commit)

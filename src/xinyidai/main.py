@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 import xinyidai
-from xinyidai import events
+from xinyidai import events, jobs
 from xinyidai.audit import pages as audit_pages
 from xinyidai.auth.dependencies import PASSWORD_CHANGE_PAGE, LoginRequired, PasswordChangeRequired, csrf_protect
 from xinyidai.auth.enums import INSTITUTION_READER_ROLES, ORG_KIND_LABELS, ROLE_LABELS, OrgKind, Role
@@ -41,6 +41,7 @@ from xinyidai.identity.notifications import pages as notification_pages
 from xinyidai.identity.onboarding import pages as onboarding_pages
 from xinyidai.identity.onboarding import router as onboarding_router
 from xinyidai.loans import eod_pages as loans_eod_pages
+from xinyidai.loans import jobs as loans_jobs
 from xinyidai.loans import pages as loans_pages
 from xinyidai.loans import router as loans_router
 from xinyidai.loans import service as loans_service
@@ -61,8 +62,10 @@ from xinyidai.portal.templating import render, templates
 from xinyidai.products import router as products_router
 from xinyidai.registry import router as registry_router
 from xinyidai.registry import service as registry_service
+from xinyidai.rights import jobs as rights_jobs
 from xinyidai.rights import pages as rights_pages
 from xinyidai.rights import router as rights_router
+from xinyidai.scoring import jobs as scoring_jobs
 from xinyidai.scoring import pages as scoring_pages
 from xinyidai.scoring.labels import assessor_label
 from xinyidai.scoring.portrait import router as scoring_portrait_router
@@ -82,6 +85,16 @@ def wire_events() -> None:
     # Not an event: orders read the firm's lines from loans when they need them (see `line_exposure`); wired here
     # so that the CLI and the demo, which wire events without building the app, apply the same product rules.
     orders_service.use_line_exposure(line_exposure)
+
+
+# Each context's background jobs are declared by importing its `jobs` module; this is the list a worker runs.
+JOB_MODULES = (loans_jobs, rights_jobs, scoring_jobs)
+
+
+def wire_jobs() -> dict[str, jobs.Job]:
+    """Every background job, with the event subscriptions the outbox's job delivers to (for a worker, the CLI)."""
+    wire_events()
+    return jobs.declared()
 
 
 def record_default(session: Session, event: DrawdownDefaulted) -> None:

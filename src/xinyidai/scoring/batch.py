@@ -1,18 +1,21 @@
 """Batch scoring (批量评分): every entity still on the register, as of one day, with the champion model.
 
-A run goes in two steps, each its own transaction at the edge (`run_job` for the CLI and the scheduled job):
+A run goes in steps, each its own transaction, so that any number of workers on any number of hosts share it (the
+jobs `scoring.batch` and `scoring.batch_page` in `scoring/jobs.py`; `run_job` does the same steps in one process):
 
 1. `claim` writes the run record (`ScoringRun`, status running) for (champion version, as-of date). The unique index
-   on that pair is the claim: a second start — the same host again, or cron on another host at the same minute —
-   finds the run done (nothing to do), running (someone else has it), or loses the insert race on the index; a run
-   that failed, or that has been "running" past `STALE_AFTER` (its process died), is taken over and redone.
-2. `execute` pages through the entities by id (`CHUNK` at a time), loads the page's records with one range query,
-   computes the features with `features.compute` — the one home of the as-of rule: only records received by the end
-   of the day count — scores the page's matrix at once with the scorecard spec, applies the credit policy, and
-   streams the results into `entity_score` (COPY on PostgreSQL, executemany elsewhere). Memory stays flat: a page
-   at a time, and the distribution kept as running counts (`distribution.Tally`). At the end the run record gets its
-   counts, score distribution and PSI against the development sample and against the previous run. With
-   `workers` > 1, worker processes read and score pages on their own connections and this process writes.
+   on that pair is the claim: a second start — the same host again, or another host at the same minute — finds the
+   run done (nothing to do), running (someone else has it), or loses the insert race on the index; a run that
+   failed, or that has been "running" past `STALE_AFTER` (its process died), is taken over and redone. `plan` cuts
+   the register into pages of `CHUNK` entities by id (`ScoringPage`), committed with the claim.
+2. `score_run_page` scores one page: it loads the page's records with one range query, computes the features with
+   `features.compute` — the one home of the as-of rule: only records received by the end of the day count — scores
+   the page's matrix at once with the scorecard spec, applies the credit policy, streams the results into
+   `entity_score` (COPY on PostgreSQL, executemany elsewhere) and keeps the page's running totals
+   (`distribution.Tally`) on the page, all in one transaction: a worker killed mid-page leaves nothing, and its
+   page is scored again by another; a page done is never scored twice.
+3. The last page to finish (`complete`) merges the pages' totals into the run record: counts, score distribution
+   and PSI against the development sample and against the previous run.
 
 The results carry no rate and no line: those depend on a product's bounds. The outcome and grade do not
 (`policy.outcome_for`, the part of `policy.decide` that needs no product), and they are what is kept, with the
@@ -25,11 +28,9 @@ from __future__ import annotations
 
 import gc
 import json
-import multiprocessing
+import os
 import socket
-from collections import deque
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -50,7 +51,7 @@ from xinyidai.scoring import distribution, features, policy
 from xinyidai.scoring import model_versions as registry
 from xinyidai.scoring.champion import TOP_MODEL_REASONS
 from xinyidai.scoring.exceptions import BatchRunRefused, ModelAdminOnly, ScoringRunNotFound
-from xinyidai.scoring.models import EntityScore, ModelVersion, ScoringRun
+from xinyidai.scoring.models import EntityScore, ModelVersion, ScoringPage, ScoringRun
 from xinyidai.scoring.policy import Outcome
 
 CHUNK = 2000  # entities per page: a few thousand records, a matrix of CHUNK × inputs
@@ -120,6 +121,7 @@ def claim(session: Session, *, as_of: date, trigger: str, principal: Principal |
                                   "不重复发起", message_en=f"run {existing.id} is in progress on {existing.host}")
         # A failed run, or one whose process died: its partial results go, and this process redoes it.
         session.execute(delete(EntityScore).where(EntityScore.scoring_run_id == existing.id))
+        session.execute(delete(ScoringPage).where(ScoringPage.scoring_run_id == existing.id))
         run = existing
         _reset(run)
     else:
@@ -275,29 +277,75 @@ def score_page(spec: dict[str, Any], run_id: int, page: list[tuple[int, dict[str
     return rows, scores, pds, outcomes
 
 
-# Worker processes: each reads and scores whole pages on its own connection; the parent writes. Records received
-# by the as-of date never change, so a worker's own snapshot of them is the parent's.
-_worker: dict[str, Any] = {}
+# Pages and the run's completion ---------------------------------------------------------------------------------
+
+_specs: dict[int, dict[str, Any]] = {}  # a model version's scorecard spec by id: versions never change once stored
 
 
-def _start_worker(url: str, spec: dict[str, Any], as_of: date, run_id: int) -> None:
-    # A worker only reads, through this module's imports (the registry's and credit data's services and the
-    # scoring tables); it needs no other context's tables, and the parent writes.
-    database = db.Database(url)
-    with database.session_factory() as session:
-        items = _items(session)
-    _worker.update(database=database, spec=spec, as_of=as_of, run_id=run_id, items=items)
+def _spec(session: Session, model_version_id: int) -> dict[str, Any]:
+    spec = _specs.get(model_version_id)
+    if spec is None:
+        spec = _specs[model_version_id] = registry.get(session, version_id=model_version_id).scorecard_spec
+    return spec
 
 
-def _worker_page(page: list[tuple[int, date]]) -> tuple[int, PageResult]:
-    with _no_cycle_collection(), _worker["database"].session_factory() as session:
-        values = feature_page(session, as_of=_worker["as_of"], page=page, items=_worker["items"])
-        return len(page), score_page(_worker["spec"], _worker["run_id"], values)
+def _edges(spec: dict[str, Any]) -> list[float] | None:
+    development = spec.get("development_score_distribution") or {}
+    return [float(e) for e in development.get("edges", [])] or None
+
+
+def worker_name() -> str:
+    """This process as a page's `worker` names it: host and process id."""
+    return f"{socket.gethostname()}:{os.getpid()}"[:100]
+
+
+def plan(session: Session, *, run: ScoringRun, chunk: int = CHUNK) -> list[ScoringPage]:
+    """Cut the run's entities into pages of `chunk` by id, recorded so that any worker can score any of them."""
+    pages = [ScoringPage(scoring_run_id=run.id, page_no=page_no, first_enterprise_id=page[0][0],
+                         last_enterprise_id=page[-1][0], entities=len(page))
+             for page_no, page in enumerate(entity_pages(session, as_of=run.as_of, chunk=chunk))]
+    session.add_all(pages)
+    run.entities_total = sum(page.entities for page in pages)
+    session.flush()
+    return pages
+
+
+def score_run_page(session: Session, *, run_id: int, page_no: int, worker: str | None = None) -> bool:
+    """Score one page of a running run and record its tally with its results; when it is the last, complete the run.
+
+    False, and nothing done, when the page is done already (a job run twice) or the run is no longer running.
+    """
+    page = session.scalars(select(ScoringPage).where(ScoringPage.scoring_run_id == run_id,
+                                                     ScoringPage.page_no == page_no).with_for_update()).one_or_none()
+    run = session.get(ScoringRun, run_id)
+    if page is None or page.done_at is not None or run is None or run.status != RunStatus.RUNNING:
+        return False
+    spec = _spec(session, run.model_version_id)
+    entities = [entity for entity in registry_service.operating_page(
+        session, registered_by=run.as_of, after_id=page.first_enterprise_id - 1, limit=page.entities)
+        if entity[0] <= page.last_enterprise_id]
+    with _no_cycle_collection():
+        values = feature_page(session, as_of=run.as_of, page=entities) if entities else []
+        rows, scores, pds, outcomes = score_page(spec, run.id, values)
+    _Writer(session).write(rows)
+    tally = distribution.Tally(_edges(spec))
+    tally.add(scores, pds)
+    page.tally, page.outcomes = tally.state(), outcomes
+    page.done_at, page.worker = clock.now(), worker or worker_name()
+    session.flush()
+    # The pages' last steps take turns on the run's row (NO KEY: other pages' results may still reference it) —
+    # the last page to get it sees every other page committed.
+    session.execute(select(ScoringRun.id).where(ScoringRun.id == run_id).with_for_update(key_share=True))
+    remaining = session.scalar(select(func.count()).select_from(ScoringPage).where(
+        ScoringPage.scoring_run_id == run_id, ScoringPage.done_at.is_(None)))
+    if not remaining:
+        complete(session, run=run)
+    return True
 
 
 @contextmanager
 def _no_cycle_collection() -> Iterator[None]:
-    """The cyclic garbage collector paused while pages are scored; reference counting still frees each page.
+    """The cyclic garbage collector paused while a page is scored; reference counting still frees it.
 
     A page makes hundreds of thousands of short-lived containers (snapshots, feature dicts, reasons) that kept
     triggering collections which scanned them and everything older; none of them forms a cycle.
@@ -311,58 +359,23 @@ def _no_cycle_collection() -> Iterator[None]:
             gc.enable()
 
 
-def _page_results(session: Session, run: ScoringRun, spec: dict[str, Any], *, chunk: int,
-                  workers: int) -> Iterator[tuple[int, PageResult]]:
-    """(entities, result) of every page: in this process, or from `workers` processes (a few pages in flight)."""
-    if workers <= 1:
-        items = _items(session)
-        with _no_cycle_collection():
-            for page in entity_pages(session, as_of=run.as_of, chunk=chunk):
-                values = feature_page(session, as_of=run.as_of, page=page, items=items)
-                yield len(page), score_page(spec, run.id, values)
-        return
-    url = session.get_bind().engine.url.render_as_string(hide_password=False)
-    context = multiprocessing.get_context("spawn")  # fresh interpreters: no inherited connections
-    with ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker,
-                             initargs=(url, spec, run.as_of, run.id)) as pool:
-        pending: deque[Future[tuple[int, PageResult]]] = deque()
-        for page in entity_pages(session, as_of=run.as_of, chunk=chunk):
-            pending.append(pool.submit(_worker_page, page))
-            if len(pending) >= 2 * workers:
-                yield pending.popleft().result()
-        while pending:
-            yield pending.popleft().result()
-
-
-def execute(session: Session, *, run_id: int, progress: Progress | None = None, chunk: int = CHUNK,
-            workers: int = 1) -> ScoringRun:
-    """Score every entity for a claimed run and complete its record (counts, distribution, PSI).
-
-    With `workers` > 1 the pages are read and scored by that many processes on their own connections, which see
-    committed data only (the records, which a run never writes); the results are written here, in this transaction.
-    """
-    run = get(session, run_id=run_id)
-    if run.status != RunStatus.RUNNING:
-        raise BatchRunRefused("该批次未处于进行中状态", message_en="the run is not claimed")
+def complete(session: Session, *, run: ScoringRun) -> ScoringRun:
+    """Complete a run whose pages are all done: its counts, distribution and PSI from the pages' tallies (merged in
+    page order, so that the figures do not depend on how many workers scored it)."""
     version = registry.get(session, version_id=run.model_version_id)
-    spec = version.scorecard_spec
+    spec = _spec(session, run.model_version_id)
     development = spec.get("development_score_distribution") or {}
-    edges = [float(e) for e in development.get("edges", [])] or None
-    total = registry_service.count_operating(session, registered_by=run.as_of)
-    run.entities_total = total
+    edges = _edges(spec)
     tally = distribution.Tally(edges)
-    writer = _Writer(session)
     outcomes: dict[str, int] = {}
-    done = 0
-    for size, (rows, scores, pds, counted) in _page_results(session, run, spec, chunk=chunk, workers=workers):
-        writer.write(rows)
-        tally.add(scores, pds)
-        for outcome, count in counted.items():
-            outcomes[outcome] = outcomes.get(outcome, 0) + count
-        done += size
-        if progress is not None:
-            progress(done, total)
-    run.entities_total = done
+    total = 0
+    for page in session.scalars(select(ScoringPage).where(ScoringPage.scoring_run_id == run.id)
+                                .order_by(ScoringPage.page_no)):
+        tally.merge(page.tally or {})
+        for outcome, count in (page.outcomes or {}).items():
+            outcomes[outcome] = outcomes.get(outcome, 0) + int(count)
+        total += page.entities
+    run.entities_total = total
     run.entities_scored = tally.scored
     run.entities_approved = outcomes.get(Outcome.APPROVE.value, 0)
     run.entities_remediate = outcomes.get(Outcome.REMEDIATE.value, 0)
@@ -392,6 +405,20 @@ def execute(session: Session, *, run_id: int, progress: Progress | None = None, 
     return run
 
 
+def pending_pages(session: Session, *, run_id: int) -> list[int]:
+    """The numbers of a run's pages not yet done."""
+    return list(session.scalars(select(ScoringPage.page_no).where(
+        ScoringPage.scoring_run_id == run_id, ScoringPage.done_at.is_(None)).order_by(ScoringPage.page_no)))
+
+
+def progress_of(session: Session, *, run_id: int) -> tuple[int, int]:
+    """(entities in pages done, entities in all pages) of a run."""
+    done, total = session.execute(select(
+        func.coalesce(func.sum(case((ScoringPage.done_at.is_not(None), ScoringPage.entities), else_=0)), 0),
+        func.coalesce(func.sum(ScoringPage.entities), 0)).where(ScoringPage.scoring_run_id == run_id)).one()
+    return int(done), int(total)
+
+
 def _previous(session: Session, run: ScoringRun) -> ScoringRun | None:
     """The latest finished run before this one's date (any model version)."""
     return session.scalars(select(ScoringRun).where(
@@ -411,7 +438,7 @@ def _counts_of(session: Session, run_id: int, edges: list[float]) -> list[int]:
 
 
 def fail(session: Session, *, run_id: int, error: str) -> None:
-    """Mark a claimed run failed (its results rolled back with its transaction), so the next start redoes it."""
+    """Mark a claimed run failed (the next start redoes it), keeping the reason."""
     run = session.get(ScoringRun, run_id)
     if run is None or run.status != RunStatus.RUNNING:
         return
@@ -429,32 +456,52 @@ class JobResult:
     run_id: int | None
     ran: bool
     message: str
+    pages: int = 0
 
 
-def run_job(*, as_of: date, trigger: str, progress: Progress | None = None,
-            session_factory: sessionmaker[Session] | None = None, principal: Principal | None = None,
-            chunk: int = CHUNK, workers: int = 1) -> JobResult:
-    """The edge of a batch run (CLI, cron): claim and commit, score and commit, or record the failure and re-raise.
-
-    A run already done or held by another process is not an error of the job: it says so and does nothing.
-    """
+def start(*, as_of: date, trigger: str, session_factory: sessionmaker[Session] | None = None,
+          principal: Principal | None = None, chunk: int = CHUNK) -> JobResult:
+    """Claim the run and plan its pages, committed; a run done already or held elsewhere is said, not raised."""
     try:
         with db.transaction(session_factory) as session:
-            run_id = claim(session, as_of=as_of, trigger=trigger, principal=principal).id
+            run = claim(session, as_of=as_of, trigger=trigger, principal=principal)
+            pages = len(plan(session, run=run, chunk=chunk))
+            run_id = run.id
+            if not pages:  # nothing on the register that day: the run completes empty
+                complete(session, run=run)
     except BatchAlreadyDone as exc:
         return JobResult(exc.run_id, False, exc.message)
     except BatchInProgress as exc:
         return JobResult(None, False, exc.message)
+    return JobResult(run_id, True, f"批次 {run_id}：评价日 {as_of}，共 {pages} 页", pages)
+
+
+def run_job(*, as_of: date, trigger: str, progress: Progress | None = None,
+            session_factory: sessionmaker[Session] | None = None, principal: Principal | None = None,
+            chunk: int = CHUNK) -> JobResult:
+    """A whole run here and now (the CLI on the in-process engine, tests): start it, then score its pages in this
+    process, each in its own transaction; on a failure the run is marked failed and the error re-raised."""
+    started = start(as_of=as_of, trigger=trigger, session_factory=session_factory, principal=principal, chunk=chunk)
+    if not started.ran or started.run_id is None:
+        return started
+    run_id = started.run_id
     try:
         with db.transaction(session_factory) as session:
-            run = execute(session, run_id=run_id, progress=progress, chunk=chunk, workers=workers)
+            numbers = pending_pages(session, run_id=run_id)
+        for page_no in numbers:
+            with db.transaction(session_factory) as session:
+                score_run_page(session, run_id=run_id, page_no=page_no)
+                if progress is not None:
+                    progress(*progress_of(session, run_id=run_id))
+        with db.transaction(session_factory) as session:
+            run = get(session, run_id=run_id)
             message = (f"批次 {run.id}：评价日 {run.as_of}，评分 {run.entities_scored} 户，"
                        f"拒绝 {run.entities_declined}，失败 {run.entities_failed}")
     except BaseException as exc:
         with db.transaction(session_factory) as session:
             fail(session, run_id=run_id, error=f"{type(exc).__name__}: {exc}")
         raise
-    return JobResult(run_id, True, message)
+    return JobResult(run_id, True, message, started.pages)
 
 
 # Reads for the pages --------------------------------------------------------------------------------------------
@@ -493,3 +540,12 @@ def score_of(session: Session, *, run_id: int, enterprise_id: int) -> EntityScor
 def default_as_of() -> date:
     """The day a scheduled run scores as of: yesterday, the last business day whose records are complete."""
     return clock.today() - timedelta(days=1)
+
+
+def find(session: Session, *, as_of: date) -> ScoringRun | None:
+    """The champion's run of `as_of`, if it has been started."""
+    version = registry.champion(session)
+    if version is None:
+        return None
+    return session.scalars(select(ScoringRun).where(ScoringRun.model_version_id == version.id,
+                                                    ScoringRun.as_of == as_of)).first()

@@ -170,34 +170,37 @@ def list_versions() -> None:
     console.print(table)
 
 
-@app.command("batch-score", help=bilingual("用冠军模型按某日为在册全部主体评分；可在多台主机的 cron 中运行",
+@app.command("batch-score", help=bilingual("用冠军模型按某日为在册全部主体评分；PostgreSQL 上由后台作业进程分页评分",
                                            "Score every entity on the register with the champion as of a date; "
-                                           "one run per model version and date. Safe from cron on several hosts: "
-                                           "the first claims the run, the others print that it is taken and "
-                                           "exit 0"))
+                                           "one run per model version and date. On PostgreSQL the run is queued "
+                                           "and `xinyidai worker` processes on any host share its pages; on SQLite "
+                                           "it runs here"))
 def batch_score(
     as_of: str = typer.Option("", "--as-of", help=bilingual("评分基准日，默认昨天",
                                                             "Score as of this date (YYYY-MM-DD); default "
                                                             "yesterday")),
     scheduled: bool = typer.Option(False, "--scheduled", help=bilingual("记为调度器发起的运行",
                                                                         "Record the run as started by the "
-                                                                        "scheduler (cron)")),
-    workers: int = typer.Option(0, "--workers", min=0, help=bilingual("评分进程数（0：每核一个）",
-                                                                      "Processes reading and scoring pages "
-                                                                      "(0: one per core)")),
+                                                                        "scheduler")),
+    wait: bool = typer.Option(True, "--wait/--no-wait", help=bilingual("等待后台作业完成并显示进度",
+                                                                       "On the job engine, follow the run until "
+                                                                       "it is done")),
 ) -> None:
-    """Run (or find taken) the batch scoring of the register as of a date, with a progress bar."""
-    import os
+    """Run (or queue, or find taken) the batch scoring of the register as of a date, with a progress bar."""
+    import time
     from datetime import date
 
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+    from xinyidai import jobs
     from xinyidai.scoring import batch
+    from xinyidai.scoring import jobs as scoring_jobs  # noqa: F401  (declares the job queued below)
 
     try:
         day = date.fromisoformat(as_of) if as_of else batch.default_as_of()
     except ValueError:
         fail(f"日期“{as_of}”无效（格式：2026-11-23）")
+    trigger = "schedule" if scheduled else "cli"
     with Progress(TextColumn("批量评分 {task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   console=console, transient=False) as bar:
         task = bar.add_task(str(day), total=None)
@@ -205,10 +208,26 @@ def batch_score(
         def progress(done: int, total: int) -> None:
             bar.update(task, completed=done, total=total)
 
-        with domain_errors():
-            result = batch.run_job(as_of=day, trigger="schedule" if scheduled else "cli", progress=progress,
-                                   workers=workers or os.cpu_count() or 1)
-    console.print(f"[green]{result.message}[/green]" if result.ran else f"[yellow]{result.message}[/yellow]")
+        if jobs.engine().name == "in_process":
+            with domain_errors():
+                result = batch.run_job(as_of=day, trigger=trigger, progress=progress)
+            console.print(f"[green]{result.message}[/green]" if result.ran else f"[yellow]{result.message}[/yellow]")
+            return
+        jobs.defer("scoring.batch", as_of=day.isoformat(), trigger=trigger)
+        console.print("已提交后台作业；由 `xinyidai worker` 进程分页评分")
+        if not wait:
+            return
+        while True:
+            with transaction() as session:
+                run = batch.find(session, as_of=day)
+                if run is not None:
+                    progress(*batch.progress_of(session, run_id=run.id))
+                    if run.status != batch.RunStatus.RUNNING:
+                        status = batch.STATUS_LABELS.get(run.status, run.status)
+                        console.print(f"批次 {run.id}：{status}，评分 {run.entities_scored} 户，"
+                                      f"拒绝 {run.entities_declined}，失败 {run.entities_failed}")
+                        return
+            time.sleep(1)
 
 
 @app.command("features", help=bilingual("特征目录：按某日从信用档案计算的全部特征",

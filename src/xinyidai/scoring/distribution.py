@@ -11,6 +11,7 @@ import itertools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -88,6 +89,23 @@ class Tally:
         self.scored += len(scores)
         self.score_sum += float(scores.sum())
         self.pd_sum += float(pds.sum())
+
+    def state(self) -> dict[str, Any]:
+        """The totals as JSON (a page keeps its own, and the run merges them)."""
+        return {"decile_counts": None if self.decile_counts is None else [int(c) for c in self.decile_counts],
+                "histogram": sorted([lower, count] for lower, count in self.histogram.items()),
+                "scored": self.scored, "score_sum": self.score_sum, "pd_sum": self.pd_sum}
+
+    def merge(self, state: dict[str, Any]) -> None:
+        """Add another tally's `state()` (a page's), as if its chunks had been added here."""
+        if state["decile_counts"] is not None:
+            counts = np.array(state["decile_counts"], dtype=np.int64)
+            self.decile_counts = counts if self.decile_counts is None else self.decile_counts + counts
+        for lower, count in state["histogram"]:
+            self.histogram[int(lower)] = self.histogram.get(int(lower), 0) + int(count)
+        self.scored += int(state["scored"])
+        self.score_sum += float(state["score_sum"])
+        self.pd_sum += float(state["pd_sum"])
 
     def histogram_rows(self) -> list[list[int]]:
         """[lower bound, count] of every band from the lowest to the highest score, empty bands included."""

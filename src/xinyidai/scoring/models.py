@@ -118,3 +118,27 @@ class EntityScore(Base):
     grade: Mapped[str] = mapped_column(String(4))
     outcome: Mapped[str] = mapped_column(String(12))
     reason_codes: Mapped[list[Any]] = mapped_column(JSON)
+
+
+class ScoringPage(Base):
+    """One page of a scoring run (评分分页): a range of entity ids that one job scores whole, and what it found.
+
+    The pages are planned when the run is claimed; any worker on any host scores any page. A page's results and
+    its `done_at` commit together, so a worker that dies mid-page leaves nothing of it and the page is redone; a page
+    already done is not scored again. The last page to finish completes the run from the pages' tallies.
+    """
+
+    __tablename__ = "scoring_page"
+    __table_args__ = (Index("uq_scoring_page_run_page", "scoring_run_id", "page_no", unique=True),)
+
+    id: Mapped[IdPk]
+    scoring_run_id: Mapped[int] = mapped_column(BigId, ForeignKey("scoring_run.id"))
+    page_no: Mapped[int]
+    first_enterprise_id: Mapped[int] = mapped_column(BigId)
+    last_enterprise_id: Mapped[int] = mapped_column(BigId)
+    entities: Mapped[int]
+    done_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    worker: Mapped[str | None] = mapped_column(String(100))  # host:pid of the process that scored it
+    # The page's running totals (distribution.Tally.state) and its count of each outcome.
+    tally: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    outcomes: Mapped[dict[str, Any] | None] = mapped_column(JSON)

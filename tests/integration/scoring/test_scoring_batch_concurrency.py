@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from tests.conftest import TEST_DATABASE_URL
 from tests.integration.conftest import build_world
@@ -48,10 +49,11 @@ def test_simultaneous_starts_score_the_day_once(committed_database: db.Database,
         assert session.scalar(select(func.count()).select_from(EntityScore)) == runs[0].entities_total > 0
 
 
-def test_worker_processes_score_as_one_process_does(committed_database: db.Database, frozen_clock: clock.FixedClock,
-                                                    tmp_path: Path) -> None:
-    """Worker processes start from `scoring.batch` alone (no module loading every context's tables) and score
-    every entity as the run in one process does."""
+def test_pages_scored_in_any_order_give_the_run_one_process_gives(committed_database: db.Database,
+                                                                  frozen_clock: clock.FixedClock,
+                                                                  tmp_path: Path) -> None:
+    """Pages taken by several workers finish in any order, and a page's job may run twice: the results and the run's
+    figures are those of one process scoring the pages in order."""
     factory = committed_database.session_factory
     with clock.use(clock.at(2026, 11, 20, 9, 0)):
         model = _train(tmp_path / "model", seed=5)
@@ -60,13 +62,29 @@ def test_worker_processes_score_as_one_process_does(committed_database: db.Datab
         admin = world.principal(session, "admin")
         version = registry.register(session, principal=admin, files=registry.read_directory(model))
         registry.promote(session, principal=admin, version_id=version.id)
-    scored = {}
-    for day, workers in ((date(2026, 11, 21), 1), (date(2026, 11, 22), 2)):
-        result = batch.run_job(as_of=day, trigger="cli", session_factory=factory, workers=workers, chunk=2)
-        assert result.ran, result.message
-        with factory() as session:
-            run = session.scalars(select(ScoringRun).where(ScoringRun.as_of == day)).one()
-            assert run.status == "done"
-            scored[workers] = sorted((s.enterprise_id, s.outcome, s.grade) for s in session.scalars(
-                select(EntityScore).where(EntityScore.scoring_run_id == run.id)))
-    assert scored[2] == scored[1] and scored[1]
+    day = date(2026, 11, 21)
+    in_order = batch.run_job(as_of=day, trigger="cli", session_factory=factory, chunk=1)
+    assert in_order.ran and in_order.pages > 2 and in_order.run_id is not None, in_order.message
+    figures = ("entities_total", "entities_scored", "entities_declined", "entities_failed", "mean_score", "mean_pd",
+               "decile_counts", "score_histogram", "psi_development")
+
+    def results(session: Session, run_id: int) -> list[tuple[int, str, str, float | None]]:
+        return sorted((s.enterprise_id, s.outcome, s.grade, s.score) for s in session.scalars(
+            select(EntityScore).where(EntityScore.scoring_run_id == run_id)))
+
+    with db.transaction(factory) as session:
+        run = batch.get(session, run_id=in_order.run_id)
+        expected = {figure: getattr(run, figure) for figure in figures}, results(session, run.id)
+        run.status = "failed"  # so that the next start takes the run over and scores it again
+    again = batch.start(as_of=day, trigger="cli", session_factory=factory, chunk=1)
+    assert again.run_id == in_order.run_id and again.pages == in_order.pages
+    for page_no in reversed(range(again.pages)):  # the last page first
+        with db.transaction(factory) as session:
+            assert batch.score_run_page(session, run_id=again.run_id, page_no=page_no, worker=f"w{page_no % 2}")
+    with db.transaction(factory) as session:  # a page's job run a second time does nothing
+        assert not batch.score_run_page(session, run_id=again.run_id, page_no=0)
+    with factory() as session:
+        run = batch.get(session, run_id=again.run_id)
+        assert run.status == "done"
+        assert ({figure: getattr(run, figure) for figure in figures}, results(session, run.id)) == expected
+        assert len(expected[1]) == run.entities_total > 0
