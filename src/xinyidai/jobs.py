@@ -176,7 +176,9 @@ class Procrastinate:
         import procrastinate
 
         conninfo = make_url(database_url).set(drivername="postgresql").render_as_string(hide_password=False)
-        self.app = procrastinate.App(connector=procrastinate.PsycopgConnector(conninfo=conninfo))
+        # Its own small pool beside SQLAlchemy's: a web process only inserts jobs; a worker also listens and beats.
+        self.app = procrastinate.App(connector=procrastinate.PsycopgConnector(conninfo=conninfo, min_size=1,
+                                                                              max_size=8))
         self._open = False
         self._lock = threading.Lock()
         for declared_job in _jobs.values():
