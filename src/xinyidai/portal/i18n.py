@@ -1,7 +1,11 @@
 """Portal languages: Simplified Chinese first, English available.
 
 Templates write the Chinese text and wrap it in `_()`; the English catalogue maps it. A missing
-English entry falls back to the Chinese, never to a key.
+English entry falls back to the Chinese, never to a key. A template writes no Chinese outside `_()`, punctuation
+between its words and a value included (`{{ _("（") }}`, `{{ _("：") }}` become " (" and ": "); words the code
+hands it (a status, a role) go through `_()` too. What is data (a firm's name, a catalogue item, a record) is
+shown as it is, inside an element marked `data-value`. tests/unit/test_i18n.py and
+tests/integration/foundation/test_english_pages.py hold templates and pages to this.
 """
 
 from __future__ import annotations
@@ -184,6 +188,500 @@ EN: dict[str, str] = {
     "已用": "Used", "同一产品": "same product", "无有效授信": "No live line",
     "其他申请": "Other applications", "无其他在办申请": "No other open application",
 }
+
+
+# Form labels, table headers and the rest of the pages' fixed text, context by context, with the words the code
+# hands to them (roles, statuses, choices) and the punctuation between words and values. Kept apart from the
+# catalogue above, so that entries added there and here do not collide.
+EN.update({
+    # Punctuation between a template's words and the values it shows.
+    "（": " (", "）": ")", "：": ": ", "，": ", ", "。": ". ", "；": "; ", "、": ", ",
+    # Vocabulary the portal shows from the code: roles, kinds of organisation, statuses, choices.
+    "市场主体": "Market entity", "担保公司": "Guarantee company", "信用服务机构": "Credit agency",
+    "政府部门": "Government department", "平台运营方": "Platform operator",
+    "企业管理员": "Enterprise administrator", "企业经办人": "Enterprise clerk", "银行客户经理": "Loan officer",
+    "银行信贷主管": "Credit manager", "担保业务员": "Guarantee officer", "信用服务分析员": "Credit analyst",
+    "部门数据专员": "Department data officer", "政府监管人员": "Government supervisor",
+    "平台管理员": "Platform administrator", "机构管理员": "Institution administrator",
+    "已提交": "Submitted", "银行已受理": "Accepted by the bank", "待第二位审批人审批": "Awaiting a second approver",
+    "已批准": "Approved", "已拒绝": "Rejected", "已撤回": "Withdrawn",
+    "关注": "Special mention", "次级": "Substandard", "可疑": "Doubtful", "损失": "Loss",
+    "草稿": "Draft", "已发布": "Published", "已下架": "Withdrawn from sale",
+    "已更正": "Corrected", "维持原记录": "Record upheld", "审核中": "Under review",
+    "已修复": "Repaired", "不予修复": "Repair refused",
+    "公开": "Public", "需授权": "Needs authorisation", "受限": "Restricted",
+    "实时": "Real time", "每日": "Daily", "每月": "Monthly", "每季度": "Quarterly", "每年": "Yearly",
+    "变更时": "On change",
+    "总对总": "National channel", "物理归集": "Bulk import", "接口调用": "API push", "自主填报": "Self-report",
+    "平台产生": "Platform", "国家总对总共享": "National channel", "本地归集": "Local collection",
+    "文本": "Text", "年月": "Year and month", "年度": "Year", "整数": "Integer", "金额（元）": "Amount (yuan)",
+    "数值": "Number", "选项": "Choice", "是/否": "Yes/no",
+    "导入中": "Loading", "已入库": "Loaded", "已拒收": "Refused",
+    "符合": "Matches", "不符合": "Does not match", "来源部门无该主体信息": "The source holds nothing on this entity",
+    "来源部门暂未响应": "The source did not answer",
+    "模型可用不可见计算": "Model run (usable, not visible)",
+    "数据质量核查": "Data quality check", "监督检查": "Supervisory inspection",
+    "企业自主填报（信用承诺）": "Self-reported by the enterprise (credit commitment)",
+    "身份稳定": "Identity and stability", "经营状况": "Business operations", "合规守信": "Compliance",
+    "财务纳税": "Finance and tax", "司法涉诉": "Litigation", "社会责任": "Social responsibility",
+    "冠军模型评分卡": "Champion scorecard",
+    "规则评估（未启用冠军模型或模型未采用该维度特征）":
+        "Rules (no champion model, or the model does not use this dimension's features)",
+    "授权未涵盖": "Not covered by the authorisation",
+    "越高风险越大": "Higher is riskier", "越低风险越大": "Lower is riskier",
+    "进行中": "Running", "已完成": "Done", "失败": "Failed", "定时任务": "Schedule", "管理端": "Admin portal",
+    "建议准入": "Approve", "建议拒绝": "Decline", "需先整改": "Remedy first", "评分失败": "Scoring failed",
+    "候选": "Candidate", "冠军（在用）": "Champion (in use)", "已退役": "Retired",
+    "已通过校验": "Validated",
+    "未登记的市场主体": "Not a registered market entity", "未授权或授权已失效": "No authorisation, or it has lapsed",
+    "授权未涵盖模型所用的信息类别": "The authorisation does not cover the model's categories",
+    "模型未给出有效分数": "The model gave no valid score", "运行被终止，未得出分数": "The run was stopped; no score",
+    "完成": "Done", "超时终止": "Stopped: time limit", "超出内存限制终止": "Stopped: memory limit",
+    "运行失败": "Run failed", "沙箱繁忙，未运行": "Sandbox busy; not run",
+    "真实有效：该报告由本平台出具": "Genuine: this report was issued by the platform",
+    "未找到：本平台未出具过该校验码对应的报告": "Not found: the platform issued no report under this code",
+    "文件不一致：校验码真实，但所提交的文件与平台出具的报告不一致，可能已被篡改":
+        "File differs: the code is genuine, but the file is not the report the platform issued; it may have been "
+        "altered",
+    # Audit log pager and counts
+    "第": "Page", "页": "", "共": "Total:", "条": "entries",
+    # Authorisations (consent)
+    "新增授权（信用报告下载、贷后管理）": "New authorisation (credit report download, post-loan management)",
+    "已授权": "Authorised", "，业务编号": ", reference",
+    "。请将业务编号告知被授权机构，对方凭此查询。": ". Give the reference to the recipient; it quotes it to query.",
+    "授权银行、担保机构或信用服务机构下载贵企业的信用报告，授权放款银行对贵企业的某笔贷款进行贷后管理，或授权银"
+    "行、信用服务机构的模型在平台内对贵企业的数据进行计算（模型可用不可见：机构只得到评分，看不到数据）。申请融"
+    "资时对受理银行的授权已随申请完成，无需在此办理。":
+        "Authorise a bank, guarantee company or credit agency to download your credit report, the lending bank to "
+        "manage one of your loans after it is made, or a bank's or agency's model to compute on your data inside "
+        "the platform (usable, not visible: the institution gets a score and never sees the data). Applying for "
+        "financing already authorises the bank that handles it; nothing to do here for that.",
+    "返回我的授权": "Back to my authorisations", "请确认授权内容": "Please confirm what you authorise",
+    "确认授权": "Authorise", "请选择": "Choose…",
+    "贷后管理针对的贷款（仅贷后管理需选择）": "Loan to manage (for post-loan management only)",
+    "不适用": "Not applicable",
+    "机构提供的业务编号（仅模型可用不可见计算需填写）": "The institution's reference (for a model run only)",
+    "授权的信息类别": "Categories authorised",
+    "数据期间起（可留空，表示不限）": "Data from (leave empty for no limit)",
+    "数据期间止（可留空，表示不限）": "Data to (leave empty for no limit)",
+    "有效期（天，1至": "Valid for (days, 1 to ",
+    "撤销后，该机构的下一次查询即被拒绝；撤销不能恢复，如需继续合作须重新授权。":
+        "Once revoked, the institution's next request is refused; a revocation cannot be undone, a new "
+        "authorisation is needed to go on.",
+    "该授权已不在有效状态，无需撤销。": "This authorisation is no longer active; there is nothing to revoke.",
+    # Data collection (creditdata)
+    "已处理": "Processed", "行，正在生成结果……": "rows; preparing the result…", "正在上传文件……": "Uploading the file…",
+    "行": "rows", "导入批次": "Import batch", "来源部门": "Source department", "归集渠道": "Channel", "文件": "File",
+    "开始时间": "Started", "完成时间": "Finished", "整批拒收：": "Whole file refused: ",
+    "本批数据未入库任何一行。请修正文件后重新上传。":
+        "No row of this file was loaded. Fix the file and upload it again.",
+    "总行数": "Rows", "入库": "Loaded", "重复（已有，未重复入库）": "Duplicates (already held, not loaded again)",
+    "拒收": "Refused", "错误报告下载": "Download the error report", "继续上传": "Upload another file",
+    "拒收的行": "Refused rows",
+    "下载错误报告，按“错误原因”修正后可直接上传该报告文件（“错误原因”列会被忽略）。":
+        "Download the error report, fix each row as its reason says and upload the report itself (its reason "
+        "column is ignored).",
+    "本页仅列出前": "This page lists only the first", "条。": "rows.",
+    "行号": "Row", "字段": "Field", "错误原因": "Reason", "原始内容": "Original content",
+    "批次": "Batch", "信息项": "Sub-category", "渠道": "Channel", "重复": "Duplicates", "暂无批次": "No batches yet",
+    "个大类": "categories", "个信息项": "sub-categories",
+    "每个信息项的字段、敏感级别、更新周期、公示期和权威渠道决定了它如何归集、保存和展示。":
+        "Each sub-category's fields, sensitivity, update cycle, publicity period and authoritative channel decide "
+        "how it is collected, kept and shown.",
+    "敏感级别": "Sensitivity", "更新周期": "Update cycle", "公示期": "Publicity period",
+    "权威渠道": "Authoritative channel", "负面信息": "Negative", "天": "days", "长期": "Indefinite",
+    "本地": "Local", "本地可补充归集": "local deliveries also accepted", "本地不归集": "not collected locally",
+    "启用": "Enabled", "字段代码": "Field code", "必填": "Required", "说明": "Notes", "识别": "Key",
+    "是": "Yes", "否": "No", "名称": "Name",
+    "公示期（天，留空为长期）": "Publicity period (days; empty for indefinite)",
+    "以总对总为准时，仍接受本地归集（合并，国家版本优先）":
+        "When the national channel is authoritative, still accept local deliveries (merged, national version first)",
+    "启用（停用后不再接收归集）": "Enabled (a disabled sub-category takes no deliveries)",
+    "各来源部门按信息项的归集情况，是每月“信息共享进度”的依据。":
+        "What each source department has delivered, by sub-category: the basis of the monthly "
+        "information-sharing progress.",
+    "已有数据的信息项": "Sub-categories with data", "在库记录": "Records held", "入库行数": "Rows loaded",
+    "拒收行数": "Rows refused", "最近归集": "Last delivery", "覆盖主体": "Entities covered",
+    "整批拒收": "Whole files refused",
+    "记录条数": "Records", "生成时间": "Generated", "授权业务编号": "Authorisation reference",
+    "已记入审计日志": "recorded in the audit log", "查阅事由": "Purpose of the lookup",
+    "以下为该主体授权贵机构查询的信用信息，仅限授权涵盖的类别和期间；个人信息已按贵机构人员角色脱敏。信息仅可用"
+    "于本笔融资业务，不得向第三方提供。":
+        "The credit information this entity authorised your institution to query, limited to the categories and "
+        "period the authorisation covers; personal information is masked for your role. Use it for this "
+        "financing only and give it to no third party.",
+    "以下是平台归集的本企业全部信用信息，按类别列示，每条注明来源部门、归集渠道和时间。已过公示期的记录不再向金"
+    "融机构展示。对记录有异议的，可向平台提出异议申请。":
+        "All the credit information the platform holds on your enterprise, by category, each record with its "
+        "source department, channel and time. Records past their publicity period are no longer shown to "
+        "financial institutions. If a record is wrong, raise an objection.",
+    "已过公示期的记录标注展示，仅供异议处理、信用修复等平台管理事由查阅，不向金融机构提供。":
+        "Records past their publicity period are marked; they are shown only for the platform's own purposes "
+        "(objections, credit repair) and never to financial institutions.",
+    "自主填报（信用承诺）": "Self-report (credit commitment)",
+    "信用报告每页印有校验码，任何人可在":
+        "Every page of a credit report carries a verification code; anyone can check it on the",
+    "页面核验其真实性。": "page.",
+    "来源": "Source", "归集时间": "Received", "承诺书": "Commitment", "已过公示期": "Past its publicity period",
+    "不向金融机构展示": "not shown to financial institutions", "异议处理中": "Under objection",
+    "不向金融机构展示，不计入信用评价": "not shown to financial institutions and not used in credit scoring",
+    "依异议更正": "Corrected after objection",
+    "提出异议": "Raise an objection", "申请信用修复": "Apply for credit repair",
+    "历史版本": "Earlier versions",
+    "平台尚未归集到该主体的信用信息。": "The platform holds no credit information on this entity yet.",
+    "平台管理员查阅市场主体的信用档案须说明事由，每次查阅均记入审计日志。":
+        "A platform administrator must give a purpose to read an entity's credit file; every lookup is recorded "
+        "in the audit log.",
+    "机构下载企业信用报告须取得该企业“信用报告下载”用途的有效授权；一次性授权下载后即失效。每次下载均记入审计日"
+    "志，企业可在“谁查看了我的信息”中查看。":
+        "Downloading an enterprise's credit report needs its active authorisation for “credit report "
+        "download”; a one-time authorisation ends with the download. Every download is recorded in the audit log "
+        "and the enterprise sees it under “Who looked at my information”.",
+    "自主填报的信息将以“企业自主填报（信用承诺）”标注记入本企业信用档案，与部门归集的信息分开展示；承诺不实的，"
+    "将形成失信记录。":
+        "What you report is added to your credit file marked “self-reported by the enterprise (credit "
+        "commitment)”, shown apart from what departments deliver; a commitment found false becomes a negative "
+        "record.",
+    "报告年度": "Report year", "年营业收入（元）": "Annual revenue (yuan)", "从业人数": "Employees",
+    "主营产品或服务": "Main products or services",
+    "资质认证（每行一项，选填）": "Certifications (one a line, optional)",
+    "主要客户（选填）": "Main customers (optional)", "信用承诺书": "Credit commitment",
+    "我已阅读并签署上述信用承诺": "I have read and sign the credit commitment above",
+    "签署承诺并提交": "Sign and submit", "返回信用档案": "Back to the credit file",
+    "总对总数据导入": "National channel import",
+    "平台管理员只能导入国家“总对总”渠道下发的数据；本地数据由来源部门自行上传。":
+        "The platform administrator imports only data relayed by the national channel; local data is uploaded by "
+        "its source departments.",
+    "数据文件（CSV 或 XLSX）": "Data file (CSV or XLSX)",
+    "第一行为列名（可用中文列名或字段名）；CSV 可为 UTF-8 或 GBK 编码。同一文件重复上传不会重复入库。校验通过的"
+    "行入库，未通过的行拒收，并在批次详情中逐行列出原因（可下载错误报告，修正后重新上传这些行）；文件无法读取或"
+    "缺少必需的列时整批拒收。":
+        "The first row holds the column names (Chinese labels or field names); a CSV may be UTF-8 or GBK. "
+        "Uploading the same file again loads nothing twice. Valid rows are loaded and invalid ones refused, each "
+        "with its reason on the batch page (download the error report, fix those rows and upload them again); a "
+        "file that cannot be read or lacks a required column is refused whole.",
+    "正在上传并导入，请勿关闭页面……": "Uploading and loading; please keep this page open…",
+    "您所在单位尚未被登记为任何信息项的来源部门，暂不能上传数据。请联系平台管理员。":
+        "Your organisation is not the source department of any sub-category yet, so it cannot upload data. "
+        "Please contact the platform administrator.",
+    "列名": "Columns", "选填": "optional", "下载模板": "Download the template",
+    "以下信息项以国家“总对总”共享渠道为准，本地不再归集：":
+        "These sub-categories come from the national channel and are no longer collected locally: ",
+    "输入信用报告每页底部印制的校验码，即可核验该报告是否由本平台出具；上传所持的 PDF 文件，还可核对文件是否被"
+    "改动。核验结果不包含任何信用信息。":
+        "Enter the code printed at the foot of each page of a credit report to check that the platform issued "
+        "it; upload the PDF you hold to check that it was not altered. The answer holds no credit information.",
+    "校验码": "Verification code", "报告文件（可选，PDF）": "Report file (optional, PDF)", "报告编号": "Report no.",
+    "报告主体": "Subject", "报告对象": "Issued to", "用途": "Purpose", "文件核对": "File check",
+    "未上传文件": "No file uploaded", "文件与平台出具的报告一致": "The file is the report the platform issued",
+    "文件与平台出具的报告不一致": "The file is not the report the platform issued",
+    # Guarantees
+    "追回的款项按风险分担协议在担保方与银行之间分配；某一方债权已足额收回的，其余额分给其他方。":
+        "Recovered money is split between the guarantor and the bank by the risk-sharing agreement; once one "
+        "side's claim is fully recovered, the rest goes to the other.",
+    # Identity and institution onboarding
+    "金融机构入驻申请": "Financial institutions: apply to connect", "消息": "Messages", "未读": "Unread",
+    "全部标为已读": "Mark all as read", "标为已读": "Mark as read", "暂无消息": "No messages",
+    "机构入驻申请": "Apply to connect",
+    "银行、担保公司和信用服务机构可申请有序接入平台。平台对接入机构进行信息安全评估，评估通过、签署《信息使用承"
+    "诺书》后开通信息查询、信用报告下载等服务。":
+        "Banks, guarantee companies and credit agencies may apply to connect to the platform. The platform "
+        "assesses each institution's information security; once it passes and signs the usage commitment, "
+        "credit lookup, credit report download and other services are opened.",
+    "机构类型": "Kind of institution", "许可证编号": "Licence number",
+    "银行填写金融许可证机构编码，担保公司填写融资担保业务经营许可证编号，信用服务机构填写征信业务许可或备案编号。":
+        "A bank enters its financial licence code, a guarantee company its financing-guarantee licence number, "
+        "a credit agency its credit-reporting licence or filing number.",
+    "联系人": "Contact", "联系人手机": "Contact's mobile", "申请开通的服务": "Services requested",
+    "查询申请进度": "Check an application", "申请编号": "Application no.", "接入状态": "Connection status",
+    "信息使用承诺书": "Usage commitment", "版本": "Version", "已于": "signed on",
+    "代表本机构签署。": "for the institution.",
+    "本人已阅读并代表本机构同意以上承诺": "I have read the commitment above and agree to it for the institution",
+    "签署承诺书": "Sign the commitment",
+    "接口客户端已开通。客户端密钥只显示这一次，请立即保存到贵机构的系统中。":
+        "The API client is issued. Its secret is shown this once only: store it in your institution's system now.",
+    "开通时间": "Issued", "接口名称": "Client name", "接口角色": "Client roles", "开通接口": "Issue an API client",
+    "签署《信息使用承诺书》后方可开通接口。": "API clients can be issued once the usage commitment is signed.",
+    "已批准接入，机构管理员账号已创建。初始密码只显示这一次，请通过安全渠道交付机构联系人，并提醒其登录后签署承诺书。":
+        "Approved: the institution administrator's account is created. The initial password is shown this once "
+        "only; hand it to the institution's contact by a secure channel and remind them to sign the commitment "
+        "after logging in.",
+    "初始密码": "Initial password", "审核意见": "Decision note", "暂停原因": "Reason for suspension",
+    "使用承诺": "Usage commitment", "于": "signed on", "签署": "", "未签署": "Not signed",
+    "开始安全评估": "Start the security assessment", "信息安全评估清单": "Information security checklist",
+    "依据《重庆市融资信用服务平台网络建设实施方案》“对接入机构进行信息安全评估”，逐项记录评估结论、说明和证明材"
+    "料编号；全部通过方可批准接入。":
+        "As the Chongqing platform network plan requires (“assess the information security of connecting "
+        "institutions”), record each item's finding, note and evidence reference; approval needs every item "
+        "passed.",
+    "评估项": "Item", "要求与依据": "Requirement and basis", "结论": "Finding", "记录": "Record",
+    "未评估": "Not assessed", "通过": "Passed", "不通过": "Failed", "评估说明": "Assessment note",
+    "证明材料": "Evidence", "证明材料编号": "Evidence reference", "审核决定": "Decision",
+    "机构管理员用户名": "Institution administrator's username", "批准接入": "Approve",
+    "不予接入的原因": "Reason for refusing", "不予接入": "Refuse", "暂停接入的原因": "Reason for suspending",
+    "暂停立即生效：该机构所有用户的登录会话和接口访问令牌（包括已签发的）自下一次请求起被拒绝。":
+        "A suspension takes effect at once: every session and access token of the institution (those issued "
+        "before included) is refused from its next request.",
+    "暂停接入": "Suspend", "恢复接入": "Reinstate", "返回列表": "Back to the list", "审核": "Review",
+    "入驻申请进度": "Application status",
+    "平台已向贵机构联系人交付机构管理员账号，请登录后签署《信息使用承诺书》。":
+        "The platform has given your contact the institution administrator's account; log in and sign the usage "
+        "commitment.",
+    "申请已提交": "Application submitted",
+    "的入驻申请已提交，平台管理员将进行信息安全评估。":
+        ": the application to connect is submitted; the platform administrator will assess its information "
+        "security.",
+    "请妥善保存申请编号，凭申请编号和统一社会信用代码查询进度。":
+        "Keep the application number: with it and the unified social credit code you can check its status.",
+    "接入档案": "Onboarding record", "恢复": "Reactivate",
+    "市场主体凭统一社会信用代码、法定代表人（经营者）姓名和身份证号码实名注册，平台向市场监管部门登记信息核验，"
+    "一次注册即可在信用信息共享平台网络通用。":
+        "A market entity registers under its real name with its unified social credit code and its legal "
+        "representative's name and ID number, checked against market supervision's register; one registration "
+        "serves across the credit information sharing network.",
+    "至少10位，须同时包含字母和数字": "At least 10 characters, with letters and digits",
+    "已提交，待受理": "Submitted, awaiting acceptance", "安全评估中": "Under security assessment",
+    "已接入": "Connected", "未通过": "Refused", "已暂停接入": "Suspended",
+    "信用信息查询（信易查）": "Credit information lookup", "发布金融产品、在线受理融资需求":
+        "Publish financial products and take financing applications online",
+    "模型部署（可用不可见）": "Model deployment (usable, not visible)",
+    "增值服务（信用评价、企业画像、异动监测、风险预警）":
+        "Value-added services (credit scoring, portraits, change monitoring, risk alerts)",
+    "网络安全等级保护第三级备案与测评": "MLPS level 3 filing and assessment",
+    "接入平台、处理信用信息的系统已按第三级定级备案，并取得有效期内的等级测评报告。":
+        "The systems that connect to the platform and process credit information are filed at MLPS level 3 and "
+        "hold a current assessment report.",
+    "《网络安全法》第二十一条；GB/T 22239-2019《网络安全等级保护基本要求》第三级":
+        "Cybersecurity Law, art. 21; GB/T 22239-2019 (MLPS baseline), level 3",
+    "数据安全管理制度": "Data security management",
+    "建立全流程数据安全管理制度，明确数据安全负责人和管理机构，定期开展数据安全教育培训。":
+        "A data security management system over the whole process, a named data security officer and body, and "
+        "regular data security training.",
+    "《数据安全法》第二十七条": "Data Security Law, art. 27",
+    "人员保密与权限管理": "Staff confidentiality and access control",
+    "接触信用信息的人员签署保密协议，按最小必要原则授予操作权限并定期复核。":
+        "Staff who handle credit information sign confidentiality agreements; access is granted on least "
+        "privilege and reviewed regularly.",
+    "《个人信息保护法》第五十一条（三）（四）": "Personal Information Protection Law, art. 51 (3) (4)",
+    "网络隔离与边界防护": "Network isolation and boundary protection",
+    "与平台对接的系统部署在独立安全区域，边界有访问控制，专线或加密通道传输。":
+        "Systems connected to the platform sit in a separate security zone with access control at its boundary; "
+        "traffic goes over a leased line or an encrypted channel.",
+    "GB/T 22239-2019 第三级“安全区域边界”“安全通信网络”":
+        "GB/T 22239-2019 level 3, “secure area boundary” and “secure communication network”",
+    "安全事件应急处置": "Incident response",
+    "制定数据安全事件应急预案并演练，发生事件时立即处置、告知平台并向主管部门报告。":
+        "A rehearsed data security incident plan; an incident is handled at once, told to the platform and "
+        "reported to the authorities.",
+    "《数据安全法》第二十九条；《个人信息保护法》第五十一条（六）":
+        "Data Security Law, art. 29; Personal Information Protection Law, art. 51 (6)",
+    "数据保存期限与删除": "Retention and deletion",
+    "从平台获取的信息只保存至实现融资目的所必需的期限，期满或业务终止后删除。":
+        "Information from the platform is kept only as long as the financing needs it and deleted when that "
+        "period or the business ends.",
+    "《个人信息保护法》第十九条、第四十七条": "Personal Information Protection Law, arts. 19 and 47",
+    "访问审计与日志留存": "Access audit and log retention",
+    "对信用信息的每次查询和使用记录操作人、时间、用途，日志留存不少于六个月。":
+        "Every query and use of credit information is logged with who, when and why; logs are kept at least six "
+        "months.",
+    "《网络安全法》第二十一条（三）": "Cybersecurity Law, art. 21 (3)",
+    # Loans and end of day
+    "至": "to", "将对营业日": "Will run for business day",
+    "执行日终：到期转逾期、计提利息与罚息、五级分类，达到违约条件的用信转为违约并触发代偿。执行后当日不能再办理"
+    "放款和还款。":
+        "End of day: overdue transfer, accrual of interest and penalty interest, classification; drawdowns that "
+        "meet the default condition default and trigger compensation. After it, no drawdown or repayment can be "
+        "made on that day.",
+    "下一个待处理营业日": "Next business day to run", "截至今日的日终均已完成": "Every end of day up to today is done",
+    "营业日": "Business day", "计提笔数": "Drawdowns accrued", "会计分录": "Journal entries",
+    "记账条目": "Ledger postings", "新增违约": "New defaults", "暂无日终记录": "No end-of-day runs yet",
+    # Orders and the quick estimate
+    "暂不符合该产品的准入条件": "Not eligible for this product at present",
+    "本次测算不给出额度和利率。": "This check gives no line or rate.", "您可以这样做": "What you can do",
+    "在“我的信用档案”核对相关信息，如有错误可提出异议；情况改善、信息更新后可再测一测或重新申请。":
+        "Check the information under “My credit file” and raise an objection if something is wrong; once "
+        "things improve and the information is updated, check again or apply.",
+    "按平台归集的信用信息于": "Estimated from the platform's credit information on",
+    "测算，评估版本": "by assessor version",
+    "仅供参考，以银行审批为准。测一测不提交申请，也不向银行授权。":
+        "for reference only; the bank's decision is what counts. A check submits no application and authorises "
+        "no bank.",
+    "预估年利率": "Estimated annual rate",
+    "（信用越好，利率越低）": " (the better the credit, the lower the rate)",
+    "本主体授权平台及受理银行在本次融资申请审批中查询、使用本主体在平台归集的信用信息，授权有效期90天，仅限融资"
+    "用途，不得提供给第三方。":
+        "this entity authorises the platform and the bank that handles this application to query and use the "
+        "credit information the platform holds on it, for 90 days, for financing only, and never to give it to a "
+        "third party.",
+    "申请已提交，银行将在": "Application submitted; the bank will decide by ",
+    "前（10个工作日内）办结。": " (within 10 working days).", "预评估结果": "Pre-assessment",
+    "企业对本笔申请的授权已撤销或已过期，基于其信用信息得出的信用评分、违约概率、评估依据和信用画像不再向贵行显示。":
+        "The firm's authorisation for this application was revoked or has expired, so the credit score, "
+        "probability of default, basis and portrait drawn from its credit information are no longer shown to "
+        "your bank.",
+    "。预估结果仅供参考，以银行审批为准。": ". The estimate is for reference only; the bank's decision is what counts.",
+    "申请信息": "Application", "说明需要客户经理补充或修改什么": "Say what the loan officer should add or change",
+    "原因将告知企业，请具体说明": "The firm is told the reason: be specific",
+    "在企业授权范围内查询其信用信息；个人信息按您的角色脱敏，每次查询记入审计日志，企业撤销或授权过期后即不能查询。":
+        "Query the firm's credit information within its authorisation; personal information is masked for your "
+        "role, every query is audited, and none is possible once the firm revokes or the authorisation expires.",
+    "查询授权信用信息": "Query the authorised credit information",
+    # Objections and credit repair (rights)
+    "已逾期": "Overdue", "已督办": "Escalated", "提出时间": "Raised", "答复期限": "Answer due",
+    "异议理由": "Grounds", "答复时间": "Answered", "答复理由": "Answer",
+    "有异议的记录": "The disputed record", "原版本，已作为历史保留": "original version, kept in the history",
+    "更正后的记录（新版本）": "Corrected record (new version)", "答复异议": "Answer the objection",
+    "答复结果": "Answer", "更正（按下列内容形成新版本）": "Correct (a new version with the content below)",
+    "更正后的内容（仅选择“更正”时使用；识别字段不可修改）":
+        "Corrected content (used only when correcting; key fields cannot change)",
+    "已脱敏显示的字段不在此更正，保留原记录的值": "Masked fields are not corrected here; they keep the original values",
+    "提交答复": "Submit the answer",
+    "异议提交后，该记录向金融机构展示时将标注“异议处理中”；来源部门须在":
+        "Once raised, the record is shown to financial institutions marked “under objection”; the source "
+        "department must check and answer by",
+    "前核查答复（5个工作日）。": " (5 working days).",
+    "异议理由（请具体说明哪项内容有误、正确内容是什么）": "Grounds (say what is wrong and what is right)",
+    "证明材料（PDF、PNG 或 JPEG，最多": "Evidence (PDF, PNG or JPEG, at most", "个，每个不超过": "files, each up to",
+    "提交异议": "Raise the objection", "异议编号": "Objection no.", "暂无异议": "No objections",
+    "全部异议": "All objections", "全部修复申请": "All repair applications", "督办": "Escalate",
+    "待督办": "To escalate", "没有逾期的异议": "No overdue objections", "审核期限": "Review due",
+    "没有审核中的申请": "No applications under review", "信用修复申请": "Credit repair application",
+    "申请时间": "Applied", "履行完毕日期": "Obligations fulfilled on", "申请说明": "Statement",
+    "信用修复承诺": "Credit repair commitment", "已签署": "Signed", "审核时间": "Reviewed",
+    "修复生效日期": "Repair effective from",
+    "自该日起不再向金融机构展示，不计入信用评价":
+        "from that day not shown to financial institutions and not used in credit scoring",
+    "申请修复的记录": "The record to repair", "审核结果": "Decision", "同意修复": "Approve the repair",
+    "提交审核结果": "Submit the decision", "该记录暂不能申请信用修复：": "This record cannot be repaired yet: ",
+    "行政处罚信息在处罚义务履行完毕、最短公示期届满并签署信用修复承诺后可申请修复；审核通过后，该记录不再向金融"
+    "机构展示，也不计入信用评价。":
+        "An administrative penalty can be repaired once its obligations are fulfilled, its minimum publicity "
+        "period has passed and a credit repair commitment is signed; once approved, the record is no longer shown "
+        "to financial institutions nor used in credit scoring.",
+    "处罚义务履行完毕日期": "Date the penalty's obligations were fulfilled",
+    "申请说明（履行情况、整改措施）": "Statement (what was fulfilled, what was corrected)",
+    "履行证明材料（如罚没款缴纳凭证；PDF、PNG 或 JPEG，最多":
+        "Evidence of fulfilment (such as the receipt for the fine; PDF, PNG or JPEG, at most",
+    "信用修复承诺书": "Credit repair commitment",
+    "我已阅读并签署上述信用修复承诺": "I have read and sign the credit repair commitment above",
+    "提交修复申请": "Apply for the repair", "暂无信用修复申请": "No credit repair applications",
+    # The model sandbox
+    "返回模型沙箱": "Back to the model sandbox", "拒收原因": "Reason refused", "所用特征": "Features used",
+    "分数输出": "Score output", "算子": "Operators", "字节": "bytes", "在平台内运行": "Run inside the platform",
+    "每次运行至少需要": "Each run needs at least",
+    "户已授权且授权涵盖模型所用信息类别的主体，否则不运行，以免单个主体的分数被单独算出。分数须为0至1之间的概率"
+    "，超出范围则整次运行失败、不返回任何分数；平台将每个分数四舍五入到小数点后":
+        "entities whose authorisation covers the model's categories, or it does not run, so that no single "
+        "entity's score can be singled out. Scores must be probabilities between 0 and 1; one out of range fails "
+        "the whole run and no score is returned. The platform rounds each score to",
+    "位后返回。": "decimal places before returning it.",
+    "授权业务编号（企业授权“模型可用不可见计算”时的编号）":
+        "Authorisation reference (the one firms quoted when authorising the model run)",
+    "统一社会信用代码（可选，每行一个；不填则为该编号下授权贵机构的全部主体）":
+        "Unified social credit codes (optional, one a line; empty: every entity that authorised you under the "
+        "reference)",
+    "运行": "Run", "运行记录": "Runs", "已评分": "scored", "跳过": "skipped", "尚未运行": "Not run yet",
+    "贵机构的模型在平台内、在隔离的进程中运行，只使用已授权贵机构“模型可用不可见计算”的主体的数据；平台只返回分"
+    "数，数据不出平台。企业可以看到哪家机构的模型对其数据进行了计算。":
+        "Your models run inside the platform in an isolated process, on the data of entities that authorised "
+        "your institution's model runs only; the platform returns scores and the data never leaves it. Firms see "
+        "whose model computed on their data.",
+    "模型名称": "Model name", "ONNX 模型文件": "ONNX model file",
+    "所用特征（按输入矩阵的列序，以逗号或空格分隔）":
+        "Features used (in the input matrix's column order, separated by commas or spaces)",
+    "分数输出名": "Score output name", "分数所在列（多列输出时填写，从0起）":
+        "Score column (for a multi-column output, from 0)",
+    "模型须为 ONNX 格式、数据全部内嵌，只能使用 ONNX 标准算子与 ai.onnx.ml 中允许清单内的算子（不含循环、条件分"
+    "支、按数据生成张量形状和随机数算子）。输入为一个[N, k]浮点矩阵，或每个特征一个以特征名命名的输入。分数须由"
+    "至少":
+        "A model must be ONNX with all its data embedded, and use only standard ONNX operators and the "
+        "allow-listed ones of ai.onnx.ml (no loops, branches, data-dependent shapes or random numbers). Its input "
+        "is one [N, k] float matrix, or one input per feature named after it. The score must be computed from at "
+        "least",
+    "个声明的特征经计算得出（只经 Identity、Cast、Gather、Reshape 等传递、变形、选取类算子转发特征的模型不予接"
+    "收），输出须为0至1之间的概率；每次运行至少需要":
+        "declared features (a model that only passes features on through Identity, Cast, Gather, Reshape and the "
+        "like is refused), and be a probability between 0 and 1; each run needs at least",
+    "户已授权主体。": "authorising entities.", "上传时间": "Uploaded", "尚未上传模型": "No models uploaded yet",
+    "特征名": "Feature", "含义": "Meaning", "单位": "Unit", "运行结果": "Run result", "返回模型": "Back to the model",
+    "数据截至": "Data as of", "主体数": "Entities", "分数": "Score", "本次运行没有得出分数": "This run gave no scores",
+    # Scoring: portraits, model versions and batch runs
+    "信用画像雷达图": "Credit portrait radar chart", "维度": "Dimension", "得分": "Score", "评价日": "Scored on",
+    "各维度满分100分。": "Each dimension scores out of 100.", "提升建议": "How to improve",
+    "各项可改进的指标均已处于最好档，请继续保持。":
+        "Every indicator you can act on is already at its best; keep it up.",
+    "编号": "No.", "当前冠军": "The current champion",
+    "将自动退役。此后的预评估和批量评分都使用该版本。":
+        "will be retired. From then on, pre-assessments and batch scoring use this version.",
+    "此后的预评估和批量评分都使用该版本。": "From then on, pre-assessments and batch scoring use this version.",
+    "这是当前冠军版本。退役后没有冠军模型：预评估改按规则进行，批量评分将无法发起，直到启用新的版本。":
+        "This is the current champion. Once it is retired there is no champion: pre-assessments fall back to the "
+        "rules and no batch scoring can start until a new version is promoted.",
+    "退役后该版本不能再被使用，除非重新启用。": "A retired version is not used again unless it is promoted again.",
+    "已": "Done:",
+    "训练后用“xinyidai model register”登记的版本。同一模型同时只有一个冠军版本，预评估和批量评分都用它；启用新"
+    "版本时原冠军自动退役。启用和退役都记入审计日志。":
+        "Versions registered after training with “xinyidai model register”. A model has one champion at a time, "
+        "used by pre-assessments and batch scoring; promoting a new version retires the old champion. Promotions "
+        "and retirements are audited.",
+    "尚未登记模型版本。": "No model versions registered yet.", "模型 / 版本": "Model / version",
+    "留出样本 AUC": "Hold-out AUC", "交叉验证 AUC": "Cross-validated AUC", "PSI 开发→留出": "PSI development→hold-out",
+    "样本量": "Sample size", "登记": "Registered", "退役": "Retire", "返回评分批次": "Back to scoring runs",
+    "发起": "Started by", "开始": "Started", "在册主体": "Registered entities", "评分成功": "Scored",
+    "平均分": "Mean score", "平均违约概率": "Mean probability of default",
+    "群体稳定性指数 PSI": "Population stability index (PSI)", "对开发样本": "Against the development sample",
+    "对上一批次": "Against the previous run", "无上一批次": "No previous run",
+    "PSI = Σ（本批占比 − 对照占比）× ln（本批占比 ÷ 对照占比），按开发样本评分的十分位分组计算。":
+        "PSI = Σ (this run's share − reference share) × ln (this run's share ÷ reference share), over the "
+        "deciles of the development sample's scores.",
+    "评分分布": "Score distribution", "分数段": "Score band", "户数": "Entities", "分布": "Distribution",
+    "本批次没有评分结果。": "This run has no scores.", "开发样本十分位上的占比": "Shares over the development deciles",
+    "分数区间": "Score range", "开发样本": "Development sample", "本批次": "This run", "占比图示": "Shares",
+    "每个评价日用当时的冠军模型对所有在册市场主体批量评分一次，只使用评价日当日结束前平台已收到的信息。批次由定"
+    "时任务或命令“xinyidai model batch-score”发起；同一模型版本、同一评价日只评分一次。":
+        "On each scoring day the champion of the day scores every registered market entity once, from what the "
+        "platform had received by the end of that day. A run is started by the schedule or by “xinyidai model "
+        "batch-score”; one model version scores one day once.",
+    "尚无评分批次。": "No scoring runs yet.", "评分户数": "Entities scored",
+    "PSI（对开发样本）": "PSI (vs development)", "PSI（对上一批次）": "PSI (vs previous run)",
+    # The audit log's actions and outcomes (audit/labels.py)
+    "退出登录": "Log out", "签发接口访问令牌": "Issue an access token",
+    "提交机构入驻申请": "Apply to connect", "开始入驻评估": "Start an onboarding assessment",
+    "记录入驻评估结果": "Record an assessment finding", "批准机构入驻": "Approve an institution",
+    "驳回机构入驻": "Refuse an institution", "暂停机构服务": "Suspend an institution",
+    "恢复机构服务": "Reinstate an institution", "签署信息使用承诺": "Sign the usage commitment",
+    "开通接口客户端": "Issue an API client", "登记市场主体": "Register a market entity",
+    "授权查询信用信息": "Authorise access to credit information", "查询被拒绝": "Access refused",
+    "核验信用信息": "Verify credit information", "查阅核验记录": "Read verification records",
+    "自主填报信用信息": "Self-report credit information", "认定信用承诺不实": "Find a credit commitment false",
+    "导入数据文件": "Import a data file", "接口推送数据": "Push data through the API",
+    "修改信用信息目录": "Edit the catalogue", "出具信用报告": "Issue a credit report",
+    "核验信用报告真伪": "Verify a credit report", "创建金融产品": "Create a financial product",
+    "发布金融产品": "Publish a financial product", "运行日终批处理": "Run end of day",
+    "提交融资申请": "Submit a financing application", "融资预评估（测一测）": "Quick pre-assessment",
+    "受理融资申请": "Accept a financing application", "提出审批建议（客户经理）": "Propose terms (loan officer)",
+    "首位审批人批准，待第二位审批人": "First approval; awaiting a second approver",
+    "退回审批建议": "Return a proposal", "批准融资申请": "Approve a financing application",
+    "查看申请企业在平台的授信与在途申请": "View the applicant's lines and open applications",
+    "拒绝融资申请": "Reject a financing application", "撤回融资申请": "Withdraw a financing application",
+    "开立授信额度": "Open a credit line", "恢复授信额度": "Unfreeze a credit line",
+    "冻结授信额度": "Freeze a credit line", "关闭授信额度": "Close a credit line",
+    "授信额度到期": "Credit line expired", "用信放款": "Drawdown paid out",
+    "设置五级分类规则": "Set the classification rules", "担保代偿": "Guarantee compensation",
+    "代偿追偿": "Recovery after compensation", "查询审计日志": "Search the audit log",
+    "轮换数据加密密钥": "Rotate the data encryption key",
+    "查阅异议或修复所涉信用记录": "Read the record of an objection or repair",
+    "下载异议或修复的证明材料": "Download an objection's or repair's evidence",
+    "异议逾期督办": "Escalate an overdue objection", "决定信用修复申请": "Decide a credit repair",
+    "信用评估决策": "Credit decision", "查阅信用画像": "Read a credit portrait",
+    "登记模型版本": "Register a model version", "启用冠军模型": "Promote a champion model",
+    "上传沙箱模型": "Upload a sandbox model", "在平台内运行模型": "Run a model inside the platform",
+    "该机构的模型在平台内对您的数据进行了计算（数据不出平台，仅返回分数）":
+        "This institution's model computed on your data inside the platform (the data stayed; only scores left)",
+    "退役模型版本": "Retire a model version", "开始批量评分": "Start batch scoring",
+    "完成批量评分": "Finish batch scoring", "批量评分失败": "Batch scoring failed",
+    "成功": "Success", "已锁定": "Locked", "部分入库": "Partly loaded",
+})
 
 
 def language_of(request: Request) -> str:

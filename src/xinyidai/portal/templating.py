@@ -70,6 +70,7 @@ def render(request: Request, name: str, context: dict[str, Any] | None = None, *
     response = templates.TemplateResponse(request, name, full, status_code=status_code)
     if shows_flash:
         flash.clear(request, response)
+    flash.clear_secret(request, response)
     new_cookie = getattr(request.state, "new_csrf_cookie", None)
     if new_cookie:
         settings = get_settings()

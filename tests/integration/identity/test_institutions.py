@@ -3,6 +3,7 @@ usage commitment, issue API clients, suspend (refused at the very next request) 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 import pytest
@@ -26,6 +27,7 @@ from xinyidai.identity.onboarding.schemas import (
 )
 from xinyidai.identity.schemas import ApiClientCreate
 from xinyidai.main import create_app
+from xinyidai.portal import flash
 
 MOBILE = "13912345678"
 DIGEST = rules.commitment_digest(rules.COMMITMENT_TEXT)
@@ -256,6 +258,74 @@ def test_the_commitment_is_required_before_api_clients_are_issued(
     token = client.post("/api/v1/oauth/token", data={"grant_type": "client_credentials",
                                                      "client_id": issued.json()["client_id"],
                                                      "client_secret": issued.json()["client_secret"]})
+    me = client.get("/api/v1/me", headers={"Authorization": f"Bearer {token.json()['access_token']}"}).json()
+    assert me["organisation_id"] == application.organisation_id and me["roles"] == ["bank_loan_officer"]
+
+
+def _shown(page_text: str, testid: str) -> str | None:
+    """The text of the element with `testid` on a page, or None when the page does not show it."""
+    match = re.search(rf'data-testid="{testid}">([^<]*)<', page_text)
+    return match.group(1).strip() if match else None
+
+
+def test_approving_on_the_portal_redirects_and_the_review_page_shows_the_first_password_once(
+        client: TestClient, admin_client: TestClient, session_factory: sessionmaker[Session], session: Session,
+        world: World) -> None:
+    application = onboarding.submit_application(session, application_in=InstitutionApplicationCreate.model_validate(
+        _application("MA0BK0021")))
+    _assess_all(session, world, application.id)
+    session.commit()
+    review = f"/admin/institution-applications/{application.id}"
+    token = page_csrf(admin_client, review)
+    posted = admin_client.post(f"{review}/approve", follow_redirects=False,
+                               data={"csrf_token": token, "admin_username": "geng.admin"})
+    # Redirect after post: the answer carries no page, and the address no secret.
+    assert posted.status_code == 303 and posted.headers["location"] == review
+    assert "initial-password" not in posted.text
+    sealed = posted.cookies.get(flash.SECRET_COOKIE)
+    cookie_header = posted.headers["set-cookie"]
+    assert sealed and "HttpOnly" in cookie_header and f"Path={review};" in cookie_header
+    # Someone else's session (another admin's browser) cannot open the sealed cookie.
+    with TestClient(create_app(session_factory=session_factory), base_url="http://testserver") as other:
+        login(other, "admin")
+        other.cookies.set(flash.SECRET_COOKIE, sealed, path=review)
+        assert _shown(other.get(review).text, "initial-password") is None
+
+    shown = admin_client.get(review)
+    assert shown.status_code == 200 and shown.headers["cache-control"] == "no-store"
+    password = _shown(shown.text, "initial-password")
+    assert password and _shown(shown.text, "admin-username") == "geng.admin"
+    assert password not in sealed and password not in posted.headers["location"]
+    # A refresh, or any later visit, shows it no more; posting again approves nothing twice.
+    again = admin_client.get(review)
+    assert again.status_code == 200 and _shown(again.text, "initial-password") is None and password not in again.text
+    assert admin_client.post(f"{review}/approve", data={"csrf_token": token, "admin_username": "geng2.admin"},
+                             follow_redirects=False).status_code == 409
+    assert session.scalar(select(func.count()).select_from(User).where(User.username.like("geng%"))) == 1
+    # The password shown works, and the admin must replace it first.
+    login(client, "geng.admin", password)
+    forced = client.get("/institution", follow_redirects=False)
+    assert forced.status_code == 303 and forced.headers["location"] == "/account/password"
+
+
+def test_issuing_an_api_client_on_the_portal_redirects_and_the_page_shows_its_secret_once(
+        client: TestClient, session: Session, world: World) -> None:
+    application, password = _onboard(session, world, "MA0BK0022", "xin.admin")
+    login(client, "xin.admin", password)
+    posted = client.post("/institution/api-clients", follow_redirects=False, data={
+        "csrf_token": page_csrf(client, "/institution"), "name": "信贷系统", "roles": ["bank_loan_officer"]})
+    assert posted.status_code == 303 and posted.headers["location"] == "/institution"
+    assert "client-secret" not in posted.text
+    shown = client.get("/institution")
+    assert shown.status_code == 200 and shown.headers["cache-control"] == "no-store"
+    client_id, secret = _shown(shown.text, "client-id"), _shown(shown.text, "client-secret")
+    assert client_id and secret and secret not in str(posted.headers)
+    again = client.get("/institution")
+    assert _shown(again.text, "client-secret") is None and secret not in again.text and client_id in again.text
+    assert len(identity_service.list_api_clients(session, organisation_id=application.organisation_id)) == 1
+    token = client.post("/api/v1/oauth/token", data={"grant_type": "client_credentials", "client_id": client_id,
+                                                     "client_secret": secret})
+    assert token.status_code == 200, token.text
     me = client.get("/api/v1/me", headers={"Authorization": f"Bearer {token.json()['access_token']}"}).json()
     assert me["organisation_id"] == application.organisation_id and me["roles"] == ["bank_loan_officer"]
 

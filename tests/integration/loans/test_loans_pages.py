@@ -83,7 +83,7 @@ def test_the_enterprise_sees_its_line_and_its_drawdown(client: TestClient, sessi
     # In English, the five categories keep their own names ("正常" is "Active" for accounts).
     client.cookies.set("lang", "en")
     html = client.get(f"/loans/drawdowns/{drawdown.id}").text
-    assert "Classification：Normal" in _testid(html, "classification") and "Repayment schedule" in html
+    assert "Classification: Normal" in _testid(html, "classification") and "Repayment schedule" in html
 
 
 def test_the_schedule_preview_renders_and_writes_nothing(client: TestClient, session: Session, world: World) -> None:

@@ -26,6 +26,7 @@ from xinyidai.identity.onboarding.schemas import (
     InstitutionApiClientCreate,
     InstitutionApplicationCreate,
 )
+from xinyidai.portal import flash
 from xinyidai.portal.forms import form_errors
 from xinyidai.portal.templating import render
 from xinyidai.web import IdPath, SessionDep, client_ip
@@ -33,6 +34,9 @@ from xinyidai.web import IdPath, SessionDep, client_ip
 router = APIRouter(include_in_schema=False, dependencies=[Depends(csrf_protect)])
 
 PublicPage = Depends(Public())
+# What the one-time secrets shown after a redirect are for (each page opens only its own).
+APPROVAL_SECRET = "institution-admin-password"
+CLIENT_SECRET = "api-client-secret"
 
 
 FIELD_LABELS = {"organisation_name": "机构名称", "uscc": "统一社会信用代码", "kind": "机构类型",
@@ -125,10 +129,11 @@ def review_list(request: Request, session: SessionDep, _: PlatformAdminDep,
 
 
 def _review(request: Request, session: Session, application_id: int, *, errors: list[str] | None = None,
-            approval: onboarding.Approval | None = None, status_code: int = 200) -> Response:
+            status_code: int = 200) -> Response:
     application = onboarding.get_application(session, application_id=application_id)
     read = onboarding.to_read(session, application)
     verdict = rules.judge_checklist({i.item_code: i.passed for i in read.checklist if i.passed is not None})
+    approval = flash.take_secret(request, purpose=APPROVAL_SECRET)
     return render(request, "identity/onboarding/review.html", {
         "a": read, "verdict": verdict, "scopes": rules.SCOPES, "errors": errors, "approval": approval,
         "transitions": rules.allowed_transitions(ApplicationStatus(application.status)),
@@ -185,7 +190,7 @@ def record_assessment(
 def approve(request: Request, session: SessionDep, principal: PlatformAdminDep, application_id: IdPath,
             admin_username: Annotated[str, Form(max_length=64)] = "",
             note: Annotated[str, Form(max_length=500)] = "") -> Response:
-    """Approve: the organisation becomes active and its first admin's one-time password is shown on this page only."""
+    """Approve: the organisation becomes active; the review page then shows its first admin's password, once."""
     try:
         approval_in = ApprovalCreate(admin_username=admin_username.strip() or None, note=note.strip() or None)
         approval = onboarding.approve(session, principal=principal, application_id=application_id,
@@ -194,9 +199,9 @@ def approve(request: Request, session: SessionDep, principal: PlatformAdminDep, 
         session.rollback()
         errors, status_code = _refusal(exc)
         return _review(request, session, application_id, errors=errors, status_code=status_code)
-    response = _review(request, session, application_id, approval=approval)
-    response.headers["Cache-Control"] = "no-store"  # the password must not linger in a cache
-    return response
+    return flash.redirect_with_secret(
+        f"/admin/institution-applications/{application_id}", principal=principal, purpose=APPROVAL_SECRET,
+        secret={"username": approval.admin.username, "initial_password": approval.initial_password})
 
 
 @router.post("/admin/institution-applications/{application_id}/reject", response_class=HTMLResponse)
@@ -223,16 +228,17 @@ def reinstate(request: Request, session: SessionDep, _: PlatformAdminDep, applic
 
 
 def _institution(request: Request, session: Session, principal: Principal, *, errors: list[str] | None = None,
-                 created: object = None, flash: str | None = None, status_code: int = 200) -> Response:
+                 flash_message: str | None = None, status_code: int = 200) -> Response:
     application = onboarding.own_application(session, principal=principal)
     organisation = service.get_organisation(session, organisation_id=principal.organisation_id)
+    created = flash.take_secret(request, purpose=CLIENT_SECRET)
     return render(request, "identity/onboarding/institution.html", {
         "a": onboarding.to_read(session, application),
         "commitment_text": rules.COMMITMENT_TEXT, "commitment_version": rules.COMMITMENT_VERSION,
         "commitment_sha256": rules.commitment_digest(rules.COMMITMENT_TEXT),
         "clients": service.list_api_clients(session, organisation_id=principal.organisation_id),
         "client_roles": onboarding.client_roles_for(OrgKind(organisation.kind)),
-        "errors": errors, "created": created, "flash": flash,
+        "errors": errors, "created": created, "flash": flash_message,
     }, status_code=status_code)
 
 
@@ -240,7 +246,7 @@ def _institution(request: Request, session: Session, principal: Principal, *, er
 def institution_page(request: Request, session: SessionDep, principal: InstitutionAdminDep,
                      signed: bool = False) -> Response:
     """The institution's connection: status, the usage commitment to sign, and its API clients."""
-    return _institution(request, session, principal, flash="承诺书已签署" if signed else None)
+    return _institution(request, session, principal, flash_message="承诺书已签署" if signed else None)
 
 
 @router.post("/institution/commitment", response_class=HTMLResponse)
@@ -262,7 +268,7 @@ def sign_commitment(request: Request, session: SessionDep, principal: Institutio
 def issue_api_client(request: Request, session: SessionDep, principal: InstitutionAdminDep,
                      name: Annotated[str, Form(max_length=100)], roles: Annotated[list[Role] | None, Form()] = None,
                      ) -> Response:
-    """Issue an API client; its secret is shown on this page only."""
+    """Issue an API client; the institution page then shows its secret, once."""
     try:
         created = onboarding.issue_api_client(session, principal=principal, client_in=InstitutionApiClientCreate(
             name=name.strip(), roles=roles or []))
@@ -270,6 +276,5 @@ def issue_api_client(request: Request, session: SessionDep, principal: Instituti
         session.rollback()
         errors, status_code = _refusal(exc)
         return _institution(request, session, principal, errors=errors, status_code=status_code)
-    response = _institution(request, session, principal, created=created)
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return flash.redirect_with_secret("/institution", principal=principal, purpose=CLIENT_SECRET,
+                                      secret={"client_id": created.client_id, "client_secret": created.client_secret})
