@@ -17,7 +17,7 @@ from jinja2 import Environment
 import xinyidai
 from xinyidai.audit.labels import ACTION_LABELS, OUTCOME_LABELS
 from xinyidai.auth.enums import ORG_KIND_LABELS, ROLE_LABELS
-from xinyidai.consent.policy import MODE_LABELS, PURPOSE_LABELS
+from xinyidai.consent.policy import DRAFT_STATUS_LABELS, MODE_LABELS, PURPOSE_LABELS
 from xinyidai.consent.policy import STATUS_LABELS as AUTHORISATION_STATUS_LABELS
 from xinyidai.creditdata.enums import (
     AUTHORITATIVE_LABELS,
@@ -53,6 +53,7 @@ VOCABULARY: dict[str, Mapping[object, str]] = {
     "line statuses": LINE_STATUS_LABELS, "drawdown statuses": DRAWDOWN_STATUS_LABELS,
     "classifications": CLASSIFICATION_LABELS,
     "purposes": PURPOSE_LABELS, "modes": MODE_LABELS, "authorisation statuses": AUTHORISATION_STATUS_LABELS,
+    "draft statuses": DRAFT_STATUS_LABELS,
     "sensitivities": SENSITIVITY_LABELS, "update cycles": UPDATE_CYCLE_LABELS, "channels": CHANNEL_LABELS,
     "authoritative channels": AUTHORITATIVE_LABELS, "field types": FIELD_TYPE_LABELS,
     "batch statuses": BATCH_STATUS_LABELS, "record marks": MARK_LABELS, "report checks": REPORT_CHECK_LABELS,

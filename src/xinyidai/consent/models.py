@@ -36,3 +36,31 @@ class Authorisation(Base):
     expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     used_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class AuthorisationDraft(Base):
+    """A grant a clerk (经办人) prepared for the firm's administrator to confirm (待确认).
+
+    It binds nothing and no institution reads it: decisions read `Authorisation` rows only. Confirming it makes the
+    `Authorisation` (granted by the confirming administrator, valid from that moment) and keeps its id here.
+    """
+
+    __tablename__ = "authorisation_draft"
+
+    id: Mapped[IdPk]
+    enterprise_id: Mapped[int] = mapped_column(BigId, ForeignKey("enterprise.id"), index=True)
+    prepared_by_user_id: Mapped[int] = mapped_column(BigId, ForeignKey("user_account.id"))
+    prepared_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    recipient_organisation_id: Mapped[int] = mapped_column(BigId, ForeignKey("organisation.id"))
+    purpose: Mapped[str] = mapped_column(String(40))
+    # None: a new reference is drawn when the draft is confirmed (a report download).
+    purpose_ref: Mapped[str | None] = mapped_column(String(64))
+    categories: Mapped[list[str]] = mapped_column(JSON)
+    data_from: Mapped[date | None]
+    data_to: Mapped[date | None]
+    validity_days: Mapped[int]
+    mode: Mapped[str] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(20), index=True)
+    decided_by_user_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("user_account.id"))
+    decided_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    authorisation_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("authorisation.id"))

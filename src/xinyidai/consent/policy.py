@@ -21,16 +21,73 @@ from xinyidai.clock import BUSINESS_TZ
 
 # Who binds the firm — authorises others to use its information, applies for credit in its name: its administrator
 # (the legal representative, or the person the firm named to act for it). A clerk (经办人) prepares: looks, estimates,
-# fills in forms; the administrator submits and grants.
+# fills in an application or a grant as a draft (待确认); the administrator confirms the draft, and only then does it
+# bind the firm, exactly as if the administrator had applied or granted. A draft binds nothing and no institution
+# sees it: it is kept apart from authorisations and orders, which alone `decide` and the bank's queue read.
 BINDING_ROLES = frozenset({Role.ENTERPRISE_ADMIN})
+PREPARING_ROLES = frozenset({Role.ENTERPRISE_ADMIN, Role.ENTERPRISE_STAFF})
 BINDING_REFUSAL = ("仅企业管理员（法定代表人或其授权的管理员）可以申请融资或授权机构使用本企业信用信息；"
-                   "经办人可先测一测、准备材料，再请管理员提交")
+                   "经办人可先测一测，并准备申请或授权提交管理员确认")
 BINDING_REFUSAL_EN = "only the enterprise's administrator may apply for credit or grant data authorisations"
 
 
 def may_bind_enterprise(roles: Iterable[Role]) -> bool:
     """Whether a holder of `roles` may bind its firm: apply for credit, grant a data authorisation."""
     return not BINDING_ROLES.isdisjoint(roles)
+
+
+def may_prepare_for_enterprise(roles: Iterable[Role]) -> bool:
+    """Whether a holder of `roles` may prepare a draft application or grant for its firm's administrator."""
+    return not PREPARING_ROLES.isdisjoint(roles)
+
+
+class DraftStatus(StrEnum):
+    """Where a prepared application or grant stands: waiting for the administrator, confirmed (it then binds the
+    firm), or discarded."""
+
+    WAITING = "waiting"
+    CONFIRMED = "confirmed"
+    DISCARDED = "discarded"
+
+
+DRAFT_STATUS_LABELS: dict[str, str] = {
+    DraftStatus.WAITING: "待管理员确认", DraftStatus.CONFIRMED: "已确认", DraftStatus.DISCARDED: "已放弃",
+}
+
+
+class DraftAction(StrEnum):
+    """What may be done to a waiting draft."""
+
+    CONFIRM = "confirm"
+    DISCARD = "discard"
+
+
+@dataclass(frozen=True, slots=True)
+class DraftRefusal:
+    """Why a draft may not be confirmed or discarded by this caller now; `conflict`: its state, else who asks."""
+
+    message_zh: str
+    message_en: str
+    conflict: bool = False
+
+
+def draft_refusal(action: DraftAction, *, roles: Iterable[Role], user_id: int | None,
+                  prepared_by_user_id: int, status: DraftStatus) -> DraftRefusal | None:
+    """None when the caller may take `action` on the draft now. Only the administrator confirms (never a clerk,
+    not even the draft's own preparer); the administrator or the clerk who prepared it discards it; a draft
+    confirmed or discarded already is done with."""
+    roles = frozenset(roles)
+    if action is DraftAction.CONFIRM and not may_bind_enterprise(roles):
+        return DraftRefusal(BINDING_REFUSAL, BINDING_REFUSAL_EN)
+    if action is DraftAction.DISCARD and not may_bind_enterprise(roles) and (
+            user_id is None or user_id != prepared_by_user_id):
+        return DraftRefusal("只有企业管理员或准备该草稿的经办人可以放弃它",
+                            "only the administrator or the clerk who prepared the draft may discard it")
+    if status is not DraftStatus.WAITING:
+        done = DRAFT_STATUS_LABELS[status]
+        return DraftRefusal(f"该草稿{done}，不能再{'确认' if action is DraftAction.CONFIRM else '放弃'}",
+                            f"the draft is already {status}", conflict=True)
+    return None
 
 
 class Purpose(StrEnum):

@@ -1,4 +1,5 @@
-"""Use cases of consent: grant, list, revoke an authorisation, and decide a request against the grants.
+"""Use cases of consent: grant, list, revoke an authorisation, and decide a request against the grants; a clerk's
+prepared grant (a draft) that the firm's administrator confirms or discards.
 
 `decide` is the one place any context asks whether a recipient may read an entity's information; it loads
 the grants for the recipient, purpose and reference and leaves the rule to `consent.policy.decide`. A reader
@@ -18,34 +19,45 @@ from sqlalchemy.orm import Session
 from xinyidai import clock
 from xinyidai.audit import service as audit_service
 from xinyidai.audit.actor import Actor
+from xinyidai.auth.enums import Role
 from xinyidai.auth.principal import Principal
+from xinyidai.consent.granting import new_report_reference
 from xinyidai.consent.masking import Audience, FieldKind, audience_of, mask, mask_values
-from xinyidai.consent.models import Authorisation
+from xinyidai.consent.models import Authorisation, AuthorisationDraft
 from xinyidai.consent.policy import (
     BINDING_REFUSAL,
     BINDING_REFUSAL_EN,
+    DRAFT_STATUS_LABELS,
     PURPOSE_LABELS,
     REFUSAL_LABELS,
     DataWindow,
     Decision,
+    DraftAction,
+    DraftStatus,
     Grant,
     Mode,
     Purpose,
     Refusal,
     Status,
+    draft_refusal,
     may_bind_enterprise,
+    may_prepare_for_enterprise,
     status_of,
 )
 from xinyidai.consent.policy import decide as decide_policy
 from xinyidai.errors import Conflict, DomainError, Forbidden, NotFound
+from xinyidai.identity import service as identity_service
 
 __all__ = [
     "BINDING_REFUSAL",
     "DEFAULT_VALIDITY",
+    "DRAFT_STATUS_LABELS",
     "PURPOSE_LABELS",
     "Audience",
     "DataWindow",
     "Decision",
+    "DraftAction",
+    "DraftStatus",
     "FieldKind",
     "Mode",
     "Purpose",
@@ -53,17 +65,26 @@ __all__ = [
     "Status",
     "audience_of",
     "authorise",
+    "confirm_draft",
     "decide",
+    "discard_draft",
+    "get_draft",
     "grant",
+    "list_drafts",
     "list_for_enterprise",
     "list_for_reference",
     "mask",
     "mask_values",
     "may_bind_enterprise",
+    "may_prepare_for_enterprise",
+    "notify_administrators",
+    "prepare",
     "record_refusal",
     "record_use",
     "require",
+    "require_draft_action",
     "require_may_bind",
+    "require_may_prepare",
     "revoke",
     "status",
 ]
@@ -106,18 +127,11 @@ def grant(
     validity: timedelta = DEFAULT_VALIDITY,
     mode: Mode = Mode.PERIODIC,
     ip_address: str | None = None,
+    prepared_by_user_id: int | None = None,
 ) -> Authorisation:
     """Record that the entity authorises the recipient to use these categories for this purpose, from
-    `valid_from` (now when left out) for `validity`."""
-    covered = sorted(set(categories))
-    if not covered:
-        raise InvalidAuthorisation("授权须至少涵盖一类信用信息",
-                                   message_en="an authorisation covers at least one category")
-    if data_from is not None and data_to is not None and data_from > data_to:
-        raise InvalidAuthorisation("授权数据期间的起始日期不能晚于截止日期",
-                                   message_en="data window starts after it ends")
-    if validity <= timedelta(0):
-        raise InvalidAuthorisation("授权有效期必须大于零", message_en="validity must be positive")
+    `valid_from` (now when left out) for `validity`; `prepared_by_user_id`: the clerk whose draft was confirmed."""
+    covered = _checked_categories(categories, data_from=data_from, data_to=data_to, validity=validity)
     now = clock.now()
     start = valid_from or now
     authorisation = Authorisation(
@@ -135,9 +149,25 @@ def grant(
         detail={"recipient_organisation_id": recipient_organisation_id, "categories": covered, "mode": mode,
                 "expires_at": authorisation.expires_at.isoformat(),
                 "data_from": data_from.isoformat() if data_from else None,
-                "data_to": data_to.isoformat() if data_to else None},
+                "data_to": data_to.isoformat() if data_to else None,
+                **({"prepared_by_user_id": prepared_by_user_id} if prepared_by_user_id is not None else {})},
     )
     return authorisation
+
+
+def _checked_categories(categories: Iterable[str], *, data_from: date | None, data_to: date | None,
+                        validity: timedelta) -> list[str]:
+    """The categories a grant covers, each once and in order, once its window and validity are sound."""
+    covered = sorted(set(categories))
+    if not covered:
+        raise InvalidAuthorisation("授权须至少涵盖一类信用信息",
+                                   message_en="an authorisation covers at least one category")
+    if data_from is not None and data_to is not None and data_from > data_to:
+        raise InvalidAuthorisation("授权数据期间的起始日期不能晚于截止日期",
+                                   message_en="data window starts after it ends")
+    if validity <= timedelta(0):
+        raise InvalidAuthorisation("授权有效期必须大于零", message_en="validity must be positive")
+    return covered
 
 
 def require_may_bind(principal: Principal) -> None:
@@ -160,6 +190,7 @@ def authorise(
     validity: timedelta = DEFAULT_VALIDITY,
     mode: Mode = Mode.PERIODIC,
     ip_address: str | None = None,
+    prepared_by_user_id: int | None = None,
 ) -> Authorisation:
     """The firm's own grant, made by one of its people: only its administrator binds it (see `grant`)."""
     require_may_bind(principal)
@@ -167,7 +198,183 @@ def authorise(
     return grant(session, enterprise_id=enterprise_id, granted_by_user_id=principal.user_id,
                  recipient_organisation_id=recipient_organisation_id, purpose=purpose, purpose_ref=purpose_ref,
                  categories=categories, data_from=data_from, data_to=data_to, validity=validity, mode=mode,
-                 ip_address=ip_address)
+                 ip_address=ip_address, prepared_by_user_id=prepared_by_user_id)
+
+
+# ------------------------------------------------------------------ a clerk prepares, the administrator confirms
+
+DRAFT_NOT_FOUND = ("未找到该待确认事项", "draft not found")
+
+
+def require_may_prepare(principal: Principal) -> int:
+    """The caller's enterprise, if the caller is one of its people who may prepare for its administrator."""
+    if (not may_prepare_for_enterprise(principal.roles) or principal.enterprise_id is None
+            or principal.user_id is None):
+        raise Forbidden("只有市场主体的管理员或经办人可以准备融资申请或授权",
+                        message_en="only an enterprise's administrator or clerk prepares an application or a grant")
+    return principal.enterprise_id
+
+
+def require_draft_action(principal: Principal, action: DraftAction, *, prepared_by_user_id: int,
+                         status: DraftStatus) -> None:
+    """Refuse confirming or discarding a draft that this caller may not, or that is done with (`policy`)."""
+    refusal = draft_refusal(action, roles=principal.roles, user_id=principal.user_id,
+                            prepared_by_user_id=prepared_by_user_id, status=status)
+    if refusal is not None:
+        raise (Conflict if refusal.conflict else Forbidden)(refusal.message_zh, message_en=refusal.message_en)
+
+
+def notify_administrators(session: Session, *, principal: Principal, subject: str, body: str, link: str) -> None:
+    """Tell the administrators of the caller's firm (but the caller) that something waits for them."""
+    for user_id in identity_service.user_ids_with_role(session, role=Role.ENTERPRISE_ADMIN,
+                                                       organisation_id=principal.organisation_id):
+        if user_id != principal.user_id:
+            identity_service.notify(session, user_id=user_id, subject=subject, body=body, link=link)
+
+
+def _user_name(session: Session, user_id: int) -> str:
+    try:
+        return identity_service.get_user(session, user_id=user_id).display_name
+    except NotFound:
+        return f"#{user_id}"
+
+
+def _organisation_name(session: Session, organisation_id: int) -> str:
+    try:
+        return identity_service.get_organisation(session, organisation_id=organisation_id).name
+    except NotFound:
+        return f"#{organisation_id}"
+
+
+def prepare(
+    session: Session,
+    *,
+    principal: Principal,
+    recipient_organisation_id: int,
+    purpose: Purpose,
+    purpose_ref: str | None,
+    categories: Iterable[str],
+    validity_days: int,
+    data_from: date | None = None,
+    data_to: date | None = None,
+    mode: Mode = Mode.PERIODIC,
+    ip_address: str | None = None,
+) -> AuthorisationDraft:
+    """A clerk (or the administrator) prepares a grant for the firm's administrator to confirm: stored as a draft
+    that binds nothing and no institution sees; the administrators are told it waits. `purpose_ref` None: drawn
+    when confirmed."""
+    enterprise_id = require_may_prepare(principal)
+    assert principal.user_id is not None  # require_may_prepare refuses callers without a user
+    covered = _checked_categories(categories, data_from=data_from, data_to=data_to,
+                                  validity=timedelta(days=validity_days))
+    draft = AuthorisationDraft(
+        enterprise_id=enterprise_id, prepared_by_user_id=principal.user_id, prepared_at=clock.now(),
+        recipient_organisation_id=recipient_organisation_id, purpose=purpose, purpose_ref=purpose_ref,
+        categories=covered, data_from=data_from, data_to=data_to, validity_days=validity_days, mode=mode,
+        status=DraftStatus.WAITING,
+    )
+    session.add(draft)
+    session.flush()
+    audit_service.record(
+        session, action="consent.draft_prepared", actor=principal, enterprise_id=enterprise_id,
+        subject_type="authorisation_draft", subject_id=draft.id, ip_address=ip_address,
+        purpose=f"{purpose}:{purpose_ref or ''}",
+        detail={"recipient_organisation_id": recipient_organisation_id, "categories": covered, "mode": mode,
+                "validity_days": validity_days},
+    )
+    recipient = _organisation_name(session, recipient_organisation_id)
+    notify_administrators(
+        session, principal=principal, subject=f"待您确认的授权：{PURPOSE_LABELS[purpose]}（{recipient}）",
+        body=(f"经办人{principal.display_name or _user_name(session, principal.user_id)}准备了一项授权："
+              f"授权{recipient}{PURPOSE_LABELS[purpose]}。确认前该授权不生效，对方也看不到；请查看后确认或放弃。"),
+        link=f"/authorisations/drafts/{draft.id}")
+    return draft
+
+
+def list_drafts(session: Session, *, enterprise_id: int,
+                status: DraftStatus | None = DraftStatus.WAITING) -> Sequence[AuthorisationDraft]:
+    """The firm's prepared grants, newest first: those waiting for the administrator, or of one status, or all
+    (None)."""
+    query = select(AuthorisationDraft).where(AuthorisationDraft.enterprise_id == enterprise_id)
+    if status is not None:
+        query = query.where(AuthorisationDraft.status == status)
+    return session.scalars(query.order_by(AuthorisationDraft.id.desc())).all()
+
+
+def get_draft(session: Session, *, enterprise_id: int, draft_id: int, for_update: bool = False) -> AuthorisationDraft:
+    """One of the firm's prepared grants; another firm's is simply not found."""
+    query = select(AuthorisationDraft).where(AuthorisationDraft.id == draft_id,
+                                             AuthorisationDraft.enterprise_id == enterprise_id)
+    draft = session.scalars(query.with_for_update() if for_update else query).first()
+    if draft is None:
+        raise NotFound(DRAFT_NOT_FOUND[0], message_en=DRAFT_NOT_FOUND[1])
+    return draft
+
+
+def _decide_draft(session: Session, *, principal: Principal, draft_id: int,
+                  action: DraftAction) -> AuthorisationDraft:
+    if principal.enterprise_id is None:
+        raise NotFound(DRAFT_NOT_FOUND[0], message_en=DRAFT_NOT_FOUND[1])
+    # Locked: two administrators confirming at once make one authorisation, and the second is told it is done.
+    draft = get_draft(session, enterprise_id=principal.enterprise_id, draft_id=draft_id, for_update=True)
+    require_draft_action(principal, action, prepared_by_user_id=draft.prepared_by_user_id,
+                         status=DraftStatus(draft.status))
+    return draft
+
+
+def _tell_preparer(session: Session, *, principal: Principal, draft: AuthorisationDraft, outcome: str) -> None:
+    if draft.prepared_by_user_id != principal.user_id:
+        recipient = _organisation_name(session, draft.recipient_organisation_id)
+        identity_service.notify(
+            session, user_id=draft.prepared_by_user_id,
+            subject=f"您准备的授权{outcome}：{PURPOSE_LABELS.get(draft.purpose, draft.purpose)}（{recipient}）",
+            body=f"企业管理员{principal.display_name}{outcome}您准备的授权。",
+            link=f"/authorisations/drafts/{draft.id}")
+
+
+def confirm_draft(session: Session, *, principal: Principal, draft_id: int,
+                  ip_address: str | None = None) -> Authorisation:
+    """The administrator confirms a clerk's prepared grant: it is granted exactly as if the administrator had
+    granted it (valid from now, for the days prepared), and the audit names both the preparer and the confirmer.
+    A clerk never confirms, not even a draft of their own."""
+    draft = _decide_draft(session, principal=principal, draft_id=draft_id, action=DraftAction.CONFIRM)
+    authorisation = authorise(
+        session, principal=principal, enterprise_id=draft.enterprise_id,
+        recipient_organisation_id=draft.recipient_organisation_id, purpose=Purpose(draft.purpose),
+        purpose_ref=draft.purpose_ref or new_report_reference(clock.today()), categories=draft.categories,
+        data_from=draft.data_from, data_to=draft.data_to, validity=timedelta(days=draft.validity_days),
+        mode=Mode(draft.mode), ip_address=ip_address, prepared_by_user_id=draft.prepared_by_user_id)
+    draft.status = DraftStatus.CONFIRMED
+    draft.decided_by_user_id = principal.user_id
+    draft.decided_at = clock.now()
+    draft.authorisation_id = authorisation.id
+    session.flush()
+    audit_service.record(
+        session, action="consent.draft_confirmed", actor=principal, enterprise_id=draft.enterprise_id,
+        subject_type="authorisation_draft", subject_id=draft.id, ip_address=ip_address,
+        purpose=f"{authorisation.purpose}:{authorisation.purpose_ref}",
+        detail={"prepared_by_user_id": draft.prepared_by_user_id, "confirmed_by_user_id": principal.user_id,
+                "authorisation_id": authorisation.id},
+    )
+    _tell_preparer(session, principal=principal, draft=draft, outcome="已确认")
+    return authorisation
+
+
+def discard_draft(session: Session, *, principal: Principal, draft_id: int,
+                  ip_address: str | None = None) -> AuthorisationDraft:
+    """The administrator (or the clerk who prepared it) discards a prepared grant: nothing was ever granted."""
+    draft = _decide_draft(session, principal=principal, draft_id=draft_id, action=DraftAction.DISCARD)
+    draft.status = DraftStatus.DISCARDED
+    draft.decided_by_user_id = principal.user_id
+    draft.decided_at = clock.now()
+    session.flush()
+    audit_service.record(
+        session, action="consent.draft_discarded", actor=principal, enterprise_id=draft.enterprise_id,
+        subject_type="authorisation_draft", subject_id=draft.id, ip_address=ip_address,
+        detail={"prepared_by_user_id": draft.prepared_by_user_id, "discarded_by_user_id": principal.user_id},
+    )
+    _tell_preparer(session, principal=principal, draft=draft, outcome="已放弃")
+    return draft
 
 
 def decide(session: Session, *, enterprise_id: int, recipient_organisation_id: int, purpose: Purpose,

@@ -24,6 +24,12 @@ class OrderNotFound(NotFound):
     code = "order_not_found"
 
 
+class OrderDraftNotFound(NotFound):
+    """No such prepared application, or not the caller's firm's."""
+
+    code = "order_draft_not_found"
+
+
 class IllegalOrderTransition(Conflict):
     """The order's state does not allow this action."""
 

@@ -80,3 +80,27 @@ class OrderEvent(Base):
     occurred_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
     order: Mapped[FinancingOrder] = relationship(back_populates="events")
+
+
+class FinancingOrderDraft(Base):
+    """An application a clerk (经办人) prepared for the firm's administrator to confirm (待确认).
+
+    It is not an order: no bank sees it and it authorises nothing. Confirming it applies as the administrator
+    (every check of applying runs then) and keeps the order's id here.
+    """
+
+    __tablename__ = "financing_order_draft"
+
+    id: Mapped[IdPk]
+    enterprise_id: Mapped[int] = mapped_column(BigId, ForeignKey("enterprise.id"), index=True)
+    prepared_by_user_id: Mapped[int] = mapped_column(BigId, ForeignKey("user_account.id"))
+    prepared_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    product_id: Mapped[int] = mapped_column(BigId, ForeignKey("product.id"))
+    amount_fen: Mapped[int] = mapped_column(BigInteger)
+    term_months: Mapped[int]
+    repayment_method: Mapped[str] = mapped_column(String(30))
+    purpose: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(20), index=True)
+    decided_by_user_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("user_account.id"))
+    decided_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    order_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("financing_order.id"))

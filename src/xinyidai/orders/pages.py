@@ -1,4 +1,5 @@
-"""Portal pages of financing: the enterprise's home and application, the order page, the bank workbench."""
+"""Portal pages of financing: the enterprise's home and application (a clerk's prepared one, which the firm's
+administrator confirms or discards), the order page, the bank workbench."""
 
 from __future__ import annotations
 
@@ -19,7 +20,16 @@ from xinyidai.orders import service
 from xinyidai.orders.dependencies import CurrentOrder
 from xinyidai.orders.models import FinancingOrder
 from xinyidai.orders.policy import STATUS_LABELS, OrderStatus
-from xinyidai.orders.schemas import EstimateCreate, OrderApprove, OrderCreate, OrderPropose, OrderReject, OrderReturn
+from xinyidai.orders.schemas import (
+    EstimateCreate,
+    OrderApprove,
+    OrderCreate,
+    OrderDraftConfirm,
+    OrderDraftCreate,
+    OrderPropose,
+    OrderReject,
+    OrderReturn,
+)
 from xinyidai.portal.forms import form_errors
 from xinyidai.portal.templating import render
 from xinyidai.products import service as products_service
@@ -52,6 +62,9 @@ def enterprise_home(request: Request, session: SessionDep,
         "gate": registry_service.annual_report_gate(enterprise),
         "products": products_service.list_published(session),
         "orders": [service.to_read(session, o) for o in service.list_for(session, principal=principal)],
+        "drafts": [service.draft_to_read(session, d) for d in service.list_drafts(session, principal=principal)],
+        "draft_status_labels": consent_service.DRAFT_STATUS_LABELS,
+        "discarded": request.query_params.get("discarded") == "1",
         "may_bind": consent_service.may_bind_enterprise(principal.roles),
     })
 
@@ -74,8 +87,7 @@ def _apply_context(session: Session, principal: Principal, product: products_ser
                    **extra: Any) -> dict[str, Any]:
     enterprise = registry_service.get(session, enterprise_id=own_enterprise_id(principal))
     return {**LABELS, "product": product, "gate": registry_service.annual_report_gate(enterprise),
-            "form": {}, "may_bind": consent_service.may_bind_enterprise(principal.roles),
-            "binding_refusal": consent_service.BINDING_REFUSAL, **extra}
+            "form": {}, "may_bind": consent_service.may_bind_enterprise(principal.roles), **extra}
 
 
 @router.get("/enterprise/apply/{product_id}", response_class=HTMLResponse)
@@ -122,6 +134,92 @@ def apply(
                       _apply_context(session, principal, product, form=form, errors=["请选择期限和还款方式"]),
                       status_code=422)
     return RedirectResponse(f"/orders/{order.id}?submitted=1", status_code=303)
+
+
+@router.post("/enterprise/apply/{product_id}/draft", response_class=HTMLResponse)
+def prepare(
+    request: Request, session: SessionDep, principal: EnterpriseUserDep,
+    product_id: IdPath,
+    amount: Annotated[str, Form(max_length=30)],
+    term_months: Annotated[str, Form(max_length=4)],
+    repayment_method: Annotated[str, Form(max_length=30)],
+    purpose: Annotated[str, Form(max_length=500)],
+) -> Response:
+    """提交管理员确认: a clerk prepares the application for the firm's administrator, who confirms (and so applies and
+    authorises) or discards it; until then no bank sees it."""
+    product = products_service.get_published(session, product_id=product_id)
+    form = {"amount": amount, "term_months": term_months, "repayment_method": repayment_method, "purpose": purpose}
+
+    def again(errors: list[str], status_code: int) -> Response:
+        return render(request, "orders/apply.html",
+                      _apply_context(session, principal, product, form=form, errors=errors), status_code=status_code)
+
+    try:
+        draft_in = OrderDraftCreate(
+            product_id=product.id, amount_fen=parse_yuan(amount), term_months=int(term_months),
+            repayment_method=RepaymentMethod(repayment_method), purpose=purpose,
+        )
+        draft = service.prepare(session, principal=principal, draft_in=draft_in, ip_address=client_ip(request))
+    except DomainError as exc:
+        session.rollback()
+        return again([exc.message], exc.status_code)
+    except InvalidAmount as exc:
+        return again([str(exc)], 422)
+    except ValidationError as exc:
+        return again(form_errors(exc, PURPOSE_ERROR, labels=FIELD_LABELS), 422)
+    except ValueError:
+        return again(["请选择期限和还款方式"], 422)
+    return RedirectResponse(f"/enterprise/drafts/{draft.id}?prepared=1", status_code=303)
+
+
+def _draft_page(request: Request, session: Session, principal: Principal, draft_id: int, *, status_code: int = 200,
+                **extra: Any) -> Response:
+    draft = service.get_draft(session, principal=principal, draft_id=draft_id)
+    read = service.draft_to_read(session, draft)
+    waiting = read.status is consent_service.DraftStatus.WAITING
+    return render(request, "orders/draft.html", {
+        **LABELS, "draft": read, "draft_status_labels": consent_service.DRAFT_STATUS_LABELS,
+        "may_confirm": waiting and consent_service.may_bind_enterprise(principal.roles),
+        "may_discard": waiting and (consent_service.may_bind_enterprise(principal.roles)
+                                    or principal.user_id == read.prepared_by_user_id),
+        "prepared": request.query_params.get("prepared") == "1", **extra,
+    }, status_code=status_code)
+
+
+@router.get("/enterprise/drafts/{draft_id}", response_class=HTMLResponse)
+def draft_page(request: Request, session: SessionDep, principal: EnterpriseUserDep, draft_id: IdPath) -> Response:
+    """A prepared application: what the clerk prepared, by whom and when; the administrator confirms or discards it
+    here. Another firm's is not found."""
+    return _draft_page(request, session, principal, draft_id)
+
+
+@router.post("/enterprise/drafts/{draft_id}/confirm", response_class=HTMLResponse)
+def confirm_draft(request: Request, session: SessionDep, principal: EnterpriseUserDep, draft_id: IdPath,
+                  authorise: Annotated[str | None, Form(max_length=5)] = None) -> Response:
+    """The administrator confirms a prepared application: it is applied now, as the administrator; the bank sees it."""
+    try:
+        order = service.confirm_draft(session, principal=principal, draft_id=draft_id,
+                                      confirm_in=OrderDraftConfirm(authorise=authorise == "yes"),
+                                      ip_address=client_ip(request))
+    except DomainError as exc:
+        session.rollback()
+        if exc.status_code == 404:
+            raise
+        return _draft_page(request, session, principal, draft_id, status_code=exc.status_code, errors=[exc.message])
+    return RedirectResponse(f"/orders/{order.id}?submitted=1", status_code=303)
+
+
+@router.post("/enterprise/drafts/{draft_id}/discard", response_class=HTMLResponse)
+def discard_draft(request: Request, session: SessionDep, principal: EnterpriseUserDep, draft_id: IdPath) -> Response:
+    """The administrator, or the clerk who prepared it, discards a prepared application; nothing was applied."""
+    try:
+        service.discard_draft(session, principal=principal, draft_id=draft_id, ip_address=client_ip(request))
+    except DomainError as exc:
+        session.rollback()
+        if exc.status_code == 404:
+            raise
+        return _draft_page(request, session, principal, draft_id, status_code=exc.status_code, errors=[exc.message])
+    return RedirectResponse("/enterprise?discarded=1", status_code=303)
 
 
 def _bank_assessment(request: Request, session: Session, order: FinancingOrder) -> dict[str, Any]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 
 from xinyidai.auth.dependencies import BankManagerDep, BankOfficerDep, BankStaffDep, EnterpriseUserDep, LoanPartyDep
+from xinyidai.consent.service import DraftStatus
 from xinyidai.creditdata.credit_file import read_credit_file
 from xinyidai.creditdata.schemas import CreditFileRead
 from xinyidai.orders import service
@@ -16,12 +17,15 @@ from xinyidai.orders.schemas import (
     ExposureRead,
     OrderApprove,
     OrderCreate,
+    OrderDraftConfirm,
+    OrderDraftCreate,
+    OrderDraftRead,
     OrderPropose,
     OrderRead,
     OrderReject,
     OrderReturn,
 )
-from xinyidai.web import SessionDep, client_ip
+from xinyidai.web import IdPath, SessionDep, client_ip
 
 router = APIRouter(prefix="/api/v1/orders", tags=["orders"])
 
@@ -42,6 +46,52 @@ def estimate(
     without applying."""
     estimated = service.estimate(session, principal=principal, estimate_in=estimate_in)
     return service.to_assessment_read(estimated, product_id=estimate_in.product_id)
+
+
+# A clerk (经办人) prepares, the administrator confirms: a prepared application binds nothing and no bank sees it.
+# Declared before "/{order_id}", which would otherwise take "drafts" for an order's id.
+
+
+@router.post("/drafts", response_model=OrderDraftRead, status_code=201)
+def prepare(request: Request, session: SessionDep, principal: EnterpriseUserDep,
+            draft_in: OrderDraftCreate) -> OrderDraftRead:
+    """Prepare an application for the firm's administrator to confirm (a clerk's way to apply); it is checked as an
+    application would be, authorises nothing and no bank sees it."""
+    draft = service.prepare(session, principal=principal, draft_in=draft_in, ip_address=client_ip(request))
+    return service.draft_to_read(session, draft)
+
+
+@router.get("/drafts", response_model=list[OrderDraftRead])
+def list_drafts(session: SessionDep, principal: EnterpriseUserDep,
+                status: DraftStatus | None = DraftStatus.WAITING) -> list[OrderDraftRead]:
+    """The firm's prepared applications, newest first: those waiting for the administrator unless `status` says
+    otherwise."""
+    return [service.draft_to_read(session, d) for d in service.list_drafts(session, principal=principal,
+                                                                           status=status)]
+
+
+@router.get("/drafts/{draft_id}", response_model=OrderDraftRead)
+def get_draft(session: SessionDep, principal: EnterpriseUserDep, draft_id: IdPath) -> OrderDraftRead:
+    """One of the firm's prepared applications; another firm's is not found."""
+    return service.draft_to_read(session, service.get_draft(session, principal=principal, draft_id=draft_id))
+
+
+@router.post("/drafts/{draft_id}/confirm", response_model=OrderRead, status_code=201)
+def confirm_draft(request: Request, session: SessionDep, principal: EnterpriseUserDep, draft_id: IdPath,
+                  confirm_in: OrderDraftConfirm) -> OrderRead:
+    """The administrator confirms a prepared application: it is applied now, as the administrator, and the bank
+    sees it. A clerk is refused (403)."""
+    order = service.confirm_draft(session, principal=principal, draft_id=draft_id, confirm_in=confirm_in,
+                                  ip_address=client_ip(request))
+    return service.to_read(session, order)
+
+
+@router.post("/drafts/{draft_id}/discard", response_model=OrderDraftRead)
+def discard_draft(request: Request, session: SessionDep, principal: EnterpriseUserDep,
+                  draft_id: IdPath) -> OrderDraftRead:
+    """The administrator, or the clerk who prepared it, discards a prepared application."""
+    draft = service.discard_draft(session, principal=principal, draft_id=draft_id, ip_address=client_ip(request))
+    return service.draft_to_read(session, draft)
 
 
 @router.get("", response_model=list[OrderRead])

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
+from xinyidai.consent.service import DraftStatus
 from xinyidai.db import DbId
 from xinyidai.money import AmountFen
 from xinyidai.orders.policy import OrderStatus
@@ -24,6 +25,46 @@ class OrderCreate(BaseModel):
     purpose: Text = Field(min_length=2, max_length=500)
     authorise: StrictBool = Field(description="The applicant authorises the platform and the bank to use its credit "
                                         "information for this application")
+
+
+class OrderDraftCreate(BaseModel):
+    """An application a clerk (经办人) prepares for the firm's administrator to confirm; it authorises nothing and no
+    bank sees it until confirmed."""
+
+    product_id: DbId
+    amount_fen: AmountFen
+    term_months: int = Field(gt=0, le=360)
+    repayment_method: RepaymentMethod
+    purpose: Text = Field(min_length=2, max_length=500)
+
+
+class OrderDraftConfirm(BaseModel):
+    """The administrator's confirmation of a prepared application: applying authorises the platform and the bank."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    authorise: StrictBool = Field(description="The administrator authorises the platform and the bank to use the "
+                                              "firm's credit information for this application")
+
+
+class OrderDraftRead(BaseModel):
+    """A prepared application: who prepared it and when, where it stands, and the order its confirmation made."""
+
+    id: int
+    enterprise_id: int
+    product_id: int
+    product_name: str
+    amount_fen: int
+    term_months: int
+    repayment_method: RepaymentMethod
+    purpose: str
+    status: DraftStatus
+    prepared_by_user_id: int
+    prepared_by_name: str
+    prepared_at: datetime
+    decided_by_user_id: int | None
+    decided_at: datetime | None
+    order_id: int | None
 
 
 class EstimateCreate(BaseModel):

@@ -1,5 +1,6 @@
 """Use cases of financing orders: apply, list and read (scoped), accept, propose, approve or return, reject,
-withdraw, and the firm's exposure the bank sees."""
+withdraw, and the firm's exposure the bank sees; a clerk's prepared application (a draft) that the firm's
+administrator confirms (it is then applied) or discards."""
 
 from __future__ import annotations
 
@@ -18,7 +19,9 @@ from xinyidai.auth.scoping import scope
 from xinyidai.config import get_settings
 from xinyidai.consent import service as consent_service
 from xinyidai.creditdata import service as creditdata_service
+from xinyidai.errors import DomainError
 from xinyidai.identity import service as identity_service
+from xinyidai.money import format_yuan
 from xinyidai.orders import policy
 from xinyidai.orders.events import OrderApproved, OrderRejected, OrderSubmitted
 from xinyidai.orders.exceptions import (
@@ -26,9 +29,10 @@ from xinyidai.orders.exceptions import (
     DutyRefused,
     IllegalOrderTransition,
     InvalidApplication,
+    OrderDraftNotFound,
     OrderNotFound,
 )
-from xinyidai.orders.models import FinancingOrder, OrderEvent
+from xinyidai.orders.models import FinancingOrder, FinancingOrderDraft, OrderEvent
 from xinyidai.orders.policy import Action, LineExposure, OrderStatus
 from xinyidai.orders.schemas import (
     AssessmentRead,
@@ -39,6 +43,9 @@ from xinyidai.orders.schemas import (
     ExposureRead,
     OrderApprove,
     OrderCreate,
+    OrderDraftConfirm,
+    OrderDraftCreate,
+    OrderDraftRead,
     OrderEventRead,
     OrderPropose,
     OrderRead,
@@ -131,8 +138,10 @@ def to_assessment_read(estimated: Estimate, *, product_id: int) -> AssessmentRea
                           broken_rules=list(estimated.broken_rules), remedies=list(estimated.remedies))
 
 
-def apply(session: Session, *, principal: Principal, order_in: OrderCreate) -> FinancingOrder:
-    """An entity applies for a product: gate, checks, pre-assessment, authorisation, order."""
+def apply(session: Session, *, principal: Principal, order_in: OrderCreate,
+          prepared_by_user_id: int | None = None) -> FinancingOrder:
+    """An entity applies for a product: gate, checks, pre-assessment, authorisation, order. `prepared_by_user_id`:
+    the clerk whose prepared application the administrator confirms (named on the timeline and in the audit)."""
     consent_service.require_may_bind(principal)  # applying authorises the bank: the firm's administrator's act
     if not order_in.authorise:
         raise InvalidApplication(
@@ -162,7 +171,10 @@ def apply(session: Session, *, principal: Principal, order_in: OrderCreate) -> F
         estimate_reasons=estimate.reasons, assessor_version=estimate.assessor, submitted_at=clock.now(),
         deadline_date=calendar.add_workdays(clock.today(), get_settings().order_sla_working_days),
     )
-    _record_event(order, principal=principal, from_status=None, to_status=OrderStatus.SUBMITTED)
+    note = None
+    if prepared_by_user_id is not None:
+        note = f"经办人{_user_name(session, prepared_by_user_id)}准备，企业管理员{principal.display_name}确认提交"
+    _record_event(order, principal=principal, from_status=None, to_status=OrderStatus.SUBMITTED, note=note)
     session.add(order)
     session.flush()
     if estimate.decision_id is not None:
@@ -176,15 +188,161 @@ def apply(session: Session, *, principal: Principal, order_in: OrderCreate) -> F
         consent_service.grant(
             session, enterprise_id=enterprise.id, granted_by_user_id=principal.user_id,
             recipient_organisation_id=recipient, purpose=consent_service.Purpose.FINANCING_APPLICATION,
-            purpose_ref=order.order_no, categories=categories,
+            purpose_ref=order.order_no, categories=categories, prepared_by_user_id=prepared_by_user_id,
         )
     audit_service.record(session, action="orders.submitted", actor=principal, subject_type="financing_order",
-                         subject_id=order.id, enterprise_id=enterprise.id)
+                         subject_id=order.id, enterprise_id=enterprise.id,
+                         detail={"prepared_by_user_id": prepared_by_user_id} if prepared_by_user_id else None)
     events.publish(session=session, event=OrderSubmitted(
         order_id=order.id, order_no=order.order_no, enterprise_id=enterprise.id,
         bank_organisation_id=order.bank_organisation_id, amount_fen=order.amount_fen,
     ))
     return order
+
+
+def _user_name(session: Session, user_id: int) -> str:
+    try:
+        return identity_service.get_user(session, user_id=user_id).display_name
+    except DomainError:
+        return f"#{user_id}"
+
+
+def prepare(session: Session, *, principal: Principal, draft_in: OrderDraftCreate,
+            ip_address: str | None = None) -> FinancingOrderDraft:
+    """A clerk (or the administrator) prepares an application for the firm's administrator to confirm: checked as
+    applying would be (the gate, the product's terms), stored as a draft that no bank sees and that authorises
+    nothing; the administrators are told it waits."""
+    enterprise_id = consent_service.require_may_prepare(principal)
+    assert principal.user_id is not None  # require_may_prepare refuses callers without a user
+    _applicant(session, principal)
+    product = products_service.get_published(session, product_id=draft_in.product_id)
+    problems = policy.application_problems(
+        amount_fen=draft_in.amount_fen, term_months=draft_in.term_months,
+        repayment_method=draft_in.repayment_method, terms=terms_of(product),
+    )
+    if problems:
+        raise InvalidApplication("；".join(problems), message_en="application outside the product's terms")
+    draft = FinancingOrderDraft(
+        enterprise_id=enterprise_id, prepared_by_user_id=principal.user_id, prepared_at=clock.now(),
+        product_id=product.id, amount_fen=draft_in.amount_fen, term_months=draft_in.term_months,
+        repayment_method=draft_in.repayment_method, purpose=draft_in.purpose.strip(),
+        status=consent_service.DraftStatus.WAITING,
+    )
+    session.add(draft)
+    session.flush()
+    audit_service.record(session, action="orders.draft_prepared", actor=principal,
+                         subject_type="financing_order_draft", subject_id=draft.id, enterprise_id=enterprise_id,
+                         ip_address=ip_address,
+                         detail={"product_id": product.id, "amount_fen": draft.amount_fen,
+                                 "term_months": draft.term_months})
+    consent_service.notify_administrators(
+        session, principal=principal, subject=f"待您确认的融资申请：{product.name}",
+        body=(f"经办人{principal.display_name or _user_name(session, principal.user_id)}准备了{product.name}的融资"
+              f"申请（{format_yuan(draft.amount_fen)}元，{draft.term_months}个月）。确认提交前银行看不到该申请，也未授权"
+              "任何机构；请查看后确认提交或放弃。"),
+        link=f"/enterprise/drafts/{draft.id}")
+    return draft
+
+
+def list_drafts(session: Session, *, principal: Principal,
+                status: consent_service.DraftStatus | None = consent_service.DraftStatus.WAITING,
+                ) -> Sequence[FinancingOrderDraft]:
+    """The caller's firm's prepared applications, newest first: those waiting for the administrator, or of one
+    status, or all (None). Nobody but the firm's own people sees them."""
+    if principal.enterprise_id is None:
+        return []
+    query = select(FinancingOrderDraft).where(FinancingOrderDraft.enterprise_id == principal.enterprise_id)
+    if status is not None:
+        query = query.where(FinancingOrderDraft.status == status)
+    return session.scalars(query.order_by(FinancingOrderDraft.id.desc())).all()
+
+
+def get_draft(session: Session, *, principal: Principal, draft_id: int,
+              for_update: bool = False) -> FinancingOrderDraft:
+    """One of the caller's firm's prepared applications; any other id is simply not found."""
+    query = select(FinancingOrderDraft).where(FinancingOrderDraft.id == draft_id,
+                                              FinancingOrderDraft.enterprise_id == principal.enterprise_id)
+    draft = session.scalars(query.with_for_update() if for_update else query).first() \
+        if principal.enterprise_id is not None else None
+    if draft is None:
+        raise OrderDraftNotFound("未找到该待确认的融资申请", message_en="draft application not found")
+    return draft
+
+
+def _decide_draft(session: Session, *, principal: Principal, draft_id: int,
+                  action: consent_service.DraftAction) -> FinancingOrderDraft:
+    # Locked: two administrators confirming at once make one order, and the second is told it is done.
+    draft = get_draft(session, principal=principal, draft_id=draft_id, for_update=True)
+    consent_service.require_draft_action(principal, action, prepared_by_user_id=draft.prepared_by_user_id,
+                                         status=consent_service.DraftStatus(draft.status))
+    return draft
+
+
+def _tell_preparer(session: Session, *, principal: Principal, draft: FinancingOrderDraft, outcome: str,
+                   link: str) -> None:
+    if draft.prepared_by_user_id != principal.user_id:
+        product = products_service.get(session, product_id=draft.product_id)
+        identity_service.notify(session, user_id=draft.prepared_by_user_id,
+                                subject=f"您准备的融资申请{outcome}：{product.name}",
+                                body=f"企业管理员{principal.display_name}{outcome}您准备的{product.name}融资申请。",
+                                link=link)
+
+
+def confirm_draft(session: Session, *, principal: Principal, draft_id: int,
+                  confirm_in: OrderDraftConfirm, ip_address: str | None = None) -> FinancingOrder:
+    """The administrator confirms a clerk's prepared application: it is applied exactly as if the administrator had
+    applied (every check runs again now), and the audit names both the preparer and the confirmer. A clerk never
+    confirms, not even a draft of their own."""
+    draft = _decide_draft(session, principal=principal, draft_id=draft_id,
+                          action=consent_service.DraftAction.CONFIRM)
+    order = apply(session, principal=principal, order_in=OrderCreate(
+        product_id=draft.product_id, amount_fen=draft.amount_fen, term_months=draft.term_months,
+        repayment_method=RepaymentMethod(draft.repayment_method), purpose=draft.purpose,
+        authorise=confirm_in.authorise), prepared_by_user_id=draft.prepared_by_user_id)
+    draft.status = consent_service.DraftStatus.CONFIRMED
+    draft.decided_by_user_id = principal.user_id
+    draft.decided_at = clock.now()
+    draft.order_id = order.id
+    session.flush()
+    audit_service.record(session, action="orders.draft_confirmed", actor=principal,
+                         subject_type="financing_order_draft", subject_id=draft.id, enterprise_id=draft.enterprise_id,
+                         ip_address=ip_address,
+                         detail={"prepared_by_user_id": draft.prepared_by_user_id,
+                                 "confirmed_by_user_id": principal.user_id, "order_id": order.id,
+                                 "order_no": order.order_no})
+    _tell_preparer(session, principal=principal, draft=draft, outcome="已确认提交", link=f"/orders/{order.id}")
+    return order
+
+
+def discard_draft(session: Session, *, principal: Principal, draft_id: int,
+                  ip_address: str | None = None) -> FinancingOrderDraft:
+    """The administrator (or the clerk who prepared it) discards a prepared application: nothing was applied."""
+    draft = _decide_draft(session, principal=principal, draft_id=draft_id,
+                          action=consent_service.DraftAction.DISCARD)
+    draft.status = consent_service.DraftStatus.DISCARDED
+    draft.decided_by_user_id = principal.user_id
+    draft.decided_at = clock.now()
+    session.flush()
+    audit_service.record(session, action="orders.draft_discarded", actor=principal,
+                         subject_type="financing_order_draft", subject_id=draft.id, enterprise_id=draft.enterprise_id,
+                         ip_address=ip_address,
+                         detail={"prepared_by_user_id": draft.prepared_by_user_id,
+                                 "discarded_by_user_id": principal.user_id})
+    _tell_preparer(session, principal=principal, draft=draft, outcome="已放弃", link=f"/enterprise/drafts/{draft.id}")
+    return draft
+
+
+def draft_to_read(session: Session, draft: FinancingOrderDraft) -> OrderDraftRead:
+    """A prepared application with its product's and its preparer's names."""
+    product = products_service.get(session, product_id=draft.product_id)
+    return OrderDraftRead(
+        id=draft.id, enterprise_id=draft.enterprise_id, product_id=draft.product_id, product_name=product.name,
+        amount_fen=draft.amount_fen, term_months=draft.term_months,
+        repayment_method=RepaymentMethod(draft.repayment_method), purpose=draft.purpose,
+        status=consent_service.DraftStatus(draft.status), prepared_by_user_id=draft.prepared_by_user_id,
+        prepared_by_name=_user_name(session, draft.prepared_by_user_id), prepared_at=draft.prepared_at,
+        decided_by_user_id=draft.decided_by_user_id, decided_at=draft.decided_at, order_id=draft.order_id,
+    )
 
 
 def _scoped(query: Select[FinancingOrder], principal: Principal) -> Select[FinancingOrder]:

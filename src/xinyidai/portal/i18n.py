@@ -187,6 +187,48 @@ EN: dict[str, str] = {
     "本产品每户仅限一笔有效授信": "this product allows one live line per firm", "银行": "Bank", "额度": "Limit",
     "已用": "Used", "同一产品": "same product", "无有效授信": "No live line",
     "其他申请": "Other applications", "无其他在办申请": "No other open application",
+    # A clerk (经办人) prepares an application or a grant; the firm's administrator confirms or discards it.
+    "提交管理员确认": "Submit for the administrator to confirm", "准备申请": "Prepare an application",
+    "您是企业经办人：填写后提交企业管理员确认。管理员确认提交前，银行看不到这笔申请，本企业也未授权任何机构查询信用信息。":
+        "You are a clerk: fill this in and submit it for your administrator to confirm. Until then no bank sees "
+        "the application and your firm has authorised no one to read its credit information.",
+    "待管理员确认的融资申请": "Applications awaiting the administrator",
+    "经办人准备的申请须由企业管理员确认后才提交银行；确认前银行看不到，本企业也未授权任何机构。":
+        "An application a clerk prepared goes to the bank only once the administrator confirms it; until then no "
+        "bank sees it and nothing is authorised.",
+    "已放弃该待确认的融资申请": "The prepared application was discarded",
+    "准备人": "Prepared by", "准备时间": "Prepared at", "处理时间": "Decided at", "经办人": "clerk",
+    "查看并确认": "Review and confirm", "待确认的融资申请": "Application awaiting confirmation",
+    "返回企业首页": "Back to the enterprise home",
+    "已提交企业管理员确认。管理员确认提交前，银行看不到这笔申请。":
+        "Submitted to the administrator. No bank sees the application until the administrator confirms it.",
+    "确认提交": "Confirm and submit", "确认并提交申请": "Confirm and submit the application",
+    "等待企业管理员确认。确认提交前银行看不到这笔申请。":
+        "Waiting for the administrator to confirm. No bank sees the application until then.",
+    "放弃该申请": "Discard this application",
+    "您是企业经办人：授权须由企业管理员确认后才生效。提交后，管理员在“我的授权”中确认或放弃；确认前对方看不到、也不能使用。":
+        "You are a clerk: an authorisation takes effect only once the administrator confirms it on My "
+        "authorisations. Until then the institution neither sees nor uses it.",
+    "待管理员确认的授权": "Authorisations awaiting the administrator",
+    "经办人准备的授权须由企业管理员确认后才生效；确认前对方看不到、也不能使用。":
+        "An authorisation a clerk prepared takes effect only once the administrator confirms it; until then the "
+        "institution neither sees nor uses it.",
+    "已放弃该待确认的授权": "The prepared authorisation was discarded",
+    "自确认起": "From confirmation, ", "待确认的授权": "Authorisation awaiting confirmation",
+    "已提交企业管理员确认。管理员确认前，该授权不生效，对方看不到。":
+        "Submitted to the administrator. The authorisation takes no effect, and the institution does not see it, "
+        "until the administrator confirms it.",
+    "授权内容": "What is authorised",
+    "等待企业管理员确认。确认前该授权不生效，对方看不到。":
+        "Waiting for the administrator to confirm. Until then the authorisation takes no effect.",
+    "放弃该授权": "Discard this authorisation", "确认该授权": "Confirm this authorisation",
+    "待管理员确认": "Awaiting the administrator", "已确认": "Confirmed", "已放弃": "Discarded",
+    "准备授权（待管理员确认）": "Prepare an authorisation (for the administrator to confirm)",
+    "确认经办人准备的授权": "Confirm an authorisation a clerk prepared",
+    "放弃经办人准备的授权": "Discard an authorisation a clerk prepared",
+    "准备融资申请（待管理员确认）": "Prepare a financing application (for the administrator to confirm)",
+    "确认提交经办人准备的融资申请": "Confirm a financing application a clerk prepared",
+    "放弃经办人准备的融资申请": "Discard a financing application a clerk prepared",
 }
 
 

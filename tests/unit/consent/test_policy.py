@@ -9,16 +9,21 @@ import pytest
 
 from xinyidai.auth.enums import Role
 from xinyidai.consent.policy import (
+    BINDING_REFUSAL,
     REFUSAL_LABELS,
     DataWindow,
     Decision,
+    DraftAction,
+    DraftStatus,
     Grant,
     Mode,
     Purpose,
     Refusal,
     Status,
     decide,
+    draft_refusal,
     may_bind_enterprise,
+    may_prepare_for_enterprise,
     status_of,
 )
 
@@ -128,3 +133,44 @@ def test_only_the_enterprises_administrator_binds_it() -> None:
     assert may_bind_enterprise({Role.ENTERPRISE_ADMIN, Role.ENTERPRISE_STAFF})
     assert not may_bind_enterprise({Role.ENTERPRISE_STAFF})
     assert not may_bind_enterprise(set())
+
+
+def test_the_administrator_and_the_clerk_both_prepare_and_no_one_else() -> None:
+    assert may_prepare_for_enterprise({Role.ENTERPRISE_ADMIN}) and may_prepare_for_enterprise({Role.ENTERPRISE_STAFF})
+    assert not may_prepare_for_enterprise({Role.BANK_LOAN_OFFICER, Role.PLATFORM_ADMIN})
+    assert not may_prepare_for_enterprise(set())
+
+
+ADMIN, CLERK, OTHER_CLERK = 1, 2, 3
+WAITING, CONFIRMED, DISCARDED = DraftStatus.WAITING, DraftStatus.CONFIRMED, DraftStatus.DISCARDED
+CONFIRM, DISCARD = DraftAction.CONFIRM, DraftAction.DISCARD
+
+
+@pytest.mark.parametrize(("action", "roles", "user_id", "status", "refused", "conflict"), [
+    # Only the administrator confirms; a clerk never does, not even the draft's own preparer.
+    (CONFIRM, {Role.ENTERPRISE_ADMIN}, ADMIN, WAITING, False, False),
+    (CONFIRM, {Role.ENTERPRISE_ADMIN, Role.ENTERPRISE_STAFF}, ADMIN, WAITING, False, False),
+    (CONFIRM, {Role.ENTERPRISE_STAFF}, CLERK, WAITING, True, False),
+    (CONFIRM, {Role.ENTERPRISE_STAFF}, OTHER_CLERK, WAITING, True, False),
+    (CONFIRM, set(), None, WAITING, True, False),
+    # The administrator or the clerk who prepared it discards; another clerk does not.
+    (DISCARD, {Role.ENTERPRISE_ADMIN}, ADMIN, WAITING, False, False),
+    (DISCARD, {Role.ENTERPRISE_STAFF}, CLERK, WAITING, False, False),
+    (DISCARD, {Role.ENTERPRISE_STAFF}, OTHER_CLERK, WAITING, True, False),
+    (DISCARD, {Role.ENTERPRISE_STAFF}, None, WAITING, True, False),
+    # A draft confirmed or discarded is done with, for everyone.
+    (CONFIRM, {Role.ENTERPRISE_ADMIN}, ADMIN, CONFIRMED, True, True),
+    (CONFIRM, {Role.ENTERPRISE_ADMIN}, ADMIN, DISCARDED, True, True),
+    (DISCARD, {Role.ENTERPRISE_ADMIN}, ADMIN, CONFIRMED, True, True),
+    (DISCARD, {Role.ENTERPRISE_STAFF}, CLERK, DISCARDED, True, True),
+    # Who asks comes first: a clerk confirming a finished draft is refused as a clerk.
+    (CONFIRM, {Role.ENTERPRISE_STAFF}, CLERK, CONFIRMED, True, False),
+])
+def test_who_may_confirm_or_discard_a_prepared_draft(action: DraftAction, roles: set[Role], user_id: int | None,
+                                                      status: DraftStatus, refused: bool, conflict: bool) -> None:
+    refusal = draft_refusal(action, roles=roles, user_id=user_id, prepared_by_user_id=CLERK, status=status)
+    assert (refusal is not None) == refused
+    if refusal is not None:
+        assert refusal.conflict == conflict and refusal.message_zh and refusal.message_en
+        if action is CONFIRM and not conflict:
+            assert refusal.message_zh == BINDING_REFUSAL

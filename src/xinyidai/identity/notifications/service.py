@@ -49,10 +49,14 @@ def platform_operator_ids(session: Session) -> list[int]:
     return list(session.scalars(select(Organisation.id).where(Organisation.kind == OrgKind.PLATFORM_OPERATOR)))
 
 
-def user_ids_with_role(session: Session, *, role: Role) -> list[int]:
-    """Active users who hold `role` (e.g. the government supervisors an escalation goes to)."""
-    return list(session.scalars(select(User.id).join(UserRole, UserRole.user_id == User.id).where(
-        UserRole.role == role.value, User.is_active.is_(True)).order_by(User.id)))
+def user_ids_with_role(session: Session, *, role: Role, organisation_id: int | None = None) -> list[int]:
+    """Active users who hold `role` (e.g. the government supervisors an escalation goes to), optionally of one
+    organisation only (e.g. a firm's administrators)."""
+    query = select(User.id).join(UserRole, UserRole.user_id == User.id).where(
+        UserRole.role == role.value, User.is_active.is_(True)).order_by(User.id)
+    if organisation_id is not None:
+        query = query.where(User.organisation_id == organisation_id)
+    return list(session.scalars(query))
 
 
 def _for(principal: Principal) -> ColumnElement[bool]:
