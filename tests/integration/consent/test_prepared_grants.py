@@ -5,6 +5,8 @@ another firm's draft is not found, a draft may be discarded, and one that no lon
 
 from __future__ import annotations
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
@@ -12,15 +14,21 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tests.integration.conftest import PASSWORD, World, login, page_csrf
-from xinyidai import clock
+from tests.conftest import TEST_DATABASE_URL
+from tests.integration.conftest import PASSWORD, World, build_world, login, page_csrf
+from xinyidai import clock, db
 from xinyidai.audit.models import AuditEntry
 from xinyidai.auth.enums import OrgStatus, Role
 from xinyidai.consent import service as consent_service
 from xinyidai.consent.models import AuthorisationDraft
+from xinyidai.errors import Conflict
 from xinyidai.identity import service as identity_service
 from xinyidai.identity.notifications import service as notifications_service
 from xinyidai.identity.schemas import UserCreate
+from xinyidai.orders import service as orders_service
+from xinyidai.orders.models import FinancingOrder
+from xinyidai.orders.schemas import OrderDraftConfirm, OrderDraftCreate
+from xinyidai.products.enums import RepaymentMethod
 
 REFUSAL = "仅企业管理员"
 # A 365-day authorisation for bank B to download the firm's credit report as often as it needs.
@@ -210,3 +218,52 @@ def test_a_draft_whose_institution_was_suspended_is_not_confirmed(client: TestCl
     assert consent_service.list_for_enterprise(session, enterprise_id=world.good_enterprise) == []
     [draft] = consent_service.list_drafts(session, enterprise_id=world.good_enterprise)
     assert draft.status == "waiting"
+
+
+@pytest.mark.skipif(not (TEST_DATABASE_URL or "").startswith("postgresql"),
+                    reason="row locks and real concurrency: PostgreSQL (SQLite serialises writers)")
+@pytest.mark.parametrize("kind", ["grant", "application"])
+def test_two_administrators_confirming_at_once_bind_the_firm_once(committed_database: db.Database,
+                                                                   kind: str) -> None:
+    with clock.use(clock.at(2026, 11, 23, 10, 0)), db.transaction(committed_database.session_factory) as session:
+        world = build_world(session)
+        organisation = identity_service.get_enterprise_organisation(session, enterprise_id=world.good_enterprise)
+        assert organisation is not None
+        for username, role in (("good.clerk", Role.ENTERPRISE_STAFF), ("good.admin2", Role.ENTERPRISE_ADMIN)):
+            identity_service.create_user(session, user_in=UserCreate(
+                organisation_id=organisation.id, username=username, display_name=username, password=PASSWORD,
+                roles=[role]))
+        clerk = world.principal(session, "good.clerk")
+        if kind == "grant":
+            draft_id = consent_service.prepare(
+                session, principal=clerk, recipient_organisation_id=world.bank_b,
+                purpose=consent_service.Purpose.CREDIT_REPORT_DOWNLOAD, purpose_ref=None, categories=["C01"],
+                validity_days=365).id
+        else:
+            draft_id = orders_service.prepare(session, principal=clerk, draft_in=OrderDraftCreate(
+                product_id=world.product_a, amount_fen=20_000_000, term_months=12,
+                repayment_method=RepaymentMethod.EQUAL_INSTALLMENT, purpose="采购原材料")).id
+    barrier = threading.Barrier(2)
+
+    def confirm(username: str) -> str:
+        with clock.use(clock.at(2026, 11, 23, 11, 0)):
+            try:
+                with db.transaction(committed_database.session_factory) as session:
+                    admin = world.principal(session, username)
+                    barrier.wait(timeout=30)
+                    if kind == "grant":
+                        consent_service.confirm_draft(session, principal=admin, draft_id=draft_id)
+                    else:
+                        orders_service.confirm_draft(session, principal=admin, draft_id=draft_id,
+                                                     confirm_in=OrderDraftConfirm(authorise=True))
+            except Conflict:
+                return "conflict"
+        return "confirmed"
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        outcomes = sorted(pool.map(confirm, ("good", "good.admin2"), timeout=120))
+    assert outcomes == ["confirmed", "conflict"]
+    with committed_database.session_factory() as session:
+        granted = consent_service.list_for_enterprise(session, enterprise_id=world.good_enterprise)
+        assert len(granted) == (1 if kind == "grant" else 2)  # an application authorises its bank and the platform
+        assert len(session.scalars(select(FinancingOrder)).all()) == (0 if kind == "grant" else 1)
