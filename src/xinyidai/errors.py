@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from pydantic import BaseModel
+
 
 class DomainError(Exception):
     """A rule of the domain refused the request; nothing was changed."""
@@ -61,3 +63,27 @@ class IdempotencyConflict(Conflict):
     """An Idempotency-Key reused for a different request."""
 
     code = "idempotency_conflict"
+
+
+class FieldErrorRead(BaseModel):
+    """One invalid part of a request: where (dotted, e.g. `rows.0.uscc`; empty for the whole body), what is wrong."""
+
+    field: str
+    message: str
+    type: str
+
+
+class ErrorRead(BaseModel):
+    """The body of every API error: a stable machine code, a message in Chinese and its English twin, the invalid
+    fields of a request that failed validation, or the details of a domain refusal."""
+
+    code: str
+    message: str
+    message_en: str | None = None
+    errors: list[FieldErrorRead] | None = None
+    details: dict[str, Any] | None = None
+
+
+# The 422 of the API as documented: every route that reads input may answer it with this body.
+INVALID_REQUEST_RESPONSE: dict[int | str, dict[str, Any]] = {
+    422: {"model": ErrorRead, "description": "请求参数不正确，或业务规则拒绝 (invalid request, or refused by a rule)"}}

@@ -29,7 +29,7 @@ from xinyidai.creditdata import router as creditdata_router
 from xinyidai.creditdata import service as creditdata_service
 from xinyidai.creditdata.report import pages as creditdata_report_pages
 from xinyidai.creditdata.report import router as creditdata_report_router
-from xinyidai.errors import DomainError, NotFound
+from xinyidai.errors import INVALID_REQUEST_RESPONSE, DomainError, NotFound
 from xinyidai.guarantee import pages as guarantee_pages
 from xinyidai.guarantee import router as guarantee_router
 from xinyidai.guarantee import service as guarantee_service
@@ -328,7 +328,7 @@ def create_app(*, session_factory: sessionmaker[Session] | None = None) -> FastA
     install_api_docs(app)
     app.mount("/static", StaticFiles(directory=PORTAL_STATIC), name="static")
     app.include_router(ops_router)
-    app.include_router(identity_router.oauth_router)
+    app.include_router(identity_router.oauth_router, responses=INVALID_REQUEST_RESPONSE)
     for router in (identity_router.router, registry_router.router, products_router.router, orders_router.router,
                    loans_router.router, creditdata_router.router,
                    creditdata_file_router.router, creditdata_report_router.router, scoring_portrait_router.router,
@@ -336,7 +336,7 @@ def create_app(*, session_factory: sessionmaker[Session] | None = None) -> FastA
                    sandbox_router.router, guarantee_router.router):
         # A cookie-authenticated write to the API must echo the session's CSRF token like a page's form does
         # (bearer clients need none); one place, so no router can forget it.
-        app.include_router(router, dependencies=[Depends(csrf_protect)])
+        app.include_router(router, dependencies=[Depends(csrf_protect)], responses=INVALID_REQUEST_RESPONSE)
     for pages in (identity_pages.router, orders_pages.router, loans_pages.router, guarantee_pages.router,
                   creditdata_pages.router, creditdata_report_pages.router, audit_pages.router, consent_pages.router,
                   rights_pages.router, notification_pages.router, onboarding_pages.router, sandbox_pages.router,

@@ -13,6 +13,7 @@ from pathlib import Path
 import psycopg
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import event
 from sqlalchemy.orm import Session, sessionmaker
 
 from tests.conftest import TEST_DATABASE_URL
@@ -180,6 +181,36 @@ def login(client: TestClient, username: str, password: str = PASSWORD) -> None:
 MakeDatabase = Callable[..., db.Database]
 
 
+def _fresh_committed(directory: Path, suffix: str, *, lock_timeout_ms: int | None = None, durable: bool = True
+                     ) -> tuple[db.Database, str | None]:
+    """A fresh migrated database whose transactions really commit, and its PostgreSQL name (None on SQLite).
+    Not `durable`: a commit does not wait for the disk (nothing a test reads depends on surviving a power cut)."""
+    if TEST_DATABASE_URL and TEST_DATABASE_URL.startswith("postgresql"):
+        base, _, test_name = TEST_DATABASE_URL.rpartition("/")
+        worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+        name = "_".join(part for part in (test_name.partition("?")[0], suffix, worker) if part)
+        _drop_create(base, name, create=True)
+        url = f"{base}/{name}"
+        upgrade_database(url)
+        settings = ([f"lock_timeout={lock_timeout_ms}"] if lock_timeout_ms else []) + (
+            [] if durable else ["synchronous_commit=off"])
+        options = "?options=" + "%20".join(f"-c%20{setting.replace('=', '%3D')}" for setting in settings)
+        return db.Database(url + (options if settings else "")), name
+    url = f"sqlite:///{directory / f'{suffix}.db'}"
+    upgrade_database(url)
+    database = db.Database(url)
+    if not durable:
+        event.listen(database.engine, "connect",
+                     lambda dbapi_connection, _record: dbapi_connection.execute("PRAGMA synchronous=OFF"))
+    return database, None
+
+
+def _discard(database: db.Database, name: str | None) -> None:
+    database.engine.dispose()
+    if name:
+        _drop_create(TEST_DATABASE_URL.rpartition("/")[0] if TEST_DATABASE_URL else "", name, create=False)
+
+
 @pytest.fixture
 def make_committed_database(tmp_path: Path) -> Iterator[MakeDatabase]:
     """Makes fresh migrated databases whose transactions really commit (threads contend, subprocesses see the
@@ -190,26 +221,23 @@ def make_committed_database(tmp_path: Path) -> Iterator[MakeDatabase]:
     made: list[tuple[db.Database, str | None]] = []
 
     def make(suffix: str, *, lock_timeout_ms: int | None = None) -> db.Database:
-        if TEST_DATABASE_URL and TEST_DATABASE_URL.startswith("postgresql"):
-            base, _, test_name = TEST_DATABASE_URL.rpartition("/")
-            worker = os.environ.get("PYTEST_XDIST_WORKER", "")
-            name = "_".join(part for part in (test_name.partition("?")[0], suffix, worker) if part)
-            _drop_create(base, name, create=True)
-            url = f"{base}/{name}"
-            upgrade_database(url)
-            options = f"?options=-c%20lock_timeout%3D{lock_timeout_ms}" if lock_timeout_ms else ""
-            made.append((db.Database(url + options), name))
-        else:
-            url = f"sqlite:///{tmp_path / f'{suffix}.db'}"
-            upgrade_database(url)
-            made.append((db.Database(url), None))
+        made.append(_fresh_committed(tmp_path, suffix, lock_timeout_ms=lock_timeout_ms))
         return made[-1][0]
 
     yield make
     for database, name in made:
-        database.engine.dispose()
-        if name:
-            _drop_create(TEST_DATABASE_URL.rpartition("/")[0] if TEST_DATABASE_URL else "", name, create=False)
+        _discard(database, name)
+
+
+@pytest.fixture(scope="module")
+def module_committed_database(tmp_path_factory: pytest.TempPathFactory,
+                              request: pytest.FixtureRequest) -> Iterator[db.Database]:
+    """One fresh database whose transactions really commit, shared by the tests of a module (a world built once
+    that many requests work on, each committing as in production), named after the module and dropped after it."""
+    suffix = request.module.__name__.rpartition(".")[2].removeprefix("test_")
+    database, name = _fresh_committed(tmp_path_factory.mktemp(suffix), f"{suffix}_module", durable=False)
+    yield database
+    _discard(database, name)
 
 
 def _drop_create(base: str, name: str, *, create: bool) -> None:

@@ -14,6 +14,7 @@ from xinyidai.auth.principal import Principal
 from xinyidai.creditdata import imports
 from xinyidai.creditdata.enums import BatchStatus
 from xinyidai.creditdata.models import ImportBatch
+from xinyidai.errors import ErrorRead
 from xinyidai.text import CellText, FieldName
 from xinyidai.web import IdempotencyKey, IdPath, SessionDep, spooled_csv
 
@@ -76,7 +77,9 @@ class PushRead(BaseModel):
 
 
 @router.post("/{item_code}/rows", response_model=PushRead, status_code=201,
-             responses={200: {"model": PushRead}, 409: {}, 422: {"model": PushRead}})
+             responses={200: {"model": PushRead}, 409: {},
+                        422: {"model": PushRead | ErrorRead,
+                              "description": "the batch, refused whole; or the request, invalid"}})
 def push_rows(session: SessionDep, principal: DataOfficerDep, item_code: ItemCode,
               push_in: PushCreate, idempotency_key: IdempotencyKey) -> JSONResponse:
     """Push rows (接口调用); 201 for a new batch, 200 for a repeated key with the same rows, 422 if refused whole."""
@@ -87,7 +90,9 @@ def push_rows(session: SessionDep, principal: DataOfficerDep, item_code: ItemCod
     return JSONResponse(body.model_dump(mode="json"), status_code=status)
 
 
-@router.post("/{item_code}/files", response_model=BatchRead, status_code=201)
+@router.post("/{item_code}/files", response_model=BatchRead, status_code=201,
+             responses={422: {"model": BatchRead | ErrorRead,
+                              "description": "the batch, its file refused whole; or the request, invalid"}})
 def upload_file(session: SessionDep, principal: DataOfficerDep, item_code: ItemCode,
                 file: Annotated[UploadFile, File(description="CSV (UTF-8 or GBK) or XLSX")],
                 response: Response) -> BatchRead:

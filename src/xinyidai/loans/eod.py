@@ -63,6 +63,8 @@ JOURNAL_ENTRY = cast(Table, JournalEntry.__table__)
 LEDGER_POSTING = cast(Table, LedgerPosting.__table__)
 D, I, J = DRAWDOWN.c, INSTALLMENT.c, JOURNAL_ENTRY.c  # noqa: E741
 PPM = 1_000_000
+# The most dates one catch-up runs: a year of missed nights is an operator's job in parts, not one request's.
+MAX_CATCH_UP_DAYS = 366
 
 
 # INSERT … SELECT row counts: SQLAlchemy keeps cursor.rowcount for UPDATE and DELETE only, unless asked.
@@ -109,10 +111,22 @@ def run(session: Session, *, business_date: date) -> EodRun:
 
 
 def catch_up(session: Session, *, through: date) -> list[EodRun]:
-    """Run every date not yet done, in order, up to `through`."""
+    """Run every date not yet done, in order, up to `through`: at most `MAX_CATCH_UP_DAYS` dates in one call, and
+    none after today (refused before anything runs, so that one request never holds the database for years of
+    dates)."""
+    if through > clock.today():
+        raise LoanRuleBroken("不能对未来日期执行日终", message_en="cannot run end of day for a future date",
+                             through=through.isoformat())
     last = session.scalar(select(func.max(EodRun.business_date)).where(EodRun.status == "done"))
     first_value = session.scalar(select(func.min(Drawdown.value_date)).where(Drawdown.status == "active"))
     start = last + timedelta(days=1) if last else (first_value or through)
+    if (through - start).days + 1 > MAX_CATCH_UP_DAYS:
+        until = start + timedelta(days=MAX_CATCH_UP_DAYS - 1)
+        raise LoanRuleBroken(
+            f"待补跑的日终从{start}至{through}，超过一次最多{MAX_CATCH_UP_DAYS}天；请分段执行（执行至{until}）",
+            message_en=f"end of day from {start} to {through} exceeds {MAX_CATCH_UP_DAYS} dates in one call; "
+                       f"run it in parts (through {until} first)",
+            first_date=start.isoformat(), through=through.isoformat(), max_days=MAX_CATCH_UP_DAYS)
     runs = []
     day = start
     while day <= through:

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
+import schemathesis
 from fastapi.testclient import TestClient
 from openpyxl import Workbook
 from sqlalchemy import func, select, text
@@ -363,6 +364,21 @@ def test_api_push_with_idempotency_keys_and_per_row_results(session: Session, wo
         AuditEntry.action == "creditdata.rows_pushed")) == 2
 
 
+def test_a_push_answers_422_with_a_body_the_api_documents_whether_refused_whole_or_invalid(
+        session: Session, world: World, client: TestClient) -> None:
+    operation = schemathesis.openapi.from_dict(client.app.openapi())["/api/v1/credit-data/{item_code}/rows"]["POST"]
+    headers = {**_token(session, world.tax_org), "Idempotency-Key": "tax-2026-11-23-0009"}
+    row = {"uscc": GOOD, "voucher_no": "P1", "tax_period": "2026-10", "tax_kind": "增值税", "amount": "10",
+           "paid_date": "2026-11-15"}
+    refused_whole = client.post("/api/v1/credit-data/tax_payment/rows", headers=headers,
+                                json={"rows": [row, {**{"统一社会信用代码": OTHER}, **row}]})
+    invalid = client.post("/api/v1/credit-data/tax_payment/rows", headers=headers)  # no body at all
+    assert refused_whole.status_code == 422 and "batch" in refused_whole.json(), refused_whole.text
+    assert invalid.status_code == 422 and invalid.json()["code"] == "invalid_request", invalid.text
+    for response in (refused_whole, invalid):
+        operation.validate_response(response)
+
+
 def test_a_file_through_the_api(session: Session, world: World, client: TestClient) -> None:
     headers = _token(session, world.tax_org)
     files = {"file": ("tax.csv", csv_bytes([payment("U1")], encoding="gbk"), "text/csv")}
@@ -371,6 +387,11 @@ def test_a_file_through_the_api(session: Session, world: World, client: TestClie
     files = {"file": ("tax.csv", b"", "text/csv")}
     refused = client.post("/api/v1/credit-data/tax_payment/files", files=files, headers=headers)
     assert refused.status_code == 422 and refused.json()["status"] == "rejected"
+    invalid = client.post("/api/v1/credit-data/tax_payment/files", headers=headers)  # no file at all
+    assert invalid.status_code == 422 and invalid.json()["code"] == "invalid_request"
+    operation = schemathesis.openapi.from_dict(client.app.openapi())["/api/v1/credit-data/{item_code}/files"]["POST"]
+    for response in (refused, invalid):  # both bodies are the 422 the API documents
+        operation.validate_response(response)
 
 
 # The command, a SIGKILL in the middle, and two imports at once (PostgreSQL) ------------------------------

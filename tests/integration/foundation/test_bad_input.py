@@ -7,6 +7,7 @@ import io
 from typing import Any
 
 import pytest
+import schemathesis
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -30,6 +31,19 @@ def test_an_id_beyond_64_bits_in_a_query_is_a_422(client: TestClient) -> None:
     response = client.get("/api/v1/admin/users", params={"organisation_id": str(2**63)})
     assert response.status_code == 422, response.text
     assert client.get("/api/v1/admin/users", params={"organisation_id": str(2**63 - 1)}).json() == []
+
+
+def test_the_api_documents_the_body_of_its_422_and_answers_it(client: TestClient) -> None:
+    # Integrators read the error body from the document: it is the one the application sends (code, messages and
+    # the invalid fields), not the framework's default that no response of this API has.
+    login(client, "admin")
+    document = client.app.openapi()
+    declared = document["paths"]["/api/v1/admin/users"]["get"]["responses"]["422"]["content"]["application/json"]
+    assert declared["schema"] == {"$ref": "#/components/schemas/ErrorRead"}
+    assert {"code", "message"} <= set(document["components"]["schemas"]["ErrorRead"]["required"])
+    response = client.get("/api/v1/admin/users", params={"organisation_id": "x"})
+    assert response.status_code == 422 and response.json()["errors"][0]["field"] == "organisation_id"
+    schemathesis.openapi.from_dict(document)["/api/v1/admin/users"]["GET"].validate_response(response)
 
 
 def _enterprise(world: World, **changes: Any) -> dict[str, Any]:

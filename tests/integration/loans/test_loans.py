@@ -22,7 +22,7 @@ from xinyidai.guarantee.models import Compensation
 from xinyidai.loans import eod
 from xinyidai.loans import service as loans_service
 from xinyidai.loans.enums import Account, LineStatus
-from xinyidai.loans.models import CreditLine, Drawdown, JournalEntry, LedgerPosting
+from xinyidai.loans.models import CreditLine, Drawdown, EodRun, JournalEntry, LedgerPosting
 from xinyidai.loans.schemas import DrawdownCreate, RepaymentCreate
 from xinyidai.main import wire_events
 from xinyidai.orders import service as orders_service
@@ -245,6 +245,24 @@ def test_end_of_day_reruns_change_nothing_and_missed_days_are_caught_up(
     fresh = session.get(Drawdown, drawdown.id)
     assert fresh is not None and fresh.bal_interest_accrued == 486  # 10,000 x 3.5% x 5 / 360 = 4.86
     _assert_ledger_sound(session, drawdown)
+
+
+def test_one_call_catches_up_at_most_a_year_of_end_of_day_and_never_the_future(
+        client: TestClient, session: Session, frozen_clock: clock.FixedClock) -> None:
+    # An end of day run long ago (here by the API itself, for a date before any drawdown) must not make the next
+    # call run every date since in one request: it is refused at once, saying how to run it in parts.
+    login(client, "admin")
+    headers = {"X-CSRF-Token": page_csrf(client, "/account")}
+    long_ago = clock.today() - timedelta(days=eod.MAX_CATCH_UP_DAYS + 30)
+    first = client.post("/api/v1/admin/end-of-day", params={"through": long_ago.isoformat()}, headers=headers)
+    assert first.status_code == 200 and [r["business_date"] for r in first.json()] == [long_ago.isoformat()]
+    refused = client.post("/api/v1/admin/end-of-day", headers=headers)
+    assert refused.status_code == 400 and refused.json()["code"] == "loan_rule_broken", refused.text
+    until = long_ago + timedelta(days=eod.MAX_CATCH_UP_DAYS)
+    assert f"执行至{until}" in refused.json()["message"]
+    future = client.post("/api/v1/admin/end-of-day", params={"through": "9999-12-31"}, headers=headers)
+    assert future.status_code == 400 and "未来日期" in future.json()["message"]
+    assert session.scalar(select(func.count()).select_from(EodRun)) == 1  # nothing ran after the first
 
 
 def test_missed_installments_go_overdue_are_classified_and_default_with_risk_sharing(

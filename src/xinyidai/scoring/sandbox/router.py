@@ -13,7 +13,7 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import ValidationError
 
 from xinyidai.auth.dependencies import SandboxUserDep, SandboxViewerDep, csrf_protect
-from xinyidai.errors import DomainError
+from xinyidai.errors import DomainError, ErrorRead
 from xinyidai.scoring.sandbox import service
 from xinyidai.scoring.sandbox.schemas import SandboxModelCreate, SandboxModelRead, SandboxRunCreate, SandboxRunRead
 from xinyidai.scoring.sandbox.validation import MAX_MODEL_BYTES
@@ -55,7 +55,7 @@ def owned_model(session: SessionDep, principal: SandboxViewerDep,
 
 
 @router.post("/models", response_model=SandboxModelRead, status_code=201,
-             responses={422: {"description": "模型被拒收（原因见 message），或表单不完整"}})
+             responses={422: {"model": ErrorRead, "description": "模型被拒收（原因见 message），或表单不完整"}})
 def upload(session: SessionDep, principal: SandboxUserDep, file: UploadFile,
            name: Annotated[str, Form(max_length=80)], features: Annotated[str, Form(max_length=4000)],
            output_name: Annotated[str, Form(max_length=100)],
