@@ -19,7 +19,10 @@ The records come as a frame with the columns of `RULE_SCHEMA` (any others ride a
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
+from typing import Final
 
+import numpy as np
 import polars as pl
 
 from xinyidai.clock import BUSINESS_TZ
@@ -38,26 +41,42 @@ RULE_SCHEMA: dict[str, pl.DataType] = {
 }
 FACT = ("enterprise_id", "item", "record_key")  # what the versions of one fact share
 _ROW = "_as_of_row"
+# A page's records are a few thousand rows: polars' in-memory engine runs them with less overhead than streaming.
+ENGINE: Final = "in-memory"
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MICROSECOND = timedelta(microseconds=1)
 
 
 def counting(records: pl.DataFrame, as_of: date) -> pl.DataFrame:
     """The versions that count on `as_of` (see the module): known by the day, current then, still shown."""
+    return records.filter(counting_mask(records, as_of))
+
+
+def counting_mask(records: pl.DataFrame, as_of: date) -> pl.Series:
+    """True on the rows of `records` that count on `as_of` (to filter them along with other work)."""
+    known, order, shown = _rule(as_of)
+    chosen = (records.lazy().select(*RULE_SCHEMA).with_row_index(_ROW)  # the choice moves only the rule's columns
+              .filter(known).sort(order)
+              .filter(pl.struct(*FACT).is_last_distinct())  # the greatest of each fact's known versions
+              .filter(shown).select(_ROW).collect(engine=ENGINE))
+    mask = np.zeros(records.height, dtype=bool)
+    mask[chosen[_ROW].to_numpy()] = True
+    return pl.Series("counts", mask)
+
+
+@lru_cache(maxsize=16)
+def _rule(as_of: date) -> tuple[pl.Expr, list[pl.Expr], pl.Expr]:
+    """The rule's three parts as expressions: known by the day, the order of versions, still shown."""
     received_day = pl.col("received_at").dt.convert_time_zone(BUSINESS_TZ.key).dt.date()
     fact = pl.col("fact_date")
-    # `creditdata.policy.rank`: 1 when the version came by its sub-category's authoritative channel.
+    known = (received_day <= as_of) & (fact.is_null() | (fact <= as_of))
+    # `creditdata.policy.current`'s order: authoritative channel (`policy.rank`), then received, then id.
     authoritative = ((pl.col("channel") == Channel.NATIONAL.value)
                      == (pl.col("authoritative") == AuthoritativeChannel.NATIONAL.value))
     # `creditdata.policy.visibility`: shown while as_of <= fact_date + visible_days.
     shown = (pl.col("visible_days").is_null() | fact.is_null()
              | ((pl.lit(as_of) - fact).dt.total_days() <= pl.col("visible_days")))
-    rule = records.select(*RULE_SCHEMA).with_row_index(_ROW)  # the choice moves only the rule's columns
-    chosen = (rule.filter(received_day <= as_of, fact.is_null() | (fact <= as_of))
-              .sort(authoritative, pl.col("received_at"), pl.col("id"))
-              .filter(pl.struct(*FACT).is_last_distinct())  # the greatest of each fact's known versions
-              .filter(shown))
-    return records.filter(pl.int_range(pl.len(), dtype=pl.UInt32).is_in(chosen[_ROW].implode()))
+    return known, [authoritative, pl.col("received_at"), pl.col("id")], shown
 
 
 def epoch_microseconds(instant: datetime) -> int:

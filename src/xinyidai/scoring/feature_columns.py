@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import date
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -22,6 +23,7 @@ import polars as pl
 
 from xinyidai.creditdata.fields import canonical_text
 from xinyidai.scoring import as_of as as_of_rule
+from xinyidai.scoring.as_of import ENGINE
 from xinyidai.scoring.features import (
     ANNUAL_REPORT_YEARS,
     DEREGISTERED_STATUSES,
@@ -91,13 +93,17 @@ def _parsed(name: str, kind: Kind) -> tuple[pl.Expr, pl.Expr]:
     return value, text.is_not_null() & ITEM.is_in(readers) & value.is_null()
 
 
-def _value_columns() -> tuple[list[pl.Expr], pl.Expr]:
+def _value_columns() -> list[pl.Expr]:
+    """Every field's parsed value (`<name>_v`), and `malformed`: whether any of the record's is malformed."""
     values, bad = [], pl.lit(False)
     for name, kind in FIELDS.items():
         value, malformed = _parsed(name, kind)
         values.append(value.alias(f"{name}_v"))
         bad = bad | malformed
-    return values, bad.alias(MALFORMED)
+    return [*values, bad.alias(MALFORMED)]
+
+
+_VALUES = _value_columns()
 
 
 def v(name: str) -> pl.Expr:
@@ -112,16 +118,15 @@ def compute_page(as_of: date, entities: pl.DataFrame, records: pl.DataFrame) -> 
     """Every catalogue feature of every entity as of `as_of`: one row per entity in the order of `entities`, with
     `enterprise_id`, `malformed` (a counting record holds a malformed value: no features) and one Float64 column per
     feature in `features.NAMES` order (null where `features.compute` gives None)."""
-    values, malformed = _value_columns()
-    # Parsed once, then read by every part (a lazy plan would parse again for each).
-    counted = (as_of_rule.counting(records.filter(ITEM.is_in(list(READS))), as_of)
-               .with_columns(*values, malformed).lazy())
-    parts = [_counts(counted, as_of), _registration(counted), _social_insurance(counted, as_of),
+    # Parsed once, then read by every part (in one lazy plan each part would parse again).
+    counted = (records.lazy().filter(as_of_rule.counting_mask(records, as_of), ITEM.is_in(list(READS)))
+               .with_columns(_VALUES).collect(engine=ENGINE).lazy())
+    parts = [_counts(counted, as_of), _registration(counted), _social_insurance(counted),
              _utilities(counted, as_of), _tax(counted, as_of), _annual_reports(counted, as_of), _self_report(counted)]
     joined = entities.lazy().with_row_index("_order")
     for part in parts:
         joined = joined.join(part, on="enterprise_id", how="left")
-    return _finish(joined.sort("_order").select(E, pl.col(MALFORMED).fill_null(False), *_features(as_of)).collect())
+    return _finish(joined.sort("_order").select(_features(as_of)).collect(engine=ENGINE))
 
 
 def _within(low: date, high: date) -> pl.Expr:
@@ -136,13 +141,18 @@ def _not_happened(name: str, as_of: date) -> pl.Expr:
 
 def _counts(counted: pl.LazyFrame, as_of: date) -> pl.LazyFrame:
     """Counts, sums and flags over each entity's counting records, in one pass."""
+    return counted.group_by("enterprise_id").agg(_count_columns(as_of))
+
+
+@lru_cache(maxsize=16)
+def _count_columns(as_of: date) -> list[pl.Expr]:
     m12, m36 = months_before(as_of, 12), months_before(as_of, 36)
     of = ITEM.is_in
 
     def count(condition: pl.Expr) -> pl.Expr:
         return condition.sum()
 
-    return counted.group_by("enterprise_id").agg(
+    return [
         pl.col(MALFORMED).any(),
         count(of(["equity_change"]) & _within(m36, as_of)).alias("equity_changes_36m"),
         count(of(["abnormal_operation"]) & _within(m36, as_of)).alias("abnormal_listings_36m"),
@@ -176,7 +186,7 @@ def _counts(counted: pl.LazyFrame, as_of: date) -> pl.LazyFrame:
         pl.col("month").filter(of(["housing_fund"]) & _within(m12, as_of) & v("status").is_in(["欠缴", "缓缴"]))
         .n_unique().alias("housing_fund_arrears_months_12m"),
         of(["social_insurance_enrolment"]).any().alias("_enrolled"),
-    )
+    ]
 
 
 def _latest(counted: pl.LazyFrame, items: Sequence[str], by: Sequence[str | pl.Expr], keep: Sequence[pl.Expr],
@@ -195,7 +205,7 @@ def _registration(counted: pl.LazyFrame) -> pl.LazyFrame:
         pl.lit(True).alias("_registered")])
 
 
-def _social_insurance(counted: pl.LazyFrame, as_of: date) -> pl.LazyFrame:
+def _social_insurance(counted: pl.LazyFrame) -> pl.LazyFrame:
     """The latest enrolment month's head count and date, and the run of enrolled months up to it."""
     with_month = counted.filter(pl.col("month").is_not_null())
     latest = _latest(with_month, ["social_insurance_enrolment"], ["month"], [
@@ -273,6 +283,7 @@ def _self_report(counted: pl.LazyFrame) -> pl.LazyFrame:
     return report.join(vat, on="enterprise_id", how="left")
 
 
+@lru_cache(maxsize=16)
 def _features(as_of: date) -> list[pl.Expr]:
     """The feature columns from the joined parts, in `NAMES` order, each as `compute` states it; a feature that
     divides holds its dividend here, null where `compute` gives None (`_finish` divides)."""
@@ -330,39 +341,40 @@ def _features(as_of: date) -> list[pl.Expr]:
     }
     assert tuple(columns) == NAMES, "the column-wise features are out of step with the catalogue"
     divisors = [before.alias("_before"), vat.alias("_vat")]
-    return [expression.cast(pl.Float64).alias(name) for name, expression in columns.items()] + divisors
+    return [E, pl.col(MALFORMED).fill_null(False),
+            *(expression.cast(pl.Float64).alias(name) for name, expression in columns.items()), *divisors]
 
 
 def _finish(result: pl.DataFrame) -> pl.DataFrame:
     """The divisions and roundings, in numpy as `features` does them on one value (polars divides a long column by
     multiplying with the reciprocal, an ulp away from a division); no features for an entity with a malformed
     record."""
-    def column(name: str) -> np.ndarray:
-        return result[name].cast(pl.Float64).to_numpy()  # null → NaN, which stays NaN
-
+    columns = {name: result[name].cast(pl.Float64).to_numpy() for name in (*NAMES, "_before", "_vat")}  # null: NaN
     with np.errstate(divide="ignore", invalid="ignore"):
-        divided = {
-            "years_in_operation": np.round(column("years_in_operation") / 365.25, 2),
-            "registered_capital": column("registered_capital") / 100,
-            "utility_overdue_amount": column("utility_overdue_amount") / 100,
-            "tax_paid_12m": column("tax_paid_12m") / 100,
-            "tax_paid_trend": np.round(column("tax_paid_trend") / column("_before"), 4),
-            "tax_arrears_amount": column("tax_arrears_amount") / 100,
+        columns.update({
+            "years_in_operation": np.round(columns["years_in_operation"] / 365.25, 2),
+            "registered_capital": columns["registered_capital"] / 100,
+            "utility_overdue_amount": columns["utility_overdue_amount"] / 100,
+            "tax_paid_12m": columns["tax_paid_12m"] / 100,
+            "tax_paid_trend": np.round(columns["tax_paid_trend"] / columns["_before"], 4),
+            "tax_arrears_amount": columns["tax_arrears_amount"] / 100,
             "self_reported_revenue_ratio": np.round(
-                (column("self_reported_revenue_ratio") / 100) / ((column("_vat") / 100) / IMPLIED_VAT_RATE), 4),
+                (columns["self_reported_revenue_ratio"] / 100) / ((columns["_vat"] / 100) / IMPLIED_VAT_RATE), 4),
             "self_reported_employees_ratio": np.round(
-                column("self_reported_employees_ratio") / column("social_insurance_headcount"), 4),
-        }
-    blank = pl.col(MALFORMED)
-    return (result.with_columns(pl.Series(name, values).fill_nan(None) for name, values in divided.items())
-            .select("enterprise_id", MALFORMED, *(pl.when(~blank).then(pl.col(name)).alias(name) for name in NAMES)))
+                columns["self_reported_employees_ratio"] / columns["social_insurance_headcount"], 4),
+        })
+    malformed = result[MALFORMED]
+    blank = malformed.to_numpy()
+    return pl.DataFrame([result["enterprise_id"], malformed,
+                         *(pl.Series(name, np.where(blank, np.nan, columns[name]), nan_to_null=True)
+                           for name in NAMES)])
 
 
 # Into the batch ---------------------------------------------------------------------------------------------------
 
 
 def as_dicts(result: pl.DataFrame) -> list[tuple[int, dict[str, float | None] | None]]:
-    """(enterprise id, features as `features.compute` gives them, or None for a malformed file) per row."""
+    """(enterprise id, features as `features.compute` gives them, or None for a malformed file) per row of
+    `compute_page`'s result."""
     names = NAMES
-    return [(row[0], None if row[1] else dict(zip(names, row[2:], strict=True)))
-            for row in result.select("enterprise_id", MALFORMED, *names).rows()]
+    return [(row[0], None if row[1] else dict(zip(names, row[2:], strict=True))) for row in result.rows()]
