@@ -13,14 +13,16 @@ applied both to one entity's file (`features.compute`) and to a batch's page of 
    count, exactly as it would not have been shown on that day; an earlier version of the fact does not take its
    place.
 
-The records come as a frame with the columns of `RULE_SCHEMA` (any others ride along untouched).
+The records come as a frame with the columns of `RULE_SCHEMA` (any others ride along untouched); `rule_frame`
+builds one from snapshots of stored versions.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
-from typing import Final
+from typing import Final, Protocol
 
 import numpy as np
 import polars as pl
@@ -77,6 +79,33 @@ def _rule(as_of: date) -> tuple[pl.Expr, list[pl.Expr], pl.Expr]:
     shown = (pl.col("visible_days").is_null() | fact.is_null()
              | ((pl.lit(as_of) - fact).dt.total_days() <= pl.col("visible_days")))
     return known, [authoritative, pl.col("received_at"), pl.col("id")], shown
+
+
+class Version(Protocol):
+    """What the rule needs of one stored version (a `features.RecordSnapshot`)."""
+
+    id: int
+    item: str
+    record_key: str
+    channel: str
+    received_at: datetime
+    fact_date: date | None
+    authoritative: AuthoritativeChannel
+    visible_days: int | None
+
+
+def rule_frame(versions: Sequence[tuple[int, Version]]) -> pl.DataFrame:
+    """(enterprise id, version) pairs as a frame of the rule's columns (`RULE_SCHEMA`)."""
+    frame = pl.DataFrame({
+        "enterprise_id": [e for e, _v in versions], "id": [v.id for _e, v in versions],
+        "item": [v.item for _e, v in versions], "record_key": [v.record_key for _e, v in versions],
+        "channel": [str(v.channel) for _e, v in versions],
+        "received_at": [epoch_microseconds(v.received_at) for _e, v in versions],
+        "fact_date": [v.fact_date for _e, v in versions],
+        "authoritative": [v.authoritative.value for _e, v in versions],
+        "visible_days": [v.visible_days for _e, v in versions],
+    }, schema={**RULE_SCHEMA, "received_at": pl.Int64()})
+    return frame.with_columns(received_at_column(pl.col("received_at")))
 
 
 def epoch_microseconds(instant: datetime) -> int:

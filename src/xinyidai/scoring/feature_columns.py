@@ -50,17 +50,10 @@ E, ITEM, FACT, ID = pl.col("enterprise_id"), pl.col("item"), pl.col("fact_date")
 def records_frame(records: Iterable[tuple[int, RecordSnapshot]]) -> pl.DataFrame:
     """(enterprise id, snapshot) pairs as the records frame (`RECORD_SCHEMA`)."""
     held = list(records)
-    columns: dict[str, list[Any]] = {
-        "enterprise_id": [e for e, _r in held], "id": [r.id for _e, r in held], "item": [r.item for _e, r in held],
-        "record_key": [r.record_key for _e, r in held], "channel": [str(r.channel) for _e, r in held],
-        "received_at": [as_of_rule.epoch_microseconds(r.received_at) for _e, r in held],
-        "fact_date": [r.fact_date for _e, r in held], "authoritative": [r.authoritative.value for _e, r in held],
-        "visible_days": [r.visible_days for _e, r in held],
-    }
-    for name in FIELDS:
-        columns[name] = [_text(r.data.get(name)) if name in READS.get(r.item, ()) else None for _e, r in held]
-    frame = pl.DataFrame(columns, schema={**RECORD_SCHEMA, "received_at": pl.Int64()})
-    return frame.with_columns(as_of_rule.received_at_column(pl.col("received_at")))
+    return as_of_rule.rule_frame(held).with_columns(
+        pl.Series(name, [_text(r.data.get(name)) if name in READS.get(r.item, ()) else None for _e, r in held],
+                  dtype=pl.String)
+        for name in FIELDS)
 
 
 def _text(value: Any) -> str | None:

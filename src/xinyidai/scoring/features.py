@@ -35,7 +35,6 @@ from enum import StrEnum
 from typing import Any
 
 import numpy as np
-import polars as pl
 
 from xinyidai.creditdata import catalogue
 from xinyidai.creditdata.enums import AuthoritativeChannel
@@ -223,18 +222,7 @@ def _yuan(fen: Any) -> float:
 
 def _counting_rows(as_of: date, records: list[RecordSnapshot]) -> list[int]:
     """The positions in `records` of the versions that count on `as_of` (one entity's file through the rule)."""
-    frame = pl.DataFrame({
-        "enterprise_id": [0] * len(records),
-        "id": [r.id for r in records],
-        "item": [r.item for r in records],
-        "record_key": [r.record_key for r in records],
-        "channel": [str(r.channel) for r in records],
-        "received_at": [as_of_rule.epoch_microseconds(r.received_at) for r in records],
-        "fact_date": [r.fact_date for r in records],
-        "authoritative": [r.authoritative.value for r in records],
-        "visible_days": [r.visible_days for r in records],
-    }, schema={**as_of_rule.RULE_SCHEMA, "received_at": pl.Int64()})
-    frame = frame.with_columns(as_of_rule.received_at_column(pl.col("received_at"))).with_row_index("row")
+    frame = as_of_rule.rule_frame([(0, record) for record in records]).with_row_index("row")
     return as_of_rule.counting(frame, as_of)["row"].to_list()
 
 
