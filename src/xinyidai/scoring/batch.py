@@ -8,9 +8,11 @@ jobs `scoring.batch` and `scoring.batch_page` in `scoring/jobs.py`; `run_job` do
    run done (nothing to do), running (someone else has it), or loses the insert race on the index; a run that
    failed, or that has been "running" past `STALE_AFTER` (its process died), is taken over and redone. `plan` cuts
    the register into pages of `CHUNK` entities by id (`ScoringPage`), committed with the claim.
-2. `score_run_page` scores one page: it loads the page's records with one range query, computes the features with
-   `features.compute` — the one home of the as-of rule: only records received by the end of the day count — scores
-   the page's matrix at once with the scorecard spec, applies the credit policy, streams the results into
+2. `score_run_page` scores one page: it reads the page's records as columns with one range query (`page_records`:
+   one COPY on PostgreSQL), computes the features of the whole page column-wise (`feature_columns`, held equal to
+   `features.compute` by property tests; both apply the one as-of rule, `as_of.counting`: only records received by
+   the end of the day count, in the version current then), scores the page's matrix at once with the scorecard
+   spec, applies the credit policy to the page at once, streams the results into
    `entity_score` (COPY on PostgreSQL, executemany elsewhere) and keeps the page's running totals
    (`distribution.Tally`) on the page, all in one transaction: a worker killed mid-page leaves nothing, and its
    page is scored again by another; a page done is never scored twice.
@@ -30,6 +32,7 @@ import gc
 import json
 import os
 import socket
+from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -37,6 +40,7 @@ from datetime import date, timedelta
 from typing import Any, cast
 
 import numpy as np
+import polars as pl
 from sqlalchemy import Table, case, delete, func, insert, literal, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
@@ -47,7 +51,7 @@ from xinyidai.auth.principal import Principal
 from xinyidai.creditdata import service as creditdata_service
 from xinyidai.creditdata.enums import AuthoritativeChannel
 from xinyidai.registry import service as registry_service
-from xinyidai.scoring import distribution, features, policy
+from xinyidai.scoring import distribution, feature_columns, features, policy
 from xinyidai.scoring import model_versions as registry
 from xinyidai.scoring.champion import TOP_MODEL_REASONS
 from xinyidai.scoring.exceptions import BatchRunRefused, ModelAdminOnly, ScoringRunNotFound
@@ -166,22 +170,6 @@ def _items(session: Session) -> dict[int, _Item]:
             for item in creditdata_service.list_items(session)}
 
 
-def _snapshots(rows: list[creditdata_service.KnownRow], items: dict[int, _Item]
-               ) -> dict[int, list[features.RecordSnapshot]]:
-    by_entity: dict[int, list[features.RecordSnapshot]] = {}
-    snapshot = features.RecordSnapshot
-    for enterprise_id, record_id, item_id, key, channel, received_at, fact_date, data in rows:
-        item = items[item_id]
-        record = snapshot(record_id, item.code, key, channel, received_at, fact_date, data, item.authoritative,
-                          item.visible_days)
-        held = by_entity.get(enterprise_id)
-        if held is None:
-            by_entity[enterprise_id] = [record]
-        else:
-            held.append(record)
-    return by_entity
-
-
 def entity_pages(session: Session, *, as_of: date, chunk: int = CHUNK) -> Iterator[list[tuple[int, date]]]:
     """(id, registration date) of every entity still on the register as of `as_of`, a page at a time, by id."""
     after = 0
@@ -190,22 +178,30 @@ def entity_pages(session: Session, *, as_of: date, chunk: int = CHUNK) -> Iterat
         yield page
 
 
+def page_records(session: Session, *, as_of: date, page: list[tuple[int, date]], items: dict[int, _Item]
+                 ) -> pl.DataFrame:
+    """The records of a page of entities received by the end of `as_of`, as `feature_columns` reads them: the
+    sub-categories the features read, with the fields they read, from one range query."""
+    wanted = {item_id: list(features.READS[item.code]) for item_id, item in items.items()
+              if item.code in features.READS}
+    frame = creditdata_service.record_columns_known_by_range(
+        session, first_enterprise_id=page[0][0], last_enterprise_id=page[-1][0], as_of=as_of, fields=wanted)
+    item = pl.col("catalogue_item_id")
+    return frame.with_columns(
+        item.replace_strict({i: items[i].code for i in wanted}, return_dtype=pl.String).alias("item"),
+        item.replace_strict({i: items[i].authoritative.value for i in wanted}, return_dtype=pl.String)
+        .alias("authoritative"),
+        item.replace_strict({i: items[i].visible_days for i in wanted}, return_dtype=pl.Int64).alias("visible_days"),
+    ).drop("catalogue_item_id")
+
+
 def feature_page(session: Session, *, as_of: date, page: list[tuple[int, date]], items: dict[int, _Item] | None = None
                  ) -> list[tuple[int, dict[str, Any] | None]]:
-    """The features of a page of entities as of `as_of` from one range query (None: not computable)."""
-    records = _snapshots(creditdata_service.records_known_by_range(
-        session, first_enterprise_id=page[0][0], last_enterprise_id=page[-1][0], as_of=as_of),
-        items if items is not None else _items(session))
-    out: list[tuple[int, dict[str, Any] | None]] = []
-    for enterprise_id, registered in page:
-        try:
-            values: dict[str, Any] | None = features.compute(
-                as_of, features.EntitySnapshot(enterprise_id, registered), records.get(enterprise_id, ()))
-        # One entity's malformed record must not stop a million: it is counted and listed as failed.
-        except (ValueError, TypeError, KeyError, ArithmeticError):
-            values = None
-        out.append((enterprise_id, values))
-    return out
+    """The features of a page of entities as of `as_of`, computed column-wise (`feature_columns`) from one range
+    query (None: an entity whose counting records hold a malformed value; it alone fails)."""
+    records = page_records(session, as_of=as_of, page=page, items=items if items is not None else _items(session))
+    return feature_columns.as_dicts(
+        feature_columns.compute_page(as_of, feature_columns.entities_frame(page), records))
 
 
 def matrix(spec: dict[str, Any], values: list[dict[str, Any]]) -> np.ndarray:
@@ -256,8 +252,8 @@ PageResult = tuple[list[tuple[Any, ...]], np.ndarray, np.ndarray, dict[str, int]
 
 
 def score_page(spec: dict[str, Any], run_id: int, page: list[tuple[int, dict[str, Any] | None]]) -> PageResult:
-    """Result rows of a page (scorecard on the page's matrix, then the policy's outcome, grade and reasons), its
-    scores and PDs, and the count of each outcome."""
+    """Result rows of a page (scorecard on the page's matrix, then the policy's outcome, grade and reasons, all for
+    the whole page at once), its scores and PDs, and the count of each outcome."""
     from xinyidai.scoring.modelling import scorecard  # the modelling stack loads only when a model scores
 
     ok = [(eid, v) for eid, v in page if v is not None]
@@ -266,14 +262,17 @@ def score_page(spec: dict[str, Any], run_id: int, page: list[tuple[int, dict[str
     outcomes = {FAILED: len(rows)}
     if not ok:
         return rows, np.empty(0), np.empty(0), outcomes
-    scores, pds, points = scorecard.score(spec, matrix(spec, [v for _eid, v in ok]))
-    for (eid, values), score, pd, names in zip(ok, scores.tolist(), pds.tolist(), top_loss_names(spec, points),
-                                               strict=True):
-        outcome, grade, hits = policy.outcome_for(values, pd)
-        outcomes[outcome.value] = outcomes.get(outcome.value, 0) + 1
-        # The reasons as a decision stores them (rules first, then the model's), as codes.
-        rows.append((run_id, eid, score, pd, grade, outcome.value,
-                     [rule.code for rule in hits] + [f"model.{name}" for name in names]))
+    values = [v for _eid, v in ok]
+    scores, pds, points = scorecard.score(spec, matrix(spec, values))
+    ruled = {rule.feature: np.array([v.get(rule.feature) for v in values], dtype=float) for rule in policy.HARD_RULES}
+    decided, grades, codes = policy.outcomes_for(ruled, pds)
+    for outcome, count in Counter(decided).items():
+        outcomes[outcome] = count
+    # The reasons as a decision stores them (rules first, then the model's), as codes.
+    rows += [(run_id, eid, score, pd, grade, outcome, [*rules, *(f"model.{name}" for name in names)])
+             for (eid, _v), score, pd, grade, outcome, rules, names
+             in zip(ok, scores.tolist(), pds.tolist(), grades, decided, codes, top_loss_names(spec, points),
+                    strict=True)]
     return rows, scores, pds, outcomes
 
 

@@ -1,8 +1,8 @@
 """Loading an entity's credit file as of a date into the snapshots `scoring.features` computes from.
 
 Reads go through the registry's and creditdata's services. The database already leaves out what was received
-after the day; `features.compute` applies the whole as-of rule again, so the rule has one home that is pure and
-tested without a database.
+after the day; `features.compute` applies the whole as-of rule again (`as_of.counting`, which the batch's
+column-wise features apply too), so the rule has one home that is pure and tested without a database.
 
 The caller decides who may see the features and audits the read, as for any read of credit information.
 """

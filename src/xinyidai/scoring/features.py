@@ -1,24 +1,23 @@
 """Features of a market entity computed from its credit file as of a date, and the catalogue that documents them.
 
 Pure: `compute` takes plain snapshots (`EntitySnapshot`, `RecordSnapshot`) and touches no database;
-`scoring.feature_store` loads the snapshots.
+`scoring.feature_store` loads the snapshots. `compute` is the reference statement of every feature, one entity at a
+time; `scoring.feature_columns` computes the same features for a page of entities at once, column-wise, and the
+property tests hold the two equal.
 
 The as-of rule: no information from after `as_of` may reach a feature.
 
-1. A record counts only if it was *known* by `as_of`: the platform had received it by the end of that business
-   day (`received_at`, as a business date in China Standard Time, is on or before `as_of`) and the fact it states
-   is dated on or before `as_of` (`fact_date`).
-2. A fact with history (several versions under one record key) counts in the version that was current on
-   `as_of`: chosen as `creditdata.policy.current` chooses today (authoritative channel first, then the latest
-   received), but among the versions known by `as_of` only. A correction received later — a tax grade raised
-   on review, an abnormal listing removed — stays out, although it is the current version now. This is the
-   leakage trap of a credit file that keeps its history.
-3. A version past its publicity period on `as_of` (`creditdata.policy.visibility` with `as_of` as the day)
-   does not count, exactly as it would not have been shown on that day.
+1.–3. Which stored versions count on `as_of` — known by the end of that business day, in the version current then,
+   still within its publicity period — is `scoring.as_of.counting`, the rule's one statement, which both ways of
+   computing the features apply.
 4. A date inside a record that lies after `as_of` (a removal date, say) is read as not having happened yet.
 5. From the registry's entity only what does not change is used (its registration date). The registry row holds
    today's values (capital, abnormal flag, head count), so everything that changes is taken from the dated
    records instead.
+
+Values: the features read only the fields `READS` names, each of the kind it declares; an entity whose counting
+records hold a value malformed for its kind (`well_formed`) has no features (`MalformedRecord`), whichever way they
+are computed. Amounts are summed in integer fen and turned into yuan once; ratios are rounded with `rounded`.
 
 Windows: "the last N months" is the half-open interval (as_of − N months, as_of] over the record's fact date.
 A feature is None when the file holds nothing it could be computed from (no tax grade yet, say); a count or a
@@ -28,15 +27,19 @@ sum over events the departments report whenever they happen (penalties, judgment
 from __future__ import annotations
 
 import calendar
+import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from xinyidai.clock import to_business_date
-from xinyidai.creditdata import catalogue, policy
+import numpy as np
+
+from xinyidai.creditdata import catalogue
 from xinyidai.creditdata.enums import AuthoritativeChannel
+from xinyidai.creditdata.fields import canonical_text
+from xinyidai.scoring import as_of as as_of_rule
 
 
 class Dimension(StrEnum):
@@ -106,6 +109,76 @@ class RecordSnapshot:
     visible_days: int | None
 
 
+# What the features read ----------------------------------------------------------------------------------------
+
+
+class Kind(StrEnum):
+    """How a feature reads a field's value (its text as `creditdata.fields.canonical_text` gives it)."""
+
+    INTEGER = "integer"  # amounts in fen, counts, years: an integer of at most 15 digits
+    DATE = "date"  # a real day, YYYY-MM-DD from the year 1000
+    MONTH = "month"  # YYYY-MM
+    TEXT = "text"  # compared as text: any value is well formed
+
+
+INTEGER, DATE, MONTH, TEXT = Kind.INTEGER, Kind.DATE, Kind.MONTH, Kind.TEXT
+# Every field a feature reads, by sub-category, with its kind; the date a record states is its `fact_date`. A
+# feature reads nothing else (a test holds `compute` to it), so the batch fetches exactly these.
+READS: dict[str, dict[str, Kind]] = {
+    "registration": {"registration_date": DATE, "registered_capital": INTEGER, "operating_status": TEXT},
+    "equity_change": {},
+    "social_insurance_enrolment": {"month": MONTH, "insured_people": INTEGER},
+    "water": {"month": MONTH, "amount_overdue": INTEGER},
+    "electricity": {"month": MONTH, "amount_overdue": INTEGER},
+    "gas": {"month": MONTH, "amount_overdue": INTEGER},
+    "social_insurance_payment": {"month": MONTH, "amount_paid": INTEGER, "amount_due": INTEGER},
+    "housing_fund": {"month": MONTH, "status": TEXT},
+    "tax_payment": {"amount": INTEGER, "tax_kind": TEXT, "tax_period": MONTH},
+    "tax_credit_grade": {"year": INTEGER, "grade": TEXT},
+    "tax_arrears": {"tax_kind": TEXT, "amount": INTEGER},
+    "financing_default": {"days_past_due": INTEGER},
+    "annual_report": {"report_year": INTEGER, "filed_date": DATE},
+    "abnormal_operation": {"removed_date": DATE},
+    "admin_penalty": {"severity": TEXT},
+    "admin_enforcement": {},
+    "serious_dishonesty": {"removed_date": DATE},
+    "commitment_fulfilment": {"result": TEXT},
+    "self_reported_operations": {"report_year": INTEGER, "annual_revenue": INTEGER, "employees": INTEGER},
+    "dishonest_debtor": {"removed_date": DATE},
+    "enforcement_case": {"status": TEXT},
+    "restricted_consumption": {},
+    "judgment": {"role": TEXT},
+}
+PATTERNS: dict[Kind, str] = {
+    INTEGER: r"^-?[0-9]{1,15}$", DATE: r"^[1-9][0-9]{3}-[0-9]{2}-[0-9]{2}$", MONTH: r"^[0-9]{4}-(0[1-9]|1[0-2])$",
+}
+_PATTERNS = {kind: re.compile(pattern) for kind, pattern in PATTERNS.items()}
+
+
+class MalformedRecord(ValueError):
+    """A counting record holds a value a feature cannot read: the entity has no features."""
+
+
+def well_formed(kind: Kind, text: str) -> bool:
+    """Whether a value's text is of its kind (`PATTERNS`; a date must also be a real day)."""
+    pattern = _PATTERNS.get(kind)
+    if pattern is None:
+        return True
+    if pattern.fullmatch(text) is None:
+        return False
+    if kind is DATE:
+        try:
+            date.fromisoformat(text)
+        except ValueError:
+            return False
+    return True
+
+
+def rounded(value: float, digits: int) -> float:
+    """A ratio rounded as numpy rounds a column (`np.round`), so one entity and a page round alike."""
+    return float(np.round(value, digits))
+
+
 # Dates and windows ---------------------------------------------------------------------------------------------
 
 
@@ -136,28 +209,38 @@ def _month_index(value: Any) -> int | None:
     return int(value[:4]) * 12 + int(value[5:7]) - 1
 
 
+def _int(value: Any) -> int:
+    return int(value or 0)
+
+
 def _yuan(fen: Any) -> float:
-    return int(fen or 0) / 100
+    return _int(fen) / 100
 
 
 # The file as it stood on the day ------------------------------------------------------------------------------
 
 
+def _counting_rows(as_of: date, records: list[RecordSnapshot]) -> list[int]:
+    """The positions in `records` of the versions that count on `as_of` (one entity's file through the rule)."""
+    frame = as_of_rule.rule_frame([(0, record) for record in records]).with_row_index("row")
+    return as_of_rule.counting(frame, as_of)["row"].to_list()
+
+
 class FileAsOf:
-    """The current, visible version of each fact the platform knew by `as_of`, by sub-category."""
+    """The current, visible version of each fact the platform knew by `as_of` (`as_of.counting`), by sub-category."""
 
     def __init__(self, as_of: date, records: Iterable[RecordSnapshot]) -> None:
         self.as_of = as_of
-        known: dict[str, list[RecordSnapshot]] = {}
-        for record in records:
-            if to_business_date(record.received_at) <= as_of and (record.fact_date is None
-                                                                   or record.fact_date <= as_of):
-                known.setdefault(record.item, []).append(record)
+        held = list(records)
+        counted = [held[row] for row in _counting_rows(as_of, held)] if held else []
+        counted.sort(key=lambda r: (r.fact_date or date.min, r.id), reverse=True)  # newest fact first
         self._items: dict[str, list[RecordSnapshot]] = {}
-        for item, versions in known.items():
-            current = policy.current(versions, versions[0].authoritative)
-            self._items[item] = [r for r in current
-                                 if policy.visibility(r.fact_date, r.visible_days, as_of).visible]
+        for record in counted:
+            for name, kind in READS.get(record.item, {}).items():
+                value = record.data.get(name)
+                if value is not None and not well_formed(kind, canonical_text(value)):
+                    raise MalformedRecord(f"{record.item} record {record.id}: {name} = {value!r} is not a {kind}")
+            self._items.setdefault(record.item, []).append(record)
 
     def of(self, *items: str) -> list[RecordSnapshot]:
         """The records of these sub-categories, newest fact first within each."""
@@ -214,7 +297,7 @@ def _years_in_operation(entity: EntitySnapshot, file: FileAsOf) -> Value:
     founded = founded or entity.registration_date
     if founded > file.as_of:
         return None
-    return round((file.as_of - founded).days / 365.25, 2)
+    return rounded((file.as_of - founded).days / 365.25, 2)
 
 
 @_feature("registered_capital", "注册资本", IDENTITY, LOWER, "元", ("registration",),
@@ -250,13 +333,13 @@ def _headcount(entity: EntitySnapshot, file: FileAsOf) -> Value:
 @_feature("utility_overdue_amount", "水电气欠费金额", OPERATIONS, HIGHER, "元", UTILITIES,
           "用水、用电、用气各自在评价日前12个月内最近一个账期的欠费金额之和；12个月内没有缴费信息时为空。")
 def _utility_overdue(entity: EntitySnapshot, file: FileAsOf) -> Value:
-    total, seen = 0.0, False
+    total, seen = 0, False
     for item in UTILITIES:
         recent = [r for r in file.within(12, item) if r.data.get("month")]
         if recent:
             seen = True
-            total += _yuan(max(recent, key=lambda r: str(r.data["month"])).data.get("amount_overdue"))
-    return total if seen else None
+            total += _int(max(recent, key=lambda r: str(r.data["month"])).data.get("amount_overdue"))
+    return _yuan(total) if seen else None
 
 
 @_feature("utility_arrears_months_12m", "近12个月水电气欠费月数", OPERATIONS, HIGHER, "月", UTILITIES,
@@ -308,16 +391,16 @@ def _housing_fund_arrears(entity: EntitySnapshot, file: FileAsOf) -> Value:
     return float(len({r.data.get("month") for r in recent if r.data.get("status") in ("欠缴", "缓缴")}))
 
 
-def _tax_paid(file: FileAsOf, months: int, skip: int = 0) -> float:
-    """Tax paid in the `months` months ending `skip` months before the day."""
+def _tax_paid(file: FileAsOf, months: int, skip: int = 0) -> int:
+    """Tax paid (fen) in the `months` months ending `skip` months before the day."""
     end = months_before(file.as_of, skip)
-    return sum((_yuan(r.data.get("amount")) for r in file.of("tax_payment") if _within(r.fact_date, end, months)), 0.0)
+    return sum(_int(r.data.get("amount")) for r in file.of("tax_payment") if _within(r.fact_date, end, months))
 
 
 @_feature("tax_paid_12m", "近12个月实缴税额", FINANCE, LOWER, "元", ("tax_payment",),
           "缴款日期在评价日前12个月内的各税种实缴金额之和。")
 def _tax_paid_12m(entity: EntitySnapshot, file: FileAsOf) -> Value:
-    return _tax_paid(file, 12)
+    return _yuan(_tax_paid(file, 12))
 
 
 @_feature("tax_paid_trend", "实缴税额同比变化", FINANCE, LOWER, "比率",
@@ -327,7 +410,7 @@ def _tax_trend(entity: EntitySnapshot, file: FileAsOf) -> Value:
     previous = _tax_paid(file, 12, skip=12)
     if previous <= 0:
         return None
-    return round((_tax_paid(file, 12) - previous) / previous, 4)
+    return rounded((_tax_paid(file, 12) - previous) / previous, 4)
 
 
 @_feature("tax_credit_grade", "纳税信用等级", FINANCE, LOWER, "A=5 B=4 M=3 C=2 D=1", ("tax_credit_grade",),
@@ -346,7 +429,7 @@ def _tax_arrears(entity: EntitySnapshot, file: FileAsOf) -> Value:
         kind = str(record.data.get("tax_kind"))
         if kind not in latest or (record.fact_date or date.min) > (latest[kind].fact_date or date.min):
             latest[kind] = record
-    return sum((_yuan(r.data.get("amount")) for r in latest.values()), 0.0)
+    return _yuan(sum(_int(r.data.get("amount")) for r in latest.values()))
 
 
 @_feature("financing_defaults", "平台融资违约次数", FINANCE, HIGHER, "次", ("financing_default",),
@@ -444,11 +527,11 @@ def _revenue_ratio(entity: EntitySnapshot, file: FileAsOf) -> Value:
     if report is None:
         return None
     year = str(report.data["report_year"])
-    vat = sum(_yuan(r.data.get("amount")) for r in file.of("tax_payment")
+    vat = sum(_int(r.data.get("amount")) for r in file.of("tax_payment")
               if r.data.get("tax_kind") == "增值税" and str(r.data.get("tax_period", "")).startswith(year))
     if vat <= 0:
         return None
-    return round(_yuan(report.data.get("annual_revenue")) / (vat / IMPLIED_VAT_RATE), 4)
+    return rounded(_yuan(report.data.get("annual_revenue")) / (_yuan(vat) / IMPLIED_VAT_RATE), 4)
 
 
 @_feature("self_reported_employees_ratio", "自报从业人数与社保参保人数之比", COMPLIANCE, HIGHER, "倍",
@@ -459,7 +542,7 @@ def _employees_ratio(entity: EntitySnapshot, file: FileAsOf) -> Value:
     headcount = _headcount(entity, file)
     if report is None or not headcount:
         return None
-    return round(int(report.data.get("employees") or 0) / headcount, 4)
+    return rounded(_int(report.data.get("employees")) / headcount, 4)
 
 
 @_feature("dishonest_debtor_open", "未屏蔽的失信被执行人记录数", JUDICIAL, HIGHER, "条", ("dishonest_debtor",),

@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 
+import numpy as np
+
 from xinyidai.scoring.features import IMPLIED_VAT_RATE
 from xinyidai.scoring.preassessment import LINE_STEP_FEN, RATE_STEP, ProductBounds
 
@@ -147,6 +149,35 @@ def outcome_for(features: Mapping[str, float | None], pd: float) -> tuple[Outcom
     outcome = (Outcome.DECLINE if any(rule.outcome is Outcome.DECLINE for rule in hits)
                else Outcome.REMEDIATE if hits else Outcome.APPROVE)
     return outcome, grade_for_pd(pd)[0], hits
+
+
+def _combinations() -> list[tuple[str, tuple[str, ...]]]:
+    """(outcome, rule codes) for every set of hard rules broken, indexed by its bit mask over `HARD_RULES`."""
+    out = []
+    for mask in range(1 << len(HARD_RULES)):
+        hits = [rule for bit, rule in enumerate(HARD_RULES) if mask >> bit & 1]
+        outcome = (Outcome.DECLINE if any(rule.outcome is Outcome.DECLINE for rule in hits)
+                   else Outcome.REMEDIATE if hits else Outcome.APPROVE)
+        out.append((outcome.value, tuple(rule.code for rule in hits)))
+    return out
+
+
+_COMBINATIONS = _combinations()
+_CEILINGS = np.array([ceiling for _grade, ceiling, _factor in GRADES])
+_GRADE_LABELS = [grade for grade, _ceiling, _factor in GRADES] + [WEAKEST_GRADE[0]]
+
+
+def outcomes_for(features: Mapping[str, np.ndarray], pds: np.ndarray
+                 ) -> tuple[list[str], list[str], list[tuple[str, ...]]]:
+    """`outcome_for` for many entities at once: each hard rule's feature as a column (NaN for None) and the PDs in;
+    the outcomes, the grades and the codes of the rules broken out, one per entity."""
+    masks = np.zeros(len(pds), dtype=np.int64)
+    for bit, rule in enumerate(HARD_RULES):
+        with np.errstate(invalid="ignore"):
+            masks |= (np.asarray(features[rule.feature], dtype=float) > 0).astype(np.int64) << bit  # NaN: no hit
+    decided = [_COMBINATIONS[mask] for mask in masks.tolist()]
+    grades = [_GRADE_LABELS[i] for i in np.searchsorted(_CEILINGS, pds, side="right").tolist()]
+    return [outcome for outcome, _codes in decided], grades, [codes for _outcome, codes in decided]
 
 
 def decide(features: Mapping[str, float | None], pd: float, model_reasons: Sequence[Reason],

@@ -1,11 +1,11 @@
 """Features as of a date: known values on hand-built files, no leakage from after the day, monotonic sanity, and the
-feature catalogue document in step with the code."""
+feature catalogue document in step with the code. Every test of values runs against both implementations: one
+entity at a time (`features.compute`) and column-wise on a page (`feature_columns`)."""
 
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date, datetime, time, timedelta
-from itertools import count
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -13,12 +13,17 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from xinyidai.clock import BUSINESS_TZ
-from xinyidai.creditdata import catalogue
-from xinyidai.creditdata.catalogue import ItemDefinition
-from xinyidai.creditdata.enums import FieldType
-from xinyidai.creditdata.fields import FieldSpec, RowParser, fingerprint, record_key
-from xinyidai.registry.codes import uscc_check_char
+from tests.unit.scoring.credit_files import (
+    IMPLEMENTATIONS,
+    ITEMS,
+    Compute,
+    at,
+    d,
+    file_and_future,
+    next_id,
+    rec,
+)
+from xinyidai.creditdata.fields import fingerprint, record_key
 from xinyidai.scoring.features import (
     CATALOGUE,
     NAMES,
@@ -26,42 +31,23 @@ from xinyidai.scoring.features import (
     EntitySnapshot,
     RecordSnapshot,
     catalogue_markdown,
-    compute,
     months_before,
 )
 from xinyidai.scoring.policy import hard_rule_hits
 
-ITEMS = {item.code: item for item in catalogue.load_packaged().items}
-USCC = "91500108MA0000001" + uscc_check_char("91500108MA0000001")
 ENTITY = EntitySnapshot(enterprise_id=1, registration_date=date(2018, 5, 1))
-_ids = count(1)
 
 
-def at(day: date, hour: int = 10, minute: int = 0) -> datetime:
-    """A moment of a business day in Chongqing."""
-    return datetime.combine(day, time(hour, minute), tzinfo=BUSINESS_TZ)
-
-
-def rec(item: str, values: dict[str, str], received: date | datetime, channel: str = "bulk_import") -> RecordSnapshot:
-    """A record as a department's row of text becomes one, received at `received`."""
-    definition = ITEMS[item]
-    moment = received if isinstance(received, datetime) else at(received)
-    parsed = RowParser(fields=definition.fields, key_fields=definition.key, date_field=definition.date_field,
-                       today=moment.date()).parse({**values, "uscc": USCC})
-    assert not isinstance(parsed, list), parsed
-    return RecordSnapshot(id=next(_ids), item=item, record_key=parsed.record_key, channel=channel, received_at=moment,
-                          fact_date=parsed.fact_date, data=parsed.data, authoritative=definition.authoritative,
-                          visible_days=definition.visible_days)
-
-
-def d(text: str) -> date:
-    return date.fromisoformat(text)
+@pytest.fixture(scope="module", params=list(IMPLEMENTATIONS), ids=list(IMPLEMENTATIONS))
+def compute(request: pytest.FixtureRequest) -> Compute:
+    """Each way of computing an entity's features: the same expectations hold for both."""
+    return IMPLEMENTATIONS[request.param]
 
 
 # The catalogue -------------------------------------------------------------------------------------------------
 
 
-def test_the_catalogue_names_each_feature_once_from_real_sub_categories_in_every_dimension() -> None:
+def test_the_catalogue_names_each_feature_once_from_real_sub_categories_in_every_dimension(compute: Compute) -> None:
     assert len(NAMES) == len(set(NAMES)) >= 20
     assert all(source in ITEMS for feature in CATALOGUE for source in feature.sources)
     assert {feature.dimension for feature in CATALOGUE} == set(Dimension)
@@ -86,7 +72,7 @@ def test_months_before_keeps_the_day_or_the_last_day_of_a_shorter_month() -> Non
 # Known values ---------------------------------------------------------------------------------------------------
 
 
-def test_an_empty_file_gives_counts_of_zero_and_nothing_for_what_needs_data() -> None:
+def test_an_empty_file_gives_counts_of_zero_and_nothing_for_what_needs_data(compute: Compute) -> None:
     features = compute(d("2025-05-01"), ENTITY, [])
     assert features["years_in_operation"] == 7.0  # 2018-05-01 → 2025-05-01: 2557 days / 365.25
     assert features["penalties_36m"] == 0.0
@@ -97,7 +83,7 @@ def test_an_empty_file_gives_counts_of_zero_and_nothing_for_what_needs_data() ->
     assert compute(d("2018-04-30"), ENTITY, [])["years_in_operation"] is None
 
 
-def test_a_tax_grade_raised_on_review_counts_only_from_the_day_the_review_arrived() -> None:
+def test_a_tax_grade_raised_on_review_counts_only_from_the_day_the_review_arrived(compute: Compute) -> None:
     records = [
         rec("tax_credit_grade", {"year": "2024", "grade": "B", "evaluated_date": "2025-04-20"}, d("2025-04-25")),
         rec("tax_credit_grade", {"year": "2024", "grade": "A", "evaluated_date": "2025-07-01"}, d("2025-07-10")),
@@ -109,7 +95,7 @@ def test_a_tax_grade_raised_on_review_counts_only_from_the_day_the_review_arrive
     assert compute(d("2025-07-10"), ENTITY, records)["tax_credit_grade"] == 5.0  # A
 
 
-def test_a_record_received_late_in_the_evening_counts_on_that_business_day_not_before() -> None:
+def test_a_record_received_late_in_the_evening_counts_on_that_business_day_not_before(compute: Compute) -> None:
     evening = rec("admin_penalty", {"decision_no": "南岸执罚〔2025〕1号", "violation": "占道经营",
                                     "penalty_kind": "警告", "severity": "轻微", "decision_date": "2025-06-01",
                                     "authority": "执法局"}, at(d("2025-06-03"), 23, 30))
@@ -118,7 +104,7 @@ def test_a_record_received_late_in_the_evening_counts_on_that_business_day_not_b
     assert compute(d("2025-06-03"), ENTITY, [evening])["days_since_last_penalty"] == 2.0
 
 
-def test_tax_paid_in_the_last_twelve_months_and_its_change_on_the_twelve_before() -> None:
+def test_tax_paid_in_the_last_twelve_months_and_its_change_on_the_twelve_before(compute: Compute) -> None:
     def paid(voucher: str, period: str, amount: str, day: str) -> RecordSnapshot:
         return rec("tax_payment", {"voucher_no": voucher, "tax_period": period, "tax_kind": "增值税",
                                    "amount": amount, "paid_date": day}, d(day) + timedelta(days=5))
@@ -133,7 +119,7 @@ def test_tax_paid_in_the_last_twelve_months_and_its_change_on_the_twelve_before(
     assert compute(d("2023-12-31"), ENTITY, records)["tax_paid_trend"] is None  # nothing paid the year before
 
 
-def test_social_insurance_headcount_continuity_and_arrears() -> None:
+def test_social_insurance_headcount_continuity_and_arrears(compute: Compute) -> None:
     records = []
     months = [(2024, m) for m in range(7, 13)] + [(2025, m) for m in range(1, 6)]
     for year, month in months:
@@ -159,7 +145,7 @@ def test_social_insurance_headcount_continuity_and_arrears() -> None:
     assert compute(d("2025-09-30"), ENTITY, records)["social_insurance_continuous_months"] == 0.0
 
 
-def test_an_abnormal_listing_counts_as_current_until_its_removal_is_known() -> None:
+def test_an_abnormal_listing_counts_as_current_until_its_removal_is_known(compute: Compute) -> None:
     listed = {"listed_date": "2024-07-05", "reason": "未按规定报送年度报告", "authority": "市场监管局"}
     records = [rec("abnormal_operation", listed, d("2024-07-06")),
                rec("abnormal_operation", {**listed, "removed_date": "2025-03-01"}, d("2025-03-02"))]
@@ -170,7 +156,7 @@ def test_an_abnormal_listing_counts_as_current_until_its_removal_is_known() -> N
     assert compute(d("2027-07-05"), ENTITY, records)["abnormal_listings_36m"] == 0.0  # (as_of − 36 months, as_of]
 
 
-def test_penalties_by_window_and_severity_and_none_past_the_publicity_period() -> None:
+def test_penalties_by_window_and_severity_and_none_past_the_publicity_period(compute: Compute) -> None:
     def penalty(number: str, decided: str, severity: str) -> RecordSnapshot:
         return rec("admin_penalty", {"decision_no": number, "violation": "x", "penalty_kind": "罚款", "amount": "500",
                                      "severity": severity, "decision_date": decided, "authority": "执法局"},
@@ -187,7 +173,7 @@ def test_penalties_by_window_and_severity_and_none_past_the_publicity_period() -
     assert compute(d("2028-01-01"), ENTITY, records)["days_since_last_penalty"] is None
 
 
-def test_annual_reports_filed_after_the_deadline_or_missing_once_it_has_passed() -> None:
+def test_annual_reports_filed_after_the_deadline_or_missing_once_it_has_passed(compute: Compute) -> None:
     def report(year: int, filed: str) -> RecordSnapshot:
         return rec("annual_report", {"report_year": str(year), "filed_date": filed}, d(filed))
 
@@ -202,7 +188,7 @@ def test_annual_reports_filed_after_the_deadline_or_missing_once_it_has_passed()
     assert compute(d("2025-08-01"), young, [first])["annual_report_years_late"] == 1.0  # only 2024 was due: late
 
 
-def test_no_annual_report_ever_collected_is_unknown_not_late_and_breaks_no_hard_rule() -> None:
+def test_no_annual_report_ever_collected_is_unknown_not_late_and_breaks_no_hard_rule(compute: Compute) -> None:
     registration = rec("registration", {"entity_name": "重庆某某商贸有限公司", "legal_rep_name": "张三",
                                         "registration_date": "2018-05-01", "operating_status": "存续"}, d("2023-01-10"))
     for records in ([], [registration]):
@@ -214,7 +200,7 @@ def test_no_annual_report_ever_collected_is_unknown_not_late_and_breaks_no_hard_
     assert compute(d("2025-07-01"), ENTITY, [registration, filed])["annual_report_years_late"] == 2.0
 
 
-def test_self_reported_figures_against_tax_and_social_insurance() -> None:
+def test_self_reported_figures_against_tax_and_social_insurance(compute: Compute) -> None:
     records = [rec("self_reported_operations", {"report_year": "2024", "main_products": "日用百货",
                                                 "annual_revenue": "1000000.00", "employees": "12",
                                                 "reported_date": "2025-02-01"}, d("2025-02-01"), channel="self_report"),
@@ -228,7 +214,7 @@ def test_self_reported_figures_against_tax_and_social_insurance() -> None:
     assert features["self_reported_employees_ratio"] == 1.2  # 12 ÷ 10
 
 
-def test_courts_registration_and_utilities() -> None:
+def test_courts_registration_and_utilities(compute: Compute) -> None:
     case = {"case_no": "（2024）渝0108执1号", "court": "南岸区人民法院", "amount": "50000", "filed_date": "2024-05-01"}
     records = [
         rec("enforcement_case", {**case, "status": "执行中"}, d("2024-05-03"), channel="national"),
@@ -262,73 +248,13 @@ def test_courts_registration_and_utilities() -> None:
 
 # No leakage -----------------------------------------------------------------------------------------------------
 
-FEATURE_ITEMS = sorted({source for feature in CATALOGUE for source in feature.sources})
-START, END = date(2019, 1, 1), date(2027, 12, 31)
-CHANNELS = ("bulk_import", "api_push", "national")
-
-
-def _value(spec: FieldSpec, latest: date) -> st.SearchStrategy[Any]:
-    """A typed value as the parser would give it, dated no later than `latest`."""
-    days = st.dates(START, max(latest, START))
-    strategies: dict[FieldType, st.SearchStrategy[Any]] = {
-        FieldType.TEXT: st.sampled_from(["甲", "乙", "丙"]), FieldType.USCC: st.just(USCC),
-        FieldType.DATE: days.map(date.isoformat), FieldType.MONTH: days.map(lambda x: f"{x.year:04d}-{x.month:02d}"),
-        FieldType.YEAR: st.integers(START.year, max(latest.year, START.year)),
-        FieldType.INTEGER: st.integers(0, 30), FieldType.MONEY: st.integers(0, 10**9),
-        FieldType.DECIMAL: st.integers(0, 10**4).map(str), FieldType.ENUM: st.sampled_from(spec.choices or ("",)),
-        FieldType.BOOLEAN: st.booleans(),
-    }
-    value = strategies[spec.type]
-    return value if spec.required else st.none() | value
-
-
-@st.composite
-def _record(draw: st.DrawFn, *, received: tuple[datetime, datetime], fact: tuple[date, date] | None = None,
-            item: str | None = None, keep: dict[str, Any] | None = None) -> RecordSnapshot:
-    """A record of a sub-category the features read: received in `received`, its fact dated in `fact` (by default
-    no later than the day it was received), with the values in `keep` (a fact's key, for a later version)."""
-    definition: ItemDefinition = ITEMS[item or draw(st.sampled_from(FEATURE_ITEMS))]
-    moment = draw(st.datetimes(received[0].replace(tzinfo=None), received[1].replace(tzinfo=None),
-                               timezones=st.just(BUSINESS_TZ)))
-    low, high = fact or (START, moment.date())
-    fact_day = draw(st.dates(low, max(low, high)))
-    data: dict[str, Any] = {}
-    for spec in definition.fields:
-        value = draw(_value(spec, moment.date()))
-        if value is not None:
-            data[spec.name] = value
-    if definition.date_field:
-        data[definition.date_field] = fact_day.isoformat()
-    data.update(keep or {})
-    fact_text = data.get(definition.date_field) if definition.date_field else None
-    return RecordSnapshot(
-        id=next(_ids), item=definition.code, record_key=record_key(data, definition.key),
-        channel=draw(st.sampled_from(CHANNELS)), received_at=moment,
-        fact_date=date.fromisoformat(fact_text) if fact_text else None, data=data,
-        authoritative=definition.authoritative, visible_days=definition.visible_days)
-
-
-@st.composite
-def _file_and_future(draw: st.DrawFn) -> tuple[date, list[RecordSnapshot], list[RecordSnapshot]]:
-    """A day, the records known by it, and records the platform could not have known on it."""
-    as_of = draw(st.dates(date(2021, 1, 1), date(2026, 12, 31)))
-    known_until = (at(START, 0), at(as_of, 23, 59))
-    after = (at(as_of + timedelta(days=1), 0), at(END, 23, 59))
-    known = draw(st.lists(_record(received=known_until), min_size=1, max_size=40))
-    later_received = st.lists(_record(received=after), max_size=10)
-    later_fact = st.lists(_record(received=known_until, fact=(as_of + timedelta(days=1), END)), max_size=5)
-    future = draw(later_received) + draw(later_fact)
-    for base in draw(st.lists(st.sampled_from(known), max_size=10)):  # later versions of facts already known
-        key = {name: base.data[name] for name in ITEMS[base.item].key if name in base.data}
-        future.append(draw(_record(received=after, item=base.item, keep=key)))
-    return as_of, known, future
-
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
-@given(case=_file_and_future(), registered=st.dates(date(2005, 1, 1), date(2024, 12, 31)),
+@given(case=file_and_future(), registered=st.dates(date(2005, 1, 1), date(2024, 12, 31)),
        order=st.randoms(use_true_random=False))
 def test_nothing_received_or_dated_after_the_day_changes_any_feature(
-        case: tuple[date, list[RecordSnapshot], list[RecordSnapshot]], registered: date, order: Any) -> None:
+        case: tuple[date, list[RecordSnapshot], list[RecordSnapshot]], registered: date, order: Any,
+        compute: Compute) -> None:
     as_of, known, future = case
     entity = EntitySnapshot(enterprise_id=1, registration_date=registered)
     everything = known + future
@@ -336,12 +262,12 @@ def test_nothing_received_or_dated_after_the_day_changes_any_feature(
     assert compute(as_of, entity, everything) == compute(as_of, entity, known)
 
 
-def test_the_leakage_property_would_catch_a_later_version_taken_as_current() -> None:
+def test_the_leakage_property_would_catch_a_later_version_taken_as_current(compute: Compute) -> None:
     # The property above is not vacuous: the same kind of later version does change the features once its day
     # has come, so a compute that looked at it early would fail the property.
     first = rec("abnormal_operation", {"listed_date": "2024-07-05", "reason": "未按规定报送年度报告",
                                        "authority": "市场监管局"}, d("2024-07-06"))
-    removal = replace(first, id=next(_ids), received_at=at(d("2025-03-02")),
+    removal = replace(first, id=next_id(), received_at=at(d("2025-03-02")),
                       data={**first.data, "removed_date": "2025-03-01"})
     removal.record_key = record_key(removal.data, ITEMS["abnormal_operation"].key)
     assert removal.record_key == first.record_key and fingerprint(removal.data) != fingerprint(first.data)
@@ -362,7 +288,7 @@ def _month_end(year: int, month: int) -> str:
 @given(overdue=st.lists(st.booleans(), min_size=12, max_size=12), extra=st.integers(0, 11),
        item=st.sampled_from(["water", "electricity", "gas"]))
 def test_one_more_month_in_arrears_never_lowers_the_arrears_features(overdue: list[bool], extra: int,
-                                                                     item: str) -> None:
+                                                                     item: str, compute: Compute) -> None:
     def utilities(flags: list[bool]) -> list[RecordSnapshot]:
         return [rec(item, {"month": f"{y}-{m:02d}", "month_end": _month_end(y, m), "usage": "10",
                            "amount_billed": "100", "amount_overdue": "100" if flag else "0"}, d("2026-01-10"))
@@ -384,7 +310,7 @@ def test_one_more_month_in_arrears_never_lowers_the_arrears_features(overdue: li
 
 
 @pytest.mark.parametrize("grade", ["A", "B", "M", "C", "D"])
-def test_a_worse_tax_grade_is_a_lower_ordinal(grade: str) -> None:
+def test_a_worse_tax_grade_is_a_lower_ordinal(grade: str, compute: Compute) -> None:
     order = "ABMCD"
     value = compute(d("2025-06-01"), ENTITY, [rec("tax_credit_grade", {
         "year": "2024", "grade": grade, "evaluated_date": "2025-04-20"}, d("2025-04-21"))])["tax_credit_grade"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -99,3 +100,19 @@ def test_line_always_inside_the_product(tax: float, staff: int, pd: float) -> No
     line = policy.line_for({**CLEAN, "tax_paid_12m": tax, "social_insurance_headcount": float(staff)}, pd, BOUNDS)
     assert BOUNDS.min_amount_fen <= line <= BOUNDS.max_line_fen
     assert line % 1_000_000 == 0
+
+
+rule_values = st.none() | st.sampled_from([0.0, -1.0, 1.0]) | st.floats(-10, 10, allow_nan=False)
+
+
+@given(rows=st.lists(st.tuples(st.fixed_dictionaries({rule.feature: rule_values for rule in policy.HARD_RULES}),
+                               pds | st.sampled_from([0.02, 0.05, 0.10])), min_size=1, max_size=30))
+def test_the_outcomes_of_a_page_are_outcome_for_of_each_entity(rows: list[tuple[dict[str, float | None],
+                                                                                 float]]) -> None:
+    columns = {rule.feature: np.array([values[rule.feature] for values, _pd in rows], dtype=float)
+               for rule in policy.HARD_RULES}
+    decided, grades, codes = policy.outcomes_for(columns, np.array([pd for _values, pd in rows]))
+    expected = [policy.outcome_for(values, pd) for values, pd in rows]
+    assert decided == [outcome.value for outcome, _grade, _hits in expected]
+    assert grades == [grade for _outcome, grade, _hits in expected]
+    assert codes == [tuple(rule.code for rule in hits) for _outcome, _grade, hits in expected]
