@@ -2,8 +2,8 @@
 
 Two ways in, both inside the batch's transaction:
 
-- `ServerLoad` takes a plain CSV file (quotes only around whole cells, no `\\.`, no line of 512 KB or more: see
-  `plain_csv`).
+- `ServerLoad` takes a plain CSV file (quotes only around whole cells, no `\\.`, no 512 KB without a line break: see
+  `PlainCheck`, checked while COPY reads it).
   Its bytes go by COPY (FORMAT csv) into a temporary table of text columns, as a raw COPY would: the server splits
   the rows. Then each column is checked a distinct text at a time, by the converters `RowParser.typed` applies to
   every cell (a file repeats its entities, dates, periods and choices); free text and amounts, nearly all distinct,
@@ -30,12 +30,12 @@ import codecs
 import csv
 import hashlib
 import io
-import re
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cache
 from typing import Any, BinaryIO
 
+import numpy as np
 import psycopg
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError, IntegrityError
@@ -62,60 +62,65 @@ STAGE_TYPES = {FieldType.MONEY: "bigint", FieldType.INTEGER: "bigint", FieldType
 _SORT_MEMORY = "1GB"  # the insert's sort of a million staged rows stays in memory instead of spilling to disk
 _STAGE_MEMORY = "1GB"  # temp_buffers: the staging tables stay in memory instead of going through 8 MB of buffers
 _SCAN = 512 << 10  # a plain file has a line break in every stretch this long (`reading` refuses a 1 MB field)
-_COPY_CHUNK = 1 << 20
-_LOOKUP_CHUNK = 50_000  # distinct codes looked up in the registry per query
+_COPY_CHUNK = 256 << 10
+_LOOKUP_CHUNK = 20_000  # distinct texts converted (and codes looked up in the registry) at a time
 _ROW_CHUNK = 5000  # refused rows handed to the row reader at a time
 # What SQL recognises as an amount the converters read as the same fen: digits, optional thousands separators,
 # at most two decimals (`money.parse_yuan` accepts these and more; the rest goes through the converter).
 _AMOUNT_RE = r"^([0-9]+|[0-9]{1,3}(,[0-9]{3})+)(\.[0-9]{1,2})?$"
-_QUOTED = re.compile(rb'"[^"]*(?:""[^"]*)*"')  # a quoted stretch of CSV, its quotes doubled inside
+_BOUNDS = np.frombuffer(b",\r\n\x01", dtype=np.uint8)  # what may stand next to a quoted stretch (\x01: another)
 
 
 class NotPlain(Exception):
     """The server cannot read this file exactly as the row reader would: read it row by row instead."""
 
 
-def plain_csv(source: BinaryIO) -> bool:
-    """Whether COPY (FORMAT csv) splits this CSV file into the rows and cells `reading` would; leaves the stream at
-    its start.
+class PlainCheck:
+    """Whether COPY (FORMAT csv) splits a CSV file into the rows and cells `reading` would, told a chunk of bytes at
+    a time (`feed`, then `finish`): False as soon as it may not.
 
     The two read a well-formed file alike. They part where quotes are misplaced: COPY opens a quoted stretch at any
     quote, the csv module only at the start of a cell (elsewhere a quote is a character, and text after a closing
     quote refuses the file). So every quoted stretch must open a cell and close it (`""` inside for a quote). Besides:
-    no NUL (COPY refuses it), no `\\.` (COPY's end of data on a line of its own) and no line of 512 KB or more (the
-    csv module refuses a cell over 1 MB). A quoted cell holding a line break may make a file fail this needlessly,
-    never pass it wrongly.
+    no NUL (COPY refuses it), no `\\.` (COPY's end of data on a line of its own) and no 512 KB without a line break
+    (the csv module refuses a cell over 1 MB). A quoted cell holding a line break may fail the check needlessly
+    (where a chunk ends inside it), never pass it wrongly.
     """
-    source.seek(0)
-    rest = b""
-    try:
-        while chunk := source.read(_SCAN):
-            lines, cut, rest = (rest + chunk).rpartition(b"\n")
-            if not cut:
-                if len(rest) >= _SCAN:  # no line break in 512 KB
-                    return False
-                continue
-            if not _plain_lines(lines + cut):
-                return False
-        return _plain_lines(rest)
-    finally:
-        source.seek(0)
+
+    def __init__(self) -> None:
+        self.rest = b""
+
+    def feed(self, chunk: bytes) -> bool:
+        """Check the whole lines `chunk` completes; keep the rest for the next."""
+        lines, cut, self.rest = (self.rest + chunk).rpartition(b"\n")
+        if not cut:
+            return len(self.rest) < _SCAN
+        return _plain_lines(lines + cut) and len(self.rest) < _SCAN
+
+    def finish(self) -> bool:
+        """Check the last line."""
+        return _plain_lines(self.rest)
 
 
 def _plain_lines(lines: bytes) -> bool:
-    """`plain_csv` for a stretch of whole lines."""
+    """`PlainCheck` for a stretch of whole lines."""
     if b"\x00" in lines or b"\\." in lines:
         return False
     if b'"' not in lines:
         return True
-    marked = _QUOTED.sub(b"\x00", lines)  # every well-formed quoted stretch as one NUL
-    if b'"' in marked:
+    if b"\x01" in lines:
         return False
-    # Each stretch opens a cell (after a comma, a line break or at the start of a line) and closes it.
-    count = marked.count(b"\x00")
-    opened = sum(marked.count(b + b"\x00") for b in (b",", b"\n", b"\r")) + marked.startswith(b"\x00")
-    closed = sum(marked.count(b"\x00" + b) for b in (b",", b"\n", b"\r")) + marked.endswith(b"\x00")
-    return opened == count == closed
+    parts = lines.split(b'"')
+    if len(parts) % 2 == 0:  # an odd number of quotes: one is left open (or stray)
+        return False
+    # Between quotes, by turns: outside a quoted stretch, inside one. Outside, text must end where a stretch opens
+    # and start where one closes: at a comma or line break (or the start or end of the lines). An empty stretch
+    # outside, between two inside, is a doubled quote within one cell and asks nothing.
+    outside = np.frombuffer(b"\x01".join(parts[0::2]), dtype=np.uint8)
+    marks = np.flatnonzero(outside == 1)
+    before = outside[marks[marks > 0] - 1]
+    after = outside[marks[marks < len(outside) - 1] + 1]
+    return bool(np.isin(before, _BOUNDS).all() and np.isin(after, _BOUNDS).all())
 
 
 def _prepare(session: Session) -> None:
@@ -301,7 +306,6 @@ class _Values:
     refused: int = 0
     accepted: int = 0  # texts converted and kept (the refused ones' rows are taken out before the move)
     as_is: bool = False  # every kept text's typed value is the text itself
-    entities: dict[str, int | None] = field(default_factory=dict)  # the USCC column: code → registered id
 
 
 class ServerLoad:
@@ -330,6 +334,7 @@ class ServerLoad:
         digest = hashlib.sha256()
         # GBK/GB18030 is decoded here, by the codec the row reader uses, and handed over as UTF-8.
         decoder = codecs.getincrementaldecoder("gb18030")("strict") if encoding == "gb18030" else None
+        plain = PlainCheck()
         apostrophe = False
         lines = 0
         source.seek(0)
@@ -338,14 +343,19 @@ class ServerLoad:
                 with cursor.copy(f"COPY {self.table} ({cells}) FROM STDIN (FORMAT csv, HEADER true, "
                                  f"FORCE_NOT_NULL ({cells}), ENCODING 'UTF8')") as copy:
                     while chunk := source.read(_COPY_CHUNK):
+                        copy.write(decoder.decode(chunk).encode() if decoder else chunk)
+                        # Checked while the server parses what it has: a file found not plain stops the COPY.
+                        if not plain.feed(chunk):
+                            raise NotPlain("not a plain CSV file")
                         digest.update(chunk)
                         apostrophe = apostrophe or b"'" in chunk
-                        copy.write(decoder.decode(chunk).encode() if decoder else chunk)
                         lines += chunk.count(b"\n")
                         if progress is not None:
                             progress(max(lines - 1, 0), total_bytes)
                     if decoder is not None:
                         copy.write(decoder.decode(b"", final=True).encode())
+                    if not plain.finish():
+                        raise NotPlain("not a plain CSV file")
                 self.rows = max(cursor.rowcount, 0)
         except (psycopg.Error, UnicodeDecodeError) as exc:
             raise NotPlain(str(exc)) from exc
@@ -359,15 +369,9 @@ class ServerLoad:
                 for i in range(self.width)) + " WHERE " + " OR ".join(
                 f"c{i} ~ '^''[-=+@\t\r]'" for i in range(self.width))))
 
-    def check_values(self) -> dict[str, int | None]:
-        """Convert each column's distinct texts (those SQL does not recognise) and look up the entities; returns the
-        entity of each valid code (None: not registered), for the row reader."""
-        entities: dict[str, int | None] = {}
-        for index, _, position in self.columns:
-            values = self._check_column(index, position)
-            entities.update(values.entities)
-            self.values.append(values)
-        return entities
+    def check_values(self) -> None:
+        """Convert each column's distinct texts (those SQL does not recognise) and look up the entities."""
+        self.values = [self._check_column(index, position) for index, _, position in self.columns]
 
     def _check_column(self, index: int, position: int) -> _Values:
         spec = self.specs[position]
@@ -375,35 +379,36 @@ class ServerLoad:
         recognised = _recognised(spec, cell)
         where = f" WHERE NOT {recognised[0]}" if recognised else ""
         query = text(f"SELECT DISTINCT {cell} FROM {self.table} s{where}")  # noqa: S608
-        texts = list(self.session.scalars(query, self.params))
         uscc = spec.name == USCC_FIELD
-        converted: list[tuple[str, Any, bool]] = []
-        for raw in texts:
-            value, errors = self.parser.cell(position, raw)
-            converted.append((raw, value, not errors))
-        values = _Values(index, position)
-        if uscc:
-            codes = sorted({value for _, value, ok in converted if ok})
-            found: dict[str, int] = {}
-            for start in range(0, len(codes), _LOOKUP_CHUNK):
-                found.update(registry_service.ids_by_uscc(self.session, codes[start:start + _LOOKUP_CHUNK]))
-            values.entities = {code: found.get(code) for code in codes}
         kind = STAGE_TYPES.get(spec.type, "text")
-        values.refused = sum(1 for _, value, ok in converted if not ok or (uscc and values.entities[value] is None))
-        values.accepted = len(converted) - values.refused
-        values.as_is = kind == "text" and all(raw == value for raw, value, ok in converted if ok)
-        if not converted or (not uscc and not values.refused and kind == "text"
-                             and all(raw == value for raw, value, _ in converted)):
-            return values  # every text of the column reads as itself (or as SQL says): no table to join
-        values.table = f"import_values_{self.batch.id}_{index}"
+        values = _Values(index, position, table=f"import_values_{self.batch.id}_{index}", as_is=kind == "text")
         self.session.execute(text(f"CREATE TEMPORARY TABLE {values.table} (raw text PRIMARY KEY, v {kind}, "
                                   "ok boolean, e bigint) ON COMMIT DROP"))
-        with _driver(self.session).cursor() as cursor, \
-                cursor.copy(f"COPY {values.table} (raw, v, ok, e) FROM STDIN") as copy:
-            for raw, value, ok in converted:
-                entity = values.entities.get(value) if uscc and ok else None
-                copy.write_row((raw, value if ok else None, ok and (not uscc or entity is not None), entity))
-        self.session.execute(text(f"ANALYZE {values.table}"))
+        unchanged = kind == "text"  # every text converts to itself, none refused
+        # A chunk of distinct texts at a time: a column of a million distinct texts never sits in memory whole.
+        for partition in self.session.execute(query.execution_options(yield_per=_LOOKUP_CHUNK), self.params) \
+                .scalars().partitions():
+            converted = [(raw, *self.parser.cell(position, raw)) for raw in partition]
+            found = registry_service.ids_by_uscc(self.session, {v for _, v, e in converted if not e}) if uscc else {}
+            rows = []
+            for raw, value, errors in converted:
+                entity = found.get(value) if uscc and not errors else None
+                ok = not errors and (entity is not None or not uscc)
+                rows.append((raw, value, ok, entity))
+                values.refused += not ok
+                values.accepted += ok
+                values.as_is = values.as_is and (not ok or raw == value)
+                unchanged = unchanged and ok and raw == value
+            with _driver(self.session).cursor() as cursor, \
+                    cursor.copy(f"COPY {values.table} (raw, v, ok, e) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+        if not values.accepted + values.refused or (unchanged and not uscc):
+            # Every text of the column reads as SQL recognises it, or as itself: nothing to join.
+            self.session.execute(text(f"DROP TABLE {values.table}"))
+            values.table = None
+        else:
+            self.session.execute(text(f"ANALYZE {values.table}"))
         return values
 
     def refused_rows(self) -> Iterator[list[tuple[int, list[str]]]]:

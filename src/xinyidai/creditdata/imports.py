@@ -293,14 +293,10 @@ class _StoreSink:
 
 
 class _RowReader:
-    """Checks a file's rows: the typed value of each field and the entity, or the refusals to record.
-
-    `entities` (USCC → registered id, None where not registered) is what is already known; the reader looks up the
-    rest itself, a chunk at a time.
-    """
+    """Checks a file's rows: the typed value of each field and the entity, or the refusals to record."""
 
     def __init__(self, session: Session, *, batch: ImportBatch, parser: RowParser, header: list[str],
-                 mapping: dict[int, FieldSpec], entities: dict[str, int | None] | None = None) -> None:
+                 mapping: dict[int, FieldSpec]) -> None:
         self.session, self.batch, self.parser = session, batch, parser
         self.width = width = len(header)
         # The file's texts in the order of the parser's fields; a field without a column reads as blank.
@@ -309,7 +305,7 @@ class _RowReader:
         self.pick = itemgetter(*picks)
         self.padded = width in picks
         self.uscc_at = next(n for n, spec in enumerate(parser.fields) if spec.name == USCC_FIELD)
-        self.entities: dict[str, int | None] = entities if entities is not None else {}
+        self.entities: dict[str, int | None] = {}  # USCC → registered id (None: not registered)
 
     def read(self, chunk: list[tuple[int, list[str]]]) -> tuple[list[_Accepted], list[dict[str, Any]]]:
         """The accepted rows of `chunk` and the refusals (one per error) of the others."""
@@ -381,17 +377,15 @@ def _ingest_on_server(session: Session, *, item: CatalogueItem, batch: ImportBat
                       total_bytes: int | None) -> tuple[_Counts, str] | None:
     """A plain CSV file parsed and checked by the server (`bulk.ServerLoad`), with its digest; None where the file
     has to be read row by row instead (nothing of it is left behind then)."""
-    if not bulk.plain_csv(source):
-        return None
     parser = service.parser_for(item)
     try:
         with session.begin_nested():
             load = bulk.ServerLoad(session, item=item, batch=batch, parser=parser, header=header,
                                    columns=_columns(parser, header, mapping))
             load.copy(source, encoding=encoding, limits=file_limits(), progress=progress, total_bytes=total_bytes)
-            # The rows with a refused text go through the same reader as any file's, which knows the entities.
-            reader = _RowReader(session, batch=batch, parser=parser, header=header, mapping=mapping,
-                                entities=load.check_values())
+            load.check_values()
+            # The rows with a refused text or an unknown entity go through the same reader as any file's rows.
+            reader = _RowReader(session, batch=batch, parser=parser, header=header, mapping=mapping)
             counts = _Counts(total=load.rows)
             for chunk in load.refused_rows():
                 accepted, refused = reader.read(chunk)
