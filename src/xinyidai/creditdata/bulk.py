@@ -46,7 +46,6 @@ from xinyidai.creditdata import reading, service
 from xinyidai.creditdata.enums import AuthoritativeChannel, Channel, FieldType
 from xinyidai.creditdata.fields import USCC_FIELD, FieldSpec, RowParser
 from xinyidai.creditdata.models import CatalogueItem, ImportBatch
-from xinyidai.money import MAX_FEN
 from xinyidai.registry import service as registry_service
 from xinyidai.text import BIDI_CONTROLS
 
@@ -65,9 +64,10 @@ _SCAN = 512 << 10  # a plain file has a line break in every stretch this long (`
 _COPY_CHUNK = 256 << 10
 _LOOKUP_CHUNK = 20_000  # distinct texts converted (and codes looked up in the registry) at a time
 _ROW_CHUNK = 5000  # refused rows handed to the row reader at a time
-# What SQL recognises as an amount the converters read as the same fen: digits, optional thousands separators,
-# at most two decimals (`money.parse_yuan` accepts these and more; the rest goes through the converter).
-_AMOUNT_RE = r"^([0-9]+|[0-9]{1,3}(,[0-9]{3})+)(\.[0-9]{1,2})?$"
+# What SQL recognises as an amount the converters read as the same fen: up to 13 digits, with or without thousands
+# separators, at most two decimals (`money.parse_yuan` accepts these and more; the rest goes through the converter).
+_PLAIN_AMOUNT = r"^[0-9]{1,13}(\.[0-9]{1,2})?$"
+_GROUPED_AMOUNT = r"^[0-9]{1,3}(,[0-9]{3}){1,3}(\.[0-9]{1,2})?$"
 _BOUNDS = np.frombuffer(b",\r\n\x01", dtype=np.uint8)  # what may stand next to a quoted stretch (\x01: another)
 
 
@@ -287,11 +287,13 @@ def _recognised(spec: FieldSpec, cell: str) -> tuple[str, str] | None:
                 cell)
     if spec.type is FieldType.MONEY:
         amount = f"replace({cell}, ',', '')::numeric"
-        bounds = [f"{amount} * 100 <= {MAX_FEN}", f"{amount} >= {spec.minimum or 0}"]
+        # At most 13 digits before the point: never past MAX_FEN (10^13 yuan), so unbounded fields need no cast.
+        shape = f"({cell} ~ :plain_amount OR {cell} ~ :grouped_amount)"
+        bounds = [f"{amount} >= {spec.minimum}"] if spec.minimum else []
         if spec.maximum is not None:
             bounds.append(f"{amount} <= {spec.maximum}")
         # CASE, not AND: the cast runs only on what the pattern passed.
-        return (f"(CASE WHEN {cell} ~ :amount_pattern THEN {' AND '.join(bounds)} ELSE false END)",
+        return (f"(CASE WHEN {shape} THEN {' AND '.join(bounds)} ELSE false END)" if bounds else shape,
                 f"({amount} * 100)::bigint")
     return None
 
@@ -322,7 +324,8 @@ class ServerLoad:
         self.rows = 0
         self.sha256 = ""
         self.values: list[_Values] = []
-        self.params = {"text_pattern": _text_pattern(), "amount_pattern": _AMOUNT_RE}
+        self.params = {"text_pattern": _text_pattern(), "plain_amount": _PLAIN_AMOUNT,
+                       "grouped_amount": _GROUPED_AMOUNT}
 
     def copy(self, source: BinaryIO, *, encoding: str, limits: reading.Limits, progress: Progress | None,
              total_bytes: int | None) -> None:
