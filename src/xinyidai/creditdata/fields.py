@@ -163,6 +163,15 @@ class RowParser:
         out = tuple([convert(raw, errors) for convert, raw in zip(self._converters, texts, strict=True)])
         return errors if errors else out
 
+    def cell(self, position: int, text: str) -> tuple[Any, list[FieldError]]:
+        """One cell of the field at `position` as `typed` reads it: its typed value (None where blank) and errors.
+
+        The bulk import's server-side path asks this once per distinct text of a column.
+        """
+        errors: list[FieldError] = []
+        value = self._converters[position](text, errors)
+        return (None if errors else value), errors
+
     def row_of(self, typed: Sequence[Any]) -> ParsedRow:
         """A parsed row from the typed values `typed` returned."""
         data = {spec.name: value for spec, value in zip(self.fields, typed, strict=True) if value is not None}

@@ -12,16 +12,16 @@ Access: a delivery comes from the sub-category's source department (its data off
 A platform admin may relay the national channel (总对总, `Channel.NATIONAL`), and only that: provenance must
 name the department that delivered local data, so the platform does not upload on a department's behalf.
 
-On PostgreSQL a file takes the fast path: validated rows are streamed with COPY into a temporary staging
-table, then moved into `credit_record` by one `INSERT … SELECT … ON CONFLICT DO NOTHING` (with the national
-precedence rule as a NOT EXISTS), in the order of the unique key and under `service.lock_item_for_insert`
-(as every delivery's insert), so that overlapping deliveries never deadlock.
-SQLite (and API pushes) go through `service.store` chunk by chunk. Both store exactly the same records.
+On PostgreSQL a file takes the fast path (`bulk`): a plain CSV file is split into rows by the server's COPY and
+checked a distinct value at a time, any other file is checked row by row here and its typed values COPYed into a
+staging table; either way one `INSERT … SELECT` moves the rows into `credit_record`, in the order of the unique
+key and under `service.lock_item_for_insert` (as every delivery's insert), so that overlapping deliveries never
+deadlock. SQLite (and API pushes) go through `service.store` chunk by chunk. All store exactly the same records
+and refuse the same rows with the same reasons.
 """
 
 from __future__ import annotations
 
-import csv
 import gc
 import io
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -31,16 +31,16 @@ from itertools import islice
 from operator import itemgetter
 from typing import Any, BinaryIO, NamedTuple, Protocol
 
-from sqlalchemy import insert, select, text
-from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy import insert, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from xinyidai import clock, idempotency, spreadsheet
 from xinyidai.audit import service as audit_service
 from xinyidai.auth.principal import Principal
 from xinyidai.config import get_settings
-from xinyidai.creditdata import reading, service
-from xinyidai.creditdata.enums import AuthoritativeChannel, BatchStatus, Channel, FieldType
+from xinyidai.creditdata import bulk, reading, service
+from xinyidai.creditdata.enums import BatchStatus, Channel
 from xinyidai.creditdata.exceptions import DeliveryRefused
 from xinyidai.creditdata.fields import USCC_FIELD, FieldError, FieldSpec, RowParser
 from xinyidai.creditdata.models import CatalogueItem, CreditRecord, ImportBatch, ImportRowError
@@ -78,8 +78,8 @@ def import_file(session: Session, *, principal: Principal, item_code: str, sourc
                 fast_path: bool | None = None) -> ImportBatch:
     """Import a department's CSV or XLSX file of one sub-category as one batch (committed or rejected whole).
 
-    `progress(rows_done, file_size_or_None)` is called every few thousand rows. `fast_path` forces the
-    COPY path on (PostgreSQL only) or off; by default PostgreSQL takes it.
+    `progress(rows_done, file_size_or_None)` is called every few thousand rows (or every MB the server reads).
+    `fast_path` forces the COPY path on (PostgreSQL only) or off; by default PostgreSQL takes it.
     """
     item = service.get_item(session, code=item_code)
     service.require_source(session, principal=principal, item=item, channel=channel)
@@ -95,10 +95,22 @@ def import_file(session: Session, *, principal: Principal, item_code: str, sourc
             table = reading.open_table(source, file_name, limits=file_limits())
             header, encoding = table.header, table.encoding
             mapping = _resolve(service.parser_for(item), header)
-            with _no_cycle_collection():
-                counts = _ingest(session, item=item, batch=batch, header=header, mapping=mapping,
-                                 rows=table.rows, use_copy=use_copy, progress=progress, total_bytes=total_bytes)
-            digest = table.sha256
+            on_server = None
+            if use_copy and encoding is not None and source.seekable():  # a CSV file (XLSX has no encoding)
+                on_server = _ingest_on_server(session, item=item, batch=batch, header=header, mapping=mapping,
+                                              source=source, encoding=encoding, progress=progress,
+                                              total_bytes=total_bytes)
+                if on_server is None:  # read row by row from the start
+                    source.seek(0)
+                    table = reading.open_table(source, file_name, limits=file_limits())
+            if on_server is not None:
+                counts, digest = on_server
+            else:
+                with _no_cycle_collection():
+                    counts = _ingest(session, item=item, batch=batch, header=header, mapping=mapping,
+                                     rows=table.rows, use_copy=use_copy, progress=progress,
+                                     total_bytes=total_bytes)
+                digest = table.sha256
     except reading.FileUnreadable as exc:
         _close_batch(batch, rejected=str(exc), header=header, encoding=encoding)
     else:
@@ -255,10 +267,8 @@ class _Sink(Protocol):
     def finish(self) -> service.StoreResult: ...
 
 
-# One accepted row on its way to a sink: enterprise id, row number, the file's texts, the typed values.
-_Accepted = tuple[int, int, list[str], tuple[Any, ...]]
-# A mapped column of the file: its index in a row, its label, the position of its field in the parser's fields.
-_Column = tuple[int, str, int]
+_Accepted = bulk.Accepted
+_Column = bulk.Column
 
 
 class _StoreSink:
@@ -282,141 +292,25 @@ class _StoreSink:
         return service.StoreResult(self.stored, self.duplicate)
 
 
-# Staging column types by field type; the JSON of `data` takes numbers and booleans from them as such.
-_STAGE_TYPES = {FieldType.MONEY: "bigint", FieldType.INTEGER: "bigint", FieldType.YEAR: "bigint",
-                FieldType.BOOLEAN: "boolean"}
-_SORT_MEMORY = "1GB"  # the INSERT's sort of a million staged rows stays in memory instead of spilling to disk
-_STAGE_MEMORY = "1GB"  # temp_buffers: the staging table stays in memory instead of going through 8 MB of buffers
+class _RowReader:
+    """Checks a file's rows: the typed value of each field and the entity, or the refusals to record."""
 
+    def __init__(self, session: Session, *, batch: ImportBatch, parser: RowParser, header: list[str],
+                 mapping: dict[int, FieldSpec]) -> None:
+        self.session, self.batch, self.parser = session, batch, parser
+        self.width = width = len(header)
+        # The file's texts in the order of the parser's fields; a field without a column reads as blank.
+        where = {spec.name: index for index, spec in mapping.items()}
+        picks = [where.get(spec.name, width) for spec in parser.fields]
+        self.pick = itemgetter(*picks)
+        self.padded = width in picks
+        self.uscc_at = next(n for n, spec in enumerate(parser.fields) if spec.name == USCC_FIELD)
+        self.entities: dict[str, int | None] = {}  # USCC → registered id (None: not registered)
 
-class _CopySink:
-    """Rows into a temporary staging table by COPY, then into credit_record by one INSERT … SELECT (PostgreSQL).
-
-    Python only validates: the staging table has one typed column per field (`v0`…) and, per file column, the
-    text as it arrived where it differs from the typed value (`r0`…, NULL where equal, which is most of a
-    file). PostgreSQL builds `data`, `original`, the record key and the fingerprint in the INSERT … SELECT —
-    by the definitions of `fields.record_key` and `fields.fingerprint`, so that a row stored here and the same
-    row pushed by API (through `service.store`) are one record.
-    """
-
-    def __init__(self, session: Session, *, item: CatalogueItem, batch: ImportBatch, parser: RowParser,
-                 columns: list[_Column]) -> None:
-        self.session, self.item, self.batch = session, item, batch
-        self.specs = list(parser.fields)
-        self.columns = columns
-        self.position = {spec.name: n for n, spec in enumerate(self.specs)}
-        self.raw_of = [(index, position) for index, _, position in columns]
-        self.table = f"import_stage_{batch.id}"
-        self.staged = 0
-        typed = ", ".join(f"v{n} {_STAGE_TYPES.get(spec.type, 'text')}" for n, spec in enumerate(self.specs))
-        raw = ", ".join(f"r{n} text" for n in range(len(columns)))
-        try:
-            with session.begin_nested():
-                session.execute(text(f"SET LOCAL temp_buffers = '{_STAGE_MEMORY}'"))
-        except DBAPIError:
-            pass  # this connection has used a temporary table before: it keeps the size it started with
-        # Dropped with the savepoint if the file is refused, with the transaction otherwise.
-        session.execute(text(f"CREATE TEMPORARY TABLE {self.table} (enterprise_id bigint, row_number integer, "
-                             f"{typed}, {raw}) ON COMMIT DROP"))
-        driver = session.connection().connection.driver_connection
-        assert driver is not None
-        self.raw: Any = driver
-
-    def add(self, rows: list[_Accepted]) -> None:
-        if not rows:
-            return
-        buffer = io.StringIO()
-        writer = csv.writer(buffer, lineterminator="\n")
-        raw_of = self.raw_of
-        # CSV: an unquoted empty field is NULL (a blank optional value; a raw text equal to its typed value);
-        # a text that arrived empty is NULL too and comes back as '' in `original` (see finish).
-        writer.writerows((enterprise_id, number, *typed,
-                          *[None if values[index] == typed[position] else values[index]
-                            for index, position in raw_of])
-                         for enterprise_id, number, values, typed in rows)
-        with self.raw.cursor() as cursor, cursor.copy(f"COPY {self.table} FROM STDIN (FORMAT csv)") as copy:
-            copy.write(buffer.getvalue().encode())
-        self.staged += len(rows)
-
-    def finish(self) -> service.StoreResult:
-        if not self.staged:
-            return service.StoreResult(0, 0)
-        params: dict[str, Any] = {"item": self.item.id, "channel": self.batch.channel,
-                                  "department": self.item.source_department, "batch": self.batch.id,
-                                  "now": clock.now()}
-        as_text = [f"(CASE WHEN s.v{n} THEN 'true' ELSE 'false' END)" if spec.type is FieldType.BOOLEAN
-                   else f"s.v{n}::text" if spec.type in _STAGE_TYPES else f"s.v{n}"
-                   for n, spec in enumerate(self.specs)]
-        for n, spec in enumerate(self.specs):
-            params[f"n{n}"] = spec.name
-            params[f"p{n}"] = f"{spec.name}:"
-        data = "jsonb_build_object(" + ", ".join(f"CAST(:n{n} AS text), s.v{n}" for n in range(len(self.specs))) + ")"
-        if any(not spec.required for spec in self.specs):
-            data = f"jsonb_strip_nulls({data})"  # `data` leaves out blank optional fields, as `service.store`
-        # fields.fingerprint: MD5 of name:length:text; per present field in name order (concat skips NULLs).
-        by_name = sorted(range(len(self.specs)), key=lambda n: self.specs[n].name)
-        digest = "md5(concat(" + ", ".join(
-            f"CAST(:p{n} AS text) || length({as_text[n]}) || ':' || {as_text[n]} || ';'" for n in by_name) + "))::uuid"
-        keys = [self.position[name] for name in self.item.key_fields]
-        key = ("concat_ws('|', " + ", ".join(f"coalesce({as_text[n]}, '')" for n in keys) + ")") if keys \
-            else f"{digest}::text"
-        for n, (_, label, _) in enumerate(self.columns):
-            params[f"l{n}"] = label
-        original = "jsonb_build_object(" + ", ".join(
-            f"CAST(:l{n} AS text), coalesce(s.r{n}, {as_text[position]}, '')"
-            for n, (_, position) in enumerate(self.raw_of)) + ")"
-        dated = self.position.get(self.item.date_field or "")
-        # As `ParsedRow.fact_date`: the date field's value if it is a date.
-        fact = f"CAST(s.v{dated} AS date)" if dated is not None and self.specs[dated].type is FieldType.DATE \
-            else "NULL"
-        national = ""
-        if AuthoritativeChannel(self.item.authoritative_channel) is AuthoritativeChannel.NATIONAL \
-                and Channel(self.batch.channel).is_local:
-            national = ("WHERE NOT EXISTS (SELECT 1 FROM credit_record n WHERE n.catalogue_item_id = :item "
-                        "AND n.channel = 'national' AND n.enterprise_id = s.enterprise_id "
-                        "AND n.record_key = s.record_key)")
-        # The unique key's order: concurrent imports take their locks in one order and cannot deadlock;
-        # of a file's repeated rows the first stays, as in `service.store`. Table and column names are our own,
-        # every text from the catalogue or the file is a parameter.
-        statement = text(
-            "INSERT INTO credit_record (enterprise_id, catalogue_item_id, record_key, fingerprint, data, "  # noqa: S608
-            "fact_date, channel, source_department, batch_id, row_number, original, received_at) "
-            "SELECT s.enterprise_id, :item, s.record_key, s.fingerprint, s.data, s.fact_date, :channel, "
-            ":department, :batch, s.row_number, s.original, :now "
-            f"FROM (SELECT s.enterprise_id, s.row_number, s.fingerprint, s.record_key, {data} AS data, "
-            f"{fact} AS fact_date, {original} AS original "
-            # The sort carries the staged columns, not the JSON built from them: half as wide, it stays in memory.
-            f"FROM (SELECT s.*, {digest} AS fingerprint, {key} AS record_key FROM {self.table} s "
-            "ORDER BY s.enterprise_id, fingerprint, s.row_number) s) s "
-            f"{national} ON CONFLICT (catalogue_item_id, enterprise_id, fingerprint) DO NOTHING")
-        self.session.execute(text(f"SET LOCAL work_mem = '{_SORT_MEMORY}'"))
-        service.lock_item_for_insert(self.session, item_id=self.item.id)
-        result = self.session.execute(statement, params)
-        stored = int(getattr(result, "rowcount", 0) or 0)
-        self.session.execute(text(f"DROP TABLE {self.table}"))
-        return service.StoreResult(stored, self.staged - stored)
-
-
-def _ingest(session: Session, *, item: CatalogueItem, batch: ImportBatch, header: list[str],
-            mapping: dict[int, FieldSpec], rows: Iterable[tuple[int, list[str]]], use_copy: bool,
-            progress: Progress | None, total_bytes: int | None) -> _Counts:
-    parser = service.parser_for(item)
-    position = {spec.name: n for n, spec in enumerate(parser.fields)}
-    columns = [(index, header[index], position[mapping[index].name]) for index in sorted(mapping)]
-    sink: _Sink = (_CopySink if use_copy else _StoreSink)(session, item=item, batch=batch, parser=parser,
-                                                          columns=columns)
-    counts = _Counts()
-    entities: dict[str, int | None] = {}
-    width = len(header)
-    # The file's texts in the order of the parser's fields; a field without a column reads as blank.
-    where = {spec.name: index for index, spec in mapping.items()}
-    picks = [where.get(spec.name, width) for spec in parser.fields]
-    pick = itemgetter(*picks)
-    padded = width in picks
-    typed_of = parser.typed
-    uscc_at = next(n for n, spec in enumerate(parser.fields) if spec.name == USCC_FIELD)
-    iterator = iter(rows)
-    while chunk := list(islice(iterator, ROW_CHUNK)):
+    def read(self, chunk: list[tuple[int, list[str]]]) -> tuple[list[_Accepted], list[dict[str, Any]]]:
+        """The accepted rows of `chunk` and the refusals (one per error) of the others."""
+        batch, width, pick, padded, uscc_at = self.batch, self.width, self.pick, self.padded, self.uscc_at
+        typed_of = self.parser.typed
         parsed: list[tuple[int, list[str], tuple[Any, ...]]] = []
         refused: list[dict[str, Any]] = []
         for number, values in chunk:
@@ -430,11 +324,12 @@ def _ingest(session: Session, *, item: CatalogueItem, batch: ImportBatch, header
             else:
                 parsed.append((number, values, result))
         codes = [typed[uscc_at] for _, _, typed in parsed]
+        entities = self.entities
         if len(entities) > ENTITY_CACHE_LIMIT:
             entities.clear()  # before looking for the unknown: every code of this chunk must be in the cache
         unknown = set(codes).difference(entities)
         if unknown:
-            found = registry_service.ids_by_uscc(session, unknown)
+            found = registry_service.ids_by_uscc(self.session, unknown)
             entities.update({code: found.get(code) for code in unknown})
         accepted: list[_Accepted] = []
         for (number, values, typed), enterprise_id in zip(parsed, map(entities.get, codes), strict=True):
@@ -443,6 +338,26 @@ def _ingest(session: Session, *, item: CatalogueItem, batch: ImportBatch, header
                                         f"统一社会信用代码“{typed[uscc_at]}”不是本平台已登记的市场主体"))
             else:
                 accepted.append((enterprise_id, number, values, typed))
+        return accepted, refused
+
+
+def _columns(parser: RowParser, header: list[str], mapping: dict[int, FieldSpec]) -> list[_Column]:
+    position = {spec.name: n for n, spec in enumerate(parser.fields)}
+    return [(index, header[index], position[mapping[index].name]) for index in sorted(mapping)]
+
+
+def _ingest(session: Session, *, item: CatalogueItem, batch: ImportBatch, header: list[str],
+            mapping: dict[int, FieldSpec], rows: Iterable[tuple[int, list[str]]], use_copy: bool,
+            progress: Progress | None, total_bytes: int | None) -> _Counts:
+    parser = service.parser_for(item)
+    columns = _columns(parser, header, mapping)
+    sink: _Sink = (bulk.StageSink if use_copy else _StoreSink)(session, item=item, batch=batch, parser=parser,
+                                                               columns=columns)
+    reader = _RowReader(session, batch=batch, parser=parser, header=header, mapping=mapping)
+    counts = _Counts()
+    iterator = iter(rows)
+    while chunk := list(islice(iterator, ROW_CHUNK)):
+        accepted, refused = reader.read(chunk)
         sink.add(accepted)
         if refused:
             session.execute(insert(ImportRowError), refused)
@@ -455,6 +370,34 @@ def _ingest(session: Session, *, item: CatalogueItem, batch: ImportBatch, header
     stored = sink.finish()
     counts.stored, counts.duplicate = stored.stored, stored.duplicate
     return counts
+
+
+def _ingest_on_server(session: Session, *, item: CatalogueItem, batch: ImportBatch, header: list[str],
+                      mapping: dict[int, FieldSpec], source: BinaryIO, encoding: str, progress: Progress | None,
+                      total_bytes: int | None) -> tuple[_Counts, str] | None:
+    """A plain CSV file parsed and checked by the server (`bulk.ServerLoad`), with its digest; None where the file
+    has to be read row by row instead (nothing of it is left behind then)."""
+    parser = service.parser_for(item)
+    try:
+        with session.begin_nested():
+            load = bulk.ServerLoad(session, item=item, batch=batch, parser=parser, header=header,
+                                   columns=_columns(parser, header, mapping))
+            load.copy(source, encoding=encoding, limits=file_limits(), progress=progress, total_bytes=total_bytes)
+            load.check_values()
+            # The rows with a refused text or an unknown entity go through the same reader as any file's rows.
+            reader = _RowReader(session, batch=batch, parser=parser, header=header, mapping=mapping)
+            counts = _Counts(total=load.rows)
+            for chunk in load.refused_rows():
+                accepted, refused = reader.read(chunk)
+                if accepted:  # the reader and the server disagree about a row: trust the reader
+                    raise bulk.NotPlain(f"row {accepted[0][1]} accepted by the row reader")
+                session.execute(insert(ImportRowError), refused)
+                counts.refused += len({r["row_number"] for r in refused})
+            counts.stored = load.finish()
+            counts.duplicate = counts.total - counts.refused - counts.stored
+            return counts, load.sha256
+    except bulk.NotPlain:
+        return None
 
 
 @contextmanager

@@ -117,20 +117,26 @@ class ImportRowError(Base):
 class CreditRecord(Base):
     """One fact about one entity from one source (信用信息), with its provenance; never updated in place.
 
-    Only the entity is a foreign key. The sub-category, source department, batch and commitment are the same
-    for every row of a delivery and checked once by the service that opens it (`service.get_item`,
-    `require_source`, the batch or commitment it has just written) and are never deleted; on this, the largest
-    table, a per-row check of each would cost a bulk import of a million rows about as much as the insert itself.
+    No column is a foreign key. The entity is looked up in the registry by every writer in the same transaction
+    (the bulk import once per distinct code, `service.store`'s callers by the entity they hold), and entities are
+    never deleted; the sub-category, source department, batch and commitment are the same for every row of a
+    delivery and checked once by the service that opens it (`service.get_item`, `require_source`, the batch or
+    commitment it has just written) and are never deleted either. On this, the largest table, a per-row check
+    of each would cost a bulk import of a million rows about as much as the insert itself.
+
+    Two indexes and a BRIN: the primary key; the unique (entity, sub-category, fingerprint), which also finds an
+    entity's records (of one sub-category, and the versions of a record key among them); and the batch.
     """
 
     __tablename__ = "credit_record"
     __table_args__ = (
-        UniqueConstraint("catalogue_item_id", "enterprise_id", "fingerprint"),
-        Index("ix_credit_record_entity_item_key", "enterprise_id", "catalogue_item_id", "record_key"),
+        UniqueConstraint("enterprise_id", "catalogue_item_id", "fingerprint"),
+        # A batch's rows lie together: a BRIN index finds them and costs the insert nearly nothing.
+        Index("ix_credit_record_batch_id", "batch_id", postgresql_using="brin"),
     )
 
     id: Mapped[IdPk]
-    enterprise_id: Mapped[int] = mapped_column(BigId, ForeignKey("enterprise.id"))
+    enterprise_id: Mapped[int] = mapped_column(BigId)  # enterprise.id (not a foreign key: see above)
     catalogue_item_id: Mapped[int] = mapped_column(BigId)  # catalogue_item.id (not a foreign key: see above)
     record_key: Mapped[str] = mapped_column(String(200))
     # `fields.fingerprint`: 16 bytes (uuid) on PostgreSQL, a short key that compares fast in the unique index.
@@ -139,7 +145,7 @@ class CreditRecord(Base):
     fact_date: Mapped[date | None]
     channel: Mapped[str] = mapped_column(String(20))
     source_department: Mapped[str] = mapped_column(String(30))  # source_department.code
-    batch_id: Mapped[int | None] = mapped_column(BigId, index=True)  # import_batch.id
+    batch_id: Mapped[int | None] = mapped_column(BigId)  # import_batch.id
     row_number: Mapped[int | None]
     # The row as it arrived (column label → text), so a record can be traced to the source's own words.
     original: Mapped[dict[str, Any] | None] = mapped_column(Document)

@@ -263,7 +263,7 @@ def store(session: Session, *, item: CatalogueItem, rows: Sequence[Delivered], c
     dialect = session.get_bind().dialect.name
     lock_item_for_insert(session, item_id=item.id)
     insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
-    statement = insert.on_conflict_do_nothing(index_elements=["catalogue_item_id", "enterprise_id", "fingerprint"])
+    statement = insert.on_conflict_do_nothing(index_elements=["enterprise_id", "catalogue_item_id", "fingerprint"])
     stored = 0
     for start in range(0, len(values), 2000):
         result = session.execute(statement, values[start:start + 2000], execution_options={"preserve_rowcount": True})
