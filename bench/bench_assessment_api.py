@@ -55,7 +55,7 @@ def _percentile(values: list[float], q: float) -> float:
 
 def _file(session: object, world: object) -> None:
     """A year of tax and social insurance, three annual reports and a penalty for the applying entity."""
-    from tests.integration.test_model_registry import _deliver
+    from tests.integration.scoring.test_model_registry import _deliver
 
     today = clock.today()
     for back in range(1, 13):

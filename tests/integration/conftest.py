@@ -5,15 +5,17 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import event
+from sqlalchemy import Connection, event
 from sqlalchemy.orm import Session, sessionmaker
 
 from tests.conftest import TEST_DATABASE_URL
@@ -176,6 +178,22 @@ def login(client: TestClient, username: str, password: str = PASSWORD) -> None:
     response = client.post("/login", data={"username": username, "password": password, "csrf_token": token},
                            follow_redirects=False)
     assert response.status_code == 303, response.text
+
+
+@contextmanager
+def counted_selects(connection: Connection) -> Iterator[list[str]]:
+    """The SELECT statements sent on the test's connection while the block runs (to hold a page's queries fixed)."""
+    seen: list[str] = []
+
+    def count(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if statement.lstrip().upper().startswith("SELECT"):
+            seen.append(statement)
+
+    event.listen(connection, "before_cursor_execute", count)
+    try:
+        yield seen
+    finally:
+        event.remove(connection, "before_cursor_execute", count)
 
 
 MakeDatabase = Callable[..., db.Database]

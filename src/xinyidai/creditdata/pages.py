@@ -252,11 +252,12 @@ def _file_view(session: Session, file: CreditFileRead) -> list[SectionView]:
             received_at=record.received_at,
         )
 
+    items = {item.code: item for item in service.list_items(session)}  # one query, not one per sub-category shown
     out = []
     for section in file.sections:
         entries = []
         for entry in section.entries:
-            item = service.get_item(session, code=entry.item_code)
+            item = items.get(entry.item_code) or service.get_item(session, code=entry.item_code)
             specs = [spec for spec in specs_of(item) if spec.name != USCC_FIELD]
             current = [view(r, item, specs) for r in entry.current]
             by_key = {v.record.record_key: v for v in current}

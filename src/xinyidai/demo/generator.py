@@ -276,6 +276,7 @@ def generate(session: Session, *, enterprises: int, seed: int) -> DemoSummary:
         raise ValueError("database already holds market entities; generate the demo into an empty database")
     builder = _Builder(session, seed=seed)
     today = clock.today()
+    now = clock.now()  # nothing the demo does is dated after this (`_by_now`)
     registry_service.seed_industries(session)
     creditdata_service.seed_catalogue(session)
 
@@ -388,7 +389,7 @@ def generate(session: Session, *, enterprises: int, seed: int) -> DemoSummary:
         days_ago = builder.rng.choice([0, 1, 2, 20] if outcome in ("submitted", "accepted", "proposed")
                                       else [3, 6, 10, 21, 30])
         submitted = datetime.combine(today - timedelta(days=days_ago), datetime.min.time(), BUSINESS_TZ)
-        with clock.use(FixedClock(submitted + timedelta(hours=9 + index % 8))):
+        with clock.use(_by_now(submitted + timedelta(hours=9 + index % 8), now)):
             order = orders_service.apply(session, principal=_principal(session, applicant), order_in=OrderCreate(
                 product_id=chosen.id,
                 amount_fen=builder.rng.choice([5, 10, 20, 30, 50, 80]) * 10_000 * 100,
@@ -400,11 +401,11 @@ def generate(session: Session, *, enterprises: int, seed: int) -> DemoSummary:
         manager = _principal(session, managers[order.bank_organisation_id])
         if outcome == "submitted":
             continue
-        with clock.use(FixedClock(submitted + timedelta(hours=20))):
+        with clock.use(_by_now(submitted + timedelta(hours=20), now)):
             orders_service.accept(session, principal=officer, order=order)
         if outcome == "accepted":
             continue
-        with clock.use(FixedClock(submitted + timedelta(days=2, hours=15))):
+        with clock.use(_by_now(submitted + timedelta(days=2, hours=15), now)):
             # A bank does not approve what the credit policy declined (no estimated line): it rejects with the rule.
             if outcome in ("approved", "proposed") and order.estimated_line_fen > 0:
                 orders_service.propose(session, principal=officer, order=order, proposal_in=OrderPropose(
@@ -412,7 +413,7 @@ def generate(session: Session, *, enterprises: int, seed: int) -> DemoSummary:
                     term_months=12, repayment_method=RepaymentMethod.EQUAL_INSTALLMENT,
                 ))
                 if outcome == "approved":
-                    with clock.use(FixedClock(submitted + timedelta(days=3, hours=10))):
+                    with clock.use(_by_now(submitted + timedelta(days=3, hours=10), now)):
                         orders_service.approve(session, principal=manager, order=order, decision_in=OrderApprove())
             else:
                 declined = order.estimated_line_fen == 0 and order.estimate_reasons
@@ -611,11 +612,18 @@ def _loan_history(session: Session, builder: _Builder, *, today: date, product_i
                 if loan is not None and loan.status == "defaulted":
                     guarantee_service.compensate(session, defaulted=_defaulted_event(session, loan, day))
         day += timedelta(days=1)
-    with clock.use(_at(today, 9)):
+    with clock.use(_by_now(_at(today, 9).now(), clock.now())):
         defaulted = next(d for k, d, _ in loans if k.startswith("defaulted"))
         if session.get(Drawdown, defaulted) is not None and guarantee_service.list_compensations(session):
             guarantee_service.recover(session, drawdown_id=defaulted, amount_fen=2_000_000,
                                       idempotency_key="demo-recovery-1")
+
+
+def _by_now(moment: datetime, now: datetime) -> FixedClock:
+    """A clock stopped at `moment`, or at `now` if that is earlier: the demo dates nothing after it runs. Orders
+    "submitted today" at nine or later would otherwise be in the future when it runs earlier in the day in
+    Chongqing, and so would the authorisations their applications give, which no bank could use yet."""
+    return FixedClock(min(moment, now))
 
 
 def _at(day: date, hour: int) -> FixedClock:

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from xinyidai import clock
 from xinyidai.audit import service as audit_service
@@ -385,10 +385,14 @@ def principal_named(session: Session, *, username: str) -> Principal:
 
 def principal_from_session_token(session: Session, *, token: str) -> tuple[Principal, LoginSession] | None:
     """The caller behind a session cookie, if the session is live and the account usable."""
-    login_session = session.get(LoginSession, security.digest(token))
+    # One query for the session, its user, the organisation and the roles: every logged-in request pays it.
+    found = session.execute(
+        select(LoginSession, User).join(User, User.id == LoginSession.user_id)
+        .options(joinedload(User.role_grants)).where(LoginSession.id == security.digest(token))
+    ).unique().one_or_none()
+    login_session, user = found if found is not None else (None, None)
     if login_session is None or login_session.expires_at <= clock.now() or login_session.revoked_at is not None:
         return None  # a dead session (logged out, expired) is no one, even on public pages and the login form
-    user = session.get(User, login_session.user_id)
     if user is not None and user.organisation.status == OrgStatus.SUSPENDED:
         # A live session of a suspended institution: say why rather than ask for a login that would fail.
         raise OrganisationSuspended(SUSPENDED_MESSAGE, message_en=SUSPENDED_MESSAGE_EN)

@@ -61,7 +61,7 @@ def enterprise_home(request: Request, session: SessionDep,
         "enterprise": registry_service.to_read(enterprise),
         "gate": registry_service.annual_report_gate(enterprise),
         "products": products_service.list_published(session),
-        "orders": [service.to_read(session, o) for o in service.list_for(session, principal=principal)],
+        "orders": service.to_reads(session, service.list_for(session, principal=principal)),
         "drafts": [service.draft_to_read(session, d) for d in service.list_drafts(session, principal=principal)],
         "draft_status_labels": consent_service.DRAFT_STATUS_LABELS,
         "discarded": request.query_params.get("discarded") == "1",
@@ -384,7 +384,7 @@ def _queue(session: Session, principal: Principal, view: str) -> list[Any]:
         orders = service.list_for(session, principal=principal, open_only=True)
     else:
         orders = service.list_for(session, principal=principal, status=QUEUE_FILTERS.get(view, ("", None))[1])
-    return [service.to_read(session, o) for o in orders]
+    return service.to_reads(session, orders)
 
 
 @router.get("/bank/workbench", response_class=HTMLResponse)

@@ -103,7 +103,7 @@ def list_orders(
 ) -> list[OrderRead]:
     """The caller's orders: its own for an enterprise, its bank's for a bank."""
     orders = service.list_for(session, principal=principal, status=status, late_only=late)
-    return [service.to_read(session, o) for o in orders]
+    return service.to_reads(session, orders)
 
 
 @router.get("/{order_id}", response_model=OrderRead)

@@ -108,6 +108,14 @@ def get(session: Session, *, enterprise_id: int) -> Enterprise:
     return enterprise
 
 
+def names_by_id(session: Session, *, enterprise_ids: Iterable[int]) -> dict[int, str]:
+    """The names of the entities with these ids, in one query (a list of orders names each applicant)."""
+    wanted = sorted(set(enterprise_ids))
+    if not wanted:
+        return {}
+    return {i: n for i, n in session.execute(select(Enterprise.id, Enterprise.name).where(Enterprise.id.in_(wanted)))}
+
+
 def get_by_uscc(session: Session, *, uscc: str) -> Enterprise | None:
     """The market entity with this unified social credit code, if registered."""
     return session.scalars(select(Enterprise).where(Enterprise.uscc == uscc.strip().upper())).one_or_none()

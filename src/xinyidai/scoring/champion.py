@@ -43,7 +43,7 @@ class Scored:
 
 def score_features(spec: Mapping[str, Any], values: Mapping[str, float | None]) -> Scored:
     """Score one entity's features with a scorecard spec; reasons name the features costing the most points."""
-    from xinyidai.scoring.modelling import scorecard  # optbinning and scikit-learn load only when a model scores
+    from xinyidai.scoring.modelling import scorecard  # the modelling stack loads only when a model scores
 
     cells = [values.get(i["name"]) for i in spec["inputs"]]
     row = np.array([[np.nan if cell is None else float(cell) for cell in cells]])

@@ -9,10 +9,10 @@ from datetime import timedelta
 from typing import Any
 
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from sqlalchemy import Connection, select
 from sqlalchemy.orm import Session
 
-from tests.integration.conftest import World, login, page_csrf
+from tests.integration.conftest import World, counted_selects, login, page_csrf
 from xinyidai import clock
 from xinyidai.audit.models import AuditEntry
 from xinyidai.creditdata import coverage, service
@@ -239,6 +239,30 @@ def test_the_enterprise_sees_its_file_grouped_with_sources_history_and_marks(
     client.cookies.clear()
     login(client, "a.officer")
     assert client.get("/credit-file").status_code == 403
+
+
+def test_the_credit_file_page_reads_the_catalogue_once_however_many_sub_categories_it_shows(
+        client: TestClient, session: Session, world: World, connection: Connection) -> None:
+    good = world.good_enterprise
+    _store(session, "tax_payment", good, voucher_no="V001", tax_period="2026-09", tax_kind="增值税",
+           amount="1,234.5", paid_date="2026-10-15")
+    session.commit()
+    login(client, "good")
+
+    def selects() -> int:
+        with counted_selects(connection) as seen:
+            assert client.get("/credit-file").status_code == 200
+        return len(seen)
+
+    one = selects()
+    _store(session, "tax_credit_grade", good, year="2025", grade="B", evaluated_date="2026-04-20")
+    _old_penalty(session, good)
+    _store(session, "social_insurance_enrolment", good, month="2026-09", month_end="2026-09-30", insured_people="9")
+    _store(session, "annual_report", good, report_year="2025", filed_date="2026-05-01")
+    session.commit()
+    html = client.get("/credit-file").text
+    assert _testid(html, "record-count") == "5"
+    assert selects() == one
 
 
 def test_self_reported_records_are_marked(client: TestClient, session: Session, world: World) -> None:

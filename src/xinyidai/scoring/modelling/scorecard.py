@@ -14,15 +14,17 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
-from optbinning import BinningProcess
 from sklearn.linear_model import LogisticRegression
 
 from xinyidai.scoring import features
 from xinyidai.scoring.modelling.scaling import Scaling
+
+if TYPE_CHECKING:  # optbinning (and cvxpy under it) loads in `fit` only: scoring from the spec needs numpy alone
+    from optbinning import BinningProcess
 
 Spec = dict[str, Any]
 
@@ -122,6 +124,8 @@ def fit(x: np.ndarray, y_bad: np.ndarray, inputs: list[Spec], *, scaling: Scalin
         directions: Mapping[str, str] | None = None) -> FittedScorecard:
     """Bin every input monotonically in its expected direction, keep those with enough IV that follow it, regress
     on WoE, and scale to points (`directions`: feature → bad-rate trend; the feature catalogue's by default)."""
+    from optbinning import BinningProcess  # seconds to import: only training pays it, never a request that scores
+
     directions = features.expected_trends() if directions is None else directions
     frame = decode(x, inputs)
     names = [s["name"] for s in inputs]
