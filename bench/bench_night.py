@@ -1,0 +1,1050 @@
+"""A province's night on one PostgreSQL: deliveries, batch scoring and end of day, each timed beside its floor.
+
+Run: ``.venv/bin/python -m bench.bench_night --entities 1000000`` (``--drawdowns`` and ``--rows`` default to
+``--entities``; ``--compare`` also scores the same day again in one process with ``scoring.batch.run_job``;
+``--keep`` leaves the database behind; ``--pg-url`` points at another server; ``--json`` writes the figures to a
+file; the database is always ``xinyidai_bench_night``).
+
+One database holds all of it, as a province's node would: N registered entities with their credit-record history,
+N active drawdowns spread over those entities, and the day's delivery. The business date D is yesterday (China
+time), the day the nightly batch scores as of; the workers run on the real clock, as in production.
+
+Loading (not measured; set-based SQL, as the other benchmarks load, but this script's own code):
+
+1. drops and creates ``xinyidai_bench_night``, migrates it with ``xinyidai.cli.upgrade_database`` and makes the
+   reference rows through the services: the platform operator and its admin, the tax department bound as the
+   source of ``tax_payment`` and its data officer, a district area, one registered enterprise, a bank with a
+   published product and an approved order whose ``OrderApproved`` event opens a credit line;
+2. N − 1 more registered entities copied from that one under valid USCCs (GB 32100 check characters), with
+   registration dates spread over 2008–2021;
+3. their history: about 5.2 credit records an entity (three VAT payments, a social-insurance month, an annual
+   report, a penalty for 15%, tax arrears for 3%), all received before D;
+4. N active 12-month equal-installment drawdowns with their schedules, repayment history, balances, carries and
+   opening postings exactly as the end of day of D − 1 would have left them (3% delinquent, ~1/30 of the book
+   due on D), drawdown k attributed to entity k (modulo N entities), all on the one credit line;
+5. ``VACUUM ANALYZE`` and ``CHECKPOINT``; a scorecard trained on five platform features
+   (``scoring.modelling.development``), registered and promoted champion; the day's CSV file of ``--rows`` tax
+   payments (UTF-8, the catalogue's Chinese labels; entity uniform over the register; every 1,000th row with a
+   negative amount, refused row by row).
+
+The night, in order, each stage through the platform's public entry points, timed with ``time.perf_counter``:
+
+1. **deliveries**: ``creditdata.imports.import_file`` of the day's file as the tax department's officer, clock at
+   D 18:00, committed (reading, validation, entity lookup, COPY to staging, ``INSERT … SELECT`` into
+   ``credit_record`` beside its history, batch and audit records);
+2. **batch scoring** as production runs it: ``--workers`` ``xinyidai worker --queue scoring`` processes
+   (procrastinate on this database; started before the stage, idle until then) and the job ``scoring.batch``
+   deferred for D; timed from the defer until the run record says done (claim, pages, every page's features,
+   scorecard, policy and COPY of results by whichever worker takes it, completion with PSI);
+3. **end of day**: ``loans.eod.run`` for D in one transaction with the clock at D 23:00, with its commit and the
+   after-commit dispatch of its domain events (defaults);
+4. **monitoring** and **network sync**: run if their contexts exist in this code base; when this was written they
+   did not, and the script says so.
+
+The floors, measured after the night in the same run on the same database:
+
+1. deliveries: a raw ``COPY … (FORMAT csv)`` of the same file into a bare six-column text table without index;
+2. batch scoring: reading every credit record once (``COPY (SELECT …) TO STDOUT`` of the columns the pages read)
+   + the bare prediction of an N × inputs matrix drawn from the training distribution (the stored ONNX graph under
+   onnxruntime, and the numpy scorecard; the faster counts) + writing the N results (``INSERT … SELECT`` of the
+   run's ``entity_score`` rows into an index-equal copy): the input read, the model applied, the output written;
+3. end of day: an ``INSERT … SELECT`` of as many posting rows as the run made into a foreign-key-less copy of
+   ``ledger_posting`` + a no-op ``UPDATE`` of every row of a packed copy of ``drawdown`` (as ``bench_eod``).
+
+Printed: each stage's time, floor and ratio, the night's total and the sum of the floors, the load average
+before and after each stage, PostgreSQL's settings, and the rows and sizes of the biggest tables.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import importlib.util
+import json
+import os
+import platform
+import random
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import psycopg
+from sqlalchemy import Engine, func, select, text
+
+from xinyidai import clock, db, events, jobs
+from xinyidai.auth.enums import OrgKind, Role
+from xinyidai.cli import upgrade_database
+from xinyidai.creditdata import service as creditdata_service
+from xinyidai.identity import service as identity_service
+from xinyidai.identity.schemas import OrganisationCreate, UserCreate
+from xinyidai.loans.models import CreditLine
+from xinyidai.orders import service as orders_service
+from xinyidai.orders.schemas import OrderApprove, OrderCreate, OrderPropose
+from xinyidai.products import service as products_service
+from xinyidai.products.enums import RepaymentMethod
+from xinyidai.products.schemas import ProductCreate
+from xinyidai.registry import service as registry_service
+from xinyidai.registry.codes import id_check_char, uscc_check_char
+from xinyidai.registry.schemas import EnterpriseCreate
+
+DATABASE = "xinyidai_bench_night"
+DEFAULT_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432"
+PASSWORD = "Bench2026pass"
+ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+HEADER = ["统一社会信用代码", "电子税票号码", "所属期", "税种", "实缴金额（元）", "缴款日期"]
+TAX_KINDS = ["增值税", "企业所得税", "个人所得税", "城市维护建设税", "印花税", "房产税", "城镇土地使用税", "教育费附加",
+             "地方教育附加", "其他"]
+FEATURES = ("tax_paid_12m", "penalties_36m", "social_insurance_headcount", "annual_report_years_late",
+            "tax_arrears_amount")
+MAX_AGE_DAYS = 335  # drawdowns' value dates over the last 11 months
+MAX_DAYS_LATE = 90  # the product's default trigger: older arrears would have defaulted already
+BASIS = 360 * 1_000_000  # year_days × ppm
+BIG_TABLES = 14
+
+
+# Machine, load, timing ---------------------------------------------------------------------------------
+
+
+def machine() -> str:
+    """nproc, CPU model, memory and Python of this machine."""
+    model = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as cpuinfo:
+            model = next((line.split(":", 1)[1].strip() for line in cpuinfo if line.startswith("model name")), model)
+        with open("/proc/meminfo", encoding="utf-8") as meminfo:
+            memory = f", {int(meminfo.readline().split()[1]) / 1024 / 1024:.0f} GiB RAM"
+    except (OSError, ValueError, IndexError):
+        memory = ""
+    return f"nproc {os.cpu_count()}, {model}{memory}, Python {platform.python_version()}"
+
+
+def load_average() -> str:
+    """The 1-, 5- and 15-minute load averages, as `uptime` prints them."""
+    one, five, fifteen = os.getloadavg()
+    return f"{one:.2f}, {five:.2f}, {fifteen:.2f}"
+
+
+@contextmanager
+def step(label: str, log: dict[str, float]) -> Iterator[None]:
+    """Time a loading step and print it."""
+    started = time.perf_counter()
+    yield
+    log[label] = time.perf_counter() - started
+    print(f"  {label}: {log[label]:.1f} s", flush=True)
+
+
+@dataclass
+class Stage:
+    """One stage of the night: its time, its floor, what it did and the load around it."""
+
+    name: str
+    seconds: float | None = None
+    floor: float | None = None
+    floor_parts: dict[str, float] = field(default_factory=dict)
+    detail: str = ""
+    load_before: str = ""
+    load_after: str = ""
+
+    def ratio(self) -> str:
+        """Time over floor, or a dash."""
+        if self.seconds is None or not self.floor:
+            return "—"
+        return f"{self.seconds / self.floor:,.1f}×"
+
+
+@contextmanager
+def timed_stage(stage: Stage) -> Iterator[None]:
+    """Time a stage of the night, with the load average before and after."""
+    stage.load_before = load_average()
+    print(f"\n[{datetime.now():%H:%M:%S}] {stage.name} (load {stage.load_before})", flush=True)
+    started = time.perf_counter()
+    yield
+    stage.seconds = time.perf_counter() - started
+    stage.load_after = load_average()
+    print(f"  {stage.name}: {stage.seconds:.1f} s (load after {stage.load_after})", flush=True)
+
+
+# Database lifecycle ------------------------------------------------------------------------------------
+
+
+def _plain(url: str) -> str:
+    return url.replace("postgresql+psycopg", "postgresql")
+
+
+def recreate_database(server: str) -> str:
+    """Drop and create the benchmark's database; its SQLAlchemy URL."""
+    with psycopg.connect(f"{_plain(server)}/postgres", autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
+        admin.execute(f'CREATE DATABASE "{DATABASE}"')
+    return f"{server}/{DATABASE}"
+
+
+def drop_database(server: str) -> None:
+    """Drop the benchmark's database."""
+    with psycopg.connect(f"{_plain(server)}/postgres", autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
+
+
+def server_settings(engine: Engine) -> str:
+    """PostgreSQL's version and the settings that matter for a night's batch work."""
+    names = ("shared_buffers", "effective_cache_size", "work_mem", "maintenance_work_mem", "max_wal_size",
+             "checkpoint_timeout", "synchronous_commit", "wal_level", "max_connections", "autovacuum")
+    with engine.connect() as connection:
+        version = str(connection.exec_driver_sql("SHOW server_version").scalar_one())
+        settings = {name: str(connection.exec_driver_sql(f"SHOW {name}").scalar_one()) for name in names}
+    return f"PostgreSQL {version} (" + ", ".join(f"{k} {v}" for k, v in settings.items()) + ")"
+
+
+def _script(engine: Engine, sql: str) -> None:
+    """Several statements in one transaction, through the driver with no parameters (so `%` is modulo)."""
+    raw = engine.raw_connection()
+    try:
+        cursor = raw.cursor()
+        cursor.execute(sql)
+        cursor.close()
+        raw.commit()
+    finally:
+        raw.close()
+
+
+def _vacuum(engine: Engine) -> None:
+    with engine.connect() as connection:
+        connection = connection.execution_options(isolation_level="AUTOCOMMIT")
+        connection.exec_driver_sql("VACUUM ANALYZE")
+        connection.exec_driver_sql("CHECKPOINT")
+
+
+# Reference rows, through the services ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Reference:
+    """The rows the load hangs everything on."""
+
+    template_enterprise_id: int
+    bank_id: int
+    line_id: int
+
+
+def usccs(count: int) -> list[str]:
+    """`count` distinct valid enterprise USCCs registered in Nan'an."""
+    out = []
+    for n in range(count):
+        body, digits = "", n
+        for _ in range(8):
+            body = ALPHABET[digits % 31] + body
+            digits //= 31
+        first17 = f"91500108M{body}"
+        out.append(first17 + uscc_check_char(first17))
+    return out
+
+
+def make_reference(database: db.Database, business_date: date, first_uscc: str) -> Reference:
+    """Platform, tax department, area, the template entity, and a bank's credit line opened by an approved order."""
+    opened = business_date - timedelta(days=MAX_AGE_DAYS + 5)
+    with clock.use(clock.at(opened.year, opened.month, opened.day, 9, 0)), \
+            db.transaction(database.session_factory) as session:
+        def user(org: int, username: str, role: Role) -> Any:
+            created = identity_service.create_user(session, user_in=UserCreate(
+                organisation_id=org, username=username, display_name=username, password=PASSWORD, roles=[role]))
+            return identity_service.principal_for_user(created)
+
+        platform_org = identity_service.create_organisation(session, organisation_in=OrganisationCreate(
+            name="平台运营中心", kind=OrgKind.PLATFORM_OPERATOR))
+        user(platform_org.id, "admin", Role.PLATFORM_ADMIN)
+        tax = identity_service.create_organisation(session, organisation_in=OrganisationCreate(
+            name="南岸区税务局", kind=OrgKind.GOVERNMENT_DEPARTMENT))
+        user(tax.id, "tax.officer", Role.DEPARTMENT_DATA_OFFICER)
+        creditdata_service.bind_department(session, code="tax", organisation_id=tax.id)
+        bank = identity_service.create_organisation(session, organisation_in=OrganisationCreate(
+            name="基准测试银行", kind=OrgKind.BANK))
+        manager = user(bank.id, "bench.manager", Role.BANK_MANAGER)
+        officer = user(bank.id, "bench.officer", Role.BANK_LOAN_OFFICER)
+        product = products_service.create(session, principal=manager, product_in=ProductCreate(
+            code="BENCH-NIGHT", name="夜间基准产品", min_rate=Decimal("0.035"), max_rate=Decimal("0.08"),
+            guarantee_fee_rate=Decimal("0.012"), min_amount_fen=1_000_000, max_line_fen=100_000_000,
+            repayment_methods=[RepaymentMethod.EQUAL_INSTALLMENT], term_options=[12]))
+        products_service.publish(session, principal=manager, product_id=product.id)
+        area = registry_service.create_area(session, code="500108001", name="南坪街道", kind="street", is_pilot=True)
+        enterprise = registry_service.create(session, enterprise_in=EnterpriseCreate(
+            uscc=first_uscc, name="重庆样本商贸有限公司0", kind="enterprise", legal_rep_name="张三",
+            legal_rep_id_number="50010819800101123" + id_check_char("50010819800101123"),
+            registration_date=date(2018, 5, 1), registered_capital_fen=200_000_000, industry_code="F52",
+            district_area_id=area.id, last_annual_report_year=opened.year - 1, employees=12))
+        enterprise_org = identity_service.create_organisation(session, organisation_in=OrganisationCreate(
+            name=enterprise.name, kind=OrgKind.ENTERPRISE, uscc=enterprise.uscc, enterprise_id=enterprise.id))
+        applicant = user(enterprise_org.id, "bench.enterprise", Role.ENTERPRISE_ADMIN)
+        order = orders_service.apply(session, principal=applicant, order_in=OrderCreate(
+            product_id=product.id, amount_fen=100_000_000, term_months=12,
+            repayment_method=RepaymentMethod.EQUAL_INSTALLMENT, purpose="补充流动资金", authorise=True))
+        orders_service.accept(session, principal=officer, order=order)
+        orders_service.propose(session, principal=officer, order=order, proposal_in=OrderPropose(
+            line_fen=100_000_000, annual_rate=Decimal("0.05"), term_months=12,
+            repayment_method=RepaymentMethod.EQUAL_INSTALLMENT))
+        orders_service.approve(session, principal=manager, order=order, decision_in=OrderApprove())
+        ids = (enterprise.id, bank.id, order.id)
+    events.dispatch_pending(session_factory=database.session_factory)  # the loans context opens the line
+    with database.session_factory() as session:
+        line = session.scalars(select(CreditLine).where(CreditLine.order_id == ids[2])).one()
+        return Reference(template_enterprise_id=ids[0], bank_id=ids[1], line_id=line.id)
+
+
+# Bulk load ---------------------------------------------------------------------------------------------
+
+
+def load_entities(database: db.Database, ref: Reference, codes: list[str]) -> None:
+    """The other entities, copies of the template under the given codes, registered over 2008–2021."""
+    with db.transaction(database.session_factory) as session:
+        session.execute(text(
+            "INSERT INTO enterprise (uscc, name, kind, scale, legal_rep_name, legal_rep_id_cipher, legal_rep_id_index, "
+            "registration_date, registered_capital_fen, industry_code, district_area_id, address, operating_status, "
+            "last_annual_report_year, is_abnormal, employees, created_at) "
+            "SELECT c.code, '重庆样本商贸有限公司' || c.n, e.kind, e.scale, e.legal_rep_name, e.legal_rep_id_cipher, "
+            "e.legal_rep_id_index, DATE '2008-01-01' + ((c.n * 7919) % 5000)::int, e.registered_capital_fen, "
+            "e.industry_code, e.district_area_id, e.address, e.operating_status, e.last_annual_report_year, "
+            "e.is_abnormal, e.employees, e.created_at "
+            "FROM enterprise e, unnest(CAST(:codes AS text[])) WITH ORDINALITY AS c(code, n) "
+            "WHERE e.id = :template ORDER BY c.n"), {"codes": codes, "template": ref.template_enterprise_id})
+
+
+def history_sql(business_date: date) -> str:
+    """The credit records every entity has before D: ~5.2 an entity, all received before D, stored in the order
+    they arrived (by date, so an entity's records lie apart in the table, as deliveries over the years leave them)."""
+    recent = business_date - timedelta(days=10)
+    month_end = (business_date.replace(day=1) - timedelta(days=1)).replace(day=1) - timedelta(days=1)
+    report_year = (business_date - timedelta(days=200)).year - 1
+    on_time, late = date(report_year + 1, 5, 20), date(report_year + 1, 8, 15)
+    arrears = business_date - timedelta(days=61)
+    assert late + timedelta(days=8) < business_date and month_end + timedelta(days=8) < business_date
+    return f"""
+WITH e AS (SELECT id, abs(hashtext(id::text)) AS h FROM enterprise),
+item AS (SELECT id, code, source_department FROM catalogue_item),
+facts AS (
+  SELECT e.id AS enterprise_id, 'tax_payment' AS code, k AS n,
+         (DATE '{recent}' - ((e.h >> (k * 3)) % 300 + (CASE WHEN k = 2 THEN 365 ELSE 0 END))::int) AS fact,
+         500 * 100 + (e.h >> k) % 4950000 AS amount
+  FROM e CROSS JOIN generate_series(0, 2) AS k
+  UNION ALL
+  SELECT e.id, 'social_insurance_enrolment', 0, DATE '{month_end}', e.h % 50 FROM e
+  UNION ALL
+  SELECT e.id, 'annual_report', 0, CASE WHEN e.h % 20 = 0 THEN DATE '{late}' ELSE DATE '{on_time}' END, 0 FROM e
+  UNION ALL
+  SELECT e.id, 'admin_penalty', 0, DATE '{recent}' - (e.h % 1000)::int, 100000 + e.h % 900000 FROM e
+  WHERE e.h % 100 < 15
+  UNION ALL
+  SELECT e.id, 'tax_arrears', 0, DATE '{arrears}', 50000 + e.h % 500000 FROM e WHERE (e.h >> 7) % 100 < 3
+)
+INSERT INTO credit_record (enterprise_id, catalogue_item_id, record_key, fingerprint, data, fact_date, channel,
+                           source_department, received_at)
+SELECT f.enterprise_id, item.id, k.record_key, md5(item.code || ':' || f.enterprise_id || ':' || k.record_key)::uuid,
+       CASE f.code
+         WHEN 'tax_payment' THEN jsonb_build_object('voucher_no', k.record_key, 'tax_period',
+              to_char(f.fact - 20, 'YYYY-MM'), 'tax_kind', '增值税', 'amount', f.amount, 'paid_date', f.fact::text)
+         WHEN 'social_insurance_enrolment' THEN jsonb_build_object('month', '{month_end:%Y-%m}',
+              'month_end', '{month_end}', 'insured_people', f.amount)
+         WHEN 'annual_report' THEN jsonb_build_object('report_year', {report_year}, 'filed_date', f.fact::text)
+         WHEN 'admin_penalty' THEN jsonb_build_object('decision_no', k.record_key, 'violation', '未按规定公示',
+              'penalty_kind', '罚款', 'amount', f.amount,
+              'severity', CASE WHEN f.enterprise_id % 10 = 0 THEN '严重' ELSE '一般' END,
+              'decision_date', f.fact::text, 'authority', '南岸区市场监管局')
+         ELSE jsonb_build_object('tax_kind', '增值税', 'amount', f.amount, 'announced_date', f.fact::text)
+       END,
+       f.fact, 'bulk_import', item.source_department,
+       (f.fact + 8)::timestamp AT TIME ZONE 'Asia/Shanghai' + interval '10 hours'
+FROM facts f JOIN item ON item.code = f.code
+CROSS JOIN LATERAL (SELECT CASE f.code WHEN 'annual_report' THEN '{report_year}'
+                                       WHEN 'social_insurance_enrolment' THEN '{month_end:%Y-%m}'
+                                       WHEN 'tax_arrears' THEN '增值税|' || f.fact::text
+                                       ELSE f.code || '-' || f.enterprise_id || '-' || f.n END AS record_key) k
+ORDER BY f.fact, f.enterprise_id
+"""  # noqa: S608 - dates we computed
+
+
+def drawdown_statements(n: int, entities: int, business_date: date, seed: float, delinquent_share: float,
+                        ref: Reference) -> list[tuple[str, str]]:
+    """The drawdowns' load, as (label, SQL): bench_eod's book, drawdown k attributed to entity k (mod entities)."""
+    d = business_date.isoformat()
+    dord = business_date.toordinal()
+    created = f"TIMESTAMPTZ '{d} 02:00:00+00'"
+    return [
+        ("entity numbering", """
+            CREATE UNLOGGED TABLE bench_ent AS SELECT row_number() OVER (ORDER BY id) AS k, id FROM enterprise;
+            CREATE UNIQUE INDEX ON bench_ent (k);
+        """),
+        ("random loans", f"""
+            SELECT setseed({seed});
+            CREATE UNLOGGED TABLE bench_rand AS
+            SELECT g AS n,
+                   (100 + floor(random() * 9901))::bigint * 10000 AS principal_fen,
+                   (35000 + 500 * floor(random() * 91))::int AS rate_ppm,
+                   DATE '{d}' - (1 + floor(random() * {MAX_AGE_DAYS}))::int AS value_date,
+                   random() < {delinquent_share} AS delinquent,
+                   (1 + floor(random() * 3))::int AS missed
+            FROM generate_series(1, {n}) AS g;
+            CREATE UNLOGGED TABLE bench_loan AS
+            SELECT n, principal_fen, rate_ppm, rate_ppm * 3 / 2 AS overdue_ppm,
+                   CASE WHEN n % 2 = 0 THEN 12000 ELSE 0 END AS fee_ppm, value_date,
+                   value_date - DATE '0001-01-01' + 1 AS vord, delinquent, missed,
+                   round(principal_fen * r * power(1 + r, 12) / (power(1 + r, 12) - 1))::bigint AS payment_fen
+            FROM (SELECT *, rate_ppm::numeric / 12000000 AS r FROM bench_rand) AS q;
+            DROP TABLE bench_rand;
+        """),  # noqa: S608 - our own numbers
+        ("schedules (recursive CTE)", """
+            CREATE UNLOGGED TABLE bench_sched AS
+            WITH RECURSIVE s(n, k, balance, rate_ppm, payment_fen, principal_k, interest_k) AS (
+                SELECT n, 0, principal_fen, rate_ppm, payment_fen, 0::bigint, 0::bigint FROM bench_loan
+              UNION ALL
+                SELECT n, k + 1,
+                       balance - CASE WHEN k + 1 = 12 THEN balance ELSE least(greatest(
+                           payment_fen - (2 * balance * rate_ppm + 12000000) / 24000000, 0), balance) END,
+                       rate_ppm, payment_fen,
+                       CASE WHEN k + 1 = 12 THEN balance ELSE least(greatest(
+                           payment_fen - (2 * balance * rate_ppm + 12000000) / 24000000, 0), balance) END,
+                       (2 * balance * rate_ppm + 12000000) / 24000000
+                FROM s WHERE k < 12
+            )
+            SELECT n, k, principal_k, interest_k FROM s WHERE k > 0;
+        """),
+        ("history, accrual and carries per installment", f"""
+            SET LOCAL work_mem = '512MB';
+            CREATE UNLOGGED TABLE bench_inst AS
+            WITH base AS (
+                SELECT s.n, s.k, s.principal_k, s.interest_k, l.principal_fen, l.rate_ppm, l.overdue_ppm,
+                       l.fee_ppm, l.vord, l.delinquent, l.missed,
+                       (l.value_date + make_interval(months => s.k))::date AS due_date
+                FROM bench_sched AS s JOIN bench_loan AS l USING (n)
+            ), ord AS (
+                SELECT base.*, due_date - DATE '0001-01-01' + 1 AS dord FROM base
+            ), st AS (
+                SELECT ord.*, coalesce(lag(dord) OVER w, vord) AS prev_ord,
+                       count(*) FILTER (WHERE dord < {dord}) OVER (PARTITION BY n) AS past
+                FROM ord WINDOW w AS (PARTITION BY n ORDER BY k)
+            ), st2 AS (
+                SELECT st.*,
+                       CASE WHEN dord < {dord} AND delinquent AND k > past - missed
+                                 AND dord >= {dord - MAX_DAYS_LATE} THEN 'missed'
+                            WHEN dord < {dord} THEN 'paid'
+                            WHEN prev_ord < {dord} THEN 'current'
+                            ELSE 'future' END AS state
+                FROM st
+            ), st3 AS (
+                SELECT st2.*,
+                       CASE WHEN state = 'future' THEN 0 ELSE least(dord, {dord}) - prev_ord END AS days,
+                       principal_fen - coalesce(sum(principal_k) FILTER (WHERE state = 'paid') OVER (
+                           PARTITION BY n ORDER BY k ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0)
+                           AS outstanding
+                FROM st2
+            ), st4 AS (
+                SELECT st3.*,
+                       sum(outstanding * rate_ppm * days) OVER w AS iu,
+                       sum(outstanding * fee_ppm * days) OVER w AS fu
+                FROM st3 WINDOW w AS (PARTITION BY n ORDER BY k)
+            ), st5 AS (
+                SELECT st4.*, div(2 * iu + {BASIS}, {2 * BASIS}) AS ir, div(2 * fu + {BASIS}, {2 * BASIS}) AS fr
+                FROM st4
+            )
+            SELECT n, k, due_date, dord, principal_k, interest_k, state, overdue_ppm,
+                   iu::bigint AS iu, ir::bigint AS ir, fu::bigint AS fu, fr::bigint AS fr,
+                   (ir - coalesce(lag(ir) OVER w, 0))::bigint AS i_posted,
+                   (fr - coalesce(lag(fr) OVER w, 0))::bigint AS f_posted
+            FROM st5 WINDOW w AS (PARTITION BY n ORDER BY k);
+            DROP TABLE bench_sched;
+        """),  # noqa: S608 - our own numbers
+        ("balances per drawdown", f"""
+            CREATE UNLOGGED TABLE bench_bal AS
+            SELECT n,
+                   sum(principal_k) FILTER (WHERE state IN ('current', 'future')) AS bal_principal,
+                   coalesce(sum(principal_k) FILTER (WHERE state = 'missed'), 0) AS bal_principal_overdue,
+                   sum(i_posted) FILTER (WHERE state = 'current') AS bal_interest_accrued,
+                   coalesce(sum(i_posted) FILTER (WHERE state = 'missed'), 0) AS bal_interest_overdue,
+                   coalesce(sum(i_posted) FILTER (WHERE state = 'paid'), 0) AS interest_paid,
+                   sum(f_posted) FILTER (WHERE state = 'current') AS bal_fee_accrued,
+                   coalesce(sum(f_posted) FILTER (WHERE state = 'missed'), 0) AS bal_fee_overdue,
+                   coalesce(sum(f_posted) FILTER (WHERE state = 'paid'), 0) AS fee_paid,
+                   max(iu - ir * {BASIS}) FILTER (WHERE state = 'current') AS carry_interest,
+                   max(fu - fr * {BASIS}) FILTER (WHERE state = 'current') AS carry_fee,
+                   coalesce(sum((principal_k + i_posted) * overdue_ppm * ({dord} - dord))
+                            FILTER (WHERE state = 'missed'), 0) AS penalty_units,
+                   min(dord) FILTER (WHERE state = 'missed') AS overdue_since,
+                   max(due_date) AS maturity_date
+            FROM bench_inst GROUP BY n;
+        """),  # noqa: S608 - our own numbers
+        ("drawdown rows", f"""
+            SET LOCAL session_replication_role = replica;  -- no FK triggers during the load
+            INSERT INTO drawdown (
+                id, credit_line_id, enterprise_id, bank_organisation_id, idempotency_key, principal_fen, method,
+                term_months, value_date, maturity_date, annual_rate, rate_ppm, overdue_rate_ppm, fee_rate_ppm,
+                year_days, fee_mode, prepayment_rule, status, bal_principal, bal_principal_overdue,
+                bal_interest_accrued, bal_interest_overdue, bal_penalty, bal_fee_accrued, bal_fee_overdue,
+                carry_interest, carry_penalty, carry_fee, accrued_through_ordinal, overdue_since_ordinal,
+                days_past_due, classification, settled_date, created_at)
+            SELECT l.n, {ref.line_id}, e.id, {ref.bank_id}, 'bench-' || l.n, l.principal_fen,
+                   'equal_installment', 12, l.value_date, b.maturity_date, l.rate_ppm::numeric / 1000000,
+                   l.rate_ppm, l.overdue_ppm, l.fee_ppm, 360, 'daily', 'shorten_term', 'active',
+                   b.bal_principal, b.bal_principal_overdue, b.bal_interest_accrued, b.bal_interest_overdue,
+                   p.bal_penalty, b.bal_fee_accrued, b.bal_fee_overdue,
+                   b.carry_interest, b.penalty_units - p.bal_penalty * {BASIS}, b.carry_fee,
+                   {dord - 1}, b.overdue_since,
+                   CASE WHEN b.overdue_since IS NULL THEN 0 ELSE {dord - 1} - b.overdue_since END,
+                   CASE WHEN b.overdue_since IS NULL THEN 'normal' ELSE 'special_mention' END,
+                   NULL, (l.value_date + TIME '02:00') AT TIME ZONE 'UTC'
+            FROM bench_loan AS l JOIN bench_bal AS b USING (n)
+            JOIN bench_ent AS e ON e.k = (l.n - 1) % {entities} + 1
+            CROSS JOIN LATERAL (SELECT div(2 * b.penalty_units + {BASIS}, {2 * BASIS})::bigint AS bal_penalty) AS p
+            ORDER BY l.n;
+            SELECT setval(pg_get_serial_sequence('drawdown', 'id'), {n});
+        """),  # noqa: S608 - our own numbers
+        ("installment rows", """
+            SET LOCAL session_replication_role = replica;
+            INSERT INTO installment (
+                drawdown_id, number, due_date, due_ordinal, principal_fen, scheduled_interest_fen,
+                principal_paid_fen, overdue_principal_fen, overdue_interest_fen, overdue_paid_fen, superseded)
+            SELECT n, k, due_date, dord, principal_k, interest_k,
+                   CASE WHEN state = 'paid' THEN principal_k ELSE 0 END,
+                   CASE WHEN state = 'missed' THEN principal_k ELSE 0 END,
+                   CASE WHEN state = 'missed' THEN i_posted ELSE 0 END,
+                   0, false
+            FROM bench_inst ORDER BY n, k;
+        """),
+        ("opening journal entries", f"""
+            SET LOCAL session_replication_role = replica;
+            INSERT INTO journal_entry (id, drawdown_id, business_date, kind, eod_run_id, reverses_entry_id, memo,
+                                       created_at)
+            SELECT id, id, DATE '{(business_date - timedelta(days=1)).isoformat()}', 'opening', NULL, NULL,
+                   'benchmark: balances brought forward', {created}
+            FROM drawdown ORDER BY id;
+            SELECT setval(pg_get_serial_sequence('journal_entry', 'id'), {n});
+        """),  # noqa: S608 - our own numbers
+        ("opening postings", """
+            SET LOCAL session_replication_role = replica;
+            INSERT INTO ledger_posting (entry_id, drawdown_id, account, amount_fen)
+            SELECT d.id, d.id, leg.account, leg.amount
+            FROM drawdown AS d JOIN bench_bal AS b ON b.n = d.id
+            CROSS JOIN LATERAL (VALUES
+                (1, 'principal', d.bal_principal),
+                (2, 'principal_overdue', d.bal_principal_overdue),
+                (3, 'cash', -(d.bal_principal + d.bal_principal_overdue) + b.interest_paid + b.fee_paid),
+                (4, 'interest_accrued', d.bal_interest_accrued),
+                (5, 'interest_overdue', d.bal_interest_overdue),
+                (6, 'interest_income', -(d.bal_interest_accrued + d.bal_interest_overdue + b.interest_paid)),
+                (7, 'penalty', d.bal_penalty),
+                (8, 'penalty_income', -d.bal_penalty),
+                (9, 'fee_accrued', d.bal_fee_accrued),
+                (10, 'fee_overdue', d.bal_fee_overdue),
+                (11, 'fee_payable', -(d.bal_fee_accrued + d.bal_fee_overdue + b.fee_paid))
+            ) AS leg(seq, account, amount)
+            WHERE leg.amount <> 0
+            ORDER BY d.id, leg.seq;
+        """),
+        ("drop staging", "DROP TABLE bench_inst, bench_bal, bench_loan, bench_ent;"),
+    ]
+
+
+def load_drawdowns(engine: Engine, n: int, entities: int, business_date: date, ref: Reference,
+                   log: dict[str, float]) -> None:
+    """Run the drawdowns' load statements, each in its own transaction."""
+    for label, sql in drawdown_statements(n, entities, business_date, 0.2026, 0.03, ref):
+        with step(f"drawdowns: {label}", log):
+            _script(engine, sql)
+
+
+def train_champion(database: db.Database, folder: Path, business_date: date, seed: int = 2026) -> int:
+    """A scorecard on a synthetic frame of five platform features, registered and promoted; its version id."""
+    from xinyidai.scoring import model_versions as registry
+    from xinyidai.scoring.modelling import development, store
+    from xinyidai.scoring.modelling.dataset import TrainingData
+
+    frame = feature_frame(4000, np.random.default_rng(seed))
+    tax, penalties, staff, late, arrears = (frame[name].to_numpy() for name in FEATURES)
+    logit = -2.2 - 0.00002 * (tax - 50_000) + 0.8 * penalties - 0.03 * (staff - 25) + 0.9 * late + 0.0002 * arrears
+    y = (np.random.default_rng(seed + 1).random(len(frame)) < 1 / (1 + np.exp(-logit))).astype(int)
+    data = TrainingData(frame=frame, y_bad=y, numeric=list(FEATURES), categorical=[], dates=None, dropped=[])
+    trained = business_date - timedelta(days=2)
+    with clock.use(clock.at(trained.year, trained.month, trained.day, 9, 0)):
+        store.save(development.develop(data, folds=3, seed=seed), folder)
+        with db.transaction(database.session_factory) as session:
+            admin_user = next(u for u in identity_service.list_users(session) if u.username == "admin")
+            admin = identity_service.principal_for_user(admin_user)
+            version = registry.register(session, principal=admin, files=registry.read_directory(folder))
+            registry.promote(session, principal=admin, version_id=version.id)
+            return version.id
+
+
+def feature_frame(n: int, rng: np.random.Generator) -> pd.DataFrame:
+    """Five platform features distributed like the loaded records (the training frame, and the floor's matrix)."""
+    return pd.DataFrame({
+        "tax_paid_12m": rng.uniform(1_000, 100_000, n),
+        "penalties_36m": (rng.random(n) < 0.15).astype(float),
+        "social_insurance_headcount": rng.integers(0, 50, n).astype(float),
+        "annual_report_years_late": (rng.random(n) < 0.05).astype(float),
+        "tax_arrears_amount": np.where(rng.random(n) < 0.03, rng.uniform(500, 5_500, n), 0.0),
+    })
+
+
+def write_file(path: Path, rows: int, codes: list[str], business_date: date, seed: int = 1) -> None:
+    """The day's delivery: `rows` tax payments; every 1,000th with a negative amount."""
+    rng = random.Random(seed)  # noqa: S311 - reproducible test data, not secrets
+    start = business_date - timedelta(days=300)
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle, lineterminator="\r\n")
+        writer.writerow(HEADER)
+        for n in range(rows):
+            paid = start + timedelta(days=rng.randrange(300))
+            amount = f"{rng.randrange(100, 10_000_000) / 100:.2f}"
+            writer.writerow([rng.choice(codes), f"{seed:02d}{n:018d}", f"{paid.year}-{paid.month:02d}",
+                             rng.choice(TAX_KINDS), "-" + amount if n % 1000 == 999 else amount, paid.isoformat()])
+
+
+# The night's stages ------------------------------------------------------------------------------------
+
+
+def deliveries(database: db.Database, path: Path, business_date: date, stage: Stage) -> int:
+    """Stage 1: the day's file through `creditdata.imports.import_file`, committed; the rows stored."""
+    from xinyidai.creditdata import imports
+
+    with database.session_factory() as session:
+        officer = next(u for u in identity_service.list_users(session) if u.username == "tax.officer")
+        principal = identity_service.principal_for_user(officer)
+    d = business_date
+    with clock.use(clock.at(d.year, d.month, d.day, 18, 0)), timed_stage(stage), \
+            db.transaction(database.session_factory) as session, path.open("rb") as source:
+        batch = imports.import_file(session, principal=principal, item_code="tax_payment", source=source,
+                                    file_name=path.name)
+        figures = (batch.status, batch.rows_total, batch.rows_stored, batch.rows_duplicate, batch.rows_rejected)
+    status, total, stored, duplicate, refused = figures
+    stage.detail = f"{total:,} rows: {stored:,} stored, {duplicate:,} duplicate, {refused:,} refused"
+    print(f"  batch {status}: {stage.detail}")
+    assert status == "committed" and refused == total // 1000 and stored == total - refused, figures
+    return stored
+
+
+@dataclass
+class Workers:
+    """`xinyidai worker` processes on the benchmark's database."""
+
+    url: str
+    count: int
+    folder: Path
+    processes: list[subprocess.Popen[bytes]] = field(default_factory=list)
+
+    def start(self, engine: Engine) -> float:
+        """Start them and wait until each has registered with the job engine; seconds it took."""
+        started = time.perf_counter()
+        env = {**os.environ, "XINYIDAI_DATABASE_URL": self.url, "XINYIDAI_JOBS_ENGINE": "procrastinate",
+               "XINYIDAI_LOG_LEVEL": "WARNING"}
+        for k in range(self.count):
+            with (self.folder / f"worker{k}.log").open("wb") as log:  # the child keeps its own descriptor
+                self.processes.append(subprocess.Popen(
+                    [sys.executable, "-m", "xinyidai.cli", "worker", "--queue", "scoring"], env=env, stdout=log,
+                    stderr=subprocess.STDOUT))
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            self.check()
+            with engine.connect() as connection:
+                if connection.exec_driver_sql("SELECT count(*) FROM procrastinate_workers").scalar_one() >= self.count:
+                    return time.perf_counter() - started
+            time.sleep(0.2)
+        raise RuntimeError("the workers did not register within two minutes")
+
+    def check(self) -> None:
+        """Raise, with the log, when a worker has died."""
+        for k, process in enumerate(self.processes):
+            if process.poll() is not None:
+                log = (self.folder / f"worker{k}.log").read_text(errors="replace")[-3000:]
+                raise RuntimeError(f"worker {k} exited with {process.returncode}:\n{log}")
+
+    def stop(self) -> None:
+        """SIGTERM each (procrastinate finishes its job and leaves), then wait."""
+        for process in self.processes:
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+        for process in self.processes:
+            try:
+                process.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+        self.processes.clear()
+
+
+def scoring_with_workers(database: db.Database, url: str, business_date: date, version_id: int, workers: Workers,
+                         stage: Stage) -> int:
+    """Stage 2: defer `scoring.batch` for D and wait until the run is done; the run's id."""
+    engine = jobs.Procrastinate(url)
+    query = text("SELECT id, status, entities_total, error FROM scoring_run WHERE model_version_id = :v AND as_of = :d")
+    try:
+        with timed_stage(stage):
+            engine.defer("scoring.batch", {"as_of": business_date.isoformat(), "trigger": "schedule"})
+            while True:
+                workers.check()
+                with database.engine.connect() as connection:
+                    row = connection.execute(query, {"v": version_id, "d": business_date}).first()
+                if row is not None and row.status in ("done", "failed"):
+                    break
+                time.sleep(0.2)
+    finally:
+        engine.app.close()
+    assert row.status == "done", row.error
+    with database.engine.connect() as connection:
+        shares = connection.execute(text(
+            "SELECT worker, count(*), sum(entities) FROM scoring_page WHERE scoring_run_id = :r GROUP BY worker "
+            "ORDER BY worker"), {"r": row.id}).all()
+    stage.detail = (f"{row.entities_total:,} entities in {sum(s[1] for s in shares)} pages, "
+                    + "; ".join(f"{s[0]}: {s[1]} pages" for s in shares))
+    print(f"  run {row.id}: {stage.detail}")
+    return int(row.id)
+
+
+def end_of_day(database: db.Database, business_date: date, stage: Stage) -> int:
+    """Stage 3: `loans.eod.run` for D, committed (its events dispatched after the commit); the postings made."""
+    from xinyidai.loans import eod
+
+    d = business_date
+    with clock.use(clock.at(d.year, d.month, d.day, 23, 0)), timed_stage(stage), \
+            db.transaction(database.session_factory) as session:
+        record = eod.run(session, business_date=business_date)
+        figures = (record.status, record.drawdowns_accrued, record.entries_made, record.postings_made,
+                   record.defaults_triggered)
+    status, accrued, entries, postings, defaults = figures
+    stage.detail = (f"{accrued:,} drawdowns accrued, {entries:,} entries, {postings:,} postings, "
+                    f"{defaults:,} defaults")
+    print(f"  run {status}: {stage.detail}")
+    return int(postings)
+
+
+def absent_stages() -> list[Stage]:
+    """Monitoring and network sync: run if their contexts exist; when this was written they did not."""
+    out = []
+    for name, module in (("monitoring", "xinyidai.monitoring"), ("network sync", "xinyidai.network")):
+        if importlib.util.find_spec(module) is None:
+            out.append(Stage(name, detail=f"not in this code base yet (no `{module}`): nothing to run"))
+        else:
+            out.append(Stage(name, detail=f"`{module}` exists but this script does not run it yet: add its stage"))
+    return out
+
+
+def pending_events(database: db.Database) -> int:
+    """Domain events recorded and not yet delivered."""
+    with database.session_factory() as session:
+        return int(session.scalar(select(func.count()).select_from(events.DomainEventRecord).where(
+            events.DomainEventRecord.dispatched_at.is_(None))) or 0)
+
+
+# Floors ------------------------------------------------------------------------------------------------
+
+
+def floor_copy(url: str, path: Path) -> float:
+    """Seconds to COPY the file's bytes into a bare six-column text table, committed."""
+    with psycopg.connect(_plain(url)) as connection:
+        connection.execute("DROP TABLE IF EXISTS bench_floor_bare")
+        connection.execute("CREATE TABLE bench_floor_bare (uscc text, voucher_no text, tax_period text, "
+                           "tax_kind text, amount text, paid_date text)")
+        connection.commit()
+        started = time.perf_counter()
+        with connection.cursor() as cursor, path.open("rb") as source, \
+                cursor.copy("COPY bench_floor_bare FROM STDIN (FORMAT csv, HEADER true)") as copy:
+            while chunk := source.read(1 << 20):
+                copy.write(chunk)
+        connection.commit()
+        seconds = time.perf_counter() - started
+        connection.execute("DROP TABLE bench_floor_bare")
+        connection.commit()
+    return seconds
+
+
+def floor_scoring(database: db.Database, url: str, run_id: int, version_id: int, entities: int
+                  ) -> dict[str, float]:
+    """Read every record once, predict an N-row matrix, write the N results: seconds of each."""
+    import onnxruntime
+
+    from xinyidai.scoring import model_versions as registry
+    from xinyidai.scoring.modelling import scorecard
+
+    parts: dict[str, float] = {}
+    with psycopg.connect(_plain(url)) as connection:
+        started = time.perf_counter()
+        size = 0
+        with connection.cursor() as cursor, cursor.copy(
+                "COPY (SELECT enterprise_id, id, catalogue_item_id, record_key, channel, received_at, fact_date, "
+                "data FROM credit_record) TO STDOUT") as copy:
+            for block in copy:
+                size += len(block)
+        parts["read every record (COPY out)"] = time.perf_counter() - started
+        print(f"  records read: {size / (1 << 20):,.0f} MiB in {parts['read every record (COPY out)']:.2f} s")
+    with database.session_factory() as session:
+        version = registry.get(session, version_id=version_id)
+        onnx, spec = version.scorecard_onnx, version.scorecard_spec
+    frame = feature_frame(entities, np.random.default_rng(7))
+    names = [i["name"] for i in spec["inputs"]]
+    x = np.column_stack([frame[name].to_numpy() if name in frame else np.full(entities, np.nan) for name in names])
+    options = onnxruntime.SessionOptions()
+    options.intra_op_num_threads = 1
+    model = onnxruntime.InferenceSession(onnx, options, providers=["CPUExecutionProvider"])
+    model.run(None, {"X": x[:1000]})  # the first call allocates
+    started = time.perf_counter()
+    model.run(None, {"X": x})
+    onnx_seconds = time.perf_counter() - started
+    started = time.perf_counter()
+    scorecard.score(spec, x)
+    numpy_seconds = time.perf_counter() - started
+    parts["predict (faster of ONNX, numpy)"] = min(onnx_seconds, numpy_seconds)
+    print(f"  predict {x.shape[0]:,} × {x.shape[1]}: ONNX {onnx_seconds:.3f} s, numpy scorecard {numpy_seconds:.3f} s")
+    with psycopg.connect(_plain(url)) as connection:
+        connection.execute("DROP TABLE IF EXISTS bench_floor_score")
+        connection.execute("CREATE TABLE bench_floor_score (LIKE entity_score INCLUDING ALL)")
+        connection.commit()
+        started = time.perf_counter()
+        connection.execute("INSERT INTO bench_floor_score SELECT * FROM entity_score WHERE scoring_run_id = %s",
+                           (run_id,))
+        connection.commit()
+        parts["write the results (INSERT … SELECT)"] = time.perf_counter() - started
+        connection.execute("DROP TABLE bench_floor_score")
+        connection.commit()
+    return parts
+
+
+def floor_eod(engine: Engine, n: int, postings: int) -> dict[str, float]:
+    """INSERT of `postings` rows into a ledger_posting-shaped table + one UPDATE of every row of a drawdown copy."""
+    _script(engine, """
+        DROP TABLE IF EXISTS bench_floor_posting, bench_floor_drawdown;
+        CREATE TABLE bench_floor_posting (LIKE ledger_posting INCLUDING ALL);
+        CREATE TABLE bench_floor_drawdown (LIKE drawdown INCLUDING ALL);
+        INSERT INTO bench_floor_drawdown SELECT * FROM drawdown ORDER BY id;
+    """)
+    with engine.connect() as connection:
+        connection = connection.execution_options(isolation_level="AUTOCOMMIT")
+        connection.exec_driver_sql("VACUUM ANALYZE bench_floor_drawdown")
+        connection.exec_driver_sql("VACUUM ANALYZE bench_floor_posting")
+        connection.exec_driver_sql("CHECKPOINT")
+    parts: dict[str, float] = {}
+    raw = engine.raw_connection()
+    try:
+        cursor = raw.cursor()
+        started = time.perf_counter()
+        cursor.execute(f"""
+            INSERT INTO bench_floor_posting (entry_id, drawdown_id, account, amount_fen)
+            SELECT {n} + g, (g - 1) % {n} + 1, 'interest_accrued', g % 100000
+            FROM generate_series(1, {postings}) AS g
+        """)  # noqa: S608 - integers only
+        parts["INSERT postings"] = time.perf_counter() - started
+        started = time.perf_counter()
+        cursor.execute("UPDATE bench_floor_drawdown SET accrued_through_ordinal = accrued_through_ordinal")
+        parts["UPDATE every drawdown"] = time.perf_counter() - started
+        started = time.perf_counter()
+        raw.commit()
+        parts["commit"] = time.perf_counter() - started
+        cursor.close()
+    finally:
+        raw.close()
+    _script(engine, "DROP TABLE bench_floor_posting, bench_floor_drawdown")
+    return parts
+
+
+def score_in_one_process(database: db.Database, run_id: int, business_date: date) -> tuple[float, str]:
+    """The same day scored again by `scoring.batch.run_job` in this process (the workers' run removed first)."""
+    from xinyidai.scoring import batch
+
+    _script(database.engine, f"""
+        DELETE FROM entity_score WHERE scoring_run_id = {run_id};
+        DELETE FROM scoring_page WHERE scoring_run_id = {run_id};
+        DELETE FROM scoring_run WHERE id = {run_id};
+    """)  # noqa: S608 - an id we read
+    with database.engine.connect() as connection:
+        connection.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql("VACUUM ANALYZE entity_score")
+    load_before = load_average()
+    started = time.perf_counter()
+    result = batch.run_job(as_of=business_date, trigger="cli", session_factory=database.session_factory)
+    seconds = time.perf_counter() - started
+    assert result.ran, result.message
+    return seconds, f"load {load_before} → {load_average()}"
+
+
+# Sizes -------------------------------------------------------------------------------------------------
+
+
+def table_sizes(engine: Engine) -> tuple[list[tuple[str, int, int, int, int]], int]:
+    """(table, rows, heap bytes, index bytes, total bytes) of the biggest tables, and the database's size."""
+    with engine.connect() as connection:
+        biggest = connection.execute(text("""
+            SELECT c.relname, pg_relation_size(c.oid), pg_indexes_size(c.oid), pg_total_relation_size(c.oid)
+            FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+            WHERE c.relkind = 'r' AND n.nspname = 'public'
+            ORDER BY pg_total_relation_size(c.oid) DESC LIMIT :top"""), {"top": BIG_TABLES}).all()
+        out = []
+        for name, heap, indexes, total in biggest:
+            rows = connection.exec_driver_sql(f'SELECT count(*) FROM "{name}"').scalar_one()  # noqa: S608 - pg_class
+            out.append((str(name), int(rows), int(heap), int(indexes), int(total)))
+        database_size = int(connection.exec_driver_sql("SELECT pg_database_size(current_database())").scalar_one())
+    return out, database_size
+
+
+def mib(size: int) -> str:
+    """Bytes as MiB with thousands separators."""
+    return f"{size / (1 << 20):,.0f}"
+
+
+# Main --------------------------------------------------------------------------------------------------
+
+
+def load_all(database: db.Database, args: argparse.Namespace, business_date: date, folder: Path
+             ) -> tuple[list[str], int, dict[str, float]]:
+    """Everything the night starts from; the entities' codes, the champion's version id and the load's times."""
+    log: dict[str, float] = {}
+    with step("entity codes (Python)", log):
+        codes = usccs(args.entities)
+    with step("reference rows (services)", log):
+        ref = make_reference(database, business_date, codes[0])
+    with step(f"{args.entities - 1:,} more entities", log):
+        load_entities(database, ref, codes[1:])
+    with step("credit-record history", log):
+        _script(database.engine, history_sql(business_date))
+    load_drawdowns(database.engine, args.drawdowns, args.entities, business_date, ref, log)
+    with step("VACUUM ANALYZE, CHECKPOINT", log):
+        _vacuum(database.engine)
+    with step("champion scorecard", log):
+        version_id = train_champion(database, folder / "model", business_date)
+    with step(f"the day's file ({args.rows:,} rows)", log):
+        write_file(folder / "delivery.csv", args.rows, codes, business_date)
+    return codes, version_id, log
+
+
+def report(args: argparse.Namespace, business_date: date, stages: list[Stage], settings: str,
+           sizes: list[tuple[str, int, int, int, int]], database_size: int, compare: tuple[float, str] | None,
+           load_seconds: float, uptime_before: str, uptime_after: str) -> dict[str, Any]:
+    """Print the tables; the figures as a dict."""
+    measured = [s for s in stages if s.seconds is not None]
+    total = sum(s.seconds or 0.0 for s in measured)
+    floors = sum(s.floor or 0.0 for s in measured)
+    print(f"\n## The night: {args.entities:,} entities, {args.drawdowns:,} drawdowns, {args.rows:,} delivered rows; "
+          f"D = {business_date}; run {datetime.now():%Y-%m-%d %H:%M}")
+    print(f"\n{machine()}; shared with other sessions' work (load average before the night {uptime_before}, after "
+          f"{uptime_after})\n{settings}\nloading (not measured): {load_seconds / 60:.1f} min\n")
+    print("| stage | what it did | time (s) | floor (s) | time / floor | load before → after |")
+    print("| --- | --- | ---: | ---: | ---: | --- |")
+    for s in stages:
+        seconds = f"{s.seconds:,.1f}" if s.seconds is not None else "—"
+        floor = f"{s.floor:,.2f}" if s.floor is not None else "—"
+        load = f"{s.load_before} → {s.load_after}" if s.load_before else "—"
+        print(f"| {s.name} | {s.detail} | {seconds} | {floor} | {s.ratio()} | {load} |")
+    print(f"| **the night** | | **{total:,.1f}** ({total / 60:.1f} min) | **{floors:,.2f}** | "
+          f"{total / floors if floors else float('nan'):,.1f}× | |")
+    for s in measured:
+        if s.floor_parts:
+            print(f"\nfloor of {s.name}: " + ", ".join(f"{k} {v:.2f} s" for k, v in s.floor_parts.items()))
+    verdict = "under" if total < 600 else "OVER"
+    print(f"\ngoal: the whole night under 10 minutes on this machine: {verdict} ({total / 60:.1f} min)")
+    if compare is not None:
+        scoring = next(s for s in stages if s.name == "batch scoring")
+        print(f"\nbatch scoring compared: {args.workers} `xinyidai worker` processes {scoring.seconds:.1f} s; "
+              f"`scoring.batch.run_job` in one process {compare[0]:.1f} s ({compare[1]})")
+    print(f"\ndatabase {mib(database_size)} MiB; the biggest tables after the night:\n")
+    print("| table | rows | heap (MiB) | indexes (MiB) | total (MiB) | bytes a row |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: |")
+    for name, rows, heap, indexes, size in sizes:
+        print(f"| {name} | {rows:,} | {mib(heap)} | {mib(indexes)} | {mib(size)} | "
+              f"{size / rows if rows else 0:,.0f} |")
+    return {
+        "entities": args.entities, "drawdowns": args.drawdowns, "rows": args.rows, "business_date": str(business_date),
+        "run": datetime.now().isoformat(timespec="minutes"), "machine": machine(), "settings": settings,
+        "uptime_before": uptime_before, "uptime_after": uptime_after, "load_seconds": load_seconds,
+        "stages": [s.__dict__ for s in stages], "total": total, "floors": floors,
+        "compare_in_process": compare, "database_bytes": database_size,
+        "tables": [dict(zip(("table", "rows", "heap", "indexes", "total"), t, strict=True)) for t in sizes],
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Load, run the night, measure the floors, print."""
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--entities", type=int, default=100_000, help="registered entities (default 100,000)")
+    parser.add_argument("--drawdowns", type=int, help="active drawdowns (default: as many as entities)")
+    parser.add_argument("--rows", type=int, help="rows in the day's delivered file (default: as many as entities)")
+    parser.add_argument("--workers", type=int, default=2, help="`xinyidai worker` processes scoring (default 2)")
+    parser.add_argument("--compare", action="store_true",
+                        help="afterwards, score the same day again with run_job in one process")
+    parser.add_argument("--business-date", type=date.fromisoformat,
+                        help="D (default yesterday, China time: what the nightly scoring job scores as of)")
+    parser.add_argument("--pg-url", default=DEFAULT_SERVER, help=f"server URL without database ({DEFAULT_SERVER})")
+    parser.add_argument("--keep", action="store_true", help=f"keep the database {DATABASE} afterwards")
+    parser.add_argument("--json", type=Path, help="also write the figures to this file")
+    args = parser.parse_args(argv)
+    args.drawdowns = args.drawdowns or args.entities
+    args.rows = args.rows or args.entities
+    if args.entities < 1000 or args.drawdowns < 50:
+        parser.error("--entities must be at least 1,000 and --drawdowns at least 50")
+    business_date: date = args.business_date or clock.today() - timedelta(days=1)
+    if business_date >= clock.today():
+        parser.error("D must be before today: the workers run on the real clock and score only days past")
+
+    print(f"the night: {args.entities:,} entities, {args.drawdowns:,} drawdowns, {args.rows:,} rows, D = "
+          f"{business_date}; {machine()}; load {load_average()}", flush=True)
+    from xinyidai.main import wire_jobs
+
+    wire_jobs()  # the jobs, and the event subscriptions production wires (the line opens on OrderApproved)
+    url = recreate_database(args.pg_url.rstrip("/"))
+    upgrade_database(url)
+    database = db.Database(url)
+    settings = server_settings(database.engine)
+    print(settings)
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        print("loading (not measured):", flush=True)
+        started = time.perf_counter()
+        _codes, version_id, load_log = load_all(database, args, business_date, folder)
+        load_seconds = time.perf_counter() - started
+        print(f"  load total: {load_seconds / 60:.1f} min", flush=True)
+
+        uptime_before = load_average()
+        stages = [Stage("deliveries"), Stage("batch scoring"), Stage("end of day")]
+        deliveries(database, folder / "delivery.csv", business_date, stages[0])
+        workers = Workers(url, args.workers, folder)
+        try:
+            print(f"  {args.workers} workers registered in {workers.start(database.engine):.1f} s (not part of the "
+                  "night: production workers are always up)", flush=True)
+            run_id = scoring_with_workers(database, url, business_date, version_id, workers, stages[1])
+        finally:
+            workers.stop()
+        postings = end_of_day(database, business_date, stages[2])
+        stages += absent_stages()
+        left = pending_events(database)
+        print(f"  domain events still pending after the night: {left:,}")
+        uptime_after = load_average()
+
+        print("\nfloors:", flush=True)
+        stages[0].floor_parts = {"raw COPY of the file": floor_copy(url, folder / "delivery.csv")}
+        stages[1].floor_parts = floor_scoring(database, url, run_id, version_id, args.entities)
+        stages[2].floor_parts = floor_eod(database.engine, args.drawdowns, postings)
+        for stage in stages[:3]:
+            stage.floor = sum(stage.floor_parts.values())
+            print(f"  {stage.name}: " + ", ".join(f"{k} {v:.2f} s" for k, v in stage.floor_parts.items()),
+                  flush=True)
+        sizes, database_size = table_sizes(database.engine)
+        compare = None
+        if args.compare:
+            print("\nscoring again in one process (run_job):", flush=True)
+            compare = score_in_one_process(database, run_id, business_date)
+            print(f"  {compare[0]:.1f} s ({compare[1]})", flush=True)
+    figures = report(args, business_date, stages, settings, sizes, database_size, compare, load_seconds,
+                     uptime_before, uptime_after)
+    figures["load_steps"] = load_log
+    if args.json:
+        args.json.write_text(json.dumps(figures, ensure_ascii=False, indent=1, default=str), encoding="utf-8")
+    database.engine.dispose()
+    if not args.keep:
+        drop_database(args.pg_url.rstrip("/"))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
