@@ -9,8 +9,8 @@
 - `batch_id` is indexed by a BRIN index on PostgreSQL: a batch's rows lie together, and a BRIN index costs its
   insert nearly nothing (a B-tree on SQLite).
 
-Revision ID: 0018
-Revises: 0016
+Revision ID: 0021
+Revises: 0020
 Create Date: 2026-12-05 12:00:00
 """
 
@@ -18,8 +18,8 @@ from collections.abc import Sequence
 
 from alembic import op
 
-revision: str = '0018'
-down_revision: str | None = '0016'
+revision: str = '0021'
+down_revision: str | None = '0020'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
