@@ -155,6 +155,10 @@ def _server_env(database_url: str) -> dict[str, str]:
         "XINYIDAI_DATABASE_URL": database_url,
         "XINYIDAI_ENV": "test",
         "XINYIDAI_LOG_LEVEL": "INFO",
+        # Jobs run in the server's process (a job deferred by a request runs after its commit), on PostgreSQL too,
+        # so the walks need no worker beside it; the nightly schedule does not fire while they walk.
+        "XINYIDAI_JOBS_ENGINE": "in_process",
+        "XINYIDAI_JOBS_SCHEDULE_IN_PROCESS": "false",
         "PYTHONUNBUFFERED": "1",
         "NO_COLOR": "1",
         "_TYPER_STANDARD_TRACEBACK": "1",  # plain tracebacks, so the tail of a failure names the error
