@@ -920,8 +920,8 @@ def load_all(database: db.Database, args: argparse.Namespace, business_date: dat
 
 
 def report(args: argparse.Namespace, business_date: date, stages: list[Stage], settings: str,
-           sizes: list[tuple[str, int, int, int, int]], database_size: int, compare: tuple[float, str] | None,
-           load_seconds: float, uptime_before: str, uptime_after: str) -> dict[str, Any]:
+           sizes: list[tuple[str, int, int, int, int]], database_size: int, load_seconds: float,
+           uptime_before: str, uptime_after: str) -> dict[str, Any]:
     """Print the tables; the figures as a dict."""
     measured = [s for s in stages if s.seconds is not None]
     total = sum(s.seconds or 0.0 for s in measured)
@@ -944,10 +944,6 @@ def report(args: argparse.Namespace, business_date: date, stages: list[Stage], s
             print(f"\nfloor of {s.name}: " + ", ".join(f"{k} {v:.2f} s" for k, v in s.floor_parts.items()))
     verdict = "under" if total < 600 else "OVER"
     print(f"\ngoal: the whole night under 10 minutes on this machine: {verdict} ({total / 60:.1f} min)")
-    if compare is not None:
-        scoring = next(s for s in stages if s.name == "batch scoring")
-        print(f"\nbatch scoring compared: {args.workers} `xinyidai worker` processes {scoring.seconds:.1f} s; "
-              f"`scoring.batch.run_job` in one process {compare[0]:.1f} s ({compare[1]})")
     print(f"\ndatabase {mib(database_size)} MiB; the biggest tables after the night:\n")
     print("| table | rows | heap (MiB) | indexes (MiB) | total (MiB) | bytes a row |")
     print("| --- | ---: | ---: | ---: | ---: | ---: |")
@@ -959,7 +955,7 @@ def report(args: argparse.Namespace, business_date: date, stages: list[Stage], s
         "run": datetime.now().isoformat(timespec="minutes"), "machine": machine(), "settings": settings,
         "uptime_before": uptime_before, "uptime_after": uptime_after, "load_seconds": load_seconds,
         "stages": [s.__dict__ for s in stages], "total": total, "floors": floors,
-        "compare_in_process": compare, "database_bytes": database_size,
+        "database_bytes": database_size,
         "tables": [dict(zip(("table", "rows", "heap", "indexes", "total"), t, strict=True)) for t in sizes],
     }
 
@@ -1030,16 +1026,21 @@ def main(argv: list[str] | None = None) -> int:
             print(f"  {stage.name}: " + ", ".join(f"{k} {v:.2f} s" for k, v in stage.floor_parts.items()),
                   flush=True)
         sizes, database_size = table_sizes(database.engine)
-        compare = None
-        if args.compare:
-            print("\nscoring again in one process (run_job):", flush=True)
-            compare = score_in_one_process(database, run_id, business_date)
-            print(f"  {compare[0]:.1f} s ({compare[1]})", flush=True)
-    figures = report(args, business_date, stages, settings, sizes, database_size, compare, load_seconds,
+    # The night's figures first: the comparison below is long, and the night must not be lost with it.
+    figures = report(args, business_date, stages, settings, sizes, database_size, load_seconds,
                      uptime_before, uptime_after)
     figures["load_steps"] = load_log
     if args.json:
         args.json.write_text(json.dumps(figures, ensure_ascii=False, indent=1, default=str), encoding="utf-8")
+    if args.compare:
+        print("\nscoring again in one process (run_job):", flush=True)
+        seconds, loads = score_in_one_process(database, run_id, business_date)
+        scoring = stages[1].seconds or 0.0
+        print(f"\nbatch scoring compared: {args.workers} `xinyidai worker` processes {scoring:.1f} s; "
+              f"`scoring.batch.run_job` in one process {seconds:.1f} s ({loads})", flush=True)
+        figures["compare_in_process"] = {"seconds": seconds, "load": loads}
+        if args.json:
+            args.json.write_text(json.dumps(figures, ensure_ascii=False, indent=1, default=str), encoding="utf-8")
     database.engine.dispose()
     if not args.keep:
         drop_database(args.pg_url.rstrip("/"))
