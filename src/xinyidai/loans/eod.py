@@ -111,9 +111,12 @@ def run(session: Session, *, business_date: date) -> EodRun:
 
 
 def catch_up(session: Session, *, through: date) -> list[EodRun]:
-    """Run every date not yet done, in order, up to `through`: at most `MAX_CATCH_UP_DAYS` dates in one call, and
-    none after today (refused before anything runs, so that one request never holds the database for years of
-    dates)."""
+    """Run every date not yet done, in order, up to `through`.
+
+    At most `MAX_CATCH_UP_DAYS` dates in one call and none after today, both refused before anything runs: one
+    request never holds the database for years of dates (a run recorded long ago would otherwise make the next
+    call run every date since).
+    """
     if through > clock.today():
         raise LoanRuleBroken("不能对未来日期执行日终", message_en="cannot run end of day for a future date",
                              through=through.isoformat())
