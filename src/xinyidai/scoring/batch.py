@@ -278,13 +278,17 @@ def score_page(spec: dict[str, Any], run_id: int, page: list[tuple[int, dict[str
 
 # Pages and the run's completion ---------------------------------------------------------------------------------
 
-_specs: dict[int, dict[str, Any]] = {}  # a model version's scorecard spec by id: versions never change once stored
+# A scorecard spec by the version's digest, not its id: ids name different versions in different databases (a
+# restored copy, the test suite's), the digest only ever the same content.
+_specs: dict[str, dict[str, Any]] = {}
 
 
 def _spec(session: Session, model_version_id: int) -> dict[str, Any]:
-    spec = _specs.get(model_version_id)
+    digest = session.scalar(select(ModelVersion.digest).where(ModelVersion.id == model_version_id))
+    spec = _specs.get(digest) if digest is not None else None
     if spec is None:
-        spec = _specs[model_version_id] = registry.get(session, version_id=model_version_id).scorecard_spec
+        version = registry.get(session, version_id=model_version_id)
+        spec = _specs[version.digest] = version.scorecard_spec
     return spec
 
 

@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 from typer.testing import CliRunner
 
-from tests.integration.conftest import World, _user, build_world, login, page_csrf
+from tests.integration.conftest import MakeDatabase, World, _user, build_world, login, page_csrf
 from tests.integration.scoring.test_model_registry import ARREARS, _deliver, _deliver_tax, _train
 from xinyidai import clock, db
 from xinyidai.audit.models import AuditEntry
@@ -249,3 +249,26 @@ def test_the_run_pages_decile_table_names_each_column_once(
     assert header, "no decile table"
     names = re.findall(r"<th[^>]*>([^<]*)</th>", header.group(1))
     assert len(names) == len(set(names)), names
+
+
+def test_a_version_id_names_its_own_databases_model_in_a_process_that_served_another(
+        make_committed_database: MakeDatabase, frozen_clock: clock.FixedClock, model_dirs: tuple[Path, Path]) -> None:
+    # A worker process may serve a restored copy or another district: the same id there is another model, and the
+    # scores must be the ones that database's model gives, not a remembered one's.
+    ids = []
+    for suffix, directory in (("batch_a", model_dirs[0]), ("batch_b", model_dirs[1])):
+        database = make_committed_database(suffix)
+        with db.transaction(database.session_factory) as session:
+            world = build_world(session)
+            ids.append(_champion(session, world, directory).id)
+        result = batch.run_job(as_of=AS_OF, trigger="cli", session_factory=database.session_factory)
+        assert result.ran and result.run_id is not None
+        with database.session_factory() as session:
+            spec = registry.get(session, version_id=ids[-1]).scorecard_spec
+            expected: dict[int, tuple[object, ...]] = {}
+            for page in batch.entity_pages(session, as_of=AS_OF):
+                rows = batch.score_page(spec, result.run_id, batch.feature_page(session, as_of=AS_OF, page=page))[0]
+                expected |= {eid: (score, pd, grade, outcome, codes) for _r, eid, score, pd, grade, outcome, codes
+                             in rows}
+            assert _scores(session, result.run_id) == expected
+    assert ids[0] == ids[1]
