@@ -46,7 +46,7 @@ lint: install
 	$(BIN)/ruff check .
 
 typecheck: install
-	$(BIN)/mypy src
+	$(BIN)/mypy src bench
 
 test-sqlite: install
 	$(BIN)/pytest -q -n 2 tests

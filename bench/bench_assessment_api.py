@@ -165,9 +165,9 @@ def main() -> None:
     for name, label in (("assessment", "POST /api/v1/orders/estimate (assessment)"),
                         ("application", "POST /api/v1/orders (application)"), ("me", "floor: GET /api/v1/me"),
                         ("in process", "floor: features + score in process")):
-        values = timings[name]
-        print(f"| {label} | {1000 * statistics.median(values):.1f} | {1000 * _percentile(values, 0.95):.1f} | "
-              f"{1000 * _percentile(values, 0.99):.1f} | {1000 * max(values):.1f} |")
+        seconds = timings[name]
+        print(f"| {label} | {1000 * statistics.median(seconds):.1f} | {1000 * _percentile(seconds, 0.95):.1f} | "
+              f"{1000 * _percentile(seconds, 0.99):.1f} | {1000 * max(seconds):.1f} |")
     ratio = _percentile(timings["assessment"], 0.99) / _percentile(timings["me"], 0.99)
     print(f"\np99 assessment / p99 GET /api/v1/me: {ratio:.1f}×; date {date.today()}")
 

@@ -21,19 +21,19 @@ What it does, in order:
    then ``VACUUM ANALYZE``;
 3. trains a scorecard on a synthetic frame named after five platform features (``development.develop``, as
    ``xinyidai model train`` does), registers it and promotes it through ``scoring.registry``;
-4. runs ``scoring.batch.run_job`` with ``--workers`` processes (default 2, what the CLI uses here: one per core;
-   pages of ``--chunk`` entities, default ``batch.CHUNK``; claim, then score every entity: each page's records read
+4. runs ``scoring.batch.run_job`` in this one process (what ``xinyidai model batch-score`` does on the embedded
+   engine; workers sharing the pages are measured by ``bench_night``), pages of ``--chunk`` entities, default
+   ``batch.CHUNK``; claim, then score every entity: each page's records read
    as columns with one COPY, the features computed column-wise by ``feature_columns.compute_page``, scorecard,
    credit policy and reasons for the page at once, COPY into ``entity_score``, run record with distribution and
    PSI, commit) with the clock at D + 1, 01:30 China time, timed with ``time.perf_counter``; the time spent loading
-   records, computing features, scoring with the policy and writing is recorded by wrapping those functions (in
-   this process: with workers, only the writing is here), and the feature matrix the run scored is kept (with
-   workers it stayed in theirs, so it is computed again afterwards in one process, timed apart by part);
+   records, computing features, scoring with the policy and writing is recorded by wrapping those functions, and
+   the feature matrix the run scored is kept;
 5. the floor, on that same matrix: the version's stored ONNX graph run by onnxruntime (one call over all rows, and
    in pages of ``--chunk`` as the run pages), and the numpy scorecard (``scorecard.score``) over all rows, each the
    best of three;
 6. prints the load average before and after the run (the machine may be shared), the CPU the run used in this
-   process, its workers and the PostgreSQL backends serving the database (sampled from /proc; over the cores, a
+   process and the PostgreSQL backends serving the database (sampled from /proc; over the cores, a
    lower bound on the run's time on an idle machine), a markdown row with the run's ratio to the fastest floor, and
    drops the database (unless ``--keep``).
 """
@@ -258,16 +258,15 @@ def _cpu_seconds(who: int) -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def _score(database: db.Database, workers: int, chunk: int) -> tuple[float, dict[str, float], np.ndarray, Any]:
+def _score(database: db.Database, chunk: int) -> tuple[float, dict[str, float], np.ndarray, Any]:
     from xinyidai.scoring import batch, feature_columns
-    from xinyidai.scoring import model_versions as registry
 
     totals: dict[str, float] = defaultdict(float)
     matrices: list[np.ndarray] = []
     backends = _CpuOfBackends(database.engine.url.database or "")
     backends.sample()
     backends_before = sum(backends.seen.values())
-    own, children = _cpu_seconds(resource.RUSAGE_SELF), _cpu_seconds(resource.RUSAGE_CHILDREN)
+    own = _cpu_seconds(resource.RUSAGE_SELF)
     backends.start()
     with clock.use(clock.at(2026, 11, 23, 1, 30)), \
             _timed(batch, "page_records", totals, "load records"), \
@@ -277,34 +276,15 @@ def _score(database: db.Database, workers: int, chunk: int) -> tuple[float, dict
             _timed(batch, "matrix", totals, "matrix", keep=matrices.append), \
             _timed(batch._Writer, "write", totals, "write (COPY)"):
         started = time.perf_counter()
-        result = batch.run_job(as_of=AS_OF, trigger="cli", session_factory=database.session_factory,
-                               workers=workers, chunk=chunk)
+        result = batch.run_job(as_of=AS_OF, trigger="cli", session_factory=database.session_factory, chunk=chunk)
         elapsed = time.perf_counter() - started
     # CPU the run used, wherever it ran: what it would take on an idle machine is at least this over the cores.
     totals["CPU: this process"] = _cpu_seconds(resource.RUSAGE_SELF) - own
-    totals["CPU: worker processes"] = _cpu_seconds(resource.RUSAGE_CHILDREN) - children
     totals["CPU: PostgreSQL backends"] = backends.stop() - backends_before
     assert result.ran and result.run_id is not None, result.message
     with database.session_factory() as session:
         run = batch.get(session, run_id=result.run_id)
         session.expunge(run)
-        if workers > 1:
-            # The workers' matrices stayed in their processes: the same matrix again, in this one, for the floor.
-            spec = registry.get(session, version_id=run.model_version_id).scorecard_spec
-            again: dict[str, float] = defaultdict(float)
-            started = time.perf_counter()
-            with batch._no_cycle_collection(), \
-                    _timed(batch, "page_records", again, "load records"), \
-                    _timed(feature_columns, "compute_page", again, "features"), \
-                    _timed(feature_columns, "as_dicts", again, "as dicts"), \
-                    _timed(batch, "score_page", again, "score, policy, reasons"):
-                items = batch._items(session)
-                for page in batch.entity_pages(session, as_of=AS_OF, chunk=chunk):
-                    values = batch.feature_page(session, as_of=AS_OF, page=page, items=items)
-                    matrices.append(batch.matrix(spec, [v for _eid, v in values if v is not None]))
-                    batch.score_page(spec, run.id, values)
-            totals["(after the run, one process) load, features and score again"] = time.perf_counter() - started
-            totals.update({f"(again) {part}": seconds for part, seconds in again.items()})
     return elapsed, dict(totals), np.vstack(matrices), run
 
 
@@ -353,7 +333,6 @@ def main() -> None:
     parser.add_argument("--entities", type=int, default=100_000)
     parser.add_argument("--pg-url", default=os.environ.get("XINYIDAI_BENCH_PG_URL",
                                                            "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"))
-    parser.add_argument("--workers", type=int, default=2, help="processes scoring pages (the CLI: one per core)")
     parser.add_argument("--chunk", type=int, default=None, help="entities a page (default: batch.CHUNK)")
     parser.add_argument("--database", default=DATABASE, help="the database to (re)create on that server")
     parser.add_argument("--keep", action="store_true", help="leave the database behind")
@@ -380,7 +359,7 @@ def main() -> None:
             version_id = _champion(database, _train(Path(tmp) / "model"))
         chunk = args.chunk or _batch_chunk()
         load_before = os.getloadavg()
-        elapsed, parts, x, run = _score(database, args.workers, chunk)
+        elapsed, parts, x, run = _score(database, chunk)
         load_after = os.getloadavg()
         floor = _floor(database, version_id, x, chunk)
     finally:
@@ -393,8 +372,8 @@ def main() -> None:
           f"{run.entities_approved:,}, remediate {run.entities_remediate:,}, declined {run.entities_declined:,}, "
           f"failed {run.entities_failed:,}, mean score {run.mean_score:.1f}, PSI vs development "
           f"{run.psi_development:.4f}")
-    print(f"\nworkers: {args.workers}; pages of {chunk:,}; matrix {x.shape[0]:,} × {x.shape[1]}")
-    print("parts of the run (s; with workers only the parent's): "
+    print(f"\none process; pages of {chunk:,}; matrix {x.shape[0]:,} × {x.shape[1]}")
+    print("parts of the run (s): "
           + ", ".join(f"{k} {v:.1f}" for k, v in parts.items()))
     print("floor (s): " + ", ".join(f"{k} {v:.3f}" for k, v in floor.items()))
     cpu = sum(v for k, v in parts.items() if k.startswith("CPU:"))

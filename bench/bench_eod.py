@@ -79,7 +79,7 @@ from xinyidai.loans import service as loans_service
 from xinyidai.loans.models import CreditLine, Drawdown
 from xinyidai.orders import service as orders_service
 from xinyidai.orders.events import OrderApproved
-from xinyidai.orders.schemas import OrderApprove, OrderCreate
+from xinyidai.orders.schemas import OrderApprove, OrderCreate, OrderPropose
 from xinyidai.products import service as products_service
 from xinyidai.products.enums import RepaymentMethod
 from xinyidai.products.schemas import ProductCreate
@@ -241,9 +241,10 @@ def make_reference(database: db.Database, business_date: date) -> Reference:
             product_id=product.id, amount_fen=100_000_000, term_months=12,
             repayment_method=RepaymentMethod.EQUAL_INSTALLMENT, purpose="补充流动资金", authorise=True))
         orders_service.accept(session, principal=officer, order=order)
-        orders_service.approve(session, principal=officer, order=order, decision_in=OrderApprove(
+        orders_service.propose(session, principal=officer, order=order, proposal_in=OrderPropose(
             line_fen=100_000_000, annual_rate=Decimal("0.05"), term_months=12,
             repayment_method=RepaymentMethod.EQUAL_INSTALLMENT))
+        orders_service.approve(session, principal=manager, order=order, decision_in=OrderApprove())
         ids = (bank.id, enterprise.id, product.id, order.id)
     # The commit dispatched OrderApproved: the loans context has opened the line.
     events.dispatch_pending(session_factory=database.session_factory)

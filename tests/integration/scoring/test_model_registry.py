@@ -132,7 +132,7 @@ def test_promotion_keeps_one_champion_and_records_who_retired_whom(session: Sess
     assert [v.status for v in registry.list_versions(session)] == ["champion", "retired"]
     assert first.retired_by_user_id == admin.user_id and second.promoted_by_user_id == admin.user_id
     assert first.retired_at == second.promoted_at == clock.now()
-    assert first.promoted_at is not None and first.promoted_at < first.retired_at
+    assert first.promoted_at is not None and first.retired_at is not None and first.promoted_at < first.retired_at
 
 
 def test_without_a_champion_the_rules_answer_and_the_decision_says_so(session: Session, world: World) -> None:
