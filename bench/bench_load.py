@@ -2,8 +2,9 @@
 its floor, with the database's connections and the CPU of each part and the machine's load.
 
 Run: ``.venv/bin/python -m bench.bench_load --rps 300 --minutes 10 --workers 2 --locust /path/to/locust``
-(locust lives in a virtualenv of its own: ``python3 -m venv .venv-locust && .venv-locust/bin/pip install -e '.[bench]'``
-or just ``'locust>=2.40'``; without ``--locust`` it is looked for on PATH, then beside this Python).
+(locust, the ``bench`` extra, may live in a virtualenv of its own, as it speaks HTTP only:
+``python3 -m venv .venv-locust && .venv-locust/bin/pip install 'locust>=2.40'``, then
+``--locust .venv-locust/bin/locust``; without ``--locust`` it is looked for on PATH, then beside this Python).
 
 What it does, in order:
 
@@ -246,6 +247,18 @@ def _probe_row(item: str, uscc: str) -> dict[str, str]:
                 "tax_kind": "增值税", "amount": "1000.00", "paid_date": month_end.isoformat()}
     return {"uscc": uscc, "month": f"{month_end:%Y-%m}", "month_end": month_end.isoformat(), "usage": "100.0",
             "amount_billed": "420.00", "amount_overdue": "0.00"}
+
+
+def pool_settings(url: str) -> str:
+    """Each server process's connection pool, as the server will read it, and what PostgreSQL allows."""
+    from xinyidai.config import Settings
+
+    settings = Settings()
+    with psycopg.connect(_plain(url)) as connection:
+        row = connection.execute("SHOW max_connections").fetchone()
+    return (f"{settings.pool_size} + {settings.pool_max_overflow} overflow connections per server process "
+            f"(XINYIDAI_POOL_SIZE, XINYIDAI_POOL_MAX_OVERFLOW; a wait over {settings.pool_timeout_seconds:g} s is a "
+            f"503), PostgreSQL max_connections {row[0] if row else '?'}")
 
 
 def password_check() -> float:
@@ -569,7 +582,7 @@ def server_errors(folder: Path) -> list[str]:
 
 
 def report(args: argparse.Namespace, floor: Phase, mix: Phase, *, users: int, setup: str, after: str,
-           errors: list[str], password_check_ms: float) -> str:
+           errors: list[str], password_check_ms: float, pools: str) -> str:
     """The Markdown report."""
     floor_me = next((r for r in floor.routes if r.name == "/api/v1/me"), None)
     floor_p99 = floor_me.p99 if floor_me else math.nan
@@ -579,21 +592,27 @@ def report(args: argparse.Namespace, floor: Phase, mix: Phase, *, users: int, se
            f"server: `xinyidai serve --workers {args.workers}` on PostgreSQL, jobs on procrastinate with one "
            f"`xinyidai worker`; demo district of {args.enterprises} market entities; locust {users} users, "
            f"constant throughput {args.rps:g} requests/s asked",
+           f"pools: {pools}",
            ""]
 
     def sample_lines(phase: Phase) -> list[str]:
         s = phase.sample
+        others = max(0.0, s.machine_busy - sum(s.cpu.values()))
+        shared = (["- **the machine was shared: other processes used "
+                   f"{others:.2f} cores and the load average reached {s.load_max:.1f} on {os.cpu_count()} cores; "
+                   "these latencies are not the platform's alone**"]
+                  if others > 0.25 or s.load_max > (os.cpu_count() or 1) else [])
         cpu = ", ".join(f"{name} {cores:.2f}" for name, cores in sorted(s.cpu.items(), key=lambda kv: -kv[1]))
-        known = sum(s.cpu.values())
         connections = ", ".join(f"{state} {count}" for state, count in sorted(s.connections.items()))
         return [f"- achieved: {phase.total.rps if phase.total else 0:,.1f} requests/s over "
                 f"{s.seconds:,.0f} s sampled; {phase.total.requests if phase.total else 0:,} requests, "
                 f"{phase.total.failures if phase.total else 0:,} failures",
                 f"- CPU, in cores (of {os.cpu_count()}): {cpu}; the machine {s.machine_busy:.2f} "
-                f"(of which other processes {max(0.0, s.machine_busy - known):.2f})",
+                f"(of which other processes {others:.2f})",
                 f"- database connections to `{DATABASE}`: at most {s.connections_total_max} at once "
                 f"(mean {s.connections_mean:.1f}); most by state: {connections or 'none'}",
-                f"- load average before {s.load_before}; highest 1-minute {s.load_max:.2f}; after {s.load_after}"]
+                f"- load average before {s.load_before}; highest 1-minute {s.load_max:.2f}; after {s.load_after}",
+                *shared]
 
     out += [f"### Floor: `GET /api/v1/me`, {args.floor_minutes:g} min", "", *sample_lines(floor),
             f"- and the floor of `POST /login` alone: one password check (argon2, the platform's parameters) in "
@@ -666,6 +685,7 @@ def main() -> None:
                      f"{len(fixture['banks'])} bank users, {len(fixture['departments'])} department clients")
             print(setup, flush=True)
             password_check_ms = password_check()
+            pools = pool_settings(url)
             platform.start()
             common = {"users": users, "rps": args.rps, "fixture": fixture_path, "url": url}
             floor = run_locust(locust, platform, classes=FLOOR, seconds=round(60 * args.floor_minutes),
@@ -680,7 +700,7 @@ def main() -> None:
                 drop_database(server)
         print()
         print(report(args, floor, mix, users=users, setup=setup, after=after, errors=server_errors(folder),
-                     password_check_ms=password_check_ms))
+                     password_check_ms=password_check_ms, pools=pools))
         if args.keep:
             print(f"\nkept: database {DATABASE}, logs and locust's CSVs in {folder}")
 
