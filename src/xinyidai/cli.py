@@ -79,21 +79,30 @@ def serve(
     port: int = typer.Option(8000, help=bilingual("端口", "Port")),
     reload: bool = typer.Option(False, help=bilingual("代码变更时重新加载（开发用）",
                                                       "Reload on code changes (development)")),
+    workers: int = typer.Option(1, min=1, max=64, metavar="N",
+                                help=bilingual("服务进程数（不可与 --reload 同用）",
+                                               "Server worker processes (not with --reload)")),
 ) -> None:
-    """Serve the portal and the API with uvicorn."""
+    """Serve the portal and the API with uvicorn, in one process or `workers` processes sharing the port."""
     import uvicorn
 
     from xinyidai import jobs
     from xinyidai.main import wire_jobs
 
+    if reload and workers > 1:
+        fail("--reload 只能用于单个服务进程；请去掉 --workers 或 --reload",
+             detail="--reload reloads one process: it cannot be used with --workers above 1")
     settings = get_settings()
     if jobs.engine_for(settings.database_url).name == "in_process" and settings.jobs_schedule_in_process:
         wire_jobs()
+        # Started here, once: with several workers this is uvicorn's supervising process, and the workers it spawns
+        # (fresh interpreters, never forks of this one) import the app, not this command, so none starts another.
         jobs.Schedule().start()  # the embedded default runs the nightly jobs itself; no worker to start
         console.print("后台作业在本进程内按计划运行 (background jobs run in this process on their schedule)")
-    console.print(f"portal at [bold]http://{host}:{port}[/bold]  (API docs at /docs)")
+    console.print(f"portal at [bold]http://{host}:{port}[/bold]  (API docs at /docs)"
+                  + (f", {workers} worker processes" if workers > 1 else ""))
     uvicorn.run("xinyidai.main:create_app", factory=True, host=host, port=port, reload=reload,
-                log_level=get_settings().log_level.lower())
+                workers=workers if workers > 1 else None, log_level=settings.log_level.lower())
 
 
 def worker(

@@ -9,6 +9,7 @@ which setup installs (fonts-noto-cjk), so the Chinese dimension names render.
 from __future__ import annotations
 
 import base64
+from functools import lru_cache
 
 import pygal
 from pygal.etree import etree
@@ -26,19 +27,27 @@ WIDTH, HEIGHT = 440, 380
 
 def radar_svg(portrait: PortraitRead) -> bytes:
     """The six dimension scores (0–100) as a filled radar; a withheld dimension is drawn at 0 and so labelled."""
+    return _drawn(tuple((d.label, d.score) for d in portrait.dimensions))
+
+
+# The chart depends on nothing but its labels and scores, of which there are few combinations; drawing one costs
+# about as much as the rest of a firm's home page, which shows the same portrait to every view of a day.
+@lru_cache(maxsize=1024)
+def _drawn(dimensions: tuple[tuple[str, int | None], ...]) -> bytes:
+    """The radar of these (label, score) pairs."""
     chart = pygal.Radar(width=WIDTH, height=HEIGHT, explicit_size=True, js=[], style=STYLE, fill=True,
                         range=(0, 100), show_legend=False, show_dots=True, dots_size=3, inner_radius=0,
                         y_labels=[0, 20, 40, 60, 80, 100], show_y_labels=False, margin=8,
                         disable_xml_declaration=True)
-    chart.x_labels = [d.label if d.score is not None else f"{d.label}（无）" for d in portrait.dimensions]
-    chart.add("信用画像", [d.score or 0 for d in portrait.dimensions])
+    chart.x_labels = [label if score is not None else f"{label}（无）" for label, score in dimensions]
+    chart.add("信用画像", [score or 0 for _, score in dimensions])
     tree = chart.render_tree()
     for parent in tree.iter():
         for child in [c for c in parent if c.tag == "script"]:
             parent.remove(child)
     title = etree.Element("title")
-    title.text = "信用画像雷达图：" + "，".join(f"{d.label}{d.score if d.score is not None else '无'}"
-                                            for d in portrait.dimensions)
+    title.text = "信用画像雷达图：" + "，".join(f"{label}{score if score is not None else '无'}"
+                                            for label, score in dimensions)
     tree.insert(0, title)
     return bytes(etree.tostring(tree, encoding="utf-8", xml_declaration=True))
 
