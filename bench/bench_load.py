@@ -45,6 +45,7 @@ import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 from tempfile import TemporaryDirectory, mkdtemp
 from typing import Any
@@ -181,10 +182,10 @@ def _users(session: Any) -> dict[str, list[dict[str, Any]]]:
     for user in session.scalars(select(User).where(User.is_active.is_(True)).order_by(User.id)).all():
         principal = identity_service.principal_for_user(user)
         if Role.ENTERPRISE_ADMIN in principal.roles:
-            estimate = [p for p in products if _tried(session, lambda p=p, who=principal: orders_service.estimate(
-                session, principal=who, estimate_in=EstimateCreate(product_id=p)))]
-            apply = [p for p in products if _tried(session, lambda p=p, who=principal: orders_service.apply(
-                session, principal=who, order_in=OrderCreate(
+            estimate = [p for p in products if _tried(session, partial(
+                orders_service.estimate, session, principal=principal, estimate_in=EstimateCreate(product_id=p)))]
+            apply = [p for p in products if _tried(session, partial(
+                orders_service.apply, session, principal=principal, order_in=OrderCreate(
                     product_id=p, amount_fen=20_000_000, term_months=12, repayment_method="equal_installment",
                     purpose="采购原材料", authorise=True)))]
             if estimate and apply:
@@ -193,8 +194,8 @@ def _users(session: Any) -> dict[str, list[dict[str, Any]]]:
         elif principal.roles & {Role.BANK_LOAN_OFFICER, Role.BANK_MANAGER}:
             lookups = [{"order_id": o.id, "enterprise_id": o.enterprise_id, "order_no": o.order_no}
                        for o in orders_service.list_for(session, principal=principal)
-                       if _tried(session, lambda o=o, who=principal: read_credit_file(
-                           session, principal=who, enterprise_id=o.enterprise_id, purpose_ref=o.order_no))]
+                       if _tried(session, partial(read_credit_file, session, principal=principal,
+                                                  enterprise_id=o.enterprise_id, purpose_ref=o.order_no))]
             if lookups:
                 found["banks"].append({"username": user.username, "lookups": lookups})
     return found
@@ -213,7 +214,7 @@ def _departments(database: Any) -> list[dict[str, Any]]:
     from xinyidai.identity.schemas import ApiClientCreate
     from xinyidai.registry.models import Enterprise
 
-    departments = []
+    departments: list[dict[str, Any]] = []
     with db.transaction(database.session_factory) as session:
         usccs = list(session.scalars(select(Enterprise.uscc).order_by(Enterprise.id).limit(400)))
         organisations = {d.code: d.organisation_id for d in creditdata_service.list_departments(session)}
@@ -689,9 +690,9 @@ def main() -> None:
             platform.start()
             common = {"users": users, "rps": args.rps, "fixture": fixture_path, "url": url}
             floor = run_locust(locust, platform, classes=FLOOR, seconds=round(60 * args.floor_minutes),
-                               name="floor", **common)  # type: ignore[arg-type]
+                               name="floor", **common)
             mix = run_locust(locust, platform, classes=MIX, seconds=round(60 * args.minutes), name="mix",
-                             **common)  # type: ignore[arg-type]
+                             **common)
             time.sleep(5)  # let the worker take what the last requests deferred
             after = backlog(url)
         finally:

@@ -522,7 +522,7 @@ def list_runs(session: Session, *, limit: int = 100) -> list[tuple[ScoringRun, M
     """The latest runs with their model versions, newest date first."""
     return [(run, version) for run, version in session.execute(
         select(ScoringRun, ModelVersion).join(ModelVersion, ModelVersion.id == ScoringRun.model_version_id)
-        .order_by(ScoringRun.as_of.desc(), ScoringRun.id.desc()).limit(limit)).tuples().all()]
+        .order_by(ScoringRun.as_of.desc(), ScoringRun.id.desc()).limit(limit)).all()]
 
 
 def results(session: Session, *, run_id: int, outcome: str | None = None, limit: int = 50) -> list[EntityScore]:

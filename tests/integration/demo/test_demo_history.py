@@ -29,7 +29,7 @@ SEED = 5
 
 def _history(session: Session, loans: list[PastLoan]) -> list[tuple[str, PastLoan]]:
     """The loans with their borrower's USCC instead of its id (PostgreSQL does not give ids back on rollback)."""
-    usccs = dict(session.execute(select(Enterprise.id, Enterprise.uscc)).tuples().all())
+    usccs = dict(session.execute(select(Enterprise.id, Enterprise.uscc)).all())
     return [(usccs[loan.enterprise_id], replace(loan, enterprise_id=0)) for loan in loans]
 
 

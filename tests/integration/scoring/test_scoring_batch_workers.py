@@ -164,7 +164,7 @@ def test_two_workers_share_a_run_and_a_killed_worker_leaves_its_page_to_the_othe
         assert run is not None
         assert _snapshot(session, run) == expected
         by_worker = dict(session.execute(select(ScoringPage.worker, func.count()).where(
-            ScoringPage.scoring_run_id == run.id).group_by(ScoringPage.worker)).tuples().all())
+            ScoringPage.scoring_run_id == run.id).group_by(ScoringPage.worker)).all())
     assert len(by_worker) == 2 and sum(by_worker.values()) == one.pages, by_worker
     workers.stop()
     _redo(database)
