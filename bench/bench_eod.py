@@ -69,6 +69,7 @@ from sqlalchemy import Engine, create_engine, event, select, text
 from sqlalchemy.engine import Connection
 
 from xinyidai import clock, db, events
+from xinyidai.audit.actor import Actor
 from xinyidai.auth.enums import OrgKind, Role
 from xinyidai.cli import upgrade_database
 from xinyidai.clock import BUSINESS_TZ
@@ -495,7 +496,7 @@ def run_eod(database: db.Database, business_date: date, times: StatementTimes) -
         with db.transaction(database.session_factory) as session:
             times.recording = True
             before = time.perf_counter()
-            record = eod.run(session, business_date=business_date)
+            record = eod.run(session, business_date=business_date, actor=Actor.cli("bench_eod"))
             seconds = time.perf_counter() - before
             times.recording = False
             result = (record.id, record.drawdowns_accrued, record.entries_made, record.postings_made,

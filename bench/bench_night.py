@@ -708,12 +708,13 @@ def scoring_with_workers(database: db.Database, url: str, business_date: date, v
 
 def end_of_day(database: db.Database, business_date: date, stage: Stage) -> int:
     """Stage 3: `loans.eod.run` for D, committed (its events dispatched after the commit); the postings made."""
+    from xinyidai.audit.actor import Actor
     from xinyidai.loans import eod
 
     d = business_date
     with clock.use(clock.at(d.year, d.month, d.day, 23, 0)), timed_stage(stage), \
             db.transaction(database.session_factory) as session:
-        record = eod.run(session, business_date=business_date)
+        record = eod.run(session, business_date=business_date, actor=Actor.cli("bench_night"))
         figures = (record.status, record.drawdowns_accrued, record.entries_made, record.postings_made,
                    record.defaults_triggered)
     status, accrued, entries, postings, defaults = figures

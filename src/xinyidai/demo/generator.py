@@ -17,6 +17,7 @@ from faker import Faker
 from sqlalchemy.orm import Session
 
 from xinyidai import clock
+from xinyidai.audit.actor import Actor
 from xinyidai.auth.enums import ROLE_LABELS, OrgKind, Role
 from xinyidai.auth.principal import Principal
 from xinyidai.clock import BUSINESS_TZ, FixedClock
@@ -54,6 +55,7 @@ from xinyidai.registry.policy import required_report_year
 from xinyidai.registry.schemas import EnterpriseCreate
 
 DEMO_PASSWORD = "Demo2026xyd"
+DEMO_ACTOR = Actor.cli("demo generate")  # who runs the history's end of day, as the audit log names it
 DIVISION_CODE = "500108"  # 重庆市南岸区
 
 # The district's 15 towns and streets; the first three are the pilot areas named in the launch.
@@ -605,7 +607,7 @@ def _loan_history(session: Session, builder: _Builder, *, today: date, product_i
             for key, drawdown_id, applicant in loans:
                 _pay_by_plan(session, key, drawdown_id, applicant, day, start)
         with clock.use(_at(day, 23)):
-            eod.run(session, business_date=day)
+            eod.run(session, business_date=day, actor=DEMO_ACTOR)
             session.expire_all()
             for key, drawdown_id, _applicant in loans:
                 loan = session.get(Drawdown, drawdown_id) if key.startswith("defaulted") else None

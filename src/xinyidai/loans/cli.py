@@ -92,6 +92,7 @@ def end_of_day(
     from datetime import date
 
     from xinyidai import clock
+    from xinyidai.audit.actor import Actor
     from xinyidai.cli_support import transaction
     from xinyidai.loans import eod
 
@@ -100,7 +101,7 @@ def end_of_day(
     except ValueError:
         fail(f"日期格式应为 YYYY-MM-DD：{through}")
     with transaction() as session:
-        runs = eod.catch_up(session, through=last)
+        runs = eod.catch_up(session, through=last, actor=Actor.cli("end-of-day"))
         summary = [(r.business_date, r.drawdowns_accrued, r.entries_made, r.defaults_triggered) for r in runs]
     if not summary:
         console.print(f"日终处理已完成至 {last}，无需执行")

@@ -41,6 +41,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from xinyidai import clock, events
+from xinyidai.audit import service as audit_service
+from xinyidai.auth.principal import Principal
 from xinyidai.db import UtcDateTime
 from xinyidai.loans import classification, ledger, lines, policy
 from xinyidai.loans.enums import Account, Classification, DrawdownStatus
@@ -57,6 +59,7 @@ from xinyidai.loans.models import (
 )
 from xinyidai.products import service as products_service
 
+AUDIT_ACTION = "loans.end_of_day_run"
 DRAWDOWN = cast(Table, Drawdown.__table__)
 INSTALLMENT = cast(Table, Installment.__table__)
 JOURNAL_ENTRY = cast(Table, JournalEntry.__table__)
@@ -75,8 +78,8 @@ def _rowcount(result: Result[Any]) -> int:
     return int(cast(CursorResult[Any], result).rowcount or 0)
 
 
-def run(session: Session, *, business_date: date) -> EodRun:
-    """Run end of day for one date; a date already done is returned unchanged.
+def run(session: Session, *, business_date: date, actor: Principal | audit_service.Actor) -> EodRun:
+    """Run end of day for one date, audited as `actor`'s; a date already done is returned unchanged.
 
     Two callers at the same moment meet at the run record's unique date: the second waits for the first and is
     told the date has already been run (`EndOfDayAlreadyRun`, 409), rather than failing on the constraint.
@@ -107,10 +110,13 @@ def run(session: Session, *, business_date: date) -> EodRun:
     eod.status = "done"
     eod.finished_at = clock.now()
     session.flush()
+    audit_service.record(session, actor=actor, action=AUDIT_ACTION, subject_type="eod_run", subject_id=eod.id,
+                         detail={"business_date": business_date.isoformat(), "accrued": accrued,
+                                 "entries": eod.entries_made, "defaults": defaults})
     return eod
 
 
-def catch_up(session: Session, *, through: date) -> list[EodRun]:
+def catch_up(session: Session, *, through: date, actor: Principal | audit_service.Actor) -> list[EodRun]:
     """Run every date not yet done, in order, up to `through`.
 
     At most `MAX_CATCH_UP_DAYS` dates in one call and none after today, both refused before anything runs: one
@@ -133,7 +139,7 @@ def catch_up(session: Session, *, through: date) -> list[EodRun]:
     runs = []
     day = start
     while day <= through:
-        runs.append(run(session, business_date=day))
+        runs.append(run(session, business_date=day, actor=actor))
         day += timedelta(days=1)
     return runs
 

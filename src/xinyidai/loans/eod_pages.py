@@ -8,7 +8,6 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
-from xinyidai.audit import service as audit_service
 from xinyidai.auth.dependencies import PlatformAdminDep, csrf_protect
 from xinyidai.loans import eod
 from xinyidai.portal import flash
@@ -43,8 +42,6 @@ def run_next_day(session: SessionDep, principal: PlatformAdminDep,
     if business_date != eod.next_date(session):
         # Another run got there first, or the form is stale: nothing to do twice.
         return flash.redirect(PAGE, f"{business_date} 的日终已处理或尚不能处理，未重复执行")
-    run = eod.run(session, business_date=business_date)
-    audit_service.record(session, actor=principal, action="loans.end_of_day_run", subject_type="eod_run",
-                         subject_id=run.id, detail={"business_date": business_date.isoformat()})
+    run = eod.run(session, business_date=business_date, actor=principal)
     return flash.redirect(PAGE, f"{business_date} 日终处理完成：计提 {run.drawdowns_accrued} 笔，"
                                 f"记账 {run.entries_made} 笔，新增违约 {run.defaults_triggered} 笔")

@@ -26,11 +26,7 @@ def end_of_day(factory: sessionmaker[Session]) -> None:
             if day is None or day > through:
                 return
             try:
-                run = eod.run(session, business_date=day)
+                eod.run(session, business_date=day, actor=audit_service.Actor.system("loans.end_of_day"))
             except EndOfDayAlreadyRun:  # another caller (the admin's page) ran it meanwhile
                 continue
-            audit_service.record(session, actor=audit_service.Actor.system("loans.end_of_day"),
-                                 action="loans.end_of_day_run", subject_type="eod_run", subject_id=run.id,
-                                 detail={"business_date": day.isoformat(), "accrued": run.drawdowns_accrued,
-                                         "defaults": run.defaults_triggered})
         log.info("end of day done", business_date=day.isoformat())

@@ -156,10 +156,10 @@ class EodRunRead(BaseModel):
 
 
 @router.post("/admin/end-of-day", response_model=list[EodRunRead])
-def run_end_of_day(session: SessionDep, _: PlatformAdminDep,
+def run_end_of_day(session: SessionDep, principal: PlatformAdminDep,
                    through: date | None = None) -> list[EodRunRead]:
-    """Run end of day for every date not yet done, up to `through` (default today)."""
-    runs = eod.catch_up(session, through=through or clock.today())
+    """Run end of day for every date not yet done, up to `through` (default today); each date run is audited."""
+    runs = eod.catch_up(session, through=through or clock.today(), actor=principal)
     return [EodRunRead(business_date=r.business_date, status=r.status, drawdowns_accrued=r.drawdowns_accrued,
                        entries_made=r.entries_made, postings_made=r.postings_made,
                        defaults_triggered=r.defaults_triggered) for r in runs]

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from tests.integration.conftest import World, login, page_csrf
 from xinyidai import clock
+from xinyidai.audit.actor import Actor
 from xinyidai.loans import eod
 from xinyidai.loans.models import EodRun
 
@@ -19,7 +20,7 @@ def test_the_admin_runs_the_next_day_after_confirming_and_sees_the_history(
     client: TestClient, session: Session, world: World
 ) -> None:
     yesterday = clock.today() - timedelta(days=1)
-    eod.run(session, business_date=yesterday - timedelta(days=1))
+    eod.run(session, business_date=yesterday - timedelta(days=1), actor=Actor.system("test"))
     session.commit()
     login(client, "admin")
     page = client.get("/admin/end-of-day")

@@ -15,10 +15,13 @@ from sqlalchemy.orm import Session
 
 from tests.integration.conftest import World, login, page_csrf
 from xinyidai import clock, events
+from xinyidai.audit.actor import Actor
+from xinyidai.audit.models import AuditEntry
 from xinyidai.clock import BUSINESS_TZ
 from xinyidai.errors import DomainError, IdempotencyConflict
 from xinyidai.guarantee import service as guarantee_service
 from xinyidai.guarantee.models import Compensation
+from xinyidai.identity.models import User
 from xinyidai.loans import eod
 from xinyidai.loans import service as loans_service
 from xinyidai.loans.enums import Account, LineStatus
@@ -28,6 +31,8 @@ from xinyidai.main import wire_events
 from xinyidai.orders import service as orders_service
 from xinyidai.orders.schemas import OrderApprove, OrderCreate, OrderPropose
 from xinyidai.products.enums import RepaymentMethod
+
+SYSTEM = Actor.system("test")
 
 
 def _line(session: Session, world: World, *, line_fen: int = 100_000_000, rate: str = "0.035") -> CreditLine:
@@ -63,7 +68,7 @@ def _end_days(session: Session, fixed: clock.FixedClock, last: date) -> None:
     day = clock.today()
     while day <= last:
         fixed._at = datetime(day.year, day.month, day.day, 23, 0, tzinfo=BUSINESS_TZ)
-        eod.run(session, business_date=day)
+        eod.run(session, business_date=day, actor=SYSTEM)
         day += timedelta(days=1)
     fixed._at = datetime(day.year, day.month, day.day, 9, 0, tzinfo=BUSINESS_TZ)
     session.commit()
@@ -228,7 +233,7 @@ def test_end_of_day_reruns_change_nothing_and_missed_days_are_caught_up(
     line = _line(session, world)
     drawdown = _draw(session, world, line, 1_000_000)
     frozen_clock.advance(timedelta(days=5))  # five business dates go by without an end of day
-    runs = eod.catch_up(session, through=date(2026, 11, 27))
+    runs = eod.catch_up(session, through=date(2026, 11, 27), actor=SYSTEM)
     assert [r.business_date for r in runs] == [date(2026, 11, d) for d in range(23, 28)]
     for eod_run in runs:  # the run's record counts what it wrote (INSERT … SELECT row counts on every database)
         entries = session.scalar(select(func.count()).select_from(JournalEntry)
@@ -238,8 +243,8 @@ def test_end_of_day_reruns_change_nothing_and_missed_days_are_caught_up(
         assert (eod_run.drawdowns_accrued, eod_run.entries_made, eod_run.postings_made) == (1, entries, written)
         assert entries == 1 and written == 4  # interest and guarantee fee, each a debit and a credit
     postings = session.scalar(select(func.count()).select_from(LedgerPosting))
-    again = eod.run(session, business_date=date(2026, 11, 25))
-    assert again.status == "done" and eod.catch_up(session, through=date(2026, 11, 27)) == []
+    again = eod.run(session, business_date=date(2026, 11, 25), actor=SYSTEM)
+    assert again.status == "done" and eod.catch_up(session, through=date(2026, 11, 27), actor=SYSTEM) == []
     assert session.scalar(select(func.count()).select_from(LedgerPosting)) == postings
     session.expire_all()
     fresh = session.get(Drawdown, drawdown.id)
@@ -263,6 +268,11 @@ def test_one_call_catches_up_at_most_a_year_of_end_of_day_and_never_the_future(
     future = client.post("/api/v1/admin/end-of-day", params={"through": "9999-12-31"}, headers=headers)
     assert future.status_code == 400 and "未来日期" in future.json()["message"]
     assert session.scalar(select(func.count()).select_from(EodRun)) == 1  # nothing ran after the first
+    # The date that ran is audited as the admin's, with what it did; the refusals wrote no entry.
+    audited = session.scalars(select(AuditEntry).where(AuditEntry.action == eod.AUDIT_ACTION)).all()
+    admin = session.scalars(select(User).where(User.username == "admin")).one()
+    assert [(e.actor_user_id, e.subject_type, e.detail["business_date"]) for e in audited] == [
+        (admin.id, "eod_run", long_ago.isoformat())]
 
 
 def test_missed_installments_go_overdue_are_classified_and_default_with_risk_sharing(
@@ -384,7 +394,7 @@ def test_property_ledger_balances_and_everything_paid_is_accounted_for(
     assert balances.get(Account.CASH, 0) == paid - amount
     _assert_ledger_sound(session, drawdown)
     # A repeated end of day changes nothing.
-    eod.catch_up(session, through=clock.today() - timedelta(days=1))
+    eod.catch_up(session, through=clock.today() - timedelta(days=1), actor=SYSTEM)
     postings = session.scalar(select(func.count()).select_from(LedgerPosting))
-    eod.run(session, business_date=clock.today() - timedelta(days=1))
+    eod.run(session, business_date=clock.today() - timedelta(days=1), actor=SYSTEM)
     assert session.scalar(select(func.count()).select_from(LedgerPosting)) == postings

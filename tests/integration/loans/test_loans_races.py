@@ -16,6 +16,7 @@ from tests.conftest import TEST_DATABASE_URL
 from tests.integration.conftest import build_world, login, page_csrf
 from tests.integration.loans.test_loans_concurrency import approved_line
 from xinyidai import clock, db
+from xinyidai.audit.actor import Actor
 from xinyidai.auth.principal import Principal
 from xinyidai.errors import DomainError, IdempotencyConflict
 from xinyidai.loans import eod
@@ -29,6 +30,8 @@ pytestmark = pytest.mark.skipif(
     not (TEST_DATABASE_URL or "").startswith("postgresql"),
     reason="races are tested on PostgreSQL (the PostgreSQL run of make test); SQLite serialises writers",
 )
+
+SYSTEM = Actor.system("test")
 
 
 def _wait_until_blocked(database: db.Database, second: Future[Any]) -> None:
@@ -49,7 +52,7 @@ def test_end_of_day_run_at_the_same_moment_is_answered_already_run(
         build_world(session)
     today = clock.today()
     first = factory()
-    eod.run(first, business_date=today)  # not committed yet: the API caller below meets its run record
+    eod.run(first, business_date=today, actor=SYSTEM)  # not committed yet: the API caller below meets its run record
     with TestClient(create_app(session_factory=factory), base_url="http://testserver") as client:
         login(client, "admin")
         headers = {"X-CSRF-Token": page_csrf(client, "/account")}
@@ -74,7 +77,7 @@ def test_the_cli_answers_already_run_too(committed_database: db.Database, frozen
 
     monkeypatch.setattr(db, "get_database", lambda: committed_database)
     first = committed_database.session_factory()
-    eod.run(first, business_date=clock.today())
+    eod.run(first, business_date=clock.today(), actor=SYSTEM)
     with ThreadPoolExecutor(max_workers=1) as pool:
         second = pool.submit(CliRunner().invoke, app, ["end-of-day"])
         _wait_until_blocked(committed_database, second)
