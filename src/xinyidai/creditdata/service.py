@@ -309,6 +309,22 @@ def record_platform_fact(session: Session, *, item_code: str, enterprise_id: int
                  commitment_id=commitment_id)
 
 
+def records_after(session: Session, *, item_id: int, after_id: int, limit: int) -> Sequence[CreditRecord]:
+    """Records of one sub-category stored after `after_id`, oldest first (a change feed reads them under
+    `lock_item_for_insert`, so that no delivery of the sub-category is half-way and no smaller id appears later)."""
+    return session.scalars(select(CreditRecord).where(CreditRecord.catalogue_item_id == item_id,
+                                                      CreditRecord.id > after_id)
+                           .order_by(CreditRecord.id).limit(limit)).all()
+
+
+def relay_values(item: CatalogueItem, record: CreditRecord, *, uscc: str) -> dict[str, str]:
+    """A record as rows are delivered (field name → text a clerk would type), read back by `parser_for` to the same
+    data and fingerprint: what another node of the network stores."""
+    values = {spec.name: text for spec, text in field_texts(item, record) if text != ""}
+    values[USCC_FIELD] = uscc
+    return values
+
+
 # Reading -----------------------------------------------------------------------------------------
 
 

@@ -725,6 +725,66 @@ EN.update({
     "成功": "Success", "已锁定": "Locked", "部分入库": "Partly loaded",
 })
 
+# The platform network (xinyidai.network).
+EN.update({
+    "上传": "Up",
+    "上级目录版本（最近一份有效副本）": "Parent directory version (last good copy)",
+    "上级节点": "Parent node",
+    "下达": "Down",
+    "不流转": "Does not flow",
+    "主题": "Topic",
+    "交换进度": "Exchanges",
+    "保存规则": "Save rule",
+    "发送": "Sent",
+    "地址": "Address",
+    "完整": "Intact",
+    "密钥": "Keys",
+    "对方序号": "Neighbour head",
+    "尚未交换": "No exchange yet",
+    "层级": "Tier",
+    "已处理序号": "Applied up to",
+    "已被改动": "Altered",
+    "平台网络": "Platform network",
+    "序号范围": "Sequences",
+    "报文日志": "Message log",
+    "报文日志哈希链": "Message-log hash chain",
+    "接收": "Received",
+    "数据流转规则": "Flow rules",
+    "方向": "Direction",
+    "是否流转": "Flows",
+    "暂无成员": "No members",
+    "暂无报文": "No messages",
+    "最新序号": "Latest sequence",
+    "最近成功": "Last success",
+    "最近错误": "Last error",
+    "本平台为单节点部署，未接入融资信用服务平台网络。":
+        "This platform is a single node, not connected to the financing credit service platform network.",
+    "本节点": "This node",
+    "本节点发布的目录版本": "Directory version published here",
+    "本节点的变更流": "This node's feeds",
+    "条数": "Entries",
+    "流转": "Flows",
+    "滞后": "Lag",
+    "目录成员": "Directory members",
+    "相邻节点": "Neighbour",
+    "签名密钥": "Signing key",
+    "节点代码": "Node code",
+    "需经企业授权方可使用的信息从不离开本节点；个人证件号码只以脱敏形式传输。":
+        "Information whose use needs the firm's authorisation never leaves this node; personal identity numbers "
+        "travel masked only.",
+    "国家平台": "National platform",
+    "省级节点": "Provincial node",
+    "地方平台": "Local platform",
+    "暂停": "Suspended",
+    "已移除": "Removed",
+    "已发送": "Sent",
+    "已接收": "Applied",
+    "登记网络目录成员": "Set a network directory member",
+    "变更网络目录成员状态": "Change a network member's status",
+    "签发网络目录": "Publish the network directory",
+    "修改数据流转规则": "Change a flow rule",
+})
+
 
 def language_of(request: Request) -> str:
     """The visitor's chosen language."""
