@@ -11,11 +11,12 @@ import json
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy.orm import Session, sessionmaker
 
 from xinyidai import db
-from xinyidai.auth.dependencies import PlatformAdminDep, PublicRoute, csrf_protect
+from xinyidai.auth.dependencies import NodeSignedRoute, PlatformAdminDep, PublicRoute, csrf_protect
 from xinyidai.errors import DomainError
 from xinyidai.network import service
 from xinyidai.network.exceptions import NetworkNotConfigured, OversizedBatch
@@ -41,7 +42,7 @@ def directory(session: SessionDep) -> SignedDirectory:
     return SignedDirectory(document=published.document, signatures=published.signatures)
 
 
-@router.get("/feeds/{topic}", dependencies=[PublicRoute])
+@router.get("/feeds/{topic}", dependencies=[NodeSignedRoute])
 def feed(request: Request, topic: str, after: Annotated[int, Query(ge=0, le=db.MAX_ID)] = 0,
          limit: Annotated[int, Query(ge=1, le=100_000)] = 1000) -> Response:
     """The next signed batch of `topic` after sequence `after`, for the neighbour whose signature the request
@@ -63,19 +64,22 @@ def feed(request: Request, topic: str, after: Annotated[int, Query(ge=0, le=db.M
 
 
 async def _bounded_body(request: Request) -> bytes:
-    """The request body, refused past the network's batch bound without reading the rest."""
+    """The request body, refused (and logged) past the network's batch bound without reading the rest."""
     node = service.require_node()
+    refusal = OversizedBatch(f"批次超过 {node.max_bytes} 字节的上限", message_en=f"batch over {node.max_bytes} bytes")
     declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > node.max_bytes:
-        raise OversizedBatch(f"批次超过 {node.max_bytes} 字节的上限", message_en=f"batch over {node.max_bytes} bytes")
     chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > node.max_bytes:
-            raise OversizedBatch(f"批次超过 {node.max_bytes} 字节的上限",
-                                 message_en=f"batch over {node.max_bytes} bytes")
-        chunks.append(chunk)
-    return b"".join(chunks)
+    if not (declared.isdigit() and int(declared) > node.max_bytes):
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > node.max_bytes:
+                break
+            chunks.append(chunk)
+        else:
+            return b"".join(chunks)
+    await run_in_threadpool(service.log_refusal, _factory(request), error=refusal, peer_code=None, topic=None,
+                            raw=None)
+    raise refusal
 
 
 def _loosely(raw: bytes) -> tuple[str | None, str | None]:
@@ -87,7 +91,7 @@ def _loosely(raw: bytes) -> tuple[str | None, str | None]:
         return None, None
 
 
-@router.post("/batches", dependencies=[PublicRoute])
+@router.post("/batches", dependencies=[NodeSignedRoute])
 def push_batch(request: Request, raw: Annotated[bytes, Depends(_bounded_body)]) -> JSONResponse:
     """A neighbour pushes one signed batch (the same checks as a pull: receiver, sender, signature, sequence,
     flow table); applied once, with the cursor; anything refused changes nothing and is logged."""

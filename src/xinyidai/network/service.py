@@ -584,7 +584,7 @@ def capture(session: Session, *, node: Node, topic: str) -> int:
 
 def feed_heads(session: Session) -> dict[str, int]:
     """Where each topic's feed ends."""
-    return dict(session.execute(select(NetworkFeedHead.topic, NetworkFeedHead.sequence)).tuples().all())
+    return dict(session.execute(select(NetworkFeedHead.topic, NetworkFeedHead.sequence)).all())
 
 
 # Signed requests -----------------------------------------------------------------------------------------------------
@@ -664,7 +664,7 @@ def _homes(session: Session, usccs: set[str]) -> dict[str, str]:
     if not usccs:
         return {}
     return dict(session.execute(select(NetworkEnterprise.uscc, NetworkEnterprise.home_node)
-                                .where(NetworkEnterprise.uscc.in_(sorted(usccs)))).tuples().all())
+                                .where(NetworkEnterprise.uscc.in_(sorted(usccs)))).all())
 
 
 def _may_send(row: NetworkFeedEntry, rules: list[policy.FlowRule], peer: str, way: Direction, topic: str,

@@ -30,7 +30,7 @@ def test_canonical_json_is_one_byte_form_whatever_the_key_order() -> None:
 
 def test_a_signature_verifies_with_its_key_only_and_not_after_a_change() -> None:
     private, key = _key()
-    other_private, other = _key()
+    _other_private, other = _key()
     data = policy.canonical({"topic": "creditdata.record", "after": 0})
     signature = policy.sign(private, data)  # type: ignore[arg-type]
     assert policy.verify(key.public_key, data, signature)
