@@ -351,3 +351,43 @@ def test_the_network_page_shows_the_node_its_rules_and_the_log(session: Session,
     assert [m["error_code"] for m in messages] == ["network_malformed"]
     status = api.get("/api/v1/network/status").json()
     assert status["code"] == PROVINCE and status["cursors"][0]["position"] == 1 and status["log_intact"]
+
+
+def test_the_network_page_reads_in_english(session: Session, api: TestClient, child: Ed25519PrivateKey) -> None:
+    from tests.integration.foundation.test_english_pages import _left_in_chinese
+
+    _post(api, _batch(child, entries=[_copyright(1, "E1")]))
+    login(api, "admin")
+    assert not _left_in_chinese(api, ["/admin/network"])
+
+
+def test_on_a_single_deployment_the_network_jobs_do_nothing(session_factory: sessionmaker[Session],
+                                                            session: Session, world: World) -> None:
+    from xinyidai.network import jobs as network_jobs
+
+    assert service.current_node() is None
+    before = session.scalar(select(func.count()).select_from(NetworkMessage))
+    network_jobs.capture(session_factory)
+    network_jobs.refresh_directory(session_factory)
+    network_jobs.pull_all(session_factory)
+    network_jobs.pull(session_factory, peer=LOCAL, topic=service.RECORD_TOPIC)
+    assert session.scalar(select(func.count()).select_from(NetworkMessage)) == before
+    assert service.feed_heads(session) == {}
+
+
+def test_the_jobs_capture_and_pull_once_configured(session_factory: sessionmaker[Session], session: Session,
+                                                    child: Ed25519PrivateKey, node: service.Node,
+                                                    world: World) -> None:
+    from xinyidai.network import jobs as network_jobs
+
+    creditdata_service.record_platform_fact(session, item_code="copyright", enterprise_id=world.good_enterprise,
+                                            values={"registration_no": "J1", "title": "软件",
+                                                    "registered_date": "2021-03-04"}, channel=Channel.BULK_IMPORT)
+    session.commit()
+    network_jobs.capture(session_factory)
+    assert service.feed_heads(session)[service.RECORD_TOPIC] == 1
+    assert service.feed_heads(session)[service.REGISTRY_TOPIC] == 4  # the fixture world's entities
+    # The child's endpoint does not answer: the pull notes the error on its cursor and changes nothing else.
+    network_jobs.pull(session_factory, peer=LOCAL, topic=service.RECORD_TOPIC)
+    cursor = session.get(NetworkCursor, (LOCAL, service.RECORD_TOPIC), populate_existing=True)
+    assert cursor is not None and cursor.position == 0 and cursor.last_error
