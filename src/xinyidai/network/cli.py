@@ -128,6 +128,24 @@ def sync() -> None:
         console.print(line + (f" — error: {pulled.error}" if pulled.error else ""), markup=False)
 
 
+@app.command("resync", help=bilingual("从指定序号起重新同步一个相邻节点的主题",
+                                      "Pull a neighbour's topic again from a sequence number"))
+def resync(
+    peer: str = typer.Argument(..., help=bilingual("相邻节点代码", "Neighbour's code")),
+    topic: str = typer.Argument(..., help=bilingual("主题", "Topic, e.g. creditdata.record")),
+    after: int = typer.Option(0, "--from", min=0, help=bilingual("从该序号之后开始", "Start after this sequence")),
+) -> None:
+    """Move the cursor back; the next sync pulls from there (nothing is stored twice)."""
+    from xinyidai.audit.actor import Actor
+    from xinyidai.network import service
+
+    node = _node()
+    with transaction() as session:
+        service.resync(session, actor=Actor.cli("network resync"), node=node, peer_code=peer, topic=topic,
+                       after=after)
+    console.print(f"{peer} {topic}: next pull starts after {after}")
+
+
 @app.command("status", help=bilingual("本节点的目录、变更流与各相邻节点的进度",
                                       "This node's directory, feeds and each neighbour's progress"))
 def status() -> None:

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from xinyidai.auth.dependencies import PlatformAdminDep, csrf_protect
+from xinyidai.db import MAX_ID
 from xinyidai.network import policy, service
 from xinyidai.network.schemas import FlowRuleUpdate
 from xinyidai.portal import flash
@@ -48,3 +49,11 @@ def set_flow_rule(session: SessionDep, principal: PlatformAdminDep, topic: Annot
     service.set_flow_rule(session, principal=principal, rule_in=FlowRuleUpdate(
         topic=topic, direction=direction, item=item, allowed=allowed == "yes", note=note))
     return flash.redirect(PAGE, "数据流转规则已保存")
+
+
+@router.post(PAGE + "/resync")
+def resync(session: SessionDep, principal: PlatformAdminDep, peer: Annotated[str, Form(pattern=r"^\d{6}$")],
+           topic: Annotated[str, Form(max_length=60)], after: Annotated[int, Form(ge=0, le=MAX_ID)]) -> Response:
+    """Pull a neighbour's topic again from a sequence number."""
+    service.resync(session, actor=principal, node=service.require_node(), peer_code=peer, topic=topic, after=after)
+    return flash.redirect(PAGE, f"已将 {peer} 的 {topic} 重置到序号 {after}，下次同步从此处开始")

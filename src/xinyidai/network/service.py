@@ -911,6 +911,26 @@ def pull(factory: sessionmaker[Session], *, node: Node, peer_code: str, topic: s
     return pulled
 
 
+def resync(session: Session, *, actor: Principal | audit_service.Actor, node: Node, peer_code: str, topic: str,
+           after: int) -> NetworkCursor:
+    """Move this node's cursor on a neighbour's topic back to `after`, so the next pull takes everything since
+    again (a re-sync after a restore, or after a flow rule let more through). Applying is idempotent: a record the
+    node holds is not stored twice, an entity it knows is not announced twice."""
+    if topic not in node.topics:
+        raise UnknownTopic(f"本节点没有主题“{topic}”", message_en=f"unknown topic {topic}")
+    _neighbour(session, node, peer_code)
+    cursor = _lock_cursor(session, peer_code, topic)
+    if after > cursor.position:
+        raise SequenceRefused(f"只能从已处理的序号（{cursor.position}）或更早处重新同步",
+                              message_en="re-sync goes back, never forward", cursor=cursor.position)
+    before = cursor.position
+    cursor.position = after
+    session.flush()
+    audit_service.record(session, actor=actor, action="network.resync", subject_type="network_cursor",
+                         subject_id=f"{peer_code}/{topic}", detail={"from": before, "to": after})
+    return cursor
+
+
 def note_error(factory: sessionmaker[Session], *, peer: str, topic: str, message: str) -> None:
     """Record on the cursor why the last exchange failed (shown on the network page)."""
     with db.transaction(factory) as session:

@@ -728,6 +728,9 @@ EN.update({
 # The platform network (xinyidai.network).
 EN.update({
     "上传": "Up",
+    "从序号": "From sequence",
+    "重新同步网络主题": "Re-sync a network topic",
+    "重新同步": "Re-sync",
     "上级目录版本（最近一份有效副本）": "Parent directory version (last good copy)",
     "上级节点": "Parent node",
     "下达": "Down",

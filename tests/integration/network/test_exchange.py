@@ -391,3 +391,21 @@ def test_the_jobs_capture_and_pull_once_configured(session_factory: sessionmaker
     network_jobs.pull(session_factory, peer=LOCAL, topic=service.RECORD_TOPIC)
     cursor = session.get(NetworkCursor, (LOCAL, service.RECORD_TOPIC), populate_existing=True)
     assert cursor is not None and cursor.position == 0 and cursor.last_error
+
+
+def test_the_admin_re_syncs_a_topic_from_a_sequence_and_nothing_is_stored_twice(
+        session: Session, api: TestClient, child: Ed25519PrivateKey) -> None:
+    envelope = _batch(child, entries=[_copyright(1, "Z1"), _copyright(2, "Z2")])
+    assert _post(api, envelope).status_code == 200
+    login(api, "admin")
+    token = page_csrf(api, "/admin/network")
+    forward = api.post("/admin/network/resync", data={"peer": LOCAL, "topic": service.RECORD_TOPIC, "after": "5",
+                                                      "csrf_token": token})
+    assert forward.status_code == 409 and _cursor(session) == 2  # only back, never past what was applied
+    back = api.post("/admin/network/resync", data={"peer": LOCAL, "topic": service.RECORD_TOPIC, "after": "0",
+                                                   "csrf_token": token}, follow_redirects=False)
+    assert back.status_code == 303 and _cursor(session) == 0
+    again = _post(api, _batch(child, entries=[_copyright(1, "Z1"), _copyright(2, "Z2"), _copyright(3, "Z3")]))
+    assert again.status_code == 200, again.text
+    assert (again.json()["stored"], again.json()["duplicate"]) == (1, 2)
+    assert len(_records(session, "copyright")) == 3 and _cursor(session) == 3
