@@ -17,7 +17,7 @@ from sqlalchemy import Table, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from xinyidai import clock
+from xinyidai import clock, pii
 from xinyidai.auth.principal import Principal
 from xinyidai.consent import service as consent_service
 from xinyidai.creditdata import catalogue, policy
@@ -319,8 +319,10 @@ def records_after(session: Session, *, item_id: int, after_id: int, limit: int) 
 
 def relay_values(item: CatalogueItem, record: CreditRecord, *, uscc: str) -> dict[str, str]:
     """A record as rows are delivered (field name → text a clerk would type), read back by `parser_for` to the same
-    data and fingerprint: what another node of the network stores."""
-    values = {spec.name: text for spec, text in field_texts(item, record) if text != ""}
+    data and fingerprint: what another node of the network stores. Personal numbers never travel in clear: an
+    identity or mobile number inside a text is masked (the record then arrives as a fact of its own, masked)."""
+    values = {spec.name: pii.mask_numbers(text) if spec.type is FieldType.TEXT else text
+              for spec, text in field_texts(item, record) if text != ""}
     values[USCC_FIELD] = uscc
     return values
 

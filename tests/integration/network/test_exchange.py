@@ -409,3 +409,17 @@ def test_the_admin_re_syncs_a_topic_from_a_sequence_and_nothing_is_stored_twice(
     assert again.status_code == 200, again.text
     assert (again.json()["stored"], again.json()["duplicate"]) == (1, 2)
     assert len(_records(session, "copyright")) == 3 and _cursor(session) == 3
+
+
+def test_personal_numbers_never_travel_in_clear(session: Session, node: service.Node, world: World) -> None:
+    creditdata_service.record_platform_fact(session, item_code="equity_change", enterprise_id=world.good_enterprise,
+                                            values={"change_date": "2025-05-06", "item": "股东变更",
+                                                    "before": f"张三 {world.good_id_number} 13812341234",
+                                                    "after": "李四"}, channel=Channel.BULK_IMPORT)
+    service.capture(session, node=node, topic=service.RECORD_TOPIC)
+    service.capture(session, node=node, topic=service.REGISTRY_TOPIC)
+    from xinyidai.network.models import NetworkFeedEntry
+
+    payloads = json.dumps([e.payload for e in session.scalars(select(NetworkFeedEntry))], ensure_ascii=False)
+    assert world.good_id_number not in payloads and "13812341234" not in payloads
+    assert "500108********" in payloads and "138****1234" in payloads
