@@ -38,12 +38,30 @@ from xinyidai.network.policy import MemberStatus, Role
 from xinyidai.registry import service as registry_service
 from xinyidai.registry.schemas import EnterpriseCreate
 
-pytestmark = pytest.mark.skipif(os.environ.get("XINYIDAI_TEST_DATABASE_URL", "").startswith("postgresql"),
-                                reason="each node here is a SQLite file; the same code runs on PostgreSQL")
+# On PostgreSQL (XINYIDAI_TEST_DATABASE_URL) each node has a database of its own beside the test database
+# (`<test database>_500000`, ...); otherwise a SQLite file.
+TEST_DATABASE_URL = os.environ.get("XINYIDAI_TEST_DATABASE_URL", "")
 
 SRC = Path(__file__).resolve().parents[3]
 FIRM = uscc("MA0000001")
 OTHER = uscc("MA0000002")
+
+
+def _node_database(code: str, workdir: Path, *, create: bool = True) -> str:
+    if not TEST_DATABASE_URL.startswith("postgresql"):
+        return f"sqlite:///{workdir / 'node.db'}"
+    import psycopg
+    from psycopg import sql
+    from sqlalchemy.engine import make_url
+
+    base = make_url(TEST_DATABASE_URL)
+    name = f"{base.database}_{code}"
+    admin = base.set(drivername="postgresql", database="postgres").render_as_string(hide_password=False)
+    with psycopg.connect(admin, autocommit=True, connect_timeout=10) as connection:
+        connection.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+        if create:
+            connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    return base.set(database=name).render_as_string(hide_password=False)
 
 
 def _free_port() -> int:
@@ -64,12 +82,11 @@ class NodeProcess:
     process: subprocess.Popen[bytes] | None = None
     database: db.Database = field(init=False)
 
-    def __post_init__(self) -> None:
-        self.database = db.Database(self.url)
+    url: str = field(init=False)
 
-    @property
-    def url(self) -> str:
-        return f"sqlite:///{self.workdir / 'node.db'}"
+    def __post_init__(self) -> None:
+        self.url = _node_database(self.code, self.workdir)
+        self.database = db.Database(self.url)
 
     @property
     def endpoint(self) -> str:
@@ -199,6 +216,7 @@ def network(tmp_path: Path) -> Iterator[tuple[NodeProcess, NodeProcess]]:
         for node in (province, local):
             node.stop()
             node.database.engine.dispose()
+            _node_database(node.code, node.workdir, create=False)
 
 
 def test_two_nodes_exchange_up_and_down_once_and_refuse_a_removed_member(
