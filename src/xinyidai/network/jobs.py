@@ -19,9 +19,7 @@ def capture(factory: sessionmaker[Session]) -> None:
     node = service.current_node()
     if node is None:
         return
-    for topic in node.topics:
-        with db.transaction(factory) as session:
-            service.capture(session, node=node, topic=topic)
+    service.capture_all(factory, node=node)
 
 
 @jobs.job("network.directory", queue="network", cron="*/10 * * * *", lock="network.directory", single_queued=True)

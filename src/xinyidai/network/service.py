@@ -582,6 +582,19 @@ def capture(session: Session, *, node: Node, topic: str) -> int:
     return len(rows)
 
 
+def capture_all(factory: sessionmaker[Session], *, node: Node) -> int:
+    """Capture every topic until nothing new is left, a page (per source) per transaction; how many were added."""
+    added = 0
+    for topic in node.topics:
+        while True:
+            with db.transaction(factory) as session:
+                count = capture(session, node=node, topic=topic)
+            added += count
+            if count == 0:
+                break
+    return added
+
+
 def feed_heads(session: Session) -> dict[str, int]:
     """Where each topic's feed ends."""
     return dict(session.execute(select(NetworkFeedHead.topic, NetworkFeedHead.sequence)).all())
@@ -741,6 +754,12 @@ def receive(session: Session, *, node: Node, raw: bytes) -> Received:
         raise UnsignedRequest("批次签名无法用发送节点在签名时有效的密钥验证（伪造或被篡改）",
                               message_en="batch signature does not verify")
     cursor = _lock_cursor(session, body.sender, body.topic)
+    if body.head < cursor.position:
+        # The sender's feed ends before what was applied from it: restored from a backup, or rebuilt. Applying
+        # would silently skip its new entries up to the cursor; an operator re-syncs once it is understood.
+        raise SequenceRefused(f"对方变更流只到序号 {body.head}，本节点已处理到 {cursor.position}：对方可能从备份恢复，"
+                              f"请核对后重新同步", message_en="sender's feed ends before the cursor (restored?); "
+                              "re-sync", cursor=cursor.position)
     sequences = [e.seq for e in body.entries]
     standing = policy.sequencing(cursor=cursor.position, after=body.after, last=body.last, sequences=sequences)
     if standing is Sequencing.REPLAY:
@@ -954,9 +973,7 @@ def log_refusal(factory: sessionmaker[Session], *, error: DomainError, peer_code
 
 def sync(factory: sessionmaker[Session], *, node: Node, client: httpx.Client | None = None) -> list[Pulled]:
     """Capture this node's feeds, refresh the parent's directory, then pull every topic from every neighbour."""
-    for topic in node.topics:
-        with db.transaction(factory) as session:
-            capture(session, node=node, topic=topic)
+    capture_all(factory, node=node)
     if node.parent_url:
         try:
             fetch_directory(factory, node=node, client=client)

@@ -423,3 +423,35 @@ def test_personal_numbers_never_travel_in_clear(session: Session, node: service.
     payloads = json.dumps([e.payload for e in session.scalars(select(NetworkFeedEntry))], ensure_ascii=False)
     assert world.good_id_number not in payloads and "13812341234" not in payloads
     assert "500108********" in payloads and "138****1234" in payloads
+
+
+def test_a_sender_whose_feed_went_back_is_refused_until_re_synced(
+        session: Session, api: TestClient, child: Ed25519PrivateKey, node: service.Node) -> None:
+    assert _post(api, _batch(child, entries=[_copyright(1, "B1"), _copyright(2, "B2")])).status_code == 200
+    restored = _batch(child, after=2, last=2, head=1)  # the child restored from a backup: its feed ends at 1
+    response = _post(api, restored)
+    assert response.status_code == 409 and "re-sync" in response.json()["message_en"]
+    assert _cursor(session) == 2
+    service.resync(session, actor=Actor.system("test"), node=node, peer_code=LOCAL, topic=service.RECORD_TOPIC,
+                   after=1)
+    session.commit()
+    again = _post(api, _batch(child, after=1, entries=[_copyright(2, "B2-new")]))
+    assert again.status_code == 200 and again.json()["stored"] == 1 and _cursor(session) == 2
+
+
+def test_capture_takes_everything_new_a_page_at_a_time_and_nothing_twice(
+        session_factory: sessionmaker[Session], session: Session, node: service.Node, world: World,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(service, "CAPTURE_PAGE", 2)
+    for n in range(5):
+        creditdata_service.record_platform_fact(session, item_code="copyright", enterprise_id=world.good_enterprise,
+                                                values={"registration_no": f"C{n}", "title": "软件",
+                                                        "registered_date": "2021-03-04"}, channel=Channel.API_PUSH)
+    session.commit()
+    assert service.capture_all(session_factory, node=node) == 5 + 4  # five records, the world's four entities
+    assert service.capture_all(session_factory, node=node) == 0
+    from xinyidai.network.models import NetworkFeedEntry
+
+    sequences = list(session.scalars(select(NetworkFeedEntry.sequence).where(
+        NetworkFeedEntry.topic == service.RECORD_TOPIC).order_by(NetworkFeedEntry.sequence)))
+    assert sequences == [1, 2, 3, 4, 5]
