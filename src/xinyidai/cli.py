@@ -14,6 +14,7 @@ from xinyidai.config import PROJECT_ROOT, get_settings
 from xinyidai.creditdata import cli as creditdata_cli
 from xinyidai.demo import cli as demo_cli
 from xinyidai.loans import cli as loans_cli
+from xinyidai.network import cli as network_cli
 from xinyidai.rights import cli as rights_cli
 from xinyidai.scoring import cli as scoring_cli
 
@@ -47,6 +48,7 @@ def upgrade_database(url: str) -> None:
 
     from xinyidai import db, workdays
     from xinyidai.creditdata import service as creditdata_service
+    from xinyidai.network import service as network_service
     from xinyidai.registry import service as registry_service
 
     if url.startswith("sqlite:///"):
@@ -61,6 +63,7 @@ def upgrade_database(url: str) -> None:
         registry_service.seed_industries(session)
         workdays.seed_calendar(session)
         creditdata_service.seed_catalogue(session)
+        network_service.seed_flow_rules(session)
     database.engine.dispose()
 
 
@@ -243,6 +246,7 @@ app.add_typer(creditdata_cli.app, name="creditdata", rich_help_panel=CONTEXTS_PA
 app.add_typer(scoring_cli.app, name="model", callback=_every_table, rich_help_panel=CONTEXTS_PANEL)
 app.add_typer(loans_cli.app)  # `calc`
 app.add_typer(rights_cli.app, name="rights", rich_help_panel=CONTEXTS_PANEL)
+app.add_typer(network_cli.app, name="network", callback=_every_table, rich_help_panel=CONTEXTS_PANEL)
 
 
 if __name__ == "__main__":

@@ -105,6 +105,25 @@ class Settings(BaseSettings):
     audit_anchor_path: Path = PROJECT_ROOT / "var" / "audit-anchor.jsonl"
     audit_anchor_interval: int = Field(default=100, ge=1)
 
+    # The platform network (融资信用服务平台网络, `xinyidai.network`). Unset `network_node_code`: a single deployment,
+    # nothing of the network runs. Otherwise this node's administrative division code (500000 Chongqing, 500108
+    # Nan'an), its tier, its own address as its neighbours reach it, its parent's address and public key (the first
+    # trust anchor: later the parent's keys come from the last good copy of its directory), its Ed25519 signing key
+    # (`xinyidai network keygen`) and the bounds a received batch or directory must keep.
+    network_node_code: str | None = Field(default=None, pattern=r"^\d{6}$")
+    network_node_role: Literal["national", "provincial", "local"] = "local"
+    network_node_name: str = ""
+    network_endpoint: str | None = None
+    network_parent_code: str | None = Field(default=None, pattern=r"^\d{6}$")
+    network_parent_url: str | None = None
+    network_parent_public_key: str | None = None  # base64 of the raw 32-byte Ed25519 key, or a PEM file's path
+    network_signing_key_path: Path = PROJECT_ROOT / "var" / "network-signing-key.pem"
+    network_topics: list[str] = ["registry.enterprise", "creditdata.record"]
+    network_batch_max_entries: int = Field(default=1000, ge=1, le=100_000)
+    network_batch_max_bytes: int = Field(default=8 << 20, ge=1024)
+    network_request_max_skew_seconds: int = Field(default=300, ge=5)
+    network_timeout_seconds: float = Field(default=30.0, gt=0)
+
     log_json: bool = False
     log_level: str = "INFO"
 

@@ -49,6 +49,9 @@ from xinyidai.loans.enums import LineStatus
 from xinyidai.loans.events import DrawdownDefaulted
 from xinyidai.loans.models import CreditLine
 from xinyidai.money import format_yuan
+from xinyidai.network import jobs as network_jobs
+from xinyidai.network import pages as network_pages
+from xinyidai.network import router as network_router
 from xinyidai.observability import configure_logging, install_metrics
 from xinyidai.observability import router as ops_router
 from xinyidai.orders import pages as orders_pages
@@ -88,7 +91,7 @@ def wire_events() -> None:
 
 
 # Each context's background jobs are declared by importing its `jobs` module; this is the list a worker runs.
-JOB_MODULES = (loans_jobs, rights_jobs, scoring_jobs)
+JOB_MODULES = (loans_jobs, rights_jobs, scoring_jobs, network_jobs)
 
 
 def wire_jobs() -> dict[str, jobs.Job]:
@@ -223,6 +226,7 @@ def _register_navigation() -> None:
     nav.register("异议与修复", "/rights/overview", [Role.PLATFORM_ADMIN, Role.GOVERNMENT_SUPERVISOR], order=73,
                  landing=False, group="监督")
     nav.register("日终处理", "/admin/end-of-day", [Role.PLATFORM_ADMIN], order=76, landing=False, group="运维")
+    nav.register("平台网络", "/admin/network", [Role.PLATFORM_ADMIN], order=77, landing=False, group="运维")
     nav.register("我的账户", "/account", list(Role), order=99, group="更多")
 
 
@@ -333,15 +337,17 @@ def create_app(*, session_factory: sessionmaker[Session] | None = None) -> FastA
                    loans_router.router, creditdata_router.router,
                    creditdata_file_router.router, creditdata_report_router.router, scoring_portrait_router.router,
                    rights_router.router, notification_pages.api_router, onboarding_router.router,
-                   sandbox_router.router, guarantee_router.router):
+                   sandbox_router.router, guarantee_router.router, network_router.admin):
         # A cookie-authenticated write to the API must echo the session's CSRF token like a page's form does
         # (bearer clients need none); one place, so no router can forget it.
         app.include_router(router, dependencies=[Depends(csrf_protect)], responses=INVALID_REQUEST_RESPONSE)
     for pages in (identity_pages.router, orders_pages.router, loans_pages.router, guarantee_pages.router,
                   creditdata_pages.router, creditdata_report_pages.router, audit_pages.router, consent_pages.router,
                   rights_pages.router, notification_pages.router, onboarding_pages.router, sandbox_pages.router,
-                  scoring_pages.router, loans_eod_pages.router):
+                  scoring_pages.router, loans_eod_pages.router, network_pages.router):
         app.include_router(pages)
+    # Node-to-node routes: authenticated by the signature of a directory member, not by a session (so no CSRF).
+    app.include_router(network_router.router, responses=INVALID_REQUEST_RESPONSE)
 
     @app.middleware("http")
     async def _security_headers(request: Request, call_next):  # type: ignore[no-untyped-def]

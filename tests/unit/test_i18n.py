@@ -32,6 +32,7 @@ from xinyidai.creditdata.report.schemas import STATUS_LABELS as REPORT_CHECK_LAB
 from xinyidai.identity.onboarding.policy import CHECKLIST, SCOPES
 from xinyidai.identity.onboarding.policy import STATUS_LABELS as APPLICATION_STATUS_LABELS
 from xinyidai.loans.enums import CLASSIFICATION_LABELS, DRAWDOWN_STATUS_LABELS, LINE_STATUS_LABELS
+from xinyidai.network import policy as network_policy
 from xinyidai.orders.policy import STATUS_LABELS as ORDER_STATUS_LABELS
 from xinyidai.portal.i18n import EN, translate
 from xinyidai.products.enums import REPAYMENT_METHOD_LABELS
@@ -61,6 +62,8 @@ VOCABULARY: dict[str, Mapping[object, str]] = {
     "portrait dimensions": DIMENSION_LABELS, "model statuses": MODEL_STATUS_LABELS,
     "scoring run statuses": batch.STATUS_LABELS, "scoring triggers": batch.TRIGGER_LABELS,
     "scoring outcomes": batch.OUTCOME_LABELS, "audit actions": ACTION_LABELS, "audit outcomes": OUTCOME_LABELS,
+    "network tiers": network_policy.ROLE_LABELS, "network member statuses": network_policy.STATUS_LABELS,
+    "flow directions": network_policy.DIRECTION_LABELS, "message outcomes": network_policy.OUTCOME_LABELS,
 }
 
 

@@ -122,6 +122,21 @@ class Public:
 
 
 PublicRoute = Depends(Public())
+
+
+class NodeSigned(Public):
+    """Dependency marking a route between nodes of the platform network: open to no user session or API client
+    token (it reads neither, and opens no transaction of its own); the route checks the Ed25519 signature of a
+    member of the network directory on the request or the batch it carries."""
+
+    def __call__(self) -> None:  # type: ignore[override]
+        return None
+
+    def __repr__(self) -> str:
+        return "NodeSigned()"
+
+
+NodeSignedRoute = Depends(NodeSigned())
 # A public route that still adapts to a caller who happens to be logged in.
 PublicCallerDep = Annotated[Principal | None, Depends(Public())]
 

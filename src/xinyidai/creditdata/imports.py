@@ -39,8 +39,8 @@ from xinyidai import clock, idempotency, spreadsheet
 from xinyidai.audit import service as audit_service
 from xinyidai.auth.principal import Principal
 from xinyidai.config import get_settings
-from xinyidai.creditdata import bulk, reading, service
-from xinyidai.creditdata.enums import BatchStatus, Channel
+from xinyidai.creditdata import bulk, policy, reading, service
+from xinyidai.creditdata.enums import AuthoritativeChannel, BatchStatus, Channel
 from xinyidai.creditdata.exceptions import DeliveryRefused
 from xinyidai.creditdata.fields import USCC_FIELD, FieldError, FieldSpec, RowParser
 from xinyidai.creditdata.models import CatalogueItem, CreditRecord, ImportBatch, ImportRowError
@@ -49,6 +49,8 @@ from xinyidai.registry import service as registry_service
 
 ROW_CHUNK = 5000  # rows parsed, looked up and handed to the store at a time
 MAX_PUSH_ROWS = 10_000
+# The idempotency key of a batch relayed by the network names its origin (`network/<node>/<topic>/<range>/...`).
+RELAY_PREFIX = "network/"
 ERROR_COLUMN = "错误原因"  # the error report's extra column; ignored when the fixed file comes back
 ENTITY_CACHE_LIMIT = 200_000  # registered entities remembered per batch before the cache starts over
 
@@ -179,6 +181,56 @@ def push_rows(session: Session, *, principal: Principal, item_code: str, rows: l
     audit_service.record(session, action="creditdata.rows_pushed", actor=principal, subject_type="import_batch",
                          subject_id=batch.id, outcome=_outcome(batch), detail=_audit_detail(item, batch))
     return Pushed(batch, replayed=False)
+
+
+def relay_rows(session: Session, *, item_code: str, rows: list[dict[str, str]], channel: Channel,
+               organisation_id: int, origin: str, idempotency_key: str) -> Pushed:
+    """Rows of one sub-category relayed by another node of the network (`xinyidai.network`), stored by the path
+    every delivery takes: validated, de-duplicated (the same fact by two paths is stored once, the authoritative
+    channel's version wins), each record keeping its original `channel`, its batch naming `origin` (node, topic,
+    sequence range). Rows are keyed by field name; the key binds the relay, so a relay applied twice stores nothing
+    twice. Rows about an entity not registered here are refused rows of the batch, as for a department's file."""
+    item = service.get_item(session, code=item_code)
+    digest = idempotency.fingerprint({"item": item.code, "rows": rows})
+    existing = _batch_by_key(session, organisation_id, idempotency_key)
+    if existing is not None:
+        return Pushed(_replay(existing, digest), replayed=True)
+    batch = ImportBatch(
+        catalogue_item_id=item.id, source_department=item.source_department, organisation_id=organisation_id,
+        channel=channel.value, file_name=origin[:255], idempotency_key=idempotency_key,
+        status=BatchStatus.RUNNING.value, started_at=clock.now(), content_sha256=digest)
+    session.add(batch)
+    session.flush()
+    header = list(dict.fromkeys(name for row in rows for name in row))
+    refusal = None if item.enabled else f"信息项“{item.name}”已停用，暂不归集"
+    refusal = refusal or policy.refusal_of_channel(authoritative=AuthoritativeChannel(item.authoritative_channel),
+                                                   local_allowed=item.local_allowed, channel=channel)
+    if refusal is not None:
+        _close_batch(batch, rejected=refusal, header=header, encoding=None)
+        return Pushed(batch, replayed=False)
+    numbered = ((number, [row.get(name, "") for name in header]) for number, row in enumerate(rows, start=1))
+    try:
+        with session.begin_nested():
+            mapping = _resolve(service.parser_for(item), header)
+            counts = _ingest(session, item=item, batch=batch, header=header, mapping=mapping, rows=numbered,
+                             use_copy=False, progress=None, total_bytes=None)
+    except reading.FileUnreadable as exc:
+        _close_batch(batch, rejected=str(exc), header=header, encoding=None)
+    else:
+        _close_batch(batch, counts=counts, header=header, encoding=None)
+    session.flush()
+    return Pushed(batch, replayed=False)
+
+
+def relay_origins(session: Session, *, batch_ids: Iterable[int]) -> dict[int, str]:
+    """Of these batches, those that relayed rows from another node of the network: batch id → its origin."""
+    wanted = sorted(set(batch_ids))
+    if not wanted:
+        return {}
+    return {batch_id: key for batch_id, key in session.execute(
+        select(ImportBatch.id, ImportBatch.idempotency_key).where(ImportBatch.id.in_(wanted),
+                                                                  ImportBatch.idempotency_key.startswith(RELAY_PREFIX)))
+        if key is not None}
 
 
 def list_batches(session: Session, *, principal: Principal, limit: int = 50) -> Sequence[ImportBatch]:

@@ -17,7 +17,7 @@ from sqlalchemy import Table, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from xinyidai import clock
+from xinyidai import clock, pii
 from xinyidai.auth.principal import Principal
 from xinyidai.consent import service as consent_service
 from xinyidai.creditdata import catalogue, policy
@@ -307,6 +307,24 @@ def record_platform_fact(session: Session, *, item_code: str, enterprise_id: int
         raise DeliveryRefused("；".join(e.message for e in parsed), message_en="invalid platform fact")
     return store(session, item=item, rows=[Delivered(enterprise_id, parsed)], channel=channel,
                  commitment_id=commitment_id)
+
+
+def records_after(session: Session, *, item_id: int, after_id: int, limit: int) -> Sequence[CreditRecord]:
+    """Records of one sub-category stored after `after_id`, oldest first (a change feed reads them under
+    `lock_item_for_insert`, so that no delivery of the sub-category is half-way and no smaller id appears later)."""
+    return session.scalars(select(CreditRecord).where(CreditRecord.catalogue_item_id == item_id,
+                                                      CreditRecord.id > after_id)
+                           .order_by(CreditRecord.id).limit(limit)).all()
+
+
+def relay_values(item: CatalogueItem, record: CreditRecord, *, uscc: str) -> dict[str, str]:
+    """A record as rows are delivered (field name → text a clerk would type), read back by `parser_for` to the same
+    data and fingerprint: what another node of the network stores. Personal numbers never travel in clear: an
+    identity or mobile number inside a text is masked (the record then arrives as a fact of its own, masked)."""
+    values = {spec.name: pii.mask_numbers(text) if spec.type is FieldType.TEXT else text
+              for spec, text in field_texts(item, record) if text != ""}
+    values[USCC_FIELD] = uscc
+    return values
 
 
 # Reading -----------------------------------------------------------------------------------------

@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import date
 from typing import Protocol
 
-from sqlalchemy import ARRAY, String, any_, cast, func, select
+from sqlalchemy import ARRAY, String, any_, cast, func, select, text
 from sqlalchemy.orm import Session
 
 from xinyidai import clock, crypto
@@ -133,6 +133,26 @@ def ids_by_uscc(session: Session, usccs: Iterable[str]) -> dict[str, int]:
         found.update(session.execute(select(Enterprise.uscc, Enterprise.id).where(Enterprise.uscc.in_(chunk))).all())
     return found
 
+
+
+def usccs_by_id(session: Session, enterprise_ids: Iterable[int]) -> dict[int, str]:
+    """The codes of registered entities: id → USCC."""
+    wanted = sorted(set(enterprise_ids))
+    found: dict[int, str] = {}
+    for start in range(0, len(wanted), 1000):
+        chunk = wanted[start:start + 1000]
+        found.update(session.execute(select(Enterprise.id, Enterprise.uscc).where(Enterprise.id.in_(chunk))).all())
+    return found
+
+
+def registered_after(session: Session, *, after_id: int, limit: int) -> Sequence[Enterprise]:
+    """Entities registered after `after_id`, oldest first, for a change feed. On PostgreSQL the table is first
+    locked against writers (SHARE, until the caller's transaction ends): a registration still open could otherwise
+    commit an id below one already read, and the feed would never see it."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("LOCK TABLE enterprise IN SHARE MODE"))
+    return session.scalars(select(Enterprise).where(Enterprise.id > after_id).order_by(Enterprise.id)
+                           .limit(limit)).all()
 
 
 def create(session: Session, *, enterprise_in: EnterpriseCreate) -> Enterprise:
