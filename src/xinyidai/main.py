@@ -74,7 +74,7 @@ from xinyidai.scoring.labels import assessor_label
 from xinyidai.scoring.portrait import router as scoring_portrait_router
 from xinyidai.scoring.sandbox import pages as sandbox_pages
 from xinyidai.scoring.sandbox import router as sandbox_router
-from xinyidai.web import is_api_request
+from xinyidai.web import InFlightLimit, is_api_request, requests_in_flight
 
 PORTAL_STATIC = Path(__file__).parent / "portal" / "static"
 HTMX_STATIC = Path(js_lib_htmx.__file__).parent / "static" / "htmx"
@@ -348,6 +348,12 @@ def create_app(*, session_factory: sessionmaker[Session] | None = None) -> FastA
         app.include_router(pages)
     # Node-to-node routes: authenticated by the signature of a directory member, not by a session (so no CSRF).
     app.include_router(network_router.router, responses=INVALID_REQUEST_RESPONSE)
+
+    # Before the headers' middleware, which wraps it: a request waiting for its turn holds nothing, and a busy
+    # answer still carries the security headers.
+    limits = get_settings()
+    app.add_middleware(InFlightLimit, busy=_busy, timeout=limits.pool_timeout_seconds,
+                       limit=requests_in_flight(pool_size=limits.pool_size, pool_max_overflow=limits.pool_max_overflow))
 
     @app.middleware("http")
     async def _security_headers(request: Request, call_next):  # type: ignore[no-untyped-def]

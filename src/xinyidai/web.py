@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Annotated
 from urllib.parse import quote
 
 from fastapi import Depends, Header, Path, Query, Request
-from fastapi.responses import StreamingResponse
+from fastapi.responses import Response, StreamingResponse
 from sqlalchemy.orm import Session
 from starlette.background import BackgroundTask
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from xinyidai.db import MAX_ID, transaction
 
@@ -61,3 +63,39 @@ def spooled_csv(chunks: Iterable[bytes], *, name: str, ascii_name: str) -> Strea
     return StreamingResponse(iter(lambda: spool.read(SPOOL_CHUNK), b""), media_type="text/csv; charset=utf-8",
                              headers={"Content-Disposition": attachment(name, ascii_name)},
                              background=BackgroundTask(spool.close))
+
+
+class InFlightLimit:
+    """ASGI middleware: at most `limit` requests of this process at work at once; the others wait their turn holding
+    neither a thread nor a database connection, and are answered `busy` after `timeout` seconds of waiting.
+
+    Why: a request's sync dependencies and route run in the thread pool one call after another, holding its pooled
+    connection in between. With more requests at work than connections, every thread can end up waiting for a
+    connection held by a request that is itself waiting for a thread: nothing moves until the pool's timeout, and
+    a burst turns into 503s with the CPU idle. Admitting no more requests than half the pool (a request may need a
+    second connection, for an audit entry written apart) means an admitted request always finds both."""
+
+    def __init__(self, app: ASGIApp, *, limit: int, timeout: float, busy: Callable[[Request], Response]) -> None:
+        self.app, self.limit, self.timeout, self.busy = app, limit, timeout, busy
+        self._slots: asyncio.Semaphore | None = None  # made on the server's event loop, at the first request
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        if self._slots is None:
+            self._slots = asyncio.Semaphore(self.limit)
+        try:
+            await asyncio.wait_for(self._slots.acquire(), self.timeout)
+        except TimeoutError:
+            await self.busy(Request(scope, receive))(scope, receive, send)
+            return
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            self._slots.release()
+
+
+def requests_in_flight(*, pool_size: int, pool_max_overflow: int) -> int:
+    """How many requests a process admits at once: half its connections, so that each may hold two."""
+    return max(1, (pool_size + pool_max_overflow) // 2)
