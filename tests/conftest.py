@@ -3,9 +3,12 @@ one rolled-back transaction per test, a frozen clock and cheap password hashing.
 
 from __future__ import annotations
 
+import asyncio
 import os
-from collections.abc import Iterator
+from collections.abc import Coroutine, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any, TypeVar
 
 import pytest
 from argon2 import PasswordHasher, profiles
@@ -118,3 +121,13 @@ def session(session_factory: sessionmaker[Session]) -> Iterator[Session]:
     with session_factory() as session:
         session.info["session_factory"] = session_factory
         yield session
+
+
+T = TypeVar("T")
+
+
+def run_apart(work: Coroutine[Any, Any, T]) -> T:
+    """`asyncio.run(work)` on a thread of its own: a browser test before it in the same worker may have left this
+    thread's event loop running."""
+    with ThreadPoolExecutor(max_workers=1) as thread:
+        return thread.submit(asyncio.run, work).result()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import tempfile
+import weakref
 from collections.abc import Callable, Iterable, Iterator
 from typing import Annotated
 from urllib.parse import quote
@@ -77,23 +78,28 @@ class InFlightLimit:
 
     def __init__(self, app: ASGIApp, *, limit: int, timeout: float, busy: Callable[[Request], Response]) -> None:
         self.app, self.limit, self.timeout, self.busy = app, limit, timeout, busy
-        self._slots: asyncio.Semaphore | None = None  # made on the server's event loop, at the first request
+        # One semaphore per event loop (an asyncio one belongs to its loop): a server process runs one loop; a test
+        # client may run the same app on a loop of its own per thread.
+        self._slots: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = \
+            weakref.WeakKeyDictionary()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        if self._slots is None:
-            self._slots = asyncio.Semaphore(self.limit)
+        loop = asyncio.get_running_loop()
+        slots = self._slots.get(loop)
+        if slots is None:
+            slots = self._slots[loop] = asyncio.Semaphore(self.limit)
         try:
-            await asyncio.wait_for(self._slots.acquire(), self.timeout)
+            await asyncio.wait_for(slots.acquire(), self.timeout)
         except TimeoutError:
             await self.busy(Request(scope, receive))(scope, receive, send)
             return
         try:
             await self.app(scope, receive, send)
         finally:
-            self._slots.release()
+            slots.release()
 
 
 def requests_in_flight(*, pool_size: int, pool_max_overflow: int) -> int:

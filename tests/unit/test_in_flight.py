@@ -9,6 +9,7 @@ from fastapi.responses import PlainTextResponse, Response
 from starlette.requests import Request
 from starlette.types import Receive, Scope, Send
 
+from tests.conftest import run_apart
 from xinyidai.web import InFlightLimit, requests_in_flight
 
 
@@ -44,6 +45,6 @@ def test_requests_past_the_limit_wait_and_one_that_waits_too_long_is_told_busy()
             later = await client.get("/")  # a slot freed is a slot taken again
         return [(a.status_code, a.text) for a in [*answers, later]]
 
-    answers = asyncio.run(scenario())
+    answers = run_apart(scenario())
     assert sorted(answers[:3]) == [(200, "done"), (200, "done"), (503, "busy")]
     assert answers[3] == (200, "done")

@@ -80,8 +80,9 @@ def _parsed(name: str, kind: Kind) -> tuple[pl.Expr, pl.Expr]:
     elif kind is Kind.DATE:
         value = pl.when(shaped).then(text.str.to_date("%Y-%m-%d", strict=False))
     else:  # a month's index: year × 12 + month − 1, as `features._month_index`
-        value = pl.when(shaped).then(text.str.slice(0, 4).cast(pl.Int64) * 12
-                                     + text.str.slice(5, 2).cast(pl.Int64) - 1)
+        # Not strict: `then` is computed for every row, the unshaped ones too (an empty text would fail the cast).
+        value = pl.when(shaped).then(text.str.slice(0, 4).cast(pl.Int64, strict=False) * 12
+                                     + text.str.slice(5, 2).cast(pl.Int64, strict=False) - 1)
     readers = [item for item, fields in READS.items() if name in fields]
     return value, text.is_not_null() & ITEM.is_in(readers) & value.is_null()
 

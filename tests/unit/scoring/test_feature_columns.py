@@ -133,6 +133,17 @@ def test_a_malformed_value_fails_its_entity_alone_and_only_while_its_version_cou
         assert reference(as_of, page[1][0], [spoilt, corrected]) == expected
 
 
+def test_an_empty_month_fails_its_entity_alone_as_compute_says() -> None:
+    # Found by the property test: an empty month's text failed the whole page's cast instead of its entity.
+    month = rec("social_insurance_enrolment", {"month": "2025-03", "month_end": "2025-03-31", "insured_people": "9"},
+                d("2025-04-02"))
+    empty = replace(month, id=next_id(), data={**month.data, "month": ""})
+    entities = [EntitySnapshot(1, d("2018-05-01")), EntitySnapshot(2, d("2019-01-01"))]
+    page: Page = (d("2025-05-01"), entities, [(1, empty), (2, month)])
+    expected = [(1, reference(page[0], entities[0], [empty])), (2, reference(page[0], entities[1], [month]))]
+    assert column_wise(page) == expected and expected[0][1] is None and expected[1][1] is not None
+
+
 class _Watched(dict[str, Any]):
     """A record's data that remembers which fields were read."""
 
