@@ -166,18 +166,7 @@ def push_rows(session: Session, *, principal: Principal, item_code: str, rows: l
         assert existing is not None
         return Pushed(_replay(existing, digest), replayed=True)
     batch.content_sha256 = digest
-    header = list(dict.fromkeys(name for row in rows for name in row))
-    numbered = ((number, [row.get(name, "") for name in header]) for number, row in enumerate(rows, start=1))
-    try:
-        with session.begin_nested():
-            mapping = _resolve(service.parser_for(item), header)
-            counts = _ingest(session, item=item, batch=batch, header=header, mapping=mapping, rows=numbered,
-                             use_copy=False, progress=None, total_bytes=None)
-    except reading.FileUnreadable as exc:
-        _close_batch(batch, rejected=str(exc), header=header, encoding=None)
-    else:
-        _close_batch(batch, counts=counts, header=header, encoding=None)
-    session.flush()
+    _store_rows(session, item=item, batch=batch, rows=rows)
     audit_service.record(session, action="creditdata.rows_pushed", actor=principal, subject_type="import_batch",
                          subject_id=batch.id, outcome=_outcome(batch), detail=_audit_detail(item, batch))
     return Pushed(batch, replayed=False)
@@ -201,13 +190,21 @@ def relay_rows(session: Session, *, item_code: str, rows: list[dict[str, str]], 
         status=BatchStatus.RUNNING.value, started_at=clock.now(), content_sha256=digest)
     session.add(batch)
     session.flush()
-    header = list(dict.fromkeys(name for row in rows for name in row))
     refusal = None if item.enabled else f"信息项“{item.name}”已停用，暂不归集"
     refusal = refusal or policy.refusal_of_channel(authoritative=AuthoritativeChannel(item.authoritative_channel),
                                                    local_allowed=item.local_allowed, channel=channel)
+    _store_rows(session, item=item, batch=batch, rows=rows, refusal=refusal)
+    return Pushed(batch, replayed=False)
+
+
+def _store_rows(session: Session, *, item: CatalogueItem, batch: ImportBatch, rows: list[dict[str, str]],
+                refusal: str | None = None) -> None:
+    """Rows keyed by field name into an open batch through the one ingest path, the batch closed with its counts;
+    rejected whole instead for `refusal`, or when the rows cannot be read."""
+    header = list(dict.fromkeys(name for row in rows for name in row))
     if refusal is not None:
         _close_batch(batch, rejected=refusal, header=header, encoding=None)
-        return Pushed(batch, replayed=False)
+        return
     numbered = ((number, [row.get(name, "") for name in header]) for number, row in enumerate(rows, start=1))
     try:
         with session.begin_nested():
@@ -219,7 +216,6 @@ def relay_rows(session: Session, *, item_code: str, rows: list[dict[str, str]], 
     else:
         _close_batch(batch, counts=counts, header=header, encoding=None)
     session.flush()
-    return Pushed(batch, replayed=False)
 
 
 def relay_origins(session: Session, *, batch_ids: Iterable[int]) -> dict[int, str]:
