@@ -257,13 +257,18 @@ def make_reference(database: db.Database, business_date: date) -> Reference:
 # Bulk load -------------------------------------------------------------------------------------------
 
 
-def _load_statements(n: int, business_date: date, seed: float, delinquent_share: float,
-                     ref: Reference) -> list[tuple[str, str]]:
-    """The load, as (label, SQL); all numbers are ours, formatted in."""
+def drawdown_statements(n: int, entities: int, business_date: date, seed: float, delinquent_share: float, *,
+                        line_id: int, bank_id: int) -> list[tuple[str, str]]:
+    """The book's load, as (label, SQL; all numbers are ours, formatted in): n drawdowns on one credit line, drawdown
+    k attributed to the k-th registered entity (modulo `entities`)."""
     d = business_date.isoformat()
     dord = business_date.toordinal()
     created = f"TIMESTAMPTZ '{d} 02:00:00+00'"
     return [
+        ("entity numbering", """
+            CREATE UNLOGGED TABLE bench_ent AS SELECT row_number() OVER (ORDER BY id) AS k, id FROM enterprise;
+            CREATE UNIQUE INDEX ON bench_ent (k);
+        """),
         ("random loans", f"""
             SELECT setseed({seed});
             CREATE UNLOGGED TABLE bench_rand AS
@@ -371,7 +376,7 @@ def _load_statements(n: int, business_date: date, seed: float, delinquent_share:
                 bal_interest_accrued, bal_interest_overdue, bal_penalty, bal_fee_accrued, bal_fee_overdue,
                 carry_interest, carry_penalty, carry_fee, accrued_through_ordinal, overdue_since_ordinal,
                 days_past_due, classification, settled_date, created_at)
-            SELECT l.n, {ref.line_id}, {ref.enterprise_id}, {ref.bank_id}, 'bench-' || l.n, l.principal_fen,
+            SELECT l.n, {line_id}, e.id, {bank_id}, 'bench-' || l.n, l.principal_fen,
                    'equal_installment', 12, l.value_date, b.maturity_date, l.rate_ppm::numeric / 1000000,
                    l.rate_ppm, l.overdue_ppm, l.fee_ppm, 360, 'daily', 'shorten_term', 'active',
                    b.bal_principal, b.bal_principal_overdue, b.bal_interest_accrued, b.bal_interest_overdue,
@@ -382,6 +387,7 @@ def _load_statements(n: int, business_date: date, seed: float, delinquent_share:
                    CASE WHEN b.overdue_since IS NULL THEN 'normal' ELSE 'special_mention' END,
                    NULL, (l.value_date + TIME '02:00') AT TIME ZONE 'UTC'
             FROM bench_loan AS l JOIN bench_bal AS b USING (n)
+            JOIN bench_ent AS e ON e.k = (l.n - 1) % {entities} + 1
             CROSS JOIN LATERAL (SELECT div(2 * b.penalty_units + {BASIS}, {2 * BASIS})::bigint AS bal_penalty) AS p
             ORDER BY l.n;
             SELECT setval(pg_get_serial_sequence('drawdown', 'id'), {n});
@@ -428,11 +434,11 @@ def _load_statements(n: int, business_date: date, seed: float, delinquent_share:
             WHERE leg.amount <> 0
             ORDER BY d.id, leg.seq;
         """),
-        ("drop staging", "DROP TABLE bench_inst, bench_bal, bench_loan;"),
+        ("drop staging", "DROP TABLE bench_inst, bench_bal, bench_loan, bench_ent;"),
     ]
 
 
-def _execute_script(engine: Engine, sql: str) -> None:
+def run_script(engine: Engine, sql: str) -> None:
     """Several statements in one transaction, through the driver with no parameters (so `%` is modulo)."""
     raw = engine.raw_connection()
     try:
@@ -447,9 +453,11 @@ def _execute_script(engine: Engine, sql: str) -> None:
 def load(engine: Engine, n: int, business_date: date, seed: float, delinquent_share: float,
          ref: Reference) -> list[tuple[str, float]]:
     log: list[tuple[str, float]] = []
-    for label, sql in _load_statements(n, business_date, seed, delinquent_share, ref):
+    # The one registered entity holds the whole book.
+    for label, sql in drawdown_statements(n, 1, business_date, seed, delinquent_share, line_id=ref.line_id,
+                                          bank_id=ref.bank_id):
         with timed(label, log):
-            _execute_script(engine, sql)
+            run_script(engine, sql)
     with timed("VACUUM ANALYZE, CHECKPOINT", log), engine.connect() as connection:
         connection = connection.execution_options(isolation_level="AUTOCOMMIT")
         for table in ("drawdown", "installment", "journal_entry", "ledger_posting", "credit_line", "product"):

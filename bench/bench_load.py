@@ -52,7 +52,7 @@ from typing import Any
 
 import psycopg
 
-from bench.bench_night import load_average, machine
+from bench.bench_night import drop_database, load_average, machine, recreate_database
 
 DATABASE = "xinyidai_bench_load"
 LOCUSTFILE = Path(__file__).with_name("locustfile.py")
@@ -85,20 +85,6 @@ def find_locust(given: str | None) -> str:
 
 
 # Set-up ------------------------------------------------------------------------------------------------
-
-
-def recreate_database(server: str) -> str:
-    """Drop and create the benchmark's database; its SQLAlchemy URL."""
-    with psycopg.connect(f"{_plain(server)}/postgres", autocommit=True) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
-        admin.execute(f'CREATE DATABASE "{DATABASE}"')
-    return f"{server}/{DATABASE}"
-
-
-def drop_database(server: str) -> None:
-    """Drop the benchmark's database."""
-    with psycopg.connect(f"{_plain(server)}/postgres", autocommit=True) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
 
 
 def prepare(url: str, *, firms: int) -> dict[str, Any]:
@@ -673,7 +659,7 @@ def main() -> None:
             TemporaryDirectory(prefix="bench-load-")))
         from xinyidai.cli import upgrade_database
 
-        url = recreate_database(server)
+        url = recreate_database(server, DATABASE)
         platform = Platform(url, args.workers, folder)
         try:
             started = time.perf_counter()
@@ -698,7 +684,7 @@ def main() -> None:
         finally:
             platform.stop()
             if not args.keep:
-                drop_database(server)
+                drop_database(server, DATABASE)
         print()
         print(report(args, floor, mix, users=users, setup=setup, after=after, errors=server_errors(folder),
                      password_check_ms=password_check_ms, pools=pools))

@@ -82,6 +82,7 @@ import pandas as pd
 import psycopg
 from sqlalchemy import Engine, func, select, text
 
+from bench.bench_eod import drawdown_statements, run_script
 from xinyidai import clock, db, events, jobs
 from xinyidai.auth.enums import OrgKind, Role
 from xinyidai.cli import upgrade_database
@@ -182,18 +183,18 @@ def _plain(url: str) -> str:
     return url.replace("postgresql+psycopg", "postgresql")
 
 
-def recreate_database(server: str) -> str:
-    """Drop and create the benchmark's database; its SQLAlchemy URL."""
+def recreate_database(server: str, name: str = DATABASE) -> str:
+    """Drop and create a benchmark's database (this one's by default); its SQLAlchemy URL."""
+    drop_database(server, name)
     with psycopg.connect(f"{_plain(server)}/postgres", autocommit=True) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
-        admin.execute(f'CREATE DATABASE "{DATABASE}"')
-    return f"{server}/{DATABASE}"
+        admin.execute(f'CREATE DATABASE "{name}"')
+    return f"{server}/{name}"
 
 
-def drop_database(server: str) -> None:
-    """Drop the benchmark's database."""
+def drop_database(server: str, name: str = DATABASE) -> None:
+    """Drop a benchmark's database (this one's by default)."""
     with psycopg.connect(f"{_plain(server)}/postgres", autocommit=True) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def server_settings(engine: Engine) -> str:
@@ -204,18 +205,6 @@ def server_settings(engine: Engine) -> str:
         version = str(connection.exec_driver_sql("SHOW server_version").scalar_one())
         settings = {name: str(connection.exec_driver_sql(f"SHOW {name}").scalar_one()) for name in names}
     return f"PostgreSQL {version} (" + ", ".join(f"{k} {v}" for k, v in settings.items()) + ")"
-
-
-def _script(engine: Engine, sql: str) -> None:
-    """Several statements in one transaction, through the driver with no parameters (so `%` is modulo)."""
-    raw = engine.raw_connection()
-    try:
-        cursor = raw.cursor()
-        cursor.execute(sql)
-        cursor.close()
-        raw.commit()
-    finally:
-        raw.close()
 
 
 def _vacuum(engine: Engine) -> None:
@@ -371,192 +360,13 @@ ORDER BY f.fact, f.enterprise_id
 """  # noqa: S608 - dates we computed
 
 
-def drawdown_statements(n: int, entities: int, business_date: date, seed: float, delinquent_share: float,
-                        ref: Reference) -> list[tuple[str, str]]:
-    """The drawdowns' load, as (label, SQL): bench_eod's book, drawdown k attributed to entity k (mod entities)."""
-    d = business_date.isoformat()
-    dord = business_date.toordinal()
-    created = f"TIMESTAMPTZ '{d} 02:00:00+00'"
-    return [
-        ("entity numbering", """
-            CREATE UNLOGGED TABLE bench_ent AS SELECT row_number() OVER (ORDER BY id) AS k, id FROM enterprise;
-            CREATE UNIQUE INDEX ON bench_ent (k);
-        """),
-        ("random loans", f"""
-            SELECT setseed({seed});
-            CREATE UNLOGGED TABLE bench_rand AS
-            SELECT g AS n,
-                   (100 + floor(random() * 9901))::bigint * 10000 AS principal_fen,
-                   (35000 + 500 * floor(random() * 91))::int AS rate_ppm,
-                   DATE '{d}' - (1 + floor(random() * {MAX_AGE_DAYS}))::int AS value_date,
-                   random() < {delinquent_share} AS delinquent,
-                   (1 + floor(random() * 3))::int AS missed
-            FROM generate_series(1, {n}) AS g;
-            CREATE UNLOGGED TABLE bench_loan AS
-            SELECT n, principal_fen, rate_ppm, rate_ppm * 3 / 2 AS overdue_ppm,
-                   CASE WHEN n % 2 = 0 THEN 12000 ELSE 0 END AS fee_ppm, value_date,
-                   value_date - DATE '0001-01-01' + 1 AS vord, delinquent, missed,
-                   round(principal_fen * r * power(1 + r, 12) / (power(1 + r, 12) - 1))::bigint AS payment_fen
-            FROM (SELECT *, rate_ppm::numeric / 12000000 AS r FROM bench_rand) AS q;
-            DROP TABLE bench_rand;
-        """),  # noqa: S608 - our own numbers
-        ("schedules (recursive CTE)", """
-            CREATE UNLOGGED TABLE bench_sched AS
-            WITH RECURSIVE s(n, k, balance, rate_ppm, payment_fen, principal_k, interest_k) AS (
-                SELECT n, 0, principal_fen, rate_ppm, payment_fen, 0::bigint, 0::bigint FROM bench_loan
-              UNION ALL
-                SELECT n, k + 1,
-                       balance - CASE WHEN k + 1 = 12 THEN balance ELSE least(greatest(
-                           payment_fen - (2 * balance * rate_ppm + 12000000) / 24000000, 0), balance) END,
-                       rate_ppm, payment_fen,
-                       CASE WHEN k + 1 = 12 THEN balance ELSE least(greatest(
-                           payment_fen - (2 * balance * rate_ppm + 12000000) / 24000000, 0), balance) END,
-                       (2 * balance * rate_ppm + 12000000) / 24000000
-                FROM s WHERE k < 12
-            )
-            SELECT n, k, principal_k, interest_k FROM s WHERE k > 0;
-        """),
-        ("history, accrual and carries per installment", f"""
-            SET LOCAL work_mem = '512MB';
-            CREATE UNLOGGED TABLE bench_inst AS
-            WITH base AS (
-                SELECT s.n, s.k, s.principal_k, s.interest_k, l.principal_fen, l.rate_ppm, l.overdue_ppm,
-                       l.fee_ppm, l.vord, l.delinquent, l.missed,
-                       (l.value_date + make_interval(months => s.k))::date AS due_date
-                FROM bench_sched AS s JOIN bench_loan AS l USING (n)
-            ), ord AS (
-                SELECT base.*, due_date - DATE '0001-01-01' + 1 AS dord FROM base
-            ), st AS (
-                SELECT ord.*, coalesce(lag(dord) OVER w, vord) AS prev_ord,
-                       count(*) FILTER (WHERE dord < {dord}) OVER (PARTITION BY n) AS past
-                FROM ord WINDOW w AS (PARTITION BY n ORDER BY k)
-            ), st2 AS (
-                SELECT st.*,
-                       CASE WHEN dord < {dord} AND delinquent AND k > past - missed
-                                 AND dord >= {dord - MAX_DAYS_LATE} THEN 'missed'
-                            WHEN dord < {dord} THEN 'paid'
-                            WHEN prev_ord < {dord} THEN 'current'
-                            ELSE 'future' END AS state
-                FROM st
-            ), st3 AS (
-                SELECT st2.*,
-                       CASE WHEN state = 'future' THEN 0 ELSE least(dord, {dord}) - prev_ord END AS days,
-                       principal_fen - coalesce(sum(principal_k) FILTER (WHERE state = 'paid') OVER (
-                           PARTITION BY n ORDER BY k ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0)
-                           AS outstanding
-                FROM st2
-            ), st4 AS (
-                SELECT st3.*,
-                       sum(outstanding * rate_ppm * days) OVER w AS iu,
-                       sum(outstanding * fee_ppm * days) OVER w AS fu
-                FROM st3 WINDOW w AS (PARTITION BY n ORDER BY k)
-            ), st5 AS (
-                SELECT st4.*, div(2 * iu + {BASIS}, {2 * BASIS}) AS ir, div(2 * fu + {BASIS}, {2 * BASIS}) AS fr
-                FROM st4
-            )
-            SELECT n, k, due_date, dord, principal_k, interest_k, state, overdue_ppm,
-                   iu::bigint AS iu, ir::bigint AS ir, fu::bigint AS fu, fr::bigint AS fr,
-                   (ir - coalesce(lag(ir) OVER w, 0))::bigint AS i_posted,
-                   (fr - coalesce(lag(fr) OVER w, 0))::bigint AS f_posted
-            FROM st5 WINDOW w AS (PARTITION BY n ORDER BY k);
-            DROP TABLE bench_sched;
-        """),  # noqa: S608 - our own numbers
-        ("balances per drawdown", f"""
-            CREATE UNLOGGED TABLE bench_bal AS
-            SELECT n,
-                   sum(principal_k) FILTER (WHERE state IN ('current', 'future')) AS bal_principal,
-                   coalesce(sum(principal_k) FILTER (WHERE state = 'missed'), 0) AS bal_principal_overdue,
-                   sum(i_posted) FILTER (WHERE state = 'current') AS bal_interest_accrued,
-                   coalesce(sum(i_posted) FILTER (WHERE state = 'missed'), 0) AS bal_interest_overdue,
-                   coalesce(sum(i_posted) FILTER (WHERE state = 'paid'), 0) AS interest_paid,
-                   sum(f_posted) FILTER (WHERE state = 'current') AS bal_fee_accrued,
-                   coalesce(sum(f_posted) FILTER (WHERE state = 'missed'), 0) AS bal_fee_overdue,
-                   coalesce(sum(f_posted) FILTER (WHERE state = 'paid'), 0) AS fee_paid,
-                   max(iu - ir * {BASIS}) FILTER (WHERE state = 'current') AS carry_interest,
-                   max(fu - fr * {BASIS}) FILTER (WHERE state = 'current') AS carry_fee,
-                   coalesce(sum((principal_k + i_posted) * overdue_ppm * ({dord} - dord))
-                            FILTER (WHERE state = 'missed'), 0) AS penalty_units,
-                   min(dord) FILTER (WHERE state = 'missed') AS overdue_since,
-                   max(due_date) AS maturity_date
-            FROM bench_inst GROUP BY n;
-        """),  # noqa: S608 - our own numbers
-        ("drawdown rows", f"""
-            SET LOCAL session_replication_role = replica;  -- no FK triggers during the load
-            INSERT INTO drawdown (
-                id, credit_line_id, enterprise_id, bank_organisation_id, idempotency_key, principal_fen, method,
-                term_months, value_date, maturity_date, annual_rate, rate_ppm, overdue_rate_ppm, fee_rate_ppm,
-                year_days, fee_mode, prepayment_rule, status, bal_principal, bal_principal_overdue,
-                bal_interest_accrued, bal_interest_overdue, bal_penalty, bal_fee_accrued, bal_fee_overdue,
-                carry_interest, carry_penalty, carry_fee, accrued_through_ordinal, overdue_since_ordinal,
-                days_past_due, classification, settled_date, created_at)
-            SELECT l.n, {ref.line_id}, e.id, {ref.bank_id}, 'bench-' || l.n, l.principal_fen,
-                   'equal_installment', 12, l.value_date, b.maturity_date, l.rate_ppm::numeric / 1000000,
-                   l.rate_ppm, l.overdue_ppm, l.fee_ppm, 360, 'daily', 'shorten_term', 'active',
-                   b.bal_principal, b.bal_principal_overdue, b.bal_interest_accrued, b.bal_interest_overdue,
-                   p.bal_penalty, b.bal_fee_accrued, b.bal_fee_overdue,
-                   b.carry_interest, b.penalty_units - p.bal_penalty * {BASIS}, b.carry_fee,
-                   {dord - 1}, b.overdue_since,
-                   CASE WHEN b.overdue_since IS NULL THEN 0 ELSE {dord - 1} - b.overdue_since END,
-                   CASE WHEN b.overdue_since IS NULL THEN 'normal' ELSE 'special_mention' END,
-                   NULL, (l.value_date + TIME '02:00') AT TIME ZONE 'UTC'
-            FROM bench_loan AS l JOIN bench_bal AS b USING (n)
-            JOIN bench_ent AS e ON e.k = (l.n - 1) % {entities} + 1
-            CROSS JOIN LATERAL (SELECT div(2 * b.penalty_units + {BASIS}, {2 * BASIS})::bigint AS bal_penalty) AS p
-            ORDER BY l.n;
-            SELECT setval(pg_get_serial_sequence('drawdown', 'id'), {n});
-        """),  # noqa: S608 - our own numbers
-        ("installment rows", """
-            SET LOCAL session_replication_role = replica;
-            INSERT INTO installment (
-                drawdown_id, number, due_date, due_ordinal, principal_fen, scheduled_interest_fen,
-                principal_paid_fen, overdue_principal_fen, overdue_interest_fen, overdue_paid_fen, superseded)
-            SELECT n, k, due_date, dord, principal_k, interest_k,
-                   CASE WHEN state = 'paid' THEN principal_k ELSE 0 END,
-                   CASE WHEN state = 'missed' THEN principal_k ELSE 0 END,
-                   CASE WHEN state = 'missed' THEN i_posted ELSE 0 END,
-                   0, false
-            FROM bench_inst ORDER BY n, k;
-        """),
-        ("opening journal entries", f"""
-            SET LOCAL session_replication_role = replica;
-            INSERT INTO journal_entry (id, drawdown_id, business_date, kind, eod_run_id, reverses_entry_id, memo,
-                                       created_at)
-            SELECT id, id, DATE '{(business_date - timedelta(days=1)).isoformat()}', 'opening', NULL, NULL,
-                   'benchmark: balances brought forward', {created}
-            FROM drawdown ORDER BY id;
-            SELECT setval(pg_get_serial_sequence('journal_entry', 'id'), {n});
-        """),  # noqa: S608 - our own numbers
-        ("opening postings", """
-            SET LOCAL session_replication_role = replica;
-            INSERT INTO ledger_posting (entry_id, drawdown_id, account, amount_fen)
-            SELECT d.id, d.id, leg.account, leg.amount
-            FROM drawdown AS d JOIN bench_bal AS b ON b.n = d.id
-            CROSS JOIN LATERAL (VALUES
-                (1, 'principal', d.bal_principal),
-                (2, 'principal_overdue', d.bal_principal_overdue),
-                (3, 'cash', -(d.bal_principal + d.bal_principal_overdue) + b.interest_paid + b.fee_paid),
-                (4, 'interest_accrued', d.bal_interest_accrued),
-                (5, 'interest_overdue', d.bal_interest_overdue),
-                (6, 'interest_income', -(d.bal_interest_accrued + d.bal_interest_overdue + b.interest_paid)),
-                (7, 'penalty', d.bal_penalty),
-                (8, 'penalty_income', -d.bal_penalty),
-                (9, 'fee_accrued', d.bal_fee_accrued),
-                (10, 'fee_overdue', d.bal_fee_overdue),
-                (11, 'fee_payable', -(d.bal_fee_accrued + d.bal_fee_overdue + b.fee_paid))
-            ) AS leg(seq, account, amount)
-            WHERE leg.amount <> 0
-            ORDER BY d.id, leg.seq;
-        """),
-        ("drop staging", "DROP TABLE bench_inst, bench_bal, bench_loan, bench_ent;"),
-    ]
-
-
 def load_drawdowns(engine: Engine, n: int, entities: int, business_date: date, ref: Reference,
                    log: dict[str, float]) -> None:
     """Run the drawdowns' load statements, each in its own transaction."""
-    for label, sql in drawdown_statements(n, entities, business_date, 0.2026, 0.03, ref):
+    for label, sql in drawdown_statements(n, entities, business_date, 0.2026, 0.03, line_id=ref.line_id,
+                                          bank_id=ref.bank_id):
         with step(f"drawdowns: {label}", log):
-            _script(engine, sql)
+            run_script(engine, sql)
 
 
 def train_champion(database: db.Database, folder: Path, business_date: date, seed: int = 2026) -> int:
@@ -817,7 +627,7 @@ def floor_scoring(database: db.Database, url: str, run_id: int, version_id: int,
 
 def floor_eod(engine: Engine, n: int, postings: int) -> dict[str, float]:
     """INSERT of `postings` rows into a ledger_posting-shaped table + one UPDATE of every row of a drawdown copy."""
-    _script(engine, """
+    run_script(engine, """
         DROP TABLE IF EXISTS bench_floor_posting, bench_floor_drawdown;
         CREATE TABLE bench_floor_posting (LIKE ledger_posting INCLUDING ALL);
         CREATE TABLE bench_floor_drawdown (LIKE drawdown INCLUDING ALL);
@@ -848,7 +658,7 @@ def floor_eod(engine: Engine, n: int, postings: int) -> dict[str, float]:
         cursor.close()
     finally:
         raw.close()
-    _script(engine, "DROP TABLE bench_floor_posting, bench_floor_drawdown")
+    run_script(engine, "DROP TABLE bench_floor_posting, bench_floor_drawdown")
     return parts
 
 
@@ -856,7 +666,7 @@ def score_in_one_process(database: db.Database, run_id: int, business_date: date
     """The same day scored again by `scoring.batch.run_job` in this process (the workers' run removed first)."""
     from xinyidai.scoring import batch
 
-    _script(database.engine, f"""
+    run_script(database.engine, f"""
         DELETE FROM entity_score WHERE scoring_run_id = {run_id};
         DELETE FROM scoring_page WHERE scoring_run_id = {run_id};
         DELETE FROM scoring_run WHERE id = {run_id};
@@ -909,7 +719,7 @@ def load_all(database: db.Database, args: argparse.Namespace, business_date: dat
     with step(f"{args.entities - 1:,} more entities", log):
         load_entities(database, ref, codes[1:])
     with step("credit-record history", log):
-        _script(database.engine, history_sql(business_date))
+        run_script(database.engine, history_sql(business_date))
     load_drawdowns(database.engine, args.drawdowns, args.entities, business_date, ref, log)
     with step("VACUUM ANALYZE, CHECKPOINT", log):
         _vacuum(database.engine)
