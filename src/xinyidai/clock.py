@@ -5,6 +5,7 @@ Domain code never calls datetime.now(); tests and the demo move time on purpose 
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
@@ -53,7 +54,13 @@ class OffsetClock:
         return datetime.now(UTC) + self.offset
 
 
-_current: Clock = SystemClock()
+_base: Clock = SystemClock()
+# Clocks installed by `use()`, innermost last, each under a token of its own: a block leaving removes its own
+# entry, so blocks that overlap in several threads (each thread's `use()` ends when it ends) cannot leave one of
+# them installed after all have ended, as restoring "the clock before me" would.
+_installed: list[tuple[object, Clock]] = []
+_lock = threading.Lock()
+_current: Clock = _base
 
 
 def now() -> datetime:
@@ -72,9 +79,11 @@ def to_business_date(instant: datetime) -> date:
 
 
 def set_clock(clock: Clock) -> None:
-    """Install `clock` process-wide."""
-    global _current
-    _current = clock
+    """Install `clock` process-wide, under any clock `use()` has installed."""
+    global _base
+    with _lock:
+        _base = clock
+        _refresh()
 
 
 def get_clock() -> Clock:
@@ -82,16 +91,24 @@ def get_clock() -> Clock:
     return _current
 
 
+def _refresh() -> None:
+    global _current
+    _current = _installed[-1][1] if _installed else _base
+
+
 @contextmanager
 def use(clock: Clock) -> Iterator[Clock]:
-    """Install `clock` for the duration of a block, then restore the previous one."""
-    global _current
-    previous = _current
-    _current = clock
+    """Install `clock` for the duration of a block, then remove it (whatever other blocks began or ended since)."""
+    token = object()
+    with _lock:
+        _installed.append((token, clock))
+        _refresh()
     try:
         yield clock
     finally:
-        _current = previous
+        with _lock:
+            _installed[:] = [entry for entry in _installed if entry[0] is not token]
+            _refresh()
 
 
 def at(year: int, month: int, day: int, hour: int = 10, minute: int = 0) -> FixedClock:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
@@ -55,6 +56,46 @@ def test_use_nests() -> None:
         with clock.use(inner):
             assert clock.get_clock() is inner
         assert clock.get_clock() is outer
+
+
+def test_blocks_overlapping_in_two_threads_leave_no_clock_behind() -> None:
+    """Thread A begins, thread B begins, A ends, B ends: restoring "the clock before me" would leave A's clock
+    installed for good (B's "before"), and every later test in the process on a stale time."""
+    before = clock.get_clock()
+    a_began, b_began, a_ended = threading.Event(), threading.Event(), threading.Event()
+
+    def a() -> None:
+        with clock.use(clock.at(2026, 11, 23, 10, 0)):
+            a_began.set()
+            b_began.wait(5)
+        a_ended.set()
+
+    def b() -> None:
+        a_began.wait(5)
+        with clock.use(clock.at(2026, 11, 23, 11, 0)):
+            b_began.set()
+            a_ended.wait(5)
+            assert clock.now() == clock.at(2026, 11, 23, 11, 0).now()  # its own, though A's ended meanwhile
+
+    threads = [threading.Thread(target=a), threading.Thread(target=b)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(10)
+    assert a_ended.is_set() and clock.get_clock() is before
+
+
+def test_set_clock_is_the_base_under_use() -> None:
+    before = clock.get_clock()
+    base, inner = clock.at(2026, 1, 1), clock.at(2026, 6, 1)
+    try:
+        clock.set_clock(base)
+        with clock.use(inner):
+            assert clock.get_clock() is inner
+        assert clock.get_clock() is base
+    finally:
+        clock.set_clock(before)
+    assert clock.get_clock() is before
 
 
 @pytest.mark.parametrize(
