@@ -33,6 +33,12 @@ class UnsignedRequest(Unauthenticated):
     code = "network_bad_signature"
 
 
+class StaleBatch(Unauthenticated):
+    """A batch whose time is too far from the receiver's: replayed from a capture, or forged under an old key."""
+
+    code = "network_stale_batch"
+
+
 class UnknownSender(Forbidden):
     """The sender is not in the directory this node trusts, or is not its neighbour."""
 

@@ -53,6 +53,7 @@ from xinyidai.network.exceptions import (
     ReplayedBatch,
     SenderNotActive,
     SequenceRefused,
+    StaleBatch,
     UnknownSender,
     UnknownTopic,
     UnsignedRequest,
@@ -749,6 +750,10 @@ def receive(session: Session, *, node: Node, raw: bytes) -> Received:
     if body.topic not in node.topics:
         raise UnknownTopic(f"本节点没有主题“{body.topic}”", message_en=f"unknown topic {body.topic}")
     data = policy.canonical(raw_body)
+    # A batch is made when it is pulled or pushed; one made long ago is a capture replayed, perhaps signed with a
+    # key since retired (validity is judged at the time the batch claims), so it is refused before the signature.
+    if not policy.skew_ok(body.created_at, clock.now(), node.max_skew):
+        raise StaleBatch("批次时间与本节点时间相差过大（过期或伪造的批次）", message_en="batch time out of bounds")
     if policy.signature_holds(data, [{"key_id": body.key_id, "signature": signature}], sender.keys,
                               body.created_at) is None:
         raise UnsignedRequest("批次签名无法用发送节点在签名时有效的密钥验证（伪造或被篡改）",

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -200,6 +201,9 @@ def test_forged_unsigned_malformed_oversized_unknown_and_suspended_are_refused_a
         (_batch(child, topic="orders.secret"), 404, "network_unknown_topic"),
         (_batch(stranger, sender=STRANGER), 403, "network_unknown_sender"),
         (_batch(child, receiver="500112"), 403, "network_wrong_receiver"),
+        # made (so it says) a day ago: a captured batch replayed, perhaps under a key retired since
+        (_batch(child, entries=[_copyright(1, "D1")], created_at=policy.iso(clock.now() - timedelta(days=1))),
+         401, "network_stale_batch"),
         # water needs the firm's authorisation: it never leaves its node, whatever the flow table says
         (_batch(child, entries=[_record(1, "water", {"month": "2026-01", "month_end": "2026-01-31", "usage": "1",
                                                      "amount_billed": "1", "amount_overdue": "0"})]),

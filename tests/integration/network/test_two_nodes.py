@@ -8,173 +8,29 @@ logged. Batches are kept small so that every exchange takes several."""
 
 from __future__ import annotations
 
-import http.client
-import os
-import socket
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from datetime import date
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
-from tests.integration.conftest import id_number, uscc
+from tests.integration.conftest import uscc
+from tests.integration.network.nodes import NodeProcess, free_port, node_database, seed
 from xinyidai import db
 from xinyidai.audit.actor import Actor
-from xinyidai.auth.enums import OrgKind
-from xinyidai.cli import upgrade_database
 from xinyidai.creditdata import service as creditdata_service
 from xinyidai.creditdata.enums import Channel
-from xinyidai.creditdata.models import CreditRecord, ImportBatch
-from xinyidai.identity import service as identity_service
-from xinyidai.identity.schemas import OrganisationCreate
+from xinyidai.creditdata.models import ImportBatch
 from xinyidai.network import policy, service
 from xinyidai.network.models import NetworkCursor, NetworkEnterprise, NetworkMessage
 from xinyidai.network.policy import MemberStatus, Role
 from xinyidai.registry import service as registry_service
-from xinyidai.registry.schemas import EnterpriseCreate
 
-# On PostgreSQL (XINYIDAI_TEST_DATABASE_URL) each node has a database of its own beside the test database
-# (`<test database>_500000`, ...); otherwise a SQLite file.
-TEST_DATABASE_URL = os.environ.get("XINYIDAI_TEST_DATABASE_URL", "")
-
-SRC = Path(__file__).resolve().parents[3]
 FIRM = uscc("MA0000001")
 OTHER = uscc("MA0000002")
-
-
-def _node_database(code: str, workdir: Path, *, create: bool = True) -> str:
-    if not TEST_DATABASE_URL.startswith("postgresql"):
-        return f"sqlite:///{workdir / 'node.db'}"
-    import psycopg
-    from psycopg import sql
-    from sqlalchemy.engine import make_url
-
-    base = make_url(TEST_DATABASE_URL)
-    name = f"{base.database}_{code}"
-    admin = base.set(drivername="postgresql", database="postgres").render_as_string(hide_password=False)
-    with psycopg.connect(admin, autocommit=True, connect_timeout=10) as connection:
-        connection.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
-        if create:
-            connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    return base.set(database=name).render_as_string(hide_password=False)
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@dataclass
-class NodeProcess:
-    """One node: its settings, its database, its server process."""
-
-    code: str
-    role: Role
-    workdir: Path
-    port: int
-    parent: NodeProcess | None = None
-    process: subprocess.Popen[bytes] | None = None
-    database: db.Database = field(init=False)
-
-    url: str = field(init=False)
-
-    def __post_init__(self) -> None:
-        self.url = _node_database(self.code, self.workdir)
-        self.database = db.Database(self.url)
-
-    @property
-    def endpoint(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    @property
-    def key_path(self) -> Path:
-        return self.workdir / "signing-key.pem"
-
-    def env(self) -> dict[str, str]:
-        env = {k: v for k, v in os.environ.items() if not k.startswith("XINYIDAI_")}
-        env.update({
-            "PYTHONPATH": f"{SRC / 'src'}{os.pathsep}{SRC}", "XINYIDAI_DATABASE_URL": self.url,
-            "XINYIDAI_ENV": "test", "XINYIDAI_JOBS_ENGINE": "in_process", "XINYIDAI_JOBS_SCHEDULE_IN_PROCESS": "false",
-            "XINYIDAI_AUDIT_ANCHOR_PATH": str(self.workdir / "anchor.jsonl"), "NO_COLOR": "1",
-            "XINYIDAI_NETWORK_NODE_CODE": self.code, "XINYIDAI_NETWORK_NODE_ROLE": self.role.value,
-            "XINYIDAI_NETWORK_ENDPOINT": self.endpoint, "XINYIDAI_NETWORK_SIGNING_KEY_PATH": str(self.key_path),
-            "XINYIDAI_NETWORK_BATCH_MAX_ENTRIES": "2", "COLUMNS": "200",
-        })
-        if self.parent is not None:
-            env.update({"XINYIDAI_NETWORK_PARENT_CODE": self.parent.code,
-                        "XINYIDAI_NETWORK_PARENT_URL": self.parent.endpoint,
-                        "XINYIDAI_NETWORK_PARENT_PUBLIC_KEY": policy.public_key_b64(
-                            policy.load_private_key(self.parent.key_path.read_bytes()))})
-        return env
-
-    def node(self) -> service.Node:
-        parent_key = (policy.public_key_b64(policy.load_private_key(self.parent.key_path.read_bytes()))
-                      if self.parent else None)
-        return service.Node(code=self.code, role=self.role, name=self.code, endpoint=self.endpoint,
-                            parent_code=self.parent.code if self.parent else None,
-                            parent_url=self.parent.endpoint if self.parent else None, parent_public_key=parent_key,
-                            key_path=self.key_path, max_entries=2)
-
-    def sync(self) -> list[service.Pulled]:
-        """What `xinyidai network sync` does, run from the test's process (the exchange is still over HTTP)."""
-        return service.sync(self.database.session_factory, node=self.node())
-
-    def start(self) -> None:
-        err = (self.workdir / "server.err").open("ab")
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "xinyidai.main:create_app", "--factory", "--host", "127.0.0.1",
-             "--port", str(self.port)], env=self.env(), cwd=self.workdir, stdout=subprocess.DEVNULL, stderr=err,
-            stdin=subprocess.DEVNULL)
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            assert self.process.poll() is None, (self.workdir / "server.err").read_text()
-            try:
-                connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=2)
-                connection.request("GET", "/healthz")
-                if connection.getresponse().status == 200:
-                    return
-            except OSError:
-                time.sleep(0.2)
-        pytest.fail(f"node {self.code} did not start")
-
-    def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            self.process.wait(timeout=15)
-
-    def cli(self, *args: str) -> str:
-        done = subprocess.run([sys.executable, "-m", "xinyidai.cli", *args], env=self.env(), cwd=self.workdir,
-                              capture_output=True, text=True, timeout=120, check=False)
-        assert done.returncode == 0, done.stdout + done.stderr
-        return done.stdout
-
-    def count(self, item: str, channel: Channel | None = None) -> int:
-        with db.transaction(self.database.session_factory) as session:
-            query = select(func.count()).select_from(CreditRecord).where(
-                CreditRecord.catalogue_item_id == creditdata_service.get_item(session, code=item).id)
-            if channel is not None:
-                query = query.where(CreditRecord.channel == channel.value)
-            return int(session.scalar(query) or 0)
-
-
-def _seed(node: NodeProcess, firms: list[tuple[str, str]]) -> None:
-    upgrade_database(node.url)
-    service.keygen(node.key_path)
-    with db.transaction(node.database.session_factory) as session:
-        identity_service.create_organisation(session, organisation_in=OrganisationCreate(
-            name=f"平台运营 {node.code}", kind=OrgKind.PLATFORM_OPERATOR))
-        area = registry_service.create_area(session, code=f"{node.code}001", name="南坪街道", kind="street")
-        for code, birth in firms:
-            registry_service.create(session, enterprise_in=EnterpriseCreate.model_validate(dict(
-                uscc=code, name=f"企业{code[-4:]}", kind="enterprise", legal_rep_name="张三",
-                legal_rep_id_number=id_number(birth), registration_date=date(2018, 5, 1), industry_code="F52",
-                district_area_id=area.id, last_annual_report_year=2025)))
 
 
 def _fact(node: NodeProcess, item: str, values: dict[str, str], channel: Channel, firm: str = FIRM) -> None:
@@ -196,13 +52,13 @@ WATER = {"month": "2026-01", "month_end": "2026-01-31", "usage": "12.5", "amount
 @pytest.fixture
 def network(tmp_path: Path) -> Iterator[tuple[NodeProcess, NodeProcess]]:
     """The province and one local node, seeded, the province signing the local node into its directory."""
-    province = NodeProcess("500000", Role.PROVINCIAL, tmp_path / "province", _free_port())
-    local = NodeProcess("500108", Role.LOCAL, tmp_path / "local", _free_port(), parent=province)
+    province = NodeProcess("500000", Role.PROVINCIAL, tmp_path / "province", free_port())
+    local = NodeProcess("500108", Role.LOCAL, tmp_path / "local", free_port(), parent=province)
     for node in (province, local):
         node.workdir.mkdir()
     # The firm is registered at both (the provincial registry holds every firm of the province); OTHER only here.
-    _seed(province, [(FIRM, "19800101")])
-    _seed(local, [(FIRM, "19800101"), (OTHER, "19810202")])
+    seed(province, [(FIRM, "19800101")])
+    seed(local, [(FIRM, "19800101"), (OTHER, "19810202")])
     with db.transaction(province.database.session_factory) as session:
         service.set_member(session, actor=Actor.system("test"), node=province.node(), code=local.code,
                            role=Role.LOCAL, name="南岸区", endpoint=local.endpoint,
@@ -216,7 +72,7 @@ def network(tmp_path: Path) -> Iterator[tuple[NodeProcess, NodeProcess]]:
         for node in (province, local):
             node.stop()
             node.database.engine.dispose()
-            _node_database(node.code, node.workdir, create=False)
+            node_database(node.code, node.workdir, create=False)
 
 
 def test_two_nodes_exchange_up_and_down_once_and_refuse_a_removed_member(
