@@ -24,14 +24,21 @@ def generate(
     enterprises: int = typer.Option(1000, min=2, help=bilingual("市场主体数量", "How many market entities")),
     seed: int = typer.Option(2026, help=bilingual("随机种子：同一种子生成同一辖区",
                                                   "Random seed: the same seed gives the same district")),
+    district: str = typer.Option("500108", help=bilingual("区县代码：500108 南岸区，500112 渝北区",
+                                                          "Division code: 500108 Nan'an, 500112 Yubei")),
 ) -> None:
     """Generate the demo district and print its summary and logins."""
     from xinyidai import db
     from xinyidai.demo import generator
+    from xinyidai.demo.districts import DISTRICTS
+
+    if district not in DISTRICTS:
+        fail(f"unknown district {district}: one of {', '.join(DISTRICTS)}", code=2)
 
     with console.status(f"generating {enterprises} market entities…"), db.transaction() as session:
         try:
-            summary = generator.generate(session, enterprises=enterprises, seed=seed)
+            summary = generator.generate(session, enterprises=enterprises, seed=seed,
+                                         district=DISTRICTS[district])
         except ValueError as exc:
             fail(str(exc), code=1)
     console.print(f"[green]demo district ready[/green]: {summary.enterprises} market entities, "

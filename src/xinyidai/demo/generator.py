@@ -26,6 +26,7 @@ from xinyidai.creditdata import selfreport
 from xinyidai.creditdata import service as creditdata_service
 from xinyidai.creditdata.schemas import SelfReportCreate
 from xinyidai.demo import history, records
+from xinyidai.demo.districts import NAN_AN, District
 from xinyidai.guarantee import service as guarantee_service
 from xinyidai.identity import service as identity_service
 from xinyidai.identity.onboarding import policy as onboarding_policy
@@ -56,16 +57,7 @@ from xinyidai.registry.schemas import EnterpriseCreate
 
 DEMO_PASSWORD = "Demo2026xyd"
 DEMO_ACTOR = Actor.cli("demo generate")  # who runs the history's end of day, as the audit log names it
-DIVISION_CODE = "500108"  # 重庆市南岸区
 
-# The district's 15 towns and streets; the first three are the pilot areas named in the launch.
-AREAS: list[tuple[str, str, bool]] = [
-    ("南坪镇", "town", True), ("南坪街道", "street", True), ("天文街道", "street", True),
-    ("铜元局街道", "street", False), ("花园路街道", "street", False), ("海棠溪街道", "street", False),
-    ("龙门浩街道", "street", False), ("弹子石街道", "street", False), ("南山街道", "street", False),
-    ("涂山镇", "town", False), ("鸡冠石镇", "town", False), ("峡口镇", "town", False),
-    ("长生桥镇", "town", False), ("迎龙镇", "town", False), ("广阳镇", "town", False),
-]
 COMMUNITY_WORDS = ["中一路", "学府", "东海", "阳光", "江南", "福红", "长江", "东林", "金竹", "桃园", "新力",
                    "丹龙", "茶园", "五一", "花园", "民主", "广福", "迎春", "青龙", "白鹤", "红岩", "丰收"]
 # Industry codes with the trade words that appear in names, and how often they occur.
@@ -82,10 +74,6 @@ SANDBOX_PROGRAMME = "DEMO-MODEL-2026"
 # When a trade name is taken, another is made of two characters, as firms' trade names (字号) are.
 BRAND_FIRST = "鑫恒嘉金锦兴同盛宏佳和瑞鸿德福聚天长乐汇永华丰泰祥荣昌凯弘诚"
 BRAND_SECOND = "源通禾穗程旺心达远美顺丰运信满城发利隆安泰宇晟辉达邦益和茂"
-# Roads of Nan'an district, for the addresses of the demo's entities.
-ROADS = ["南坪西路", "南坪东路", "江南大道", "南城大道", "南滨路", "弹子石正街", "腾龙大道", "海峡路", "工贸路",
-         "学府大道", "通江大道", "长电路", "南湖路", "烟雨路", "丹龙路", "铜元局正街", "花园路", "海棠溪正街",
-         "龙门浩街", "涂山路", "茶园路", "峡口大道", "广福大道", "迎龙大道"]
 
 
 @dataclass
@@ -121,22 +109,23 @@ district's past financing and its outcomes, and `champion` the model trained on 
     sandbox_grants: int = 0  # firms that authorised SANDBOX_PROGRAMME
 
 
-def make_uscc(rng: random.Random, prefix: str) -> str:
+def make_uscc(rng: random.Random, prefix: str, district: District = NAN_AN) -> str:
     """A valid unified social credit code registered in the district."""
     body = "".join(rng.choice(USCC_ALPHABET[:10] if i < 2 else USCC_ALPHABET) for i in range(9))
-    first17 = prefix + DIVISION_CODE + body
+    first17 = prefix + district.code + body
     return first17 + uscc_check_char(first17)
 
 
-def make_id_number(rng: random.Random, birth: date) -> str:
+def make_id_number(rng: random.Random, birth: date, district: District = NAN_AN) -> str:
     """A valid resident identity number issued in the district."""
-    first17 = f"{DIVISION_CODE}{birth:%Y%m%d}{rng.randrange(1000):03d}"
+    first17 = f"{district.code}{birth:%Y%m%d}{rng.randrange(1000):03d}"
     return first17 + id_check_char(first17)
 
 
 class _Builder:
-    def __init__(self, session: Session, *, seed: int) -> None:
+    def __init__(self, session: Session, *, seed: int, district: District) -> None:
         self.session = session
+        self.district = district
         self.rng = random.Random(seed)
         self.name_rng = random.Random(f"{seed}:names")
         self.fake = Faker("zh_CN")
@@ -148,7 +137,7 @@ class _Builder:
 
     def uscc(self, prefix: str) -> str:
         while True:
-            code = make_uscc(self.rng, prefix)
+            code = make_uscc(self.rng, prefix, self.district)
             if code not in self.used_usccs:
                 self.used_usccs.add(code)
                 return code
@@ -173,9 +162,9 @@ class _Builder:
 
     def areas(self) -> list[tuple[DistrictArea, list[int]]]:
         result = []
-        for index, (name, kind, pilot) in enumerate(AREAS, start=1):
+        for index, (name, kind, pilot) in enumerate(self.district.areas, start=1):
             area = registry_service.create_area(
-                self.session, code=f"{DIVISION_CODE}{index:03d}", name=name, kind=kind, is_pilot=pilot
+                self.session, code=f"{self.district.code}{index:03d}", name=name, kind=kind, is_pilot=pilot
             )
             words = self.rng.sample(COMMUNITY_WORDS, self.rng.randint(3, 6))
             suffix = "村" if kind == "town" else "社区"
@@ -193,11 +182,13 @@ class _Builder:
             if kind == EntityKind.ENTERPRISE:
                 name = f"重庆{brand}{trade}有限公司"
             elif kind == EntityKind.FARMERS_COOPERATIVE:
-                name = f"重庆市南岸区{brand}{trade}专业合作社"
+                name = f"重庆市{self.district.name}{brand}{trade}专业合作社"
             elif kind == EntityKind.FAMILY_FARM:
-                name = f"南岸区{legal_rep}家庭农场" if brand in BRAND_WORDS else f"南岸区{brand}{legal_rep}家庭农场"
+                district = self.district.name
+                name = (f"{district}{legal_rep}家庭农场" if brand in BRAND_WORDS
+                        else f"{district}{brand}{legal_rep}家庭农场")
             else:
-                name = f"南岸区{brand}{trade}{shop}"
+                name = f"{self.district.name}{brand}{trade}{shop}"
             if name not in self.used_names:
                 self.used_names.add(name)
                 return name
@@ -248,13 +239,13 @@ class _Builder:
         else:
             wan = rng.choice([0, 3, 5, 10, 20])
             capital, employees, scale = (wan * 10_000 * 100 or None), rng.randint(1, 8), EntityScale.MICRO
-        street = f"{self.fake.random_element(ROADS)}{self.fake.random_int(1, 399)}号"
+        street = f"{self.fake.random_element(self.district.roads)}{self.fake.random_int(1, 399)}号"
         enterprise = registry_service.create(self.session, enterprise_in=EnterpriseCreate(
             uscc=self.uscc(prefix), name=self.entity_name(kind, trade, legal_rep), kind=kind, scale=scale,
-            legal_rep_name=legal_rep, legal_rep_id_number=make_id_number(rng, birth),
+            legal_rep_name=legal_rep, legal_rep_id_number=make_id_number(rng, birth, self.district),
             registration_date=registered, registered_capital_fen=capital, industry_code=code,
             district_area_id=area.id, community_id=rng.choice(communities),
-            address=f"重庆市南岸区{area.name}{street}", operating_status=OperatingStatus.IN_OPERATION,
+            address=f"重庆市{self.district.name}{area.name}{street}", operating_status=OperatingStatus.IN_OPERATION,
             last_annual_report_year=last_report, is_abnormal=abnormal, abnormal_since=abnormal_since,
             abnormal_reason="未依照规定期限公示年度报告" if abnormal else None, employees=employees,
         ))
@@ -272,39 +263,39 @@ def _principal(session: Session, user_id: int) -> Principal:
     return identity_service.principal_for_user(identity_service.get_user(session, user_id=user_id))
 
 
-def generate(session: Session, *, enterprises: int, seed: int) -> DemoSummary:
+def generate(session: Session, *, enterprises: int, seed: int, district: District = NAN_AN) -> DemoSummary:
     """Build the demo district into an empty database."""
     if registry_service.count(session) > 0:
         raise ValueError("database already holds market entities; generate the demo into an empty database")
-    builder = _Builder(session, seed=seed)
+    builder = _Builder(session, seed=seed, district=district)
     today = clock.today()
     now = clock.now()  # nothing the demo does is dated after this (`_by_now`)
     registry_service.seed_industries(session)
     creditdata_service.seed_catalogue(session)
 
-    platform = "南岸区企业数字信用管理平台运营中心"
+    platform = f"{district.name}企业数字信用管理平台运营中心"
     platform_id = builder.organisation(platform, OrgKind.PLATFORM_OPERATOR, uscc_prefix="12")
     admin_id = builder.user(platform_id, "admin", "平台管理员", [Role.PLATFORM_ADMIN], platform)
-    ndrc = "南岸区发展和改革委员会"
+    ndrc = f"{district.name}发展和改革委员会"
     ndrc_id = builder.organisation(ndrc, OrgKind.GOVERNMENT_DEPARTMENT, uscc_prefix="11")
     builder.user(ndrc_id, "ndrc", "发改委信用科", [Role.GOVERNMENT_SUPERVISOR], ndrc)
-    amr = "南岸区市场监督管理局"
+    amr = f"{district.name}市场监督管理局"
     amr_id = builder.organisation(amr, OrgKind.GOVERNMENT_DEPARTMENT, uscc_prefix="11")
     amr_officer = builder.user(amr_id, "amr.data", "市场监管数据专员", [Role.DEPARTMENT_DATA_OFFICER], amr)
     deliveries = _departments(session, builder, existing={
         "amr": records.Delivery(amr_id, amr_officer), "ndrc": records.Delivery(ndrc_id),
         "platform": records.Delivery(platform_id, admin_id)})
-    bank = "渝南城市商业银行南岸支行"
+    bank = f"渝南城市商业银行{district.short}支行"
     bank_id = builder.organisation(bank, OrgKind.BANK)
     officer_id = builder.user(bank_id, "bank.officer", "王客户经理", [Role.BANK_LOAN_OFFICER], bank)
     manager_id = builder.user(bank_id, "bank.manager", "李信贷主管", [Role.BANK_MANAGER], bank)
-    bank2 = "山城农村商业银行南岸支行"
+    bank2 = f"山城农村商业银行{district.short}支行"
     bank2_id = builder.organisation(bank2, OrgKind.BANK)
     bank2_officer = builder.user(bank2_id, "bank2.officer", "陈客户经理", [Role.BANK_LOAN_OFFICER], bank2,
                                  note="另一家银行：看不到第一家银行的订单")
     bank2_manager = builder.user(bank2_id, "bank2.manager", "周信贷主管", [Role.BANK_MANAGER], bank2,
                                  printed=False)
-    guarantor = "南岸融资担保有限公司"
+    guarantor = f"{district.short}融资担保有限公司"
     guarantor_id = builder.organisation(guarantor, OrgKind.GUARANTEE_COMPANY)
     builder.user(guarantor_id, "guarantor", "担保业务员", [Role.GUARANTEE_OFFICER], guarantor)
     agency = "渝信信用服务有限公司"
@@ -333,7 +324,8 @@ def generate(session: Session, *, enterprises: int, seed: int) -> DemoSummary:
     good_id = builder.enterprise(areas, today, force_kind=EntityKind.ENTERPRISE, healthy=True)
     late_id = builder.enterprise(areas, today, force_kind=EntityKind.INDIVIDUAL_BUSINESS, healthy=False)
     entity_ids = [builder.enterprise(areas, today) for _ in range(max(0, enterprises - 2))]
-    stored = records.store_rows(session, rows=records.plan_rows(builder.profiles, rng=builder.rng, today=today),
+    stored = records.store_rows(session, rows=records.plan_rows(builder.profiles, rng=builder.rng, today=today,
+                                                                       district=district),
                                 deliveries=deliveries, platform=deliveries["platform"], rng=builder.rng)
     builder.summary.records, builder.summary.import_batches = stored.total, stored.batches
     builder.summary.records_by_item = stored.by_item
@@ -449,9 +441,9 @@ def _onboarded_institutions(session: Session, builder: _Builder, *, admin_id: in
     company's application waiting for review. Fixed codes, so the random draws of the district stay as they were."""
     admin = _principal(session, admin_id)
     applications = []
-    for body, name, kind, contact in (("MA0XYDJR1", "巴渝村镇银行南岸支行", OrgKind.BANK, "周明"),
+    for body, name, kind, contact in (("MA0XYDJR1", f"巴渝村镇银行{builder.district.short}支行", OrgKind.BANK, "周明"),
                                       ("MA0XYDJR2", "重庆鼎信融资担保有限公司", OrgKind.GUARANTEE_COMPANY, "吴芳")):
-        first17 = f"91{DIVISION_CODE}{body}"
+        first17 = f"91{builder.district.code}{body}"
         applications.append(onboarding.submit_application(session, application_in=InstitutionApplicationCreate(
             organisation_name=name, uscc=first17 + uscc_check_char(first17), kind=kind,
             licence_number="B0000H250010001" if kind == OrgKind.BANK else "渝融担许0001",
@@ -530,7 +522,10 @@ def _departments(session: Session, builder: _Builder, *,
     deliveries = dict(existing)
     for department in creditdata_service.list_departments(session):
         if department.code not in deliveries:
-            name = "南岸" + department.name if department.name.startswith("区") else department.name
+            # The catalogue names the departments of the district it was written for (南岸); another district's
+            # demo has departments of its own.
+            name = department.name.replace(NAN_AN.short, builder.district.short)
+            name = builder.district.short + name if name.startswith("区") else name
             utility = department.code in records.API_DEPARTMENTS
             organisation_id = builder.organisation(name, OrgKind.GOVERNMENT_DEPARTMENT,
                                                    uscc_prefix="91" if utility else "11")

@@ -29,6 +29,7 @@ from xinyidai.creditdata import service as creditdata_service
 from xinyidai.creditdata.enums import BatchStatus, Channel
 from xinyidai.creditdata.fields import USCC_FIELD
 from xinyidai.creditdata.models import ImportBatch
+from xinyidai.demo.districts import NAN_AN, District
 from xinyidai.registry.enums import EntityKind
 
 HISTORY_MONTHS = 24  # monthly series (tax payments, social insurance, utilities …) cover the last two years
@@ -42,8 +43,6 @@ NATIONAL_ITEMS = {"dishonest_debtor", "enforcement_case", "restricted_consumptio
                   "customs_credit", "patent", "trademark"}
 # Utilities push their monthly bills through their billing systems' API rather than upload files.
 API_DEPARTMENTS = {"water", "power", "gas"}
-AMR = "南岸区市场监督管理局"
-COURT = "重庆市南岸区人民法院"
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,8 +125,11 @@ def months_before(today: date, count: int) -> list[tuple[int, int]]:
 class _Planner:
     """Draws the rows of every entity in turn from one seeded RNG, so the same seed gives the same rows."""
 
-    def __init__(self, rng: random.Random, today: date) -> None:
+    def __init__(self, rng: random.Random, today: date, district: District) -> None:
         self.rng = rng
+        self.district = district
+        self.amr = f"{district.name}市场监督管理局"
+        self.court = f"重庆市{district.name}人民法院"
         self.today = today
         self.months = months_before(today, HISTORY_MONTHS)
         self.first_delivery = today - timedelta(days=365 * HISTORY_YEARS)  # the platform's first full load
@@ -197,10 +199,11 @@ class _Planner:
         if z > 0.8 and rng.random() < 0.15:
             awarded = self.day_between(self.window_start(p), self.today)
             self.add("honour", p, {
-                "title": rng.choice(["重庆市守合同重信用企业", "南岸区诚信经营示范单位", "南岸区“诚信商户”",
-                                     "南岸区优秀民营企业"]),
+                "title": rng.choice(["重庆市守合同重信用企业", f"{self.district.name}诚信经营示范单位",
+                                     f"{self.district.name}“诚信商户”", f"{self.district.name}优秀民营企业"]),
                 "level": rng.choice(["市级", "区县级", "区县级"]), "awarded_date": awarded.isoformat(),
-                "authority": rng.choice(["南岸区人民政府", "重庆市市场监督管理局", "南岸区发展和改革委员会"]),
+                "authority": rng.choice([f"{self.district.name}人民政府", "重庆市市场监督管理局",
+                                          f"{self.district.name}发展和改革委员会"]),
             }, awarded)
 
     def registration(self, p: Profile) -> None:
@@ -236,7 +239,7 @@ class _Planner:
                 listed = date(year + 1, 7, 1) + timedelta(days=rng.randint(0, 9))
                 filed = listed + timedelta(days=rng.randint(20, 150))
                 removed = filed + timedelta(days=rng.randint(3, 15))
-                base = {"listed_date": listed.isoformat(), "reason": "未按规定报送年度报告", "authority": AMR}
+                base = {"listed_date": listed.isoformat(), "reason": "未按规定报送年度报告", "authority": self.amr}
                 self.add("abnormal_operation", p, dict(base), listed)
                 self.add("abnormal_operation", p, {**base, "removed_date": removed.isoformat()}, removed)
             else:
@@ -251,7 +254,8 @@ class _Planner:
             }, filed)
         if p.abnormal_since is not None:
             self.add("abnormal_operation", p, {"listed_date": p.abnormal_since.isoformat(),
-                                               "reason": "未按规定报送年度报告", "authority": AMR}, p.abnormal_since)
+                                               "reason": "未按规定报送年度报告", "authority": self.amr},
+                     p.abnormal_since)
 
     def licences(self, p: Profile) -> None:
         rng = self.rng
@@ -268,7 +272,8 @@ class _Planner:
         self.add("admin_licence", p, {
             "licence_no": f"{prefix}{rng.randrange(10**6):06d}", "licence_name": name,
             "decision_date": decided.isoformat(), "valid_until": (decided + timedelta(days=365 * 5)).isoformat(),
-            "authority": "重庆市南岸区市场监督管理局" if name.startswith("食品") else "重庆市南岸区政务服务管理办公室",
+            "authority": (f"重庆市{self.amr}" if name.startswith("食品")
+                          else f"重庆市{self.district.name}政务服务管理办公室"),
         }, decided)
 
     def penalties(self, p: Profile) -> None:
@@ -284,26 +289,27 @@ class _Planner:
                                     "G54": ["车辆超限超载运输", "未按规定进行车辆年审"],
                                     "E50": ["施工现场扬尘污染", "未办理施工许可擅自施工"]}.get(
                 p.industry_code, ["占道经营", "未按规定明码标价", "违规设置户外广告"]))
-            values = {"decision_no": f"南岸执罚〔{decided.year}〕{self.next_serial()}号", "violation": violation,
+            values = {"decision_no": f"{self.district.short}执罚〔{decided.year}〕{self.next_serial()}号",
+                      "violation": violation,
                       "penalty_kind": kind, "severity": severity, "decision_date": decided.isoformat(),
-                      "authority": "重庆市南岸区综合行政执法局"}
+                      "authority": f"重庆市{self.district.name}综合行政执法局"}
             if amount:
                 values["amount"] = yuan(amount)
             self.add("admin_penalty", p, values, decided)
             enforced = decided + timedelta(days=rng.randint(60, 120))
             if amount and p.latent < -1.0 and rng.random() < 0.4 and enforced <= self.today:
                 self.add("admin_enforcement", p, {
-                    "decision_no": f"南岸执强〔{enforced.year}〕{self.next_serial()}号",
+                    "decision_no": f"{self.district.short}执强〔{enforced.year}〕{self.next_serial()}号",
                     "measure": rng.choice(["加处罚款或滞纳金", "冻结存款汇款", "查封场所设施财物"]),
                     "amount": yuan(amount), "decision_date": enforced.isoformat(),
-                    "authority": "重庆市南岸区综合行政执法局"}, enforced)
+                    "authority": f"重庆市{self.district.name}综合行政执法局"}, enforced)
         if p.latent < -1.6 and rng.random() < 0.2:
             listed = self.day_between(self.window_start(p), self.today - timedelta(days=10))
             name, reason = rng.choice([
                 ("拖欠农民工工资失信联合惩戒对象名单", "拒不支付劳动报酬，经责令限期支付仍不支付"),
                 ("重大税收违法失信主体名单", "逃避追缴欠税，情节严重")])
             self.add("serious_dishonesty", p, {"list_name": name, "reason": reason, "listed_date": listed.isoformat(),
-                                               "authority": "南岸区发展和改革委员会"}, listed)
+                                               "authority": f"{self.district.name}发展和改革委员会"}, listed)
 
     def courts(self, p: Profile) -> None:
         rng = self.rng
@@ -315,22 +321,22 @@ class _Planner:
                 "case_no": f"（{judged.year}）渝0108民初{self.next_serial()}号",
                 "cause": rng.choice(["买卖合同纠纷", "租赁合同纠纷", "劳动争议", "服务合同纠纷", "借款合同纠纷"]),
                 "role": "被告" if defendant else "原告", "amount": yuan(amount), "judgment_date": judged.isoformat(),
-                "court": COURT}, judged)
+                "court": self.court}, judged)
             filed = judged + timedelta(days=rng.randint(45, 150))
             if not (defendant and p.latent < -0.4 and rng.random() < 0.6 and filed <= self.today):
                 continue
             case_no = f"（{filed.year}）渝0108执{self.next_serial()}号"
             dishonest = p.latent < -0.9 and rng.random() < 0.55
             self.add("enforcement_case", p, {
-                "case_no": case_no, "court": COURT, "amount": yuan(amount), "filed_date": filed.isoformat(),
+                "case_no": case_no, "court": self.court, "amount": yuan(amount), "filed_date": filed.isoformat(),
                 "status": "终结本次执行" if dishonest else rng.choice(["执行中", "已结案"])}, filed)
             published = filed + timedelta(days=rng.randint(30, 90))
             if dishonest and published <= self.today:
                 self.add("dishonest_debtor", p, {
-                    "case_no": case_no, "court": COURT, "obligation": f"支付货款及利息共计{yuan(amount)}元",
+                    "case_no": case_no, "court": self.court, "obligation": f"支付货款及利息共计{yuan(amount)}元",
                     "published_date": published.isoformat()}, published)
                 if rng.random() < 0.7:
-                    self.add("restricted_consumption", p, {"case_no": case_no, "court": COURT,
+                    self.add("restricted_consumption", p, {"case_no": case_no, "court": self.court,
                                                            "order_date": published.isoformat()}, published)
 
     def tax(self, p: Profile, revenue: int, trouble_from: int) -> None:
@@ -445,7 +451,7 @@ class _Planner:
         if p.kind == EntityKind.ENTERPRISE and (p.capital_fen or 0) >= 3_000_000 * 100 and rng.random() < 0.5:
             registered = self.day_between(p.registered, self.today - timedelta(days=30))
             self.add("real_estate", p, {
-                "certificate_no": f"渝({registered.year})南岸区不动产权第{rng.randrange(10**9):09d}号",
+                "certificate_no": f"渝({registered.year}){self.district.name}不动产权第{rng.randrange(10**9):09d}号",
                 "use": rng.choice(["工业", "商业", "办公", "仓储"]),
                 "area": f"{rng.randint(80, 3000)}.{rng.randint(0, 99):02d}",
                 "registered_date": registered.isoformat(), "mortgaged": "是" if rng.random() < 0.3 - 0.1 * z else "否",
@@ -552,9 +558,9 @@ class _Planner:
                 "bad_behaviour": "是" if p.latent < -1.0 and rng.random() < 0.4 else "否"}, award)
 
 
-def plan_rows(profiles: list[Profile], *, rng: random.Random, today: date) -> list[Row]:
+def plan_rows(profiles: list[Profile], *, rng: random.Random, today: date, district: District = NAN_AN) -> list[Row]:
     """Every department's rows on the demo entities, in delivery order (pure: no database)."""
-    planner = _Planner(rng, today)
+    planner = _Planner(rng, today, district)
     # A few traders and a few high-tech firms, however small the demo, so that every category has records.
     firms = [p for p in profiles if p.kind == EntityKind.ENTERPRISE]
     traders = [p for p in firms if p.industry_code in TRADER_TRADES]

@@ -15,9 +15,10 @@ from xinyidai.auth.enums import Role
 from xinyidai.consent import service as consent_service
 from xinyidai.creditdata import service as creditdata_service
 from xinyidai.creditdata.models import CatalogueCategory, CatalogueItem, CreditRecord, ImportBatch, SourceDepartment
+from xinyidai.demo.districts import YU_BEI
 from xinyidai.demo.generator import SANDBOX_PROGRAMME, DemoSummary, generate
 from xinyidai.guarantee.models import Compensation
-from xinyidai.identity.models import User
+from xinyidai.identity.models import Organisation, User
 from xinyidai.loans.models import Drawdown
 from xinyidai.orders.models import FinancingOrder
 from xinyidai.registry import service as registry_service
@@ -156,3 +157,20 @@ def test_the_hidden_creditworthiness_shows_in_records_and_loan_fates(
     defaulted = {d.enterprise_id for d in session.scalars(select(Drawdown).where(
         Drawdown.status.in_(["defaulted", "compensated"])))}
     assert defaulted == {e for e, plan in plans.items() if plan == "defaulted"}
+
+
+def test_a_second_district_is_its_own_codes_names_places_and_authorities(
+        session: Session, frozen_clock: clock.FixedClock) -> None:
+    with session.begin_nested() as nested:
+        generate(session, enterprises=40, seed=11, district=YU_BEI)
+        enterprises = session.scalars(select(Enterprise)).all()
+        areas = {a.code: a.name for a in session.scalars(select(DistrictArea))}
+        texts = [str(data) for data in session.scalars(select(CreditRecord.data))]
+        organisations = [o.name for o in session.scalars(select(Organisation))]
+        nested.rollback()
+    # Credit codes carry the district's division code at positions 3–8, identity numbers at 1–6.
+    assert enterprises and all(e.uscc[2:8] == "500112" for e in enterprises)
+    assert areas["500112001"] == "双龙湖街道" and len(areas) == 15
+    assert all((e.address or "").startswith("重庆市渝北区") for e in enterprises)
+    assert "渝北区企业数字信用管理平台运营中心" in organisations and "渝南城市商业银行渝北支行" in organisations
+    assert not [t for t in texts if "南岸" in t] and not [n for n in organisations if "南岸" in n]
