@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
@@ -46,6 +47,70 @@ def generate(
                   f"{summary.records} credit records in {summary.import_batches} deliveries")
     console.print(summary.champion.note)
     print_logins(console, summary.logins, password=generator.DEMO_PASSWORD)
+
+
+@app.command("operator", help=bilingual("上级节点（国家、省级）：参考数据、运营机构与管理员",
+                                        "An upper node (national, provincial): reference data, its operator and "
+                                        "admin"))
+def operator(
+    name: str = typer.Option(..., help=bilingual("运营机构名称", "Name of the operating organisation")),
+) -> None:
+    """Seed an upper node of the demo network and print its login."""
+    from xinyidai import db
+    from xinyidai.demo import generator
+
+    with db.transaction() as session:
+        try:
+            summary = generator.generate_operator(session, name=name)
+        except ValueError as exc:
+            fail(str(exc), code=1)
+    print_logins(console, summary.logins, password=generator.DEMO_PASSWORD)
+
+
+@app.command("network", help=bilingual("在本机启动演示网络：国家、省级与两个区县节点，各自进程、数据库与端口",
+                                       "Start a demo network here: national, provincial and two district nodes, "
+                                       "each its own process, database and port"))
+def network(
+    directory: Path = typer.Option(Path("var/network-demo"), "--dir",
+                                   help=bilingual("各节点的目录（须为空）", "Folder of the nodes (must be empty)")),
+    enterprises: int = typer.Option(300, min=2, help=bilingual("每个区县的市场主体数量",
+                                                               "Market entities in each district")),
+    seed: int = typer.Option(2026, help=bilingual("随机种子", "Random seed")),
+    port: int = typer.Option(8100, min=1024, max=65000, help=bilingual("第一个节点的端口，其余依次加一",
+                                                                       "Port of the first node; the rest follow")),
+    serve: bool = typer.Option(True, help=bilingual("建好后启动并保持运行（Ctrl-C 停止）",
+                                                    "Serve once built, until Ctrl-C")),
+) -> None:
+    """Build the four nodes, start them, sync once up and down, print their addresses and logins, and serve."""
+    import time
+
+    from xinyidai.demo import generator
+    from xinyidai.demo import network as demo_network
+
+    layout = demo_network.Layout(root=directory.resolve(), base_port=port)
+
+    def say(line: str) -> None:
+        console.print(line, markup=False, highlight=False)
+
+    try:
+        demo_network.build(layout, enterprises=enterprises, seed=seed, say=say)
+        if not serve:
+            say(f"built in {layout.root}")
+            return
+        with demo_network.serving(layout):
+            demo_network.first_sync(layout, say=say)
+            console.print("")
+            for node in demo_network.NODES:
+                say(f"{node.code}  {node.role.value:<10}  {layout.endpoint(node)}  {node.name}")
+            say(f"login at any node as admin (password {generator.DEMO_PASSWORD}); the districts' other logins "
+                f"are in {layout.root}/<code>/logins.txt. The nodes sync every minute. Ctrl-C stops them.")
+            say("network ready")
+            while True:
+                time.sleep(3600)
+    except demo_network.StepFailed as exc:
+        fail(str(exc), code=1)
+    except KeyboardInterrupt:
+        say("network stopped")
 
 
 def print_logins(out: Console, logins: Iterable[DemoLogin], *, password: str) -> None:

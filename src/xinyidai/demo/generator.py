@@ -263,6 +263,19 @@ def _principal(session: Session, user_id: int) -> Principal:
     return identity_service.principal_for_user(identity_service.get_user(session, user_id=user_id))
 
 
+def generate_operator(session: Session, *, name: str, seed: int = 2026) -> DemoSummary:
+    """An upper node of the demo network (national, provincial): reference data, its operator and its admin; its
+    market entities and records arrive from the nodes below it."""
+    if registry_service.count(session) > 0:
+        raise ValueError("database already holds market entities; generate the demo into an empty database")
+    builder = _Builder(session, seed=seed, district=NAN_AN)
+    registry_service.seed_industries(session)
+    creditdata_service.seed_catalogue(session)
+    operator_id = builder.organisation(name, OrgKind.PLATFORM_OPERATOR, uscc_prefix="12")
+    builder.user(operator_id, "admin", "平台管理员", [Role.PLATFORM_ADMIN], name)
+    return builder.summary
+
+
 def generate(session: Session, *, enterprises: int, seed: int, district: District = NAN_AN) -> DemoSummary:
     """Build the demo district into an empty database."""
     if registry_service.count(session) > 0:

@@ -83,6 +83,7 @@ from xinyidai.network.schemas import (
     StatusRead,
 )
 from xinyidai.registry import service as registry_service
+from xinyidai.registry.schemas import EnterpriseElsewhereCreate
 
 log = structlog.get_logger(__name__)
 
@@ -527,13 +528,18 @@ class _Captured:
 def _capture_registry(session: Session, node: Node, marks: dict[str, Any]) -> list[_Captured]:
     after = int(marks.get("enterprise", 0))
     found = []
-    for enterprise in registry_service.registered_after(session, after_id=after, limit=CAPTURE_PAGE):
+    entities = registry_service.registered_after(session, after_id=after, limit=CAPTURE_PAGE)
+    # An entity learned from a neighbour's feed keeps its home, and never goes back to that neighbour.
+    via = _routes(session, {e.uscc for e in entities if e.home_node})
+    for enterprise in entities:
         read = registry_service.to_read(enterprise)
         # The legal representative's identity number travels masked only (to_read masks it).
         payload = read.model_dump(mode="json", include={
             "uscc", "name", "kind", "scale", "legal_rep_name", "legal_rep_id_masked", "registration_date",
             "registered_capital_fen", "industry_code", "operating_status", "last_annual_report_year", "is_abnormal"})
-        payload["home_node"] = node.code
+        payload["home_node"] = enterprise.home_node or node.code
+        hop = via.get(enterprise.uscc)
+        payload["path"] = [hop, node.code] if hop else [node.code]
         found.append(_Captured(policy.ANY_ITEM, None, enterprise.uscc, payload))
         marks["enterprise"] = enterprise.id
     return found
@@ -651,11 +657,11 @@ def serve_batch(session: Session, *, node: Node, peer: Member, way: Direction, t
     rows = session.scalars(select(NetworkFeedEntry).where(NetworkFeedEntry.topic == topic,
                                                           NetworkFeedEntry.sequence > after)
                            .order_by(NetworkFeedEntry.sequence).limit(min(limit, node.max_entries))).all()
-    homes = _homes(session, {r.uscc for r in rows if r.uscc}) if way is Direction.DOWN else {}
+    routes = _routes(session, {r.uscc for r in rows if r.uscc}) if way is Direction.DOWN else {}
     entries: list[dict[str, Any]] = []
     size, last, budget = 0, after, node.max_bytes // 2
     for row in rows:
-        if _may_send(row, rules, peer.code, way, topic, homes):
+        if _may_send(row, rules, peer.code, way, topic, routes):
             entry = {"seq": row.sequence, "item": row.item, "payload": row.payload}
             size += len(policy.canonical(entry))
             if entries and size > budget:
@@ -674,21 +680,23 @@ def serve_batch(session: Session, *, node: Node, peer: Member, way: Direction, t
     return {"body": body, "signature": signature}
 
 
-def _homes(session: Session, usccs: set[str]) -> dict[str, str]:
+def _routes(session: Session, usccs: set[str]) -> dict[str, str]:
+    """The neighbour each entity's registry entry came from: the way down to the node it is registered at."""
     if not usccs:
         return {}
-    return dict(session.execute(select(NetworkEnterprise.uscc, NetworkEnterprise.home_node)
+    return dict(session.execute(select(NetworkEnterprise.uscc, NetworkEnterprise.via_peer)
                                 .where(NetworkEnterprise.uscc.in_(sorted(usccs)))).all())
 
 
 def _may_send(row: NetworkFeedEntry, rules: list[policy.FlowRule], peer: str, way: Direction, topic: str,
-              homes: dict[str, str]) -> bool:
+              routes: dict[str, str]) -> bool:
     if peer in (row.payload.get("path") or []):
         return False  # never back to where it came from
     if not policy.may_flow(rules, topic=topic, way=way, item=row.item, sensitivity=row.sensitivity):
         return False
-    # Down, a record about an entity goes to the node it is registered at only, when that is known.
-    return not (way is Direction.DOWN and row.uscc and homes.get(row.uscc, peer) != peer)
+    # Down, a record about an entity goes only towards the node it is registered at: to the child its registry
+    # entry came from (that child, or the branch below it). An entity registered here has no node below.
+    return not (way is Direction.DOWN and row.uscc and routes.get(row.uscc) != peer)
 
 
 # Receiving a batch ---------------------------------------------------------------------------------------------------
@@ -811,18 +819,32 @@ def _lock_cursor(session: Session, peer: str, topic: str) -> NetworkCursor:
 
 def _apply_registry(session: Session, node: Node, body: BatchBody, result: Received) -> None:
     now = clock.now()
+    members = known_members(session, node=node)
     for entry in body.entries:
         payload = entry.payload
         uscc, home = str(payload.get("uscc", "")), str(payload.get("home_node") or body.sender)
-        if not uscc or len(uscc) > 18:
+        if home == node.code:  # this node's own entity, come back by another path: its registry is the authority
+            result.duplicate += 1
+            continue
+        try:
+            entity_in = EnterpriseElsewhereCreate.model_validate(
+                {**payload, "home_node": home, "home_name": members[home].name[:50] if home in members else ""})
+        except ValidationError:
             result.refused += 1
+            continue
+        try:
+            with session.begin_nested():
+                _, changed = registry_service.record_elsewhere(session, enterprise_in=entity_in)
+        except DomainError as exc:  # an industry this node does not know: the entry is refused, the batch goes on
+            result.refused += 1
+            result.notes.append(f"{uscc}: {exc.message}")
             continue
         known = session.get(NetworkEnterprise, uscc)
         if known is None:
             session.add(NetworkEnterprise(uscc=uscc, home_node=home[:6], name=str(payload.get("name", ""))[:200],
                                           data=payload, via_peer=body.sender, received_at=now))
             result.stored += 1
-        elif known.data == payload:
+        elif known.data == payload and not changed:
             result.duplicate += 1
         else:
             known.home_node, known.name, known.data, known.via_peer, known.received_at = (

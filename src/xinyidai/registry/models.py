@@ -67,6 +67,10 @@ class Enterprise(Base):
     abnormal_since: Mapped[date | None]
     abnormal_reason: Mapped[str | None] = mapped_column(String(200))
     employees: Mapped[int | None]
+    # The network node where the entity is registered, when that is not this one (its entry came by the platform
+    # network's registry feed): such an entry holds the identity number only masked, as it travelled, and is kept
+    # up to date from the feed, never edited here.
+    home_node: Mapped[str | None] = mapped_column(String(6))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
     industry: Mapped[Industry] = relationship(lazy="joined")

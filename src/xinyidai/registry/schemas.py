@@ -35,6 +35,25 @@ class EnterpriseCreate(BaseModel):
     employees: int | None = Field(default=None, ge=0)
 
 
+class EnterpriseElsewhereCreate(BaseModel):
+    """A market entity registered at another node of the platform network, as its registry feed describes it."""
+
+    uscc: Text = Field(min_length=18, max_length=18)
+    name: Text = Field(min_length=2, max_length=200)
+    kind: EntityKind
+    scale: EntityScale = EntityScale.MICRO
+    legal_rep_name: Text = Field(min_length=2, max_length=50)
+    legal_rep_id_masked: Text = Field(min_length=1, max_length=30)
+    registration_date: date
+    registered_capital_fen: AmountFenOrZero | None = None
+    industry_code: Text = Field(min_length=1, max_length=5)
+    operating_status: OperatingStatus = OperatingStatus.IN_OPERATION
+    last_annual_report_year: int | None = Field(default=None, ge=1990, le=2100)
+    is_abnormal: StrictBool = False
+    home_node: Text = Field(pattern=r"^\d{6}$")
+    home_name: Text = Field(default="", max_length=50)
+
+
 class GateFindingRead(BaseModel):
     """Why an entity may not apply yet, and what to do."""
 

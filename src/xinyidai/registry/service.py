@@ -21,7 +21,7 @@ from xinyidai.registry.exceptions import DuplicateEnterprise, EnterpriseNotFound
 from xinyidai.registry.industries import INDUSTRIES
 from xinyidai.registry.models import Community, DistrictArea, Enterprise, Industry
 from xinyidai.registry.realname import ID_CONTEXT, RealNameResult, get_verifier
-from xinyidai.registry.schemas import EnterpriseCreate, EnterpriseRead
+from xinyidai.registry.schemas import EnterpriseCreate, EnterpriseElsewhereCreate, EnterpriseRead
 
 
 class NamedView(Protocol):
@@ -183,6 +183,44 @@ def create(session: Session, *, enterprise_in: EnterpriseCreate) -> Enterprise:
     session.add(enterprise)
     session.flush()
     return enterprise
+
+
+def record_elsewhere(session: Session, *, enterprise_in: EnterpriseElsewhereCreate) -> tuple[Enterprise, bool]:
+    """Hold or update an entity registered at another node (from the network's registry feed), placed in an area
+    named after its home node; an entity registered here is never overwritten. Returns it and whether it changed."""
+    try:
+        uscc = validate_uscc(enterprise_in.uscc).code
+    except InvalidCode as exc:
+        raise InvalidEnterprise(str(exc), message_en="invalid code") from exc
+    if session.get(Industry, enterprise_in.industry_code) is None:
+        raise InvalidEnterprise(f"国民经济行业分类代码“{enterprise_in.industry_code}”不存在",
+                                message_en="unknown industry code")
+    masked = mask_id_number(enterprise_in.legal_rep_id_masked)
+    fields = enterprise_in.model_dump(exclude={"uscc", "legal_rep_id_masked", "home_name"})
+    enterprise = get_by_uscc(session, uscc=uscc)
+    if enterprise is not None and enterprise.home_node is None:
+        return enterprise, False  # registered here: this node's own registry is the authority
+    area = session.scalars(select(DistrictArea).where(DistrictArea.code == enterprise_in.home_node)).one_or_none()
+    if area is None:
+        area = create_area(session, code=enterprise_in.home_node,
+                           name=(enterprise_in.home_name or enterprise_in.home_node)[:50], kind="district")
+    if enterprise is None:
+        enterprise = Enterprise(**fields, uscc=uscc, district_area_id=area.id,
+                                legal_rep_id_cipher=crypto.encrypt(masked, context=ID_CONTEXT),
+                                legal_rep_id_index=crypto.blind_index(masked, context=ID_CONTEXT),
+                                created_at=clock.now())
+        session.add(enterprise)
+        session.flush()
+        return enterprise, True
+    before = {name: getattr(enterprise, name) for name in fields}
+    for name, value in fields.items():
+        setattr(enterprise, name, value)
+    enterprise.district_area_id = area.id
+    if crypto.decrypt(enterprise.legal_rep_id_cipher, context=ID_CONTEXT) != masked:
+        enterprise.legal_rep_id_cipher = crypto.encrypt(masked, context=ID_CONTEXT)
+        enterprise.legal_rep_id_index = crypto.blind_index(masked, context=ID_CONTEXT)
+    session.flush()
+    return enterprise, before != fields
 
 
 def reencrypt(session: Session, *, after_id: int = 0, limit: int = 1000,

@@ -31,6 +31,7 @@ from xinyidai.network import policy, service
 from xinyidai.network.models import NetworkCursor, NetworkEnterprise, NetworkMessage
 from xinyidai.network.policy import MemberStatus, Role
 from xinyidai.network.schemas import SignedDirectory
+from xinyidai.registry import service as registry_service
 
 PROVINCE, LOCAL, STRANGER = "500000", "500108", "500112"
 GOOD = uscc("MA0000001")
@@ -244,14 +245,39 @@ def test_a_flow_rule_set_by_the_admin_holds_on_receive(session: Session, api: Te
     assert _post(api, _batch(child, entries=[_trademark(1, "R2")])).status_code == 200
 
 
+def _registration(seq: int, code: str, **changes: Any) -> dict[str, Any]:
+    """A registry feed entry as a local node captures it."""
+    return {"seq": seq, "item": "*", "payload": {
+        "uscc": code, "name": "南岸新企业商贸有限公司", "kind": "enterprise", "scale": "micro",
+        "legal_rep_name": "张三", "legal_rep_id_masked": "500108********1234", "registration_date": "2019-03-01",
+        "registered_capital_fen": 50_000_000, "industry_code": "F52", "operating_status": "in_operation",
+        "last_annual_report_year": 2025, "is_abnormal": False, "home_node": LOCAL, "path": [LOCAL], **changes}}
+
+
 def test_the_registry_feed_tells_the_province_where_an_entity_lives(session: Session, api: TestClient,
                                                                     child: Ed25519PrivateKey) -> None:
-    entry = {"seq": 1, "item": "*", "payload": {"uscc": uscc("MA0000099"), "name": "南岸新企业",
-                                                "legal_rep_id_masked": "500108********1234", "home_node": LOCAL}}
-    response = _post(api, _batch(child, topic=service.REGISTRY_TOPIC, entries=[entry]))
+    response = _post(api, _batch(child, topic=service.REGISTRY_TOPIC, entries=[
+        _registration(1, uscc("MA0000099")), _registration(2, uscc("MA0000098"), kind="no such kind")]))
     assert response.status_code == 200, response.text
     known = session.get(NetworkEnterprise, uscc("MA0000099"))
     assert known is not None and known.home_node == LOCAL and known.via_peer == LOCAL
+    # The province's registry holds it, in an area named after its node, its identity number masked as it came.
+    held = registry_service.get_by_uscc(session, uscc=uscc("MA0000099"))
+    assert held is not None and held.home_node == LOCAL and held.district_area.code == LOCAL
+    read = registry_service.to_read(held)
+    assert read.legal_rep_id_masked == "500108********1234" and read.registered_capital_fen == 50_000_000
+    assert registry_service.get_by_uscc(session, uscc=uscc("MA0000098")) is None  # malformed: refused, not stored
+    # A change arrives by the feed and updates the entry; this node's own entities are never overwritten.
+    renamed = _registration(3, uscc("MA0000099"), name="南岸新企业科技有限公司")
+    mine = registry_service.get_by_uscc(session, uscc=GOOD)
+    assert mine is not None and mine.home_node is None
+    theirs = _registration(4, GOOD, name="改名企图有限公司")
+    assert _post(api, _batch(child, topic=service.REGISTRY_TOPIC, after=2, entries=[renamed, theirs])).status_code \
+        == 200
+    session.expire_all()
+    held = registry_service.get_by_uscc(session, uscc=uscc("MA0000099"))
+    assert held is not None and held.name == "南岸新企业科技有限公司"
+    assert registry_service.get(session, enterprise_id=mine.id).name != "改名企图有限公司"
 
 
 def _signed_get(api: TestClient, node: service.Node, path: str, query: str) -> Any:
@@ -272,6 +298,9 @@ def test_the_child_pulls_a_signed_batch_without_what_may_not_leave(
     assert service.capture(session, node=node, topic=service.RECORD_TOPIC) == 2
     assert service.capture(session, node=node, topic=service.RECORD_TOPIC) == 0  # nothing new, nothing twice
     session.commit()
+    # The firm lives at the child (its registry entry came from there): the way down to it.
+    assert _post(api, _batch(child, topic=service.REGISTRY_TOPIC, entries=[_registration(1, GOOD)])).status_code \
+        == 200
     key_path = tmp_path / "child.pem"
     key_path.write_bytes(policy.generate_private_key_pem())
     # The child signs its pull with its own key: write it where a Node reads it.

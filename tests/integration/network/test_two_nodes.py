@@ -28,6 +28,7 @@ from xinyidai.network import policy, service
 from xinyidai.network.models import NetworkCursor, NetworkEnterprise, NetworkMessage
 from xinyidai.network.policy import MemberStatus, Role
 from xinyidai.registry import service as registry_service
+from xinyidai.registry.models import Enterprise
 
 FIRM = uscc("MA0000001")
 OTHER = uscc("MA0000002")
@@ -56,8 +57,8 @@ def network(tmp_path: Path) -> Iterator[tuple[NodeProcess, NodeProcess]]:
     local = NodeProcess("500108", Role.LOCAL, tmp_path / "local", free_port(), parent=province)
     for node in (province, local):
         node.workdir.mkdir()
-    # The firm is registered at both (the provincial registry holds every firm of the province); OTHER only here.
-    seed(province, [(FIRM, "19800101")])
+    # The firms are registered at the local node only: the province learns them from its registry feed.
+    seed(province, [])
     seed(local, [(FIRM, "19800101"), (OTHER, "19810202")])
     with db.transaction(province.database.session_factory) as session:
         service.set_member(session, actor=Actor.system("test"), node=province.node(), code=local.code,
@@ -90,6 +91,8 @@ def test_two_nodes_exchange_up_and_down_once_and_refuse_a_removed_member(
     with db.transaction(province.database.session_factory) as session:
         homes = dict(session.execute(select(NetworkEnterprise.uscc, NetworkEnterprise.home_node)).all())
         assert homes == {FIRM: "500108", OTHER: "500108"}
+        held = {e.uscc: e.home_node for e in session.scalars(select(Enterprise))}
+        assert held == {FIRM: "500108", OTHER: "500108"}  # in the provincial registry, with their home
         origins = set(session.scalars(select(ImportBatch.file_name).where(ImportBatch.channel == "bulk_import")))
         assert origins and all(o and o.startswith("network/500108/creditdata.record/") for o in origins)
         cursor = session.get(NetworkCursor, ("500108", service.RECORD_TOPIC))
