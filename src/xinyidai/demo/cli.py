@@ -90,7 +90,7 @@ def network(
     layout = demo_network.Layout(root=directory.resolve(), base_port=port)
 
     def say(line: str) -> None:
-        console.print(line, markup=False, highlight=False)
+        console.print(line, markup=False, highlight=False, soft_wrap=True)
 
     try:
         demo_network.build(layout, enterprises=enterprises, seed=seed, say=say)

@@ -124,8 +124,11 @@ def sync() -> None:
     node = _node()
     for pulled in service.sync(db.get_database().session_factory, node=node):
         line = (f"{pulled.peer} {pulled.topic}: {pulled.batches} batches, {pulled.entries} entries, "
-                f"stored {pulled.stored}, duplicate {pulled.duplicate}, cursor {pulled.position}/{pulled.head}")
+                f"stored {pulled.stored}, duplicate {pulled.duplicate}, refused {pulled.refused}, "
+                f"cursor {pulled.position}/{pulled.head}")
         console.print(line + (f" — error: {pulled.error}" if pulled.error else ""), markup=False)
+        for note in pulled.notes:
+            console.print(f"  {note}", markup=False)
 
 
 @app.command("resync", help=bilingual("从指定序号起重新同步一个相邻节点的主题",

@@ -829,8 +829,9 @@ def _apply_registry(session: Session, node: Node, body: BatchBody, result: Recei
         try:
             entity_in = EnterpriseElsewhereCreate.model_validate(
                 {**payload, "home_node": home, "home_name": members[home].name[:50] if home in members else ""})
-        except ValidationError:
+        except ValidationError as exc:
             result.refused += 1
+            result.notes.append(f"{uscc[:18]}: 登记信息不完整或格式不正确（{exc.error_count()} 处）")
             continue
         try:
             with session.begin_nested():
@@ -881,6 +882,8 @@ def _apply_records(session: Session, node: Node, body: BatchBody, result: Receiv
         result.refused += batch.rows_rejected if batch.error is None else len(rows)
         if batch.error:
             result.notes.append(f"{item}: {batch.error}")
+        elif batch.rows_rejected:
+            result.notes.append(f"{item}: {batch.rows_rejected} 行未能入库（见导入批次 {batch.id} 的错误报告）")
 
 
 def _platform_organisation(session: Session) -> int:
@@ -907,9 +910,11 @@ class Pulled:
     entries: int = 0
     stored: int = 0
     duplicate: int = 0
+    refused: int = 0  # entries the flow table let through that this node could not store (each with a note)
     position: int = 0
     head: int = 0
     error: str | None = None
+    notes: list[str] = field(default_factory=list)
 
 
 def _client(client: httpx.Client | None, node: Node) -> AbstractContextManager[httpx.Client]:
@@ -951,6 +956,8 @@ def pull(factory: sessionmaker[Session], *, node: Node, peer_code: str, topic: s
             pulled.entries += received.entries
             pulled.stored += received.stored
             pulled.duplicate += received.duplicate
+            pulled.refused += received.refused
+            pulled.notes.extend(received.notes[:20 - len(pulled.notes)])
             pulled.position, pulled.head = received.last, received.head
             if received.last >= received.head or received.last == received.after:
                 break
@@ -999,7 +1006,8 @@ def log_refusal(factory: sessionmaker[Session], *, error: DomainError, peer_code
 
 
 def sync(factory: sessionmaker[Session], *, node: Node, client: httpx.Client | None = None) -> list[Pulled]:
-    """Capture this node's feeds, refresh the parent's directory, then pull every topic from every neighbour."""
+    """Capture this node's feeds, refresh the parent's directory, pull every topic from every neighbour, and capture
+    again what arrived."""
     capture_all(factory, node=node)
     if node.parent_url:
         try:
@@ -1008,8 +1016,10 @@ def sync(factory: sessionmaker[Session], *, node: Node, client: httpx.Client | N
             log.warning("directory refresh failed", error=exc.message)
     with db.transaction(factory) as session:
         peers = [m.code for m, _ in neighbours(session, node=node) if m.status == MemberStatus.ACTIVE]
-    return [pull(factory, node=node, peer_code=peer, topic=topic, client=client)
-            for peer in peers for topic in node.topics]
+    pulled = [pull(factory, node=node, peer_code=peer, topic=topic, client=client)
+              for peer in peers for topic in node.topics]
+    capture_all(factory, node=node)  # what just arrived is ready for the other neighbours at once (relay)
+    return pulled
 
 
 # The message log -----------------------------------------------------------------------------------------------------
