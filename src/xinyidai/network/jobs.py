@@ -41,6 +41,10 @@ def pull_all(factory: sessionmaker[Session]) -> None:
     if node is None:
         return
     with db.transaction(factory) as session:
+        unknown_parent = node.parent_url is not None and service.parent_directory(session, node=node) is None
+    if unknown_parent:  # a node just started knows its parent only from its directory
+        refresh_directory(factory)
+    with db.transaction(factory) as session:
         peers = [m.code for m, _ in service.neighbours(session, node=node) if m.status == "active"]
     jobs.defer_many("network.pull", [{"peer": peer, "topic": topic} for peer in peers for topic in node.topics],
                     factory=factory)

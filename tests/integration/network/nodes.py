@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import http.client
 import os
+import random
 import socket
 import subprocess
 import sys
@@ -55,10 +56,26 @@ def node_database(code: str, workdir: Path, *, create: bool = True) -> str:
     return base.set(database=name).render_as_string(hide_password=False)
 
 
+def free_ports(count: int = 1) -> int:
+    """The first of `count` consecutive free ports, below the ephemeral range: a port the system hands out (bind
+    to 0) may be handed to another test's server or client between this check and the node's start, and the
+    node would then fail to bind while the other answers its health check."""
+    rng = random.Random()
+    for _ in range(100):
+        base = rng.randrange(20_000, 32_000 - count)
+        try:
+            for port in range(base, base + count):
+                with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+                    sock.bind(("127.0.0.1", port))
+        except OSError:
+            continue
+        return base
+    pytest.fail("no free ports")
+
+
 def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+    """A free port below the ephemeral range."""
+    return free_ports(1)
 
 
 @dataclass
