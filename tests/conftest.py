@@ -68,15 +68,16 @@ def _migrate(engine: Engine) -> None:
     upgrade_database(engine.url.render_as_string(hide_password=False))
 
 
-def _worker_database(url: str, worker: str, *, create: bool) -> str:
-    """A PostgreSQL database of this xdist worker's own on the same server (`<test database>_<worker>`), dropped and
-    (re)created: workers sharing one database would drop each other's schema and see each other's commits."""
+def sibling_database(url: str, suffix: str, *, create: bool) -> str:
+    """A PostgreSQL database beside the test database on the same server (`<test database>_<suffix>`), dropped and
+    (re)created (only dropped unless `create`): one per xdist worker, workers sharing one database would drop each
+    other's schema and see each other's commits; and one per network node of a test."""
     import psycopg
     from psycopg import sql
     from sqlalchemy.engine import make_url
 
     test_url = make_url(url)
-    name = f"{test_url.database}_{worker}"
+    name = f"{test_url.database}_{suffix}"
     admin = test_url.set(drivername="postgresql", database="postgres").render_as_string(hide_password=False)
     with psycopg.connect(admin, autocommit=True, connect_timeout=10) as connection:
         connection.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
@@ -90,12 +91,12 @@ def database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[db.Database]:
     """A migrated database for the whole run (on PostgreSQL under xdist, one per worker)."""
     url = TEST_DATABASE_URL or f"sqlite:///{Path(tmp_path_factory.mktemp('db')) / 'test.db'}"
     worker = os.environ.get("PYTEST_XDIST_WORKER") if url.startswith("postgresql") else None
-    database = db.Database(_worker_database(url, worker, create=True) if worker else url)
+    database = db.Database(sibling_database(url, worker, create=True) if worker else url)
     _migrate(database.engine)
     yield database
     database.engine.dispose()
     if worker:
-        _worker_database(url, worker, create=False)
+        sibling_database(url, worker, create=False)
 
 
 @pytest.fixture

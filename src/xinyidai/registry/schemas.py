@@ -12,45 +12,40 @@ from xinyidai.registry.enums import EntityKind, EntityScale, OperatingStatus
 from xinyidai.text import Text
 
 
-class EnterpriseCreate(BaseModel):
-    """A market entity as market supervision registers it."""
+class _EnterpriseFacts(BaseModel):
+    """What the registry says of a market entity, wherever it is registered."""
 
-    uscc: Text = Field(min_length=1, max_length=30)
     name: Text = Field(min_length=2, max_length=200)
     kind: EntityKind
     scale: EntityScale = EntityScale.MICRO
     legal_rep_name: Text = Field(min_length=2, max_length=50)
-    legal_rep_id_number: Text = Field(min_length=1, max_length=30)
     registration_date: date
     registered_capital_fen: AmountFenOrZero | None = None
     industry_code: Text = Field(min_length=1, max_length=5)
-    district_area_id: DbId
-    community_id: DbId | None = None
-    address: Text = Field(default="", max_length=200)
     operating_status: OperatingStatus = OperatingStatus.IN_OPERATION
     last_annual_report_year: int | None = Field(default=None, ge=1990, le=2100)
     is_abnormal: StrictBool = False
+
+
+class EnterpriseCreate(_EnterpriseFacts):
+    """A market entity as market supervision registers it."""
+
+    uscc: Text = Field(min_length=1, max_length=30)
+    legal_rep_id_number: Text = Field(min_length=1, max_length=30)
+    district_area_id: DbId
+    community_id: DbId | None = None
+    address: Text = Field(default="", max_length=200)
     abnormal_since: date | None = None
     abnormal_reason: Text | None = Field(default=None, max_length=200)
     employees: int | None = Field(default=None, ge=0)
 
 
-class EnterpriseElsewhereCreate(BaseModel):
+class EnterpriseElsewhereCreate(_EnterpriseFacts):
     """A market entity registered at another node of the platform network, as its registry feed describes it."""
 
     uscc: Text = Field(min_length=18, max_length=18)
-    name: Text = Field(min_length=2, max_length=200)
-    kind: EntityKind
-    scale: EntityScale = EntityScale.MICRO
-    legal_rep_name: Text = Field(min_length=2, max_length=50)
     legal_rep_id_masked: Text = Field(min_length=1, max_length=30)
-    registration_date: date
-    registered_capital_fen: AmountFenOrZero | None = None
-    industry_code: Text = Field(min_length=1, max_length=5)
-    operating_status: OperatingStatus = OperatingStatus.IN_OPERATION
-    last_annual_report_year: int | None = Field(default=None, ge=1990, le=2100)
-    is_abnormal: StrictBool = False
-    home_node: Text = Field(pattern=r"^\d{6}$")
+    home_node: Text = Field(min_length=6, max_length=6, pattern=r"^\d{6}$")
     home_name: Text = Field(default="", max_length=50)
 
 

@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from tests.conftest import sibling_database
 from tests.integration.conftest import id_number
 from xinyidai import db
 from xinyidai.auth.enums import OrgKind
@@ -40,20 +41,12 @@ SRC = Path(__file__).resolve().parents[3]
 
 
 def node_database(code: str, workdir: Path, *, create: bool = True) -> str:
+    """The node's database: a SQLite file in its folder, or on PostgreSQL a database beside the test database named
+    after the xdist worker and the node (two workers' network tests must not drop each other's nodes)."""
     if not TEST_DATABASE_URL.startswith("postgresql"):
         return f"sqlite:///{workdir / 'node.db'}"
-    import psycopg
-    from psycopg import sql
-    from sqlalchemy.engine import make_url
-
-    base = make_url(TEST_DATABASE_URL)
-    name = f"{base.database}_{code}"
-    admin = base.set(drivername="postgresql", database="postgres").render_as_string(hide_password=False)
-    with psycopg.connect(admin, autocommit=True, connect_timeout=10) as connection:
-        connection.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
-        if create:
-            connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    return base.set(database=name).render_as_string(hide_password=False)
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    return sibling_database(TEST_DATABASE_URL, f"{worker}_{code}" if worker else code, create=create)
 
 
 def free_ports(count: int = 1) -> int:
