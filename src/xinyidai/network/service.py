@@ -28,7 +28,7 @@ import httpx
 import structlog
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from pydantic import ValidationError
-from sqlalchemy import func, select
+from sqlalchemy import Row, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from xinyidai import clock, db
@@ -541,19 +541,30 @@ def _capture_registry(session: Session, node: Node, marks: dict[str, Any]) -> li
 
 def _capture_records(session: Session, node: Node, marks: dict[str, Any]) -> list[_Captured]:
     found: list[_Captured] = []
+    # A sub-category with nothing stored past its watermark is not read: its records are found by the primary key
+    # from the watermark, and the range past a sub-category that has none was every record of the others (a
+    # capture of a million records read the whole table once per empty sub-category and page).
+    top = creditdata_service.latest_record_id(session)
     for item in creditdata_service.list_items(session):
+        mark = int(marks.get(item.code, 0))
+        if mark >= top:
+            continue
         creditdata_service.lock_item_for_insert(session, item_id=item.id)
-        records = creditdata_service.records_after(session, item_id=item.id, after_id=int(marks.get(item.code, 0)),
-                                                   limit=CAPTURE_PAGE)
+        records = creditdata_service.records_after(session, item_id=item.id, after_id=mark, limit=CAPTURE_PAGE)
         if not records:
+            # Under the item's insert lock no delivery of it is half-way, and ids handed out from now on exceed
+            # `top`: none of this item's records can appear at or below `top` any more.
+            marks[item.code] = top
             continue
         usccs = registry_service.usccs_by_id(session, {r.enterprise_id for r in records})
         origins = creditdata_imports.relay_origins(session, batch_ids={r.batch_id for r in records if r.batch_id})
+        specs = creditdata_service.field_specs(item)
         for record in records:
             came_from = origins.get(record.batch_id or 0)
             hop = came_from.split("/")[1] if came_from else None
             payload = {"item": item.code, "channel": record.channel,
-                       "values": creditdata_service.relay_values(item, record, uscc=usccs[record.enterprise_id]),
+                       "values": creditdata_service.relay_values(item, record, uscc=usccs[record.enterprise_id],
+                                                                 specs=specs),
                        # The nodes it passed through: it never goes back to the one it came from.
                        "path": [hop, node.code] if hop else [node.code]}
             found.append(_Captured(item.code, item.sensitivity, usccs[record.enterprise_id], payload))
@@ -575,12 +586,30 @@ def capture(session: Session, *, node: Node, topic: str) -> int:
     now = clock.now()
     rows = [{"topic": topic, "sequence": head.sequence + n, "item": c.item, "sensitivity": c.sensitivity,
              "uscc": c.uscc, "payload": c.payload, "created_at": now} for n, c in enumerate(captured, start=1)]
-    for start in range(0, len(rows), 1000):
-        session.execute(NetworkFeedEntry.__table__.insert(), rows[start:start + 1000])  # type: ignore[attr-defined]
+    if rows and session.get_bind().dialect.name == "postgresql":
+        _copy_entries(session, rows)
+    else:
+        for start in range(0, len(rows), 1000):
+            session.execute(NetworkFeedEntry.__table__.insert(), rows[start:start + 1000])  # type: ignore[attr-defined]
     head.sequence += len(rows)
     head.watermarks = marks
     session.flush()
     return len(rows)
+
+
+FEED_COLUMNS = ("topic", "sequence", "item", "sensitivity", "uscc", "payload", "created_at")
+
+
+def _copy_entries(session: Session, rows: list[dict[str, Any]]) -> None:
+    """Feed entries by COPY (PostgreSQL): a page of a capture went in about eight times faster than by INSERT.
+    The payload is written as the JSON column's own serialiser writes it (`json.dumps`)."""
+    driver = session.connection().connection.driver_connection
+    assert driver is not None
+    with driver.cursor() as cursor, cursor.copy(
+            f"COPY network_feed_entry ({', '.join(FEED_COLUMNS)}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row((row["topic"], row["sequence"], row["item"], row["sensitivity"], row["uscc"],
+                            json.dumps(row["payload"]), row["created_at"]))
 
 
 def capture_all(factory: sessionmaker[Session], *, node: Node) -> int:
@@ -648,8 +677,10 @@ def serve_batch(session: Session, *, node: Node, peer: Member, way: Direction, t
         raise UnknownTopic(f"本节点没有主题“{topic}”", message_en=f"unknown topic {topic}")
     rules = _rules(session)
     head = feed_heads(session).get(topic, 0)
-    rows = session.scalars(select(NetworkFeedEntry).where(NetworkFeedEntry.topic == topic,
-                                                          NetworkFeedEntry.sequence > after)
+    # The columns, not entities: a batch reads a thousand entries or more, and building ORM objects was half of it.
+    rows = session.execute(select(NetworkFeedEntry.sequence, NetworkFeedEntry.item, NetworkFeedEntry.sensitivity,
+                                  NetworkFeedEntry.uscc, NetworkFeedEntry.payload)
+                           .where(NetworkFeedEntry.topic == topic, NetworkFeedEntry.sequence > after)
                            .order_by(NetworkFeedEntry.sequence).limit(min(limit, node.max_entries))).all()
     homes = _homes(session, {r.uscc for r in rows if r.uscc}) if way is Direction.DOWN else {}
     entries: list[dict[str, Any]] = []
@@ -681,8 +712,8 @@ def _homes(session: Session, usccs: set[str]) -> dict[str, str]:
                                 .where(NetworkEnterprise.uscc.in_(sorted(usccs)))).all())
 
 
-def _may_send(row: NetworkFeedEntry, rules: list[policy.FlowRule], peer: str, way: Direction, topic: str,
-              homes: dict[str, str]) -> bool:
+def _may_send(row: Row[Any] | NetworkFeedEntry, rules: list[policy.FlowRule], peer: str, way: Direction,
+              topic: str, homes: dict[str, str]) -> bool:
     if peer in (row.payload.get("path") or []):
         return False  # never back to where it came from
     if not policy.may_flow(rules, topic=topic, way=way, item=row.item, sensitivity=row.sensitivity):
