@@ -292,7 +292,9 @@ class Exchange:
     entries: int = 0
     stored: int = 0
     body_bytes: int = 0
-    http_seconds: float = 0.0  # waiting for the local node's answers (serving, signing, transfer)
+    # Requests in flight: the local node reading, signing and sending batches (the pull asks for the next batch
+    # while it applies one, so this overlaps the applying).
+    http_seconds: float = 0.0
     floor_seconds: float = 0.0
     lag: dict[str, float] = field(default_factory=dict)
     load_before: str = ""
@@ -546,7 +548,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             exchange, bodies = pull_all(province, local, size, args.records, args.profile if n == 0 else None,
                                         first=n == 0)
             print(f"  exchange at {size}: {exchange.seconds:.1f} s ({exchange.rate():,.0f} records/s, "
-                  f"{exchange.batches} batches, {exchange.body_bytes / 2**20:.0f} MiB, waiting for the local node "
+                  f"{exchange.batches} batches, {exchange.body_bytes / 2**20:.0f} MiB, requests in flight "
                   f"{exchange.http_seconds:.1f} s; load {exchange.load_before} → {exchange.load_after})", flush=True)
             exchange.floor_seconds = floor(bodies, Path(folder))
             del bodies
@@ -568,7 +570,7 @@ def report(figures: dict[str, Any], command: str) -> None:
           f"{figures['capture_seconds']:.1f} s ({records / figures['capture_seconds']:,.0f} records/s). "
           f"One record on an idle pipeline, capture → commit at the province: "
           f"{figures['single_record_lag'] * 1000:.0f} ms.\n")
-    print("| batch size | batches | MiB | exchange (s) | records/s | waiting for the server (s) | floor (s) | "
+    print("| batch size | batches | MiB | exchange (s) | records/s | requests in flight (s) | floor (s) | "
           "floor records/s | exchange / floor | lag p50 / p95 / max (s) | seconds a batch |")
     print("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: |")
     for e in figures["exchanges"]:
