@@ -296,6 +296,10 @@ class Exchange:
     # while it applies one, so this overlaps the applying).
     http_seconds: float = 0.0
     floor_seconds: float = 0.0
+    # CPU seconds of this process (the province pulling and applying) and of the local node's server process:
+    # on a shared machine they say more than the wall clock about what the exchange costs.
+    puller_cpu: float = 0.0
+    server_cpu: float = 0.0
     lag: dict[str, float] = field(default_factory=dict)
     load_before: str = ""
     load_after: str = ""
@@ -329,10 +333,21 @@ def reset_province(province: BenchNode) -> None:
     vacuum(province)
 
 
+def cpu_seconds(pid: int | None = None) -> float:
+    """User and system CPU seconds of this process, or of another of ours by its pid (from /proc)."""
+    if pid is None:
+        times = os.times()
+        return times.user + times.system
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def pull_all(province: BenchNode, local: BenchNode, size: int, expected: int, profile: Path | None,
              first: bool) -> tuple[Exchange, list[bytes]]:
     """The province pulls the whole record feed at `size` entries a batch; timed, checked."""
     exchange = Exchange(batch_size=size, load_before=load_average())
+    assert local.process is not None
+    cpu, server_cpu = cpu_seconds(), cpu_seconds(local.process.pid)
     transport = RecordingTransport()
     profiler = cProfile.Profile() if profile else None
     with httpx.Client(transport=transport, timeout=120) as client:
@@ -345,6 +360,8 @@ def pull_all(province: BenchNode, local: BenchNode, size: int, expected: int, pr
         if profiler:
             profiler.disable()
         exchange.seconds = time.perf_counter() - started
+    exchange.puller_cpu = cpu_seconds() - cpu
+    exchange.server_cpu = cpu_seconds(local.process.pid) - server_cpu
     exchange.load_after = load_average()
     if profiler and profile:
         profiler.dump_stats(profile)
@@ -549,7 +566,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                                         first=n == 0)
             print(f"  exchange at {size}: {exchange.seconds:.1f} s ({exchange.rate():,.0f} records/s, "
                   f"{exchange.batches} batches, {exchange.body_bytes / 2**20:.0f} MiB, requests in flight "
-                  f"{exchange.http_seconds:.1f} s; load {exchange.load_before} → {exchange.load_after})", flush=True)
+                  f"{exchange.http_seconds:.1f} s; CPU {exchange.puller_cpu:.1f} s puller, "
+                  f"{exchange.server_cpu:.1f} s local node; load {exchange.load_before} → {exchange.load_after})",
+                  flush=True)
             exchange.floor_seconds = floor(bodies, Path(folder))
             del bodies
             print(f"  floor at {size}: {exchange.floor_seconds:.2f} s ({exchange.floor_rate():,.0f} records/s); "
@@ -570,16 +589,17 @@ def report(figures: dict[str, Any], command: str) -> None:
           f"{figures['capture_seconds']:.1f} s ({records / figures['capture_seconds']:,.0f} records/s). "
           f"One record on an idle pipeline, capture → commit at the province: "
           f"{figures['single_record_lag'] * 1000:.0f} ms.\n")
-    print("| batch size | batches | MiB | exchange (s) | records/s | requests in flight (s) | floor (s) | "
-          "floor records/s | exchange / floor | lag p50 / p95 / max (s) | seconds a batch |")
-    print("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: |")
+    print("| batch size | batches | MiB | exchange (s) | records/s | requests in flight (s) | CPU puller / local "
+          "node (s) | floor (s) | floor records/s | exchange / floor | lag p50 / p95 / max (s) | seconds a batch |")
+    print("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: |")
     for e in figures["exchanges"]:
         rate = e["entries"] / e["seconds"]
         floor_rate = e["entries"] / e["floor_seconds"]
         lag = e["lag"]
         lags = f"{lag['p50']:.1f} / {lag['p95']:.1f} / {lag['max']:.1f}" if lag else "—"
         print(f"| {e['batch_size']:,} | {e['batches']:,} | {e['body_bytes'] / 2**20:.0f} | {e['seconds']:.1f} | "
-              f"{rate:,.0f} | {e['http_seconds']:.1f} | {e['floor_seconds']:.2f} | {floor_rate:,.0f} | "
+              f"{rate:,.0f} | {e['http_seconds']:.1f} | {e['puller_cpu']:.1f} / {e['server_cpu']:.1f} | "
+              f"{e['floor_seconds']:.2f} | {floor_rate:,.0f} | "
               f"{rate / floor_rate:.3f} | {lags} | "
               f"{e['seconds'] / e['batches']:.3f} |")
 
