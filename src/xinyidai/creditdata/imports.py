@@ -16,8 +16,8 @@ On PostgreSQL a file takes the fast path (`bulk`): a plain CSV file is split int
 checked a distinct value at a time, any other file is checked row by row here and its typed values COPYed into a
 staging table; either way one `INSERT … SELECT` moves the rows into `credit_record`, in the order of the unique
 key and under `service.lock_item_for_insert` (as every delivery's insert), so that overlapping deliveries never
-deadlock. SQLite (and API pushes) go through `service.store` chunk by chunk. All store exactly the same records
-and refuse the same rows with the same reasons.
+deadlock. SQLite (and API pushes) go through `service.store` chunk by chunk; rows relayed by the network take the
+staging path on PostgreSQL. All store exactly the same records and refuse the same rows with the same reasons.
 """
 
 from __future__ import annotations
@@ -193,14 +193,18 @@ def relay_rows(session: Session, *, item_code: str, rows: list[dict[str, str]], 
     refusal = None if item.enabled else f"信息项“{item.name}”已停用，暂不归集"
     refusal = refusal or policy.refusal_of_channel(authoritative=AuthoritativeChannel(item.authoritative_channel),
                                                    local_allowed=item.local_allowed, channel=channel)
-    _store_rows(session, item=item, batch=batch, rows=rows, refusal=refusal)
+    # A relay carries a neighbour's batch of up to thousands of rows: on PostgreSQL they go in by COPY and one
+    # INSERT … SELECT (`bulk.StageSink`, the same records as `service.store`), several times faster.
+    _store_rows(session, item=item, batch=batch, rows=rows, refusal=refusal,
+                use_copy=session.get_bind().dialect.name == "postgresql")
     return Pushed(batch, replayed=False)
 
 
 def _store_rows(session: Session, *, item: CatalogueItem, batch: ImportBatch, rows: list[dict[str, str]],
-                refusal: str | None = None) -> None:
+                refusal: str | None = None, use_copy: bool = False) -> None:
     """Rows keyed by field name into an open batch through the one ingest path, the batch closed with its counts;
-    rejected whole instead for `refusal`, or when the rows cannot be read."""
+    rejected whole instead for `refusal`, or when the rows cannot be read. `use_copy` (PostgreSQL only) stages
+    the checked rows by COPY, as a file read row by row, instead of `service.store`."""
     header = list(dict.fromkeys(name for row in rows for name in row))
     if refusal is not None:
         _close_batch(batch, rejected=refusal, header=header, encoding=None)
@@ -210,7 +214,7 @@ def _store_rows(session: Session, *, item: CatalogueItem, batch: ImportBatch, ro
         with session.begin_nested():
             mapping = _resolve(service.parser_for(item), header)
             counts = _ingest(session, item=item, batch=batch, header=header, mapping=mapping, rows=numbered,
-                             use_copy=False, progress=None, total_bytes=None)
+                             use_copy=use_copy, progress=None, total_bytes=None)
     except reading.FileUnreadable as exc:
         _close_batch(batch, rejected=str(exc), header=header, encoding=None)
     else:

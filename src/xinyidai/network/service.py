@@ -16,6 +16,7 @@ import binascii
 import json
 import secrets
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -28,7 +29,7 @@ import httpx
 import structlog
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from pydantic import ValidationError
-from sqlalchemy import func, select
+from sqlalchemy import Row, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from xinyidai import clock, db
@@ -547,19 +548,30 @@ def _capture_registry(session: Session, node: Node, marks: dict[str, Any]) -> li
 
 def _capture_records(session: Session, node: Node, marks: dict[str, Any]) -> list[_Captured]:
     found: list[_Captured] = []
+    # A sub-category with nothing stored past its watermark is not read: its records are found by the primary key
+    # from the watermark, and the range past a sub-category that has none was every record of the others (a
+    # capture of a million records read the whole table once per empty sub-category and page).
+    top = creditdata_service.latest_record_id(session)
     for item in creditdata_service.list_items(session):
+        mark = int(marks.get(item.code, 0))
+        if mark >= top:
+            continue
         creditdata_service.lock_item_for_insert(session, item_id=item.id)
-        records = creditdata_service.records_after(session, item_id=item.id, after_id=int(marks.get(item.code, 0)),
-                                                   limit=CAPTURE_PAGE)
+        records = creditdata_service.records_after(session, item_id=item.id, after_id=mark, limit=CAPTURE_PAGE)
         if not records:
+            # Under the item's insert lock no delivery of it is half-way, and ids handed out from now on exceed
+            # `top`: none of this item's records can appear at or below `top` any more.
+            marks[item.code] = top
             continue
         usccs = registry_service.usccs_by_id(session, {r.enterprise_id for r in records})
         origins = creditdata_imports.relay_origins(session, batch_ids={r.batch_id for r in records if r.batch_id})
+        specs = creditdata_service.field_specs(item)
         for record in records:
             came_from = origins.get(record.batch_id or 0)
             hop = came_from.split("/")[1] if came_from else None
             payload = {"item": item.code, "channel": record.channel,
-                       "values": creditdata_service.relay_values(item, record, uscc=usccs[record.enterprise_id]),
+                       "values": creditdata_service.relay_values(item, record, uscc=usccs[record.enterprise_id],
+                                                                 specs=specs),
                        # The nodes it passed through: it never goes back to the one it came from.
                        "path": [hop, node.code] if hop else [node.code]}
             found.append(_Captured(item.code, item.sensitivity, usccs[record.enterprise_id], payload))
@@ -581,12 +593,30 @@ def capture(session: Session, *, node: Node, topic: str) -> int:
     now = clock.now()
     rows = [{"topic": topic, "sequence": head.sequence + n, "item": c.item, "sensitivity": c.sensitivity,
              "uscc": c.uscc, "payload": c.payload, "created_at": now} for n, c in enumerate(captured, start=1)]
-    for start in range(0, len(rows), 1000):
-        session.execute(NetworkFeedEntry.__table__.insert(), rows[start:start + 1000])  # type: ignore[attr-defined]
+    if rows and session.get_bind().dialect.name == "postgresql":
+        _copy_entries(session, rows)
+    else:
+        for start in range(0, len(rows), 1000):
+            session.execute(NetworkFeedEntry.__table__.insert(), rows[start:start + 1000])  # type: ignore[attr-defined]
     head.sequence += len(rows)
     head.watermarks = marks
     session.flush()
     return len(rows)
+
+
+FEED_COLUMNS = ("topic", "sequence", "item", "sensitivity", "uscc", "payload", "created_at")
+
+
+def _copy_entries(session: Session, rows: list[dict[str, Any]]) -> None:
+    """Feed entries by COPY (PostgreSQL): a page of a capture went in about eight times faster than by INSERT.
+    The payload is written as the JSON column's own serialiser writes it (`json.dumps`)."""
+    driver = session.connection().connection.driver_connection
+    assert driver is not None
+    with driver.cursor() as cursor, cursor.copy(
+            f"COPY network_feed_entry ({', '.join(FEED_COLUMNS)}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row((row["topic"], row["sequence"], row["item"], row["sensitivity"], row["uscc"],
+                            json.dumps(row["payload"]), row["created_at"]))
 
 
 def capture_all(factory: sessionmaker[Session], *, node: Node) -> int:
@@ -654,20 +684,28 @@ def serve_batch(session: Session, *, node: Node, peer: Member, way: Direction, t
         raise UnknownTopic(f"本节点没有主题“{topic}”", message_en=f"unknown topic {topic}")
     rules = _rules(session)
     head = feed_heads(session).get(topic, 0)
-    rows = session.scalars(select(NetworkFeedEntry).where(NetworkFeedEntry.topic == topic,
-                                                          NetworkFeedEntry.sequence > after)
+    # The columns, not entities: a batch reads a thousand entries or more, and building ORM objects was half of it.
+    rows = session.execute(select(NetworkFeedEntry.sequence, NetworkFeedEntry.item, NetworkFeedEntry.sensitivity,
+                                  NetworkFeedEntry.uscc, NetworkFeedEntry.payload)
+                           .where(NetworkFeedEntry.topic == topic, NetworkFeedEntry.sequence > after)
                            .order_by(NetworkFeedEntry.sequence).limit(min(limit, node.max_entries))).all()
     routes = _routes(session, {r.uscc for r in rows if r.uscc}) if way is Direction.DOWN else {}
-    entries: list[dict[str, Any]] = []
-    size, last, budget = 0, after, node.max_bytes // 2
-    for row in rows:
-        if _may_send(row, rules, peer.code, way, topic, routes):
-            entry = {"seq": row.sequence, "item": row.item, "payload": row.payload}
-            size += len(policy.canonical(entry))
-            if entries and size > budget:
-                break
-            entries.append(entry)
-        last = row.sequence
+    budget = node.max_bytes // 2
+    entries = [{"seq": row.sequence, "item": row.item, "payload": row.payload} for row in rows
+               if _may_send(row, rules, peer.code, way, topic, routes)]
+    last = rows[-1].sequence if rows else after
+    # The entries written as one list are longer than the sum of their lengths: if that fits, every entry does,
+    # and each need not be written on its own (which cost a tenth of serving a batch).
+    if len(policy.canonical(entries)) > budget:
+        entries, size, last = [], 0, after
+        for row in rows:
+            if _may_send(row, rules, peer.code, way, topic, routes):
+                entry = {"seq": row.sequence, "item": row.item, "payload": row.payload}
+                size += len(policy.canonical(entry))
+                if entries and size > budget:
+                    break
+                entries.append(entry)
+            last = row.sequence
     body = {"protocol": policy.PROTOCOL_VERSION, "sender": node.code, "receiver": peer.code, "topic": topic,
             "after": after, "last": last, "head": head, "created_at": policy.iso(clock.now()),
             "key_id": node.key_id(), "entries": entries}
@@ -688,8 +726,8 @@ def _routes(session: Session, usccs: set[str]) -> dict[str, str]:
                                 .where(NetworkEnterprise.uscc.in_(sorted(usccs)))).all())
 
 
-def _may_send(row: NetworkFeedEntry, rules: list[policy.FlowRule], peer: str, way: Direction, topic: str,
-              routes: dict[str, str]) -> bool:
+def _may_send(row: Row[Any] | NetworkFeedEntry, rules: list[policy.FlowRule], peer: str, way: Direction,
+              topic: str, routes: dict[str, str]) -> bool:
     if peer in (row.payload.get("path") or []):
         return False  # never back to where it came from
     if not policy.may_flow(rules, topic=topic, way=way, item=row.item, sensitivity=row.sensitivity):
@@ -925,26 +963,31 @@ def _client(client: httpx.Client | None, node: Node) -> AbstractContextManager[h
 def pull(factory: sessionmaker[Session], *, node: Node, peer_code: str, topic: str,
          client: httpx.Client | None = None, max_batches: int = 100_000) -> Pulled:
     """Pull `topic` from a neighbour until caught up: each batch verified and applied in its own transaction with
-    the cursor, so an interruption anywhere resumes from the last batch applied."""
+    the cursor, so an interruption anywhere resumes from the last batch applied. The next batch is asked for while
+    one is applied (the neighbour reads and signs it meanwhile); if applying fails, it is dropped unread."""
     with db.transaction(factory) as session:
         peer, _ = _neighbour(session, node, peer_code)
         position = _lock_cursor(session, peer_code, topic).position
     pulled = Pulled(peer=peer_code, topic=topic, position=position)
     path = FEED_PATH.format(topic=topic)
-    with _client(client, node) as http:
+    with _client(client, node) as http, ThreadPoolExecutor(max_workers=1) as ahead:
+        pending: Future[tuple[httpx.Response | httpx.HTTPError, int | None]] | None = ahead.submit(
+            _fetch, http, node, f"{peer.endpoint}{path}", path, pulled.position)
         for _ in range(max_batches):
-            query = urlencode({"after": pulled.position, "limit": node.max_entries})
-            headers = signed_headers(node, method="GET", path=path, query=query)
-            try:
-                response = http.get(f"{peer.endpoint}{path}?{query}", headers=headers)
-            except httpx.HTTPError as exc:
-                pulled.error = f"{type(exc).__name__}: {exc}"
+            if pending is None:
+                break
+            response, following = pending.result()
+            pending = None
+            if isinstance(response, httpx.HTTPError):
+                pulled.error = f"{type(response).__name__}: {response}"
                 note_error(factory, peer=peer_code, topic=topic, message=f"无法连接：{pulled.error}")
                 return pulled
             if response.status_code != 200:
                 pulled.error = f"HTTP {response.status_code}: {response.text[:300]}"
                 note_error(factory, peer=peer_code, topic=topic, message=pulled.error)
                 return pulled
+            if following is not None:
+                pending = ahead.submit(_fetch, http, node, f"{peer.endpoint}{path}", path, following)
             try:
                 with db.transaction(factory) as session:
                     received = receive(session, node=node, raw=response.content)
@@ -962,6 +1005,29 @@ def pull(factory: sessionmaker[Session], *, node: Node, peer_code: str, topic: s
             if received.last >= received.head or received.last == received.after:
                 break
     return pulled
+
+
+def _fetch(http: httpx.Client, node: Node, url: str, path: str,
+           after: int) -> tuple[httpx.Response | httpx.HTTPError, int | None]:
+    """One signed request for the batch after `after` (a failure returned, to be reported in order), and where the
+    batch after it starts (`_next_after`, read here while the caller applies the one before)."""
+    query = urlencode({"after": after, "limit": node.max_entries})
+    try:
+        response = http.get(f"{url}?{query}", headers=signed_headers(node, method="GET", path=path, query=query))
+    except httpx.HTTPError as exc:
+        return exc, None
+    return response, _next_after(response.content) if response.status_code == 200 else None
+
+
+def _next_after(raw: bytes) -> int | None:
+    """Where the batch after this one starts, read before this one is verified (None: it is the last one, or it
+    cannot be read; `receive` judges it either way, and a batch asked for ahead is applied only after it)."""
+    try:
+        body = json.loads(raw)["body"]
+        after, last, head = int(body["after"]), int(body["last"]), int(body["head"])
+    except (ValueError, KeyError, TypeError):
+        return None
+    return last if last < head and last != after else None
 
 
 def resync(session: Session, *, actor: Principal | audit_service.Actor, node: Node, peer_code: str, topic: str,

@@ -7,6 +7,7 @@ A relayed record keeps its original channel and provenance, and the same fact by
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Iterator
 from datetime import timedelta
@@ -488,3 +489,28 @@ def test_capture_takes_everything_new_a_page_at_a_time_and_nothing_twice(
     sequences = list(session.scalars(select(NetworkFeedEntry.sequence).where(
         NetworkFeedEntry.topic == service.RECORD_TOPIC).order_by(NetworkFeedEntry.sequence)))
     assert sequences == [1, 2, 3, 4, 5]
+
+
+def test_a_batch_stops_at_its_byte_budget_and_the_next_starts_where_it_stopped(
+        session: Session, node: service.Node, world: World, child: Ed25519PrivateKey) -> None:
+    for n in range(6):
+        creditdata_service.record_platform_fact(session, item_code="copyright", enterprise_id=world.good_enterprise,
+                                                values={"registration_no": f"BUDGET-{n}", "title": "软件",
+                                                        "registered_date": "2021-03-04"}, channel=Channel.API_PUSH)
+    service.capture(session, node=node, topic=service.RECORD_TOPIC)
+    member, way = service._neighbour(session, node, LOCAL)
+
+    def serve(at: service.Node, after: int) -> dict[str, Any]:
+        return service.serve_batch(session, node=at, peer=member, way=way, topic=service.RECORD_TOPIC, after=after,
+                                   limit=50)["body"]
+
+    whole = serve(node, 0)
+    entries = whole["entries"]
+    assert len(entries) >= 6
+    sizes = [len(policy.canonical(e)) for e in entries]
+    # Half the byte bound is a batch's budget: three entries and a half.
+    tight = dataclasses.replace(node, max_bytes=2 * (sum(sizes[:3]) + sizes[3] // 2))
+    first = serve(tight, 0)
+    assert first["entries"] == entries[:3] and first["last"] == entries[3]["seq"] - 1
+    second = serve(tight, first["last"])
+    assert second["entries"] == entries[3:6]
