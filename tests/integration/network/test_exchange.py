@@ -498,6 +498,10 @@ def test_a_batch_stops_at_its_byte_budget_and_the_next_starts_where_it_stopped(
                                                 values={"registration_no": f"BUDGET-{n}", "title": "软件",
                                                         "registered_date": "2021-03-04"}, channel=Channel.API_PUSH)
     service.capture(session, node=node, topic=service.RECORD_TOPIC)
+    # The firm lives at the child (its registry entry came from there): its records go down to it.
+    session.add(NetworkEnterprise(uscc=GOOD, home_node=LOCAL, name="企业", data={}, via_peer=LOCAL,
+                                  received_at=clock.now()))
+    session.flush()
     member, way = service._neighbour(session, node, LOCAL)
 
     def serve(at: service.Node, after: int) -> dict[str, Any]:
