@@ -31,7 +31,6 @@ from xinyidai.errors import DomainError
 from xinyidai.identity import service as identity_service
 from xinyidai.identity.schemas import OrganisationCreate
 from xinyidai.loans import drawdowns as loans_drawdowns
-from xinyidai.loans.models import Drawdown
 from xinyidai.network import banking_policy as rules
 from xinyidai.network import policy, service
 from xinyidai.network.banking_policy import BadPayload
@@ -39,11 +38,9 @@ from xinyidai.network.models import NetworkPushPosition, NetworkRelayKey
 from xinyidai.network.policy import MemberStatus
 from xinyidai.network.schemas import BatchBody
 from xinyidai.orders import service as orders_service
-from xinyidai.orders.models import FinancingOrder, OrderEvent
 from xinyidai.orders.policy import OrderStatus
 from xinyidai.orders.schemas import EstimateRead
 from xinyidai.products import service as products_service
-from xinyidai.products.models import Product
 from xinyidai.registry import service as registry_service
 
 log = structlog.get_logger(__name__)
@@ -79,14 +76,14 @@ def _capture_products(session: Session, node: service.Node, marks: dict[str, Any
     return found
 
 
-def _served_by(session: Session, product: Product) -> int | None:
+def _served_by(session: Session, product: products_service.ProductView) -> int | None:
     """The bank's id at the node serving a network product (the reference its feed gave)."""
     return session.scalar(select(NetworkRelayKey.local_id).where(
         NetworkRelayKey.topic == rules.PRODUCT_TOPIC,
         NetworkRelayKey.key == f"bank/{product.served_by_node}/{product.bank_organisation_id}"))
 
 
-def _grant_of(session: Session, order: FinancingOrder, recipient_ref: int | None) -> dict[str, Any] | None:
+def _grant_of(session: Session, order: Any, recipient_ref: int | None) -> dict[str, Any] | None:
     """The firm's active authorisation of the order's bank for this application, as it travels; None if there is
     none (withdrawn, expired): then the order does not travel."""
     for grant in consent_service.list_for_reference(session, purpose_ref=order.order_no):
@@ -127,7 +124,7 @@ def _capture_orders(session: Session, node: service.Node, marks: dict[str, Any])
     return found
 
 
-def _decision(order: FinancingOrder) -> dict[str, Any]:
+def _decision(order: Any) -> dict[str, Any]:
     return {"accepted_at": order.accepted_at.isoformat() if order.accepted_at else None,
             "decided_at": order.decided_at.isoformat() if order.decided_at else None,
             "approved_line_fen": order.approved_line_fen,
@@ -150,7 +147,7 @@ def _capture_outcomes(session: Session, node: service.Node, marks: dict[str, Any
                                       occurred_at=entry.occurred_at, order=_decision(order))
         found.append(service._Captured(policy.ANY_ITEM, None, None, payload))
     drawn = loans_drawdowns.drawn_after(session, after_id=int(marks.get("drawdown", 0)), limit=service.CAPTURE_PAGE)
-    relayed = {o.id: o for o in _orders_by_id(session, {order_id for _, order_id in drawn})}
+    relayed = {o.id: o for o in orders_service.get_many_relayed(session, order_ids={i for _, i in drawn})}
     for drawdown, order_id in drawn:
         marks["drawdown"] = drawdown.id
         relayed_order = relayed.get(order_id)
@@ -163,13 +160,6 @@ def _capture_outcomes(session: Session, node: service.Node, marks: dict[str, Any
                                       value_date=drawdown.value_date, occurred_at=clock.now())
         found.append(service._Captured(policy.ANY_ITEM, None, None, payload))
     return found
-
-
-def _orders_by_id(session: Session, ids: set[int]) -> list[FinancingOrder]:
-    if not ids:
-        return []
-    return list(session.scalars(select(FinancingOrder).where(FinancingOrder.id.in_(sorted(ids)),
-                                                             FinancingOrder.origin_node.is_not(None))))
 
 
 # Applying ------------------------------------------------------------------------------------------------------------
@@ -243,15 +233,15 @@ def _apply_orders(session: Session, node: service.Node, body: BatchBody, result:
             continue
         try:
             with session.begin_nested():
-                order = _file(session, relayed)
-                _mark(session, rules.ORDER_TOPIC, relayed.order_no, body.sender, order.id)
+                order_id = _file(session, relayed)
+                _mark(session, rules.ORDER_TOPIC, relayed.order_no, body.sender, order_id)
         except (BadPayload, DomainError) as exc:
             _refuse(result, entry.seq, str(exc))
             continue
         result.stored += 1
 
 
-def _file(session: Session, relayed: rules.RelayedOrder) -> FinancingOrder:
+def _file(session: Session, relayed: rules.RelayedOrder) -> int:
     """The relayed order in the bank's workbench, with the firm's authorisation that names the bank."""
     product = next((p for p in products_service.list_published(session) if p.code == relayed.product_code), None)
     if product is None or product.served_by_node is not None:
@@ -280,7 +270,7 @@ def _file(session: Session, relayed: rules.RelayedOrder) -> FinancingOrder:
         purpose=consent_service.Purpose.FINANCING_APPLICATION, purpose_ref=relayed.order_no,
         categories=grant.categories, data_from=grant.data_from, data_to=grant.data_to, valid_from=grant.valid_from,
         expires_at=grant.expires_at, mode=mode, granted_at=grant.granted_at, origin_node=relayed.origin_node)
-    return order
+    return order.id
 
 
 def _apply_outcomes(session: Session, node: service.Node, body: BatchBody, result: service.Received) -> None:
@@ -428,8 +418,9 @@ def relay(factory: sessionmaker[Session], *, node: service.Node,
     return done
 
 
-# What makes a commit relay at once: an order filed or handled, a drawdown, a product created or changed.
-_WATCHED = (FinancingOrder, OrderEvent, Drawdown, Product)
+# What makes a commit relay at once: an order filed or handled, a drawdown, a product created or changed (their
+# tables named: the network reads no other context's models).
+_WATCHED = frozenset({"financing_order", "order_event", "drawdown", "product"})
 
 
 @event.listens_for(Session, "after_flush")
@@ -437,8 +428,8 @@ def _watch(session: Session, _context: Any) -> None:
     """Defer `network.relay` after the commit of a transaction that touched what the bank topics carry."""
     if any(name == RELAY_JOB for name, _ in session.info.get("jobs_after_commit", [])):
         return
-    if (any(isinstance(obj, _WATCHED) for obj in (*session.new, *session.dirty)) and service.current_node()
-            and RELAY_JOB in jobs.declared()):
+    touched = any(getattr(obj, "__tablename__", None) in _WATCHED for obj in (*session.new, *session.dirty))
+    if touched and service.current_node() is not None and RELAY_JOB in jobs.declared():
         jobs.defer_after_commit(session, RELAY_JOB)
 
 

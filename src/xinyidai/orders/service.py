@@ -716,6 +716,14 @@ def events_of_relayed_after(session: Session, *, after_id: int, limit: int = 100
                            .order_by(OrderEvent.id).limit(limit)).all()
 
 
+def get_many_relayed(session: Session, *, order_ids: set[int]) -> Sequence[FinancingOrder]:
+    """Those of these orders that were relayed here from another node."""
+    if not order_ids:
+        return []
+    return session.scalars(select(FinancingOrder).where(FinancingOrder.id.in_(sorted(order_ids)),
+                                                        FinancingOrder.origin_node.is_not(None))).all()
+
+
 def get_by_number(session: Session, *, order_no: str) -> FinancingOrder | None:
     """The order with this number, or None."""
     return session.scalars(select(FinancingOrder).where(FinancingOrder.order_no == order_no)).first()
