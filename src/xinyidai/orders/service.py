@@ -590,6 +590,7 @@ def _read(order: FinancingOrder, *, enterprise_name: str, product: products_serv
     return OrderRead(
         id=order.id, order_no=order.order_no, enterprise_id=order.enterprise_id,
         enterprise_name=enterprise_name, product_id=product.id, product_name=product.name,
+        origin_node=order.origin_node,
         bank_organisation_id=order.bank_organisation_id, amount_fen=order.amount_fen,
         term_months=order.term_months, repayment_method=RepaymentMethod(order.repayment_method),
         purpose=order.purpose, status=status,

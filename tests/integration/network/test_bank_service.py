@@ -8,10 +8,14 @@ bank accepts and approves; the outcome comes back down and the firm sees it on i
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import re
+import time
+from collections.abc import Callable, Iterator
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
+import httpx
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -183,3 +187,72 @@ def test_an_order_filed_at_the_local_node_reaches_the_bank_at_the_province_and_i
         assert service.verify_log(session) is None
     with db.transaction(province.database.session_factory) as session:
         assert service.verify_log(session) is None
+
+
+CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def _session(node: NodeProcess, username: str) -> tuple[httpx.Client, dict[str, str]]:
+    """A user logged in at a node over HTTP, and the CSRF header its API writes carry."""
+    http = httpx.Client(base_url=node.endpoint, timeout=30)
+    match = CSRF.search(http.get("/login").text)
+    assert match
+    answer = http.post("/login", data={"username": username, "password": PASSWORD, "csrf_token": match.group(1)})
+    assert answer.status_code in (200, 303), answer.text
+    match = CSRF.search(http.get("/account").text)
+    assert match
+    return http, {"X-CSRF-Token": match.group(1)}
+
+
+def _eventually(check: Callable[[], bool], seconds: float = 10.0) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if check():
+            return True
+        time.sleep(0.2)
+    return check()
+
+
+def test_within_seconds_the_node_s_own_commit_pushes_the_order_up_and_the_decision_down(
+        network: tuple[NodeProcess, NodeProcess]) -> None:
+    province, local = network
+    local.sync()
+    banking.relay(province.database.session_factory, node=province.node())  # the product, as in the test above
+    with db.transaction(local.database.session_factory) as session:
+        product_id = next(p.id for p in products_service.list_published(session) if p.code == "SHENGXINDAI")
+
+    # The firm files over the local node's API: its commit pushes the order up, no sync runs.
+    firm, headers = _session(local, "firm")
+    filed = firm.post("/api/v1/orders", headers=headers, json={
+        "product_id": product_id, "amount_fen": 30_000_000, "term_months": 12,
+        "repayment_method": "equal_installment", "purpose": "扩大经营", "authorise": True})
+    assert filed.status_code == 201, filed.text
+    order_no, local_id = filed.json()["order_no"], filed.json()["id"]
+
+    def at_province() -> int | None:
+        with db.transaction(province.database.session_factory) as session:
+            order = orders_service.get_by_number(session, order_no=order_no)
+            return order.id if order is not None else None
+
+    assert _eventually(lambda: at_province() is not None)
+    province_id = at_province()
+
+    # The bank works it over the province's API (its one API); each commit pushes the outcome down at once.
+    officer, officer_headers = _session(province, "p.officer")
+    listed = officer.get("/api/v1/orders", headers=officer_headers)
+    assert [(o["order_no"], o["origin_node"]) for o in listed.json()] == [(order_no, local.code)]
+    assert officer.post(f"/api/v1/orders/{province_id}/accept", headers=officer_headers).status_code == 200
+    assert officer.post(f"/api/v1/orders/{province_id}/reject", headers=officer_headers,
+                        json={"reason": "近六个月经营流水不足以覆盖还款"}).status_code == 200
+
+    def firm_sees() -> dict[str, Any]:
+        answer = firm.get(f"/api/v1/orders/{local_id}", headers=headers)
+        assert answer.status_code == 200, answer.text
+        return dict(answer.json())
+
+    assert _eventually(lambda: firm_sees()["status"] == "rejected")
+    seen = firm_sees()
+    assert seen["rejection_reason"] == "近六个月经营流水不足以覆盖还款"
+    assert [e["to_status"] for e in seen["timeline"]] == ["submitted", "accepted", "rejected"]
+    page = firm.get(f"/orders/{local_id}")
+    assert page.status_code == 200 and "近六个月经营流水不足以覆盖还款" in page.text
