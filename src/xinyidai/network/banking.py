@@ -16,6 +16,7 @@ neighbour's cursor is corrected from its answer; whatever a push does not delive
 from __future__ import annotations
 
 import hashlib
+from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import Any
 
@@ -48,6 +49,7 @@ log = structlog.get_logger(__name__)
 BATCHES_PATH = "/api/v1/network/batches"
 RELAY_JOB = "network.relay"
 MAX_PUSHES = 20
+PUSH_TIMEOUT = 5.0
 
 
 # Capturing -----------------------------------------------------------------------------------------------------------
@@ -358,7 +360,9 @@ def push(factory: sessionmaker[Session], *, node: service.Node, peer_code: str, 
     pushed = Pushed(peer=peer_code, topic=topic, position=after)
     if after >= head:
         return pushed
-    with service._client(client, node) as http:
+    # A push runs right after the user's commit: a neighbour that does not answer soon is left to the next pull.
+    with (nullcontext(client) if client is not None else httpx.Client(timeout=min(node.timeout, PUSH_TIMEOUT))) \
+            as http:
         for _ in range(MAX_PUSHES):
             with db.transaction(factory) as session:
                 member, way = service._neighbour(session, node, peer_code)
@@ -418,9 +422,10 @@ def relay(factory: sessionmaker[Session], *, node: service.Node,
     return done
 
 
-# What makes a commit relay at once: an order filed or handled, a drawdown, a product created or changed (their
-# tables named: the network reads no other context's models).
-_WATCHED = frozenset({"financing_order", "order_event", "drawdown", "product"})
+# What makes a commit relay at once: an order filed or handled, a product created or changed, a new drawdown (the
+# end of day changes drawdowns every night: that is no news). Tables by name: the network reads no context's models.
+_WATCHED = frozenset({"financing_order", "order_event", "product"})
+_WATCHED_NEW = frozenset({*_WATCHED, "drawdown"})
 
 
 @event.listens_for(Session, "after_flush")
@@ -428,7 +433,8 @@ def _watch(session: Session, _context: Any) -> None:
     """Defer `network.relay` after the commit of a transaction that touched what the bank topics carry."""
     if any(name == RELAY_JOB for name, _ in session.info.get("jobs_after_commit", [])):
         return
-    touched = any(getattr(obj, "__tablename__", None) in _WATCHED for obj in (*session.new, *session.dirty))
+    touched = (any(getattr(obj, "__tablename__", None) in _WATCHED_NEW for obj in session.new)
+               or any(getattr(obj, "__tablename__", None) in _WATCHED for obj in session.dirty))
     if touched and service.current_node() is not None and RELAY_JOB in jobs.declared():
         jobs.defer_after_commit(session, RELAY_JOB)
 
