@@ -63,7 +63,7 @@ def _capture_products(session: Session, node: service.Node, marks: dict[str, Any
     # Products are few and change in place (terms, withdrawal): each is compared with what was last sent.
     sent: dict[str, str] = dict(marks.get("products", {}))
     found = []
-    for product in products_service.list_native_published(session, limit=100_000):
+    for product in products_service.list_native(session, limit=100_000):
         if product.status == "draft" and product.code not in sent:
             continue
         bank = identity_service.get_organisation(session, organisation_id=product.bank_organisation_id)

@@ -163,8 +163,9 @@ def network_terms(product: Product) -> dict[str, Any]:
     return {k: str(v) if isinstance(v, Decimal) else v for k, v in values.items()}
 
 
-def list_native_published(session: Session, *, after_id: int = 0, limit: int = 1000) -> Sequence[Product]:
-    """Products of this node's own banks (not network products), by id after `after_id`, whatever their status."""
+def list_native(session: Session, *, after_id: int = 0, limit: int = 1000) -> Sequence[Product]:
+    """Products of this node's own banks (not network products), by id after `after_id`, whatever their status
+    (a withdrawal travels too)."""
     return session.scalars(select(Product).where(Product.served_by_node.is_(None), Product.id > after_id)
                            .order_by(Product.id).limit(limit)).all()
 
