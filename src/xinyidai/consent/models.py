@@ -21,7 +21,8 @@ class Authorisation(Base):
 
     id: Mapped[IdPk]
     enterprise_id: Mapped[int] = mapped_column(BigId, ForeignKey("enterprise.id"), index=True)
-    granted_by_user_id: Mapped[int] = mapped_column(BigId, ForeignKey("user_account.id"))
+    # None: the grant came with an order relayed from the firm's node, where the granting user is.
+    granted_by_user_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("user_account.id"))
     recipient_organisation_id: Mapped[int] = mapped_column(BigId, ForeignKey("organisation.id"), index=True)
     purpose: Mapped[str] = mapped_column(String(40))
     purpose_ref: Mapped[str] = mapped_column(String(64), index=True)

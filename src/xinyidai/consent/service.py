@@ -70,6 +70,7 @@ __all__ = [
     "discard_draft",
     "get_draft",
     "grant",
+    "grant_relayed",
     "list_drafts",
     "list_for_enterprise",
     "list_for_reference",
@@ -152,6 +153,36 @@ def grant(
                 "data_to": data_to.isoformat() if data_to else None,
                 **({"prepared_by_user_id": prepared_by_user_id} if prepared_by_user_id is not None else {})},
     )
+    return authorisation
+
+
+def grant_relayed(session: Session, *, enterprise_id: int, recipient_organisation_id: int, purpose: Purpose,
+                  purpose_ref: str, categories: Iterable[str], data_from: date | None, data_to: date | None,
+                  valid_from: datetime, expires_at: datetime, mode: Mode, granted_at: datetime,
+                  origin_node: str) -> Authorisation:
+    """Keep here a grant the firm made at another node of the platform network, as it made it (same recipient,
+    purpose, reference, categories, window and validity), so that the recipient's reads here obey it and are
+    audited as any; granted by no user of this node. Given again, the one kept is returned."""
+    covered = _checked_categories(categories, data_from=data_from, data_to=data_to,
+                                  validity=expires_at - valid_from)
+    known = session.scalars(select(Authorisation).where(
+        Authorisation.enterprise_id == enterprise_id, Authorisation.recipient_organisation_id ==
+        recipient_organisation_id, Authorisation.purpose == purpose, Authorisation.purpose_ref == purpose_ref,
+        Authorisation.granted_by_user_id.is_(None))).first()
+    if known is not None:
+        return known
+    authorisation = Authorisation(
+        enterprise_id=enterprise_id, granted_by_user_id=None, recipient_organisation_id=recipient_organisation_id,
+        purpose=purpose, purpose_ref=purpose_ref, categories=covered, data_from=data_from, data_to=data_to,
+        mode=mode, granted_at=granted_at, valid_from=valid_from, expires_at=expires_at)
+    session.add(authorisation)
+    session.flush()
+    audit_service.record(
+        session, action="consent.network_received", actor=audit_service.Actor.system(f"network:{origin_node}"),
+        enterprise_id=enterprise_id, subject_type="authorisation", subject_id=authorisation.id,
+        purpose=f"{purpose}:{purpose_ref}",
+        detail={"recipient_organisation_id": recipient_organisation_id, "categories": covered, "mode": mode,
+                "origin_node": origin_node, "expires_at": expires_at.isoformat()})
     return authorisation
 
 

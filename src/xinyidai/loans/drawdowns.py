@@ -181,3 +181,11 @@ def to_drawdown_read(drawdown: Drawdown) -> DrawdownRead:
             for i in drawdown.installments
         ],
     )
+
+
+def drawn_after(session: Session, *, after_id: int, limit: int = 1000) -> list[tuple[Drawdown, int]]:
+    """Drawdowns by id after `after_id`, each with the order its line was opened on."""
+    rows = session.execute(select(Drawdown, CreditLine.order_id).join(CreditLine, CreditLine.id ==
+                                                                      Drawdown.credit_line_id)
+                           .where(Drawdown.id > after_id).order_by(Drawdown.id).limit(limit)).all()
+    return [(drawdown, int(order_id)) for drawdown, order_id in rows]

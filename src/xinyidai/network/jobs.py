@@ -64,3 +64,17 @@ def pull(factory: sessionmaker[Session], *, peer: str, topic: str) -> None:
         return
     if result.error:
         log.warning("network pull failed", peer=peer, topic=topic, error=result.error)
+
+
+@jobs.job("network.relay", queue="network", lock="network.relay")
+def relay(factory: sessionmaker[Session]) -> None:
+    """Capture the bank topics and push what is new to the neighbours at once (deferred by the commit that added
+    it: an order filed for a network product, the bank's handling of a relayed one, a product changed)."""
+    node = service.current_node()
+    if node is None:
+        return
+    from xinyidai.network import banking
+
+    for pushed in banking.relay(factory, node=node):
+        if pushed.error:
+            log.warning("network push failed", peer=pushed.peer, topic=pushed.topic, error=pushed.error)

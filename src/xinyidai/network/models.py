@@ -161,3 +161,31 @@ class NetworkEnterprise(Base):
     via_peer: Mapped[str] = mapped_column(String(6))
     via_message_sequence: Mapped[int | None] = mapped_column(Seq)
     received_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class NetworkRelayKey(Base):
+    """Something a bank topic applied (a network product, a relayed order, an order's outcome), by the key it
+    travelled under, and the row it became here: applying it again changes nothing."""
+
+    __tablename__ = "network_relay_key"
+    __table_args__ = (UniqueConstraint("topic", "key"),)
+
+    id: Mapped[IdPk]
+    topic: Mapped[str] = mapped_column(String(60))
+    key: Mapped[str] = mapped_column(String(120))
+    peer_code: Mapped[str] = mapped_column(String(6))
+    local_id: Mapped[int | None] = mapped_column(Seq)
+    applied_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class NetworkPushPosition(Base):
+    """How far this node believes a neighbour has applied one of its feeds, to push what follows at once; the
+    neighbour's cursor is the truth (a push that misses it is corrected from the answer)."""
+
+    __tablename__ = "network_push_position"
+
+    peer_code: Mapped[str] = mapped_column(String(6), primary_key=True)
+    topic: Mapped[str] = mapped_column(String(60), primary_key=True)
+    position: Mapped[int] = mapped_column(Seq, default=0)
+    pushed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    last_error: Mapped[str | None] = mapped_column(String(500))

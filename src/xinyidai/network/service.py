@@ -42,7 +42,7 @@ from xinyidai.creditdata import service as creditdata_service
 from xinyidai.creditdata.enums import Channel
 from xinyidai.errors import DomainError
 from xinyidai.identity import service as identity_service
-from xinyidai.network import policy
+from xinyidai.network import banking_policy, policy
 from xinyidai.network.exceptions import (
     DirectoryRefused,
     FlowRefused,
@@ -90,8 +90,8 @@ log = structlog.get_logger(__name__)
 
 REGISTRY_TOPIC = "registry.enterprise"
 RECORD_TOPIC = "creditdata.record"
-TOPICS = (REGISTRY_TOPIC, RECORD_TOPIC)
-TOPIC_LABELS = {REGISTRY_TOPIC: "市场主体登记", RECORD_TOPIC: "信用信息记录"}
+TOPICS = (REGISTRY_TOPIC, RECORD_TOPIC, *banking_policy.BANK_TOPICS)
+TOPIC_LABELS = {REGISTRY_TOPIC: "市场主体登记", RECORD_TOPIC: "信用信息记录", **banking_policy.BANK_TOPIC_LABELS}
 FEED_PATH = "/api/v1/network/feeds/{topic}"
 DIRECTORY_PATH = "/api/v1/network/directory"
 HEAD_ID = 1
@@ -460,19 +460,23 @@ DEFAULT_RULES = (
     (REGISTRY_TOPIC, Direction.DOWN, policy.ANY_ITEM, False, "登记信息不下达"),
     (RECORD_TOPIC, Direction.UP, policy.ANY_ITEM, True, "公开类信用信息上传（需授权的信息从不离开本节点）"),
     (RECORD_TOPIC, Direction.DOWN, policy.ANY_ITEM, True, "总对总等信用信息下达到主体登记地节点"),
+    *banking_policy.BANK_RULES,
 )
 
 
 def seed_flow_rules(session: Session) -> int:
-    """The flow table's first rows, where it has none; returns how many were added."""
-    if session.scalar(select(func.count()).select_from(NetworkFlowRule)):
-        return 0
+    """The flow table's first rows for each topic that has none (a topic added later gets its rows; a topic the
+    admin has set is left alone); returns how many were added."""
+    ruled = set(session.scalars(select(NetworkFlowRule.topic).distinct()))
     now = clock.now()
+    added = 0
     for topic, way, item, allowed, note in DEFAULT_RULES:
-        session.add(NetworkFlowRule(topic=topic, direction=way.value, item=item, allowed=allowed, note=note,
-                                    updated_at=now))
+        if topic not in ruled:
+            session.add(NetworkFlowRule(topic=topic, direction=way.value, item=item, allowed=allowed, note=note,
+                                        updated_at=now))
+            added += 1
     session.flush()
-    return len(DEFAULT_RULES)
+    return added
 
 
 def list_flow_rules(session: Session) -> Sequence[NetworkFlowRule]:
@@ -730,6 +734,8 @@ def _may_send(row: Row[Any] | NetworkFeedEntry, rules: list[policy.FlowRule], pe
               topic: str, routes: dict[str, str]) -> bool:
     if peer in (row.payload.get("path") or []):
         return False  # never back to where it came from
+    if row.payload.get("to") not in (None, peer):
+        return False  # addressed to one node (an order to its bank's node, an outcome to the order's node)
     if not policy.may_flow(rules, topic=topic, way=way, item=row.item, sensitivity=row.sensitivity):
         return False
     # Down, a record about an entity goes only towards the node it is registered at: to the child its registry
@@ -1156,3 +1162,9 @@ def status(session: Session, *, node: Node | None) -> StatusRead:
                             lag=max(c.peer_head - c.position, 0), last_success_at=c.last_success_at,
                             last_error=c.last_error, last_error_at=c.last_error_at) for c in cursors],
         log_intact=verify_log(session) is None)
+
+
+# The bank service across the network (统一银行服务) adds its topics' capture and apply steps.
+from xinyidai.network import banking  # noqa: E402
+
+banking.register()

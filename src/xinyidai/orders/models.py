@@ -20,7 +20,9 @@ class FinancingOrder(Base):
     id: Mapped[IdPk]
     order_no: Mapped[str] = mapped_column(String(24), unique=True)
     enterprise_id: Mapped[int] = mapped_column(BigId, ForeignKey("enterprise.id"), index=True)
-    applicant_user_id: Mapped[int] = mapped_column(BigId, ForeignKey("user_account.id"))
+    # None: relayed from the node it was filed at (`origin_node`), where its applicant is a user.
+    applicant_user_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("user_account.id"))
+    origin_node: Mapped[str | None] = mapped_column(String(6))
     product_id: Mapped[int] = mapped_column(BigId, ForeignKey("product.id"))
     bank_organisation_id: Mapped[int] = mapped_column(BigId, ForeignKey("organisation.id"), index=True)
     amount_fen: Mapped[int] = mapped_column(BigInteger)

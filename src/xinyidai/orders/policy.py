@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Set
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 
@@ -259,3 +259,20 @@ def second_line_problems(*, one_live_line_per_firm: bool, product_id: int, lines
         held = held or "已批准待开立的额度"
         return [f"该产品每户仅限一笔有效授信，该企业已持有该产品的有效授信：{held}"]
     return []
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What the bank did at its node, as the firm's node applies it: the status the firm sees, the timeline entry,
+    and the decision's terms (None where the bank has not decided them)."""
+
+    status: OrderStatus
+    note: str | None
+    occurred_at: datetime
+    accepted_at: datetime | None = None
+    decided_at: datetime | None = None
+    approved_line_fen: int | None = None
+    approved_rate: Decimal | None = None
+    approved_term_months: int | None = None
+    approved_repayment_method: str | None = None
+    rejection_reason: str | None = None

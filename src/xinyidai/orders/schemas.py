@@ -160,6 +160,7 @@ class OrderRead(BaseModel):
     enterprise_name: str
     product_id: DbId
     product_name: str
+    origin_node: str | None = Field(default=None, description="Relayed from this node of the platform network")
     bank_organisation_id: int
     amount_fen: int
     term_months: int

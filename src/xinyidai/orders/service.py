@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable, Sequence
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 from sqlalchemy import Select, select
@@ -590,6 +590,7 @@ def _read(order: FinancingOrder, *, enterprise_name: str, product: products_serv
     return OrderRead(
         id=order.id, order_no=order.order_no, enterprise_id=order.enterprise_id,
         enterprise_name=enterprise_name, product_id=product.id, product_name=product.name,
+        origin_node=order.origin_node,
         bank_organisation_id=order.bank_organisation_id, amount_fen=order.amount_fen,
         term_months=order.term_months, repayment_method=RepaymentMethod(order.repayment_method),
         purpose=order.purpose, status=status,
@@ -692,3 +693,103 @@ def exposure_for(session: Session, *, principal: Principal, order: FinancingOrde
                                   submitted_at=o.submitted_at) for o in pending],
         live_limit_fen=sum(line.limit_fen for line in lines),
     )
+
+
+# Orders across the platform network: filed at the firm's node for a product its bank serves at another node, the
+# order is relayed there (`receive_relayed`) and the bank's handling comes back (`apply_outcome`). The network
+# context carries them; these are the only ways it changes orders.
+
+
+def list_relayed_after(session: Session, *, after_id: int, limit: int = 1000) -> Sequence[FinancingOrder]:
+    """Orders filed here for network products (served by a bank at another node), by id after `after_id`."""
+    network_products = [p.id for p in products_service.list_network_products(session)]
+    if not network_products:
+        return []
+    return session.scalars(select(FinancingOrder).where(FinancingOrder.id > after_id,
+                                                        FinancingOrder.product_id.in_(network_products))
+                           .order_by(FinancingOrder.id).limit(limit)).all()
+
+
+def events_of_relayed_after(session: Session, *, after_id: int, limit: int = 1000) -> Sequence[OrderEvent]:
+    """Timeline entries, by id after `after_id`, of orders relayed here from another node."""
+    return session.scalars(select(OrderEvent).join(FinancingOrder, FinancingOrder.id == OrderEvent.order_id)
+                           .where(OrderEvent.id > after_id, FinancingOrder.origin_node.is_not(None))
+                           .order_by(OrderEvent.id).limit(limit)).all()
+
+
+def get_many_relayed(session: Session, *, order_ids: set[int]) -> Sequence[FinancingOrder]:
+    """Those of these orders that were relayed here from another node."""
+    if not order_ids:
+        return []
+    return session.scalars(select(FinancingOrder).where(FinancingOrder.id.in_(sorted(order_ids)),
+                                                        FinancingOrder.origin_node.is_not(None))).all()
+
+
+def get_by_number(session: Session, *, order_no: str) -> FinancingOrder | None:
+    """The order with this number, or None."""
+    return session.scalars(select(FinancingOrder).where(FinancingOrder.order_no == order_no)).first()
+
+
+def receive_relayed(session: Session, *, origin_node: str, order_no: str, enterprise_id: int, product_id: int,
+                    amount_fen: int, term_months: int, repayment_method: str, purpose: str,
+                    estimate: EstimateRead, submitted_at: datetime) -> FinancingOrder:
+    """An order the firm filed at node `origin_node` for a product of a bank of this node: it enters the bank's
+    workbench as one filed here would (the product's terms checked, the same deadline), with no applicant user
+    here and its node named on its timeline. The firm's authorisation is kept by the caller (consent)."""
+    product = products_service.get_published(session, product_id=product_id)
+    if product.served_by_node is not None:
+        raise InvalidApplication("该产品不由本节点的银行提供", message_en="product not served at this node")
+    problems = policy.application_problems(amount_fen=amount_fen, term_months=term_months,
+                                           repayment_method=repayment_method, terms=terms_of(product))
+    if problems:
+        raise InvalidApplication("；".join(problems), message_en="application outside the product's terms")
+    if get_by_number(session, order_no=order_no) is not None:
+        raise InvalidApplication(f"订单号 {order_no} 已被使用", message_en="order number taken")
+    calendar = workdays.load_calendar(session)
+    order = FinancingOrder(
+        order_no=order_no, enterprise_id=enterprise_id, applicant_user_id=None, origin_node=origin_node,
+        product_id=product.id, bank_organisation_id=product.bank_organisation_id, amount_fen=amount_fen,
+        term_months=term_months, repayment_method=repayment_method, purpose=purpose.strip(),
+        status=OrderStatus.SUBMITTED, estimate_score=estimate.score, estimate_grade=estimate.grade,
+        estimated_line_fen=estimate.line_fen, estimated_rate=estimate.annual_rate,
+        estimate_reasons=list(estimate.reasons), assessor_version=estimate.assessor_version,
+        submitted_at=submitted_at,
+        deadline_date=calendar.add_workdays(submitted_at.date(), get_settings().order_sla_working_days),
+    )
+    order.events.append(OrderEvent(from_status=None, to_status=OrderStatus.SUBMITTED, note=f"由平台网络节点 "
+                                   f"{origin_node} 的企业提交", occurred_at=submitted_at))
+    session.add(order)
+    session.flush()
+    audit_service.record(session, action="orders.network_received",
+                         actor=audit_service.Actor.system(f"network:{origin_node}"), subject_type="financing_order",
+                         subject_id=order.id, enterprise_id=enterprise_id,
+                         detail={"order_no": order_no, "origin_node": origin_node})
+    events.publish(session=session, event=OrderSubmitted(
+        order_id=order.id, order_no=order.order_no, enterprise_id=enterprise_id,
+        bank_organisation_id=order.bank_organisation_id, amount_fen=order.amount_fen,
+    ))
+    return order
+
+
+def apply_outcome(session: Session, *, order: FinancingOrder, outcome: policy.Outcome, served_by_node: str) -> None:
+    """Apply to an order filed here what its bank did at the node serving its product: its status, decision and a
+    timeline entry (named as the bank's). No event is published: the credit line lives at the bank's node."""
+    current = OrderStatus(order.status)
+    order.status = outcome.status
+    order.accepted_at = outcome.accepted_at or order.accepted_at
+    order.decided_at = outcome.decided_at or order.decided_at
+    if outcome.status is OrderStatus.APPROVED:
+        order.approved_line_fen, order.approved_rate = outcome.approved_line_fen, outcome.approved_rate
+        order.approved_term_months = outcome.approved_term_months
+        order.approved_repayment_method = outcome.approved_repayment_method
+    if outcome.status is OrderStatus.REJECTED:
+        order.rejection_reason = outcome.rejection_reason
+    order.events.append(OrderEvent(from_status=current, to_status=outcome.status,
+                                   actor_organisation_id=order.bank_organisation_id, note=outcome.note,
+                                   occurred_at=outcome.occurred_at))
+    session.flush()
+    audit_service.record(session, action="orders.network_outcome",
+                         actor=audit_service.Actor.system(f"network:{served_by_node}",
+                                                          organisation_id=order.bank_organisation_id),
+                         subject_type="financing_order", subject_id=order.id, enterprise_id=order.enterprise_id,
+                         detail={"from": current, "to": outcome.status, "served_by_node": served_by_node})

@@ -47,5 +47,7 @@ class Product(Base):
     # Refuse a firm a second live line under this product.
     one_live_line_per_firm: Mapped[bool] = mapped_column(default=False, server_default=false())
     status: Mapped[str] = mapped_column(String(20), default="draft", index=True)
+    # A network product: served by its bank at that node (the bank has no account here); None: a bank of this node.
+    served_by_node: Mapped[str | None] = mapped_column(String(6))
     published_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)

@@ -75,3 +75,5 @@ class ProductRead(BaseModel):
     one_live_line_per_firm: bool
     status: ProductStatus
     published_at: datetime | None
+    # A network product: served by its bank at this node of the platform network; None: a bank of this node.
+    served_by_node: str | None = None

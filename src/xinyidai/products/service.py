@@ -6,6 +6,7 @@ from collections.abc import Collection, Sequence
 from decimal import Decimal
 from typing import Any, Protocol
 
+from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -52,6 +53,8 @@ class ProductView(Protocol):
     def one_live_line_per_firm(self) -> bool: ...
     @property
     def status(self) -> str: ...
+    @property
+    def served_by_node(self) -> str | None: ...
 
 
 def create(session: Session, *, principal: Principal, product_in: ProductCreate) -> Product:
@@ -145,3 +148,67 @@ def list_for_bank(session: Session, *, organisation_id: int) -> Sequence[Product
     return session.scalars(
         select(Product).where(Product.bank_organisation_id == organisation_id).order_by(Product.id)
     ).all()
+
+
+# Terms a network product carries from the node its bank is at (everything of `Product` but ids, status and times).
+NETWORK_TERMS = ("name", "description", "min_rate", "max_rate", "guarantee_fee_rate", "min_amount_fen",
+                 "max_line_fen", "repayment_methods", "term_options", "day_count", "overdue_markup", "fee_mode",
+                 "prepayment_rule", "allocation_order", "line_validity_months", "default_trigger_days",
+                 "committee_threshold_fen", "one_live_line_per_firm")
+
+
+def network_terms(product: Product) -> dict[str, Any]:
+    """A product's terms as they travel to other nodes (rates as strings, money in fen)."""
+    values = {name: getattr(product, name) for name in NETWORK_TERMS}
+    return {k: str(v) if isinstance(v, Decimal) else v for k, v in values.items()}
+
+
+def list_native(session: Session, *, after_id: int = 0, limit: int = 1000) -> Sequence[Product]:
+    """Products of this node's own banks (not network products), by id after `after_id`, whatever their status
+    (a withdrawal travels too)."""
+    return session.scalars(select(Product).where(Product.served_by_node.is_(None), Product.id > after_id)
+                           .order_by(Product.id).limit(limit)).all()
+
+
+def list_network_products(session: Session) -> Sequence[Product]:
+    """Products served by a bank at another node of the platform network, whatever their status."""
+    return session.scalars(select(Product).where(Product.served_by_node.is_not(None)).order_by(Product.id)).all()
+
+
+def receive_network_product(session: Session, *, code: str, served_by_node: str, bank_organisation_id: int,
+                            terms: dict[str, Any], published: bool) -> Product:
+    """Create or update the copy of a product served by its bank at another node; it is listed here like any
+    product, applications for it travel to that node. A code taken by another product here is refused."""
+    try:
+        product_in = ProductCreate.model_validate({**{k: terms.get(k) for k in NETWORK_TERMS if k in terms},
+                                                  "code": code})
+    except ValidationError as exc:
+        raise InvalidProduct("网络产品的条款不完整或不正确",
+                             message_en=f"invalid network product: {exc.error_count()} errors") from exc
+    problems = policy.problems_with(product_in)
+    if problems:
+        raise InvalidProduct("；".join(problems), message_en="invalid network product terms")
+    terms = product_in.model_dump(exclude={"code"})
+    terms["repayment_methods"] = [m.value for m in product_in.repayment_methods]
+    terms["term_options"] = sorted(product_in.term_options)
+    product = session.scalars(select(Product).where(Product.code == code)).first()
+    if product is not None and product.served_by_node != served_by_node:
+        raise InvalidProduct(f"产品代码“{code}”已被本节点的产品使用", message_en="product code taken here")
+    now = clock.now()
+    if product is None:
+        product = Product(code=code, bank_organisation_id=bank_organisation_id, served_by_node=served_by_node,
+                          status=ProductStatus.DRAFT, created_at=now, **terms)
+        session.add(product)
+    else:
+        for name, value in terms.items():
+            setattr(product, name, value)
+        product.bank_organisation_id = bank_organisation_id
+    status = ProductStatus.PUBLISHED if published else ProductStatus.WITHDRAWN
+    if product.status != status:
+        product.status, product.published_at = status, now if published else product.published_at
+    session.flush()
+    audit_service.record(session, action="products.network_received", actor=audit_service.Actor.system("network"),
+                         subject_type="product", subject_id=product.id,
+                         detail={"served_by_node": served_by_node, "status": product.status})
+    return product
+

@@ -482,7 +482,8 @@ def test_capture_takes_everything_new_a_page_at_a_time_and_nothing_twice(
                                                 values={"registration_no": f"C{n}", "title": "软件",
                                                         "registered_date": "2021-03-04"}, channel=Channel.API_PUSH)
     session.commit()
-    assert service.capture_all(session_factory, node=node) == 5 + 4  # five records, the world's four entities
+    # Five records, the world's four entities and its banks' two products.
+    assert service.capture_all(session_factory, node=node) == 5 + 4 + 2
     assert service.capture_all(session_factory, node=node) == 0
     from xinyidai.network.models import NetworkFeedEntry
 
