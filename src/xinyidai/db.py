@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from pydantic import Field
-from sqlalchemy import BigInteger, DateTime, Engine, Integer, MetaData, Numeric, create_engine, event
+from sqlalchemy import BigInteger, DateTime, Engine, Integer, MetaData, Numeric, create_engine, event, text
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Session, mapped_column, sessionmaker
 from sqlalchemy.types import TypeDecorator
@@ -74,6 +74,14 @@ def begin_writing(session: Session) -> None:
     for it up to the busy timeout) rather than fail later; elsewhere nothing (PostgreSQL locks rows, not files)."""
     if session.get_bind().dialect.name == "sqlite" and not session.in_transaction():
         session.connection(execution_options={_SQLITE_IMMEDIATE: True})
+
+
+def hold_writers_back(session: Session, table: str) -> None:
+    """Before reading `table` by id for a change feed: on PostgreSQL lock it against writers (SHARE) until the
+    transaction ends, since a writer still open could otherwise commit an id below one already read, and the feed
+    would never see it. SQLite has one writer at a time already."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text(f'LOCK TABLE "{table}" IN SHARE MODE'))
 
 
 def make_engine(url: str, *, echo: bool = False) -> Engine:

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
-from xinyidai import clock, events, idempotency
+from xinyidai import clock, db, events, idempotency
 from xinyidai.audit import service as audit_service
 from xinyidai.auth.principal import Principal
 from xinyidai.auth.scoping import scope
@@ -184,7 +184,9 @@ def to_drawdown_read(drawdown: Drawdown) -> DrawdownRead:
 
 
 def drawn_after(session: Session, *, after_id: int, limit: int = 1000) -> list[tuple[Drawdown, int]]:
-    """Drawdowns by id after `after_id`, each with the order its line was opened on."""
+    """Drawdowns by id after `after_id`, each with the order its line was opened on (for a change feed: writers
+    held back meanwhile)."""
+    db.hold_writers_back(session, "drawdown")
     rows = session.execute(select(Drawdown, CreditLine.order_id).join(CreditLine, CreditLine.id ==
                                                                       Drawdown.credit_line_id)
                            .where(Drawdown.id > after_id).order_by(Drawdown.id).limit(limit)).all()

@@ -12,7 +12,7 @@ from decimal import Decimal
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
-from xinyidai import clock, events, workdays
+from xinyidai import clock, db, events, workdays
 from xinyidai.audit import service as audit_service
 from xinyidai.auth.enums import OrgKind
 from xinyidai.auth.principal import Principal
@@ -705,6 +705,7 @@ def list_relayed_after(session: Session, *, after_id: int, limit: int = 1000) ->
     network_products = [p.id for p in products_service.list_network_products(session)]
     if not network_products:
         return []
+    db.hold_writers_back(session, "financing_order")
     return session.scalars(select(FinancingOrder).where(FinancingOrder.id > after_id,
                                                         FinancingOrder.product_id.in_(network_products))
                            .order_by(FinancingOrder.id).limit(limit)).all()
@@ -712,6 +713,7 @@ def list_relayed_after(session: Session, *, after_id: int, limit: int = 1000) ->
 
 def events_of_relayed_after(session: Session, *, after_id: int, limit: int = 1000) -> Sequence[OrderEvent]:
     """Timeline entries, by id after `after_id`, of orders relayed here from another node."""
+    db.hold_writers_back(session, "order_event")
     return session.scalars(select(OrderEvent).join(FinancingOrder, FinancingOrder.id == OrderEvent.order_id)
                            .where(OrderEvent.id > after_id, FinancingOrder.origin_node.is_not(None))
                            .order_by(OrderEvent.id).limit(limit)).all()

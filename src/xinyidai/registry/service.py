@@ -6,10 +6,10 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import date
 from typing import Protocol
 
-from sqlalchemy import ARRAY, String, any_, cast, func, select, text
+from sqlalchemy import ARRAY, String, any_, cast, func, select
 from sqlalchemy.orm import Session
 
-from xinyidai import clock, crypto
+from xinyidai import clock, crypto, db
 from xinyidai.audit import service as audit_service
 from xinyidai.auth.principal import Principal
 from xinyidai.config import get_settings
@@ -146,11 +146,8 @@ def usccs_by_id(session: Session, enterprise_ids: Iterable[int]) -> dict[int, st
 
 
 def registered_after(session: Session, *, after_id: int, limit: int) -> Sequence[Enterprise]:
-    """Entities registered after `after_id`, oldest first, for a change feed. On PostgreSQL the table is first
-    locked against writers (SHARE, until the caller's transaction ends): a registration still open could otherwise
-    commit an id below one already read, and the feed would never see it."""
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("LOCK TABLE enterprise IN SHARE MODE"))
+    """Entities registered after `after_id`, oldest first, for a change feed (writers held back meanwhile)."""
+    db.hold_writers_back(session, "enterprise")
     return session.scalars(select(Enterprise).where(Enterprise.id > after_id).order_by(Enterprise.id)
                            .limit(limit)).all()
 
