@@ -67,7 +67,7 @@ def operator(
     print_logins(console, summary.logins, password=generator.DEMO_PASSWORD)
 
 
-@app.command("network", help=bilingual("在本机启动演示网络：国家、省级与两个区县节点，各自进程、数据库与端口",
+@app.command("network", help=bilingual("在本机启动演示网络：国家、省级与两个区县节点",
                                        "Start a demo network here: national, provincial and two district nodes, "
                                        "each its own process, database and port"))
 def network(
@@ -76,9 +76,9 @@ def network(
     enterprises: int = typer.Option(300, min=2, help=bilingual("每个区县的市场主体数量",
                                                                "Market entities in each district")),
     seed: int = typer.Option(2026, help=bilingual("随机种子", "Random seed")),
-    port: int = typer.Option(8100, min=1024, max=65000, help=bilingual("第一个节点的端口，其余依次加一",
+    port: int = typer.Option(8100, min=1024, max=65000, help=bilingual("首个节点的端口",
                                                                        "Port of the first node; the rest follow")),
-    serve: bool = typer.Option(True, help=bilingual("建好后启动并保持运行（Ctrl-C 停止）",
+    serve: bool = typer.Option(True, help=bilingual("建好后启动运行",
                                                     "Serve once built, until Ctrl-C")),
 ) -> None:
     """Build the four nodes, start them, sync once up and down, print their addresses and logins, and serve."""
