@@ -71,6 +71,7 @@ class NodeProcess:
     port: int
     parent: NodeProcess | None = None
     process: subprocess.Popen[bytes] | None = None
+    extra_env: dict[str, str] = field(default_factory=dict)
     database: db.Database = field(init=False)
 
     url: str = field(init=False)
@@ -102,6 +103,7 @@ class NodeProcess:
                         "XINYIDAI_NETWORK_PARENT_URL": self.parent.endpoint,
                         "XINYIDAI_NETWORK_PARENT_PUBLIC_KEY": policy.public_key_b64(
                             policy.load_private_key(self.parent.key_path.read_bytes()))})
+        env.update(self.extra_env)
         return env
 
     def node(self) -> service.Node:

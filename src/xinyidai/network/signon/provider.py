@@ -240,7 +240,12 @@ def verify_for_provider(session: Session, *, node: Node, path: str, query: str, 
                                                  via=f"signon:{peer.code}/{asked.client_id}")
     if not outcome.ok or outcome.user is None:
         return 401, {"code": "signon_refused", "message": outcome.message, "message_en": "credentials refused"}
-    return 200, claims_of(outcome.user, home_node=node.code)
+    user = outcome.user
+    audit_service.record(session, actor=audit_service.Actor.user(user.id, organisation_id=user.organisation_id),
+                         action="network.signon_authenticated", ip_address=asked.ip_address,
+                         subject_type="network_subject", subject_id=policy.subject_of(node.code, user.id),
+                         detail={"provider": peer.code, "client": asked.client_id})
+    return 200, claims_of(user, home_node=node.code)
 
 
 # Codes, tokens, sessions --------------------------------------------------------------------------------------------
