@@ -127,6 +127,9 @@ class Settings(BaseSettings):
     # in its directory, a node with a parent signs in through it. Off: the login page and the API are as before.
     network_signon_enabled: bool = False
     network_signon_session_minutes: int = Field(default=480, ge=5, le=1440)
+    # The provider, when it is not the parent (the national node's portal signs in at a provincial node).
+    network_signon_provider_code: str | None = Field(default=None, pattern=r"^\d{6}$")
+    network_signon_provider_url: str | None = None
 
     log_json: bool = False
     log_level: str = "INFO"

@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from sqlalchemy.orm import Session, sessionmaker
 
 from xinyidai import db
+from xinyidai.audit import service as audit_service
 from xinyidai.auth.dependencies import NodeSignedRoute, PublicRoute, csrf_protect
 from xinyidai.config import get_settings
 from xinyidai.errors import DomainError
@@ -199,8 +200,8 @@ async def verify(request: Request) -> Response:
 @pages.get("/sso/login", dependencies=[PublicRoute])
 def sso_login(request: Request) -> Response:
     """Start a sign-in at the parent provider (state, nonce and PKCE verifier kept in a signed cookie)."""
-    node = relying.require_relying()
-    if not relying.provider_reachable(node):
+    node, _, _ = relying.require_relying()
+    if not relying.provider_reachable(node, fresh=True):
         return flash.redirect("/login", "统一身份认证服务暂不可用，请使用本节点账号登录")
     url, cookie = relying.start(node)
     response = RedirectResponse(url, status_code=303)
@@ -213,17 +214,23 @@ def sso_login(request: Request) -> Response:
 def sso_callback(request: Request, session: SessionDep, code: Param = "", state: Param = "", error: Param = "",
                  iss: Param = "") -> Response:
     """Back from the provider: the code exchanged, the ID token verified, the local user found or made, logged in."""
-    node = relying.require_relying()
+    node, _, provider_url = relying.require_relying()
     if error:
         return flash.redirect("/login", "统一身份认证登录未完成，请重试或使用本节点账号登录")
-    if iss and iss != node.parent_url:
+    if iss and iss != provider_url:
         raise IdTokenRefused("回调不是来自本节点的身份提供方", message_en="callback from another issuer")
-    flow = relying.read_flow(node, cookie=request.cookies.get(relying.FLOW_COOKIE), state=state)
     try:
+        flow = relying.read_flow(node, cookie=request.cookies.get(relying.FLOW_COOKIE), state=state)
         claims = relying.exchange(session, node=node, code=code, flow=flow)
+        outcome = relying.sign_in(session, node=node, claims=claims, ip_address=client_ip(request))
     except ProviderUnreachable as exc:
         return flash.redirect("/login", exc.message)
-    outcome = relying.sign_in(session, node=node, claims=claims, ip_address=client_ip(request))
+    except DomainError as exc:
+        # The refusal raises and the request's work rolls back; its record stays.
+        audit_service.record_regardless(session, actor=relying.ACTOR, action="network.signon_signed_in",
+                                        outcome="failure", ip_address=client_ip(request),
+                                        detail={"reason": exc.message_en[:200]})
+        raise
     assert outcome.token is not None and outcome.user is not None
     found = identity_service.principal_from_session_token(session, token=outcome.token)
     assert found is not None

@@ -42,20 +42,37 @@ ACTOR = audit_service.Actor.system("network.signon")
 _probes: dict[str, tuple[float, bool]] = {}
 
 
+def provider_of(node: Node) -> tuple[str, str] | None:
+    """The provider's node code and URL: the parent's, unless the settings name another (the national node signs
+    in at a provincial node below it)."""
+    settings = get_settings()
+    code = settings.network_signon_provider_code or node.parent_code
+    url = (settings.network_signon_provider_url or node.parent_url or "").rstrip("/")
+    return (code, url) if code and url else None
+
+
 def relying_node() -> Node | None:
-    """This node as a relying party, or None where single sign-on is off or there is no parent to sign in at."""
+    """This node as a relying party, or None where single sign-on is off or there is no provider to sign in at."""
     node = network_service.current_node()
-    if node is None or not get_settings().network_signon_enabled or node.parent_url is None:
+    if node is None or not get_settings().network_signon_enabled or provider_of(node) is None:
         return None
     return node
 
 
-def require_relying() -> Node:
-    """This node as a relying party; refused otherwise."""
+def require_relying() -> tuple[Node, str, str]:
+    """This node as a relying party, with its provider's code and URL; refused otherwise."""
     node = relying_node()
-    if node is None:
+    found = provider_of(node) if node is not None else None
+    if node is None or found is None:
         raise SignonDisabled("本节点未启用统一身份认证", message_en="single sign-on is off here")
-    return node
+    return node, found[0], found[1]
+
+
+def _provider_url(node: Node) -> str:
+    found = provider_of(node)
+    if found is None:
+        raise SignonDisabled("本节点未启用统一身份认证", message_en="single sign-on is off here")
+    return found[1]
 
 
 def redirect_uri(node: Node) -> str:
@@ -63,15 +80,15 @@ def redirect_uri(node: Node) -> str:
     return policy.redirect_uri_of(node.endpoint)
 
 
-def provider_reachable(node: Node, *, probe: Callable[[str], bool] | None = None) -> bool:
-    """Whether the provider answered lately (its metadata), asked at most every few seconds."""
-    assert node.parent_url is not None
+def provider_reachable(node: Node, *, fresh: bool = False, probe: Callable[[str], bool] | None = None) -> bool:
+    """Whether the provider answered lately (its metadata), asked at most every few seconds unless `fresh`."""
+    url = _provider_url(node)
     now = time.monotonic()
-    cached = _probes.get(node.parent_url)
-    if cached is not None and now - cached[0] < PROBE_TTL_SECONDS:
+    cached = _probes.get(url)
+    if not fresh and cached is not None and now - cached[0] < PROBE_TTL_SECONDS:
         return cached[1]
-    reachable = (probe or _probe)(node.parent_url)
-    _probes[node.parent_url] = (now, reachable)
+    reachable = (probe or _probe)(url)
+    _probes[url] = (now, reachable)
     return reachable
 
 
@@ -105,7 +122,6 @@ class Flow:
 def start(node: Node) -> tuple[str, str]:
     """The provider's authorisation URL for a new sign-in, and the flow cookie that keeps its secrets (signed with
     this node's secret key, so the browser cannot change them)."""
-    assert node.parent_url is not None
     flow = Flow(state=security.new_token(24), nonce=security.new_token(24), verifier=security.new_token(48))
     query = urlencode({"response_type": "code", "client_id": node.code, "redirect_uri": redirect_uri(node),
                        "scope": "openid profile", "state": flow.state, "nonce": flow.nonce,
@@ -113,7 +129,7 @@ def start(node: Node) -> tuple[str, str]:
     cookie = security.issue_token(secret=get_settings().secret_key.get_secret_value(), issuer=_flow_issuer(node),
                                   subject=flow.state, claims={"nonce": flow.nonce, "verifier": flow.verifier},
                                   now=clock.now(), ttl=timedelta(seconds=FLOW_TTL_SECONDS))
-    return f"{node.parent_url}/oidc/authorize?{query}", cookie
+    return f"{_provider_url(node)}/oidc/authorize?{query}", cookie
 
 
 def _flow_issuer(node: Node) -> str:
@@ -133,14 +149,17 @@ def read_flow(node: Node, *, cookie: str | None, state: str) -> Flow:
 
 
 def trusted_provider_keys(session: Session, *, node: Node) -> dict[str, str]:
-    """The parent's keys the network vouches for: the one configured here and those of its signed directory."""
+    """The provider's keys the network vouches for: the parent's configured here, and the provider's in a signed
+    directory this node holds (its parent's, or its own for a child)."""
     keys: dict[str, str] = {}
-    if node.parent_public_key:
+    found = provider_of(node)
+    code = found[0] if found else ""
+    if node.parent_public_key and code == node.parent_code:
         public = network_service.parse_public_key(node.parent_public_key)
         keys[net_policy.key_id(public)] = public
-    parent = network_service.known_members(session, node=node).get(node.parent_code or "")
-    if parent is not None:
-        keys.update({k.key_id: k.public_key for k in parent.keys_at(clock.now())})
+    member = network_service.known_members(session, node=node).get(code)
+    if member is not None:
+        keys.update({k.key_id: k.public_key for k in member.keys_at(clock.now())})
     return keys
 
 
@@ -159,8 +178,7 @@ def exchange(session: Session, *, node: Node, code: str, flow: Flow,
              http: httpx.Client | None = None) -> dict[str, Any]:
     """Redeem the code at the provider (authenticated by an assertion signed with this node's key) and return the
     verified claims of the ID token."""
-    assert node.parent_url is not None
-    base = node.parent_url
+    base = _provider_url(node)
     now = clock.now()
     assertion = policy.sign_jwt(node.private_key(), kid=node.key_id(), claims=policy.assertion_claims(
         client_id=node.code, audience=base + "/oidc/token", now=now, jti=security.new_token(12)))
@@ -192,7 +210,8 @@ def sign_in(session: Session, *, node: Node, claims: dict[str, Any],
             ip_address: str | None) -> identity_service.LoginOutcome:
     """Open a session here for the verified subject: the user linked to it, or on first sign-in one made from the
     claims, in the organisation this node holds for the firm's USCC (its registered entity's, or a new one)."""
-    provider = node.parent_code or ""
+    found = provider_of(node)
+    provider = found[0] if found else ""
     subject = str(claims["sub"])
     link = session.scalars(select(FederatedIdentity).where(FederatedIdentity.provider == provider,
                                                            FederatedIdentity.subject == subject)).one_or_none()
@@ -239,10 +258,10 @@ def logout_target(session: Session, user_id: int) -> str | None:
     """Where logging out here continues for a user who signed in through the provider: its end of session, which
     comes back to this node's login page."""
     node = relying_node()
-    if node is None or node.parent_url is None:
+    if node is None:
         return None
     linked = session.scalars(select(FederatedIdentity.id).where(FederatedIdentity.user_id == user_id)).first()
     if linked is None:
         return None
-    return node.parent_url + "/oidc/logout?" + urlencode({"client_id": node.code,
+    return _provider_url(node) + "/oidc/logout?" + urlencode({"client_id": node.code,
                                                           "post_logout_redirect_uri": node.endpoint + "/login"})
