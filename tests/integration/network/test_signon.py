@@ -239,9 +239,9 @@ def test_the_token_endpoint_refuses_a_replayed_code_a_wrong_verifier_and_a_wrong
                   AuditEntry.outcome == "failure") == 3
 
 
-def test_with_the_provider_stopped_local_accounts_still_log_in(
+def test_with_the_provider_stopped_local_accounts_still_log_in_and_after_a_key_rotation_sign_on_resumes(
         network: tuple[NodeProcess, NodeProcess, NodeProcess]) -> None:
-    province, _a, b = network
+    province, a, b = network
     province.stop()
     with httpx.Client(follow_redirects=True, timeout=30) as browser:
         back = browser.get(b.endpoint + "/sso/login")
@@ -252,3 +252,18 @@ def test_with_the_provider_stopped_local_accounts_still_log_in(
         home = browser.post(b.endpoint + "/login", data={"username": "admin_b", "password": ADMIN_B_PASSWORD,
                                                          "csrf_token": _form(login.text)["csrf_token"]})
         assert home.status_code == 200 and home.url.path != "/login", home.text[:500]
+
+    # While it is down the province rotates its key and signs its directory with both; A and B fetch it (their
+    # next sync would). Back up, the JWKS lists the new key and the one it replaced, and ID tokens signed with the
+    # new key verify at B.
+    old_kid = province.node().key_id()
+    province.cli("network", "keygen", "--rotate")
+    province.cli("network", "directory", "publish")
+    province.start()
+    for child in (a, b):
+        service.fetch_directory(child.database.session_factory, node=child.node())
+    kids = [k["kid"] for k in httpx.get(province.endpoint + "/oidc/jwks").json()["keys"]]
+    assert len(kids) == 2 and kids[1] == old_kid and kids[0] != old_kid
+    with httpx.Client(follow_redirects=True, timeout=30) as browser:
+        landed = _sign_in_at_b(b, province, a, browser)
+        assert landed.status_code == 200 and landed.url.port == b.port and landed.url.path == "/account"
