@@ -28,14 +28,16 @@ from xinyidai.audit.models import AuditEntry
 from xinyidai.auth.enums import OrgKind, Role
 from xinyidai.identity import service as identity_service
 from xinyidai.identity.models import LoginThrottle, Organisation, User
-from xinyidai.identity.schemas import EnterpriseRegistrationCreate, UserCreate
+from xinyidai.identity.schemas import EnterpriseRegistrationCreate, OrganisationCreate, UserCreate
 from xinyidai.network import policy as net_policy
 from xinyidai.network import service
+from xinyidai.network.models import NetworkMessage
 from xinyidai.network.policy import Role as NodeRole
 from xinyidai.network.signon import policy
 from xinyidai.network.signon.models import FederatedIdentity
 
 FIRM = uscc("MA0000001")
+BANK = uscc("MA0000009")
 PASSWORD = "Firm-pass-2026x"
 ADMIN_B_PASSWORD = "Local-node-2026q"
 SIGNON = {"XINYIDAI_NETWORK_SIGNON_ENABLED": "true"}
@@ -57,6 +59,11 @@ def network(tmp_path: Path) -> Iterator[tuple[NodeProcess, NodeProcess, NodeProc
         identity_service.register_enterprise_user(session, registration_in=EnterpriseRegistrationCreate(
             uscc=FIRM, legal_rep_name="张三", id_number=id_number("19800101"), username="firm_a",
             display_name="张经理", password=PASSWORD))
+        bank = identity_service.create_organisation(session, organisation_in=OrganisationCreate(
+            name="重庆某银行南岸支行", kind=OrgKind.BANK, uscc=BANK))
+        identity_service.create_user(session, user_in=UserCreate(
+            organisation_id=bank.id, username="officer_a", display_name="李客户经理", password=PASSWORD,
+            roles=[Role.BANK_LOAN_OFFICER, Role.INSTITUTION_ADMIN]))
     with db.transaction(b.database.session_factory) as session:
         operator = identity_service.list_organisations(session, kind=OrgKind.PLATFORM_OPERATOR)[0]
         identity_service.create_user(session, user_in=UserCreate(
@@ -105,7 +112,8 @@ def _failures_at(node: NodeProcess, username: str) -> int:
         return throttle.failure_count if throttle else 0
 
 
-def _sign_in_at_b(b: NodeProcess, province: NodeProcess, a: NodeProcess, browser: httpx.Client) -> httpx.Response:
+def _sign_in_at_b(b: NodeProcess, province: NodeProcess, a: NodeProcess, browser: httpx.Client,
+                  username: str = "firm_a") -> httpx.Response:
     login_page = browser.get(b.endpoint + "/login")
     assert "统一身份认证登录" in login_page.text
     page = browser.get(b.endpoint + "/sso/login")
@@ -113,7 +121,7 @@ def _sign_in_at_b(b: NodeProcess, province: NodeProcess, a: NodeProcess, browser
     # The province lists itself first, then its member nodes.
     options = re.findall(r'<option value="(\d{6})"', page.text)
     assert options == ["500000", "500101", "500102"]
-    return _provider_login(browser, page, home=a.code, username="firm_a", password=PASSWORD)
+    return _provider_login(browser, page, home=a.code, username=username, password=PASSWORD)
 
 
 def test_a_firm_of_node_a_signs_in_at_node_b_through_the_province(
@@ -157,6 +165,17 @@ def test_a_firm_of_node_a_signs_in_at_node_b_through_the_province(
     assert _count(b, User, User.username == "firm_a@500101") == 1
     assert _count(b, FederatedIdentity) == 1
     assert _count(province, AuditEntry, AuditEntry.action == "network.signon_logout") == 1
+
+    # A bank's officer likewise: the bank's organisation made at B from the claims, its officer's role kept, the
+    # institution administrator's not.
+    with httpx.Client(follow_redirects=True, timeout=30) as browser:
+        landed = _sign_in_at_b(b, province, a, browser, username="officer_a")
+        assert landed.status_code == 200 and landed.url.port == b.port and landed.url.path != "/login"
+    with db.transaction(b.database.session_factory) as session:
+        bank = session.scalars(select(Organisation).where(Organisation.uscc == BANK)).one()
+        assert (bank.kind, bank.name) == ("bank", "重庆某银行南岸支行")
+        officer = session.scalars(select(User).where(User.username == "officer_a@500101")).one()
+        assert officer.organisation_id == bank.id and officer.roles == {Role.BANK_LOAN_OFFICER.value}
 
     # A wrong password is refused at the province's page and counted by A's throttle.
     before = _failures_at(a, "firm_a")
@@ -237,6 +256,18 @@ def test_the_token_endpoint_refuses_a_replayed_code_a_wrong_verifier_and_a_wrong
         assert no_pkce.status_code == 400
     assert _count(province, AuditEntry, AuditEntry.action == "network.signon_token",
                   AuditEntry.outcome == "failure") == 3
+
+    # Only A's parent provider may have A check a password: a sibling's signed request is refused and logged.
+    raw = b'{"username":"firm_a","password":"x","client_id":"500102"}'
+    query = urlencode({"digest": net_policy.sha256_hex(raw)})
+    path = "/api/v1/network/signon/verify"
+    sibling = httpx.post(f"{a.endpoint}{path}?{query}", content=raw, headers={
+        **service.signed_headers(b.node(), method="POST", path=path, query=query),
+        "Content-Type": "application/json"})
+    assert 400 <= sibling.status_code < 500 and sibling.json()["message"]
+    assert _count(a, NetworkMessage, NetworkMessage.topic == "signon.verify",
+                  NetworkMessage.outcome == "refused", NetworkMessage.peer_code == b.code) == 1
+    assert _failures_at(a, "firm_a") == 0  # refused before any password was checked
 
 
 def test_with_the_provider_stopped_local_accounts_still_log_in_and_after_a_key_rotation_sign_on_resumes(

@@ -34,6 +34,7 @@ api = APIRouter(include_in_schema=False)
 pages = APIRouter(include_in_schema=False, dependencies=[Depends(csrf_protect)])
 
 PROVIDER_COOKIE = "xyd_sso_provider"
+VERIFY_TOPIC = "signon.verify"  # how a refused credential check is named in the message log
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 Param = Annotated[str, Query(max_length=300)]
 FormParam = Annotated[str, Form(max_length=300)]
@@ -177,20 +178,35 @@ def _factory(request: Request) -> sessionmaker[Session]:
     return factory or db.get_database().session_factory
 
 
+async def _small_body(request: Request) -> bytes:
+    """The body of a credential check, refused past a few kilobytes without reading the rest."""
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > 4096:
+            raise InvalidAuthorisationRequest("核验请求过大", message_en="verify request too large")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
 @api.post(provider.VERIFY_PATH, dependencies=[NodeSignedRoute])
-async def verify(request: Request) -> Response:
+def verify(request: Request, raw: Annotated[bytes, Depends(_small_body)]) -> Response:
     """The parent provider asks this node to check one of its users' credentials (signed request, the body's
     digest in the signed query); the claims, or 401 with the reason."""
     node = network_service.require_node()
-    raw = await request.body()
-    if len(raw) > 4096:
-        raise InvalidAuthorisationRequest("核验请求过大", message_en="verify request too large")
     headers = {k: request.headers.get(k, "") for k in (network_service.H_NODE, network_service.H_KEY,
                                                           network_service.H_TIME, network_service.H_NONCE,
                                                           network_service.H_SIGNATURE)}
-    with db.transaction(_factory(request)) as session:
-        status, body = provider.verify_for_provider(session, node=node, path=request.url.path,
-                                                    query=request.url.query, headers=headers, raw=raw)
+    factory = _factory(request)
+    try:
+        with db.transaction(factory) as session:
+            status, body = provider.verify_for_provider(session, node=node, path=request.url.path,
+                                                        query=request.url.query, headers=headers, raw=raw)
+    except DomainError as exc:
+        # Kept in the message log like a refused batch; never the body (it holds a password), nor its digest.
+        network_service.log_refusal(factory, error=exc, peer_code=headers[network_service.H_NODE] or None,
+                                    topic=VERIFY_TOPIC, raw=None)
+        raise
     return JSONResponse(body, status_code=status, headers=NO_STORE)
 
 
