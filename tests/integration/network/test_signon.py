@@ -298,3 +298,36 @@ def test_with_the_provider_stopped_local_accounts_still_log_in_and_after_a_key_r
     with httpx.Client(follow_redirects=True, timeout=30) as browser:
         landed = _sign_in_at_b(b, province, a, browser)
         assert landed.status_code == 200 and landed.url.port == b.port and landed.url.path == "/account"
+
+
+CHROMIUM = Path("/usr/bin/chromium")
+
+
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="no /usr/bin/chromium")
+def test_in_a_browser_the_firm_signs_in_at_b_through_the_province_and_logs_out_of_both(
+        network: tuple[NodeProcess, NodeProcess, NodeProcess]) -> None:
+    from playwright.sync_api import sync_playwright
+
+    from tests.e2e.conftest import CHROMIUM_ARGS
+
+    province, a, b = network
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+        try:
+            page = browser.new_context(locale="zh-CN").new_page()
+            page.goto(b.endpoint + "/login")
+            page.get_by_test_id("signon-login").click()
+            page.wait_for_url(f"{province.endpoint}/oidc/authorize*")
+            page.select_option("#home_node", a.code)
+            page.fill("#username", "firm_a")
+            page.fill("#password", PASSWORD)
+            page.get_by_role("button", name="登录").click()
+            page.wait_for_url(f"{b.endpoint}/account")
+            assert "张经理" in page.content()
+            page.locator("form[action='/logout'] button").click()
+            page.wait_for_url(f"{b.endpoint}/login")
+            page.get_by_test_id("signon-login").click()
+            page.wait_for_url(f"{province.endpoint}/oidc/authorize*")  # the provider asks for the password again
+            assert page.locator("#password").is_visible()
+        finally:
+            browser.close()
