@@ -139,7 +139,11 @@ class NodeProcess:
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:
             self.process.terminate()
-            self.process.wait(timeout=15)
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:  # a request still hanging: do not leave the server behind
+                self.process.kill()
+                self.process.wait(timeout=15)
 
     def cli(self, *args: str) -> str:
         done = subprocess.run([sys.executable, "-m", "xinyidai.cli", *args], env=self.env(), cwd=self.workdir,
