@@ -4,7 +4,7 @@ authorisation came with it, granted by nobody here), and the keys of what the ba
 applied twice.
 
 Revision ID: 0024
-Revises: 0022
+Revises: 0023
 Create Date: 2026-12-06 00:00:00
 """
 
@@ -16,7 +16,7 @@ from alembic import op
 import xinyidai.db
 
 revision: str = '0024'
-down_revision: str | None = '0022'
+down_revision: str | None = '0023'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

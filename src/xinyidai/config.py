@@ -124,6 +124,13 @@ class Settings(BaseSettings):
     network_batch_max_bytes: int = Field(default=8 << 20, ge=1024)
     network_request_max_skew_seconds: int = Field(default=300, ge=5)
     network_timeout_seconds: float = Field(default=30.0, gt=0)
+    # Single sign-on across the network (统一身份认证): a provincial node is the OpenID Connect provider of the nodes
+    # in its directory, a node with a parent signs in through it. Off: the login page and the API are as before.
+    network_signon_enabled: bool = False
+    network_signon_session_minutes: int = Field(default=480, ge=5, le=1440)
+    # The provider, when it is not the parent (the national node's portal signs in at a provincial node).
+    network_signon_provider_code: str | None = Field(default=None, pattern=r"^\d{6}$")
+    network_signon_provider_url: str | None = None
 
     log_json: bool = False
     log_level: str = "INFO"

@@ -52,6 +52,8 @@ from xinyidai.money import format_yuan
 from xinyidai.network import jobs as network_jobs
 from xinyidai.network import pages as network_pages
 from xinyidai.network import router as network_router
+from xinyidai.network.signon import pages as signon_pages
+from xinyidai.network.signon import relying as signon_relying
 from xinyidai.observability import configure_logging, install_metrics
 from xinyidai.observability import router as ops_router
 from xinyidai.orders import pages as orders_pages
@@ -324,6 +326,7 @@ def create_app(*, session_factory: sessionmaker[Session] | None = None) -> FastA
     audit_pages.use_directory(AUDIT_DIRECTORY)
     registry_service.use_registrar(
         lambda session: creditdata_service.department_organisation(session, code=creditdata_service.MARKET_SUPERVISION))
+    identity_pages.use_signon(login_context=signon_relying.login_context, logout_target=signon_relying.logout_target)
     wire_events()
     _register_navigation()
     _install_error_handlers(app)
@@ -344,10 +347,12 @@ def create_app(*, session_factory: sessionmaker[Session] | None = None) -> FastA
     for pages in (identity_pages.router, orders_pages.router, loans_pages.router, guarantee_pages.router,
                   creditdata_pages.router, creditdata_report_pages.router, audit_pages.router, consent_pages.router,
                   rights_pages.router, notification_pages.router, onboarding_pages.router, sandbox_pages.router,
-                  scoring_pages.router, loans_eod_pages.router, network_pages.router):
+                  scoring_pages.router, loans_eod_pages.router, network_pages.router, signon_pages.pages):
         app.include_router(pages)
-    # Node-to-node routes: authenticated by the signature of a directory member, not by a session (so no CSRF).
+    # Node-to-node routes: authenticated by the signature of a directory member, not by a session (so no CSRF);
+    # the identity provider's token endpoint authenticates the calling node by its signed assertion likewise.
     app.include_router(network_router.router, responses=INVALID_REQUEST_RESPONSE)
+    app.include_router(signon_pages.api, responses=INVALID_REQUEST_RESPONSE)
 
     # Before the headers' middleware, which wraps it: a request waiting for its turn holds nothing, and a busy
     # answer still carries the security headers.

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Callable
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy.orm import Session
 
 from xinyidai.auth.dependencies import AnyUserDep, PlatformAdminDep, Public, csrf_protect
 from xinyidai.auth.enums import ROLES_BY_KIND, OrgKind, OrgStatus, Role
@@ -23,6 +25,27 @@ from xinyidai.web import IdPath, SessionDep, client_ip
 router = APIRouter(include_in_schema=False, dependencies=[Depends(csrf_protect)])
 
 PublicPage = Depends(Public())
+
+
+def _no_signon() -> dict[str, Any] | None:
+    return None
+
+
+def _no_signon_logout(session: Session, user_id: int) -> str | None:
+    return None
+
+
+# Single sign-on through the network's identity provider, wired by main.py where the network context runs (identity
+# sits below it): what the login page shows of it, and where logging out continues for a user signed in by it.
+_signon_context: Callable[[], dict[str, Any] | None] = _no_signon
+_signon_logout: Callable[[Session, int], str | None] = _no_signon_logout
+
+
+def use_signon(*, login_context: Callable[[], dict[str, Any] | None],
+               logout_target: Callable[[Session, int], str | None]) -> None:
+    """Show single sign-on on the login page and end its provider session on logout."""
+    global _signon_context, _signon_logout
+    _signon_context, _signon_logout = login_context, logout_target
 
 
 def safe_next(target: str | None) -> str | None:
@@ -45,7 +68,8 @@ def login_page(request: Request, next: str | None = None) -> Response:
     principal: Principal | None = request.state.principal
     if principal is not None:
         return RedirectResponse(safe_next(next) or nav.home_path(principal), status_code=303)
-    return render(request, "identity/login.html", {"next": safe_next(next), "username": ""})
+    return render(request, "identity/login.html", {"next": safe_next(next), "username": "",
+                                                   "signon": _signon_context()})
 
 
 @router.post("/login", response_class=HTMLResponse, dependencies=[PublicPage])
@@ -61,7 +85,8 @@ def login(
     if not outcome.ok or outcome.token is None or outcome.user is None:
         status = 429 if outcome.locked_until else 401
         return render(request, "identity/login.html",
-                      {"error": outcome.message, "next": safe_next(next), "username": username},
+                      {"error": outcome.message, "next": safe_next(next), "username": username,
+                       "signon": _signon_context()},
                       status_code=status)
     principal = service.principal_from_session_token(session, token=outcome.token)
     assert principal is not None
@@ -80,9 +105,12 @@ def login(
 def logout(request: Request, session: SessionDep) -> Response:
     """End the session."""
     principal: Principal | None = request.state.principal
+    target = "/login"
     if principal is not None and principal.session_id is not None:
         service.logout(session, session_id=principal.session_id)
-    response = RedirectResponse("/login", status_code=303)
+        if principal.user_id is not None:
+            target = _signon_logout(session, principal.user_id) or target
+    response = RedirectResponse(target, status_code=303)
     response.delete_cookie(get_settings().session_cookie_name, path="/")
     return response
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
@@ -197,6 +198,57 @@ def change_password(session: Session, *, user_id: int, current_password: str, ne
     return user
 
 
+# A password hash no password matches: a user who signs in only through the network's identity provider.
+NO_PASSWORD = "!federated"
+
+
+def create_federated_organisation(session: Session, *, name: str, kind: OrgKind, uscc: str | None,
+                                  enterprise_id: int | None) -> Organisation:
+    """An organisation made on the first single sign-on of one of its people from another node of the network:
+    a firm whose market entity is registered at its home node and not here is linked to no entity (its pages find
+    nothing of its own here) but keeps its USCC, so the entity links up once it is registered here."""
+    if kind in (OrgKind.PLATFORM_OPERATOR, OrgKind.GOVERNMENT_DEPARTMENT):
+        raise InvalidIdentityInput("该类机构不能通过统一身份认证创建", message_en="kind not created by sign-on")
+    if kind != OrgKind.ENTERPRISE or enterprise_id is not None:
+        return create_organisation(session, organisation_in=OrganisationCreate(
+            name=name, kind=kind, uscc=uscc, enterprise_id=enterprise_id))
+    try:
+        code = validate_uscc(uscc or "").code
+    except InvalidCode as exc:
+        raise InvalidIdentityInput(str(exc), message_en="invalid USCC") from exc
+    if session.scalars(select(Organisation).where(Organisation.uscc == code)).first():
+        raise DuplicateRegistration(f"统一社会信用代码{code}的机构已存在", message_en="organisation exists")
+    organisation = Organisation(name=name, kind=kind, uscc=code, enterprise_id=None, status=OrgStatus.ACTIVE,
+                                created_at=clock.now())
+    session.add(organisation)
+    session.flush()
+    return organisation
+
+
+def create_federated_user(session: Session, *, organisation_id: int, username: str, display_name: str,
+                          roles: list[Role]) -> User:
+    """A user who signs in only through the network's identity provider: no password of this node opens it."""
+    organisation = get_organisation(session, organisation_id=organisation_id)
+    invalid = policy.invalid_roles_for(OrgKind(organisation.kind), roles)
+    if invalid:
+        raise InvalidIdentityInput(f"角色{', '.join(invalid)}不适用于该类机构",
+                                   message_en=f"roles {invalid} not allowed for this kind")
+    key = policy.normalise_username(username)
+    if session.scalars(select(User).where(User.username == key)).first() is not None:
+        raise DuplicateRegistration(f"用户名“{key}”已被使用", message_en="username taken")
+    user = User(organisation_id=organisation.id, username=key, display_name=display_name, password_hash=NO_PASSWORD,
+                is_active=True, created_at=clock.now())
+    user.role_grants = [UserRole(role=role) for role in sorted(set(roles))]
+    session.add(user)
+    session.flush()
+    return user
+
+
+def find_organisation_by_uscc(session: Session, *, uscc: str) -> Organisation | None:
+    """The organisation holding this USCC, if any."""
+    return session.scalars(select(Organisation).where(Organisation.uscc == uscc)).first()
+
+
 def to_user_read(user: User) -> UserRead:
     """A user as listed to administrators."""
     return UserRead(
@@ -306,17 +358,21 @@ def _minutes_left(locked_until: datetime, now: datetime) -> int:
     return max(1, int((locked_until - now).total_seconds() // 60) + 1)
 
 
-def login(session: Session, *, username: str, password: str, ip_address: str | None = None) -> LoginOutcome:
-    """Check a username and password, throttling repeated failures; open a session on success."""
+def check_credentials(session: Session, *, username: str, password: str, ip_address: str | None = None,
+                      via: str | None = None) -> LoginOutcome:
+    """Check a username and password under the lockout throttle, opening no session: a failure is counted and
+    audited, a success clears the count. `via` names who asked when it is not this node's login form (another
+    node's single sign-on), and is written to the audit."""
     key = policy.normalise_username(username)[:64]
     now = clock.now()
+    extra = {"via": via} if via else {}
     throttle = _locked_throttle(session, key=key)
     state = _state_of(throttle)
     if state.is_locked(now):
         assert state.locked_until is not None
         audit_service.record(session, actor=audit_service.Actor.public(), action="identity.login", outcome="locked",
                              ip_address=ip_address,
-                             detail={"username": key})
+                             detail={"username": key, **extra})
         minutes = _minutes_left(state.locked_until, now)
         return LoginOutcome(ok=False, locked_until=state.locked_until,
                             message=f"登录失败次数过多，账号已临时锁定，请{minutes}分钟后再试")
@@ -330,7 +386,8 @@ def login(session: Session, *, username: str, password: str, ip_address: str | N
         new_state = _count_failure(throttle, now=now)
         audit_service.record(
             session, action="identity.login", outcome="failure", ip_address=ip_address,
-            actor=audit_service.Actor.user(user.id) if user else audit_service.Actor.public(), detail={"username": key},
+            actor=audit_service.Actor.user(user.id) if user else audit_service.Actor.public(),
+            detail={"username": key, **extra},
         )
         session.flush()
         if new_state.is_locked(now):
@@ -342,6 +399,15 @@ def login(session: Session, *, username: str, password: str, ip_address: str | N
         return LoginOutcome(ok=False, message="用户名或密码不正确")
     assert user is not None
     _clear(throttle)
+    session.flush()
+    return LoginOutcome(ok=True, user=user)
+
+
+def open_session(session: Session, *, user: User, ip_address: str | None = None,
+                 detail: dict[str, Any] | None = None) -> LoginOutcome:
+    """Open a portal session for a user whose identity is established (by password, or by a provider the network
+    trusts); audited as a login."""
+    now = clock.now()
     token = security.new_token()
     login_session = LoginSession(
         id=security.digest(token), user_id=user.id, csrf_token=security.new_token(24), created_at=now,
@@ -350,9 +416,18 @@ def login(session: Session, *, username: str, password: str, ip_address: str | N
     session.add(login_session)
     user.last_login_at = now
     audit_service.record(session, action="identity.login", ip_address=ip_address,
-                         actor=audit_service.Actor.user(user.id, organisation_id=user.organisation_id))
+                         actor=audit_service.Actor.user(user.id, organisation_id=user.organisation_id),
+                         detail=detail)
     session.flush()
     return LoginOutcome(ok=True, user=user, token=token, login_session=login_session)
+
+
+def login(session: Session, *, username: str, password: str, ip_address: str | None = None) -> LoginOutcome:
+    """Check a username and password, throttling repeated failures; open a session on success."""
+    checked = check_credentials(session, username=username, password=password, ip_address=ip_address)
+    if not checked.ok or checked.user is None:
+        return checked
+    return open_session(session, user=checked.user, ip_address=ip_address)
 
 
 def logout(session: Session, *, session_id: str) -> None:

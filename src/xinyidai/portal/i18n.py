@@ -795,6 +795,24 @@ EN.update({
     "修改数据流转规则": "Change a flow rule",
 })
 
+# Single sign-on across the network (xinyidai.network.signon).
+EN.update({
+    "统一身份认证": "Network sign-on",
+    "统一身份认证登录": "Sign in with the network's sign-on",
+    "登录后将返回": "After signing in you return to",
+    "所属节点": "Home node",
+    "已在本省其他节点实名注册的企业和机构可直接登录，无需重复注册；统一身份认证服务不可用时，本节点账号仍可登录。":
+        "Firms and institutions registered by real name at another node of the province sign in here without "
+        "registering again; accounts of this node still sign in when the sign-on service is unavailable.",
+    "统一身份认证服务暂时无法访问，请使用本节点账号登录。":
+        "The network's sign-on service cannot be reached at the moment: please sign in with an account of this node.",
+    "统一身份认证核验身份": "Network sign-on: credentials checked",
+    "统一身份认证兑换授权码": "Network sign-on: code redeemed",
+    "统一身份认证创建机构": "Network sign-on: organisation created",
+    "统一身份认证退出": "Network sign-on: logged out",
+    "统一身份认证用户": "Network sign-on user",
+})
+
 
 def language_of(request: Request) -> str:
     """The visitor's chosen language."""

@@ -81,6 +81,7 @@ class NodeProcess:
     port: int
     parent: NodeProcess | None = None
     process: subprocess.Popen[bytes] | None = None
+    extra_env: dict[str, str] = field(default_factory=dict)
     database: db.Database = field(init=False)
 
     url: str = field(init=False)
@@ -112,6 +113,7 @@ class NodeProcess:
                         "XINYIDAI_NETWORK_PARENT_URL": self.parent.endpoint,
                         "XINYIDAI_NETWORK_PARENT_PUBLIC_KEY": policy.public_key_b64(
                             policy.load_private_key(self.parent.key_path.read_bytes()))})
+        env.update(self.extra_env)
         return env
 
     def node(self) -> service.Node:
@@ -147,7 +149,11 @@ class NodeProcess:
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:
             self.process.terminate()
-            self.process.wait(timeout=15)
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:  # a request still hanging: do not leave the server behind
+                self.process.kill()
+                self.process.wait(timeout=15)
 
     def cli(self, *args: str) -> str:
         done = subprocess.run([sys.executable, "-m", "xinyidai.cli", *args], env=self.env(), cwd=self.workdir,
