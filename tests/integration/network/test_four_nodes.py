@@ -6,47 +6,69 @@ Up: A's registrations reach the province and the nation, which then hold the fir
 go up, what needs the firm's authorisation never leaves A. Down: a record delivered at the nation reaches A's credit
 file once, with its provenance, and not B. A's server killed in the middle of the province's pull, and A's own sync
 killed in the middle of its pull, both end with equal counts and nothing twice. A forged batch, a replayed batch and
-a batch from a removed member are refused at the province and logged."""
+a batch from a removed member are refused at the province and logged. One login: the firm's user, registered by real
+name at A, signs in at B through the province's identity provider. One bank service: the bank connected at the
+province serves a product that reaches A; the firm files an order at A; the bank approves it at the province; the
+firm sees the approval at A."""
 
 from __future__ import annotations
 
 import json
+import re
 import signal
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
-from tests.integration.conftest import uscc
+from tests.integration.conftest import PASSWORD, id_number, uscc
 from tests.integration.network.nodes import NodeProcess, free_port, node_database, seed
 from xinyidai import clock, db
 from xinyidai.audit.actor import Actor
+from xinyidai.auth.enums import OrgKind
+from xinyidai.auth.enums import Role as UserRole
+from xinyidai.auth.principal import Principal
 from xinyidai.creditdata import service as creditdata_service
 from xinyidai.creditdata.enums import Channel
 from xinyidai.creditdata.models import CreditRecord, ImportBatch
-from xinyidai.network import policy, service
+from xinyidai.identity import service as identity_service
+from xinyidai.identity.models import User
+from xinyidai.identity.schemas import EnterpriseRegistrationCreate, OrganisationCreate, UserCreate
+from xinyidai.network import banking, policy, service
 from xinyidai.network.models import NetworkCursor, NetworkMessage
 from xinyidai.network.policy import MemberStatus, Role
+from xinyidai.orders import service as orders_service
+from xinyidai.orders.policy import OrderStatus
+from xinyidai.orders.schemas import OrderApprove, OrderCreate, OrderPropose
+from xinyidai.products import service as products_service
+from xinyidai.products.enums import RepaymentMethod
+from xinyidai.products.schemas import ProductCreate
 from xinyidai.registry import service as registry_service
 from xinyidai.registry.models import Enterprise
 
 FIRM_A = uscc("MA0000001")
 FIRM_B = uscc("MA0000002")
+BANK = uscc("MA0000009")
+FIRM_PASSWORD = "Firm-pass-2026x"
+SIGNON = {"XINYIDAI_NETWORK_SIGNON_ENABLED": "true"}
 
 
 @pytest.fixture
 def network(tmp_path: Path) -> Iterator[dict[str, NodeProcess]]:
     """Four nodes, seeded; each parent signs its children into its directory."""
     nation = NodeProcess("100000", Role.NATIONAL, tmp_path / "nation", free_port())
-    province = NodeProcess("500000", Role.PROVINCIAL, tmp_path / "province", free_port(), parent=nation)
-    a = NodeProcess("500108", Role.LOCAL, tmp_path / "a", free_port(), parent=province)
-    b = NodeProcess("500112", Role.LOCAL, tmp_path / "b", free_port(), parent=province)
+    province = NodeProcess("500000", Role.PROVINCIAL, tmp_path / "province", free_port(), parent=nation,
+                           extra_env=SIGNON)
+    a = NodeProcess("500108", Role.LOCAL, tmp_path / "a", free_port(), parent=province, extra_env=SIGNON)
+    b = NodeProcess("500112", Role.LOCAL, tmp_path / "b", free_port(), parent=province, extra_env=SIGNON)
     nodes = {"nation": nation, "province": province, "a": a, "b": b}
     for node in nodes.values():
         node.workdir.mkdir()
@@ -55,6 +77,23 @@ def network(tmp_path: Path) -> Iterator[dict[str, NodeProcess]]:
     seed(province, [])
     seed(a, [(FIRM_A, "19800101")])
     seed(b, [(FIRM_B, "19810202")])
+    with db.transaction(a.database.session_factory) as session:  # the firm's user, by real name at A
+        identity_service.register_enterprise_user(session, registration_in=EnterpriseRegistrationCreate(
+            uscc=FIRM_A, legal_rep_name="张三", id_number=id_number("19800101"), username="firm_a",
+            display_name="张经理", password=FIRM_PASSWORD))
+    with db.transaction(province.database.session_factory) as session:  # the bank, connected at the province
+        bank = identity_service.create_organisation(session, organisation_in=OrganisationCreate(
+            name="重庆某银行", kind=OrgKind.BANK, uscc=BANK))
+        for username, roles in (("officer", [UserRole.BANK_LOAN_OFFICER]), ("manager", [UserRole.BANK_MANAGER])):
+            identity_service.create_user(session, user_in=UserCreate(
+                organisation_id=bank.id, username=username, display_name=username, password=PASSWORD,
+                roles=roles))
+        manager = _principal(session, "manager")
+        product = products_service.create(session, principal=manager, product_in=ProductCreate(
+            code="SHENGXINDAI", name="省信贷", min_rate=Decimal("0.035"), max_rate=Decimal("0.08"),
+            guarantee_fee_rate=Decimal("0.01"), min_amount_fen=1_000_000, max_line_fen=100_000_000,
+            repayment_methods=list(RepaymentMethod), term_options=[6, 12, 24]))
+        products_service.publish(session, principal=manager, product_id=product.id)
     for parent, children in ((nation, [province]), (province, [a, b])):
         with db.transaction(parent.database.session_factory) as session:
             for child in children:
@@ -72,6 +111,11 @@ def network(tmp_path: Path) -> Iterator[dict[str, NodeProcess]]:
             node.stop()
             node.database.engine.dispose()
             node_database(node.code, node.workdir, create=False)
+
+
+def _principal(session: Session, username: str) -> Principal:
+    [user] = [u for u in identity_service.list_users(session) if u.username == username]
+    return identity_service.principal_for_user(user)
 
 
 def _fact(node: NodeProcess, item: str, values: dict[str, str], channel: Channel, firm: str = FIRM_A) -> None:
@@ -185,6 +229,47 @@ def test_four_nodes_exchange_up_and_down_survive_kills_and_refuse_forgery_replay
     killed.wait(timeout=15)
     _sync(a)
     assert a.count("trademark", Channel.NATIONAL) == 30 and _caught_up(a) and b.count("trademark") == 0
+
+    # One login: the firm's user of A signs in at B through the province (which asks A to check the password).
+    with httpx.Client(follow_redirects=True, timeout=30) as browser:
+        page = browser.get(b.endpoint + "/sso/login")
+        assert page.url.port == province.port and page.url.path == "/oidc/authorize"
+        fields = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', page.text))
+        landed = browser.post(str(page.url.copy_with(query=None)), data={
+            **fields, "home_node": a.code, "username": "firm_a", "password": FIRM_PASSWORD})
+        assert landed.status_code == 200 and landed.url.port == b.port and "张经理" in landed.text
+    with db.transaction(b.database.session_factory) as session:
+        assert session.scalars(select(User).where(User.username == "firm_a@500108")).one_or_none() is not None
+
+    # One bank service: the bank's product reaches A; the firm files there; the bank approves at the province; the
+    # firm sees it at A. (The commits' own relay jobs push at once; here the sync, their safety net, carries it.)
+    _sync(province, a)
+    with db.transaction(a.database.session_factory) as session:
+        [product] = [p for p in products_service.list_published(session) if p.code == "SHENGXINDAI"]
+        assert product.served_by_node == province.code
+        order = orders_service.apply(session, principal=_principal(session, "firm_a"), order_in=OrderCreate(
+            product_id=product.id, amount_fen=50_000_000, term_months=12,
+            repayment_method=RepaymentMethod.EQUAL_INSTALLMENT, purpose="采购原材料", authorise=True))
+        order_id, order_no = order.id, order.order_no
+    banking.relay(a.database.session_factory, node=a.node())
+    _sync(province)
+    with db.transaction(province.database.session_factory) as session:
+        officer = _principal(session, "officer")
+        [relayed] = orders_service.list_for(session, principal=officer)
+        assert relayed.order_no == order_no and relayed.origin_node == a.code
+        orders_service.accept(session, principal=officer, order=relayed)
+        orders_service.propose(session, principal=officer, order=relayed, proposal_in=OrderPropose(
+            line_fen=40_000_000, annual_rate=Decimal("0.045"), term_months=12,
+            repayment_method=RepaymentMethod.EQUAL_INSTALLMENT, note="内部建议"))
+        orders_service.approve(session, principal=_principal(session, "manager"), order=relayed,
+                               decision_in=OrderApprove())
+    _sync(province, a)
+    with db.transaction(a.database.session_factory) as session:
+        firm = _principal(session, "firm_a")
+        mine = orders_service.to_read(session, orders_service.get_for(session, principal=firm, order_id=order_id))
+        assert mine.status == OrderStatus.APPROVED and mine.approved_line_fen == 40_000_000
+        banks = {o.id for o in identity_service.list_organisations(session, kind=OrgKind.BANK)}
+        assert not [u for u in identity_service.list_users(session) if u.organisation_id in banks]
 
     # At the province: a forged batch, a replayed one, and one from a removed member are refused and logged.
     with db.transaction(province.database.session_factory) as session:
