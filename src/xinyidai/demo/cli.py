@@ -54,14 +54,15 @@ def generate(
                                         "admin"))
 def operator(
     name: str = typer.Option(..., help=bilingual("运营机构名称", "Name of the operating organisation")),
+    bank: bool = typer.Option(False, help=bilingual("并接入一家银行及其产品", "Also connect a bank and its product")),
 ) -> None:
-    """Seed an upper node of the demo network and print its login."""
+    """Seed an upper node of the demo network and print its logins."""
     from xinyidai import db
     from xinyidai.demo import generator
 
     with db.transaction() as session:
         try:
-            summary = generator.generate_operator(session, name=name)
+            summary = generator.generate_operator(session, name=name, bank=bank)
         except ValueError as exc:
             fail(str(exc), code=1)
     print_logins(console, summary.logins, password=generator.DEMO_PASSWORD)

@@ -263,9 +263,10 @@ def _principal(session: Session, user_id: int) -> Principal:
     return identity_service.principal_for_user(identity_service.get_user(session, user_id=user_id))
 
 
-def generate_operator(session: Session, *, name: str, seed: int = 2026) -> DemoSummary:
-    """An upper node of the demo network (national, provincial): reference data, its operator and its admin; its
-    market entities and records arrive from the nodes below it."""
+def generate_operator(session: Session, *, name: str, bank: bool = False, seed: int = 2026) -> DemoSummary:
+    """An upper node of the demo network (national, provincial): reference data, its operator and its admin, and
+    (`bank`) a bank connected at this node with a published product that the network carries down to the districts;
+    its market entities and records arrive from the nodes below it."""
     if registry_service.count(session) > 0:
         raise ValueError("database already holds market entities; generate the demo into an empty database")
     builder = _Builder(session, seed=seed, district=NAN_AN)
@@ -273,6 +274,19 @@ def generate_operator(session: Session, *, name: str, seed: int = 2026) -> DemoS
     creditdata_service.seed_catalogue(session)
     operator_id = builder.organisation(name, OrgKind.PLATFORM_OPERATOR, uscc_prefix="12")
     builder.user(operator_id, "admin", "平台管理员", [Role.PLATFORM_ADMIN], name)
+    if bank:
+        bank_name = "巴渝银行股份有限公司"
+        bank_id = builder.organisation(bank_name, OrgKind.BANK)
+        builder.user(bank_id, "bank.officer", "赵客户经理", [Role.BANK_LOAN_OFFICER], bank_name,
+                     note="各区县节点提交的本行产品申请都在这里办理")
+        manager_id = builder.user(bank_id, "bank.manager", "钱信贷主管", [Role.BANK_MANAGER], bank_name)
+        manager = _principal(session, manager_id)
+        product = products_service.create(session, principal=manager, product_in=ProductCreate(
+            code="YUHUIDAI", name="渝惠贷", description="省级节点统一受理的纯信用贷款，各区县企业均可申请",
+            min_rate=Decimal("0.036"), max_rate=Decimal("0.075"), guarantee_fee_rate=Decimal("0"),
+            min_amount_fen=10_000 * 100, max_line_fen=2_000_000 * 100,
+            repayment_methods=list(RepaymentMethod), term_options=[6, 12, 24, 36]))
+        products_service.publish(session, principal=manager, product_id=product.id)
     return builder.summary
 
 

@@ -77,6 +77,8 @@ class Layout:
             "XINYIDAI_NETWORK_NODE_CODE": node.code, "XINYIDAI_NETWORK_NODE_ROLE": node.role.value,
             "XINYIDAI_NETWORK_NODE_NAME": node.name, "XINYIDAI_NETWORK_ENDPOINT": self.endpoint(node),
             "XINYIDAI_NETWORK_SIGNING_KEY_PATH": str(self.key(node)), "NO_COLOR": "1", "COLUMNS": "120",
+            # One login across the network: the province is the identity provider, the others its relying parties.
+            "XINYIDAI_NETWORK_SIGNON_ENABLED": "true",
         })
         if node.parent is not None:
             parent = by_code(node.parent)
@@ -120,8 +122,9 @@ def build(layout: Layout, *, enterprises: int, seed: int, say: Callable[[str], N
     for node in NODES:
         say(f"{node.code} {node.name}: database and demo data")
         run(layout, node, "db", "upgrade")
-        if node.district is None:
-            out = run(layout, node, "demo", "operator", "--name", f"{node.name}运营中心")
+        if node.district is None:  # the bank service: a bank connects once, at the provincial node
+            out = run(layout, node, "demo", "operator", "--name", f"{node.name}运营中心",
+                      *(["--bank"] if node.role is Role.PROVINCIAL else []))
         else:
             out = run(layout, node, "demo", "generate", "--enterprises", str(enterprises), "--seed", str(seed),
                       "--district", node.district.code)

@@ -1,5 +1,6 @@
 """`xinyidai demo network`: four nodes built from nothing, served, synced once up and down; the province and the
-nation then hold the districts' firms with their homes and the records that may travel, and nothing that may not."""
+nation then hold the districts' firms with their homes and the records that may travel, and nothing that may not;
+the bank connected at the province serves both districts; the districts' login pages offer the one login."""
 
 from __future__ import annotations
 
@@ -29,6 +30,8 @@ def test_the_demo_network_builds_serves_and_syncs_four_nodes(tmp_path: Path) -> 
         for node in demo_network.NODES:
             assert httpx.get(f"{layout.endpoint(node)}/healthz", timeout=10).status_code == 200
             assert "admin" in (layout.folder(node) / "logins.txt").read_text(encoding="utf-8")
+            if node.role.value == "local":  # one login across the network, through the province
+                assert "统一身份认证登录" in httpx.get(f"{layout.endpoint(node)}/login", timeout=10).text
     db = {node.code: layout.folder(node) / "node.db" for node in demo_network.NODES}
     homes = {code: dict(_rows(path, "SELECT uscc, home_node FROM enterprise")) for code, path in db.items()}
     # Each district holds its own twelve firms, registered there; their division codes are the district's.
@@ -38,6 +41,10 @@ def test_the_demo_network_builds_serves_and_syncs_four_nodes(tmp_path: Path) -> 
     # The province and the nation hold all twenty-four, each with its home.
     expected = {uscc: code for code in ("500108", "500112") for uscc in homes[code]}
     assert homes["500000"] == expected and homes["100000"] == expected
+    # The bank connected at the province serves the districts: its product reached both, marked as served there.
+    for district in ("500108", "500112"):
+        assert _rows(db[district], "SELECT code FROM product WHERE served_by_node = '500000'") == [("YUHUIDAI",)]
+    assert "bank.officer" in (layout.folder(demo_network.by_code("500000")) / "logins.txt").read_text("utf-8")
     public = "SELECT count(*) FROM credit_record r JOIN catalogue_item i ON i.id = r.catalogue_item_id WHERE "
     for upper in ("500000", "100000"):
         assert _rows(db[upper], public + "i.sensitivity = 'public'")[0][0] > 0
