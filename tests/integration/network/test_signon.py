@@ -246,6 +246,13 @@ def test_the_token_endpoint_refuses_a_replayed_code_a_wrong_verifier_and_a_wrong
             "grant_type": "authorization_code", "code": code(verifier), "redirect_uri": callback,
             "code_verifier": verifier, "client_id": b.code})
         assert unsigned.status_code == 401 and unsigned.json()["error"] == "invalid_client"
+        # A client assertion is good once: one seen on the way, played again with a fresh code, is refused.
+        seen = _assertion(b, province)
+        form = {"grant_type": "authorization_code", "redirect_uri": callback, "code_verifier": verifier,
+                "client_id": b.code, "client_assertion_type": policy.ASSERTION_TYPE, "client_assertion": seen}
+        assert httpx.post(province.endpoint + "/oidc/token", data={**form, "code": code(verifier)}).status_code == 200
+        again = httpx.post(province.endpoint + "/oidc/token", data={**form, "code": code(verifier)})
+        assert again.status_code == 401 and "replayed" in again.json()["error_description"], again.text
         foreign = browser.get(province.endpoint + "/oidc/authorize?" + urlencode({
             "response_type": "code", "client_id": b.code, "redirect_uri": a.endpoint + "/sso/callback",
             "scope": "openid", "state": "s", "nonce": "n", "code_challenge": policy.pkce_challenge(verifier),

@@ -56,3 +56,14 @@ class SignonSession(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
     ended_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class SignonAssertion(Base):
+    """A client assertion the token endpoint accepted (its jti's SHA-256), kept until it expires: each is good once,
+    so one seen on the way cannot be played again within its minute."""
+
+    __tablename__ = "network_signon_assertion"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    client_id: Mapped[str] = mapped_column(String(6))
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)

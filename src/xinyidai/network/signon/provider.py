@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
 import httpx
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
-from sqlalchemy import select
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from xinyidai import clock
@@ -37,7 +38,7 @@ from xinyidai.network.signon.exceptions import (
     SignInRefused,
     SignonDisabled,
 )
-from xinyidai.network.signon.models import SignonCode, SignonSession
+from xinyidai.network.signon.models import SignonAssertion, SignonCode, SignonSession
 
 VERIFY_PATH = "/api/v1/network/signon/verify"
 ACTOR = audit_service.Actor.system("network.signon")
@@ -317,7 +318,26 @@ def _authenticate_client(session: Session, *, node: Node, form: dict[str, str]) 
         raise ClientAuthenticationFailed("客户端断言无法用该节点的公钥验证",
                                          message_en="client assertion does not verify") from exc
     policy.check_assertion(claims, client_id=client_id, audience=issuer(node) + "/oidc/token", now=now)
+    _use_once(session, claims=claims, client_id=client_id, now=now)
     return member
+
+
+def _use_once(session: Session, *, claims: dict[str, Any], client_id: str, now: datetime) -> None:
+    """Refuse an assertion seen before (by its jti) while it could still be valid; forget the expired ones."""
+    jti = claims.get("jti")
+    if not isinstance(jti, str) or not 8 <= len(jti) <= 200:
+        raise ClientAuthenticationFailed("客户端断言缺少唯一标识（jti）", message_en="assertion has no jti")
+    session.execute(delete(SignonAssertion).where(SignonAssertion.expires_at < now - policy.LEEWAY))
+    key = security.digest(f"{client_id}:{jti}")
+    try:
+        with session.begin_nested():  # two requests with one assertion at once: the second meets the first's key
+            if session.get(SignonAssertion, key) is not None:
+                raise IntegrityError("replayed", None, Exception("replayed"))
+            session.add(SignonAssertion(id=key, client_id=client_id,
+                                        expires_at=datetime.fromtimestamp(float(claims["exp"]), tz=UTC)))
+            session.flush()
+    except IntegrityError as exc:
+        raise ClientAuthenticationFailed("客户端断言已使用过（重放）", message_en="assertion replayed") from exc
 
 
 def redeem(session: Session, *, node: Node, form: dict[str, str]) -> dict[str, Any]:
