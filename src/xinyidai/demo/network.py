@@ -185,3 +185,6 @@ def first_sync(layout: Layout, *, say: Callable[[str], None]) -> None:
         moved = sum(int(line.split(" entries")[0].rsplit(" ", 1)[-1]) for line in out.splitlines()
                     if " entries" in line)
         say(f"{code} synced: {moved} entries pulled")
+        for line in out.splitlines():
+            if " — error: " in line:  # a neighbour not ready yet: the scheduled jobs try again every minute
+                say(f"  {line.strip()}")
