@@ -2,8 +2,9 @@
 
 Run: ``.venv/bin/python -m bench.bench_night --entities 1000000`` (``--drawdowns`` and ``--rows`` default to
 ``--entities``; ``--compare`` also scores the same day again in one process with ``scoring.batch.run_job``;
-``--keep`` leaves the database behind; ``--pg-url`` points at another server; ``--json`` writes the figures to a
-file; the database is always ``xinyidai_bench_night``).
+``--keep`` leaves the databases behind; ``--pg-url`` points at another server; ``--json`` writes the figures to a
+file; ``--database`` names the night's database, ``xinyidai_bench_night`` by default, and the provincial node's is
+that name + ``_province``).
 
 One database holds all of it, as a province's node would: N registered entities with their credit-record history,
 N active drawdowns spread over those entities, and the day's delivery. The business date D is yesterday (China
@@ -38,8 +39,17 @@ The night, in order, each stage through the platform's public entry points, time
    scorecard, policy and COPY of results by whichever worker takes it, completion with PSI);
 3. **end of day**: ``loans.eod.run`` for D in one transaction with the clock at D 23:00, with its commit and the
    after-commit dispatch of its domain events (defaults);
-4. **monitoring** and **network sync**: run if their contexts exist in this code base; when this was written they
-   did not, and the script says so.
+4. **network sync**: the night's database is a local node whose day's records go up to its provincial node, a
+   second database seeded with the same entities (``bench_network``'s set-up: two uvicorn servers on 127.0.0.1,
+   each node with its Ed25519 key, the local node in the province's signed directory; done after loading, not
+   measured; the records loaded as history count as captured and pulled on earlier nights: the feed starts after
+   them). Timed: ``network.service.capture`` of ``creditdata.record`` page after page until nothing is new, then
+   the province's ``network.service.pull`` of the feed (signed batches of the settings' default 1,000 entries,
+   verified, the flow table applied on both sides, records stored through ``relay_rows``, cursor advanced).
+   Tax payments are ``authorised``: the flow table keeps them at the local node, so the batches carry none of the
+   day's tax payments and only advance the province's cursor past them;
+5. **monitoring**: run if its context exists in this code base; when this was written it did not, and the script
+   says so.
 
 The floors, measured after the night in the same run on the same database:
 
@@ -49,7 +59,9 @@ The floors, measured after the night in the same run on the same database:
    onnxruntime, and the numpy scorecard; the faster counts) + writing the N results (``INSERT … SELECT`` of the
    run's ``entity_score`` rows into an index-equal copy): the input read, the model applied, the output written;
 3. end of day: an ``INSERT … SELECT`` of as many posting rows as the run made into a foreign-key-less copy of
-   ``ledger_posting`` + a no-op ``UPDATE`` of every row of a packed copy of ``drawdown`` (as ``bench_eod``).
+   ``ledger_posting`` + a no-op ``UPDATE`` of every row of a packed copy of ``drawdown`` (as ``bench_eod``);
+4. network sync: the signed batch bodies exactly as the pull received them, fetched in the same order from a bare
+   ASGI server (``bench_network``'s floor: the same bytes by a bare HTTP transfer on loopback).
 
 Printed: each stage's time, floor and ratio, the night's total and the sum of the floors, the load average
 before and after each stage, PostgreSQL's settings, and the rows and sizes of the biggest tables.
