@@ -231,6 +231,19 @@ def seed(node: BenchNode, codes: list[str]) -> None:
     vacuum(node)
 
 
+def join(province: BenchNode, local: BenchNode) -> None:
+    """The province signs the local node into its directory, both servers start, and the local node fetches and
+    verifies the province's directory."""
+    with db.transaction(province.database.session_factory) as session:
+        service.set_member(session, actor=Actor.system("bench"), node=province.node(), code=local.code,
+                           role=policy.Role.LOCAL, name="南岸区", endpoint=local.endpoint,
+                           public_key=local.public_key())
+        service.publish_directory(session, node=province.node(), actor=Actor.system("bench"))
+    province.start()
+    local.start()
+    assert service.fetch_directory(local.database.session_factory, node=local.node()) is not None
+
+
 def vacuum(node: BenchNode) -> None:
     """VACUUM ANALYZE a node's database."""
     with node.database.engine.connect() as connection:
@@ -533,14 +546,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         started = time.perf_counter()
         for node in (province, local):
             seed(node, codes)
-        with db.transaction(province.database.session_factory) as session:
-            service.set_member(session, actor=Actor.system("bench"), node=province.node(), code=local.code,
-                               role=policy.Role.LOCAL, name="南岸区", endpoint=local.endpoint,
-                               public_key=local.public_key())
-            service.publish_directory(session, node=province.node(), actor=Actor.system("bench"))
-        province.start()
-        local.start()
-        assert service.fetch_directory(local.database.session_factory, node=local.node()) is not None
+        join(province, local)
         step("two nodes seeded and started", started)
         figures["postgres"] = server_settings(province.database.engine)
 

@@ -2,8 +2,9 @@
 
 Run: ``.venv/bin/python -m bench.bench_night --entities 1000000`` (``--drawdowns`` and ``--rows`` default to
 ``--entities``; ``--compare`` also scores the same day again in one process with ``scoring.batch.run_job``;
-``--keep`` leaves the database behind; ``--pg-url`` points at another server; ``--json`` writes the figures to a
-file; the database is always ``xinyidai_bench_night``).
+``--keep`` leaves the databases behind; ``--pg-url`` points at another server; ``--json`` writes the figures to a
+file; ``--database`` names the night's database, ``xinyidai_bench_night`` by default, and the provincial node's is
+that name + ``_province``).
 
 One database holds all of it, as a province's node would: N registered entities with their credit-record history,
 N active drawdowns spread over those entities, and the day's delivery. The business date D is yesterday (China
@@ -38,8 +39,17 @@ The night, in order, each stage through the platform's public entry points, time
    scorecard, policy and COPY of results by whichever worker takes it, completion with PSI);
 3. **end of day**: ``loans.eod.run`` for D in one transaction with the clock at D 23:00, with its commit and the
    after-commit dispatch of its domain events (defaults);
-4. **monitoring** and **network sync**: run if their contexts exist in this code base; when this was written they
-   did not, and the script says so.
+4. **network sync**: the night's database is a local node whose day's records go up to its provincial node, a
+   second database seeded with the same entities (``bench_network``'s set-up: two uvicorn servers on 127.0.0.1,
+   each node with its Ed25519 key, the local node in the province's signed directory; done after loading, not
+   measured; the records loaded as history count as captured and pulled on earlier nights: the feed starts after
+   them). Timed: ``network.service.capture`` of ``creditdata.record`` page after page until nothing is new, then
+   the province's ``network.service.pull`` of the feed (signed batches of the settings' default 1,000 entries,
+   verified, the flow table applied on both sides, records stored through ``relay_rows``, cursor advanced).
+   Tax payments are ``authorised``: the flow table keeps them at the local node, so the batches carry none of the
+   day's tax payments and only advance the province's cursor past them;
+5. **monitoring**: run if its context exists in this code base; when this was written it did not, and the script
+   says so.
 
 The floors, measured after the night in the same run on the same database:
 
@@ -49,7 +59,9 @@ The floors, measured after the night in the same run on the same database:
    onnxruntime, and the numpy scorecard; the faster counts) + writing the N results (``INSERT … SELECT`` of the
    run's ``entity_score`` rows into an index-equal copy): the input read, the model applied, the output written;
 3. end of day: an ``INSERT … SELECT`` of as many posting rows as the run made into a foreign-key-less copy of
-   ``ledger_posting`` + a no-op ``UPDATE`` of every row of a packed copy of ``drawdown`` (as ``bench_eod``).
+   ``ledger_posting`` + a no-op ``UPDATE`` of every row of a packed copy of ``drawdown`` (as ``bench_eod``);
+4. network sync: the signed batch bodies exactly as the pull received them, fetched in the same order from a bare
+   ASGI server (``bench_network``'s floor: the same bytes by a bare HTTP transfer on loopback).
 
 Printed: each stage's time, floor and ratio, the night's total and the sum of the floors, the load average
 before and after each stage, PostgreSQL's settings, and the rows and sizes of the biggest tables.
@@ -77,6 +89,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import httpx
 import numpy as np
 import pandas as pd
 import psycopg
@@ -87,6 +100,7 @@ from xinyidai import clock, db, events, jobs
 from xinyidai.auth.enums import OrgKind, Role
 from xinyidai.cli import upgrade_database
 from xinyidai.creditdata import service as creditdata_service
+from xinyidai.creditdata.models import CreditRecord
 from xinyidai.identity import service as identity_service
 from xinyidai.identity.schemas import OrganisationCreate, UserCreate
 from xinyidai.loans.models import CreditLine
@@ -534,10 +548,76 @@ def end_of_day(database: db.Database, business_date: date, stage: Stage) -> int:
     return int(postings)
 
 
+@dataclass
+class Network:
+    """The night's database as a local node and a provincial node in a second database, both serving over HTTP."""
+
+    province: Any  # bench.bench_network.BenchNode (imported late: that module imports this one)
+    local: Any
+    server: str
+    bodies: list[bytes] = field(default_factory=list)
+
+    @classmethod
+    def start(cls, url: str, server: str, province_database: str, codes: list[str], folder: Path) -> Network:
+        """Create, seed and start both nodes, as `bench_network` does; the local node's records up to now count
+        as captured and pulled on earlier nights (its feed starts after them, the province's cursor at 0)."""
+        from bench import bench_network as net
+        from xinyidai.network import policy, service
+        from xinyidai.network.models import NetworkFeedHead
+
+        province = net.BenchNode("500000", policy.Role.PROVINCIAL, recreate_database(server, province_database),
+                                 folder / "province", net.free_port(), 1000)
+        local = net.BenchNode("500108", policy.Role.LOCAL, url, folder / "local", net.free_port(), 1000,
+                              parent=province)
+        network = cls(province, local, server)
+        for node in (province, local):
+            node.workdir.mkdir()
+        net.seed(province, codes)  # the province holds every firm of the province
+        service.keygen(local.key_path)
+        with db.transaction(local.database.session_factory) as session:
+            top = creditdata_service.latest_record_id(session)
+            session.add(NetworkFeedHead(topic=service.RECORD_TOPIC, sequence=0, watermarks={
+                item.code: top for item in creditdata_service.list_items(session)}))
+        net.join(province, local)
+        return network
+
+    def stop(self, keep: bool) -> None:
+        """Stop both servers; drop the province's database unless `keep`."""
+        for node in (self.local, self.province):
+            node.stop()
+        if not keep:
+            drop_database(self.server, self.province.database.engine.url.database)
+
+
+def network_sync(network: Network, stage: Stage) -> None:
+    """Stage 4: capture the day's records into the local node's feed, then the province pulls them over HTTP
+    (`network.service.pull` with signed batches, as `xinyidai network sync` runs it); the batches kept for the
+    floor."""
+    from bench import bench_network as net
+    from xinyidai.network import service
+
+    province, local = network.province, network.local
+    transport = net.RecordingTransport()
+    with timed_stage(stage), httpx.Client(transport=transport, timeout=120) as client:
+        captured, capture_seconds = net.capture_records(local)
+        pulled = service.pull(province.database.session_factory, node=province.node(), peer_code=local.code,
+                              topic=service.RECORD_TOPIC, client=client)
+    assert pulled.error is None and pulled.position == pulled.head == captured, pulled
+    with province.database.session_factory() as session:
+        held = session.scalar(select(func.count()).select_from(CreditRecord))
+    assert held == pulled.stored, (held, pulled)
+    network.bodies = transport.bodies
+    size = sum(len(b) for b in transport.bodies)
+    stage.detail = (f"{captured:,} records captured ({capture_seconds:.1f} s), pulled in {pulled.batches} signed "
+                    f"batches ({size / 2**20:.1f} MiB): {pulled.entries:,} sent, {pulled.stored:,} stored at the "
+                    f"province, {captured - pulled.entries:,} withheld by the flow table")
+    print(f"  {stage.detail}")
+
+
 def absent_stages() -> list[Stage]:
-    """Monitoring and network sync: run if their contexts exist; when this was written they did not."""
+    """Monitoring: run if its context exists; when this was written it did not."""
     out = []
-    for name, module in (("monitoring", "xinyidai.monitoring"), ("network sync", "xinyidai.network")):
+    for name, module in (("monitoring", "xinyidai.monitoring"),):
         if importlib.util.find_spec(module) is None:
             out.append(Stage(name, detail=f"not in this code base yet (no `{module}`): nothing to run"))
         else:
@@ -783,7 +863,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--business-date", type=date.fromisoformat,
                         help="D (default yesterday, China time: what the nightly scoring job scores as of)")
     parser.add_argument("--pg-url", default=DEFAULT_SERVER, help=f"server URL without database ({DEFAULT_SERVER})")
-    parser.add_argument("--keep", action="store_true", help=f"keep the database {DATABASE} afterwards")
+    parser.add_argument("--database", default=DATABASE, help=f"the night's database (default {DATABASE}); the "
+                        "provincial node's is its name + `_province`")
+    parser.add_argument("--keep", action="store_true", help="keep the databases afterwards")
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
     args = parser.parse_args(argv)
     args.drawdowns = args.drawdowns or args.entities
@@ -799,7 +881,8 @@ def main(argv: list[str] | None = None) -> int:
     from xinyidai.main import wire_jobs
 
     wire_jobs()  # the jobs, and the event subscriptions production wires (the line opens on OrderApproved)
-    url = recreate_database(args.pg_url.rstrip("/"))
+    server = args.pg_url.rstrip("/")
+    url = recreate_database(server, args.database)
     upgrade_database(url)
     database = db.Database(url)
     settings = server_settings(database.engine)
@@ -808,35 +891,57 @@ def main(argv: list[str] | None = None) -> int:
         folder = Path(tmp)
         print("loading (not measured):", flush=True)
         started = time.perf_counter()
-        _codes, version_id, load_log = load_all(database, args, business_date, folder)
+        codes, version_id, load_log = load_all(database, args, business_date, folder)
         load_seconds = time.perf_counter() - started
         print(f"  load total: {load_seconds / 60:.1f} min", flush=True)
-
-        uptime_before = load_average()
-        stages = [Stage("deliveries"), Stage("batch scoring"), Stage("end of day")]
-        deliveries(database, folder / "delivery.csv", business_date, stages[0])
-        workers = Workers(url, args.workers, folder)
+        started = time.perf_counter()
+        network = Network.start(url, server, f"{args.database}_province", codes, folder)
+        print(f"  provincial node seeded, both nodes serving: {time.perf_counter() - started:.1f} s (not part of "
+              "the night: production nodes are always up)", flush=True)
         try:
-            print(f"  {args.workers} workers registered in {workers.start(database.engine):.1f} s (not part of the "
-                  "night: production workers are always up)", flush=True)
-            run_id = scoring_with_workers(database, url, business_date, version_id, workers, stages[1])
+            figures = night(args, database, url, business_date, version_id, folder, network, settings,
+                            load_seconds, load_log)
         finally:
-            workers.stop()
-        postings = end_of_day(database, business_date, stages[2])
-        stages += absent_stages()
-        left = pending_events(database)
-        print(f"  domain events still pending after the night: {left:,}")
-        uptime_after = load_average()
+            network.stop(args.keep)
+    database.engine.dispose()
+    if not args.keep:
+        drop_database(server, args.database)
+    return 0 if figures else 1
 
-        print("\nfloors:", flush=True)
-        stages[0].floor_parts = {"raw COPY of the file": floor_copy(url, folder / "delivery.csv")}
-        stages[1].floor_parts = floor_scoring(database, url, run_id, version_id, args.entities)
-        stages[2].floor_parts = floor_eod(database.engine, args.drawdowns, postings)
-        for stage in stages[:3]:
-            stage.floor = sum(stage.floor_parts.values())
-            print(f"  {stage.name}: " + ", ".join(f"{k} {v:.2f} s" for k, v in stage.floor_parts.items()),
-                  flush=True)
-        sizes, database_size = table_sizes(database.engine)
+
+def night(args: argparse.Namespace, database: db.Database, url: str, business_date: date, version_id: int,
+          folder: Path, network: Network, settings: str, load_seconds: float, load_log: dict[str, float]
+          ) -> dict[str, Any]:
+    """The night's stages, their floors and the report (and the comparison if asked); the figures."""
+    uptime_before = load_average()
+    stages = [Stage("deliveries"), Stage("batch scoring"), Stage("end of day"), Stage("network sync")]
+    deliveries(database, folder / "delivery.csv", business_date, stages[0])
+    workers = Workers(url, args.workers, folder)
+    try:
+        print(f"  {args.workers} workers registered in {workers.start(database.engine):.1f} s (not part of the "
+              "night: production workers are always up)", flush=True)
+        run_id = scoring_with_workers(database, url, business_date, version_id, workers, stages[1])
+    finally:
+        workers.stop()
+    postings = end_of_day(database, business_date, stages[2])
+    network_sync(network, stages[3])
+    stages += absent_stages()
+    left = pending_events(database)
+    print(f"  domain events still pending after the night: {left:,}")
+    uptime_after = load_average()
+
+    print("\nfloors:", flush=True)
+    stages[0].floor_parts = {"raw COPY of the file": floor_copy(url, folder / "delivery.csv")}
+    stages[1].floor_parts = floor_scoring(database, url, run_id, version_id, args.entities)
+    stages[2].floor_parts = floor_eod(database.engine, args.drawdowns, postings)
+    from bench.bench_network import floor as floor_transfer
+
+    stages[3].floor_parts = {"bare HTTP transfer of the same batches": floor_transfer(network.bodies, folder)}
+    for stage in stages[:4]:
+        stage.floor = sum(stage.floor_parts.values())
+        print(f"  {stage.name}: " + ", ".join(f"{k} {v:.2f} s" for k, v in stage.floor_parts.items()),
+              flush=True)
+    sizes, database_size = table_sizes(database.engine)
     # The night's figures first: the comparison below is long, and the night must not be lost with it.
     figures = report(args, business_date, stages, settings, sizes, database_size, load_seconds,
                      uptime_before, uptime_after)
@@ -852,10 +957,7 @@ def main(argv: list[str] | None = None) -> int:
         figures["compare_in_process"] = {"seconds": seconds, "load": loads}
         if args.json:
             args.json.write_text(json.dumps(figures, ensure_ascii=False, indent=1, default=str), encoding="utf-8")
-    database.engine.dispose()
-    if not args.keep:
-        drop_database(args.pg_url.rstrip("/"))
-    return 0
+    return figures
 
 
 if __name__ == "__main__":
