@@ -558,8 +558,8 @@ def _capture_records(session: Session, node: Node, marks: dict[str, Any]) -> lis
     top = creditdata_service.latest_record_id(session)
     for item in creditdata_service.list_items(session):
         mark = int(marks.get(item.code, 0))
-        if mark >= top:
-            continue
+        if mark >= top or item.sensitivity not in policy.TRAVELLING_SENSITIVITIES:
+            continue  # a record whose use needs the firm's authorisation never leaves its node: not even the feed
         creditdata_service.lock_item_for_insert(session, item_id=item.id)
         records = creditdata_service.records_after(session, item_id=item.id, after_id=mark, limit=CAPTURE_PAGE)
         if not records:

@@ -31,7 +31,7 @@ from xinyidai.main import create_app
 from xinyidai.network import policy, service
 from xinyidai.network.models import NetworkCursor, NetworkEnterprise, NetworkMessage
 from xinyidai.network.policy import MemberStatus, Role
-from xinyidai.network.schemas import SignedDirectory
+from xinyidai.network.schemas import FlowRuleUpdate, SignedDirectory
 from xinyidai.registry import service as registry_service
 
 PROVINCE, LOCAL, STRANGER = "500000", "500108", "500112"
@@ -296,7 +296,8 @@ def test_the_child_pulls_a_signed_batch_without_what_may_not_leave(
         creditdata_service.record_platform_fact(session, item_code=item, enterprise_id=world.good_enterprise,
                                                 values=values, channel=Channel.NATIONAL if item == "trademark"
                                                 else Channel.API_PUSH)
-    assert service.capture(session, node=node, topic=service.RECORD_TOPIC) == 2
+    # Only the trademark enters the feed: the water bill needs the firm's authorisation and never leaves the node.
+    assert service.capture(session, node=node, topic=service.RECORD_TOPIC) == 1
     assert service.capture(session, node=node, topic=service.RECORD_TOPIC) == 0  # nothing new, nothing twice
     session.commit()
     # The firm lives at the child (its registry entry came from there): the way down to it.
@@ -316,8 +317,8 @@ def test_the_child_pulls_a_signed_batch_without_what_may_not_leave(
     assert response.status_code == 200, response.text
     envelope = response.json()
     body = envelope["body"]
-    assert (body["sender"], body["receiver"], body["after"], body["last"]) == (PROVINCE, LOCAL, 0, 2)
-    assert [e["item"] for e in body["entries"]] == ["trademark"]  # water needs authorisation: withheld
+    assert (body["sender"], body["receiver"], body["after"], body["last"]) == (PROVINCE, LOCAL, 0, 1)
+    assert [e["item"] for e in body["entries"]] == ["trademark"]
     assert body["entries"][0]["payload"]["values"]["uscc"] == GOOD
     assert policy.verify(policy.public_key_b64(node.private_key()), policy.canonical(body), envelope["signature"])
 
@@ -328,6 +329,13 @@ def test_the_child_pulls_a_signed_batch_without_what_may_not_leave(
     assert tampered.status_code == 401
     sent = session.scalar(select(func.count()).select_from(NetworkMessage).where(NetworkMessage.outcome == "served"))
     assert sent == 1 and len(_refused(session)) == 2
+
+    # The admin stops trademarks going down: the entry is withheld, and the range still passes it.
+    service.set_flow_rule(session, principal=world.principal(session, "admin"), rule_in=FlowRuleUpdate(
+        topic=service.RECORD_TOPIC, direction="down", item="trademark", allowed=False))
+    session.commit()
+    withheld = _signed_get(api, child_node, path, "after=0&limit=10").json()["body"]
+    assert (withheld["entries"], withheld["last"]) == ([], 1)
 
 
 def test_the_directory_is_signed_verified_rolled_over_and_never_goes_back(
