@@ -168,3 +168,11 @@ def test_subjects_name_the_home_node_and_the_user() -> None:
     assert policy.parse_subject(policy.subject_of("500101", 42)) == ("500101", 42)
     with pytest.raises(ValueError):
         policy.parse_subject("500101:abc")
+
+
+def test_a_home_node_s_answer_is_bound_to_the_request_its_status_and_its_body() -> None:
+    signed = policy.answer_message(nonce="n1", status=200, body=b'{"sub":"500101:7"}')
+    assert signed == policy.answer_message(nonce="n1", status=200, body=b'{"sub":"500101:7"}')
+    assert signed != policy.answer_message(nonce="n2", status=200, body=b'{"sub":"500101:7"}')  # an old answer
+    assert signed != policy.answer_message(nonce="n1", status=401, body=b'{"sub":"500101:7"}')
+    assert signed != policy.answer_message(nonce="n1", status=200, body=b'{"sub":"500101:8"}')  # another user

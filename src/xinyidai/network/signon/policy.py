@@ -102,6 +102,12 @@ def logout_target_ok(given: str, endpoint: str) -> bool:
 # Subjects and claims -----------------------------------------------------------------------------------------------
 
 
+def answer_message(*, nonce: str, status: int, body: bytes) -> bytes:
+    """What a home node signs when it answers its provider's credential check: the request's nonce (so that an
+    old answer cannot be played back), the status and the body's digest (so that neither can be changed)."""
+    return f"xyd-signon-answer\n{nonce}\n{status}\n{hashlib.sha256(body).hexdigest()}".encode()
+
+
 def subject_of(home_node: str, user_id: int) -> str:
     """A user's subject across the network: its home node and its id there."""
     return f"{home_node}:{user_id}"

@@ -158,6 +158,10 @@ def claims_of(user: Any, *, home_node: str) -> dict[str, Any]:
                               enterprise_id=organisation.enterprise_id, roles=user.roles)
 
 
+class UnsignedAnswer(Exception):
+    """The home node's answer does not carry its signature over this request."""
+
+
 class VerifyRequest(BaseModel):
     """The provider asks a home node to check one of its users' credentials."""
 
@@ -170,12 +174,21 @@ class VerifyRequest(BaseModel):
 
 
 def _ask_home(node: Node, member: Member, body: VerifyRequest) -> httpx.Response:
+    """Ask the home node, and keep its answer only if the home node signed it for this very request."""
     raw = body.model_dump_json().encode()
     query = urlencode({"digest": net_policy.sha256_hex(raw)})
     headers = network_service.signed_headers(node, method="POST", path=VERIFY_PATH, query=query)
     with httpx.Client(timeout=min(node.timeout, 10.0)) as http:
-        return http.post(f"{member.endpoint}{VERIFY_PATH}?{query}", content=raw,
-                         headers={**headers, "Content-Type": "application/json"})
+        response = http.post(f"{member.endpoint}{VERIFY_PATH}?{query}", content=raw,
+                             headers={**headers, "Content-Type": "application/json"})
+    message = policy.answer_message(nonce=headers[network_service.H_NONCE], status=response.status_code,
+                                    body=response.content)
+    signature = response.headers.get(network_service.H_SIGNATURE, "")
+    kid = response.headers.get(network_service.H_KEY, "")
+    if not any(key.key_id == kid and net_policy.verify(key.public_key, message, signature)
+               for key in member.keys_at(clock.now())):
+        raise UnsignedAnswer("home node's answer not signed by it for this request")
+    return response
 
 
 def authenticate(session: Session, *, node: Node, home_code: str, username: str, password: str, client_id: str,
@@ -202,6 +215,11 @@ def authenticate(session: Session, *, node: Node, home_code: str, username: str,
                                  ip_address=ip_address, detail={**detail, "reason": "home node unreachable"})
             raise SignInRefused(f"所属节点 {member.name} 暂时无法访问，请稍后再试或在该节点直接登录",
                                 message_en="home node unreachable") from exc
+        except UnsignedAnswer as exc:
+            audit_service.record(session, actor=ACTOR, action="network.signon_authenticated", outcome="failure",
+                                 ip_address=ip_address, detail={**detail, "reason": "answer not signed"})
+            raise SignInRefused("所属节点的答复无法验证，登录未完成", message_en="home node's answer does not verify") \
+                from exc
         try:
             answer = response.json()
         except ValueError:
