@@ -4,7 +4,6 @@ parent provider (node-signed), and the relying party's start and callback."""
 
 from __future__ import annotations
 
-import json
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Query, Request
@@ -17,7 +16,6 @@ from xinyidai.auth.dependencies import NodeSignedRoute, PublicRoute, csrf_protec
 from xinyidai.config import get_settings
 from xinyidai.errors import DomainError
 from xinyidai.identity import service as identity_service
-from xinyidai.network import policy as net_policy
 from xinyidai.network import service as network_service
 from xinyidai.network.signon import policy, provider, relying
 from xinyidai.network.signon.exceptions import (
@@ -209,12 +207,8 @@ def verify(request: Request, raw: Annotated[bytes, Depends(_small_body)]) -> Res
         network_service.log_refusal(factory, error=exc, peer_code=headers[network_service.H_NODE] or None,
                                     topic=VERIFY_TOPIC, raw=None)
         raise
-    # The answer is signed with this node's key over the request's nonce: the provider trusts only what this node said.
-    content = json.dumps(body, ensure_ascii=False).encode()
-    signature = net_policy.sign(node.private_key(), policy.answer_message(
-        nonce=headers[network_service.H_NONCE], status=status, body=content))
-    return Response(content, status_code=status, media_type="application/json", headers={
-        **NO_STORE, network_service.H_KEY: node.key_id(), network_service.H_SIGNATURE: signature})
+    content, signed = provider.signed_answer(node, nonce=headers[network_service.H_NONCE], status=status, body=body)
+    return Response(content, status_code=status, media_type="application/json", headers={**NO_STORE, **signed})
 
 
 # The relying party ---------------------------------------------------------------------------------------------------

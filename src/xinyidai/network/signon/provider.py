@@ -191,6 +191,14 @@ def _ask_home(node: Node, member: Member, body: VerifyRequest) -> httpx.Response
     return response
 
 
+def signed_answer(node: Node, *, nonce: str, status: int, body: dict[str, Any]) -> tuple[bytes, dict[str, str]]:
+    """A home node's answer to its provider, and the headers that sign it over the request's nonce (`_ask_home`
+    keeps only an answer signed so)."""
+    content = json.dumps(body, ensure_ascii=False).encode()
+    signature = net_policy.sign(node.private_key(), policy.answer_message(nonce=nonce, status=status, body=content))
+    return content, {network_service.H_KEY: node.key_id(), network_service.H_SIGNATURE: signature}
+
+
 def authenticate(session: Session, *, node: Node, home_code: str, username: str, password: str, client_id: str,
                  ip_address: str | None) -> dict[str, Any]:
     """The claims of a user whose credentials their home node accepts: this node's own users checked here, a
