@@ -59,7 +59,7 @@ def _digest(payload: dict[str, Any]) -> str:
     return hashlib.sha256(policy.canonical(payload)).hexdigest()[:32]
 
 
-def _capture_products(session: Session, node: service.Node, marks: dict[str, Any]) -> list[service._Captured]:
+def _capture_products(session: Session, node: service.Node, marks: dict[str, Any]) -> list[service.Captured]:
     # Products are few and change in place (terms, withdrawal): each is compared with what was last sent.
     sent: dict[str, str] = dict(marks.get("products", {}))
     found = []
@@ -73,7 +73,7 @@ def _capture_products(session: Session, node: service.Node, marks: dict[str, Any
         digest = _digest(payload)
         if sent.get(product.code) != digest:
             sent[product.code] = digest
-            found.append(service._Captured(policy.ANY_ITEM, None, None, payload))
+            found.append(service.Captured(policy.ANY_ITEM, None, None, payload))
     marks["products"] = sent
     return found
 
@@ -100,7 +100,7 @@ def _grant_of(session: Session, order: Any, recipient_ref: int | None) -> dict[s
     return None
 
 
-def _capture_orders(session: Session, node: service.Node, marks: dict[str, Any]) -> list[service._Captured]:
+def _capture_orders(session: Session, node: service.Node, marks: dict[str, Any]) -> list[service.Captured]:
     found = []
     for order in orders_service.list_relayed_after(session, after_id=int(marks.get("order", 0)),
                                                    limit=service.CAPTURE_PAGE):
@@ -122,7 +122,7 @@ def _capture_orders(session: Session, node: service.Node, marks: dict[str, Any])
             uscc=uscc, amount_fen=order.amount_fen, term_months=order.term_months,
             repayment_method=order.repayment_method, purpose=order.purpose, estimate=estimate,
             submitted_at=order.submitted_at, grant=grant)
-        found.append(service._Captured(policy.ANY_ITEM, None, uscc, payload))
+        found.append(service.Captured(policy.ANY_ITEM, None, uscc, payload))
     return found
 
 
@@ -136,7 +136,7 @@ def _decision(order: Any) -> dict[str, Any]:
             "rejection_reason": order.rejection_reason}
 
 
-def _capture_outcomes(session: Session, node: service.Node, marks: dict[str, Any]) -> list[service._Captured]:
+def _capture_outcomes(session: Session, node: service.Node, marks: dict[str, Any]) -> list[service.Captured]:
     found = []
     for entry in orders_service.events_of_relayed_after(session, after_id=int(marks.get("event", 0)),
                                                         limit=service.CAPTURE_PAGE):
@@ -147,7 +147,7 @@ def _capture_outcomes(session: Session, node: service.Node, marks: dict[str, Any
         payload = rules.event_payload(key=f"event/{entry.id}", to=order.origin_node, node=node.code,
                                       order_no=order.order_no, status=entry.to_status, note=entry.note,
                                       occurred_at=entry.occurred_at, order=_decision(order))
-        found.append(service._Captured(policy.ANY_ITEM, None, None, payload))
+        found.append(service.Captured(policy.ANY_ITEM, None, None, payload))
     drawn = loans_drawdowns.drawn_after(session, after_id=int(marks.get("drawdown", 0)), limit=service.CAPTURE_PAGE)
     relayed = {o.id: o for o in orders_service.get_many_relayed(session, order_ids={i for _, i in drawn})}
     for drawdown, order_id in drawn:
@@ -160,7 +160,7 @@ def _capture_outcomes(session: Session, node: service.Node, marks: dict[str, Any
         payload = rules.drawn_payload(key=f"drawdown/{drawdown.id}", to=origin, node=node.code,
                                       order_no=order.order_no, amount_fen=drawdown.principal_fen,
                                       value_date=drawdown.value_date, occurred_at=clock.now())
-        found.append(service._Captured(policy.ANY_ITEM, None, None, payload))
+        found.append(service.Captured(policy.ANY_ITEM, None, None, payload))
     return found
 
 
@@ -365,7 +365,7 @@ def push(factory: sessionmaker[Session], *, node: service.Node, peer_code: str, 
             as http:
         for _ in range(MAX_PUSHES):
             with db.transaction(factory) as session:
-                member, way = service._neighbour(session, node, peer_code)
+                member, way = service.neighbour(session, node, peer_code)
                 batch = service.serve_batch(session, node=node, peer=member, way=way, topic=topic, after=after,
                                             limit=node.max_entries)
             body = batch["body"]
@@ -408,7 +408,7 @@ def relay(factory: sessionmaker[Session], *, node: service.Node,
                 if service.capture(session, node=node, topic=topic) == 0:
                     break
     with db.transaction(factory) as session:
-        flows = service._rules(session)
+        flows = service.active_flow_rules(session)
         targets = [(m.code, way) for m, way in service.neighbours(session, node=node)
                    if m.status == MemberStatus.ACTIVE]
     done = []

@@ -437,7 +437,7 @@ def neighbours(session: Session, *, node: Node) -> list[tuple[Member, Direction]
     return sorted(found, key=lambda pair: pair[0].code)
 
 
-def _neighbour(session: Session, node: Node, code: str) -> tuple[Member, Direction]:
+def neighbour(session: Session, node: Node, code: str) -> tuple[Member, Direction]:
     """A neighbour allowed to exchange now, and which way data goes to it; refused otherwise."""
     member = known_members(session, node=node).get(code)
     if member is None or member.code == node.code:
@@ -485,7 +485,8 @@ def list_flow_rules(session: Session) -> Sequence[NetworkFlowRule]:
                                                             NetworkFlowRule.item)).all()
 
 
-def _rules(session: Session) -> list[policy.FlowRule]:
+def active_flow_rules(session: Session) -> list[policy.FlowRule]:
+    """The flow table as the pure rules judge it."""
     return [policy.FlowRule(r.topic, Direction(r.direction), r.item, r.allowed) for r in list_flow_rules(session)]
 
 
@@ -523,14 +524,16 @@ def _lock_feed(session: Session, topic: str) -> NetworkFeedHead:
 
 
 @dataclass
-class _Captured:
+class Captured:
+    """One entry a topic's capture found, before it is numbered into the feed."""
+
     item: str
     sensitivity: str | None
     uscc: str | None
     payload: dict[str, Any]
 
 
-def _capture_registry(session: Session, node: Node, marks: dict[str, Any]) -> list[_Captured]:
+def _capture_registry(session: Session, node: Node, marks: dict[str, Any]) -> list[Captured]:
     after = int(marks.get("enterprise", 0))
     found = []
     entities = registry_service.registered_after(session, after_id=after, limit=CAPTURE_PAGE)
@@ -545,13 +548,13 @@ def _capture_registry(session: Session, node: Node, marks: dict[str, Any]) -> li
         payload["home_node"] = enterprise.home_node or node.code
         hop = via.get(enterprise.uscc)
         payload["path"] = [hop, node.code] if hop else [node.code]
-        found.append(_Captured(policy.ANY_ITEM, None, enterprise.uscc, payload))
+        found.append(Captured(policy.ANY_ITEM, None, enterprise.uscc, payload))
         marks["enterprise"] = enterprise.id
     return found
 
 
-def _capture_records(session: Session, node: Node, marks: dict[str, Any]) -> list[_Captured]:
-    found: list[_Captured] = []
+def _capture_records(session: Session, node: Node, marks: dict[str, Any]) -> list[Captured]:
+    found: list[Captured] = []
     # A sub-category with nothing stored past its watermark is not read: its records are found by the primary key
     # from the watermark, and the range past a sub-category that has none was every record of the others (a
     # capture of a million records read the whole table once per empty sub-category and page).
@@ -578,12 +581,12 @@ def _capture_records(session: Session, node: Node, marks: dict[str, Any]) -> lis
                                                                  specs=specs),
                        # The nodes it passed through: it never goes back to the one it came from.
                        "path": [hop, node.code] if hop else [node.code]}
-            found.append(_Captured(item.code, item.sensitivity, usccs[record.enterprise_id], payload))
+            found.append(Captured(item.code, item.sensitivity, usccs[record.enterprise_id], payload))
         marks[item.code] = records[-1].id
     return found
 
 
-CAPTURERS: dict[str, Callable[[Session, Node, dict[str, Any]], list[_Captured]]] = {
+CAPTURERS: dict[str, Callable[[Session, Node, dict[str, Any]], list[Captured]]] = {
     REGISTRY_TOPIC: _capture_registry, RECORD_TOPIC: _capture_records}
 
 
@@ -668,7 +671,7 @@ def authenticate_request(session: Session, *, node: Node, method: str, path: str
         raise UnsignedRequest("签名时间格式不正确", message_en="bad signature timestamp") from exc
     if sent_at.tzinfo is None or not policy.skew_ok(sent_at, clock.now(), node.max_skew):
         raise UnsignedRequest("签名时间与本节点时间相差过大", message_en="signature time out of bounds")
-    member, way = _neighbour(session, node, code)
+    member, way = neighbour(session, node, code)
     message = policy.request_message(method=method, path=path, query=query, node=code, key=kid, timestamp=timestamp,
                                      nonce=nonce)
     if policy.signature_holds(message, [{"key_id": kid, "signature": signature}], member.keys, sent_at) is None:
@@ -686,7 +689,7 @@ def serve_batch(session: Session, *, node: Node, peer: Member, way: Direction, t
     withheld still advance the range, so the receiver's cursor passes them."""
     if topic not in node.topics:
         raise UnknownTopic(f"本节点没有主题“{topic}”", message_en=f"unknown topic {topic}")
-    rules = _rules(session)
+    rules = active_flow_rules(session)
     head = feed_heads(session).get(topic, 0)
     # The columns, not entities: a batch reads a thousand entries or more, and building ORM objects was half of it.
     rows = session.execute(select(NetworkFeedEntry.sequence, NetworkFeedEntry.item, NetworkFeedEntry.sensitivity,
@@ -798,7 +801,7 @@ def receive(session: Session, *, node: Node, raw: bytes) -> Received:
     raw_body, body, signature = parse_envelope(raw, node=node)
     if body.receiver != node.code:
         raise WrongReceiver(f"批次的接收方是 {body.receiver}，不是本节点 {node.code}", message_en="wrong receiver")
-    sender, to_sender = _neighbour(session, node, body.sender)
+    sender, to_sender = neighbour(session, node, body.sender)
     if body.topic not in node.topics:
         raise UnknownTopic(f"本节点没有主题“{body.topic}”", message_en=f"unknown topic {body.topic}")
     data = policy.canonical(raw_body)
@@ -828,7 +831,7 @@ def receive(session: Session, *, node: Node, raw: bytes) -> Received:
                               message_en=f"sequence {standing.value}: cursor {cursor.position}, batch after "
                                          f"{body.after}", cursor=cursor.position)
     way = policy.opposite(to_sender)  # the way the data came: from a child up, from the parent down
-    rules = _rules(session)
+    rules = active_flow_rules(session)
     items = {i.code: i.sensitivity for i in creditdata_service.list_items(session)}
     for entry in body.entries:
         sensitivity = items.get(entry.item) if entry.item != policy.ANY_ITEM else None
@@ -972,7 +975,7 @@ def pull(factory: sessionmaker[Session], *, node: Node, peer_code: str, topic: s
     the cursor, so an interruption anywhere resumes from the last batch applied. The next batch is asked for while
     one is applied (the neighbour reads and signs it meanwhile); if applying fails, it is dropped unread."""
     with db.transaction(factory) as session:
-        peer, _ = _neighbour(session, node, peer_code)
+        peer, _ = neighbour(session, node, peer_code)
         position = _lock_cursor(session, peer_code, topic).position
     pulled = Pulled(peer=peer_code, topic=topic, position=position)
     path = FEED_PATH.format(topic=topic)
@@ -1043,7 +1046,7 @@ def resync(session: Session, *, actor: Principal | audit_service.Actor, node: No
     node holds is not stored twice, an entity it knows is not announced twice."""
     if topic not in node.topics:
         raise UnknownTopic(f"本节点没有主题“{topic}”", message_en=f"unknown topic {topic}")
-    _neighbour(session, node, peer_code)
+    neighbour(session, node, peer_code)
     cursor = _lock_cursor(session, peer_code, topic)
     if after > cursor.position:
         raise SequenceRefused(f"只能从已处理的序号（{cursor.position}）或更早处重新同步",

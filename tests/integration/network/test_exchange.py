@@ -511,7 +511,7 @@ def test_a_batch_stops_at_its_byte_budget_and_the_next_starts_where_it_stopped(
     session.add(NetworkEnterprise(uscc=GOOD, home_node=LOCAL, name="企业", data={}, via_peer=LOCAL,
                                   received_at=clock.now()))
     session.flush()
-    member, way = service._neighbour(session, node, LOCAL)
+    member, way = service.neighbour(session, node, LOCAL)
 
     def serve(at: service.Node, after: int) -> dict[str, Any]:
         return service.serve_batch(session, node=at, peer=member, way=way, topic=service.RECORD_TOPIC, after=after,
