@@ -65,6 +65,8 @@ from xinyidai.portal import nav
 from xinyidai.portal.apidocs import install_api_docs
 from xinyidai.portal.templating import render, templates
 from xinyidai.products import router as products_router
+from xinyidai.products.supermarket import pages as supermarket_pages
+from xinyidai.products.supermarket import router as supermarket_router
 from xinyidai.registry import router as registry_router
 from xinyidai.registry import service as registry_service
 from xinyidai.rights import jobs as rights_jobs
@@ -219,6 +221,8 @@ def _register_navigation() -> None:
                  group="机构与用户")
     nav.register("机构接入", "/institution", [Role.INSTITUTION_ADMIN], order=50)
     nav.register("借款试算", "/calculator", list(Role), order=90, landing=False, group="更多")
+    nav.register("金融超市", "/supermarket", list(Role), order=89, landing=False, group="更多")
+    nav.register("政策管理", "/admin/policies", [Role.PLATFORM_ADMIN], order=78, landing=False, group="运维")
     nav.register("我的异议", "/rights/objections", [Role.ENTERPRISE_ADMIN, Role.ENTERPRISE_STAFF], order=14,
                  landing=False, group="信用信息")
     nav.register("信用修复", "/rights/repairs", [Role.ENTERPRISE_ADMIN, Role.ENTERPRISE_STAFF], order=14,
@@ -340,14 +344,15 @@ def create_app(*, session_factory: sessionmaker[Session] | None = None) -> FastA
                    loans_router.router, creditdata_router.router,
                    creditdata_file_router.router, creditdata_report_router.router, scoring_portrait_router.router,
                    rights_router.router, notification_pages.api_router, onboarding_router.router,
-                   sandbox_router.router, guarantee_router.router, network_router.admin):
+                   sandbox_router.router, guarantee_router.router, network_router.admin, supermarket_router.router):
         # A cookie-authenticated write to the API must echo the session's CSRF token like a page's form does
         # (bearer clients need none); one place, so no router can forget it.
         app.include_router(router, dependencies=[Depends(csrf_protect)], responses=INVALID_REQUEST_RESPONSE)
     for pages in (identity_pages.router, orders_pages.router, loans_pages.router, guarantee_pages.router,
                   creditdata_pages.router, creditdata_report_pages.router, audit_pages.router, consent_pages.router,
                   rights_pages.router, notification_pages.router, onboarding_pages.router, sandbox_pages.router,
-                  scoring_pages.router, loans_eod_pages.router, network_pages.router, signon_pages.pages):
+                  scoring_pages.router, loans_eod_pages.router, network_pages.router, signon_pages.pages,
+                  supermarket_pages.router):
         app.include_router(pages)
     # Node-to-node routes: authenticated by the signature of a directory member, not by a session (so no CSRF);
     # the identity provider's token endpoint authenticates the calling node by its signed assertion likewise.

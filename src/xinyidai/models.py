@@ -16,6 +16,7 @@ from xinyidai.network import models as network_models
 from xinyidai.network.signon import models as signon_models
 from xinyidai.orders import models as orders_models
 from xinyidai.products import models as products_models
+from xinyidai.products.supermarket import models as supermarket_models
 from xinyidai.registry import models as registry_models
 from xinyidai.rights import models as rights_models
 from xinyidai.scoring import models as scoring_models
@@ -25,5 +26,6 @@ __all__ = [
     "Base", "audit_models", "consent_models", "creditdata_models", "creditdata_report_models", "events",
     "guarantee_models", "identity_models", "loans_models", "network_models", "onboarding_models", "orders_models",
     "products_models",
-    "registry_models", "rights_models", "sandbox_models", "scoring_models", "signon_models", "workdays",
+    "registry_models", "rights_models", "sandbox_models", "scoring_models", "signon_models", "supermarket_models",
+    "workdays",
 ]

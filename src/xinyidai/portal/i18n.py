@@ -823,3 +823,27 @@ def language_of(request: Request) -> str:
 def translate(text: str, lang: str) -> str:
     """`text` (Chinese) in `lang`."""
     return EN.get(text, text) if lang == "en" else text
+
+# The financial supermarket's shelf and the district's policy pages (xinyidai.products.supermarket).
+EN.update({
+    "金融超市": "Financial supermarket", "辖区银行等金融机构在平台上架的融资产品，无需登录即可查看。":
+    "Financing products that the district's banks and other lenders offer on the platform; no login needed.",
+    "查看为本企业匹配的产品": "See the products matched to your firm",
+    "企业登录后可查看为本企业智能匹配的产品。": "A firm that logs in sees the products matched to it.",
+    "关键词": "Keywords", "产品名称、机构或用途": "Product, lender or purpose", "金融机构": "Lender",
+    "需要金额": "Amount needed", "可接受的最高年利率": "Highest annual rate accepted", "排序": "Sort by",
+    "利率从低到高": "Lowest rate first", "额度从高到低": "Largest amount first", "最新上架": "Newest first",
+    "筛选": "Filter", "清除条件": "Clear", "个产品": "products", "上架": "on the shelf", "额度": "Amount",
+    "没有符合条件的产品，请放宽筛选条件": "No product meets these conditions; try wider ones.",
+    "政策": "Policies", "全部政策": "All policies", "返回金融超市": "Back to the supermarket", "年化": "annual",
+    "授信有效期": "Line valid for",
+    "申请融资请先登录企业账户；尚未注册的企业可先注册。":
+    "Log in with your firm's account to apply; a firm not yet registered can register first.",
+    "返回政策列表": "Back to the policies", "要点": "Key points", "正文": "Full text", "查看原文": "Read the original",
+    "政策管理": "Policies", "发布后，政策显示在金融超市的政策页上，任何人无需登录即可查看。":
+    "Once published, a policy is shown on the supermarket's policy pages, to anyone without logging in.",
+    "修改政策": "Edit the policy", "新增政策": "New policy", "标题": "Title", "发文机关": "Issued by",
+    "文号": "Document no.", "发文日期": "Issued on", "原文链接": "Link to the original",
+    "发布": "Publish", "停用": "Retire", "已停用": "Retired",
+    "撰写政策": "Wrote a policy", "发布政策": "Published a policy", "停用政策": "Retired a policy",
+})

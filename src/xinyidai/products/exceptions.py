@@ -15,3 +15,15 @@ class ProductNotFound(NotFound):
     """No such product, or not visible to the caller."""
 
     code = "product_not_found"
+
+
+class InvalidPolicyArticle(DomainError):
+    """A policy article that breaks a rule."""
+
+    code = "invalid_policy_article"
+
+
+class PolicyArticleNotFound(NotFound):
+    """No such policy article, or not published."""
+
+    code = "policy_article_not_found"
