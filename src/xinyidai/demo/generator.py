@@ -25,7 +25,7 @@ from xinyidai.consent import service as consent_service
 from xinyidai.creditdata import selfreport
 from xinyidai.creditdata import service as creditdata_service
 from xinyidai.creditdata.schemas import SelfReportCreate
-from xinyidai.demo import history, records
+from xinyidai.demo import history, policies, records
 from xinyidai.demo.districts import NAN_AN, District
 from xinyidai.guarantee import service as guarantee_service
 from xinyidai.identity import service as identity_service
@@ -303,6 +303,7 @@ def generate(session: Session, *, enterprises: int, seed: int, district: Distric
     platform = f"{district.name}企业数字信用管理平台运营中心"
     platform_id = builder.organisation(platform, OrgKind.PLATFORM_OPERATOR, uscc_prefix="12")
     admin_id = builder.user(platform_id, "admin", "平台管理员", [Role.PLATFORM_ADMIN], platform)
+    policies.publish_policies(session, admin=_principal(session, admin_id), district=district)
     ndrc = f"{district.name}发展和改革委员会"
     ndrc_id = builder.organisation(ndrc, OrgKind.GOVERNMENT_DEPARTMENT, uscc_prefix="11")
     builder.user(ndrc_id, "ndrc", "发改委信用科", [Role.GOVERNMENT_SUPERVISOR], ndrc)

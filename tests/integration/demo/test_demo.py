@@ -21,6 +21,7 @@ from xinyidai.guarantee.models import Compensation
 from xinyidai.identity.models import Organisation, User
 from xinyidai.loans.models import Drawdown
 from xinyidai.orders.models import FinancingOrder
+from xinyidai.products.supermarket import service as supermarket_service
 from xinyidai.registry import service as registry_service
 from xinyidai.registry.codes import validate_id_number, validate_uscc
 from xinyidai.registry.models import DistrictArea, Enterprise
@@ -62,6 +63,7 @@ def test_the_demo_district_is_valid_varied_and_reproducible(session: Session, fr
         programme = {a.enterprise_id for a in consent_service.list_for_reference(session, purpose_ref=SANDBOX_PROGRAMME)
                      if consent_service.status(a) == consent_service.Status.ACTIVE}
         recovered = sum(c.recovered_fen for c in compensations)
+        policies = supermarket_service.list_published(session)
         first.rollback()
     session.expunge_all()
     assert summary.enterprises == 120 and len(district) == 120
@@ -83,6 +85,8 @@ def test_the_demo_district_is_valid_varied_and_reproducible(session: Session, fr
     # The bank officer can try the model sandbox: enough firms authorised its programme for a run.
     assert len(programme) == summary.sandbox_grants >= MIN_ENTITIES
     assert {"amr.data", "tax.data"} <= {login.username for login in summary.logins}
+    # The supermarket's policy pages carry the city's plan and the national one it follows.
+    assert {p.document_no for p in policies} >= {"国办发〔2021〕52号"} and len(policies) == 3
 
     with session.begin_nested() as second:
         generate(session, enterprises=120, seed=11)
