@@ -87,12 +87,13 @@ def get_published(session: Session, *, article_id: int) -> PolicyArticle:
 
 
 def list_published(session: Session, *, q: str | None = None, limit: int = 100) -> Sequence[PolicyArticle]:
-    """Published articles, the newest policy first, optionally those whose title, issuer or summary holds `q`."""
+    """Published articles, the newest policy first, optionally those whose title, issuer, number or summary holds
+    `q`."""
     query = select(PolicyArticle).where(PolicyArticle.status == ArticleStatus.PUBLISHED)
     if q:
         like = f"%{q}%"
         query = query.where(or_(PolicyArticle.title.like(like), PolicyArticle.issuer.like(like),
-                                PolicyArticle.summary.like(like)))
+                                PolicyArticle.document_no.like(like), PolicyArticle.summary.like(like)))
     return session.scalars(query.order_by(PolicyArticle.issued_date.desc(), PolicyArticle.id.desc())
                            .limit(limit)).all()
 
