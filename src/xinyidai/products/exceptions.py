@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from xinyidai.errors import DomainError, NotFound
+from xinyidai.errors import Conflict, DomainError, NotFound
 
 
 class InvalidProduct(DomainError):
@@ -15,3 +15,9 @@ class ProductNotFound(NotFound):
     """No such product, or not visible to the caller."""
 
     code = "product_not_found"
+
+
+class ProductStateError(Conflict):
+    """A step the product's state does not allow now (a review with nothing waiting, a second pending version)."""
+
+    code = "product_state"
