@@ -7,9 +7,13 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
 
-from xinyidai.auth.dependencies import Allow, BankManagerDep, EnterpriseUserDep, PlatformAdminDep, Public
-from xinyidai.auth.enums import Role
-from xinyidai.auth.principal import Principal
+from xinyidai.auth.dependencies import (
+    BankManagerDep,
+    EnterpriseUserDep,
+    PlatformAdminDep,
+    ProductKeeperDep,
+    Public,
+)
 from xinyidai.errors import Forbidden
 from xinyidai.money import MAX_FEN
 from xinyidai.products import service
@@ -27,8 +31,6 @@ from xinyidai.products.schemas import (
 from xinyidai.web import IdPath, IdQuery, SessionDep, client_ip
 
 router = APIRouter(prefix="/api/v1/products", tags=["products"])
-
-ProductKeeperDep = Annotated[Principal, Depends(Allow(Role.BANK_MANAGER, Role.PLATFORM_ADMIN))]
 
 
 @router.get("", response_model=list[ShelfProductRead], dependencies=[Depends(Public())])
@@ -67,8 +69,8 @@ def my_products(session: SessionDep, principal: BankManagerDep) -> list[ProductR
             for p in service.list_for_bank(session, organisation_id=principal.organisation_id)]
 
 
-@router.get("/pending-review", response_model=list[ProductRead], dependencies=[Depends(Allow(Role.PLATFORM_ADMIN))])
-def pending_review(session: SessionDep) -> list[ProductRead]:
+@router.get("/pending-review", response_model=list[ProductRead])
+def pending_review(session: SessionDep, principal: PlatformAdminDep) -> list[ProductRead]:
     """Products with a version waiting for the platform's review."""
     return [ProductRead.model_validate(p) for p in service.list_pending_review(session)]
 
