@@ -196,7 +196,7 @@ FIELDS: dict[str, FieldSpec] = {spec.name: spec for spec in (
               "family_farm）", _str_list(lambda v: v in ENTITY_KIND_LABELS),
               lambda p, v: p.entity_kind in v, _kinds_text),
     FieldSpec("industry", "所属行业", "in", "国民经济行业代码前缀列表（如 A、C13）",
-              _str_list(lambda v: len(v) <= 5 and v[0].isalpha() and v[0].isupper() and v[1:].isdigit()),
+              _str_list(lambda v: len(v) <= 5 and "A" <= v[0] <= "Z" and (v[1:].isdigit() or len(v) == 1)),
               lambda p, v: any(p.industry_code.startswith(prefix) for prefix in v),
               lambda v: ("所属行业不在产品支持范围内（" + "、".join(v) + "）", "industry not served")),
     FieldSpec("area", "所在镇街", "in", "镇街代码或名称列表", _str_list(lambda v: bool(v.strip())),

@@ -22,6 +22,7 @@ from xinyidai.creditdata import credit_file
 from xinyidai.creditdata import service as creditdata_service
 from xinyidai.errors import Forbidden
 from xinyidai.identity import service as identity_service
+from xinyidai.money import RATE_QUANTUM
 from xinyidai.products import eligibility, matching, policy
 from xinyidai.products.eligibility import FirmProfile
 from xinyidai.products.enums import (
@@ -115,8 +116,8 @@ def _checked_terms(product_in: ProductCreate) -> dict[str, Any]:
 
 
 def _snapshot(terms: dict[str, Any]) -> dict[str, Any]:
-    """Terms as a version keeps them (rates as strings)."""
-    return {k: str(v) if isinstance(v, Decimal) else v for k, v in terms.items()}
+    """Terms as a version keeps them (rates as strings to the stored 1e-6)."""
+    return {k: str(v.quantize(RATE_QUANTUM)) if isinstance(v, Decimal) else v for k, v in terms.items()}
 
 
 def _apply(product: Product, snapshot: dict[str, Any]) -> None:
@@ -508,8 +509,8 @@ def _version_numbers(session: Session, version_ids: Collection[int | None]) -> d
     wanted = sorted({v for v in version_ids if v is not None})
     if not wanted:
         return {}
-    return dict(session.execute(select(ProductVersion.id, ProductVersion.number)
-                                .where(ProductVersion.id.in_(wanted))).tuples().all())
+    rows = session.execute(select(ProductVersion.id, ProductVersion.number).where(ProductVersion.id.in_(wanted)))
+    return {version_id: number for version_id, number in rows}
 
 
 def list_shelf(session: Session, *, filters: ShelfFilters) -> list[ShelfProductRead]:
