@@ -44,7 +44,8 @@ def test_a_cheaper_product_ranks_higher_all_else_equal() -> None:
 
 def test_a_larger_line_and_a_surer_approval_rank_higher() -> None:
     small, large = candidate(1, max_line_fen=10_000_000), candidate(2)
-    assert [r.candidate.product_id for r in matching.rank(GOOD, [small, large], FIRM, ceiling=CEILING).eligible] == [2, 1]
+    ranked = matching.rank(GOOD, [small, large], FIRM, ceiling=CEILING).eligible
+    assert [r.candidate.product_id for r in ranked] == [2, 1]
     strict = candidate(3, rules=[{"field": "credit_grade", "op": ">=", "value": "B"}])  # the firm just meets it
     loose = candidate(4, rules=[{"field": "credit_grade", "op": ">=", "value": "D"}])
     ranked = matching.rank(GOOD, [strict, loose], FIRM, ceiling=CEILING).eligible
