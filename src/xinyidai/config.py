@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import ipaddress
 import re
+from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -69,6 +70,8 @@ class Settings(BaseSettings):
     token_ttl_seconds: int = 600
 
     order_sla_working_days: int = 10
+    # The one-year loan prime rate (贷款市场报价利率); products may not exceed 4 × it (`products.policy`).
+    lpr_one_year: Decimal = Decimal("0.030")
     annual_report_url: str = "https://www.gsxt.gov.cn/"
 
     # Verification (核验): source department code -> the URL of its verification endpoint, e.g.

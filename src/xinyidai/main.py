@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 import xinyidai
-from xinyidai import events, jobs
+from xinyidai import clock, events, jobs
 from xinyidai.audit import pages as audit_pages
 from xinyidai.auth.dependencies import PASSWORD_CHANGE_PAGE, LoginRequired, PasswordChangeRequired, csrf_protect
 from xinyidai.auth.enums import INSTITUTION_READER_ROLES, ORG_KIND_LABELS, ROLE_LABELS, OrgKind, Role
@@ -60,11 +60,12 @@ from xinyidai.orders import pages as orders_pages
 from xinyidai.orders import router as orders_router
 from xinyidai.orders import service as orders_service
 from xinyidai.orders.events import OrderApproved
-from xinyidai.orders.policy import LineExposure
+from xinyidai.orders.policy import LineExposure, is_live
 from xinyidai.portal import nav
 from xinyidai.portal.apidocs import install_api_docs
 from xinyidai.portal.templating import render, templates
 from xinyidai.products import router as products_router
+from xinyidai.products import service as products_service
 from xinyidai.products.supermarket import pages as supermarket_pages
 from xinyidai.products.supermarket import router as supermarket_router
 from xinyidai.registry import router as registry_router
@@ -92,6 +93,7 @@ def wire_events() -> None:
     # Not an event: orders read the firm's lines from loans when they need them (see `line_exposure`); wired here
     # so that the CLI and the demo, which wire events without building the app, apply the same product rules.
     orders_service.use_line_exposure(line_exposure)
+    products_service.use_live_lines(live_lines)
 
 
 # Each context's background jobs are declared by importing its `jobs` module; this is the list a worker runs.
@@ -145,6 +147,12 @@ def line_exposure(session: Session, enterprise_id: int) -> list[LineExposure]:
             lender_name=lender(read.bank_organisation_id), product_id=read.product_id, limit_fen=read.limit_fen,
             used_fen=read.used_fen, status=str(read.status), valid_until=read.valid_until))
     return exposure
+
+
+def live_lines(session: Session, enterprise_id: int) -> int:
+    """The firm's live credit lines at every bank, for matching's eligibility rule (products sit below loans)."""
+    today = clock.today()
+    return sum(1 for line in line_exposure(session, enterprise_id) if is_live(line, today))
 
 
 def _organisation_name(session: Session, organisation_id: int) -> str | None:

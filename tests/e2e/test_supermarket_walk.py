@@ -13,6 +13,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.e2e.conftest import LiveServer
+from tests.e2e.test_financing_walk import login
 
 pytestmark = pytest.mark.e2e
 
@@ -57,3 +58,20 @@ def test_a_visitor_browses_the_shelf_and_the_policies_without_logging_in(page: P
     expect(page.locator("main")).to_contain_text("国办发〔2021〕52号")
     page.get_by_role("link", name="加强信用信息共享应用促进中小微企业融资实施方案").click()
     expect(page.get_by_test_id("policy-article")).to_contain_text("国务院办公厅")
+
+
+def test_a_firm_sees_the_shelf_matched_to_it_and_why(page: Page, server: LiveServer) -> None:
+    login(page, "enterprise.demo", home="/enterprise")
+    page.goto("/supermarket")
+    page.get_by_test_id("to-matches").click()
+    expect(page).to_have_url(re.compile(r"/supermarket/matches$"))
+    eligible = page.get_by_test_id("eligible")
+    expect(eligible.locator("tbody tr").first).to_contain_text("第1名")
+    assert int(page.get_by_test_id("eligible-count").inner_text()) >= 3
+    # Apart, with a reason in words: the demo shelf has products this firm cannot have (farmers' loans at least).
+    ineligible = page.get_by_test_id("ineligible")
+    expect(ineligible).to_contain_text("花椒贷")
+    expect(ineligible.get_by_test_id(re.compile(r"^ineligible-")).first.locator("li").first).not_to_be_empty()
+    # The best-placed product opens its application.
+    eligible.get_by_role("link", name="申请融资").first.click()
+    expect(page).to_have_url(re.compile(r"/enterprise/apply/\d+$"))

@@ -35,6 +35,7 @@ from xinyidai.loans.enums import CLASSIFICATION_LABELS, DRAWDOWN_STATUS_LABELS, 
 from xinyidai.network import policy as network_policy
 from xinyidai.orders.policy import STATUS_LABELS as ORDER_STATUS_LABELS
 from xinyidai.portal.i18n import EN, translate
+from xinyidai.products import enums as product_enums
 from xinyidai.products.enums import REPAYMENT_METHOD_LABELS
 from xinyidai.rights.enums import OBJECTION_STATUS_LABELS, REPAIR_STATUS_LABELS
 from xinyidai.scoring import batch
@@ -64,6 +65,9 @@ VOCABULARY: dict[str, Mapping[object, str]] = {
     "scoring outcomes": batch.OUTCOME_LABELS, "audit actions": ACTION_LABELS, "audit outcomes": OUTCOME_LABELS,
     "network tiers": network_policy.ROLE_LABELS, "network member statuses": network_policy.STATUS_LABELS,
     "flow directions": network_policy.DIRECTION_LABELS, "message outcomes": network_policy.OUTCOME_LABELS,
+    "product kinds": product_enums.PRODUCT_KIND_LABELS, "product statuses": product_enums.PRODUCT_STATUS_LABELS,
+    "rate modes": product_enums.RATE_MODE_LABELS, "guarantee arrangements": product_enums.GUARANTEE_ARRANGEMENT_LABELS,
+    "line rules": product_enums.LINE_RULE_LABELS, "product versions": product_enums.VERSION_STATUS_LABELS,
 }
 
 

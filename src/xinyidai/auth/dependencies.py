@@ -152,6 +152,8 @@ OversightDep = Annotated[Principal, Depends(Allow(Role.PLATFORM_ADMIN, Role.GOVE
 EnterpriseUserDep = Annotated[Principal, Depends(Allow(*ENTERPRISE))]
 BankStaffDep = Annotated[Principal, Depends(Allow(*BANK_STAFF))]
 BankManagerDep = Annotated[Principal, Depends(Allow(Role.BANK_MANAGER))]
+# A product's keepers: its bank's manager, and the platform administrator who reviews it.
+ProductKeeperDep = Annotated[Principal, Depends(Allow(Role.BANK_MANAGER, Role.PLATFORM_ADMIN))]
 BankOfficerDep = Annotated[Principal, Depends(Allow(Role.BANK_LOAN_OFFICER))]
 GuaranteeOfficerDep = Annotated[Principal, Depends(Allow(Role.GUARANTEE_OFFICER))]
 InstitutionAdminDep = Annotated[Principal, Depends(Allow(Role.INSTITUTION_ADMIN))]

@@ -43,7 +43,7 @@ def generate(
         except ValueError as exc:
             fail(str(exc), code=1)
     console.print(f"[green]demo district ready[/green]: {summary.enterprises} market entities, "
-                  f"{summary.organisations} organisations, {summary.orders} orders, "
+                  f"{summary.organisations} organisations, {summary.products} products, {summary.orders} orders, "
                   f"{summary.records} credit records in {summary.import_batches} deliveries")
     console.print(summary.champion.note)
     print_logins(console, summary.logins, password=generator.DEMO_PASSWORD)

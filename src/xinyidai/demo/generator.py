@@ -25,7 +25,7 @@ from xinyidai.consent import service as consent_service
 from xinyidai.creditdata import selfreport
 from xinyidai.creditdata import service as creditdata_service
 from xinyidai.creditdata.schemas import SelfReportCreate
-from xinyidai.demo import history, policies, records
+from xinyidai.demo import history, policies, records, shelf
 from xinyidai.demo.districts import NAN_AN, District
 from xinyidai.guarantee import service as guarantee_service
 from xinyidai.identity import service as identity_service
@@ -46,8 +46,8 @@ from xinyidai.loans.schemas import DrawdownCreate, RepaymentCreate
 from xinyidai.orders import service as orders_service
 from xinyidai.orders.schemas import OrderApprove, OrderCreate, OrderPropose, OrderReject
 from xinyidai.products import service as products_service
-from xinyidai.products.enums import RepaymentMethod
-from xinyidai.products.schemas import ProductCreate
+from xinyidai.products.enums import ProductKind, RepaymentMethod
+from xinyidai.products.schemas import EligibilityRuleCreate, ProductCreate
 from xinyidai.registry import service as registry_service
 from xinyidai.registry.codes import USCC_ALPHABET, id_check_char, uscc_check_char
 from xinyidai.registry.enums import EntityKind, EntityScale, OperatingStatus
@@ -107,6 +107,7 @@ district's past financing and its outcomes, and `champion` the model trained on 
     past_loans: list[history.PastLoan] = field(default_factory=list)
     champion: history.Champion = field(default_factory=history.Champion)
     sandbox_grants: int = 0  # firms that authorised SANDBOX_PROGRAMME
+    products: int = 0  # products on the shelf
 
 
 def make_uscc(rng: random.Random, prefix: str, district: District = NAN_AN) -> str:
@@ -285,7 +286,7 @@ def generate_operator(session: Session, *, name: str, bank: bool = False, seed: 
             code="YUHUIDAI", name="渝惠贷", description="省级节点统一受理的纯信用贷款，各区县企业均可申请",
             min_rate=Decimal("0.036"), max_rate=Decimal("0.075"), guarantee_fee_rate=Decimal("0"),
             min_amount_fen=10_000 * 100, max_line_fen=2_000_000 * 100,
-            repayment_methods=list(RepaymentMethod), term_options=[6, 12, 24, 36]))
+            repayment_methods=list(shelf.CLASSIC), term_options=[6, 12, 24, 36]))
         products_service.publish(session, principal=manager, product_id=product.id)
     return builder.summary
 
@@ -335,18 +336,33 @@ def generate(session: Session, *, enterprises: int, seed: int, district: Distric
         description="纯信用、随借随还、按日计息；额度和利率根据经营和信用情况自动测算，信用越好利率越低",
         min_rate=Decimal("0.035"), max_rate=Decimal("0.08"), guarantee_fee_rate=Decimal("0.012"),
         min_amount_fen=10_000 * 100, max_line_fen=1_000_000 * 100,
-        repayment_methods=list(RepaymentMethod), term_options=[3, 6, 12, 24, 36],
+        repayment_methods=list(shelf.CLASSIC), term_options=[3, 6, 12, 24, 36],
+        eligibility=[EligibilityRuleCreate.model_validate(shelf.NO_DISHONESTY)],
+        required_documents=["营业执照", "法定代表人身份证"],
     ))
     products_service.publish(session, principal=_principal(session, manager_id), product_id=product.id)
     tax_product = products_service.create(
         session, principal=_principal(session, bank2_manager), product_in=ProductCreate(
             code="SHUIYIDAI", name="税易贷", description="按纳税信用等级和纳税额核定额度的信用贷款",
+            kind=ProductKind.TAX_BASED, required_documents=["营业执照", "法定代表人身份证", "近两年纳税申报表"],
+            eligibility=[EligibilityRuleCreate.model_validate(rule) for rule in (
+                shelf.NO_DISHONESTY, {"field": "credit_records", "op": "within_months",
+                                      "value": {"category": "C04", "months": 12}})],
             min_rate=Decimal("0.0385"), max_rate=Decimal("0.065"), guarantee_fee_rate=Decimal("0"),
             min_amount_fen=50_000 * 100, max_line_fen=3_000_000 * 100,
             repayment_methods=[RepaymentMethod.EQUAL_INSTALLMENT, RepaymentMethod.INTEREST_FIRST],
             term_options=[12, 24, 36],
         ))
     products_service.publish(session, principal=_principal(session, bank2_manager), product_id=tax_product.id)
+
+    def lender(key: str, name: str) -> Principal:
+        organisation_id = builder.organisation(name, OrgKind.BANK)
+        return _principal(session, builder.user(organisation_id, f"{key}.manager", "信贷主管", [Role.BANK_MANAGER],
+                                                name, printed=False))
+
+    builder.summary.products = 2 + shelf.publish_shelf(
+        session, lenders={"bank": _principal(session, manager_id), "bank2": _principal(session, bank2_manager)},
+        admin=_principal(session, admin_id), short=district.short, make_lender=lender)
 
     areas = builder.areas()
     good_id = builder.enterprise(areas, today, force_kind=EntityKind.ENTERPRISE, healthy=True)

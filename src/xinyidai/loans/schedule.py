@@ -385,7 +385,7 @@ def recast(
     if _add_months(next_due_date, 0, day) != next_due_date:
         raise ScheduleError("下一还款日与还款日（每月几号）不一致")
     _check_dates(next_due_date, remaining_months, day)
-    if method is RepaymentMethod.INTEREST_FIRST:
+    if method in (RepaymentMethod.INTEREST_FIRST, RepaymentMethod.HARVEST_BULLET):  # principal at the end
         current_payment_fen = None  # the rule and the current payment do not apply
     elif current_payment_fen is not None and (
         not isinstance(current_payment_fen, int) or isinstance(current_payment_fen, bool) or current_payment_fen <= 0

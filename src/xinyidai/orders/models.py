@@ -24,6 +24,8 @@ class FinancingOrder(Base):
     applicant_user_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("user_account.id"))
     origin_node: Mapped[str | None] = mapped_column(String(6))
     product_id: Mapped[int] = mapped_column(BigId, ForeignKey("product.id"))
+    # The version of the product's terms the order applied to (None: orders older than product versions).
+    product_version_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("product_version.id"))
     bank_organisation_id: Mapped[int] = mapped_column(BigId, ForeignKey("organisation.id"), index=True)
     amount_fen: Mapped[int] = mapped_column(BigInteger)
     term_months: Mapped[int]

@@ -164,7 +164,8 @@ def apply(session: Session, *, principal: Principal, order_in: OrderCreate,
     calendar = workdays.load_calendar(session)
     order = FinancingOrder(
         order_no=_new_order_no(), enterprise_id=enterprise.id, applicant_user_id=principal.user_id,
-        product_id=product.id, bank_organisation_id=product.bank_organisation_id,
+        product_id=product.id, product_version_id=product.current_version_id,
+        bank_organisation_id=product.bank_organisation_id,
         amount_fen=order_in.amount_fen, term_months=order_in.term_months,
         repayment_method=order_in.repayment_method, purpose=order_in.purpose.strip(),
         status=OrderStatus.SUBMITTED, estimate_score=estimate.score, estimate_grade=estimate.grade,

@@ -55,6 +55,20 @@ EN: dict[str, str] = {
     "还款中": "Repaying", "已结清": "Settled", "已违约": "Defaulted", "已代偿": "Compensated",
     "部分代偿": "Partly compensated",
     "先息后本": "Interest first", "等额本金": "Equal principal", "等额本息": "Equal installments",
+    "收获季一次还本": "Principal after the harvest",
+    # The financial supermarket: products as data, their review and smart matching
+    "纯信用": "Pure credit", "担保": "Guaranteed", "税易贷类": "Tax-based", "涉农": "Agricultural",
+    "产业链": "Industry chain", "政策贴息": "Policy-subsidised",
+    "按信用评价定价": "Priced by the credit evaluation", "固定利率": "Fixed rate",
+    "无担保": "No guarantee", "担保公司分险": "Guarantee company's share",
+    "核心企业确权": "Chain leader's confirmation",
+    "按信用评价核定额度": "Line by the credit evaluation", "按种植面积核定额度": "Line by planted area",
+    "待审核": "Waiting for review", "已上架": "On the shelf", "已退回": "Returned", "已生效": "In force",
+    "已被替代": "Superseded",
+    "修改金融产品条款（新版本）": "Change a product's terms (new version)",
+    "提交金融产品审核": "Submit a product for review", "审核通过金融产品（上架）": "Approve a product (shelve it)",
+    "退回金融产品": "Return a product", "下架金融产品": "Withdraw a product",
+    "智能匹配金融产品": "Match products to the firm",
     "放款": "Disbursement", "计息": "Accrual", "到期转逾期": "Overdue transfer", "还款": "Repayment",
     "代偿": "Compensation", "追偿": "Recovery",
     "本金": "Principal", "逾期本金": "Overdue principal", "应计利息": "Accrued interest",
@@ -846,4 +860,16 @@ EN.update({
     "文号": "Document no.", "发文日期": "Issued on", "原文链接": "Link to the original",
     "发布": "Publish", "停用": "Retire", "已停用": "Retired",
     "撰写政策": "Wrote a policy", "发布政策": "Published a policy", "停用政策": "Retired a policy",
+    "产品类型": "Kind of product", "担保方式": "Guarantee", "条款版本": "Terms version", "申请条件": "Who may apply",
+    "无特别条件": "No particular conditions", "所需材料": "Documents needed",
+    "看看本企业是否符合条件": "See whether your firm qualifies", "为本企业匹配的产品": "Products matched to your firm",
+    "按本企业的信用评价和每个产品的准入条件逐一匹配：符合条件的产品按预计获批可能、利率和额度排序；不符合的单独列出并说明原因。结果仅供参考，以银行审批为准。":
+    "Each product is matched against your firm's credit evaluation and its own conditions: those you qualify for "
+    "are ranked by the expected chance of approval, rate and line; the others are listed apart with the reasons. "
+    "For reference only: the bank decides.",
+    "符合条件": "Eligible", "暂不符合": "Not yet eligible", "符合条件的产品": "Products you qualify for",
+    "排名": "Rank", "预计获批可能": "Chance of approval", "排序依据": "Why here",
+    "暂无符合条件的产品，请查看下方原因，改善后再来匹配":
+    "No product fits yet: see the reasons below, and match again once they are resolved.",
+    "暂不符合条件的产品": "Products you do not qualify for yet", "原因": "Reasons",
 })

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from xinyidai.errors import DomainError, NotFound
+from xinyidai.errors import Conflict, DomainError, NotFound
 
 
 class InvalidProduct(DomainError):
@@ -27,3 +27,9 @@ class PolicyArticleNotFound(NotFound):
     """No such policy article, or not published."""
 
     code = "policy_article_not_found"
+
+
+class ProductStateError(Conflict):
+    """A step the product's state does not allow now (a review with nothing waiting, a second pending version)."""
+
+    code = "product_state"

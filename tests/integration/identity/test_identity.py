@@ -81,7 +81,7 @@ def test_forms_without_the_csrf_token_are_refused(client: TestClient, world: Wor
     wrong = client.post("/login", data={"username": "good", "password": PASSWORD, "csrf_token": "forged"})
     assert wrong.status_code == 403 and "请刷新页面" in wrong.text
     login(client, "a.officer")
-    assert client.post("/api/v1/products/1/publish").status_code == 403  # cookie session, no header
+    assert client.post("/api/v1/products/1/submit").status_code == 403  # cookie session, no header
     forged = client.post("/logout", data={"csrf_token": "forged"}, follow_redirects=False)
     assert forged.status_code == 403
     assert client.get("/bank/workbench").status_code == 200  # still logged in

@@ -10,8 +10,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from tests.integration.conftest import World, login, page_csrf
+from tests.integration.products.test_products import _terms
 from xinyidai import clock
 from xinyidai.audit.models import AuditEntry
+from xinyidai.products import service as products_service
+from xinyidai.products.schemas import ProductCreate
 from xinyidai.products.supermarket.models import PolicyArticle
 
 ARTICLE = {
@@ -52,9 +55,47 @@ def test_the_shelf_is_searched_filtered_and_sorted(client: TestClient, world: Wo
     assert 'data-testid="shelf-count">0<' in cheap.text
 
 
+def test_the_shelf_filters_by_kind_and_guarantee_and_the_product_page_says_who_may_apply(
+    client: TestClient, session: Session, world: World
+) -> None:
+    manager = world.principal(session, "b.manager")
+    product = products_service.create(session, principal=manager, product_in=ProductCreate.model_validate(_terms()))
+    products_service.publish(session, principal=manager, product_id=product.id)
+    session.commit()
+    farming = client.get("/supermarket", params={"kind": "agricultural"})
+    assert 'data-testid="shelf-count">1<' in farming.text and "花椒贷" in farming.text
+    unguaranteed = client.get("/supermarket", params={"guarantee": "none", "sort": "max_amount"})
+    assert "花椒贷" in unguaranteed.text and 'data-testid="shelf-count">3<' in unguaranteed.text
+    page = client.get(f"/supermarket/products/{product.id}")
+    assert "成立满2年" in page.text and "土地承包合同" in page.text and "每亩3000元" in page.text
+
+
+def test_a_firm_sees_its_matched_list_with_the_reasons_and_no_one_else_does(
+    client: TestClient, session: Session, world: World
+) -> None:
+    manager = world.principal(session, "b.manager")
+    old = products_service.create(session, principal=manager, product_in=ProductCreate.model_validate(_terms(
+        code="OLD", name="老字号贷", kind="pure_credit", line_rule={"kind": "evaluated"},
+        repayment_methods=["equal_installment"], eligibility=[{"field": "years_in_business", "op": ">=",
+                                                                "value": 50}])))
+    products_service.publish(session, principal=manager, product_id=old.id)
+    session.commit()
+    assert client.get("/supermarket/matches", follow_redirects=False).status_code in (303, 401)
+    login(client, "good")
+    page = client.get("/supermarket/matches")
+    assert page.status_code == 200, page.text
+    assert 'data-testid="eligible-CHONGXINDAI"' in page.text and 'data-testid="eligible-OTHER"' in page.text
+    assert 'data-testid="ineligible-OLD"' in page.text and "成立不满50年" in page.text
+    assert "第1名" in page.text
+    assert 'href="/supermarket/matches"' in client.get("/supermarket").text
+    client.cookies.clear()
+    login(client, "a.officer")
+    assert client.get("/supermarket/matches").status_code == 403
+
+
 def test_bad_filters_are_said_in_chinese_not_a_500(client: TestClient, world: World) -> None:
     for params in ({"term_months": "abc"}, {"lender": "9223372036854775808"}, {"sort": "x"},
-                   {"q": "字" * 51}, {"amount_wan": "-1"}):
+                   {"q": "字" * 51}, {"amount_wan": "-1"}, {"kind": "loan_shark"}, {"guarantee": "1"}):
         page = client.get("/supermarket", params=params)
         assert page.status_code == 422, params
         assert "请检查以下内容" in page.text

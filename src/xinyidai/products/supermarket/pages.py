@@ -10,63 +10,59 @@ from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel, Field, ValidationError
 
-from xinyidai.auth.dependencies import PlatformAdminDep, Public, csrf_protect
+from xinyidai.auth.dependencies import EnterpriseUserDep, PlatformAdminDep, Public, csrf_protect
 from xinyidai.auth.enums import Role
+from xinyidai.auth.scoping import own_enterprise_id
+from xinyidai.consent import service as consent_service
 from xinyidai.errors import DomainError
-from xinyidai.identity import service as identity_service
 from xinyidai.portal import flash
 from xinyidai.portal.forms import form_errors
 from xinyidai.portal.templating import render
 from xinyidai.products import service as products_service
-from xinyidai.products.enums import REPAYMENT_METHOD_LABELS
-from xinyidai.products.models import Product
+from xinyidai.products.enums import (
+    GUARANTEE_ARRANGEMENT_LABELS,
+    PRODUCT_KIND_LABELS,
+    GuaranteeArrangement,
+    ProductKind,
+)
+from xinyidai.products.service import ShelfFilters
 from xinyidai.products.supermarket import service
 from xinyidai.products.supermarket.schemas import ARTICLE_STATUS_LABELS, PolicyArticleUpdate
-from xinyidai.web import IdPath, SessionDep
+from xinyidai.web import IdPath, SessionDep, client_ip
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(csrf_protect)])
 PublicPage = Depends(Public())
 
 FILTER_LABELS = {"q": "关键词", "lender": "金融机构", "amount_wan": "需要金额", "term_months": "期限",
                  "max_rate_percent": "可接受的最高年利率", "sort": "排序"}
-SORTS = {"rate": "利率从低到高", "amount": "额度从高到低", "newest": "最新上架"}
+SORTS = {"rate": "利率从低到高", "max_amount": "额度从高到低", "newest": "最新上架"}
+FILTER_LABELS = {"q": "关键词", "lender": "金融机构", "amount_wan": "需要金额", "term_months": "期限",
+                 "max_rate_percent": "可接受的最高年利率", "kind": "产品类型", "guarantee": "担保方式", "sort": "排序"}
 ARTICLE_LABELS = {"title": "标题", "issuer": "发文机关", "document_no": "文号", "issued_date": "发文日期",
                   "summary": "要点", "body": "正文", "source_url": "原文链接"}
 
 
 class ShelfFilter(BaseModel):
-    """What a visitor narrows the shelf by: words, lender, the amount and term they need, the highest rate they
-    accept, and an order."""
+    """What a visitor narrows the shelf by, as the form sends it: words, lender, the amount and term they need, the
+    highest rate they accept, the kind of product and of guarantee, and an order."""
 
     q: str = Field(default="", max_length=50)
     lender: int | None = Field(default=None, ge=1, le=2**62)
     amount_wan: int | None = Field(default=None, ge=1, le=100_000, description="The amount needed, in 万元")
     term_months: int | None = Field(default=None, ge=1, le=360)
     max_rate_percent: Decimal | None = Field(default=None, gt=0, le=100, max_digits=6, decimal_places=3)
-    sort: Literal["rate", "amount", "newest"] = "rate"
+    kind: ProductKind | None = None
+    guarantee: GuaranteeArrangement | None = None
+    sort: Literal["rate", "max_amount", "newest"] = "rate"
 
-
-def _matches(product: Product, want: ShelfFilter, lender_names: dict[int, str]) -> bool:
-    words = want.q.strip()
-    if words and not any(words in text for text in (product.name, product.description,
-                                                    lender_names.get(product.bank_organisation_id, ""))):
-        return False
-    if want.lender is not None and product.bank_organisation_id != want.lender:
-        return False
-    if want.amount_wan is not None and not (
-            product.min_amount_fen <= want.amount_wan * 1_000_000 <= product.max_line_fen):
-        return False
-    if want.term_months is not None and want.term_months not in product.term_options:
-        return False
-    return want.max_rate_percent is None or product.min_rate * 100 <= want.max_rate_percent
-
-
-def _sorted(products: list[Product], sort: str) -> list[Product]:
-    if sort == "amount":
-        return sorted(products, key=lambda p: (-p.max_line_fen, p.id))
-    if sort == "newest":
-        return sorted(products, key=lambda p: (p.published_at or p.created_at), reverse=True)
-    return sorted(products, key=lambda p: (p.min_rate, p.id))
+    def filters(self) -> ShelfFilters:
+        """The shelf's filters this form asks for."""
+        return ShelfFilters(
+            q=self.q or None, lender_id=self.lender, term_months=self.term_months,
+            amount_fen=self.amount_wan * 1_000_000 if self.amount_wan is not None else None,
+            max_rate=self.max_rate_percent / 100 if self.max_rate_percent is not None else None,
+            kind=self.kind.value if self.kind else None,
+            guarantee_arrangement=self.guarantee.value if self.guarantee else None, sort=self.sort)
 
 
 def _is_firm(request: Request) -> bool:
@@ -74,9 +70,7 @@ def _is_firm(request: Request) -> bool:
     return principal is not None and bool(principal.has_any(Role.ENTERPRISE_ADMIN, Role.ENTERPRISE_STAFF))
 
 
-def _lender_names(session: SessionDep, products: list[Product]) -> dict[int, str]:
-    ids = {p.bank_organisation_id for p in products}
-    return {i: identity_service.get_organisation(session, organisation_id=i).name for i in sorted(ids)}
+SHELF_LABELS = {"kinds": PRODUCT_KIND_LABELS, "guarantees": GUARANTEE_ARRANGEMENT_LABELS, "sorts": SORTS}
 
 
 @router.get("/supermarket", response_class=HTMLResponse, dependencies=[PublicPage])
@@ -89,24 +83,31 @@ def shelf(request: Request, session: SessionDep) -> Response:
     except ValidationError as exc:
         errors = form_errors(exc, labels=FILTER_LABELS)
         want = ShelfFilter()
-    products = list(products_service.list_published(session))
-    lenders = _lender_names(session, products)
-    shown = _sorted([p for p in products if _matches(p, want, lenders)], want.sort)
+    everything = products_service.list_shelf(session, filters=ShelfFilters(limit=1000))
+    shown = products_service.list_shelf(session, filters=want.filters())
     return render(request, "products/shelf.html", {
-        "products": shown, "total": len(products), "want": want, "lenders": lenders, "sorts": SORTS,
-        "method_labels": REPAYMENT_METHOD_LABELS, "policies": service.list_published(session, limit=3),
-        "is_firm": _is_firm(request), "errors": errors,
+        **SHELF_LABELS, "products": shown, "total": len(everything), "want": want,
+        "lenders": dict(sorted({(p.lender_id, p.lender_name) for p in everything}, key=lambda pair: pair[1])),
+        "policies": service.list_published(session, limit=3), "is_firm": _is_firm(request), "errors": errors,
     }, status_code=422 if errors else 200)
 
 
 @router.get("/supermarket/products/{product_id}", response_class=HTMLResponse, dependencies=[PublicPage])
 def product_page(request: Request, session: SessionDep, product_id: IdPath) -> Response:
-    """One product on sale: its lender, terms, rates and how to apply."""
-    product = products_service.get_published(session, product_id=product_id)
+    """One product on sale: its lender, terms, rates, who may apply and how."""
     return render(request, "products/product.html", {
-        "product": product, "lender": _lender_names(session, [product])[product.bank_organisation_id],
-        "method_labels": REPAYMENT_METHOD_LABELS,
-        "is_firm": _is_firm(request),
+        "product": products_service.shelf_product(session, product_id=product_id), "is_firm": _is_firm(request),
+    })
+
+
+@router.get("/supermarket/matches", response_class=HTMLResponse)
+def matches(request: Request, session: SessionDep, principal: EnterpriseUserDep) -> Response:
+    """智能匹配: every product on the shelf for the signed-in firm, the eligible ranked by what the firm may expect,
+    the others apart with the rules that exclude them."""
+    matched = products_service.match(session, principal=principal, enterprise_id=own_enterprise_id(principal),
+                                     ip_address=client_ip(request))
+    return render(request, "products/matches.html", {
+        "matched": matched, "may_bind": consent_service.may_bind_enterprise(principal.roles),
     })
 
 
