@@ -221,7 +221,7 @@ def review(session: Session, *, principal: Principal, product_id: int, approve: 
     bank with a reason. A new version of a product on sale replaces the old one on approval; returned, the old one
     stays on sale."""
     if not principal.is_platform_admin:
-        raise ProductStateError("只有平台管理员可以审核金融产品", message_en="only the platform reviews products")
+        raise Forbidden("只有平台管理员可以审核金融产品", message_en="only the platform reviews products")
     product = get(session, product_id=product_id)
     version = _pending(session, product)
     if version is None:
