@@ -256,6 +256,12 @@ def parse_all(raw_rules: Sequence[Any]) -> list[Rule]:
     return rules
 
 
+def load_all(stored: Sequence[Mapping[str, Any]]) -> list[Rule]:
+    """The rules a product stores, as they were checked when stored (`parse_all` on every write): read without
+    checking again, for matching a whole shelf fast."""
+    return [Rule(str(raw["field"]), str(raw["op"]), raw["value"]) for raw in stored]
+
+
 def evaluate(rules: Sequence[Rule], profile: FirmProfile) -> list[Failure]:
     """The rules the firm fails, in the rules' order, each in words (empty: eligible)."""
     failures = []
@@ -269,8 +275,12 @@ def evaluate(rules: Sequence[Rule], profile: FirmProfile) -> list[Failure]:
 
 def describe(rule: Rule) -> str:
     """The rule as a requirement a firm reads on the product's page."""
-    spec = FIELDS[rule.field]
-    text, _ = spec.explain(rule.value)
-    return {"years_in_business": f"成立满{rule.value}年", "credit_grade": f"信用评价等级{rule.value}级及以上",
-            "serious_dishonesty": "未列入严重失信主体名单",
-            "live_lines": f"现有有效授信不超过{rule.value}笔"}.get(rule.field, text)
+    if rule.field == "years_in_business":
+        return f"成立满{rule.value}年"
+    if rule.field == "credit_grade":
+        return f"信用评价等级{rule.value}级及以上"
+    if rule.field == "serious_dishonesty":
+        return "未列入严重失信主体名单"
+    if rule.field == "live_lines":
+        return f"现有有效授信不超过{rule.value}笔"
+    return FIELDS[rule.field].explain(rule.value)[0]

@@ -10,7 +10,7 @@ from decimal import Decimal
 from typing import Any, Protocol
 
 from pydantic import ValidationError
-from sqlalchemy import func, select
+from sqlalchemy import Row, func, select
 from sqlalchemy.orm import Session
 
 from xinyidai import clock
@@ -221,7 +221,7 @@ def review(session: Session, *, principal: Principal, product_id: int, approve: 
     bank with a reason. A new version of a product on sale replaces the old one on approval; returned, the old one
     stays on sale."""
     if not principal.is_platform_admin:
-        raise ProductStateError("只有平台管理员可以审核金融产品", message_en="only the platform reviews products")
+        raise Forbidden("只有平台管理员可以审核金融产品", message_en="only the platform reviews products")
     product = get(session, product_id=product_id)
     version = _pending(session, product)
     if version is None:
@@ -479,9 +479,16 @@ def _lender_names(session: Session) -> dict[int, str]:
     return {o.id: o.name for o in identity_service.list_organisations(session, kind=OrgKind.BANK)}
 
 
-def shelf_read(product: Product, *, lender_name: str, version_number: int | None = None) -> ShelfProductRead:
-    """A product as the shelf shows it: its terms in words and its lender's name."""
-    rules = eligibility.parse_all(product.eligibility or [])
+# A product as the shelf reads it: its table row (a `Row` of `product`'s columns reads like the entity, lighter).
+ProductRow = Product | Row[Any]
+
+
+def shelf_read(product: ProductRow, *, lender_name: str, version_number: int | None = None,
+               rules: Sequence[eligibility.Rule] | None = None) -> ShelfProductRead:
+    """A product as the shelf shows it: its terms in words and its lender's name (`rules`: its eligibility rules
+    already read)."""
+    if rules is None:
+        rules = eligibility.load_all(product.eligibility or [])
     methods = [RepaymentMethod(m) for m in product.repayment_methods]
     terms = sorted(int(t) for t in product.term_options)
     line_rule = dict(product.line_rule or {"kind": "evaluated"})
@@ -614,14 +621,14 @@ def firm_profile(session: Session, *, enterprise_id: int, credit_grade: str | No
     )
 
 
-def candidate_of(product: Product) -> matching.Candidate:
+def candidate_of(product: ProductRow) -> matching.Candidate:
     """A product as matching reads it."""
     return matching.Candidate(
         product_id=product.id, name=product.name, min_rate=product.min_rate, max_rate=product.max_rate,
         fee_rate=product.guarantee_fee_rate, min_amount_fen=product.min_amount_fen,
         max_line_fen=product.max_line_fen, rate_mode=product.rate_mode,
         guarantee_arrangement=product.guarantee_arrangement,
-        rules=tuple(eligibility.parse_all(product.eligibility or [])), line_rule=dict(product.line_rule or {}),
+        rules=tuple(eligibility.load_all(product.eligibility or [])), line_rule=dict(product.line_rule or {}),
     )
 
 
@@ -643,10 +650,11 @@ def match(session: Session, *, principal: Principal, enterprise_id: int, ip_addr
         raise Forbidden("只能查看本企业的产品匹配结果", message_en="matching is for the firm's own people")
     estimate = scoring_service.pre_assess(session, enterprise_id=enterprise_id, bounds=REFERENCE_BOUNDS)
     profile = firm_profile(session, enterprise_id=enterprise_id, credit_grade=estimate.grade)
-    products = list(session.scalars(select(Product).where(Product.status == ProductStatus.PUBLISHED)
-                                    .order_by(Product.id)))
+    products = session.execute(select(*Product.__table__.columns).where(Product.status == ProductStatus.PUBLISHED)
+                               .order_by(Product.id)).all()
     by_id = {p.id: p for p in products}
-    outcome = matching.rank(evaluation_of(estimate), [candidate_of(p) for p in products], profile,
+    candidates = {p.id: candidate_of(p) for p in products}
+    outcome = matching.rank(evaluation_of(estimate), list(candidates.values()), profile,
                             ceiling=policy.rate_ceiling(get_settings().lpr_one_year))
     names = _lender_names(session)
     numbers = _version_numbers(session, [p.current_version_id for p in products])
@@ -654,7 +662,8 @@ def match(session: Session, *, principal: Principal, enterprise_id: int, ip_addr
     def shelf(product_id: int) -> ShelfProductRead:
         product = by_id[product_id]
         return shelf_read(product, lender_name=names.get(product.bank_organisation_id, ""),
-                          version_number=numbers.get(product.current_version_id or 0))
+                          version_number=numbers.get(product.current_version_id or 0),
+                          rules=candidates[product_id].rules)
 
     audit_service.record(session, action="products.matched", actor=principal, subject_type="enterprise",
                          subject_id=enterprise_id, enterprise_id=enterprise_id, purpose="self_query",

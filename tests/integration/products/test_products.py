@@ -19,6 +19,7 @@ from xinyidai.orders import service as orders_service
 from xinyidai.orders.schemas import OrderCreate
 from xinyidai.products import service as products_service
 from xinyidai.products.models import Product, ProductVersion
+from xinyidai.scoring.models import CreditDecision
 
 
 def _api(client: TestClient, username: str) -> dict[str, str]:
@@ -200,8 +201,11 @@ def test_a_firm_sees_the_shelf_matched_to_it_and_only_its_own(
     session.commit()
     assert client.get("/api/v1/products/matches").status_code == 401
     headers = _api(client, "good")
+    decisions = session.scalar(select(func.count()).select_from(CreditDecision)) or 0
     response = client.get("/api/v1/products/matches", headers=headers)
     assert response.status_code == 200, response.text
+    session.expire_all()  # one pre-assessment for the whole shelf, not one per product
+    assert session.scalar(select(func.count()).select_from(CreditDecision)) == decisions + 1
     body = response.json()
     assert [m["product"]["name"] for m in body["eligible"]] and {m["rank"] for m in body["eligible"]} == {1, 2}
     assert {m["product"]["name"] for m in body["eligible"]} == {"重信贷", "乙行贷"}
