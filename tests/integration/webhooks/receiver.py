@@ -70,7 +70,7 @@ def running(receiver: Receiver) -> Iterator[Receiver]:
     """Serve `receiver` on 127.0.0.1 (a free port) for the block."""
 
     class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802 (http.server's name)
+        def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
             if receiver.sleep:
                 time.sleep(receiver.sleep)
@@ -83,7 +83,7 @@ def running(receiver: Receiver) -> Iterator[Receiver]:
             self.end_headers()
             self.wfile.write(b"ok")
 
-        def log_message(self, format: str, *args: object) -> None:  # noqa: A002 (http.server's name)
+        def log_message(self, format: str, *args: object) -> None:
             pass
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)

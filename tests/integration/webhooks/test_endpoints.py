@@ -52,7 +52,7 @@ class Recording:
 @pytest.fixture(autouse=True)
 def recording() -> Iterator[Recording]:
     engine = Recording()
-    jobs.use(engine)  # type: ignore[arg-type]
+    jobs.use(engine)
     yield engine
     jobs.use(None)
 

@@ -1,5 +1,5 @@
-"""The pure rules of webhooks: signatures (HMAC-SHA256 of "timestamp.body", both secrets during a rotation), verification,
-the retry schedule and which addresses an endpoint may have."""
+"""The pure rules of webhooks: signatures (HMAC-SHA256 of "timestamp.body", both secrets during a rotation),
+verification, the retry schedule and which addresses an endpoint may have."""
 
 from __future__ import annotations
 
@@ -19,7 +19,8 @@ def test_the_signature_is_hmac_sha256_over_timestamp_dot_body() -> None:
 
 def test_during_a_rotation_both_secrets_sign_and_either_verifies() -> None:
     header = policy.signature_header(["new", "old"], timestamp=1_700_000_000, body=BODY)
-    assert header.count("v1=") == 2 and header.startswith(f"v1={policy.sign('new', timestamp=1_700_000_000, body=BODY)}")
+    first = policy.sign("new", timestamp=1_700_000_000, body=BODY)
+    assert header.count("v1=") == 2 and header.startswith(f"v1={first},v1=")
     for secret in ("new", "old"):
         assert policy.verify(secret, header=header, timestamp="1700000000", body=BODY, now=1_700_000_010)
     assert not policy.verify("other", header=header, timestamp="1700000000", body=BODY, now=1_700_000_010)
