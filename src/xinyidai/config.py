@@ -45,6 +45,9 @@ class Settings(BaseSettings):
     # A worker silent this long is presumed dead and the job it held goes to another; checked on this schedule.
     jobs_stalled_after_seconds: float = Field(default=60.0, ge=2)
     jobs_stalled_check_cron: str = "* * * * *"
+    # How often an idle worker looks for jobs whose time has come (a retry deferred for later); new jobs wake it at
+    # once.
+    jobs_poll_seconds: float = Field(default=5.0, gt=0, le=60)
     # Finished jobs are kept this many days in the engine's history.
     jobs_keep_days: int = Field(default=30, ge=1, le=3650)
 

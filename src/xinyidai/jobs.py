@@ -354,6 +354,7 @@ class Procrastinate:
                 queues=queues, concurrency=concurrency,  # type: ignore[arg-type]  # None: every queue name=f"{socket.gethostname()}:{os.getpid()}",
                 update_heartbeat_interval=settings.jobs_stalled_after_seconds / 4,
                 stalled_worker_timeout=settings.jobs_stalled_after_seconds,
+                fetch_job_polling_interval=settings.jobs_poll_seconds,
                 delete_jobs="never")
 
 
