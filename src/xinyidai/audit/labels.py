@@ -181,6 +181,8 @@ SUBJECT_LABELS = {
     "scoring_run": "评分批次",
     "usage_commitment": "信息使用承诺",
     "verification": "核验",
+    "webhook_delivery": "事件推送记录",
+    "webhook_endpoint": "事件推送地址",
 }
 
 

@@ -864,6 +864,12 @@ EN.update({
     "重新推送事件": "Redeliver a webhook",
 })
 
+# Audit subjects of webhooks.
+EN.update({
+    "事件推送地址": "Webhook endpoint",
+    "事件推送记录": "Webhook delivery",
+})
+
 
 def language_of(request: Request) -> str:
     """The visitor's chosen language."""
