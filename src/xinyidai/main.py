@@ -61,6 +61,7 @@ from xinyidai.orders import pages as orders_pages
 from xinyidai.orders import router as orders_router
 from xinyidai.orders import service as orders_service
 from xinyidai.orders.events import OrderApproved
+from xinyidai.orders.models import FinancingOrder
 from xinyidai.orders.policy import LineExposure
 from xinyidai.portal import nav
 from xinyidai.portal.apidocs import install_api_docs
@@ -94,12 +95,25 @@ def _consent_recipient(session: Session, published: events.PublishedEvent) -> in
     return value if isinstance(value, int) else None
 
 
+def _order_bank(session: Session, published: events.PublishedEvent) -> int | None:
+    """An order's event is news for the order's bank: its payload names it, or (an event published before its
+    payload carried it, such as `orders.rejected`) the order does."""
+    named = webhooks_service.bank_of(session, published)
+    if named is not None:
+        return named
+    order_id = published.payload.get("order_id")
+    order = session.get(FinancingOrder, order_id) if isinstance(order_id, int) else None
+    return order.bank_organisation_id if order is not None else None
+
+
 # Which domain events become webhook events, and for whom: every event of the webhook catalogue, by name, for the
-# organisation its payload's `bank_organisation_id` names unless mapped otherwise here. (Made once: subscribing the
-# same handler again adds nothing.)
+# organisation its payload's `bank_organisation_id` names (an order's event: else the order's bank) unless mapped
+# otherwise here. (Made once: subscribing the same handler again adds nothing.)
 WEBHOOK_RECIPIENTS: dict[str, webhooks_service.OrganisationOf] = {"consent.revoked": _consent_recipient}
-WEBHOOK_FORWARDERS = {name: webhooks_service.forwarder(WEBHOOK_RECIPIENTS.get(name, webhooks_service.bank_of))
-                      for name in webhooks_catalogue.EVENT_NAMES}
+WEBHOOK_FORWARDERS = {
+    name: webhooks_service.forwarder(WEBHOOK_RECIPIENTS.get(
+        name, _order_bank if name.startswith("orders.") else webhooks_service.bank_of))
+    for name in webhooks_catalogue.EVENT_NAMES}
 
 
 def wire_events() -> None:

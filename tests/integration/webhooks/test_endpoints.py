@@ -233,3 +233,29 @@ def test_the_catalogue_and_the_openapi_document_describe_every_event_with_an_exa
         assert example["event"] == name and example["data"] == spec.example
         spec.payload.model_validate(example["data"])  # every example fits its own schema
     assert get_settings().webhook_allow_local_http is False  # the default: https only
+
+
+def test_an_order_event_without_the_bank_in_its_payload_reaches_the_orders_bank(
+        client: TestClient, session: Session, session_factory: sessionmaker[Session], world: World,
+        recording: Recording) -> None:
+    from xinyidai.main import wire_events
+    from xinyidai.orders.events import OrderRejected
+    from xinyidai.webhooks.schemas import EndpointCreate
+
+    wire_events()
+    headers = _as(client, "good", "/enterprise")
+    order = client.post("/api/v1/orders", headers=headers, json={
+        "product_id": world.product_a, "amount_fen": 20_000_000, "term_months": 12,
+        "repayment_method": "equal_installment", "purpose": "采购原材料", "authorise": True}).json()
+    session.expire_all()
+    events.dispatch_pending(session_factory=session_factory)  # the submission (no endpoint yet: nothing)
+    webhooks_service.create_endpoint(session, principal=world.principal(session, "a.manager"),
+                                     endpoint_in=EndpointCreate(url=URL, events=["orders.rejected"]))
+    events.publish(session=session, event=OrderRejected(order_id=order["id"], order_no=order["order_no"],
+                                                        enterprise_id=world.good_enterprise, reason="资料不全"))
+    session.commit()
+    events.dispatch_pending(session_factory=session_factory)
+    session.expire_all()
+    [delivery] = session.scalars(select(WebhookDelivery)).all()
+    assert (delivery.event_name, delivery.organisation_id) == ("orders.rejected", world.bank_a)
+    assert '"reason":"资料不全"' in delivery.body
