@@ -8,9 +8,9 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterator, Mapping
-from pathlib import Path
 
 import pytest
+import structlog.testing
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -76,7 +76,7 @@ def _wait(database: db.Database, message_id: int, status: str, timeout: float = 
 
 
 def test_a_message_is_sent_after_the_commit_and_retried_with_backoff_until_the_gateway_takes_it(
-        district: tuple[db.Database, World], caplog: pytest.LogCaptureFixture) -> None:
+        district: tuple[db.Database, World]) -> None:
     database, _ = district
     double = DoubleGateway(fail_first=2)
     sms.use_gateway(double)
@@ -133,12 +133,11 @@ def test_no_number_no_message_and_a_bad_template_is_refused_at_once(district: tu
     assert double.calls == []
 
 
-def test_the_log_gateway_masks_the_number(caplog: pytest.LogCaptureFixture, capsys: pytest.CaptureFixture[str],
-                                          tmp_path: Path) -> None:
-    message_id = sms.LogGateway().send(PHONE, "order_decided", {"order_no": "XYD1", "decision": "已批准"})
+def test_the_log_gateway_masks_the_number() -> None:
+    with structlog.testing.capture_logs() as logs:
+        message_id = sms.LogGateway().send(PHONE, "order_decided", {"order_no": "XYD1", "decision": "已批准"})
     assert message_id.startswith("log-")
-    out = capsys.readouterr()
-    logged = out.out + out.err + caplog.text
-    assert PHONE not in logged and "138****1234" in logged
-    assert sms.render("order_decided", {"order_no": "XYD1", "decision": "已批准"}) == (
+    [entry] = logs
+    assert entry["phone"] == "138****1234" and PHONE not in str(entry)
+    assert entry["text"] == sms.render("order_decided", {"order_no": "XYD1", "decision": "已批准"}) == (
         "您的融资申请XYD1已有结果：已批准。详情请登录信易贷平台查看。")
