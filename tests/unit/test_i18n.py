@@ -40,6 +40,8 @@ from xinyidai.rights.enums import OBJECTION_STATUS_LABELS, REPAIR_STATUS_LABELS
 from xinyidai.scoring import batch
 from xinyidai.scoring.features import DIMENSION_LABELS
 from xinyidai.scoring.model_versions import STATUS_LABELS as MODEL_STATUS_LABELS
+from xinyidai.webhooks.catalogue import EVENT_LABELS as WEBHOOK_EVENT_LABELS
+from xinyidai.webhooks.policy import DELIVERY_STATUS_LABELS, ENDPOINT_STATUS_LABELS
 
 CJK = re.compile(r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef]")
 TEMPLATES = sorted(Path(xinyidai.__file__).parent.glob("*/templates/**/*.html"))
@@ -64,6 +66,8 @@ VOCABULARY: dict[str, Mapping[object, str]] = {
     "scoring outcomes": batch.OUTCOME_LABELS, "audit actions": ACTION_LABELS, "audit outcomes": OUTCOME_LABELS,
     "network tiers": network_policy.ROLE_LABELS, "network member statuses": network_policy.STATUS_LABELS,
     "flow directions": network_policy.DIRECTION_LABELS, "message outcomes": network_policy.OUTCOME_LABELS,
+    "webhook events": WEBHOOK_EVENT_LABELS, "webhook endpoint statuses": ENDPOINT_STATUS_LABELS,
+    "webhook delivery statuses": DELIVERY_STATUS_LABELS,
 }
 
 
