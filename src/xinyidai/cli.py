@@ -178,12 +178,23 @@ def encrypted_columns() -> tuple[EncryptedColumn, ...]:
     from xinyidai.identity.onboarding import service as onboarding
     from xinyidai.registry import service as registry_service
     from xinyidai.registry.realname import ID_CONTEXT
+    from xinyidai.webhooks import service as webhooks_service
 
     return (
         EncryptedColumn("enterprise.legal_rep_id_cipher", ID_CONTEXT, registry_service.reencrypt),
         EncryptedColumn("institution_application.contact_mobile_cipher", onboarding.MOBILE_CONTEXT,
                         onboarding.reencrypt_contact_mobiles),
+        # Not personal data, but secrets the platform must read to sign: both columns rotate together, by endpoint.
+        EncryptedColumn("webhook_endpoint.secret_cipher", webhooks_service.SECRET_CONTEXT,
+                        webhooks_service.reencrypt_secrets),
+        EncryptedColumn("webhook_endpoint.previous_secret_cipher", webhooks_service.SECRET_CONTEXT,
+                        _nothing_more),
     )
+
+
+def _nothing_more(session: object, **_: object) -> tuple[int, int | None]:
+    """A column re-encrypted with another of its table (webhook_endpoint's previous secret, with the current)."""
+    return 0, None
 
 
 @crypto_app.command("rotate", help=bilingual("用当前密钥逐批重新加密个人信息；完成前保留旧密钥",

@@ -46,6 +46,9 @@ class Settings(BaseSettings):
     # A worker silent this long is presumed dead and the job it held goes to another; checked on this schedule.
     jobs_stalled_after_seconds: float = Field(default=60.0, ge=2)
     jobs_stalled_check_cron: str = "* * * * *"
+    # How often an idle worker looks for jobs whose time has come (a retry deferred for later); new jobs wake it at
+    # once.
+    jobs_poll_seconds: float = Field(default=5.0, gt=0, le=60)
     # Finished jobs are kept this many days in the engine's history.
     jobs_keep_days: int = Field(default=30, ge=1, le=3650)
 
@@ -135,6 +138,30 @@ class Settings(BaseSettings):
     network_signon_provider_code: str | None = Field(default=None, pattern=r"^\d{6}$")
     network_signon_provider_url: str | None = None
 
+    # Webhooks to institutions (xinyidai.webhooks): an endpoint is https; `webhook_allow_local_http` also admits
+    # http://127.0.0.1 and http://localhost (tests, the demo). Each delivery is tried up to `webhook_max_attempts`
+    # times, the n-th retry after base × 2^(n-1) seconds (at most `webhook_retry_max_delay_seconds`), each call
+    # giving up after `webhook_timeout_seconds`; a rotated secret still signs for `webhook_secret_grace_hours`.
+    webhook_allow_local_http: bool = False
+    webhook_timeout_seconds: float = Field(default=5.0, gt=0, le=60)
+    webhook_max_attempts: int = Field(default=8, ge=1, le=30)
+    webhook_retry_base_seconds: float = Field(default=30.0, gt=0)
+    webhook_retry_max_delay_seconds: float = Field(default=6 * 3600.0, gt=0)
+    webhook_secret_grace_hours: int = Field(default=24, ge=0, le=24 * 30)
+    webhook_max_endpoints: int = Field(default=10, ge=1, le=100)
+
+    # Text messages (短信, identity.notifications.sms): "log" only writes them to the log (the demo, development);
+    # "http" posts them to a provider's gateway at `sms_http_url`, signed with the key id and secret it issued.
+    # A message is tried up to `sms_max_attempts` times, the n-th retry after base × 2^(n-1) seconds.
+    sms_gateway: Literal["log", "http"] = "log"
+    sms_http_url: str | None = None
+    sms_http_key_id: str = ""
+    sms_http_secret: SecretStr = SecretStr("")
+    sms_sign_name: str = "信易贷"
+    sms_timeout_seconds: float = Field(default=5.0, gt=0, le=60)
+    sms_max_attempts: int = Field(default=5, ge=1, le=20)
+    sms_retry_base_seconds: float = Field(default=60.0, gt=0)
+
     log_json: bool = False
     log_level: str = "INFO"
 
@@ -154,6 +181,8 @@ class Settings(BaseSettings):
                 raise ValueError("XINYIDAI_AUDIT_ANCHOR_KEY must differ from XINYIDAI_SECRET_KEY")
             if self.verification_endpoints and self.verification_secret.get_secret_value() == _DEV_SECRET:
                 raise ValueError("XINYIDAI_VERIFICATION_SECRET must be set in production")
+            if self.webhook_allow_local_http:
+                raise ValueError("XINYIDAI_WEBHOOK_ALLOW_LOCAL_HTTP is for tests and the demo, not production")
             if not self.public_url:
                 raise ValueError("XINYIDAI_PUBLIC_URL must be set in production (where the public reaches the "
                                  "portal, printed on credit reports to verify them at)")
@@ -164,6 +193,8 @@ class Settings(BaseSettings):
                 raise ValueError(f"XINYIDAI_METRICS_ALLOWED_NETWORKS: {network!r} is not a network") from exc
         if self.public_url is not None and not re.fullmatch(r"https?://[^\s/?#]+(/[^\s?#]*)?", self.public_url):
             raise ValueError("XINYIDAI_PUBLIC_URL must be an http(s) address without query, e.g. https://credit.example")
+        if self.sms_gateway == "http" and not self.sms_http_url:
+            raise ValueError("XINYIDAI_SMS_GATEWAY=http needs XINYIDAI_SMS_HTTP_URL")
         if self.active_data_key_id not in self.data_keys:
             raise ValueError("XINYIDAI_ACTIVE_DATA_KEY_ID names no key in XINYIDAI_DATA_KEYS")
         return self

@@ -5,12 +5,18 @@ event exists if and only if the change that caused it was committed. After the c
 `events.dispatch` job (in process: it runs at once; on the job engine: a worker runs it), which hands each pending
 event to its subscribers, each event in its own transaction. A failed handler leaves the event pending (with the
 error) for the next dispatch, so delivery is at-least-once and handlers must be idempotent.
+
+A subscriber may also take events by name (`subscribe_name`), as they were recorded (`PublishedEvent`: the outbox
+id, the name, the JSON payload), without knowing the publisher's class: the webhooks forward events this way, so
+that an event a context adds later needs only its entry in their catalogue. A job a handler defers with
+`jobs.defer_after_commit` is deferred once its event's transaction commits.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, ClassVar, TypeVar
 
@@ -46,11 +52,24 @@ class DomainEventRecord(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
 
 
+@dataclass(frozen=True)
+class PublishedEvent:
+    """An event as the outbox holds it, for a subscriber by name: its outbox id (unique, the event's identity), name,
+    JSON payload and when it occurred."""
+
+    id: int
+    name: str
+    payload: dict[str, Any]
+    occurred_at: datetime
+
+
 E = TypeVar("E", bound=DomainEvent)
 Handler = Callable[[Session, Any], None]
+NameHandler = Callable[[Session, PublishedEvent], None]
 
 _event_types: dict[str, type[DomainEvent]] = {}
 _handlers: dict[str, list[Handler]] = defaultdict(list)
+_name_handlers: dict[str, list[NameHandler]] = defaultdict(list)
 
 MAX_ATTEMPTS = 10
 
@@ -62,9 +81,16 @@ def subscribe(event_type: type[E], handler: Callable[[Session, E], None]) -> Non
         _handlers[event_type.name].append(handler)
 
 
+def subscribe_name(name: str, handler: NameHandler) -> None:
+    """Call `handler(session, published)` for every committed event named `name`, whoever publishes it."""
+    if handler not in _name_handlers[name]:
+        _name_handlers[name].append(handler)
+
+
 def clear_subscriptions() -> None:
     """Forget every subscription (tests)."""
     _handlers.clear()
+    _name_handlers.clear()
 
 
 def publish(*, session: Session, event: DomainEvent) -> DomainEventRecord:
@@ -113,13 +139,21 @@ def _dispatch_one(session_factory: sessionmaker[Session], event_id: int) -> bool
                 event = event_type.model_validate(record.payload)
                 for handler in _handlers.get(name, []):
                     handler(session, event)
+            if _name_handlers.get(name):
+                published = PublishedEvent(id=record.id, name=name, payload=dict(record.payload),
+                                           occurred_at=record.occurred_at)
+                for name_handler in _name_handlers[name]:
+                    name_handler(session, published)
             record.dispatched_at = clock.now()
             record.attempts += 1
             session.commit()
+            jobs.run_deferred_after_commit(session, session_factory)
             return True
         except Exception as exc:
-            # The handler's writes go; the failure is recorded on the event for the next dispatch.
+            # The handler's writes go, and the jobs it deferred with them; the failure is recorded on the event for
+            # the next dispatch.
             session.rollback()
+            session.info.pop("jobs_after_commit", None)
             log.warning("event handler failed", event_id=event_id, event_name=name, error=str(exc))
             failed = session.get(DomainEventRecord, event_id)
             if failed is not None:

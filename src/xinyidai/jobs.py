@@ -14,7 +14,12 @@ Two engines run the same jobs:
   (`jobs.retry_stalled`), so jobs must be idempotent: each commits its work whole or not at all.
 - **in process** (`InProcess`, the embedded SQLite default): a deferred job runs at once in the caller (a job
   deferred within a transaction runs after its commit), and `serve` or `worker` run the schedule in a thread, so
-  the laptop demo needs nothing else.
+  the laptop demo needs nothing else. A job declared `apart=True` (work a request must never wait for, such as a
+  call to a partner's server) runs instead on a small pool of background threads of the process.
+
+A job may be deferred to run later (`defer_later`: the retry of a webhook after its backoff): procrastinate keeps it
+until its time; in process a background thread waits for it (lost if the process ends, so such work is also found
+again by a periodic sweep of its own).
 
 Schedules are cron expressions in UTC (China is UTC+8: "30 16 * * *" is half past midnight in Chongqing).
 """
@@ -23,6 +28,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import heapq
+import itertools
 import logging
 import threading
 import time
@@ -57,14 +64,17 @@ class Job:
     retry: int = 0  # attempts after a failure, with backoff
     lock: str | None = None  # no two jobs holding the same lock run at once
     single_queued: bool = False  # at most one of this job waits in the queue (further defers are no-ops)
+    apart: bool = False  # in process: never in the caller's thread, on the background threads
 
 
 _jobs: dict[str, Job] = {}
 
 
 def job(name: str, *, queue: str = DEFAULT_QUEUE, cron: str | None = None, retry: int = 0,
-        lock: str | None = None, single_queued: bool = False) -> Callable[[JobFunction], JobFunction]:
-    """Declare `fn(factory, **kwargs)` as the job `name` (optionally periodic on `cron`, UTC)."""
+        lock: str | None = None, single_queued: bool = False,
+        apart: bool = False) -> Callable[[JobFunction], JobFunction]:
+    """Declare `fn(factory, **kwargs)` as the job `name` (optionally periodic on `cron`, UTC; `apart`: in process,
+    run on a background thread, never in the caller)."""
     if cron is not None and not croniter.is_valid(cron):
         raise ValueError(f"invalid cron expression for job {name}: {cron!r}")
 
@@ -72,7 +82,7 @@ def job(name: str, *, queue: str = DEFAULT_QUEUE, cron: str | None = None, retry
         existing = _jobs.get(name)
         if existing is not None and existing.func is not func:
             raise ValueError(f"job {name} is declared twice")
-        _jobs[name] = Job(name, func, queue, cron, retry, lock, single_queued)
+        _jobs[name] = Job(name, func, queue, cron, retry, lock, single_queued, apart)
         return func
 
     return declare
@@ -103,6 +113,10 @@ class Engine(Protocol):
                    factory: sessionmaker[Session] | None = None) -> None:
         """Queue (or run) a job once per set of arguments."""
 
+    def defer_later(self, name: str, kwargs: dict[str, Any], *, delay_seconds: float,
+                    factory: sessionmaker[Session] | None = None) -> None:
+        """Queue one job to run `delay_seconds` from now."""
+
     def run_worker(self, *, queues: Iterable[str] | None, concurrency: int) -> None:
         """Work until stopped."""
 
@@ -111,14 +125,90 @@ def _default_factory() -> sessionmaker[Session]:
     return db.get_database().session_factory
 
 
+class Background:
+    """The in-process engine's background threads: calls run at their time (now, or later), a few at once, never in
+    the thread that asked; a call that fails is logged."""
+
+    def __init__(self, *, threads: int = 2) -> None:
+        self._threads = threads
+        self._queue: list[tuple[float, int, str, Callable[[], Any]]] = []
+        self._order = itertools.count()
+        self._condition = threading.Condition()
+        self._busy = 0
+        self._started = 0
+
+    def submit(self, name: str, call: Callable[[], Any], *, at: float | None = None) -> None:
+        """Run `call` on a background thread at the monotonic time `at` (None: as soon as a thread is free)."""
+        with self._condition:
+            heapq.heappush(self._queue, (time.monotonic() if at is None else at, next(self._order), name, call))
+            while self._started < self._threads:
+                self._started += 1
+                threading.Thread(target=self._work, name=f"xinyidai-jobs-{self._started}", daemon=True).start()
+            self._condition.notify_all()
+
+    def _work(self) -> None:
+        while True:
+            with self._condition:
+                while not self._queue or self._queue[0][0] > time.monotonic():
+                    self._condition.wait(None if not self._queue else max(0.0, self._queue[0][0] - time.monotonic()))
+                _, _, name, call = heapq.heappop(self._queue)
+                self._busy += 1
+            try:
+                call()
+            except Exception:
+                log.exception("background job failed", job=name)
+            finally:
+                with self._condition:
+                    self._busy -= 1
+                    self._condition.notify_all()
+
+    def pending(self) -> int:
+        """Calls waiting or running."""
+        with self._condition:
+            return len(self._queue) + self._busy
+
+    def wait_idle(self, timeout: float, *, within: float | None = None) -> bool:
+        """Wait until nothing is running and nothing waits to run within `within` seconds (None: nothing waits at
+        all), or `timeout` passes; whether it became idle (tests, and a server shutting down)."""
+        deadline = time.monotonic() + timeout
+        with self._condition:
+            while True:
+                horizon = None if within is None else time.monotonic() + within
+                waiting = [entry for entry in self._queue if horizon is None or entry[0] <= horizon]
+                if not waiting and not self._busy:
+                    return True
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return False
+                self._condition.wait(min(left, 0.05))
+
+
 class InProcess:
-    """The in-process engine: a deferred job runs at once in the caller; the schedule runs in a thread."""
+    """The in-process engine: a deferred job runs at once in the caller (an `apart` job on a background thread);
+    the schedule runs in a thread."""
 
     name = "in_process"
 
+    def __init__(self) -> None:
+        self.background = Background()
+
     def defer(self, name: str, kwargs: dict[str, Any], *, factory: sessionmaker[Session] | None = None) -> None:
-        """Run the job now, in this thread, with `factory` (the deferring transaction's) or the default."""
-        get(name).func(factory or _default_factory(), **kwargs)
+        """Run the job now, in this thread (an `apart` job: on a background thread), with `factory` (the deferring
+        transaction's) or the default."""
+        declared_job = get(name)
+        chosen = factory or _default_factory()
+        if declared_job.apart:
+            self.background.submit(name, lambda: declared_job.func(chosen, **kwargs))
+        else:
+            declared_job.func(chosen, **kwargs)
+
+    def defer_later(self, name: str, kwargs: dict[str, Any], *, delay_seconds: float,
+                    factory: sessionmaker[Session] | None = None) -> None:
+        """Run the job on a background thread once `delay_seconds` have passed (lost if the process ends first)."""
+        declared_job = get(name)
+        chosen = factory or _default_factory()
+        self.background.submit(name, lambda: declared_job.func(chosen, **kwargs),
+                               at=time.monotonic() + max(0.0, delay_seconds))
 
     def defer_many(self, name: str, kwargs_list: list[dict[str, Any]], *,
                    factory: sessionmaker[Session] | None = None) -> None:
@@ -243,6 +333,13 @@ class Procrastinate:
         if kwargs_list:
             self._configured(name).batch_defer(*kwargs_list)
 
+    def defer_later(self, name: str, kwargs: dict[str, Any], *, delay_seconds: float,
+                    factory: sessionmaker[Session] | None = None) -> None:
+        """Queue one job that no worker takes before `delay_seconds` from now."""
+        declared_job = get(name)
+        self._opened().configure_task(name, lock=declared_job.lock,
+                                      schedule_in={"seconds": max(0, round(delay_seconds))}).defer(**kwargs)
+
     def run_worker(self, *, queues: Iterable[str] | None, concurrency: int) -> None:
         """Fetch and run jobs (and defer the periodic ones) until stopped by SIGINT or SIGTERM."""
         settings = get_settings()
@@ -257,6 +354,7 @@ class Procrastinate:
                 queues=queues, concurrency=concurrency,  # type: ignore[arg-type]  # None: every queue name=f"{socket.gethostname()}:{os.getpid()}",
                 update_heartbeat_interval=settings.jobs_stalled_after_seconds / 4,
                 stalled_worker_timeout=settings.jobs_stalled_after_seconds,
+                fetch_job_polling_interval=settings.jobs_poll_seconds,
                 delete_jobs="never")
 
 
@@ -299,6 +397,12 @@ def defer_many(name: str, kwargs_list: list[dict[str, Any]], *,
                factory: sessionmaker[Session] | None = None) -> None:
     """Defer the job `name` once per set of arguments."""
     engine().defer_many(name, kwargs_list, factory=factory)
+
+
+def defer_later(name: str, /, *, delay_seconds: float, factory: sessionmaker[Session] | None = None,
+                **kwargs: Any) -> None:
+    """Defer the job `name` to run `delay_seconds` from now (its data committed already)."""
+    engine().defer_later(name, kwargs, delay_seconds=delay_seconds, factory=factory)
 
 
 def defer_after_commit(session: Session, name: str, /, **kwargs: Any) -> None:

@@ -38,6 +38,7 @@ from xinyidai.identity import router as identity_router
 from xinyidai.identity import service as identity_service
 from xinyidai.identity.exceptions import OrganisationSuspended
 from xinyidai.identity.notifications import pages as notification_pages
+from xinyidai.identity.notifications import sms as notification_sms
 from xinyidai.identity.onboarding import pages as onboarding_pages
 from xinyidai.identity.onboarding import router as onboarding_router
 from xinyidai.loans import eod_pages as loans_eod_pages
@@ -60,6 +61,7 @@ from xinyidai.orders import pages as orders_pages
 from xinyidai.orders import router as orders_router
 from xinyidai.orders import service as orders_service
 from xinyidai.orders.events import OrderApproved
+from xinyidai.orders.models import FinancingOrder
 from xinyidai.orders.policy import LineExposure, is_live
 from xinyidai.portal import nav
 from xinyidai.portal.apidocs import install_api_docs
@@ -80,13 +82,47 @@ from xinyidai.scoring.portrait import router as scoring_portrait_router
 from xinyidai.scoring.sandbox import pages as sandbox_pages
 from xinyidai.scoring.sandbox import router as sandbox_router
 from xinyidai.web import InFlightLimit, is_api_request, requests_in_flight
+from xinyidai.webhooks import catalogue as webhooks_catalogue
+from xinyidai.webhooks import jobs as webhooks_jobs
+from xinyidai.webhooks import pages as webhooks_pages
+from xinyidai.webhooks import router as webhooks_router
+from xinyidai.webhooks import service as webhooks_service
 
 PORTAL_STATIC = Path(__file__).parent / "portal" / "static"
 HTMX_STATIC = Path(js_lib_htmx.__file__).parent / "static" / "htmx"
 
 
+def _consent_recipient(session: Session, published: events.PublishedEvent) -> int | None:
+    """A revoked authorisation is news for the institution it was given to."""
+    value = published.payload.get("recipient_organisation_id")
+    return value if isinstance(value, int) else None
+
+
+def _order_bank(session: Session, published: events.PublishedEvent) -> int | None:
+    """An order's event is news for the order's bank: its payload names it, or (an event published before its
+    payload carried it, such as `orders.rejected`) the order does."""
+    named = webhooks_service.bank_of(session, published)
+    if named is not None:
+        return named
+    order_id = published.payload.get("order_id")
+    order = session.get(FinancingOrder, order_id) if isinstance(order_id, int) else None
+    return order.bank_organisation_id if order is not None else None
+
+
+# Which domain events become webhook events, and for whom: every event of the webhook catalogue, by name, for the
+# organisation its payload's `bank_organisation_id` names (an order's event: else the order's bank) unless mapped
+# otherwise here. (Made once: subscribing the same handler again adds nothing.)
+WEBHOOK_RECIPIENTS: dict[str, webhooks_service.OrganisationOf] = {"consent.revoked": _consent_recipient}
+WEBHOOK_FORWARDERS = {
+    name: webhooks_service.forwarder(WEBHOOK_RECIPIENTS.get(
+        name, _order_bank if name.startswith("orders.") else webhooks_service.bank_of))
+    for name in webhooks_catalogue.EVENT_NAMES}
+
+
 def wire_events() -> None:
     """Subscribe each context to the domain events of the others (the only place that knows them all)."""
+    for name, forwarder in WEBHOOK_FORWARDERS.items():
+        events.subscribe_name(name, forwarder)
     events.subscribe(OrderApproved, loans_service.on_order_approved)
     events.subscribe(DrawdownDefaulted, guarantee_service.on_drawdown_defaulted)
     events.subscribe(DrawdownDefaulted, record_default)
@@ -97,7 +133,7 @@ def wire_events() -> None:
 
 
 # Each context's background jobs are declared by importing its `jobs` module; this is the list a worker runs.
-JOB_MODULES = (loans_jobs, rights_jobs, scoring_jobs, network_jobs)
+JOB_MODULES = (loans_jobs, rights_jobs, scoring_jobs, network_jobs, webhooks_jobs, notification_sms)
 
 
 def wire_jobs() -> dict[str, jobs.Job]:
@@ -228,6 +264,8 @@ def _register_navigation() -> None:
     nav.register("入驻审核", "/admin/institution-applications", [Role.PLATFORM_ADMIN], order=82, landing=False,
                  group="机构与用户")
     nav.register("机构接入", "/institution", [Role.INSTITUTION_ADMIN], order=50)
+    nav.register("事件推送", webhooks_pages.PAGE, [Role.INSTITUTION_ADMIN, Role.BANK_MANAGER], order=51,
+                 landing=False, group="更多")
     nav.register("借款试算", "/calculator", list(Role), order=90, landing=False, group="更多")
     nav.register("金融超市", "/supermarket", list(Role), order=89, landing=False, group="更多")
     nav.register("政策管理", "/admin/policies", [Role.PLATFORM_ADMIN], order=78, landing=False, group="运维")
@@ -352,7 +390,8 @@ def create_app(*, session_factory: sessionmaker[Session] | None = None) -> FastA
                    loans_router.router, creditdata_router.router,
                    creditdata_file_router.router, creditdata_report_router.router, scoring_portrait_router.router,
                    rights_router.router, notification_pages.api_router, onboarding_router.router,
-                   sandbox_router.router, guarantee_router.router, network_router.admin, supermarket_router.router):
+                   sandbox_router.router, guarantee_router.router, network_router.admin, supermarket_router.router,
+                   webhooks_router.router):
         # A cookie-authenticated write to the API must echo the session's CSRF token like a page's form does
         # (bearer clients need none); one place, so no router can forget it.
         app.include_router(router, dependencies=[Depends(csrf_protect)], responses=INVALID_REQUEST_RESPONSE)
@@ -360,12 +399,13 @@ def create_app(*, session_factory: sessionmaker[Session] | None = None) -> FastA
                   creditdata_pages.router, creditdata_report_pages.router, audit_pages.router, consent_pages.router,
                   rights_pages.router, notification_pages.router, onboarding_pages.router, sandbox_pages.router,
                   scoring_pages.router, loans_eod_pages.router, network_pages.router, signon_pages.pages,
-                  supermarket_pages.router):
+                  supermarket_pages.router, webhooks_pages.router):
         app.include_router(pages)
     # Node-to-node routes: authenticated by the signature of a directory member, not by a session (so no CSRF);
     # the identity provider's token endpoint authenticates the calling node by its signed assertion likewise.
     app.include_router(network_router.router, responses=INVALID_REQUEST_RESPONSE)
     app.include_router(signon_pages.api, responses=INVALID_REQUEST_RESPONSE)
+    webhooks_router.describe_events(app)
 
     # Before the headers' middleware, which wraps it: a request waiting for its turn holds nothing, and a busy
     # answer still carries the security headers.

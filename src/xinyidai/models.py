@@ -10,6 +10,7 @@ from xinyidai.creditdata.report import models as creditdata_report_models
 from xinyidai.db import Base
 from xinyidai.guarantee import models as guarantee_models
 from xinyidai.identity import models as identity_models
+from xinyidai.identity.notifications import models as notification_models
 from xinyidai.identity.onboarding import models as onboarding_models
 from xinyidai.loans import models as loans_models
 from xinyidai.network import models as network_models
@@ -21,11 +22,11 @@ from xinyidai.registry import models as registry_models
 from xinyidai.rights import models as rights_models
 from xinyidai.scoring import models as scoring_models
 from xinyidai.scoring.sandbox import models as sandbox_models
+from xinyidai.webhooks import models as webhooks_models
 
 __all__ = [
     "Base", "audit_models", "consent_models", "creditdata_models", "creditdata_report_models", "events",
-    "guarantee_models", "identity_models", "loans_models", "network_models", "onboarding_models", "orders_models",
-    "products_models",
-    "registry_models", "rights_models", "sandbox_models", "scoring_models", "signon_models", "supermarket_models",
-    "workdays",
+    "guarantee_models", "identity_models", "loans_models", "network_models", "notification_models",
+    "onboarding_models", "orders_models", "products_models", "registry_models", "rights_models", "sandbox_models",
+    "scoring_models", "signon_models", "supermarket_models", "webhooks_models", "workdays",
 ]

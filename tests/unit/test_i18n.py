@@ -41,6 +41,8 @@ from xinyidai.rights.enums import OBJECTION_STATUS_LABELS, REPAIR_STATUS_LABELS
 from xinyidai.scoring import batch
 from xinyidai.scoring.features import DIMENSION_LABELS
 from xinyidai.scoring.model_versions import STATUS_LABELS as MODEL_STATUS_LABELS
+from xinyidai.webhooks.catalogue import EVENT_LABELS as WEBHOOK_EVENT_LABELS
+from xinyidai.webhooks.policy import DELIVERY_STATUS_LABELS, ENDPOINT_STATUS_LABELS
 
 CJK = re.compile(r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef]")
 TEMPLATES = sorted(Path(xinyidai.__file__).parent.glob("*/templates/**/*.html"))
@@ -68,6 +70,8 @@ VOCABULARY: dict[str, Mapping[object, str]] = {
     "product kinds": product_enums.PRODUCT_KIND_LABELS, "product statuses": product_enums.PRODUCT_STATUS_LABELS,
     "rate modes": product_enums.RATE_MODE_LABELS, "guarantee arrangements": product_enums.GUARANTEE_ARRANGEMENT_LABELS,
     "line rules": product_enums.LINE_RULE_LABELS, "product versions": product_enums.VERSION_STATUS_LABELS,
+    "webhook events": WEBHOOK_EVENT_LABELS, "webhook endpoint statuses": ENDPOINT_STATUS_LABELS,
+    "webhook delivery statuses": DELIVERY_STATUS_LABELS,
 }
 
 

@@ -50,6 +50,7 @@ PACKAGE = "xinyidai"
 LEVELS: list[set[str]] = [
     {"audit"},
     {"identity", "registry"},
+    {"webhooks"},
     {"creditdata", "consent"},
     {"scoring", "products"},
     {"orders"},

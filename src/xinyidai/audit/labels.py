@@ -104,6 +104,11 @@ ACTION_LABELS: dict[str, str] = {
     "scoring.batch_started": "开始批量评分",
     "scoring.batch_finished": "完成批量评分",
     "scoring.batch_failed": "批量评分失败",
+    "webhooks.endpoint_created": "登记事件推送地址",
+    "webhooks.endpoint_updated": "修改事件推送地址",
+    "webhooks.secret_rotated": "更换事件推送签名密钥",
+    "webhooks.endpoint_deleted": "删除事件推送地址",
+    "webhooks.redelivered": "重新推送事件",
 }
 
 OUTCOME_LABELS = {"success": "成功", "failure": "失败", "locked": "已锁定", "rejected": "拒收", "partial": "部分入库",
@@ -187,6 +192,8 @@ SUBJECT_LABELS = {
     "scoring_run": "评分批次",
     "usage_commitment": "信息使用承诺",
     "verification": "核验",
+    "webhook_delivery": "事件推送记录",
+    "webhook_endpoint": "事件推送地址",
 }
 
 

@@ -170,6 +170,8 @@ LoanPartyDep = Annotated[Principal, Depends(Allow(*ENTERPRISE, *BANK_STAFF, Role
 # The parties to an objection or a repair: the entity, the source department, the platform and its overseer.
 RightsPartyDep = Annotated[Principal, Depends(
     Allow(*ENTERPRISE, Role.DEPARTMENT_DATA_OFFICER, Role.PLATFORM_ADMIN, Role.GOVERNMENT_SUPERVISOR))]
+# Who manages an institution's webhook endpoints: its bank manager (信贷主管) or its administrator (机构管理员).
+WebhookManagerDep = Annotated[Principal, Depends(Allow(Role.BANK_MANAGER, Role.INSTITUTION_ADMIN))]
 SandboxUserDep = Annotated[Principal, Depends(Allow(*SANDBOX_USERS))]
 SandboxViewerDep = Annotated[Principal, Depends(Allow(*SANDBOX_USERS, Role.PLATFORM_ADMIN))]
 

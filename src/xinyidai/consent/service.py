@@ -16,11 +16,12 @@ from typing import Any, cast
 from sqlalchemy import CursorResult, select, update
 from sqlalchemy.orm import Session
 
-from xinyidai import clock
+from xinyidai import clock, events
 from xinyidai.audit import service as audit_service
 from xinyidai.audit.actor import Actor
 from xinyidai.auth.enums import Role
 from xinyidai.auth.principal import Principal
+from xinyidai.consent.events import ConsentRevoked
 from xinyidai.consent.granting import new_report_reference
 from xinyidai.consent.masking import Audience, FieldKind, audience_of, mask, mask_values
 from xinyidai.consent.models import Authorisation, AuthorisationDraft
@@ -498,4 +499,8 @@ def revoke(session: Session, *, enterprise_id: int, authorisation_id: int, user_
                              purpose=f"{authorisation.purpose}:{authorisation.purpose_ref}")
         authorisation.revoked_at = clock.now()
         session.flush()
+        events.publish(session=session, event=ConsentRevoked(
+            authorisation_id=authorisation.id, enterprise_id=enterprise_id,
+            recipient_organisation_id=authorisation.recipient_organisation_id, purpose=authorisation.purpose,
+            purpose_ref=authorisation.purpose_ref, revoked_at=authorisation.revoked_at))
     return authorisation

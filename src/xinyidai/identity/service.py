@@ -40,6 +40,7 @@ from xinyidai.identity.notifications.service import notify as notify
 from xinyidai.identity.notifications.service import notify_each as notify_each
 from xinyidai.identity.notifications.service import platform_operator_ids as platform_operator_ids
 from xinyidai.identity.notifications.service import user_ids_with_role as user_ids_with_role
+from xinyidai.identity.notifications.sms import send_sms as send_sms
 from xinyidai.identity.onboarding.models import InstitutionApplication, UsageCommitment
 from xinyidai.identity.schemas import (
     ApiClientCreate,

@@ -827,6 +827,63 @@ EN.update({
     "统一身份认证用户": "Network sign-on user",
 })
 
+# Webhooks to institutions (xinyidai.webhooks).
+EN.update({
+    "事件推送": "Event notifications (webhooks)",
+    "平台在申请、授权等事件发生时向贵机构登记的地址推送签名通知；验签方法见接口文档。":
+        "When an application, an authorisation or another event concerns your institution, the platform posts a "
+        "signed notice to the addresses you register; the API documentation shows how to verify the signature.",
+    "请立即妥善保存，该密钥只显示这一次。": "Store it safely now: it is shown this once only.",
+    "推送地址": "Endpoints",
+    "订阅事件": "Events",
+    "旧密钥有效至": "Old secret valid until",
+    "更换密钥": "Rotate secret",
+    "删除": "Delete",
+    "尚未登记推送地址": "No endpoints yet",
+    "登记推送地址": "Register an endpoint",
+    "推送记录": "Deliveries",
+    "死信": "Dead letters",
+    "事件": "Event",
+    "尝试次数": "Attempts",
+    "最近结果": "Last result",
+    "下次尝试": "Next attempt",
+    "重新推送": "Redeliver",
+    "暂无推送记录": "No deliveries yet",
+    "重新推送次数": "Times redelivered",
+    "推送内容": "Body",
+    "尝试记录": "Attempt log",
+    "次序": "No.",
+    "耗时（毫秒）": "Duration (ms)",
+    "状态码": "Status code",
+    "错误": "Error",
+    "尚未尝试": "Not tried yet",
+    "已停用": "Disabled",
+    "已删除": "Deleted",
+    "待发送": "Waiting",
+    "发送中": "Sending",
+    "已送达": "Delivered",
+    "融资申请已提交": "Application submitted",
+    "融资申请已撤回": "Application withdrawn",
+    "融资申请被督办": "Application prompted by the supervisor",
+    "续贷申请": "Renewal requested",
+    "延期还本申请": "Deferral of principal requested",
+    "融资申请已批准": "Application approved",
+    "融资申请已拒绝": "Application rejected",
+    "申请已有决定": "Decision made",
+    "企业撤销授权": "Authorisation revoked by the firm",
+    "登记事件推送地址": "Register a webhook endpoint",
+    "修改事件推送地址": "Change a webhook endpoint",
+    "更换事件推送签名密钥": "Rotate a webhook secret",
+    "删除事件推送地址": "Delete a webhook endpoint",
+    "重新推送事件": "Redeliver a webhook",
+})
+
+# Audit subjects of webhooks.
+EN.update({
+    "事件推送地址": "Webhook endpoint",
+    "事件推送记录": "Webhook delivery",
+})
+
 
 def language_of(request: Request) -> str:
     """The visitor's chosen language."""

@@ -18,15 +18,21 @@ import xinyidai.models  # noqa: F401  (every table in Base.metadata)
 from tests.integration.conftest import id_number, uscc
 from xinyidai import crypto, db
 from xinyidai.audit.models import AuditEntry
+from xinyidai.auth.enums import OrgKind, Role
+from xinyidai.auth.principal import Principal
 from xinyidai.cli import app, encrypted_columns, upgrade_database
 from xinyidai.config import get_settings
+from xinyidai.identity import service as identity_service
 from xinyidai.identity.onboarding import service as onboarding
 from xinyidai.identity.onboarding.models import InstitutionApplication
 from xinyidai.identity.onboarding.schemas import InstitutionApplicationCreate
+from xinyidai.identity.schemas import OrganisationCreate
 from xinyidai.registry import service as registry_service
 from xinyidai.registry.models import Enterprise
 from xinyidai.registry.realname import ID_CONTEXT
 from xinyidai.registry.schemas import EnterpriseCreate
+from xinyidai.webhooks import service as webhooks_service
+from xinyidai.webhooks.schemas import EndpointCreate
 
 K1 = base64.b64encode(bytes(range(32))).decode()
 K2 = base64.b64encode(bytes(range(100, 132))).decode()
@@ -85,6 +91,14 @@ def test_rotate_re_encrypts_in_batches_and_the_old_key_can_then_be_retired(
                 organisation_name=f"重庆测试{n}银行", uscc=uscc(f"MA0BK010{n}"), kind="bank",
                 licence_number="B1234H250010001", contact_name="钱七", contact_mobile=f"1391234567{n}",
                 requested_scopes=["credit_query"]))
+        # A webhook endpoint whose secret was rotated: both its secrets are read to sign, so both must rotate.
+        bank = identity_service.create_organisation(session, organisation_in=OrganisationCreate(
+            name="重庆测试银行", kind=OrgKind.BANK))
+        manager = Principal(organisation_id=bank.id, organisation_kind=OrgKind.BANK,
+                            roles=frozenset({Role.BANK_MANAGER}))
+        endpoint, _ = webhooks_service.create_endpoint(session, principal=manager, endpoint_in=EndpointCreate(
+            url="https://bank.example.com/hooks", events=["orders.submitted"]))
+        webhooks_service.rotate_secret(session, principal=manager, endpoint_id=endpoint.id)
     before = _ciphers(committed_sqlite)
     assert {crypto.key_id_of(c) for c, _ in before.values()} == {"k1"}
     assert {crypto.key_id_of(c) for values in _every_cipher(committed_sqlite).values() for c in values} == {"k1"}
@@ -92,13 +106,14 @@ def test_rotate_re_encrypts_in_batches_and_the_old_key_can_then_be_retired(
     _keys(monkeypatch, {"k1": K1, "k2": K2}, "k2")
     result = CliRunner().invoke(app, ["crypto", "rotate", "--batch-size", "2"])
     assert result.exit_code == 0, result.output
-    assert "8 条个人信息已使用密钥 k2 重新加密" in result.output
+    assert "9 条个人信息已使用密钥 k2 重新加密" in result.output
     after = _ciphers(committed_sqlite)
     assert {crypto.key_id_of(c) for c, _ in after.values()} == {"k2"}
     assert all(after[code][1] == before[code][1] for code in before)  # same index key: same index
     every = _every_cipher(committed_sqlite)
     assert {name: len(values) for name, values in every.items()} == {
-        "enterprise.legal_rep_id_cipher": 5, "institution_application.contact_mobile_cipher": 3}
+        "enterprise.legal_rep_id_cipher": 5, "institution_application.contact_mobile_cipher": 3,
+        "webhook_endpoint.secret_cipher": 1, "webhook_endpoint.previous_secret_cipher": 1}
     assert {crypto.key_id_of(c) for values in every.values() for c in values} == {"k2"}
 
     _keys(monkeypatch, {"k2": K2}, "k2")  # k1 retired: every encrypted column still opens
@@ -115,9 +130,11 @@ def test_rotate_re_encrypts_in_batches_and_the_old_key_can_then_be_retired(
         assert registry_service.verify_real_name(session, uscc=first.uscc, legal_rep_name="张三",
                                                  id_number=id_number("19800101")).matched
         [entry] = session.scalars(select(AuditEntry).where(AuditEntry.action == "crypto.rotated")).all()
-        assert entry.detail == {"reencrypted": 8, "everything": False, "columns": [
+        assert entry.detail == {"reencrypted": 9, "everything": False, "columns": [
             {"column": "enterprise.legal_rep_id_cipher", "reencrypted": 5},
-            {"column": "institution_application.contact_mobile_cipher", "reencrypted": 3}]}
+            {"column": "institution_application.contact_mobile_cipher", "reencrypted": 3},
+            {"column": "webhook_endpoint.secret_cipher", "reencrypted": 1},  # the endpoint, both its secrets
+            {"column": "webhook_endpoint.previous_secret_cipher", "reencrypted": 0}]}
     again = CliRunner().invoke(app, ["crypto", "rotate"])
     assert again.exit_code == 0 and "0 条" in again.output  # nothing left under another key
 
