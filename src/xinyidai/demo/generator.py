@@ -335,6 +335,7 @@ def generate(session: Session, *, enterprises: int, seed: int, district: Distric
         min_rate=Decimal("0.035"), max_rate=Decimal("0.08"), guarantee_fee_rate=Decimal("0.012"),
         min_amount_fen=10_000 * 100, max_line_fen=1_000_000 * 100,
         repayment_methods=list(RepaymentMethod), term_options=[3, 6, 12, 24, 36],
+        allows_renewal=True, allows_deferral=True,
     ))
     products_service.publish(session, principal=_principal(session, manager_id), product_id=product.id)
     tax_product = products_service.create(

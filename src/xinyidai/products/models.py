@@ -46,6 +46,10 @@ class Product(Base):
     committee_threshold_fen: Mapped[int | None] = mapped_column(BigInteger)
     # Refuse a firm a second live line under this product.
     one_live_line_per_firm: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # The firm may ask to renew a line before it expires without repaying first (可续贷), and to defer the principal
+    # of a drawdown (可延期还本); the bank decides each request.
+    allows_renewal: Mapped[bool] = mapped_column(default=False, server_default=false())
+    allows_deferral: Mapped[bool] = mapped_column(default=False, server_default=false())
     status: Mapped[str] = mapped_column(String(20), default="draft", index=True)
     # A network product: served by its bank at that node (the bank has no account here); None: a bank of this node.
     served_by_node: Mapped[str | None] = mapped_column(String(6))

@@ -38,6 +38,8 @@ class ProductCreate(BaseModel):
     committee_threshold_fen: AmountFen | None = Field(
         default=None, description="Lines above this need two managers' approval; none: one")
     one_live_line_per_firm: StrictBool = Field(default=False, description="Refuse a firm a second live line")
+    allows_renewal: StrictBool = Field(default=False, description="可续贷: lines may be renewed before they expire")
+    allows_deferral: StrictBool = Field(default=False, description="可延期还本: drawdowns' principal may be deferred")
 
     @field_validator("allocation_order")
     @classmethod
@@ -73,6 +75,8 @@ class ProductRead(BaseModel):
     default_trigger_days: int
     committee_threshold_fen: int | None
     one_live_line_per_firm: bool
+    allows_renewal: bool = False
+    allows_deferral: bool = False
     status: ProductStatus
     published_at: datetime | None
     # A network product: served by its bank at this node of the platform network; None: a bank of this node.
