@@ -223,7 +223,8 @@ def _line(session: Session, world: World, *, rate: str = "0.048") -> CreditLine:
     officer = world.principal(session, "a.officer")
     orders_service.accept(session, principal=officer, order=order)
     orders_service.propose(session, principal=officer, order=order, proposal_in=OrderPropose(
-        line_fen=50_000_000, annual_rate=Decimal(rate), term_months=12, repayment_method=RepaymentMethod.EQUAL_PRINCIPAL))
+        line_fen=50_000_000, annual_rate=Decimal(rate), term_months=12,
+        repayment_method=RepaymentMethod.EQUAL_PRINCIPAL))
     orders_service.approve(session, principal=world.principal(session, "a.manager"), order=order,
                            decision_in=OrderApprove())
     _dispatch(session)

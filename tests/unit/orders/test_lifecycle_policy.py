@@ -122,4 +122,5 @@ def test_a_deferral_moves_maturity_to_a_later_due_day_of_a_drawdown_repaying_nor
                              pending=False) == ["新的到期日须为每月还款日（每月31日，月末按当月最后一天）"]
     late = DrawdownFacts(**{**FACTS.__dict__, "in_arrears": True})
     assert deferral_problems(allows_deferral=True, drawdown=late, new_maturity_date=date(2027, 7, 31), today=today,
-                             pending=True) == ["该笔用信有逾期未还款项，请先还清逾期款项", "该笔用信已有在办的延期还本申请"]
+                             pending=True) == ["该笔用信有逾期未还款项，请先还清逾期款项",
+                                               "该笔用信已有在办的延期还本申请"]
