@@ -810,7 +810,7 @@ def exposure_for(session: Session, *, principal: Principal, order: FinancingOrde
     opened = {line.order_id for line in _line_exposure(session, order.enterprise_id)}
     others = session.scalars(select(FinancingOrder).where(
         FinancingOrder.enterprise_id == order.enterprise_id, FinancingOrder.id != order.id,
-        FinancingOrder.status.in_([*policy.OPEN_STATUSES, OrderStatus.APPROVED]),
+        FinancingOrder.status.in_([*policy.OPEN_STATUSES, OrderStatus.APPROVED, OrderStatus.OFFERED]),
     ).order_by(FinancingOrder.id)).all()
     pending = [o for o in others if o.status != OrderStatus.APPROVED
                or (o.kind == OrderKind.NEW and o.id not in opened)]
