@@ -412,3 +412,53 @@ def test_a_late_order_is_prompted_the_bank_answers_and_both_are_on_the_timeline(
 def test_the_new_pages_are_for_their_roles(client: TestClient, world: World, path: str) -> None:
     login(client, "a.officer")
     assert client.get(path).status_code == 403
+
+
+def test_the_pages_of_deferral_prompt_and_answer_redirect_after_post(client: TestClient, session: Session,
+                                                                     world: World,
+                                                                     frozen_clock: clock.FixedClock) -> None:
+    line = _line(session, world)
+    drawdown = loans_service.draw(session, principal=world.principal(session, "good"), line_id=line.id,
+                                  idempotency_key="p-1", drawdown_in=DrawdownCreate(
+                                      amount_fen=6_000_000, term_months=6, method=RepaymentMethod.EQUAL_PRINCIPAL))
+    identity_service.create_user(session, user_in=UserCreate(
+        organisation_id=world.amr_org, username="fgw", display_name="发改委督办员", password=PASSWORD,
+        roles=[Role.GOVERNMENT_SUPERVISOR]))
+    session.commit()
+    login(client, "good")
+    form_page = client.get(f"/enterprise/drawdowns/{drawdown.id}/deferral")
+    assert form_page.status_code == 200 and "2027-06-23" in form_page.text  # the first due day after maturity
+    token = page_csrf(client, f"/enterprise/drawdowns/{drawdown.id}/deferral")
+    refused = client.post(f"/enterprise/drawdowns/{drawdown.id}/deferral", data={
+        "new_maturity_date": "2027-06-23", "reason": "回款延迟", "csrf_token": token})
+    assert refused.status_code == 400 and "请勾选授权" in refused.text
+    sent = client.post(f"/enterprise/drawdowns/{drawdown.id}/deferral", data={
+        "new_maturity_date": "2027-08-23", "reason": "回款延迟", "authorise": "yes", "csrf_token": token},
+        follow_redirects=False)
+    assert sent.status_code == 303
+    order_path = sent.headers["location"].split("?")[0]
+    order_id = int(order_path.rsplit("/", 1)[1])
+
+    frozen_clock._at = datetime(2026, 12, 9, 10, 0, tzinfo=BUSINESS_TZ)
+    login(client, "fgw")
+    token = page_csrf(client, "/supervision/late-orders")
+    prompted = client.post(f"/supervision/orders/{order_id}/prompt", data={
+        "message": "请尽快办理延期还本申请", "csrf_token": token}, follow_redirects=False)
+    assert prompted.status_code == 303 and prompted.headers["location"] == "/supervision/late-orders?prompted=1"
+    prompt_id = session.scalars(select(OrderPrompt.id)).one()
+
+    login(client, "a.officer")
+    token = page_csrf(client, order_path)
+    assert "propose-deferral-form" not in client.get(order_path).text  # accept first
+    client.post(f"/orders/{order_id}/accept", data={"csrf_token": token})
+    page = client.get(order_path)
+    assert "propose-deferral-form" in page.text and f"answer-form-{prompt_id}" in page.text
+    answered = client.post(f"/orders/{order_id}/prompts/{prompt_id}/answer", data={
+        "answer": "已受理，今日提出建议", "csrf_token": token}, follow_redirects=False)
+    assert answered.status_code == 303
+    proposed = client.post(f"/orders/{order_id}/propose-deferral", data={"note": "同意", "csrf_token": token},
+                           follow_redirects=False)
+    assert proposed.status_code == 303
+    session.expire_all()
+    order = session.get(FinancingOrder, order_id)
+    assert order is not None and order.status == "proposed" and order.proposed_line_fen == 6_000_000
