@@ -57,10 +57,12 @@ from xinyidai.network.signon import pages as signon_pages
 from xinyidai.network.signon import relying as signon_relying
 from xinyidai.observability import configure_logging, install_metrics
 from xinyidai.observability import router as ops_router
+from xinyidai.orders import lifecycle as orders_lifecycle
+from xinyidai.orders import lifecycle_pages as orders_lifecycle_pages
 from xinyidai.orders import pages as orders_pages
 from xinyidai.orders import router as orders_router
 from xinyidai.orders import service as orders_service
-from xinyidai.orders.events import OrderApproved
+from xinyidai.orders.events import DeferralDecided, OrderApproved, RenewalDecided
 from xinyidai.orders.models import FinancingOrder
 from xinyidai.orders.policy import LineExposure, is_live
 from xinyidai.portal import nav
@@ -124,12 +126,15 @@ def wire_events() -> None:
     for name, forwarder in WEBHOOK_FORWARDERS.items():
         events.subscribe_name(name, forwarder)
     events.subscribe(OrderApproved, loans_service.on_order_approved)
+    events.subscribe(RenewalDecided, loans_service.on_renewal_decided)
+    events.subscribe(DeferralDecided, loans_service.on_deferral_decided)
     events.subscribe(DrawdownDefaulted, guarantee_service.on_drawdown_defaulted)
     events.subscribe(DrawdownDefaulted, record_default)
     # Not an event: orders read the firm's lines from loans when they need them (see `line_exposure`); wired here
     # so that the CLI and the demo, which wire events without building the app, apply the same product rules.
     orders_service.use_line_exposure(line_exposure)
     products_service.use_live_lines(live_lines)
+    orders_lifecycle.use_drawdown_facts(loans_service.drawdown_facts)
 
 
 # Each context's background jobs are declared by importing its `jobs` module; this is the list a worker runs.
@@ -233,6 +238,10 @@ def _register_navigation() -> None:
     nav.register("企业首页", "/enterprise", [Role.ENTERPRISE_ADMIN, Role.ENTERPRISE_STAFF], order=10)
     nav.register("我的贷款", "/loans", [Role.ENTERPRISE_ADMIN, Role.ENTERPRISE_STAFF], order=15)
     nav.register("银行工作台", "/bank/workbench", [Role.BANK_LOAN_OFFICER, Role.BANK_MANAGER], order=20)
+    nav.register("融资需求", "/enterprise/needs/new", [Role.ENTERPRISE_ADMIN, Role.ENTERPRISE_STAFF], order=11,
+                 landing=False)
+    nav.register("服务质量监督", "/supervision/late-orders", [Role.PLATFORM_ADMIN, Role.GOVERNMENT_SUPERVISOR],
+                 order=69, landing=False)
     nav.register("资产组合", "/bank/portfolio", [Role.BANK_LOAN_OFFICER, Role.BANK_MANAGER], order=25)
     nav.register("担保业务", "/guarantee", [Role.GUARANTEE_OFFICER], order=30)
     nav.register("我的信用档案", "/credit-file", [Role.ENTERPRISE_ADMIN, Role.ENTERPRISE_STAFF], order=12,
@@ -387,6 +396,7 @@ def create_app(*, session_factory: sessionmaker[Session] | None = None) -> FastA
     app.include_router(ops_router)
     app.include_router(identity_router.oauth_router, responses=INVALID_REQUEST_RESPONSE)
     for router in (identity_router.router, registry_router.router, products_router.router, orders_router.router,
+                   orders_router.supervision_router,
                    loans_router.router, creditdata_router.router,
                    creditdata_file_router.router, creditdata_report_router.router, scoring_portrait_router.router,
                    rights_router.router, notification_pages.api_router, onboarding_router.router,
@@ -395,7 +405,8 @@ def create_app(*, session_factory: sessionmaker[Session] | None = None) -> FastA
         # A cookie-authenticated write to the API must echo the session's CSRF token like a page's form does
         # (bearer clients need none); one place, so no router can forget it.
         app.include_router(router, dependencies=[Depends(csrf_protect)], responses=INVALID_REQUEST_RESPONSE)
-    for pages in (identity_pages.router, orders_pages.router, loans_pages.router, guarantee_pages.router,
+    for pages in (identity_pages.router, orders_pages.router, orders_lifecycle_pages.router, loans_pages.router,
+                  guarantee_pages.router,
                   creditdata_pages.router, creditdata_report_pages.router, audit_pages.router, consent_pages.router,
                   rights_pages.router, notification_pages.router, onboarding_pages.router, sandbox_pages.router,
                   scoring_pages.router, loans_eod_pages.router, network_pages.router, signon_pages.pages,

@@ -339,6 +339,7 @@ def generate(session: Session, *, enterprises: int, seed: int, district: Distric
         repayment_methods=list(shelf.CLASSIC), term_options=[3, 6, 12, 24, 36],
         eligibility=[EligibilityRuleCreate.model_validate(shelf.NO_DISHONESTY)],
         required_documents=["营业执照", "法定代表人身份证"],
+        allows_renewal=True, allows_deferral=True,
     ))
     products_service.publish(session, principal=_principal(session, manager_id), product_id=product.id)
     tax_product = products_service.create(

@@ -190,3 +190,37 @@ class EodRun(Base):
     entries_made: Mapped[int] = mapped_column(default=0)
     postings_made: Mapped[int] = mapped_column(default=0)
     defaults_triggered: Mapped[int] = mapped_column(default=0)
+
+
+class CreditLineRenewal(Base):
+    """A renewal (续贷) of a line, kept as a fact: the line row carries its current validity and terms, each renewal
+    row what they were before and after, and the order that decided it. Drawdowns stay on the line."""
+
+    __tablename__ = "credit_line_renewal"
+
+    id: Mapped[IdPk]
+    credit_line_id: Mapped[int] = mapped_column(BigId, ForeignKey("credit_line.id"), index=True)
+    order_id: Mapped[int] = mapped_column(BigId, ForeignKey("financing_order.id"), unique=True)
+    previous_valid_until: Mapped[date]
+    new_valid_until: Mapped[date]
+    previous_limit_fen: Mapped[int] = mapped_column(BigInteger)
+    new_limit_fen: Mapped[int] = mapped_column(BigInteger)
+    previous_rate: Mapped[Decimal] = mapped_column(Rate)
+    new_rate: Mapped[Decimal] = mapped_column(Rate)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class DrawdownDeferral(Base):
+    """A deferral of a drawdown's principal (延期还本): the installments still to come were superseded (kept) and a new
+    schedule of the remaining principal added from `first_number`, to the new maturity."""
+
+    __tablename__ = "drawdown_deferral"
+
+    id: Mapped[IdPk]
+    drawdown_id: Mapped[int] = mapped_column(BigId, ForeignKey("drawdown.id"), index=True)
+    order_id: Mapped[int] = mapped_column(BigId, ForeignKey("financing_order.id"), unique=True)
+    previous_maturity_date: Mapped[date]
+    new_maturity_date: Mapped[date]
+    principal_fen: Mapped[int] = mapped_column(BigInteger)
+    first_number: Mapped[int]
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)

@@ -430,3 +430,32 @@ def recast(
         due_day=day,
         guarantee_fee_rate=guarantee_fee_rate,
     )
+
+
+def months_through(next_due_date: date, last_due_date: date, due_day: int) -> int:
+    """How many monthly due dates (on `due_day`, clamped to the month's end) run from `next_due_date` through
+    `last_due_date`; ScheduleError when `last_due_date` is not one of them."""
+    months = (last_due_date.year - next_due_date.year) * 12 + last_due_date.month - next_due_date.month + 1
+    if months < 1 or _add_months(next_due_date, months - 1, due_day) != last_due_date:
+        raise ScheduleError("新的到期日须为每月还款日，且不早于下一还款日")
+    return months
+
+
+def defer(
+    *,
+    outstanding_principal_fen: int,
+    annual_rate: Decimal,
+    method: RepaymentMethod,
+    next_due_date: date,
+    new_maturity_date: date,
+    due_day: int,
+    guarantee_fee_rate: Decimal = Decimal(0),
+) -> Schedule:
+    """The schedule of the remaining principal after a deferral of principal (延期还本): monthly from the next due
+    date to the new maturity, amortised by the drawdown's own method over the longer span (the whole outstanding
+    principal re-spread, equal-installment re-amortised), interest at the contract rate on the declining balance as
+    in `build`. The old installments are superseded by the caller, not changed."""
+    months = months_through(next_due_date, new_maturity_date, due_day)
+    return recast(outstanding_principal_fen=outstanding_principal_fen, annual_rate=annual_rate, method=method,
+                  remaining_months=months, next_due_date=next_due_date, rule=PrepaymentRule.REDUCE_INSTALLMENT,
+                  current_payment_fen=None, guarantee_fee_rate=guarantee_fee_rate, due_day=due_day)

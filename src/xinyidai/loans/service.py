@@ -3,6 +3,7 @@
 The use cases live by what they do; this module re-exports them so that callers import one name
 (`from xinyidai.loans import service as loans_service`):
 - `lines`: open, freeze and read credit lines;
+- `lifecycle`: renew a line (续贷) and defer a drawdown's principal (延期还本) as orders decide;
 - `drawdowns`: draw on a line and read drawdowns;
 - `repayments`: repayments and settlements of a claim by third parties (guarantors, recoveries);
 - `ledger`: balanced entries, cached balances and their check;
@@ -23,6 +24,14 @@ from xinyidai.loans.drawdowns import (
     to_drawdown_read,
 )
 from xinyidai.loans.ledger import BALANCE_COLUMNS, ledger_balances, total_owed, verify_balances
+from xinyidai.loans.lifecycle import (
+    defer_drawdown,
+    drawdown_facts,
+    on_deferral_decided,
+    on_renewal_decided,
+    renew_line,
+    renewals_of,
+)
 from xinyidai.loans.lines import (
     get_line,
     lines_of_enterprise,
@@ -41,7 +50,9 @@ __all__ = [
     "BALANCE_COLUMNS",
     "StatementEntry",
     "active_drawdowns_of_products",
+    "defer_drawdown",
     "draw",
+    "drawdown_facts",
     "get_classification_bands",
     "get_drawdown",
     "get_drawdown_for_settlement",
@@ -51,11 +62,15 @@ __all__ = [
     "list_drawdowns",
     "list_lines",
     "merge_accruals",
+    "on_deferral_decided",
     "on_order_approved",
+    "on_renewal_decided",
     "open_line",
     "owed",
     "portfolio_summary",
     "product_id_of",
+    "renew_line",
+    "renewals_of",
     "repay",
     "set_classification_bands",
     "set_line_status",

@@ -43,6 +43,8 @@ FIRM_STATUS = {
     OrderStatus.APPROVED: OrderStatus.APPROVED,
     OrderStatus.REJECTED: OrderStatus.REJECTED,
     OrderStatus.WITHDRAWN: OrderStatus.WITHDRAWN,
+    OrderStatus.OFFERED: OrderStatus.OFFERED,
+    OrderStatus.DECLINED: OrderStatus.DECLINED,
 }
 DRAWN = "drawn"
 MAX_TEXT = 2000

@@ -40,3 +40,21 @@ class DutyRefused(Forbidden):
     """Separation of duties: this person may not take this step on the order (propose, approve, return)."""
 
     code = "separation_of_duties"
+
+
+class NeedNotFound(NotFound):
+    """No such financing need, or not the caller's firm's."""
+
+    code = "financing_need_not_found"
+
+
+class LoanSubjectNotFound(NotFound):
+    """No such credit line or drawdown of the caller's firm (for a renewal or a deferral)."""
+
+    code = "loan_subject_not_found"
+
+
+class PromptNotFound(NotFound):
+    """No such prompt, or not addressed to the caller's bank."""
+
+    code = "prompt_not_found"

@@ -64,6 +64,16 @@ class FinancingOrder(Base):
     first_approved_by_user_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("user_account.id"))
     return_reason: Mapped[str | None] = mapped_column(Text)
 
+    # The order's whole life: what it asks for (a new line, a renewal, a deferral), the need it was sent with, the
+    # line or drawdown it is about (loans' ids: loans sit above orders, so no foreign key), and the firm's words.
+    kind: Mapped[str] = mapped_column(String(10), default="new", server_default="new", index=True)
+    need_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("financing_need.id"), index=True)
+    credit_line_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
+    drawdown_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
+    deferral_maturity_date: Mapped[date | None]
+    request_reason: Mapped[str | None] = mapped_column(Text)
+    withdrawal_reason: Mapped[str | None] = mapped_column(Text)
+
     events: Mapped[list[OrderEvent]] = relationship(
         lazy="selectin", order_by="OrderEvent.id", cascade="all, delete-orphan", back_populates="order"
     )
@@ -82,8 +92,47 @@ class OrderEvent(Base):
     actor_organisation_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("organisation.id"))
     note: Mapped[str | None] = mapped_column(Text)
     occurred_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    # A change of status, or (status unchanged) a supervisor's prompt or the bank's answer (`policy.EntryKind`).
+    kind: Mapped[str] = mapped_column(String(10), default="status", server_default="status")
 
     order: Mapped[FinancingOrder] = relationship(back_populates="events")
+
+
+class FinancingNeed(Base):
+    """One financing need a firm sent to up to three banks' products at once (一次需求，多家银行): each order of it is
+    decided by its bank alone; the firm takes one approval (offer), the others are withdrawn or declined."""
+
+    __tablename__ = "financing_need"
+
+    id: Mapped[IdPk]
+    need_no: Mapped[str] = mapped_column(String(24), unique=True)
+    enterprise_id: Mapped[int] = mapped_column(BigId, ForeignKey("enterprise.id"), index=True)
+    applicant_user_id: Mapped[int] = mapped_column(BigId, ForeignKey("user_account.id"))
+    amount_fen: Mapped[int] = mapped_column(BigInteger)
+    term_months: Mapped[int]
+    repayment_method: Mapped[str] = mapped_column(String(30))
+    purpose: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    # Set once, under the need's row lock: the order whose offer the firm took.
+    accepted_order_id: Mapped[int | None] = mapped_column(BigInteger)
+    accepted_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class OrderPrompt(Base):
+    """A supervisor's prompt (督办) to the bank about an order, and the bank's answer."""
+
+    __tablename__ = "order_prompt"
+
+    id: Mapped[IdPk]
+    order_id: Mapped[int] = mapped_column(BigId, ForeignKey("financing_order.id"), index=True)
+    bank_organisation_id: Mapped[int] = mapped_column(BigId, ForeignKey("organisation.id"), index=True)
+    prompted_by_user_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("user_account.id"))
+    prompted_by_organisation_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("organisation.id"))
+    message: Mapped[str] = mapped_column(Text)
+    prompted_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    answer: Mapped[str | None] = mapped_column(Text)
+    answered_by_user_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("user_account.id"))
+    answered_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
 
 class FinancingOrderDraft(Base):

@@ -16,10 +16,10 @@ from xinyidai.auth.scoping import own_enterprise_id
 from xinyidai.consent import service as consent_service
 from xinyidai.errors import DomainError, Forbidden
 from xinyidai.money import InvalidAmount, InvalidRate, parse_percent, parse_yuan
-from xinyidai.orders import service
+from xinyidai.orders import lifecycle, service
 from xinyidai.orders.dependencies import CurrentOrder
 from xinyidai.orders.models import FinancingOrder
-from xinyidai.orders.policy import STATUS_LABELS, OrderStatus
+from xinyidai.orders.policy import ENTRY_LABELS, KIND_LABELS, STATUS_LABELS, OrderKind, OrderStatus
 from xinyidai.orders.schemas import (
     EstimateCreate,
     OrderApprove,
@@ -40,7 +40,8 @@ from xinyidai.web import IdPath, SessionDep, client_ip
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(csrf_protect)])
 
-LABELS = {"status_labels": STATUS_LABELS, "method_labels": REPAYMENT_METHOD_LABELS}
+LABELS = {"status_labels": STATUS_LABELS, "method_labels": REPAYMENT_METHOD_LABELS, "kind_labels": KIND_LABELS,
+          "entry_labels": ENTRY_LABELS}
 
 
 # The labels of the application and approval forms, to name a refused field in Chinese.
@@ -263,8 +264,16 @@ def _order_page(request: Request, session: Session, order: FinancingOrder, *, st
         **LABELS, "order": service.to_read(session, order), "product": product,
         **_bank_assessment(request, session, order), **_bank_view(request, session, order),
         "decision": scoring_service.for_order(session, order_id=order.id),
+        "prompts": [lifecycle.prompt_to_read(session, p) for p in lifecycle.prompts_of(session, order_id=order.id)],
+        "is_deferral": order.kind == OrderKind.DEFERRAL,
         "submitted": request.query_params.get("submitted") == "1", **extra,
     }, status_code=status_code)
+
+
+def order_page_response(request: Request, session: Session, order: FinancingOrder, *, status_code: int = 200,
+                        **extra: Any) -> Response:
+    """The order page (for the lifecycle pages to answer a refused step on it)."""
+    return _order_page(request, session, order, status_code=status_code, **extra)
 
 
 @router.get("/orders/{order_id}", response_class=HTMLResponse)
@@ -354,18 +363,6 @@ def reject(request: Request, session: SessionDep, principal: BankStaffDep,
     return RedirectResponse(f"/orders/{order.id}", status_code=303)
 
 
-@router.post("/orders/{order_id}/withdraw", response_class=HTMLResponse)
-def withdraw(request: Request, session: SessionDep, principal: EnterpriseUserDep,
-             order: CurrentOrder) -> Response:
-    """The enterprise withdraws its application."""
-    try:
-        service.withdraw(session, principal=principal, order=order)
-    except DomainError as exc:
-        session.rollback()
-        return _order_page(request, session, order, status_code=exc.status_code, errors=[exc.message])
-    return RedirectResponse(f"/orders/{order.id}", status_code=303)
-
-
 QUEUE_FILTERS = {
     "open": ("待办", None),
     "submitted": ("待受理", OrderStatus.SUBMITTED),
@@ -392,7 +389,9 @@ def workbench(request: Request, session: SessionDep, principal: BankStaffDep,
               view: str = "open") -> Response:
     """The bank's queue of orders; htmx swaps the table when the filter changes."""
     view = view if view in QUEUE_FILTERS else "open"
-    context = {**LABELS, "orders": _queue(session, principal, view), "view": view, "filters": QUEUE_FILTERS}
+    context = {**LABELS, "orders": _queue(session, principal, view), "view": view, "filters": QUEUE_FILTERS,
+               "prompts": [lifecycle.prompt_to_read(session, p)
+                           for p in lifecycle.prompts_for_bank(session, principal=principal)]}
     if request.headers.get("hx-request"):
         return render(request, "orders/_queue.html", context)
     return render(request, "orders/workbench.html", context)

@@ -4,17 +4,29 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 
-from xinyidai.auth.dependencies import BankManagerDep, BankOfficerDep, BankStaffDep, EnterpriseUserDep, LoanPartyDep
+from xinyidai.auth.dependencies import (
+    BankManagerDep,
+    BankOfficerDep,
+    BankStaffDep,
+    EnterpriseUserDep,
+    LoanPartyDep,
+    OversightDep,
+)
 from xinyidai.consent.service import DraftStatus
 from xinyidai.creditdata.credit_file import read_credit_file
 from xinyidai.creditdata.schemas import CreditFileRead
-from xinyidai.orders import service
+from xinyidai.orders import lifecycle, service
 from xinyidai.orders.dependencies import CurrentOrder
 from xinyidai.orders.policy import OrderStatus
 from xinyidai.orders.schemas import (
     AssessmentRead,
+    DeferralCreate,
+    DeferralPropose,
     EstimateCreate,
     ExposureRead,
+    LateBankRead,
+    NeedCreate,
+    NeedRead,
     OrderApprove,
     OrderCreate,
     OrderDraftConfirm,
@@ -24,10 +36,16 @@ from xinyidai.orders.schemas import (
     OrderRead,
     OrderReject,
     OrderReturn,
+    OrderWithdraw,
+    PromptAnswer,
+    PromptCreate,
+    PromptRead,
+    RenewalCreate,
 )
 from xinyidai.web import IdPath, SessionDep, client_ip
 
 router = APIRouter(prefix="/api/v1/orders", tags=["orders"])
+supervision_router = APIRouter(prefix="/api/v1/supervision", tags=["supervision"])
 
 
 @router.post("", response_model=OrderRead, status_code=201)
@@ -92,6 +110,60 @@ def discard_draft(request: Request, session: SessionDep, principal: EnterpriseUs
     """The administrator, or the clerk who prepared it, discards a prepared application."""
     draft = service.discard_draft(session, principal=principal, draft_id=draft_id, ip_address=client_ip(request))
     return service.draft_to_read(session, draft)
+
+
+# The order's whole life: one need to several banks, renewal, deferral and the bank's answers to prompts. Declared
+# before "/{order_id}" like the drafts.
+
+
+@router.post("/needs", response_model=NeedRead, status_code=201)
+def send_need(session: SessionDep, principal: EnterpriseUserDep, need_in: NeedCreate) -> NeedRead:
+    """Send one financing need to up to three published products of different banks: one order each, each bank
+    deciding alone."""
+    return lifecycle.need_to_read(session, lifecycle.send_need(session, principal=principal, need_in=need_in))
+
+
+@router.get("/needs", response_model=list[NeedRead])
+def list_needs(session: SessionDep, principal: EnterpriseUserDep) -> list[NeedRead]:
+    """The firm's financing needs, newest first, with their orders."""
+    return [lifecycle.need_to_read(session, n) for n in lifecycle.list_needs(session, principal=principal)]
+
+
+@router.get("/needs/{need_id}", response_model=NeedRead)
+def get_need(session: SessionDep, principal: EnterpriseUserDep, need_id: IdPath) -> NeedRead:
+    """One of the firm's needs with its orders and offers; another firm's is not found."""
+    return lifecycle.need_to_read(session, lifecycle.get_need(session, principal=principal, need_id=need_id))
+
+
+@router.post("/lines/{line_id}/renewal", response_model=OrderRead, status_code=201)
+def request_renewal(session: SessionDep, principal: EnterpriseUserDep, line_id: IdPath,
+                    renewal_in: RenewalCreate) -> OrderRead:
+    """Ask the line's bank to renew the line `line_id` before it expires (续贷), without repaying first; the product
+    must allow it and the request fall within the renewal window (90 to 30 days before expiry)."""
+    return service.to_read(session, lifecycle.request_renewal(session, principal=principal, line_id=line_id,
+                                                              renewal_in=renewal_in))
+
+
+@router.post("/deferrals", response_model=OrderRead, status_code=201)
+def request_deferral(session: SessionDep, principal: EnterpriseUserDep, deferral_in: DeferralCreate) -> OrderRead:
+    """Ask the bank to defer a drawdown's principal to a later due day (延期还本), with a reason."""
+    return service.to_read(session, lifecycle.request_deferral(session, principal=principal,
+                                                               deferral_in=deferral_in))
+
+
+@router.get("/prompts", response_model=list[PromptRead])
+def list_prompts(session: SessionDep, principal: BankStaffDep, answered: bool = False) -> list[PromptRead]:
+    """The prompts (督办) addressed to the caller's bank: those awaiting an answer, or all with `answered`."""
+    return [lifecycle.prompt_to_read(session, p)
+            for p in lifecycle.prompts_for_bank(session, principal=principal, open_only=not answered)]
+
+
+@router.post("/prompts/{prompt_id}/answer", response_model=PromptRead)
+def answer_prompt(session: SessionDep, principal: BankStaffDep, prompt_id: IdPath,
+                  answer_in: PromptAnswer) -> PromptRead:
+    """The bank answers a prompt about one of its orders (once); another bank's prompt is not found."""
+    return lifecycle.prompt_to_read(session, lifecycle.answer(session, principal=principal, prompt_id=prompt_id,
+                                                              answer_in=answer_in))
 
 
 @router.get("", response_model=list[OrderRead])
@@ -169,6 +241,35 @@ def reject(session: SessionDep, principal: BankStaffDep, order: CurrentOrder,
 
 @router.post("/{order_id}/withdraw", response_model=OrderRead)
 def withdraw(session: SessionDep, principal: EnterpriseUserDep,
-             order: CurrentOrder) -> OrderRead:
-    """The enterprise withdraws its open application."""
-    return service.to_read(session, service.withdraw(session, principal=principal, order=order))
+             order: CurrentOrder, withdraw_in: OrderWithdraw | None = None) -> OrderRead:
+    """The enterprise withdraws its open application, with a reason the bank is told."""
+    return service.to_read(session, service.withdraw(session, principal=principal, order=order,
+                                                     withdraw_in=withdraw_in))
+
+
+@router.post("/{order_id}/accept-offer", response_model=NeedRead)
+def accept_offer(session: SessionDep, principal: EnterpriseUserDep, order: CurrentOrder) -> NeedRead:
+    """The firm takes this bank's offer of its need: the line opens for it alone, the other banks' orders are
+    withdrawn or declined, each bank told."""
+    return lifecycle.need_to_read(session, lifecycle.accept_offer(session, principal=principal, order=order))
+
+
+@router.post("/{order_id}/propose-deferral", response_model=OrderRead)
+def propose_deferral(session: SessionDep, principal: BankOfficerDep, order: CurrentOrder,
+                     proposal_in: DeferralPropose) -> OrderRead:
+    """The loan officer proposes to grant a deferral as requested, for a manager to approve."""
+    return service.to_read(session, lifecycle.propose_deferral(session, principal=principal, order=order,
+                                                               proposal_in=proposal_in))
+
+
+@supervision_router.get("/late-orders", response_model=list[LateBankRead])
+def late_orders(session: SessionDep, principal: OversightDep) -> list[LateBankRead]:
+    """Orders past their ten-working-day deadline and still open, by bank (服务质量监督)."""
+    return lifecycle.late_by_bank(session)
+
+
+@supervision_router.post("/orders/{order_id}/prompts", response_model=PromptRead, status_code=201)
+def prompt(session: SessionDep, principal: OversightDep, order_id: IdPath, prompt_in: PromptCreate) -> PromptRead:
+    """Prompt (督办) the order's bank with a message; it goes on the order's timeline and the bank's workbench."""
+    return lifecycle.prompt_to_read(session, lifecycle.prompt(session, principal=principal, order_id=order_id,
+                                                              prompt_in=prompt_in))

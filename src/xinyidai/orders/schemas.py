@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool
 from xinyidai.consent.service import DraftStatus
 from xinyidai.db import DbId
 from xinyidai.money import AmountFen
-from xinyidai.orders.policy import OrderStatus
+from xinyidai.orders.policy import EntryKind, NeedStatus, OrderKind, OrderStatus
 from xinyidai.products.enums import RepaymentMethod
 from xinyidai.text import Text
 
@@ -111,6 +111,7 @@ class OrderEventRead(BaseModel):
     actor_organisation_id: int | None
     note: str | None
     occurred_at: datetime
+    kind: EntryKind = EntryKind.STATUS
 
 
 class EstimateRead(BaseModel):
@@ -182,6 +183,13 @@ class OrderRead(BaseModel):
     proposal: ProposalRead | None
     return_reason: str | None
     timeline: list[OrderEventRead]
+    kind: OrderKind = OrderKind.NEW
+    need_id: int | None = None
+    credit_line_id: int | None = Field(default=None, description="Renewal and deferral: the line concerned")
+    drawdown_id: int | None = Field(default=None, description="Deferral: the drawdown whose principal is deferred")
+    deferral_maturity_date: date | None = None
+    request_reason: str | None = None
+    withdrawal_reason: str | None = None
 
 
 class ExposureLineRead(BaseModel):
@@ -215,3 +223,109 @@ class ExposureRead(BaseModel):
     orders: list[ExposureOrderRead]
     live_limit_fen: int
     refusal: str | None = None
+
+
+class OrderWithdraw(BaseModel):
+    """The firm withdraws its open order; the reason is shown to the bank."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    reason: Text = Field(min_length=1, max_length=500)
+
+
+class NeedCreate(BaseModel):
+    """One financing need sent at once to up to three published products of different banks (一次需求，多家银行)."""
+
+    product_ids: list[DbId] = Field(min_length=1, max_length=3)
+    amount_fen: AmountFen
+    term_months: int = Field(gt=0, le=360)
+    repayment_method: RepaymentMethod
+    purpose: Text = Field(min_length=2, max_length=500)
+    authorise: StrictBool = Field(description="The applicant authorises the platform and each chosen bank to use its "
+                                              "credit information for this need")
+
+
+class NeedRead(BaseModel):
+    """A financing need with its orders (one per bank) and the offer the firm took, if any."""
+
+    id: int
+    need_no: str
+    enterprise_id: int
+    amount_fen: int
+    term_months: int
+    repayment_method: RepaymentMethod
+    purpose: str
+    status: NeedStatus
+    created_at: datetime
+    accepted_order_id: int | None
+    accepted_at: datetime | None
+    orders: list[OrderRead]
+
+
+class RenewalCreate(BaseModel):
+    """The firm asks to renew a credit line before it expires (续贷), without repaying first."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    reason: Text = Field(min_length=2, max_length=500)
+    authorise: StrictBool = Field(description="The firm authorises the line's bank to use its credit information "
+                                              "to review the renewal")
+
+
+class DeferralCreate(BaseModel):
+    """The firm asks to defer a drawdown's principal to a later maturity (延期还本)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    drawdown_id: DbId
+    new_maturity_date: date
+    reason: Text = Field(min_length=2, max_length=500)
+    authorise: StrictBool = Field(description="The firm authorises the bank to use its credit information to review "
+                                              "the deferral")
+
+
+class DeferralPropose(BaseModel):
+    """The loan officer proposes to grant the deferral as requested, for a manager to approve."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    note: Text | None = Field(default=None, max_length=500)
+
+
+class PromptCreate(BaseModel):
+    """A supervisor's prompt (督办) to the order's bank."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    message: Text = Field(min_length=1, max_length=1000)
+
+
+class PromptAnswer(BaseModel):
+    """The bank's answer to a prompt."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    answer: Text = Field(min_length=1, max_length=1000)
+
+
+class PromptRead(BaseModel):
+    """A prompt and its answer."""
+
+    id: int
+    order_id: int
+    order_no: str
+    bank_organisation_id: int
+    message: str
+    prompted_at: datetime
+    prompted_by_organisation_id: int | None
+    answer: str | None
+    answered_at: datetime | None
+
+
+class LateBankRead(BaseModel):
+    """One bank's orders past their ten-working-day deadline (服务质量监督)."""
+
+    bank_organisation_id: int
+    bank_name: str
+    late_count: int
+    orders: list[OrderRead]

@@ -24,7 +24,15 @@ from xinyidai.errors import DomainError
 from xinyidai.identity import service as identity_service
 from xinyidai.money import format_yuan
 from xinyidai.orders import policy
-from xinyidai.orders.events import OrderApproved, OrderRejected, OrderSubmitted
+from xinyidai.orders.events import (
+    DeferralDecided,
+    OrderApproved,
+    OrderOffered,
+    OrderRejected,
+    OrderSubmitted,
+    OrderWithdrawn,
+    RenewalDecided,
+)
 from xinyidai.orders.exceptions import (
     ApplicationBlocked,
     DutyRefused,
@@ -34,7 +42,7 @@ from xinyidai.orders.exceptions import (
     OrderNotFound,
 )
 from xinyidai.orders.models import FinancingOrder, FinancingOrderDraft, OrderEvent
-from xinyidai.orders.policy import Action, LineExposure, OrderStatus
+from xinyidai.orders.policy import Action, EntryKind, LineExposure, OrderKind, OrderStatus
 from xinyidai.orders.schemas import (
     AssessmentRead,
     EstimateCreate,
@@ -52,6 +60,7 @@ from xinyidai.orders.schemas import (
     OrderRead,
     OrderReject,
     OrderReturn,
+    OrderWithdraw,
     ProposalRead,
 )
 from xinyidai.products import service as products_service
@@ -90,19 +99,49 @@ def use_line_exposure(source: LineExposureSource) -> None:
     _line_exposure = source
 
 
-def _new_order_no() -> str:
+def lines_of(session: Session, *, enterprise_id: int) -> Sequence[LineExposure]:
+    """The firm's credit lines at every bank, as loans reports them through the wiring (none without it)."""
+    return _line_exposure(session, enterprise_id)
+
+
+def tell_firm(session: Session, order: FinancingOrder, *, subject: str, body: str) -> None:
+    """A message (站内消息) to the order's firm about its order; a firm with no account here (a relayed order) is told
+    at its own node."""
+    organisation = identity_service.get_enterprise_organisation(session, enterprise_id=order.enterprise_id)
+    if organisation is not None:
+        identity_service.notify(session, organisation_id=organisation.id, subject=subject, body=body,
+                                link=f"/orders/{order.id}")
+
+
+def tell_bank(session: Session, order: FinancingOrder, *, subject: str, body: str) -> None:
+    """A message (站内消息) to the order's bank about the order."""
+    identity_service.notify(session, organisation_id=order.bank_organisation_id, subject=subject, body=body,
+                            link=f"/orders/{order.id}")
+
+
+def kind_label(order: FinancingOrder) -> str:
+    """What the order is, in words (融资申请, 续贷申请, 延期还本申请)."""
+    return policy.KIND_LABELS[OrderKind(order.kind)]
+
+
+def new_order_no() -> str:
+    """A fresh order number (XYD + date + 8 digits)."""
     return f"XYD{clock.today():%Y%m%d}{secrets.randbelow(10**8):08d}"
 
 
-def _record_event(order: FinancingOrder, *, principal: Principal, from_status: OrderStatus | None,
-                  to_status: OrderStatus, note: str | None = None) -> None:
+def record_event(order: FinancingOrder, *, principal: Principal, from_status: OrderStatus | None,
+                 to_status: OrderStatus, note: str | None = None, kind: EntryKind = EntryKind.STATUS) -> None:
+    """Add an entry to the order's timeline: a change of status, or (status unchanged) a prompt or its answer."""
     order.events.append(OrderEvent(
         from_status=from_status, to_status=to_status, actor_user_id=principal.user_id,
-        actor_organisation_id=principal.organisation_id, note=note, occurred_at=clock.now(),
+        actor_organisation_id=principal.organisation_id, note=note, occurred_at=clock.now(), kind=kind,
     ))
 
 
-def _applicant(session: Session, principal: Principal) -> registry_service.EnterpriseView:
+_record_event = record_event
+
+
+def applicant(session: Session, principal: Principal) -> registry_service.EnterpriseView:
     """The caller's entity, if it may apply at all (a registered entity past the annual-report gate)."""
     if principal.enterprise_id is None or principal.user_id is None:
         raise InvalidApplication("只有完成实名注册的市场主体可以申请融资", message_en="only enterprises apply")
@@ -120,7 +159,7 @@ def _applicant(session: Session, principal: Principal) -> registry_service.Enter
 def estimate(session: Session, *, principal: Principal, estimate_in: EstimateCreate) -> Estimate:
     """The entity's on-demand pre-assessment for a product (测一测) without applying: the same champion, policy and
     stored decision as an application's, so a later application finds the same answer."""
-    enterprise = _applicant(session, principal)
+    enterprise = applicant(session, principal)
     product = products_service.get_published(session, product_id=estimate_in.product_id)
     estimated = scoring_service.pre_assess(session, enterprise_id=enterprise.id, bounds=bounds_of(product),
                                            product_id=product.id)
@@ -149,7 +188,7 @@ def apply(session: Session, *, principal: Principal, order_in: OrderCreate,
             "请勾选授权：申请需授权平台和受理银行查询、使用本主体的信用信息",
             message_en="the application needs the applicant's authorisation",
         )
-    enterprise = _applicant(session, principal)
+    enterprise = applicant(session, principal)
     assert principal.user_id is not None  # _applicant refuses callers without a user
     product = products_service.get_published(session, product_id=order_in.product_id)
     problems = policy.application_problems(
@@ -163,7 +202,7 @@ def apply(session: Session, *, principal: Principal, order_in: OrderCreate,
                                           product_id=product.id)
     calendar = workdays.load_calendar(session)
     order = FinancingOrder(
-        order_no=_new_order_no(), enterprise_id=enterprise.id, applicant_user_id=principal.user_id,
+        order_no=new_order_no(), enterprise_id=enterprise.id, applicant_user_id=principal.user_id,
         product_id=product.id, product_version_id=product.current_version_id,
         bank_organisation_id=product.bank_organisation_id,
         amount_fen=order_in.amount_fen, term_months=order_in.term_months,
@@ -181,17 +220,7 @@ def apply(session: Session, *, principal: Principal, order_in: OrderCreate,
     session.flush()
     if estimate.decision_id is not None:
         scoring_service.attach_order(session, decision_id=estimate.decision_id, order_id=order.id)
-    recipients = [product.bank_organisation_id]
-    recipients += [o.id for o in identity_service.list_organisations(session, kind=OrgKind.PLATFORM_OPERATOR)]
-    # Applying grants every catalogue category for the review, periodic over an open data window: what a bank
-    # needs to decide; restricted sub-categories stay withheld by their sensitivity whatever the grant says.
-    categories = [c.code for c in creditdata_service.list_categories(session)]
-    for recipient in recipients:
-        consent_service.grant(
-            session, enterprise_id=enterprise.id, granted_by_user_id=principal.user_id,
-            recipient_organisation_id=recipient, purpose=consent_service.Purpose.FINANCING_APPLICATION,
-            purpose_ref=order.order_no, categories=categories, prepared_by_user_id=prepared_by_user_id,
-        )
+    grant_review(session, principal=principal, order=order, prepared_by_user_id=prepared_by_user_id)
     audit_service.record(session, action="orders.submitted", actor=principal, subject_type="financing_order",
                          subject_id=order.id, enterprise_id=enterprise.id,
                          detail={"prepared_by_user_id": prepared_by_user_id} if prepared_by_user_id else None)
@@ -200,6 +229,24 @@ def apply(session: Session, *, principal: Principal, order_in: OrderCreate,
         bank_organisation_id=order.bank_organisation_id, amount_fen=order.amount_fen,
     ))
     return order
+
+
+def grant_review(session: Session, *, principal: Principal, order: FinancingOrder,
+                 prepared_by_user_id: int | None = None) -> None:
+    """The firm's authorisation that applying gives: the order's bank and the platform may read its credit
+    information for the review of this order (purpose_ref: the order's number)."""
+    assert principal.user_id is not None
+    recipients = [order.bank_organisation_id]
+    recipients += [o.id for o in identity_service.list_organisations(session, kind=OrgKind.PLATFORM_OPERATOR)]
+    # Applying grants every catalogue category for the review, periodic over an open data window: what a bank
+    # needs to decide; restricted sub-categories stay withheld by their sensitivity whatever the grant says.
+    categories = [c.code for c in creditdata_service.list_categories(session)]
+    for recipient in recipients:
+        consent_service.grant(
+            session, enterprise_id=order.enterprise_id, granted_by_user_id=principal.user_id,
+            recipient_organisation_id=recipient, purpose=consent_service.Purpose.FINANCING_APPLICATION,
+            purpose_ref=order.order_no, categories=categories, prepared_by_user_id=prepared_by_user_id,
+        )
 
 
 def _user_name(session: Session, user_id: int) -> str:
@@ -216,7 +263,7 @@ def prepare(session: Session, *, principal: Principal, draft_in: OrderDraftCreat
     nothing; the administrators are told it waits."""
     enterprise_id = consent_service.require_may_prepare(principal)
     assert principal.user_id is not None  # require_may_prepare refuses callers without a user
-    _applicant(session, principal)
+    applicant(session, principal)
     product = products_service.get_published(session, product_id=draft_in.product_id)
     problems = policy.application_problems(
         amount_fen=draft_in.amount_fen, term_months=draft_in.term_months,
@@ -375,17 +422,19 @@ def list_for(session: Session, *, principal: Principal, status: OrderStatus | No
     return session.scalars(query).all()
 
 
-def _check_transition(current: OrderStatus, target: OrderStatus) -> None:
+def check_transition(current: OrderStatus, target: OrderStatus) -> None:
+    """Refuse (409) a change of status the machine does not allow."""
     try:
         policy.transition(current, target)
     except policy.IllegalTransition as exc:
         raise IllegalOrderTransition(str(exc), message_en=f"cannot go from {current} to {target}") from exc
 
 
-def _move(session: Session, order: FinancingOrder, *, principal: Principal, target: OrderStatus,
-          note: str | None = None, action: str | None = None, detail: dict[str, object] | None = None) -> OrderStatus:
+def move(session: Session, order: FinancingOrder, *, principal: Principal, target: OrderStatus,
+         note: str | None = None, action: str | None = None, detail: dict[str, object] | None = None) -> OrderStatus:
+    """Change the order's status as the machine allows, on its timeline and in the audit."""
     current = OrderStatus(order.status)
-    _check_transition(current, target)
+    check_transition(current, target)
     order.status = target
     _record_event(order, principal=principal, from_status=current, to_status=target, note=note)
     audit_service.record(
@@ -396,16 +445,17 @@ def _move(session: Session, order: FinancingOrder, *, principal: Principal, targ
     return current
 
 
-def _require_bank_of(order: FinancingOrder, principal: Principal) -> None:
+def require_bank_of(order: FinancingOrder, principal: Principal) -> None:
+    """Only the order's bank acts on it as a bank; to anyone else it is not found."""
     if principal.organisation_id != order.bank_organisation_id:
         raise OrderNotFound("未找到该订单", message_en="order not found")
 
 
 def accept(session: Session, *, principal: Principal, order: FinancingOrder) -> FinancingOrder:
     """The bank takes the order into processing (受理)."""
-    _require_bank_of(order, principal)
+    require_bank_of(order, principal)
     _require_duty(order, principal, Action.ACCEPT)
-    _move(session, order, principal=principal, target=OrderStatus.ACCEPTED)
+    move(session, order, principal=principal, target=OrderStatus.ACCEPTED)
     order.accepted_at = clock.now()
     order.handled_by_user_id = principal.user_id
     session.flush()
@@ -447,12 +497,15 @@ def _approval_terms_problems(session: Session, order: FinancingOrder, *, line_fe
 def propose(session: Session, *, principal: Principal, order: FinancingOrder,
             proposal_in: OrderPropose) -> FinancingOrder:
     """The loan officer proposes the line, rate, term and repayment method for a manager to approve."""
-    _require_bank_of(order, principal)
-    _check_transition(OrderStatus(order.status), OrderStatus.PROPOSED)
+    require_bank_of(order, principal)
+    if order.kind == OrderKind.DEFERRAL:
+        raise IllegalOrderTransition("延期还本申请按企业申请的新到期日提出审批建议，无需填写额度和利率",
+                                     message_en="a deferral is proposed as requested (propose-deferral)")
+    check_transition(OrderStatus(order.status), OrderStatus.PROPOSED)
     _require_duty(order, principal, Action.PROPOSE)
     _approval_terms_problems(session, order, line_fen=proposal_in.line_fen, annual_rate=proposal_in.annual_rate,
                              term_months=proposal_in.term_months, repayment_method=proposal_in.repayment_method)
-    _move(session, order, principal=principal, target=OrderStatus.PROPOSED, note=proposal_in.note, detail={
+    move(session, order, principal=principal, target=OrderStatus.PROPOSED, note=proposal_in.note, detail={
         "line_fen": proposal_in.line_fen, "annual_rate": str(proposal_in.annual_rate),
         "term_months": proposal_in.term_months, "repayment_method": str(proposal_in.repayment_method)})
     order.proposed_by_user_id = principal.user_id
@@ -473,22 +526,27 @@ def approve(session: Session, *, principal: Principal, order: FinancingOrder,
             decision_in: OrderApprove) -> FinancingOrder:
     """A manager approves the officer's proposal as it stands; above the product's committee threshold the first
     manager's approval waits for a second, different manager's. Nobody approves what they proposed."""
-    _require_bank_of(order, principal)
+    require_bank_of(order, principal)
     current = OrderStatus(order.status)
     if current not in policy.AWAITING_APPROVAL:
-        _check_transition(current, OrderStatus.APPROVED)
+        check_transition(current, OrderStatus.APPROVED)
     _require_duty(order, principal, Action.APPROVE)
     line_fen, rate = order.proposed_line_fen, order.proposed_rate
     term_months, method = order.proposed_term_months, order.proposed_repayment_method
     if line_fen is None or rate is None or term_months is None or method is None:
         raise IllegalOrderTransition("订单尚无客户经理的审批建议", message_en="order has no proposal")
-    # The product may have changed since the proposal: the approval is checked against it as it is now.
-    _approval_terms_problems(session, order, line_fen=line_fen, annual_rate=rate, term_months=term_months,
-                             repayment_method=method)
+    kind = OrderKind(order.kind)
     product = products_service.get(session, product_id=order.product_id)
-    _refuse_second_line(session, enterprise_id=order.enterprise_id, product=product, excluding_order_id=order.id)
-    target = policy.approval_target(current, line_fen=line_fen, threshold_fen=product.committee_threshold_fen)
-    _move(session, order, principal=principal, target=target, note=decision_in.note,
+    if kind is not OrderKind.DEFERRAL:
+        # The product may have changed since the proposal: the approval is checked against it as it is now.
+        _approval_terms_problems(session, order, line_fen=line_fen, annual_rate=rate, term_months=term_months,
+                                 repayment_method=method)
+    if kind is OrderKind.NEW:
+        _refuse_second_line(session, enterprise_id=order.enterprise_id, product=product,
+                            excluding_order_id=order.id)
+    target = policy.approval_target(current, line_fen=line_fen, threshold_fen=product.committee_threshold_fen,
+                                    in_need=order.need_id is not None)
+    move(session, order, principal=principal, target=target, note=decision_in.note,
           detail={"proposed_by_user_id": order.proposed_by_user_id,
                   "first_approved_by_user_id": order.first_approved_by_user_id})
     if target is OrderStatus.COMMITTEE:
@@ -502,14 +560,50 @@ def approve(session: Session, *, principal: Principal, order: FinancingOrder,
     order.decided_at = clock.now()
     order.handled_by_user_id = principal.user_id
     session.flush()
-    events.publish(session=session, event=approved_event_of(order))
+    _publish_approval(session, order, product_name=product.name)
     return order
+
+
+def _publish_approval(session: Session, order: FinancingOrder, *, product_name: str) -> None:
+    """What a final approval publishes and tells the firm, by the order's kind: the line opens (a single order), an
+    offer waits for the firm (inside a need), the line is renewed, or the drawdown gets its new schedule."""
+    kind = OrderKind(order.kind)
+    assert order.approved_line_fen is not None and order.approved_rate is not None
+    common = {"order_id": order.id, "order_no": order.order_no, "enterprise_id": order.enterprise_id,
+              "bank_organisation_id": order.bank_organisation_id}
+    terms = f"额度{format_yuan(order.approved_line_fen)}元，年化利率{order.approved_rate * 100:.2f}%"
+    if kind is OrderKind.RENEWAL:
+        assert order.credit_line_id is not None
+        events.publish(session=session, event=RenewalDecided(
+            **common, credit_line_id=order.credit_line_id, approved=True, line_fen=order.approved_line_fen,
+            annual_rate=order.approved_rate))
+        tell_firm(session, order, subject=f"续贷已获批准：LINE{order.credit_line_id}",
+                  body=f"银行已批准您的续贷申请{order.order_no}（{terms}），授信额度有效期自原到期日起延续，"
+                       "存量用信不受影响。")
+    elif kind is OrderKind.DEFERRAL:
+        assert order.drawdown_id is not None and order.deferral_maturity_date is not None
+        events.publish(session=session, event=DeferralDecided(
+            **common, drawdown_id=order.drawdown_id, approved=True, new_maturity_date=order.deferral_maturity_date))
+        tell_firm(session, order, subject=f"延期还本已获批准：用信{order.drawdown_id}",
+                  body=f"银行已批准您的延期还本申请{order.order_no}，到期日延至{order.deferral_maturity_date}，"
+                       "剩余本金按新的还款计划归还，利息按合同利率继续计收。")
+    elif OrderStatus(order.status) is OrderStatus.OFFERED:
+        assert order.need_id is not None
+        events.publish(session=session, event=OrderOffered(
+            **common, need_id=order.need_id, line_fen=order.approved_line_fen, annual_rate=order.approved_rate))
+        tell_firm(session, order, subject=f"银行已批复您的融资需求：{product_name}",
+                  body=f"{product_name}已批准您的融资申请{order.order_no}（{terms}）。请在融资需求页比较各银行批复后"
+                       "接受其中一家；接受后其他银行的申请将自动撤回。")
+    else:
+        events.publish(session=session, event=approved_event_of(order))
+        tell_firm(session, order, subject=f"融资申请已获批准：{product_name}",
+                  body=f"银行已批准您的融资申请{order.order_no}（{terms}），授信额度即将开立。")
 
 
 def return_proposal(session: Session, *, principal: Principal, order: FinancingOrder,
                     return_in: OrderReturn) -> FinancingOrder:
     """A manager sends the proposal back to the officer with a reason; the officer proposes again."""
-    _require_bank_of(order, principal)
+    require_bank_of(order, principal)
     if OrderStatus(order.status) not in policy.AWAITING_APPROVAL:
         raise IllegalOrderTransition("订单没有待审批的审批建议", message_en="no proposal awaits approval")
     _require_duty(order, principal, Action.RETURN)
@@ -517,7 +611,7 @@ def return_proposal(session: Session, *, principal: Principal, order: FinancingO
     if problems:
         raise InvalidApplication("；".join(problems), message_en="a return needs a reason")
     reason = return_in.reason.strip()
-    _move(session, order, principal=principal, target=OrderStatus.ACCEPTED, note=reason, action="orders.returned")
+    move(session, order, principal=principal, target=OrderStatus.ACCEPTED, note=reason, action="orders.returned")
     order.return_reason = reason
     order.first_approved_by_user_id = None
     session.flush()
@@ -540,30 +634,65 @@ def approved_event_of(order: FinancingOrder) -> OrderApproved:
 def reject(session: Session, *, principal: Principal, order: FinancingOrder,
            rejection_in: OrderReject) -> FinancingOrder:
     """The bank rejects; the reason is mandatory and shown to the enterprise. Once proposed, a manager rejects."""
-    _require_bank_of(order, principal)
+    require_bank_of(order, principal)
     _require_duty(order, principal, Action.REJECT)
     problems = policy.rejection_problems(rejection_in.reason)
     if problems:
         raise InvalidApplication("；".join(problems), message_en="a rejection needs a reason")
     reason = rejection_in.reason.strip()
-    _move(session, order, principal=principal, target=OrderStatus.REJECTED, note=reason)
+    move(session, order, principal=principal, target=OrderStatus.REJECTED, note=reason)
     order.rejection_reason = reason
     order.decided_at = clock.now()
     order.handled_by_user_id = principal.user_id
     session.flush()
-    events.publish(session=session, event=OrderRejected(
-        order_id=order.id, order_no=order.order_no, enterprise_id=order.enterprise_id, reason=reason,
-    ))
+    kind = OrderKind(order.kind)
+    if kind is OrderKind.RENEWAL:
+        assert order.credit_line_id is not None
+        events.publish(session=session, event=RenewalDecided(
+            order_id=order.id, order_no=order.order_no, enterprise_id=order.enterprise_id,
+            bank_organisation_id=order.bank_organisation_id, credit_line_id=order.credit_line_id, approved=False,
+            reason=reason))
+    elif kind is OrderKind.DEFERRAL:
+        assert order.drawdown_id is not None and order.deferral_maturity_date is not None
+        events.publish(session=session, event=DeferralDecided(
+            order_id=order.id, order_no=order.order_no, enterprise_id=order.enterprise_id,
+            bank_organisation_id=order.bank_organisation_id, drawdown_id=order.drawdown_id, approved=False,
+            new_maturity_date=order.deferral_maturity_date, reason=reason))
+    else:
+        events.publish(session=session, event=OrderRejected(
+            order_id=order.id, order_no=order.order_no, enterprise_id=order.enterprise_id, reason=reason,
+            bank_organisation_id=order.bank_organisation_id,
+        ))
+    tell_firm(session, order, subject=f"您的{kind_label(order)}未获批准：{order.order_no}",
+              body=f"银行未批准您的{kind_label(order)}{order.order_no}。原因：{reason}")
     return order
 
 
-def withdraw(session: Session, *, principal: Principal, order: FinancingOrder) -> FinancingOrder:
-    """The enterprise withdraws its open application."""
+def withdraw(session: Session, *, principal: Principal, order: FinancingOrder,
+             withdraw_in: OrderWithdraw | None = None) -> FinancingOrder:
+    """The enterprise withdraws its open application, saying why; the bank is told."""
     if principal.enterprise_id != order.enterprise_id:
         raise OrderNotFound("未找到该订单", message_en="order not found")
-    _move(session, order, principal=principal, target=OrderStatus.WITHDRAWN)
-    session.flush()
+    reason = (withdraw_in.reason if withdraw_in is not None else "企业撤回申请").strip()
+    problems = policy.withdrawal_problems(reason)
+    if problems:
+        raise InvalidApplication("；".join(problems), message_en="a withdrawal needs a reason")
+    close_withdrawn(session, order, principal=principal, reason=reason)
     return order
+
+
+def close_withdrawn(session: Session, order: FinancingOrder, *, principal: Principal, reason: str,
+                    action: str = "orders.withdrawn") -> None:
+    """Withdraw an open order with a reason: timeline, audit, the bank's message and the event."""
+    move(session, order, principal=principal, target=OrderStatus.WITHDRAWN, note=reason, action=action)
+    order.withdrawal_reason = reason
+    order.decided_at = clock.now()
+    session.flush()
+    tell_bank(session, order, subject=f"企业已撤回{kind_label(order)}：{order.order_no}",
+              body=f"企业已撤回{kind_label(order)}{order.order_no}。原因：{reason}")
+    events.publish(session=session, event=OrderWithdrawn(
+        order_id=order.id, order_no=order.order_no, enterprise_id=order.enterprise_id,
+        bank_organisation_id=order.bank_organisation_id, reason=reason))
 
 
 def to_read(session: Session, order: FinancingOrder) -> OrderRead:
@@ -609,12 +738,15 @@ def _read(order: FinancingOrder, *, enterprise_name: str, product: products_serv
             RepaymentMethod(order.approved_repayment_method) if order.approved_repayment_method else None
         ),
         rejection_reason=order.rejection_reason, proposal=_proposal_read(order, product),
-        return_reason=order.return_reason,
+        return_reason=order.return_reason, kind=OrderKind(order.kind), need_id=order.need_id,
+        credit_line_id=order.credit_line_id, drawdown_id=order.drawdown_id,
+        deferral_maturity_date=order.deferral_maturity_date, request_reason=order.request_reason,
+        withdrawal_reason=order.withdrawal_reason,
         timeline=[
             OrderEventRead(
                 from_status=OrderStatus(e.from_status) if e.from_status else None,
                 to_status=OrderStatus(e.to_status), actor_organisation_id=e.actor_organisation_id,
-                note=e.note, occurred_at=e.occurred_at,
+                note=e.note, occurred_at=e.occurred_at, kind=EntryKind(e.kind or EntryKind.STATUS),
             )
             for e in order.events
         ],
@@ -643,7 +775,7 @@ def _approved_order_ids(session: Session, *, enterprise_id: int, product_id: int
                         excluding_order_id: int | None = None) -> list[int]:
     query = select(FinancingOrder.id).where(
         FinancingOrder.enterprise_id == enterprise_id, FinancingOrder.product_id == product_id,
-        FinancingOrder.status == OrderStatus.APPROVED)
+        FinancingOrder.status == OrderStatus.APPROVED, FinancingOrder.kind == OrderKind.NEW)
     if excluding_order_id is not None:
         query = query.where(FinancingOrder.id != excluding_order_id)
     return list(session.scalars(query))
@@ -667,7 +799,7 @@ def _refuse_second_line(session: Session, *, enterprise_id: int, product: produc
 def exposure_for(session: Session, *, principal: Principal, order: FinancingOrder) -> ExposureRead:
     """The firm's live credit lines and its other open orders across the platform, for the order's bank and only
     while the application's authorisation allows the bank to read the firm's information; each view is audited."""
-    _require_bank_of(order, principal)
+    require_bank_of(order, principal)
     decision = consent_service.decide(session, enterprise_id=order.enterprise_id,
                                       recipient_organisation_id=principal.organisation_id,
                                       purpose=consent_service.Purpose.FINANCING_APPLICATION,
@@ -679,9 +811,10 @@ def exposure_for(session: Session, *, principal: Principal, order: FinancingOrde
     opened = {line.order_id for line in _line_exposure(session, order.enterprise_id)}
     others = session.scalars(select(FinancingOrder).where(
         FinancingOrder.enterprise_id == order.enterprise_id, FinancingOrder.id != order.id,
-        FinancingOrder.status.in_([*policy.OPEN_STATUSES, OrderStatus.APPROVED]),
+        FinancingOrder.status.in_([*policy.OPEN_STATUSES, OrderStatus.APPROVED, OrderStatus.OFFERED]),
     ).order_by(FinancingOrder.id)).all()
-    pending = [o for o in others if o.status != OrderStatus.APPROVED or o.id not in opened]
+    pending = [o for o in others if o.status != OrderStatus.APPROVED
+               or (o.kind == OrderKind.NEW and o.id not in opened)]
     audit_service.record(session, action="orders.exposure_viewed", actor=principal, subject_type="financing_order",
                          subject_id=order.id, enterprise_id=order.enterprise_id,
                          detail={"purpose_ref": order.order_no, "lines": len(lines), "orders": len(pending)})
@@ -716,7 +849,8 @@ def events_of_relayed_after(session: Session, *, after_id: int, limit: int = 100
     """Timeline entries, by id after `after_id`, of orders relayed here from another node."""
     db.hold_writers_back(session, "order_event")
     return session.scalars(select(OrderEvent).join(FinancingOrder, FinancingOrder.id == OrderEvent.order_id)
-                           .where(OrderEvent.id > after_id, FinancingOrder.origin_node.is_not(None))
+                           .where(OrderEvent.id > after_id, FinancingOrder.origin_node.is_not(None),
+                                  OrderEvent.kind == EntryKind.STATUS)
                            .order_by(OrderEvent.id).limit(limit)).all()
 
 

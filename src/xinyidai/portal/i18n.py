@@ -243,6 +243,100 @@ EN: dict[str, str] = {
     "准备融资申请（待管理员确认）": "Prepare a financing application (for the administrator to confirm)",
     "确认提交经办人准备的融资申请": "Confirm a financing application a clerk prepared",
     "放弃经办人准备的融资申请": "Discard a financing application a clerk prepared",
+    # The order's whole life: needs to several banks, offers, renewal, deferral, supervision.
+    "申请延期还本": "Request deferral of principal",
+    "当前到期日": "Current maturity",
+    "延期还本：银行批准后，剩余本金按原还款方式在新的到期日前重新排定还款计划，利息按合同利率继续计收；原还款计划保留为已被替代。最长延期12个月，新的到期日为每月还款日。":
+        "Deferral of principal: once the bank approves, the remaining principal is rescheduled by the same repaymen"
+        "t method up to the new maturity, interest keeps accruing at the contract rate, and the old schedule is kep"
+        "t as superseded. At most 12 months; the new maturity is a monthly due day.",
+    "该产品不提供延期还本": "This product does not allow deferral of principal",
+    "只有企业管理员可以申请延期还本。": "Only the firm's administrator may request a deferral.",
+    "新的到期日": "New maturity",
+    "延期原因": "Reason for the deferral",
+    "本主体授权该银行在延期还本审批中查询、使用本主体在平台归集的信用信息。":
+        "The entity authorises the bank to look up and use its credit information on the platform to review the def"
+        "erral.",
+    "提交延期还本申请": "Request the deferral",
+    "一次需求，多家银行：同一笔融资需求可同时发送给最多三家银行的产品，各银行独立审批，您选择其中一家的批复。":
+        "One need, several banks: send one financing need to up to three banks' products at once; each bank decides"
+        " independently and you take one offer.",
+    "发送融资需求给多家银行": "Send a need to several banks",
+    "融资需求": "Financing need",
+    "融资需求已发送给所选银行，各银行将在10个工作日内办结。":
+        "The need was sent to the chosen banks; each will decide within 10 working days.",
+    "您已接受该银行的批复，授信额度即将开立；其他银行的申请已撤回并已通知银行。":
+        "You accepted this bank's offer; the credit line opens shortly. The other banks' orders were withdrawn and "
+        "the banks told.",
+    "各银行办理情况": "Each bank's handling",
+    "我确认接受该银行的批复，其他银行的申请将撤回，不能恢复":
+        "I confirm I accept this bank's offer; the other banks' orders will be withdrawn for good",
+    "接受该批复": "Accept this offer",
+    "一次需求，多家银行：选择最多三家不同银行的产品，同一笔需求分别提交给每家银行，各银行独立审批。银行批准后，您在融资需求页比较各银行批复并接受其中一家，其他银行的申请将自动撤回并通知银行。":
+        "One need, several banks: choose up to three products of different banks; the need goes to each bank, which"
+        " decides independently. Compare the offers on the need's page and accept one; the other banks' orders are "
+        "withdrawn and the banks told.",
+    "只有企业管理员可以发送融资需求（提交即授权银行查询本主体信用信息）。":
+        "Only the firm's administrator may send a need (sending it authorises the banks to read the entity's credit"
+        " information).",
+    "选择产品（最多三个，每家银行一个）": "Choose products (up to three, one per bank)",
+    "本主体授权平台及所选各家银行在本次融资需求审批中查询、使用本主体在平台归集的信用信息，授权有效期90天，仅限融资用途，不得提供给第三方。":
+        "The entity authorises the platform and each chosen bank to look up and use its credit information on the p"
+        "latform to review this need, for 90 days, for financing only and not to be given to third parties.",
+    "发送融资需求": "Send the need",
+    "申请原因": "Reason",
+    "查看各银行批复": "See each bank's answer",
+    "申请延至": "Requested maturity",
+    "撤回原因": "Reason for withdrawal",
+    "这是银行对您融资需求的批复，请在融资需求页比较各银行批复后接受其中一家。":
+        "This is a bank's offer for your need; compare the offers on the need's page and accept one.",
+    "比较并接受批复": "Compare and accept offers",
+    "审贷分离：客户经理按企业申请的新到期日提出延期还本建议，由信贷主管审批；剩余本金按合同利率重新排定还款计划。":
+        "Maker-checker: the loan officer proposes the deferral to the requested maturity and a manager approves it;"
+        " the remaining principal is rescheduled at the contract rate.",
+    "提交延期还本建议": "Propose the deferral",
+    "原因将告知银行": "The bank will be told the reason",
+    "我确认撤回该申请，撤回后不能恢复": "I confirm I withdraw this application; it cannot be restored",
+    "监管督办": "Supervisory prompt",
+    "督办意见": "Prompt",
+    "银行答复": "Bank's answer",
+    "答复督办": "Answer the prompt",
+    "等待银行答复": "Awaiting the bank's answer",
+    "申请续贷": "Request renewal",
+    "续贷申请期": "Renewal window",
+    "续贷（无还本续贷）：额度到期前90天至30天之间可申请，无需先归还存量用信；银行审批通过后额度有效期自原到期日起延续，存量用信不受影响。":
+        "Renewal (without repaying first): request it between 90 and 30 days before the line expires; once approved"
+        " the line's validity runs on from the old expiry and outstanding drawdowns are unaffected.",
+    "该产品不提供续贷": "This product does not allow renewal",
+    "只有企业管理员可以申请续贷。": "Only the firm's administrator may request a renewal.",
+    "续贷原因": "Reason for the renewal",
+    "本主体授权该银行在续贷审批中查询、使用本主体在平台归集的信用信息。":
+        "The entity authorises the bank to look up and use its credit information on the platform to review the ren"
+        "ewal.",
+    "提交续贷申请": "Request the renewal",
+    "服务质量监督": "Service-quality supervision",
+    "超过10个工作日办理时限仍未办结的订单，按银行列出；可向银行督办，银行的答复记入订单办理进度。":
+        "Orders still open past their 10-working-day deadline, by bank; prompt the bank, and its answer goes on the"
+        " order's timeline.",
+    "督办已发送给银行": "The prompt was sent to the bank",
+    "目前没有超时未办结的订单": "No order is past its deadline",
+    "待答复的监管督办": "Supervisory prompts awaiting your answer",
+    "督办时间": "Prompted at",
+    "查看并答复": "View and answer",
+    "融资申请": "Financing application",
+    "续贷申请": "Renewal request",
+    "延期还本申请": "Deferral request",
+    "银行答复督办": "Bank answered the prompt",
+    "已选定银行": "Offer accepted",
+    "已结束": "Closed",
+    "已批准，待企业接受": "Approved, awaiting the firm's acceptance",
+    "企业已选择其他银行": "Firm chose another bank",
+    "批准融资需求中的申请（待企业接受）": "Approve an order of a need (offer)",
+    "接受银行批复": "Accept a bank's offer",
+    "谢绝银行批复（已接受其他银行）": "Decline an offer (another accepted)",
+    "授信额度续贷": "Renew a credit line",
+    "用信延期还本": "Defer a drawdown's principal",
+    "申请续贷（到期前90至30天）": "Request renewal (90 to 30 days before expiry)",
 }
 
 

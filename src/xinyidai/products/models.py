@@ -58,6 +58,10 @@ class Product(Base):
     # {"kind": "evaluated"} or {"kind": "per_mu", "crop": ..., "amount_per_mu_fen": ...} (capped by max_line_fen).
     line_rule: Mapped[dict[str, Any]] = mapped_column(JSON, default=lambda: {"kind": "evaluated"},
                                                       server_default=text("""'{"kind": "evaluated"}'"""))
+    # The firm may ask to renew a line before it expires without repaying first (可续贷), and to defer the principal
+    # of a drawdown (可延期还本); the bank decides each request.
+    allows_renewal: Mapped[bool] = mapped_column(default=False, server_default=false())
+    allows_deferral: Mapped[bool] = mapped_column(default=False, server_default=false())
     status: Mapped[str] = mapped_column(String(20), default="draft", index=True)
     # The version whose terms the row holds (on sale once published); no foreign key, the version names its product.
     current_version_id: Mapped[int | None] = mapped_column(BigId)

@@ -80,6 +80,8 @@ class ProductCreate(BaseModel):
     required_documents: list[Annotated[Text, Field(min_length=1, max_length=40)]] = Field(
         default_factory=list, max_length=20)
     line_rule: LineRuleCreate = Field(default_factory=LineRuleCreate)
+    allows_renewal: StrictBool = Field(default=False, description="可续贷: lines may be renewed before they expire")
+    allows_deferral: StrictBool = Field(default=False, description="可延期还本: drawdowns' principal may be deferred")
 
     @field_validator("allocation_order")
     @classmethod
@@ -135,6 +137,8 @@ class ProductRead(BaseModel):
     default_trigger_days: int
     committee_threshold_fen: int | None
     one_live_line_per_firm: bool
+    allows_renewal: bool = False
+    allows_deferral: bool = False
     status: ProductStatus
     published_at: datetime | None
     # A network product: served by its bank at this node of the platform network; None: a bank of this node.

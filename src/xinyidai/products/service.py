@@ -84,6 +84,10 @@ class ProductView(Protocol):
     @property
     def one_live_line_per_firm(self) -> bool: ...
     @property
+    def allows_renewal(self) -> bool: ...
+    @property
+    def allows_deferral(self) -> bool: ...
+    @property
     def status(self) -> str: ...
     @property
     def served_by_node(self) -> str | None: ...
@@ -96,7 +100,7 @@ TERM_FIELDS = ("name", "description", "min_rate", "max_rate", "guarantee_fee_rat
                "repayment_methods", "term_options", "day_count", "overdue_markup", "fee_mode", "prepayment_rule",
                "allocation_order", "line_validity_months", "default_trigger_days", "committee_threshold_fen",
                "one_live_line_per_firm", "kind", "rate_mode", "guarantee_arrangement", "eligibility",
-               "required_documents", "line_rule")
+               "required_documents", "line_rule", "allows_renewal", "allows_deferral")
 RATE_FIELDS = ("min_rate", "max_rate", "guarantee_fee_rate", "overdue_markup")
 
 

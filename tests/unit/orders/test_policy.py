@@ -36,18 +36,21 @@ LEGAL = {
     (S.PROPOSED, S.APPROVED), (S.PROPOSED, S.COMMITTEE), (S.PROPOSED, S.ACCEPTED), (S.PROPOSED, S.REJECTED),
     (S.PROPOSED, S.WITHDRAWN),
     (S.COMMITTEE, S.APPROVED), (S.COMMITTEE, S.ACCEPTED), (S.COMMITTEE, S.REJECTED), (S.COMMITTEE, S.WITHDRAWN),
+    # Inside a need the final approval is an offer: the firm takes it (approved) or takes another bank's (declined).
+    (S.PROPOSED, S.OFFERED), (S.COMMITTEE, S.OFFERED), (S.OFFERED, S.APPROVED), (S.OFFERED, S.DECLINED),
 }
 ILLEGAL = sorted(set(product(S, S)) - LEGAL)
 LABELS = {
     S.SUBMITTED: "已提交", S.ACCEPTED: "银行已受理", S.APPROVED: "已批准", S.REJECTED: "已拒绝", S.WITHDRAWN: "已撤回",
-    S.PROPOSED: "待审批", S.COMMITTEE: "待第二位审批人审批",
+    S.PROPOSED: "待审批", S.COMMITTEE: "待第二位审批人审批", S.OFFERED: "已批准，待企业接受",
+    S.DECLINED: "企业已选择其他银行",
 }
-TERMINAL = (S.APPROVED, S.REJECTED, S.WITHDRAWN)
+TERMINAL = (S.APPROVED, S.REJECTED, S.WITHDRAWN, S.DECLINED)
 
 
-def test_there_are_seven_states_and_thirty_four_illegal_pairs() -> None:
-    assert len(S) == 7
-    assert len(ILLEGAL) == 34
+def test_there_are_nine_states_and_sixty_two_illegal_pairs() -> None:
+    assert len(S) == 9
+    assert len(ILLEGAL) == 62
 
 
 @pytest.mark.parametrize(("current", "target"), sorted(LEGAL))
