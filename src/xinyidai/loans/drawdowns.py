@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from xinyidai import clock, db, events, idempotency
@@ -43,7 +44,8 @@ def draw(session: Session, *, principal: Principal, line_id: int, drawdown_in: D
     try:
         plan = schedule.build(principal_fen=drawdown_in.amount_fen, annual_rate=line.annual_rate,
                               months=drawdown_in.term_months, method=drawdown_in.method, start_date=today,
-                              guarantee_fee_rate=line.guarantee_fee_rate)
+                              guarantee_fee_rate=line.guarantee_fee_rate,
+                              day_count=schedule.DayCount(product.day_count))
     except schedule.ScheduleError as exc:
         raise LoanRuleBroken(str(exc), message_en="invalid schedule") from exc
     fee_mode = FeeMode(product.fee_mode)
@@ -191,3 +193,29 @@ def drawn_after(session: Session, *, after_id: int, limit: int = 1000) -> list[t
                                                                       Drawdown.credit_line_id)
                            .where(Drawdown.id > after_id).order_by(Drawdown.id).limit(limit)).all()
     return [(drawdown, int(order_id)) for drawdown, order_id in rows]
+
+
+@dataclass(frozen=True, slots=True)
+class Arrears:
+    """An entity's worst standing over its drawdowns: the most days past due, and whether one has defaulted."""
+
+    days_past_due: int
+    defaulted: bool
+
+
+_DEFAULTED = (DrawdownStatus.DEFAULTED, DrawdownStatus.COMPENSATED)
+
+
+def arrears_of_enterprises(session: Session, *, enterprise_ids: Sequence[int]) -> dict[int, Arrears]:
+    """For each of the entities that is overdue or in default on a drawdown, its worst standing (others absent)."""
+    if not enterprise_ids:
+        return {}
+    rows = session.execute(
+        select(Drawdown.enterprise_id, func.max(Drawdown.days_past_due),
+               func.max(case((Drawdown.status.in_(_DEFAULTED), 1), else_=0)))
+        .where(Drawdown.enterprise_id.in_(enterprise_ids),
+               or_(Drawdown.status.in_(_DEFAULTED),
+                   and_(Drawdown.status == DrawdownStatus.ACTIVE, Drawdown.days_past_due > 0)))
+        .group_by(Drawdown.enterprise_id)).all()
+    return {enterprise_id: Arrears(days_past_due=int(days or 0), defaulted=bool(defaulted))
+            for enterprise_id, days, defaulted in rows}
