@@ -12,11 +12,10 @@ from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from xinyidai import clock
-from xinyidai.auth.dependencies import BankManagerDep, EnterpriseUserDep, csrf_protect
+from xinyidai.auth.dependencies import BankManagerDep, ChainPartyDep, EnterpriseUserDep, csrf_protect
 from xinyidai.auth.enums import OrgKind, Role
 from xinyidai.auth.principal import Principal
 from xinyidai.chains import policy, service
-from xinyidai.chains.dependencies import ChainPartyDep
 from xinyidai.chains.enums import ALERT_LABELS, ROLE_LABELS, STATUS_LABELS, VIEWER_LABELS, MemberRole
 from xinyidai.chains.schemas import (
     AllocationUpdate,

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends
 
-from xinyidai.auth.dependencies import BankManagerDep, EnterpriseUserDep, csrf_protect
+from xinyidai.auth.dependencies import BankManagerDep, ChainPartyDep, EnterpriseUserDep, csrf_protect
 from xinyidai.chains import service
-from xinyidai.chains.dependencies import ChainPartyDep
 from xinyidai.chains.schemas import (
     AllocationUpdate,
     CommunityCreate,

@@ -61,7 +61,7 @@ class ReceivableCreate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    document_no: str = DocumentNo
+    document_no: Text = DocumentNo
     amount_fen: AmountFen
     trade_date: date
     due_date: date
@@ -75,7 +75,7 @@ class TradeCreate(BaseModel):
     membership_id: int | None = Field(default=None, ge=1, le=MAX_ID,
                                       description="the member's membership (the leader's call); a member omits it")
     document_kind: Literal["发票", "订单"]
-    document_no: str = DocumentNo
+    document_no: Text = DocumentNo
     amount_fen: AmountFen
     trade_date: date
 

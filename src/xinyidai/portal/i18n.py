@@ -828,6 +828,8 @@ EN.update({
     "设定共同体授信额度": "Set the community line", "分配共同体成员额度": "Allocate the line to a member",
     "核心企业确权应收账款": "Leader confirms a receivable", "登记产业链交易信息": "Record a chain trade",
     "提示共同体成员逾期或违约": "Alert of a member's arrears",
+    "共同体风险提示": "Community alert", "共同体成员资格": "Community membership",
+    "确权应收账款": "Confirmed receivable",
     "产业链信用共同体": "Industry-chain credit communities", "产业链共同体": "Chain communities",
     "核心企业与上下游企业组成信用共同体，银行向共同体授信并分配给成员；核心企业确权的应收账款可提高供应商额度，成员逾期或违约将降低共同体可用额度。":
         "A chain leader and its suppliers and distributors form a credit community; a bank grants the community a "
