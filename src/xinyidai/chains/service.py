@@ -384,7 +384,7 @@ def drawable(session: Session, *, community: ChainCommunity) -> policy.Drawable:
     arrears = loans_service.arrears_of_enterprises(session, enterprise_ids=[m.enterprise_id for m in confirmed])
     return policy.drawable(line_fen=community.line_fen, members=[
         policy.Standing(membership_id=m.id, allocation_fen=m.allocation_fen + m.uplift_fen,
-                        overdue=m.enterprise_id in arrears and arrears[m.enterprise_id].days_past_due > 0,
+                        overdue=m.enterprise_id in arrears and arrears[m.enterprise_id].overdue,
                         defaulted=m.enterprise_id in arrears and arrears[m.enterprise_id].defaulted)
         for m in confirmed])
 
@@ -498,7 +498,7 @@ def to_read(session: Session, seen: Seen) -> CommunityRead:
             id=m.id, enterprise_id=m.enterprise_id, enterprise_name=names.get(m.enterprise_id, ""),
             role=MemberRole(m.role), status=MembershipStatus(m.status), allocation_fen=m.allocation_fen,
             uplift_fen=m.uplift_fen, drawable_fen=state.by_member.get(m.id, 0),
-            overdue=m.enterprise_id in arrears and arrears[m.enterprise_id].days_past_due > 0,
+            overdue=m.enterprise_id in arrears and arrears[m.enterprise_id].overdue,
             defaulted=m.enterprise_id in arrears and arrears[m.enterprise_id].defaulted,
             requested_at=m.requested_at, decided_at=m.decided_at) for m in shown],
         alerts=[AlertRead(id=a.id, membership_id=a.membership_id, kind=AlertKind(a.kind), drawdown_id=a.drawdown_id,

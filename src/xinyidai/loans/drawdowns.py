@@ -197,10 +197,12 @@ def drawn_after(session: Session, *, after_id: int, limit: int = 1000) -> list[t
 
 @dataclass(frozen=True, slots=True)
 class Arrears:
-    """An entity's worst standing over its drawdowns: the most days past due, and whether one has defaulted."""
+    """An entity's worst standing over its drawdowns: whether one is overdue (from its due date's end of day) or in
+    default, and the most days past due."""
 
-    days_past_due: int
+    overdue: bool
     defaulted: bool
+    days_past_due: int
 
 
 _DEFAULTED = (DrawdownStatus.DEFAULTED, DrawdownStatus.COMPENSATED)
@@ -210,12 +212,12 @@ def arrears_of_enterprises(session: Session, *, enterprise_ids: Sequence[int]) -
     """For each of the entities that is overdue or in default on a drawdown, its worst standing (others absent)."""
     if not enterprise_ids:
         return {}
+    defaulted = Drawdown.status.in_(_DEFAULTED)
+    overdue = and_(Drawdown.status == DrawdownStatus.ACTIVE, Drawdown.overdue_since_ordinal.is_not(None))
     rows = session.execute(
-        select(Drawdown.enterprise_id, func.max(Drawdown.days_past_due),
-               func.max(case((Drawdown.status.in_(_DEFAULTED), 1), else_=0)))
-        .where(Drawdown.enterprise_id.in_(enterprise_ids),
-               or_(Drawdown.status.in_(_DEFAULTED),
-                   and_(Drawdown.status == DrawdownStatus.ACTIVE, Drawdown.days_past_due > 0)))
+        select(Drawdown.enterprise_id, func.max(Drawdown.days_past_due), func.max(case((defaulted, 1), else_=0)),
+               func.max(case((overdue, 1), else_=0)))
+        .where(Drawdown.enterprise_id.in_(enterprise_ids), or_(defaulted, overdue))
         .group_by(Drawdown.enterprise_id)).all()
-    return {enterprise_id: Arrears(days_past_due=int(days or 0), defaulted=bool(defaulted))
-            for enterprise_id, days, defaulted in rows}
+    return {enterprise_id: Arrears(overdue=bool(is_overdue), defaulted=bool(is_defaulted), days_past_due=int(days or 0))
+            for enterprise_id, days, is_defaulted, is_overdue in rows}
