@@ -35,6 +35,7 @@ from xinyidai.products.enums import RepaymentMethod
 from xinyidai.registry import service as registry_service
 
 WAN = 1_000_000  # 10,000 yuan in fen
+CHAIN_AUDITS = select(func.count()).select_from(AuditEntry).where(AuditEntry.action.like("chains.%"))
 
 
 def _firm_user(session: Session, enterprise_id: int, username: str) -> int:
@@ -96,14 +97,14 @@ def test_a_community_is_founded_joined_lent_to_and_allocated_never_above_its_lin
     assert (read["viewer"], read["line_fen"], read["allocated_fen"], read["drawable_fen"]) == (
         "lender", 100 * WAN, 70 * WAN, 70 * WAN)
     # 800,000 yuan for `late` would take the members to 1,100,000 yuan: refused, with the room left.
-    audits = session.scalar(select(func.count()).select_from(AuditEntry).where(AuditEntry.action.like("chains.%")))
+    audits = session.scalar(CHAIN_AUDITS)
     refused = manager("PUT", f"/{community}/memberships/{members['late']}/allocation", {"allocation_fen": 80 * WAN})
     assert refused.status_code == 422
     assert "超过共同体授信额度1,000,000.00元" in refused.json()["message"]
     assert "最多还可分配700,000.00元" in refused.json()["message"]
     session.expire_all()
     assert session.get(ChainMembership, members["late"]).allocation_fen == 40 * WAN  # type: ignore[union-attr]
-    assert session.scalar(select(func.count()).select_from(AuditEntry).where(AuditEntry.action.like("chains.%"))) == audits
+    assert session.scalar(CHAIN_AUDITS) == audits
     # Nor can the line be lowered below what is allocated.
     lowered = manager("PUT", f"/{community}/line", {"line_fen": 60 * WAN})
     assert lowered.status_code == 422 and "不能低于已分配" in lowered.json()["message"]
@@ -124,9 +125,9 @@ def test_a_community_is_founded_joined_lent_to_and_allocated_never_above_its_lin
     # The confirmation is credit information on the supplier's file, with the leader as counterparty.
     item = creditdata_service.get_item(session, code="chain_trade")
     trades = creditdata_service.history(session, enterprise_id=world.good_enterprise, item=item)
-    assert {(r.data["document_kind"], r.data["document_no"], r.data["direction"], r.data["amount"]) for r in trades} == {
-        ("应收账款确权", "INV-2026-0088", "向核心企业供货", 20 * WAN), ("应收账款确权", "INV-2026-0091", "向核心企业供货",
-                                                               40 * WAN)}
+    assert {(r.data["document_kind"], r.data["document_no"], r.data["direction"], r.data["amount"])
+            for r in trades} == {("应收账款确权", "INV-2026-0088", "向核心企业供货", 20 * WAN),
+                                 ("应收账款确权", "INV-2026-0091", "向核心企业供货", 40 * WAN)}
     assert all(r.data["counterparty_uscc"] == registry_service.get(session, enterprise_id=world.other_enterprise).uscc
                for r in trades)
     # Trades: the leader records an invoice with `good`, the distributor `late` an order of its own.
@@ -187,9 +188,10 @@ def test_bad_input_is_refused_in_words_and_stores_nothing(client: TestClient, se
                                                          world: World) -> None:
     community, members = _founded(client, session, world)
     leader, manager, good = Caller(client, "other"), Caller(client, "a.manager"), Caller(client, "good")
-    before = session.scalar(select(func.count()).select_from(AuditEntry).where(AuditEntry.action.like("chains.%")))
+    before = session.scalar(CHAIN_AUDITS)
     cases = [
-        (leader("POST", "", {"name": "担保公司授信？", "lender_organisation_id": world.guarantor_org}), 422, "须为银行"),
+        (leader("POST", "", {"name": "担保公司授信？", "lender_organisation_id": world.guarantor_org}), 422,
+         "须为银行"),
         (leader("POST", "", {"name": "无此银行", "lender_organisation_id": 999_999}), 422, "不存在"),
         (leader("POST", "", {"name": "", "lender_organisation_id": world.bank_a}), 422, None),
         (good("POST", f"/{community}/memberships", {"role": "upstream"}), 409, "已申请加入"),
@@ -226,7 +228,7 @@ def test_bad_input_is_refused_in_words_and_stores_nothing(client: TestClient, se
         if words:
             assert words in response.json()["message"], response.text
     session.expire_all()
-    assert session.scalar(select(func.count()).select_from(AuditEntry).where(AuditEntry.action.like("chains.%"))) == before
+    assert session.scalar(CHAIN_AUDITS) == before
     assert session.get(ChainMembership, members["good"]).uplift_fen == 0  # type: ignore[union-attr]
 
 
