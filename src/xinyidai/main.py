@@ -20,6 +20,9 @@ from xinyidai.audit import pages as audit_pages
 from xinyidai.auth.dependencies import PASSWORD_CHANGE_PAGE, LoginRequired, PasswordChangeRequired, csrf_protect
 from xinyidai.auth.enums import INSTITUTION_READER_ROLES, ORG_KIND_LABELS, ROLE_LABELS, OrgKind, Role
 from xinyidai.auth.principal import Principal
+from xinyidai.chains import pages as chains_pages
+from xinyidai.chains import router as chains_router
+from xinyidai.chains import service as chains_service
 from xinyidai.config import get_settings
 from xinyidai.consent import pages as consent_pages
 from xinyidai.consent.granting import LoanChoice
@@ -47,7 +50,7 @@ from xinyidai.loans import pages as loans_pages
 from xinyidai.loans import router as loans_router
 from xinyidai.loans import service as loans_service
 from xinyidai.loans.enums import LineStatus
-from xinyidai.loans.events import DrawdownDefaulted
+from xinyidai.loans.events import DrawdownDefaulted, DrawdownOverdue
 from xinyidai.loans.models import CreditLine
 from xinyidai.money import format_yuan
 from xinyidai.network import jobs as network_jobs
@@ -130,10 +133,14 @@ def wire_events() -> None:
     events.subscribe(DeferralDecided, loans_service.on_deferral_decided)
     events.subscribe(DrawdownDefaulted, guarantee_service.on_drawdown_defaulted)
     events.subscribe(DrawdownDefaulted, record_default)
+    events.subscribe(DrawdownDefaulted, chains_service.on_drawdown_defaulted)
+    events.subscribe(DrawdownOverdue, chains_service.on_drawdown_overdue)
     # Not an event: orders read the firm's lines from loans when they need them (see `line_exposure`); wired here
     # so that the CLI and the demo, which wire events without building the app, apply the same product rules.
     orders_service.use_line_exposure(line_exposure)
     products_service.use_live_lines(live_lines)
+    products_service.use_chain_membership(lambda session, enterprise_id: chains_service.is_confirmed_member(
+        session, enterprise_id=enterprise_id))
     orders_lifecycle.use_drawdown_facts(loans_service.drawdown_facts)
 
 
@@ -244,6 +251,8 @@ def _register_navigation() -> None:
                  order=69, landing=False)
     nav.register("资产组合", "/bank/portfolio", [Role.BANK_LOAN_OFFICER, Role.BANK_MANAGER], order=25)
     nav.register("担保业务", "/guarantee", [Role.GUARANTEE_OFFICER], order=30)
+    nav.register("产业链共同体", "/chains", [Role.ENTERPRISE_ADMIN, Role.ENTERPRISE_STAFF, Role.BANK_LOAN_OFFICER,
+                                         Role.BANK_MANAGER], order=28, landing=False)
     nav.register("我的信用档案", "/credit-file", [Role.ENTERPRISE_ADMIN, Role.ENTERPRISE_STAFF], order=12,
                  group="信用信息")
     nav.register("上传数据文件", "/data/uploads", [Role.DEPARTMENT_DATA_OFFICER], order=40, group="数据归集")
@@ -401,7 +410,7 @@ def create_app(*, session_factory: sessionmaker[Session] | None = None) -> FastA
                    creditdata_file_router.router, creditdata_report_router.router, scoring_portrait_router.router,
                    rights_router.router, notification_pages.api_router, onboarding_router.router,
                    sandbox_router.router, guarantee_router.router, network_router.admin, supermarket_router.router,
-                   webhooks_router.router):
+                   webhooks_router.router, chains_router.router):
         # A cookie-authenticated write to the API must echo the session's CSRF token like a page's form does
         # (bearer clients need none); one place, so no router can forget it.
         app.include_router(router, dependencies=[Depends(csrf_protect)], responses=INVALID_REQUEST_RESPONSE)
@@ -410,7 +419,7 @@ def create_app(*, session_factory: sessionmaker[Session] | None = None) -> FastA
                   creditdata_pages.router, creditdata_report_pages.router, audit_pages.router, consent_pages.router,
                   rights_pages.router, notification_pages.router, onboarding_pages.router, sandbox_pages.router,
                   scoring_pages.router, loans_eod_pages.router, network_pages.router, signon_pages.pages,
-                  supermarket_pages.router, webhooks_pages.router):
+                  supermarket_pages.router, webhooks_pages.router, chains_pages.router):
         app.include_router(pages)
     # Node-to-node routes: authenticated by the signature of a directory member, not by a session (so no CSRF);
     # the identity provider's token endpoint authenticates the calling node by its signed assertion likewise.

@@ -55,7 +55,7 @@ LEVELS: list[set[str]] = [
     {"scoring", "products"},
     {"orders"},
     {"loans"},
-    {"guarantee", "monitoring", "rights"},
+    {"guarantee", "monitoring", "rights", "chains"},
     {"outreach", "network", "reporting"},
 ]
 LEVEL = {context: rank for rank, contexts in enumerate(LEVELS) for context in contexts}

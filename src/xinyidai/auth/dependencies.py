@@ -167,6 +167,8 @@ CreditRequesterDep = Annotated[Principal, Depends(Allow(*ENTERPRISE, *INSTITUTIO
 CreditReaderDep = Annotated[Principal, Depends(Allow(*ENTERPRISE, *INSTITUTION_READER_ROLES, Role.PLATFORM_ADMIN))]
 # The parties to a loan or an order: the borrower, its bank, the platform.
 LoanPartyDep = Annotated[Principal, Depends(Allow(*ENTERPRISE, *BANK_STAFF, Role.PLATFORM_ADMIN))]
+# The parties of an industry-chain community: firms (its leader and members), banks (its lender), the platform admin.
+ChainPartyDep = Annotated[Principal, Depends(Allow(*ENTERPRISE, *BANK_STAFF, Role.PLATFORM_ADMIN))]
 # The parties to an objection or a repair: the entity, the source department, the platform and its overseer.
 RightsPartyDep = Annotated[Principal, Depends(
     Allow(*ENTERPRISE, Role.DEPARTMENT_DATA_OFFICER, Role.PLATFORM_ADMIN, Role.GOVERNMENT_SUPERVISOR))]

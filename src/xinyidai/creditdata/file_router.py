@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Path, Query
 
 from xinyidai.auth.dependencies import CreditReaderDep, DataOfficerDep, EnterpriseUserDep, csrf_protect
 from xinyidai.auth.scoping import own_enterprise_id
@@ -14,6 +14,7 @@ from xinyidai.creditdata.schemas import (
     CommitmentBreachCreate,
     CommitmentRead,
     CreditFileRead,
+    FactsSelfReportCreate,
     SelfReportCreate,
     SelfReportRead,
     VerificationCreate,
@@ -71,6 +72,19 @@ def self_report(session: SessionDep, principal: EnterpriseUserDep,
     reported = selfreport.report(session, principal=principal, report_in=report_in)
     return SelfReportRead(commitment=CommitmentRead.model_validate(reported.commitment),
                           item_code=selfreport.ITEM_CODE, data=reported.record.data)
+
+
+SelfReportItem = Annotated[str, Path(min_length=1, max_length=40, pattern=r"^[a-z0-9_]+$",
+                                     description="agri_crop, agri_yield or agri_land_contract")]
+
+
+@router.post("/self-reports/{item_code}", response_model=SelfReportRead, status_code=201)
+def self_report_facts(session: SessionDep, principal: EnterpriseUserDep, item_code: SelfReportItem,
+                      facts_in: FactsSelfReportCreate) -> SelfReportRead:
+    """Report agricultural facts (a crop planted, a harvest, a land contract) under a signed credit commitment."""
+    reported = selfreport.report_facts(session, principal=principal, item_code=item_code, facts_in=facts_in)
+    return SelfReportRead(commitment=CommitmentRead.model_validate(reported.commitment),
+                          item_code=item_code, data=reported.record.data)
 
 
 @router.post("/commitments/{commitment_id}/breach", response_model=CommitmentRead)

@@ -30,8 +30,8 @@ from xinyidai.auth.dependencies import (
 )
 from xinyidai.auth.principal import Principal
 from xinyidai.auth.scoping import own_enterprise_id
+from xinyidai.creditdata import agriculture, credit_file, imports, policy, selfreport, service
 from xinyidai.creditdata import coverage as coverage_service
-from xinyidai.creditdata import credit_file, imports, policy, selfreport, service
 from xinyidai.creditdata.enums import (
     AUTHORITATIVE_LABELS,
     BATCH_STATUS_LABELS,
@@ -272,7 +272,10 @@ def _file_view(session: Session, file: CreditFileRead) -> list[SectionView]:
 
 def _file_page(request: Request, session: Session, file: CreditFileRead, *, own: bool, **extra: Any) -> Response:
     sections = _file_view(session, file)
+    shown = [(entry.item_code, record.data) for section in file.sections for entry in section.entries
+             for record in entry.current if not record.past_publicity]
     return render(request, "creditdata/credit_file.html", {
+        "agri": agriculture.summarise(shown, as_of=clock.today()),
         **labels(),
         "enterprise": registry_service.get(session, enterprise_id=file.enterprise_id),
         "sections": sections,

@@ -16,7 +16,7 @@ from xinyidai.creditdata.enums import (
 )
 from xinyidai.db import MAX_ID
 from xinyidai.money import AmountFenOrZero
-from xinyidai.text import FieldName, Text
+from xinyidai.text import CellText, FieldName, Text
 
 
 class CatalogueItemUpdate(BaseModel):
@@ -162,6 +162,16 @@ class SelfReportCreate(BaseModel):
     certifications: list[Annotated[Text, Field(min_length=2, max_length=40)]] = Field(default_factory=list,
                                                                                       max_length=10)
     main_customers: Text | None = Field(default=None, max_length=300)
+    accept_commitment: StrictBool
+
+
+class FactsSelfReportCreate(BaseModel):
+    """Facts of one self-reportable sub-category (e.g. a crop planted), each by field name or label, under a
+    credit commitment the entity must accept."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    values: dict[FieldName, CellText] = Field(min_length=1, max_length=20)
     accept_commitment: StrictBool
 
 

@@ -24,14 +24,17 @@ from xinyidai.auth.principal import Principal
 from xinyidai.creditdata import service
 from xinyidai.creditdata.enums import Channel, CommitmentStatus
 from xinyidai.creditdata.exceptions import CommitmentNotFound, InvalidSelfReport
-from xinyidai.creditdata.fields import USCC_FIELD
-from xinyidai.creditdata.models import CreditCommitment, CreditRecord, SourceDepartment
-from xinyidai.creditdata.schemas import SelfReportCreate
+from xinyidai.creditdata.fields import USCC_FIELD, ParsedRow
+from xinyidai.creditdata.models import CatalogueItem, CreditCommitment, CreditRecord, SourceDepartment
+from xinyidai.creditdata.schemas import FactsSelfReportCreate, SelfReportCreate
 from xinyidai.errors import Conflict, Forbidden
 from xinyidai.money import format_yuan
 from xinyidai.registry import service as registry_service
 
 ITEM_CODE = "self_reported_operations"
+# The agricultural credit database's sub-categories an agricultural operating entity may report itself (the
+# agriculture department delivers them too): what it plants, harvests and farms on.
+SELF_REPORTABLE_ITEMS = ("agri_crop", "agri_yield", "agri_land_contract")
 COMMITMENT_KIND = "自主填报信息真实性承诺"
 BREACH_RESULT = "未履约（承诺不实）"
 PROMISE = (
@@ -96,25 +99,71 @@ def report(session: Session, *, principal: Principal, report_in: SelfReportCreat
     labels = {spec.name: spec.label for spec in service.field_specs(item)}
     facts = [(labels[name], text) for name, text in values.items() if name != "reported_date"]
     content = commitment_content(enterprise_name=enterprise.name, uscc=enterprise.uscc, facts=facts)
+    return _sign_and_store(session, principal=principal, enterprise_id=enterprise.id, item=item, parsed=parsed,
+                           values=values, content=content)
+
+
+def report_facts(session: Session, *, principal: Principal, item_code: str, facts_in: FactsSelfReportCreate
+                 ) -> SelfReport:
+    """The entity's user reports facts of an agricultural sub-category (`SELF_REPORTABLE_ITEMS`), field by field,
+    under a signed credit commitment, as `report` does for operating information."""
+    if principal.enterprise_id is None or not principal.has_any(*ENTERPRISE_ROLES) or principal.user_id is None:
+        raise Forbidden("只有市场主体本身的用户可以自主填报", message_en="only the entity's own users may self-report")
+    if item_code not in SELF_REPORTABLE_ITEMS:
+        raise InvalidSelfReport("该信息项不接受自主填报", message_en="this catalogue item is not self-reported")
+    if not facts_in.accept_commitment:
+        raise InvalidSelfReport("请阅读并签署信用承诺后再提交", message_en="the credit commitment must be accepted")
+    enterprise = registry_service.get(session, enterprise_id=principal.enterprise_id)
+    item = service.get_item(session, code=item_code)
+    if not item.enabled:
+        raise InvalidSelfReport(f"信息项“{item.name}”已停用，暂不归集", message_en="catalogue item disabled")
+    specs = {spec.name: spec for spec in service.field_specs(item) if spec.name != USCC_FIELD}
+    by_label = {spec.label: spec.name for spec in specs.values()}
+    values: dict[str, str] = {}
+    for name, text in facts_in.values.items():
+        field_name = by_label.get(name, name)
+        if field_name not in specs:
+            raise InvalidSelfReport(f"“{item.name}”没有“{name}”这一项", message_en=f"unknown field {name}")
+        if text.strip():
+            values[field_name] = text.strip()
+    parsed = service.parser_for(item, today=clock.today()).parse({**values, USCC_FIELD: enterprise.uscc})
+    if isinstance(parsed, list):
+        raise InvalidSelfReport("；".join(e.message for e in parsed), message_en="invalid self-reported information")
+    held = session.scalar(select(CreditRecord.id).where(
+        CreditRecord.catalogue_item_id == item.id, CreditRecord.enterprise_id == enterprise.id,
+        CreditRecord.fingerprint == parsed.fingerprint))
+    if held is not None:
+        raise InvalidSelfReport("这些信息已经填报过，无需重复提交", message_en="the same report was already made")
+    facts = [(specs[name].label, text) for name, text in values.items()]
+    content = commitment_content(enterprise_name=enterprise.name, uscc=enterprise.uscc,
+                                 facts=[("填报信息项", item.name), *facts])
+    return _sign_and_store(session, principal=principal, enterprise_id=enterprise.id, item=item, parsed=parsed,
+                           values=values, content=content)
+
+
+def _sign_and_store(session: Session, *, principal: Principal, enterprise_id: int, item: CatalogueItem,
+                    parsed: ParsedRow, values: dict[str, str], content: str) -> SelfReport:
+    assert principal.user_id is not None
+    today = clock.today()
     commitment = CreditCommitment(
-        number=f"CN{today:%Y%m%d}{secrets.randbelow(10**8):08d}", enterprise_id=enterprise.id,
+        number=f"CN{today:%Y%m%d}{secrets.randbelow(10**8):08d}", enterprise_id=enterprise_id,
         signed_by_user_id=principal.user_id, kind=COMMITMENT_KIND, content=content,
         content_sha256=content_digest(content), signed_at=clock.now(), status=CommitmentStatus.IN_FORCE.value,
     )
     session.add(commitment)
     session.flush()
-    service.store(session, item=item, rows=[service.Delivered(enterprise.id, parsed, original=values)],
+    service.store(session, item=item, rows=[service.Delivered(enterprise_id, parsed, original=values)],
                   channel=Channel.SELF_REPORT, commitment_id=commitment.id)
-    service.record_platform_fact(session, item_code="credit_commitment", enterprise_id=enterprise.id, values={
+    service.record_platform_fact(session, item_code="credit_commitment", enterprise_id=enterprise_id, values={
         "commitment_no": commitment.number, "kind": COMMITMENT_KIND, "content": content,
         "signed_date": today.isoformat()}, commitment_id=commitment.id)
     audit_service.record(
         session, action="creditdata.self_reported", actor=principal,
-        subject_type="credit_commitment", subject_id=commitment.id,
-        enterprise_id=enterprise.id, detail={"number": commitment.number, "content_sha256": commitment.content_sha256},
+        subject_type="credit_commitment", subject_id=commitment.id, enterprise_id=enterprise_id,
+        detail={"number": commitment.number, "content_sha256": commitment.content_sha256, "item_code": item.code},
     )
     record = session.scalars(select(CreditRecord).where(
-        CreditRecord.catalogue_item_id == item.id, CreditRecord.enterprise_id == enterprise.id,
+        CreditRecord.catalogue_item_id == item.id, CreditRecord.enterprise_id == enterprise_id,
         CreditRecord.fingerprint == parsed.fingerprint)).one()
     return SelfReport(commitment=commitment, record=record)
 

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from xinyidai import clock, pii
 from xinyidai.auth.principal import Principal
 from xinyidai.consent import service as consent_service
-from xinyidai.creditdata import catalogue, policy
+from xinyidai.creditdata import agriculture, catalogue, policy
 
 # Who stands how to an entity's information, for the contexts above creditdata.
 from xinyidai.creditdata.access import Access as Access
@@ -631,3 +631,17 @@ def active_marks(session: Session, *, enterprise_id: int,
             continue
         out.setdefault((mark.catalogue_item_id, mark.record_key), set()).add(MarkKind(mark.kind))
     return out
+
+
+def agricultural_facts(session: Session, *, enterprise_id: int, as_of: date) -> agriculture.AgriculturalFacts:
+    """The entity's agricultural facts (planted area by crop, land, insured area, subsidies) as of a date, from the
+    current version of each agricultural fact the platform had received by the end of `as_of` (`agriculture`)."""
+    items = {item.id: item for item in list_items(session) if item.code in agriculture.AGRICULTURAL_ITEMS}
+    held: dict[int, list[CreditRecord]] = {}
+    for record in records_known_by(session, enterprise_id=enterprise_id, as_of=as_of):
+        if record.catalogue_item_id in items:
+            held.setdefault(record.catalogue_item_id, []).append(record)
+    pairs = [(items[item_id].code, record.data)
+             for item_id, records in held.items()
+             for record in policy.current(records, AuthoritativeChannel(items[item_id].authoritative_channel))]
+    return agriculture.summarise(pairs, as_of=as_of)

@@ -25,7 +25,7 @@ from xinyidai.consent import service as consent_service
 from xinyidai.creditdata import selfreport
 from xinyidai.creditdata import service as creditdata_service
 from xinyidai.creditdata.schemas import SelfReportCreate
-from xinyidai.demo import history, policies, records, shelf
+from xinyidai.demo import agrichain, history, policies, records, shelf
 from xinyidai.demo.districts import NAN_AN, District
 from xinyidai.guarantee import service as guarantee_service
 from xinyidai.identity import service as identity_service
@@ -104,6 +104,8 @@ district's past financing and its outcomes, and `champion` the model trained on 
     latent: dict[int, float] = field(default_factory=dict)
     loan_plans: dict[int, str] = field(default_factory=dict)
     records_by_item: dict[str, int] = field(default_factory=dict)
+    farm_reports: int = 0  # agricultural facts the demo farms self-reported (demo.agrichain)
+    chain_community: int | None = None  # the demo's industry-chain community
     past_loans: list[history.PastLoan] = field(default_factory=list)
     champion: history.Champion = field(default_factory=history.Champion)
     sandbox_grants: int = 0  # firms that authorised SANDBOX_PROGRAMME
@@ -467,6 +469,24 @@ def generate(session: Session, *, enterprises: int, seed: int, district: Distric
     builder.summary.sandbox_grants = _sandbox_grants(
         session, bank_id=bank_id,
         grantors=[(good_id, good_user), *applicant_users, *zip(history_ids, applicants[1:], strict=True)])
+
+    # The agricultural credit database and an industry-chain community (demo.agrichain), when the district has a
+    # cooperative and a family farm: last, so that nothing above changes with it.
+    def farm_user(kind: EntityKind, username: str, note: str) -> agrichain.Party | None:
+        found = [p.enterprise_id for p in builder.profiles if p.kind == kind]
+        if not found:
+            return None
+        if identity_service.get_enterprise_organisation(session, enterprise_id=found[0]) is not None:
+            return agrichain.Party(found[0], _first_user_id_of(session, found[0]))
+        return agrichain.Party(found[0], enterprise_user(found[0], username, note))
+
+    cooperative = farm_user(EntityKind.FARMERS_COOPERATIVE, "coop.demo", "农民合作社：花椒、榨菜种植，产业链供应商")
+    farm = farm_user(EntityKind.FAMILY_FARM, "farm.demo", "家庭农场：柑橘种植，产业链供应商")
+    if cooperative is not None and farm is not None:
+        distributor = agrichain.Party(*applicant_users[0]) if applicant_users else None
+        builder.summary.farm_reports, builder.summary.chain_community = agrichain.seed(
+            session, cooperative=cooperative, farm=farm, leader=agrichain.Party(good_id, good_user),
+            distributor=distributor, lender_id=bank_id, manager_user_id=manager_id)
     return builder.summary
 
 

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from xinyidai import clock, db, events, idempotency
@@ -43,7 +44,8 @@ def draw(session: Session, *, principal: Principal, line_id: int, drawdown_in: D
     try:
         plan = schedule.build(principal_fen=drawdown_in.amount_fen, annual_rate=line.annual_rate,
                               months=drawdown_in.term_months, method=drawdown_in.method, start_date=today,
-                              guarantee_fee_rate=line.guarantee_fee_rate)
+                              guarantee_fee_rate=line.guarantee_fee_rate,
+                              day_count=schedule.DayCount(product.day_count))
     except schedule.ScheduleError as exc:
         raise LoanRuleBroken(str(exc), message_en="invalid schedule") from exc
     fee_mode = FeeMode(product.fee_mode)
@@ -191,3 +193,31 @@ def drawn_after(session: Session, *, after_id: int, limit: int = 1000) -> list[t
                                                                       Drawdown.credit_line_id)
                            .where(Drawdown.id > after_id).order_by(Drawdown.id).limit(limit)).all()
     return [(drawdown, int(order_id)) for drawdown, order_id in rows]
+
+
+@dataclass(frozen=True, slots=True)
+class Arrears:
+    """An entity's worst standing over its drawdowns: whether one is overdue (from its due date's end of day) or in
+    default, and the most days past due."""
+
+    overdue: bool
+    defaulted: bool
+    days_past_due: int
+
+
+_DEFAULTED = (DrawdownStatus.DEFAULTED, DrawdownStatus.COMPENSATED)
+
+
+def arrears_of_enterprises(session: Session, *, enterprise_ids: Sequence[int]) -> dict[int, Arrears]:
+    """For each of the entities that is overdue or in default on a drawdown, its worst standing (others absent)."""
+    if not enterprise_ids:
+        return {}
+    defaulted = Drawdown.status.in_(_DEFAULTED)
+    overdue = and_(Drawdown.status == DrawdownStatus.ACTIVE, Drawdown.overdue_since_ordinal.is_not(None))
+    rows = session.execute(
+        select(Drawdown.enterprise_id, func.max(Drawdown.days_past_due), func.max(case((defaulted, 1), else_=0)),
+               func.max(case((overdue, 1), else_=0)))
+        .where(Drawdown.enterprise_id.in_(enterprise_ids), or_(defaulted, overdue))
+        .group_by(Drawdown.enterprise_id)).all()
+    return {enterprise_id: Arrears(overdue=bool(is_overdue), defaulted=bool(is_defaulted), days_past_due=int(days or 0))
+            for enterprise_id, days, is_defaulted, is_overdue in rows}

@@ -46,7 +46,7 @@ from xinyidai.auth.principal import Principal
 from xinyidai.db import UtcDateTime
 from xinyidai.loans import classification, ledger, lines, policy
 from xinyidai.loans.enums import Account, Classification, DrawdownStatus
-from xinyidai.loans.events import DrawdownDefaulted
+from xinyidai.loans.events import DrawdownDefaulted, DrawdownOverdue
 from xinyidai.loans.exceptions import EndOfDayAlreadyRun, LoanRuleBroken
 from xinyidai.loans.models import (
     ClassificationBand,
@@ -102,6 +102,7 @@ def run(session: Session, *, business_date: date, actor: Principal | audit_servi
     accrued, accrual_entries, accrual_postings = _accrue(session, eod, business_date)
     _classify(session, business_date)
     session.expire_all()  # the set-based updates bypassed the identity map
+    _announce_new_overdue(session, business_date)
     defaults = _trigger_defaults(session, business_date)
     eod.drawdowns_accrued = accrued
     eod.entries_made = entries + accrual_entries
@@ -330,6 +331,19 @@ def _classify(session: Session, business_date: date) -> None:
                or_(D.days_past_due != days_past_due, D.classification != category))
         .values(days_past_due=days_past_due, classification=category)
     )
+
+
+def _announce_new_overdue(session: Session, business_date: date) -> None:
+    """A `DrawdownOverdue` for each active drawdown that fell overdue on this date (its arrears start today)."""
+    for drawdown in session.scalars(select(Drawdown).where(
+            Drawdown.status == DrawdownStatus.ACTIVE, Drawdown.overdue_since_ordinal == business_date.toordinal(),
+            Drawdown.bal_principal_overdue + Drawdown.bal_interest_overdue + Drawdown.bal_fee_overdue > 0,
+    ).order_by(Drawdown.id)):
+        events.publish(session=session, event=DrawdownOverdue(
+            drawdown_id=drawdown.id, enterprise_id=drawdown.enterprise_id,
+            bank_organisation_id=drawdown.bank_organisation_id, business_date=business_date,
+            overdue_fen=drawdown.bal_principal_overdue + drawdown.bal_interest_overdue + drawdown.bal_fee_overdue,
+        ))
 
 
 def _trigger_defaults(session: Session, business_date: date) -> int:

@@ -28,6 +28,17 @@ class RepaymentReceived(DomainEvent):
     settled: bool
 
 
+class DrawdownOverdue(DomainEvent):
+    """End of day found an installment of a drawdown unpaid on its due date: the drawdown is overdue from today."""
+
+    name = "loans.drawdown_overdue"
+    drawdown_id: int
+    enterprise_id: int
+    bank_organisation_id: int
+    business_date: date
+    overdue_fen: int
+
+
 class DrawdownDefaulted(DomainEvent):
     """A drawdown reached its product's default trigger: risk sharing starts, and the entity gets a
     negative credit record."""

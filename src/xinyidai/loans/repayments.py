@@ -148,6 +148,14 @@ def _recast(session: Session, drawdown: Drawdown, today: date) -> None:
     if not future:
         return
     current_payment = future[0].principal_fen + future[0].scheduled_interest_fen
+    if drawdown.method == schedule.HARVEST_BULLET:  # the same due dates, interest on what is left
+        past = [i.due_date for i in drawdowns.live_installments(drawdown) if i.due_date <= today]
+        plan = schedule.bullet_on_dates(
+            principal_fen=drawdown.bal_principal, annual_rate=drawdown.annual_rate,
+            start_date=max(past, default=drawdown.value_date), due_dates=[i.due_date for i in future],
+            day_count=schedule.DayCount.ACT_360 if drawdown.year_days == 360 else schedule.DayCount.ACT_365)
+        _replace_future(session, drawdown, future, plan)
+        return
     method = RepaymentMethod(drawdown.method)
     plan = schedule.recast(
         outstanding_principal_fen=drawdown.bal_principal, annual_rate=drawdown.annual_rate, method=method,
@@ -156,6 +164,10 @@ def _recast(session: Session, drawdown: Drawdown, today: date) -> None:
         current_payment_fen=future[0].principal_fen if method == RepaymentMethod.EQUAL_PRINCIPAL else current_payment,
         due_day=drawdown.value_date.day,
     )
+    _replace_future(session, drawdown, future, plan)
+
+
+def _replace_future(session: Session, drawdown: Drawdown, future: list[Installment], plan: schedule.Schedule) -> None:
     for item in future:
         item.superseded = True
     session.flush()

@@ -33,6 +33,15 @@ Which convention is used where:
   rounded once at the end, not day by day.
 * **Due dates**: monthly on the same day of the month as the start date, clamped to the month's
   end (start 2026-01-31: due 2026-02-28, 2026-03-31, 2026-04-30 …).
+* **收获季一次还本 (harvest_bullet)**, for agricultural loans: the drawdown's term ends in the harvest
+  month (the maturity is the start date plus the term in months, chosen so that it falls after the
+  harvest); the whole principal is repaid in one payment at maturity. Interest is paid every
+  `HARVEST_INTEREST_EVERY_MONTHS` (3: quarterly, on the start date's day of the month) and at
+  maturity with the principal; a term that is not a whole number of quarters ends with a shorter
+  period. Because a period is a quarter, not a month, its interest is by actual days, as accrual
+  counts it: principal × annual rate × days / year days (act/360 or act/365, the product's day
+  count), rounded half up once per period. Keyed by the method's string "harvest_bullet"
+  (`HARVEST_BULLET`), which the products context adds to its repayment methods.
 """
 
 from __future__ import annotations
@@ -47,6 +56,8 @@ from xinyidai.money import MAX_FEN, ROUNDING
 from xinyidai.products.enums import RepaymentMethod
 
 MAX_MONTHS = 360
+HARVEST_BULLET = "harvest_bullet"  # products' RepaymentMethod value: 收获季一次还本
+HARVEST_INTEREST_EVERY_MONTHS = 3  # harvest_bullet pays interest quarterly and at maturity
 MONTHS_PER_YEAR = 12
 # Fifty significant digits: far more than the 34 the annuity needs for any principal up to MAX_FEN.
 _DECIMAL = Context(prec=50, rounding=ROUND_HALF_EVEN)
@@ -159,6 +170,8 @@ def _check_months(months: object, *, label: str = "贷款期数") -> int:
 
 
 def _check_method(method: object) -> RepaymentMethod:
+    if str(method) == HARVEST_BULLET:
+        raise ScheduleError("收获季一次还本须按计息天数规则生成还款计划")
     try:
         return RepaymentMethod(str(method))
     except ValueError:
@@ -304,8 +317,15 @@ def build(
     method: RepaymentMethod,
     start_date: date,
     guarantee_fee_rate: Decimal = Decimal(0),
+    day_count: DayCount = DayCount.ACT_360,
 ) -> Schedule:
-    """The monthly schedule of a loan drawn on start_date; the last installment absorbs rounding."""
+    """The monthly schedule of a loan drawn on start_date; the last installment absorbs rounding.
+
+    A harvest-season bullet (`HARVEST_BULLET`) is built by `harvest_bullet`, with interest by `day_count`.
+    """
+    if str(method) == HARVEST_BULLET:
+        return harvest_bullet(principal_fen=principal_fen, annual_rate=annual_rate, months=months,
+                              start_date=start_date, guarantee_fee_rate=guarantee_fee_rate, day_count=day_count)
     _check_loan(principal_fen, annual_rate, months, guarantee_fee_rate)
     method = _check_method(method)
     _check_dates(start_date, months + 1, start_date.day)
@@ -340,6 +360,66 @@ def interest_for_days(*, principal_fen: int, annual_rate: Decimal, days: int, da
         raise ScheduleError("不支持的计息天数规则") from None
     num, den = annual_rate.as_integer_ratio()
     return _half_up(principal_fen * num * days, den * year_days)
+
+
+def harvest_bullet(
+    *,
+    principal_fen: int,
+    annual_rate: Decimal,
+    months: int,
+    start_date: date,
+    interest_every_months: int = HARVEST_INTEREST_EVERY_MONTHS,
+    day_count: DayCount = DayCount.ACT_360,
+    guarantee_fee_rate: Decimal = Decimal(0),
+) -> Schedule:
+    """收获季一次还本: interest every `interest_every_months` months by actual days, all principal at maturity.
+
+    The maturity is start_date plus `months` (the harvest month); `interest_every_months` = 0 (or ≥ months) pays
+    all interest with the principal at maturity. Worked example (the test's known values): 100,000 yuan at the
+    one-year benchmark rate 4.35% drawn 2026-03-15 for 5 months (花椒 harvest, maturity 2026-08-15), act/360:
+    2026-06-15 after 92 days, 100,000 × 4.35% × 92 / 360 = 1,111.666… → 1,111.67 yuan of interest;
+    2026-08-15 after 61 days, 100,000 × 4.35% × 61 / 360 = 737.083… → 737.08 yuan with the 100,000 principal.
+    """
+    _check_loan(principal_fen, annual_rate, months, guarantee_fee_rate)
+    if not isinstance(interest_every_months, int) or isinstance(interest_every_months, bool) \
+            or not 0 <= interest_every_months <= MAX_MONTHS:
+        raise ScheduleError("付息间隔必须是 0 到 360 之间的整数（月）")
+    try:
+        DayCount(day_count)
+    except ValueError:
+        raise ScheduleError("不支持的计息天数规则") from None
+    _check_dates(start_date, months + 1, start_date.day)
+    step = interest_every_months if 0 < interest_every_months < months else months
+    ends = [_add_months(start_date, m, start_date.day) for m in range(step, months, step)]
+    ends.append(_add_months(start_date, months, start_date.day))
+    return bullet_on_dates(principal_fen=principal_fen, annual_rate=annual_rate, start_date=start_date,
+                           due_dates=ends, day_count=day_count, guarantee_fee_rate=guarantee_fee_rate)
+
+
+def bullet_on_dates(*, principal_fen: int, annual_rate: Decimal, start_date: date, due_dates: list[date],
+                    day_count: DayCount, guarantee_fee_rate: Decimal = Decimal(0)) -> Schedule:
+    """Interest by actual days on each due date and all principal on the last (a bullet's rest after a prepayment)."""
+    _check_principal(principal_fen)
+    _check_rate(annual_rate, label="年化利率")
+    _check_rate(guarantee_fee_rate, label="担保费率")
+    if not due_dates or any(b <= a for a, b in zip([start_date, *due_dates], due_dates, strict=False)):
+        raise ScheduleError("还款日期必须晚于起息日且依次递增")
+    rows = []
+    previous = start_date
+    for number, due in enumerate(due_dates, start=1):
+        days = (due - previous).days
+        last = number == len(due_dates)
+        rows.append(Installment(
+            number=number, due_date=due, opening_principal_fen=principal_fen,
+            principal_fen=principal_fen if last else 0,
+            interest_fen=interest_for_days(principal_fen=principal_fen, annual_rate=annual_rate, days=days,
+                                           day_count=day_count),
+            guarantee_fee_fen=interest_for_days(principal_fen=principal_fen, annual_rate=guarantee_fee_rate,
+                                                days=days, day_count=day_count),
+            closing_principal_fen=0 if last else principal_fen,
+        ))
+        previous = due
+    return Schedule(tuple(rows))
 
 
 def _months_to_clear(principal_fen: int, annual_rate: Decimal, payment_fen: int, limit: int) -> int | None:

@@ -16,7 +16,9 @@ from __future__ import annotations
 
 from xinyidai.loans.classification import get_classification_bands, set_classification_bands
 from xinyidai.loans.drawdowns import (
+    Arrears,
     active_drawdowns_of_products,
+    arrears_of_enterprises,
     draw,
     get_drawdown,
     get_drawdown_for_settlement,
@@ -48,8 +50,10 @@ from xinyidai.loans.statements import portfolio_summary, statement
 
 __all__ = [
     "BALANCE_COLUMNS",
+    "Arrears",
     "StatementEntry",
     "active_drawdowns_of_products",
+    "arrears_of_enterprises",
     "defer_drawdown",
     "draw",
     "drawdown_facts",

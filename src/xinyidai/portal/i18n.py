@@ -978,6 +978,51 @@ EN.update({
     "事件推送记录": "Webhook delivery",
 })
 
+# The agricultural credit database (xinyidai.creditdata.agriculture) and industry-chain communities (xinyidai.chains).
+EN.update({
+    "三农信用信息摘要": "Agricultural credit summary", "经营主体类型": "Kind of operator", "种植年度": "Planting year",
+    "种植面积（亩）": "Planted area (mu)", "土地承包及流转面积（亩）": "Contracted and transferred land (mu)",
+    "在保面积（亩）": "Insured area (mu)", "在保保险金额": "Sum insured in force",
+    "近12个月农业补贴": "Agricultural subsidies, last 12 months", "作物": "Crop",
+    "最近产量（公斤）": "Latest output (kg)",
+    "摘要按最近种植年度、在有效期内的土地合同和保单、近12个月发放的补贴汇总，仅含您可查看的记录。":
+        "Summarised from the latest planting year, land contracts and insurance policies in force and subsidies paid "
+        "in the last 12 months, over the records you may see.",
+    "发起产业链信用共同体": "Found an industry-chain community", "申请加入产业链信用共同体": "Ask to join a community",
+    "核心企业确认共同体成员": "Leader confirms a member", "核心企业拒绝共同体成员": "Leader declines a member",
+    "设定共同体授信额度": "Set the community line", "分配共同体成员额度": "Allocate the line to a member",
+    "核心企业确权应收账款": "Leader confirms a receivable", "登记产业链交易信息": "Record a chain trade",
+    "提示共同体成员逾期或违约": "Alert of a member's arrears",
+    "共同体风险提示": "Community alert", "共同体成员资格": "Community membership",
+    "确权应收账款": "Confirmed receivable",
+    "产业链信用共同体": "Industry-chain credit communities", "产业链共同体": "Chain communities",
+    "核心企业与上下游企业组成信用共同体，银行向共同体授信并分配给成员；核心企业确权的应收账款可提高供应商额度，成员逾期或违约将降低共同体可用额度。":
+        "A chain leader and its suppliers and distributors form a credit community; a bank grants the community a "
+        "line and allocates it among the members; receivables the leader confirms raise a supplier's allocation, and "
+        "a member's arrears reduce what the community may draw.",
+    "编号": "No.", "共同体名称": "Community", "核心企业": "Chain leader", "授信银行": "Lender",
+    "共同体授信额度": "Community line", "可用额度": "May draw", "我方身份": "We are", "成员": "Member",
+    "平台管理员": "Platform admin", "发起共同体（核心企业）": "Found a community (as its leader)", "发起": "Found",
+    "申请加入共同体": "Join a community", "共同体编号": "Community no.", "成员类型": "Member kind",
+    "申请加入": "Ask to join", "上游供应商": "Upstream supplier", "下游经销商": "Downstream distributor",
+    "待核心企业确认": "Awaiting the leader", "已确认": "Confirmed", "已拒绝": "Declined",
+    "成员逾期": "Member overdue", "成员违约": "Member in default", "已分配": "Allocated",
+    "风险扣减比例": "Arrears haircut",
+    "规则：成员额度 = 银行分配 + 确权增加；确权增加 = 未到期确权应收账款 × ":
+        "Rule: a member's allocation = the bank's allocation + the uplift; "
+        "uplift = confirmed receivables not yet due × ",
+    "，不超过共同体额度的 ": ", at most ",
+    "，且各成员额度合计不超过共同体授信额度。每有一家成员逾期扣减 ":
+        " of the community line, and the members' allocations never exceed the line together. "
+        "Each overdue member cuts ",
+    "、违约扣减 ": ", each member in default ",
+    "，逾期或违约成员暂停用信。": "; a member in arrears may not draw.",
+    "设定": "Set", "银行分配": "Bank allocation", "确权增加": "Receivables uplift", "还款状况": "Repayment",
+    "违约": "Default", "逾期": "Overdue", "确认成员": "Confirm", "分配额度": "Allocate",
+    "应收账款确权": "Confirm a receivable", "单据编号": "Document no.", "金额": "Amount", "交易日期": "Trade date",
+    "到期日期": "Due date", "确权": "Confirm", "风险提示": "Alerts", "日期": "Date", "用信编号": "Drawdown no.",
+})
+
 
 def language_of(request: Request) -> str:
     """The visitor's chosen language."""

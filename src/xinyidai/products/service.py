@@ -600,7 +600,8 @@ def planted_area(records: Sequence[tuple[str, dict[str, Any]]]) -> dict[str, Dec
 
 
 def firm_profile(session: Session, *, enterprise_id: int, credit_grade: str | None = None) -> FirmProfile:
-    """What the eligibility rules look at about the firm today, read from the registry and its credit records."""
+    """What the eligibility rules look at about the firm today, read from the registry and its credit records (the
+    planted area of each crop: the agricultural database's current season, else the recognised main product)."""
     enterprise = registry_service.get(session, enterprise_id=enterprise_id)
     today = clock.today()
     categories = {item.id: (item.code, item.category_code) for item in creditdata_service.list_items(session)}
@@ -620,7 +621,10 @@ def firm_profile(session: Session, *, enterprise_id: int, credit_grade: str | No
         entity_kind=enterprise.kind, industry_code=enterprise.industry_code, area_code=enterprise.district_area.code,
         area_name=enterprise.district_area.name, registration_date=enterprise.registration_date, as_of=today,
         credit_grade=credit_grade, latest_record_by_category=latest, serious_dishonesty=dishonest,
-        planted_mu=planted_area(agricultural), chain_member=_chain_member(session, enterprise_id),
+        planted_mu={**planted_area(agricultural),
+                    **creditdata_service.agricultural_facts(session, enterprise_id=enterprise_id,
+                                                            as_of=today).planted_area_by_crop},
+        chain_member=_chain_member(session, enterprise_id),
         live_lines=_live_lines(session, enterprise_id),
     )
 
