@@ -65,6 +65,7 @@ from xinyidai.orders import lifecycle_pages as orders_lifecycle_pages
 from xinyidai.orders import pages as orders_pages
 from xinyidai.orders import router as orders_router
 from xinyidai.orders import service as orders_service
+from xinyidai.orders import texts as orders_texts
 from xinyidai.orders.events import DeferralDecided, OrderApproved, RenewalDecided
 from xinyidai.orders.models import FinancingOrder
 from xinyidai.orders.policy import LineExposure, is_live
@@ -129,6 +130,8 @@ def wire_events() -> None:
     for name, forwarder in WEBHOOK_FORWARDERS.items():
         events.subscribe_name(name, forwarder)
     events.subscribe(OrderApproved, loans_service.on_order_approved)
+    for decision in orders_texts.DECISION_EVENTS:
+        events.subscribe(decision, orders_texts.text_applicant)
     events.subscribe(RenewalDecided, loans_service.on_renewal_decided)
     events.subscribe(DeferralDecided, loans_service.on_deferral_decided)
     events.subscribe(DrawdownDefaulted, guarantee_service.on_drawdown_defaulted)
