@@ -175,6 +175,7 @@ class EncryptedColumn(NamedTuple):
 def encrypted_columns() -> tuple[EncryptedColumn, ...]:
     """Every encrypted column, the one list `crypto rotate` walks (a test fails when a `*_cipher` column is
     missing from it)."""
+    from xinyidai.identity import service as identity_service
     from xinyidai.identity.onboarding import service as onboarding
     from xinyidai.registry import service as registry_service
     from xinyidai.registry.realname import ID_CONTEXT
@@ -184,6 +185,8 @@ def encrypted_columns() -> tuple[EncryptedColumn, ...]:
         EncryptedColumn("enterprise.legal_rep_id_cipher", ID_CONTEXT, registry_service.reencrypt),
         EncryptedColumn("institution_application.contact_mobile_cipher", onboarding.MOBILE_CONTEXT,
                         onboarding.reencrypt_contact_mobiles),
+        EncryptedColumn("user_account.mobile_cipher", identity_service.MOBILE_CONTEXT,
+                        identity_service.reencrypt_mobiles),
         # Not personal data, but secrets the platform must read to sign: both columns rotate together, by endpoint.
         EncryptedColumn("webhook_endpoint.secret_cipher", webhooks_service.SECRET_CONTEXT,
                         webhooks_service.reencrypt_secrets),

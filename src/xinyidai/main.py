@@ -142,6 +142,7 @@ def wire_events() -> None:
     # so that the CLI and the demo, which wire events without building the app, apply the same product rules.
     orders_service.use_line_exposure(line_exposure)
     products_service.use_live_lines(live_lines)
+    identity_service.use_phone_book(lambda session, user_id: identity_service.mobile_of(session, user_id=user_id))
     products_service.use_chain_membership(lambda session, enterprise_id: chains_service.is_confirmed_member(
         session, enterprise_id=enterprise_id))
     orders_lifecycle.use_drawdown_facts(loans_service.drawdown_facts)

@@ -8,6 +8,7 @@ ACTION_LABELS: dict[str, str] = {
     "identity.logout": "退出登录",
     "identity.token_issued": "签发接口访问令牌",
     "identity.password_changed": "修改密码",
+    "identity.mobile_changed": "修改手机号码",
     "identity.institution_applied": "提交机构入驻申请",
     "identity.institution_assessment_started": "开始入驻评估",
     "identity.institution_assessed": "记录入驻评估结果",

@@ -40,6 +40,10 @@ class User(Base):
     # Set when the password was shown to someone else (a generated first password): every page and API call is
     # refused until the user has changed it.
     must_change_password: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # The user's own mobile number, for the text messages (短信) the platform sends them: personal data, so kept
+    # encrypted (`identity.service.MOBILE_CONTEXT`) and shown only masked.
+    mobile_cipher: Mapped[str | None] = mapped_column(String(200))
+    mobile_masked: Mapped[str | None] = mapped_column(String(11))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     last_login_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 

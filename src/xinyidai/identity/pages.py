@@ -140,13 +140,15 @@ def register(
     username: Annotated[str, Form(max_length=64)],
     display_name: Annotated[str, Form(max_length=100)],
     password: Annotated[str, Form(max_length=128)],
+    mobile: Annotated[str, Form(max_length=20)] = "",
 ) -> Response:
     """Real-name registration; on success, go to login."""
-    form = {"uscc": uscc, "legal_rep_name": legal_rep_name, "username": username, "display_name": display_name}
+    form = {"uscc": uscc, "legal_rep_name": legal_rep_name, "username": username, "display_name": display_name,
+            "mobile": mobile}
     try:
         registration_in = EnterpriseRegistrationCreate(
             uscc=uscc, legal_rep_name=legal_rep_name, id_number=id_number, username=username,
-            display_name=display_name, password=password,
+            display_name=display_name, password=password, mobile=mobile.strip() or None,
         )
         service.register_enterprise_user(session, registration_in=registration_in)
     except DomainError as exc:
@@ -166,8 +168,30 @@ def register(
 @router.get("/account", response_class=HTMLResponse)
 def account_page(request: Request, session: SessionDep, principal: AnyUserDep) -> Response:
     """The caller's account: organisation and roles."""
+    return _account(request, session, principal)
+
+
+def _account(request: Request, session: SessionDep, principal: Principal, *, errors: list[str] | None = None,
+             status_code: int = 200) -> Response:
     organisation = service.get_organisation(session, organisation_id=principal.organisation_id)
-    return render(request, "identity/account.html", {"organisation": organisation})
+    user = service.get_user(session, user_id=principal.user_id) if principal.user_id is not None else None
+    return render(request, "identity/account.html", {
+        "organisation": organisation, "mobile_masked": user.mobile_masked if user else None,
+        "errors": errors or []}, status_code=status_code)
+
+
+@router.post("/account/mobile", response_class=HTMLResponse)
+def change_mobile(request: Request, session: SessionDep, principal: AnyUserDep,
+                  mobile: Annotated[str, Form(max_length=20)] = "") -> Response:
+    """Give, change or (empty) remove one's mobile number, where the platform sends text messages."""
+    if principal.user_id is None:
+        return _account(request, session, principal, errors=["接口客户端没有手机号码"], status_code=422)
+    try:
+        service.set_mobile(session, user_id=principal.user_id, mobile=mobile, ip_address=client_ip(request))
+    except DomainError as exc:
+        session.rollback()
+        return _account(request, session, principal, errors=[exc.message], status_code=exc.status_code)
+    return flash.redirect("/account", "手机号码已保存" if mobile.strip() else "已删除手机号码")
 
 
 @router.get("/account/password", response_class=HTMLResponse)

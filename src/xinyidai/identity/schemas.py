@@ -65,6 +65,7 @@ class EnterpriseRegistrationCreate(BaseModel):
     username: Text = Field(min_length=3, max_length=64, pattern=r"^[A-Za-z0-9_.\-@]+$")
     display_name: Text = Field(min_length=1, max_length=100)
     password: Text = Field(min_length=1, max_length=128)
+    mobile: Text | None = Field(default=None, max_length=20, description="Where the platform texts the user")
 
 
 class ApiClientCreate(BaseModel):

@@ -12,7 +12,7 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, joinedload
 
-from xinyidai import clock
+from xinyidai import clock, crypto, pii
 from xinyidai.audit import service as audit_service
 from xinyidai.auth.dependencies import PrincipalSource
 from xinyidai.auth.enums import OrgKind, OrgStatus, Role
@@ -41,6 +41,7 @@ from xinyidai.identity.notifications.service import notify_each as notify_each
 from xinyidai.identity.notifications.service import platform_operator_ids as platform_operator_ids
 from xinyidai.identity.notifications.service import user_ids_with_role as user_ids_with_role
 from xinyidai.identity.notifications.sms import send_sms as send_sms
+from xinyidai.identity.notifications.sms import use_phone_book as use_phone_book
 from xinyidai.identity.onboarding.models import InstitutionApplication, UsageCommitment
 from xinyidai.identity.schemas import (
     ApiClientCreate,
@@ -290,12 +291,63 @@ def register_enterprise_user(session: Session, *, registration_in: EnterpriseReg
         display_name=registration_in.display_name, password=registration_in.password,
         roles=[Role.ENTERPRISE_ADMIN],
     ))
+    if registration_in.mobile:
+        set_mobile(session, user_id=user.id, mobile=registration_in.mobile)
     audit_service.record(
         session, action="identity.enterprise_registered",
         actor=audit_service.Actor.user(user.id, organisation_id=organisation.id), subject_type="enterprise",
         subject_id=enterprise.id, enterprise_id=enterprise.id, purpose="实名注册",
     )
     return user
+
+
+# Mobile numbers ----------------------------------------------------------------------------------
+
+MOBILE_CONTEXT = "user_account.mobile"
+
+
+def set_mobile(session: Session, *, user_id: int, mobile: str | None, ip_address: str | None = None) -> User:
+    """The user gives (or, with None or "", removes) their own mobile number, where the platform texts them."""
+    user = get_user(session, user_id=user_id)
+    if mobile is None or not mobile.strip():
+        user.mobile_cipher = user.mobile_masked = None
+    else:
+        number = pii.normalise_mobile(mobile.strip())
+        if number is None:
+            raise InvalidIdentityInput("手机号码应为11位中国大陆手机号", message_en="invalid mobile number")
+        user.mobile_cipher = crypto.encrypt(number, context=MOBILE_CONTEXT)
+        user.mobile_masked = pii.mask_mobile(number)
+    audit_service.record(session, action="identity.mobile_changed",
+                         actor=audit_service.Actor.user(user.id, organisation_id=user.organisation_id),
+                         subject_type="user_account", subject_id=user.id, ip_address=ip_address,
+                         detail={"given": user.mobile_cipher is not None})
+    session.flush()
+    return user
+
+
+def mobile_of(session: Session, *, user_id: int) -> str | None:
+    """The user's mobile number in clear, for the text-message gateway only (None: they gave none)."""
+    user = session.get(User, user_id)
+    if user is None or user.mobile_cipher is None:
+        return None
+    return crypto.decrypt(user.mobile_cipher, context=MOBILE_CONTEXT)
+
+
+def reencrypt_mobiles(session: Session, *, after_id: int = 0, limit: int = 1000,
+                      everything: bool = False) -> tuple[int, int | None]:
+    """Re-encrypt the next `limit` users' mobile numbers after `after_id` under the active key; returns how many
+    changed and the last id looked at (None: no rows left). Only ciphertexts made with another key are touched
+    unless `everything`."""
+    query = select(User).where(User.id > after_id, User.mobile_cipher.is_not(None)).order_by(User.id).limit(limit)
+    if not everything:
+        current = f"v1.{get_settings().active_data_key_id}."
+        query = query.where(~User.mobile_cipher.startswith(current, autoescape=True))
+    rows = session.scalars(query).all()
+    for user in rows:
+        assert user.mobile_cipher is not None
+        user.mobile_cipher = crypto.rotate(user.mobile_cipher, context=MOBILE_CONTEXT)
+    session.flush()
+    return len(rows), rows[-1].id if rows else None
 
 
 # Portal login ------------------------------------------------------------------------------------

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from xinyidai.identity.notifications import sms
+from xinyidai.identity import service as identity_service
 from xinyidai.orders.events import (
     DeferralDecided,
     OfferDeclined,
@@ -46,4 +46,4 @@ def text_applicant(session: Session, event: DecisionEvent) -> None:
     if isinstance(event, OrderApproved) and order.need_id is not None:
         return  # the firm accepted this offer itself; it was told of the offer (OrderOffered)
     template_code, params = message_for(event)
-    sms.send_sms(session, user_id=order.applicant_user_id, template_code=template_code, params=params)
+    identity_service.send_sms(session, user_id=order.applicant_user_id, template_code=template_code, params=params)

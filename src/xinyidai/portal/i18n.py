@@ -1068,4 +1068,9 @@ EN.update({
     "暂无符合条件的产品，请查看下方原因，改善后再来匹配":
     "No product fits yet: see the reasons below, and match again once they are resolved.",
     "暂不符合条件的产品": "Products you do not qualify for yet", "原因": "Reasons",
+    "手机号码": "Mobile number", "融资申请的审批结果等重要通知会以短信发送到这个号码。":
+    "Decisions on your applications and other important notices are texted to this number.",
+    "当前号码": "Current number", "未填写": "None given", "新手机号码": "New mobile number",
+    "留空并保存即删除号码。": "Save it empty to remove the number.", "修改手机号码": "Changed the mobile number",
+    "手机号码（选填，用于接收审批结果短信）": "Mobile number (optional: decisions are texted to it)",
 })

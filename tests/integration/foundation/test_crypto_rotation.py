@@ -26,7 +26,7 @@ from xinyidai.identity import service as identity_service
 from xinyidai.identity.onboarding import service as onboarding
 from xinyidai.identity.onboarding.models import InstitutionApplication
 from xinyidai.identity.onboarding.schemas import InstitutionApplicationCreate
-from xinyidai.identity.schemas import OrganisationCreate
+from xinyidai.identity.schemas import OrganisationCreate, UserCreate
 from xinyidai.registry import service as registry_service
 from xinyidai.registry.models import Enterprise
 from xinyidai.registry.realname import ID_CONTEXT
@@ -58,10 +58,12 @@ def _keys(monkeypatch: pytest.MonkeyPatch, keys: dict[str, str], active: str, in
 
 
 def _every_cipher(database: db.Database) -> dict[str, list[str]]:
-    """Each encrypted column's stored values, read with plain SQL."""
+    """Each encrypted column's stored values (where there is one: a nullable column's empty rows are not), read with
+    plain SQL."""
     with database.session_factory() as session:
         tables = {table.name: table for table in db.Base.metadata.sorted_tables}
-        return {column.name: list(session.scalars(select(tables[table].c[name])))
+        return {column.name: list(session.scalars(select(tables[table].c[name]).where(
+                    tables[table].c[name].is_not(None))))
                 for column in encrypted_columns() for table, name in [column.name.split(".")]}
 
 
@@ -99,6 +101,13 @@ def test_rotate_re_encrypts_in_batches_and_the_old_key_can_then_be_retired(
         endpoint, _ = webhooks_service.create_endpoint(session, principal=manager, endpoint_in=EndpointCreate(
             url="https://bank.example.com/hooks", events=["orders.submitted"]))
         webhooks_service.rotate_secret(session, principal=manager, endpoint_id=endpoint.id)
+        # Users' own mobile numbers: two given, one not.
+        for n in range(3):
+            user = identity_service.create_user(session, user_in=UserCreate(
+                organisation_id=bank.id, username=f"bank.user{n}", display_name=f"行员{n}",
+                password="Xyd-rotation-2026", roles=[Role.BANK_LOAN_OFFICER]))
+            if n < 2:
+                identity_service.set_mobile(session, user_id=user.id, mobile=f"1381234567{n}")
     before = _ciphers(committed_sqlite)
     assert {crypto.key_id_of(c) for c, _ in before.values()} == {"k1"}
     assert {crypto.key_id_of(c) for values in _every_cipher(committed_sqlite).values() for c in values} == {"k1"}
@@ -106,14 +115,15 @@ def test_rotate_re_encrypts_in_batches_and_the_old_key_can_then_be_retired(
     _keys(monkeypatch, {"k1": K1, "k2": K2}, "k2")
     result = CliRunner().invoke(app, ["crypto", "rotate", "--batch-size", "2"])
     assert result.exit_code == 0, result.output
-    assert "9 条个人信息已使用密钥 k2 重新加密" in result.output
+    assert "11 条个人信息已使用密钥 k2 重新加密" in result.output
     after = _ciphers(committed_sqlite)
     assert {crypto.key_id_of(c) for c, _ in after.values()} == {"k2"}
     assert all(after[code][1] == before[code][1] for code in before)  # same index key: same index
     every = _every_cipher(committed_sqlite)
     assert {name: len(values) for name, values in every.items()} == {
         "enterprise.legal_rep_id_cipher": 5, "institution_application.contact_mobile_cipher": 3,
-        "webhook_endpoint.secret_cipher": 1, "webhook_endpoint.previous_secret_cipher": 1}
+        "webhook_endpoint.secret_cipher": 1, "webhook_endpoint.previous_secret_cipher": 1,
+        "user_account.mobile_cipher": 2}
     assert {crypto.key_id_of(c) for values in every.values() for c in values} == {"k2"}
 
     _keys(monkeypatch, {"k2": K2}, "k2")  # k1 retired: every encrypted column still opens
@@ -130,9 +140,10 @@ def test_rotate_re_encrypts_in_batches_and_the_old_key_can_then_be_retired(
         assert registry_service.verify_real_name(session, uscc=first.uscc, legal_rep_name="张三",
                                                  id_number=id_number("19800101")).matched
         [entry] = session.scalars(select(AuditEntry).where(AuditEntry.action == "crypto.rotated")).all()
-        assert entry.detail == {"reencrypted": 9, "everything": False, "columns": [
+        assert entry.detail == {"reencrypted": 11, "everything": False, "columns": [
             {"column": "enterprise.legal_rep_id_cipher", "reencrypted": 5},
             {"column": "institution_application.contact_mobile_cipher", "reencrypted": 3},
+            {"column": "user_account.mobile_cipher", "reencrypted": 2},
             {"column": "webhook_endpoint.secret_cipher", "reencrypted": 1},  # the endpoint, both its secrets
             {"column": "webhook_endpoint.previous_secret_cipher", "reencrypted": 0}]}
     again = CliRunner().invoke(app, ["crypto", "rotate"])
