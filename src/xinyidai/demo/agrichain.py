@@ -24,6 +24,7 @@ from xinyidai.chains.schemas import (
 )
 from xinyidai.creditdata import selfreport
 from xinyidai.creditdata.schemas import FactsSelfReportCreate
+from xinyidai.demo.districts import District
 from xinyidai.identity import service as identity_service
 
 WAN = 10_000 * 100  # 10,000 yuan in fen
@@ -46,34 +47,38 @@ def _report(session: Session, party: Party, item_code: str, values: dict[str, st
                             facts_in=FactsSelfReportCreate(values=values, accept_commitment=True))
 
 
-def farm_reports(session: Session, *, cooperative: Party, farm: Party, today: date) -> int:
-    """The cooperative's and the farm's crops, harvests and land contracts, each under a commitment; how many."""
+def farm_reports(session: Session, *, cooperative: Party, farm: Party, today: date, places: tuple[str, str]) -> int:
+    """The cooperative's and the farm's crops, harvests and land contracts, each under a commitment; how many.
+
+    `places` are the two towns (district name included) where the cooperative and the farm grow."""
+    coop_town, farm_town = places
     year = today.year if today.month >= 11 else today.year - 1  # a season whose autumn planting is past
     reports = [
         (cooperative, "agri_crop", {"year": str(year), "season": "全年", "crop": "花椒", "planted_area": "320",
-                                    "location": "南岸区广阳镇", "planted_date": f"{year}-03-01",
+                                    "location": coop_town, "planted_date": f"{year}-03-01",
                                     "expected_harvest": f"{year + 1}-07"}),
         (cooperative, "agri_crop", {"year": str(year), "season": "秋季", "crop": "榨菜", "planted_area": "80",
-                                    "location": "南岸区广阳镇", "planted_date": f"{year}-10-08",
+                                    "location": coop_town, "planted_date": f"{year}-10-08",
                                     "expected_harvest": f"{year + 1}-02"}),
         (cooperative, "agri_yield", {"year": str(year - 1), "crop": "花椒", "harvested_area": "300",
                                      "output_kg": "27000", "sales_revenue": "2160000",
                                      "harvest_date": f"{year - 1}-08-15"}),
         (cooperative, "agri_land_contract", {"contract_no": f"GY-LZ-{year - 2}-017", "kind": "土地流转转入",
-                                             "area": "400", "counterparty": "广阳镇回龙村股份经济合作联合社",
+                                             "area": "400", "counterparty": f"{coop_town}回龙村股份经济合作联合社",
                                              "start_date": f"{year - 2}-01-01", "end_date": f"{year + 8}-12-31",
                                              "annual_rent": "240000"}),
         (farm, "agri_crop", {"year": str(year), "season": "全年", "crop": "柑橘", "planted_area": "65",
-                             "location": "南岸区迎龙镇", "planted_date": f"{year}-02-20",
+                             "location": farm_town, "planted_date": f"{year}-02-20",
                              "expected_harvest": f"{year}-12"}),
         (farm, "agri_yield", {"year": str(year - 1), "crop": "柑橘", "harvested_area": "60", "output_kg": "90000",
                               "sales_revenue": "360000", "harvest_date": f"{year - 1}-12-10"}),
         (farm, "agri_land_contract", {"contract_no": f"YL-CB-{year - 10}-003", "kind": "家庭承包", "area": "15",
-                                      "counterparty": "迎龙镇北斗村村民委员会", "start_date": f"{year - 10}-01-01",
-                                      "end_date": f"{year + 17}-12-31"}),
+                                      "counterparty": f"{farm_town}北斗村村民委员会",
+                                      "start_date": f"{year - 10}-01-01", "end_date": f"{year + 17}-12-31"}),
         (farm, "agri_land_contract", {"contract_no": f"YL-LZ-{year - 1}-021", "kind": "土地流转转入", "area": "50",
-                                      "counterparty": "迎龙镇北斗村股份经济合作社", "start_date": f"{year - 1}-03-01",
-                                      "end_date": f"{year + 4}-02-28", "annual_rent": "30000"}),
+                                      "counterparty": f"{farm_town}北斗村股份经济合作社",
+                                      "start_date": f"{year - 1}-03-01", "end_date": f"{year + 4}-02-28",
+                                      "annual_rent": "30000"}),
     ]
     for party, item_code, values in reports:
         _report(session, party, item_code, values)
@@ -81,7 +86,7 @@ def farm_reports(session: Session, *, cooperative: Party, farm: Party, today: da
 
 
 def chain_community(session: Session, *, leader: Party, lender_id: int, manager_user_id: int,
-                    suppliers: list[Party], distributor: Party | None, today: date) -> int:
+                    suppliers: list[Party], distributor: Party | None, today: date, district_short: str) -> int:
     """A community led by `leader` and lent to by `lender_id`: members confirmed, the line allocated, a receivable
     confirmed and a few trades recorded; its id."""
     def principal(user_id: int) -> Principal:
@@ -89,7 +94,7 @@ def chain_community(session: Session, *, leader: Party, lender_id: int, manager_
 
     lead, manager = principal(leader.user_id), principal(manager_user_id)
     community = chains_service.create_community(session, principal=lead, community_in=CommunityCreate(
-        name="南岸花椒柑橘产业链信用共同体", lender_organisation_id=lender_id))
+        name=f"{district_short}花椒柑橘产业链信用共同体", lender_organisation_id=lender_id))
     members = [(party, MemberRole.UPSTREAM) for party in suppliers]
     if distributor is not None:
         members.append((distributor, MemberRole.DOWNSTREAM))
@@ -118,10 +123,13 @@ def chain_community(session: Session, *, leader: Party, lender_id: int, manager_
 
 
 def seed(session: Session, *, cooperative: Party, farm: Party, leader: Party, distributor: Party | None,
-         lender_id: int, manager_user_id: int) -> tuple[int, int]:
+         lender_id: int, manager_user_id: int, district: District) -> tuple[int, int]:
     """The farms' reports and the chain community; (reports made, community id)."""
     today = clock.today()
-    reports = farm_reports(session, cooperative=cooperative, farm=farm, today=today)
+    towns = [name for name, kind, _ in district.areas if kind == "town"] or [name for name, _, _ in district.areas]
+    places = (f"{district.name}{towns[0]}", f"{district.name}{towns[-1]}")
+    reports = farm_reports(session, cooperative=cooperative, farm=farm, today=today, places=places)
     community = chain_community(session, leader=leader, lender_id=lender_id, manager_user_id=manager_user_id,
-                                suppliers=[cooperative, farm], distributor=distributor, today=today)
+                                suppliers=[cooperative, farm], distributor=distributor, today=today,
+                                district_short=district.short)
     return reports, community

@@ -486,7 +486,7 @@ def generate(session: Session, *, enterprises: int, seed: int, district: Distric
         distributor = agrichain.Party(*applicant_users[0]) if applicant_users else None
         builder.summary.farm_reports, builder.summary.chain_community = agrichain.seed(
             session, cooperative=cooperative, farm=farm, leader=agrichain.Party(good_id, good_user),
-            distributor=distributor, lender_id=bank_id, manager_user_id=manager_id)
+            distributor=distributor, lender_id=bank_id, manager_user_id=manager_id, district=district)
     return builder.summary
 
 
