@@ -359,7 +359,8 @@ def generate(session: Session, *, enterprises: int, seed: int, district: Distric
     products_service.publish(session, principal=_principal(session, bank2_manager), product_id=tax_product.id)
 
     def lender(key: str, name: str) -> Principal:
-        organisation_id = builder.organisation(name, OrgKind.BANK)
+        # No credit code drawn: the district's random stream (and so its firms and their history) stays as it was.
+        organisation_id = builder.organisation(name, OrgKind.BANK, uscc_prefix=None)
         return _principal(session, builder.user(organisation_id, f"{key}.manager", "信贷主管", [Role.BANK_MANAGER],
                                                 name, printed=False))
 
