@@ -210,6 +210,7 @@ SUBJECT_LABELS = {
     "network_subject": "统一身份认证用户",
     "organisation": "机构",
     "policy_article": "政策",
+    "user_account": "用户账户",
     "objection": "异议",
     "product": "金融产品",
     "rights_attachment": "证明材料",

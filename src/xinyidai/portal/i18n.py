@@ -1071,6 +1071,6 @@ EN.update({
     "手机号码": "Mobile number", "融资申请的审批结果等重要通知会以短信发送到这个号码。":
     "Decisions on your applications and other important notices are texted to this number.",
     "当前号码": "Current number", "未填写": "None given", "新手机号码": "New mobile number",
-    "留空并保存即删除号码。": "Save it empty to remove the number.", "修改手机号码": "Changed the mobile number",
+    "留空并保存即删除号码。": "Save it empty to remove the number.", "用户账户": "User account", "修改手机号码": "Changed the mobile number",
     "手机号码（选填，用于接收审批结果短信）": "Mobile number (optional: decisions are texted to it)",
 })

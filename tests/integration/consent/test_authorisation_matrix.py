@@ -368,6 +368,8 @@ NOT_CREDIT_ROUTES: dict[str, str] = {
     "GET /credit-file/self-report": "the blank self-report form",
     "POST /credit-file/self-report": "the entity submits its own report",
     "POST /api/v1/self-reports": "the entity submits its own report; the answer is what it sent",
+    "POST /api/v1/self-reports/{item_code}": "the entity reports its own agricultural facts; the answer is what it "
+                                             "sent",
     "GET /credit-file/access-log": "who read the caller's own entity's file (audit entries, no credit values)",
     "GET /api/v1/credit-data/batches/{batch_id}/errors.csv": "a department's own refused rows, back to it",
     "GET /api/v1/credit-data/batches": "a department's own deliveries: counts, no values",
