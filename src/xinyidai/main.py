@@ -27,6 +27,7 @@ from xinyidai.creditdata import file_router as creditdata_file_router
 from xinyidai.creditdata import pages as creditdata_pages
 from xinyidai.creditdata import router as creditdata_router
 from xinyidai.creditdata import service as creditdata_service
+from xinyidai.creditdata.events import DeliveryCommitted
 from xinyidai.creditdata.report import pages as creditdata_report_pages
 from xinyidai.creditdata.report import router as creditdata_report_router
 from xinyidai.errors import INVALID_REQUEST_RESPONSE, DomainError, NotFound
@@ -49,6 +50,9 @@ from xinyidai.loans.enums import LineStatus
 from xinyidai.loans.events import DrawdownDefaulted
 from xinyidai.loans.models import CreditLine
 from xinyidai.money import format_yuan
+from xinyidai.monitoring import jobs as monitoring_jobs
+from xinyidai.monitoring import pages as monitoring_pages
+from xinyidai.monitoring import router as monitoring_router
 from xinyidai.network import jobs as network_jobs
 from xinyidai.network import pages as network_pages
 from xinyidai.network import router as network_router
@@ -73,6 +77,7 @@ from xinyidai.rights import jobs as rights_jobs
 from xinyidai.rights import pages as rights_pages
 from xinyidai.rights import router as rights_router
 from xinyidai.scoring import jobs as scoring_jobs
+from xinyidai.scoring.events import ScoringRunCompleted
 from xinyidai.scoring import pages as scoring_pages
 from xinyidai.scoring.labels import assessor_label
 from xinyidai.scoring.portrait import router as scoring_portrait_router
@@ -89,13 +94,15 @@ def wire_events() -> None:
     events.subscribe(OrderApproved, loans_service.on_order_approved)
     events.subscribe(DrawdownDefaulted, guarantee_service.on_drawdown_defaulted)
     events.subscribe(DrawdownDefaulted, record_default)
+    events.subscribe(DeliveryCommitted, monitoring_jobs.on_delivery_committed)
+    events.subscribe(ScoringRunCompleted, monitoring_jobs.on_scoring_run_completed)
     # Not an event: orders read the firm's lines from loans when they need them (see `line_exposure`); wired here
     # so that the CLI and the demo, which wire events without building the app, apply the same product rules.
     orders_service.use_line_exposure(line_exposure)
 
 
 # Each context's background jobs are declared by importing its `jobs` module; this is the list a worker runs.
-JOB_MODULES = (loans_jobs, rights_jobs, scoring_jobs, network_jobs)
+JOB_MODULES = (loans_jobs, rights_jobs, scoring_jobs, network_jobs, monitoring_jobs)
 
 
 def wire_jobs() -> dict[str, jobs.Job]:
@@ -191,6 +198,9 @@ def _register_navigation() -> None:
     nav.register("银行工作台", "/bank/workbench", [Role.BANK_LOAN_OFFICER, Role.BANK_MANAGER], order=20)
     nav.register("资产组合", "/bank/portfolio", [Role.BANK_LOAN_OFFICER, Role.BANK_MANAGER], order=25)
     nav.register("担保业务", "/guarantee", [Role.GUARANTEE_OFFICER], order=30)
+    nav.register("风险预警", "/monitoring/alerts", [Role.BANK_LOAN_OFFICER, Role.BANK_MANAGER, Role.GUARANTEE_OFFICER],
+                 order=24)
+    nav.register("监测规则", "/admin/monitoring/rules", [Role.PLATFORM_ADMIN], order=74, landing=False, group="运维")
     nav.register("我的信用档案", "/credit-file", [Role.ENTERPRISE_ADMIN, Role.ENTERPRISE_STAFF], order=12,
                  group="信用信息")
     nav.register("上传数据文件", "/data/uploads", [Role.DEPARTMENT_DATA_OFFICER], order=40, group="数据归集")
@@ -344,7 +354,8 @@ def create_app(*, session_factory: sessionmaker[Session] | None = None) -> FastA
                    loans_router.router, creditdata_router.router,
                    creditdata_file_router.router, creditdata_report_router.router, scoring_portrait_router.router,
                    rights_router.router, notification_pages.api_router, onboarding_router.router,
-                   sandbox_router.router, guarantee_router.router, network_router.admin, supermarket_router.router):
+                   sandbox_router.router, guarantee_router.router, network_router.admin, supermarket_router.router,
+                   monitoring_router.router):
         # A cookie-authenticated write to the API must echo the session's CSRF token like a page's form does
         # (bearer clients need none); one place, so no router can forget it.
         app.include_router(router, dependencies=[Depends(csrf_protect)], responses=INVALID_REQUEST_RESPONSE)
@@ -352,7 +363,7 @@ def create_app(*, session_factory: sessionmaker[Session] | None = None) -> FastA
                   creditdata_pages.router, creditdata_report_pages.router, audit_pages.router, consent_pages.router,
                   rights_pages.router, notification_pages.router, onboarding_pages.router, sandbox_pages.router,
                   scoring_pages.router, loans_eod_pages.router, network_pages.router, signon_pages.pages,
-                  supermarket_pages.router):
+                  supermarket_pages.router, monitoring_pages.router):
         app.include_router(pages)
     # Node-to-node routes: authenticated by the signature of a directory member, not by a session (so no CSRF);
     # the identity provider's token endpoint authenticates the calling node by its signed assertion likewise.

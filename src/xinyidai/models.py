@@ -12,6 +12,7 @@ from xinyidai.guarantee import models as guarantee_models
 from xinyidai.identity import models as identity_models
 from xinyidai.identity.onboarding import models as onboarding_models
 from xinyidai.loans import models as loans_models
+from xinyidai.monitoring import models as monitoring_models
 from xinyidai.network import models as network_models
 from xinyidai.network.signon import models as signon_models
 from xinyidai.orders import models as orders_models
@@ -24,7 +25,7 @@ from xinyidai.scoring.sandbox import models as sandbox_models
 
 __all__ = [
     "Base", "audit_models", "consent_models", "creditdata_models", "creditdata_report_models", "events",
-    "guarantee_models", "identity_models", "loans_models", "network_models", "onboarding_models", "orders_models",
+    "guarantee_models", "identity_models", "loans_models", "monitoring_models", "network_models", "onboarding_models", "orders_models",
     "products_models",
     "registry_models", "rights_models", "sandbox_models", "scoring_models", "signon_models", "supermarket_models",
     "workdays",

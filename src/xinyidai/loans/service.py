@@ -24,7 +24,9 @@ from xinyidai.loans.drawdowns import (
 )
 from xinyidai.loans.ledger import BALANCE_COLUMNS, ledger_balances, total_owed, verify_balances
 from xinyidai.loans.lines import (
+    exposure_query,
     get_line,
+    line_reference,
     lines_of_enterprise,
     list_lines,
     on_order_approved,
@@ -42,11 +44,13 @@ __all__ = [
     "StatementEntry",
     "active_drawdowns_of_products",
     "draw",
+    "exposure_query",
     "get_classification_bands",
     "get_drawdown",
     "get_drawdown_for_settlement",
     "get_line",
     "ledger_balances",
+    "line_reference",
     "lines_of_enterprise",
     "list_drawdowns",
     "list_lines",
