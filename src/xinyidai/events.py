@@ -4,7 +4,8 @@
 event exists if and only if the change that caused it was committed. After the commit the edge defers the
 `events.dispatch` job (in process: it runs at once; on the job engine: a worker runs it), which hands each pending
 event to its subscribers, each event in its own transaction. A failed handler leaves the event pending (with the
-error) for the next dispatch, so delivery is at-least-once and handlers must be idempotent.
+error) for the next dispatch, so delivery is at-least-once and handlers must be idempotent. A handler may defer a
+job until its own transaction commits (`jobs.defer_after_commit`).
 """
 
 from __future__ import annotations
@@ -116,6 +117,8 @@ def _dispatch_one(session_factory: sessionmaker[Session], event_id: int) -> bool
             record.dispatched_at = clock.now()
             record.attempts += 1
             session.commit()
+            # A handler may defer a job until its work commits (`jobs.defer_after_commit`): it runs now.
+            jobs.run_deferred_after_commit(session, session_factory)
             return True
         except Exception as exc:
             # The handler's writes go; the failure is recorded on the event for the next dispatch.

@@ -77,8 +77,8 @@ from xinyidai.rights import jobs as rights_jobs
 from xinyidai.rights import pages as rights_pages
 from xinyidai.rights import router as rights_router
 from xinyidai.scoring import jobs as scoring_jobs
-from xinyidai.scoring.events import ScoringRunCompleted
 from xinyidai.scoring import pages as scoring_pages
+from xinyidai.scoring.events import ScoringRunCompleted
 from xinyidai.scoring.labels import assessor_label
 from xinyidai.scoring.portrait import router as scoring_portrait_router
 from xinyidai.scoring.sandbox import pages as sandbox_pages

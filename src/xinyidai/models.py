@@ -25,7 +25,8 @@ from xinyidai.scoring.sandbox import models as sandbox_models
 
 __all__ = [
     "Base", "audit_models", "consent_models", "creditdata_models", "creditdata_report_models", "events",
-    "guarantee_models", "identity_models", "loans_models", "monitoring_models", "network_models", "onboarding_models", "orders_models",
+    "guarantee_models", "identity_models", "loans_models", "monitoring_models", "network_models", "onboarding_models",
+    "orders_models",
     "products_models",
     "registry_models", "rights_models", "sandbox_models", "scoring_models", "signon_models", "supermarket_models",
     "workdays",

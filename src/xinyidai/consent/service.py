@@ -470,7 +470,7 @@ def record_use(session: Session, *, decision: Decision) -> None:
         raise Forbidden("该一次性授权已使用，不能再次查询", message_en="the one-time authorisation was used")
 
 
-def live_grants_query(*, purpose: Purpose, now: datetime) -> Select[tuple[int, int, int, str, Any]]:
+def live_grants_query(*, purpose: Purpose, now: datetime) -> Select[int, int, int, str, list[str]]:
     """The authorisations of `purpose` active at `now`, as rows (authorisation_id, enterprise_id,
     recipient_organisation_id, purpose_ref, categories): a query for other contexts to join (monitoring's watch
     list), with the same rule as `policy.status_of` (not revoked, not a spent one-time grant, in its validity)."""

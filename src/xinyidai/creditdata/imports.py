@@ -41,8 +41,8 @@ from xinyidai.auth.principal import Principal
 from xinyidai.config import get_settings
 from xinyidai.creditdata import bulk, policy, reading, service
 from xinyidai.creditdata.enums import AuthoritativeChannel, BatchStatus, Channel
-from xinyidai.creditdata.exceptions import DeliveryRefused
 from xinyidai.creditdata.events import DeliveryCommitted
+from xinyidai.creditdata.exceptions import DeliveryRefused
 from xinyidai.creditdata.fields import USCC_FIELD, FieldError, FieldSpec, RowParser
 from xinyidai.creditdata.models import CatalogueItem, CreditRecord, ImportBatch, ImportRowError
 from xinyidai.errors import NotFound

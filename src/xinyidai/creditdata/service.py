@@ -323,7 +323,7 @@ def latest_record_id(session: Session) -> int:
     return int(session.scalar(select(func.max(CreditRecord.id))) or 0)
 
 
-def records_query() -> Select[tuple[int, int, str, str, date | None, Any, str | None, int | None]]:
+def records_query() -> Select[int, int, str, str, date | None, Any, str | None, int | None]:
     """Every stored record with its sub-category and category, as rows (record_id, enterprise_id, item_code,
     category_code, fact_date, data, reference, batch_id): a query for other contexts to narrow and join
     (monitoring's detection), never a table. `reference` is set on a version that corrected an earlier one."""

@@ -53,7 +53,7 @@ def agreement_for(session: Session, *, product_id: int) -> RiskSharingAgreement 
         select(RiskSharingAgreement).where(RiskSharingAgreement.product_id == product_id)).one_or_none()
 
 
-def guarantor_query() -> Select[tuple[int, int]]:
+def guarantor_query() -> Select[int, int]:
     """Who shares the risk of which product, as rows (product_id, guarantor_organisation_id): a query for other
     contexts to join (monitoring's watch list), never a table."""
     return select(RiskSharingAgreement.product_id.label("product_id"),

@@ -100,7 +100,7 @@ def get_organisation(session: Session, *, organisation_id: int) -> Organisation:
     return organisation
 
 
-def organisation_names_query() -> Select[tuple[int, str]]:
+def organisation_names_query() -> Select[int, str]:
     """Every organisation as rows (organisation_id, name): a query for other contexts to join, never a table."""
     return select(Organisation.id.label("organisation_id"), Organisation.name.label("name"))
 

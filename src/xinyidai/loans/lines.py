@@ -55,7 +55,7 @@ def line_reference(line_id: int) -> str:
     return f"{LINE_REFERENCE_PREFIX}{line_id}"
 
 
-def exposure_query(*, today: date) -> Select[tuple[int, int, int, int, str, date]]:
+def exposure_query(*, today: date) -> Select[int, int, int, int, str, date]:
     """Every credit line that carries exposure today, as rows (line_id, enterprise_id, bank_organisation_id,
     product_id, reference, since): a line active and in term, or one with a drawdown not settled (drawn, overdue,
     defaulted or compensated). A query for other contexts to join (monitoring's watch list), never a table."""

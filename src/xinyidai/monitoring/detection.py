@@ -120,7 +120,8 @@ def _grade_alerts(rule: MonitoringRule, *, watcher: Any, run_id: int, previous_r
     return select(
         watcher.c.organisation_id, change.c.enterprise_id, literal(rule.signal),
         literal(f"g{run_id}:", String) + cast(change.c.enterprise_id, String(20)), literal(rule.id),
-        literal(rule.version), literal(rule.severity), null(), null(), null(), null(), change.c.previous_grade + literal("→", String) + change.c.grade,
+        literal(rule.version), literal(rule.severity), null(), null(), null(), null(),
+        change.c.previous_grade + literal("→", String) + change.c.grade,
         func.min(watcher.c.authorisation_id), func.min(watcher.c.line_id), literal(detection_run_id),
         literal(now, UtcDateTime()), literal(policy.deadline(rule.severity, now), UtcDateTime()),
         literal(AlertStatus.OPEN.value),

@@ -63,7 +63,7 @@ SIGNAL_LABELS: dict[str, str] = {
     Signal.OTHER_INSTITUTION_DEFAULT: "在其他机构融资违约",
     Signal.RECORD_CORRECTED: "信用信息更正（正面）",
     Signal.GRADE_DROP: "批量评分等级下降",
-    Signal.WATCH_STOPPED: "贷后管理授权终止，监测停止",
+    Signal.WATCH_STOPPED: "贷后监测停止",
 }
 SEVERITY_LABELS: dict[str, str] = {
     Severity.HINT: "提示", Severity.ATTENTION: "关注", Severity.WARNING: "预警", Severity.SEVERE: "严重",
@@ -72,6 +72,7 @@ STATUS_LABELS: dict[str, str] = {
     AlertStatus.OPEN: "待确认", AlertStatus.ACKNOWLEDGED: "处理中", AlertStatus.CLOSED: "已关闭",
 }
 ACTION_LABELS: dict[str, str] = {
-    HandlingAction.CALLED: "电话联系企业", HandlingAction.VISITED: "实地走访", HandlingAction.FROZE_LINE: "冻结授信额度",
+    HandlingAction.CALLED: "电话联系企业", HandlingAction.VISITED: "实地走访",
+    HandlingAction.FROZE_LINE: "冻结授信额度",
     HandlingAction.CALLED_IN: "提前收回贷款", HandlingAction.NO_ACTION: "无需处置",
 }

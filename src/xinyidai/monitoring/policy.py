@@ -93,7 +93,7 @@ def change_text(signal: str, facts: dict[str, Any]) -> str:
     if signal == Signal.GRADE_DROP:
         return f"{label}：{facts.get('previous_grade', '')} → {facts.get('grade', '')}"
     if signal == Signal.WATCH_STOPPED:
-        return "该企业对贵机构的贷后管理授权已撤销或到期，平台自此不再向贵机构推送该企业的信用变化"
+        return "贵机构对该企业的贷后监测已停止（贷后管理授权已撤销或到期，或风险敞口已结清），此后的信用变化不再推送"
     day = facts.get("fact_date")
     return f"{label}（信息日期 {day}）" if day else label
 

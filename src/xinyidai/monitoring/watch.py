@@ -38,7 +38,7 @@ from xinyidai.monitoring.models import Alert, WatchPeriod
 POST_LOAN = consent_service.Purpose.POST_LOAN_MANAGEMENT
 
 
-def watch_query(*, now: datetime, today: date) -> Select[tuple[int, int, str, int, int, object]]:
+def watch_query(*, now: datetime, today: date) -> Select[int, int, str, int, int, object]:
     """Every (institution, firm, line) watched now, as rows (organisation_id, enterprise_id, kind, line_id,
     authorisation_id, categories): the exposures joined to who carries them and to the live post-loan grants
     that name that line for that institution."""
@@ -59,7 +59,7 @@ def watch_query(*, now: datetime, today: date) -> Select[tuple[int, int, str, in
                       grant.c.purpose_ref == carrier.c.reference))
 
 
-def watched_pairs_query(*, now: datetime, today: date) -> Select[tuple[int, int]]:
+def watched_pairs_query(*, now: datetime, today: date) -> Select[int, int]:
     """The distinct (organisation_id, enterprise_id) pairs of the watch list."""
     watch = watch_query(now=now, today=today).subquery("watch")
     return select(watch.c.organisation_id, watch.c.enterprise_id).distinct()

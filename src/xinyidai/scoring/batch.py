@@ -419,8 +419,8 @@ def completed_runs_after(session: Session, *, after_run_id: int) -> list[tuple[i
             ScoringRun.status == RunStatus.DONE, ScoringRun.id > after_run_id).order_by(ScoringRun.id)).all()]
 
 
-def grade_changes_query(*, run_id: int, previous_run_id: int) -> Select[tuple[int, str, str, float | None,
-                                                                             float | None]]:
+def grade_changes_query(*, run_id: int, previous_run_id: int) -> Select[int, str, str, float | None,
+                                                                             float | None]:
     """Each entity scored in both runs, as rows (enterprise_id, previous_grade, grade, previous_score, score): a
     query for other contexts to narrow and join (monitoring's grade-drop signal), never a table."""
     now, before = aliased(EntityScore), aliased(EntityScore)

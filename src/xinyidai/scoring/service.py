@@ -12,8 +12,17 @@ from xinyidai.scoring.portrait.chart import radar_data_url
 from xinyidai.scoring.portrait.service import read_portrait
 from xinyidai.scoring.preassessment import EntityFacts, Estimate, PreAssessor, ProductBounds
 
-__all__ = ["attach_order", "completed_runs_after", "for_order", "grade_changes_query", "get_assessor", "pre_assess", "radar_data_url", "read_portrait",
-           "set_assessor"]
+__all__ = [
+    "attach_order",
+    "completed_runs_after",
+    "for_order",
+    "get_assessor",
+    "grade_changes_query",
+    "pre_assess",
+    "radar_data_url",
+    "read_portrait",
+    "set_assessor",
+]
 
 _assessor: PreAssessor | None = None  # None: the champion model, or the rules while there is none
 
