@@ -200,6 +200,8 @@ def _register_navigation() -> None:
     nav.register("担保业务", "/guarantee", [Role.GUARANTEE_OFFICER], order=30)
     nav.register("风险预警", "/monitoring/alerts", [Role.BANK_LOAN_OFFICER, Role.BANK_MANAGER, Role.GUARANTEE_OFFICER],
                  order=24)
+    nav.register("贷后风险视图", "/monitoring/portfolio", [Role.BANK_LOAN_OFFICER, Role.BANK_MANAGER,
+                                                        Role.GUARANTEE_OFFICER], order=24, landing=False)
     nav.register("监测规则", "/admin/monitoring/rules", [Role.PLATFORM_ADMIN], order=74, landing=False, group="运维")
     nav.register("我的信用档案", "/credit-file", [Role.ENTERPRISE_ADMIN, Role.ENTERPRISE_STAFF], order=12,
                  group="信用信息")

@@ -38,6 +38,13 @@ def inbox(request: Request, session: SessionDep, principal: RiskHolderPageDep) -
     })
 
 
+@router.get("/monitoring/portfolio", response_class=HTMLResponse)
+def portfolio_page(request: Request, session: SessionDep, principal: RiskHolderPageDep) -> Response:
+    """The portfolio risk view: watched firms and exposure by the most severe open alert, industry and
+    town/street."""
+    return render(request, "monitoring/portfolio.html", {"view": service.portfolio(session, principal=principal)})
+
+
 def _alert_page(request: Request, session: SessionDep, principal: Principal, alert_id: int, *,
                 errors: list[str] | None = None, status_code: int = 200) -> Response:
     alert = service.get_alert(session, principal=principal, alert_id=alert_id)

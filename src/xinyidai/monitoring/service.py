@@ -3,7 +3,8 @@
 - `watch`: the watch list, derived from exposures, risk sharing and post-loan authorisations;
 - `rules`: rules as data, versioned and audited;
 - `detection`: the set-based detection run;
-- `alerts`: the risk inbox, the handling workflow and escalation.
+- `alerts`: the risk inbox, the handling workflow and escalation;
+- `portfolio`: the institution's portfolio risk view.
 """
 
 from __future__ import annotations
@@ -19,10 +20,12 @@ from xinyidai.monitoring.alerts import (
     record_action,
 )
 from xinyidai.monitoring.detection import RunResult, detect
+from xinyidai.monitoring.portfolio import Portfolio, portfolio
 from xinyidai.monitoring.rules import current_rules, history, set_rule
 from xinyidai.monitoring.watch import is_watched, watch_query, watched_pairs_query
 
 __all__ = [
+    "Portfolio",
     "RunResult",
     "acknowledge",
     "close",
@@ -34,6 +37,7 @@ __all__ = [
     "is_watched",
     "list_alerts",
     "open_alerts",
+    "portfolio",
     "read_alerts",
     "record_action",
     "set_rule",

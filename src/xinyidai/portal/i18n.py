@@ -882,5 +882,8 @@ EN.update({
     "欠费金额不低于（分）": "arrears of at least (fen)", "等级下降不少于（档）": "grade drop of at least (steps)",
     "贷后管理查看风险预警": "Read risk alerts (post-loan management)", "修改监测规则": "Changed a monitoring rule",
     "确认风险预警": "Acknowledged a risk alert", "记录预警处置措施": "Recorded an action on a risk alert",
+    "贷后风险视图": "Portfolio risk view", "分组": "Group", "监测企业数": "Watched firms", "风险敞口": "Exposure",
+    "未结预警": "Open alerts", "按最高预警等级": "By most severe open alert", "按行业": "By industry",
+    "按镇街": "By town/street", "无未结预警": "No open alert",
     "关闭风险预警": "Closed a risk alert", "督办逾期未确认的风险预警": "Escalated an unacknowledged risk alert",
 })

@@ -126,3 +126,27 @@ def test_an_alert_left_unacknowledged_goes_to_the_banks_manager(session: Session
     manager = world.principal(session, "a.manager").user_id
     assert session.scalars(select(Notification).where(Notification.user_id == manager)).all()
     assert session.scalars(select(Notification).where(Notification.organisation_id == world.guarantor_org)).all()
+
+
+def test_the_portfolio_view_and_the_pages_in_english(client: TestClient, session: Session,
+                                                     watched: Watched) -> None:
+    from tests.integration.foundation.test_english_pages import _left_in_chinese
+
+    world = watched.world
+    fact(session, world.good_enterprise, "admin_penalty", {**PENALTY, "severity": "严重"})
+    detect(session)
+    [alert] = alerts(session, world.bank_a)
+    view = monitoring_service.portfolio(session, principal=world.principal(session, "a.officer"))
+    assert view.firms == 1 and view.open_alerts == 1 and view.exposure_fen == 1_000_000
+    assert [(b.label, b.firms) for b in view.by_severity if b.firms] == [("严重", 1)]
+    assert [(b.label, b.exposure_fen) for b in view.by_area] == [("南坪街道", 1_000_000)]
+    guarantor_view = monitoring_service.portfolio(session, principal=world.principal(session, "guarantor"))
+    assert guarantor_view.exposure_fen == 800_000  # its 80% share
+    login(client, "a.officer")
+    page = client.get("/monitoring/portfolio")
+    assert page.status_code == 200 and 'data-testid="watched-firms">1<' in page.text
+    paths = ["/monitoring/alerts", f"/monitoring/alerts/{alert.id}", "/monitoring/portfolio"]
+    assert not _left_in_chinese(client, paths)
+    client.cookies.clear()
+    login(client, "admin")
+    assert not _left_in_chinese(client, ["/admin/monitoring/rules"])
