@@ -159,7 +159,10 @@ def detect(session: Session, *, trigger: str, batch_id: int | None = None) -> Ru
     session.add(run)
     session.flush()
     run.watched_pairs, run.watches_stopped = watch.refresh_periods(session, now=now, today=today, run_id=run.id)
-    watcher = watch.watch_query(now=now, today=today).subquery("watcher")
+    # Computed once per statement and hash-joined (on PostgreSQL a CTE used once would be inlined into each rule's
+    # join, and the planner re-evaluates the watch list per candidate record).
+    watcher = watch.watch_query(now=now, today=today).cte("watcher").prefix_with("MATERIALIZED",
+                                                                                 dialect="postgresql")
     records = creditdata_service.records_query().subquery("candidate")
     window = and_(records.c.record_id > run.records_after, records.c.record_id <= run.records_through)
     if batch_id is not None:
@@ -185,10 +188,10 @@ def detect(session: Session, *, trigger: str, batch_id: int | None = None) -> Ru
     raised = session.execute(select(Alert.id, Alert.organisation_id, Alert.enterprise_id, Alert.severity,
                                     Alert.signal, Alert.rule_version).where(Alert.detection_run_id == run.id)
                              .order_by(Alert.id)).all()
-    for alert_id, organisation_id, enterprise_id, severity, signal, rule_version in raised:
-        events.publish(session=session, event=AlertRaised(
-            alert_id=alert_id, organisation_id=organisation_id, enterprise_id=enterprise_id, severity=severity,
-            signal=signal, rule_version=rule_version))
+    events.publish_many(session=session, events=[AlertRaised(
+        alert_id=alert_id, organisation_id=organisation_id, enterprise_id=enterprise_id, severity=severity,
+        signal=signal, rule_version=rule_version)
+        for alert_id, organisation_id, enterprise_id, severity, signal, rule_version in raised])
     run.alerts_raised = len(raised)
     run.finished_at = clock.now()
     session.flush()
