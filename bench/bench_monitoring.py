@@ -54,8 +54,8 @@ def _load(database: db.Database, exposures: int, records: int) -> None:
             SELECT g, 1, 'post_loan_management', 'LINE' || g, CAST(:all AS json), 'periodic', :now, :now - interval
               '1 day', :now + interval '90 days'
             FROM generate_series(1, :n) g"""), {"n": exposures, "now": now, "all": ALL})
-        items = dict(connection.execute(text("SELECT code, id FROM catalogue_item WHERE code = ANY(:codes)"),
-                                        {"codes": list(ITEMS)}).all())
+        items: dict[str, int] = dict(connection.execute(text(
+            "SELECT code, id FROM catalogue_item WHERE code = ANY(:codes)"), {"codes": list(ITEMS)}).all())
         connection.execute(text("""
             INSERT INTO credit_record (enterprise_id, catalogue_item_id, record_key, fingerprint, data, fact_date,
               channel, source_department, received_at)

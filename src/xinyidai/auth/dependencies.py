@@ -143,6 +143,8 @@ PublicCallerDep = Annotated[Principal | None, Depends(Public())]
 ENTERPRISE = (Role.ENTERPRISE_ADMIN, Role.ENTERPRISE_STAFF)
 BANK_STAFF = (Role.BANK_LOAN_OFFICER, Role.BANK_MANAGER)
 SANDBOX_USERS = (*BANK_STAFF, Role.AGENCY_ANALYST)
+# The people and systems of an institution that carries a loan's risk: the lending bank, the guarantee company.
+RISK_HOLDERS = (*BANK_STAFF, Role.GUARANTEE_OFFICER)
 
 # The role dependencies, each defined once: a route names the one whose callers it serves.
 AnyUserDep = Annotated[Principal, Depends(Allow(*Role))]
@@ -168,6 +170,8 @@ LoanPartyDep = Annotated[Principal, Depends(Allow(*ENTERPRISE, *BANK_STAFF, Role
 # The parties to an objection or a repair: the entity, the source department, the platform and its overseer.
 RightsPartyDep = Annotated[Principal, Depends(
     Allow(*ENTERPRISE, Role.DEPARTMENT_DATA_OFFICER, Role.PLATFORM_ADMIN, Role.GOVERNMENT_SUPERVISOR))]
+# Post-loan monitoring's risk inbox: the institutions that carry a loan's risk.
+RiskHolderDep = Annotated[Principal, Depends(Allow(*RISK_HOLDERS))]
 SandboxUserDep = Annotated[Principal, Depends(Allow(*SANDBOX_USERS))]
 SandboxViewerDep = Annotated[Principal, Depends(Allow(*SANDBOX_USERS, Role.PLATFORM_ADMIN))]
 

@@ -9,24 +9,23 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 
-from xinyidai.auth.dependencies import Allow, PlatformAdminDep, csrf_protect
+from xinyidai.auth.dependencies import PlatformAdminDep, RiskHolderDep, csrf_protect
 from xinyidai.auth.principal import Principal
 from xinyidai.errors import DomainError
 from xinyidai.monitoring import policy, service
 from xinyidai.monitoring.enums import ACTION_LABELS, SEVERITY_LABELS, SIGNAL_LABELS, AlertStatus, HandlingAction
-from xinyidai.monitoring.router import RISK_HOLDERS, rule_read
+from xinyidai.monitoring.router import rule_read
 from xinyidai.monitoring.schemas import AlertActionCreate, RuleCreate
 from xinyidai.portal import flash
 from xinyidai.portal.templating import render
 from xinyidai.web import IdPath, SessionDep, client_ip
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(csrf_protect)])
-RiskHolderPageDep = Annotated[Principal, Depends(Allow(*RISK_HOLDERS))]
 INBOX = "/monitoring/alerts"
 
 
 @router.get(INBOX, response_class=HTMLResponse)
-def inbox(request: Request, session: SessionDep, principal: RiskHolderPageDep) -> Response:
+def inbox(request: Request, session: SessionDep, principal: RiskHolderDep) -> Response:
     """The risk inbox: the alerts still open, most severe first, and the latest closed ones (the read audited)."""
     still_open = service.open_alerts(session, principal=principal)
     closed = service.list_alerts(session, principal=principal, status=AlertStatus.CLOSED, limit=200)[-20:]
@@ -39,7 +38,7 @@ def inbox(request: Request, session: SessionDep, principal: RiskHolderPageDep) -
 
 
 @router.get("/monitoring/portfolio", response_class=HTMLResponse)
-def portfolio_page(request: Request, session: SessionDep, principal: RiskHolderPageDep) -> Response:
+def portfolio_page(request: Request, session: SessionDep, principal: RiskHolderDep) -> Response:
     """The portfolio risk view: watched firms and exposure by the most severe open alert, industry and
     town/street."""
     return render(request, "monitoring/portfolio.html", {"view": service.portfolio(session, principal=principal)})
@@ -56,13 +55,13 @@ def _alert_page(request: Request, session: SessionDep, principal: Principal, ale
 
 
 @router.get(INBOX + "/{alert_id}", response_class=HTMLResponse)
-def alert_page(request: Request, session: SessionDep, principal: RiskHolderPageDep, alert_id: IdPath) -> Response:
+def alert_page(request: Request, session: SessionDep, principal: RiskHolderDep, alert_id: IdPath) -> Response:
     """One alert: what changed (the category and the change), under which rule version, and its handling."""
     return _alert_page(request, session, principal, alert_id)
 
 
 @router.post(INBOX + "/{alert_id}/acknowledge", response_class=HTMLResponse)
-def acknowledge(request: Request, session: SessionDep, principal: RiskHolderPageDep, alert_id: IdPath) -> Response:
+def acknowledge(request: Request, session: SessionDep, principal: RiskHolderDep, alert_id: IdPath) -> Response:
     """Acknowledge the alert."""
     try:
         service.acknowledge(session, principal=principal, alert_id=alert_id)
@@ -72,7 +71,7 @@ def acknowledge(request: Request, session: SessionDep, principal: RiskHolderPage
 
 
 @router.post(INBOX + "/{alert_id}/actions", response_class=HTMLResponse)
-def record_action(request: Request, session: SessionDep, principal: RiskHolderPageDep, alert_id: IdPath,
+def record_action(request: Request, session: SessionDep, principal: RiskHolderDep, alert_id: IdPath,
                   action: Annotated[str, Form(max_length=20)] = "",
                   note: Annotated[str, Form(max_length=500)] = "") -> Response:
     """Record what was done (freezing the line through the loan service)."""
@@ -88,7 +87,7 @@ def record_action(request: Request, session: SessionDep, principal: RiskHolderPa
 
 
 @router.post(INBOX + "/{alert_id}/close", response_class=HTMLResponse)
-def close(request: Request, session: SessionDep, principal: RiskHolderPageDep, alert_id: IdPath) -> Response:
+def close(request: Request, session: SessionDep, principal: RiskHolderDep, alert_id: IdPath) -> Response:
     """Close the alert once an action is recorded."""
     try:
         service.close(session, principal=principal, alert_id=alert_id)

@@ -5,10 +5,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query, Request
 
-from xinyidai.auth.dependencies import Allow, PlatformAdminDep
-from xinyidai.auth.enums import Role
+from xinyidai.auth.dependencies import PlatformAdminDep, RiskHolderDep
 from xinyidai.auth.principal import Principal
 from xinyidai.db import MAX_ID
 from xinyidai.monitoring import service
@@ -19,9 +18,6 @@ from xinyidai.web import IdPath, SessionDep, client_ip
 
 router = APIRouter(prefix="/api/v1/monitoring", tags=["monitoring"])
 
-# The people and API clients of an institution that carries risk: the lending bank, the guarantee company.
-RISK_HOLDERS = (Role.BANK_LOAN_OFFICER, Role.BANK_MANAGER, Role.GUARANTEE_OFFICER)
-RiskHolderDep = Annotated[Principal, Depends(Allow(*RISK_HOLDERS))]
 
 
 def rule_read(rule: MonitoringRule) -> RuleRead:
