@@ -14,6 +14,7 @@ from xinyidai.config import PROJECT_ROOT, get_settings
 from xinyidai.creditdata import cli as creditdata_cli
 from xinyidai.demo import cli as demo_cli
 from xinyidai.loans import cli as loans_cli
+from xinyidai.monitoring import cli as monitoring_cli
 from xinyidai.network import cli as network_cli
 from xinyidai.rights import cli as rights_cli
 from xinyidai.scoring import cli as scoring_cli
@@ -260,6 +261,7 @@ app.add_typer(creditdata_cli.app, name="creditdata", rich_help_panel=CONTEXTS_PA
 app.add_typer(scoring_cli.app, name="model", callback=_every_table, rich_help_panel=CONTEXTS_PANEL)
 app.add_typer(loans_cli.app)  # `calc`
 app.add_typer(rights_cli.app, name="rights", rich_help_panel=CONTEXTS_PANEL)
+app.add_typer(monitoring_cli.app, name="monitoring", callback=_wire_events, rich_help_panel=CONTEXTS_PANEL)
 app.add_typer(network_cli.app, name="network", callback=_every_table, rich_help_panel=CONTEXTS_PANEL)
 
 

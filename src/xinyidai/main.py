@@ -30,6 +30,7 @@ from xinyidai.creditdata import file_router as creditdata_file_router
 from xinyidai.creditdata import pages as creditdata_pages
 from xinyidai.creditdata import router as creditdata_router
 from xinyidai.creditdata import service as creditdata_service
+from xinyidai.creditdata.events import DeliveryCommitted
 from xinyidai.creditdata.report import pages as creditdata_report_pages
 from xinyidai.creditdata.report import router as creditdata_report_router
 from xinyidai.errors import INVALID_REQUEST_RESPONSE, DomainError, NotFound
@@ -53,6 +54,9 @@ from xinyidai.loans.enums import LineStatus
 from xinyidai.loans.events import DrawdownDefaulted, DrawdownOverdue
 from xinyidai.loans.models import CreditLine
 from xinyidai.money import format_yuan
+from xinyidai.monitoring import jobs as monitoring_jobs
+from xinyidai.monitoring import pages as monitoring_pages
+from xinyidai.monitoring import router as monitoring_router
 from xinyidai.network import jobs as network_jobs
 from xinyidai.network import pages as network_pages
 from xinyidai.network import router as network_router
@@ -83,6 +87,7 @@ from xinyidai.rights import pages as rights_pages
 from xinyidai.rights import router as rights_router
 from xinyidai.scoring import jobs as scoring_jobs
 from xinyidai.scoring import pages as scoring_pages
+from xinyidai.scoring.events import ScoringRunCompleted
 from xinyidai.scoring.labels import assessor_label
 from xinyidai.scoring.portrait import router as scoring_portrait_router
 from xinyidai.scoring.sandbox import pages as sandbox_pages
@@ -104,6 +109,12 @@ def _consent_recipient(session: Session, published: events.PublishedEvent) -> in
     return value if isinstance(value, int) else None
 
 
+def _alert_recipient(session: Session, published: events.PublishedEvent) -> int | None:
+    """A post-loan alert is news for the institution it was raised for (a bank or a guarantee company)."""
+    value = published.payload.get("organisation_id")
+    return value if isinstance(value, int) else None
+
+
 def _order_bank(session: Session, published: events.PublishedEvent) -> int | None:
     """An order's event is news for the order's bank: its payload names it, or (an event published before its
     payload carried it, such as `orders.rejected`) the order does."""
@@ -118,7 +129,8 @@ def _order_bank(session: Session, published: events.PublishedEvent) -> int | Non
 # Which domain events become webhook events, and for whom: every event of the webhook catalogue, by name, for the
 # organisation its payload's `bank_organisation_id` names (an order's event: else the order's bank) unless mapped
 # otherwise here. (Made once: subscribing the same handler again adds nothing.)
-WEBHOOK_RECIPIENTS: dict[str, webhooks_service.OrganisationOf] = {"consent.revoked": _consent_recipient}
+WEBHOOK_RECIPIENTS: dict[str, webhooks_service.OrganisationOf] = {
+    "consent.revoked": _consent_recipient, "monitoring.alert_raised": _alert_recipient}
 WEBHOOK_FORWARDERS = {
     name: webhooks_service.forwarder(WEBHOOK_RECIPIENTS.get(
         name, _order_bank if name.startswith("orders.") else webhooks_service.bank_of))
@@ -138,6 +150,8 @@ def wire_events() -> None:
     events.subscribe(DrawdownDefaulted, record_default)
     events.subscribe(DrawdownDefaulted, chains_service.on_drawdown_defaulted)
     events.subscribe(DrawdownOverdue, chains_service.on_drawdown_overdue)
+    events.subscribe(DeliveryCommitted, monitoring_jobs.on_delivery_committed)
+    events.subscribe(ScoringRunCompleted, monitoring_jobs.on_scoring_run_completed)
     # Not an event: orders read the firm's lines from loans when they need them (see `line_exposure`); wired here
     # so that the CLI and the demo, which wire events without building the app, apply the same product rules.
     orders_service.use_line_exposure(line_exposure)
@@ -149,7 +163,7 @@ def wire_events() -> None:
 
 
 # Each context's background jobs are declared by importing its `jobs` module; this is the list a worker runs.
-JOB_MODULES = (loans_jobs, rights_jobs, scoring_jobs, network_jobs, webhooks_jobs, notification_sms)
+JOB_MODULES = (loans_jobs, rights_jobs, scoring_jobs, network_jobs, webhooks_jobs, notification_sms, monitoring_jobs)
 
 
 def wire_jobs() -> dict[str, jobs.Job]:
@@ -257,6 +271,11 @@ def _register_navigation() -> None:
     nav.register("担保业务", "/guarantee", [Role.GUARANTEE_OFFICER], order=30)
     nav.register("产业链共同体", "/chains", [Role.ENTERPRISE_ADMIN, Role.ENTERPRISE_STAFF, Role.BANK_LOAN_OFFICER,
                                          Role.BANK_MANAGER], order=28, landing=False)
+    nav.register("风险预警", "/monitoring/alerts", [Role.BANK_LOAN_OFFICER, Role.BANK_MANAGER, Role.GUARANTEE_OFFICER],
+                 order=24)
+    nav.register("贷后风险视图", "/monitoring/portfolio", [Role.BANK_LOAN_OFFICER, Role.BANK_MANAGER,
+                                                        Role.GUARANTEE_OFFICER], order=24, landing=False)
+    nav.register("监测规则", "/admin/monitoring/rules", [Role.PLATFORM_ADMIN], order=74, landing=False, group="运维")
     nav.register("我的信用档案", "/credit-file", [Role.ENTERPRISE_ADMIN, Role.ENTERPRISE_STAFF], order=12,
                  group="信用信息")
     nav.register("上传数据文件", "/data/uploads", [Role.DEPARTMENT_DATA_OFFICER], order=40, group="数据归集")
@@ -414,7 +433,8 @@ def create_app(*, session_factory: sessionmaker[Session] | None = None) -> FastA
                    creditdata_file_router.router, creditdata_report_router.router, scoring_portrait_router.router,
                    rights_router.router, notification_pages.api_router, onboarding_router.router,
                    sandbox_router.router, guarantee_router.router, network_router.admin, supermarket_router.router,
-                   webhooks_router.router, chains_router.router):
+                   webhooks_router.router, chains_router.router,
+                   monitoring_router.router):
         # A cookie-authenticated write to the API must echo the session's CSRF token like a page's form does
         # (bearer clients need none); one place, so no router can forget it.
         app.include_router(router, dependencies=[Depends(csrf_protect)], responses=INVALID_REQUEST_RESPONSE)
@@ -423,7 +443,8 @@ def create_app(*, session_factory: sessionmaker[Session] | None = None) -> FastA
                   creditdata_pages.router, creditdata_report_pages.router, audit_pages.router, consent_pages.router,
                   rights_pages.router, notification_pages.router, onboarding_pages.router, sandbox_pages.router,
                   scoring_pages.router, loans_eod_pages.router, network_pages.router, signon_pages.pages,
-                  supermarket_pages.router, webhooks_pages.router, chains_pages.router):
+                  supermarket_pages.router, webhooks_pages.router, chains_pages.router,
+                  monitoring_pages.router):
         app.include_router(pages)
     # Node-to-node routes: authenticated by the signature of a directory member, not by a session (so no CSRF);
     # the identity provider's token endpoint authenticates the calling node by its signed assertion likewise.

@@ -14,6 +14,7 @@ from xinyidai.identity import models as identity_models
 from xinyidai.identity.notifications import models as notification_models
 from xinyidai.identity.onboarding import models as onboarding_models
 from xinyidai.loans import models as loans_models
+from xinyidai.monitoring import models as monitoring_models
 from xinyidai.network import models as network_models
 from xinyidai.network.signon import models as signon_models
 from xinyidai.orders import models as orders_models
@@ -28,7 +29,7 @@ from xinyidai.webhooks import models as webhooks_models
 __all__ = [
     "Base", "audit_models", "chains_models", "consent_models", "creditdata_models", "creditdata_report_models",
     "events",
-    "guarantee_models", "identity_models", "loans_models", "network_models", "notification_models",
+    "guarantee_models", "identity_models", "loans_models", "monitoring_models", "network_models", "notification_models",
     "onboarding_models", "orders_models", "products_models", "registry_models", "rights_models", "sandbox_models",
     "scoring_models", "signon_models", "supermarket_models", "webhooks_models", "workdays",
 ]

@@ -143,6 +143,8 @@ PublicCallerDep = Annotated[Principal | None, Depends(Public())]
 ENTERPRISE = (Role.ENTERPRISE_ADMIN, Role.ENTERPRISE_STAFF)
 BANK_STAFF = (Role.BANK_LOAN_OFFICER, Role.BANK_MANAGER)
 SANDBOX_USERS = (*BANK_STAFF, Role.AGENCY_ANALYST)
+# The people and systems of an institution that carries a loan's risk: the lending bank, the guarantee company.
+RISK_HOLDERS = (*BANK_STAFF, Role.GUARANTEE_OFFICER)
 
 # The role dependencies, each defined once: a route names the one whose callers it serves.
 AnyUserDep = Annotated[Principal, Depends(Allow(*Role))]
@@ -174,6 +176,8 @@ RightsPartyDep = Annotated[Principal, Depends(
     Allow(*ENTERPRISE, Role.DEPARTMENT_DATA_OFFICER, Role.PLATFORM_ADMIN, Role.GOVERNMENT_SUPERVISOR))]
 # Who manages an institution's webhook endpoints: its bank manager (信贷主管) or its administrator (机构管理员).
 WebhookManagerDep = Annotated[Principal, Depends(Allow(Role.BANK_MANAGER, Role.INSTITUTION_ADMIN))]
+# Post-loan monitoring's risk inbox: the institutions that carry a loan's risk.
+RiskHolderDep = Annotated[Principal, Depends(Allow(*RISK_HOLDERS))]
 SandboxUserDep = Annotated[Principal, Depends(Allow(*SANDBOX_USERS))]
 SandboxViewerDep = Annotated[Principal, Depends(Allow(*SANDBOX_USERS, Role.PLATFORM_ADMIN))]
 

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, select, update
+from sqlalchemy import CursorResult, Select, or_, select, update
 from sqlalchemy.orm import Session
 
 from xinyidai import clock, events
@@ -75,6 +75,8 @@ __all__ = [
     "list_drafts",
     "list_for_enterprise",
     "list_for_reference",
+    "live_authorisation_ids",
+    "live_grants_query",
     "mask",
     "mask_values",
     "may_bind_enterprise",
@@ -467,6 +469,28 @@ def record_use(session: Session, *, decision: Decision) -> None:
         .values(used_at=clock.now())))
     if decision.one_time and spent.rowcount != 1:
         raise Forbidden("该一次性授权已使用，不能再次查询", message_en="the one-time authorisation was used")
+
+
+def live_grants_query(*, purpose: Purpose, now: datetime) -> Select[int, int, int, str, list[str]]:
+    """The authorisations of `purpose` active at `now`, as rows (authorisation_id, enterprise_id,
+    recipient_organisation_id, purpose_ref, categories): a query for other contexts to join (monitoring's watch
+    list), with the same rule as `policy.status_of` (not revoked, not a spent one-time grant, in its validity)."""
+    return select(
+        Authorisation.id.label("authorisation_id"), Authorisation.enterprise_id.label("enterprise_id"),
+        Authorisation.recipient_organisation_id.label("recipient_organisation_id"),
+        Authorisation.purpose_ref.label("purpose_ref"), Authorisation.categories.label("categories"),
+    ).where(Authorisation.purpose == purpose, Authorisation.revoked_at.is_(None), Authorisation.valid_from <= now,
+            Authorisation.expires_at > now, or_(Authorisation.mode != Mode.ONE_TIME, Authorisation.used_at.is_(None)))
+
+
+def live_authorisation_ids(session: Session, *, authorisation_ids: Iterable[int]) -> set[int]:
+    """Which of these authorisations are active now."""
+    wanted = sorted(set(authorisation_ids))
+    if not wanted:
+        return set()
+    now = clock.now()
+    rows = session.scalars(select(Authorisation).where(Authorisation.id.in_(wanted))).all()
+    return {row.id for row in rows if status_of(_grant_of(row), now) is Status.ACTIVE}
 
 
 def list_for_enterprise(session: Session, *, enterprise_id: int) -> Sequence[Authorisation]:

@@ -35,12 +35,13 @@ from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from xinyidai import clock, idempotency, spreadsheet
+from xinyidai import clock, events, idempotency, spreadsheet
 from xinyidai.audit import service as audit_service
 from xinyidai.auth.principal import Principal
 from xinyidai.config import get_settings
 from xinyidai.creditdata import bulk, policy, reading, service
 from xinyidai.creditdata.enums import AuthoritativeChannel, BatchStatus, Channel
+from xinyidai.creditdata.events import DeliveryCommitted
 from xinyidai.creditdata.exceptions import DeliveryRefused
 from xinyidai.creditdata.fields import USCC_FIELD, FieldError, FieldSpec, RowParser
 from xinyidai.creditdata.models import CatalogueItem, CreditRecord, ImportBatch, ImportRowError
@@ -119,6 +120,7 @@ def import_file(session: Session, *, principal: Principal, item_code: str, sourc
         batch.content_sha256 = digest
         _close_batch(batch, counts=counts, header=header, encoding=encoding)
     session.flush()
+    _announce(session, item, batch)
     audit_service.record(session, action="creditdata.file_imported", actor=principal, subject_type="import_batch",
                          subject_id=batch.id, outcome=_outcome(batch), detail=_audit_detail(item, batch))
     return batch
@@ -220,6 +222,7 @@ def _store_rows(session: Session, *, item: CatalogueItem, batch: ImportBatch, ro
     else:
         _close_batch(batch, counts=counts, header=header, encoding=None)
     session.flush()
+    _announce(session, item, batch)
 
 
 def relay_origins(session: Session, *, batch_ids: Iterable[int]) -> dict[int, str]:
@@ -513,6 +516,13 @@ def _close_batch(batch: ImportBatch, *, header: list[str] | None, encoding: str 
         batch.rows_total, batch.rows_stored = counts.total, counts.stored
         batch.rows_duplicate, batch.rows_rejected = counts.duplicate, counts.refused
     batch.finished_at = clock.now()
+
+
+def _announce(session: Session, item: CatalogueItem, batch: ImportBatch) -> None:
+    """Publish that a batch committed new records (what watches them, monitoring, runs after the commit)."""
+    if batch.status == BatchStatus.COMMITTED and batch.rows_stored:
+        events.publish(session=session, event=DeliveryCommitted(batch_id=batch.id, item_code=item.code,
+                                                                rows_stored=batch.rows_stored))
 
 
 def _batch_by_key(session: Session, organisation_id: int, key: str) -> ImportBatch | None:

@@ -13,7 +13,7 @@ from typing import Any, Protocol
 
 import polars as pl
 from psycopg import sql as psycopg_sql
-from sqlalchemy import Table, func, select, text
+from sqlalchemy import Select, Table, func, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -321,6 +321,18 @@ def latest_record_id(session: Session) -> int:
     """The greatest credit-record id committed so far (0 for none): a change feed's sub-categories with nothing
     past it need not be read."""
     return int(session.scalar(select(func.max(CreditRecord.id))) or 0)
+
+
+def records_query() -> Select[int, int, str, str, date | None, Any, str | None, int | None]:
+    """Every stored record with its sub-category and category, as rows (record_id, enterprise_id, item_code,
+    category_code, fact_date, data, reference, batch_id): a query for other contexts to narrow and join
+    (monitoring's detection), never a table. `reference` is set on a version that corrected an earlier one."""
+    return select(
+        CreditRecord.id.label("record_id"), CreditRecord.enterprise_id.label("enterprise_id"),
+        CatalogueItem.code.label("item_code"), CatalogueItem.category_code.label("category_code"),
+        CreditRecord.fact_date.label("fact_date"), CreditRecord.data.label("data"),
+        CreditRecord.reference.label("reference"), CreditRecord.batch_id.label("batch_id"),
+    ).join(CatalogueItem, CatalogueItem.id == CreditRecord.catalogue_item_id)
 
 
 def relay_values(item: CatalogueItem, record: CreditRecord, *, uscc: str,

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from xinyidai import clock, idempotency
@@ -51,6 +51,14 @@ def agreement_for(session: Session, *, product_id: int) -> RiskSharingAgreement 
     """The product's agreement, if it has one."""
     return session.scalars(
         select(RiskSharingAgreement).where(RiskSharingAgreement.product_id == product_id)).one_or_none()
+
+
+def guarantor_query() -> Select[int, int]:
+    """Who shares the risk of which product, as rows (product_id, guarantor_organisation_id): a query for other
+    contexts to join (monitoring's watch list), never a table."""
+    return select(RiskSharingAgreement.product_id.label("product_id"),
+                  GuarantorShare.guarantor_organisation_id.label("guarantor_organisation_id")).join(
+        GuarantorShare, GuarantorShare.agreement_id == RiskSharingAgreement.id)
 
 
 def _shares(agreement: RiskSharingAgreement) -> dict[str, int]:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, joinedload
@@ -100,6 +100,11 @@ def get_organisation(session: Session, *, organisation_id: int) -> Organisation:
     if organisation is None:
         raise OrganisationNotFound("未找到该机构", message_en="organisation not found")
     return organisation
+
+
+def organisation_names_query() -> Select[int, str]:
+    """Every organisation as rows (organisation_id, name): a query for other contexts to join, never a table."""
+    return select(Organisation.id.label("organisation_id"), Organisation.name.label("name"))
 
 
 def list_organisations(session: Session, *, kind: OrgKind | None = None) -> Sequence[Organisation]:

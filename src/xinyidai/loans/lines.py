@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, String, cast, exists, func, literal, or_, select
 from sqlalchemy.orm import Session
 
 from xinyidai import clock
@@ -43,6 +44,28 @@ def open_line(session: Session, *, approved: OrderApproved) -> CreditLine:
                          actor=audit_service.Actor.system("order_approved", organisation_id=line.bank_organisation_id),
                          subject_type="credit_line", subject_id=line.id, enterprise_id=line.enterprise_id)
     return line
+
+
+LINE_REFERENCE_PREFIX = "LINE"  # a line's reference, as a post-loan authorisation names it: LINE<id>
+UNSETTLED = (DrawdownStatus.ACTIVE, DrawdownStatus.DEFAULTED, DrawdownStatus.COMPENSATED)
+
+
+def line_reference(line_id: int) -> str:
+    """The reference under which a firm authorises post-loan management of one line (LINE<id>)."""
+    return f"{LINE_REFERENCE_PREFIX}{line_id}"
+
+
+def exposure_query(*, today: date) -> Select[int, int, int, int, str, date]:
+    """Every credit line that carries exposure today, as rows (line_id, enterprise_id, bank_organisation_id,
+    product_id, reference, since): a line active and in term, or one with a drawdown not settled (drawn, overdue,
+    defaulted or compensated). A query for other contexts to join (monitoring's watch list), never a table."""
+    unsettled = exists().where(Drawdown.credit_line_id == CreditLine.id, Drawdown.status.in_(UNSETTLED))
+    return select(
+        CreditLine.id.label("line_id"), CreditLine.enterprise_id.label("enterprise_id"),
+        CreditLine.bank_organisation_id.label("bank_organisation_id"), CreditLine.product_id.label("product_id"),
+        (literal(LINE_REFERENCE_PREFIX, String) + cast(CreditLine.id, String(20))).label("reference"),
+        CreditLine.valid_from.label("since"),
+    ).where(or_((CreditLine.status == LineStatus.ACTIVE) & (CreditLine.valid_until >= today), unsettled))
 
 
 def on_order_approved(session: Session, event: OrderApproved) -> None:

@@ -35,7 +35,9 @@ from xinyidai.loans.lifecycle import (
     renewals_of,
 )
 from xinyidai.loans.lines import (
+    exposure_query,
     get_line,
+    line_reference,
     lines_of_enterprise,
     list_lines,
     on_order_approved,
@@ -57,11 +59,13 @@ __all__ = [
     "defer_drawdown",
     "draw",
     "drawdown_facts",
+    "exposure_query",
     "get_classification_bands",
     "get_drawdown",
     "get_drawdown_for_settlement",
     "get_line",
     "ledger_balances",
+    "line_reference",
     "lines_of_enterprise",
     "list_drawdowns",
     "list_lines",

@@ -1071,6 +1071,47 @@ EN.update({
     "手机号码": "Mobile number", "融资申请的审批结果等重要通知会以短信发送到这个号码。":
     "Decisions on your applications and other important notices are texted to this number.",
     "当前号码": "Current number", "未填写": "None given", "新手机号码": "New mobile number",
-    "留空并保存即删除号码。": "Save it empty to remove the number.", "用户账户": "User account", "修改手机号码": "Changed the mobile number",
+    "留空并保存即删除号码。": "Save it empty to remove the number.", "用户账户": "User account",
+    "修改手机号码": "Changed the mobile number", "贷后风险预警": "Post-loan alert",
     "手机号码（选填，用于接收审批结果短信）": "Mobile number (optional: decisions are texted to it)",
+})
+
+# Post-loan monitoring and early warning (xinyidai.monitoring).
+EN.update({
+    "风险预警": "Risk alerts", "监测规则": "Monitoring rules",
+    "贵机构放款或担保的企业在贷后管理授权有效期内发生的信用变化。预警只显示信息类别和变化，查看即记入企业的“谁查看了我的信息”。":
+        "Changes in the credit information of firms your institution lends to or guarantees, while their post-loan "
+        "authorisation is active. An alert shows the category and the change only; each view is recorded on the "
+        "firm's \"who viewed my information\" log.",
+    "待处理的预警": "Alerts to handle", "编号": "No.", "等级": "Severity", "信息类别": "Category", "变化": "Change",
+    "规则版本": "Rule version", "确认时限": "Acknowledge by", "处理": "Handle",
+    "暂无待处理的预警": "No alerts to handle",
+    "最近关闭的预警": "Recently closed alerts", "处置措施": "Action taken", "暂无": "None",
+    "返回风险预警": "Back to risk alerts", "监测信号": "Signal", "触发记录": "Record that fired it",
+    "授权编号": "Authorisation no.", "预警时间": "Raised at", "处理预警": "Handle the alert",
+    "确认预警": "Acknowledge", "记录处置措施": "Record the action", "关闭预警": "Close the alert",
+    "每条规则决定一种信用变化的预警等级、阈值和接收机构。修改即保存为新版本并记入审计日志；每条预警都注明触发它的规则版本。":
+        "Each rule sets the severity, threshold and recipients of one kind of change. A change is saved as a new "
+        "version and audited; every alert names the rule version that raised it.",
+    "版本": "Version", "阈值": "Threshold", "接收机构": "Recipients", "启用": "Enabled",
+    "保存规则新版本": "Save a new version of a rule", "保存新版本": "Save new version", "、": ", ", "；": "; ",
+    "提示": "Hint", "关注": "Attention", "预警": "Warning", "严重": "Severe",
+    "待确认": "To acknowledge", "已关闭": "Closed",
+    "电话联系企业": "Called the firm", "实地走访": "Visited", "冻结授信额度": "Froze the line",
+    "提前收回贷款": "Called in the loan", "无需处置": "No action",
+    "股权或法定代表人变更": "Equity or legal representative change",
+    "列入经营异常名录": "Listed as operating abnormally",
+    "行政处罚": "Administrative penalty", "行政处罚（情节严重）": "Administrative penalty (serious)",
+    "欠税": "Tax arrears",
+    "社保参保人数下降": "Social-insurance headcount drop", "水电气欠费": "Utility arrears",
+    "法院裁判文书": "Court judgment", "被执行人或失信被执行人": "Enforcement or dishonest-debtor listing",
+    "在其他机构融资违约": "Default at another institution", "信用信息更正（正面）": "Record corrected (positive)",
+    "批量评分等级下降": "Batch score grade drop", "贷后监测停止": "Post-loan watch stopped",
+    "欠费金额不低于（分）": "arrears of at least (fen)", "等级下降不少于（档）": "grade drop of at least (steps)",
+    "贷后管理查看风险预警": "Read risk alerts (post-loan management)", "修改监测规则": "Changed a monitoring rule",
+    "确认风险预警": "Acknowledged a risk alert", "记录预警处置措施": "Recorded an action on a risk alert",
+    "贷后风险视图": "Portfolio risk view", "分组": "Group", "监测企业数": "Watched firms", "风险敞口": "Exposure",
+    "未结预警": "Open alerts", "按最高预警等级": "By most severe open alert", "按行业": "By industry",
+    "按镇街": "By town/street", "无未结预警": "No open alert",
+    "关闭风险预警": "Closed a risk alert", "督办逾期未确认的风险预警": "Escalated an unacknowledged risk alert",
 })

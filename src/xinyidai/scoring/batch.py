@@ -41,11 +41,11 @@ from typing import Any, cast
 
 import numpy as np
 import polars as pl
-from sqlalchemy import Table, case, delete, func, insert, literal, select
+from sqlalchemy import Select, Table, case, delete, func, insert, literal, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session, aliased, sessionmaker
 
-from xinyidai import clock, db
+from xinyidai import clock, db, events
 from xinyidai.audit import service as audit_service
 from xinyidai.auth.principal import Principal
 from xinyidai.creditdata import service as creditdata_service
@@ -54,6 +54,7 @@ from xinyidai.registry import service as registry_service
 from xinyidai.scoring import distribution, feature_columns, features, policy
 from xinyidai.scoring import model_versions as registry
 from xinyidai.scoring.champion import TOP_MODEL_REASONS
+from xinyidai.scoring.events import ScoringRunCompleted
 from xinyidai.scoring.exceptions import BatchRunRefused, ModelAdminOnly, ScoringRunNotFound
 from xinyidai.scoring.models import EntityScore, ModelVersion, ScoringPage, ScoringRun
 from xinyidai.scoring.policy import Outcome
@@ -405,7 +406,28 @@ def complete(session: Session, *, run: ScoringRun) -> ScoringRun:
                          detail={"as_of": run.as_of.isoformat(), "model": version.version_label,
                                  "scored": run.entities_scored, "declined": run.entities_declined,
                                  "failed": run.entities_failed, "psi_development": run.psi_development})
+    events.publish(session=session, event=ScoringRunCompleted(run_id=run.id, as_of=run.as_of,
+                                                              previous_run_id=run.previous_run_id))
     return run
+
+
+def completed_runs_after(session: Session, *, after_run_id: int) -> list[tuple[int, int | None]]:
+    """The finished runs with an id past `after_run_id`, oldest first, each with its previous run: (run_id,
+    previous_run_id)."""
+    return [(int(r), None if p is None else int(p)) for r, p in session.execute(
+        select(ScoringRun.id, ScoringRun.previous_run_id).where(
+            ScoringRun.status == RunStatus.DONE, ScoringRun.id > after_run_id).order_by(ScoringRun.id)).all()]
+
+
+def grade_changes_query(*, run_id: int, previous_run_id: int) -> Select[int, str, str, float | None,
+                                                                             float | None]:
+    """Each entity scored in both runs, as rows (enterprise_id, previous_grade, grade, previous_score, score): a
+    query for other contexts to narrow and join (monitoring's grade-drop signal), never a table."""
+    now, before = aliased(EntityScore), aliased(EntityScore)
+    return select(now.enterprise_id.label("enterprise_id"), before.grade.label("previous_grade"),
+                  now.grade.label("grade"), before.score.label("previous_score"), now.score.label("score")).join(
+        before, (before.enterprise_id == now.enterprise_id) & (before.scoring_run_id == previous_run_id)).where(
+        now.scoring_run_id == run_id)
 
 
 def pending_pages(session: Session, *, run_id: int) -> list[int]:

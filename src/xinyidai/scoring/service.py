@@ -6,13 +6,23 @@ from sqlalchemy.orm import Session
 
 from xinyidai import clock
 from xinyidai.registry import service as registry_service
+from xinyidai.scoring.batch import completed_runs_after, grade_changes_query
 from xinyidai.scoring.champion import ChampionPreAssessor, attach_order, for_order
 from xinyidai.scoring.portrait.chart import radar_data_url
 from xinyidai.scoring.portrait.service import read_portrait
 from xinyidai.scoring.preassessment import EntityFacts, Estimate, PreAssessor, ProductBounds
 
-__all__ = ["attach_order", "for_order", "get_assessor", "pre_assess", "radar_data_url", "read_portrait",
-           "set_assessor"]
+__all__ = [
+    "attach_order",
+    "completed_runs_after",
+    "for_order",
+    "get_assessor",
+    "grade_changes_query",
+    "pre_assess",
+    "radar_data_url",
+    "read_portrait",
+    "set_assessor",
+]
 
 _assessor: PreAssessor | None = None  # None: the champion model, or the rules while there is none
 

@@ -9,7 +9,7 @@ it concerns by id; a receiver reads the rest through the API with its own creden
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
@@ -45,15 +45,29 @@ class OrderPromptedPayload(OrderPayload):
 
 
 class RenewalRequestedPayload(OrderPayload):
-    """The firm asked to renew its loan before maturity."""
+    """The firm asked to renew its credit line before it expires (the request is an order of its own)."""
 
-    amount_fen: int | None = Field(default=None, description="续贷金额（分）")
+    credit_line_id: int = Field(description="申请续贷的授信额度 id")
 
 
 class DeferralRequestedPayload(OrderPayload):
-    """The firm asked to defer the repayment of principal."""
+    """The firm asked to defer the principal of a drawdown to a later due day."""
 
-    months: int | None = Field(default=None, description="申请延期的月数")
+    drawdown_id: int = Field(description="申请延期还本的用信 id")
+    new_maturity_date: date = Field(description="申请的新到期日")
+
+
+class AlertRaisedPayload(BaseModel):
+    """Post-loan monitoring raised an alert on a borrower whose risk the institution carries."""
+
+    model_config = ConfigDict(extra="allow")
+
+    alert_id: int = Field(description="预警 id（以 GET /api/v1/monitoring/alerts 读取内容）")
+    organisation_id: int = Field(description="接收预警的机构 id")
+    enterprise_id: int
+    severity: str = Field(description="级别：提示、关注、预警、严重")
+    signal: str = Field(description="信号")
+    rule_version: int = Field(description="触发规则的版本")
 
 
 class OrderApprovedPayload(OrderPayload):
@@ -112,10 +126,10 @@ CATALOGUE: dict[str, EventSpec] = {spec.name: spec for spec in (
               OrderWithdrawnPayload, {**_ORDER, "reason": "已接受其他银行的批复"}),
     EventSpec("orders.prompted", "融资申请被督办", "发展改革委或监管部门就超过办理时限的申请向本机构督办。",
               OrderPromptedPayload, {**_ORDER, "message": "请于3个工作日内办结"}),
-    EventSpec("orders.renewal_requested", "续贷申请", "企业在贷款到期前申请续贷（无还本续贷）。",
-              RenewalRequestedPayload, {**_ORDER, "amount_fen": 30_000_000}),
-    EventSpec("orders.deferral_requested", "延期还本申请", "企业申请延期偿还本金。",
-              DeferralRequestedPayload, {**_ORDER, "months": 6}),
+    EventSpec("orders.renewal_requested", "续贷申请", "企业在授信到期前申请续贷（无还本续贷）。",
+              RenewalRequestedPayload, {**_ORDER, "credit_line_id": 64}),
+    EventSpec("orders.deferral_requested", "延期还本申请", "企业申请将一笔用信的本金延期偿还。",
+              DeferralRequestedPayload, {**_ORDER, "drawdown_id": 256, "new_maturity_date": "2027-06-20"}),
     EventSpec("orders.approved", "融资申请已批准", "本机构批准了融资申请，授信额度随之开立。",
               OrderApprovedPayload, {**_ORDER, "product_id": 7, "line_fen": 50_000_000, "annual_rate": "0.0435",
                                      "term_months": 12, "repayment_method": "equal_installments"}),
@@ -127,6 +141,10 @@ CATALOGUE: dict[str, EventSpec] = {spec.name: spec for spec in (
               ConsentRevokedPayload, {"authorisation_id": 512, "enterprise_id": 88, "recipient_organisation_id": 3,
                                       "purpose": "financing_application", "purpose_ref": "XYD202612050001",
                                       "revoked_at": "2026-12-05T02:30:00Z"}),
+    EventSpec("monitoring.alert_raised", "贷后风险预警", "本机构承担风险的借款企业出现了贷后监测规则所列的变化；"
+              "内容以授权范围为限，请用预警接口读取。",
+              AlertRaisedPayload, {"alert_id": 4096, "organisation_id": 3, "enterprise_id": 88, "severity": "warning",
+                                   "signal": "administrative_penalty", "rule_version": 1}),
 )}
 
 EVENT_NAMES: tuple[str, ...] = tuple(CATALOGUE)

@@ -1,0 +1,100 @@
+"""The watch list (监测名单), derived and never typed: each firm with an outstanding exposure is watched by each
+institution that carries it (the lending bank; the guarantee companies of the product's risk-sharing agreement),
+only while the firm's post-loan authorisation (贷后管理) for that institution and line is active.
+
+One query, composed of the queries loans, guarantee and consent expose; `refresh_periods` keeps the spans in which
+each pair was watched, in three set-based statements, and tells an institution when its watch stopped.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import (
+    CursorResult,
+    Select,
+    String,
+    and_,
+    cast,
+    exists,
+    func,
+    insert,
+    literal,
+    select,
+    union_all,
+    update,
+)
+from sqlalchemy.orm import Session
+
+from xinyidai.auth.enums import OrgKind
+from xinyidai.consent import service as consent_service
+from xinyidai.db import UtcDateTime
+from xinyidai.guarantee import service as guarantee_service
+from xinyidai.loans import service as loans_service
+from xinyidai.monitoring import policy
+from xinyidai.monitoring.enums import AlertStatus, Severity, Signal
+from xinyidai.monitoring.models import Alert, WatchPeriod
+
+POST_LOAN = consent_service.Purpose.POST_LOAN_MANAGEMENT
+
+
+def watch_query(*, now: datetime, today: date) -> Select[int, int, str, int, int, object]:
+    """Every (institution, firm, line) watched now, as rows (organisation_id, enterprise_id, kind, line_id,
+    authorisation_id, categories): the exposures joined to who carries them and to the live post-loan grants
+    that name that line for that institution."""
+    exposure = loans_service.exposure_query(today=today).subquery("exposure")
+    guarantor = guarantee_service.guarantor_query().subquery("guarantor")
+    carrier = union_all(
+        select(exposure.c.bank_organisation_id.label("organisation_id"), exposure.c.enterprise_id,
+               literal(OrgKind.BANK.value, String(20)).label("kind"), exposure.c.line_id, exposure.c.reference),
+        select(guarantor.c.guarantor_organisation_id.label("organisation_id"), exposure.c.enterprise_id,
+               literal(OrgKind.GUARANTEE_COMPANY.value, String(20)).label("kind"), exposure.c.line_id,
+               exposure.c.reference).join(guarantor, guarantor.c.product_id == exposure.c.product_id),
+    ).subquery("carrier")
+    grant = consent_service.live_grants_query(purpose=POST_LOAN, now=now).subquery("grant")
+    return select(carrier.c.organisation_id, carrier.c.enterprise_id, carrier.c.kind, carrier.c.line_id,
+                  grant.c.authorisation_id, grant.c.categories).join(grant, and_(
+                      grant.c.enterprise_id == carrier.c.enterprise_id,
+                      grant.c.recipient_organisation_id == carrier.c.organisation_id,
+                      grant.c.purpose_ref == carrier.c.reference))
+
+
+def watched_pairs_query(*, now: datetime, today: date) -> Select[int, int]:
+    """The distinct (organisation_id, enterprise_id) pairs of the watch list."""
+    watch = watch_query(now=now, today=today).subquery("watch")
+    return select(watch.c.organisation_id, watch.c.enterprise_id).distinct()
+
+
+def is_watched(session: Session, *, organisation_id: int, enterprise_id: int, now: datetime, today: date) -> bool:
+    """Whether the institution watches the firm now."""
+    watch = watch_query(now=now, today=today).subquery("watch")
+    return bool(session.scalar(select(exists().where(watch.c.organisation_id == organisation_id,
+                                                     watch.c.enterprise_id == enterprise_id))))
+
+
+def refresh_periods(session: Session, *, now: datetime, today: date, run_id: int) -> tuple[int, int]:
+    """Bring the watch periods in line with the watch list now: a pair no longer watched ends its period and its
+    institution gets a notice (that the watch stopped, nothing of what follows); a pair newly watched opens one.
+    Returns (pairs watched, watches stopped)."""
+    pairs = watched_pairs_query(now=now, today=today).subquery("pair")
+    still = exists().where(pairs.c.organisation_id == WatchPeriod.organisation_id,
+                           pairs.c.enterprise_id == WatchPeriod.enterprise_id)
+    ending = and_(WatchPeriod.ended_at.is_(None), ~still)
+    severity = Severity.HINT
+    session.execute(insert(Alert).from_select(
+        ["organisation_id", "enterprise_id", "signal", "source_key", "severity", "detection_run_id", "raised_at",
+         "due_at", "status"],
+        select(WatchPeriod.organisation_id, WatchPeriod.enterprise_id, literal(Signal.WATCH_STOPPED.value),
+               literal("w") + cast(WatchPeriod.id, String(20)), literal(severity.value), literal(run_id),
+               literal(now, UtcDateTime()), literal(policy.deadline(severity, now), UtcDateTime()),
+               literal(AlertStatus.OPEN.value)).where(ending)))
+    stopped = session.execute(update(WatchPeriod).where(ending).values(ended_at=now)
+                              .execution_options(synchronize_session=False))
+    open_period = exists().where(WatchPeriod.organisation_id == pairs.c.organisation_id,
+                                 WatchPeriod.enterprise_id == pairs.c.enterprise_id, WatchPeriod.ended_at.is_(None))
+    session.execute(insert(WatchPeriod).from_select(
+        ["organisation_id", "enterprise_id", "started_at"],
+        select(pairs.c.organisation_id, pairs.c.enterprise_id, literal(now, UtcDateTime())).where(~open_period)))
+    watched = int(session.scalar(select(func.count()).select_from(WatchPeriod).where(
+        WatchPeriod.ended_at.is_(None))) or 0)
+    return watched, int(stopped.rowcount) if isinstance(stopped, CursorResult) else 0

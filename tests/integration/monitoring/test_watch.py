@@ -1,0 +1,95 @@
+"""The watch list: derived from exposures, risk sharing and post-loan authorisations; it starts with the loan, ends
+with the exposure, stops at a revocation (the institution told that it stopped, nothing of what follows)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from tests.integration.conftest import World
+from tests.integration.loans.test_loans import _draw, _line
+from tests.integration.monitoring.conftest import PENALTY, Watched, alerts, detect, fact, grant
+from xinyidai import clock
+from xinyidai.consent import service as consent_service
+from xinyidai.guarantee import service as guarantee_service
+from xinyidai.loans import service as loans_service
+from xinyidai.loans.enums import DrawdownStatus, LineStatus
+from xinyidai.loans.models import Drawdown
+from xinyidai.loans.schemas import RepaymentCreate
+from xinyidai.monitoring import service as monitoring_service
+from xinyidai.monitoring.models import WatchPeriod
+
+
+def _pairs(session: Session) -> set[tuple[int, int]]:
+    now, today = clock.now(), clock.today()
+    return {(o, e) for o, e in session.execute(monitoring_service.watched_pairs_query(now=now, today=today))}
+
+
+def test_the_watch_starts_with_the_loan_and_covers_only_what_arrives_from_then(session: Session,
+                                                                              world: World) -> None:
+    guarantee_service.create_agreement(session, product_id=world.product_a,
+                                       guarantor_shares={world.guarantor_org: Decimal("0.8")},
+                                       bank_share=Decimal("0.2"))
+    fact(session, world.good_enterprise, "admin_penalty", PENALTY)  # before any loan: nobody watches
+    detect(session)
+    assert _pairs(session) == set() and alerts(session) == []
+    line = _line(session, world)
+    _draw(session, world, line, 1_000_000, months=6)
+    assert _pairs(session) == set()  # a loan without the firm's post-loan authorisation is not watched
+    grant(session, world, line, world.bank_a)
+    grant(session, world, line, world.guarantor_org)
+    assert _pairs(session) == {(world.bank_a, world.good_enterprise), (world.guarantor_org, world.good_enterprise)}
+    detect(session)
+    assert alerts(session) == []  # the earlier penalty is not news of the loan's time
+    fact(session, world.good_enterprise, "admin_penalty", {**PENALTY, "decision_no": "南执罚〔2026〕109号"})
+    detect(session)
+    assert sorted(a.organisation_id for a in alerts(session)) == sorted([world.bank_a, world.guarantor_org])
+
+
+def test_an_authorisation_to_another_bank_or_for_another_line_watches_nothing(session: Session,
+                                                                             world: World) -> None:
+    line = _line(session, world)
+    _draw(session, world, line, 1_000_000, months=6)
+    grant(session, world, line, world.bank_b)  # bank B carries no exposure of this firm
+    assert _pairs(session) == set()
+
+
+def test_a_revocation_stops_the_watch_at_the_next_record_and_the_institution_is_told(session: Session,
+                                                                                   watched: Watched) -> None:
+    world = watched.world
+    [bank_grant] = [a for a in consent_service.list_for_enterprise(session, enterprise_id=world.good_enterprise)
+                    if a.recipient_organisation_id == world.bank_a and a.purpose == "post_loan_management"]
+    consent_service.revoke(session, enterprise_id=world.good_enterprise, authorisation_id=bank_grant.id,
+                           user_id=world.principal(session, "good").user_id or 0)
+    session.commit()
+    fact(session, world.good_enterprise, "admin_penalty", PENALTY)
+    result = detect(session)
+    assert result.watches_stopped == 1
+    assert [a.signal for a in alerts(session, world.bank_a)] == ["watch_stopped"]
+    [notice] = alerts(session, world.bank_a)
+    assert notice.record_id is None and notice.category_code is None  # told it stopped, not what happened next
+    assert [a.signal for a in alerts(session, world.guarantor_org)] == ["admin_penalty"]
+    detect(session)
+    assert len(alerts(session, world.bank_a)) == 1  # told once
+
+
+def test_the_watch_ends_when_the_exposure_is_settled(session: Session, watched: Watched) -> None:
+    world = watched.world
+    drawdown = session.scalars(select(Drawdown).where(Drawdown.credit_line_id == watched.line.id)).one()
+    loans_service.repay(session, principal=world.principal(session, "good"), drawdown_id=drawdown.id,
+                        repayment_in=RepaymentCreate(amount_fen=1_000_000), idempotency_key="repay-all-0001")
+    session.commit()
+    session.expire_all()
+    assert session.get(Drawdown, drawdown.id).status == DrawdownStatus.SETTLED  # type: ignore[union-attr]
+    assert (world.bank_a, world.good_enterprise) in _pairs(session)  # the line is still open: still exposed
+    loans_service.set_line_status(session, principal=world.principal(session, "a.manager"), line_id=watched.line.id,
+                                  status=LineStatus.CLOSED, reason="贷款结清，额度关闭")
+    session.commit()
+    assert _pairs(session) == set()
+    fact(session, world.good_enterprise, "admin_penalty", PENALTY)
+    detect(session)
+    assert {a.signal for a in alerts(session)} == {"watch_stopped"}
+    periods = session.scalars(select(WatchPeriod)).all()
+    assert periods and all(p.ended_at is not None for p in periods)
