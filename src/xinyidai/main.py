@@ -261,20 +261,23 @@ AUDIT_DIRECTORY = audit_pages.Directory(organisation_name=_organisation_name, en
 def _register_navigation() -> None:
     # Menus (group=...) keep the bar on one line, on a phone too; an entry's order places its menu.
     nav.register("企业首页", "/enterprise", [Role.ENTERPRISE_ADMIN, Role.ENTERPRISE_STAFF], order=10)
-    nav.register("我的贷款", "/loans", [Role.ENTERPRISE_ADMIN, Role.ENTERPRISE_STAFF], order=15)
+    nav.register("我的贷款", "/loans", [Role.ENTERPRISE_ADMIN, Role.ENTERPRISE_STAFF], order=15, group="融资")
     nav.register("银行工作台", "/bank/workbench", [Role.BANK_LOAN_OFFICER, Role.BANK_MANAGER], order=20)
     nav.register("融资需求", "/enterprise/needs/new", [Role.ENTERPRISE_ADMIN, Role.ENTERPRISE_STAFF], order=11,
-                 landing=False)
+                 landing=False, group="融资")
     nav.register("服务质量监督", "/supervision/late-orders", [Role.PLATFORM_ADMIN, Role.GOVERNMENT_SUPERVISOR],
-                 order=69, landing=False)
+                 order=69, landing=False, group="监督")
     nav.register("资产组合", "/bank/portfolio", [Role.BANK_LOAN_OFFICER, Role.BANK_MANAGER], order=25)
     nav.register("担保业务", "/guarantee", [Role.GUARANTEE_OFFICER], order=30)
-    nav.register("产业链共同体", "/chains", [Role.ENTERPRISE_ADMIN, Role.ENTERPRISE_STAFF, Role.BANK_LOAN_OFFICER,
-                                         Role.BANK_MANAGER], order=28, landing=False)
+    nav.register("产业链共同体", "/chains", [Role.ENTERPRISE_ADMIN, Role.ENTERPRISE_STAFF], order=11, landing=False,
+                 group="融资")
+    nav.register("产业链共同体", "/chains", [Role.BANK_LOAN_OFFICER, Role.BANK_MANAGER], order=24, landing=False,
+                 group="贷后管理")
     nav.register("风险预警", "/monitoring/alerts", [Role.BANK_LOAN_OFFICER, Role.BANK_MANAGER, Role.GUARANTEE_OFFICER],
-                 order=24)
+                 order=24, group="贷后管理")
     nav.register("贷后风险视图", "/monitoring/portfolio", [Role.BANK_LOAN_OFFICER, Role.BANK_MANAGER,
-                                                        Role.GUARANTEE_OFFICER], order=24, landing=False)
+                                                        Role.GUARANTEE_OFFICER], order=24, landing=False,
+                 group="贷后管理")
     nav.register("监测规则", "/admin/monitoring/rules", [Role.PLATFORM_ADMIN], order=74, landing=False, group="运维")
     nav.register("我的信用档案", "/credit-file", [Role.ENTERPRISE_ADMIN, Role.ENTERPRISE_STAFF], order=12,
                  group="信用信息")

@@ -1073,6 +1073,7 @@ EN.update({
     "当前号码": "Current number", "未填写": "None given", "新手机号码": "New mobile number",
     "留空并保存即删除号码。": "Save it empty to remove the number.", "用户账户": "User account",
     "修改手机号码": "Changed the mobile number", "贷后风险预警": "Post-loan alert",
+    "融资": "Financing",
     "手机号码（选填，用于接收审批结果短信）": "Mobile number (optional: decisions are texted to it)",
 })
 
