@@ -71,7 +71,6 @@ from xinyidai.orders import router as orders_router
 from xinyidai.orders import service as orders_service
 from xinyidai.orders import texts as orders_texts
 from xinyidai.orders.events import DeferralDecided, OrderApproved, RenewalDecided
-from xinyidai.orders.models import FinancingOrder
 from xinyidai.orders.policy import LineExposure, is_live
 from xinyidai.portal import nav
 from xinyidai.portal.apidocs import install_api_docs
@@ -122,8 +121,7 @@ def _order_bank(session: Session, published: events.PublishedEvent) -> int | Non
     if named is not None:
         return named
     order_id = published.payload.get("order_id")
-    order = session.get(FinancingOrder, order_id) if isinstance(order_id, int) else None
-    return order.bank_organisation_id if order is not None else None
+    return orders_service.bank_of(session, order_id=order_id) if isinstance(order_id, int) else None
 
 
 # Which domain events become webhook events, and for whom: every event of the webhook catalogue, by name, for the

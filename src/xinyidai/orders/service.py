@@ -758,6 +758,11 @@ def order_number(session: Session, *, order_id: int) -> str | None:
     return session.scalar(select(FinancingOrder.order_no).where(FinancingOrder.id == order_id))
 
 
+def bank_of(session: Session, *, order_id: int) -> int | None:
+    """The bank an order was filed with; None if there is no such order."""
+    return session.scalar(select(FinancingOrder.bank_organisation_id).where(FinancingOrder.id == order_id))
+
+
 def _proposal_read(order: FinancingOrder, product: products_service.ProductView) -> ProposalRead | None:
     if (order.proposed_line_fen is None or order.proposed_rate is None or order.proposed_term_months is None
             or order.proposed_repayment_method is None):
