@@ -11,6 +11,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
+import structlog
 from pydantic import Field
 from sqlalchemy import BigInteger, DateTime, Engine, Integer, MetaData, Numeric, create_engine, event, text
 from sqlalchemy.engine import Dialect
@@ -18,6 +19,8 @@ from sqlalchemy.orm import DeclarativeBase, Session, mapped_column, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
 from xinyidai.config import get_settings
+
+log = structlog.get_logger(__name__)
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -169,7 +172,12 @@ def run_after_commit_hooks(session: Session) -> None:
         return
     factory = session.info.get("session_factory") or get_database().session_factory
     for hook in after_commit_hooks:
-        hook(session, factory)
+        # The transaction stands whatever a hook does: a dispatch that meets a busy database leaves its work in the
+        # outbox for the scheduled run, and the caller is answered for what was committed.
+        try:
+            hook(session, factory)
+        except Exception:
+            log.exception("after-commit work failed; the scheduled run picks it up", hook=hook.__qualname__)
 
 
 @contextmanager

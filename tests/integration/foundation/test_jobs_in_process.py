@@ -51,3 +51,19 @@ def test_a_job_deferred_in_a_transaction_that_rolls_back_never_runs(session_fact
 def test_an_unknown_job_is_refused_when_deferred(session_factory: sessionmaker[Session]) -> None:
     with pytest.raises(LookupError), db.transaction(session_factory) as session:
         jobs.defer_after_commit(session, "test.no_such_job")
+
+
+def test_after_commit_work_that_fails_leaves_the_committed_transaction_and_its_caller_standing(
+        session_factory: sessionmaker[Session], monkeypatch: pytest.MonkeyPatch) -> None:
+    def busy(session: Session, factory: sessionmaker[Session]) -> None:
+        raise RuntimeError("database is locked")
+
+    # The events module's dispatch is such a hook: on SQLite under concurrent writers it can meet a locked file.
+    monkeypatch.setattr(db, "after_commit_hooks", [busy, *db.after_commit_hooks])
+    day = db.utcnow_column_default().date().replace(year=2032)
+    with db.transaction(session_factory) as session:
+        session.add(PublicHoliday(day=day, name="提交后", is_workday=False))
+        jobs.defer_after_commit(session, "test.count_holidays", label="提交后")
+    assert seen == [1]  # the hooks after the failing one still ran
+    with session_factory() as session:
+        assert session.scalar(select(func.count()).select_from(PublicHoliday).where(PublicHoliday.day == day)) == 1
