@@ -1116,3 +1116,8 @@ EN.update({
     "按镇街": "By town/street", "无未结预警": "No open alert",
     "关闭风险预警": "Closed a risk alert", "督办逾期未确认的风险预警": "Escalated an unacknowledged risk alert",
 })
+
+# Charts (portal.charts): the numbers under each chart.
+EN.update({
+    "数据表": "Data table",
+})

@@ -15,7 +15,7 @@ from starlette.responses import HTMLResponse
 from xinyidai import clock
 from xinyidai.config import get_settings
 from xinyidai.money import format_percent, format_wan, format_yuan
-from xinyidai.portal import flash, i18n, nav
+from xinyidai.portal import charts, flash, i18n, nav
 
 PACKAGE_ROOT = Path(__file__).resolve().parents[1]
 _template_dirs = sorted(str(p) for p in PACKAGE_ROOT.glob("*/templates"))
@@ -30,7 +30,7 @@ def _local_time(value: Any, fmt: str = "%Y-%m-%d %H:%M") -> str:
 
 
 templates.env.filters.update(
-    yuan=format_yuan, wan=format_wan, localtime=_local_time,
+    yuan=format_yuan, wan=format_wan, localtime=_local_time, chart_json=charts.figure_json,
     percent=lambda r, places=2: format_percent(Decimal(r), places) if r is not None else "",
 )
 
