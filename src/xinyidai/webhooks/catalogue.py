@@ -86,10 +86,44 @@ class OrderRejectedPayload(OrderPayload):
     reason: str = Field(description="拒绝原因")
 
 
-class OrderDecidedPayload(OrderPayload):
-    """A decision on the order (approval, rejection, a renewal's or a deferral's answer)."""
+class OrderOfferedPayload(OrderPayload):
+    """The bank's approval of an order sent as part of a financing need: an offer the firm may take."""
 
-    decision: str | None = Field(default=None, description="决定")
+    need_id: int = Field(description="融资需求 id（一次需求可发往至多三家银行）")
+    line_fen: int = Field(description="批复额度（分）")
+    annual_rate: str = Field(description="年化利率（小数）")
+
+
+class OfferAcceptedPayload(OrderPayload):
+    """The firm took this bank's offer: the order is approved and its credit line opens."""
+
+    need_id: int
+
+
+class OfferDeclinedPayload(OrderPayload):
+    """The firm took another bank's offer of the same need: this offer lapses."""
+
+    need_id: int
+    accepted_order_id: int = Field(description="企业接受的订单 id（其他银行的，内容不可读）")
+
+
+class RenewalDecidedPayload(OrderPayload):
+    """The bank decided a renewal request."""
+
+    credit_line_id: int
+    approved: bool
+    line_fen: int | None = Field(default=None, description="续贷额度（分），批准时")
+    annual_rate: str | None = Field(default=None, description="续贷年化利率（小数），批准时")
+    reason: str | None = Field(default=None, description="拒绝原因")
+
+
+class DeferralDecidedPayload(OrderPayload):
+    """The bank decided a deferral request."""
+
+    drawdown_id: int
+    approved: bool
+    new_maturity_date: date
+    reason: str | None = Field(default=None, description="拒绝原因")
 
 
 class ConsentRevokedPayload(BaseModel):
@@ -135,8 +169,19 @@ CATALOGUE: dict[str, EventSpec] = {spec.name: spec for spec in (
                                      "term_months": 12, "repayment_method": "equal_installments"}),
     EventSpec("orders.rejected", "融资申请已拒绝", "本机构拒绝了融资申请。",
               OrderRejectedPayload, {**_ORDER, "reason": "经营年限不足"}),
-    EventSpec("orders.decided", "申请已有决定", "本机构对申请（融资、续贷或延期还本）作出了决定。",
-              OrderDecidedPayload, {**_ORDER, "decision": "approved"}),
+    EventSpec("orders.offered", "已向企业发出批复", "本机构批准了一次多家银行融资需求中的申请，企业可选择接受。",
+              OrderOfferedPayload, {**_ORDER, "need_id": 77, "line_fen": 50_000_000, "annual_rate": "0.0410"}),
+    EventSpec("orders.offer_accepted", "企业接受本机构批复", "企业接受了本机构的批复，申请获批，授信额度随之开立。",
+              OfferAcceptedPayload, {**_ORDER, "need_id": 77}),
+    EventSpec("orders.offer_declined", "企业选择了其他银行",
+              "企业接受了同一融资需求中其他银行的批复，本机构的批复失效。",
+              OfferDeclinedPayload, {**_ORDER, "need_id": 77, "accepted_order_id": 1025}),
+    EventSpec("orders.renewal_decided", "续贷已有决定", "本机构对续贷申请作出了决定。",
+              RenewalDecidedPayload, {**_ORDER, "credit_line_id": 64, "approved": True, "line_fen": 50_000_000,
+                                      "annual_rate": "0.0420"}),
+    EventSpec("orders.deferral_decided", "延期还本已有决定", "本机构对延期还本申请作出了决定。",
+              DeferralDecidedPayload, {**_ORDER, "drawdown_id": 256, "approved": False,
+                                       "new_maturity_date": "2027-06-20", "reason": "经营现金流不足以支持延期"}),
     EventSpec("consent.revoked", "企业撤销授权", "企业撤销了给予本机构的信用信息授权；此后本机构的查询将被拒绝。",
               ConsentRevokedPayload, {"authorisation_id": 512, "enterprise_id": 88, "recipient_organisation_id": 3,
                                       "purpose": "financing_application", "purpose_ref": "XYD202612050001",

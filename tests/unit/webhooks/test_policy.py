@@ -8,6 +8,7 @@ import hmac
 
 import pytest
 
+from xinyidai.events import DomainEvent
 from xinyidai.webhooks import catalogue, policy
 
 BODY = b'{"id":"evt_1","event":"orders.submitted"}'
@@ -69,3 +70,31 @@ def test_every_catalogue_entry_has_a_chinese_title_and_an_example_that_fits() ->
         spec.payload.model_validate(spec.example)
         body = catalogue.body_model(spec)
         assert body.model_json_schema()["examples"][0]["data"] == spec.example
+
+
+def _published_events() -> dict[str, type[DomainEvent]]:
+    import xinyidai.main  # noqa: F401  (imports every context, so every domain event class exists)
+
+    found: dict[str, type[DomainEvent]] = {}
+    pending = list(DomainEvent.__subclasses__())
+    while pending:
+        event_type = pending.pop()
+        pending.extend(event_type.__subclasses__())
+        name = getattr(event_type, "name", None)
+        if isinstance(name, str):
+            found[name] = event_type
+    return found
+
+
+def test_every_catalogued_event_is_one_the_platform_publishes_and_its_example_fits_the_event() -> None:
+    published = _published_events()
+    assert set(catalogue.EVENT_NAMES) - set(published) == set()
+    for name, spec in catalogue.CATALOGUE.items():
+        # The fields a receiver is promised are fields the event carries.
+        promised = set(spec.payload.model_fields) - {"bank_organisation_id"}
+        assert promised <= set(published[name].model_fields), name
+
+
+def test_every_decision_a_bank_makes_or_learns_of_is_catalogued() -> None:
+    assert {"orders.offered", "orders.offer_accepted", "orders.offer_declined", "orders.renewal_decided",
+            "orders.deferral_decided"} <= set(catalogue.EVENT_NAMES)
