@@ -160,6 +160,8 @@ def wire_events() -> None:
     orders_service.use_line_exposure(line_exposure)
     products_service.use_live_lines(live_lines)
     identity_service.use_phone_book(lambda session, user_id: identity_service.mobile_of(session, user_id=user_id))
+    loans_service.use_community_drawable(lambda session, enterprise_id, lender_id: chains_service.drawable_with_lender(
+        session, enterprise_id=enterprise_id, lender_organisation_id=lender_id))
     products_service.use_chain_membership(lambda session, enterprise_id: chains_service.is_confirmed_member(
         session, enterprise_id=enterprise_id))
     orders_lifecycle.use_drawdown_facts(loans_service.drawdown_facts)

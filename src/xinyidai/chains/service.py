@@ -514,6 +514,19 @@ def to_receivable_read(confirmation: ReceivableConfirmation, membership: ChainMe
                           allocation_fen=membership.allocation_fen + membership.uplift_fen)
 
 
+def drawable_with_lender(session: Session, *, enterprise_id: int, lender_organisation_id: int) -> int | None:
+    """What the firm may draw today on its allocations in the communities the lender serves (None: it is a
+    confirmed member of none of them)."""
+    memberships = session.execute(
+        select(ChainMembership, ChainCommunity).join(ChainCommunity, ChainCommunity.id == ChainMembership.community_id)
+        .where(ChainMembership.enterprise_id == enterprise_id, ChainMembership.status == MembershipStatus.CONFIRMED,
+               ChainCommunity.lender_organisation_id == lender_organisation_id)).all()
+    if not memberships:
+        return None
+    return sum(drawable(session, community=community).by_member.get(membership.id, 0)
+               for membership, community in memberships)
+
+
 def is_confirmed_member(session: Session, *, enterprise_id: int) -> bool:
     """Whether the entity is a confirmed member (or the leader) of any industry-chain community."""
     leads = session.scalars(select(ChainCommunity.id).where(ChainCommunity.leader_enterprise_id == enterprise_id)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import Select, and_, case, func, or_, select
@@ -19,7 +19,18 @@ from xinyidai.loans.exceptions import DrawdownNotFound, LineNotFound, LoanRuleBr
 from xinyidai.loans.models import CreditLine, Drawdown, Installment
 from xinyidai.loans.schemas import BalancesRead, DrawdownCreate, DrawdownRead, InstallmentRead
 from xinyidai.products import service as products_service
-from xinyidai.products.enums import RepaymentMethod
+from xinyidai.products.enums import ProductKind, RepaymentMethod
+
+# What the firm's industry-chain communities with a lender let it draw in all (None: it is a member of none):
+# chains sits above loans, so main wires it in.
+CommunityDrawable = Callable[[Session, int, int], int | None]  # (session, enterprise_id, lender organisation id)
+_community_drawable: CommunityDrawable = lambda session, enterprise_id, lender_id: None  # noqa: E731
+
+
+def use_community_drawable(source: CommunityDrawable) -> None:
+    """Set where drawdowns on chain lines read what the firm's communities let it draw."""
+    global _community_drawable
+    _community_drawable = source
 
 
 def draw(session: Session, *, principal: Principal, line_id: int, drawdown_in: DrawdownCreate,
@@ -36,11 +47,12 @@ def draw(session: Session, *, principal: Principal, line_id: int, drawdown_in: D
             new=(drawdown_in.amount_fen, drawdown_in.term_months, drawdown_in.method),
             message="该幂等键已用于另一笔用信申请", message_en="Idempotency-Key reused")
     today = clock.today()
+    product = products_service.get(session, product_id=line.product_id)
     refuse(policy.drawdown_problems(
         amount_fen=drawdown_in.amount_fen, term_months=drawdown_in.term_months, method=drawdown_in.method,
-        value_date=drawdown_in.value_date, today=today, line=_line_state(session, line),
+        value_date=drawdown_in.value_date, today=today,
+        line=_line_state(session, line, community_room_fen=_community_room(session, line, product.kind)),
         day_closed=ledger.day_closed(session, business_date=today)))
-    product = products_service.get(session, product_id=line.product_id)
     try:
         plan = schedule.build(principal_fen=drawdown_in.amount_fen, annual_rate=line.annual_rate,
                               months=drawdown_in.term_months, method=drawdown_in.method, start_date=today,
@@ -82,13 +94,27 @@ def draw(session: Session, *, principal: Principal, line_id: int, drawdown_in: D
     return drawdown
 
 
-def _line_state(session: Session, line: CreditLine) -> policy.LineState:
+def _line_state(session: Session, line: CreditLine, *, community_room_fen: int | None = None) -> policy.LineState:
     return policy.LineState(
         status=LineStatus(line.status), status_reason=line.status_reason, valid_until=line.valid_until,
         available_fen=line.limit_fen - lines.used_fen(session, line_id=line.id),
         repayment_methods=list(line.repayment_methods), term_options=[int(t) for t in line.term_options],
-        in_arrears=lines.in_arrears(session, line_id=line.id),
+        in_arrears=lines.in_arrears(session, line_id=line.id), community_room_fen=community_room_fen,
     )
+
+
+def _community_room(session: Session, line: CreditLine, product_kind: str) -> int | None:
+    """On a chain line: what the firm's communities with the line's bank let it draw, less what it owes on all its
+    chain lines at that bank (the community line is shared by them); None on any other line."""
+    if product_kind != ProductKind.CHAIN:
+        return None
+    drawable = _community_drawable(session, line.enterprise_id, line.bank_organisation_id)
+    if drawable is None:
+        return None
+    chain_lines = [other.id for other in lines.lines_of_enterprise(session, enterprise_id=line.enterprise_id)
+                   if other.bank_organisation_id == line.bank_organisation_id
+                   and products_service.get(session, product_id=other.product_id).kind == ProductKind.CHAIN]
+    return drawable - sum(lines.used_fen(session, line_id=line_id) for line_id in chain_lines)
 
 
 def add_installments(session: Session, drawdown: Drawdown, plan: schedule.Schedule, *, first_number: int) -> None:

@@ -45,6 +45,8 @@ class LineState:
     repayment_methods: Sequence[str]
     term_options: Sequence[int]
     in_arrears: bool
+    # What an industry-chain community still lets the firm draw on this line (None: no community limits it).
+    community_room_fen: int | None = None
 
 
 def drawdown_problems(*, amount_fen: int, term_months: int, method: str, value_date: date | None, today: date,
@@ -63,6 +65,11 @@ def drawdown_problems(*, amount_fen: int, term_months: int, method: str, value_d
         available = max(0, line.available_fen)
         problems.append(Problem(f"用信金额超过可用额度{format_yuan(available)}元", "amount above the available limit",
                                 {"available_fen": available}))
+    if line.community_room_fen is not None and amount_fen > line.community_room_fen:
+        room = max(0, line.community_room_fen)
+        problems.append(Problem(
+            f"用信金额超过产业链信用共同体分配给本企业的可用额度{format_yuan(room)}元（成员逾期或违约会压降共同体额度）",
+            "amount above what the chain community lets the firm draw", {"community_room_fen": room}))
     if method not in line.repayment_methods:
         problems.append(Problem("该额度不提供所选还款方式", "repayment method not offered"))
     if term_months not in line.term_options:

@@ -24,6 +24,7 @@ from xinyidai.loans.drawdowns import (
     get_drawdown_for_settlement,
     list_drawdowns,
     to_drawdown_read,
+    use_community_drawable,
 )
 from xinyidai.loans.ledger import BALANCE_COLUMNS, ledger_balances, total_owed, verify_balances
 from xinyidai.loans.lifecycle import (
@@ -88,5 +89,6 @@ __all__ = [
     "to_line_read",
     "to_repayment_read",
     "total_owed",
+    "use_community_drawable",
     "verify_balances",
 ]

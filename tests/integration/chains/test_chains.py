@@ -9,6 +9,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -308,3 +309,40 @@ def test_a_members_overdue_and_default_cut_what_the_community_may_draw_and_alert
     login(client, "other")
     page = client.get(f"/chains/{community}")
     assert page.status_code == 200 and 'data-testid="alerts"' in page.text and "成员违约" in page.text
+
+
+def test_a_member_draws_on_a_chain_line_no_more_than_its_community_lets_it(
+        client: TestClient, session: Session, world: World, frozen_clock: clock.FixedClock) -> None:
+    from xinyidai.loans.exceptions import LoanRuleBroken
+    from xinyidai.loans.models import Drawdown
+    from xinyidai.products.models import Product
+
+    _founded(client, session, world)
+    line = _line_of_good(session, world)  # 500,000 yuan, above the 300,000 the community allocated to `good`
+    good = world.principal(session, "good")
+
+    def draw(amount_fen: int, key: str) -> None:
+        loans_service.draw(session, principal=good, line_id=line.id, idempotency_key=key, drawdown_in=DrawdownCreate(
+            amount_fen=amount_fen, term_months=6, method=RepaymentMethod.EQUAL_INSTALLMENT))
+        session.commit()
+
+    product = session.get(Product, world.product_a)
+    assert product is not None
+    product.kind = "chain"
+    session.commit()
+    with pytest.raises(LoanRuleBroken) as refused:
+        draw(31 * WAN, "chain-room-01")
+    session.rollback()
+    assert "产业链信用共同体" in str(refused.value) and "300,000.00元" in str(refused.value)
+    draw(20 * WAN, "chain-room-02")
+    # What it owes on its chain lines at the lender comes off its share.
+    with pytest.raises(LoanRuleBroken) as refused:
+        draw(10 * WAN + 1, "chain-room-03")
+    session.rollback()
+    assert "100,000.00元" in str(refused.value)
+    draw(10 * WAN, "chain-room-04")
+    assert sorted(d.principal_fen for d in session.scalars(select(Drawdown))) == [10 * WAN, 20 * WAN]
+    # The same line under any other kind of product is limited by its own limit alone.
+    product.kind = "pure_credit"
+    session.commit()
+    draw(15 * WAN, "chain-room-05")

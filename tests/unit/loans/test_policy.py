@@ -62,6 +62,7 @@ def _draw(line: LineState, *, amount_fen: int = 500_000, term_months: int = 12, 
 
 def test_a_drawdown_within_the_line_has_no_problem() -> None:
     assert _draw(_line()) == []
+    assert _draw(_line(community_room_fen=500_000)) == []  # exactly what the chain community leaves
     assert _draw(_line(), amount_fen=1_000_000, value_date=TODAY) == []  # the whole of what is available
 
 
@@ -75,6 +76,7 @@ def test_a_drawdown_within_the_line_has_no_problem() -> None:
     (_line(), {"term_months": 9}, "term not offered"),
     (_line(), {"value_date": TODAY - timedelta(days=1)}, "value date must be today"),
     (_line(), {"day_closed": True}, "end of day has run for today"),
+    (_line(community_room_fen=499_999), {}, "amount above what the chain community lets the firm draw"),
 ])
 def test_each_broken_drawdown_rule_is_named(line: LineState, kwargs: dict[str, object], message_en: str) -> None:
     problems = _draw(line, **kwargs)  # type: ignore[arg-type]
