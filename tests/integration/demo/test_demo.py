@@ -55,6 +55,8 @@ def test_the_demo_district_is_valid_varied_and_reproducible(session: Session, fr
         enterprises = session.scalars(select(Enterprise)).all()
         areas = session.scalars(select(DistrictArea)).all()
         roles = {grant for user in session.scalars(select(User)) for grant in user.roles}
+        firm_users_without_mobile = [u.username for u in session.scalars(select(User)) if u.mobile_masked is None
+                                     and {"enterprise_admin", "enterprise_staff"} & set(u.roles)]
         orders = Counter(o.status for o in session.scalars(select(FinancingOrder)))
         gates = Counter(registry_service.annual_report_gate(e).allowed for e in enterprises)
         loan_states = Counter(d.status for d in session.scalars(select(Drawdown)))
@@ -67,6 +69,7 @@ def test_the_demo_district_is_valid_varied_and_reproducible(session: Session, fr
         first.rollback()
     session.expunge_all()
     assert summary.enterprises == 120 and len(district) == 120
+    assert firm_users_without_mobile == []  # a decision on a demo order texts the firm (to the log)
     assert len(areas) == 15 and sum(a.is_pilot for a in areas) == 3
     for enterprise in enterprises:
         validate_uscc(enterprise.uscc)
