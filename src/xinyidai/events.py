@@ -26,7 +26,7 @@ from sqlalchemy import JSON, String, Text, insert, select
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
 from xinyidai import clock, jobs
-from xinyidai.db import Base, IdPk, UtcDateTime, after_commit_hooks
+from xinyidai.db import Base, IdPk, UtcDateTime, after_commit_hooks, begin_writing
 
 log = structlog.get_logger(__name__)
 
@@ -138,6 +138,9 @@ def dispatch_pending(*, session_factory: sessionmaker[Session], limit: int = 100
 
 def _dispatch_one(session_factory: sessionmaker[Session], event_id: int) -> bool:
     with session_factory() as session:
+        # Handlers write: on SQLite the transaction takes the write lock first, since a read snapshot that another
+        # writer made stale can never be upgraded to write ("database is locked", whatever the busy timeout).
+        begin_writing(session)
         # SKIP LOCKED lets any number of dispatchers share the outbox on PostgreSQL.
         record = session.scalars(
             select(DomainEventRecord)
