@@ -31,7 +31,7 @@ fonts:
 	fi
 
 demo: demo-data
-	XINYIDAI_DATABASE_URL=sqlite:///$(DEMO_DB) $(BIN)/xinyidai serve --host 127.0.0.1 --port 8000
+	XINYIDAI_API_SANDBOX=true XINYIDAI_DATABASE_URL=sqlite:///$(DEMO_DB) $(BIN)/xinyidai serve --host 127.0.0.1 --port 8000
 
 # Everything `make demo` does before serving (CI runs it to keep the README's first command true).
 demo-data: install
@@ -40,7 +40,7 @@ demo-data: install
 	XINYIDAI_DATABASE_URL=sqlite:///$(DEMO_DB) $(BIN)/xinyidai demo generate --enterprises $(DEMO_ENTERPRISES) --seed $(DEMO_SEED)
 
 serve: install
-	XINYIDAI_DATABASE_URL=sqlite:///$(DEMO_DB) $(BIN)/xinyidai serve --host 127.0.0.1 --port 8000
+	XINYIDAI_API_SANDBOX=true XINYIDAI_DATABASE_URL=sqlite:///$(DEMO_DB) $(BIN)/xinyidai serve --host 127.0.0.1 --port 8000
 
 lint: install
 	$(BIN)/ruff check .

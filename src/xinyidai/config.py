@@ -162,6 +162,13 @@ class Settings(BaseSettings):
     sms_max_attempts: int = Field(default=5, ge=1, le=20)
     sms_retry_base_seconds: float = Field(default=60.0, gt=0)
 
+    # The API sandbox (接口沙箱): a deployment that holds only demo data (`make demo` runs one) lets a bank's developer
+    # open a sandbox bank there, with a login and API credentials, to try the whole API on demo firms' applications.
+    # A production deployment leaves it off and may name the sandbox's address for the banks (`api_sandbox_url`).
+    api_sandbox: bool = False
+    api_sandbox_url: str | None = Field(default=None, max_length=200)
+    api_sandbox_max_banks: int = Field(default=200, ge=1, le=10_000)
+
     log_json: bool = False
     log_level: str = "INFO"
 

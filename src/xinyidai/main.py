@@ -33,6 +33,7 @@ from xinyidai.creditdata import service as creditdata_service
 from xinyidai.creditdata.events import DeliveryCommitted
 from xinyidai.creditdata.report import pages as creditdata_report_pages
 from xinyidai.creditdata.report import router as creditdata_report_router
+from xinyidai.demo import sandbox_pages as api_sandbox_pages
 from xinyidai.errors import INVALID_REQUEST_RESPONSE, DomainError, NotFound
 from xinyidai.guarantee import pages as guarantee_pages
 from xinyidai.guarantee import router as guarantee_router
@@ -453,7 +454,7 @@ def create_app(*, session_factory: sessionmaker[Session] | None = None) -> FastA
                   rights_pages.router, notification_pages.router, onboarding_pages.router, sandbox_pages.router,
                   scoring_pages.router, loans_eod_pages.router, network_pages.router, signon_pages.pages,
                   supermarket_pages.router, webhooks_pages.router, chains_pages.router,
-                  monitoring_pages.router):
+                  monitoring_pages.router, api_sandbox_pages.router):
         app.include_router(pages)
     # Node-to-node routes: authenticated by the signature of a directory member, not by a session (so no CSRF);
     # the identity provider's token endpoint authenticates the calling node by its signed assertion likewise.

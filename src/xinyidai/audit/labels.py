@@ -18,6 +18,7 @@ ACTION_LABELS: dict[str, str] = {
     "identity.institution_reinstated": "恢复机构服务",
     "identity.usage_commitment_signed": "签署信息使用承诺",
     "identity.api_client_issued": "开通接口客户端",
+    "demo.sandbox_bank_opened": "开通接口沙箱银行",
     "registry.enterprise_registered": "登记市场主体",
     "network.member_set": "登记网络目录成员",
     "network.member_status": "变更网络目录成员状态",

@@ -1125,3 +1125,29 @@ EN.update({
 EN.update({
     "数据表": "Data table",
 })
+
+# The API sandbox (demo.api_sandbox).
+EN.update({
+    "接口沙箱": "API sandbox",
+    "本环境只有模拟数据。银行的开发人员可以在这里开通一家沙箱银行：平台立即发放登录账号和接口凭证，上架一款沙箱产品，并由几家演示企业向它提交融资申请（附企业授权），用来试用全部机构接口。":
+        "This deployment holds only made-up data. A bank's developer can open a sandbox bank here: the platform "
+        "issues a login and API credentials at once, shelves a sandbox product and has a few demo firms apply to it "
+        "(with their authorisation), to try every institution API.",
+    "沙箱中的数据与正式环境完全隔离，请勿录入任何真实的企业或个人信息。":
+        "The sandbox is apart from production: enter no real firm's or person's information.",
+    "开通沙箱银行": "Open a sandbox bank",
+    "接口文档": "API documentation",
+    "沙箱凭证": "Sandbox credentials",
+    "沙箱银行已开通。以下密码和客户端密钥只显示这一次，请立即保存。":
+        "The sandbox bank is open. The password and client secret below are shown this once: save them now.",
+    "登录名": "User name",
+    "开始调用": "First calls",
+    "用客户端凭证换取访问令牌：": "Exchange the client credentials for an access token:",
+    "查看向本行提交的融资申请：": "List the applications made to your bank:",
+    "完整的接口与事件推送说明见": "Every operation and webhook event is described in the",
+    "；也可用上面的登录名在门户中办理同一笔申请。":
+        "; the login above works in the portal too, to handle the same applications.",
+    "接口沙箱：本环境的数据均为模拟，请勿录入真实信息。":
+        "API sandbox: every figure here is made up; enter no real information.",
+    "开通接口沙箱银行": "Opened an API sandbox bank",
+})

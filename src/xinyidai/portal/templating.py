@@ -61,6 +61,7 @@ def render(request: Request, name: str, context: dict[str, Any] | None = None, *
         "_": lambda text: i18n.translate(text, lang),
         "csrf_token": csrf_token_for(request),
         "today": clock.today(),
+        "api_sandbox": get_settings().api_sandbox,
         **(context or {}),
     }
     # Only a full page takes the redirect's message: an htmx fragment would swallow it.
