@@ -1150,4 +1150,6 @@ EN.update({
     "接口沙箱：本环境的数据均为模拟，请勿录入真实信息。":
         "API sandbox: every figure here is made up; enter no real information.",
     "开通接口沙箱银行": "Opened an API sandbox bank",
+    "正式开通前，可在接口沙箱中用模拟数据试用全部接口：":
+        "Before going live, try every API on made-up data in the sandbox:",
 })

@@ -229,6 +229,7 @@ def test_the_commitment_is_required_before_api_clients_are_issued(
     headers = _api_csrf(client)
     page = client.get("/institution")
     assert 'data-testid="clients-locked"' in page.text and 'data-testid="sign"' in page.text
+    assert 'data-testid="sandbox-link"' not in page.text  # no sandbox named for this deployment
     refused = client.post("/api/v1/institution/api-clients", headers=headers,
                           json={"name": "信贷系统", "roles": ["bank_loan_officer"]})
     assert refused.status_code == 409 and refused.json()["code"] == "commitment_required"
@@ -464,3 +465,15 @@ def test_a_logged_out_cookie_of_a_suspended_institution_is_no_one_and_the_login_
     login(client, "stale.admin", password)
     assert client.get("/institution").status_code == 200
     other.close()
+
+
+def test_the_institution_page_names_the_api_sandbox_where_one_is_configured(
+        client: TestClient, session: Session, world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    from xinyidai.config import get_settings
+
+    _, password = _onboard(session, world, "MA0BK0007", "sandbox.seeker", sign=False)
+    monkeypatch.setenv("XINYIDAI_API_SANDBOX_URL", "https://sandbox.xinyidai.example.cn/api-sandbox")
+    get_settings.cache_clear()
+    login(client, "sandbox.seeker", password)
+    page = client.get("/institution")
+    assert 'data-testid="sandbox-link"' in page.text and "https://sandbox.xinyidai.example.cn/api-sandbox" in page.text

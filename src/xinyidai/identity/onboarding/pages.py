@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from xinyidai.auth.dependencies import InstitutionAdminDep, PlatformAdminDep, Public, csrf_protect
 from xinyidai.auth.enums import OrgKind, Role
 from xinyidai.auth.principal import Principal
+from xinyidai.config import get_settings
 from xinyidai.errors import DomainError
 from xinyidai.identity import service
 from xinyidai.identity.onboarding import policy as rules
@@ -238,6 +239,7 @@ def _institution(request: Request, session: Session, principal: Principal, *, er
         "commitment_sha256": rules.commitment_digest(rules.COMMITMENT_TEXT),
         "clients": service.list_api_clients(session, organisation_id=principal.organisation_id),
         "client_roles": onboarding.client_roles_for(OrgKind(organisation.kind)),
+        "api_sandbox_url": get_settings().api_sandbox_url,
         "errors": errors, "created": created, "flash": flash_message,
     }, status_code=status_code)
 
