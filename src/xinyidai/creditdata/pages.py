@@ -46,9 +46,16 @@ from xinyidai.creditdata.enums import (
     Sensitivity,
     UpdateCycle,
 )
+from xinyidai.creditdata.exceptions import CatalogueItemNotFound
 from xinyidai.creditdata.fields import USCC_FIELD, FieldSpec
 from xinyidai.creditdata.models import CatalogueItem, CreditCommitment, ImportBatch
-from xinyidai.creditdata.schemas import CatalogueItemUpdate, CreditFileRead, CreditRecordRead, SelfReportCreate
+from xinyidai.creditdata.schemas import (
+    CatalogueItemUpdate,
+    CreditFileRead,
+    CreditRecordRead,
+    FactsSelfReportCreate,
+    SelfReportCreate,
+)
 from xinyidai.errors import DomainError
 from xinyidai.money import InvalidAmount, format_yuan, parse_yuan
 from xinyidai.portal.forms import form_errors
@@ -540,6 +547,61 @@ def _self_report_page(request: Request, *, status_code: int = 200, errors: Seque
         "promise": selfreport.PROMISE, "errors": list(errors),
         "form": form or {"report_year": str(clock.today().year - 1)},
     }, status_code=status_code)
+
+
+# Agricultural facts (农业信用信息自主填报): a form per self-reportable sub-category, its fields from the catalogue.
+
+
+async def _form_fields(request: Request) -> dict[str, str]:
+    """The submitted form's text fields (named after the sub-category's fields, which the catalogue decides)."""
+    return {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
+
+
+FormFields = Annotated[dict[str, str], Depends(_form_fields)]
+SelfReportItemPath = Annotated[str, Path(max_length=40, pattern=r"^[a-z0-9_]+$")]
+
+
+def _facts_page(request: Request, session: Session, item: CatalogueItem, *, status_code: int = 200,
+                errors: Sequence[str] = (), form: Mapping[str, str] | None = None) -> Response:
+    fields = [spec for spec in service.field_specs(item) if spec.name != USCC_FIELD]
+    return render(request, "creditdata/self_report_facts.html", {
+        "item": item, "fields": fields, "promise": selfreport.PROMISE, "errors": list(errors), "form": form or {},
+        "others": [service.get_item(session, code=code) for code in selfreport.SELF_REPORTABLE_ITEMS
+                   if code != item.code],
+    }, status_code=status_code)
+
+
+def _self_reportable(session: Session, item_code: str) -> CatalogueItem:
+    if item_code not in selfreport.SELF_REPORTABLE_ITEMS:
+        raise CatalogueItemNotFound("该信息项不接受自主填报", message_en="this catalogue item is not self-reported")
+    return service.get_item(session, code=item_code)
+
+
+@router.get("/credit-file/self-report/{item_code}", response_class=HTMLResponse)
+def self_report_facts_page(request: Request, session: SessionDep, principal: EnterpriseUserDep,
+                           item_code: SelfReportItemPath) -> Response:
+    """自主填报 of agricultural facts (a crop planted, a harvest, a land contract), under a credit commitment."""
+    return _facts_page(request, session, _self_reportable(session, item_code))
+
+
+@router.post("/credit-file/self-report/{item_code}", response_class=HTMLResponse)
+def self_report_facts(request: Request, session: SessionDep, principal: EnterpriseUserDep,
+                      item_code: SelfReportItemPath, submitted: FormFields) -> Response:
+    """Store the agricultural facts and their signed commitment; bad input is named and changes nothing."""
+    item = _self_reportable(session, item_code)
+    names = {spec.name for spec in service.field_specs(item)} - {USCC_FIELD}
+    form = {name: submitted.get(name, "")[:400] for name in names}
+    try:
+        facts_in = FactsSelfReportCreate(values={k: v for k, v in form.items() if v.strip()},
+                                         accept_commitment=submitted.get("accept_commitment") == "on")
+        done = selfreport.report_facts(session, principal=principal, item_code=item.code, facts_in=facts_in)
+    except ValidationError:
+        return _facts_page(request, session, item, status_code=422, form=form,
+                           errors=["请填写各项信息（每项不超过200个字）"])
+    except DomainError as exc:
+        session.rollback()
+        return _facts_page(request, session, item, status_code=exc.status_code, errors=[exc.message], form=form)
+    return RedirectResponse(f"/credit-file?reported={done.commitment.number}", status_code=303)
 
 
 @router.get("/credit-file/self-report", response_class=HTMLResponse)

@@ -1153,3 +1153,14 @@ EN.update({
     "正式开通前，可在接口沙箱中用模拟数据试用全部接口：":
         "Before going live, try every API on made-up data in the sandbox:",
 })
+
+# Agricultural self-report on the portal (creditdata.pages).
+EN.update({
+    "农业经营主体：": "Farms and cooperatives: ",
+    "填报种植、产量和土地承包信息": "report crops, yields and land contracts",
+    "农业经营主体可自主填报种植、产量和土地承包信息，作为申请农业贷款（如按种植面积核定额度的产品）的依据；记入信用档案时标注“企业自主填报（信用承诺）”，与农业农村部门归集的信息分开展示。":
+        "A farm may report what it plants, harvests and farms on, as the basis of an agricultural loan (a product "
+        "whose line follows the planted area); it is marked on the credit file as self-reported under a credit "
+        "commitment, apart from what the agriculture department delivers.",
+    "（选填）": " (optional)",
+})

@@ -370,6 +370,10 @@ NOT_CREDIT_ROUTES: dict[str, str] = {
     "POST /api/v1/self-reports": "the entity submits its own report; the answer is what it sent",
     "POST /api/v1/self-reports/{item_code}": "the entity reports its own agricultural facts; the answer is what it "
                                              "sent",
+    "GET /credit-file/self-report/{item_code}": "the blank agricultural self-report form (the catalogue's fields)",
+    "POST /credit-file/self-report/{item_code}": "the entity submits its own agricultural facts",
+    **{route: "the API sandbox: opens a sandbox bank of demo data; its credentials and first calls, no credit values"
+       for route in ("GET /api-sandbox", "POST /api-sandbox", "GET /api-sandbox/credentials")},
     "GET /credit-file/access-log": "who read the caller's own entity's file (audit entries, no credit values)",
     "GET /api/v1/credit-data/batches/{batch_id}/errors.csv": "a department's own refused rows, back to it",
     "GET /api/v1/credit-data/batches": "a department's own deliveries: counts, no values",

@@ -138,3 +138,28 @@ def test_the_farm_self_reports_a_crop_under_a_commitment_and_sees_the_summary(se
     page = client.get("/credit-file")
     assert page.status_code == 200 and 'data-testid="agri-summary"' in page.text
     assert 'data-testid="agri-planted">45<' in page.text and "柑橘" in page.text
+
+
+def test_the_farm_reports_a_crop_on_the_portals_form_and_bad_input_changes_nothing(
+        session: Session, world: World, client: TestClient) -> None:
+    login(client, "good")
+    assert 'href="/credit-file/self-report/agri_crop"' in client.get("/credit-file/self-report").text
+    page = client.get("/credit-file/self-report/agri_crop")
+    assert page.status_code == 200 and 'data-testid="facts-form"' in page.text
+    assert "种植面积（亩）" in page.text and '<option value="全年"' in page.text  # the catalogue's fields and choices
+    assert 'href="/credit-file/self-report/agri_yield"' in page.text
+    form = {"year": "2026", "season": "全年", "crop": "花椒", "planted_area": "30", "location": "南岸区迎龙镇",
+            "planted_date": "2026-03-01", "expected_harvest": ""}
+    token = page_csrf(client, "/credit-file/self-report/agri_crop")
+    bad = client.post("/credit-file/self-report/agri_crop", data={**form, "planted_area": "-3",
+                                                                   "accept_commitment": "on", "csrf_token": token})
+    assert bad.status_code == 400 and "种植面积" in bad.text and 'value="花椒"' in bad.text  # kept for correction
+    unsigned = client.post("/credit-file/self-report/agri_crop", data={**form, "csrf_token": token})
+    assert unsigned.status_code == 400 and "信用承诺" in unsigned.text
+    assert _records(session, "agri_crop") == []
+    assert client.get("/credit-file/self-report/agri_subsidy").status_code == 404
+    done = client.post("/credit-file/self-report/agri_crop", data={**form, "accept_commitment": "on",
+                                                                    "csrf_token": token}, follow_redirects=False)
+    assert done.status_code == 303 and done.headers["location"].startswith("/credit-file?reported=")
+    [record] = _records(session, "agri_crop")
+    assert record.channel == "self_report" and record.data["crop"] == "花椒"
