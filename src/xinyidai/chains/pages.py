@@ -4,7 +4,7 @@ and its members, with the leader's and the lender's forms."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, Response
@@ -24,6 +24,7 @@ from xinyidai.chains.schemas import (
     MembershipCreate,
     MembershipDecisionCreate,
     ReceivableCreate,
+    TradeCreate,
 )
 from xinyidai.errors import DomainError
 from xinyidai.identity import service as identity_service
@@ -188,5 +189,39 @@ def confirm_receivable(request: Request, session: SessionDep, principal: Enterpr
                                        due_date=due))
 
     return _act(request, session, principal, done="已确权，成员额度已按规则调整", back=f"/chains/{community_id}",
+                errors=errors, action=action,
+                page=lambda e: _community_page(request, session, principal, community_id, errors=e, status_code=422))
+
+
+# The trade form's document kinds, as the catalogue names them.
+TRADE_DOCUMENTS: dict[str, Literal["发票", "订单"]] = {"invoice": "发票", "order": "订单"}
+
+
+@router.post("/chains/{community_id}/trades", response_class=HTMLResponse)
+def record_trade(request: Request, session: SessionDep, principal: EnterpriseUserDep, community_id: IdPath,
+                 amount_yuan: Yuan, document_kind: Annotated[str, Form(max_length=10)] = "",
+                 document_no: Annotated[str, Form(max_length=40)] = "",
+                 trade_date: Annotated[str, Form(max_length=20)] = "",
+                 membership_id: Annotated[str, Form(max_length=20)] = "") -> Response:
+    """The leader or a member records a trade between them (an invoice, an order) as credit information."""
+    errors: list[str] = []
+    amount_fen = _yuan(amount_yuan, "金额", errors)
+    traded = form_date(trade_date.strip(), "交易日期", errors)
+    if not errors and traded is None:
+        errors.append("请填写交易日期")
+    kind = TRADE_DOCUMENTS.get(document_kind)
+    if kind is None:
+        errors.append("请选择单据类型（发票或订单）")
+    if not document_no.strip():
+        errors.append("请填写单据编号")
+    member = int(membership_id) if membership_id.strip().isdigit() and len(membership_id.strip()) <= 18 else None
+
+    def action() -> None:
+        assert traded is not None
+        service.record_trade(session, principal=principal, community_id=community_id, trade_in=TradeCreate(
+            membership_id=member, document_kind=kind,
+            document_no=document_no.strip(), amount_fen=amount_fen, trade_date=traded))
+
+    return _act(request, session, principal, done="已记录交易，计入成员信用档案", back=f"/chains/{community_id}",
                 errors=errors, action=action,
                 page=lambda e: _community_page(request, session, principal, community_id, errors=e, status_code=422))

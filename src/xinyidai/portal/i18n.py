@@ -1164,3 +1164,15 @@ EN.update({
         "commitment, apart from what the agriculture department delivers.",
     "（选填）": " (optional)",
 })
+
+# Trades on the chain community's page.
+EN.update({
+    "记录交易": "Record a trade",
+    "核心企业与成员之间的发票、订单记入成员的信用档案，作为产业链信用信息。":
+        "Invoices and orders between the leader and a member go on the member's credit file as chain credit "
+        "information.",
+    "单据类型": "Document",
+    "发票": "Invoice",
+    "订单": "Order",
+    "已记录交易，计入成员信用档案": "Trade recorded on the member's credit file",
+})

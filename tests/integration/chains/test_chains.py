@@ -346,3 +346,30 @@ def test_a_member_draws_on_a_chain_line_no_more_than_its_community_lets_it(
     product.kind = "pure_credit"
     session.commit()
     draw(15 * WAN, "chain-room-05")
+
+
+def test_trades_are_recorded_on_the_community_page_and_bad_input_is_named(
+        client: TestClient, session: Session, world: World) -> None:
+    community, members = _founded(client, session, world)
+    item = creditdata_service.get_item(session, code="chain_trade")
+    client.cookies.clear()
+    login(client, "other")
+    page = client.get(f"/chains/{community}")
+    assert 'data-testid="record-trade"' in page.text and f'<option value="{members["good"]}">' in page.text
+    token = page_csrf(client, f"/chains/{community}")
+    form = {"membership_id": str(members["good"]), "document_kind": "invoice", "document_no": "FP-PAGE-1",
+            "amount_yuan": "12,345.60", "trade_date": "2026-11-20", "csrf_token": token}
+    for bad, words in (({"amount_yuan": "一万"}, "金额"), ({"document_kind": "合同"}, "单据类型"), ({"document_no": " "}, "单据编号"),
+                       ({"trade_date": ""}, "交易日期")):
+        refused = client.post(f"/chains/{community}/trades", data={**form, **bad})
+        assert refused.status_code == 422 and words in refused.text, refused.text
+    assert creditdata_service.history(session, enterprise_id=world.good_enterprise, item=item) == []
+    done = client.post(f"/chains/{community}/trades", data=form, follow_redirects=False)
+    assert done.status_code == 303
+    [trade] = creditdata_service.history(session, enterprise_id=world.good_enterprise, item=item)
+    assert (trade.data["document_no"], trade.data["amount"]) == ("FP-PAGE-1", 1_234_560)
+    # A member records its own trade with the leader: no member to choose.
+    client.cookies.clear()
+    login(client, "late")
+    page = client.get(f"/chains/{community}")
+    assert 'data-testid="record-trade"' in page.text and 'name="membership_id"' not in page.text
