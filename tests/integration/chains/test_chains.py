@@ -359,8 +359,8 @@ def test_trades_are_recorded_on_the_community_page_and_bad_input_is_named(
     token = page_csrf(client, f"/chains/{community}")
     form = {"membership_id": str(members["good"]), "document_kind": "invoice", "document_no": "FP-PAGE-1",
             "amount_yuan": "12,345.60", "trade_date": "2026-11-20", "csrf_token": token}
-    for bad, words in (({"amount_yuan": "一万"}, "金额"), ({"document_kind": "合同"}, "单据类型"), ({"document_no": " "}, "单据编号"),
-                       ({"trade_date": ""}, "交易日期")):
+    for bad, words in (({"amount_yuan": "一万"}, "金额"), ({"document_kind": "合同"}, "单据类型"),
+                       ({"document_no": " "}, "单据编号"), ({"trade_date": ""}, "交易日期")):
         refused = client.post(f"/chains/{community}/trades", data={**form, **bad})
         assert refused.status_code == 422 and words in refused.text, refused.text
     assert creditdata_service.history(session, enterprise_id=world.good_enterprise, item=item) == []
