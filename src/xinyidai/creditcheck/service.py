@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from xinyidai import clock, crypto
@@ -208,7 +208,7 @@ def _identifiers(session: Session, count: int) -> list[tuple[str, str]]:
 
 def _answer(*, asker: Asker, uscc: str, check_no: str, code: str, now: Any,
             enterprise: registry_service.EnterpriseView | None, findings: Findings | None,
-            grade: GradeRead | None) -> dict[str, Any]:
+            grade: GradeRead | None) -> tuple[CreditCheckRead, dict[str, Any]]:
     shown = creditdata_service.format_code(code)
     if enterprise is None or findings is None or grade is None:
         content = CreditCheckRead(
@@ -236,9 +236,9 @@ def _answer(*, asker: Asker, uscc: str, check_no: str, code: str, now: Any,
             statement=policy.STATEMENT, content_sm3="", seal="")
     body = content.model_dump(mode="json")
     digest = sm3_hex(policy.canonical(body))
-    body["content_sm3"] = digest
-    body["seal"] = crypto.seal(digest.encode(), context=policy.SEAL_CONTEXT)
-    return body
+    body["content_sm3"] = content.content_sm3 = digest
+    body["seal"] = content.seal = crypto.seal(digest.encode(), context=policy.SEAL_CONTEXT)
+    return content, body
 
 
 def check_many(session: Session, *, principal: Principal, usccs: Sequence[str], tender_ref: str | None = None,
@@ -263,7 +263,8 @@ def check_many(session: Session, *, principal: Principal, usccs: Sequence[str], 
     grades = scoring_service.latest_grades(session, enterprise_ids=ids) if policy.grade_published(
         district_publishes=settings.creditcheck_publish_grades) else {}
     batch_no = policy.new_batch_no(today) if batch else None
-    rows = []
+    rows: list[dict[str, Any]] = []
+    answers = []
     for code, (check_no, verification) in zip(codes, _identifiers(session, len(codes)), strict=True):
         enterprise = entities.get(code)
         findings = grade = None
@@ -271,25 +272,25 @@ def check_many(session: Session, *, principal: Principal, usccs: Sequence[str], 
             findings = _findings(session, records=records.get(enterprise.id, {}), sources=sources, kinds=kinds,
                                  today=today)
             grade = _grade(grades, enterprise.id)
-        body = _answer(asker=asker, uscc=code, check_no=check_no, code=verification, now=now,
-                       enterprise=enterprise, findings=findings, grade=grade)
-        rows.append(CreditCheck(
+        answer, body = _answer(asker=asker, uscc=code, check_no=check_no, code=verification, now=now,
+                               enterprise=enterprise, findings=findings, grade=grade)
+        answers.append(answer)
+        rows.append(dict(
             check_no=check_no, verification_code=verification, batch_no=batch_no, uscc=code,
             enterprise_id=enterprise.id if enterprise else None, subject_name=enterprise.name if enterprise else None,
             requested_by_user_id=principal.user_id, requested_by_api_client_id=principal.api_client_id,
             requester_organisation_id=principal.organisation_id, requester_name=requester.name,
             tender_ref=tender_ref, checked_at=now, answer=body, content_sm3=body["content_sm3"], seal=body["seal"]))
-    session.add_all(rows)
-    session.flush()
+    # One statement for the batch (nothing here needs the rows' ids back: a check is known by its number).
+    session.execute(insert(CreditCheck), rows)
     purpose = f"{PURPOSE}:{tender_ref}" if tender_ref else PURPOSE
-    for row in rows:
-        # One entry per bidder: each firm sees the check on its own access log (谁查看了我的信息).
-        audit_service.record(
-            session, action=CHECK_ACTION, actor=principal, subject_type="credit_check", subject_id=row.id,
-            enterprise_id=row.enterprise_id, purpose=purpose, ip_address=ip_address,
-            detail={"check_no": row.check_no, "uscc": row.uscc, "batch_no": batch_no, "found": row.enterprise_id
-                    is not None, "content_sm3": row.content_sm3})
-    return batch_no, [CreditCheckRead.model_validate(row.answer) for row in rows]
+    # One entry per bidder, so that each firm sees the check on its own access log (谁查看了我的信息).
+    audit_service.record_many(session, entries=[dict(
+        action=CHECK_ACTION, actor=principal, subject_type="credit_check", subject_id=row["check_no"],
+        enterprise_id=row["enterprise_id"], purpose=purpose, ip_address=ip_address,
+        detail={"uscc": row["uscc"], "batch_no": batch_no, "found": row["enterprise_id"] is not None,
+                "content_sm3": row["content_sm3"]}) for row in rows])
+    return batch_no, answers
 
 
 def check(session: Session, *, principal: Principal, uscc: str, tender_ref: str | None = None,
@@ -342,7 +343,7 @@ def verify(session: Session, *, code: str, answer: Mapping[str, Any] | None = No
         status = statuses.ALTERED if matches is False else statuses.GENUINE
     audit_service.record(
         session, action=VERIFY_ACTION, outcome=status.value, actor=principal or audit_service.Actor.public(),
-        subject_type="credit_check", subject_id=found.id if found else None,
+        subject_type="credit_check", subject_id=found.check_no if found else None,
         enterprise_id=found.enterprise_id if found else None, ip_address=ip_address,
         detail={"code": normalised if found else normalised[:4] + "…", "answer_checked": answer is not None})
     message = policy.STATUS_LABELS[status.value]

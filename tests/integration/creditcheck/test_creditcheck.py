@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from tests.integration.conftest import World, login, page_csrf, uscc
 from tests.integration.creditdata.test_creditdata_file import _api, _store
+from xinyidai.audit import service as audit_service
 from xinyidai.audit.models import AuditEntry
 from xinyidai.auth.enums import OrgKind, Role
 from xinyidai.creditcheck import service as creditcheck_service
@@ -156,7 +157,7 @@ def test_a_check_returns_public_information_only(client: TestClient, session: Se
     assert stored.answer == body and stored.content_sm3 == body["content_sm3"]
     [entry] = _entries(session, "creditcheck.checked")
     assert (entry.enterprise_id, entry.actor_organisation_id, entry.subject_id, entry.purpose) == (
-        world.good_enterprise, centre, str(stored.id), "public_credit_check:NA-ZB-2026-088")
+        world.good_enterprise, centre, stored.check_no, "public_credit_check:NA-ZB-2026-088")
     # The firm sees the check on its access log (谁查看了我的信息).
     _api(client, "good")
     log = client.get("/credit-file/access-log")
@@ -186,6 +187,10 @@ def test_a_firm_with_nothing_public_against_it_and_an_unknown_code(
     assert len({s.verification_code for s in stored}) == 3
     entries = _entries(session, "creditcheck.checked")
     assert [e.enterprise_id for e in entries] == [world.other_enterprise, None, world.good_enterprise]
+    assert [e.subject_id for e in entries] == [s.check_no for s in stored]
+    # Written in one statement, chained at the commit as any entry: the chain still verifies end to end.
+    assert all(e.sequence is not None for e in entries)
+    assert audit_service.verify(session).broken is None
 
 
 def _verify(client: TestClient, code: str, answer: dict[str, Any] | None) -> dict[str, Any]:
@@ -285,20 +290,46 @@ def test_a_supervisor_checks_a_bidder_on_the_portal(client: TestClient, session:
     assert session.scalar(select(func.count()).select_from(CreditCheck)) == 1
 
 
+def _scoring_run(session: Session, as_of: date, status: str, grades: dict[int, str]) -> None:
+    from xinyidai import clock
+    from xinyidai.scoring.models import EntityScore, ModelVersion, ScoringRun
+
+    version = session.scalars(select(ModelVersion)).first()
+    if version is None:
+        version = ModelVersion(name="scorecard", version_label="v-test", status="champion", model_card={},
+                               scorecard_spec={}, digest="0" * 64, created_at=clock.now())
+        session.add(version)
+        session.flush()
+    run = ScoringRun(model_version_id=version.id, as_of=as_of, status=status, trigger="schedule", host="test",
+                     started_at=clock.now(), finished_at=clock.now())
+    session.add(run)
+    session.flush()
+    session.add_all([EntityScore(scoring_run_id=run.id, enterprise_id=enterprise_id, score=600.0, pd=0.05,
+                                 grade=grade, outcome="approve", reason_codes=[])
+                     for enterprise_id, grade in grades.items()])
+    session.commit()
+
+
 def test_a_grade_is_shown_only_where_the_district_publishes_grades(
         client: TestClient, session: Session, world: World, monkeypatch: pytest.MonkeyPatch) -> None:
     from xinyidai.config import get_settings
-    from xinyidai.scoring import service as scoring_service
 
     token, _ = _trading_centre(session)
-    monkeypatch.setattr(scoring_service, "latest_grades",
-                        lambda session, *, enterprise_ids: {world.good_enterprise: ("A", date(2026, 11, 1))})
+    # The good firm: B on 2026-10-31, A on 2026-11-20 (its latest finished run); a run still going says D.
+    # The other firm was scored on 2026-10-31 only: C. The late firm was never scored.
+    _scoring_run(session, date(2026, 10, 31), "done", {world.good_enterprise: "B", world.other_enterprise: "C"})
+    _scoring_run(session, date(2026, 11, 20), "done", {world.good_enterprise: "A"})
+    _scoring_run(session, date(2026, 11, 23), "running", {world.good_enterprise: "D"})
+    bidders = {"usccs": [uscc("MA0000001"), uscc("MA0000002"), uscc("MA0000003")]}
+    hidden = client.post("/api/v1/credit-checks/batch", headers=_bearer(token), json=bidders).json()
+    assert {r["credit_grade"]["published"] for r in hidden["results"]} == {False}
+    assert '"A"' not in json.dumps(hidden["results"])
     monkeypatch.setenv("XINYIDAI_CREDITCHECK_PUBLISH_GRADES", "true")
     get_settings.cache_clear()
-    body = client.post("/api/v1/credit-checks/batch", headers=_bearer(token),
-                       json={"usccs": [uscc("MA0000001"), uscc("MA0000002")]}).json()
-    assert [r["credit_grade"] for r in body["results"]] == [
-        {"published": True, "grade": "A", "as_of": "2026-11-01", "note": "平台信用评价等级（批量评分）"},
+    shown = client.post("/api/v1/credit-checks/batch", headers=_bearer(token), json=bidders).json()
+    assert [r["credit_grade"] for r in shown["results"]] == [
+        {"published": True, "grade": "A", "as_of": "2026-11-20", "note": "平台信用评价等级（批量评分）"},
+        {"published": True, "grade": "C", "as_of": "2026-10-31", "note": "平台信用评价等级（批量评分）"},
         {"published": True, "grade": None, "as_of": None, "note": "该主体暂无信用等级"},
     ]
 
