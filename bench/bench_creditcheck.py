@@ -8,7 +8,8 @@ credit records and checks are emptied first): use a database of your own.
 Setup: ``--entities`` registered entities with valid codes (GB 32100-2015; kept from run to run), each with an
 annual report (public, not read by a check) and a tax payment (authorised: never in a check); every 5th has a
 general administrative penalty 30 days old (within its 3-month publicity period), every 50th a serious-dishonesty
-listing, every 40th is on the abnormal-operations list. The bidders are every ``entities / bidders``-th entity.
+listing, every 40th is on the abnormal-operations list. The bidders are a fixed random sample of the register (seed 7),
+so that they carry penalties and listings in its proportions.
 
 Measured in the same run, median of ``--runs`` runs each:
 
@@ -26,6 +27,7 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import random
 import statistics
 import time
 from collections.abc import Callable
@@ -132,8 +134,8 @@ def main() -> None:
 
     upgrade_database(args.pg_url)
     database = db.Database(args.pg_url)
-    step = max(1, args.entities // args.bidders)
-    numbers = list(range(step, step * args.bidders + 1, step))
+    # A fixed sample of the register, so that the bidders carry penalties and listings in its proportions.
+    numbers = sorted(random.Random(7).sample(range(1, args.entities + 1), args.bidders))  # noqa: S311
     codes = [_code(n) for n in numbers]
     with clock.use(clock.at(2026, 12, 5, 10, 0)):
         started = time.perf_counter()
