@@ -4,7 +4,7 @@ answer, and the answer to "is this check result genuine?"."""
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, Field, field_validator
 
@@ -14,14 +14,14 @@ from xinyidai.text import Text
 
 # A code is checked by the registry's rule (GB 32100-2015) in the service, so that a wrong check character gets
 # the rule's own message and the position of the bidder in a batch; the schema bounds the text only.
-UsccText = Text  # bounded by the validators below (a message in words) and checked in the service
+UsccText = Annotated[Text, Field(min_length=1, max_length=30)]
 TENDER_REF = Field(default=None, min_length=1, max_length=60, description="招标项目编号（可选），记入核查记录")
 
 
 class CreditCheckCreate(BaseModel):
     """One bidder (投标人) to check, by its unified social credit code."""
 
-    uscc: UsccText = Field(min_length=1, max_length=30)
+    uscc: UsccText
     tender_ref: Text | None = TENDER_REF
 
 
@@ -34,15 +34,10 @@ class CreditCheckBatchCreate(BaseModel):
     @field_validator("usccs", mode="before")
     @classmethod
     def _bounded(cls, value: Any) -> Any:
-        # Before the items are read: a list past the bound is refused in words, whatever it holds.
+        # Before the items are read: a list past the bound, or a code that cannot be one, is refused in words.
         if isinstance(value, list) and len(value) > MAX_BATCH:
             raise ValueError(f"一次最多核查 {MAX_BATCH} 家投标人，本次提交了 {len(value)} 家，请分批提交")
-        return value
-
-    @field_validator("usccs")
-    @classmethod
-    def _each_bounded(cls, value: list[str]) -> list[str]:
-        if any(not 1 <= len(code) <= 30 for code in value):
+        if isinstance(value, list) and any(isinstance(code, str) and not 1 <= len(code) <= 30 for code in value):
             raise ValueError("统一社会信用代码应为18位")
         return value
 
