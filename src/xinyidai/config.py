@@ -99,6 +99,10 @@ class Settings(BaseSettings):
     import_max_cells: int = 50_000_000
     # A CJK font file for credit reports (path, or path#n for a face of a .ttc); empty: Debian's fonts-noto-cjk.
     report_font: str = ""
+    # Whether the district publishes entities' credit grades (信用等级) in public credit checks (公共信用核查) for
+    # procurement and bidding. Off by default: a grade is the platform's assessment, not a public fact, and is shown
+    # to a trading platform only when the district decides to publish grades.
+    creditcheck_publish_grades: bool = False
 
     # Who may read /metrics: callers from these networks (the operator's monitoring network; behind a reverse
     # proxy, the proxy's address is the caller's), or anyone presenting `metrics_token` as a bearer token.

@@ -14,6 +14,8 @@ import hashlib
 import hmac
 import os
 
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives import hmac as crypto_hmac
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from xinyidai.config import Settings, get_settings
@@ -92,3 +94,18 @@ def blind_index(value: str, *, context: str, settings: Settings | None = None) -
     encoded = context.encode()
     message = len(encoded).to_bytes(2, "big") + encoded + value.encode()
     return hmac.new(key, message, hashlib.sha256).hexdigest()
+
+
+def seal(message: bytes, *, context: str, settings: Settings | None = None) -> str:
+    """The platform's seal (签章) on `message`: HMAC-SM3 under a key derived from XINYIDAI_SECRET_KEY for `context`,
+    hex. Only the platform can make or check one: whoever holds a sealed answer checks it on the platform."""
+    settings = settings or get_settings()
+    key = hashlib.sha256(b"seal:" + context.encode() + b":" + settings.secret_key.get_secret_value().encode()).digest()
+    signer = crypto_hmac.HMAC(key, hashes.SM3())
+    signer.update(message)
+    return signer.finalize().hex()
+
+
+def seal_matches(message: bytes, given: str, *, context: str, settings: Settings | None = None) -> bool:
+    """Whether `given` is the platform's seal on `message` for `context` (in constant time)."""
+    return hmac.compare_digest(seal(message, context=context, settings=settings), given)

@@ -26,6 +26,8 @@ from xinyidai.chains import service as chains_service
 from xinyidai.config import get_settings
 from xinyidai.consent import pages as consent_pages
 from xinyidai.consent.granting import LoanChoice
+from xinyidai.creditcheck import pages as creditcheck_pages
+from xinyidai.creditcheck import router as creditcheck_router
 from xinyidai.creditdata import file_router as creditdata_file_router
 from xinyidai.creditdata import pages as creditdata_pages
 from xinyidai.creditdata import router as creditdata_router
@@ -297,6 +299,8 @@ def _register_navigation() -> None:
     nav.register("下载企业信用报告", "/credit-reports", list(INSTITUTION_READER_ROLES), order=26, landing=False,
                  group="信用信息")
     nav.register("核验信用报告", "/verify-report", list(Role), order=91, landing=False, group="更多")
+    nav.register("公共信用核查", "/credit-checks", [Role.GOVERNMENT_SUPERVISOR], order=76, landing=False,
+                 group="监督")
     nav.register("我的授权", "/authorisations", [Role.ENTERPRISE_ADMIN, Role.ENTERPRISE_STAFF], order=13, group="授权")
     nav.register("谁查看了我的信息", "/credit-file/access-log", [Role.ENTERPRISE_ADMIN, Role.ENTERPRISE_STAFF],
                  order=13, landing=False, group="信用信息")
@@ -444,7 +448,7 @@ def create_app(*, session_factory: sessionmaker[Session] | None = None) -> FastA
                    rights_router.router, notification_pages.api_router, onboarding_router.router,
                    sandbox_router.router, guarantee_router.router, network_router.admin, supermarket_router.router,
                    webhooks_router.router, chains_router.router,
-                   monitoring_router.router):
+                   monitoring_router.router, creditcheck_router.router):
         # A cookie-authenticated write to the API must echo the session's CSRF token like a page's form does
         # (bearer clients need none); one place, so no router can forget it.
         app.include_router(router, dependencies=[Depends(csrf_protect)], responses=INVALID_REQUEST_RESPONSE)
@@ -454,7 +458,7 @@ def create_app(*, session_factory: sessionmaker[Session] | None = None) -> FastA
                   rights_pages.router, notification_pages.router, onboarding_pages.router, sandbox_pages.router,
                   scoring_pages.router, loans_eod_pages.router, network_pages.router, signon_pages.pages,
                   supermarket_pages.router, webhooks_pages.router, chains_pages.router,
-                  monitoring_pages.router, api_sandbox_pages.router):
+                  monitoring_pages.router, creditcheck_pages.router, api_sandbox_pages.router):
         app.include_router(pages)
     # Node-to-node routes: authenticated by the signature of a directory member, not by a session (so no CSRF);
     # the identity provider's token endpoint authenticates the calling node by its signed assertion likewise.

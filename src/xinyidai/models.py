@@ -6,6 +6,7 @@ from xinyidai import events, workdays
 from xinyidai.audit import models as audit_models
 from xinyidai.chains import models as chains_models
 from xinyidai.consent import models as consent_models
+from xinyidai.creditcheck import models as creditcheck_models
 from xinyidai.creditdata import models as creditdata_models
 from xinyidai.creditdata.report import models as creditdata_report_models
 from xinyidai.db import Base
@@ -27,8 +28,8 @@ from xinyidai.scoring.sandbox import models as sandbox_models
 from xinyidai.webhooks import models as webhooks_models
 
 __all__ = [
-    "Base", "audit_models", "chains_models", "consent_models", "creditdata_models", "creditdata_report_models",
-    "events",
+    "Base", "audit_models", "chains_models", "consent_models", "creditcheck_models", "creditdata_models",
+    "creditdata_report_models", "events",
     "guarantee_models", "identity_models", "loans_models", "monitoring_models", "network_models", "notification_models",
     "onboarding_models", "orders_models", "products_models", "registry_models", "rights_models", "sandbox_models",
     "scoring_models", "signon_models", "supermarket_models", "webhooks_models", "workdays",

@@ -56,7 +56,7 @@ LEVELS: list[set[str]] = [
     {"orders"},
     {"loans"},
     {"guarantee", "monitoring", "rights", "chains"},
-    {"outreach", "network", "reporting"},
+    {"outreach", "network", "reporting", "creditcheck"},
 ]
 LEVEL = {context: rank for rank, contexts in enumerate(LEVELS) for context in contexts}
 FOUNDATION_PACKAGES = {"auth", "portal"}

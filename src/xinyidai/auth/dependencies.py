@@ -162,6 +162,9 @@ InstitutionAdminDep = Annotated[Principal, Depends(Allow(Role.INSTITUTION_ADMIN)
 PlatformOrInstitutionAdminDep = Annotated[Principal, Depends(Allow(Role.PLATFORM_ADMIN, Role.INSTITUTION_ADMIN))]
 # A department's data officer (deliveries, objections, repairs, registrations), or the platform admin.
 DataOfficerDep = Annotated[Principal, Depends(Allow(Role.DEPARTMENT_DATA_OFFICER, Role.PLATFORM_ADMIN))]
+# Public credit checks on bidders (公共信用核查): a government department's systems (OAuth2 clients holding the data
+# officer's role, e.g. the public resource trading centre's) and its people; public information only, no consent.
+CreditCheckerDep = Annotated[Principal, Depends(Allow(Role.DEPARTMENT_DATA_OFFICER, Role.GOVERNMENT_SUPERVISOR))]
 # Institutions' people and systems that read an entity's credit information under its authorisation.
 InstitutionReaderDep = Annotated[Principal, Depends(Allow(*INSTITUTION_READER_ROLES))]
 # Who may ask for an entity's credit information; the service narrows it to the entity and those it authorised.

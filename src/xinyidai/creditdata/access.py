@@ -2,7 +2,9 @@
 
 The entity's own users see everything, the platform admin sees everything, an institution (bank,
 guarantor, credit agency) sees public and authorised sub-categories, and only while the entity's
-authorisation for it lives (checked by the caller against consent). Nobody else sees anything.
+authorisation for it lives (checked by the caller against consent). The public standing (公共信用核查: a
+government trading or procurement system asking about a bidder) sees public sub-categories only, no
+authorisation needed. Nobody else sees anything.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ class Access(StrEnum):
     OWN = "own"  # the entity's own users
     PLATFORM = "platform"  # the platform admin
     AUTHORISED = "authorised"  # an institution, once the entity's authorisation is checked
+    PUBLIC = "public"  # public information only (公共信用核查), never anything an authorisation would open
 
 
 def access_of(principal: Principal, enterprise_id: int) -> Access | None:
@@ -38,17 +41,19 @@ def sensitivities_for(access: Access) -> frozenset[Sensitivity] | None:
     platform."""
     if access is Access.AUTHORISED:
         return frozenset({Sensitivity.PUBLIC, Sensitivity.AUTHORISED})
+    if access is Access.PUBLIC:
+        return frozenset({Sensitivity.PUBLIC})
     return None
 
 
 def sees_past_publicity(access: Access) -> bool:
     """Records past their publicity period are shown (flagged) to the entity itself and the platform only."""
-    return access is not Access.AUTHORISED
+    return access in (Access.OWN, Access.PLATFORM)
 
 
 def sees_repaired(access: Access) -> bool:
     """Repaired records (信用修复) are shown (flagged 已修复) to the entity itself and the platform only."""
-    return access is not Access.AUTHORISED
+    return access in (Access.OWN, Access.PLATFORM)
 
 
 def is_audited(access: Access) -> bool:

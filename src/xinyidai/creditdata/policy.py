@@ -70,3 +70,27 @@ def visibility(fact_date: date | None, visible_days: int | None, today: date) ->
         return Visibility(True, None)
     until = fact_date + timedelta(days=visible_days)
     return Visibility(today <= until, until)
+
+
+# Publicity periods of administrative penalties (行政处罚信息公示期), as 国家发展改革委《失信行为纠正后的信用信息修复
+# 管理办法（试行）》(2023年第58号令) sets them, counted from the day of the penalty decision: a penalty for a general
+# dishonest act is published for 3 months; one for a serious dishonest act for at least 1 and at most 3 years (the
+# shorter period only once the entity repairs its credit, and an approved repair already withdraws the record
+# here, so the 3 years stand). The catalogue's `visible_days` for `admin_penalty` (1095 days) is how long the
+# record is shared for financing; public publicity, which a public credit check (公共信用核查) shows, is this.
+# 轻微 (minor) penalties are published as general ones: the rule knows two kinds.
+PENALTY_PUBLICITY_MONTHS = {"轻微": 3, "一般": 3, "严重": 36}
+
+
+def add_months(day: date, months: int) -> date:
+    """The same day `months` later, or the month's last day when it has no such day (31 Jan + 1 → 28/29 Feb)."""
+    year, month = divmod(day.month - 1 + months, 12)
+    first_of_next = date(day.year + year + (month + 1) // 12, (month + 1) % 12 + 1, 1)
+    return date(day.year + year, month + 1, min(day.day, (first_of_next - timedelta(days=1)).day))
+
+
+def penalty_publicity(decision_date: date, severity: str, today: date) -> Visibility:
+    """Whether an administrative penalty is within its publicity period (公示期) today, and until when; an unknown
+    severity is taken as serious (the longer period: a public check must not drop a penalty it cannot place)."""
+    until = add_months(decision_date, PENALTY_PUBLICITY_MONTHS.get(severity, 36))
+    return Visibility(today <= until, until)

@@ -25,6 +25,7 @@ from xinyidai.creditdata import agriculture, catalogue, policy
 # Who stands how to an entity's information, for the contexts above creditdata.
 from xinyidai.creditdata.access import Access as Access
 from xinyidai.creditdata.access import is_audited as is_audited
+from xinyidai.creditdata.access import sees_past_publicity, sees_repaired
 from xinyidai.creditdata.access import sensitivities_for as sensitivities_for
 from xinyidai.creditdata.enums import AuthoritativeChannel, Channel, FieldType, MarkKind, Sensitivity
 from xinyidai.creditdata.exceptions import (
@@ -43,6 +44,16 @@ from xinyidai.creditdata.models import (
     CreditRecordMark,
     SourceDepartment,
 )
+from xinyidai.creditdata.policy import Visibility as Visibility
+from xinyidai.creditdata.policy import penalty_publicity as penalty_publicity
+
+# The credit report's verification codes and their checking (creditdata/report), for whatever else the platform
+# vouches for the same way (a public credit check, creditcheck): one scheme, one reading of what a person types.
+from xinyidai.creditdata.report.policy import GuessLimiter as GuessLimiter
+from xinyidai.creditdata.report.policy import format_code as format_code
+from xinyidai.creditdata.report.policy import new_verification_code as new_verification_code
+from xinyidai.creditdata.report.policy import normalise_code as normalise_code
+from xinyidai.creditdata.report.schemas import VerificationStatus as VerificationStatus
 from xinyidai.creditdata.schemas import CatalogueItemUpdate
 from xinyidai.money import format_yuan
 from xinyidai.registry import service as registry_service
@@ -404,6 +415,48 @@ def credit_file(session: Session, *, enterprise_id: int, include_hidden: bool = 
         ))
     return [FileSection(category=category, entries=sorted(sections[category.code], key=lambda e: e.item.id))
             for category in list_categories(session) if category.code in sections]
+
+
+PUBLIC_BATCH = 500  # entities per query of `public_records` (bound parameters stay few on every database)
+
+
+def public_records(session: Session, *, enterprise_ids: Iterable[int], item_codes: Iterable[str]
+                   ) -> dict[int, dict[str, list[CreditRecord]]]:
+    """The current public records of the entities in the named sub-categories, as the public standing may see them
+    (`access.Access.PUBLIC`: public sub-categories only, nothing past the catalogue's publicity period, nothing whose
+    credit repair was approved): {enterprise id: {item code: records, newest fact first}}. A named sub-category
+    that is not public (as the catalogue stands: the platform admin may close one) gives nothing.
+
+    A few queries for any number of entities (a tender's bidders), not one per entity."""
+    standing = Access.PUBLIC
+    allowed = {s.value for s in sensitivities_for(standing) or Sensitivity}
+    wanted = set(item_codes)
+    items = {item.id: item for item in list_items(session) if item.code in wanted and item.sensitivity in allowed}
+    ids = sorted(set(enterprise_ids)) if items else []
+    today = clock.today()
+    out: dict[int, dict[str, list[CreditRecord]]] = {eid: {} for eid in ids}
+    for start in range(0, len(ids), PUBLIC_BATCH):
+        chunk = ids[start:start + PUBLIC_BATCH]
+        held: dict[tuple[int, int], list[CreditRecord]] = {}
+        for record in session.scalars(select(CreditRecord).where(
+                CreditRecord.enterprise_id.in_(chunk), CreditRecord.catalogue_item_id.in_(list(items)))
+                .order_by(CreditRecord.id)):
+            held.setdefault((record.enterprise_id, record.catalogue_item_id), []).append(record)
+        repaired: set[tuple[int, int, str]] = set()
+        if held and not sees_repaired(standing):
+            repaired = {(m.enterprise_id, m.catalogue_item_id, m.record_key) for m in session.scalars(
+                select(CreditRecordMark).where(
+                    CreditRecordMark.enterprise_id.in_(chunk), CreditRecordMark.catalogue_item_id.in_(list(items)),
+                    CreditRecordMark.kind == MarkKind.REPAIRED, CreditRecordMark.cleared_at.is_(None)))}
+        for (eid, item_id), records in held.items():
+            item = items[item_id]
+            shown = [r for r in policy.current(records, AuthoritativeChannel(item.authoritative_channel))
+                     if (eid, item_id, r.record_key) not in repaired
+                     and (sees_past_publicity(standing)
+                          or policy.visibility(r.fact_date, item.visible_days, today).visible)]
+            if shown:
+                out[eid][item.code] = shown
+    return out
 
 
 def records_known_by(session: Session, *, enterprise_id: int, as_of: date) -> Sequence[CreditRecord]:

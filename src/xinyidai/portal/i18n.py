@@ -1176,3 +1176,30 @@ EN.update({
     "订单": "Order",
     "已记录交易，计入成员信用档案": "Trade recorded on the member's credit file",
 })
+
+# Public credit checks (公共信用核查) for procurement and bidding.
+EN.update({
+    "公共信用核查": "Public credit check", "公共信用核查（招标投标）": "Public credit check (bidding)",
+    "核验信用核查结果": "Verify a credit check result",
+    "为公共资源交易、政府采购和招标投标核查投标人的公开信用信息：是否列入失信名单、公示期内的行政处罚、经营异常状态。"
+    "核查结果由平台签章并可核验，核查记录会出现在该企业的访问记录中。":
+        "Check a bidder's public credit information for public resource trading, government procurement and "
+        "bidding: dishonesty lists, administrative penalties within their publicity period, abnormal operations. "
+        "The result is sealed by the platform and can be verified; the check appears on the firm's access log.",
+    "投标人统一社会信用代码": "Bidder's unified social credit code", "招标项目编号（可选）": "Tender number (optional)",
+    "核查": "Check", "核查编号": "Check number", "失信名单": "Dishonesty lists", "已列入": "Listed",
+    "未列入": "Not listed", "信用等级": "Credit grade", "核查时间": "Checked at", "公示截止": "Published until",
+    "核验该核查结果": "Verify this result", "处罚决定书文号": "Penalty decision number",
+    "处罚类别": "Penalty", "情节": "Severity", "处罚决定日期": "Decision date",
+    "输入核查结果上的校验码，即可核验该结果是否由本平台出具；粘贴所持的核查结果（JSON），还可核对内容是否被改动。":
+        "Enter the verification code of a check result to see whether the platform issued it; paste the result "
+        "(JSON) to check that it was not altered.",
+    "核查结果（可选，JSON）": "Check result (optional, JSON)", "核查对象": "Subject", "核查单位": "Checked by",
+    "内容核对": "Content check", "未提交核查结果": "No result submitted",
+    "内容与平台出具的核查结果一致": "The content matches the result the platform issued",
+    "内容与平台出具的核查结果不一致": "The content does not match the result the platform issued",
+    "真实有效：该核查结果由本平台出具": "Genuine: the platform issued this check result",
+    "未找到：本平台未出具过该校验码对应的核查结果": "Not found: the platform issued no check result with this code",
+    "内容不一致：校验码真实，但所提交的核查结果与平台出具的不一致，可能已被篡改":
+        "Altered: the code is genuine but the result submitted differs from the one issued",
+})

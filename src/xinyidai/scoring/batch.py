@@ -419,6 +419,26 @@ def completed_runs_after(session: Session, *, after_run_id: int) -> list[tuple[i
             ScoringRun.status == RunStatus.DONE, ScoringRun.id > after_run_id).order_by(ScoringRun.id)).all()]
 
 
+def latest_grades(session: Session, *, enterprise_ids: list[int]) -> dict[int, tuple[str, date]]:
+    """Each entity's grade in the latest finished scoring run that scored it, with the run's as-of date: {enterprise
+    id: (grade, as_of)}; an entity never scored is absent. One query per 500 entities."""
+    out: dict[int, tuple[str, date]] = {}
+    runs: dict[int, date] = {run_id: as_of for run_id, as_of in session.execute(
+        select(ScoringRun.id, ScoringRun.as_of).where(ScoringRun.status == RunStatus.DONE))}
+    if not runs:
+        return out
+    ids = sorted(set(enterprise_ids))
+    for start in range(0, len(ids), 500):
+        rows = session.execute(select(EntityScore.enterprise_id, EntityScore.scoring_run_id, EntityScore.grade).where(
+            EntityScore.enterprise_id.in_(ids[start:start + 500]), EntityScore.scoring_run_id.in_(list(runs))))
+        best: dict[int, int] = {}
+        for enterprise_id, run_id, grade in rows:
+            if run_id > best.get(enterprise_id, -1):
+                best[enterprise_id] = run_id
+                out[enterprise_id] = (grade, runs[run_id])
+    return out
+
+
 def grade_changes_query(*, run_id: int, previous_run_id: int) -> Select[int, str, str, float | None,
                                                                              float | None]:
     """Each entity scored in both runs, as rows (enterprise_id, previous_grade, grade, previous_score, score): a

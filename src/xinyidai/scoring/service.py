@@ -6,7 +6,7 @@ from sqlalchemy.orm import Session
 
 from xinyidai import clock
 from xinyidai.registry import service as registry_service
-from xinyidai.scoring.batch import completed_runs_after, grade_changes_query
+from xinyidai.scoring.batch import completed_runs_after, grade_changes_query, latest_grades
 from xinyidai.scoring.champion import ChampionPreAssessor, attach_order, for_order
 from xinyidai.scoring.portrait.chart import radar_data_url
 from xinyidai.scoring.portrait.service import read_portrait
@@ -18,6 +18,7 @@ __all__ = [
     "for_order",
     "get_assessor",
     "grade_changes_query",
+    "latest_grades",
     "pre_assess",
     "radar_data_url",
     "read_portrait",

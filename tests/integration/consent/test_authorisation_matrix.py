@@ -25,6 +25,11 @@ department that delivered the record (and decides) and the platform admin; a gov
 (which must be able to correct it); the platform admin sees it desensitised as its audience may, and that view is
 audited. Other entities and departments see none of it (404, or a list without it).
 
+A public credit check (公共信用核查, for procurement and bidding) is run by government departments only — their
+systems (API clients with the data officer's role) and their people — with no authorisation: it shows what is public
+(dishonesty lists, penalties within their publicity period, abnormal operations) and nothing any authorisation
+would open, whatever the authorisations say.
+
 A sandbox model and its runs (可用不可见) belong to the institution that uploaded them: its users (and the platform
 admin, on the API) see them, nobody else; a run holds scores only, never a feature or a record's value.
 
@@ -202,6 +207,16 @@ def rule_platform_admin(caller: Caller, state: State) -> Outcome:
     return Outcome(200, "platform") if caller.relation == "platform" else DENIED
 
 
+PUBLIC_CHECK = "public_check"  # the public credit check of the entity: public information only
+
+
+def rule_public_check(caller: Caller, state: State) -> Outcome:
+    """A public credit check: government departments' systems and people, whatever the authorisations say."""
+    if caller.role in (Role.DEPARTMENT_DATA_OFFICER, Role.GOVERNMENT_SUPERVISOR):
+        return Outcome(200, PUBLIC_CHECK)
+    return DENIED
+
+
 RIGHTS_ROLES = {Role.ENTERPRISE_ADMIN, Role.ENTERPRISE_STAFF, Role.DEPARTMENT_DATA_OFFICER, Role.PLATFORM_ADMIN,
                 Role.GOVERNMENT_SUPERVISOR}
 
@@ -290,13 +305,15 @@ class Reader(StrEnum):
     SANDBOX_RUN_JSON = "sandbox_run_json"  # a SandboxRunRead: scores only
     SANDBOX_RUNS_JSON = "sandbox_runs_json"  # a list of SandboxRunRead
     SANDBOX_PAGE = "sandbox_page"  # a sandbox page: the model, the run's score, never a feature
+    PUBLIC_CHECK_JSON = "public_check_json"  # a CreditCheckRead: public information only
+    PUBLIC_CHECK_PAGE = "public_check_page"  # the check on the portal: public information only
 
 
 @dataclass(frozen=True)
 class Probe:
     """How the matrix calls one route: the method and URL (with {enterprise_id}, {order_id}, {ref}, {uscc},
-    {objection_id}, {repair_id}, {model_id}, {run_id} filled in), the form it posts, the status of a success, the
-    rule that answers and how the response is read."""
+    {objection_id}, {repair_id}, {model_id}, {run_id} filled in), the form (or JSON body) it posts, the status of a
+    success, the rule that answers and how the response is read."""
 
     url: str
     rule: Callable[[Caller, State], Outcome]
@@ -305,6 +322,7 @@ class Probe:
     form: dict[str, str] = field(default_factory=dict)
     ok: int = 200
     states: tuple[State, ...] = tuple(State)  # a rule that no authorisation changes: with and without a live one
+    body: dict[str, str] = field(default_factory=dict)
 
 
 PARTIES = (State.VALID, State.NONE)
@@ -362,6 +380,11 @@ CREDIT_ROUTES: dict[str, Probe] = {
         "/sandbox/models/{model_id}", rule_sandbox_page, Reader.SANDBOX_PAGE, states=PARTIES),
     "GET /sandbox/runs/{run_id}": Probe(
         "/sandbox/runs/{run_id}", rule_sandbox_page, Reader.SANDBOX_PAGE, states=PARTIES),
+    # 公共信用核查: public information only, to government departments, no authorisation needed or used.
+    "POST /api/v1/credit-checks": Probe("/api/v1/credit-checks", rule_public_check, Reader.PUBLIC_CHECK_JSON, "POST",
+                                        ok=201, states=PARTIES, body={"uscc": "{uscc}"}),
+    "POST /credit-checks": Probe("/credit-checks", rule_public_check, Reader.PUBLIC_CHECK_PAGE, "POST",
+                                 {"uscc": "{uscc}"}, states=PARTIES),
 }
 
 NOT_CREDIT_ROUTES: dict[str, str] = {
@@ -401,6 +424,13 @@ NOT_CREDIT_ROUTES: dict[str, str] = {
     "GET /verify-report": "the public verification form",
     "POST /verify-report": "genuine or not, the subject's name and the recipient; no content",
     "GET /sandbox/authorise": "the entity's own grants of model runs",
+    "POST /api/v1/credit-checks/batch": "the public credit check of many bidders at once, by the same service and "
+                                        "rule as POST /api/v1/credit-checks (tests/integration/creditcheck)",
+    "GET /credit-checks": "the supervisor's blank check form",
+    "GET /api/v1/credit-checks/verification": "genuine or not, the subject's name and who asked; no content",
+    "POST /api/v1/credit-checks/verification": "genuine or not, the subject's name and who asked; no content",
+    "GET /verify-credit-check": "genuine or not, the subject's name and who asked; no content",
+    "POST /verify-credit-check": "genuine or not, the subject's name and who asked; no content",
     "POST /sandbox/authorise": "the entity grants a model run; the answer is its grant",
 }
 
@@ -831,6 +861,31 @@ def _marks_of(reader: Reader, setting: Setting) -> tuple[str, ...]:
     return ()
 
 
+# What no public credit check shows of the fixture's entity: every value of a record that is not public (tax grade
+# and payments, real estate), the registry's and the file's personal names, and the penalty long past its
+# three-month publicity period (a general penalty of 2022-03-10: published until 2022-06-10).
+PRIVATE_MARKS = ("332026000001", "5600000", "56,000", "不动产权第000123号", "180.5", "张小三", "李四", "236000000",
+                 "880000000", "南岸执法罚〔2022〕8号", "占道经营")
+
+
+PUBLIC_CHECK_READERS = (Reader.PUBLIC_CHECK_JSON, Reader.PUBLIC_CHECK_PAGE)
+
+
+def check_public(reader: Reader, response: Response) -> list[str]:
+    """A public credit check of the fixture's entity: found, on no list, no penalty in publicity, not abnormal, no
+    grade published, and not one private value anywhere in the answer."""
+    wrong = [f"{mark!r} shown" for mark in PRIVATE_MARKS if mark in response.text]
+    if reader is Reader.PUBLIC_CHECK_PAGE:
+        if "未发现严重失信、公示期内行政处罚或经营异常记录" not in response.text:
+            wrong.append("the page does not give the clean conclusion")
+        return wrong
+    body = response.json()
+    shown = (body["found"], body["subject_name"], body["seriously_dishonest"], body["dishonesty_listings"],
+             body["admin_penalties"], body["abnormal_operation"]["listed"], body["credit_grade"]["published"])
+    expected = (True, "重庆甲商贸有限公司", False, [], [], False, False)
+    return wrong + ([f"got {shown}, expected {expected}"] if shown != expected else [])
+
+
 # ---------------------------------------------------------------------------------------------------------------
 # The matrix.
 
@@ -847,6 +902,9 @@ def _call(client: TestClient, caller: Caller, probe: Probe, setting: Setting) ->
     else:
         headers = {"X-CSRF-Token": CSRF[caller.username]}
     form = {k: v.format(**fill) for k, v in probe.form.items()} or None
+    if probe.body:
+        return client.request(probe.method, probe.url.format(**fill), headers=headers,
+                              json={k: v.format(**fill) for k, v in probe.body.items()})
     return client.request(probe.method, probe.url.format(**fill), headers=headers, data=form)
 
 
@@ -886,8 +944,10 @@ def test_every_caller_gets_exactly_what_the_rules_allow(client: TestClient, sess
                 continue
             if outcome.file in ("guarantor", "agency"):  # banded: the exact turnover is nowhere in the answer
                 assert not {"236000000", "2,360,000", "2360000"} & set(re.findall(r"[\d,]+", text)), where
-            if probe.reader is Reader.PDF_REPORT:
-                mismatches += [f"{where}: {w}" for w in check_report(outcome.file, response, setting, world, files)]
+            if probe.reader in (Reader.PDF_REPORT, *PUBLIC_CHECK_READERS):
+                mismatches += [f"{where}: {w}" for w in (
+                    check_public(probe.reader, response) if probe.reader in PUBLIC_CHECK_READERS
+                    else check_report(outcome.file, response, setting, world, files))]
                 continue
             if outcome.file in (SEEN, SEEN_MASKED, NOTHING):
                 seen = SEEN_ANY if outcome.file != NOTHING else NOTHING

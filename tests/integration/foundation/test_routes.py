@@ -50,9 +50,11 @@ def test_write_routes_of_the_api_are_never_public_except_token_registration_and_
     }
     # The calculator computes and stores nothing; an institution's application to connect is, like an
     # enterprise's registration, made before it has any account (and it grants nothing until reviewed); checking a
-    # credit report's file changes nothing but the audit log. A batch pushed by another node of the network is open
-    # to no user: it is authenticated by the Ed25519 signature of a member of the network directory (NodeSigned);
-    # so is the identity provider's request to a home node to check one of its users' credentials.
+    # credit report's file, or a public credit check's answer, changes nothing but the audit log. A batch pushed by
+    # another node of the network is open to no user: it is authenticated by the Ed25519 signature of a member of
+    # the network directory (NodeSigned); so is the identity provider's request to a home node to check one of its
+    # users' credentials.
     assert public_writes == {"/api/v1/oauth/token", "/api/v1/registrations", "/api/v1/calculator",
                              "/api/v1/institution-applications", "/api/v1/credit-reports/verification",
-                             "/api/v1/network/batches", "/api/v1/network/signon/verify"}
+                             "/api/v1/credit-checks/verification", "/api/v1/network/batches",
+                             "/api/v1/network/signon/verify"}

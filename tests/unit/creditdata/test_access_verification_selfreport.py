@@ -12,7 +12,14 @@ import pytest
 from xinyidai.auth.enums import OrgKind, Role
 from xinyidai.auth.principal import Principal
 from xinyidai.creditdata import selfreport, verification
-from xinyidai.creditdata.access import Access, access_of, is_audited, sees_past_publicity, sensitivities_for
+from xinyidai.creditdata.access import (
+    Access,
+    access_of,
+    is_audited,
+    sees_past_publicity,
+    sees_repaired,
+    sensitivities_for,
+)
 from xinyidai.creditdata.enums import Sensitivity
 from xinyidai.creditdata.schemas import SelfReportCreate
 
@@ -41,8 +48,11 @@ def test_who_stands_how_to_entity_seven(principal: Principal, expected: Access |
 def test_institutions_see_public_and_authorised_only_within_publicity_and_are_audited() -> None:
     assert sensitivities_for(Access.AUTHORISED) == {Sensitivity.PUBLIC, Sensitivity.AUTHORISED}
     assert sensitivities_for(Access.OWN) is None and sensitivities_for(Access.PLATFORM) is None
-    assert [sees_past_publicity(a) for a in Access] == [True, True, False]
-    assert [is_audited(a) for a in Access] == [False, True, True]
+    assert [sees_past_publicity(a) for a in Access] == [True, True, False, False]
+    assert [is_audited(a) for a in Access] == [False, True, True, True]
+    # The public standing (公共信用核查): public sub-categories only, within publicity, nothing repaired.
+    assert sensitivities_for(Access.PUBLIC) == {Sensitivity.PUBLIC}
+    assert [sees_repaired(a) for a in Access] == [True, True, False, False]
 
 
 def test_questions_are_normalised_for_the_source() -> None:
