@@ -105,6 +105,7 @@ def test_the_portfolio_view_fits_a_phone(phone: Page) -> None:
     widths = phone.eval_on_selector_all(".chart-plot .main-svg",
                                         "svgs => svgs.map(s => s.getBoundingClientRect().right)")
     assert widths and max(widths) <= PHONE["width"]
+    assert phone.locator(".chart-plot .modebar").count() == 0  # no tool bar over the titles on a small screen
     cells = phone.eval_on_selector_all(
         "main table th, main table td",
         "cells => cells.filter(c => c.offsetParent !== null && c.textContent.trim().length >= 2).map(c => ({"
