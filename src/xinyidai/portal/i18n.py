@@ -1122,6 +1122,7 @@ EN.update({
         "ledger.",
     "风险趋势": "Trend", "统计周期": "Period", "按月": "By month", "按周": "By week",
     "新增和关闭的预警": "Alerts raised and closed", "新增预警": "Raised", "已关闭预警": "Closed", "预警条数": "Alerts",
+    "逾期未确认，已督办": "Escalated (not acknowledged in time)",
     "期末风险敞口（按最高预警等级）": "Exposure at period end (by most severe open alert)",
 })
 

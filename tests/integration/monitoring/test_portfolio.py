@@ -99,9 +99,13 @@ def test_the_trend_by_week_and_the_page(client: TestClient, session: Session, wo
         assert weekly.closed == [0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0]
         assert [sum(v[i] for v in weekly.exposure_by_severity.values()) for i in (0, 5, 6, 11)] == [
             1_000_000, 1_000_000, 1_500_000, 1_500_000]
+        # Past their deadlines unacknowledged: the bank's 严重 of 5 November (to its manager), and the guarantee
+        # company's two (its 关注 of September too).
+        assert monitoring_service.escalate_overdue(session) == 3
+        session.commit()
         login(client, "a.officer")
         page = client.get("/monitoring/portfolio", params={"by": "week"})
-        assert page.status_code == 200
+        assert page.status_code == 200 and 'data-testid="escalated-count">1<' in page.text
         assert 'data-testid="trend-alerts"' in page.text and 'data-testid="trend-exposure"' in page.text
         assert "09-07" in page.text and 'aria-current="page">按周' in page.text
         assert 'data-testid="portfolio-open-alerts"' in page.text
