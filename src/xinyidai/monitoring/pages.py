@@ -41,6 +41,11 @@ def inbox(request: Request, session: SessionDep, principal: RiskHolderDep) -> Re
     })
 
 
+# The severities' colours on the trend chart, most severe the portal's red, no open alert grey.
+SEVERITY_COLOURS: dict[str, str] = {"严重": "#b3261e", "预警": "#e8710a", "关注": "#f2b705", "提示": "#1f77b4",
+                                    NO_ALERT: "#9aa5b1"}
+
+
 def _wan(fen: int) -> Decimal:
     return (Decimal(fen) / (FEN_PER_YUAN * 10_000)).quantize(Decimal("0.01"))
 
@@ -58,7 +63,7 @@ def trend_charts(trend: Trend, lang: str) -> list[Chart]:
                    series=[Series(t("新增预警"), trend.raised), Series(t("已关闭预警"), trend.closed)])
     exposure = Chart(title=f"{t('期末风险敞口（按最高预警等级）')}{t('（')}{per}{t('）')}", categories=labels,
                      kind="stacked", unit=t("万元"),
-                     series=[Series(t(label), [_wan(v) for v in values])
+                     series=[Series(t(label), [_wan(v) for v in values], SEVERITY_COLOURS.get(label))
                              for label, values in trend.exposure_by_severity.items()])
     return [alerts, exposure]
 
