@@ -39,3 +39,10 @@ def test_a_line_chart_joins_its_points_and_a_pie_shows_its_first_series_as_share
 def test_the_attribute_json_keeps_chinese_and_escapes_nothing_the_template_will_not() -> None:
     text = figure_json(Chart(title="按镇街 <b>", categories=["南坪街道"], series=[Series("户数", [1])]))
     assert "南坪街道" in text and json.loads(text)["layout"]["title"]["text"] == "按镇街 <b>"
+
+
+def test_a_series_that_means_a_colour_keeps_it_and_the_others_take_the_palette() -> None:
+    drawn = figure(Chart(title="t", categories=["a"], kind="stacked",
+                         series=[Series("严重", [1], "#b3261e"), Series("其他", [2]), Series("无", [3], "#9aa5b1")]))
+    assert [t["marker"]["color"] for t in drawn["data"]] == [  # type: ignore[attr-defined]
+        "#b3261e", "#1f77b4", "#9aa5b1"]  # the second series takes the palette's second colour

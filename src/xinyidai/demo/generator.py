@@ -26,6 +26,7 @@ from xinyidai.creditdata import selfreport
 from xinyidai.creditdata import service as creditdata_service
 from xinyidai.creditdata.schemas import SelfReportCreate
 from xinyidai.demo import agrichain, history, policies, records, shelf
+from xinyidai.demo import monitoring as demo_monitoring
 from xinyidai.demo.districts import NAN_AN, District
 from xinyidai.guarantee import service as guarantee_service
 from xinyidai.identity import service as identity_service
@@ -646,7 +647,8 @@ def _loan_history(session: Session, builder: _Builder, *, today: date, product_i
     officer = _principal(session, officer_id)
     manager = _principal(session, manager_id)
     loans: list[tuple[str, int, Principal]] = []  # plan and key, drawdown id, applicant
-    for index, (plan, _enterprise_id, user_id) in enumerate(borrowers):
+    watched: list[demo_monitoring.WatchedLoan] = []
+    for index, (plan, enterprise_id, user_id) in enumerate(borrowers):
         base_yuan, months, method = LOAN_PLANS[plan]
         yuan = base_yuan * builder.rng.choice([6, 8, 10, 12]) // 10
         key = f"{plan}-{index + 1}"
@@ -666,11 +668,18 @@ def _loan_history(session: Session, builder: _Builder, *, today: date, product_i
                                           drawdown_in=DrawdownCreate(amount_fen=yuan * 100, term_months=months,
                                                                      method=method))
         loans.append((key, drawdown.id, applicant))
+        watched.append(demo_monitoring.WatchedLoan(line.id, enterprise_id, user_id, line.valid_until))
+    with clock.use(_at(start, 15)):
+        demo_monitoring.authorise(session, loans=watched, organisation_ids=[officer.organisation_id, guarantor_id])
+    authority = f"{builder.district.name}市场监督管理局"
     day = start
     while day < today:
         with clock.use(_at(day, 10)):
             for key, drawdown_id, applicant in loans:
                 _pay_by_plan(session, key, drawdown_id, applicant, day, start)
+        with clock.use(_at(day, 16)):
+            demo_monitoring.live_day(session, offset=(day - start).days, day=day, loans=watched, officer=officer,
+                                     authority=authority)
         with clock.use(_at(day, 23)):
             eod.run(session, business_date=day, actor=DEMO_ACTOR)
             session.expire_all()

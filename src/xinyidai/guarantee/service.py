@@ -61,6 +61,14 @@ def guarantor_query() -> Select[int, int]:
         GuarantorShare, GuarantorShare.agreement_id == RiskSharingAgreement.id)
 
 
+def shares_of(session: Session, *, organisation_id: int) -> dict[int, int]:
+    """The products whose risk a guarantee company shares, with its share (parts per million)."""
+    return {int(product_id): int(share) for product_id, share in session.execute(
+        select(RiskSharingAgreement.product_id, GuarantorShare.share_ppm)
+        .join(GuarantorShare, GuarantorShare.agreement_id == RiskSharingAgreement.id)
+        .where(GuarantorShare.guarantor_organisation_id == organisation_id))}
+
+
 def _shares(agreement: RiskSharingAgreement) -> dict[str, int]:
     shares = {str(s.guarantor_organisation_id): s.share_ppm for s in agreement.shares}
     if agreement.bank_share_ppm:

@@ -49,7 +49,7 @@ from xinyidai.loans.lines import (
 )
 from xinyidai.loans.policy import StatementEntry, merge_accruals
 from xinyidai.loans.repayments import owed, repay, settle_claim, to_repayment_read
-from xinyidai.loans.statements import portfolio_summary, statement
+from xinyidai.loans.statements import portfolio_summary, principal_as_of, statement
 
 __all__ = [
     "BALANCE_COLUMNS",
@@ -77,6 +77,7 @@ __all__ = [
     "open_line",
     "owed",
     "portfolio_summary",
+    "principal_as_of",
     "product_id_of",
     "renew_line",
     "renewals_of",

@@ -3,20 +3,24 @@ the platform admin's rules."""
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 
 from xinyidai.auth.dependencies import PlatformAdminDep, RiskHolderDep, csrf_protect
 from xinyidai.auth.principal import Principal
 from xinyidai.errors import DomainError
+from xinyidai.money import FEN_PER_YUAN
 from xinyidai.monitoring import policy, service
 from xinyidai.monitoring.enums import ACTION_LABELS, SEVERITY_LABELS, SIGNAL_LABELS, AlertStatus, HandlingAction
+from xinyidai.monitoring.portfolio import NO_ALERT, Trend
 from xinyidai.monitoring.router import rule_read
 from xinyidai.monitoring.schemas import AlertActionCreate, RuleCreate
-from xinyidai.portal import flash
+from xinyidai.portal import flash, i18n
+from xinyidai.portal.charts import Chart, Series
 from xinyidai.portal.templating import render
 from xinyidai.web import IdPath, SessionDep, client_ip
 
@@ -37,11 +41,48 @@ def inbox(request: Request, session: SessionDep, principal: RiskHolderDep) -> Re
     })
 
 
+# The severities' colours on the trend chart, most severe the portal's red, no open alert grey.
+SEVERITY_COLOURS: dict[str, str] = {"严重": "#b3261e", "预警": "#e8710a", "关注": "#f2b705", "提示": "#1f77b4",
+                                    NO_ALERT: "#9aa5b1"}
+
+
+def _wan(fen: int) -> Decimal:
+    return (Decimal(fen) / (FEN_PER_YUAN * 10_000)).quantize(Decimal("0.01"))
+
+
+def trend_charts(trend: Trend, lang: str) -> list[Chart]:
+    """The trend as two charts, in the page's language: alerts raised and closed per period, and the exposure at
+    each period's end stacked by the most severe alert then open (万元)."""
+    def t(text: str) -> str:
+        return i18n.translate(text, lang)
+
+    labels = [p.label for p in trend.periods]
+    per = t("按月") if trend.granularity == "month" else t("按周")
+    alerts = Chart(title=f"{t('新增和关闭的预警')}{t('（')}{per}{t('）')}", categories=labels, kind="bar",
+                   unit=t("预警条数"),
+                   series=[Series(t("新增预警"), trend.raised), Series(t("已关闭预警"), trend.closed)])
+    exposure = Chart(title=f"{t('期末风险敞口（按最高预警等级）')}{t('（')}{per}{t('）')}", categories=labels,
+                     kind="stacked", unit=t("万元"),
+                     series=[Series(t(label), [_wan(v) for v in values], SEVERITY_COLOURS.get(label))
+                             for label, values in trend.exposure_by_severity.items()])
+    return [alerts, exposure]
+
+
 @router.get("/monitoring/portfolio", response_class=HTMLResponse)
-def portfolio_page(request: Request, session: SessionDep, principal: RiskHolderDep) -> Response:
-    """The portfolio risk view: watched firms and exposure by the most severe open alert, industry and
-    town/street."""
-    return render(request, "monitoring/portfolio.html", {"view": service.portfolio(session, principal=principal)})
+def portfolio_page(request: Request, session: SessionDep, principal: RiskHolderDep,
+                   by: Annotated[str, Query(max_length=10)] = "month") -> Response:
+    """The portfolio risk view: watched firms and exposure by the most severe open alert, industry and town/street,
+    the trend by month or week (charts), and the alerts still open (the read audited as the inbox's)."""
+    granularity: service.Granularity = "week" if by == "week" else "month"
+    view = service.portfolio(session, principal=principal)
+    trend = service.trend(session, principal=principal, granularity=granularity)
+    still_open = service.open_alerts(session, principal=principal)
+    reads = service.read_alerts(session, principal=principal, alerts=still_open, ip_address=client_ip(request))
+    return render(request, "monitoring/portfolio.html", {
+        "view": view, "trend": trend, "charts": trend_charts(trend, i18n.language_of(request)),
+        "open_alerts": [r for r in reads if r.signal != "watch_stopped"], "granularity": granularity,
+        "no_alert": NO_ALERT,
+    })
 
 
 def _alert_page(request: Request, session: SessionDep, principal: Principal, alert_id: int, *,

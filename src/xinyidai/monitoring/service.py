@@ -20,13 +20,15 @@ from xinyidai.monitoring.alerts import (
     record_action,
 )
 from xinyidai.monitoring.detection import RunResult, detect
-from xinyidai.monitoring.portfolio import Portfolio, portfolio
+from xinyidai.monitoring.portfolio import Granularity, Portfolio, Trend, portfolio, trend
 from xinyidai.monitoring.rules import current_rules, history, set_rule
 from xinyidai.monitoring.watch import is_watched, watch_query, watched_pairs_query
 
 __all__ = [
+    "Granularity",
     "Portfolio",
     "RunResult",
+    "Trend",
     "acknowledge",
     "close",
     "current_rules",
@@ -41,6 +43,7 @@ __all__ = [
     "read_alerts",
     "record_action",
     "set_rule",
+    "trend",
     "watch_query",
     "watched_pairs_query",
 ]

@@ -31,10 +31,11 @@ PALETTE = ("#b3261e", "#1f77b4", "#1e7b4c", "#b26b00", "#6c4ab6", "#616e7c", "#1
 
 @dataclass(frozen=True)
 class Series:
-    """One named row of values, one per category."""
+    """One named row of values, one per category; `colour` where the series means one (a severity's red)."""
 
     name: str
     values: Sequence[int | float | Decimal | None]
+    colour: str | None = None
 
 
 @dataclass(frozen=True)
@@ -75,7 +76,7 @@ def figure(chart: Chart) -> dict[str, object]:
             "type": "scatter" if chart.kind == "line" else "bar",
             "mode": "lines+markers" if chart.kind == "line" else None,
             "name": series.name, "x": categories, "y": [_number(v) for v in series.values],
-            "marker": {"color": PALETTE[index % len(PALETTE)]},
+            "marker": {"color": series.colour or PALETTE[index % len(PALETTE)]},
         } for index, series in enumerate(chart.series)]
         for trace in data:
             if trace["mode"] is None:

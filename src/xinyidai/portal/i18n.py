@@ -1119,6 +1119,15 @@ EN.update({
     "未结预警": "Open alerts", "按最高预警等级": "By most severe open alert", "按行业": "By industry",
     "按镇街": "By town/street", "无未结预警": "No open alert",
     "关闭风险预警": "Closed a risk alert", "督办逾期未确认的风险预警": "Escalated an unacknowledged risk alert",
+    "贵机构在贷后管理授权下监测的企业：风险敞口为贷款本金余额（担保公司按分担比例），按企业当前最高的未结预警等级、行业和镇街汇总。趋势由预警记录、监测期间和贷款台账推算。":
+        "The firms your institution watches under their post-loan authorisation. Exposure is the principal "
+        "outstanding (a guarantee company's share of it), summed by each firm's most severe open alert, by "
+        "industry and by town/street. The trend is worked out from the alerts, the watch periods and the loan "
+        "ledger.",
+    "风险趋势": "Trend", "统计周期": "Period", "按月": "By month", "按周": "By week",
+    "新增和关闭的预警": "Alerts raised and closed", "新增预警": "Raised", "已关闭预警": "Closed", "预警条数": "Alerts",
+    "逾期未确认，已督办": "Escalated (not acknowledged in time)",
+    "期末风险敞口（按最高预警等级）": "Exposure at period end (by most severe open alert)",
 })
 
 # Charts (portal.charts): the numbers under each chart.

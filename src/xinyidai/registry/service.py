@@ -116,6 +116,16 @@ def names_by_id(session: Session, *, enterprise_ids: Iterable[int]) -> dict[int,
     return {i: n for i, n in session.execute(select(Enterprise.id, Enterprise.name).where(Enterprise.id.in_(wanted)))}
 
 
+def places_by_id(session: Session, *, enterprise_ids: Iterable[int]) -> dict[int, tuple[str, str]]:
+    """(industry code, town/street name) of the entities with these ids, in one query (a portfolio's breakdowns)."""
+    wanted = sorted(set(enterprise_ids))
+    if not wanted:
+        return {}
+    return {int(i): (code or "", area or "") for i, code, area in session.execute(
+        select(Enterprise.id, Enterprise.industry_code, DistrictArea.name)
+        .join(DistrictArea, DistrictArea.id == Enterprise.district_area_id).where(Enterprise.id.in_(wanted)))}
+
+
 def get_by_uscc(session: Session, *, uscc: str) -> Enterprise | None:
     """The market entity with this unified social credit code, if registered."""
     return session.scalars(select(Enterprise).where(Enterprise.uscc == uscc.strip().upper())).one_or_none()

@@ -74,7 +74,9 @@ def test_a_pushed_penalty_reaches_each_carrier_once_and_the_bank_handles_it(
     assert client.post(f"/monitoring/alerts/{alert.id}/close", data={"csrf_token": token},
                        follow_redirects=False).status_code == 303
     session.expire_all()
-    assert session.get(CreditLine, watched.line.id).status == LineStatus.FROZEN  # type: ignore[union-attr]
+    frozen_line = session.get(CreditLine, watched.line.id)
+    assert frozen_line is not None and frozen_line.status == LineStatus.FROZEN
+    assert frozen_line.status_reason == f"风险预警第{alert.id}号：行政处罚"  # frozen through the loan service
     actions = [e.action for e in session.scalars(select(AuditEntry).where(
         AuditEntry.subject_type.in_(["monitoring_alert", "credit_line"])).order_by(AuditEntry.id))]
     for expected in ("monitoring.alert_read", "monitoring.alert_acknowledged", "loans.line_frozen",
@@ -83,11 +85,26 @@ def test_a_pushed_penalty_reaches_each_carrier_once_and_the_bank_handles_it(
     [handled] = alerts(session, world.bank_a)
     assert handled.status == "closed" and handled.action == "froze_line"
 
+    officer = world.principal(session, "a.officer")
+    freeze = session.scalars(select(AuditEntry).where(AuditEntry.action == "loans.line_frozen")).one()
+    assert freeze.actor_user_id == officer.user_id and freeze.actor_organisation_id == world.bank_a
+    # The read: by whom, of which firm, under which post-loan authorisation (the one the alert was raised under).
+    reads = session.scalars(select(AuditEntry).where(AuditEntry.action == "monitoring.alert_read")).all()
+    assert reads and {(r.actor_user_id, r.actor_organisation_id, r.enterprise_id) for r in reads} == {
+        (officer.user_id, world.bank_a, world.good_enterprise)}
+    assert {r.purpose for r in reads} == {f"post_loan_management:LINE{watched.line.id}"}
+    assert all(r.detail["authorisation_ids"] == [alert.authorisation_id] for r in reads)
+    assert alert.authorisation_id is not None
+
+    client.cookies.clear()
+    login(client, "b.officer")  # a bank without exposure: nothing to see
+    assert client.get("/api/v1/monitoring/alerts").json()["items"] == []
     client.cookies.clear()
     login(client, "good")
     log = client.get("/credit-file/access-log")
-    assert "贷后管理查看风险预警" in log.text and "甲银行" in log.text
-    assert f"post_loan_management:LINE{watched.line.id}" in log.text
+    rows = [row for row in log.text.split("<tr")[1:] if "贷后管理查看风险预警" in row]
+    assert rows and all("甲银行" in row and f"post_loan_management:LINE{watched.line.id}" in row for row in rows)
+    assert "乙银行" not in log.text
 
 
 def test_an_institution_never_sees_anothers_alerts(client: TestClient, session: Session, watched: Watched) -> None:

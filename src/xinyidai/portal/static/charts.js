@@ -6,8 +6,11 @@
   const draw = () => {
     for (const element of plots) {
       const figure = JSON.parse(element.dataset.figure);
+      // On a phone's screen the tool bar would sit over the chart's title (and a touch screen shows it always).
+      const narrow = window.matchMedia("(max-width: 720px)").matches;
       window.Plotly.newPlot(element, figure.data, figure.layout,
-        { displaylogo: false, responsive: true, modeBarButtonsToRemove: ["select2d", "lasso2d"] })
+        { displaylogo: false, responsive: true, displayModeBar: narrow ? false : "hover",
+          modeBarButtonsToRemove: ["select2d", "lasso2d"] })
         .then(() => element.setAttribute("data-drawn", "true"));
     }
   };
