@@ -67,12 +67,13 @@ def test_a_grid_workers_qr_link_registers_a_merchant_and_the_coverage_moves(brow
     phone_context.set_default_timeout(10_000)
     grid = phone_context.new_page()
     # The grid worker's page, on a phone: the QR code and the link it carries.
-    login(grid, "grid.worker", home="/outreach/me")
+    login(grid, "grid.worker")
+    expect(grid).to_have_url(re.compile(r"/outreach/me$"))  # the grid worker lands on their own page
     expect(grid.get_by_test_id("grid-qr")).to_be_visible()
     link = grid.get_by_test_id("grid-link").inner_text()
     code = grid.get_by_test_id("grid-code").inner_text()
     assert link.endswith(f"/r/{code}")
-    worker_name = grid.get_by_test_id("who").inner_text()
+    worker_name = grid.get_by_test_id("grid-name").inner_text()
 
     login(page, "ndrc")
     before = _totals(page)
