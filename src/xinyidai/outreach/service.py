@@ -251,18 +251,27 @@ ATTRIBUTED = ("referred", "authorised", "applied", "credited", "financed")
 
 @dataclass(frozen=True)
 class Attribution:
-    """What the merchants a grid worker brought in went on to do: registered (referred), authorised an
-    institution, applied for financing, were granted a line, drew a loan."""
+    """What the merchants a grid worker (or a community) brought in went on to do: registered through the QR code
+    (referred), authorised an institution, applied for financing, were granted a line, drew a loan."""
 
-    grid_worker_id: int
-    name: str
+    name: str  # the grid worker's, or the community's
     community_name: str
     counts: dict[str, int]
+    grid_worker_id: int | None = None  # None on a community's line
 
 
-def attribution(session: Session) -> list[Attribution]:
-    """Each grid worker's referred merchants and how many of them authorised, applied, were granted a line and
-    were financed: one query per figure over the referrals."""
+@dataclass(frozen=True)
+class AttributionReport:
+    """Attribution by grid worker and by community (a referral counts for the community of its grid worker when
+    the merchant came in, should the grid worker move on)."""
+
+    by_worker: list[Attribution]
+    by_community: list[Attribution]
+
+
+def attribution(session: Session) -> AttributionReport:
+    """Each grid worker's and each community's referred merchants and how many of them authorised, applied, were
+    granted a line and were financed: one query per figure over the referrals."""
     sets: dict[str, Select[Any] | None] = {
         "referred": None,
         "authorised": consent_service.granting_enterprises_query(),
@@ -270,17 +279,25 @@ def attribution(session: Session) -> list[Attribution]:
         "credited": loans_service.credited_enterprises_query(),
         "financed": loans_service.financed_enterprises_query(),
     }
-    counts: dict[int, dict[str, int]] = {}
+    by_worker: dict[int, dict[str, int]] = {}
+    by_community: dict[int, dict[str, int]] = {}
     for figure, members in sets.items():
-        query = select(Referral.grid_worker_id, func.count()).group_by(Referral.grid_worker_id)
+        query = select(Referral.grid_worker_id, Referral.community_id, func.count()).group_by(
+            Referral.grid_worker_id, Referral.community_id)
         if members is not None:
             query = query.where(Referral.enterprise_id.in_(members))
-        for worker_id, count in session.execute(query):
-            counts.setdefault(int(worker_id), dict.fromkeys(ATTRIBUTED, 0))[figure] = int(count)
+        for worker_id, community_id, count in session.execute(query):
+            counts = by_worker.setdefault(int(worker_id), dict.fromkeys(ATTRIBUTED, 0))
+            counts[figure] += int(count)
+            counts = by_community.setdefault(int(community_id), dict.fromkeys(ATTRIBUTED, 0))
+            counts[figure] += int(count)
     community_names = {c.id: c.name for c in registry_service.list_communities(session)}
-    return [Attribution(grid_worker_id=w.id, name=w.name, community_name=community_names.get(w.community_id, ""),
-                        counts=counts.get(w.id, dict.fromkeys(ATTRIBUTED, 0)))
-            for w in list_grid_workers(session)]
+    workers = [Attribution(grid_worker_id=w.id, name=w.name, community_name=community_names.get(w.community_id, ""),
+                           counts=by_worker.get(w.id, dict.fromkeys(ATTRIBUTED, 0)))
+               for w in list_grid_workers(session)]
+    communities = [Attribution(name=community_names.get(c, ""), community_name=community_names.get(c, ""),
+                               counts=counts) for c, counts in sorted(by_community.items())]
+    return AttributionReport(by_worker=workers, by_community=communities)
 
 
 # The roll-out plan ----------------------------------------------------------------------------------

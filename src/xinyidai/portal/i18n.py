@@ -1143,5 +1143,8 @@ EN.update({
     "社区": "Community", "网格员推荐成效": "What grid workers' merchants went on to do", "记录走访": "Record a visit",
     "负责社区": "Community", "走访日期": "Visited on", "走访结果": "Outcome", "进度": "Progress", "镇街": "Town/street",
     "阶段": "Phase", "阶段（1为试点，2起为推广批次）": "Phase (1 is the pilot, 2 on are roll-out waves)",
-    "初始密码": "Initial password",
+    "初始密码": "Initial password", "按网格员": "By grid worker", "按社区": "By community",
+    "通过网格员二维码注册的商户，以及其中已授权、已申请、已授信、已获贷的户数，计入带来它们的网格员和社区。":
+        "Merchants registered through a grid worker's QR code, and how many of them authorised, applied, were "
+        "granted a line and were financed, count for the grid worker and the community that brought them in.",
 })

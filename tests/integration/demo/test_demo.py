@@ -67,7 +67,7 @@ def test_the_demo_district_is_valid_varied_and_reproducible(session: Session, fr
         policies = supermarket_service.list_published(session)
         plan = outreach_service.plan(session)
         coverage = outreach_service.coverage(session)
-        referred = sum(a.counts["referred"] for a in outreach_service.attribution(session))
+        referred = sum(a.counts["referred"] for a in outreach_service.attribution(session).by_worker)
         first.rollback()
     session.expunge_all()
     assert summary.enterprises == 120 and len(district) == 120

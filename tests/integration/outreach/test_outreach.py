@@ -152,7 +152,8 @@ def test_coverage_counts_each_figure_by_community_and_town_or_street(session: Se
 
 def test_everything_a_referred_merchant_does_counts_for_its_grid_worker(session: Session, world: World) -> None:
     district = _build(session, world)
-    by_worker = {a.grid_worker_id: a for a in service.attribution(session)}
+    report = service.attribution(session)
+    by_worker = {a.grid_worker_id: a for a in report.by_worker}
     # W1 brought n1 and good: good applied (authorising the bank), was granted a line and drew on it; n1 did nothing.
     assert by_worker[district.w1.id].counts == {"referred": 2, "authorised": 1, "applied": 1, "credited": 1,
                                                 "financed": 1}
@@ -162,6 +163,16 @@ def test_everything_a_referred_merchant_does_counts_for_its_grid_worker(session:
                                                 "financed": 0}
     referral = session.scalars(select(Referral).where(Referral.enterprise_id == district.n1)).one()
     assert (referral.grid_worker_id, referral.community_id) == (district.w1.id, district.c1)
+    # By community: a second grid worker of C1 brings in other; C1 then counts n1, good and other (which applied).
+    admin = world.principal(session, "admin")
+    w3 = service.create_grid_worker(session, principal=admin, grid_worker_in=GridWorkerCreate(
+        organisation_id=world.tax_org, community_id=district.c1, username="grid.three", display_name="网格员丙",
+        password=PASSWORD))
+    service.record_referral(session, grid_worker=w3, enterprise_id=world.other_enterprise)
+    by_community = {a.name: a.counts for a in service.attribution(session).by_community}
+    assert by_community == {
+        "福红社区": {"referred": 3, "authorised": 2, "applied": 2, "credited": 1, "financed": 1},
+        "茶园村": {"referred": 1, "authorised": 0, "applied": 0, "credited": 0, "financed": 0}}
 
 
 def test_coverage_takes_one_query_per_figure_whatever_the_number_of_merchants(
