@@ -17,7 +17,7 @@ from xinyidai.errors import Forbidden
 from xinyidai.registry import policy
 from xinyidai.registry.codes import InvalidCode, mask_id_number, validate_id_number, validate_uscc
 from xinyidai.registry.enums import EntityKind, EntityScale, OperatingStatus
-from xinyidai.registry.exceptions import DuplicateEnterprise, EnterpriseNotFound, InvalidEnterprise
+from xinyidai.registry.exceptions import CommunityNotFound, DuplicateEnterprise, EnterpriseNotFound, InvalidEnterprise
 from xinyidai.registry.industries import INDUSTRIES
 from xinyidai.registry.models import Community, DistrictArea, Enterprise, Industry
 from xinyidai.registry.realname import ID_CONTEXT, RealNameResult, get_verifier
@@ -305,7 +305,7 @@ def get_community(session: Session, *, community_id: int) -> Community:
     """The community with this id."""
     community = session.get(Community, community_id)
     if community is None:
-        raise EnterpriseNotFound("未找到该社区", message_en="community not found")
+        raise CommunityNotFound("未找到该社区", message_en="community not found")
     return community
 
 
