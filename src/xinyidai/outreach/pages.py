@@ -39,10 +39,18 @@ ADMIN_PAGE = "/admin/grid-workers"
 USERNAME_MESSAGE = "用户名只能包含字母、数字和 _ . - @，长度3至64位"
 
 
+FIELD_LABELS = {"uscc": "统一社会信用代码", "legal_rep_name": "法定代表人（经营者）姓名", "id_number": "身份证号码",
+                "display_name": "显示名称", "password": "密码", "mobile": "手机号码", "note": "备注",
+                "reason": "无意向原因"}
+
+
 def _first_message(exc: ValidationError) -> str:
+    """The first refused field, in words a person filling the form understands."""
     error = exc.errors()[0]
     field = str(error["loc"][0]) if error.get("loc") else ""
-    return USERNAME_MESSAGE if field == "username" else f"输入有误（{field}）：请检查后重试"
+    if field == "username":
+        return USERNAME_MESSAGE
+    return f"{FIELD_LABELS.get(field, field)}填写有误：请检查长度和字符后重试"
 
 
 # The registration a grid worker's QR code leads to ------------------------------------------------------
@@ -146,9 +154,9 @@ def record_visit(
     except DomainError as exc:
         session.rollback()
         return _my_page(request, session, principal, form=form, errors=[exc.message], status_code=exc.status_code)
-    except ValidationError:
+    except ValidationError as exc:
         session.rollback()
-        return _my_page(request, session, principal, form=form, errors=["请填写统一社会信用代码"], status_code=422)
+        return _my_page(request, session, principal, form=form, errors=[_first_message(exc)], status_code=422)
     return flash.redirect(MY_PAGE, "走访已记录")
 
 

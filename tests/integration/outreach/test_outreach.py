@@ -230,6 +230,24 @@ def test_an_unknown_grid_worker_code_says_so_and_stores_nothing(client: TestClie
             "MA0000011", "钱一", district.n1_idn, "n1.admin"))
 
 
+def test_a_referral_registration_refused_for_its_input_stores_nothing(client: TestClient, session: Session,
+                                                                      world: World) -> None:
+    district = District(session, world)
+    token = page_csrf(client, f"/r/{district.w1.code}")
+    base = {"uscc": uscc("MA0000011"), "legal_rep_name": "钱一", "id_number": district.n1_idn,
+            "username": "n1.admin", "display_name": "钱一", "password": PASSWORD, "csrf_token": token}
+    for change, message in (({"username": "坏 名字"}, "用户名只能包含"),
+                            ({"id_number": id_number("19900102")}, "实名核验未通过"),
+                            ({"uscc": "91500108MA00000110"}, ""), ({"password": "short1"}, "")):
+        response = client.post(f"/r/{district.w1.code}", data={**base, **change})
+        assert response.status_code in (400, 401, 403, 409, 422), (change, response.status_code)
+        assert message in response.text and 'data-testid="form-error"' in response.text
+        assert "网格员甲" in response.text  # the form is shown again, still the grid worker's
+    session.expire_all()
+    assert session.scalar(select(func.count()).select_from(Referral)) == 0
+    assert identity_service.get_enterprise_organisation(session, enterprise_id=district.n1) is None
+
+
 def test_a_retired_grid_workers_code_no_longer_registers(session: Session, world: World) -> None:
     district = District(session, world)
     district.w2.is_active = False
@@ -258,6 +276,10 @@ def test_a_grid_worker_logs_a_visit_from_their_page(client: TestClient, session:
         "uscc": uscc("MA0000099"), "visited_on": clock.today().isoformat(), "outcome": "visited",
         "csrf_token": token})
     assert unknown.status_code == 422 and "没有统一社会信用代码" in unknown.text
+    nul = client.post("/outreach/visits", data={
+        "uscc": uscc("MA0000012"), "visited_on": clock.today().isoformat(), "outcome": "visited",
+        "note": "bad\x00note", "csrf_token": token})
+    assert nul.status_code == 422 and "备注填写有误" in nul.text
     wrong = client.post("/outreach/visits", data={
         "uscc": "91500108MA00000110", "visited_on": clock.today().isoformat(), "outcome": "visited",
         "csrf_token": token})
