@@ -75,6 +75,7 @@ from xinyidai.orders import service as orders_service
 from xinyidai.orders import texts as orders_texts
 from xinyidai.orders.events import DeferralDecided, OrderApproved, RenewalDecided
 from xinyidai.orders.policy import LineExposure, is_live
+from xinyidai.outreach import pages as outreach_pages
 from xinyidai.portal import charts, nav
 from xinyidai.portal.apidocs import install_api_docs
 from xinyidai.portal.templating import render, templates
@@ -334,6 +335,11 @@ def _register_navigation() -> None:
     nav.register("日终处理", "/admin/end-of-day", [Role.PLATFORM_ADMIN], order=76, landing=False, group="运维")
     nav.register("平台网络", "/admin/network", [Role.PLATFORM_ADMIN], order=77, landing=False, group="运维")
     nav.register("我的账户", "/account", list(Role), order=99, group="更多")
+    nav.register("网格员工作台", outreach_pages.MY_PAGE, [Role.GRID_WORKER], order=60)
+    nav.register("推广覆盖", outreach_pages.COVERAGE_PAGE, [Role.PLATFORM_ADMIN, Role.GOVERNMENT_SUPERVISOR], order=70,
+                 landing=False, group="监督")
+    nav.register("网格员管理", outreach_pages.ADMIN_PAGE, [Role.PLATFORM_ADMIN], order=83, landing=False,
+                 group="机构与用户")
 
 
 def _busy(request: Request) -> Response:
@@ -458,7 +464,8 @@ def create_app(*, session_factory: sessionmaker[Session] | None = None) -> FastA
                   rights_pages.router, notification_pages.router, onboarding_pages.router, sandbox_pages.router,
                   scoring_pages.router, loans_eod_pages.router, network_pages.router, signon_pages.pages,
                   supermarket_pages.router, webhooks_pages.router, chains_pages.router,
-                  monitoring_pages.router, creditcheck_pages.router, api_sandbox_pages.router):
+                  monitoring_pages.router, creditcheck_pages.router, api_sandbox_pages.router,
+                  outreach_pages.router):
         app.include_router(pages)
     # Node-to-node routes: authenticated by the signature of a directory member, not by a session (so no CSRF);
     # the identity provider's token endpoint authenticates the calling node by its signed assertion likewise.

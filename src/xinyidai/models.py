@@ -19,6 +19,7 @@ from xinyidai.monitoring import models as monitoring_models
 from xinyidai.network import models as network_models
 from xinyidai.network.signon import models as signon_models
 from xinyidai.orders import models as orders_models
+from xinyidai.outreach import models as outreach_models
 from xinyidai.products import models as products_models
 from xinyidai.products.supermarket import models as supermarket_models
 from xinyidai.registry import models as registry_models
@@ -31,6 +32,7 @@ __all__ = [
     "Base", "audit_models", "chains_models", "consent_models", "creditcheck_models", "creditdata_models",
     "creditdata_report_models", "events",
     "guarantee_models", "identity_models", "loans_models", "monitoring_models", "network_models", "notification_models",
-    "onboarding_models", "orders_models", "products_models", "registry_models", "rights_models", "sandbox_models",
+    "onboarding_models", "orders_models", "outreach_models", "products_models", "registry_models", "rights_models",
+    "sandbox_models",
     "scoring_models", "signon_models", "supermarket_models", "webhooks_models", "workdays",
 ]

@@ -17,7 +17,8 @@ pytestmark = pytest.mark.e2e
 PHONE = {"width": 390, "height": 844}
 # (login, a page of theirs with a table)
 LOGINS = [("enterprise.demo", "/loans"), ("bank.officer", "/bank/portfolio"), ("admin", "/admin/users"),
-          ("tax.data", "/data/batches"), ("ndrc", "/admin/coverage"), ("guarantor", "/guarantee")]
+          ("tax.data", "/data/batches"), ("ndrc", "/admin/coverage"), ("guarantor", "/guarantee"),
+          ("grid.worker", "/outreach/me")]
 
 
 @pytest.fixture

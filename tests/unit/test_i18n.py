@@ -34,6 +34,8 @@ from xinyidai.identity.onboarding.policy import STATUS_LABELS as APPLICATION_STA
 from xinyidai.loans.enums import CLASSIFICATION_LABELS, DRAWDOWN_STATUS_LABELS, LINE_STATUS_LABELS
 from xinyidai.network import policy as network_policy
 from xinyidai.orders.policy import STATUS_LABELS as ORDER_STATUS_LABELS
+from xinyidai.outreach import policy as outreach_policy
+from xinyidai.outreach.enums import OUTCOME_LABELS as VISIT_OUTCOME_LABELS
 from xinyidai.portal.i18n import EN, translate
 from xinyidai.products import enums as product_enums
 from xinyidai.products.enums import REPAYMENT_METHOD_LABELS
@@ -72,6 +74,8 @@ VOCABULARY: dict[str, Mapping[object, str]] = {
     "line rules": product_enums.LINE_RULE_LABELS, "product versions": product_enums.VERSION_STATUS_LABELS,
     "webhook events": WEBHOOK_EVENT_LABELS, "webhook endpoint statuses": ENDPOINT_STATUS_LABELS,
     "webhook delivery statuses": DELIVERY_STATUS_LABELS,
+    "visit outcomes": VISIT_OUTCOME_LABELS, "coverage figures": outreach_policy.FIGURE_LABELS,
+    "roll-out phase states": outreach_policy.PHASE_STATES,
 }
 
 

@@ -181,6 +181,8 @@ RightsPartyDep = Annotated[Principal, Depends(
 WebhookManagerDep = Annotated[Principal, Depends(Allow(Role.BANK_MANAGER, Role.INSTITUTION_ADMIN))]
 # Post-loan monitoring's risk inbox: the institutions that carry a loan's risk.
 RiskHolderDep = Annotated[Principal, Depends(Allow(*RISK_HOLDERS))]
+# A community's grid worker: the visit log, the QR code that brings merchants in.
+GridWorkerDep = Annotated[Principal, Depends(Allow(Role.GRID_WORKER))]
 SandboxUserDep = Annotated[Principal, Depends(Allow(*SANDBOX_USERS))]
 SandboxViewerDep = Annotated[Principal, Depends(Allow(*SANDBOX_USERS, Role.PLATFORM_ADMIN))]
 

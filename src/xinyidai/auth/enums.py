@@ -30,6 +30,8 @@ class Role(StrEnum):
     PLATFORM_ADMIN = "platform_admin"
     # An onboarded institution's own administrator: signs the usage commitment, manages its API clients.
     INSTITUTION_ADMIN = "institution_admin"
+    # A community's grid worker (网格员) of a street office or town government: visits merchants, brings them in.
+    GRID_WORKER = "grid_worker"
 
 
 class OrgStatus(StrEnum):
@@ -44,7 +46,8 @@ ROLES_BY_KIND: dict[OrgKind, frozenset[Role]] = {
     OrgKind.BANK: frozenset({Role.BANK_LOAN_OFFICER, Role.BANK_MANAGER, Role.INSTITUTION_ADMIN}),
     OrgKind.GUARANTEE_COMPANY: frozenset({Role.GUARANTEE_OFFICER, Role.INSTITUTION_ADMIN}),
     OrgKind.CREDIT_AGENCY: frozenset({Role.AGENCY_ANALYST, Role.INSTITUTION_ADMIN}),
-    OrgKind.GOVERNMENT_DEPARTMENT: frozenset({Role.DEPARTMENT_DATA_OFFICER, Role.GOVERNMENT_SUPERVISOR}),
+    OrgKind.GOVERNMENT_DEPARTMENT: frozenset({Role.DEPARTMENT_DATA_OFFICER, Role.GOVERNMENT_SUPERVISOR,
+                                                      Role.GRID_WORKER}),
     OrgKind.PLATFORM_OPERATOR: frozenset({Role.PLATFORM_ADMIN}),
 }
 
@@ -68,6 +71,7 @@ ROLE_LABELS: dict[Role, str] = {
     Role.GOVERNMENT_SUPERVISOR: "政府监管人员",
     Role.PLATFORM_ADMIN: "平台管理员",
     Role.INSTITUTION_ADMIN: "机构管理员",
+    Role.GRID_WORKER: "网格员",
 }
 
 ENTERPRISE_ROLES = ROLES_BY_KIND[OrgKind.ENTERPRISE]

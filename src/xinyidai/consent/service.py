@@ -483,6 +483,12 @@ def live_grants_query(*, purpose: Purpose, now: datetime) -> Select[int, int, in
             Authorisation.expires_at > now, or_(Authorisation.mode != Mode.ONE_TIME, Authorisation.used_at.is_(None)))
 
 
+def granting_enterprises_query() -> Select[int]:
+    """Every entity that has ever authorised an institution (授权), as rows (enterprise_id): a query for other
+    contexts to join (outreach's coverage), never a table."""
+    return select(Authorisation.enterprise_id.label("enterprise_id")).distinct()
+
+
 def live_authorisation_ids(session: Session, *, authorisation_ids: Iterable[int]) -> set[int]:
     """Which of these authorisations are active now."""
     wanted = sorted(set(authorisation_ids))

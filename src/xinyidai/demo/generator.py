@@ -25,7 +25,7 @@ from xinyidai.consent import service as consent_service
 from xinyidai.creditdata import selfreport
 from xinyidai.creditdata import service as creditdata_service
 from xinyidai.creditdata.schemas import SelfReportCreate
-from xinyidai.demo import agrichain, history, policies, records, shelf
+from xinyidai.demo import agrichain, history, outreach, policies, records, shelf
 from xinyidai.demo import monitoring as demo_monitoring
 from xinyidai.demo.districts import NAN_AN, District
 from xinyidai.guarantee import service as guarantee_service
@@ -493,6 +493,13 @@ def generate(session: Session, *, enterprises: int, seed: int, district: Distric
         builder.summary.farm_reports, builder.summary.chain_community = agrichain.seed(
             session, cooperative=cooperative, farm=farm, leader=agrichain.Party(good_id, good_user),
             distributor=distributor, lender_id=bank_id, manager_user_id=manager_id, district=district)
+    # The roll-out (demo.outreach): grid workers of the pilot areas, the pilot plan, visits; last as well.
+    grid_workers = outreach.seed(
+        session, admin=_principal(session, admin_id), password=DEMO_PASSWORD, seed=seed,
+        organisation=lambda name: builder.organisation(name, OrgKind.GOVERNMENT_DEPARTMENT, uscc_prefix=None))
+    for number, (username, _name, office) in enumerate(grid_workers):
+        builder.summary.logins.append(DemoLogin(ROLE_LABELS[Role.GRID_WORKER], username, office,
+                                                "网格员：推广二维码、走访记录" if number == 0 else ""))
     return builder.summary
 
 

@@ -107,6 +107,12 @@ def organisation_names_query() -> Select[int, str]:
     return select(Organisation.id.label("organisation_id"), Organisation.name.label("name"))
 
 
+def registered_enterprises_query() -> Select[int | None]:
+    """Every market entity that has registered on the platform (an organisation acts for it), as rows
+    (enterprise_id): a query for other contexts to join (outreach's coverage), never a table."""
+    return select(Organisation.enterprise_id.label("enterprise_id")).where(Organisation.enterprise_id.is_not(None))
+
+
 def list_organisations(session: Session, *, kind: OrgKind | None = None) -> Sequence[Organisation]:
     """Organisations, optionally of one kind, by name."""
     query = select(Organisation).order_by(Organisation.kind, Organisation.name)

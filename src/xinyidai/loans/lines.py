@@ -68,6 +68,18 @@ def exposure_query(*, today: date) -> Select[int, int, int, int, str, date]:
     ).where(or_((CreditLine.status == LineStatus.ACTIVE) & (CreditLine.valid_until >= today), unsettled))
 
 
+def credited_enterprises_query() -> Select[int]:
+    """Every entity a bank has ever granted a line (授信), as rows (enterprise_id): a query for other contexts to join
+    (outreach's coverage), never a table."""
+    return select(CreditLine.enterprise_id.label("enterprise_id")).distinct()
+
+
+def financed_enterprises_query() -> Select[int]:
+    """Every entity that has ever drawn money on a line (获得贷款), as rows (enterprise_id): a query for other
+    contexts to join (outreach's coverage), never a table."""
+    return select(Drawdown.enterprise_id.label("enterprise_id")).distinct()
+
+
 def on_order_approved(session: Session, event: OrderApproved) -> None:
     """Domain-event handler: an approved order opens its line."""
     open_line(session, approved=event)

@@ -36,7 +36,9 @@ from xinyidai.loans.lifecycle import (
     renewals_of,
 )
 from xinyidai.loans.lines import (
+    credited_enterprises_query,
     exposure_query,
+    financed_enterprises_query,
     get_line,
     line_reference,
     lines_of_enterprise,
@@ -57,10 +59,12 @@ __all__ = [
     "StatementEntry",
     "active_drawdowns_of_products",
     "arrears_of_enterprises",
+    "credited_enterprises_query",
     "defer_drawdown",
     "draw",
     "drawdown_facts",
     "exposure_query",
+    "financed_enterprises_query",
     "get_classification_bands",
     "get_drawdown",
     "get_drawdown_for_settlement",

@@ -399,6 +399,12 @@ def _scoped(query: Select[FinancingOrder], principal: Principal) -> Select[Finan
                  enterprise_column=FinancingOrder.enterprise_id)
 
 
+def applicant_enterprises_query() -> Select[int]:
+    """Every entity that has ever submitted a financing order (融资申请), as rows (enterprise_id): a query for other
+    contexts to join (outreach's coverage), never a table."""
+    return select(FinancingOrder.enterprise_id.label("enterprise_id")).distinct()
+
+
 def get_for(session: Session, *, principal: Principal, order_id: int) -> FinancingOrder:
     """An order the caller may see; any other id is simply not found."""
     order = session.scalars(_scoped(select(FinancingOrder).where(FinancingOrder.id == order_id), principal)).first()

@@ -1212,3 +1212,35 @@ EN.update({
     "内容不一致：校验码真实，但所提交的核查结果与平台出具的不一致，可能已被篡改":
         "Altered: the code is genuine but the result submitted differs from the one issued",
 })
+
+# Outreach: grid workers, visits, coverage and the roll-out (xinyidai.outreach).
+EN.update({
+    "网格员": "Grid worker", "网格员工作台": "Grid worker desk", "网格员管理": "Grid workers",
+    "推广覆盖": "Outreach coverage",
+    "新增网格员": "Add a grid worker", "网格员推荐注册": "Registered through a grid worker",
+    "记录网格员走访": "Recorded a grid worker's visit", "修改推广计划": "Changed the roll-out plan",
+    "走访记录": "Visit record", "推广计划": "Roll-out plan", "已走访": "Visited", "有意向": "Interested",
+    "已注册": "Registered", "无意向": "Not interested", "登记在册": "On the register", "已授信": "Credit line granted",
+    "已获贷": "Financed", "已申请": "Applied", "未开始": "Not started",
+    "未排期": "Not scheduled", "试点": "Pilot", "推广批次": "Roll-out wave", "保存走访记录": "Save the visit",
+    "先在试点街道推开，再分批推广到全部镇街。":
+        "The pilot streets first, then every town and street in waves.",
+    "全区对照目标": "The district against the target", "前往平台注册页面": "Go to the platform's registration page",
+    "各镇街覆盖情况": "Coverage by town/street", "商户": "Merchant",
+    "商户扫码即进入实名注册页面；通过此码注册的商户及其授权、申请和贷款计入本人和本社区。":
+        "A merchant who scans this code reaches the real-name registration page; merchants registered through it, "
+        "and their authorisations, applications and loans, count for you and your community.",
+    "开始日期": "Starts on", "结束日期": "Ends on", "我的推广二维码": "My QR code", "我的走访记录": "My visits",
+    "所属街道办事处或镇政府": "Street office or town government", "按镇街和社区": "By town/street and community",
+    "推广二维码": "QR code for registration", "推广码": "Code", "推荐注册": "Registered through them",
+    "推荐网格员": "Referred by grid worker", "无意向原因（选择“无意向”时必填）":
+        "Why not interested (required for \"not interested\")",
+    "本社区市场主体": "Merchants of my community", "注册率": "Registered share", "目标商户数": "Target merchants",
+    "社区": "Community", "网格员推荐成效": "What grid workers' merchants went on to do", "记录走访": "Record a visit",
+    "负责社区": "Community", "走访日期": "Visited on", "走访结果": "Outcome", "进度": "Progress", "镇街": "Town/street",
+    "阶段": "Phase", "阶段（1为试点，2起为推广批次）": "Phase (1 is the pilot, 2 on are roll-out waves)",
+    "初始密码": "Initial password", "按网格员": "By grid worker", "按社区": "By community",
+    "通过网格员二维码注册的商户，以及其中已授权、已申请、已授信、已获贷的户数，计入带来它们的网格员和社区。":
+        "Merchants registered through a grid worker's QR code, and how many of them authorised, applied, were "
+        "granted a line and were financed, count for the grid worker and the community that brought them in.",
+})

@@ -21,3 +21,9 @@ class DuplicateEnterprise(Conflict):
     """A market entity with this code exists already."""
 
     code = "duplicate_enterprise"
+
+
+class CommunityNotFound(NotFound):
+    """No such community."""
+
+    code = "area_community_not_found"

@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import date
 from typing import Protocol
 
-from sqlalchemy import ARRAY, String, any_, cast, func, select
+from sqlalchemy import ARRAY, Select, String, any_, cast, func, select
 from sqlalchemy.orm import Session
 
 from xinyidai import clock, crypto, db
@@ -17,7 +17,7 @@ from xinyidai.errors import Forbidden
 from xinyidai.registry import policy
 from xinyidai.registry.codes import InvalidCode, mask_id_number, validate_id_number, validate_uscc
 from xinyidai.registry.enums import EntityKind, EntityScale, OperatingStatus
-from xinyidai.registry.exceptions import DuplicateEnterprise, EnterpriseNotFound, InvalidEnterprise
+from xinyidai.registry.exceptions import CommunityNotFound, DuplicateEnterprise, EnterpriseNotFound, InvalidEnterprise
 from xinyidai.registry.industries import INDUSTRIES
 from xinyidai.registry.models import Community, DistrictArea, Enterprise, Industry
 from xinyidai.registry.realname import ID_CONTEXT, RealNameResult, get_verifier
@@ -325,6 +325,34 @@ def create_community(session: Session, *, district_area_id: int, name: str) -> C
     session.add(community)
     session.flush()
     return community
+
+
+def get_community(session: Session, *, community_id: int) -> Community:
+    """The community with this id."""
+    community = session.get(Community, community_id)
+    if community is None:
+        raise CommunityNotFound("未找到该社区", message_en="community not found")
+    return community
+
+
+def list_communities(session: Session) -> Sequence[Community]:
+    """Every community of the district, by town or street and name."""
+    return session.scalars(select(Community).order_by(Community.district_area_id, Community.id)).all()
+
+
+def enterprise_places_query() -> Select[int, int, int | None]:
+    """Every entity still on the register (in operation or suspended), as rows (enterprise_id, district_area_id,
+    community_id): where each merchant is, a query for other contexts to join (outreach's coverage), never a table."""
+    return select(Enterprise.id.label("enterprise_id"), Enterprise.district_area_id.label("district_area_id"),
+                  Enterprise.community_id.label("community_id")).where(
+        Enterprise.operating_status.in_(_STILL_REGISTERED))
+
+
+def community_enterprises(session: Session, *, community_id: int, limit: int = 200) -> Sequence[Enterprise]:
+    """The entities of a community still on the register, by name (a grid worker's round)."""
+    return session.scalars(select(Enterprise).where(
+        Enterprise.community_id == community_id, Enterprise.operating_status.in_(_STILL_REGISTERED))
+        .order_by(Enterprise.name).limit(limit)).all()
 
 
 def seed_industries(session: Session) -> int:

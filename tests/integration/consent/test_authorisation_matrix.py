@@ -130,6 +130,7 @@ CALLERS = (
     Caller("law.officer", OrgKind.GOVERNMENT_DEPARTMENT, Role.DEPARTMENT_DATA_OFFICER, "none", "law",
            "law_enforcement"),
     Caller("supervisor", OrgKind.GOVERNMENT_DEPARTMENT, Role.GOVERNMENT_SUPERVISOR, "none", "ndrc"),
+    Caller("grid", OrgKind.GOVERNMENT_DEPARTMENT, Role.GRID_WORKER, "none", "street_office"),
     Caller("admin", OrgKind.PLATFORM_OPERATOR, Role.PLATFORM_ADMIN, "platform", "platform"),
     # Institutions' systems: OAuth2 client credentials, desensitised for the roles the client was given.
     Caller("a.client", OrgKind.BANK, Role.BANK_LOAN_OFFICER, "order_bank", "bank_a", bearer=True),
@@ -639,6 +640,7 @@ def build(session: Session, world: World, state: State, frozen_clock: clock.Fixe
           [Role.GOVERNMENT_SUPERVISOR])
     law_org = _org(session, "区综合行政执法局", OrgKind.GOVERNMENT_DEPARTMENT)
     _user(session, law_org, "law.officer", [Role.DEPARTMENT_DATA_OFFICER])
+    _user(session, _org(session, "南坪街道办事处", OrgKind.GOVERNMENT_DEPARTMENT), "grid", [Role.GRID_WORKER])
     creditdata_service.bind_department(session, code="law_enforcement", organisation_id=law_org)
     _seed(session, world, idn)
     good = world.principal(session, "good")

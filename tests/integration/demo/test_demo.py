@@ -21,6 +21,7 @@ from xinyidai.guarantee.models import Compensation
 from xinyidai.identity.models import Organisation, User
 from xinyidai.loans.models import Drawdown
 from xinyidai.orders.models import FinancingOrder
+from xinyidai.outreach import service as outreach_service
 from xinyidai.products.supermarket import service as supermarket_service
 from xinyidai.registry import service as registry_service
 from xinyidai.registry.codes import validate_id_number, validate_uscc
@@ -66,6 +67,9 @@ def test_the_demo_district_is_valid_varied_and_reproducible(session: Session, fr
                      if consent_service.status(a) == consent_service.Status.ACTIVE}
         recovered = sum(c.recovered_fen for c in compensations)
         policies = supermarket_service.list_published(session)
+        plan = outreach_service.plan(session)
+        coverage = outreach_service.coverage(session)
+        referred = sum(a.counts["referred"] for a in outreach_service.attribution(session).by_worker)
         first.rollback()
     session.expunge_all()
     assert summary.enterprises == 120 and len(district) == 120
@@ -90,6 +94,11 @@ def test_the_demo_district_is_valid_varied_and_reproducible(session: Session, fr
     assert {"amr.data", "tax.data"} <= {login.username for login in summary.logins}
     # The supermarket's policy pages carry the city's plan and the national one it follows.
     assert {p.document_no for p in policies} >= {"国办发〔2021〕52号"} and len(policies) == 3
+    # The roll-out: the three pilot areas first, the rest in later waves; grid workers who visited and brought in.
+    assert sorted(p.phase or 0 for p in plan) == [1, 1, 1] + [2] * 6 + [3] * 6
+    assert {p.area_name for p in plan if p.phase == 1} == {a.name for a in areas if a.is_pilot}
+    assert coverage.total.merchants == 120 and 0 < coverage.total.visited <= 3 * 6 and referred > 0
+    assert {"grid.worker", "grid.worker2", "grid.worker3"} <= {login.username for login in summary.logins}
 
     with session.begin_nested() as second:
         generate(session, enterprises=120, seed=11)

@@ -32,7 +32,8 @@ VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "met
 USERS = ("good", "a.officer", "a.manager", "guarantor", "tax.officer", "admin")
 # The demo's logins, one for each kind of user.
 DEMO_USERS = ("enterprise.demo", "enterprise.staff", "enterprise.late", "bank.officer", "bank.manager",
-              "guarantor", "agency", "ndrc", "tax.data", "amr.data", "law.data", "admin", "institution.admin")
+              "guarantor", "agency", "ndrc", "tax.data", "amr.data", "law.data", "admin", "institution.admin",
+              "grid.worker")
 # Links not to follow: what changes state on a GET-less form, files, the API and the language switch.
 SKIPPED_LINK = re.compile(r"^/(api|static|lang|logout|metrics)\b|\.(pdf|csv|xlsx|json)$|/(download|template)s?\b")
 

@@ -37,7 +37,7 @@ from xinyidai.main import create_app
 
 # A user of each role: those of the fixture world, and the roles it has no user for, added below.
 USERS = ("admin", "a.officer", "a.manager", "a.admin", "guarantor", "agency", "tax.officer", "supervisor", "good",
-         "good.staff")
+         "good.staff", "grid")
 ANONYMOUS = "anonymous"
 # Generated examples per operation and caller, besides the coverage cases: a few in every run, more in `make fuzz`.
 EXAMPLES = int(os.environ.get("XINYIDAI_FUZZ_EXAMPLES", "2"))
@@ -90,6 +90,7 @@ def _add_missing_roles(session: Session, world_good_enterprise: int, bank_a: int
     user(bank_a, "a.admin", Role.INSTITUTION_ADMIN)
     user(agency.id, "agency", Role.AGENCY_ANALYST)
     user(tax_org, "supervisor", Role.GOVERNMENT_SUPERVISOR)
+    user(tax_org, "grid", Role.GRID_WORKER)
 
 
 @pytest.fixture(scope="module")
