@@ -326,3 +326,11 @@ def operating_page(session: Session, *, registered_by: date, after_id: int, limi
         Enterprise.operating_status.in_(_STILL_REGISTERED), Enterprise.registration_date <= registered_by,
         Enterprise.id > after_id).order_by(Enterprise.id).limit(limit)).all()
     return [(int(row[0]), row[1]) for row in rows]
+
+
+def places_and_sections(session: Session) -> list[tuple[int, str, str]]:
+    """(id, town/street name, industry section name) of every entity on the register: the groups a district-wide
+    report or simulation sums by. The section is the class code's letter (GB/T 4754: 批发和零售业, 制造业, …)."""
+    rows = session.execute(select(Enterprise.id, DistrictArea.name, Enterprise.industry_code).join(
+        DistrictArea, DistrictArea.id == Enterprise.district_area_id)).all()
+    return [(int(eid), str(area), INDUSTRIES.get(str(code)[:1], str(code)[:1])) for eid, area, code in rows]

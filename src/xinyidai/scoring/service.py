@@ -6,7 +6,8 @@ from sqlalchemy.orm import Session
 
 from xinyidai import clock
 from xinyidai.registry import service as registry_service
-from xinyidai.scoring.batch import completed_runs_after, grade_changes_query
+from xinyidai.scoring.batch import completed_runs_after, grade_changes_query, latest_done, scored_columns
+from xinyidai.scoring.batch import get as get_run
 from xinyidai.scoring.champion import ChampionPreAssessor, attach_order, for_order
 from xinyidai.scoring.portrait.chart import radar_data_url
 from xinyidai.scoring.portrait.service import read_portrait
@@ -17,10 +18,13 @@ __all__ = [
     "completed_runs_after",
     "for_order",
     "get_assessor",
+    "get_run",
     "grade_changes_query",
+    "latest_done",
     "pre_assess",
     "radar_data_url",
     "read_portrait",
+    "scored_columns",
     "set_assessor",
 ]
 
