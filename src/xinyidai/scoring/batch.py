@@ -570,11 +570,10 @@ def results(session: Session, *, run_id: int, outcome: str | None = None, limit:
 def scored_columns(session: Session, *, run_id: int) -> pl.DataFrame:
     """A run's results as columns for a whole-district projection (the policy simulator): enterprise_id, pd,
     outcome and the line rule's two features, by enterprise id."""
-    rows = session.execute(select(EntityScore.enterprise_id, EntityScore.pd, EntityScore.outcome,
-                                  EntityScore.tax_paid_12m, EntityScore.insured_headcount).where(
-        EntityScore.scoring_run_id == run_id).order_by(EntityScore.enterprise_id)).all()
-    return pl.DataFrame(rows, schema={"enterprise_id": pl.Int64, "pd": pl.Float64, "outcome": pl.String,
-                                      "tax_paid_12m": pl.Float64, "insured_headcount": pl.Int64}, orient="row")
+    query = select(EntityScore.enterprise_id, EntityScore.pd, EntityScore.outcome, EntityScore.tax_paid_12m,
+                   EntityScore.insured_headcount).where(EntityScore.scoring_run_id == run_id)
+    return db.select_frame(session, query, {"enterprise_id": pl.Int64, "pd": pl.Float64, "outcome": pl.String,
+                                            "tax_paid_12m": pl.Float64, "insured_headcount": pl.Int64})
 
 
 def latest_done(session: Session) -> ScoringRun | None:

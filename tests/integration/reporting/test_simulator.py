@@ -122,7 +122,7 @@ def test_the_current_policy_reproduces_the_live_pass_count_rates_and_lines(
     for row in projected.iter_rows(named=True):
         values = features[row["enterprise_id"]]
         assert values is not None
-        scored, decided = champion.evaluate(version, values, current.bounds)
+        _scored_entity, decided = champion.evaluate(version, values, current.bounds)
         assert row["passed"] == (decided.outcome == "approve")
         if row["passed"]:
             assert Decimal(row["rate_micro"]) / 1_000_000 == decided.annual_rate
@@ -225,3 +225,42 @@ def test_the_commission_simulates_on_the_portal_and_a_bank_may_not(
     login(client, "a.manager")
     assert client.get("/reporting/simulator").status_code == 403
     assert client.get(f"/api/v1/policy-simulations/{saved.id}").status_code == 403
+
+
+def test_only_the_products_bank_applies_a_simulation_as_a_new_version_for_review(
+        session: Session, session_factory: sessionmaker[Session], client: TestClient, world: World,
+        model_dir: Path) -> None:
+    from xinyidai.products import service as products_service
+
+    _scored(session, session_factory, world, model_dir)
+    proposal = PolicyIn.of(service.current_policy(session, product_id=world.product_a)).model_copy(
+        update={"max_rate": Decimal("0.07"), "max_line_fen": 50_000_000, "bank_share": Decimal("0.3"),
+                "guarantee_share": Decimal("0.7")})
+    simulation = service.simulate(session, principal=world.principal(session, "admin"), simulation_in=SimulationCreate(
+        title="上限50万", product_id=world.product_a, policy=proposal))
+    session.commit()
+    before = products_service.get(session, product_id=world.product_a)
+    assert (before.max_rate, before.max_line_fen) == (Decimal("0.08"), 100_000_000)  # simulating changed nothing
+
+    login(client, "b.manager")  # another bank's manager: not its product
+    assert client.get(f"/bank/policy-simulations/{simulation.id}").status_code == 404
+    client.cookies.clear()
+    login(client, "a.manager")
+    page = client.get(f"/bank/policy-simulations/{simulation.id}")
+    assert page.status_code == 200 and "银行分担比例" in page.text  # named among what applying does not change
+    token = page_csrf(client, f"/bank/policy-simulations/{simulation.id}")
+    done = client.post(f"/bank/policy-simulations/{simulation.id}/apply", data={"csrf_token": token},
+                       follow_redirects=False)
+    assert done.status_code == 303, done.text
+    session.expire_all()
+    versions = products_service.list_versions(session, principal=world.principal(session, "a.manager"),
+                                              product_id=world.product_a)
+    newest = max(versions, key=lambda v: v.number)
+    assert newest.status == "pending_review" and newest.terms["max_rate"] == "0.070000"
+    assert newest.terms["max_line_fen"] == 50_000_000 and f"政策模拟第{simulation.id}号" in newest.note
+    live = products_service.get(session, product_id=world.product_a)
+    assert (live.max_rate, live.max_line_fen) == (Decimal("0.08"), 100_000_000)  # on sale until reviewed
+    entry = session.scalars(select(AuditEntry).where(AuditEntry.action == "reporting.policy_applied")).one()
+    assert entry.detail["not_applied"] == ["guarantee_share", "bank_share"]
+    again = client.post(f"/api/v1/policy-simulations/{simulation.id}/apply", headers={"X-CSRF-Token": token})
+    assert again.status_code == 409  # a version already waits for review

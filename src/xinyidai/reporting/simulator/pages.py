@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 
-from xinyidai.auth.dependencies import OversightDep, csrf_protect
+from xinyidai.auth.dependencies import BankManagerDep, OversightDep, csrf_protect
 from xinyidai.db import MAX_ID
 from xinyidai.errors import DomainError
 from xinyidai.portal import flash
@@ -194,3 +194,35 @@ def workbook(session: SessionDep, principal: OversightDep, simulation_id: IdPath
     simulation = service.get(session, simulation_id=simulation_id)
     return Response(service.workbook(simulation), media_type=XLSX, headers={
         "Content-Disposition": f'attachment; filename="policy-simulation-{simulation.id}.xlsx"'})
+
+
+BANK_PAGE = "/bank/policy-simulations"
+
+
+def _apply_page(request: Request, session: SessionDep, principal: BankManagerDep, simulation_id: int, *,
+                errors: list[str] | None = None, status_code: int = 200) -> Response:
+    simulation = service.get(session, simulation_id=simulation_id)
+    product = products_service.get_own(session, principal=principal, product_id=simulation.product_id)
+    return render(request, "reporting/simulator/apply.html", {
+        "simulation": simulation, "product": product, "terms": service.terms_to_apply(simulation),
+        "not_applied": service.not_applied(simulation), "policy_labels": service.POLICY_LABELS,
+        "rows": ROWS, "results": simulation.results, "errors": errors or [],
+    }, status_code=status_code)
+
+
+@router.get(BANK_PAGE + "/{simulation_id}", response_class=HTMLResponse)
+def apply_page(request: Request, session: SessionDep, principal: BankManagerDep, simulation_id: IdPath) -> Response:
+    """For the product's bank: the product terms a simulation proposes beside its current ones, to adopt or not."""
+    return _apply_page(request, session, principal, simulation_id)
+
+
+@router.post(BANK_PAGE + "/{simulation_id}/apply", response_class=HTMLResponse)
+def apply(request: Request, session: SessionDep, principal: BankManagerDep, simulation_id: IdPath) -> Response:
+    """Adopt the proposed terms as a new version of the product, sent to the platform's review (audited)."""
+    try:
+        applied = service.apply(session, principal=principal, simulation_id=simulation_id)
+    except DomainError as exc:
+        return _apply_page(request, session, principal, simulation_id, errors=[exc.message],
+                           status_code=exc.status_code)
+    return flash.redirect(f"{BANK_PAGE}/{simulation_id}",
+                          f"已按政策模拟生成产品条款第{applied.version}版，待平台审核后生效")

@@ -6,11 +6,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 
-from xinyidai.auth.dependencies import OversightDep
+from xinyidai.auth.dependencies import BankManagerDep, OversightDep
 from xinyidai.db import MAX_ID
 from xinyidai.reporting.simulator import service
 from xinyidai.reporting.simulator.models import PolicySimulation
-from xinyidai.reporting.simulator.schemas import PolicyIn, SimulationCreate, SimulationRead
+from xinyidai.reporting.simulator.schemas import AppliedRead, PolicyIn, SimulationCreate, SimulationRead
 from xinyidai.web import IdPath, SessionDep
 
 router = APIRouter(prefix="/api/v1/policy-simulations", tags=["reporting"])
@@ -47,3 +47,12 @@ def export(session: SessionDep, principal: OversightDep, simulation_id: IdPath) 
     simulation = service.get(session, simulation_id=simulation_id)
     return Response(service.workbook(simulation), media_type=XLSX, headers={
         "Content-Disposition": f'attachment; filename="policy-simulation-{simulation.id}.xlsx"'})
+
+
+@router.post("/{simulation_id}/apply", response_model=AppliedRead, status_code=201)
+def apply(session: SessionDep, principal: BankManagerDep, simulation_id: IdPath) -> AppliedRead:
+    """The product's bank adopts the simulation's product terms: a new version of its product, for the platform's
+    review (audited); the risk split and the credit policy's rules are not product terms and stay as they are."""
+    applied = service.apply(session, principal=principal, simulation_id=simulation_id)
+    return AppliedRead(product_id=applied.product_id, version=applied.version, status=applied.status,
+                       not_applied=service.not_applied(service.get(session, simulation_id=simulation_id)))

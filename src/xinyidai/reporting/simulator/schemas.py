@@ -80,3 +80,12 @@ class SimulationRead(BaseModel):
     results: dict[str, Any]
     created_by_user_id: int | None
     created_at: datetime
+
+
+class AppliedRead(BaseModel):
+    """The product version applying a simulation made, and the proposed changes it could not carry."""
+
+    product_id: int
+    version: int
+    status: str
+    not_applied: list[str]

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -22,6 +23,7 @@ from xinyidai.config import get_settings
 from xinyidai.guarantee import service as guarantee_service
 from xinyidai.products import policy as product_policy
 from xinyidai.products import service as products_service
+from xinyidai.products.schemas import ProductUpdate
 from xinyidai.registry import service as registry_service
 from xinyidai.reporting.simulator import projection
 from xinyidai.reporting.simulator.exceptions import InvalidPolicy, NothingToSimulate, SimulationNotFound
@@ -49,11 +51,11 @@ def current_policy(session: Session, *, product_id: int) -> Policy:
 def population(session: Session, *, scoring_run_id: int) -> pl.DataFrame:
     """A run's scored entities as the projection reads them, each with its town/street and industry section."""
     scores = scoring_service.scored_columns(session, run_id=scoring_run_id)
-    places = pl.DataFrame(registry_service.places_and_sections(session),
-                          schema={"enterprise_id": pl.Int64, "area": pl.String, "industry": pl.String}, orient="row")
+    places = registry_service.places_and_sections(session)
     joined = scores.join(places, on="enterprise_id", how="left").with_columns(
         pl.col("area").fill_null(UNKNOWN_GROUP), pl.col("industry").fill_null(UNKNOWN_GROUP))
-    return joined.select(list(POPULATION_SCHEMA))
+    # In id order, so that sums over it add up in the same order every time it is read (a reproduced simulation).
+    return joined.select(list(POPULATION_SCHEMA)).sort("enterprise_id")
 
 
 def check(policy: Policy) -> None:
@@ -118,6 +120,55 @@ def get(session: Session, *, simulation_id: int) -> PolicySimulation:
 def list_recent(session: Session, *, limit: int = 50) -> Sequence[PolicySimulation]:
     """The latest simulations, newest first."""
     return session.scalars(select(PolicySimulation).order_by(PolicySimulation.id.desc()).limit(limit)).all()
+
+
+# Applying a simulated policy --------------------------------------------------------------------------------------
+
+# What a product's terms carry of a simulated policy; the rest (risk split, the PD-to-rate mapping, grades, line rule,
+# eligibility thresholds) is set elsewhere — the risk-sharing agreement, the platform's credit policy — and is not
+# changed by applying.
+APPLIED_TERMS = ("min_rate", "max_rate", "max_line_fen", "min_amount_fen", "guarantee_fee_rate")
+NOT_APPLIED = ("guarantee_share", "bank_share", "pd_best", "pd_worst", "grades", "revenue_share",
+               "line_per_insured_employee_fen", "max_pd", "min_tax_paid_yuan")
+
+
+def terms_to_apply(simulation: PolicySimulation) -> dict[str, Any]:
+    """The product terms a simulation's proposed policy sets: {term: (current, proposed)}."""
+    current, proposed = simulation.current_policy, simulation.proposed_policy
+    return {term: (current[term], proposed[term]) for term in APPLIED_TERMS}
+
+
+def not_applied(simulation: PolicySimulation) -> list[str]:
+    """The proposed policy's changes that applying cannot carry (set outside the product's terms)."""
+    return [term for term in NOT_APPLIED
+            if simulation.current_policy.get(term) != simulation.proposed_policy.get(term)]
+
+
+@dataclass(frozen=True)
+class Applied:
+    """The product version applying made."""
+
+    product_id: int
+    version: int
+    status: str
+
+
+def apply(session: Session, *, principal: Principal, simulation_id: int) -> Applied:
+    """The product owner's step: the simulation's proposed product terms as a new version of its product, through
+    the products service (which checks them and sends the version to the platform's review); audited apart."""
+    simulation = get(session, simulation_id=simulation_id)
+    product = products_service.get_own(session, principal=principal, product_id=simulation.product_id)
+    terms = products_service.terms_of(product)
+    proposed = {term: simulation.proposed_policy[term] for term in APPLIED_TERMS}
+    version = products_service.update(session, principal=principal, product_id=product.id,
+                                      product_in=ProductUpdate.model_validate({
+                                          **terms, **proposed,
+                                          "note": f"采用政策模拟第{simulation.id}号：{simulation.title}"[:500]}))
+    audit_service.record(session, action="reporting.policy_applied", actor=principal,
+                         subject_type="policy_simulation", subject_id=simulation.id,
+                         detail={"product_id": product.id, "version": version.number, "terms": proposed,
+                                 "not_applied": not_applied(simulation)})
+    return Applied(product_id=product.id, version=version.number, status=str(version.status))
 
 
 # Export ----------------------------------------------------------------------------------------------------------
