@@ -63,7 +63,7 @@ ACTION_LABELS: dict[str, str] = {
     "products.matched": "智能匹配金融产品",
     "loans.end_of_day_run": "运行日终批处理",
     "monitoring.rule_changed": "修改监测规则",
-    "reporting.policy_simulated": "政策模拟",
+    "reporting.policy_simulated": "运行政策模拟",
     "reporting.policy_applied": "采用政策模拟的产品条款（新版本）",
     "monitoring.alert_read": "贷后管理查看风险预警",
     "monitoring.alert_acknowledged": "确认风险预警",

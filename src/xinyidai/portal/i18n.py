@@ -1119,7 +1119,7 @@ EN.update({
 
 # The policy simulator (政策模拟).
 EN.update({
-    "政策模拟": "Policy simulator", "%": "%", "下载Excel": "Download Excel", "假设与参数": "Assumptions and parameters",
+    "政策模拟": "Policy simulation", "运行政策模拟": "Ran a policy simulation", "%": "%", "下载Excel": "Download Excel", "假设与参数": "Assumptions and parameters",
     "再做一次模拟": "Simulate again", "准入户数": "Firms passing",
     "准入近12个月纳税下限（元）": "Minimum tax paid in 12 months (yuan)",
     "准入近12个月纳税下限（可空）": "Minimum tax paid in 12 months (optional)",
@@ -1160,5 +1160,6 @@ EN.update({
         "eligibility thresholds are not product terms and do not change with it.",
     "不随产品条款改变的拟议调整": "Proposed changes that are not product terms",
     "采用为产品新版本": "Adopt as a new product version",
+    "采用政策模拟的产品条款（新版本）": "Adopt a policy simulation's product terms (new version)",
     "产品所属银行的信贷主管在此采用": "The product's bank's credit manager adopts it at",
 })

@@ -67,7 +67,7 @@ def test_sums_by_hand() -> None:
         (0.03, "decline", 50_000.0, 3, "乙镇", "零售业"),  # a hard rule: never passes
         (None, "failed", None, None, "乙镇", "零售业"),  # not scored
     ])
-    summary = projection.summarise(projection.project(population, LIVE))
+    summary = projection.summarise(projection.project(population, LIVE), min_group=1)
     total = summary["total"]
     assert (total["entities"], total["scored"], total["passed"]) == (4, 3, 2)
     assert total["pass_rate"] == round(2 / 3, 6)
@@ -81,6 +81,19 @@ def test_sums_by_hand() -> None:
     assert total["fee_fen"] == 312_000  # 1.2% of 260,000 yuan
     assert summary["area"]["乙镇"]["passed"] == 0 and summary["area"]["甲街道"]["passed"] == 2
     assert summary["industry"]["零售业"]["amount_fen"] == 200_000_00
+
+
+def test_small_groups_are_pooled_and_a_pool_too_small_is_left_out() -> None:
+    rows = ([(0.01, "approve", 10_000.0, None, "甲街道", "零售业")] * 6
+            + [(0.02, "approve", 20_000.0, None, "乙镇", "餐饮业")] * 3
+            + [(0.03, "approve", 30_000.0, None, "丙镇", "餐饮业")] * 2)
+    summary = projection.summarise(projection.project(_population(rows), LIVE))
+    assert set(summary["area"]) == {"甲街道", projection.OTHER}  # 乙镇 (3) and 丙镇 (2) pooled: 5
+    assert summary["area"][projection.OTHER]["passed"] == 5
+    assert set(summary["industry"]) == {"零售业", "餐饮业"}
+    lone = projection.summarise(projection.project(_population(rows[:9]), LIVE))
+    assert set(lone["area"]) == {"甲街道"}  # 乙镇's 3 alone would tell too much: left out
+    assert lone["total"]["passed"] == 9  # and still counted in the total
 
 
 def test_eligibility_thresholds_exclude() -> None:

@@ -254,11 +254,21 @@ def _row(values: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def summarise(projected: pl.DataFrame, *, by: Sequence[str] = (BY_AREA, BY_INDUSTRY)) -> dict[str, Any]:
-    """The figures overall and by each grouping column: {"total": {...}, "area": {name: {...}}, ...}."""
+MIN_GROUP = 5  # a group of fewer entities is pooled into OTHER: its sums would tell one firm's line and PD
+OTHER = "其他"
+
+
+def summarise(projected: pl.DataFrame, *, by: Sequence[str] = (BY_AREA, BY_INDUSTRY),
+              min_group: int = MIN_GROUP) -> dict[str, Any]:
+    """The figures overall and by each grouping column: {"total": {...}, "area": {name: {...}}, ...}.
+
+    Groups of fewer than `min_group` entities are pooled as OTHER (其他), and left out when even the pool is that
+    small: the commission sees sums, never what could be one firm's figures. The total counts every entity."""
     out: dict[str, Any] = {"total": _row(projected.select(_aggregations()).row(0, named=True))}
     for column in by:
-        grouped = projected.group_by(column).agg(_aggregations()).sort(column)
+        pooled = projected.with_columns(pl.when(pl.len().over(column) < min_group).then(pl.lit(OTHER))
+                                        .otherwise(pl.col(column).cast(pl.String)).alias(column))
+        grouped = pooled.group_by(column).agg(_aggregations()).filter(pl.col("entities") >= min_group).sort(column)
         out[column] = {str(row[column]): _row(row) for row in grouped.iter_rows(named=True)}
     return out
 
