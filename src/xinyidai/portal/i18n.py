@@ -1119,7 +1119,8 @@ EN.update({
 
 # The policy simulator (政策模拟).
 EN.update({
-    "政策模拟": "Policy simulation", "运行政策模拟": "Ran a policy simulation", "%": "%", "下载Excel": "Download Excel", "假设与参数": "Assumptions and parameters",
+    "政策模拟": "Policy simulation", "运行政策模拟": "Ran a policy simulation", "%": "%",
+    "下载Excel": "Download Excel", "假设与参数": "Assumptions and parameters",
     "再做一次模拟": "Simulate again", "准入户数": "Firms passing",
     "准入近12个月纳税下限（元）": "Minimum tax paid in 12 months (yuan)",
     "准入近12个月纳税下限（可空）": "Minimum tax paid in 12 months (optional)",

@@ -34,8 +34,9 @@ def test_the_rate_column_is_the_live_rule(values: list[float], band: tuple[str, 
 
 
 def test_half_steps_are_rounded_as_the_decimal_rule_rounds_them() -> None:
-    # 3.5% + f × 4.5% lands on 3.525% (a half step of 0.05%) at f = 0.025/4.5: PD = 0.01 + 0.14 × f.
-    values = [0.01 + 0.14 * (0.025 / 4.5) + d for d in (-1e-12, 0.0, 1e-12)]
+    # 3.5% + f × 4.5% lands on a half step of 0.05% (3.525%, 3.775%, 4.075%, …) at f = (k + ½) × 0.05% / 4.5%,
+    # PD = 0.01 + 0.14 × f; at k = 5 and 11 float arithmetic alone rounds up where the Decimal rule rounds down.
+    values = [0.01 + 0.14 * ((k + 0.5) * 0.0005 / 0.045) + d for k in range(90) for d in (-1e-12, 0.0, 1e-12)]
     got = projection.rates_micro(np.array(values), LIVE)
     assert [Decimal(int(r)) / 1_000_000 for r in got] == [credit_policy.rate_for_pd(v, LIVE.bounds) for v in values]
 
