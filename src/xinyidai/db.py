@@ -11,9 +11,10 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
+import polars as pl
 import structlog
 from pydantic import Field
-from sqlalchemy import BigInteger, DateTime, Engine, Integer, MetaData, Numeric, create_engine, event, text
+from sqlalchemy import BigInteger, DateTime, Engine, Integer, MetaData, Numeric, Select, create_engine, event, text
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Session, mapped_column, sessionmaker
 from sqlalchemy.types import TypeDecorator
@@ -70,6 +71,20 @@ DbId = Annotated[int, Field(ge=1, le=MAX_ID)]
 
 
 _SQLITE_IMMEDIATE = "xinyidai_sqlite_immediate"
+
+
+def select_frame(session: Session, query: Select[*tuple[Any, ...]], schema: dict[str, Any]) -> pl.DataFrame:
+    """The rows of a query of plain columns (numbers, text) as a polars frame with `schema`, for whole-table column
+    work: on PostgreSQL one COPY of the result as CSV read by polars (no row becomes a Python object), elsewhere the
+    rows fetched. The query's parameters must be literals SQLAlchemy can render (ids, numbers, text)."""
+    if session.get_bind().dialect.name == "postgresql":
+        statement = str(query.compile(dialect=session.get_bind().dialect, compile_kwargs={"literal_binds": True}))
+        raw = session.connection().connection.driver_connection
+        with raw.cursor() as cursor, cursor.copy(  # type: ignore[union-attr]
+                f"COPY ({statement}) TO STDOUT WITH (FORMAT csv)") as copy:
+            data = b"".join(bytes(chunk) for chunk in copy)
+        return pl.read_csv(data, has_header=False, new_columns=list(schema), schema=schema, raise_if_empty=False)
+    return pl.DataFrame(session.execute(query).all(), schema=schema, orient="row")
 
 
 def begin_writing(session: Session) -> None:

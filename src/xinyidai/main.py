@@ -85,6 +85,8 @@ from xinyidai.products.supermarket import pages as supermarket_pages
 from xinyidai.products.supermarket import router as supermarket_router
 from xinyidai.registry import router as registry_router
 from xinyidai.registry import service as registry_service
+from xinyidai.reporting.simulator import pages as simulator_pages
+from xinyidai.reporting.simulator import router as simulator_router
 from xinyidai.rights import jobs as rights_jobs
 from xinyidai.rights import pages as rights_pages
 from xinyidai.rights import router as rights_router
@@ -287,6 +289,8 @@ def _register_navigation() -> None:
     nav.register("贷后风险视图", "/monitoring/portfolio", [Role.BANK_LOAN_OFFICER, Role.BANK_MANAGER,
                                                         Role.GUARANTEE_OFFICER], order=24, landing=False,
                  group="贷后管理")
+    nav.register("政策模拟", "/reporting/simulator", [Role.PLATFORM_ADMIN, Role.GOVERNMENT_SUPERVISOR], order=69,
+                 landing=False, group="监督")
     nav.register("监测规则", "/admin/monitoring/rules", [Role.PLATFORM_ADMIN], order=74, landing=False, group="运维")
     nav.register("我的信用档案", "/credit-file", [Role.ENTERPRISE_ADMIN, Role.ENTERPRISE_STAFF], order=12,
                  group="信用信息")
@@ -454,7 +458,7 @@ def create_app(*, session_factory: sessionmaker[Session] | None = None) -> FastA
                    rights_router.router, notification_pages.api_router, onboarding_router.router,
                    sandbox_router.router, guarantee_router.router, network_router.admin, supermarket_router.router,
                    webhooks_router.router, chains_router.router,
-                   monitoring_router.router, creditcheck_router.router):
+                   monitoring_router.router, creditcheck_router.router, simulator_router.router):
         # A cookie-authenticated write to the API must echo the session's CSRF token like a page's form does
         # (bearer clients need none); one place, so no router can forget it.
         app.include_router(router, dependencies=[Depends(csrf_protect)], responses=INVALID_REQUEST_RESPONSE)
@@ -465,7 +469,7 @@ def create_app(*, session_factory: sessionmaker[Session] | None = None) -> FastA
                   scoring_pages.router, loans_eod_pages.router, network_pages.router, signon_pages.pages,
                   supermarket_pages.router, webhooks_pages.router, chains_pages.router,
                   monitoring_pages.router, creditcheck_pages.router, api_sandbox_pages.router,
-                  outreach_pages.router):
+                  outreach_pages.router, simulator_pages.router):
         app.include_router(pages)
     # Node-to-node routes: authenticated by the signature of a directory member, not by a session (so no CSRF);
     # the identity provider's token endpoint authenticates the calling node by its signed assertion likewise.

@@ -1244,3 +1244,51 @@ EN.update({
         "Merchants registered through a grid worker's QR code, and how many of them authorised, applied, were "
         "granted a line and were financed, count for the grid worker and the community that brought them in.",
 })
+
+# The policy simulator (政策模拟).
+EN.update({
+    "政策模拟": "Policy simulation", "运行政策模拟": "Ran a policy simulation", "%": "%",
+    "下载Excel": "Download Excel", "假设与参数": "Assumptions and parameters",
+    "再做一次模拟": "Simulate again", "准入户数": "Firms passing",
+    "准入近12个月纳税下限（元）": "Minimum tax paid in 12 months (yuan)",
+    "准入近12个月纳税下限（可空）": "Minimum tax paid in 12 months (optional)",
+    "准入违约概率上限": "Maximum PD to pass", "准入违约概率上限（可空）": "Maximum PD to pass (optional)",
+    "加权平均利率": "Amount-weighted average rate", "参数": "Parameter",
+    "尚无上架产品，无法模拟。": "No product is on sale; nothing to simulate.",
+    "已保存的模拟": "Saved simulations", "市场主体数": "Market entities", "平均利率": "Average rate",
+    "总体": "Overall", "担保方分担比例": "Guarantee side's share", "担保方承担": "Borne by the guarantee side",
+    "担保费收入": "Guarantee fee income", "拟议": "proposed", "拟议政策": "Proposed policy", "指标": "Figure",
+    "最低利率对应违约概率": "PD at the minimum rate", "最低年利率": "Minimum annual rate",
+    "最低申请金额": "Minimum amount", "最低申请金额（分）": "Minimum amount (fen)",
+    "最高利率对应违约概率": "PD at the maximum rate", "最高年利率": "Maximum annual rate",
+    "最高授信额度": "Line cap", "最高授信额度（分）": "Line cap (fen)",
+    "模拟不改变任何现行政策；采用新政策须由产品所属银行另行修改产品条款并经平台审核。":
+        "A simulation changes no policy in force; adopting a new policy takes the product's bank changing the "
+        "product's terms, reviewed by the platform.",
+    "模拟名称": "Simulation name", "模拟时间": "Simulated at", "每名参保人员额度": "Line per insured employee",
+    "每名参保人员额度（分）": "Line per insured employee (fen)", "现行": "current", "现行政策": "Current policy",
+    "用信率（假设）": "Utilisation (assumed)", "等级与额度系数": "Grades and line factors",
+    "级违约概率上限": "grade: PD ceiling", "级额度系数": "grade: line factor", "融资金额": "Amount financed",
+    "读取现行政策": "Load the current policy",
+    "调整产品的利率区间、违约概率与利率的对应、额度上限和额度规则、风险分担比例、担保费率和准入条件，用最近一次批量评分的全区市场主体"
+    "测算通过率、融资户数和金额、平均利率、预期违约和损失、担保方和银行各自承担的损失及担保费收入，与现行政策并列，按镇街和行业分列。"
+    "模拟只保存测算结果，不改变任何现行政策。":
+        "Change a product's rate band, the mapping from PD to rate, the line cap and line rule, the risk split, the "
+        "guarantee fee and the eligibility thresholds, and project on the district's entities of the latest batch "
+        "scoring the pass rate, the firms and amount financed, the average rate, expected defaults and loss, what "
+        "the guarantee side and the bank each bear, and the fee income, beside the current policy, by town/street "
+        "and industry. A simulation keeps only its projections and changes no policy in force.",
+    "运行模拟": "Run the simulation", "违约损失率（假设）": "Loss given default (assumed)", "通过率": "Pass rate",
+    "银行分担比例": "Bank's share", "银行承担": "Borne by the bank", "预期损失": "Expected loss",
+    "预期违约户数": "Expected defaults", "额度占推算营收比例": "Line as a share of tax-implied revenue",
+    "／": " / ",
+    "采用政策模拟": "Adopt a policy simulation", "产品条款": "Product terms",
+    "采用后，拟议的产品条款成为本产品的新版本，经平台审核后上架；风险分担比例、违约概率与利率的对应、等级额度系数、额度规则和准入条件不属于产品条款，不随之改变。":
+        "Adopted, the proposed product terms become a new version of the product, on sale once the platform has "
+        "reviewed it; the risk split, the mapping from PD to rate, the grades' line factors, the line rule and the "
+        "eligibility thresholds are not product terms and do not change with it.",
+    "不随产品条款改变的拟议调整": "Proposed changes that are not product terms",
+    "采用为产品新版本": "Adopt as a new product version",
+    "采用政策模拟的产品条款（新版本）": "Adopt a policy simulation's product terms (new version)",
+    "产品所属银行的信贷主管在此采用": "The product's bank's credit manager adopts it at",
+})

@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import date
 from typing import Protocol
 
+import polars as pl
 from sqlalchemy import ARRAY, Select, String, any_, cast, func, select
 from sqlalchemy.orm import Session
 
@@ -380,3 +381,17 @@ def operating_page(session: Session, *, registered_by: date, after_id: int, limi
         Enterprise.operating_status.in_(_STILL_REGISTERED), Enterprise.registration_date <= registered_by,
         Enterprise.id > after_id).order_by(Enterprise.id).limit(limit)).all()
     return [(int(row[0]), row[1]) for row in rows]
+
+
+def places_and_sections(session: Session) -> pl.DataFrame:
+    """Every entity on the register as columns enterprise_id, area (its town/street's name) and industry (its
+    industry section's name): the groups a district-wide report or simulation sums by. The section is the class
+    code's letter (GB/T 4754: 批发和零售业, 制造业, …)."""
+    frame = db.select_frame(session, select(Enterprise.id, Enterprise.district_area_id, Enterprise.industry_code),
+                            {"enterprise_id": pl.Int64, "area_id": pl.Int64, "code": pl.String})
+    areas = {area.id: area.name for area in list_areas(session)}
+    sections = {code: name for code, name in INDUSTRIES.items() if len(code) == 1}
+    letter = pl.col("code").str.slice(0, 1)
+    return frame.select("enterprise_id", pl.col("area_id").replace_strict(areas, default=None, return_dtype=pl.String)
+                        .alias("area"), letter.replace_strict(sections, default=letter, return_dtype=pl.String)
+                        .alias("industry"))

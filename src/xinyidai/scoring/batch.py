@@ -62,7 +62,8 @@ from xinyidai.scoring.policy import Outcome
 CHUNK = 2000  # entities per page: a few thousand records, a matrix of CHUNK × inputs
 STALE_AFTER = timedelta(hours=6)  # a "running" run older than this lost its process and may be taken over
 ENTITY_SCORE = cast(Table, EntityScore.__table__)
-COLUMNS = ("scoring_run_id", "enterprise_id", "score", "pd", "grade", "outcome", "reason_codes")
+COLUMNS = ("scoring_run_id", "enterprise_id", "score", "pd", "grade", "outcome", "tax_paid_12m", "insured_headcount",
+           "reason_codes")
 FAILED = "failed"
 
 
@@ -249,6 +250,15 @@ def top_loss_names(spec: dict[str, Any], points: np.ndarray, top: int = TOP_MODE
             for ks, cs in zip(order.tolist(), costing.tolist(), strict=True)]
 
 
+def _number(value: Any) -> float | None:
+    return None if value is None else float(value)
+
+
+def _headcount(value: Any) -> int | None:
+    # `policy.scale_fen` reads the headcount as int(); kept the same way so a line worked out later is the same.
+    return None if value is None else int(value)
+
+
 PageResult = tuple[list[tuple[Any, ...]], np.ndarray, np.ndarray, dict[str, int]]
 
 
@@ -258,7 +268,7 @@ def score_page(spec: dict[str, Any], run_id: int, page: list[tuple[int, dict[str
     from xinyidai.scoring.modelling import scorecard  # the modelling stack loads only when a model scores
 
     ok = [(eid, v) for eid, v in page if v is not None]
-    rows: list[tuple[Any, ...]] = [(run_id, eid, None, None, "", FAILED, ["error.features"])
+    rows: list[tuple[Any, ...]] = [(run_id, eid, None, None, "", FAILED, None, None, ["error.features"])
                                    for eid, v in page if v is None]
     outcomes = {FAILED: len(rows)}
     if not ok:
@@ -270,8 +280,9 @@ def score_page(spec: dict[str, Any], run_id: int, page: list[tuple[int, dict[str
     for outcome, count in Counter(decided).items():
         outcomes[outcome] = count
     # The reasons as a decision stores them (rules first, then the model's), as codes.
-    rows += [(run_id, eid, score, pd, grade, outcome, [*rules, *(f"model.{name}" for name in names)])
-             for (eid, _v), score, pd, grade, outcome, rules, names
+    rows += [(run_id, eid, score, pd, grade, outcome, _number(v.get("tax_paid_12m")),
+              _headcount(v.get("social_insurance_headcount")), [*rules, *(f"model.{name}" for name in names)])
+             for (eid, v), score, pd, grade, outcome, rules, names
              in zip(ok, scores.tolist(), pds.tolist(), grades, decided, codes, top_loss_names(spec, points),
                     strict=True)]
     return rows, scores, pds, outcomes
@@ -574,6 +585,21 @@ def results(session: Session, *, run_id: int, outcome: str | None = None, limit:
         query = query.where(EntityScore.outcome == outcome)
     riskiest = query.order_by(EntityScore.pd.desc().nulls_first(), EntityScore.id).limit(limit)
     return list(session.scalars(riskiest))
+
+
+def scored_columns(session: Session, *, run_id: int) -> pl.DataFrame:
+    """A run's results as columns for a whole-district projection (the policy simulator): enterprise_id, pd,
+    outcome and the line rule's two features, by enterprise id."""
+    query = select(EntityScore.enterprise_id, EntityScore.pd, EntityScore.outcome, EntityScore.tax_paid_12m,
+                   EntityScore.insured_headcount).where(EntityScore.scoring_run_id == run_id)
+    return db.select_frame(session, query, {"enterprise_id": pl.Int64, "pd": pl.Float64, "outcome": pl.String,
+                                            "tax_paid_12m": pl.Float64, "insured_headcount": pl.Int64})
+
+
+def latest_done(session: Session) -> ScoringRun | None:
+    """The latest finished run (by date, then id), any model version."""
+    return session.scalars(select(ScoringRun).where(ScoringRun.status == RunStatus.DONE).order_by(
+        ScoringRun.as_of.desc(), ScoringRun.id.desc()).limit(1)).first()
 
 
 def score_of(session: Session, *, run_id: int, enterprise_id: int) -> EntityScore | None:

@@ -118,6 +118,10 @@ class EntityScore(Base):
     grade: Mapped[str] = mapped_column(String(4))
     outcome: Mapped[str] = mapped_column(String(12))
     reason_codes: Mapped[list[Any]] = mapped_column(JSON)
+    # The two features the line rule reads (`policy.scale_fen`), kept so that a line can be worked out for any
+    # product's bounds without computing the features again (the policy simulator); None: the feature was missing.
+    tax_paid_12m: Mapped[float | None] = mapped_column(Float(precision=53))
+    insured_headcount: Mapped[int | None]
 
 
 class ScoringPage(Base):

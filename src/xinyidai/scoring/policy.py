@@ -109,11 +109,12 @@ def hard_rule_hits(features: Mapping[str, float | None]) -> list[HardRule]:
     return [rule for rule in HARD_RULES if _positive(features, rule.feature)]
 
 
-def rate_for_pd(pd: float, bounds: ProductBounds) -> Decimal:
-    """The rate for a PD: linear from the minimum rate at PD_BEST to the maximum at PD_WORST, stepped to 0.05 %."""
+def rate_for_pd(pd: float, bounds: ProductBounds, *, pd_best: float = PD_BEST, pd_worst: float = PD_WORST) -> Decimal:
+    """The rate for a PD: linear from the minimum rate at PD_BEST to the maximum at PD_WORST, stepped to 0.05 %
+    (the policy simulator tries other ends of the line)."""
     if not math.isfinite(pd) or not 0 <= pd <= 1:
         raise ValueError(f"a PD lies in [0, 1], not {pd}")
-    fraction = min(Decimal(1), max(Decimal(0), (Decimal(pd) - Decimal(PD_BEST)) / Decimal(PD_WORST - PD_BEST)))
+    fraction = min(Decimal(1), max(Decimal(0), (Decimal(pd) - Decimal(pd_best)) / Decimal(pd_worst - pd_best)))
     raw = bounds.min_rate + fraction * (bounds.max_rate - bounds.min_rate)
     stepped = (raw / RATE_STEP).quantize(Decimal(1), rounding=ROUND_HALF_UP) * RATE_STEP
     return min(bounds.max_rate, max(bounds.min_rate, stepped)).quantize(Decimal("0.000001"))

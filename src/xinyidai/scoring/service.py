@@ -6,7 +6,16 @@ from sqlalchemy.orm import Session
 
 from xinyidai import clock
 from xinyidai.registry import service as registry_service
-from xinyidai.scoring.batch import completed_runs_after, grade_changes_query, latest_grades
+from xinyidai.scoring.batch import (
+    completed_runs_after,
+    grade_changes_query,
+    latest_done,
+    latest_grades,
+    scored_columns,
+)
+from xinyidai.scoring.batch import default_as_of as default_batch_as_of
+from xinyidai.scoring.batch import get as get_run
+from xinyidai.scoring.batch import run_job as run_batch
 from xinyidai.scoring.champion import ChampionPreAssessor, attach_order, for_order
 from xinyidai.scoring.portrait.chart import radar_data_url
 from xinyidai.scoring.portrait.service import read_portrait
@@ -15,13 +24,18 @@ from xinyidai.scoring.preassessment import EntityFacts, Estimate, PreAssessor, P
 __all__ = [
     "attach_order",
     "completed_runs_after",
+    "default_batch_as_of",
     "for_order",
     "get_assessor",
+    "get_run",
     "grade_changes_query",
+    "latest_done",
     "latest_grades",
     "pre_assess",
     "radar_data_url",
     "read_portrait",
+    "run_batch",
+    "scored_columns",
     "set_assessor",
 ]
 

@@ -424,6 +424,10 @@ NOT_CREDIT_ROUTES: dict[str, str] = {
     "POST /api/v1/credit-reports/verification": "genuine or not, the subject's name and the recipient; no content",
     "GET /verify-report": "the public verification form",
     "POST /verify-report": "genuine or not, the subject's name and the recipient; no content",
+    **{route: "the policy simulator (政策模拟): sums by town/street and industry over groups of at least "
+              "`projection.MIN_GROUP` entities, no entity's figures"
+       for route in ("GET /reporting/simulator", "POST /reporting/simulator",
+                     "GET /reporting/simulator/{simulation_id}", "GET /reporting/simulator/{simulation_id}/workbook")},
     "GET /sandbox/authorise": "the entity's own grants of model runs",
     "POST /api/v1/credit-checks/batch": "the public credit check of many bidders at once, by the same service and "
                                         "rule as POST /api/v1/credit-checks (tests/integration/creditcheck)",
