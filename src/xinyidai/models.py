@@ -21,6 +21,7 @@ from xinyidai.orders import models as orders_models
 from xinyidai.products import models as products_models
 from xinyidai.products.supermarket import models as supermarket_models
 from xinyidai.registry import models as registry_models
+from xinyidai.reporting import models as reporting_models
 from xinyidai.rights import models as rights_models
 from xinyidai.scoring import models as scoring_models
 from xinyidai.scoring.sandbox import models as sandbox_models
@@ -30,6 +31,7 @@ __all__ = [
     "Base", "audit_models", "chains_models", "consent_models", "creditdata_models", "creditdata_report_models",
     "events",
     "guarantee_models", "identity_models", "loans_models", "monitoring_models", "network_models", "notification_models",
-    "onboarding_models", "orders_models", "products_models", "registry_models", "rights_models", "sandbox_models",
+    "onboarding_models", "orders_models", "products_models", "registry_models", "reporting_models",
+    "rights_models", "sandbox_models",
     "scoring_models", "signon_models", "supermarket_models", "webhooks_models", "workdays",
 ]

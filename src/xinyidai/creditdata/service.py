@@ -26,6 +26,8 @@ from xinyidai.creditdata import agriculture, catalogue, policy
 from xinyidai.creditdata.access import Access as Access
 from xinyidai.creditdata.access import is_audited as is_audited
 from xinyidai.creditdata.access import sensitivities_for as sensitivities_for
+from xinyidai.creditdata.coverage import ItemSharing as ItemSharing
+from xinyidai.creditdata.coverage import sharing_by_item as sharing_by_item
 from xinyidai.creditdata.enums import AuthoritativeChannel, Channel, FieldType, MarkKind, Sensitivity
 from xinyidai.creditdata.exceptions import (
     CatalogueItemNotFound,
@@ -43,6 +45,8 @@ from xinyidai.creditdata.models import (
     CreditRecordMark,
     SourceDepartment,
 )
+from xinyidai.creditdata.report.pdf import CjkFont as CjkFont
+from xinyidai.creditdata.report.pdf import find_font as find_font
 from xinyidai.creditdata.schemas import CatalogueItemUpdate
 from xinyidai.money import format_yuan
 from xinyidai.registry import service as registry_service

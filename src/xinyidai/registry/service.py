@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
-from datetime import date
+from collections.abc import Callable, Collection, Iterable, Sequence
+from datetime import date, datetime
 from typing import Protocol
 
-from sqlalchemy import ARRAY, String, any_, cast, func, select
+from sqlalchemy import ARRAY, Select, String, any_, cast, func, literal, select
 from sqlalchemy.orm import Session
 
 from xinyidai import clock, crypto, db
@@ -326,3 +326,29 @@ def operating_page(session: Session, *, registered_by: date, after_id: int, limi
         Enterprise.operating_status.in_(_STILL_REGISTERED), Enterprise.registration_date <= registered_by,
         Enterprise.id > after_id).order_by(Enterprise.id).limit(limit)).all()
     return [(int(row[0]), row[1]) for row in rows]
+
+
+# Statistics (read by reporting) ---------------------------------------------------------------------------------
+
+
+def count_local_entities(session: Session, *, until: datetime, scales: Collection[str] | None = None) -> int:
+    """Market entities of this district (not those registered at another node) the registry held before `until`,
+    optionally of the given sizes."""
+    query = select(func.count()).select_from(Enterprise).where(Enterprise.home_node.is_(None),
+                                                               Enterprise.created_at < until)
+    if scales is not None:
+        query = query.where(Enterprise.scale.in_(list(scales)))
+    return int(session.scalar(query) or 0)
+
+
+def totals_by_area(session: Session, *, rows: Select[int, int] | Select[int | None]) -> dict[int, tuple[int, int]]:
+    """Per town/street: distinct entities and the sum of values of `rows`, a select of (entity id, value) or of
+    entity ids alone (the sum then 0) (one grouped query; areas with none are absent)."""
+    sub = rows.subquery()
+    columns = list(sub.c)
+    entity = columns[0]
+    total = func.coalesce(func.sum(columns[1]), 0) if len(columns) > 1 else literal(0)
+    result = session.execute(
+        select(Enterprise.district_area_id, func.count(func.distinct(entity)), total)
+        .join(sub, entity == Enterprise.id).group_by(Enterprise.district_area_id)).all()
+    return {int(area): (int(n), int(total)) for area, n, total in result}
