@@ -1,0 +1,90 @@
+"""The statistics pages: who may open them, the dashboard's figures and charts, targets edited with bad input
+refused, and a monthly report generated, downloaded (audited) and opened."""
+
+from __future__ import annotations
+
+import io
+from datetime import date
+from decimal import Decimal
+
+from fastapi.testclient import TestClient
+from openpyxl import load_workbook
+from pypdf import PdfReader
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from tests.integration.conftest import World, login, page_csrf
+from xinyidai.audit.models import AuditEntry
+from xinyidai.auth.enums import OrgKind, Role
+from xinyidai.identity import service as identity_service
+from xinyidai.identity.schemas import OrganisationCreate, UserCreate
+from xinyidai.reporting import service
+from xinyidai.reporting.models import ReportingTarget
+
+PAGE = "/supervision/statistics"
+
+
+def _supervisor(session: Session) -> None:
+    commission = identity_service.create_organisation(session, organisation_in=OrganisationCreate(
+        name="南岸区发展改革委", kind=OrgKind.GOVERNMENT_DEPARTMENT))
+    identity_service.create_user(session, user_in=UserCreate(
+        organisation_id=commission.id, username="fgw", display_name="fgw", password="Correct-Horse-9",
+        roles=[Role.GOVERNMENT_SUPERVISOR]))
+    session.commit()
+
+
+def test_only_the_commission_the_regulator_and_the_admin_open_the_statistics(client: TestClient, world: World) -> None:
+    login(client, "good")
+    assert client.get(PAGE).status_code == 403
+    assert client.get("/supervision/reports/2026-10.xlsx").status_code == 403
+    login(client, "a.manager")
+    assert client.get(PAGE).status_code == 403
+    login(client, "admin")
+    page = client.get(PAGE)
+    assert page.status_code == 200
+    assert 'data-testid="card-registered_firms"' in page.text
+    assert page.text.count('class="chart"') == 7
+
+
+def test_targets_are_edited_and_bad_input_changes_nothing(client: TestClient, session: Session,
+                                                          world: World) -> None:
+    _supervisor(session)
+    login(client, "fgw", "Correct-Horse-9")
+    token = page_csrf(client, PAGE)
+    for value, due in (("120", ""), ("abc", ""), ("-5", ""), ("30", "2025-13-01"), ("NaN", "")):
+        bad = client.post("/supervision/targets/credit_loan_share", data={"csrf_token": token, "value": value,
+                                                                           "due_date": due})
+        assert bad.status_code == 422, value
+        assert 'class="error"' in bad.text
+    assert session.get(ReportingTarget, "credit_loan_share").value == Decimal("0.30")  # type: ignore[union-attr]
+    done = client.post("/supervision/targets/credit_loan_share", data={"csrf_token": token, "value": "35",
+                                                                        "due_date": "2027-12-31"},
+                       follow_redirects=False)
+    assert done.status_code == 303
+    session.expire_all()
+    target = session.get(ReportingTarget, "credit_loan_share")
+    assert target is not None and str(target.value.normalize()) == "0.35" and target.due_date == date(2027, 12, 31)
+    assert any(t.figure_code == "credit_loans_share" and t.value == target.value
+               for t in service.list_targets(session))
+
+
+def test_a_monthly_report_is_generated_and_downloaded(client: TestClient, session: Session, world: World) -> None:
+    login(client, "admin")
+    token = page_csrf(client, PAGE)
+    assert client.post("/supervision/reports", data={"csrf_token": token, "month": "2026-13"}).status_code == 422
+    not_over = client.post("/supervision/reports", data={"csrf_token": token, "month": "2026-11"})
+    assert not_over.status_code == 422 and "尚未结束" in not_over.text
+    assert client.get("/supervision/reports/2026-10.pdf").status_code == 404
+    made = client.post("/supervision/reports", data={"csrf_token": token, "month": "2026-10"},
+                       follow_redirects=False)
+    assert made.status_code == 303
+    workbook = client.get("/supervision/reports/2026-10.xlsx")
+    assert workbook.status_code == 200
+    book = load_workbook(io.BytesIO(workbook.content))
+    assert book.sheetnames[0] == "总体指标" and "统计口径" in book.sheetnames
+    pdf = client.get("/supervision/reports/2026-10.pdf")
+    assert pdf.headers["content-type"] == "application/pdf"
+    assert len(PdfReader(io.BytesIO(pdf.content)).pages) >= 2
+    downloads = session.scalars(select(AuditEntry).where(
+        AuditEntry.action == "reporting.monthly_report_downloaded")).all()
+    assert sorted(e.detail["file"] for e in downloads) == ["pdf", "xlsx"]
