@@ -60,6 +60,10 @@ def shown_text(code: str, value: Any) -> str:
         return f"{(Decimal(number) * 100).quantize(Decimal('0.01'))}%"
     if code in d.MONEY_FIGURES:
         return f"{Decimal(number):,.2f}"
+    if isinstance(number, Decimal) and code.endswith("_days"):
+        return str(number)
+    if isinstance(number, Decimal) and number == number.to_integral_value():
+        return f"{int(number):,}"
     return str(number)
 
 
@@ -162,7 +166,7 @@ def _bars(pdf: FPDF, title: str, labels: Sequence[str], series: Sequence[tuple[s
     if pdf.get_y() + height > pdf.h - 20:
         pdf.add_page()
     _heading(pdf, title)
-    left, width = MARGIN + 38, pdf.w - 2 * MARGIN - 38 - 22
+    left, width = MARGIN + 48, pdf.w - 2 * MARGIN - 48 - 22
     top = pdf.get_y() + 1
     values = [v for _, vs in series for v in vs] + ([target] if target is not None else [])
     top_value = max([v for v in values if v is not None] + [0.0]) or 1.0
@@ -170,7 +174,7 @@ def _bars(pdf: FPDF, title: str, labels: Sequence[str], series: Sequence[tuple[s
     for index, label in enumerate(labels or ["（无数据）"]):
         pdf.set_xy(MARGIN, y)
         pdf.set_font(FONT, size=8)
-        pdf.cell(36, 3 * len(series) + 1, label[:14], align="R")
+        pdf.cell(46, 3 * len(series) + 1, label[:18], align="R")
         for number, (_, vs) in enumerate(series):
             value = vs[index] if index < len(vs) else 0.0
             pdf.set_fill_color(*(BAR if number == 0 else BAR_SECOND))
