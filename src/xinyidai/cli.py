@@ -262,9 +262,9 @@ app.add_typer(creditdata_cli.app, name="creditdata", rich_help_panel=CONTEXTS_PA
 app.add_typer(scoring_cli.app, name="model", callback=_every_table, rich_help_panel=CONTEXTS_PANEL)
 app.add_typer(loans_cli.app)  # `calc`
 app.add_typer(rights_cli.app, name="rights", rich_help_panel=CONTEXTS_PANEL)
-app.add_typer(reporting_cli.app, name="reporting", rich_help_panel=CONTEXTS_PANEL)
 app.add_typer(monitoring_cli.app, name="monitoring", callback=_wire_events, rich_help_panel=CONTEXTS_PANEL)
 app.add_typer(network_cli.app, name="network", callback=_every_table, rich_help_panel=CONTEXTS_PANEL)
+app.add_typer(reporting_cli.app, name="reporting", rich_help_panel=CONTEXTS_PANEL)
 
 
 if __name__ == "__main__":

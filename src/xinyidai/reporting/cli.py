@@ -13,7 +13,8 @@ app = command_group("统计与月报", "Statistics and monthly reports")
 
 @app.command("monthly-report", help=bilingual("生成或重新生成某个过去月份的月报（按该月末数据）",
                                               "(Re)generate the monthly report of a past month, as of its end"))
-def monthly_report(month: Annotated[str, typer.Argument(help="YYYY-MM")]) -> None:
+def monthly_report(month: Annotated[str, typer.Argument(help=bilingual("月份，如 2026-10", "Month, YYYY-MM"))],
+                   ) -> None:
     """Generate a month's report and print its checksum."""
     from xinyidai import db
     from xinyidai.audit import service as audit_service
