@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from tests.integration.conftest import World
-from xinyidai import clock, events
+from xinyidai import clock, db, events
 from xinyidai.audit.models import AuditEntry
 from xinyidai.clock import BUSINESS_TZ
 from xinyidai.creditdata import service as creditdata_service
@@ -31,6 +31,7 @@ from xinyidai.products.models import Product
 from xinyidai.registry import service as registry_service
 from xinyidai.registry.models import Enterprise
 from xinyidai.reporting import definitions, service
+from xinyidai.reporting.models import MonthlyReport
 from xinyidai.rights.models import CreditRepair, Objection
 
 OCTOBER = definitions.month_period("2026-10")
@@ -320,3 +321,16 @@ def test_the_report_is_due_from_the_first_working_day(session: Session, world: W
     assert service.due_report(session, today=date(2026, 11, 2)) == "2026-10"
     service.generate_monthly_report(session, month="2026-10", actor=world.principal(session, "admin"))
     assert service.due_report(session, today=date(2026, 11, 3)) is None
+
+
+def test_the_job_archives_last_months_report_once(committed_database: db.Database) -> None:
+    from xinyidai.reporting import jobs as reporting_jobs
+
+    factory = committed_database.session_factory
+    # Sunday 1 November: not yet due. Monday 2 November (the first working day): generated. Tuesday: nothing more.
+    for day, expected in ((1, 0), (2, 1), (3, 1)):
+        with clock.use(clock.at(2026, 11, day, 2, 0)):
+            reporting_jobs.monthly_report(factory)
+        with factory() as session:
+            reports = session.scalars(select(MonthlyReport)).all()
+            assert [(r.month, r.generations) for r in reports] == ([("2026-10", 1)] if expected else []), day
