@@ -1174,6 +1174,8 @@ EN.update({
     "注册企业数": "Registered firms",
     "本期获贷企业数": "Firms financed (period)",
     "本期放款金额（分）": "Disbursed in the period (fen)",
+    "本期放款金额（元）": "Disbursed in the period (yuan)",
+    "累计放款金额（元）": "Disbursed to date (yuan)",
     "本期首贷户数": "First-time borrowers (period)",
     "累计获贷企业数": "Firms financed to date",
     "累计放款金额（分）": "Disbursed to date (fen)",

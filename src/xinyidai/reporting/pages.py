@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from xinyidai import clock
 from xinyidai.auth.dependencies import OversightDep, csrf_protect
 from xinyidai.errors import DomainError
+from xinyidai.money import format_yuan
 from xinyidai.portal.charts import Chart, Series
 from xinyidai.portal.i18n import language_of, translate
 from xinyidai.portal.templating import render
@@ -78,6 +79,15 @@ def _charts(snapshot: Any, points: list[Any], targets: list[files.TargetLine], l
                   targets=[(translate(label, lang), value) for label, value in c.targets]) for c in charts]
 
 
+def _in_yuan(table: Any) -> dict[str, Any]:
+    """A table of the snapshot as the page shows it: amounts kept in fen shown in yuan."""
+    money = [c.endswith(files.FEN_COLUMN_MARK) for c in table.columns]
+    return {"code": table.code, "title": table.title,
+            "columns": [c.replace(files.FEN_COLUMN_MARK, "（元）") for c in table.columns],
+            "rows": [[format_yuan(int(v)) if is_money and isinstance(v, int) else v
+                      for v, is_money in zip(row, money, strict=True)] for row in table.rows]}
+
+
 def _dashboard(request: Request, session: Session, *, month: str | None, status_code: int = 200,
                **extra: Any) -> Response:
     today = clock.today()
@@ -110,7 +120,7 @@ def _dashboard(request: Request, session: Session, *, month: str | None, status_
     return render(request, "reporting/dashboard.html", {
         "month": chosen, "months": d.months_back(current, 24)[::-1], "period": period,
         "cards": cards, "figures": figures_table, "charts": _charts(snapshot, points, targets, language_of(request)),
-        "tables": [t for t in snapshot.tables if t.code in ("by_area", "late_orders_by_bank")],
+        "tables": [_in_yuan(t) for t in snapshot.tables if t.code in ("by_area", "late_orders_by_bank")],
         "targets": [{"code": default.code, "name": target.name, "unit": target.unit, "due": target.due,
                      "shown": files.shown_text(target.figure_code,
                                                target.value * (100 if target.figure_code in d.MONEY_FIGURES else 1)),
