@@ -44,6 +44,13 @@ def test_only_the_commission_the_regulator_and_the_admin_open_the_statistics(cli
     assert page.status_code == 200
     assert 'data-testid="card-registered_firms"' in page.text
     assert page.text.count('class="chart"') == 7
+    # A past month reads as of its end; a month to come shows the current one; a month not written YYYY-MM: 422.
+    october = client.get(PAGE, params={"month": "2026-10"})
+    assert october.status_code == 200 and "2026-10-01 — 2026-10-31" in october.text
+    assert "2026-11-01 — 2026-11-23" in client.get(PAGE, params={"month": "2027-05"}).text
+    for bad in ("2026-13", "10-2026", "2026-1", "x" * 50):
+        assert client.get(PAGE, params={"month": bad}).status_code == 422, bad
+    assert client.get("/supervision/reports/2026-99.pdf").status_code in (404, 422)
 
 
 def test_targets_are_edited_and_bad_input_changes_nothing(client: TestClient, session: Session,

@@ -334,3 +334,21 @@ def test_the_job_archives_last_months_report_once(committed_database: db.Databas
         with factory() as session:
             reports = session.scalars(select(MonthlyReport)).all()
             assert [(r.month, r.generations) for r in reports] == ([("2026-10", 1)] if expected else []), day
+
+
+def test_the_command_line_regenerates_a_past_month(committed_database: db.Database,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    from typer.testing import CliRunner
+
+    from xinyidai.cli import app
+
+    monkeypatch.setattr(db, "_database", committed_database)
+    runner = CliRunner()
+    with clock.use(clock.at(2026, 11, 23, 10, 0)):
+        assert runner.invoke(app, ["reporting", "monthly-report", "2026-13"]).exit_code == 2
+        assert runner.invoke(app, ["reporting", "monthly-report", "2026-11"]).exit_code == 1  # not over yet
+        first = runner.invoke(app, ["reporting", "monthly-report", "2026-10"])
+        again = runner.invoke(app, ["reporting", "monthly-report", "2026-10"])
+    assert first.exit_code == 0 and "第 1 次" in first.output
+    assert again.exit_code == 0 and "第 2 次" in again.output
+    assert first.output.split("数据校验值")[-1] == again.output.split("数据校验值")[-1]
