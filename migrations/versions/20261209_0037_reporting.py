@@ -1,5 +1,5 @@
 """Statistics and monthly reports: the commission's targets (`reporting_target`, seeded with the district's) and
-the archived monthly reports (`monthly_report`).
+the archived monthly reports (`monthly_report`), and the banks' reported new SME lending (`bank_sme_lending`).
 
 Revision ID: 0037
 Revises: 0031
@@ -52,9 +52,25 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint('id', name=op.f('pk_monthly_report')),
         sa.UniqueConstraint('month', name=op.f('uq_monthly_report_month')),
     )
+    op.create_table(
+        'bank_sme_lending',
+        sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
+        sa.Column('bank_organisation_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+        sa.Column('month', sa.String(length=7), nullable=False),
+        sa.Column('amount_fen', sa.BigInteger(), nullable=False),
+        sa.Column('recorded_at', xinyidai.db.UtcDateTime(timezone=True), nullable=False),
+        sa.Column('recorded_by_user_id', sa.BigInteger(), nullable=True),
+        sa.ForeignKeyConstraint(['bank_organisation_id'], ['organisation.id'],
+                                name=op.f('fk_bank_sme_lending_bank_organisation_id_organisation')),
+        sa.PrimaryKeyConstraint('id', name=op.f('pk_bank_sme_lending')),
+    )
+    with op.batch_alter_table('bank_sme_lending', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_bank_sme_lending_bank_organisation_id'), ['bank_organisation_id'],
+                              unique=False)
+        batch_op.create_index(batch_op.f('ix_bank_sme_lending_month'), ['month'], unique=False)
     # The targets of the seeds (the commission edits them on the portal).
     op.bulk_insert(target, [
-        {"code": "credit_loan_share", "name": "信用贷款占新增小微企业贷款比重", "figure_code": "credit_loans_share",
+        {"code": "credit_loan_share", "name": "信用贷款占新增小微企业贷款比重", "figure_code": "credit_share_of_sme_loans",
          "value": Decimal("0.30"), "unit": "比例", "due_date": None, "note": "", "updated_at": SEEDED},
         {"code": "registration_share", "name": "注册用户占本地中小微企业比重", "figure_code": "registration_share",
          "value": Decimal("0.20"), "unit": "比例", "due_date": None, "note": "", "updated_at": SEEDED},
@@ -67,5 +83,9 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('bank_sme_lending', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_bank_sme_lending_month'))
+        batch_op.drop_index(batch_op.f('ix_bank_sme_lending_bank_organisation_id'))
+    op.drop_table('bank_sme_lending')
     op.drop_table('monthly_report')
     op.drop_table('reporting_target')

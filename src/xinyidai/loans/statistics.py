@@ -6,6 +6,7 @@ before `until`, so a figure read again later (after later or back-dated records)
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -37,9 +38,11 @@ def _in_period(query: Q, *, first_day: date | None, last_day: date, until: datet
 
 
 def lending_totals(session: Session, *, first_day: date | None, last_day: date, until: datetime,
-                   product_ids: Select[int] | None = None) -> LendingTotals:
+                   product_ids: Select[int] | None = None,
+                   bank_ids: Collection[int] | None = None) -> LendingTotals:
     """Drawdowns valued in [first_day, last_day] and recorded before `until`, optionally only under the products
-    `product_ids` selects (one query grouped by rate, so the weighted rate is exact Decimal arithmetic)."""
+    `product_ids` selects and of the banks `bank_ids` (one query grouped by rate, so the weighted rate is exact
+    Decimal arithmetic)."""
     query = _in_period(select(Drawdown.annual_rate, func.count(), func.sum(Drawdown.principal_fen))
                        .group_by(Drawdown.annual_rate), first_day=first_day, last_day=last_day, until=until)
     firms = _in_period(select(func.count(func.distinct(Drawdown.enterprise_id))), first_day=first_day,
@@ -48,6 +51,9 @@ def lending_totals(session: Session, *, first_day: date | None, last_day: date, 
         lines = select(CreditLine.id).where(CreditLine.product_id.in_(product_ids))
         query = query.where(Drawdown.credit_line_id.in_(lines))
         firms = firms.where(Drawdown.credit_line_id.in_(lines))
+    if bank_ids is not None:
+        query = query.where(Drawdown.bank_organisation_id.in_(list(bank_ids)))
+        firms = firms.where(Drawdown.bank_organisation_id.in_(list(bank_ids)))
     rows = session.execute(query).all()
     count = sum(int(n) for _, n, _ in rows)
     principal = sum(int(p) for _, _, p in rows)

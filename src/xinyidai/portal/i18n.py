@@ -1175,6 +1175,15 @@ EN.update({
     "本期获贷企业数": "Firms financed (period)",
     "本期放款金额（分）": "Disbursed in the period (fen)",
     "本期放款金额（元）": "Disbursed in the period (yuan)",
+    "银行报送的新增小微企业贷款": "New SME loans reported by the banks",
+    "各银行报送的当月全部新增小微企业贷款（不限于平台业务），用于计算信用贷款占新增小微企业贷款比重；更正时再登记一次，以最后一次为准。":
+        "Each bank's new loans to small and micro firms in a month, all of them and not only the platform's: the "
+        "denominator of the credit-loan share. To correct one, record it again; the latest counts.",
+    "已登记": "Recorded", "登记报送": "Record the report", "登记时间": "Recorded at",
+    "登记银行报送的新增小微企业贷款": "Recorded a bank's reported SME lending",
+    "银行报送的小微企业贷款": "Bank-reported SME lending",
+    "上月银行报送新增小微企业贷款": "New SME loans reported for last month",
+    "信用贷款占新增小微企业贷款比重（上月）": "Credit loans' share of new SME loans (last month)",
     "累计放款金额（元）": "Disbursed to date (yuan)",
     "本期首贷户数": "First-time borrowers (period)",
     "累计获贷企业数": "Firms financed to date",

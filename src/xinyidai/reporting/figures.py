@@ -23,6 +23,7 @@ from xinyidai.orders import service as orders_service
 from xinyidai.products import service as products_service
 from xinyidai.registry import service as registry_service
 from xinyidai.reporting import definitions as d
+from xinyidai.reporting.models import BankSmeLending
 from xinyidai.rights import service as rights_service
 
 Value = int | str | None
@@ -100,6 +101,14 @@ def _sharing(session: Session, period: d.Period) -> tuple[dict[str, Value], list
     return figures, tables
 
 
+def _reported_sme_lending(session: Session, *, month: str, until: Any) -> dict[int, int]:
+    """Per bank, its latest report of `month`'s new SME lending recorded before `until`."""
+    rows = session.execute(select(BankSmeLending.bank_organisation_id, BankSmeLending.amount_fen)
+                           .where(BankSmeLending.month == month, BankSmeLending.recorded_at < until)
+                           .order_by(BankSmeLending.recorded_at, BankSmeLending.id)).all()
+    return {int(bank): int(amount) for bank, amount in rows}
+
+
 def compute(session: Session, period: d.Period) -> Snapshot:
     """Every figure of `period` as of its end, with the tables by department, category, kind, town and bank."""
     since, until, first, last = period.since, period.until, period.first_day, period.last_day
@@ -146,6 +155,16 @@ def compute(session: Session, period: d.Period) -> Snapshot:
         "first_loan_firms": first_firms, "first_loan_amount": first_amount,
         "firms_financed_total": total.firms, "amount_financed_total": total.principal_fen,
     })
+
+    # The banks report all their new SME lending of a month during the next: the month's report holds the
+    # previous month's ratio, from the reports recorded by its end.
+    previous = d.month_period(d.previous_month(first))
+    reported = _reported_sme_lending(session, month=previous.month, until=until)
+    reported_credit = loans_service.lending_totals(
+        session, first_day=previous.first_day, last_day=previous.last_day, until=until,
+        product_ids=products_service.product_ids_of_kinds(d.CREDIT_PRODUCT_KINDS), bank_ids=list(reported))
+    figures["sme_loans_reported"] = sum(reported.values()) if reported else None
+    figures["credit_share_of_sme_loans"] = _text(d.ratio(reported_credit.principal_fen, sum(reported.values())))
 
     areas = {a.id: a.name for a in registry_service.list_areas(session)}
     registered = registry_service.totals_by_area(

@@ -6,10 +6,10 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, LargeBinary, Numeric, String
+from sqlalchemy import JSON, BigInteger, ForeignKey, LargeBinary, Numeric, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from xinyidai.db import Base, IdPk, UtcDateTime
+from xinyidai.db import Base, BigId, IdPk, UtcDateTime
 
 
 class ReportingTarget(Base):
@@ -43,3 +43,17 @@ class MonthlyReport(Base):
     pdf_sha256: Mapped[str] = mapped_column(String(64))
     generated_at: Mapped[datetime] = mapped_column(UtcDateTime)
     generations: Mapped[int] = mapped_column(default=1)
+
+
+class BankSmeLending(Base):
+    """What a bank reported as its new loans to small and micro firms (新增小微企业贷款) in a month, all its lending
+    and not only the platform's: the denominator of the credit-loan target. A correction is a later row."""
+
+    __tablename__ = "bank_sme_lending"
+
+    id: Mapped[IdPk]
+    bank_organisation_id: Mapped[int] = mapped_column(BigId, ForeignKey("organisation.id"), index=True)
+    month: Mapped[str] = mapped_column(String(7), index=True)
+    amount_fen: Mapped[int] = mapped_column(BigInteger)
+    recorded_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    recorded_by_user_id: Mapped[int | None] = mapped_column(BigInteger)

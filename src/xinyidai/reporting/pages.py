@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from xinyidai import clock
 from xinyidai.auth.dependencies import OversightDep, csrf_protect
 from xinyidai.errors import DomainError
-from xinyidai.money import format_yuan
+from xinyidai.money import InvalidAmount, format_yuan, parse_yuan
 from xinyidai.portal.charts import Chart, Series
 from xinyidai.portal.i18n import language_of, translate
 from xinyidai.portal.templating import render
@@ -31,7 +31,7 @@ MonthPath = Annotated[str, Path(pattern=MONTH, max_length=7)]
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # The headline cards, in the order the commission reads them.
 HEADLINE = ("registered_firms", "registration_share", "orders_submitted", "pass_rate", "amount_disbursed",
-            "credit_loans_share", "first_loan_firms", "average_rate", "firms_financed_total",
+            "credit_share_of_sme_loans", "first_loan_firms", "average_rate", "firms_financed_total",
             "amount_financed_total", "late_orders", "sharing_timeliness")
 
 
@@ -45,7 +45,7 @@ def _percent(value: Any) -> float | None:
 
 def _charts(snapshot: Any, points: list[Any], targets: list[files.TargetLine], lang: str) -> list[Chart]:
     tables = {t.code: t for t in snapshot.tables}
-    share_target = next((float(t.value) * 100 for t in targets if t.figure_code == "credit_loans_share"), None)
+    share_target = next((float(t.value) * 100 for t in targets if t.figure_code == "credit_share_of_sme_loans"), None)
     months = [p.month for p in points]
     areas = tables["by_area"].rows
     departments = tables["sharing_by_department"].rows
@@ -128,6 +128,7 @@ def _dashboard(request: Request, session: Session, *, month: str | None, status_
                      "input": (target.value * 100).normalize() if target.unit == "比例" else target.value.normalize()}
                     for default, target in zip(service.DEFAULT_TARGETS, targets, strict=True)],
         "reports": service.list_reports(session), "last_month": d.previous_month(today),
+        "banks": service.bank_choices(session), "sme_lending": service.list_sme_lending(session),
         **extra}, status_code=status_code)
 
 
@@ -165,6 +166,29 @@ def set_target(request: Request, session: SessionDep, principal: OversightDep,
         session.rollback()
         return _dashboard(request, session, month=None, status_code=422, errors=[problem])
     return RedirectResponse(f"{PAGE}?done=target#targets", status_code=303)
+
+
+@router.post("/supervision/sme-lending", response_class=HTMLResponse)
+def record_sme_lending(request: Request, session: SessionDep, principal: OversightDep,
+                       bank_organisation_id: Annotated[int, Form(ge=1, le=2**62)],
+                       month: Annotated[str, Form(max_length=7)] = "",
+                       amount: Annotated[str, Form(max_length=30)] = "") -> Response:
+    """Record what a bank reported as its new SME loans of a month (all its lending, for the 30% target)."""
+    try:
+        d.month_period(month)
+        amount_fen = parse_yuan(amount)
+        service.record_sme_lending(session, principal=principal, bank_organisation_id=bank_organisation_id,
+                                   month=month, amount_fen=amount_fen)
+    except d.BadMonth:
+        session.rollback()
+        return _dashboard(request, session, month=None, status_code=422, errors=["请选择月份（如 2026-10）"])
+    except InvalidAmount:
+        session.rollback()
+        return _dashboard(request, session, month=None, status_code=422, errors=["请填写金额（元），如 12,000,000.00"])
+    except DomainError as exc:
+        session.rollback()
+        return _dashboard(request, session, month=None, status_code=exc.status_code, errors=[exc.message])
+    return RedirectResponse(f"{PAGE}?done=sme#sme-lending", status_code=303)
 
 
 @router.post("/supervision/reports", response_class=HTMLResponse)

@@ -15,13 +15,15 @@ from sqlalchemy.orm import Session
 
 from xinyidai import clock, workdays
 from xinyidai.audit import service as audit_service
+from xinyidai.auth.enums import OrgKind
 from xinyidai.auth.principal import Principal
 from xinyidai.config import get_settings
 from xinyidai.creditdata import service as creditdata_service
 from xinyidai.errors import DomainError, NotFound
+from xinyidai.identity import service as identity_service
 from xinyidai.reporting import definitions as d
 from xinyidai.reporting import figures, files
-from xinyidai.reporting.models import MonthlyReport, ReportingTarget
+from xinyidai.reporting.models import BankSmeLending, MonthlyReport, ReportingTarget
 
 TREND_MONTHS = 6
 
@@ -54,8 +56,8 @@ class DefaultTarget:
 
 # The seeds' targets (the migration stores the same rows; the commission edits them).
 DEFAULT_TARGETS: tuple[DefaultTarget, ...] = (
-    DefaultTarget("credit_loan_share", "信用贷款占新增小微企业贷款比重", "credit_loans_share", Decimal("0.30"), "比例",
-                  None),
+    DefaultTarget("credit_loan_share", "信用贷款占新增小微企业贷款比重", "credit_share_of_sme_loans", Decimal("0.30"),
+                  "比例", None),
     DefaultTarget("registration_share", "注册用户占本地中小微企业比重", "registration_share", Decimal("0.20"), "比例",
                   None),
     DefaultTarget("firms_financed", "累计获贷企业数", "firms_financed_total", Decimal(50000), "户", date(2025, 12, 31)),
@@ -101,6 +103,50 @@ def set_target(session: Session, *, principal: Principal, code: str, value: Deci
                          subject_id=code, detail={"before": before, "after": str(value),
                                                   "due_date": None if due_date is None else due_date.isoformat()})
     return row
+
+
+# What banks report of all their SME lending -------------------------------------------------------------------
+
+
+class InvalidReport(DomainError):
+    """A bank's reported SME lending that cannot be (not a bank, a month to come, a negative amount)."""
+
+    status_code = 422
+    code = "invalid_sme_lending"
+
+
+def record_sme_lending(session: Session, *, principal: Principal, bank_organisation_id: int, month: str,
+                       amount_fen: int) -> BankSmeLending:
+    """Record what a bank reported as its new SME loans of a past month (a later record corrects an earlier one
+    from the moment it is made); audited."""
+    period = d.month_period(month)
+    if period.first_day > clock.today():
+        raise InvalidReport("不能登记尚未开始的月份", message_en="the month has not started")
+    if amount_fen < 0:
+        raise InvalidReport("金额不能为负数", message_en="negative amount")
+    banks = {o.id for o in identity_service.list_organisations(session, kind=OrgKind.BANK)}
+    if bank_organisation_id not in banks:
+        raise InvalidReport("请选择报送的银行", message_en="not a bank")
+    row = BankSmeLending(bank_organisation_id=bank_organisation_id, month=month, amount_fen=amount_fen,
+                         recorded_at=clock.now(), recorded_by_user_id=principal.user_id)
+    session.add(row)
+    session.flush()
+    audit_service.record(session, actor=principal, action="reporting.sme_lending_recorded",
+                         subject_type="bank_sme_lending", subject_id=row.id,
+                         detail={"bank_organisation_id": bank_organisation_id, "month": month,
+                                 "amount_fen": amount_fen})
+    return row
+
+
+def list_sme_lending(session: Session, *, limit: int = 50) -> Sequence[BankSmeLending]:
+    """The latest records of banks' reported SME lending, newest first."""
+    return session.scalars(select(BankSmeLending).order_by(BankSmeLending.recorded_at.desc(),
+                                                           BankSmeLending.id.desc()).limit(limit)).all()
+
+
+def bank_choices(session: Session) -> list[tuple[int, str]]:
+    """The banks on the platform (id, name) for the reporting form."""
+    return [(o.id, o.name) for o in identity_service.list_organisations(session, kind=OrgKind.BANK)]
 
 
 # Statistics ----------------------------------------------------------------------------------------------------

@@ -19,7 +19,7 @@ from xinyidai.auth.enums import OrgKind, Role
 from xinyidai.identity import service as identity_service
 from xinyidai.identity.schemas import OrganisationCreate, UserCreate
 from xinyidai.reporting import service
-from xinyidai.reporting.models import ReportingTarget
+from xinyidai.reporting.models import BankSmeLending, ReportingTarget
 
 PAGE = "/supervision/statistics"
 
@@ -71,7 +71,7 @@ def test_targets_are_edited_and_bad_input_changes_nothing(client: TestClient, se
     session.expire_all()
     target = session.get(ReportingTarget, "credit_loan_share")
     assert target is not None and str(target.value.normalize()) == "0.35" and target.due_date == date(2027, 12, 31)
-    assert any(t.figure_code == "credit_loans_share" and t.value == target.value
+    assert any(t.figure_code == "credit_share_of_sme_loans" and t.value == target.value
                for t in service.list_targets(session))
 
 
@@ -95,3 +95,25 @@ def test_a_monthly_report_is_generated_and_downloaded(client: TestClient, sessio
     downloads = session.scalars(select(AuditEntry).where(
         AuditEntry.action == "reporting.monthly_report_downloaded")).all()
     assert sorted(e.detail["file"] for e in downloads) == ["pdf", "xlsx"]
+
+
+def test_a_banks_reported_sme_lending_is_recorded_and_bad_input_refused(client: TestClient, session: Session,
+                                                                      world: World) -> None:
+    login(client, "admin")
+    token = page_csrf(client, PAGE)
+    for bank, month, amount in ((world.bank_a, "2026-10", "abc"), (world.bank_a, "2027-01", "100"),
+                                (world.good_enterprise + 10_000, "2026-10", "100"), (world.bank_a, "2026-1", "1"),
+                                (world.guarantor_org, "2026-10", "100"), (world.bank_a, "2026-10", "-5")):
+        bad = client.post("/supervision/sme-lending", data={"csrf_token": token, "bank_organisation_id": bank,
+                                                             "month": month, "amount": amount})
+        assert bad.status_code == 422, (bank, month, amount)
+    assert session.scalars(select(BankSmeLending)).all() == []
+    done = client.post("/supervision/sme-lending", data={"csrf_token": token, "bank_organisation_id": world.bank_a,
+                                                          "month": "2026-10", "amount": "12,000,000.00"},
+                       follow_redirects=False)
+    assert done.status_code == 303
+    [row] = session.scalars(select(BankSmeLending)).all()
+    assert (row.bank_organisation_id, row.month, row.amount_fen) == (world.bank_a, "2026-10", 1_200_000_000)
+    # November's figures read October's reports: nothing lent on the platform in October, so 0 of 12,000,000 yuan.
+    figures = service.statistics(session, period=service.period_through(date(2026, 11, 23))).figures
+    assert figures["sme_loans_reported"] == 1_200_000_000 and figures["credit_share_of_sme_loans"] == "0.0000"

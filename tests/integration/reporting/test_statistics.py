@@ -31,7 +31,7 @@ from xinyidai.products.models import Product
 from xinyidai.registry import service as registry_service
 from xinyidai.registry.models import Enterprise
 from xinyidai.reporting import definitions, service
-from xinyidai.reporting.models import MonthlyReport
+from xinyidai.reporting.models import BankSmeLending, MonthlyReport
 from xinyidai.rights.models import CreditRepair, Objection
 
 OCTOBER = definitions.month_period("2026-10")
@@ -146,6 +146,9 @@ def _build(session: Session, world: World) -> dict[str, Any]:
     s.add(Recovery(drawdown_id=d4.id, idempotency_key="r1", amount_fen=1_000_000, distribution={},
                    business_date=date(2026, 10, 30), created_at=at(10, 30)))
 
+    # Bank A reported on 10 October its new SME loans of September, all of them: 20 万元 (bank B reported nothing).
+    s.add(BankSmeLending(bank_organisation_id=w.bank_a, month="2026-09", amount_fen=20_000_000, recorded_at=at(10, 10)))
+
     # Sharing: the tax grade is monthly (delivered 10 October: on time), the penalty daily (20 October: late).
     items = {i.code: i for i in s.scalars(select(CatalogueItem))}
     items["tax_credit_grade"].update_cycle, items["admin_penalty"].update_cycle = "monthly", "daily"
@@ -209,6 +212,8 @@ def _later_records(session: Session, built: dict[str, Any], world: World) -> Non
         events.publish(session=session, event=DrawdownDefaulted(
             drawdown_id=built["d4"].id + 1000, enterprise_id=world.good_enterprise, bank_organisation_id=world.bank_a,
             product_id=world.product_a, business_date=date(2026, 11, 1), days_past_due=90, outstanding_fen=1))
+    session.add(BankSmeLending(bank_organisation_id=world.bank_a, month="2026-09", amount_fen=25_000_000,
+                               recorded_at=at(11, 3)))  # a correction after October
     objection = session.scalars(select(Objection).where(Objection.number == "YY2")).one()
     objection.answered_at, objection.status = at(11, 4), "corrected"
     late = session.scalars(select(FinancingOrder).where(FinancingOrder.deadline_date == date(2026, 10, 30))).one()
@@ -237,6 +242,8 @@ EXPECTED = {
     # (20×4% + 10×5% + 30×4.5%) / 60 = 2.65 / 60 = 4.41667%
     "average_rate": "0.044167",
     "credit_loans_amount": 30_000_000, "credit_loans_share": "0.5000",
+    # September's credit loans at bank A (good's 5 万元 of the 28th) over what bank A reported for September
+    "sme_loans_reported": 20_000_000, "credit_share_of_sme_loans": "0.2500",
     # other's first drawdown is in October; good's was on 28 September
     "first_loan_firms": 1, "first_loan_amount": 30_000_000,
     "firms_financed_total": 2, "amount_financed_total": 65_000_000,
@@ -302,7 +309,7 @@ def test_the_monthly_report_reads_as_of_the_months_end(session: Session, world: 
     assert "按镇街" in book.sheetnames
     rows = {r[0]: r for r in book["总体指标"].iter_rows(min_row=5, values_only=True)}
     assert rows["amount_disbursed"][2] == 600_000  # yuan
-    assert rows["credit_loans_share"][4] == pytest.approx(0.30)
+    assert rows["credit_share_of_sme_loans"][4] == pytest.approx(0.30)
     pages = PdfReader(io.BytesIO(again.pdf)).pages
     text = re.sub(r"[\s\x00]+", "", "".join(page.extract_text() for page in pages))
     assert "融资信用服务平台月报（2026-10）" in text and "统计口径" in text
