@@ -1179,7 +1179,7 @@ EN.update({
     "各银行报送的当月全部新增小微企业贷款（不限于平台业务），用于计算信用贷款占新增小微企业贷款比重；更正时再登记一次，以最后一次为准。":
         "Each bank's new loans to small and micro firms in a month, all of them and not only the platform's: the "
         "denominator of the credit-loan share. To correct one, record it again; the latest counts.",
-    "已登记": "Recorded", "登记报送": "Record the report", "登记时间": "Recorded at",
+    "已登记": "Recorded", "登记报送": "Record the report", "报送月份": "Month reported", "登记时间": "Recorded at",
     "登记银行报送的新增小微企业贷款": "Recorded a bank's reported SME lending",
     "银行报送的小微企业贷款": "Bank-reported SME lending",
     "上月银行报送新增小微企业贷款": "New SME loans reported for last month",
