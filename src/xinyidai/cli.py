@@ -16,6 +16,7 @@ from xinyidai.demo import cli as demo_cli
 from xinyidai.loans import cli as loans_cli
 from xinyidai.monitoring import cli as monitoring_cli
 from xinyidai.network import cli as network_cli
+from xinyidai.reporting import cli as reporting_cli
 from xinyidai.rights import cli as rights_cli
 from xinyidai.scoring import cli as scoring_cli
 
@@ -263,6 +264,7 @@ app.add_typer(loans_cli.app)  # `calc`
 app.add_typer(rights_cli.app, name="rights", rich_help_panel=CONTEXTS_PANEL)
 app.add_typer(monitoring_cli.app, name="monitoring", callback=_wire_events, rich_help_panel=CONTEXTS_PANEL)
 app.add_typer(network_cli.app, name="network", callback=_every_table, rich_help_panel=CONTEXTS_PANEL)
+app.add_typer(reporting_cli.app, name="reporting", rich_help_panel=CONTEXTS_PANEL)
 
 
 if __name__ == "__main__":

@@ -85,6 +85,8 @@ from xinyidai.products.supermarket import pages as supermarket_pages
 from xinyidai.products.supermarket import router as supermarket_router
 from xinyidai.registry import router as registry_router
 from xinyidai.registry import service as registry_service
+from xinyidai.reporting import jobs as reporting_jobs
+from xinyidai.reporting import pages as reporting_pages
 from xinyidai.reporting.simulator import pages as simulator_pages
 from xinyidai.reporting.simulator import router as simulator_router
 from xinyidai.rights import jobs as rights_jobs
@@ -174,7 +176,8 @@ def wire_events() -> None:
 
 
 # Each context's background jobs are declared by importing its `jobs` module; this is the list a worker runs.
-JOB_MODULES = (loans_jobs, rights_jobs, scoring_jobs, network_jobs, webhooks_jobs, notification_sms, monitoring_jobs)
+JOB_MODULES = (loans_jobs, rights_jobs, scoring_jobs, network_jobs, webhooks_jobs, notification_sms, monitoring_jobs,
+               reporting_jobs)
 
 
 def wire_jobs() -> dict[str, jobs.Job]:
@@ -276,6 +279,10 @@ def _register_navigation() -> None:
     nav.register("银行工作台", "/bank/workbench", [Role.BANK_LOAN_OFFICER, Role.BANK_MANAGER], order=20)
     nav.register("融资需求", "/enterprise/needs/new", [Role.ENTERPRISE_ADMIN, Role.ENTERPRISE_STAFF], order=11,
                  landing=False, group="融资")
+    # The commission's and the regulator's first page; the platform admin finds it in the same menu.
+    nav.register("统计与月报", "/supervision/statistics", [Role.GOVERNMENT_SUPERVISOR], order=68, group="监督")
+    nav.register("统计与月报", "/supervision/statistics", [Role.PLATFORM_ADMIN], order=68, landing=False,
+                 group="监督")
     nav.register("服务质量监督", "/supervision/late-orders", [Role.PLATFORM_ADMIN, Role.GOVERNMENT_SUPERVISOR],
                  order=69, landing=False, group="监督")
     nav.register("资产组合", "/bank/portfolio", [Role.BANK_LOAN_OFFICER, Role.BANK_MANAGER], order=25)
@@ -469,7 +476,7 @@ def create_app(*, session_factory: sessionmaker[Session] | None = None) -> FastA
                   scoring_pages.router, loans_eod_pages.router, network_pages.router, signon_pages.pages,
                   supermarket_pages.router, webhooks_pages.router, chains_pages.router,
                   monitoring_pages.router, creditcheck_pages.router, api_sandbox_pages.router,
-                  outreach_pages.router, simulator_pages.router):
+                  outreach_pages.router, simulator_pages.router, reporting_pages.router):
         app.include_router(pages)
     # Node-to-node routes: authenticated by the signature of a directory member, not by a session (so no CSRF);
     # the identity provider's token endpoint authenticates the calling node by its signed assertion likewise.

@@ -23,6 +23,7 @@ from xinyidai.outreach import models as outreach_models
 from xinyidai.products import models as products_models
 from xinyidai.products.supermarket import models as supermarket_models
 from xinyidai.registry import models as registry_models
+from xinyidai.reporting import models as reporting_models
 from xinyidai.reporting.simulator import models as simulator_models
 from xinyidai.rights import models as rights_models
 from xinyidai.scoring import models as scoring_models
@@ -33,7 +34,7 @@ __all__ = [
     "Base", "audit_models", "chains_models", "consent_models", "creditcheck_models", "creditdata_models",
     "creditdata_report_models", "events",
     "guarantee_models", "identity_models", "loans_models", "monitoring_models", "network_models", "notification_models",
-    "onboarding_models", "orders_models", "outreach_models", "products_models", "registry_models", "rights_models",
-    "sandbox_models", "scoring_models", "signon_models", "simulator_models", "supermarket_models", "webhooks_models",
-    "workdays",
+    "onboarding_models", "orders_models", "outreach_models", "products_models", "registry_models", "reporting_models",
+    "rights_models", "sandbox_models", "scoring_models", "signon_models", "simulator_models", "supermarket_models",
+    "webhooks_models", "workdays",
 ]

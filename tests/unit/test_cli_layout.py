@@ -34,7 +34,7 @@ PATHS = [path for path, _ in _commands()]
 def test_the_groups_are_listed_platform_first_then_the_contexts_in_their_order() -> None:
     assert list(root.commands) == ["db", "demo", "serve", "worker", "jobs", "events", "crypto",
                                    "audit", "creditdata", "model", "calc", "end-of-day", "rights", "monitoring",
-                                   "network"]
+                                   "network", "reporting"]
 
 
 @pytest.mark.parametrize("path", PATHS, ids=lambda p: " ".join(p) or "xinyidai")

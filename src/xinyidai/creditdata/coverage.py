@@ -125,3 +125,51 @@ def coverage(session: Session) -> list[DepartmentCoverage]:
         for department in departments
         if (items := by_department.get(department.code, []))
     ]
+
+
+@dataclass(frozen=True, slots=True)
+class ItemSharing:
+    """One sub-category's sharing as of an instant: its cycle, its last delivery before the instant, the
+    records received and the rows taken and refused in the period."""
+
+    department_code: str
+    department_name: str
+    category_code: str
+    item_code: str
+    update_cycle: str
+    enabled: bool
+    last_received_at: datetime | None
+    records_received: int
+    rows_received: int  # rows of the period's batches: stored, duplicate and refused
+    rows_refused: int
+
+
+def sharing_by_item(session: Session, *, since: datetime | None, until: datetime) -> list[ItemSharing]:
+    """Per catalogue sub-category: the last record received before `until`, the records received in
+    [since, until), and the rows of the batches started in it (three grouped queries)."""
+    last: dict[int, datetime] = {item: at for item, at in session.execute(
+        select(CreditRecord.catalogue_item_id, func.max(CreditRecord.received_at))
+        .where(CreditRecord.received_at < until).group_by(CreditRecord.catalogue_item_id))}
+    received_query = (select(CreditRecord.catalogue_item_id, func.count())
+                      .where(CreditRecord.received_at < until).group_by(CreditRecord.catalogue_item_id))
+    batch_query = (select(ImportBatch.catalogue_item_id,
+                          func.coalesce(func.sum(ImportBatch.rows_stored + ImportBatch.rows_duplicate
+                                                 + ImportBatch.rows_rejected), 0),
+                          func.coalesce(func.sum(ImportBatch.rows_rejected), 0))
+                   .where(ImportBatch.started_at < until).group_by(ImportBatch.catalogue_item_id))
+    if since is not None:
+        received_query = received_query.where(CreditRecord.received_at >= since)
+        batch_query = batch_query.where(ImportBatch.started_at >= since)
+    received = {int(item): int(n) for item, n in session.execute(received_query)}
+    batches = {item: (int(rows), int(refused)) for item, rows, refused in session.execute(batch_query).all()}
+    rows = session.execute(select(CatalogueItem.id, CatalogueItem.source_department, SourceDepartment.name,
+                                  CatalogueItem.category_code, CatalogueItem.code, CatalogueItem.update_cycle,
+                                  CatalogueItem.enabled)
+                           .join(SourceDepartment, SourceDepartment.code == CatalogueItem.source_department)
+                           .order_by(CatalogueItem.source_department, CatalogueItem.category_code,
+                                     CatalogueItem.id)).all()
+    return [ItemSharing(department_code=department, department_name=name, category_code=category, item_code=code,
+                        update_cycle=cycle, enabled=enabled, last_received_at=last.get(item_id),
+                        records_received=int(received.get(item_id, 0)),
+                        rows_received=batches.get(item_id, (0, 0))[0], rows_refused=batches.get(item_id, (0, 0))[1])
+            for item_id, department, name, category, code, cycle, enabled in rows]

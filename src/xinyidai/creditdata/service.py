@@ -27,6 +27,8 @@ from xinyidai.creditdata.access import Access as Access
 from xinyidai.creditdata.access import is_audited as is_audited
 from xinyidai.creditdata.access import sees_past_publicity, sees_repaired
 from xinyidai.creditdata.access import sensitivities_for as sensitivities_for
+from xinyidai.creditdata.coverage import ItemSharing as ItemSharing
+from xinyidai.creditdata.coverage import sharing_by_item as sharing_by_item
 from xinyidai.creditdata.enums import AuthoritativeChannel, Channel, FieldType, MarkKind, Sensitivity
 from xinyidai.creditdata.exceptions import (
     CatalogueItemNotFound,
@@ -46,6 +48,8 @@ from xinyidai.creditdata.models import (
 )
 from xinyidai.creditdata.policy import Visibility as Visibility
 from xinyidai.creditdata.policy import penalty_publicity as penalty_publicity
+from xinyidai.creditdata.report.pdf import CjkFont as CjkFont
+from xinyidai.creditdata.report.pdf import find_font as find_font
 
 # The credit report's verification codes and their checking (creditdata/report), for whatever else the platform
 # vouches for the same way (a public credit check, creditcheck): one scheme, one reading of what a person types.

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from xinyidai import clock, idempotency
@@ -237,3 +237,30 @@ def exposures(session: Session, *, guarantor_organisation_id: int) -> list[Expos
             share_ppm=shares[party], share_fen=policy.split(claim, shares)[party],
         ))
     return found
+
+
+# Statistics (read by reporting) ---------------------------------------------------------------------------------
+
+
+def compensation_totals(session: Session, *, first_day: date | None, last_day: date,
+                        until: datetime) -> tuple[int, int]:
+    """Compensations (代偿) of business dates in [first_day, last_day] recorded before `until`: how many
+    defaulted drawdowns were compensated, and the amount the guarantors paid (fen)."""
+    query = select(func.count(func.distinct(Compensation.drawdown_id)),
+                   func.coalesce(func.sum(Compensation.amount_fen), 0)).where(
+        Compensation.business_date <= last_day, Compensation.created_at < until)
+    if first_day is not None:
+        query = query.where(Compensation.business_date >= first_day)
+    count, amount = session.execute(query).one()
+    return int(count), int(amount)
+
+
+def recovery_totals(session: Session, *, first_day: date | None, last_day: date, until: datetime) -> tuple[int, int]:
+    """Recoveries (追偿) recorded for business dates in [first_day, last_day] before `until`: how many, and the
+    amount recovered (fen)."""
+    query = select(func.count(), func.coalesce(func.sum(Recovery.amount_fen), 0)).where(
+        Recovery.business_date <= last_day, Recovery.created_at < until)
+    if first_day is not None:
+        query = query.where(Recovery.business_date >= first_day)
+    count, amount = session.execute(query).one()
+    return int(count), int(amount)

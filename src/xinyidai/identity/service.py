@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, joinedload
@@ -683,3 +683,23 @@ def _principal_from_cookie(session: Session, token: str) -> tuple[Principal, str
 # How the application's requests find their caller (installed by `create_app`).
 PRINCIPAL_SOURCE = PrincipalSource(from_bearer=lambda session, token: principal_from_bearer(session, token=token),
                                    from_session_cookie=_principal_from_cookie)
+
+
+# Statistics (read by reporting) ---------------------------------------------------------------------------------
+
+
+def count_organisations_by_kind(session: Session, *, since: datetime | None = None,
+                                until: datetime) -> dict[str, int]:
+    """How many organisations of each kind were created in [since, until) (one grouped query)."""
+    query = select(Organisation.kind, func.count()).where(Organisation.created_at < until)
+    if since is not None:
+        query = query.where(Organisation.created_at >= since)
+    return {str(kind): int(n) for kind, n in session.execute(query.group_by(Organisation.kind)).all()}
+
+
+def registered_enterprise_ids(*, until: datetime) -> Select[int | None]:
+    """The market entities registered on the platform (their organisation created) before `until`, as a select
+    of entity ids another context can filter or group by."""
+    return select(Organisation.enterprise_id).where(
+        Organisation.kind == OrgKind.ENTERPRISE.value, Organisation.enterprise_id.is_not(None),
+        Organisation.created_at < until)

@@ -52,24 +52,38 @@ from xinyidai.loans.lines import (
 from xinyidai.loans.policy import StatementEntry, merge_accruals
 from xinyidai.loans.repayments import owed, repay, settle_claim, to_repayment_read
 from xinyidai.loans.statements import portfolio_summary, principal_as_of, statement
+from xinyidai.loans.statistics import (
+    LendingTotals,
+    defaults,
+    drawdown_rows,
+    first_loan_rows,
+    first_loans,
+    lending_totals,
+)
 
 __all__ = [
     "BALANCE_COLUMNS",
     "Arrears",
+    "LendingTotals",
     "StatementEntry",
     "active_drawdowns_of_products",
     "arrears_of_enterprises",
     "credited_enterprises_query",
+    "defaults",
     "defer_drawdown",
     "draw",
     "drawdown_facts",
+    "drawdown_rows",
     "exposure_query",
     "financed_enterprises_query",
+    "first_loan_rows",
+    "first_loans",
     "get_classification_bands",
     "get_drawdown",
     "get_drawdown_for_settlement",
     "get_line",
     "ledger_balances",
+    "lending_totals",
     "line_reference",
     "lines_of_enterprise",
     "list_drawdowns",

@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, case, func, select
 from sqlalchemy.orm import Session
 
 from xinyidai import clock, db, events, workdays
@@ -941,3 +942,60 @@ def apply_outcome(session: Session, *, order: FinancingOrder, outcome: policy.Ou
                                                           organisation_id=order.bank_organisation_id),
                          subject_type="financing_order", subject_id=order.id, enterprise_id=order.enterprise_id,
                          detail={"from": current, "to": outcome.status, "served_by_node": served_by_node})
+
+
+# Statistics (read by reporting: each a set-based query over what was known before `until`) ----------------------
+
+_DECIDED = (OrderStatus.APPROVED.value, OrderStatus.OFFERED.value, OrderStatus.REJECTED.value)
+_PASSED = (OrderStatus.APPROVED.value, OrderStatus.OFFERED.value)
+_CLOSED = tuple(s.value for s in OrderStatus if s not in policy.OPEN_STATUSES)
+
+
+@dataclass(frozen=True, slots=True)
+class OrderTotals:
+    """New financing orders in a period: submitted and their amounts; decided, passed and the amount approved."""
+
+    submitted: int
+    requested_fen: int
+    decided: int
+    passed: int
+    approved_fen: int
+
+
+def order_totals(session: Session, *, since: datetime | None, until: datetime) -> OrderTotals:
+    """New orders submitted in [since, until) and the bank decisions made in it (the first decision event of
+    each order falling in the period: approved or offered counts as passed, rejected as not)."""
+    submitted = select(func.count(), func.coalesce(func.sum(FinancingOrder.amount_fen), 0)).where(
+        FinancingOrder.kind == OrderKind.NEW.value, FinancingOrder.submitted_at < until)
+    if since is not None:
+        submitted = submitted.where(FinancingOrder.submitted_at >= since)
+    count, requested = session.execute(submitted).one()
+    first = (select(OrderEvent.order_id, func.min(OrderEvent.occurred_at).label("at"))
+             .where(OrderEvent.to_status.in_(_DECIDED), OrderEvent.occurred_at < until)
+             .group_by(OrderEvent.order_id).subquery())
+    passed_event = (select(OrderEvent.id).where(OrderEvent.order_id == first.c.order_id,
+                                                OrderEvent.occurred_at == first.c.at,
+                                                OrderEvent.to_status.in_(_PASSED)).exists())
+    decided = (select(func.count(),
+                      func.count().filter(passed_event),
+                      func.coalesce(func.sum(case((passed_event, FinancingOrder.approved_line_fen), else_=0)), 0))
+               .select_from(first).join(FinancingOrder, FinancingOrder.id == first.c.order_id)
+               .where(FinancingOrder.kind == OrderKind.NEW.value))
+    if since is not None:
+        decided = decided.where(first.c.at >= since)
+    decided_count, passed, approved = session.execute(decided).one()
+    return OrderTotals(submitted=int(count), requested_fen=int(requested), decided=int(decided_count),
+                       passed=int(passed), approved_fen=int(approved))
+
+
+def late_orders_by_bank(session: Session, *, as_of: date, until: datetime) -> dict[int, int]:
+    """Per bank, the new orders still open at `until` (no event closing them before it) whose deadline was
+    before `as_of`: what the 督办 list showed on that day."""
+    closed = select(OrderEvent.id).where(OrderEvent.order_id == FinancingOrder.id,
+                                         OrderEvent.to_status.in_(_CLOSED), OrderEvent.occurred_at < until).exists()
+    rows = session.execute(
+        select(FinancingOrder.bank_organisation_id, func.count())
+        .where(FinancingOrder.kind == OrderKind.NEW.value, FinancingOrder.submitted_at < until,
+               FinancingOrder.deadline_date < as_of, ~closed)
+        .group_by(FinancingOrder.bank_organisation_id)).all()
+    return {int(bank): int(n) for bank, n in rows}

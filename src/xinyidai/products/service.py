@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Protocol
 
 from pydantic import ValidationError
-from sqlalchemy import Row, func, select
+from sqlalchemy import Row, Select, func, select
 from sqlalchemy.orm import Session
 
 from xinyidai import clock
@@ -689,3 +689,20 @@ def match(session: Session, *, principal: Principal, enterprise_id: int, ip_addr
             product=shelf(e.candidate.product_id), failures=[f.text for f in e.failures],
             failures_en=[f.text_en for f in e.failures]) for e in outcome.ineligible],
     )
+
+
+# Statistics (read by reporting) ---------------------------------------------------------------------------------
+
+
+def count_products_by_kind(session: Session, *, until: datetime) -> dict[str, int]:
+    """Products first put on sale before `until`, by kind (one grouped query; a product later taken off the
+    shelf still counts: it was offered)."""
+    rows = session.execute(select(Product.kind, func.count())
+                           .where(Product.published_at.is_not(None), Product.published_at < until)
+                           .group_by(Product.kind)).all()
+    return {str(kind): int(n) for kind, n in rows}
+
+
+def product_ids_of_kinds(kinds: Collection[str]) -> Select[int]:
+    """The ids of the products of the given kinds, as a select another context can filter by."""
+    return select(Product.id).where(Product.kind.in_(list(kinds)))

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
-from datetime import date
+from collections.abc import Callable, Collection, Iterable, Sequence
+from datetime import date, datetime
 from typing import Protocol
 
 import polars as pl
-from sqlalchemy import ARRAY, Select, String, any_, cast, func, select
+from sqlalchemy import ARRAY, Select, String, any_, cast, func, literal, select
 from sqlalchemy.orm import Session
 
 from xinyidai import clock, crypto, db
@@ -395,3 +395,29 @@ def places_and_sections(session: Session) -> pl.DataFrame:
     return frame.select("enterprise_id", pl.col("area_id").replace_strict(areas, default=None, return_dtype=pl.String)
                         .alias("area"), letter.replace_strict(sections, default=letter, return_dtype=pl.String)
                         .alias("industry"))
+
+
+# Statistics (read by reporting) ---------------------------------------------------------------------------------
+
+
+def count_local_entities(session: Session, *, until: datetime, scales: Collection[str] | None = None) -> int:
+    """Market entities of this district (not those registered at another node) the registry held before `until`,
+    optionally of the given sizes."""
+    query = select(func.count()).select_from(Enterprise).where(Enterprise.home_node.is_(None),
+                                                               Enterprise.created_at < until)
+    if scales is not None:
+        query = query.where(Enterprise.scale.in_(list(scales)))
+    return int(session.scalar(query) or 0)
+
+
+def totals_by_area(session: Session, *, rows: Select[int, int] | Select[int | None]) -> dict[int, tuple[int, int]]:
+    """Per town/street: distinct entities and the sum of values of `rows`, a select of (entity id, value) or of
+    entity ids alone (the sum then 0) (one grouped query; areas with none are absent)."""
+    sub = rows.subquery()
+    columns = list(sub.c)
+    entity = columns[0]
+    total = func.coalesce(func.sum(columns[1]), 0) if len(columns) > 1 else literal(0)
+    result = session.execute(
+        select(Enterprise.district_area_id, func.count(func.distinct(entity)), total)
+        .join(sub, entity == Enterprise.id).group_by(Enterprise.district_area_id)).all()
+    return {int(area): (int(n), int(total)) for area, n, total in result}

@@ -10,10 +10,10 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from xinyidai import clock, workdays
@@ -505,3 +505,42 @@ def decide_repair(session: Session, *, principal: Principal, repair_id: int, dec
         subject=f"信用修复申请已审核：{repair.number}", body=f"审核结果：{outcome}。意见：{repair.decision_reason}",
         link=f"/rights/repairs/{repair.id}")
     return repair
+
+
+# Statistics (read by reporting) ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class CaseTotals:
+    """Objections or repairs in a period: filed, closed (answered or decided) with their total handling time,
+    and those still open at the end whose due date had passed."""
+
+    filed: int
+    closed: int
+    handling_seconds: int  # summed over the closed ones
+    overdue_open: int
+
+
+def _case_totals(session: Session, model: type[Objection] | type[CreditRepair], closed_at: Any, *,
+                 since: datetime | None, until: datetime, as_of: date) -> CaseTotals:
+    filed_query = select(func.count()).select_from(model).where(model.filed_at < until)
+    closed_query = select(model.filed_at, closed_at).where(closed_at.is_not(None), closed_at < until)
+    if since is not None:
+        filed_query = filed_query.where(model.filed_at >= since)
+        closed_query = closed_query.where(closed_at >= since)
+    closed = session.execute(closed_query).all()
+    overdue = session.scalar(select(func.count()).select_from(model).where(
+        model.filed_at < until, model.due_date < as_of, or_(closed_at.is_(None), closed_at >= until)))
+    return CaseTotals(filed=int(session.scalar(filed_query) or 0), closed=len(closed),
+                      handling_seconds=sum(int((end - start).total_seconds()) for start, end in closed),
+                      overdue_open=int(overdue or 0))
+
+
+def objection_totals(session: Session, *, since: datetime | None, until: datetime, as_of: date) -> CaseTotals:
+    """Objections filed in [since, until), answered in it (and how long each took), open past due at `as_of`."""
+    return _case_totals(session, Objection, Objection.answered_at, since=since, until=until, as_of=as_of)
+
+
+def repair_totals(session: Session, *, since: datetime | None, until: datetime, as_of: date) -> CaseTotals:
+    """Repair applications filed in [since, until), decided in it (and how long each took), open past due."""
+    return _case_totals(session, CreditRepair, CreditRepair.decided_at, since=since, until=until, as_of=as_of)
