@@ -106,10 +106,12 @@ class Alert(Base):
 
 
 class DetectionCursor(Base):
-    """How far detection has read (one row): the last credit record and the last finished scoring run."""
+    """How far detection has read (one row): the last credit record, the last finished scoring run and the last
+    mark set on a fact (a repair)."""
 
     __tablename__ = "monitoring_cursor"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     last_record_id: Mapped[int] = mapped_column(BigId, default=0)
     last_scoring_run_id: Mapped[int] = mapped_column(BigId, default=0)
+    last_mark_id: Mapped[int] = mapped_column(BigId, default=0, server_default="0")

@@ -11,9 +11,14 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from sqlalchemy import (
+    BigInteger,
+    Column,
     CursorResult,
+    Index,
+    MetaData,
     Select,
     String,
+    Table,
     and_,
     cast,
     exists,
@@ -21,6 +26,7 @@ from sqlalchemy import (
     insert,
     literal,
     select,
+    text,
     union_all,
     update,
 )
@@ -72,11 +78,48 @@ def is_watched(session: Session, *, organisation_id: int, enterprise_id: int, no
                                                      watch.c.enterprise_id == enterprise_id))))
 
 
-def refresh_periods(session: Session, *, now: datetime, today: date, run_id: int) -> tuple[int, int]:
-    """Bring the watch periods in line with the watch list now: a pair no longer watched ends its period and its
-    institution gets a notice (that the watch stopped, nothing of what follows); a pair newly watched opens one.
-    Returns (pairs watched, watches stopped)."""
-    pairs = watched_pairs_query(now=now, today=today).subquery("pair")
+# The watch list of one detection run, computed once and read by every statement of the run: a temporary table (each
+# connection its own), one row per (institution, firm, kind, categories granted) with one line and one grant of them.
+WATCHER = Table(
+    "monitoring_watcher", MetaData(),
+    Column("organisation_id", BigInteger, nullable=False),
+    Column("enterprise_id", BigInteger, nullable=False),
+    Column("kind", String(20), nullable=False),
+    Column("categories", String(400), nullable=False),
+    Column("line_id", BigInteger),
+    Column("authorisation_id", BigInteger),
+    Index("ix_monitoring_watcher_enterprise", "enterprise_id"),
+    prefixes=["TEMPORARY"],
+)
+
+
+def materialise(session: Session, *, now: datetime, today: date) -> Table:
+    """Write the watch list now into this connection's temporary table `WATCHER` (emptied first) and return it."""
+    connection = session.connection()
+    WATCHER.drop(connection, checkfirst=True)
+    WATCHER.create(connection)
+    watch = watch_query(now=now, today=today).subquery("watch")
+    categories = cast(watch.c.categories, String)
+    session.execute(insert(WATCHER).from_select(
+        ["organisation_id", "enterprise_id", "kind", "categories", "line_id", "authorisation_id"],
+        select(watch.c.organisation_id, watch.c.enterprise_id, watch.c.kind, categories,
+               func.min(watch.c.line_id), func.min(watch.c.authorisation_id))
+        .group_by(watch.c.organisation_id, watch.c.enterprise_id, watch.c.kind, categories)))
+    if connection.dialect.name == "postgresql":
+        session.execute(text(f"ANALYZE {WATCHER.name}"))  # autovacuum never sees a temporary table
+    return WATCHER
+
+
+def release(session: Session) -> None:
+    """Drop the run's temporary watch list."""
+    WATCHER.drop(session.connection(), checkfirst=True)
+
+
+def refresh_periods(session: Session, *, watcher: Table, now: datetime, run_id: int) -> tuple[int, int]:
+    """Bring the watch periods in line with the watch list now (`watcher`, from `materialise`): a pair no longer
+    watched ends its period and its institution gets a notice (that the watch stopped, nothing of what follows); a
+    pair newly watched opens one. Returns (pairs watched, watches stopped)."""
+    pairs = select(watcher.c.organisation_id, watcher.c.enterprise_id).distinct().subquery("pair")
     still = exists().where(pairs.c.organisation_id == WatchPeriod.organisation_id,
                            pairs.c.enterprise_id == WatchPeriod.enterprise_id)
     ending = and_(WatchPeriod.ended_at.is_(None), ~still)

@@ -36,7 +36,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any, cast
 
 import numpy as np
@@ -417,6 +417,11 @@ def completed_runs_after(session: Session, *, after_run_id: int) -> list[tuple[i
     return [(int(r), None if p is None else int(p)) for r, p in session.execute(
         select(ScoringRun.id, ScoringRun.previous_run_id).where(
             ScoringRun.status == RunStatus.DONE, ScoringRun.id > after_run_id).order_by(ScoringRun.id)).all()]
+
+
+def run_finished_at(session: Session, *, run_id: int) -> datetime | None:
+    """When a run finished (None: unknown or not finished)."""
+    return session.scalar(select(ScoringRun.finished_at).where(ScoringRun.id == run_id))
 
 
 def grade_changes_query(*, run_id: int, previous_run_id: int) -> Select[int, str, str, float | None,

@@ -6,7 +6,7 @@ from sqlalchemy.orm import Session
 
 from xinyidai import clock
 from xinyidai.registry import service as registry_service
-from xinyidai.scoring.batch import completed_runs_after, grade_changes_query
+from xinyidai.scoring.batch import completed_runs_after, grade_changes_query, run_finished_at
 from xinyidai.scoring.champion import ChampionPreAssessor, attach_order, for_order
 from xinyidai.scoring.portrait.chart import radar_data_url
 from xinyidai.scoring.portrait.service import read_portrait
@@ -21,6 +21,7 @@ __all__ = [
     "pre_assess",
     "radar_data_url",
     "read_portrait",
+    "run_finished_at",
     "set_assessor",
 ]
 
