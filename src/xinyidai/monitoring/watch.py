@@ -1,9 +1,11 @@
 """The watch list (监测名单), derived and never typed: each firm with an outstanding exposure is watched by each
-institution that carries it (the lending bank; the guarantee companies of the product's risk-sharing agreement),
-only while the firm's post-loan authorisation (贷后管理) for that institution and line is active.
+institution that carries it (the lending bank; the guarantee companies of the product's risk-sharing agreement;
+the lender of an industry-chain community for each confirmed member it allocated part of the line to), only while
+the firm's post-loan authorisation (贷后管理) for that institution and line (or community) is active.
 
-One query, composed of the queries loans, guarantee and consent expose; `refresh_periods` keeps the spans in which
-each pair was watched, in three set-based statements, and tells an institution when its watch stopped.
+One query, composed of the queries loans, guarantee, chains and consent expose; `materialise` writes it once per
+detection run; `refresh_periods` keeps the spans in which each pair was watched, in three set-based statements, and
+tells an institution when its watch stopped.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from sqlalchemy import (
     func,
     insert,
     literal,
+    null,
     select,
     text,
     union_all,
@@ -33,6 +36,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from xinyidai.auth.enums import OrgKind
+from xinyidai.chains import service as chains_service
 from xinyidai.consent import service as consent_service
 from xinyidai.db import UtcDateTime
 from xinyidai.guarantee import service as guarantee_service
@@ -50,12 +54,16 @@ def watch_query(*, now: datetime, today: date) -> Select[int, int, str, int, int
     that name that line for that institution."""
     exposure = loans_service.exposure_query(today=today).subquery("exposure")
     guarantor = guarantee_service.guarantor_query().subquery("guarantor")
+    member = chains_service.member_exposure_query().subquery("member")
     carrier = union_all(
         select(exposure.c.bank_organisation_id.label("organisation_id"), exposure.c.enterprise_id,
                literal(OrgKind.BANK.value, String(20)).label("kind"), exposure.c.line_id, exposure.c.reference),
         select(guarantor.c.guarantor_organisation_id.label("organisation_id"), exposure.c.enterprise_id,
                literal(OrgKind.GUARANTEE_COMPANY.value, String(20)).label("kind"), exposure.c.line_id,
                exposure.c.reference).join(guarantor, guarantor.c.product_id == exposure.c.product_id),
+        # A member of an industry-chain community, for the community's lender, under the community's reference.
+        select(member.c.lender_organisation_id, member.c.enterprise_id,
+               literal(OrgKind.BANK.value, String(20)), cast(null(), BigInteger), member.c.reference),
     ).subquery("carrier")
     grant = consent_service.live_grants_query(purpose=POST_LOAN, now=now).subquery("grant")
     return select(carrier.c.organisation_id, carrier.c.enterprise_id, carrier.c.kind, carrier.c.line_id,
