@@ -59,7 +59,7 @@ def _load(database: db.Database, exposures: int, records: int) -> None:
         connection.execute(text("""
             INSERT INTO credit_record (enterprise_id, catalogue_item_id, record_key, fingerprint, data, fact_date,
               channel, source_department, received_at)
-            SELECT 1 + (g * 7919) % (2 * :n),
+            SELECT 1 + (g::bigint * 7919) % (2 * :n),
               (ARRAY[:i0, :i1, :i2, :i3, :i4, :i5])[1 + g % 6], 'k' || g, gen_random_uuid(),
               CASE g % 6
                 WHEN 0 THEN jsonb_build_object('severity', CASE WHEN g % 3 = 0 THEN '严重' ELSE '一般' END)

@@ -22,10 +22,14 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
+    JSON,
     BigInteger,
+    Column,
     ColumnElement,
+    Date,
     Insert,
     Integer,
+    MetaData,
     Select,
     String,
     Table,
@@ -34,13 +38,16 @@ from sqlalchemy import (
     cast,
     exists,
     func,
+    insert,
     literal,
     null,
     or_,
     select,
+    text,
     union,
     union_all,
 )
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -63,6 +70,24 @@ ALERT_COLUMNS = ["organisation_id", "enterprise_id", "signal", "source_key", "ru
 # The record-borne signals whose rule reads more than the sub-category (their condition in `_condition`).
 _CONDITIONED = (Signal.ADMIN_PENALTY, Signal.ADMIN_PENALTY_SERIOUS, Signal.UTILITY_ARREARS,
                 Signal.OTHER_INSTITUTION_DEFAULT)
+
+
+WORK_MEM = "64MB"  # per sort or hash of one detection run's statements, on PostgreSQL
+
+# The fresh records only some statements read (corrections, the trends' sub-categories), copied in one scan of the
+# run's window so that those statements do not each scan a day's million records again.
+FRESH = Table(
+    "monitoring_fresh", MetaData(),
+    Column("record_id", BigInteger, nullable=False),
+    Column("enterprise_id", BigInteger, nullable=False),
+    Column("item_code", String(40), nullable=False),
+    Column("category_code", String(8), nullable=False),
+    Column("fact_date", Date),
+    Column("data", JSON().with_variant(JSONB(), "postgresql")),
+    Column("reference", String(60)),
+    Column("record_key", String(200)),
+    prefixes=["TEMPORARY"],
+)
 
 
 @dataclass(frozen=True)
@@ -295,6 +320,21 @@ def _grade_alerts(rule: MonitoringRule, run: _Run, *, scoring_run_id: int, previ
     ).group_by(watcher.c.organisation_id, change.c.enterprise_id, change.c.previous_grade, change.c.grade)
 
 
+def _keep_special(session: Session, fresh: Any, special: list[MonitoringRule]) -> Table:
+    """Copy the fresh records the corrections' and trends' rules read into the temporary table `FRESH`."""
+    connection = session.connection()
+    FRESH.drop(connection, checkfirst=True)
+    FRESH.create(connection)
+    items = [policy.TREND_SIGNALS[Signal(rule.signal)].item_code for rule in special
+             if Signal(rule.signal) in policy.TREND_SIGNALS]
+    wanted = or_(fresh.c.item_code.in_(items), fresh.c.reference.is_not(None)) if any(
+        Signal(rule.signal) in policy.CORRECTION_SIGNALS for rule in special) else fresh.c.item_code.in_(items)
+    session.execute(insert(FRESH).from_select(
+        [c.name for c in FRESH.c],
+        select(*(fresh.c[c.name] for c in FRESH.c)).where(wanted)))
+    return FRESH
+
+
 def _cursor(session: Session) -> DetectionCursor:
     cursor = session.scalars(select(DetectionCursor).where(DetectionCursor.id == 1).with_for_update()).one_or_none()
     if cursor is None:
@@ -310,7 +350,11 @@ def detect(session: Session, *, trigger: str, batch_id: int | None = None) -> Ru
     runs past it; each alert published as `monitoring.alert_raised`. The cursor row's lock makes concurrent runs
     take turns."""
     now, today = clock.now(), clock.today()
+    if session.get_bind().dialect.name == "postgresql":
+        # A day's records hash-joined to the watch list fit in memory instead of spilling in batches to disk.
+        session.execute(text(f"SET LOCAL work_mem = '{WORK_MEM}'"))
     cursor = _cursor(session)
+    alerts_before = int(session.scalar(select(func.coalesce(func.max(Alert.id), 0))) or 0)
     run_row = DetectionRun(trigger=trigger[:40], started_at=now, records_after=cursor.last_record_id,
                            records_through=creditdata_service.latest_record_id(session),
                            scoring_run_through=cursor.last_scoring_run_id, watched_pairs=0, alerts_raised=0,
@@ -330,12 +374,15 @@ def detect(session: Session, *, trigger: str, batch_id: int | None = None) -> Ru
     record_rules = [rule for rule in in_force if Signal(rule.signal) in policy.SIGNAL_ITEMS]
     if record_rules:
         session.execute(_skip_existing(session, _record_alerts(run, record_rules, fresh, names)))
-    for rule in in_force:
-        signal = Signal(rule.signal)
-        if signal in policy.CORRECTION_SIGNALS:
-            session.execute(_skip_existing(session, _corrected_alerts(rule, run, fresh)))
-        elif signal in policy.TREND_SIGNALS:
-            session.execute(_skip_existing(session, _trend_alerts(rule, run, fresh)))
+    special = [rule for rule in in_force
+               if Signal(rule.signal) in policy.CORRECTION_SIGNALS or Signal(rule.signal) in policy.TREND_SIGNALS]
+    if special:
+        kept = _keep_special(session, fresh, special)
+        for rule in special:
+            statement = (_corrected_alerts(rule, run, kept) if Signal(rule.signal) in policy.CORRECTION_SIGNALS
+                         else _trend_alerts(rule, run, kept))
+            session.execute(_skip_existing(session, statement))
+        kept.drop(session.connection())
     marks_through = creditdata_service.latest_mark_id(session)
     for rule in in_force:
         if Signal(rule.signal) in policy.MARK_SIGNALS:
@@ -354,8 +401,11 @@ def detect(session: Session, *, trigger: str, batch_id: int | None = None) -> Ru
     cursor.last_record_id = max(cursor.last_record_id, run_row.records_through)
     cursor.last_scoring_run_id = run_row.scoring_run_through
     cursor.last_mark_id = max(cursor.last_mark_id, marks_through)
+    # The run's alerts are the ones past the greatest id before it (runs take turns on the cursor's lock): a range
+    # of the primary key, with no index of their own to keep up on every alert.
     raised = select(Alert.id.label("alert_id"), Alert.organisation_id, Alert.enterprise_id, Alert.severity,
-                    Alert.signal, Alert.rule_version).where(Alert.detection_run_id == run.id).order_by(Alert.id)
+                    Alert.signal, Alert.rule_version).where(Alert.id > alerts_before,
+                                                            Alert.detection_run_id == run.id).order_by(Alert.id)
     run_row.alerts_raised = events.publish_select(session=session, event_type=AlertRaised, rows=raised)
     watch.release(session)
     run_row.finished_at = clock.now()

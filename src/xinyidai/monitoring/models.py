@@ -91,7 +91,8 @@ class Alert(Base):
     # The post-loan authorisation the watch ran under, and the line it names (a bank's, to freeze from the alert).
     authorisation_id: Mapped[int | None] = mapped_column(BigId)
     credit_line_id: Mapped[int | None] = mapped_column(BigId)
-    detection_run_id: Mapped[int] = mapped_column(BigId, ForeignKey("monitoring_run.id"), index=True)
+    # No index: a run finds its alerts by the primary key's range (`detection.detect`).
+    detection_run_id: Mapped[int] = mapped_column(BigId, ForeignKey("monitoring_run.id"))
     raised_at: Mapped[datetime] = mapped_column(UtcDateTime)
     due_at: Mapped[datetime] = mapped_column(UtcDateTime)
     status: Mapped[str] = mapped_column(String(20))
