@@ -156,3 +156,20 @@ def test_every_signal_but_the_stop_notice_has_a_rule_in_force_and_a_detection(se
                 | policy.MARK_SIGNALS | policy.SCORE_SIGNALS)
     assert detected == set(Signal) - {Signal.WATCH_STOPPED}
     assert session.scalar(select(DetectionCursor.last_mark_id)) == 0
+
+
+def test_each_alert_of_a_run_is_published_once_with_its_payload(session: Session, watched: Watched) -> None:
+    """The run's events are written by the database (one INSERT … SELECT): each reads back as the event it claims."""
+    from xinyidai.events import DomainEventRecord
+    from xinyidai.monitoring.events import AlertRaised
+
+    world = watched.world
+    before = set(session.scalars(select(DomainEventRecord.id).where(DomainEventRecord.name == AlertRaised.name)))
+    fact(session, world.good_enterprise, "admin_penalty", PENALTY)
+    assert detect(session).alerts_raised == 2
+    published = [AlertRaised.model_validate(r.payload) for r in session.scalars(
+        select(DomainEventRecord).where(DomainEventRecord.name == AlertRaised.name).order_by(DomainEventRecord.id))
+        if r.id not in before]
+    expected = [AlertRaised(alert_id=a.id, organisation_id=a.organisation_id, enterprise_id=a.enterprise_id,
+                            severity=a.severity, signal=a.signal, rule_version=1) for a in alerts(session)]
+    assert published == expected and {e.severity for e in published} == {"attention"}
