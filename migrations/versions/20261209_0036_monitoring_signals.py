@@ -1,6 +1,6 @@
 """Post-loan monitoring: the signals of trends and repairs (VAT paid against the same month last year, the insured
 headcount against the month before, a fact repaired) with their default rules as version 1, the cursor of the
-marks detection has read, and no index on an alert's detection run (a run finds its alerts by id).
+marks detection has read, and no index on an alert's detection run (a run finds its alerts by id) nor on its firm (read by institution).
 
 Revision ID: 0036
 Revises: 0031
@@ -26,9 +26,11 @@ NEW_RULES = (  # signal, severity, threshold (per cent for the trends)
 
 
 def upgrade() -> None:
-    # A detection run finds its alerts by the primary key's range: an index kept up on every alert for nothing.
+    # A detection run finds its alerts by the primary key's range, and alerts are read by institution, never by firm
+    # alone: two indexes kept up on every alert for nothing.
     with op.batch_alter_table('monitoring_alert', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_monitoring_alert_detection_run_id'))
+        batch_op.drop_index(batch_op.f('ix_monitoring_alert_enterprise_id'))
     with op.batch_alter_table('monitoring_cursor', schema=None) as batch_op:
         batch_op.add_column(sa.Column('last_mark_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'),
                                       server_default='0', nullable=False))
@@ -49,3 +51,4 @@ def downgrade() -> None:
         batch_op.drop_column('last_mark_id')
     with op.batch_alter_table('monitoring_alert', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_monitoring_alert_detection_run_id'), ['detection_run_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_monitoring_alert_enterprise_id'), ['enterprise_id'], unique=False)
