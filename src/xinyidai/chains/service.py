@@ -532,7 +532,7 @@ def watch_reference(community_id: int) -> str:
 
 
 def member_exposure_query() -> Select[int, int, str]:
-    """The members the communities' lenders carry (社区成员敞口), as rows (lender_organisation_id, enterprise_id,
+    """The members the communities' lenders carry (共同体成员敞口), as rows (lender_organisation_id, enterprise_id,
     reference): each confirmed member with an allocation of a community whose line is granted, for the lender, under
     the community's reference (`watch_reference`). A query for other contexts to join (monitoring's watch list),
     never a table."""
