@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Literal
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, String, cast, func, literal, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -534,3 +534,25 @@ def is_confirmed_member(session: Session, *, enterprise_id: int) -> bool:
     return leads is not None or session.scalars(select(ChainMembership.id).where(
         ChainMembership.enterprise_id == enterprise_id,
         ChainMembership.status == MembershipStatus.CONFIRMED).limit(1)).first() is not None
+
+
+WATCH_REF_PREFIX = "CHAIN"  # a member's post-loan authorisation to the lender names the community: "CHAIN<id>"
+
+
+def watch_reference(community_id: int) -> str:
+    """What a member's post-loan authorisation names for its community (授权用途关联：共同体编号)."""
+    return f"{WATCH_REF_PREFIX}{community_id}"
+
+
+def member_exposure_query() -> Select[int, int, str]:
+    """The members the communities' lenders carry (共同体成员敞口), as rows (lender_organisation_id, enterprise_id,
+    reference): each confirmed member with an allocation of a community whose line is granted, for the lender, under
+    the community's reference (`watch_reference`). A query for other contexts to join (monitoring's watch list),
+    never a table."""
+    return select(
+        ChainCommunity.lender_organisation_id.label("lender_organisation_id"),
+        ChainMembership.enterprise_id.label("enterprise_id"),
+        (literal(WATCH_REF_PREFIX, String) + cast(ChainCommunity.id, String(20))).label("reference"),
+    ).join(ChainMembership, ChainMembership.community_id == ChainCommunity.id).where(
+        ChainMembership.status == MembershipStatus.CONFIRMED, ChainCommunity.line_fen > 0,
+        ChainMembership.allocation_fen + ChainMembership.uplift_fen > 0)

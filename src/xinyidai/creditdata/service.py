@@ -338,16 +338,35 @@ def latest_record_id(session: Session) -> int:
     return int(session.scalar(select(func.max(CreditRecord.id))) or 0)
 
 
-def records_query() -> Select[int, int, str, str, date | None, Any, str | None, int | None]:
+def records_query() -> Select[int, int, str, str, date | None, Any, str | None, int | None, str]:
     """Every stored record with its sub-category and category, as rows (record_id, enterprise_id, item_code,
-    category_code, fact_date, data, reference, batch_id): a query for other contexts to narrow and join
-    (monitoring's detection), never a table. `reference` is set on a version that corrected an earlier one."""
+    category_code, fact_date, data, reference, batch_id, record_key): a query for other contexts to narrow and join
+    (monitoring's detection), never a table. `reference` is set on a version that corrected an earlier one; the
+    versions of one fact share (enterprise_id, item_code, record_key), the latest received is current."""
     return select(
         CreditRecord.id.label("record_id"), CreditRecord.enterprise_id.label("enterprise_id"),
         CatalogueItem.code.label("item_code"), CatalogueItem.category_code.label("category_code"),
         CreditRecord.fact_date.label("fact_date"), CreditRecord.data.label("data"),
         CreditRecord.reference.label("reference"), CreditRecord.batch_id.label("batch_id"),
+        CreditRecord.record_key.label("record_key"),
     ).join(CatalogueItem, CatalogueItem.id == CreditRecord.catalogue_item_id)
+
+
+def latest_mark_id(session: Session) -> int:
+    """The greatest record-mark id so far (0 for none): a reader of marks past a cursor reads up to it."""
+    return int(session.scalar(select(func.max(CreditRecordMark.id))) or 0)
+
+
+def marks_query() -> Select[int, int, str, str, int, str, date, str]:
+    """Every mark set on a fact, as rows (mark_id, enterprise_id, item_code, category_code, record_id, kind,
+    effective_date, reference): a query for other contexts to narrow and join (monitoring's credit-repair signal),
+    never a table."""
+    return select(
+        CreditRecordMark.id.label("mark_id"), CreditRecordMark.enterprise_id.label("enterprise_id"),
+        CatalogueItem.code.label("item_code"), CatalogueItem.category_code.label("category_code"),
+        CreditRecordMark.record_id.label("record_id"), CreditRecordMark.kind.label("kind"),
+        CreditRecordMark.effective_date.label("effective_date"), CreditRecordMark.reference.label("reference"),
+    ).join(CatalogueItem, CatalogueItem.id == CreditRecordMark.catalogue_item_id)
 
 
 def relay_values(item: CatalogueItem, record: CreditRecord, *, uscc: str,

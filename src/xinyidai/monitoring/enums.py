@@ -13,12 +13,14 @@ class Signal(StrEnum):
     ADMIN_PENALTY = "admin_penalty"  # 行政处罚（情节一般或轻微）
     ADMIN_PENALTY_SERIOUS = "admin_penalty_serious"  # 行政处罚（情节严重）
     TAX_ARREARS = "tax_arrears"  # 欠税
+    VAT_DROP = "vat_drop"  # 增值税实缴同比下降（阈值：百分比）
     SOCIAL_INSURANCE_DROP = "social_insurance_drop"  # 社保参保人数下降（阈值：百分比）
     UTILITY_ARREARS = "utility_arrears"  # 水电气欠费（阈值：欠费金额，分）
     COURT_JUDGMENT = "court_judgment"  # 裁判文书
     COURT_ENFORCEMENT = "court_enforcement"  # 被执行人、失信被执行人、限制高消费
     OTHER_INSTITUTION_DEFAULT = "other_institution_default"  # 在平台其他机构的融资违约
     RECORD_CORRECTED = "record_corrected"  # 信息更正（正面）
+    CREDIT_REPAIRED = "credit_repaired"  # 信用修复（正面）
     GRADE_DROP = "grade_drop"  # 批量评分等级下降（阈值：下降档数）
     WATCH_STOPPED = "watch_stopped"  # 贷后管理授权终止，监测停止（通知，不是规则）
 
@@ -56,12 +58,14 @@ SIGNAL_LABELS: dict[str, str] = {
     Signal.ADMIN_PENALTY: "行政处罚",
     Signal.ADMIN_PENALTY_SERIOUS: "行政处罚（情节严重）",
     Signal.TAX_ARREARS: "欠税",
+    Signal.VAT_DROP: "增值税实缴同比下降",
     Signal.SOCIAL_INSURANCE_DROP: "社保参保人数下降",
     Signal.UTILITY_ARREARS: "水电气欠费",
     Signal.COURT_JUDGMENT: "法院裁判文书",
     Signal.COURT_ENFORCEMENT: "被执行人或失信被执行人",
     Signal.OTHER_INSTITUTION_DEFAULT: "在其他机构融资违约",
     Signal.RECORD_CORRECTED: "信用信息更正（正面）",
+    Signal.CREDIT_REPAIRED: "信用修复（正面）",
     Signal.GRADE_DROP: "批量评分等级下降",
     Signal.WATCH_STOPPED: "贷后监测停止",
 }

@@ -26,13 +26,43 @@ SIGNAL_ITEMS: dict[Signal, tuple[str, ...]] = {
 # A corrected version of any record (it carries the number of the objection whose answer corrected it).
 CORRECTION_SIGNALS = frozenset({Signal.RECORD_CORRECTED})
 SCORE_SIGNALS = frozenset({Signal.GRADE_DROP})
-# Signals a rule can be written for; the rest are listed in the report as not yet implemented.
-RULE_SIGNALS: tuple[Signal, ...] = (*SIGNAL_ITEMS, Signal.RECORD_CORRECTED, Signal.GRADE_DROP)
+# A fact marked repaired (信用修复) by the rights procedure: read from the marks, not the records.
+MARK_SIGNALS = frozenset({Signal.CREDIT_REPAIRED})
+
+
+@dataclass(frozen=True, slots=True)
+class Trend:
+    """A signal that compares a month's figure with an earlier month's (趋势信号): the sub-category, the field that
+    holds the month ("YYYY-MM") and the figure, how the month's records add up, how many months back the
+    comparison goes, and the records counted (a field and the value it must hold, or none)."""
+
+    item_code: str
+    month_field: str
+    value_field: str
+    summed: bool  # True: the month's records add up (payments); False: the month's one record (a count)
+    months_back: int
+    only: tuple[str, str] | None = None
+
+
+# VAT paid in a month against the same month last year; the insured headcount against the month before.
+TREND_SIGNALS: dict[Signal, Trend] = {
+    Signal.VAT_DROP: Trend("tax_payment", "tax_period", "amount", summed=True, months_back=12,
+                           only=("tax_kind", "增值税")),
+    Signal.SOCIAL_INSURANCE_DROP: Trend("social_insurance_enrolment", "month", "insured_people", summed=False,
+                                        months_back=1),
+}
+# Signals a rule can be written for (WATCH_STOPPED is a notice, not a rule).
+RULE_SIGNALS: tuple[Signal, ...] = (*SIGNAL_ITEMS, *TREND_SIGNALS, Signal.RECORD_CORRECTED, Signal.CREDIT_REPAIRED,
+                                    Signal.GRADE_DROP)
 # What the threshold means, for the signals that use one; the others take none.
 THRESHOLD_MEANING: dict[Signal, str] = {
     Signal.UTILITY_ARREARS: "欠费金额不低于（分）",
+    Signal.VAT_DROP: "同比下降不少于（%）",
+    Signal.SOCIAL_INSURANCE_DROP: "较上月下降不少于（%）",
     Signal.GRADE_DROP: "等级下降不少于（档）",
 }
+# Signals whose threshold is a percentage (at most 100).
+PERCENT_SIGNALS = frozenset(TREND_SIGNALS)
 SERIOUS_PENALTY = "严重"
 GRADE_ORDER = ("A", "B", "C", "D")
 RECIPIENT_KINDS = (OrgKind.BANK, OrgKind.GUARANTEE_COMPANY)
@@ -65,6 +95,8 @@ def rule_problems(rule: RuleInput) -> list[str]:
         problems.append("预警等级须为提示、关注、预警或严重之一")
     if rule.threshold is not None and rule.threshold < 0:
         problems.append("阈值不能为负数")
+    elif signal in PERCENT_SIGNALS and rule.threshold is not None and not 1 <= rule.threshold <= 100:
+        problems.append("百分比阈值须在 1 到 100 之间")
     if signal is not None and signal in THRESHOLD_MEANING and rule.threshold is None:
         problems.append(f"该信号须设置阈值：{THRESHOLD_MEANING[signal]}")
     if not rule.recipient_kinds:
@@ -77,6 +109,11 @@ def rule_problems(rule: RuleInput) -> list[str]:
 def deadline(severity: str, raised_at: datetime) -> datetime:
     """When an alert of this severity must be acknowledged by."""
     return raised_at + ACK_DEADLINE[Severity(severity)]
+
+
+def dropped(previous: int, now: int, percent: int) -> bool:
+    """Whether a figure fell by at least `percent` per cent of the earlier one (an earlier 0 never counts)."""
+    return previous > 0 and now < previous and (previous - now) * 100 >= previous * percent
 
 
 def grade_drop(previous: str, now: str) -> int:

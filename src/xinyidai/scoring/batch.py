@@ -36,7 +36,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any, cast
 
 import numpy as np
@@ -448,6 +448,11 @@ def latest_grades(session: Session, *, enterprise_ids: list[int]) -> dict[int, t
                 best[enterprise_id] = run_id
                 out[enterprise_id] = (grade, runs[run_id])
     return out
+
+
+def run_finished_at(session: Session, *, run_id: int) -> datetime | None:
+    """When a run finished (None: unknown or not finished)."""
+    return session.scalar(select(ScoringRun.finished_at).where(ScoringRun.id == run_id))
 
 
 def grade_changes_query(*, run_id: int, previous_run_id: int) -> Select[int, str, str, float | None,

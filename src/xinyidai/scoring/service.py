@@ -11,6 +11,7 @@ from xinyidai.scoring.batch import (
     grade_changes_query,
     latest_done,
     latest_grades,
+    run_finished_at,
     scored_columns,
 )
 from xinyidai.scoring.batch import default_as_of as default_batch_as_of
@@ -35,6 +36,7 @@ __all__ = [
     "radar_data_url",
     "read_portrait",
     "run_batch",
+    "run_finished_at",
     "scored_columns",
     "set_assessor",
 ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -93,3 +94,27 @@ def test_the_watch_ends_when_the_exposure_is_settled(session: Session, watched: 
     assert {a.signal for a in alerts(session)} == {"watch_stopped"}
     periods = session.scalars(select(WatchPeriod)).all()
     assert periods and all(p.ended_at is not None for p in periods)
+
+
+def test_a_chain_member_is_watched_for_the_communitys_lender_under_its_authorisation(
+    client: TestClient, session: Session, world: World
+) -> None:
+    """A confirmed member with an allocation is watched by the community's lender once the member grants it its
+    post-loan authorisation naming the community; a firm that only asked to join is not."""
+    from tests.integration.chains.test_chains import _founded
+    from xinyidai.chains import service as chains_service
+
+    community, _ = _founded(client, session, world)  # `late` a confirmed distributor with 400,000 yuan allocated
+    session.expire_all()
+    assert (world.bank_a, world.late_enterprise) not in _pairs(session)  # no authorisation yet
+    consent_service.grant(
+        session, enterprise_id=world.late_enterprise, granted_by_user_id=world.principal(session, "late").user_id or 0,
+        recipient_organisation_id=world.bank_a, purpose=consent_service.Purpose.POST_LOAN_MANAGEMENT,
+        purpose_ref=chains_service.watch_reference(community), categories=["C02"])
+    session.commit()
+    assert (world.bank_a, world.late_enterprise) in _pairs(session)
+    detect(session)
+    fact(session, world.late_enterprise, "admin_penalty", PENALTY)
+    detect(session)
+    [alert] = alerts(session, world.bank_a)
+    assert (alert.enterprise_id, alert.signal, alert.credit_line_id) == (world.late_enterprise, "admin_penalty", None)
