@@ -29,11 +29,14 @@ def _capture_reports(session: Session, node: service.Node, marks: dict[str, Any]
     # A report is regenerated in place (same month, a new generation): each is compared with what was last sent.
     sent: dict[str, str] = dict(marks.get("reports", {}))
     found = []
-    for report in sorted(reporting_service.list_reports(session), key=lambda r: r.month):
-        mark = rules.sent_mark(generation=report.generations, figures_sha256=report.figures_sha256)
-        if sent.get(report.month) == mark:
+    # The stamps first (the capture runs every minute): a report's files are read only when it is to be sent.
+    for stamp in reporting_service.report_stamps(session):
+        mark = rules.sent_mark(generation=stamp.generation, figures_sha256=stamp.figures_sha256)
+        if sent.get(stamp.month) == mark:
             continue
-        sent[report.month] = mark
+        report = reporting_service.get_report(session, month=stamp.month)
+        # What was read is what is marked sent (a regeneration committed in between is sent by the next capture).
+        sent[stamp.month] = rules.sent_mark(generation=report.generations, figures_sha256=report.figures_sha256)
         payload = rules.report_payload(node=node.code, month=report.month, figures=report.figures,
                                        figures_sha256=report.figures_sha256, generated_at=report.generated_at,
                                        generation=report.generations)

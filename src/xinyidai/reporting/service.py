@@ -231,6 +231,23 @@ def list_reports(session: Session) -> Sequence[MonthlyReport]:
     return session.scalars(select(MonthlyReport).order_by(MonthlyReport.month.desc())).all()
 
 
+@dataclass(frozen=True, slots=True)
+class ReportStamp:
+    """Which generation of a month's archived report is there, with its figures' checksum (no files read)."""
+
+    month: str
+    generation: int
+    figures_sha256: str
+
+
+def report_stamps(session: Session) -> list[ReportStamp]:
+    """Each archived report's month, generation and checksum, oldest month first: what a capture compares with
+    what it last sent without reading the workbooks and PDFs."""
+    rows = session.execute(select(MonthlyReport.month, MonthlyReport.generations, MonthlyReport.figures_sha256)
+                           .order_by(MonthlyReport.month)).all()
+    return [ReportStamp(month, generation, digest) for month, generation, digest in rows]
+
+
 def get_report(session: Session, *, month: str) -> MonthlyReport:
     """The archived report of `month`; NotFound if none was generated."""
     report = session.scalar(select(MonthlyReport).where(MonthlyReport.month == month))
