@@ -27,8 +27,10 @@ from xinyidai.audit.actor import Actor
 from xinyidai.config import get_settings
 from xinyidai.main import create_app
 from xinyidai.network import policy, service
+from xinyidai.network.exceptions import FlowRefused
 from xinyidai.network.policy import Role
 from xinyidai.network.reports_policy import REPORT_TOPIC
+from xinyidai.network.schemas import FlowRuleUpdate, SignedDirectory
 from xinyidai.reporting.models import ReceivedMonthlyReport
 
 PROVINCE, LOCAL, STRANGER = "500000", "500108", "500112"
@@ -151,3 +153,31 @@ def test_bad_forged_and_strangers_reports_are_refused_and_nothing_is_stored(
     assert answer.status_code == 403 and answer.json()["code"] == "network_unknown_sender"
     assert session.scalar(select(func.count()).select_from(ReceivedMonthlyReport)) == 0
     assert service.verify_log(session) is None
+
+
+def test_a_report_never_comes_down_from_the_parent_even_if_the_flow_table_let_it(
+        session: Session, api: TestClient, child: Ed25519PrivateKey, node: service.Node, world: World,
+        tmp_path: Path) -> None:
+    # The same database seen as the district below the province, which trusts the province's directory.
+    published = service.publish_directory(session, node=node, actor=Actor.system("test"))
+    district = service.Node(code=LOCAL, role=Role.LOCAL, name="南岸区", endpoint="http://nanan.test",
+                            parent_code=PROVINCE, parent_url="http://province.test",
+                            parent_public_key=policy.public_key_b64(node.private_key()),
+                            key_path=tmp_path / "unused.pem")
+    service.accept_directory(session, node=district, signed=SignedDirectory(
+        document=published.document, signatures=published.signatures))
+    session.commit()
+    down = _batch(node.private_key(), [_entry(1, node=PROVINCE, path=[PROVINCE])], sender=PROVINCE)
+    down["body"]["receiver"] = LOCAL
+    down["signature"] = policy.sign(node.private_key(), policy.canonical(down["body"]))
+    raw = json.dumps(down).encode()
+    with pytest.raises(FlowRefused):
+        service.receive(session, node=district, raw=raw)
+    session.rollback()
+
+    # The admin opens the way down: the batch passes the flow table, and its report is still refused.
+    service.set_flow_rule(session, principal=world.principal(session, "admin"), rule_in=FlowRuleUpdate(
+        topic=REPORT_TOPIC, direction="down", allowed=True))
+    received = service.receive(session, node=district, raw=raw)
+    assert (received.stored, received.refused) == (0, 1)
+    assert session.scalar(select(func.count()).select_from(ReceivedMonthlyReport)) == 0
