@@ -129,7 +129,7 @@ class Settings(BaseSettings):
     network_parent_public_key: str | None = None  # base64 of the raw 32-byte Ed25519 key, or a PEM file's path
     network_signing_key_path: Path = PROJECT_ROOT / "var" / "network-signing-key.pem"
     network_topics: list[str] = ["registry.enterprise", "creditdata.record", "products.product", "orders.order",
-                                 "orders.outcome"]
+                                 "orders.outcome", "reporting.monthly_report"]
     network_batch_max_entries: int = Field(default=1000, ge=1, le=100_000)
     network_batch_max_bytes: int = Field(default=8 << 20, ge=1024)
     network_request_max_skew_seconds: int = Field(default=300, ge=5)

@@ -42,7 +42,7 @@ from xinyidai.creditdata import service as creditdata_service
 from xinyidai.creditdata.enums import Channel
 from xinyidai.errors import DomainError
 from xinyidai.identity import service as identity_service
-from xinyidai.network import banking_policy, policy
+from xinyidai.network import banking_policy, policy, reports_policy
 from xinyidai.network.exceptions import (
     DirectoryRefused,
     FlowRefused,
@@ -90,8 +90,9 @@ log = structlog.get_logger(__name__)
 
 REGISTRY_TOPIC = "registry.enterprise"
 RECORD_TOPIC = "creditdata.record"
-TOPICS = (REGISTRY_TOPIC, RECORD_TOPIC, *banking_policy.BANK_TOPICS)
-TOPIC_LABELS = {REGISTRY_TOPIC: "市场主体登记", RECORD_TOPIC: "信用信息记录", **banking_policy.BANK_TOPIC_LABELS}
+TOPICS = (REGISTRY_TOPIC, RECORD_TOPIC, *banking_policy.BANK_TOPICS, reports_policy.REPORT_TOPIC)
+TOPIC_LABELS = {REGISTRY_TOPIC: "市场主体登记", RECORD_TOPIC: "信用信息记录", **banking_policy.BANK_TOPIC_LABELS,
+                **reports_policy.REPORT_TOPIC_LABELS}
 FEED_PATH = "/api/v1/network/feeds/{topic}"
 DIRECTORY_PATH = "/api/v1/network/directory"
 HEAD_ID = 1
@@ -461,6 +462,7 @@ DEFAULT_RULES = (
     (RECORD_TOPIC, Direction.UP, policy.ANY_ITEM, True, "公开类信用信息上传（需授权的信息从不离开本节点）"),
     (RECORD_TOPIC, Direction.DOWN, policy.ANY_ITEM, True, "总对总等信用信息下达到主体登记地节点"),
     *banking_policy.BANK_RULES,
+    *reports_policy.REPORT_RULES,
 )
 
 
@@ -1171,3 +1173,8 @@ def status(session: Session, *, node: Node | None) -> StatusRead:
 from xinyidai.network import banking  # noqa: E402
 
 banking.register()
+
+# The monthly reports sent up to the parent node (月报上报) add theirs.
+from xinyidai.network import reports  # noqa: E402
+
+reports.register()

@@ -1330,6 +1330,12 @@ EN.update({
     "Excel工作簿": "Excel workbook",
     "PDF": "PDF",
     "暂无月报": "No monthly report yet",
+    "下级节点月报": "Monthly reports of the nodes below",
+    "各下级节点每月上报的月报统计数据，每个节点每月一行；下级节点重新生成月报后，此处随之更新并计入版本。":
+        "The monthly reports' figures the nodes below send up, one row per node and month; when a node "
+        "generates its report again, the row here is replaced and its version counted.",
+    "节点": "Node",
+    "暂无下级节点上报的月报": "No monthly report from the nodes below yet",
     "修改统计目标": "Changed a statistics target",
     "下载月报": "Downloaded a monthly report",
     "统计目标": "Statistics target",

@@ -6,7 +6,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, ForeignKey, LargeBinary, Numeric, String
+from sqlalchemy import JSON, BigInteger, ForeignKey, LargeBinary, Numeric, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from xinyidai.db import Base, BigId, IdPk, UtcDateTime
@@ -43,6 +43,26 @@ class MonthlyReport(Base):
     pdf_sha256: Mapped[str] = mapped_column(String(64))
     generated_at: Mapped[datetime] = mapped_column(UtcDateTime)
     generations: Mapped[int] = mapped_column(default=1)
+
+
+class ReceivedMonthlyReport(Base):
+    """A child node's monthly report (下级节点月报) as received over the network (`reporting.monthly_report`): its
+    figures snapshot and checksum, one row per node and month. A regeneration at the child replaces the figures
+    (`generation` is the child's count, `revisions` how many versions arrived here)."""
+
+    __tablename__ = "received_monthly_report"
+    __table_args__ = (UniqueConstraint("node_code", "month"),)
+
+    id: Mapped[IdPk]
+    node_code: Mapped[str] = mapped_column(String(6))
+    node_name: Mapped[str] = mapped_column(String(100))
+    month: Mapped[str] = mapped_column(String(7), index=True)
+    figures: Mapped[dict[str, Any]] = mapped_column(JSON)
+    figures_sha256: Mapped[str] = mapped_column(String(64))
+    generated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    generation: Mapped[int]
+    revisions: Mapped[int] = mapped_column(default=1)
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
 class BankSmeLending(Base):

@@ -1,5 +1,6 @@
 """Portal pages of statistics (统计) for the commission, the regulator and the platform admin: the dashboard with
-the targets beside the figures, the targets, and the monthly reports (月报) to generate and download."""
+the targets beside the figures, the targets, the monthly reports (月报) to generate and download, and the monthly
+reports the nodes below sent up over the network (下级节点月报)."""
 
 from __future__ import annotations
 
@@ -33,6 +34,9 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 HEADLINE = ("registered_firms", "registration_share", "orders_submitted", "pass_rate", "amount_disbursed",
             "credit_share_of_sme_loans", "first_loan_firms", "average_rate", "firms_financed_total",
             "amount_financed_total", "late_orders", "sharing_timeliness")
+# The main figures of a node below's monthly report, as the list of received reports shows them.
+RECEIVED_FIGURES = ("registered_firms", "orders_submitted", "pass_rate", "amount_disbursed",
+                    "credit_share_of_sme_loans", "first_loan_firms", "firms_financed_total", "amount_financed_total")
 
 
 def _wan(fen: int) -> float:
@@ -227,3 +231,17 @@ def download_workbook(request: Request, session: SessionDep, principal: Oversigh
 def download_pdf(request: Request, session: SessionDep, principal: OversightDep, month: MonthPath) -> Response:
     """The archived monthly report's PDF (audited)."""
     return _download(request, session, principal, month, "pdf")
+
+
+@router.get("/supervision/node-reports", response_class=HTMLResponse)
+def node_reports(request: Request, session: SessionDep, principal: OversightDep) -> Response:
+    """下级节点月报: the monthly reports the nodes below sent up, by month, with their main figures."""
+    columns = [{"code": code, "name": d.FIGURES_BY_CODE[code].name,
+                "unit": "" if d.FIGURES_BY_CODE[code].unit in ("比例", "年利率") else d.FIGURES_BY_CODE[code].unit}
+               for code in RECEIVED_FIGURES]
+    rows = [{"month": r.month, "node_code": r.node_code, "node_name": r.node_name, "generated_at": r.generated_at,
+             "received_at": r.received_at, "revisions": r.revisions, "figures_sha256": r.figures_sha256,
+             "values": [files.shown_text(code, (r.figures.get("figures") or {}).get(code))
+                        for code in RECEIVED_FIGURES]}
+            for r in service.list_received_reports(session)]
+    return render(request, "reporting/node_reports.html", {"columns": columns, "rows": rows})

@@ -6,7 +6,7 @@ import hashlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -23,7 +23,7 @@ from xinyidai.errors import DomainError, NotFound
 from xinyidai.identity import service as identity_service
 from xinyidai.reporting import definitions as d
 from xinyidai.reporting import figures, files
-from xinyidai.reporting.models import BankSmeLending, MonthlyReport, ReportingTarget
+from xinyidai.reporting.models import BankSmeLending, MonthlyReport, ReceivedMonthlyReport, ReportingTarget
 
 TREND_MONTHS = 6
 
@@ -33,6 +33,13 @@ class MonthNotOver(DomainError):
 
     status_code = 422
     code = "month_not_over"
+
+
+class InvalidReceivedReport(DomainError):
+    """A child node's monthly report that cannot be stored (a bad month, figures that do not match its checksum)."""
+
+    status_code = 422
+    code = "invalid_received_report"
 
 
 class InvalidTarget(DomainError):
@@ -224,6 +231,23 @@ def list_reports(session: Session) -> Sequence[MonthlyReport]:
     return session.scalars(select(MonthlyReport).order_by(MonthlyReport.month.desc())).all()
 
 
+@dataclass(frozen=True, slots=True)
+class ReportStamp:
+    """Which generation of a month's archived report is there, with its figures' checksum (no files read)."""
+
+    month: str
+    generation: int
+    figures_sha256: str
+
+
+def report_stamps(session: Session) -> list[ReportStamp]:
+    """Each archived report's month, generation and checksum, oldest month first: what a capture compares with
+    what it last sent without reading the workbooks and PDFs."""
+    rows = session.execute(select(MonthlyReport.month, MonthlyReport.generations, MonthlyReport.figures_sha256)
+                           .order_by(MonthlyReport.month)).all()
+    return [ReportStamp(month, generation, digest) for month, generation, digest in rows]
+
+
 def get_report(session: Session, *, month: str) -> MonthlyReport:
     """The archived report of `month`; NotFound if none was generated."""
     report = session.scalar(select(MonthlyReport).where(MonthlyReport.month == month))
@@ -255,3 +279,44 @@ def due_report(session: Session, *, today: date) -> str | None:
     month = d.previous_month(today)
     exists = session.scalar(select(MonthlyReport.id).where(MonthlyReport.month == month))
     return None if exists is not None else month
+
+
+# Monthly reports of the nodes below (下级节点月报) ---------------------------------------------------------------
+
+
+def figures_checksum(figures: dict[str, Any]) -> str:
+    """The SHA-256 of a figures snapshot's canonical JSON (what `MonthlyReport.figures_sha256` holds)."""
+    return _sha256(canonical(figures))
+
+
+def receive_child_report(session: Session, *, node_code: str, node_name: str, month: str, figures: dict[str, Any],
+                         figures_sha256: str, generated_at: datetime,
+                         generation: int) -> ReceivedMonthlyReport | None:
+    """Store a child node's monthly report as it arrived, replacing an earlier generation of the same month (one
+    row per node and month, its revisions counted); None when this generation or a later one is held already.
+    Refused when the month is not one or the figures do not match their checksum (altered on the way)."""
+    try:
+        d.month_period(month)
+    except d.BadMonth as exc:
+        raise InvalidReceivedReport("月报月份格式不正确", message_en="bad month") from exc
+    if figures_checksum(figures) != figures_sha256:
+        raise InvalidReceivedReport("月报数据与其校验值不符", message_en="figures do not match their checksum")
+    row = session.scalar(select(ReceivedMonthlyReport).where(ReceivedMonthlyReport.node_code == node_code,
+                                                             ReceivedMonthlyReport.month == month)
+                         .with_for_update())
+    if row is not None and row.generation >= generation:
+        return None  # a replay, or an older generation arriving late: what is held stands
+    if row is None:
+        row = ReceivedMonthlyReport(node_code=node_code, month=month, revisions=0)
+        session.add(row)
+    row.node_name, row.figures, row.figures_sha256 = node_name[:100], figures, figures_sha256
+    row.generated_at, row.generation, row.received_at = generated_at, generation, clock.now()
+    row.revisions = (row.revisions or 0) + 1
+    session.flush()
+    return row
+
+
+def list_received_reports(session: Session) -> Sequence[ReceivedMonthlyReport]:
+    """The monthly reports received from the nodes below, newest month first, then by node."""
+    return session.scalars(select(ReceivedMonthlyReport).order_by(ReceivedMonthlyReport.month.desc(),
+                                                                  ReceivedMonthlyReport.node_code)).all()

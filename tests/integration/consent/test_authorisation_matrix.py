@@ -392,6 +392,8 @@ NOT_CREDIT_ROUTES: dict[str, str] = {
     "POST /supervision/reports": "the monthly report (月报): district-wide counts and sums, no entity's information",
     "GET /supervision/reports/{month}.xlsx": "the monthly report's workbook: aggregate statistics only",
     "GET /supervision/reports/{month}.pdf": "the monthly report's PDF: aggregate statistics only",
+    "GET /supervision/node-reports": "the nodes below's monthly reports: their aggregate figures, no entity's "
+                                     "information",
     "GET /credit-file/self-report": "the blank self-report form",
     "POST /credit-file/self-report": "the entity submits its own report",
     "POST /api/v1/self-reports": "the entity submits its own report; the answer is what it sent",
