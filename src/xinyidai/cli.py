@@ -31,6 +31,16 @@ jobs_app = command_group("后台作业：清单与立即执行", "Background job
 crypto_app = command_group("静态个人信息加密：密钥轮换", "Encryption of personal data at rest: key rotation")
 
 
+@app.callback()
+def _logging() -> None:
+    """Every command logs as the server does: at the configured level, through the same scrubbing of personal
+    data."""
+    from xinyidai.config import get_settings
+    from xinyidai.observability import configure_logging
+
+    configure_logging(get_settings())
+
+
 def _wire_events() -> None:
     """Subscribe every context to the others' domain events before a command that publishes or delivers them."""
     from xinyidai.main import wire_events
