@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Request, Response
 from sqlalchemy.orm import Session
 
 from xinyidai.auth.enums import INSTITUTION_READER_ROLES, Role
@@ -210,3 +210,12 @@ async def csrf_protect(request: Request, principal: OptionalPrincipal) -> None:
     )
     if not supplied or not expected or not hmac.compare_digest(supplied, expected):
         raise Forbidden("页面已过期或请求来源不可信，请刷新页面后重试", message_en="CSRF check failed")
+
+
+def set_session_cookie(response: Response, token: str) -> None:
+    """Give the browser the portal session `token` opened for it (read back by `current_principal`); the anonymous
+    CSRF cookie goes, since the session carries its own token."""
+    settings = get_settings()
+    response.set_cookie(settings.session_cookie_name, token, max_age=settings.session_ttl_minutes * 60,
+                        httponly=True, secure=settings.session_cookie_secure, samesite="lax", path="/")
+    response.delete_cookie(settings.csrf_cookie_name)

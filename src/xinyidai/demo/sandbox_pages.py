@@ -9,8 +9,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel, Field, ValidationError
 
-from xinyidai.auth.dependencies import InstitutionAdminDep, Public, csrf_protect
-from xinyidai.config import get_settings
+from xinyidai.auth.dependencies import InstitutionAdminDep, Public, csrf_protect, set_session_cookie
 from xinyidai.demo import api_sandbox
 from xinyidai.errors import DomainError
 from xinyidai.identity import service as identity_service
@@ -19,7 +18,14 @@ from xinyidai.portal.forms import form_errors
 from xinyidai.portal.templating import render
 from xinyidai.web import SessionDep, client_ip
 
-router = APIRouter(include_in_schema=False, dependencies=[Depends(csrf_protect)])
+
+def _sandbox_only() -> None:
+    """Every page here exists only on a sandbox deployment."""
+    if not api_sandbox.is_on():
+        raise api_sandbox.NotASandbox("本环境不是接口沙箱", message_en="this deployment is not an API sandbox")
+
+
+router = APIRouter(include_in_schema=False, dependencies=[Depends(_sandbox_only), Depends(csrf_protect)])
 PublicPage = Depends(Public())
 CREDENTIALS = "api-sandbox-credentials"
 
@@ -31,8 +37,6 @@ class SandboxBankCreate(BaseModel):
 
 
 def _page(request: Request, *, errors: list[str] | None = None, name: str = "", status_code: int = 200) -> Response:
-    if not api_sandbox.is_on():
-        raise api_sandbox.NotASandbox("本环境不是接口沙箱", message_en="this deployment is not an API sandbox")
     return render(request, "demo/sandbox.html", {"errors": errors or [], "name": name}, status_code=status_code)
 
 
@@ -52,8 +56,6 @@ def open_bank(request: Request, session: SessionDep, name: Annotated[str, Form(m
         return _page(request, errors=form_errors(exc, labels={"name": "机构名称"}), name=name, status_code=422)
     except DomainError as exc:
         session.rollback()
-        if isinstance(exc, api_sandbox.NotASandbox):
-            raise
         return _page(request, errors=[exc.message], name=name, status_code=exc.status_code)
     user = identity_service.get_user(session, user_id=bank.user_id)
     opened = identity_service.open_session(session, user=user, ip_address=client_ip(request),
@@ -63,17 +65,13 @@ def open_bank(request: Request, session: SessionDep, name: Annotated[str, Form(m
     response = flash.redirect_with_secret("/api-sandbox/credentials", principal=principal, purpose=CREDENTIALS, secret={
         "username": bank.username, "password": bank.password, "client_id": bank.client_id,
         "client_secret": bank.client_secret})
-    settings = get_settings()
-    response.set_cookie(settings.session_cookie_name, opened.token, max_age=settings.session_ttl_minutes * 60,
-                        httponly=True, secure=settings.session_cookie_secure, samesite="lax", path="/")
+    set_session_cookie(response, opened.token)
     return response
 
 
 @router.get("/api-sandbox/credentials", response_class=HTMLResponse)
 def credentials_page(request: Request, session: SessionDep, principal: InstitutionAdminDep) -> Response:
     """The sandbox bank's credentials (the secrets only right after opening it) and the first calls to make."""
-    if not api_sandbox.is_on():
-        raise api_sandbox.NotASandbox("本环境不是接口沙箱", message_en="this deployment is not an API sandbox")
     organisation = identity_service.get_organisation(session, organisation_id=principal.organisation_id)
     return render(request, "demo/sandbox_credentials.html", {
         "secret": flash.take_secret(request, purpose=CREDENTIALS), "organisation": organisation,

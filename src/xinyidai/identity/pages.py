@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
-from xinyidai.auth.dependencies import AnyUserDep, PlatformAdminDep, Public, csrf_protect
+from xinyidai.auth.dependencies import AnyUserDep, PlatformAdminDep, Public, csrf_protect, set_session_cookie
 from xinyidai.auth.enums import ROLES_BY_KIND, OrgKind, OrgStatus, Role
 from xinyidai.auth.principal import Principal
 from xinyidai.config import get_settings
@@ -92,12 +92,7 @@ def login(
     assert principal is not None
     target = safe_next(next) or nav.home_path(principal[0])
     response = RedirectResponse(target, status_code=303)
-    settings = get_settings()
-    response.set_cookie(
-        settings.session_cookie_name, outcome.token, max_age=settings.session_ttl_minutes * 60,
-        httponly=True, secure=settings.session_cookie_secure, samesite="lax", path="/",
-    )
-    response.delete_cookie(settings.csrf_cookie_name)
+    set_session_cookie(response, outcome.token)
     return response
 
 

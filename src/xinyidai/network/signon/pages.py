@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from xinyidai import db
 from xinyidai.audit import service as audit_service
-from xinyidai.auth.dependencies import NodeSignedRoute, PublicRoute, csrf_protect
+from xinyidai.auth.dependencies import NodeSignedRoute, PublicRoute, csrf_protect, set_session_cookie
 from xinyidai.config import get_settings
 from xinyidai.errors import DomainError
 from xinyidai.identity import service as identity_service
@@ -255,10 +255,7 @@ def sso_callback(request: Request, session: SessionDep, code: Param = "", state:
     target = nav.home_path(principal) if principal.enterprise_id is not None or \
         principal.organisation_kind.value != "enterprise" else "/account"
     response = RedirectResponse(target, status_code=303)
-    settings = get_settings()
-    response.set_cookie(settings.session_cookie_name, outcome.token, max_age=settings.session_ttl_minutes * 60,
-                        httponly=True, secure=settings.session_cookie_secure, samesite="lax", path="/")
-    response.delete_cookie(settings.csrf_cookie_name)
+    set_session_cookie(response, outcome.token)
     response.delete_cookie(relying.FLOW_COOKIE, path="/sso")
     return response
 
