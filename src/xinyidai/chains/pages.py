@@ -202,7 +202,7 @@ def record_trade(request: Request, session: SessionDep, principal: EnterpriseUse
                  amount_yuan: Yuan, document_kind: Annotated[str, Form(max_length=10)] = "",
                  document_no: Annotated[str, Form(max_length=40)] = "",
                  trade_date: Annotated[str, Form(max_length=20)] = "",
-                 membership_id: Annotated[str, Form(max_length=20)] = "") -> Response:
+                 membership_id: Annotated[int | None, Form(ge=1, le=2**62)] = None) -> Response:
     """The leader or a member records a trade between them (an invoice, an order) as credit information."""
     errors: list[str] = []
     amount_fen = _yuan(amount_yuan, "金额", errors)
@@ -214,12 +214,11 @@ def record_trade(request: Request, session: SessionDep, principal: EnterpriseUse
         errors.append("请选择单据类型（发票或订单）")
     if not document_no.strip():
         errors.append("请填写单据编号")
-    member = int(membership_id) if membership_id.strip().isdigit() and len(membership_id.strip()) <= 18 else None
 
     def action() -> None:
         assert traded is not None
         service.record_trade(session, principal=principal, community_id=community_id, trade_in=TradeCreate(
-            membership_id=member, document_kind=kind,
+            membership_id=membership_id, document_kind=kind,
             document_no=document_no.strip(), amount_fen=amount_fen, trade_date=traded))
 
     return _act(request, session, principal, done="已记录交易，计入成员信用档案", back=f"/chains/{community_id}",
