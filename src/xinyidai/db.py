@@ -94,6 +94,16 @@ def begin_writing(session: Session) -> None:
         session.connection(execution_options={_SQLITE_IMMEDIATE: True})
 
 
+def serialise(session: Session, name: str) -> None:
+    """Until `session`'s transaction ends, be the only transaction doing `name` (a check-then-write that must not
+    interleave, such as counting before creating up to a cap): on PostgreSQL a transaction-level advisory lock keyed
+    by the name; on SQLite the file's write lock, which one writer holds at a time."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:name))"), {"name": name})
+    else:
+        begin_writing(session)
+
+
 def hold_writers_back(session: Session, table: str) -> None:
     """Before reading `table` by id for a change feed: on PostgreSQL lock it against writers (SHARE) until the
     transaction ends, since a writer still open could otherwise commit an id below one already read, and the feed

@@ -16,6 +16,7 @@ from decimal import Decimal
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from xinyidai import db
 from xinyidai.audit import service as audit_service
 from xinyidai.audit.actor import Actor
 from xinyidai.auth.enums import OrgKind, Role
@@ -73,6 +74,7 @@ def open_bank(session: Session, *, name: str, ip_address: str | None = None) -> 
     demo firms' applications to it."""
     if not is_on():
         raise NotASandbox("本环境不是接口沙箱", message_en="this deployment is not an API sandbox")
+    db.serialise(session, "demo.sandbox_bank")  # two developers opening at once must not both pass the cap
     opened = session.scalar(select(func.count()).select_from(Organisation).where(
         Organisation.kind == OrgKind.BANK, Organisation.name.like(f"{NAME_PREFIX}%")))
     if (opened or 0) >= get_settings().api_sandbox_max_banks:

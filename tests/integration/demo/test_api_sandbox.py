@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from fastapi.testclient import TestClient
@@ -104,3 +105,26 @@ def test_a_bad_name_is_refused_in_words_and_opens_nothing(
         refused = client.post("/api-sandbox", data={"name": name, "csrf_token": page_csrf(client, "/api-sandbox")})
     assert refused.status_code == 422 and "机构名称" in refused.text
     assert _count(district, ApiClient) == clients
+
+
+def test_developers_opening_at_once_never_pass_the_sandbox_cap(
+        district: sessionmaker[Session], sandbox: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    with district() as session:
+        opened = session.scalar(select(func.count()).select_from(Organisation).where(
+            Organisation.name.like("沙箱·%"))) or 0
+    monkeypatch.setenv("XINYIDAI_API_SANDBOX_MAX_BANKS", str(opened + 1))
+    get_settings.cache_clear()
+    app = create_app(session_factory=district)
+
+    def attempt(number: int) -> int:
+        with TestClient(app) as client:
+            return client.post("/api-sandbox", data={"name": f"并发测试银行{number}",
+                                                     "csrf_token": page_csrf(client, "/api-sandbox")},
+                               follow_redirects=False).status_code
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        answers = sorted(pool.map(attempt, range(6)))
+    assert answers == [303, 403, 403, 403, 403, 403], answers
+    with district() as session:
+        assert session.scalar(select(func.count()).select_from(Organisation).where(
+            Organisation.name.like("沙箱·并发测试银行%"))) == 1
