@@ -110,6 +110,13 @@ def test_a_grid_workers_qr_link_registers_a_merchant_and_the_coverage_moves(brow
 
     after = _totals(page)
     assert after["registered"] == after_feed["registered"] + 1
+    # The coverage chart is the portal's interactive chart, drawn in the browser from the same figures.
+    chart = page.get_by_test_id("coverage-chart")
+    expect(chart.locator(".chart-plot[data-drawn=true]")).to_have_count(1, timeout=30_000)
+    assert chart.locator(".chart-plot .main-svg").count() >= 1
+    drawn = dict(chart.locator(".chart-plot").evaluate(
+        "e => JSON.parse(e.dataset.figure).data.map(t => [t.name, t.y.reduce((a, b) => a + b, 0)])"))
+    assert drawn["已注册"] == after["registered"] and drawn["登记在册"] == after["merchants"]
     assert after["merchants"] == after_feed["merchants"]
     assert _referred(page, worker_name) == referred_before + 1
 

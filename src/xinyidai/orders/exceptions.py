@@ -30,6 +30,12 @@ class OrderDraftNotFound(NotFound):
     code = "order_draft_not_found"
 
 
+class DraftKindMismatch(Conflict):
+    """A prepared need confirmed as a single application, or the other way round."""
+
+    code = "draft_kind_mismatch"
+
+
 class IllegalOrderTransition(Conflict):
     """The order's state does not allow this action."""
 

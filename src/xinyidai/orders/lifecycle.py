@@ -1,6 +1,6 @@
-"""The order's whole life beyond one application: one need sent to several banks and the offer the firm takes
-(一次需求，多家银行), renewal of a line (续贷), deferral of a drawdown's principal (延期还本), and service-quality
-supervision (督办) of orders past their deadline.
+"""The order's whole life beyond one application: one need sent to several banks (or prepared by a clerk for the
+administrator to confirm) and the offer the firm takes (一次需求，多家银行), renewal of a line (续贷), deferral of a
+drawdown's principal (延期还本), and service-quality supervision (督办) of orders past their deadline.
 
 Loans sit above orders: what orders need to know of a line or a drawdown comes through the wiring (main.py), as
 `service.lines_of` and `use_drawdown_facts`; what loans must do (open, renew a line; reschedule a drawdown) they do
@@ -42,15 +42,17 @@ from xinyidai.orders.exceptions import (
     OrderNotFound,
     PromptNotFound,
 )
-from xinyidai.orders.models import FinancingNeed, FinancingOrder, OrderPrompt
-from xinyidai.orders.policy import Action, DrawdownFacts, EntryKind, OrderKind, OrderStatus
+from xinyidai.orders.models import FinancingNeed, FinancingOrder, FinancingOrderDraft, OrderPrompt
+from xinyidai.orders.policy import Action, DraftKind, DrawdownFacts, EntryKind, OrderKind, OrderStatus
 from xinyidai.orders.schemas import (
     DeferralCreate,
     DeferralPropose,
     LateBankRead,
     NeedCreate,
+    NeedDraftCreate,
     NeedRead,
     OrderCreate,
+    OrderDraftConfirm,
     OrderRead,
     PromptAnswer,
     PromptCreate,
@@ -85,12 +87,9 @@ def _new_need_no() -> str:
     return f"XQ{clock.today():%Y%m%d}{secrets.randbelow(10**8):08d}"
 
 
-def send_need(session: Session, *, principal: Principal, need_in: NeedCreate) -> FinancingNeed:
-    """The firm sends one financing need to up to three published products of different banks: one order for
-    each, every check of applying run for each (a refusal of any refuses the whole need), each bank deciding alone."""
-    consent_service.require_may_bind(principal)
-    if principal.enterprise_id is None or principal.user_id is None:
-        raise InvalidApplication("只有完成实名注册的市场主体可以申请融资", message_en="only enterprises apply")
+def _need_products(session: Session, need_in: NeedDraftCreate) -> Sequence[products_service.ProductView]:
+    """The need's products, each published, of different banks, served at this node, and each taking the need's
+    amount, term and method; any refusal refuses the whole need."""
     products = [products_service.get_published(session, product_id=pid) for pid in need_in.product_ids]
     problems = policy.need_problems([(p.id, p.bank_organisation_id) for p in products])
     if any(p.served_by_node is not None for p in products):
@@ -105,6 +104,19 @@ def send_need(session: Session, *, principal: Principal, need_in: NeedCreate) ->
             problems.append(f"{product.name}：" + "，".join(found))
     if problems:
         raise InvalidApplication("；".join(problems), message_en="the need is outside a product's terms")
+    return products
+
+
+def send_need(session: Session, *, principal: Principal, need_in: NeedCreate,
+              prepared_by_user_id: int | None = None) -> FinancingNeed:
+    """The firm sends one financing need to up to three published products of different banks: one order for
+    each, every check of applying run for each (a refusal of any refuses the whole need), each bank deciding alone.
+    `prepared_by_user_id`: the clerk whose prepared need the administrator confirms (named on each order's timeline
+    and in the audit)."""
+    consent_service.require_may_bind(principal)
+    if principal.enterprise_id is None or principal.user_id is None:
+        raise InvalidApplication("只有完成实名注册的市场主体可以申请融资", message_en="only enterprises apply")
+    products = _need_products(session, need_in)
     need = FinancingNeed(
         need_no=_new_need_no(), enterprise_id=principal.enterprise_id, applicant_user_id=principal.user_id,
         amount_fen=need_in.amount_fen, term_months=need_in.term_months, repayment_method=need_in.repayment_method,
@@ -115,13 +127,49 @@ def send_need(session: Session, *, principal: Principal, need_in: NeedCreate) ->
     for product in products:
         order = service.apply(session, principal=principal, order_in=OrderCreate(
             product_id=product.id, amount_fen=need_in.amount_fen, term_months=need_in.term_months,
-            repayment_method=need_in.repayment_method, purpose=need_in.purpose, authorise=need_in.authorise))
+            repayment_method=need_in.repayment_method, purpose=need_in.purpose, authorise=need_in.authorise),
+            prepared_by_user_id=prepared_by_user_id)
         order.need_id = need.id
-        order.events[-1].note = f"融资需求{need.need_no}同时发送给{len(products)}家银行，各银行独立审批"
+        # The need's words first; the preparer and the confirmer after them, as `service.apply` wrote them.
+        entry = order.events[-1]
+        entry.note = "；".join(n for n in (f"融资需求{need.need_no}同时发送给{len(products)}家银行，各银行独立审批",
+                                          entry.note) if n)
     session.flush()
+    detail: dict[str, object] = {"need_no": need.need_no, "product_ids": [p.id for p in products]}
+    if prepared_by_user_id is not None:
+        detail["prepared_by_user_id"] = prepared_by_user_id
     audit_service.record(session, action="orders.need_sent", actor=principal, subject_type="financing_need",
-                         subject_id=need.id, enterprise_id=need.enterprise_id,
-                         detail={"need_no": need.need_no, "product_ids": [p.id for p in products]})
+                         subject_id=need.id, enterprise_id=need.enterprise_id, detail=detail)
+    return need
+
+
+def prepare_need(session: Session, *, principal: Principal, draft_in: NeedDraftCreate,
+                 ip_address: str | None = None) -> FinancingOrderDraft:
+    """A clerk (or the administrator) prepares a financing need to several banks for the firm's administrator to
+    confirm: checked as sending it would be (the gate, one product per bank, each product's terms), kept as a draft
+    that no bank sees and that authorises nothing (`service.store_draft`); the administrators are told it waits."""
+    consent_service.require_may_prepare(principal)
+    service.applicant(session, principal)
+    products = _need_products(session, draft_in)
+    return service.store_draft(session, principal=principal, kind=DraftKind.NEED, products=products,
+                               amount_fen=draft_in.amount_fen, term_months=draft_in.term_months,
+                               repayment_method=draft_in.repayment_method, purpose=draft_in.purpose,
+                               ip_address=ip_address)
+
+
+def confirm_need_draft(session: Session, *, principal: Principal, draft_id: int, confirm_in: OrderDraftConfirm,
+                       ip_address: str | None = None) -> FinancingNeed:
+    """The administrator confirms a clerk's prepared need: it is sent exactly as if the administrator had sent it
+    (every check runs again now, each bank authorised by the administrator), and the audit names both the preparer
+    and the confirmer. A clerk never confirms, not even a need of their own."""
+    draft = service.decide_draft(session, principal=principal, draft_id=draft_id,
+                                 action=consent_service.DraftAction.CONFIRM, kind=DraftKind.NEED)
+    need = send_need(session, principal=principal, need_in=NeedCreate(
+        product_ids=service.draft_product_ids(draft), amount_fen=draft.amount_fen, term_months=draft.term_months,
+        repayment_method=RepaymentMethod(draft.repayment_method), purpose=draft.purpose,
+        authorise=confirm_in.authorise), prepared_by_user_id=draft.prepared_by_user_id)
+    service.settle_confirmed(session, principal=principal, draft=draft, need_id=need.id, need_no=need.need_no,
+                             ip_address=ip_address)
     return need
 
 

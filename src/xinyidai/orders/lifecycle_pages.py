@@ -4,6 +4,7 @@ orders with its prompt form. Irreversible steps ask for an explicit confirmation
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from typing import Annotated, Any
 
@@ -25,6 +26,7 @@ from xinyidai.orders.schemas import (
     DeferralCreate,
     DeferralPropose,
     NeedCreate,
+    NeedDraftCreate,
     OrderWithdraw,
     PromptAnswer,
     PromptCreate,
@@ -34,7 +36,7 @@ from xinyidai.portal.forms import form_errors
 from xinyidai.portal.templating import render
 from xinyidai.products import service as products_service
 from xinyidai.products.enums import RepaymentMethod
-from xinyidai.web import IdPath, SessionDep
+from xinyidai.web import IdPath, SessionDep, client_ip
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(csrf_protect)])
 
@@ -50,14 +52,45 @@ def _need_form(request: Request, session: Session, principal: Principal, *, stat
     products = [p for p in products_service.list_published(session) if p.served_by_node is None]
     return render(request, "orders/need_new.html", {
         **LABELS, "products": products, "form": {}, "chosen": [],
-        "may_bind": consent_service.may_bind_enterprise(principal.roles), **extra,
+        "may_bind": consent_service.may_bind_enterprise(principal.roles),
+        "may_prepare": consent_service.may_prepare_for_enterprise(principal.roles), **extra,
     }, status_code=status_code)
 
 
 @router.get("/enterprise/needs/new", response_class=HTMLResponse)
 def need_page(request: Request, session: SessionDep, principal: EnterpriseUserDep) -> Response:
-    """One need, several banks: the form that sends one financing need to up to three banks' products."""
+    """One need, several banks: the form that sends one financing need to up to three banks' products (the
+    administrator), or prepares it for the administrator to confirm (a clerk)."""
     return _need_form(request, session, principal)
+
+
+def _submit_need(request: Request, session: Session, principal: Principal, *, amount: str, term_months: str,
+                 repayment_method: str, purpose: str, product_ids: list[str] | None,
+                 act: Callable[[NeedDraftCreate], str]) -> Response:
+    """Read the need form and hand it to `act` (send, or prepare), which says where to go next; anything refused
+    shows the form again with the reason, as it was filled."""
+    form = {"amount": amount, "term_months": term_months, "repayment_method": repayment_method, "purpose": purpose}
+    chosen = [c for c in (product_ids or []) if c.isdigit()]
+
+    def again(errors: list[str], status_code: int) -> Response:
+        return _need_form(request, session, principal, form=form, chosen=chosen, errors=errors,
+                          status_code=status_code)
+
+    try:
+        location = act(NeedDraftCreate(
+            product_ids=[int(c) for c in chosen], amount_fen=parse_yuan(amount), term_months=int(term_months),
+            repayment_method=RepaymentMethod(repayment_method), purpose=purpose))
+    except DomainError as exc:
+        session.rollback()
+        return again([exc.message], exc.status_code)
+    except InvalidAmount as exc:
+        return again([str(exc)], 422)
+    except ValidationError as exc:
+        return again(form_errors(exc, {"product_ids": "请选择一至三个不同银行的产品"}, labels=pages.FIELD_LABELS),
+                     422)
+    except ValueError:
+        return again(["请选择期限和还款方式"], 422)
+    return RedirectResponse(location, status_code=303)
 
 
 @router.post("/enterprise/needs/new", response_class=HTMLResponse)
@@ -71,29 +104,31 @@ def send_need(
     authorise: Annotated[str | None, Form(max_length=5)] = None,
 ) -> Response:
     """Send the need: one order per chosen product; show the need with its orders."""
-    form = {"amount": amount, "term_months": term_months, "repayment_method": repayment_method, "purpose": purpose}
-    chosen = [c for c in (product_ids or []) if c.isdigit()]
+    def send(fields: NeedDraftCreate) -> str:
+        need_in = NeedCreate(**fields.model_dump(), authorise=authorise == "yes")
+        return f"/enterprise/needs/{lifecycle.send_need(session, principal=principal, need_in=need_in).id}?sent=1"
 
-    def again(errors: list[str], status_code: int) -> Response:
-        return _need_form(request, session, principal, form=form, chosen=chosen, errors=errors,
-                          status_code=status_code)
+    return _submit_need(request, session, principal, amount=amount, term_months=term_months,
+                        repayment_method=repayment_method, purpose=purpose, product_ids=product_ids, act=send)
 
-    try:
-        need_in = NeedCreate(product_ids=[int(c) for c in chosen], amount_fen=parse_yuan(amount),
-                             term_months=int(term_months), repayment_method=RepaymentMethod(repayment_method),
-                             purpose=purpose, authorise=authorise == "yes")
-        need = lifecycle.send_need(session, principal=principal, need_in=need_in)
-    except DomainError as exc:
-        session.rollback()
-        return again([exc.message], exc.status_code)
-    except InvalidAmount as exc:
-        return again([str(exc)], 422)
-    except ValidationError as exc:
-        return again(form_errors(exc, {"product_ids": "请选择一至三个不同银行的产品"}, labels=pages.FIELD_LABELS),
-                     422)
-    except ValueError:
-        return again(["请选择期限和还款方式"], 422)
-    return RedirectResponse(f"/enterprise/needs/{need.id}?sent=1", status_code=303)
+
+@router.post("/enterprise/needs/new/draft", response_class=HTMLResponse)
+def prepare_need(
+    request: Request, session: SessionDep, principal: EnterpriseUserDep,
+    amount: Annotated[str, Form(max_length=30)],
+    term_months: Annotated[str, Form(max_length=4)],
+    repayment_method: Annotated[str, Form(max_length=30)],
+    purpose: Annotated[str, Form(max_length=500)],
+    product_ids: Annotated[list[str] | None, Form(max_length=10)] = None,
+) -> Response:
+    """提交管理员确认: a clerk prepares the need for the firm's administrator, who confirms (and so sends it and
+    authorises each bank) or discards it; until then no bank sees it."""
+    def prepare(fields: NeedDraftCreate) -> str:
+        draft = lifecycle.prepare_need(session, principal=principal, draft_in=fields, ip_address=client_ip(request))
+        return f"/enterprise/drafts/{draft.id}?prepared=1"
+
+    return _submit_need(request, session, principal, amount=amount, term_months=term_months,
+                        repayment_method=repayment_method, purpose=purpose, product_ids=product_ids, act=prepare)
 
 
 def _need_page(request: Request, session: Session, principal: Principal, need_id: int, *, status_code: int = 200,

@@ -136,10 +136,11 @@ class OrderPrompt(Base):
 
 
 class FinancingOrderDraft(Base):
-    """An application a clerk (经办人) prepared for the firm's administrator to confirm (待确认).
+    """An application, or a financing need to several banks, a clerk (经办人) prepared for the firm's administrator
+    to confirm (待确认).
 
-    It is not an order: no bank sees it and it authorises nothing. Confirming it applies as the administrator
-    (every check of applying runs then) and keeps the order's id here.
+    It is not an order: no bank sees it and it authorises nothing. Confirming it applies (or sends the need) as the
+    administrator (every check runs then) and keeps the order's (or the need's) id here.
     """
 
     __tablename__ = "financing_order_draft"
@@ -157,3 +158,7 @@ class FinancingOrderDraft(Base):
     decided_by_user_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("user_account.id"))
     decided_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     order_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("financing_order.id"))
+    # A prepared need (一次需求，多家银行): the products it goes to, in the order chosen (`product_id` is the first);
+    # None for a single application. Confirmed, it keeps the need it sent.
+    need_product_ids: Mapped[list[int] | None] = mapped_column(JSON)
+    need_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("financing_need.id"))

@@ -1,5 +1,5 @@
-"""Portal pages of financing: the enterprise's home and application (a clerk's prepared one, which the firm's
-administrator confirms or discards), the order page, the bank workbench."""
+"""Portal pages of financing: the enterprise's home and application (a clerk's prepared application or need, which
+the firm's administrator confirms or discards), the order page, the bank workbench."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from xinyidai.money import InvalidAmount, InvalidRate, parse_percent, parse_yuan
 from xinyidai.orders import lifecycle, service
 from xinyidai.orders.dependencies import CurrentOrder
 from xinyidai.orders.models import FinancingOrder
-from xinyidai.orders.policy import ENTRY_LABELS, KIND_LABELS, STATUS_LABELS, OrderKind, OrderStatus
+from xinyidai.orders.policy import ENTRY_LABELS, KIND_LABELS, STATUS_LABELS, DraftKind, OrderKind, OrderStatus
 from xinyidai.orders.schemas import (
     EstimateCreate,
     OrderApprove,
@@ -180,6 +180,7 @@ def _draft_page(request: Request, session: Session, principal: Principal, draft_
     waiting = read.status is consent_service.DraftStatus.WAITING
     return render(request, "orders/draft.html", {
         **LABELS, "draft": read, "draft_status_labels": consent_service.DRAFT_STATUS_LABELS,
+        "is_need": read.kind is DraftKind.NEED,
         "may_confirm": waiting and consent_service.may_bind_enterprise(principal.roles),
         "may_discard": waiting and (consent_service.may_bind_enterprise(principal.roles)
                                     or principal.user_id == read.prepared_by_user_id),
@@ -189,18 +190,23 @@ def _draft_page(request: Request, session: Session, principal: Principal, draft_
 
 @router.get("/enterprise/drafts/{draft_id}", response_class=HTMLResponse)
 def draft_page(request: Request, session: SessionDep, principal: EnterpriseUserDep, draft_id: IdPath) -> Response:
-    """A prepared application: what the clerk prepared, by whom and when; the administrator confirms or discards it
-    here. Another firm's is not found."""
+    """A prepared application or need: what the clerk prepared (the product, or each bank's), by whom and when; the
+    administrator confirms or discards it here. Another firm's is not found."""
     return _draft_page(request, session, principal, draft_id)
 
 
 @router.post("/enterprise/drafts/{draft_id}/confirm", response_class=HTMLResponse)
 def confirm_draft(request: Request, session: SessionDep, principal: EnterpriseUserDep, draft_id: IdPath,
                   authorise: Annotated[str | None, Form(max_length=5)] = None) -> Response:
-    """The administrator confirms a prepared application: it is applied now, as the administrator; the bank sees it."""
+    """The administrator confirms a prepared application (it is applied now, as the administrator; the bank sees
+    it) or a prepared need (it is sent now, one order per bank)."""
+    confirm_in = OrderDraftConfirm(authorise=authorise == "yes")
     try:
-        order = service.confirm_draft(session, principal=principal, draft_id=draft_id,
-                                      confirm_in=OrderDraftConfirm(authorise=authorise == "yes"),
+        if service.draft_kind(service.get_draft(session, principal=principal, draft_id=draft_id)) is DraftKind.NEED:
+            need = lifecycle.confirm_need_draft(session, principal=principal, draft_id=draft_id,
+                                                confirm_in=confirm_in, ip_address=client_ip(request))
+            return RedirectResponse(f"/enterprise/needs/{need.id}?sent=1", status_code=303)
+        order = service.confirm_draft(session, principal=principal, draft_id=draft_id, confirm_in=confirm_in,
                                       ip_address=client_ip(request))
     except DomainError as exc:
         session.rollback()

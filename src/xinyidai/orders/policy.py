@@ -325,6 +325,16 @@ class NeedStatus(StrEnum):
 
 
 NEED_STATUS_LABELS = {NeedStatus.OPEN: "进行中", NeedStatus.ACCEPTED: "已选定银行", NeedStatus.CLOSED: "已结束"}
+
+
+class DraftKind(StrEnum):
+    """What a clerk prepared for the administrator: one application, or one need to several banks."""
+
+    APPLICATION = "application"
+    NEED = "need"
+
+
+DRAFT_KIND_LABELS = {DraftKind.APPLICATION: "融资申请", DraftKind.NEED: "融资需求（多家银行）"}
 MAX_NEED_PRODUCTS = 3
 FINAL_STATUSES = frozenset({OrderStatus.APPROVED, OrderStatus.REJECTED, OrderStatus.WITHDRAWN, OrderStatus.DECLINED})
 

@@ -26,6 +26,7 @@ from xinyidai.orders.schemas import (
     ExposureRead,
     LateBankRead,
     NeedCreate,
+    NeedDraftCreate,
     NeedRead,
     OrderApprove,
     OrderCreate,
@@ -82,15 +83,15 @@ def prepare(request: Request, session: SessionDep, principal: EnterpriseUserDep,
 @router.get("/drafts", response_model=list[OrderDraftRead])
 def list_drafts(session: SessionDep, principal: EnterpriseUserDep,
                 status: DraftStatus | None = DraftStatus.WAITING) -> list[OrderDraftRead]:
-    """The firm's prepared applications, newest first: those waiting for the administrator unless `status` says
-    otherwise."""
+    """The firm's prepared applications and needs, newest first: those waiting for the administrator unless
+    `status` says otherwise."""
     return [service.draft_to_read(session, d) for d in service.list_drafts(session, principal=principal,
                                                                            status=status)]
 
 
 @router.get("/drafts/{draft_id}", response_model=OrderDraftRead)
 def get_draft(session: SessionDep, principal: EnterpriseUserDep, draft_id: IdPath) -> OrderDraftRead:
-    """One of the firm's prepared applications; another firm's is not found."""
+    """One of the firm's prepared applications or needs; another firm's is not found."""
     return service.draft_to_read(session, service.get_draft(session, principal=principal, draft_id=draft_id))
 
 
@@ -98,7 +99,7 @@ def get_draft(session: SessionDep, principal: EnterpriseUserDep, draft_id: IdPat
 def confirm_draft(request: Request, session: SessionDep, principal: EnterpriseUserDep, draft_id: IdPath,
                   confirm_in: OrderDraftConfirm) -> OrderRead:
     """The administrator confirms a prepared application: it is applied now, as the administrator, and the bank
-    sees it. A clerk is refused (403)."""
+    sees it. A clerk is refused (403); a prepared need is confirmed at /needs/drafts/{draft_id}/confirm (409 here)."""
     order = service.confirm_draft(session, principal=principal, draft_id=draft_id, confirm_in=confirm_in,
                                   ip_address=client_ip(request))
     return service.to_read(session, order)
@@ -107,7 +108,7 @@ def confirm_draft(request: Request, session: SessionDep, principal: EnterpriseUs
 @router.post("/drafts/{draft_id}/discard", response_model=OrderDraftRead)
 def discard_draft(request: Request, session: SessionDep, principal: EnterpriseUserDep,
                   draft_id: IdPath) -> OrderDraftRead:
-    """The administrator, or the clerk who prepared it, discards a prepared application."""
+    """The administrator, or the clerk who prepared it, discards a prepared application or need."""
     draft = service.discard_draft(session, principal=principal, draft_id=draft_id, ip_address=client_ip(request))
     return service.draft_to_read(session, draft)
 
@@ -121,6 +122,26 @@ def send_need(session: SessionDep, principal: EnterpriseUserDep, need_in: NeedCr
     """Send one financing need to up to three published products of different banks: one order each, each bank
     deciding alone."""
     return lifecycle.need_to_read(session, lifecycle.send_need(session, principal=principal, need_in=need_in))
+
+
+@router.post("/needs/drafts", response_model=OrderDraftRead, status_code=201)
+def prepare_need(request: Request, session: SessionDep, principal: EnterpriseUserDep,
+                 draft_in: NeedDraftCreate) -> OrderDraftRead:
+    """Prepare a financing need to up to three banks' products for the firm's administrator to confirm (a clerk's
+    way to send one); it is checked as sending would be, authorises nothing and no bank sees it. It is listed, read
+    and discarded with the prepared applications (/drafts)."""
+    draft = lifecycle.prepare_need(session, principal=principal, draft_in=draft_in, ip_address=client_ip(request))
+    return service.draft_to_read(session, draft)
+
+
+@router.post("/needs/drafts/{draft_id}/confirm", response_model=NeedRead, status_code=201)
+def confirm_need_draft(request: Request, session: SessionDep, principal: EnterpriseUserDep, draft_id: IdPath,
+                       confirm_in: OrderDraftConfirm) -> NeedRead:
+    """The administrator confirms a prepared need: it is sent now, as the administrator, one order per bank, and
+    each bank sees its own. A clerk is refused (403)."""
+    need = lifecycle.confirm_need_draft(session, principal=principal, draft_id=draft_id, confirm_in=confirm_in,
+                                        ip_address=client_ip(request))
+    return lifecycle.need_to_read(session, need)
 
 
 @router.get("/needs", response_model=list[NeedRead])

@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool
 from xinyidai.consent.service import DraftStatus
 from xinyidai.db import DbId
 from xinyidai.money import AmountFen
-from xinyidai.orders.policy import EntryKind, NeedStatus, OrderKind, OrderStatus
+from xinyidai.orders.policy import DraftKind, EntryKind, NeedStatus, OrderKind, OrderStatus
 from xinyidai.products.enums import RepaymentMethod
 from xinyidai.text import Text
 
@@ -43,17 +43,22 @@ class OrderDraftConfirm(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    authorise: StrictBool = Field(description="The administrator authorises the platform and the bank to use the "
-                                              "firm's credit information for this application")
+    authorise: StrictBool = Field(description="The administrator authorises the platform and the bank (each bank of "
+                                              "a need) to use the firm's credit information for this application")
 
 
 class OrderDraftRead(BaseModel):
-    """A prepared application: who prepared it and when, where it stands, and the order its confirmation made."""
+    """A prepared application or need: who prepared it and when, where it stands, and the order (or the need) its
+    confirmation made."""
 
     id: int
+    kind: DraftKind
     enterprise_id: int
-    product_id: int
+    product_id: int = Field(description="The product applied for; of a need, the first of its products")
     product_name: str
+    product_ids: list[int] = Field(description="Every product it goes to: one for an application, one to three for "
+                                               "a need")
+    product_names: list[str]
     amount_fen: int
     term_months: int
     repayment_method: RepaymentMethod
@@ -65,6 +70,7 @@ class OrderDraftRead(BaseModel):
     decided_by_user_id: int | None
     decided_at: datetime | None
     order_id: int | None
+    need_id: int | None
 
 
 class EstimateCreate(BaseModel):
@@ -233,14 +239,25 @@ class OrderWithdraw(BaseModel):
     reason: Text = Field(min_length=1, max_length=500)
 
 
-class NeedCreate(BaseModel):
-    """One financing need sent at once to up to three published products of different banks (一次需求，多家银行)."""
+class NeedDraftCreate(BaseModel):
+    """A financing need to up to three published products of different banks that a clerk (经办人) prepares for the
+    firm's administrator to confirm; it authorises nothing and no bank sees it until confirmed."""
+
+    # A clerk cannot authorise: an `authorise` sent here is refused rather than silently ignored.
+    model_config = ConfigDict(extra="forbid")
 
     product_ids: list[DbId] = Field(min_length=1, max_length=3)
     amount_fen: AmountFen
     term_months: int = Field(gt=0, le=360)
     repayment_method: RepaymentMethod
     purpose: Text = Field(min_length=2, max_length=500)
+
+
+class NeedCreate(NeedDraftCreate):
+    """One financing need sent at once to up to three published products of different banks (一次需求，多家银行)."""
+
+    model_config = ConfigDict(extra="ignore")
+
     authorise: StrictBool = Field(description="The applicant authorises the platform and each chosen bank to use its "
                                               "credit information for this need")
 

@@ -1,6 +1,6 @@
 """Use cases of financing orders: apply, list and read (scoped), accept, propose, approve or return, reject,
-withdraw, and the firm's exposure the bank sees; a clerk's prepared application (a draft) that the firm's
-administrator confirms (it is then applied) or discards."""
+withdraw, and the firm's exposure the bank sees; a clerk's prepared application or financing need (a draft) that the
+firm's administrator confirms (it is then applied, or sent: `lifecycle`) or discards."""
 
 from __future__ import annotations
 
@@ -36,6 +36,7 @@ from xinyidai.orders.events import (
 )
 from xinyidai.orders.exceptions import (
     ApplicationBlocked,
+    DraftKindMismatch,
     DutyRefused,
     IllegalOrderTransition,
     InvalidApplication,
@@ -43,7 +44,7 @@ from xinyidai.orders.exceptions import (
     OrderNotFound,
 )
 from xinyidai.orders.models import FinancingOrder, FinancingOrderDraft, OrderEvent
-from xinyidai.orders.policy import Action, EntryKind, LineExposure, OrderKind, OrderStatus
+from xinyidai.orders.policy import Action, DraftKind, EntryKind, LineExposure, OrderKind, OrderStatus
 from xinyidai.orders.schemas import (
     AssessmentRead,
     EstimateCreate,
@@ -262,8 +263,7 @@ def prepare(session: Session, *, principal: Principal, draft_in: OrderDraftCreat
     """A clerk (or the administrator) prepares an application for the firm's administrator to confirm: checked as
     applying would be (the gate, the product's terms), stored as a draft that no bank sees and that authorises
     nothing; the administrators are told it waits."""
-    enterprise_id = consent_service.require_may_prepare(principal)
-    assert principal.user_id is not None  # require_may_prepare refuses callers without a user
+    consent_service.require_may_prepare(principal)
     applicant(session, principal)
     product = products_service.get_published(session, product_id=draft_in.product_id)
     problems = policy.application_problems(
@@ -272,33 +272,67 @@ def prepare(session: Session, *, principal: Principal, draft_in: OrderDraftCreat
     )
     if problems:
         raise InvalidApplication("；".join(problems), message_en="application outside the product's terms")
+    return store_draft(session, principal=principal, kind=DraftKind.APPLICATION, products=[product],
+                       amount_fen=draft_in.amount_fen, term_months=draft_in.term_months,
+                       repayment_method=draft_in.repayment_method, purpose=draft_in.purpose, ip_address=ip_address)
+
+
+def _draft_words(kind: DraftKind, names: Sequence[str]) -> tuple[str, str]:
+    """What a draft is, in words: its noun (融资申请, 融资需求) and what it asks for (the product, or the banks')."""
+    if kind is DraftKind.NEED:
+        return "融资需求", f"发送给{len(names)}家银行（{'、'.join(names)}）的"
+    return "融资申请", f"{names[0]}的"
+
+
+def store_draft(session: Session, *, principal: Principal, kind: DraftKind,
+                products: Sequence[products_service.ProductView], amount_fen: int, term_months: int,
+                repayment_method: str, purpose: str, ip_address: str | None = None) -> FinancingOrderDraft:
+    """Keep what a clerk prepared (an application, or a need to several banks; checked by the caller as applying or
+    sending would be) as a draft that no bank sees and that authorises nothing, audited; the firm's administrators
+    are told it waits for them."""
+    enterprise_id = consent_service.require_may_prepare(principal)
+    assert principal.user_id is not None  # require_may_prepare refuses callers without a user
     draft = FinancingOrderDraft(
         enterprise_id=enterprise_id, prepared_by_user_id=principal.user_id, prepared_at=clock.now(),
-        product_id=product.id, amount_fen=draft_in.amount_fen, term_months=draft_in.term_months,
-        repayment_method=draft_in.repayment_method, purpose=draft_in.purpose.strip(),
-        status=consent_service.DraftStatus.WAITING,
+        product_id=products[0].id, amount_fen=amount_fen, term_months=term_months,
+        repayment_method=repayment_method, purpose=purpose.strip(), status=consent_service.DraftStatus.WAITING,
+        need_product_ids=[p.id for p in products] if kind is DraftKind.NEED else None,
     )
     session.add(draft)
     session.flush()
+    detail: dict[str, object] = {"product_id": draft.product_id, "amount_fen": draft.amount_fen,
+                                 "term_months": draft.term_months}
+    if draft.need_product_ids is not None:
+        detail["need_product_ids"] = draft.need_product_ids
     audit_service.record(session, action="orders.draft_prepared", actor=principal,
                          subject_type="financing_order_draft", subject_id=draft.id, enterprise_id=enterprise_id,
-                         ip_address=ip_address,
-                         detail={"product_id": product.id, "amount_fen": draft.amount_fen,
-                                 "term_months": draft.term_months})
+                         ip_address=ip_address, detail=detail)
+    names = [p.name for p in products]
+    noun, what = _draft_words(kind, names)
     consent_service.notify_administrators(
-        session, principal=principal, subject=f"待您确认的融资申请：{product.name}",
-        body=(f"经办人{principal.display_name or _user_name(session, principal.user_id)}准备了{product.name}的融资"
-              f"申请（{format_yuan(draft.amount_fen)}元，{draft.term_months}个月）。确认提交前银行看不到该申请，也未授权"
+        session, principal=principal, subject=f"待您确认的{noun}：{'、'.join(names)}",
+        body=(f"经办人{principal.display_name or _user_name(session, principal.user_id)}准备了{what}{noun}"
+              f"（{format_yuan(draft.amount_fen)}元，{draft.term_months}个月）。确认提交前银行看不到该{noun}，也未授权"
               "任何机构；请查看后确认提交或放弃。"),
         link=f"/enterprise/drafts/{draft.id}")
     return draft
 
 
+def draft_kind(draft: FinancingOrderDraft) -> DraftKind:
+    """Whether the draft is one application or a need to several banks."""
+    return DraftKind.APPLICATION if draft.need_product_ids is None else DraftKind.NEED
+
+
+def draft_product_ids(draft: FinancingOrderDraft) -> list[int]:
+    """The products the draft goes to: its one product, or each of its need's."""
+    return [draft.product_id] if draft.need_product_ids is None else [int(i) for i in draft.need_product_ids]
+
+
 def list_drafts(session: Session, *, principal: Principal,
                 status: consent_service.DraftStatus | None = consent_service.DraftStatus.WAITING,
                 ) -> Sequence[FinancingOrderDraft]:
-    """The caller's firm's prepared applications, newest first: those waiting for the administrator, or of one
-    status, or all (None). Nobody but the firm's own people sees them."""
+    """The caller's firm's prepared applications and needs, newest first: those waiting for the administrator, or
+    of one status, or all (None). Nobody but the firm's own people sees them."""
     if principal.enterprise_id is None:
         return []
     query = select(FinancingOrderDraft).where(FinancingOrderDraft.enterprise_id == principal.enterprise_id)
@@ -309,7 +343,7 @@ def list_drafts(session: Session, *, principal: Principal,
 
 def get_draft(session: Session, *, principal: Principal, draft_id: int,
               for_update: bool = False) -> FinancingOrderDraft:
-    """One of the caller's firm's prepared applications; any other id is simply not found."""
+    """One of the caller's firm's prepared applications or needs; any other id is simply not found."""
     query = select(FinancingOrderDraft).where(FinancingOrderDraft.id == draft_id,
                                               FinancingOrderDraft.enterprise_id == principal.enterprise_id)
     draft = session.scalars(query.with_for_update() if for_update else query).first() \
@@ -319,56 +353,77 @@ def get_draft(session: Session, *, principal: Principal, draft_id: int,
     return draft
 
 
-def _decide_draft(session: Session, *, principal: Principal, draft_id: int,
-                  action: consent_service.DraftAction) -> FinancingOrderDraft:
-    # Locked: two administrators confirming at once make one order, and the second is told it is done.
+def decide_draft(session: Session, *, principal: Principal, draft_id: int, action: consent_service.DraftAction,
+                 kind: DraftKind | None = None) -> FinancingOrderDraft:
+    """The draft, under its row lock, if the caller may confirm or discard it now (`kind`: and it is of that kind);
+    a clerk never confirms, not even a draft of their own."""
+    # Locked: two administrators confirming at once make one order (or need), and the second is told it is done.
     draft = get_draft(session, principal=principal, draft_id=draft_id, for_update=True)
     consent_service.require_draft_action(principal, action, prepared_by_user_id=draft.prepared_by_user_id,
                                          status=consent_service.DraftStatus(draft.status))
+    if kind is not None and draft_kind(draft) is not kind:
+        if kind is DraftKind.APPLICATION:
+            raise DraftKindMismatch("这是发送给多家银行的融资需求，请按融资需求确认提交",
+                                    message_en="this draft is a financing need: confirm it as a need")
+        raise DraftKindMismatch("这是单笔融资申请，请按融资申请确认提交",
+                                message_en="this draft is a single application: confirm it as an application")
     return draft
 
 
 def _tell_preparer(session: Session, *, principal: Principal, draft: FinancingOrderDraft, outcome: str,
                    link: str) -> None:
     if draft.prepared_by_user_id != principal.user_id:
-        product = products_service.get(session, product_id=draft.product_id)
+        names = [products_service.get(session, product_id=pid).name for pid in draft_product_ids(draft)]
+        noun, what = _draft_words(draft_kind(draft), names)
         identity_service.notify(session, user_id=draft.prepared_by_user_id,
-                                subject=f"您准备的融资申请{outcome}：{product.name}",
-                                body=f"企业管理员{principal.display_name}{outcome}您准备的{product.name}融资申请。",
+                                subject=f"您准备的{noun}{outcome}：{'、'.join(names)}",
+                                body=f"企业管理员{principal.display_name}{outcome}您准备的{what}{noun}。",
                                 link=link)
+
+
+def settle_confirmed(session: Session, *, principal: Principal, draft: FinancingOrderDraft,
+                     order: FinancingOrder | None = None, need_id: int | None = None, need_no: str | None = None,
+                     ip_address: str | None = None) -> None:
+    """Mark a draft confirmed with what its confirmation made (the order, or the need), audited with both the
+    preparer and the confirmer; the preparer is told."""
+    draft.status = consent_service.DraftStatus.CONFIRMED
+    draft.decided_by_user_id = principal.user_id
+    draft.decided_at = clock.now()
+    draft.order_id = order.id if order is not None else None
+    draft.need_id = need_id
+    session.flush()
+    made: dict[str, object] = ({"order_id": order.id, "order_no": order.order_no} if order is not None
+                               else {"need_id": need_id, "need_no": need_no})
+    audit_service.record(session, action="orders.draft_confirmed", actor=principal,
+                         subject_type="financing_order_draft", subject_id=draft.id, enterprise_id=draft.enterprise_id,
+                         ip_address=ip_address,
+                         detail={"prepared_by_user_id": draft.prepared_by_user_id,
+                                 "confirmed_by_user_id": principal.user_id, **made})
+    _tell_preparer(session, principal=principal, draft=draft, outcome="已确认提交",
+                   link=f"/orders/{order.id}" if order is not None else f"/enterprise/needs/{need_id}")
 
 
 def confirm_draft(session: Session, *, principal: Principal, draft_id: int,
                   confirm_in: OrderDraftConfirm, ip_address: str | None = None) -> FinancingOrder:
     """The administrator confirms a clerk's prepared application: it is applied exactly as if the administrator had
     applied (every check runs again now), and the audit names both the preparer and the confirmer. A clerk never
-    confirms, not even a draft of their own."""
-    draft = _decide_draft(session, principal=principal, draft_id=draft_id,
-                          action=consent_service.DraftAction.CONFIRM)
+    confirms, not even a draft of their own; a prepared need is confirmed as a need (`lifecycle`)."""
+    draft = decide_draft(session, principal=principal, draft_id=draft_id,
+                         action=consent_service.DraftAction.CONFIRM, kind=DraftKind.APPLICATION)
     order = apply(session, principal=principal, order_in=OrderCreate(
         product_id=draft.product_id, amount_fen=draft.amount_fen, term_months=draft.term_months,
         repayment_method=RepaymentMethod(draft.repayment_method), purpose=draft.purpose,
         authorise=confirm_in.authorise), prepared_by_user_id=draft.prepared_by_user_id)
-    draft.status = consent_service.DraftStatus.CONFIRMED
-    draft.decided_by_user_id = principal.user_id
-    draft.decided_at = clock.now()
-    draft.order_id = order.id
-    session.flush()
-    audit_service.record(session, action="orders.draft_confirmed", actor=principal,
-                         subject_type="financing_order_draft", subject_id=draft.id, enterprise_id=draft.enterprise_id,
-                         ip_address=ip_address,
-                         detail={"prepared_by_user_id": draft.prepared_by_user_id,
-                                 "confirmed_by_user_id": principal.user_id, "order_id": order.id,
-                                 "order_no": order.order_no})
-    _tell_preparer(session, principal=principal, draft=draft, outcome="已确认提交", link=f"/orders/{order.id}")
+    settle_confirmed(session, principal=principal, draft=draft, order=order, ip_address=ip_address)
     return order
 
 
 def discard_draft(session: Session, *, principal: Principal, draft_id: int,
                   ip_address: str | None = None) -> FinancingOrderDraft:
-    """The administrator (or the clerk who prepared it) discards a prepared application: nothing was applied."""
-    draft = _decide_draft(session, principal=principal, draft_id=draft_id,
-                          action=consent_service.DraftAction.DISCARD)
+    """The administrator (or the clerk who prepared it) discards a prepared application or need: nothing was
+    applied or sent."""
+    draft = decide_draft(session, principal=principal, draft_id=draft_id,
+                         action=consent_service.DraftAction.DISCARD)
     draft.status = consent_service.DraftStatus.DISCARDED
     draft.decided_by_user_id = principal.user_id
     draft.decided_at = clock.now()
@@ -383,15 +438,18 @@ def discard_draft(session: Session, *, principal: Principal, draft_id: int,
 
 
 def draft_to_read(session: Session, draft: FinancingOrderDraft) -> OrderDraftRead:
-    """A prepared application with its product's and its preparer's names."""
-    product = products_service.get(session, product_id=draft.product_id)
+    """A prepared application or need with its products' and its preparer's names."""
+    product_ids = draft_product_ids(draft)
+    names = [products_service.get(session, product_id=pid).name for pid in product_ids]
     return OrderDraftRead(
-        id=draft.id, enterprise_id=draft.enterprise_id, product_id=draft.product_id, product_name=product.name,
+        id=draft.id, kind=draft_kind(draft), enterprise_id=draft.enterprise_id, product_id=draft.product_id,
+        product_name=names[0], product_ids=product_ids, product_names=names,
         amount_fen=draft.amount_fen, term_months=draft.term_months,
         repayment_method=RepaymentMethod(draft.repayment_method), purpose=draft.purpose,
         status=consent_service.DraftStatus(draft.status), prepared_by_user_id=draft.prepared_by_user_id,
         prepared_by_name=_user_name(session, draft.prepared_by_user_id), prepared_at=draft.prepared_at,
         decided_by_user_id=draft.decided_by_user_id, decided_at=draft.decided_at, order_id=draft.order_id,
+        need_id=draft.need_id,
     )
 
 

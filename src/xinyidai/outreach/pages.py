@@ -24,7 +24,7 @@ from xinyidai.outreach import chart, policy, service
 from xinyidai.outreach.enums import OUTCOME_LABELS, VisitOutcome
 from xinyidai.outreach.exceptions import UnknownGridWorkerCode
 from xinyidai.outreach.schemas import GridWorkerCreate, PhaseUpdate, VisitCreate
-from xinyidai.portal import flash
+from xinyidai.portal import flash, i18n
 from xinyidai.portal.forms import form_date
 from xinyidai.portal.templating import render
 from xinyidai.registry import service as registry_service
@@ -167,7 +167,8 @@ def _coverage_page(request: Request, session: Session, *, errors: list[str] | No
                    status_code: int = 200) -> Response:
     coverage = service.coverage(session)
     return render(request, "outreach/coverage.html", {
-        "coverage": coverage, "chart": chart.coverage_data_url(coverage), "figures": policy.FIGURES,
+        "coverage": coverage, "chart": chart.coverage_chart(coverage, i18n.language_of(request)),
+        "figures": policy.FIGURES,
         "labels": policy.FIGURE_LABELS,
         "percent": policy.percent, "plan": service.plan(session), "areas": registry_service.list_areas(session),
         "attribution": service.attribution(session), "errors": errors or []}, status_code=status_code)

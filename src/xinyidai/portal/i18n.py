@@ -1422,3 +1422,23 @@ EN.update({
     "信用贷款占新增小微企业贷款比重": "Credit loans' share of new SME loans",
     "注册用户占本地中小微企业比重": "Registered users' share of local SMEs",
 })
+
+# A clerk's prepared financing need (一次需求，多家银行, 待管理员确认).
+EN.update({
+    "一次需求，多家银行：经办人可准备发送给最多三家银行的融资需求，由企业管理员确认后发送。":
+        "One need, several banks: a clerk may prepare a financing need to up to three banks; the administrator "
+        "confirms it before it is sent.",
+    "准备多家银行的融资需求": "Prepare a need to several banks",
+    "您是企业经办人：填写后提交企业管理员确认。管理员确认发送前，银行看不到这笔融资需求，本企业也未授权任何机构查询信用信息。":
+        "You are a clerk: fill this in and submit it for your administrator to confirm. Until it is sent no bank "
+        "sees the need and your firm has authorised no one to read its credit information.",
+    "待确认的融资需求": "Financing need awaiting confirmation",
+    "已提交企业管理员确认。管理员确认发送前，银行看不到这笔融资需求。":
+        "Submitted to the administrator. No bank sees the need until the administrator confirms it.",
+    "融资需求信息": "Financing need", "发送给": "To",
+    "同一笔需求分别提交给每家银行，各银行独立审批。": "The same need goes to each bank; each decides independently.",
+    "确认并发送融资需求": "Confirm and send the need",
+    "等待企业管理员确认。确认发送前银行看不到这笔融资需求。":
+        "Waiting for the administrator to confirm. No bank sees the need until then.",
+    "放弃该需求": "Discard this need", "多家银行": "Several banks",
+})

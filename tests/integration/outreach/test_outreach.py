@@ -4,6 +4,9 @@ and its bad input, the visit log and the roll-out plan."""
 
 from __future__ import annotations
 
+import html
+import json
+import re
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -308,8 +311,38 @@ def test_who_sees_what(client: TestClient, session: Session, world: World) -> No
     login(client, "admin")
     assert client.get("/outreach/me", follow_redirects=False).status_code == 403
     page = client.get("/outreach/coverage")
-    assert page.status_code == 200 and "长生桥镇" in page.text and "data:image/svg+xml" in page.text
+    assert page.status_code == 200 and "长生桥镇" in page.text and 'data-testid="coverage-chart"' in page.text
     assert "网格员甲" in client.get("/admin/grid-workers").text
+
+
+def _drawn(text: str) -> dict[str, dict[str, int]]:
+    """The coverage chart the page carries, as {series: {town or street: value}}."""
+    [attribute] = re.findall(r'data-testid="coverage-chart">\s*<div class="chart-plot" data-figure="([^"]*)"', text)
+    return {trace["name"]: dict(zip(trace["x"], trace["y"], strict=True))
+            for trace in json.loads(html.unescape(attribute))["data"]}
+
+
+def test_the_coverage_chart_is_the_portals_interactive_chart_of_the_towns_figures(
+    client: TestClient, session: Session, world: World
+) -> None:
+    """The chart carries the figures of each town or street (not of its communities) as data for the browser to
+    draw, with the same numbers in a table under it; no picture is drawn on the server."""
+    _build(session, world)
+    login(client, "admin")
+    page = client.get("/outreach/coverage")
+    assert page.status_code == 200 and "data:image/svg+xml" not in page.text
+    drawn = _drawn(page.text)
+    assert drawn == {
+        "登记在册": {"南坪街道": 6, "长生桥镇": 1}, "已走访": {"南坪街道": 3, "长生桥镇": 1},
+        "已注册": {"南坪街道": 4, "长生桥镇": 1}, "已授信": {"南坪街道": 1, "长生桥镇": 0},
+        "已获贷": {"南坪街道": 1, "长生桥镇": 0}}
+    table = page.text.split('data-testid="coverage-chart"', 1)[1].split("</figure>", 1)[0]
+    assert "<summary>数据表</summary>" in table
+    assert re.search(r'<th scope="row" data-value>长生桥镇</th><td>1</td><td>1</td><td>1</td><td>0</td><td>0</td>',
+                     table)
+    client.cookies.set("lang", "en")
+    english = _drawn(client.get("/outreach/coverage").text)
+    assert set(english) == {"On the register", "Visited", "Registered", "Credit line granted", "Financed"}
 
 
 def test_the_roll_out_plan_is_data(client: TestClient, session: Session, world: World) -> None:
