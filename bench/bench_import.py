@@ -2,7 +2,7 @@
 
 Run: ``.venv/bin/python -m bench.bench_import --rows 1000000`` (``--small 100000`` is the second size whose
 peak memory is compared, ``--entities 20000``, ``--keep`` leaves the database behind, ``--pg-url`` points at
-another server; the database is always ``xinyidai_bench_import``).
+another server, ``--database`` names the database, ``xinyidai_bench_import`` unless told).
 
 What it does, in order:
 
@@ -84,10 +84,10 @@ def usccs(count: int) -> list[str]:
 
 def prepare(url: str, entities: int) -> list[str]:
     """Migrated database with the tax department, its officer and `entities` registered entities."""
-    server = url.rpartition("/")[0].replace("+psycopg", "")
+    server, _, name = url.replace("+psycopg", "").rpartition("/")
     with psycopg.connect(f"{server}/postgres", autocommit=True) as admin:
-        admin.execute(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)")
-        admin.execute(f"CREATE DATABASE {DATABASE}")
+        admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        admin.execute(f"CREATE DATABASE {name}")
     upgrade_database(url)
     database = db.Database(url)
     codes = usccs(entities)
@@ -161,7 +161,8 @@ def child(url: str, path: Path) -> None:
 
 def run_child(url: str, path: Path) -> dict[str, Any]:
     """The import of `path` in a fresh process."""
-    command = [sys.executable, "-m", "bench.bench_import", "--child", str(path), "--pg-url", url]
+    command = [sys.executable, "-m", "bench.bench_import", "--child", str(path), "--pg-url", url,
+               "--database", url.rpartition("/")[2]]
     output = subprocess.run(command, check=True, capture_output=True, text=True).stdout  # noqa: S603 - our own module
     figures: dict[str, Any] = json.loads(output.strip().splitlines()[-1])
     return figures
@@ -189,11 +190,12 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--small", type=int, default=100_000)
     parser.add_argument("--entities", type=int, default=20_000)
-    parser.add_argument("--pg-url", default=f"{DEFAULT_SERVER}/{DATABASE}")
+    parser.add_argument("--pg-url", default=DEFAULT_SERVER)
+    parser.add_argument("--database", default=DATABASE)
     parser.add_argument("--keep", action="store_true")
     parser.add_argument("--child", type=Path)
     args = parser.parse_args()
-    url = args.pg_url if args.pg_url.endswith(f"/{DATABASE}") else f"{args.pg_url.rstrip('/')}/{DATABASE}"
+    url = args.pg_url if args.pg_url.endswith(f"/{args.database}") else f"{args.pg_url.rstrip('/')}/{args.database}"
     if args.child:
         with clock.use(clock.at(2026, 11, 23, 10, 0)):
             child(url, args.child)
@@ -222,9 +224,9 @@ def main() -> None:
           f"{import_rate / copy_rate:.2f} | {first['maxrss_mib']:.0f} MiB | {second['maxrss_mib']:.0f} MiB |")
     print(f"\n{args.small:,} rows: {first['seconds']:.1f} s, {args.small / first['seconds']:,.0f} rows/s")
     if not args.keep:
-        server = url.rpartition("/")[0].replace("+psycopg", "")
+        server, _, name = url.replace("+psycopg", "").rpartition("/")
         with psycopg.connect(f"{server}/postgres", autocommit=True) as admin:
-            admin.execute(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)")
+            admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
 if __name__ == "__main__":
