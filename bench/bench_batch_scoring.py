@@ -24,18 +24,21 @@ What it does, in order:
 4. runs ``scoring.batch.run_job`` in this one process (what ``xinyidai model batch-score`` does on the embedded
    engine; workers sharing the pages are measured by ``bench_night``), pages of ``--chunk`` entities, default
    ``batch.CHUNK``; claim, then score every entity: each page's records read
-   as columns with one COPY, the features computed column-wise by ``feature_columns.compute_page``, scorecard,
-   credit policy and reasons for the page at once, COPY into ``entity_score``, run record with distribution and
-   PSI, commit) with the clock at D + 1, 01:30 China time, timed with ``time.perf_counter``; the time spent loading
-   records, computing features, scoring with the policy and writing is recorded by wrapping those functions, and
-   the feature matrix the run scored is kept;
+   as columns with one COPY, the features computed column-wise by ``feature_columns.compute_page``, the matrix
+   taken from the feature frame, scorecard, credit policy and reasons for the page at once, one binary COPY into
+   ``entity_score`` built by column, run record with distribution and PSI, commit) with the clock at D + 1, 01:30
+   China time, timed with ``time.perf_counter``; the time spent loading records, computing features, scoring with
+   the policy and writing is recorded by wrapping those functions, and the feature matrix the run scored is kept;
 5. the floor, on that same matrix: the version's stored ONNX graph run by onnxruntime (one call over all rows, and
    in pages of ``--chunk`` as the run pages), and the numpy scorecard (``scorecard.score``) over all rows, each the
-   best of three;
+   best of three; and the floor of the data, which no computation can go below: reading the records the run reads
+   with its own query and parse (``batch.page_records``) in pages of 100,000 entities, and writing its results
+   (``INSERT … SELECT`` of the run's rows into a table like ``entity_score``, indexes included, committed), each the
+   best of two;
 6. prints the load average before and after the run (the machine may be shared), the CPU the run used in this
    process and the PostgreSQL backends serving the database (sampled from /proc; over the cores, a
-   lower bound on the run's time on an idle machine), a markdown row with the run's ratio to the fastest floor, and
-   drops the database (unless ``--keep``).
+   lower bound on the run's time on an idle machine), a markdown row with the run's ratio to the fastest bare
+   prediction and to the floor of the data with it, and drops the database (unless ``--keep``).
 """
 
 from __future__ import annotations
@@ -340,14 +343,23 @@ def _floor_io(database: db.Database, run_id: int, pages: int = 100_000) -> dict[
                                            items=items).height
             floor[READ_FLOOR] = min(floor.get(READ_FLOOR, float("inf")), time.perf_counter() - started)
         print(f"  records the run reads: {rows:,}")
-        session.execute(text("CREATE TEMP TABLE bench_floor_score (LIKE entity_score INCLUDING ALL)"))
-        for _ in range(2):
-            session.execute(text("TRUNCATE bench_floor_score"))
-            started = time.perf_counter()
-            session.execute(text("INSERT INTO bench_floor_score SELECT * FROM entity_score WHERE scoring_run_id = :r"),
-                            {"r": run_id})
-            floor[WRITE_FLOOR] = min(floor.get(WRITE_FLOOR, float("inf")), time.perf_counter() - started)
         session.rollback()
+        # A table like entity_score, indexes and all, written and committed as the run's results are.
+        session.execute(text("CREATE TABLE bench_floor_score (LIKE entity_score INCLUDING ALL)"))
+        session.commit()
+        try:
+            for _ in range(2):
+                session.execute(text("TRUNCATE bench_floor_score"))
+                session.commit()
+                started = time.perf_counter()
+                session.execute(text("INSERT INTO bench_floor_score SELECT * FROM entity_score "
+                                     "WHERE scoring_run_id = :r"), {"r": run_id})
+                session.commit()
+                floor[WRITE_FLOOR] = min(floor.get(WRITE_FLOOR, float("inf")), time.perf_counter() - started)
+        finally:
+            session.rollback()
+            session.execute(text("DROP TABLE bench_floor_score"))
+            session.commit()
     return floor
 
 

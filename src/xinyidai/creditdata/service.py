@@ -512,7 +512,8 @@ def record_columns_known_by_range(session: Session, *, first_enterprise_id: int,
     sub-category asks for that field and null elsewhere.
 
     On PostgreSQL one COPY of the page as CSV, read by polars: no JSON is decoded in Python, no row is a Python
-    object. The database extracts each field into its own column, for the sub-categories that read it.
+    object. The database extracts a record's k-th wanted field into the k-th of a few slots (a sub-category wants
+    at most a handful), one CASE on the sub-category per slot; polars puts each slot's values under their names.
     """
     day_after = datetime.combine(as_of + timedelta(days=1), time(), tzinfo=clock.BUSINESS_TZ)
     names = list(dict.fromkeys(name for wanted in fields.values() for name in wanted))
@@ -529,22 +530,26 @@ def record_columns_known_by_range(session: Session, *, first_enterprise_id: int,
 
 def _page_by_copy(session: Session, first: int, last: int, day_after: datetime,
                   fields: Mapping[int, Sequence[str]]) -> pl.DataFrame:
-    names = list(dict.fromkeys(name for wanted in fields.values() for name in wanted))
-    # One column per field, its text only where the record's sub-category reads it: read by polars as it comes.
-    columns = [psycopg_sql.SQL(", CASE WHEN r.catalogue_item_id IN ({}) THEN r.data ->> {} END").format(
-        psycopg_sql.SQL(", ").join(psycopg_sql.Literal(item) for item, wanted in fields.items() if name in wanted),
-        psycopg_sql.Literal(name)) for name in names]
+    width = max((len(wanted) for wanted in fields.values()), default=0)
+    slots = [psycopg_sql.SQL(", CASE r.catalogue_item_id {} END").format(psycopg_sql.SQL(" ").join(
+        psycopg_sql.SQL("WHEN {} THEN r.data ->> {}").format(psycopg_sql.Literal(item), psycopg_sql.Literal(wanted[k]))
+        for item, wanted in fields.items() if len(wanted) > k)) for k in range(width)]
     raw = session.connection().connection.driver_connection
     with raw.cursor() as cursor, cursor.copy(  # type: ignore[union-attr]
-            _PAGE_QUERY.format(slots=psycopg_sql.SQL("").join(columns)),
+            _PAGE_QUERY.format(slots=psycopg_sql.SQL("").join(slots)),
             {"first": first, "last": last, "day_after": day_after, "items": list(fields)}) as copy:
         text_of_page = b"".join(bytes(chunk) for chunk in copy)
     transfer = {**RECORD_COLUMNS, "received_at": pl.Int64(), "fact_date": pl.Int32(),
-                **{name: pl.String() for name in names}}
+                **{f"_slot_{k}": pl.String() for k in range(width)}}
     frame = pl.read_csv(text_of_page, has_header=False, new_columns=list(transfer), schema=transfer,
                         raise_if_empty=False)
+    item = pl.col("catalogue_item_id")
+    named = {}
+    for name in dict.fromkeys(name for wanted in fields.values() for name in wanted):
+        at = [(k, [i for i, wanted in fields.items() if len(wanted) > k and wanted[k] == name]) for k in range(width)]
+        named[name] = pl.coalesce(*(pl.when(item.is_in(items)).then(pl.col(f"_slot_{k}")) for k, items in at if items))
     return frame.with_columns(pl.from_epoch("received_at", time_unit="us").dt.replace_time_zone("UTC"),
-                              pl.col("fact_date").cast(pl.Date))
+                              pl.col("fact_date").cast(pl.Date), **named)
 
 
 def _page_by_query(session: Session, first: int, last: int, day_after: datetime,
