@@ -24,18 +24,21 @@ What it does, in order:
 4. runs ``scoring.batch.run_job`` in this one process (what ``xinyidai model batch-score`` does on the embedded
    engine; workers sharing the pages are measured by ``bench_night``), pages of ``--chunk`` entities, default
    ``batch.CHUNK``; claim, then score every entity: each page's records read
-   as columns with one COPY, the features computed column-wise by ``feature_columns.compute_page``, scorecard,
-   credit policy and reasons for the page at once, COPY into ``entity_score``, run record with distribution and
-   PSI, commit) with the clock at D + 1, 01:30 China time, timed with ``time.perf_counter``; the time spent loading
-   records, computing features, scoring with the policy and writing is recorded by wrapping those functions, and
-   the feature matrix the run scored is kept;
+   as columns with one COPY, the features computed column-wise by ``feature_columns.compute_page``, the matrix
+   taken from the feature frame, scorecard, credit policy and reasons for the page at once, one binary COPY into
+   ``entity_score`` built by column, run record with distribution and PSI, commit) with the clock at D + 1, 01:30
+   China time, timed with ``time.perf_counter``; the time spent loading records, computing features, scoring with
+   the policy and writing is recorded by wrapping those functions, and the feature matrix the run scored is kept;
 5. the floor, on that same matrix: the version's stored ONNX graph run by onnxruntime (one call over all rows, and
    in pages of ``--chunk`` as the run pages), and the numpy scorecard (``scorecard.score``) over all rows, each the
-   best of three;
+   best of three; and the floor of the data, which no computation can go below: reading the records the run reads
+   with its own query and parse (``batch.page_records``) in pages of 100,000 entities, and writing its results
+   (``INSERT … SELECT`` of the run's rows into a table like ``entity_score``, indexes included, committed), each the
+   best of two;
 6. prints the load average before and after the run (the machine may be shared), the CPU the run used in this
    process and the PostgreSQL backends serving the database (sampled from /proc; over the cores, a
-   lower bound on the run's time on an idle machine), a markdown row with the run's ratio to the fastest floor, and
-   drops the database (unless ``--keep``).
+   lower bound on the run's time on an idle machine), a markdown row with the run's ratio to the fastest bare
+   prediction and to the floor of the data with it, and drops the database (unless ``--keep``).
 """
 
 from __future__ import annotations
@@ -57,12 +60,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import psycopg
+from sqlalchemy import text
 
 from xinyidai import clock, db
 from xinyidai.cli import upgrade_database
 
 DATABASE = "xinyidai_bench_batch"
 AS_OF = date(2026, 11, 22)
+READ_FLOOR = "read the records (the run's query and parse, pages of 100,000)"
+WRITE_FLOOR = "write the results (INSERT … SELECT)"
 FEATURES = ("tax_paid_12m", "penalties_36m", "social_insurance_headcount", "annual_report_years_late",
             "tax_arrears_amount")
 
@@ -271,10 +277,9 @@ def _score(database: db.Database, chunk: int) -> tuple[float, dict[str, float], 
     with clock.use(clock.at(2026, 11, 23, 1, 30)), \
             _timed(batch, "page_records", totals, "load records"), \
             _timed(feature_columns, "compute_page", totals, "features"), \
-            _timed(feature_columns, "as_dicts", totals, "features as dicts"), \
-            _timed(batch, "score_page", totals, "score, policy, reasons"), \
+            _timed(batch, "score_page", totals, "score, policy, reasons (matrix included)"), \
             _timed(batch, "matrix", totals, "matrix", keep=matrices.append), \
-            _timed(batch._Writer, "write", totals, "write (COPY)"):
+            _timed(batch, "write_results", totals, "write (binary COPY)"):
         started = time.perf_counter()
         result = batch.run_job(as_of=AS_OF, trigger="cli", session_factory=database.session_factory, chunk=chunk)
         elapsed = time.perf_counter() - started
@@ -321,6 +326,43 @@ def _records(url: str) -> int:
         return int(connection.execute("SELECT count(*) FROM credit_record").fetchone()[0])  # type: ignore[index]
 
 
+def _floor_io(database: db.Database, run_id: int, pages: int = 100_000) -> dict[str, float]:
+    """What the run cannot go below whatever it computes: reading the records it reads with its own query and parse
+    (`batch.page_records`) in pages of `pages` entities instead of `CHUNK`, and writing its results (``INSERT …
+    SELECT`` of the run's rows into a copy of `entity_score`); each the best of two."""
+    from xinyidai.scoring import batch
+
+    floor: dict[str, float] = {}
+    with database.session_factory() as session:
+        items = batch._items(session)
+        last = int(session.execute(text("SELECT max(id) FROM enterprise")).scalar_one())
+        for _ in range(2):
+            started, rows = time.perf_counter(), 0
+            for first in range(1, last + 1, pages):
+                rows += batch.page_records(session, as_of=AS_OF, page=[(first, AS_OF), (first + pages - 1, AS_OF)],
+                                           items=items).height
+            floor[READ_FLOOR] = min(floor.get(READ_FLOOR, float("inf")), time.perf_counter() - started)
+        print(f"  records the run reads: {rows:,}")
+        session.rollback()
+        # A table like entity_score, indexes and all, written and committed as the run's results are.
+        session.execute(text("CREATE TABLE bench_floor_score (LIKE entity_score INCLUDING ALL)"))
+        session.commit()
+        try:
+            for _ in range(2):
+                session.execute(text("TRUNCATE bench_floor_score"))
+                session.commit()
+                started = time.perf_counter()
+                session.execute(text("INSERT INTO bench_floor_score SELECT * FROM entity_score "
+                                     "WHERE scoring_run_id = :r"), {"r": run_id})
+                session.commit()
+                floor[WRITE_FLOOR] = min(floor.get(WRITE_FLOOR, float("inf")), time.perf_counter() - started)
+        finally:
+            session.rollback()
+            session.execute(text("DROP TABLE bench_floor_score"))
+            session.commit()
+    return floor
+
+
 def _batch_chunk() -> int:
     from xinyidai.scoring import batch
 
@@ -362,6 +404,7 @@ def main() -> None:
         elapsed, parts, x, run = _score(database, chunk)
         load_after = os.getloadavg()
         floor = _floor(database, version_id, x, chunk)
+        io = _floor_io(database, run.id)
     finally:
         database.engine.dispose()
     best_floor = min(floor.values())
@@ -376,15 +419,21 @@ def main() -> None:
     print("parts of the run (s): "
           + ", ".join(f"{k} {v:.1f}" for k, v in parts.items()))
     print("floor (s): " + ", ".join(f"{k} {v:.3f}" for k, v in floor.items()))
+    io_floor = sum(io.values()) + best_floor
+    print("floor of the data (s): " + ", ".join(f"{k} {v:.2f}" for k, v in io.items())
+          + f", with the bare prediction {io_floor:.2f}: the run is {elapsed / io_floor:.1f}× it; reading alone is "
+          f"{io[READ_FLOOR] / best_floor:,.0f}× the bare prediction")
     cpu = sum(v for k, v in parts.items() if k.startswith("CPU:"))
     print(f"CPU of the run {cpu:.1f} s in all (over {os.cpu_count()} cores: at least "
           f"{cpu / (os.cpu_count() or 1):.1f} s on an idle machine, {cpu / (os.cpu_count() or 1) / best_floor:,.0f}× "
           "the floor)")
-    print("\n| entities | records | batch (s) | entities/s | floor: bare predict (s) | batch / floor | date |")
-    print("| ---: | ---: | ---: | ---: | ---: | ---: | --- |")
+    print("\n| entities | records | batch (s) | entities/s | floor: bare predict (s) | batch / floor "
+          "| floor: read + predict + write (s) | batch / that | date |")
+    print("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |")
     records = int(load["record_rows"]) if load else _records(url)
     print(f"| {run.entities_total:,} | {records:,} | {elapsed:.1f} | {run.entities_total / elapsed:,.0f} | "
-          f"{best_floor:.3f} | {elapsed / best_floor:,.0f}× | {date.today()} |")
+          f"{best_floor:.3f} | {elapsed / best_floor:,.0f}× | {io_floor:.2f} | {elapsed / io_floor:.1f}× | "
+          f"{date.today()} |")
     if not args.keep:
         _drop(args.pg_url, args.database)
 

@@ -11,11 +11,13 @@ jobs `scoring.batch` and `scoring.batch_page` in `scoring/jobs.py`; `run_job` do
 2. `score_run_page` scores one page: it reads the page's records as columns with one range query (`page_records`:
    one COPY on PostgreSQL), computes the features of the whole page column-wise (`feature_columns`, held equal to
    `features.compute` by property tests; both apply the one as-of rule, `as_of.counting`: only records received by
-   the end of the day count, in the version current then), scores the page's matrix at once with the scorecard
-   spec, applies the credit policy to the page at once, streams the results into
-   `entity_score` (COPY on PostgreSQL, executemany elsewhere) and keeps the page's running totals
-   (`distribution.Tally`) on the page, all in one transaction: a worker killed mid-page leaves nothing, and its
-   page is scored again by another; a page done is never scored twice.
+   the end of the day count, in the version current then), scores the matrix taken from the feature frame at once
+   with the scorecard spec, applies the credit policy and finds the reasons for the page at once (`score_page`,
+   column by column: no entity becomes a Python object), writes the results into `entity_score` (`write_results`:
+   one binary COPY put together by column on PostgreSQL, executemany elsewhere) and keeps the page's running
+   totals (`distribution.Tally`) on the page, all in one transaction: a worker killed mid-page leaves nothing, and
+   its page is scored again by another; a page done is never scored twice. The results are held equal, entity by
+   entity, to the one-entity path (`feature_store.features_as_of`, `champion.evaluate`) by the integration tests.
 3. The last page to finish (`complete`) merges the pages' totals into the run record: counts, score distribution
    and PSI against the development sample and against the previous run.
 
@@ -28,13 +30,11 @@ once per entity.
 
 from __future__ import annotations
 
-import gc
 import json
+import math
 import os
 import socket
-from collections import Counter
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, cast
@@ -197,95 +197,225 @@ def page_records(session: Session, *, as_of: date, page: list[tuple[int, date]],
     ).drop("catalogue_item_id")
 
 
+def feature_frame(session: Session, *, as_of: date, page: list[tuple[int, date]],
+                  items: dict[int, _Item] | None = None) -> pl.DataFrame:
+    """The features of a page of entities as of `as_of`, computed column-wise from one range query: the frame of
+    `feature_columns.compute_page` (`malformed` true: an entity whose counting records hold a malformed value; it
+    alone fails)."""
+    records = page_records(session, as_of=as_of, page=page, items=items if items is not None else _items(session))
+    return feature_columns.compute_page(as_of, feature_columns.entities_frame(page), records)
+
+
 def feature_page(session: Session, *, as_of: date, page: list[tuple[int, date]], items: dict[int, _Item] | None = None
                  ) -> list[tuple[int, dict[str, Any] | None]]:
-    """The features of a page of entities as of `as_of`, computed column-wise (`feature_columns`) from one range
-    query (None: an entity whose counting records hold a malformed value; it alone fails)."""
-    records = page_records(session, as_of=as_of, page=page, items=items if items is not None else _items(session))
-    return feature_columns.as_dicts(
-        feature_columns.compute_page(as_of, feature_columns.entities_frame(page), records))
+    """`feature_frame` as (enterprise id, features as `features.compute` gives them, or None for a malformed file)."""
+    return feature_columns.as_dicts(feature_frame(session, as_of=as_of, page=page, items=items))
 
 
-def matrix(spec: dict[str, Any], values: list[dict[str, Any]]) -> np.ndarray:
-    """The scorecard's input matrix (NaN for a missing feature) in the order of the spec's inputs."""
-    names = [i["name"] for i in spec["inputs"]]
-    x = np.array([[v.get(n) for n in names] for v in values], dtype=float).reshape(len(values), len(names))
-    return x
+def matrix(spec: dict[str, Any], frame: pl.DataFrame) -> np.ndarray:
+    """The scorecard's input matrix from a frame of features (NaN for a missing feature, or one the frame lacks) in
+    the order of the spec's inputs."""
+    columns = [frame[name].cast(pl.Float64).fill_null(np.nan).to_numpy() if name in frame.columns
+               else np.full(frame.height, np.nan) for name in (i["name"] for i in spec["inputs"])]
+    return np.column_stack(columns) if columns else np.empty((frame.height, 0))
 
 
-# Writing the results --------------------------------------------------------------------------------------------
-
-
-class _Writer:
-    """Appends result rows: COPY on PostgreSQL (one round trip per page), executemany elsewhere."""
-
-    def __init__(self, session: Session) -> None:
-        self._session = session
-        self._pg = session.get_bind().dialect.name == "postgresql"
-
-    def write(self, rows: list[tuple[Any, ...]]) -> None:
-        if not rows:
-            return
-        if self._pg:
-            raw = self._session.connection().connection.driver_connection
-            with raw.cursor() as cursor, cursor.copy(  # type: ignore[union-attr]
-                    f"COPY entity_score ({', '.join(COLUMNS)}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row((*row[:-1], json.dumps(row[-1])))
-        else:
-            self._session.execute(insert(ENTITY_SCORE), [dict(zip(COLUMNS, row, strict=True)) for row in rows])
-
-
-def top_loss_names(spec: dict[str, Any], points: np.ndarray, top: int = TOP_MODEL_REASONS) -> list[list[str]]:
-    """`scorecard.top_losses`' feature names, for a whole page at once: the features costing the most points
-    against their best bin, ties broken by IV, only those costing any."""
+def top_losses(spec: dict[str, Any], points: np.ndarray, top: int = TOP_MODEL_REASONS
+               ) -> tuple[np.ndarray, np.ndarray]:
+    """`scorecard.top_losses` for a whole page at once, as (feature indices [rows, top], whether each costs any
+    points [rows, top]): the features costing the most points against their best bin, ties broken by IV."""
     specs = spec["features"]
     best = np.array([max([b["points"] for b in f["bins"]] + [f["missing"]["points"]]) for f in specs])
     iv = np.broadcast_to(-np.array([f["iv"] for f in specs], dtype=float), points.shape)
     lost = best[None, :] - points
     order = np.lexsort((iv, -np.round(lost, 9)), axis=-1)[:, :top]
-    costing = np.take_along_axis(lost, order, axis=-1) > 1e-9
-    names = [str(f["name"]) for f in specs]
+    return order, np.take_along_axis(lost, order, axis=-1) > 1e-9
+
+
+def top_loss_names(spec: dict[str, Any], points: np.ndarray, top: int = TOP_MODEL_REASONS) -> list[list[str]]:
+    """`top_losses` as each row's feature names, only those costing any points."""
+    names = [str(f["name"]) for f in spec["features"]]
+    order, costing = top_losses(spec, points, top)
     return [[names[k] for k, cost in zip(ks, cs, strict=True) if cost]
             for ks, cs in zip(order.tolist(), costing.tolist(), strict=True)]
 
 
-def _number(value: Any) -> float | None:
-    return None if value is None else float(value)
+OUTCOMES = (FAILED, *(o.value for o in Outcome))  # the outcomes written, by their code in `PageResults`
+GRADES = ("", *policy.GRADE_LABELS)  # the grades written ("": failed), likewise
 
 
-def _headcount(value: Any) -> int | None:
-    # `policy.scale_fen` reads the headcount as int(); kept the same way so a line worked out later is the same.
-    return None if value is None else int(value)
+@dataclass(frozen=True)
+class PageResults:
+    """A page's results by column, one row per entity in page order: what `entity_score` keeps of each.
+
+    Grades, outcomes and reasons are codes into `GRADES`, `OUTCOMES` and `reasons` (a page has a few hundred
+    distinct lists of reasons at most); NaN is None in the float columns (score and PD: the entity failed).
+    """
+
+    enterprise_id: np.ndarray
+    score: np.ndarray
+    pd: np.ndarray
+    grade: np.ndarray
+    outcome: np.ndarray
+    tax_paid_12m: np.ndarray
+    insured_headcount: np.ndarray  # float, NaN for None; written as an integer (`policy.scale_fen` reads int())
+    reason: np.ndarray
+    reasons: list[list[str]]
+
+    @property
+    def scored(self) -> np.ndarray:
+        """Which rows were scored (the others failed)."""
+        return np.asarray(~np.isnan(self.score), dtype=bool)
+
+    def outcomes(self) -> dict[str, int]:
+        """The count of each outcome (failed always named), in the order the page first meets them."""
+        codes, first, counts = np.unique(self.outcome, return_index=True, return_counts=True)
+        out = {FAILED: 0}
+        for i in np.argsort(first).tolist():
+            out[OUTCOMES[int(codes[i])]] = int(counts[i])
+        return out
+
+    def rows(self, run_id: int) -> list[tuple[Any, ...]]:
+        """The results as rows in `COLUMNS` order (None for NaN)."""
+        def floats(values: np.ndarray) -> list[float | None]:
+            return [None if math.isnan(v) else v for v in values.tolist()]
+
+        return list(zip([run_id] * len(self.enterprise_id), self.enterprise_id.tolist(), floats(self.score),
+                        floats(self.pd), [GRADES[g] for g in self.grade.tolist()],
+                        [OUTCOMES[o] for o in self.outcome.tolist()], floats(self.tax_paid_12m),
+                        [None if v is None else int(v) for v in floats(self.insured_headcount)],
+                        [self.reasons[r] for r in self.reason.tolist()], strict=True))
 
 
-PageResult = tuple[list[tuple[Any, ...]], np.ndarray, np.ndarray, dict[str, int]]
-
-
-def score_page(spec: dict[str, Any], run_id: int, page: list[tuple[int, dict[str, Any] | None]]) -> PageResult:
-    """Result rows of a page (scorecard on the page's matrix, then the policy's outcome, grade and reasons, all for
-    the whole page at once), its scores and PDs, and the count of each outcome."""
+def score_page(spec: dict[str, Any], features: pl.DataFrame) -> PageResults:
+    """A page's results from its feature frame (`feature_frame`): the scorecard on the page's matrix, then the
+    policy's outcome and grade and the reasons (the rules broken, then the features costing the most points, as a
+    decision stores them), all column-wise; an entity with a malformed record fails alone."""
     from xinyidai.scoring.modelling import scorecard  # the modelling stack loads only when a model scores
 
-    ok = [(eid, v) for eid, v in page if v is not None]
-    rows: list[tuple[Any, ...]] = [(run_id, eid, None, None, "", FAILED, None, None, ["error.features"])
-                                   for eid, v in page if v is None]
-    outcomes = {FAILED: len(rows)}
-    if not ok:
-        return rows, np.empty(0), np.empty(0), outcomes
-    values = [v for _eid, v in ok]
-    scores, pds, points = scorecard.score(spec, matrix(spec, values))
-    ruled = {rule.feature: np.array([v.get(rule.feature) for v in values], dtype=float) for rule in policy.HARD_RULES}
-    decided, grades, codes = policy.outcomes_for(ruled, pds)
-    for outcome, count in Counter(decided).items():
-        outcomes[outcome] = count
-    # The reasons as a decision stores them (rules first, then the model's), as codes.
-    rows += [(run_id, eid, score, pd, grade, outcome, _number(v.get("tax_paid_12m")),
-              _headcount(v.get("social_insurance_headcount")), [*rules, *(f"model.{name}" for name in names)])
-             for (eid, v), score, pd, grade, outcome, rules, names
-             in zip(ok, scores.tolist(), pds.tolist(), grades, decided, codes, top_loss_names(spec, points),
-                    strict=True)]
-    return rows, scores, pds, outcomes
+    n = features.height
+    failed = features[feature_columns.MALFORMED].fill_null(False).to_numpy().astype(bool)
+    ok = features.filter(~pl.Series(failed))
+    scores, pds, points = scorecard.score(spec, matrix(spec, ok))
+    masks = policy.rule_masks({rule.feature: ok[rule.feature].fill_null(np.nan).to_numpy()
+                               for rule in policy.HARD_RULES})
+    # Each entity's reasons as one key (its rules' mask, then its top features, 0 for none), listed once per page.
+    order, costing = top_losses(spec, points)
+    span = len(spec["features"]) + 1
+    key = masks.copy()
+    for slot in range(order.shape[1]):
+        key = key * span + np.where(costing[:, slot], order[:, slot] + 1, 0)
+    keys, reason = np.unique(key, return_inverse=True)
+    names = [str(f["name"]) for f in spec["features"]]
+    reasons = []
+    for value in keys.tolist():
+        model: list[str] = []
+        for _slot in range(order.shape[1]):
+            value, feature = divmod(value, span)
+            if feature:
+                model.insert(0, f"model.{names[feature - 1]}")
+        reasons.append([*policy.outcome_of_mask(value)[1], *model])
+    outcome_code = {outcome: code for code, outcome in enumerate(OUTCOMES)}
+    outcome_of_mask = np.array([outcome_code[policy.outcome_of_mask(mask)[0]]
+                                for mask in range(1 << len(policy.HARD_RULES))])
+
+    def spread(values: np.ndarray, fill: Any, dtype: Any = float) -> np.ndarray:
+        out = np.full(n, fill, dtype=dtype)
+        out[~failed] = values
+        return out
+
+    def column(name: str) -> np.ndarray:
+        return features[name].cast(pl.Float64).fill_null(np.nan).to_numpy().copy()
+
+    # A failed entity: no score, no grade, its one reason; and no feature kept.
+    reasons.append(["error.features"])
+    tax, headcount = column("tax_paid_12m"), column("social_insurance_headcount")
+    tax[failed] = headcount[failed] = np.nan
+    return PageResults(
+        enterprise_id=features["enterprise_id"].to_numpy(), score=spread(scores, np.nan), pd=spread(pds, np.nan),
+        grade=spread(policy.grade_indices(pds) + 1, 0, np.int64),
+        outcome=spread(outcome_of_mask[masks], outcome_code[FAILED], np.int64),
+        tax_paid_12m=tax, insured_headcount=headcount,
+        reason=spread(reason, len(reasons) - 1, np.int64), reasons=reasons)
+
+
+
+# Writing the results --------------------------------------------------------------------------------------------
+
+_COPY_SIGNATURE = b"PGCOPY\n\xff\r\n\x00" + bytes(8)  # no flags, no header extension
+_COPY_END = b"\xff\xff"
+
+
+class _Field:
+    """One column of a binary COPY: each row's bytes (length word and value) as a slice of `source`."""
+
+    def __init__(self, source: np.ndarray, start: np.ndarray, length: np.ndarray) -> None:
+        self.source, self.start, self.length = source, start, length
+
+    @classmethod
+    def fixed(cls, values: np.ndarray, dtype: str, null: np.ndarray | None = None) -> _Field:
+        """Numbers of one width (`dtype`, big-endian), None where `null`."""
+        width = np.dtype(dtype).itemsize
+        cells = np.empty(len(values), dtype=[("length", ">i4"), ("value", dtype)])
+        cells["value"] = values
+        cells["length"] = width
+        length = np.full(len(values), 4 + width, dtype=np.int64)
+        if null is not None:
+            cells["length"][null] = -1
+            length[null] = 4
+        return cls(cells.view(np.uint8), np.arange(len(values), dtype=np.int64) * (4 + width), length)
+
+    @classmethod
+    def coded(cls, codes: np.ndarray, texts: list[bytes]) -> _Field:
+        """Text from a short list of values (`texts`), by each row's index into it."""
+        cells = [len(text).to_bytes(4, "big") + text for text in texts]
+        sizes = np.array([len(cell) for cell in cells], dtype=np.int64)
+        source = np.frombuffer(b"".join(cells), dtype=np.uint8)
+        return cls(source, (np.cumsum(sizes) - sizes)[codes], sizes[codes])
+
+
+def _binary_copy(fields: list[_Field], rows: int) -> bytes:
+    """The rows of `fields` in PostgreSQL's binary COPY format, put together column by column: each row's field
+    count and fields, one gather over the columns' bytes."""
+    count = _Field(np.frombuffer(len(fields).to_bytes(2, "big"), dtype=np.uint8),  # a row starts with its width
+                   np.zeros(rows, dtype=np.int64), np.full(rows, 2, dtype=np.int64))
+    fields = [count, *fields]
+    bases = np.cumsum([0, *(len(f.source) for f in fields)])[:-1]
+    start = np.stack([f.start + base for f, base in zip(fields, bases, strict=True)], axis=1).ravel()
+    length = np.stack([f.length for f in fields], axis=1).ravel()
+    placed = np.cumsum(length) - length
+    source = np.concatenate([f.source for f in fields])
+    body = source[np.repeat(start - placed, length) + np.arange(int(length.sum()))]
+    return _COPY_SIGNATURE + body.tobytes() + _COPY_END
+
+
+def write_results(session: Session, *, run_id: int, results: PageResults) -> None:
+    """Append a page's results to `entity_score`: on PostgreSQL one binary COPY built by column, elsewhere
+    executemany."""
+    n = len(results.enterprise_id)
+    if not n:
+        return
+    if session.get_bind().dialect.name != "postgresql":
+        session.execute(insert(ENTITY_SCORE), [dict(zip(COLUMNS, row, strict=True)) for row in results.rows(run_id)])
+        return
+    missing_score, missing_tax = np.isnan(results.score), np.isnan(results.tax_paid_12m)
+    missing_headcount = np.isnan(results.insured_headcount)
+    fields = [
+        _Field.fixed(np.full(n, run_id), ">i8"),
+        _Field.fixed(results.enterprise_id, ">i8"),
+        _Field.fixed(np.nan_to_num(results.score), ">f8", missing_score),
+        _Field.fixed(np.nan_to_num(results.pd), ">f8", missing_score),
+        _Field.coded(results.grade, [grade.encode() for grade in GRADES]),
+        _Field.coded(results.outcome, [outcome.encode() for outcome in OUTCOMES]),
+        _Field.fixed(np.nan_to_num(results.tax_paid_12m), ">f8", missing_tax),
+        # int(), as `policy.scale_fen` reads it: toward zero
+        _Field.fixed(np.nan_to_num(results.insured_headcount).astype(np.int64), ">i4", missing_headcount),
+        _Field.coded(results.reason, [json.dumps(codes).encode() for codes in results.reasons]),
+    ]
+    raw = session.connection().connection.driver_connection
+    with raw.cursor() as cursor, cursor.copy(  # type: ignore[union-attr]
+            f"COPY entity_score ({', '.join(COLUMNS)}) FROM STDIN WITH (FORMAT binary)") as copy:
+        copy.write(_binary_copy(fields, n))
 
 
 # Pages and the run's completion ---------------------------------------------------------------------------------
@@ -339,10 +469,13 @@ def score_run_page(session: Session, *, run_id: int, page_no: int, worker: str |
     entities = [entity for entity in registry_service.operating_page(
         session, registered_by=run.as_of, after_id=page.first_enterprise_id - 1, limit=page.entities)
         if entity[0] <= page.last_enterprise_id]
-    with _no_cycle_collection():
-        values = feature_page(session, as_of=run.as_of, page=entities) if entities else []
-        rows, scores, pds, outcomes = score_page(spec, run.id, values)
-    _Writer(session).write(rows)
+    if entities:
+        results = score_page(spec, feature_frame(session, as_of=run.as_of, page=entities))
+        write_results(session, run_id=run.id, results=results)
+        scored = results.scored
+        scores, pds, outcomes = results.score[scored], results.pd[scored], results.outcomes()
+    else:
+        scores, pds, outcomes = np.empty(0), np.empty(0), {FAILED: 0}
     tally = distribution.Tally(_edges(spec))
     tally.add(scores, pds)
     page.tally, page.outcomes = tally.state(), outcomes
@@ -356,22 +489,6 @@ def score_run_page(session: Session, *, run_id: int, page_no: int, worker: str |
     if not remaining:
         complete(session, run=run)
     return True
-
-
-@contextmanager
-def _no_cycle_collection() -> Iterator[None]:
-    """The cyclic garbage collector paused while a page is scored; reference counting still frees it.
-
-    A page makes hundreds of thousands of short-lived containers (snapshots, feature dicts, reasons) that kept
-    triggering collections which scanned them and everything older; none of them forms a cycle.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def complete(session: Session, *, run: ScoringRun) -> ScoringRun:

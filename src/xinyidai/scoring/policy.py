@@ -165,19 +165,35 @@ def _combinations() -> list[tuple[str, tuple[str, ...]]]:
 
 _COMBINATIONS = _combinations()
 _CEILINGS = np.array([ceiling for _grade, ceiling, _factor in GRADES])
-_GRADE_LABELS = [grade for grade, _ceiling, _factor in GRADES] + [WEAKEST_GRADE[0]]
+GRADE_LABELS = (*(grade for grade, _ceiling, _factor in GRADES), WEAKEST_GRADE[0])
+
+
+def rule_masks(features: Mapping[str, np.ndarray]) -> np.ndarray:
+    """The hard rules each of many entities breaks, as bit masks over `HARD_RULES` (bit k: rule k broken); each
+    rule's feature as a column, NaN for None (no hit)."""
+    masks = np.zeros(len(next(iter(features.values()))) if features else 0, dtype=np.int64)
+    for bit, rule in enumerate(HARD_RULES):
+        with np.errstate(invalid="ignore"):
+            masks |= (np.asarray(features[rule.feature], dtype=float) > 0).astype(np.int64) << bit
+    return masks
+
+
+def outcome_of_mask(mask: int) -> tuple[str, tuple[str, ...]]:
+    """The outcome and the broken rules' codes of a bit mask of `rule_masks`."""
+    return _COMBINATIONS[mask]
+
+
+def grade_indices(pds: np.ndarray) -> np.ndarray:
+    """`grade_for_pd` for many PDs at once, as indices into `GRADE_LABELS`."""
+    return np.searchsorted(_CEILINGS, pds, side="right")
 
 
 def outcomes_for(features: Mapping[str, np.ndarray], pds: np.ndarray
                  ) -> tuple[list[str], list[str], list[tuple[str, ...]]]:
     """`outcome_for` for many entities at once: each hard rule's feature as a column (NaN for None) and the PDs in;
     the outcomes, the grades and the codes of the rules broken out, one per entity."""
-    masks = np.zeros(len(pds), dtype=np.int64)
-    for bit, rule in enumerate(HARD_RULES):
-        with np.errstate(invalid="ignore"):
-            masks |= (np.asarray(features[rule.feature], dtype=float) > 0).astype(np.int64) << bit  # NaN: no hit
-    decided = [_COMBINATIONS[mask] for mask in masks.tolist()]
-    grades = [_GRADE_LABELS[i] for i in np.searchsorted(_CEILINGS, pds, side="right").tolist()]
+    decided = [_COMBINATIONS[mask] for mask in rule_masks(features).tolist()]
+    grades = [GRADE_LABELS[i] for i in grade_indices(pds).tolist()]
     return [outcome for outcome, _codes in decided], grades, [codes for _outcome, codes in decided]
 
 

@@ -267,7 +267,7 @@ def test_a_version_id_names_its_own_databases_model_in_a_process_that_served_ano
             spec = registry.get(session, version_id=ids[-1]).scorecard_spec
             expected: dict[int, tuple[object, ...]] = {}
             for page in batch.entity_pages(session, as_of=AS_OF):
-                rows = batch.score_page(spec, result.run_id, batch.feature_page(session, as_of=AS_OF, page=page))[0]
+                rows = batch.score_page(spec, batch.feature_frame(session, as_of=AS_OF, page=page)).rows(result.run_id)
                 expected |= {eid: (score, pd, grade, outcome, codes)
                              for _r, eid, score, pd, grade, outcome, _tax, _heads, codes in rows}
             assert _scores(session, result.run_id) == expected
