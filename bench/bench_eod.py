@@ -258,10 +258,13 @@ def make_reference(database: db.Database, business_date: date) -> Reference:
 
 
 def drawdown_statements(n: int, entities: int, business_date: date, seed: float, delinquent_share: float, *,
-                        line_id: int, bank_id: int) -> list[tuple[str, str]]:
+                        line_id: int, bank_id: int, line_of_entity: bool = False) -> list[tuple[str, str]]:
     """The book's load, as (label, SQL; all numbers are ours, formatted in): n drawdowns on one credit line, drawdown
-    k attributed to the k-th registered entity (modulo `entities`)."""
+    k attributed to the k-th registered entity (modulo `entities`); `line_of_entity`: each drawdown on its borrower's
+    own line instead (every borrower must then hold exactly one credit line)."""
     d = business_date.isoformat()
+    line, line_join = ("cl.id", "JOIN credit_line AS cl ON cl.enterprise_id = e.id") if line_of_entity else (
+        str(line_id), "")
     dord = business_date.toordinal()
     created = f"TIMESTAMPTZ '{d} 02:00:00+00'"
     return [
@@ -376,7 +379,7 @@ def drawdown_statements(n: int, entities: int, business_date: date, seed: float,
                 bal_interest_accrued, bal_interest_overdue, bal_penalty, bal_fee_accrued, bal_fee_overdue,
                 carry_interest, carry_penalty, carry_fee, accrued_through_ordinal, overdue_since_ordinal,
                 days_past_due, classification, settled_date, created_at)
-            SELECT l.n, {line_id}, e.id, {bank_id}, 'bench-' || l.n, l.principal_fen,
+            SELECT l.n, {line}, e.id, {bank_id}, 'bench-' || l.n, l.principal_fen,
                    'equal_installment', 12, l.value_date, b.maturity_date, l.rate_ppm::numeric / 1000000,
                    l.rate_ppm, l.overdue_ppm, l.fee_ppm, 360, 'daily', 'shorten_term', 'active',
                    b.bal_principal, b.bal_principal_overdue, b.bal_interest_accrued, b.bal_interest_overdue,
@@ -387,7 +390,7 @@ def drawdown_statements(n: int, entities: int, business_date: date, seed: float,
                    CASE WHEN b.overdue_since IS NULL THEN 'normal' ELSE 'special_mention' END,
                    NULL, (l.value_date + TIME '02:00') AT TIME ZONE 'UTC'
             FROM bench_loan AS l JOIN bench_bal AS b USING (n)
-            JOIN bench_ent AS e ON e.k = (l.n - 1) % {entities} + 1
+            JOIN bench_ent AS e ON e.k = (l.n - 1) % {entities} + 1 {line_join}
             CROSS JOIN LATERAL (SELECT div(2 * b.penalty_units + {BASIS}, {2 * BASIS})::bigint AS bal_penalty) AS p
             ORDER BY l.n;
             SELECT setval(pg_get_serial_sequence('drawdown', 'id'), {n});

@@ -1,42 +1,57 @@
-"""A province's night on one PostgreSQL: deliveries, batch scoring and end of day, each timed beside its floor.
+"""A province's night on one PostgreSQL: deliveries, batch scoring, end of day, network sync and post-loan
+monitoring, each timed beside its floor.
 
 Run: ``.venv/bin/python -m bench.bench_night --entities 1000000`` (``--drawdowns`` and ``--rows`` default to
-``--entities``; ``--compare`` also scores the same day again in one process with ``scoring.batch.run_job``;
-``--keep`` leaves the databases behind; ``--pg-url`` points at another server; ``--json`` writes the figures to a
-file; ``--database`` names the night's database, ``xinyidai_bench_night`` by default, and the provincial node's is
-that name + ``_province``).
+``--entities``, ``--penalties`` to one per 1,000 entities; ``--compare`` also scores the same day again in one
+process with ``scoring.batch.run_job``; ``--keep`` leaves the databases behind; ``--pg-url`` points at another
+server; ``--json`` writes the figures to a file; ``--database`` names the night's database, ``xinyidai_bench_night``
+by default, and the provincial node's is that name + ``_province``).
 
 One database holds all of it, as a province's node would: N registered entities with their credit-record history,
-N active drawdowns spread over those entities, and the day's delivery. The business date D is yesterday (China
-time), the day the nightly batch scores as of; the workers run on the real clock, as in production.
+N active drawdowns spread over those entities, each borrower watched by its bank, and the day's deliveries. The
+business date D is yesterday (China time), the day the nightly batch scores as of; the workers run on the real
+clock, as in production.
 
 Loading (not measured; set-based SQL, as the other benchmarks load, but this script's own code):
 
 1. drops and creates ``xinyidai_bench_night``, migrates it with ``xinyidai.cli.upgrade_database`` and makes the
    reference rows through the services: the platform operator and its admin, the tax department bound as the
-   source of ``tax_payment`` and its data officer, a district area, one registered enterprise, a bank with a
-   published product and an approved order whose ``OrderApproved`` event opens a credit line;
+   source of ``tax_payment`` and the district's law-enforcement bureau as that of ``admin_penalty``, each with its
+   data officer, a district area, one registered enterprise, a bank with a published product and an approved order
+   whose ``OrderApproved`` event opens a credit line;
 2. N − 1 more registered entities copied from that one under valid USCCs (GB 32100 check characters), with
    registration dates spread over 2008–2021;
 3. their history: about 5.2 credit records an entity (three VAT payments, a social-insurance month, an annual
    report, a penalty for 15%, tax arrears for 3%), all received before D;
-4. N active 12-month equal-installment drawdowns with their schedules, repayment history, balances, carries and
-   opening postings exactly as the end of day of D − 1 would have left them (3% delinquent, ~1/30 of the book
-   due on D), drawdown k attributed to entity k (modulo N entities), all on the one credit line;
-5. ``VACUUM ANALYZE`` and ``CHECKPOINT``; a scorecard trained on five platform features
-   (``scoring.modelling.development``), registered and promoted champion; the day's CSV file of ``--rows`` tax
-   payments (UTF-8, the catalogue's Chinese labels; entity uniform over the register; every 1,000th row with a
-   negative amount, refused row by row).
+4. each borrower's own approved order and credit line (the template's copied), then N active 12-month
+   equal-installment drawdowns with their schedules, repayment history, balances, carries and opening postings
+   exactly as the end of day of D − 1 would have left them (3% delinquent, ~1/30 of the book due on D), drawdown k
+   attributed to entity k (modulo N entities), on that entity's line;
+5. the watch list as disbursement leaves it: each borrower's post-loan authorisation of its line to the bank (all
+   categories, from its first drawdown until a day past the line's last maturity), its open watch period from that
+   moment, and the detection cursor past the history (read on earlier nights);
+6. ``VACUUM ANALYZE`` and ``CHECKPOINT``; a scorecard trained on five platform features
+   (``scoring.modelling.development``), registered and promoted champion; yesterday's scoring run (as of D − 1, by
+   ``scoring.batch.run_job`` in this process) and the detection job its completion deferred (asserted to find the
+   loaded watch list as it derives it: every pair watched, none opened or stopped, nothing raised); ``VACUUM
+   ANALYZE`` again; the day's two CSV files (UTF-8, the catalogue's Chinese labels, entities uniform over the
+   register): ``--rows`` tax payments (every 1,000th with a negative amount, refused row by row) and ``--penalties``
+   administrative penalties decided in the week before D (one in ten 严重).
 
-The night, in order, each stage through the platform's public entry points, timed with ``time.perf_counter``:
+The night, in order, each stage through the platform's public entry points, timed with ``time.perf_counter``. This
+process's job engine is the in-process one, except that ``monitoring.detect`` waits in a queue (``HeldJobs``) as it
+would on procrastinate's for a ``monitoring`` worker, so that detection runs in its own stage and not inside the
+stage whose event deferred it:
 
-1. **deliveries**: ``creditdata.imports.import_file`` of the day's file as the tax department's officer, clock at
-   D 18:00, committed (reading, validation, entity lookup, COPY to staging, ``INSERT … SELECT`` into
-   ``credit_record`` beside its history, batch and audit records);
+1. **deliveries**: ``creditdata.imports.import_file`` of each file by its department's officer, clock at D 18:00,
+   committed (reading, validation, entity lookup, COPY to staging, ``INSERT … SELECT`` into ``credit_record``
+   beside its history, batch and audit records; the after-commit dispatch of its ``DeliveryCommitted``, whose
+   handler defers the batch's detection);
 2. **batch scoring** as production runs it: ``--workers`` ``xinyidai worker --queue scoring`` processes
    (procrastinate on this database; started before the stage, idle until then) and the job ``scoring.batch``
    deferred for D; timed from the defer until the run record says done (claim, pages, every page's features,
-   scorecard, policy and COPY of results by whichever worker takes it, completion with PSI);
+   scorecard, policy and COPY of results by whichever worker takes it, completion with PSI against yesterday's
+   run); its ``ScoringRunCompleted`` is then dispatched, not timed (its handler defers the run's detection);
 3. **end of day**: ``loans.eod.run`` for D in one transaction with the clock at D 23:00, with its commit and the
    after-commit dispatch of its domain events (defaults);
 4. **network sync**: the night's database is a local node whose day's records go up to its provincial node, a
@@ -46,14 +61,19 @@ The night, in order, each stage through the platform's public entry points, time
    them). Timed: ``network.service.capture`` of ``creditdata.record`` page after page until nothing is new, then
    the province's ``network.service.pull`` of the feed (signed batches of the settings' default 1,000 entries,
    verified, the flow table applied on both sides, records stored through ``relay_rows``, cursor advanced).
-   Tax payments are ``authorised``: the flow table keeps them at the local node, so the batches carry none of the
-   day's tax payments and only advance the province's cursor past them;
-5. **monitoring**: run if its context exists in this code base; when this was written it did not, and the script
-   says so.
+   Tax payments are ``authorised``: the flow table keeps them at the local node, so the batches carry only the
+   day's penalties (``public``) and advance the province's cursor past the rest;
+5. **monitoring**: the detection jobs the day deferred, in that order (one per delivery, one for the scoring run),
+   each run as a worker runs ``monitoring.detect`` (one transaction: the watch list derived and written once, the
+   watch periods brought up to date, every rule in force over the records past the cursor, VAT against the same
+   month last year, grade drops of tonight's run against yesterday's, the alerts and their events), then the
+   outbox's dispatch of the alerts' events (``events.dispatch``). What fires: the day's penalties (行政处罚, and 情节
+   严重), a month's VAT fallen by 30% or more against the same month of the year before (the day's payments against
+   the history's), and grades fallen between the two runs (the penalties move ``penalties_36m``).
 
 The floors, measured after the night in the same run on the same database:
 
-1. deliveries: a raw ``COPY … (FORMAT csv)`` of the same file into a bare six-column text table without index;
+1. deliveries: a raw ``COPY … (FORMAT csv)`` of each file into a bare text table of its width, without index;
 2. batch scoring: reading every credit record once (``COPY (SELECT …) TO STDOUT`` of the columns the pages read)
    + the bare prediction of an N × inputs matrix drawn from the training distribution (the stored ONNX graph under
    onnxruntime, and the numpy scorecard; the faster counts) + writing the N results (``INSERT … SELECT`` of the
@@ -61,7 +81,10 @@ The floors, measured after the night in the same run on the same database:
 3. end of day: an ``INSERT … SELECT`` of as many posting rows as the run made into a foreign-key-less copy of
    ``ledger_posting`` + a no-op ``UPDATE`` of every row of a packed copy of ``drawdown`` (as ``bench_eod``);
 4. network sync: the signed batch bodies exactly as the pull received them, fetched in the same order from a bare
-   ASGI server (``bench_network``'s floor: the same bytes by a bare HTTP transfer on loopback).
+   ASGI server (``bench_network``'s floor: the same bytes by a bare HTTP transfer on loopback);
+5. monitoring: reading the records past the cursor of watched firms joined to the stored watch list (open
+   ``watch_period`` rows) once, reading both scoring runs' grades joined by firm once (``COPY … TO STDOUT``), and
+   writing as many alert rows into a bare copy of ``monitoring_alert`` (no index, no key; ``INSERT … SELECT``).
 
 Printed: each stage's time, floor and ratio, the night's total and the sum of the floors, the load average
 before and after each stage, PostgreSQL's settings, and the rows and sizes of the biggest tables.
@@ -71,7 +94,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import importlib.util
 import json
 import os
 import platform
@@ -94,17 +116,21 @@ import numpy as np
 import pandas as pd
 import psycopg
 from sqlalchemy import Engine, func, select, text
+from sqlalchemy.orm import Session, sessionmaker
 
 from bench.bench_eod import drawdown_statements, run_script
 from xinyidai import clock, db, events, jobs
 from xinyidai.auth.enums import OrgKind, Role
 from xinyidai.cli import upgrade_database
+from xinyidai.consent import service as consent_service
 from xinyidai.creditdata import service as creditdata_service
 from xinyidai.creditdata.models import CreditRecord
 from xinyidai.identity import service as identity_service
 from xinyidai.identity.schemas import OrganisationCreate, UserCreate
+from xinyidai.loans.lines import LINE_REFERENCE_PREFIX
 from xinyidai.loans.models import CreditLine
 from xinyidai.orders import service as orders_service
+from xinyidai.orders.models import FinancingOrder
 from xinyidai.orders.schemas import OrderApprove, OrderCreate, OrderPropose
 from xinyidai.products import service as products_service
 from xinyidai.products.enums import RepaymentMethod
@@ -118,6 +144,9 @@ DEFAULT_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432"
 PASSWORD = "Bench2026pass"
 ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 HEADER = ["统一社会信用代码", "电子税票号码", "所属期", "税种", "实缴金额（元）", "缴款日期"]
+PENALTY_HEADER = ["统一社会信用代码", "处罚决定书文号", "违法行为类型", "处罚类别", "罚没金额（元）", "情节",
+                  "处罚决定日期", "处罚机关"]
+PENALTY_AUTHORITY = "南岸区综合行政执法局"
 TAX_KINDS = ["增值税", "企业所得税", "个人所得税", "城市维护建设税", "印花税", "房产税", "城镇土地使用税", "教育费附加",
              "地方教育附加", "其他"]
 FEATURES = ("tax_paid_12m", "penalties_36m", "social_insurance_headcount", "annual_report_years_late",
@@ -237,6 +266,7 @@ class Reference:
 
     template_enterprise_id: int
     bank_id: int
+    order_id: int
     line_id: int
 
 
@@ -270,6 +300,10 @@ def make_reference(database: db.Database, business_date: date, first_uscc: str) 
             name="南岸区税务局", kind=OrgKind.GOVERNMENT_DEPARTMENT))
         user(tax.id, "tax.officer", Role.DEPARTMENT_DATA_OFFICER)
         creditdata_service.bind_department(session, code="tax", organisation_id=tax.id)
+        enforcement = identity_service.create_organisation(session, organisation_in=OrganisationCreate(
+            name=PENALTY_AUTHORITY, kind=OrgKind.GOVERNMENT_DEPARTMENT))
+        user(enforcement.id, "enforcement.officer", Role.DEPARTMENT_DATA_OFFICER)
+        creditdata_service.bind_department(session, code="law_enforcement", organisation_id=enforcement.id)
         bank = identity_service.create_organisation(session, organisation_in=OrganisationCreate(
             name="基准测试银行", kind=OrgKind.BANK))
         manager = user(bank.id, "bench.manager", Role.BANK_MANAGER)
@@ -300,7 +334,7 @@ def make_reference(database: db.Database, business_date: date, first_uscc: str) 
     events.dispatch_pending(session_factory=database.session_factory)  # the loans context opens the line
     with database.session_factory() as session:
         line = session.scalars(select(CreditLine).where(CreditLine.order_id == ids[2])).one()
-        return Reference(template_enterprise_id=ids[0], bank_id=ids[1], line_id=line.id)
+        return Reference(template_enterprise_id=ids[0], bank_id=ids[1], order_id=ids[2], line_id=line.id)
 
 
 # Bulk load ---------------------------------------------------------------------------------------------
@@ -374,13 +408,129 @@ ORDER BY f.fact, f.enterprise_id
 """  # noqa: S608 - dates we computed
 
 
+def borrower_lines_sql(ref: Reference, borrowers: int) -> str:
+    """Each borrower's own approved order and the credit line it opened, as the template's (the first entity's, made
+    through the services) copied to entities 2 … `borrowers` in id order: the line is what post-loan monitoring
+    watches (an exposure is a line), so the book's drawdowns each go on their borrower's line."""
+    order_columns = [c.name for c in FinancingOrder.__table__.columns
+                     if c.name not in ("id", "order_no", "enterprise_id")]
+    line_columns = [c.name for c in CreditLine.__table__.columns if c.name not in ("id", "order_id", "enterprise_id")]
+    return f"""
+        SET LOCAL session_replication_role = replica;  -- no FK triggers: every id below is one we just read
+        CREATE TEMPORARY TABLE bench_borrower AS
+        SELECT k, id FROM (SELECT row_number() OVER (ORDER BY id) AS k, id FROM enterprise) AS e
+        WHERE k BETWEEN 2 AND {borrowers};
+        INSERT INTO financing_order (order_no, enterprise_id, {", ".join(order_columns)})
+        SELECT 'BENCH' || lpad(b.k::text, 12, '0'), b.id, {", ".join("o." + c for c in order_columns)}
+        FROM bench_borrower AS b CROSS JOIN financing_order AS o WHERE o.id = {ref.order_id} ORDER BY b.k;
+        INSERT INTO credit_line (order_id, enterprise_id, {", ".join(line_columns)})
+        SELECT o.id, o.enterprise_id, {", ".join("l." + c for c in line_columns)}
+        FROM financing_order AS o CROSS JOIN credit_line AS l
+        WHERE l.id = {ref.line_id} AND o.order_no LIKE 'BENCH%' ORDER BY o.id;
+        ANALYZE financing_order;
+        ANALYZE credit_line;
+    """  # noqa: S608 - column names from our models, ids we read
+
+
 def load_drawdowns(engine: Engine, n: int, entities: int, business_date: date, ref: Reference,
                    log: dict[str, float]) -> None:
-    """Run the drawdowns' load statements, each in its own transaction."""
+    """Run the drawdowns' load statements, each in its own transaction: drawdown k on the line of entity k."""
     for label, sql in drawdown_statements(n, entities, business_date, 0.2026, 0.03, line_id=ref.line_id,
-                                          bank_id=ref.bank_id):
+                                          bank_id=ref.bank_id, line_of_entity=True):
         with step(f"drawdowns: {label}", log):
             run_script(engine, sql)
+
+
+def watch_list_sql() -> str:
+    """The watch list as disbursement leaves it (`monitoring.watch`): each borrower's post-loan authorisation
+    (贷后管理) of its line to the bank, all categories, granted at its first drawdown and lasting until a day after
+    the line's last maturity, as `consent.service.grant` writes it; the watch period that the first detection run
+    after the grant opened (`watch.refresh_periods`: organisation, firm, started, not ended); and the detection
+    cursor past the history (read by earlier nights' runs, as the network feed starts after it).
+
+    Not loaded, since nothing in the night reads them: the firms' administrators who granted (`granted_by_user_id`
+    is left empty) and the grants' audit entries."""
+    return f"""
+        SET LOCAL session_replication_role = replica;  -- no FK triggers: every id below is one we just read
+        INSERT INTO authorisation (enterprise_id, granted_by_user_id, recipient_organisation_id, purpose,
+                                   purpose_ref, categories, data_from, data_to, mode, granted_at, valid_from,
+                                   expires_at)
+        SELECT l.enterprise_id, NULL, l.bank_organisation_id, '{consent_service.Purpose.POST_LOAN_MANAGEMENT.value}',
+               '{LINE_REFERENCE_PREFIX}' || l.id, c.codes, NULL, NULL, 'periodic', d.disbursed, d.disbursed,
+               (d.maturity + 1)::timestamp AT TIME ZONE 'Asia/Shanghai'
+        FROM credit_line AS l
+        JOIN (SELECT credit_line_id, min(created_at) AS disbursed, max(maturity_date) AS maturity
+              FROM drawdown GROUP BY credit_line_id) AS d ON d.credit_line_id = l.id
+        CROSS JOIN (SELECT json_agg(code ORDER BY code) AS codes FROM catalogue_category) AS c
+        ORDER BY l.id;
+        INSERT INTO watch_period (organisation_id, enterprise_id, started_at, ended_at)
+        SELECT recipient_organisation_id, enterprise_id, min(valid_from), NULL FROM authorisation
+        WHERE purpose = '{consent_service.Purpose.POST_LOAN_MANAGEMENT.value}'
+        GROUP BY recipient_organisation_id, enterprise_id ORDER BY enterprise_id;
+        INSERT INTO monitoring_cursor (id, last_record_id, last_scoring_run_id, last_mark_id)
+        SELECT 1, coalesce(max(id), 0), 0, 0 FROM credit_record
+        ON CONFLICT (id) DO UPDATE SET last_record_id = excluded.last_record_id;
+        ANALYZE authorisation;
+        ANALYZE watch_period;
+    """  # noqa: S608 - constants of ours
+
+
+class HeldJobs(jobs.InProcess):
+    """This process's job engine: in process, as the benchmark always ran (the import's and end of day's after-commit
+    dispatch of their events in the caller), except that the jobs named in `held` wait in a queue, as on
+    procrastinate's for a worker of their queue, until `run_held` runs them: a delivery's and a scoring run's
+    detection (`monitoring.detect`) are deferred by their events' handlers and run in the monitoring stage."""
+
+    def __init__(self, held: set[str]) -> None:
+        super().__init__()
+        self.held = held
+        self.queue: list[tuple[str, dict[str, Any], sessionmaker[Session] | None]] = []
+
+    def defer(self, name: str, kwargs: dict[str, Any], *, factory: sessionmaker[Session] | None = None) -> None:
+        """Queue a held job; run any other now."""
+        if name in self.held:
+            self.queue.append((name, dict(kwargs), factory))
+        else:
+            super().defer(name, kwargs, factory=factory)
+
+    def waiting(self, name: str, factory: sessionmaker[Session]) -> list[dict[str, Any]]:
+        """The arguments of the jobs `name` queued for the database of `factory`, in order."""
+        return [kwargs for queued, kwargs, owner in self.queue if queued == name and owner is factory]
+
+    def run_held(self, name: str, factory: sessionmaker[Session], *, once: bool = False) -> list[dict[str, Any]]:
+        """Run the queued jobs `name` of the database of `factory` in the order deferred (`once`: one run for them
+        all, as a single-queued job), as a worker runs them; the arguments run."""
+        todo = self.waiting(name, factory)
+        self.queue = [q for q in self.queue if not (q[0] == name and q[2] is factory)]
+        for kwargs in todo[:1] if once else todo:
+            jobs.get(name).func(factory, **kwargs)
+        return todo
+
+
+def yesterday(database: db.Database, held: HeldJobs, business_date: date, borrowers: int) -> int:
+    """Yesterday's scoring run (as of D − 1, in this process: `scoring.batch.run_job`) and the detection its completion
+    deferred, as the night before this one left them (grade drops compare tonight's run with it); the run's id."""
+    from xinyidai.scoring import batch
+
+    result = batch.run_job(as_of=business_date - timedelta(days=1), trigger="schedule",
+                           session_factory=database.session_factory)
+    assert result.ran and result.run_id is not None, result.message
+    factory = database.session_factory
+    periods_before = _count(database, "SELECT count(*) FROM watch_period")
+    ran = held.run_held("monitoring.detect", factory)
+    with database.engine.connect() as connection:
+        run = connection.execute(text(
+            "SELECT watched_pairs, watches_stopped, alerts_raised, scoring_run_through FROM monitoring_run "
+            "ORDER BY id DESC LIMIT 1")).one()
+    # The loaded watch list is the one detection derives: no pair opened, none stopped, nothing raised.
+    assert ran and tuple(run) == (borrowers, 0, 0, result.run_id), (ran, run)
+    assert _count(database, "SELECT count(*) FROM watch_period") == periods_before == borrowers
+    return result.run_id
+
+
+def _count(database: db.Database, sql: str) -> int:
+    with database.engine.connect() as connection:
+        return int(connection.exec_driver_sql(sql).scalar_one())
 
 
 def train_champion(database: db.Database, folder: Path, business_date: date, seed: int = 2026) -> int:
@@ -430,27 +580,62 @@ def write_file(path: Path, rows: int, codes: list[str], business_date: date, see
                              rng.choice(TAX_KINDS), "-" + amount if n % 1000 == 999 else amount, paid.isoformat()])
 
 
+def write_penalties(path: Path, rows: int, codes: list[str], business_date: date, seed: int = 2) -> None:
+    """The day's second delivery: `rows` administrative penalties decided in the week before D by the district's
+    law-enforcement bureau (one in ten 严重), about firms drawn uniformly from the register."""
+    rng = random.Random(seed)  # noqa: S311 - reproducible test data, not secrets
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle, lineterminator="\r\n")
+        writer.writerow(PENALTY_HEADER)
+        for n in range(rows):
+            decided = business_date - timedelta(days=rng.randrange(1, 8))
+            serious = n % 10 == 9
+            writer.writerow([rng.choice(codes), f"南综执罚〔{decided.year}〕{seed}{n:07d}号",
+                             "违法生产经营" if serious else "未按规定公示信息", "罚款",
+                             f"{rng.randrange(50_000, 20_000_000) / 100:.2f}", "严重" if serious else "一般",
+                             decided.isoformat(), PENALTY_AUTHORITY])
+
+
 # The night's stages ------------------------------------------------------------------------------------
 
 
-def deliveries(database: db.Database, path: Path, business_date: date, stage: Stage) -> int:
-    """Stage 1: the day's file through `creditdata.imports.import_file`, committed; the rows stored."""
+@dataclass(frozen=True)
+class Delivery:
+    """One file of the day: where it is, its sub-category and who delivers it."""
+
+    path: Path
+    item_code: str
+    username: str
+
+
+def deliveries(database: db.Database, files: list[Delivery], business_date: date, stage: Stage) -> list[int]:
+    """Stage 1: the day's files, each through `creditdata.imports.import_file` by its department's officer and
+    committed (its `DeliveryCommitted` dispatched after the commit, whose handler defers the batch's detection); the
+    batches' ids."""
     from xinyidai.creditdata import imports
 
     with database.session_factory() as session:
-        officer = next(u for u in identity_service.list_users(session) if u.username == "tax.officer")
-        principal = identity_service.principal_for_user(officer)
+        users = {u.username: identity_service.principal_for_user(u) for u in identity_service.list_users(session)}
     d = business_date
-    with clock.use(clock.at(d.year, d.month, d.day, 18, 0)), timed_stage(stage), \
-            db.transaction(database.session_factory) as session, path.open("rb") as source:
-        batch = imports.import_file(session, principal=principal, item_code="tax_payment", source=source,
-                                    file_name=path.name)
-        figures = (batch.status, batch.rows_total, batch.rows_stored, batch.rows_duplicate, batch.rows_rejected)
-    status, total, stored, duplicate, refused = figures
-    stage.detail = f"{total:,} rows: {stored:,} stored, {duplicate:,} duplicate, {refused:,} refused"
-    print(f"  batch {status}: {stage.detail}")
-    assert status == "committed" and refused == total // 1000 and stored == total - refused, figures
-    return stored
+    details, batches = [], []
+    with clock.use(clock.at(d.year, d.month, d.day, 18, 0)), timed_stage(stage):
+        for delivery in files:
+            with db.transaction(database.session_factory) as session, delivery.path.open("rb") as source:
+                batch = imports.import_file(session, principal=users[delivery.username],
+                                            item_code=delivery.item_code, source=source,
+                                            file_name=delivery.path.name)
+                figures = (batch.id, batch.status, batch.rows_total, batch.rows_stored, batch.rows_duplicate,
+                           batch.rows_rejected)
+            batch_id, status, total, stored, duplicate, refused = figures
+            details.append(f"{delivery.item_code}: {total:,} rows, {stored:,} stored, {duplicate:,} duplicate, "
+                           f"{refused:,} refused")
+            batches.append(batch_id)
+            # Tax payments: every 1,000th refused (a negative amount); penalties: none.
+            expected = total // 1000 if delivery.item_code == "tax_payment" else 0
+            assert status == "committed" and refused == expected and stored == total - refused, figures
+    stage.detail = "; ".join(details)
+    print(f"  batches committed: {stage.detail}")
+    return batches
 
 
 @dataclass
@@ -530,20 +715,33 @@ def scoring_with_workers(database: db.Database, url: str, business_date: date, v
     return int(row.id)
 
 
-def end_of_day(database: db.Database, business_date: date, stage: Stage) -> int:
-    """Stage 3: `loans.eod.run` for D, committed (its events dispatched after the commit); the postings made."""
+def end_of_day(database: db.Database, held: HeldJobs, business_date: date, stage: Stage) -> int:
+    """Stage 3: `loans.eod.run` for D, committed, then the after-commit dispatch of its events (defaults, and each
+    drawdown past due: `loans.drawdown_overdue`), timed apart within the stage; the postings made."""
     from xinyidai.audit.actor import Actor
     from xinyidai.loans import eod
 
     d = business_date
-    with clock.use(clock.at(d.year, d.month, d.day, 23, 0)), timed_stage(stage), \
-            db.transaction(database.session_factory) as session:
-        record = eod.run(session, business_date=business_date, actor=Actor.cli("bench_night"))
-        figures = (record.status, record.drawdowns_accrued, record.entries_made, record.postings_made,
-                   record.defaults_triggered)
+    factory = database.session_factory
+    held.held.add("events.dispatch")
+    try:
+        with clock.use(clock.at(d.year, d.month, d.day, 23, 0)), timed_stage(stage):
+            started = time.perf_counter()
+            with db.transaction(factory) as session:
+                record = eod.run(session, business_date=business_date, actor=Actor.cli("bench_night"))
+                figures = (record.status, record.drawdowns_accrued, record.entries_made, record.postings_made,
+                           record.defaults_triggered)
+            run_seconds = time.perf_counter() - started
+            published = pending_events(database)
+            started = time.perf_counter()
+            held.run_held("events.dispatch", factory, once=True)
+            dispatch_seconds = time.perf_counter() - started
+    finally:
+        held.held.discard("events.dispatch")
     status, accrued, entries, postings, defaults = figures
     stage.detail = (f"{accrued:,} drawdowns accrued, {entries:,} entries, {postings:,} postings, "
-                    f"{defaults:,} defaults")
+                    f"{defaults:,} defaults; run and commit {run_seconds:.1f} s, dispatch of its {published:,} "
+                    f"events {dispatch_seconds:.1f} s")
     print(f"  run {status}: {stage.detail}")
     return int(postings)
 
@@ -614,15 +812,67 @@ def network_sync(network: Network, stage: Stage) -> None:
     print(f"  {stage.detail}")
 
 
-def absent_stages() -> list[Stage]:
-    """Monitoring: run if its context exists; when this was written it did not."""
-    out = []
-    for name, module in (("monitoring", "xinyidai.monitoring"),):
-        if importlib.util.find_spec(module) is None:
-            out.append(Stage(name, detail=f"not in this code base yet (no `{module}`): nothing to run"))
-        else:
-            out.append(Stage(name, detail=f"`{module}` exists but this script does not run it yet: add its stage"))
-    return out
+@dataclass(frozen=True)
+class Detection:
+    """What the monitoring stage read: its detection runs, the records past the cursor, the two scoring runs."""
+
+    run_ids: list[int]
+    records_after: int
+    records_through: int
+    scoring_run_id: int
+    previous_run_id: int
+
+
+def monitoring(database: db.Database, held: HeldJobs, stage: Stage, *, scoring_run_id: int, previous_run_id: int
+               ) -> Detection:
+    """Stage 5: the detection jobs the day deferred (one per delivery, from `DeliveryCommitted`; one for the scoring
+    run, from `ScoringRunCompleted`), each run as a `monitoring` worker runs `monitoring.detect` (one transaction:
+    watch list, periods, every rule in force over the records past the cursor and the batch, grade drops against the
+    previous run, the alerts' events written), in the order deferred; then the outbox's dispatch of the alerts'
+    events (`events.dispatch`, as the `events` queue's worker runs it after those commits)."""
+    factory = database.session_factory
+    queued = held.waiting("monitoring.detect", factory)
+    print(f"  detection jobs waiting: {', '.join(str(kwargs.get('trigger')) for kwargs in queued)}", flush=True)
+    assert queued, "nothing deferred monitoring.detect: are the events wired?"
+    last_run = _count(database, "SELECT coalesce(max(id), 0) FROM monitoring_run")
+    held.held.add("events.dispatch")
+    try:
+        with timed_stage(stage):
+            started = time.perf_counter()
+            held.run_held("monitoring.detect", factory)
+            detect_seconds = time.perf_counter() - started
+            started = time.perf_counter()
+            held.run_held("events.dispatch", factory, once=True)
+            dispatch_seconds = time.perf_counter() - started
+    finally:
+        held.held.discard("events.dispatch")
+    with database.engine.connect() as connection:
+        runs = connection.execute(text(
+            "SELECT id, trigger, records_after, records_through, watched_pairs, alerts_raised, "
+            "extract(epoch FROM finished_at - started_at) AS seconds FROM monitoring_run WHERE id > :last "
+            "ORDER BY id"), {"last": last_run}).all()
+        ids = [int(r.id) for r in runs]
+        signals = connection.execute(text(
+            "SELECT signal, count(*) FROM monitoring_alert WHERE detection_run_id = ANY(:ids) GROUP BY signal "
+            "ORDER BY count(*) DESC, signal"), {"ids": ids}).all()
+        events_sent = connection.execute(text(
+            "SELECT count(*) FROM domain_event WHERE name = 'monitoring.alert_raised' AND dispatched_at IS NOT NULL"
+        )).scalar_one()
+    for r in runs:
+        print(f"  run {r.id} ({r.trigger}): records {r.records_after:,} < id ≤ {r.records_through:,}, "
+              f"{r.watched_pairs:,} pairs watched, {r.alerts_raised:,} alerts, {float(r.seconds):.1f} s")
+    alerts = sum(int(r.alerts_raised) for r in runs)
+    first = runs[0]
+    stage.detail = (
+        f"{len(runs)} detection runs ({', '.join(str(r.trigger).split(':')[0] for r in runs)}) over "
+        f"{first.watched_pairs:,} watched pairs: {first.records_through - first.records_after:,} new records, "
+        f"grades of run {scoring_run_id} against run {previous_run_id}; {alerts:,} alerts ("
+        + ", ".join(f"{signal} {count:,}" for signal, count in signals)
+        + f"); detection {detect_seconds:.1f} s, dispatch of the {events_sent:,} alerts' events "
+          f"{dispatch_seconds:.1f} s")
+    print(f"  {stage.detail}")
+    assert alerts == sum(count for _, count in signals), (alerts, signals)
+    return Detection(ids, int(first.records_after), int(first.records_through), scoring_run_id, previous_run_id)
 
 
 def pending_events(database: db.Database) -> int:
@@ -636,11 +886,13 @@ def pending_events(database: db.Database) -> int:
 
 
 def floor_copy(url: str, path: Path) -> float:
-    """Seconds to COPY the file's bytes into a bare six-column text table, committed."""
+    """Seconds to COPY the file's bytes into a bare text table of as many columns as the file has, committed."""
+    with path.open(encoding="utf-8", newline="") as handle:
+        width = len(next(csv.reader(handle)))
     with psycopg.connect(_plain(url)) as connection:
         connection.execute("DROP TABLE IF EXISTS bench_floor_bare")
-        connection.execute("CREATE TABLE bench_floor_bare (uscc text, voucher_no text, tax_period text, "
-                           "tax_kind text, amount text, paid_date text)")
+        connection.execute("CREATE TABLE bench_floor_bare ("
+                           + ", ".join(f"c{k} text" for k in range(width)) + ")")
         connection.commit()
         started = time.perf_counter()
         with connection.cursor() as cursor, path.open("rb") as source, \
@@ -701,6 +953,43 @@ def floor_scoring(database: db.Database, url: str, run_id: int, version_id: int,
         connection.commit()
         parts["write the results (INSERT … SELECT)"] = time.perf_counter() - started
         connection.execute("DROP TABLE bench_floor_score")
+        connection.commit()
+    return parts
+
+
+def floor_monitoring(url: str, detection: Detection) -> dict[str, float]:
+    """Read the new records of watched firms joined to the watch list once, read the grades of both scoring runs
+    joined by firm, and write as many alert rows into a bare copy of the alert table (no index, no key): seconds of
+    each."""
+    parts: dict[str, float] = {}
+    reads = {
+        "read the new records of watched firms (COPY out)": (
+            "COPY (SELECT r.id, r.enterprise_id, r.catalogue_item_id, r.fact_date, r.data FROM credit_record AS r "  # noqa: S608
+            "JOIN watch_period AS w ON w.enterprise_id = r.enterprise_id AND w.ended_at IS NULL "
+            f"WHERE r.id > {detection.records_after} AND r.id <= {detection.records_through}) TO STDOUT"),
+        "read both runs' grades (COPY out)": (
+            "COPY (SELECT s.enterprise_id, p.grade, s.grade FROM entity_score AS s JOIN entity_score AS p "  # noqa: S608
+            f"ON p.enterprise_id = s.enterprise_id AND p.scoring_run_id = {detection.previous_run_id} "
+            f"WHERE s.scoring_run_id = {detection.scoring_run_id}) TO STDOUT"),
+    }
+    with psycopg.connect(_plain(url)) as connection:
+        for label, sql in reads.items():
+            started, size = time.perf_counter(), 0
+            with connection.cursor() as cursor, cursor.copy(sql) as copy:
+                for block in copy:
+                    size += len(block)
+            parts[label] = time.perf_counter() - started
+            print(f"  {label}: {size / (1 << 20):,.1f} MiB in {parts[label]:.2f} s")
+        connection.commit()
+        connection.execute("DROP TABLE IF EXISTS bench_floor_alert")
+        connection.execute("CREATE TABLE bench_floor_alert (LIKE monitoring_alert)")
+        connection.commit()
+        started = time.perf_counter()
+        connection.execute("INSERT INTO bench_floor_alert SELECT * FROM monitoring_alert "
+                           "WHERE detection_run_id = ANY(%s)", (detection.run_ids,))
+        connection.commit()
+        parts["write the alerts (INSERT … SELECT, bare table)"] = time.perf_counter() - started
+        connection.execute("DROP TABLE bench_floor_alert")
         connection.commit()
     return parts
 
@@ -788,10 +1077,22 @@ def mib(size: int) -> str:
 # Main --------------------------------------------------------------------------------------------------
 
 
-def load_all(database: db.Database, args: argparse.Namespace, business_date: date, folder: Path
-             ) -> tuple[list[str], int, dict[str, float]]:
-    """Everything the night starts from; the entities' codes, the champion's version id and the load's times."""
+@dataclass(frozen=True)
+class Loaded:
+    """What the load leaves for the night."""
+
+    codes: list[str]
+    version_id: int
+    previous_run_id: int
+    log: dict[str, float]
+
+
+def load_all(database: db.Database, held: HeldJobs, args: argparse.Namespace, business_date: date, folder: Path
+             ) -> Loaded:
+    """Everything the night starts from: the entities' codes, the champion's version id, yesterday's scoring run and
+    the load's times."""
     log: dict[str, float] = {}
+    borrowers = min(args.drawdowns, args.entities)
     with step("entity codes (Python)", log):
         codes = usccs(args.entities)
     with step("reference rows (services)", log):
@@ -800,14 +1101,23 @@ def load_all(database: db.Database, args: argparse.Namespace, business_date: dat
         load_entities(database, ref, codes[1:])
     with step("credit-record history", log):
         run_script(database.engine, history_sql(business_date))
+    with step(f"{borrowers - 1:,} more borrowers' orders and lines", log):
+        run_script(database.engine, borrower_lines_sql(ref, borrowers))
     load_drawdowns(database.engine, args.drawdowns, args.entities, business_date, ref, log)
+    with step("post-loan authorisations, watch periods, detection cursor", log):
+        run_script(database.engine, watch_list_sql())
     with step("VACUUM ANALYZE, CHECKPOINT", log):
         _vacuum(database.engine)
     with step("champion scorecard", log):
         version_id = train_champion(database, folder / "model", business_date)
-    with step(f"the day's file ({args.rows:,} rows)", log):
+    with step("yesterday's scoring run and its detection", log):
+        previous_run_id = yesterday(database, held, business_date, borrowers)
+    with step("VACUUM ANALYZE, CHECKPOINT", log):
+        _vacuum(database.engine)
+    with step(f"the day's files ({args.rows:,} tax payments, {args.penalties:,} penalties)", log):
         write_file(folder / "delivery.csv", args.rows, codes, business_date)
-    return codes, version_id, log
+        write_penalties(folder / "penalties.csv", args.penalties, codes, business_date)
+    return Loaded(codes, version_id, previous_run_id, log)
 
 
 def report(args: argparse.Namespace, business_date: date, stages: list[Stage], settings: str,
@@ -817,8 +1127,8 @@ def report(args: argparse.Namespace, business_date: date, stages: list[Stage], s
     measured = [s for s in stages if s.seconds is not None]
     total = sum(s.seconds or 0.0 for s in measured)
     floors = sum(s.floor or 0.0 for s in measured)
-    print(f"\n## The night: {args.entities:,} entities, {args.drawdowns:,} drawdowns, {args.rows:,} delivered rows; "
-          f"D = {business_date}; run {datetime.now():%Y-%m-%d %H:%M}")
+    print(f"\n## The night: {args.entities:,} entities, {args.drawdowns:,} drawdowns, {args.rows:,} delivered rows and "
+          f"{args.penalties:,} penalties; D = {business_date}; run {datetime.now():%Y-%m-%d %H:%M}")
     print(f"\n{machine()}; shared with other sessions' work (load average before the night {uptime_before}, after "
           f"{uptime_after})\n{settings}\nloading (not measured): {load_seconds / 60:.1f} min\n")
     print("| stage | what it did | time (s) | floor (s) | time / floor | load before → after |")
@@ -842,7 +1152,8 @@ def report(args: argparse.Namespace, business_date: date, stages: list[Stage], s
         print(f"| {name} | {rows:,} | {mib(heap)} | {mib(indexes)} | {mib(size)} | "
               f"{size / rows if rows else 0:,.0f} |")
     return {
-        "entities": args.entities, "drawdowns": args.drawdowns, "rows": args.rows, "business_date": str(business_date),
+        "entities": args.entities, "drawdowns": args.drawdowns, "rows": args.rows, "penalties": args.penalties,
+        "business_date": str(business_date),
         "run": datetime.now().isoformat(timespec="minutes"), "machine": machine(), "settings": settings,
         "uptime_before": uptime_before, "uptime_after": uptime_after, "load_seconds": load_seconds,
         "stages": [s.__dict__ for s in stages], "total": total, "floors": floors,
@@ -857,6 +1168,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--entities", type=int, default=100_000, help="registered entities (default 100,000)")
     parser.add_argument("--drawdowns", type=int, help="active drawdowns (default: as many as entities)")
     parser.add_argument("--rows", type=int, help="rows in the day's delivered file (default: as many as entities)")
+    parser.add_argument("--penalties", type=int, help="rows in the day's file of administrative penalties (default: "
+                        "one per 1,000 entities)")
     parser.add_argument("--workers", type=int, default=2, help="`xinyidai worker` processes scoring (default 2)")
     parser.add_argument("--compare", action="store_true",
                         help="afterwards, score the same day again with run_job in one process")
@@ -870,17 +1183,20 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     args.drawdowns = args.drawdowns or args.entities
     args.rows = args.rows or args.entities
-    if args.entities < 1000 or args.drawdowns < 50:
-        parser.error("--entities must be at least 1,000 and --drawdowns at least 50")
+    args.penalties = args.entities // 1000 if args.penalties is None else args.penalties
+    if args.entities < 1000 or args.drawdowns < 50 or args.penalties < 1:
+        parser.error("--entities must be at least 1,000, --drawdowns at least 50 and --penalties at least 1")
     business_date: date = args.business_date or clock.today() - timedelta(days=1)
     if business_date >= clock.today():
         parser.error("D must be before today: the workers run on the real clock and score only days past")
 
-    print(f"the night: {args.entities:,} entities, {args.drawdowns:,} drawdowns, {args.rows:,} rows, D = "
-          f"{business_date}; {machine()}; load {load_average()}", flush=True)
+    print(f"the night: {args.entities:,} entities, {args.drawdowns:,} drawdowns, {args.rows:,} rows and "
+          f"{args.penalties:,} penalties, D = {business_date}; {machine()}; load {load_average()}", flush=True)
     from xinyidai.main import wire_jobs
 
     wire_jobs()  # the jobs, and the event subscriptions production wires (the line opens on OrderApproved)
+    held = HeldJobs({"monitoring.detect"})
+    jobs.use(held)
     server = args.pg_url.rstrip("/")
     url = recreate_database(server, args.database)
     upgrade_database(url)
@@ -891,16 +1207,16 @@ def main(argv: list[str] | None = None) -> int:
         folder = Path(tmp)
         print("loading (not measured):", flush=True)
         started = time.perf_counter()
-        codes, version_id, load_log = load_all(database, args, business_date, folder)
+        loaded = load_all(database, held, args, business_date, folder)
         load_seconds = time.perf_counter() - started
         print(f"  load total: {load_seconds / 60:.1f} min", flush=True)
         started = time.perf_counter()
-        network = Network.start(url, server, f"{args.database}_province", codes, folder)
+        network = Network.start(url, server, f"{args.database}_province", loaded.codes, folder)
         print(f"  provincial node seeded, both nodes serving: {time.perf_counter() - started:.1f} s (not part of "
               "the night: production nodes are always up)", flush=True)
         try:
-            figures = night(args, database, url, business_date, version_id, folder, network, settings,
-                            load_seconds, load_log)
+            figures = night(args, database, held, url, business_date, loaded, folder, network, settings,
+                            load_seconds)
         finally:
             network.stop(args.keep)
     database.engine.dispose()
@@ -909,35 +1225,41 @@ def main(argv: list[str] | None = None) -> int:
     return 0 if figures else 1
 
 
-def night(args: argparse.Namespace, database: db.Database, url: str, business_date: date, version_id: int,
-          folder: Path, network: Network, settings: str, load_seconds: float, load_log: dict[str, float]
-          ) -> dict[str, Any]:
+def night(args: argparse.Namespace, database: db.Database, held: HeldJobs, url: str, business_date: date,
+          loaded: Loaded, folder: Path, network: Network, settings: str, load_seconds: float) -> dict[str, Any]:
     """The night's stages, their floors and the report (and the comparison if asked); the figures."""
     uptime_before = load_average()
-    stages = [Stage("deliveries"), Stage("batch scoring"), Stage("end of day"), Stage("network sync")]
-    deliveries(database, folder / "delivery.csv", business_date, stages[0])
+    stages = [Stage("deliveries"), Stage("batch scoring"), Stage("end of day"), Stage("network sync"),
+              Stage("monitoring")]
+    files = [Delivery(folder / "delivery.csv", "tax_payment", "tax.officer"),
+             Delivery(folder / "penalties.csv", "admin_penalty", "enforcement.officer")]
+    deliveries(database, files, business_date, stages[0])
     workers = Workers(url, args.workers, folder)
     try:
         print(f"  {args.workers} workers registered in {workers.start(database.engine):.1f} s (not part of the "
               "night: production workers are always up)", flush=True)
-        run_id = scoring_with_workers(database, url, business_date, version_id, workers, stages[1])
+        run_id = scoring_with_workers(database, url, business_date, loaded.version_id, workers, stages[1])
     finally:
         workers.stop()
-    postings = end_of_day(database, business_date, stages[2])
+    # The run's `ScoringRunCompleted` goes to the outbox's `events` queue, which the scoring workers do not serve:
+    # delivered here (its handler only defers the run's detection), not timed, as a worker of that queue would.
+    events.dispatch_pending(session_factory=database.session_factory)
+    postings = end_of_day(database, held, business_date, stages[2])
     network_sync(network, stages[3])
-    stages += absent_stages()
+    detection = monitoring(database, held, stages[4], scoring_run_id=run_id, previous_run_id=loaded.previous_run_id)
     left = pending_events(database)
     print(f"  domain events still pending after the night: {left:,}")
     uptime_after = load_average()
 
     print("\nfloors:", flush=True)
-    stages[0].floor_parts = {"raw COPY of the file": floor_copy(url, folder / "delivery.csv")}
-    stages[1].floor_parts = floor_scoring(database, url, run_id, version_id, args.entities)
+    stages[0].floor_parts = {f"raw COPY of {f.path.name}": floor_copy(url, f.path) for f in files}
+    stages[1].floor_parts = floor_scoring(database, url, run_id, loaded.version_id, args.entities)
     stages[2].floor_parts = floor_eod(database.engine, args.drawdowns, postings)
     from bench.bench_network import floor as floor_transfer
 
     stages[3].floor_parts = {"bare HTTP transfer of the same batches": floor_transfer(network.bodies, folder)}
-    for stage in stages[:4]:
+    stages[4].floor_parts = floor_monitoring(url, detection)
+    for stage in stages:
         stage.floor = sum(stage.floor_parts.values())
         print(f"  {stage.name}: " + ", ".join(f"{k} {v:.2f} s" for k, v in stage.floor_parts.items()),
               flush=True)
@@ -945,7 +1267,7 @@ def night(args: argparse.Namespace, database: db.Database, url: str, business_da
     # The night's figures first: the comparison below is long, and the night must not be lost with it.
     figures = report(args, business_date, stages, settings, sizes, database_size, load_seconds,
                      uptime_before, uptime_after)
-    figures["load_steps"] = load_log
+    figures["load_steps"] = loaded.log
     if args.json:
         args.json.write_text(json.dumps(figures, ensure_ascii=False, indent=1, default=str), encoding="utf-8")
     if args.compare:

@@ -13,7 +13,7 @@ from typing import Any, Protocol
 
 import polars as pl
 from psycopg import sql as psycopg_sql
-from sqlalchemy import Select, Table, func, select, text
+from sqlalchemy import Select, Table, and_, func, or_, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -324,12 +324,17 @@ def record_platform_fact(session: Session, *, item_code: str, enterprise_id: int
                  commitment_id=commitment_id)
 
 
-def records_after(session: Session, *, item_id: int, after_id: int, limit: int) -> Sequence[CreditRecord]:
-    """Records of one sub-category stored after `after_id`, oldest first (a change feed reads them under
-    `lock_item_for_insert`, so that no delivery of the sub-category is half-way and no smaller id appears later)."""
-    return session.scalars(select(CreditRecord).where(CreditRecord.catalogue_item_id == item_id,
-                                                      CreditRecord.id > after_id)
-                           .order_by(CreditRecord.id).limit(limit)).all()
+def records_of_items_after(session: Session, *, after_ids: dict[int, int], limit: int) -> Sequence[CreditRecord]:
+    """Records of several sub-categories, each stored after its own id (catalogue item id → id), oldest first, at
+    most `limit`: one read by the primary key from the lowest of those ids, whatever the number of sub-categories
+    (a change feed reads them under `lock_item_for_insert` of each, as `records_after`)."""
+    if not after_ids:
+        return []
+    past_own = or_(*(and_(CreditRecord.catalogue_item_id == item_id, CreditRecord.id > after_id)
+                     for item_id, after_id in after_ids.items()))
+    return session.scalars(select(CreditRecord).where(
+        CreditRecord.id > min(after_ids.values()), CreditRecord.catalogue_item_id.in_(list(after_ids)), past_own)
+        .order_by(CreditRecord.id).limit(limit)).all()
 
 
 def latest_record_id(session: Session) -> int:

@@ -557,34 +557,37 @@ def _capture_registry(session: Session, node: Node, marks: dict[str, Any]) -> li
 
 def _capture_records(session: Session, node: Node, marks: dict[str, Any]) -> list[Captured]:
     found: list[Captured] = []
-    # A sub-category with nothing stored past its watermark is not read: its records are found by the primary key
-    # from the watermark, and the range past a sub-category that has none was every record of the others (a
-    # capture of a million records read the whole table once per empty sub-category and page).
     top = creditdata_service.latest_record_id(session)
-    for item in creditdata_service.list_items(session):
-        mark = int(marks.get(item.code, 0))
-        if mark >= top or item.sensitivity not in policy.TRAVELLING_SENSITIVITIES:
-            continue  # a record whose use needs the firm's authorisation never leaves its node: not even the feed
+    # A record whose use needs the firm's authorisation never leaves its node: not even the feed.
+    behind = {item.id: item for item in creditdata_service.list_items(session)
+              if item.sensitivity in policy.TRAVELLING_SENSITIVITIES and int(marks.get(item.code, 0)) < top}
+    if not behind:
+        return found
+    for item in behind.values():
         creditdata_service.lock_item_for_insert(session, item_id=item.id)
-        records = creditdata_service.records_after(session, item_id=item.id, after_id=mark, limit=CAPTURE_PAGE)
-        if not records:
-            # Under the item's insert lock no delivery of it is half-way, and ids handed out from now on exceed
-            # `top`: none of this item's records can appear at or below `top` any more.
-            marks[item.code] = top
-            continue
-        usccs = registry_service.usccs_by_id(session, {r.enterprise_id for r in records})
-        origins = creditdata_imports.relay_origins(session, batch_ids={r.batch_id for r in records if r.batch_id})
-        specs = creditdata_service.field_specs(item)
-        for record in records:
-            came_from = origins.get(record.batch_id or 0)
-            hop = came_from.split("/")[1] if came_from else None
-            payload = {"item": item.code, "channel": record.channel,
-                       "values": creditdata_service.relay_values(item, record, uscc=usccs[record.enterprise_id],
-                                                                 specs=specs),
-                       # The nodes it passed through: it never goes back to the one it came from.
-                       "path": [hop, node.code] if hop else [node.code]}
-            found.append(Captured(item.code, item.sensitivity, usccs[record.enterprise_id], payload))
-        marks[item.code] = records[-1].id
+    # Every sub-category behind in one read of the ids past the lowest watermark (by the primary key): read one by
+    # one, each sub-category with nothing new read every new record of the others (6.2 s for a day of a million
+    # records none of which was theirs).
+    records = creditdata_service.records_of_items_after(
+        session, after_ids={item.id: int(marks.get(item.code, 0)) for item in behind.values()}, limit=CAPTURE_PAGE)
+    # Each sub-category's records up to the page's last were all read (or, a page not full, all it has); under their
+    # insert locks no delivery of them is half-way, and ids handed out from now on exceed `top` and the page's last.
+    reached = records[-1].id if len(records) == CAPTURE_PAGE else max([top, *(r.id for r in records[-1:])])
+    usccs = registry_service.usccs_by_id(session, {r.enterprise_id for r in records})
+    origins = creditdata_imports.relay_origins(session, batch_ids={r.batch_id for r in records if r.batch_id})
+    specs = {item_id: creditdata_service.field_specs(item) for item_id, item in behind.items()}
+    for record in records:
+        item = behind[record.catalogue_item_id]
+        came_from = origins.get(record.batch_id or 0)
+        hop = came_from.split("/")[1] if came_from else None
+        payload = {"item": item.code, "channel": record.channel,
+                   "values": creditdata_service.relay_values(item, record, uscc=usccs[record.enterprise_id],
+                                                             specs=specs[item.id]),
+                   # The nodes it passed through: it never goes back to the one it came from.
+                   "path": [hop, node.code] if hop else [node.code]}
+        found.append(Captured(item.code, item.sensitivity, usccs[record.enterprise_id], payload))
+    for item in behind.values():
+        marks[item.code] = max(int(marks.get(item.code, 0)), reached)
     return found
 
 
