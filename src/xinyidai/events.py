@@ -3,8 +3,9 @@
 `publish()` writes the event into the `domain_event` table inside the caller's transaction, so the
 event exists if and only if the change that caused it was committed. After the commit the edge defers the
 `events.dispatch` job (in process: it runs at once; on the job engine: a worker runs it), which hands each pending
-event to its subscribers, each event in its own transaction. A failed handler leaves the event pending (with the
-error) for the next dispatch, so delivery is at-least-once and handlers must be idempotent.
+event to its subscribers, up to `DISPATCH_BATCH` events to a transaction, each in a savepoint of its own. A failed
+handler leaves its event pending (with the error) for the next dispatch, undoing only its own writes, so delivery is
+at-least-once and handlers must be idempotent.
 
 A subscriber may also take events by name (`subscribe_name`), as they were recorded (`PublishedEvent`: the outbox
 id, the name, the JSON payload), without knowing the publisher's class: the webhooks forward events this way, so
@@ -72,6 +73,8 @@ _handlers: dict[str, list[Handler]] = defaultdict(list)
 _name_handlers: dict[str, list[NameHandler]] = defaultdict(list)
 
 MAX_ATTEMPTS = 10
+# Events delivered in one transaction: a commit waits for the disk, and end of day publishes thousands at once.
+DISPATCH_BATCH = 100
 
 
 def subscribe(event_type: type[E], handler: Callable[[Session, E], None]) -> None:
@@ -141,7 +144,6 @@ def publish_select(*, session: Session, event_type: type[DomainEvent],
 
 def dispatch_pending(*, session_factory: sessionmaker[Session], limit: int = 100) -> int:
     """Hand pending events to their subscribers; return how many were delivered."""
-    delivered = 0
     with session_factory() as session:
         query = (
             select(DomainEventRecord.id)
@@ -150,37 +152,83 @@ def dispatch_pending(*, session_factory: sessionmaker[Session], limit: int = 100
             .limit(limit)
         )
         ids = list(session.scalars(query))
-    for event_id in ids:
-        if _dispatch_one(session_factory, event_id):
+    delivered = 0
+    for start in range(0, len(ids), DISPATCH_BATCH):
+        batch = ids[start:start + DISPATCH_BATCH]
+        try:
+            delivered += _dispatch_batch(session_factory, batch)
+        except Exception as exc:
+            # The batch's own transaction failed (its commit, or a handler that broke the connection): deliver its
+            # events one by one, so that an event that cannot be delivered holds back no other.
+            log.warning("event batch failed, dispatching one by one", events=len(batch), error=str(exc))
+            delivered += sum(_dispatch_one(session_factory, event_id) for event_id in batch)
+    return delivered
+
+
+def _claim(session: Session, event_ids: list[int]) -> list[DomainEventRecord]:
+    # Handlers write: on SQLite the transaction takes the write lock first, since a read snapshot that another
+    # writer made stale can never be upgraded to write ("database is locked", whatever the busy timeout).
+    begin_writing(session)
+    # SKIP LOCKED lets any number of dispatchers share the outbox on PostgreSQL.
+    return list(session.scalars(
+        select(DomainEventRecord)
+        .where(DomainEventRecord.id.in_(event_ids), DomainEventRecord.dispatched_at.is_(None))
+        .order_by(DomainEventRecord.id)
+        .with_for_update(skip_locked=True)))
+
+
+def _deliver(session: Session, record: DomainEventRecord) -> None:
+    """Hand one recorded event to its subscribers, by class and by name, in `session`."""
+    name = record.name
+    event_type = _event_types.get(name)
+    if event_type is not None:
+        event = event_type.model_validate(record.payload)
+        for handler in _handlers.get(name, []):
+            handler(session, event)
+    if _name_handlers.get(name):
+        published = PublishedEvent(id=record.id, name=name, payload=dict(record.payload),
+                                   occurred_at=record.occurred_at)
+        for name_handler in _name_handlers[name]:
+            name_handler(session, published)
+
+
+def _failed(record: DomainEventRecord, exc: Exception) -> None:
+    log.warning("event handler failed", event_id=record.id, event_name=record.name, error=str(exc))
+    record.attempts += 1
+    record.last_error = f"{type(exc).__name__}: {exc}"[:2000]
+
+
+def _dispatch_batch(session_factory: sessionmaker[Session], event_ids: list[int]) -> int:
+    """Deliver events in one transaction, each in a savepoint of its own: one commit for many events (end of day
+    publishes thousands), and a failing handler still undoes only its own event's writes."""
+    delivered = 0
+    with session_factory() as session:
+        for record in _claim(session, event_ids):
+            deferred_before = len(session.info.get("jobs_after_commit", []))
+            try:
+                with session.begin_nested():
+                    _deliver(session, record)
+            except Exception as exc:
+                # The handler's writes went with its savepoint (its audit entries too); so go the jobs it deferred.
+                del session.info.get("jobs_after_commit", [])[deferred_before:]
+                _failed(record, exc)
+                continue
+            record.dispatched_at = clock.now()
+            record.attempts += 1
             delivered += 1
+        session.commit()
+        jobs.run_deferred_after_commit(session, session_factory)
     return delivered
 
 
 def _dispatch_one(session_factory: sessionmaker[Session], event_id: int) -> bool:
     with session_factory() as session:
-        # Handlers write: on SQLite the transaction takes the write lock first, since a read snapshot that another
-        # writer made stale can never be upgraded to write ("database is locked", whatever the busy timeout).
-        begin_writing(session)
-        # SKIP LOCKED lets any number of dispatchers share the outbox on PostgreSQL.
-        record = session.scalars(
-            select(DomainEventRecord)
-            .where(DomainEventRecord.id == event_id, DomainEventRecord.dispatched_at.is_(None))
-            .with_for_update(skip_locked=True)
-        ).one_or_none()
-        if record is None:
+        claimed = _claim(session, [event_id])
+        if not claimed:
             return False
-        name = record.name
-        event_type = _event_types.get(name)
+        record = claimed[0]
         try:
-            if event_type is not None:
-                event = event_type.model_validate(record.payload)
-                for handler in _handlers.get(name, []):
-                    handler(session, event)
-            if _name_handlers.get(name):
-                published = PublishedEvent(id=record.id, name=name, payload=dict(record.payload),
-                                           occurred_at=record.occurred_at)
-                for name_handler in _name_handlers[name]:
-                    name_handler(session, published)
+            _deliver(session, record)
             record.dispatched_at = clock.now()
             record.attempts += 1
             session.commit()
@@ -191,11 +239,9 @@ def _dispatch_one(session_factory: sessionmaker[Session], event_id: int) -> bool
             # the next dispatch.
             session.rollback()
             session.info.pop("jobs_after_commit", None)
-            log.warning("event handler failed", event_id=event_id, event_name=name, error=str(exc))
             failed = session.get(DomainEventRecord, event_id)
             if failed is not None:
-                failed.attempts += 1
-                failed.last_error = f"{type(exc).__name__}: {exc}"[:2000]
+                _failed(failed, exc)
                 session.commit()
             return False
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from fastapi.testclient import TestClient
+from sqlalchemy import event as sa_event
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -91,6 +92,42 @@ def test_a_failing_handler_leaves_the_event_pending_with_the_error(session_facto
         assert events.dispatch_pending(session_factory=session_factory) == 1
         assert calls == [7, 7]
     finally:
+        events._handlers.pop(Pinged.name, None)
+
+
+def test_many_events_are_delivered_in_few_transactions_and_a_failing_one_undoes_only_its_own_writes(
+        session_factory: sessionmaker[Session]) -> None:
+    def handler(session: Session, event: Pinged) -> None:
+        session.add(PublicHoliday(day=date(2031, 1, 1) + timedelta(days=event.value), name=f"事件{event.value}",
+                                  is_workday=False))
+        session.flush()
+        if event.value == 7:
+            raise ValueError("downstream unavailable")
+
+    events.subscribe(Pinged, handler)
+    commits: list[Session] = []
+
+    def committed(session: Session) -> None:
+        if not session.in_nested_transaction():  # a savepoint's release is no commit
+            commits.append(session)
+
+    try:
+        with session_factory() as session:  # committed here, not by the edge: dispatched below, by the test
+            events.publish_many(session=session, events=[Pinged(value=v) for v in range(150)])
+            session.commit()
+        sa_event.listen(Session, "before_commit", committed)
+        assert events.dispatch_pending(session_factory=session_factory, limit=1000) == 149
+        assert len(commits) == 2  # two batches, not one commit per event
+        with session_factory() as session:
+            names = set(session.scalars(select(PublicHoliday.name).where(PublicHoliday.name.like("事件%"))))
+            failed = session.scalars(select(DomainEventRecord).where(
+                DomainEventRecord.name == Pinged.name, DomainEventRecord.dispatched_at.is_(None))).one()
+        assert names == {f"事件{v}" for v in range(150) if v != 7}
+        assert failed.payload == {"value": 7} and failed.attempts == 1
+        assert "downstream unavailable" in (failed.last_error or "")
+    finally:
+        if sa_event.contains(Session, "before_commit", committed):
+            sa_event.remove(Session, "before_commit", committed)
         events._handlers.pop(Pinged.name, None)
 
 
