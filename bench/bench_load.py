@@ -649,6 +649,9 @@ def main() -> None:
                         help="the database to drop, create and fill (give each run on a shared server its own)")
     parser.add_argument("--locust", default=None, help="the locust executable (default: on PATH, or beside Python)")
     parser.add_argument("--keep", action="store_true", help="keep the database and the run's folder (logs, CSVs)")
+    parser.add_argument("--reuse", default=None, metavar="FIXTURE",
+                        help="run on --database as it is (a district already generated) with this fixture file "
+                             "(bench_load's or bench.profile_mix's), instead of building both; the database is kept")
     args = parser.parse_args()
     locust = find_locust(args.locust)
     users = args.users or max(10, math.ceil(args.rps / 2))
@@ -661,13 +664,16 @@ def main() -> None:
             TemporaryDirectory(prefix="bench-load-")))
         from xinyidai.cli import upgrade_database
 
-        url = recreate_database(server, args.database)
+        url = f"{server}/{args.database}" if args.reuse else recreate_database(server, args.database)
         platform = Platform(url, args.workers, folder)
         try:
             started = time.perf_counter()
-            upgrade_database(url)
-            platform.generate(args.enterprises)
-            fixture = prepare(url, firms=args.firms)
+            if args.reuse:
+                fixture = json.loads(Path(args.reuse).read_text(encoding="utf-8"))
+            else:
+                upgrade_database(url)
+                platform.generate(args.enterprises)
+                fixture = prepare(url, firms=args.firms)
             fixture_path = folder / "fixture.json"
             fixture_path.write_text(json.dumps(fixture, ensure_ascii=False), encoding="utf-8")
             setup = (f"set-up {time.perf_counter() - started:.0f} s; {len(fixture['enterprises'])} firms' logins, "
@@ -685,7 +691,7 @@ def main() -> None:
             after = backlog(url)
         finally:
             platform.stop()
-            if not args.keep:
+            if not args.keep and not args.reuse:
                 drop_database(server, args.database)
         print()
         print(report(args, floor, mix, users=users, setup=setup, after=after, errors=server_errors(folder),

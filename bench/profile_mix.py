@@ -86,9 +86,8 @@ def main() -> None:
         _generate(url, args.enterprises)
         fixture_path.unlink(missing_ok=True)
     if not fixture_path.exists():
-        from bench.bench_load import prepare
-
-        fixture_path.write_text(json.dumps(prepare(url, firms=args.firms), ensure_ascii=False), encoding="utf-8")
+        fixture_path.write_text(json.dumps(quick_fixture(url, firms=args.firms, banks=4), ensure_ascii=False),
+                                encoding="utf-8")
     fixture = json.loads(fixture_path.read_text(encoding="utf-8"))
 
     from fastapi.testclient import TestClient
@@ -212,6 +211,65 @@ def main() -> None:
         out = Path(f"/tmp/profile-{re.sub(r'[^A-Za-z0-9]+', '_', args.profile)}.txt")  # noqa: S108
         out.write_text(profiler.output_text(unicode=True, show_all=False), encoding="utf-8")
         print(f"\nprofile of {args.profile}: {out}")
+
+
+def quick_fixture(url: str, *, firms: int, banks: int) -> dict[str, Any]:
+    """The load test's fixture (`bench_load.prepare`), of fewer users and without trying every product: the first
+    `firms` firms' administrators whose 测一测 and application of one product pass (tried, rolled back), bank
+    staff with up to five orders whose credit file they may read, the departments' clients (committed)."""
+    from functools import partial
+
+    from sqlalchemy import select
+
+    from bench.bench_load import _departments, _tried
+    from xinyidai import db
+    from xinyidai.auth.enums import Role
+    from xinyidai.creditdata.credit_file import read_credit_file
+    from xinyidai.demo.generator import DEMO_PASSWORD
+    from xinyidai.identity import service as identity_service
+    from xinyidai.identity.models import User
+    from xinyidai.main import wire_events
+    from xinyidai.orders import service as orders_service
+    from xinyidai.orders.schemas import EstimateCreate, OrderCreate
+    from xinyidai.products import service as products_service
+
+    wire_events()
+    database = db.Database(url)
+    found: dict[str, Any] = {"password": DEMO_PASSWORD, "enterprises": [], "banks": []}
+    try:
+        with database.session_factory() as session:
+            products = [p.id for p in products_service.list_published(session)]
+            for user in session.scalars(select(User).where(User.is_active.is_(True)).order_by(User.id)).all():
+                principal = identity_service.principal_for_user(user)
+                if Role.ENTERPRISE_ADMIN in principal.roles and len(found["enterprises"]) < firms:
+                    for product in products:
+                        if _tried(session, partial(orders_service.estimate, session, principal=principal,
+                                                   estimate_in=EstimateCreate(product_id=product))) and _tried(
+                                session, partial(orders_service.apply, session, principal=principal,
+                                                 order_in=OrderCreate(
+                                                     product_id=product, amount_fen=20_000_000, term_months=12,
+                                                     repayment_method="equal_installment", purpose="采购原材料",
+                                                     authorise=True))):
+                            found["enterprises"].append({"username": user.username,
+                                                         "estimate_product_ids": [product],
+                                                         "apply_product_ids": [product]})
+                            break
+                elif principal.roles & {Role.BANK_LOAN_OFFICER, Role.BANK_MANAGER} and len(found["banks"]) < banks:
+                    lookups = []
+                    for order in orders_service.list_for(session, principal=principal):
+                        if len(lookups) == 5:
+                            break
+                        if _tried(session, partial(read_credit_file, session, principal=principal,
+                                                   enterprise_id=order.enterprise_id, purpose_ref=order.order_no)):
+                            lookups.append({"order_id": order.id, "enterprise_id": order.enterprise_id,
+                                            "order_no": order.order_no})
+                    if lookups:
+                        found["banks"].append({"username": user.username, "lookups": lookups})
+            session.rollback()
+        found["departments"] = _departments(database)
+    finally:
+        database.engine.dispose()
+    return found
 
 
 def print_table(routes: Iterable[Route]) -> None:

@@ -125,3 +125,11 @@ def _inside(transaction: SessionTransaction | None, outer: SessionTransaction) -
             return True
         transaction = transaction.parent
     return False
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _drop_at_the_end(session: Session, transaction: SessionTransaction) -> None:
+    """A session closed without committing rolls back without `after_soft_rollback`: its values go too (a
+    commit has taken its own by then)."""
+    if transaction.parent is None:
+        session.info.pop(_PENDING, None)

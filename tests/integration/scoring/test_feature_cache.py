@@ -152,3 +152,16 @@ def test_the_home_page_shows_a_new_record_at_once(client: TestClient, session: S
     compliance = {d["code"]: d["score"] for d in after["dimensions"]}["compliance"]
     assert compliance < {d["code"]: d["score"] for d in portrait["dimensions"]}["compliance"]
     assert client.get("/enterprise").text != before.text
+
+
+def test_nothing_computed_in_a_session_closed_without_commit_is_kept(session: Session, world: World) -> None:
+    _store(session, world.good_enterprise, "admin_penalty", decision_no="南岸执罚〔2026〕1号", **PENALTY)
+    assert feature_store.features_as_of(session, enterprise_id=world.good_enterprise,
+                                        as_of=clock.today())["penalties_12m"] == 1.0
+    session.close()  # rolls the write back, without a rollback event
+    session.commit()  # the same session again: it must not keep what the closed transaction computed
+    _store(session, world.good_enterprise, "admin_penalty", decision_no="南岸执罚〔2026〕2号",
+           **{**PENALTY, "amount": "800", "decision_date": "2025-06-01"})
+    session.commit()
+    values = _features(session, world)
+    assert values["penalties_12m"] == 0.0 and values["penalties_36m"] == 1.0
