@@ -255,7 +255,7 @@ def quick_fixture(url: str, *, firms: int, banks: int) -> dict[str, Any]:
                                                          "apply_product_ids": [product]})
                             break
                 elif principal.roles & {Role.BANK_LOAN_OFFICER, Role.BANK_MANAGER} and len(found["banks"]) < banks:
-                    lookups = []
+                    lookups: list[dict[str, Any]] = []
                     for order in orders_service.list_for(session, principal=principal):
                         if len(lookups) == 5:
                             break
