@@ -8,8 +8,8 @@ Run: ``.venv/bin/python -m bench.bench_load --rps 300 --minutes 10 --workers 2 -
 
 What it does, in order:
 
-1. drops and creates the database ``xinyidai_bench_load`` (``--pg-url`` names the server), migrates it and generates
-   the demo district (``xinyidai demo generate --enterprises N``) on it;
+1. drops and creates the database ``xinyidai_bench_load`` (``--database``; ``--pg-url`` names the server), migrates
+   it and generates the demo district (``xinyidai demo generate --enterprises N``) on it;
 2. prepares what the users need (``LOADTEST_FIXTURE``, a JSON file): the firms' logins with the products each may ask
    测一测 for and apply for, each bank user's orders that its 信易查 and credit-file reads may open (each tried once
    here, in a transaction rolled back), and OAuth client credentials issued to the tax department and the water
@@ -596,7 +596,7 @@ def report(args: argparse.Namespace, floor: Phase, mix: Phase, *, users: int, se
                 f"{phase.total.failures if phase.total else 0:,} failures",
                 f"- CPU, in cores (of {os.cpu_count()}): {cpu}; the machine {s.machine_busy:.2f} "
                 f"(of which other processes {others:.2f})",
-                f"- database connections to `{DATABASE}`: at most {s.connections_total_max} at once "
+                f"- database connections to `{args.database}`: at most {s.connections_total_max} at once "
                 f"(mean {s.connections_mean:.1f}); most by state: {connections or 'none'}",
                 f"- load average before {s.load_before}; highest 1-minute {s.load_max:.2f}; after {s.load_after}",
                 *shared]
@@ -645,8 +645,13 @@ def main() -> None:
     parser.add_argument("--pg-url", default=os.environ.get("XINYIDAI_BENCH_PG_URL",
                                                            "postgresql+psycopg://postgres@127.0.0.1:5432"),
                         help="the PostgreSQL server (no database)")
+    parser.add_argument("--database", default=DATABASE,
+                        help="the database to drop, create and fill (give each run on a shared server its own)")
     parser.add_argument("--locust", default=None, help="the locust executable (default: on PATH, or beside Python)")
     parser.add_argument("--keep", action="store_true", help="keep the database and the run's folder (logs, CSVs)")
+    parser.add_argument("--reuse", default=None, metavar="FIXTURE",
+                        help="run on --database as it is (a district already generated) with this fixture file "
+                             "(bench_load's or bench.profile_mix's), instead of building both; the database is kept")
     args = parser.parse_args()
     locust = find_locust(args.locust)
     users = args.users or max(10, math.ceil(args.rps / 2))
@@ -659,13 +664,16 @@ def main() -> None:
             TemporaryDirectory(prefix="bench-load-")))
         from xinyidai.cli import upgrade_database
 
-        url = recreate_database(server, DATABASE)
+        url = f"{server}/{args.database}" if args.reuse else recreate_database(server, args.database)
         platform = Platform(url, args.workers, folder)
         try:
             started = time.perf_counter()
-            upgrade_database(url)
-            platform.generate(args.enterprises)
-            fixture = prepare(url, firms=args.firms)
+            if args.reuse:
+                fixture = json.loads(Path(args.reuse).read_text(encoding="utf-8"))
+            else:
+                upgrade_database(url)
+                platform.generate(args.enterprises)
+                fixture = prepare(url, firms=args.firms)
             fixture_path = folder / "fixture.json"
             fixture_path.write_text(json.dumps(fixture, ensure_ascii=False), encoding="utf-8")
             setup = (f"set-up {time.perf_counter() - started:.0f} s; {len(fixture['enterprises'])} firms' logins, "
@@ -683,13 +691,13 @@ def main() -> None:
             after = backlog(url)
         finally:
             platform.stop()
-            if not args.keep:
-                drop_database(server, DATABASE)
+            if not args.keep and not args.reuse:
+                drop_database(server, args.database)
         print()
         print(report(args, floor, mix, users=users, setup=setup, after=after, errors=server_errors(folder),
                      password_check_ms=password_check_ms, pools=pools))
         if args.keep:
-            print(f"\nkept: database {DATABASE}, logs and locust's CSVs in {folder}")
+            print(f"\nkept: database {args.database}, logs and locust's CSVs in {folder}")
 
 
 if __name__ == "__main__":

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from xinyidai import clock, db
 from xinyidai.identity import security
+from xinyidai.scoring import feature_store
 
 TEST_DATABASE_URL = os.environ.get("XINYIDAI_TEST_DATABASE_URL")
 # Jobs run in process in the tests, on PostgreSQL too: a deferred job runs in the test, after its commit, with the
@@ -108,6 +109,8 @@ def connection(database: db.Database) -> Iterator[Connection]:
             yield connection
         finally:
             outer.rollback()
+            # What the test committed into its savepoints is gone, and SQLite gives the next test the same ids.
+            feature_store.forget_cached()
 
 
 @pytest.fixture

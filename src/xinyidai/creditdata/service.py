@@ -13,7 +13,7 @@ from typing import Any, Protocol
 
 import polars as pl
 from psycopg import sql as psycopg_sql
-from sqlalchemy import Select, Table, and_, func, or_, select, text
+from sqlalchemy import Select, Table, and_, func, or_, select, text, true
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -493,6 +493,38 @@ def records_known_by(session: Session, *, enterprise_id: int, as_of: date) -> Se
     return session.scalars(select(CreditRecord).where(
         CreditRecord.enterprise_id == enterprise_id, CreditRecord.received_at < day_after,
     ).order_by(CreditRecord.id)).all()
+
+
+def file_version(session: Session, *, enterprise_id: int, as_of: date) -> tuple[Any, ...]:
+    """What changes whenever an entity's credit file known by the end of `as_of` changes, in one statement: its
+    records (never updated nor deleted, so their count and greatest id) and its marks (set as new rows, cleared in
+    place: their count, how many are cleared, the greatest id). With the catalogue's rules (`item_rules`), the
+    entity and the day, a key under which a value computed from the file never goes stale."""
+    day_after = datetime.combine(as_of + timedelta(days=1), time(), tzinfo=clock.BUSINESS_TZ)
+    records = (select(func.count().label("records"), func.max(CreditRecord.id).label("last_record"))
+               .where(CreditRecord.enterprise_id == enterprise_id, CreditRecord.received_at < day_after)
+               .subquery())
+    marks = (select(func.count().label("marks"), func.count(CreditRecordMark.cleared_at).label("cleared"),
+                    func.max(CreditRecordMark.id).label("last_mark"))
+             .where(CreditRecordMark.enterprise_id == enterprise_id).subquery())
+    return tuple(session.execute(select(records, marks).select_from(records).join(marks, true())).one())
+
+
+@dataclass(frozen=True, slots=True)
+class ItemRules:
+    """What of a sub-category decides whether and how its records count on a day."""
+
+    id: int
+    code: str
+    authoritative_channel: AuthoritativeChannel
+    visible_days: int | None
+
+
+def item_rules(session: Session) -> tuple[ItemRules, ...]:
+    """Every sub-category's code, authoritative channel and publicity period (a few dozen rows, no ORM objects)."""
+    rows = session.execute(select(CatalogueItem.id, CatalogueItem.code, CatalogueItem.authoritative_channel,
+                                  CatalogueItem.visible_days).order_by(CatalogueItem.id))
+    return tuple(ItemRules(id, code, AuthoritativeChannel(channel), days) for id, code, channel, days in rows)
 
 
 # The batch's read of a page of files, as columns: the text of each field asked for, never decoded into Python.

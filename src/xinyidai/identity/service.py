@@ -463,6 +463,9 @@ def check_credentials(session: Session, *, username: str, password: str, ip_addr
         return LoginOutcome(ok=False, message="用户名或密码不正确")
     assert user is not None
     _clear(throttle)
+    if security.needs_rehash(user.password_hash):
+        # A hash of older parameters (security.py): made again now, while the password is at hand.
+        user.password_hash = security.hash_password(password)
     session.flush()
     return LoginOutcome(ok=True, user=user)
 
@@ -629,6 +632,8 @@ def issue_client_token(session: Session, *, client_id: str, client_secret: str) 
             return TokenOutcome(refusal=_client_locked(new_state.locked_until, now))
         return TokenOutcome(refusal=InvalidClientCredentials("客户端凭证无效", message_en="invalid client credentials"))
     _clear(throttle)
+    if security.needs_rehash(client.secret_hash):
+        client.secret_hash = security.hash_password(client_secret)
     settings = get_settings()
     token = security.issue_token(
         secret=settings.secret_key.get_secret_value(), issuer=settings.token_issuer,

@@ -216,3 +216,23 @@ def test_an_organisation_for_an_entity_already_bound_or_unknown_is_refused(
         "name": "虚构机构", "kind": "enterprise", "enterprise_id": world.good_enterprise + 10_000})
     assert unknown.status_code == 404, unknown.text
     assert session.scalar(select(func.count()).select_from(Organisation)) == before
+
+
+def test_a_client_secret_hashed_with_older_parameters_is_rehashed_at_its_next_token(
+        client: TestClient, session: Session, world: World) -> None:
+    from argon2 import PasswordHasher, extract_parameters
+
+    from xinyidai.identity import security
+    from xinyidai.identity.models import ApiClient
+
+    created = identity_service.create_api_client(session, client_in=ApiClientCreate(
+        organisation_id=world.bank_a, name="甲银行信贷系统", roles=[Role.BANK_LOAN_OFFICER]))
+    stored = session.scalars(select(ApiClient).where(ApiClient.client_id == created.client_id)).one()
+    stored.secret_hash = PasswordHasher(time_cost=3, memory_cost=1024, parallelism=4).hash(created.client_secret)
+    session.commit()
+    form = {"grant_type": "client_credentials", "client_id": created.client_id, "client_secret": created.client_secret}
+    assert client.post("/api/v1/oauth/token", data=form).status_code == 200
+    session.expire_all()
+    rehashed = session.scalars(select(ApiClient).where(ApiClient.client_id == created.client_id)).one().secret_hash
+    assert not security.needs_rehash(rehashed) and extract_parameters(rehashed).parallelism != 4
+    assert client.post("/api/v1/oauth/token", data=form).status_code == 200

@@ -100,3 +100,24 @@ def test_a_user_who_must_change_their_password_can_do_nothing_else(
     assert not session.get(User, user.id).must_change_password  # type: ignore[union-attr]
     assert session.scalars(select(LoginSession).where(LoginSession.user_id == user.id,
                                                       LoginSession.revoked_at.is_(None))).all()
+
+
+def test_a_login_rehashes_a_hash_of_older_parameters_and_keeps_the_password(
+        client: TestClient, session: Session, world: World) -> None:
+    from argon2 import PasswordHasher, extract_parameters
+
+    from xinyidai.identity import security
+
+    user = session.scalars(select(User).where(User.username == "good")).one()
+    user.password_hash = PasswordHasher(time_cost=3, memory_cost=1024, parallelism=4).hash(PASSWORD)
+    session.commit()
+    outcome = identity_service.check_credentials(session, username="good", password="wrong-" + PASSWORD)
+    assert not outcome.ok
+    assert extract_parameters(user.password_hash).parallelism == 4  # a wrong password changes nothing
+    login(client, "good")
+    session.expire_all()
+    rehashed = session.scalars(select(User).where(User.username == "good")).one().password_hash
+    assert not security.needs_rehash(rehashed)
+    assert extract_parameters(rehashed).parallelism == extract_parameters(security.hash_password("x")).parallelism
+    client.cookies.clear()
+    login(client, "good")  # the same password opens the new hash

@@ -148,3 +148,25 @@ def test_essential_claim_missing(missing: str) -> None:
     token = jwt.encode({"alg": "HS256"}, claims, security._key(SECRET), algorithms=["HS256"])
     with pytest.raises(InvalidToken):
         read_token(token, secret=SECRET, issuer=ISSUER, now=NOW)
+
+
+def test_production_parameters_are_owasp_argon2id_profile() -> None:
+    # The module's hasher as imported (the tests' fixture replaces `_hasher` with the cheapest parameters).
+    from argon2 import PasswordHasher, extract_parameters
+
+    hashed = PasswordHasher(time_cost=security.PASSWORD_TIME_COST, memory_cost=security.PASSWORD_MEMORY_KIB,
+                            parallelism=security.PASSWORD_LANES).hash("x")
+    parameters = extract_parameters(hashed)
+    assert (parameters.type.name, parameters.memory_cost, parameters.time_cost, parameters.parallelism) == (
+        "ID", 19 * 1024, 2, 1)
+    assert extract_parameters(security._DUMMY_HASH).memory_cost == 19 * 1024  # a miss costs what a check does
+
+
+def test_a_hash_of_other_parameters_still_verifies_and_needs_rehashing() -> None:
+    from argon2 import PasswordHasher
+
+    older = PasswordHasher(time_cost=3, memory_cost=1024, parallelism=4).hash("旧参数的密码-1")
+    assert verify_password(older, "旧参数的密码-1")
+    assert security.needs_rehash(older)
+    assert not security.needs_rehash(hash_password("旧参数的密码-1"))
+    assert not security.needs_rehash("!federated")  # no hash at all: nothing to make again

@@ -49,14 +49,18 @@ def read_portrait(session: Session, *, principal: Principal, enterprise_id: int,
                                           purpose_ref=purpose_ref, ip_address=ip_address)
     enterprise = registry_service.get(session, enterprise_id=enterprise_id)
     as_of = clock.today()
-    entity, records = feature_store.snapshot(session, enterprise_id=enterprise_id, as_of=as_of)
     visible = _visible_items(session, access=standing.access, decision=standing.decision)
     withheld: frozenset[str] = frozenset()
     if visible is not None and standing.decision is not None:
+        # An institution's portrait: from what its authorisation lets it see, computed for this read.
+        entity, records = feature_store.snapshot(session, enterprise_id=enterprise_id, as_of=as_of)
         window = standing.decision.data_window
         records = [r for r in records if r.item in visible and window.covers(r.fact_date)]
         withheld = frozenset(f.name for f in features.CATALOGUE if not set(f.sources) <= visible)
-    values = features.compute(as_of, entity, records)
+        values = features.compute(as_of, entity, records)
+    else:
+        # The whole file (the entity's own view, the platform's): the features 测一测 uses too, cached.
+        values = feature_store.features_as_of(session, enterprise_id=enterprise_id, as_of=as_of)
     champion = registry.champion(session)
     built = portrait_rules.build(
         values, model_spec=champion.scorecard_spec if champion else None,
