@@ -303,7 +303,8 @@ def _file(session: Session, *, principal: Principal, request: _Request, note: st
                                           bounds=service.bounds_of(request.product), product_id=request.product.id)
     calendar = workdays.load_calendar(session)
     order = FinancingOrder(
-        order_no=service.new_order_no(), enterprise_id=request.enterprise_id, applicant_user_id=principal.user_id,
+        order_no=service.new_order_no(session), enterprise_id=request.enterprise_id,
+        applicant_user_id=principal.user_id,
         product_id=request.product.id, bank_organisation_id=request.bank_organisation_id,
         amount_fen=request.amount_fen, term_months=request.term_months, repayment_method=request.repayment_method,
         purpose=request.reason, status=OrderStatus.SUBMITTED, estimate_score=estimate.score,

@@ -126,9 +126,15 @@ def kind_label(order: FinancingOrder) -> str:
     return policy.KIND_LABELS[OrderKind(order.kind)]
 
 
-def new_order_no() -> str:
-    """A fresh order number (XYD + date + 8 digits)."""
-    return f"XYD{clock.today():%Y%m%d}{secrets.randbelow(10**8):08d}"
+def new_order_no(session: Session) -> str:
+    """A fresh order number (XYD + date + 8 random digits), not yet taken.
+
+    Random rather than counted, so that a number tells no one how many orders the platform took that day; drawn
+    again when taken, since among 12,000 orders of one day two equal draws are likelier than not."""
+    while True:
+        number = f"XYD{clock.today():%Y%m%d}{secrets.randbelow(10**8):08d}"
+        if session.scalar(select(FinancingOrder.id).where(FinancingOrder.order_no == number)) is None:
+            return number
 
 
 def record_event(order: FinancingOrder, *, principal: Principal, from_status: OrderStatus | None,
@@ -204,7 +210,7 @@ def apply(session: Session, *, principal: Principal, order_in: OrderCreate,
                                           product_id=product.id)
     calendar = workdays.load_calendar(session)
     order = FinancingOrder(
-        order_no=new_order_no(), enterprise_id=enterprise.id, applicant_user_id=principal.user_id,
+        order_no=new_order_no(session), enterprise_id=enterprise.id, applicant_user_id=principal.user_id,
         product_id=product.id, product_version_id=product.current_version_id,
         bank_organisation_id=product.bank_organisation_id,
         amount_fen=order_in.amount_fen, term_months=order_in.term_months,

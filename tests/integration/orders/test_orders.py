@@ -304,3 +304,12 @@ def test_the_portal_estimate_is_a_partial_that_says_why_it_cannot_answer(client:
     late = _api(client, "late")
     blocked = client.post(f"/enterprise/estimate/{world.product_a}", headers=late)
     assert blocked.status_code == 200 and "年度年报" in blocked.text
+
+
+def test_an_order_number_already_taken_is_drawn_again(
+        session: Session, world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    first = _apply(session, world)
+    taken = int(first.order_no[-8:])
+    draws = iter([taken, taken, taken + 1])
+    monkeypatch.setattr(orders_service.secrets, "randbelow", lambda _bound: next(draws))
+    assert orders_service.new_order_no(session) == f"{first.order_no[:-8]}{taken + 1:08d}"
