@@ -134,6 +134,8 @@ class Settings(BaseSettings):
     network_batch_max_bytes: int = Field(default=8 << 20, ge=1024)
     network_request_max_skew_seconds: int = Field(default=300, ge=5)
     network_timeout_seconds: float = Field(default=30.0, gt=0)
+    # A push right after a commit waits this long for the neighbour, then leaves the batch to the next pull.
+    network_push_timeout_seconds: float = Field(default=5.0, gt=0, le=300)
     # Single sign-on across the network (统一身份认证): a provincial node is the OpenID Connect provider of the nodes
     # in its directory, a node with a parent signs in through it. Off: the login page and the API are as before.
     network_signon_enabled: bool = False

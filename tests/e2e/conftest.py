@@ -283,9 +283,12 @@ def browser(chromium_executable: str) -> Iterator[Any]:
     """One headless Chromium for the session."""
     try:
         from playwright.sync_api import Error as PlaywrightError
-        from playwright.sync_api import sync_playwright
+        from playwright.sync_api import expect, sync_playwright
     except ImportError as exc:
         _unavailable(f"Python Playwright is not installed ({exc})")
+    # An assertion waits until its condition holds, up to this: 5 s (Playwright's default) is short for a page that
+    # loads a large script on a CI machine whose two cores also run the other test run and its servers.
+    expect.set_options(timeout=15_000)
     with sync_playwright() as playwright:
         try:
             browser = playwright.chromium.launch(executable_path=chromium_executable, args=CHROMIUM_ARGS,

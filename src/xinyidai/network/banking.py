@@ -49,7 +49,6 @@ log = structlog.get_logger(__name__)
 BATCHES_PATH = "/api/v1/network/batches"
 RELAY_JOB = "network.relay"
 MAX_PUSHES = 20
-PUSH_TIMEOUT = 5.0
 
 
 # Capturing -----------------------------------------------------------------------------------------------------------
@@ -360,8 +359,7 @@ def push(factory: sessionmaker[Session], *, node: service.Node, peer_code: str, 
     pushed = Pushed(peer=peer_code, topic=topic, position=after)
     if after >= head:
         return pushed
-    # A push runs right after the user's commit: a neighbour that does not answer soon is left to the next pull.
-    with (nullcontext(client) if client is not None else httpx.Client(timeout=min(node.timeout, PUSH_TIMEOUT))) \
+    with (nullcontext(client) if client is not None else httpx.Client(timeout=min(node.timeout, node.push_timeout))) \
             as http:
         for _ in range(MAX_PUSHES):
             with db.transaction(factory) as session:

@@ -128,6 +128,8 @@ class Node:
     max_bytes: int = 8 << 20
     max_skew: int = 300
     timeout: float = 30.0
+    # A push runs right after a user's commit: a neighbour that does not answer within this is left to the next pull.
+    push_timeout: float = 5.0
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Node | None:
@@ -141,7 +143,8 @@ class Node:
                    or None, parent_public_key=settings.network_parent_public_key,
                    key_path=settings.network_signing_key_path, topics=tuple(settings.network_topics),
                    max_entries=settings.network_batch_max_entries, max_bytes=settings.network_batch_max_bytes,
-                   max_skew=settings.network_request_max_skew_seconds, timeout=settings.network_timeout_seconds)
+                   max_skew=settings.network_request_max_skew_seconds, timeout=settings.network_timeout_seconds,
+                   push_timeout=settings.network_push_timeout_seconds)
 
     @property
     def previous_key_path(self) -> Path:

@@ -38,6 +38,9 @@ from xinyidai.registry.schemas import EnterpriseCreate
 TEST_DATABASE_URL = os.environ.get("XINYIDAI_TEST_DATABASE_URL", "")
 
 SRC = Path(__file__).resolve().parents[3]
+# A loaded CI machine (two cores, both test runs and their servers) starts a server and answers a push slowly.
+START_TIMEOUT = 180
+PUSH_TIMEOUT = 60.0
 
 
 def node_database(code: str, workdir: Path, *, create: bool = True) -> str:
@@ -107,6 +110,9 @@ class NodeProcess:
             "XINYIDAI_NETWORK_NODE_CODE": self.code, "XINYIDAI_NETWORK_NODE_ROLE": self.role.value,
             "XINYIDAI_NETWORK_ENDPOINT": self.endpoint, "XINYIDAI_NETWORK_SIGNING_KEY_PATH": str(self.key_path),
             "XINYIDAI_NETWORK_BATCH_MAX_ENTRIES": "2", "COLUMNS": "200",
+            # On a loaded machine a neighbour may take longer than production's 5 s to answer a push; the tests
+            # assert what a push delivers, so it must not give up and leave it to a pull that the test never runs.
+            "XINYIDAI_NETWORK_PUSH_TIMEOUT_SECONDS": str(PUSH_TIMEOUT),
         })
         if self.parent is not None:
             env.update({"XINYIDAI_NETWORK_PARENT_CODE": self.parent.code,
@@ -122,7 +128,7 @@ class NodeProcess:
         return service.Node(code=self.code, role=self.role, name=self.code, endpoint=self.endpoint,
                             parent_code=self.parent.code if self.parent else None,
                             parent_url=self.parent.endpoint if self.parent else None, parent_public_key=parent_key,
-                            key_path=self.key_path, max_entries=2)
+                            key_path=self.key_path, max_entries=2, push_timeout=PUSH_TIMEOUT)
 
     def sync(self) -> list[service.Pulled]:
         """What `xinyidai network sync` does, run from the test's process (the exchange is still over HTTP)."""
@@ -134,7 +140,7 @@ class NodeProcess:
             [sys.executable, "-m", "uvicorn", "xinyidai.main:create_app", "--factory", "--host", "127.0.0.1",
              "--port", str(self.port)], env=self.env(), cwd=self.workdir, stdout=subprocess.DEVNULL, stderr=err,
             stdin=subprocess.DEVNULL)
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + START_TIMEOUT
         while time.monotonic() < deadline:
             assert self.process.poll() is None, (self.workdir / "server.err").read_text()
             try:
