@@ -19,12 +19,12 @@ from xinyidai import clock, events, jobs
 from xinyidai.audit import pages as audit_pages
 from xinyidai.auth.dependencies import PASSWORD_CHANGE_PAGE, LoginRequired, PasswordChangeRequired, csrf_protect
 from xinyidai.auth.enums import INSTITUTION_READER_ROLES, ORG_KIND_LABELS, ROLE_LABELS, OrgKind, Role
-from xinyidai.auth.principal import Principal
 from xinyidai.chains import pages as chains_pages
 from xinyidai.chains import router as chains_router
 from xinyidai.chains import service as chains_service
 from xinyidai.config import get_settings
 from xinyidai.consent import pages as consent_pages
+from xinyidai.consent import service as consent_service
 from xinyidai.consent.granting import LoanChoice
 from xinyidai.creditcheck import pages as creditcheck_pages
 from xinyidai.creditcheck import router as creditcheck_router
@@ -55,7 +55,6 @@ from xinyidai.loans import router as loans_router
 from xinyidai.loans import service as loans_service
 from xinyidai.loans.enums import LineStatus
 from xinyidai.loans.events import DrawdownDefaulted, DrawdownOverdue
-from xinyidai.loans.models import CreditLine
 from xinyidai.money import format_yuan
 from xinyidai.monitoring import jobs as monitoring_jobs
 from xinyidai.monitoring import pages as monitoring_pages
@@ -173,6 +172,7 @@ def wire_events() -> None:
     products_service.use_chain_membership(lambda session, enterprise_id: chains_service.is_confirmed_member(
         session, enterprise_id=enterprise_id))
     orders_lifecycle.use_drawdown_facts(loans_service.drawdown_facts)
+    consent_service.use_post_loan_choices(post_loan_choices)
 
 
 # Each context's background jobs are declared by importing its `jobs` module; this is the list a worker runs.
@@ -197,16 +197,29 @@ def record_default(session: Session, event: DrawdownDefaulted) -> None:
                                                     "outstanding": format_yuan(event.outstanding_fen)})
 
 
-def loan_choices(session: Session, principal: Principal) -> list[LoanChoice]:
-    """The caller's live credit lines, for a post-loan authorisation to name (consent does not know loans)."""
-    def lender(line: CreditLine) -> str:
-        return identity_service.get_organisation(session, organisation_id=line.bank_organisation_id).name
+def post_loan_choices(session: Session, enterprise_id: int) -> list[LoanChoice]:
+    """The firm's live credit lines (newest first), then the industry-chain communities it is a confirmed member of:
+    what a post-loan authorisation may name, each with its lender (consent knows neither loans nor chains)."""
+    names: dict[int, str] = {}
 
-    return [LoanChoice(reference=f"LINE{line.id}", lender_organisation_id=line.bank_organisation_id,
-                       label=f"授信额度 LINE{line.id}（{lender(line)}，额度 {format_yuan(line.limit_fen)} 元，"
-                             f"至 {line.valid_until}）")
-            for line in loans_service.list_lines(session, principal=principal)
-            if line.status in (LineStatus.ACTIVE, LineStatus.FROZEN)]
+    def lender(organisation_id: int) -> str:
+        if organisation_id not in names:
+            names[organisation_id] = identity_service.get_organisation(session, organisation_id=organisation_id).name
+        return names[organisation_id]
+
+    lines = [LoanChoice(reference=loans_service.line_reference(line.id),
+                        lender_organisation_id=line.bank_organisation_id,
+                        label=f"授信额度 LINE{line.id}（{lender(line.bank_organisation_id)}，"
+                              f"额度 {format_yuan(line.limit_fen)} 元，至 {line.valid_until}）")
+             for line in reversed(loans_service.lines_of_enterprise(session, enterprise_id=enterprise_id))
+             if line.status in (LineStatus.ACTIVE, LineStatus.FROZEN)]
+    # A member's share of a community line is carried by the community's lender alone.
+    communities = [LoanChoice(reference=chains_service.watch_reference(community.id), lender_only=True,
+                              lender_organisation_id=community.lender_organisation_id,
+                              label=f"产业链信用共同体“{community.name}”"
+                                    f"（授信银行：{lender(community.lender_organisation_id)}）")
+                   for community in chains_service.member_communities(session, enterprise_id=enterprise_id)]
+    return lines + communities
 
 
 def line_exposure(session: Session, enterprise_id: int) -> list[LineExposure]:
@@ -443,7 +456,6 @@ def create_app(*, session_factory: sessionmaker[Session] | None = None) -> FastA
     templates.env.filters["assessor"] = assessor_label
     consent_pages.use_category_names(
         lambda session: {c.code: c.name for c in creditdata_service.list_categories(session)})
-    consent_pages.use_loan_choices(loan_choices)
     audit_pages.use_directory(AUDIT_DIRECTORY)
     registry_service.use_registrar(
         lambda session: creditdata_service.department_organisation(session, code=creditdata_service.MARKET_SUPERVISION))

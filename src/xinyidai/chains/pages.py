@@ -26,6 +26,7 @@ from xinyidai.chains.schemas import (
     ReceivableCreate,
     TradeCreate,
 )
+from xinyidai.consent import service as consent_service
 from xinyidai.errors import DomainError
 from xinyidai.identity import service as identity_service
 from xinyidai.money import InvalidAmount, parse_yuan
@@ -36,6 +37,7 @@ from xinyidai.web import IdPath, SessionDep
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(csrf_protect)])
 
+POST_LOAN = consent_service.Purpose.POST_LOAN_MANAGEMENT.value
 Yuan = Annotated[str, Form(max_length=40)]
 ShortText = Annotated[str, Form(max_length=100)]
 
@@ -61,10 +63,15 @@ def _list_page(request: Request, session: Session, principal: Principal, *, erro
 
 def _community_page(request: Request, session: Session, principal: Principal, community_id: int, *,
                     errors: list[str] | None = None, status_code: int = 200) -> Response:
-    community = service.to_read(session, service.get_community(session, principal=principal,
-                                                               community_id=community_id))
+    seen = service.get_community(session, principal=principal, community_id=community_id)
+    community = service.to_read(session, seen)
+    # A member with an allocation is told when the lender cannot watch it yet, with the grant form prefilled.
+    watch_link = (f"/authorisations/new?purpose={POST_LOAN}&loan={service.watch_reference(community.id)}"
+                  f"&recipient={community.lender_organisation_id}"
+                  if service.awaits_watch_authorisation(session, seen) else None)
     return render(request, "chains/community.html", {
         **_labels(), "community": community, "errors": errors or [], "flash": flash.take(request),
+        "watch_link": watch_link,
         "may_allocate": community.viewer == "lender" and principal.has_any(Role.BANK_MANAGER),
         "today": clock.today(),
     }, status_code=status_code)

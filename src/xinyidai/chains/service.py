@@ -47,6 +47,7 @@ from xinyidai.chains.schemas import (
     TradeCreate,
     TradeRead,
 )
+from xinyidai.consent import service as consent_service
 from xinyidai.creditdata import service as creditdata_service
 from xinyidai.creditdata.exceptions import DeliveryRefused
 from xinyidai.errors import Conflict, Forbidden, NotFound
@@ -542,6 +543,28 @@ WATCH_REF_PREFIX = "CHAIN"  # a member's post-loan authorisation to the lender n
 def watch_reference(community_id: int) -> str:
     """What a member's post-loan authorisation names for its community (授权用途关联：共同体编号)."""
     return f"{WATCH_REF_PREFIX}{community_id}"
+
+
+def member_communities(session: Session, *, enterprise_id: int) -> Sequence[ChainCommunity]:
+    """The communities the firm is a confirmed member of (a leader is no member of its own), oldest first: those
+    whose lender its post-loan authorisation may name (`watch_reference`)."""
+    return session.scalars(select(ChainCommunity).join(
+        ChainMembership, ChainMembership.community_id == ChainCommunity.id).where(
+        ChainMembership.enterprise_id == enterprise_id, ChainMembership.status == MembershipStatus.CONFIRMED)
+        .order_by(ChainCommunity.id)).all()
+
+
+def awaits_watch_authorisation(session: Session, seen: Seen) -> bool:
+    """Whether the caller is a confirmed member with an allocation whose post-loan authorisation naming the
+    community is not active for the community's lender: the lender's watch of the member needs it (monitoring)."""
+    membership = seen.own_membership
+    if (seen.viewer != "member" or membership is None or membership.status != MembershipStatus.CONFIRMED
+            or membership.allocation_fen + membership.uplift_fen <= 0):
+        return False
+    return not consent_service.decide(
+        session, enterprise_id=membership.enterprise_id,
+        recipient_organisation_id=seen.community.lender_organisation_id,
+        purpose=consent_service.Purpose.POST_LOAN_MANAGEMENT, purpose_ref=watch_reference(seen.community.id)).allowed
 
 
 def member_exposure_query() -> Select[int, int, str]:

@@ -1,7 +1,8 @@
 """The enterprise's own grant from 我的授权 (no I/O): what the form may ask for, its checks and its summary.
 
 Financing is authorised as part of applying; here the enterprise authorises what applying does not: a credit report
-download by an institution, post-loan management of one of its loans by the lender (or its guarantor), and a bank's
+download by an institution, post-loan management of one of its loans by the lender (or its guarantor) or of its
+share of an industry-chain community's line by the community's lender, and a bank's
 or credit agency's models computing on its data inside the platform (模型可用不可见计算, under the institution's
 programme code). Each
 problem is named in Chinese; a form with any problem grants nothing.
@@ -31,11 +32,15 @@ REFERENCE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L: read ou
 
 @dataclass(frozen=True, slots=True)
 class LoanChoice:
-    """One of the enterprise's loans a post-loan authorisation may name, and who lent it."""
+    """One of the enterprise's loans (or industry-chain communities) a post-loan authorisation may name, and who
+    lent it."""
 
     reference: str
     label: str
     lender_organisation_id: int
+    # A community's members are carried by its lender alone (no guarantee company shares a community line), so
+    # only that lender may be authorised; a loan's guarantee company may be too.
+    lender_only: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,7 +66,7 @@ def check(form: Mapping[str, str | Sequence[str]], *, institutions: Mapping[int,
           categories: Mapping[str, str], loans: Sequence[LoanChoice]) -> tuple[GrantRequest | None, list[str]]:
     """The grant the form asks for, or the problems with it (in Chinese). `institutions`: the active banks,
     guarantee companies and credit agencies the enterprise may choose (id → name); `guarantors`: which of them are
-    guarantee companies; `loans`: the enterprise's loans."""
+    guarantee companies; `loans`: the enterprise's loans and communities (`post_loan_problem`)."""
     def text(name: str) -> str:
         value = form.get(name, "")
         return value.strip() if isinstance(value, str) else ""
@@ -99,13 +104,9 @@ def _purpose_reference(purpose: Purpose | None, recipient: int | None, *, loan: 
                        guarantors: frozenset[int], loans: Sequence[LoanChoice], errors: list[str]) -> str | None:
     """The reference a purpose is granted under (the loan's, or the institution's programme code); None: drawn."""
     if purpose is Purpose.POST_LOAN_MANAGEMENT:
-        choice = next((choice for choice in loans if choice.reference == loan), None)
-        if choice is None:
-            errors.append("请选择贷后管理所针对的贷款")
-            return None
-        if recipient is not None and recipient != choice.lender_organisation_id and recipient not in guarantors:
-            errors.append("贷后管理授权只能授予该笔贷款的放款银行或担保机构")
-        return choice.reference
+        if problem := post_loan_problem(loan, recipient, guarantors=guarantors, loans=loans):
+            errors.append(problem)
+        return loan
     if purpose is Purpose.MODEL_RUN:
         # Models run on the platform's data for banks and credit agencies only (see scoring.sandbox).
         if recipient is not None and recipient in guarantors:
@@ -113,6 +114,23 @@ def _purpose_reference(purpose: Purpose | None, recipient: int | None, *, loan: 
         if PROGRAMME_REFERENCE.fullmatch(purpose_ref):
             return purpose_ref
         errors.append("请填写机构提供的业务编号（字母、数字、连字符，至多64位）")
+    return None
+
+
+def post_loan_problem(reference: str, recipient: int | None, *, guarantors: frozenset[int],
+                      loans: Sequence[LoanChoice]) -> str | None:
+    """Why a post-loan authorisation naming `reference` cannot go to `recipient` (in Chinese), or None: it names one
+    of the enterprise's loans or communities (`loans`) and goes to its lender, or to a guarantee company for a loan.
+    The grant form and `consent.service.grant` both ask this."""
+    choice = next((choice for choice in loans if choice.reference == reference), None)
+    if choice is None:
+        return "贷后管理授权须针对本企业的一笔贷款或本企业已确认加入的产业链信用共同体"
+    if recipient is None or recipient == choice.lender_organisation_id:
+        return None
+    if choice.lender_only:
+        return "产业链信用共同体的贷后管理授权只能授予该共同体的授信银行"
+    if recipient not in guarantors:
+        return "贷后管理授权只能授予该笔贷款的放款银行或担保机构"
     return None
 
 

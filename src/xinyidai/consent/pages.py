@@ -3,7 +3,7 @@ clerk (经办人) prepared, which the firm's administrator confirms or discards.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Annotated
@@ -17,7 +17,7 @@ from xinyidai.auth.dependencies import EnterpriseUserDep, csrf_protect
 from xinyidai.auth.enums import INSTITUTION_KINDS, ORG_KIND_LABELS, OrgKind, OrgStatus
 from xinyidai.auth.principal import Principal
 from xinyidai.consent import granting, service
-from xinyidai.consent.granting import GRANTABLE, MAX_VALIDITY_DAYS, GrantRequest, LoanChoice
+from xinyidai.consent.granting import GRANTABLE, MAX_VALIDITY_DAYS, GrantRequest
 from xinyidai.consent.models import Authorisation, AuthorisationDraft
 from xinyidai.consent.policy import (
     DRAFT_STATUS_LABELS,
@@ -48,18 +48,6 @@ def use_category_names(provider: CategoryNames) -> None:
     """Let the page name the categories an authorisation covers."""
     global _category_names
     _category_names = provider
-
-
-LoanChoices = Callable[[Session, Principal], Sequence[LoanChoice]]
-# The enterprise's loans a post-loan authorisation may name. Loans sit above consent, so the application wiring
-# (main.py) provides them; without it no loan can be chosen and post-loan management cannot be granted.
-_loan_choices: LoanChoices = lambda session, principal: ()  # noqa: E731
-
-
-def use_loan_choices(provider: LoanChoices) -> None:
-    """Let the grant form offer the enterprise's loans for post-loan management."""
-    global _loan_choices
-    _loan_choices = provider
 
 
 def categories_text(codes: list[str], names: Mapping[str, str]) -> str:
@@ -140,8 +128,8 @@ def _request_of(draft: AuthorisationDraft) -> GrantRequest:
 def _draft_row(session: Session, principal: Principal, draft: AuthorisationDraft) -> DraftRow:
     names = _category_names(session)
     recipient = _recipient(session, draft.recipient_organisation_id)
-    loan_label = next((c.label for c in _loan_choices(session, principal) if c.reference == draft.purpose_ref
-                       and draft.purpose == Purpose.POST_LOAN_MANAGEMENT), None)
+    loan_label = next((c.label for c in service.post_loan_choices(session, enterprise_id=draft.enterprise_id)
+                       if c.reference == draft.purpose_ref and draft.purpose == Purpose.POST_LOAN_MANAGEMENT), None)
     return DraftRow(
         draft=draft, recipient=recipient, purpose=PURPOSE_LABELS.get(draft.purpose, draft.purpose),
         categories=categories_text(list(draft.categories), names),
@@ -183,7 +171,8 @@ def _grant_page(request: Request, session: Session, principal: Principal, *, for
                 status_code: int = 200) -> HTMLResponse:
     return render(request, "consent/grant.html", {
         "institutions": [(i, f"{name}（{ORG_KIND_LABELS[kind]}）") for i, name, kind in _institutions(session)],
-        "categories": _category_names(session), "loans": _loan_choices(session, principal),
+        "categories": _category_names(session),
+        "loans": service.post_loan_choices(session, enterprise_id=_enterprise_of(principal)),
         "purposes": [(p.value, PURPOSE_LABELS[p]) for p in GRANTABLE],
         "modes": [(m.value, MODE_LABELS[m]) for m in Mode], "max_days": MAX_VALIDITY_DAYS,
         "form": form or {"purpose": Purpose.CREDIT_REPORT_DOWNLOAD.value, "categories": [], "days": "30",
@@ -196,13 +185,18 @@ def _grant_page(request: Request, session: Session, principal: Principal, *, for
 @router.get("/authorisations/new", response_class=HTMLResponse)
 def grant_form(request: Request, session: SessionDep, principal: EnterpriseUserDep) -> Response:
     """新增授权: the enterprise authorises an institution to download its credit report, its lender to manage
-    one of its loans after lending, or an institution's models to compute on its data in the platform (financing is
-    authorised when applying). `?purpose=` preselects one."""
+    one of its loans (or its share of an industry-chain community's line) after lending, or an institution's models
+    to compute on its data in the platform (financing is authorised when applying). `?purpose=` preselects one, and
+    for post-loan management `?loan=` and `?recipient=` the loan or community and its lender (the community page's
+    link); the firm still chooses the categories and confirms."""
     _enterprise_of(principal)
-    asked = request.query_params.get("purpose", "")
+    asked, query = request.query_params.get("purpose", ""), request.query_params
     if asked in {p.value for p in GRANTABLE}:  # a link may preselect the purpose (the model sandbox's, say)
-        return _grant_page(request, session, principal, form={
-            "purpose": asked, "categories": [], "days": "30", "mode": Mode.ONE_TIME.value})
+        form: GrantForm = {"purpose": asked, "categories": [], "days": "30", "mode": Mode.ONE_TIME.value}
+        if asked == Purpose.POST_LOAN_MANAGEMENT:  # a watch lasts the loan's life: periodic, as long as allowed
+            form |= {"loan": query.get("loan", "")[:64], "recipient": query.get("recipient", "")[:64],
+                     "days": str(MAX_VALIDITY_DAYS), "mode": Mode.PERIODIC.value}
+        return _grant_page(request, session, principal, form=form)
     return _grant_page(request, session, principal)
 
 
@@ -224,7 +218,7 @@ def grant(request: Request, session: SessionDep, principal: EnterpriseUserDep,
                        "data_to": data_to, "days": days, "mode": mode, "purpose_ref": purpose_ref}
     institutions = _institutions(session)
     names = _category_names(session)
-    loans = _loan_choices(session, principal)
+    loans = service.post_loan_choices(session, enterprise_id=enterprise_id)
     checked, errors = granting.check(
         form, institutions={i: name for i, name, _ in institutions},
         guarantors=frozenset(i for i, _, kind in institutions if kind is OrgKind.GUARANTEE_COMPANY),
@@ -316,7 +310,8 @@ def _still_grantable(session: Session, principal: Principal, draft: Authorisatio
     _, errors = granting.check(
         form, institutions={i: name for i, name, _ in institutions},
         guarantors=frozenset(i for i, _, kind in institutions if kind is OrgKind.GUARANTEE_COMPANY),
-        categories=_category_names(session), loans=_loan_choices(session, principal))
+        categories=_category_names(session),
+        loans=service.post_loan_choices(session, enterprise_id=draft.enterprise_id))
     return errors
 
 

@@ -9,7 +9,7 @@ reads race).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any, cast
 
@@ -19,10 +19,10 @@ from sqlalchemy.orm import Session
 from xinyidai import clock, events
 from xinyidai.audit import service as audit_service
 from xinyidai.audit.actor import Actor
-from xinyidai.auth.enums import Role
+from xinyidai.auth.enums import OrgKind, Role
 from xinyidai.auth.principal import Principal
 from xinyidai.consent.events import ConsentRevoked
-from xinyidai.consent.granting import new_report_reference
+from xinyidai.consent.granting import LoanChoice, new_report_reference, post_loan_problem
 from xinyidai.consent.masking import Audience, FieldKind, audience_of, mask, mask_values
 from xinyidai.consent.models import Authorisation, AuthorisationDraft
 from xinyidai.consent.policy import (
@@ -82,6 +82,7 @@ __all__ = [
     "may_bind_enterprise",
     "may_prepare_for_enterprise",
     "notify_administrators",
+    "post_loan_choices",
     "prepare",
     "record_refusal",
     "record_use",
@@ -91,6 +92,7 @@ __all__ = [
     "require_may_prepare",
     "revoke",
     "status",
+    "use_post_loan_choices",
 ]
 
 REFUSED_ACTION = "consent.access_refused"
@@ -102,6 +104,42 @@ class InvalidAuthorisation(DomainError):
     """A grant that cannot be made as asked: no categories, a backwards data window, no validity."""
 
     code = "invalid_authorisation"
+
+
+PostLoanChoices = Callable[[Session, int], Sequence[LoanChoice]]
+# The firm's loans and industry-chain communities a post-loan authorisation may name, and who carries each. Loans and
+# chains sit above consent, so the application wires them (main.wire_events); until then none may be named.
+_post_loan_choices: PostLoanChoices = lambda session, enterprise_id: ()  # noqa: E731
+
+
+def use_post_loan_choices(provider: PostLoanChoices) -> None:
+    """Let post-loan authorisations name the firm's loans and communities (see `post_loan_choices`)."""
+    global _post_loan_choices
+    _post_loan_choices = provider
+
+
+def post_loan_choices(session: Session, *, enterprise_id: int) -> Sequence[LoanChoice]:
+    """The firm's live credit lines and the industry-chain communities it is a confirmed member of: what a
+    post-loan authorisation (贷后管理) may name, each with the institution it goes to."""
+    return _post_loan_choices(session, enterprise_id)
+
+
+def _check_post_loan(session: Session, *, enterprise_id: int, recipient_organisation_id: int,
+                     purpose_ref: str) -> None:
+    """Refuse a post-loan grant that names none of the firm's loans or communities, or goes to an institution that
+    does not carry it (the grant form's rule, `granting.post_loan_problem`)."""
+    try:
+        kind = identity_service.get_organisation(session, organisation_id=recipient_organisation_id).kind
+    except NotFound:
+        kind = None
+    guarantors = frozenset({recipient_organisation_id}) if kind == OrgKind.GUARANTEE_COMPANY else frozenset()
+    problem = post_loan_problem(purpose_ref, recipient_organisation_id, guarantors=guarantors,
+                                loans=post_loan_choices(session, enterprise_id=enterprise_id))
+    if problem:
+        raise InvalidAuthorisation(f"{problem}（{purpose_ref}）",
+                                   message_en=f"a post-loan authorisation names one of the firm's loans or "
+                                              f"communities and goes to the institution that carries it "
+                                              f"({purpose_ref})")
 
 
 def _grant_of(row: Authorisation) -> Grant:
@@ -134,8 +172,13 @@ def grant(
     prepared_by_user_id: int | None = None,
 ) -> Authorisation:
     """Record that the entity authorises the recipient to use these categories for this purpose, from
-    `valid_from` (now when left out) for `validity`; `prepared_by_user_id`: the clerk whose draft was confirmed."""
+    `valid_from` (now when left out) for `validity`; `prepared_by_user_id`: the clerk whose draft was confirmed.
+    A post-loan authorisation names one of the firm's loans or communities and goes to who carries it
+    (`post_loan_choices`)."""
     covered = _checked_categories(categories, data_from=data_from, data_to=data_to, validity=validity)
+    if purpose == Purpose.POST_LOAN_MANAGEMENT:
+        _check_post_loan(session, enterprise_id=enterprise_id, recipient_organisation_id=recipient_organisation_id,
+                         purpose_ref=purpose_ref)
     now = clock.now()
     start = valid_from or now
     authorisation = Authorisation(

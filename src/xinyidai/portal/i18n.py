@@ -408,7 +408,8 @@ EN.update({
         "financing already authorises the bank that handles it; nothing to do here for that.",
     "返回我的授权": "Back to my authorisations", "请确认授权内容": "Please confirm what you authorise",
     "确认授权": "Authorise", "请选择": "Choose…",
-    "贷后管理针对的贷款（仅贷后管理需选择）": "Loan to manage (for post-loan management only)",
+    "贷后管理针对的贷款或产业链信用共同体（仅贷后管理需选择）":
+    "Loan or industry-chain community to manage (for post-loan management only)",
     "不适用": "Not applicable",
     "机构提供的业务编号（仅模型可用不可见计算需填写）": "The institution's reference (for a model run only)",
     "授权的信息类别": "Categories authorised",
@@ -1025,6 +1026,10 @@ EN.update({
     "违约": "Default", "逾期": "Overdue", "确认成员": "Confirm", "分配额度": "Allocate",
     "应收账款确权": "Confirm a receivable", "单据编号": "Document no.", "金额": "Amount", "交易日期": "Trade date",
     "到期日期": "Due date", "确权": "Confirm", "风险提示": "Alerts", "日期": "Date", "用信编号": "Drawdown no.",
+    "贵单位已获分配共同体额度，但尚未授权授信银行进行贷后管理：银行对成员的贷后监测以该授权为准。":
+        "Your firm has an allocation of the community line but has not authorised the lender's post-loan "
+        "management: the lender watches a member only under that authorisation.",
+    "授权贷后管理": "Authorise post-loan management",
 })
 
 

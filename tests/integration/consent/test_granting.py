@@ -86,7 +86,7 @@ def test_a_summary_first_then_the_confirmed_grant_is_written_and_audited(
     ({"recipient": "²"}, "请选择要授权的银行、担保机构或信用服务机构"),
     ({"recipient": "9" * 40}, "请选择要授权的银行、担保机构或信用服务机构"),
     ({"mode": "forever"}, "请选择授权方式"),
-    ({"purpose": "post_loan_management"}, "请选择贷后管理所针对的贷款"),
+    ({"purpose": "post_loan_management"}, "贷后管理授权须针对本企业的一笔贷款"),
 ])
 def test_a_bad_form_is_answered_in_chinese_and_writes_nothing(
         client: TestClient, session: Session, world: World, change: dict[str, object], message: str) -> None:

@@ -20,7 +20,7 @@ from tests.integration.conftest import World, login
 from xinyidai import clock
 from xinyidai.demo.generator import DEMO_PASSWORD, generate
 from xinyidai.identity import service as identity_service
-from xinyidai.main import create_app
+from xinyidai.main import create_app, wire_events
 from xinyidai.portal import nav
 
 CJK = re.compile(r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef]")
@@ -145,6 +145,7 @@ def test_the_main_pages_of_each_role_are_english_in_english_mode(
 def demo_client(session: Session, session_factory: sessionmaker[Session],
                 frozen_clock: clock.FixedClock) -> Iterator[TestClient]:
     """The application over a small demo district: orders, loans, objections, batches and applications to show."""
+    wire_events()  # as the CLI does before generating the district
     generate(session, enterprises=40, seed=7)
     session.commit()
     with TestClient(create_app(session_factory=session_factory), base_url="http://testserver") as client:

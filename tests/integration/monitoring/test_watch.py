@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -49,11 +50,13 @@ def test_the_watch_starts_with_the_loan_and_covers_only_what_arrives_from_then(s
     assert sorted(a.organisation_id for a in alerts(session)) == sorted([world.bank_a, world.guarantor_org])
 
 
-def test_an_authorisation_to_another_bank_or_for_another_line_watches_nothing(session: Session,
-                                                                             world: World) -> None:
+def test_an_authorisation_to_another_bank_is_refused_and_watches_nothing(session: Session, world: World) -> None:
     line = _line(session, world)
     _draw(session, world, line, 1_000_000, months=6)
-    grant(session, world, line, world.bank_b)  # bank B carries no exposure of this firm
+    with pytest.raises(consent_service.InvalidAuthorisation, match="放款银行或担保机构"):
+        grant(session, world, line, world.bank_b)  # bank B carries no exposure of this firm
+    assert [a for a in consent_service.list_for_enterprise(session, enterprise_id=world.good_enterprise)
+            if a.purpose == "post_loan_management"] == []  # nothing stored
     assert _pairs(session) == set()
 
 
@@ -118,3 +121,48 @@ def test_a_chain_member_is_watched_for_the_communitys_lender_under_its_authorisa
     detect(session)
     [alert] = alerts(session, world.bank_a)
     assert (alert.enterprise_id, alert.signal, alert.credit_line_id) == (world.late_enterprise, "admin_penalty", None)
+
+
+def test_a_member_authorising_on_the_grant_form_is_watched_until_it_revokes(
+    client: TestClient, session: Session, world: World
+) -> None:
+    """End to end: the member grants the lender its post-loan authorisation naming the community on 我的授权 (no
+    direct service call); the next detection run opens the lender's watch and news of the member reaches it; the
+    member revokes on the same page and the next run stops the watch, the lender told that it stopped."""
+    from tests.integration.chains.test_chains import _founded
+    from tests.integration.conftest import login, page_csrf
+    from xinyidai.chains import service as chains_service
+
+    community, _ = _founded(client, session, world)  # `late` a confirmed distributor with 400,000 yuan allocated
+    detect(session)
+    pair = (world.bank_a, world.late_enterprise)
+    client.cookies.clear()
+    login(client, "late")
+    token = page_csrf(client, "/authorisations/new")
+    granted = client.post("/authorisations/new", data={
+        "csrf_token": token, "recipient": str(world.bank_a), "purpose": "post_loan_management",
+        "loan": chains_service.watch_reference(community), "categories": ["C02"], "days": "365", "mode": "periodic",
+        "confirm": "yes"}, follow_redirects=False)
+    assert granted.status_code == 303
+    authorisation_id = int(granted.headers["location"].rsplit("=", 1)[1])
+    detect(session)
+    open_periods = select(WatchPeriod).where(WatchPeriod.organisation_id == world.bank_a,
+                                             WatchPeriod.enterprise_id == world.late_enterprise)
+    [period] = session.scalars(open_periods).all()
+    assert pair in _pairs(session) and period.ended_at is None
+    fact(session, world.late_enterprise, "admin_penalty", PENALTY)
+    detect(session)
+    assert [(a.enterprise_id, a.signal) for a in alerts(session, world.bank_a)] == [
+        (world.late_enterprise, "admin_penalty")]
+    token = page_csrf(client, "/authorisations")
+    revoked = client.post(f"/authorisations/{authorisation_id}/revoke", data={"csrf_token": token, "confirm": "yes"},
+                          follow_redirects=False)
+    assert revoked.status_code == 303
+    assert pair not in _pairs(session)
+    result = detect(session)
+    assert result.watches_stopped == 1
+    session.expire_all()
+    assert session.scalars(open_periods).one().ended_at is not None
+    fact(session, world.late_enterprise, "admin_penalty", {**PENALTY, "decision_no": "南执罚〔2026〕117号"})
+    detect(session)
+    assert [a.signal for a in alerts(session, world.bank_a)] == ["admin_penalty", "watch_stopped"]

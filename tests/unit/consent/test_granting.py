@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from xinyidai.consent.granting import LoanChoice, check, new_report_reference, summary
+from xinyidai.consent.granting import LoanChoice, check, new_report_reference, post_loan_problem, summary
 from xinyidai.consent.policy import Mode, Purpose
 
 BANK, OTHER_BANK, GUARANTOR = 2, 3, 4
@@ -27,7 +27,19 @@ def test_post_loan_management_names_the_loan_and_goes_to_its_lender_or_a_guarant
         Purpose.POST_LOAN_MANAGEMENT, "LINE7", ("C04",), Mode.PERIODIC)
     assert _check(recipient=str(GUARANTOR))[1] == []
     assert _check(recipient=str(OTHER_BANK))[1] == ["贷后管理授权只能授予该笔贷款的放款银行或担保机构"]
-    assert _check(loan="LINE8")[1] == ["请选择贷后管理所针对的贷款"]
+    assert _check(loan="LINE8")[1] == ["贷后管理授权须针对本企业的一笔贷款或本企业已确认加入的产业链信用共同体"]
+
+
+def test_a_community_is_authorised_to_its_lender_alone() -> None:
+    community = LoanChoice(reference="CHAIN3", label="产业链信用共同体“花椒链”", lender_organisation_id=BANK,
+                           lender_only=True)
+    request, errors = check({**FORM, "loan": "CHAIN3"}, institutions=INSTITUTIONS,
+                            guarantors=frozenset({GUARANTOR}), categories=CATEGORIES, loans=[*LOANS, community])
+    assert errors == [] and request is not None and request.purpose_ref == "CHAIN3"
+    for recipient in (OTHER_BANK, GUARANTOR):
+        assert post_loan_problem("CHAIN3", recipient, guarantors=frozenset({GUARANTOR}), loans=[community]) == (
+            "产业链信用共同体的贷后管理授权只能授予该共同体的授信银行")
+    assert post_loan_problem("CHAIN4", BANK, guarantors=frozenset(), loans=[community]) is not None
 
 
 def test_a_report_download_gets_its_reference_when_granted_and_the_summary_says_everything() -> None:
