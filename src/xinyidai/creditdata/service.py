@@ -13,11 +13,11 @@ from typing import Any, Protocol
 
 import polars as pl
 from psycopg import sql as psycopg_sql
-from sqlalchemy import Select, Table, and_, func, or_, select, text, true
+from sqlalchemy import Select, Table, and_, func, or_, select, true
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from xinyidai import clock, pii
+from xinyidai import clock, db, pii
 from xinyidai.auth.principal import Principal
 from xinyidai.consent import service as consent_service
 from xinyidai.creditdata import agriculture, catalogue, policy
@@ -297,19 +297,14 @@ def _national_keys(session: Session, item: CatalogueItem, enterprise_ids_: set[i
     return keys
 
 
-INSERT_LOCK_SPACE = 20261123  # first key of the advisory locks on inserting records of a sub-category
-
-
 def lock_item_for_insert(session: Session, *, item_id: int) -> None:
-    """Hold, until the transaction ends, the right to insert records of one sub-category (PostgreSQL only).
+    """Hold, until the transaction ends, the right to insert records of one sub-category.
 
     Deliveries that insert in several statements (a bulk import chunk by chunk, a push of several thousand
     rows) would otherwise take the unique index's row locks in different orders and could deadlock when they
     overlap; holding this lock, concurrent deliveries of one sub-category insert one after another.
     """
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:space, :item)"),
-                        {"space": INSERT_LOCK_SPACE, "item": item_id})
+    db.serialise(session, f"creditdata.insert.{item_id}")
 
 
 def record_platform_fact(session: Session, *, item_code: str, enterprise_id: int, values: dict[str, str],
@@ -327,7 +322,7 @@ def record_platform_fact(session: Session, *, item_code: str, enterprise_id: int
 def records_of_items_after(session: Session, *, after_ids: dict[int, int], limit: int) -> Sequence[CreditRecord]:
     """Records of several sub-categories, each stored after its own id (catalogue item id → id), oldest first, at
     most `limit`: one read by the primary key from the lowest of those ids, whatever the number of sub-categories
-    (a change feed reads them under `lock_item_for_insert` of each, as `records_after`)."""
+    (a change feed reads them under `lock_item_for_insert` of each)."""
     if not after_ids:
         return []
     past_own = or_(*(and_(CreditRecord.catalogue_item_id == item_id, CreditRecord.id > after_id)
