@@ -95,10 +95,10 @@ class Champion:
 
     @property
     def holdout_auc(self) -> float | None:
-        """The scorecard's AUC on the out-of-time hold-out."""
+        """The AUC on the out-of-time hold-out of what the champion decides with."""
         if not self.card:
             return None
-        return float(self.card["metrics"]["holdout"]["scorecard"]["auc"])
+        return float(self.card["metrics"]["holdout"]["shipped"]["auc"])
 
 
 def add_months(day: date, months: int) -> date:
@@ -224,4 +224,5 @@ def train_champion(session: Session, *, loans: list[PastLoan], admin: Principal,
         registry.promote(session, principal=admin, version_id=version.id)
     return Champion(version_id=version.id, version_label=version.version_label, card=dict(version.model_card),
                     note=f"冠军模型 {version.version_label}：{len(loans)} 笔历史贷款（违约率 {bad_rate(loans):.1%}），"
-                         f"样本外 AUC {float(version.model_card['metrics']['holdout']['scorecard']['auc']):.3f}")
+                         f"决策模型：{registry.DECIDES_WITH_LABELS[registry.decides_with(version)]}，"
+                         f"样本外 AUC {float(version.model_card['metrics']['holdout']['shipped']['auc']):.3f}")

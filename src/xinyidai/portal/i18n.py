@@ -776,7 +776,9 @@ EN.update({
         "used by pre-assessments and batch scoring; promoting a new version retires the old champion. Promotions "
         "and retirements are audited.",
     "尚未登记模型版本。": "No model versions registered yet.", "模型 / 版本": "Model / version",
-    "留出样本 AUC": "Hold-out AUC", "交叉验证 AUC": "Cross-validated AUC", "PSI 开发→留出": "PSI development→hold-out",
+    "留出样本 AUC": "Hold-out AUC", "决策模型": "Decides with", "评分卡": "Scorecard", "挑战者模型": "Challenger",
+    "评分卡与挑战者融合": "Blend of scorecard and challenger", "交叉验证 AUC": "Cross-validated AUC",
+    "PSI 开发→留出": "PSI development→hold-out",
     "样本量": "Sample size", "登记": "Registered", "退役": "Retire", "返回评分批次": "Back to scoring runs",
     "发起": "Started by", "开始": "Started", "在册主体": "Registered entities", "评分成功": "Scored",
     "平均分": "Mean score", "平均违约概率": "Mean probability of default",

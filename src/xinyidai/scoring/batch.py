@@ -287,16 +287,18 @@ class PageResults:
                         [self.reasons[r] for r in self.reason.tolist()], strict=True))
 
 
-def score_page(spec: dict[str, Any], features: pl.DataFrame) -> PageResults:
-    """A page's results from its feature frame (`feature_frame`): the scorecard on the page's matrix, then the
-    policy's outcome and grade and the reasons (the rules broken, then the features costing the most points, as a
-    decision stores them), all column-wise; an entity with a malformed record fails alone."""
-    from xinyidai.scoring.modelling import scorecard  # the modelling stack loads only when a model scores
+def score_page(spec: dict[str, Any], features: pl.DataFrame, challenger: Any | None = None) -> PageResults:
+    """A page's results from its feature frame (`feature_frame`): the version's model on the page's matrix (its
+    scorecard, with the `challenger` session where the version decides with it), then the policy's outcome and
+    grade and the reasons (the rules broken, then the features costing the most points, as a decision stores them),
+    all column-wise; an entity with a malformed record fails alone."""
+    from xinyidai.scoring.modelling import shipped  # the modelling stack loads only when a model scores
 
     n = features.height
     failed = features[feature_columns.MALFORMED].fill_null(False).to_numpy().astype(bool)
     ok = features.filter(~pl.Series(failed))
-    scores, pds, points = scorecard.score(spec, matrix(spec, ok))
+    x = matrix(spec, ok)
+    scores, pds, points = shipped.score(spec, x, None if challenger is None else shipped.challenger_pd(challenger, x))
     masks = policy.rule_masks({rule.feature: ok[rule.feature].fill_null(np.nan).to_numpy()
                                for rule in policy.HARD_RULES})
     # Each entity's reasons as one key (its rules' mask, then its top features, 0 for none), listed once per page.
@@ -420,18 +422,26 @@ def write_results(session: Session, *, run_id: int, results: PageResults) -> Non
 
 # Pages and the run's completion ---------------------------------------------------------------------------------
 
-# A scorecard spec by the version's digest, not its id: ids name different versions in different databases (a
-# restored copy, the test suite's), the digest only ever the same content.
-_specs: dict[str, dict[str, Any]] = {}
+@dataclass(frozen=True)
+class _Model:
+    """What a page is scored with: the version's scorecard spec, and its challenger's session if it decides with it."""
+
+    spec: dict[str, Any]
+    challenger: Any | None
 
 
-def _spec(session: Session, model_version_id: int) -> dict[str, Any]:
+# A version's model by its digest, not its id: ids name different versions in different databases (a restored copy,
+# the test suite's), the digest only ever the same content.
+_models: dict[str, _Model] = {}
+
+
+def _model(session: Session, model_version_id: int) -> _Model:
     digest = session.scalar(select(ModelVersion.digest).where(ModelVersion.id == model_version_id))
-    spec = _specs.get(digest) if digest is not None else None
-    if spec is None:
+    model = _models.get(digest) if digest is not None else None
+    if model is None:
         version = registry.get(session, version_id=model_version_id)
-        spec = _specs[version.digest] = version.scorecard_spec
-    return spec
+        model = _models[version.digest] = _Model(version.scorecard_spec, registry.challenger_of(version))
+    return model
 
 
 def _edges(spec: dict[str, Any]) -> list[float] | None:
@@ -465,18 +475,18 @@ def score_run_page(session: Session, *, run_id: int, page_no: int, worker: str |
     run = session.get(ScoringRun, run_id)
     if page is None or page.done_at is not None or run is None or run.status != RunStatus.RUNNING:
         return False
-    spec = _spec(session, run.model_version_id)
+    model = _model(session, run.model_version_id)
     entities = [entity for entity in registry_service.operating_page(
         session, registered_by=run.as_of, after_id=page.first_enterprise_id - 1, limit=page.entities)
         if entity[0] <= page.last_enterprise_id]
     if entities:
-        results = score_page(spec, feature_frame(session, as_of=run.as_of, page=entities))
+        results = score_page(model.spec, feature_frame(session, as_of=run.as_of, page=entities), model.challenger)
         write_results(session, run_id=run.id, results=results)
         scored = results.scored
         scores, pds, outcomes = results.score[scored], results.pd[scored], results.outcomes()
     else:
         scores, pds, outcomes = np.empty(0), np.empty(0), {FAILED: 0}
-    tally = distribution.Tally(_edges(spec))
+    tally = distribution.Tally(_edges(model.spec))
     tally.add(scores, pds)
     page.tally, page.outcomes = tally.state(), outcomes
     page.done_at, page.worker = clock.now(), worker or worker_name()
@@ -495,7 +505,7 @@ def complete(session: Session, *, run: ScoringRun) -> ScoringRun:
     """Complete a run whose pages are all done: its counts, distribution and PSI from the pages' tallies (merged in
     page order, so that the figures do not depend on how many workers scored it)."""
     version = registry.get(session, version_id=run.model_version_id)
-    spec = _spec(session, run.model_version_id)
+    spec = _model(session, run.model_version_id).spec
     development = spec.get("development_score_distribution") or {}
     edges = _edges(spec)
     tally = distribution.Tally(edges)

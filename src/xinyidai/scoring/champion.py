@@ -1,8 +1,9 @@
 """Credit decisions with a registered model version, and the pre-assessor that uses the champion.
 
-A decision is features as of a day → the version's scorecard (its JSON spec, scored by the same function
-`xinyidai model score` is checked against) → the credit policy. Each is stored with the model version, the
-features, the product's bounds and every figure, so `reproduce` can recompute it from the database alone.
+A decision is features as of a day → the version's model (its scorecard's JSON spec, and its challenger's ONNX
+graph when the version decides with the challenger or the blend) → the credit policy. Each is stored with the model
+version, the features, the product's bounds and every figure, so `reproduce` can recompute it from the database
+alone.
 Without a champion the rule-based assessor answers, the hard rules still apply, and the decision says so.
 """
 
@@ -41,16 +42,19 @@ class Scored:
     reasons: tuple[Reason, ...]
 
 
-def score_features(spec: Mapping[str, Any], values: Mapping[str, float | None]) -> Scored:
-    """Score one entity's features with a scorecard spec; reasons name the features costing the most points."""
-    from xinyidai.scoring.modelling import scorecard  # the modelling stack loads only when a model scores
+def score_features(version: ModelVersion, values: Mapping[str, float | None]) -> Scored:
+    """Score one entity's features as the version decides (its scorecard, challenger or their blend); reasons name
+    the features costing the most scorecard points."""
+    from xinyidai.scoring.modelling import scorecard, shipped  # the modelling stack loads only when a model scores
 
+    spec = version.scorecard_spec
     cells = [values.get(i["name"]) for i in spec["inputs"]]
     row = np.array([[np.nan if cell is None else float(cell) for cell in cells]])
-    total, pd, points = scorecard.score(dict(spec), row)
+    challenger = registry.challenger_of(version)
+    total, pd, points = shipped.score(spec, row, None if challenger is None else shipped.challenger_pd(challenger, row))
     reasons = tuple(
         Reason(f"model.{name}", f"{LABELS.get(name, name)}（扣{lost:.1f}分）", "model")
-        for name, lost in scorecard.top_losses(dict(spec), points, TOP_MODEL_REASONS)[0]
+        for name, lost in scorecard.top_losses(spec, points, TOP_MODEL_REASONS)[0]
     )
     return Scored(score=float(total[0]), pd=float(pd[0]), reasons=reasons)
 
@@ -75,7 +79,7 @@ def assessor_of(version: ModelVersion) -> str:
 def evaluate(version: ModelVersion, values: Mapping[str, float | None],
              bounds: ProductBounds) -> tuple[Scored, policy.PolicyDecision]:
     """Score with the version and apply the policy: pure given the version's stored spec."""
-    scored = score_features(version.scorecard_spec, values)
+    scored = score_features(version, values)
     return scored, policy.decide(values, scored.pd, scored.reasons, bounds)
 
 

@@ -33,6 +33,11 @@ def train_model(
                                                                       "repeatable")),
     seed: int = typer.Option(2026, help=bilingual("随机种子", "Random seed for the split, the folds and the "
                                                                  "challenger")),
+    decide_with: str | None = typer.Option(None, "--decide-with",
+                                           help=bilingual("决策所用模型：scorecard、challenger 或 blend"
+                                                          "（默认按交叉验证选择）",
+                                                          "What the version decides with: scorecard, challenger or "
+                                                          "blend (default: chosen by cross-validation)")),
 ) -> None:
     """Train a scorecard and a challenger on a CSV and print their cross-validated and hold-out figures."""
     from xinyidai.scoring.modelling import dataset, development, store
@@ -42,7 +47,7 @@ def train_model(
         training = dataset.training_data(table, target=target, bad_value=bad_value, date_column=date_column,
                                          exclude=tuple(exclude))
         with console.status(f"training on {table.rows:,} rows…"):
-            developed = development.develop(training, seed=seed, source=data.name)
+            developed = development.develop(training, seed=seed, source=data.name, decide_with=decide_with)
             version = store.save(developed, out)
     except dataset.DatasetError as exc:
         fail(exc.message, detail=exc.message_en)
@@ -61,6 +66,8 @@ def train_model(
     console.print(f"chosen by CV AUC: {selection['chosen']} "
                   f"({selection['chosen_minus_baseline_auc']:+.3f} against the one-hot baseline)"
                   + ("  [red]trails the baseline[/red]" if selection["trails_baseline"] else ""))
+    console.print(f"decides with: {selection['decisions_score_with']} (set by {selection['set_by']}); reasons from "
+                  "the scorecard")
     if developed.card["features"]["dropped_by_model"]:
         console.print("left out of the scorecard: " + ", ".join(
             f"{name} ({why})" for name, why in developed.card["features"]["dropped_by_model"].items()))
@@ -69,8 +76,8 @@ def train_model(
 
 
 @app.command("score", help=bilingual("用已存版本为 CSV 评分：分数、违约概率与前 3 条原因",
-                                     "Score a CSV with a stored version (JSON + ONNX only): score, PD, challenger "
-                                     "PD and the top 3 reasons"))
+                                     "Score a CSV with a stored version (JSON + ONNX only): score and PD as the "
+                                     "version decides, the challenger's PD and the scorecard's top 3 reasons"))
 def score_file(
     model: Path = typer.Option(..., "--model", exists=True, file_okay=False,
                                help=bilingual("模型版本目录", "A version directory")),

@@ -42,6 +42,13 @@ class ModelStatus(StrEnum):
 
 
 STATUS_LABELS = {ModelStatus.CANDIDATE: "候选", ModelStatus.CHAMPION: "冠军（在用）", ModelStatus.RETIRED: "已退役"}
+# What a version decides with (`scoring.modelling.shipped`): chosen by cross-validation when it was trained.
+DECIDES_WITH_LABELS = {"scorecard": "评分卡", "challenger": "挑战者模型", "blend": "评分卡与挑战者融合"}
+
+
+def decides_with(version: ModelVersion) -> str:
+    """The candidate the version decides with (a version stored before the choice shipped: its scorecard)."""
+    return str(version.scorecard_spec.get("decides_with", "scorecard"))
 
 
 @dataclass(frozen=True)
@@ -51,6 +58,7 @@ class ModelFiles:
     card: dict[str, Any]
     spec: dict[str, Any]
     onnx: bytes | None
+    challenger_onnx: bytes | None = None
 
     @property
     def digest(self) -> str:
@@ -59,25 +67,30 @@ class ModelFiles:
         for document in (self.card, self.spec):
             digest.update(json.dumps(document, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode())
         digest.update(self.onnx or b"")
+        digest.update(self.challenger_onnx or b"")
         return digest.hexdigest()
 
 
 def read_directory(directory: Path) -> ModelFiles:
-    """Read a `xinyidai model train` output directory: model_card.json, scorecard.json and scorecard.onnx."""
+    """Read a `xinyidai model train` output directory: model_card.json, scorecard.json and the ONNX graphs."""
+
+    def graph(name: str) -> bytes | None:
+        path = directory / name
+        return path.read_bytes() if path.exists() else None
+
     try:
         card = json.loads((directory / "model_card.json").read_text(encoding="utf-8"))
         spec = json.loads((directory / "scorecard.json").read_text(encoding="utf-8"))
-        onnx_path = directory / "scorecard.onnx"
-        onnx = onnx_path.read_bytes() if onnx_path.exists() else None
+        return ModelFiles(card=card, spec=spec, onnx=graph("scorecard.onnx"), challenger_onnx=graph("challenger.onnx"))
     except (OSError, ValueError) as exc:
         raise InvalidModel(f"{directory} 不是模型版本目录：{exc}",
                            message_en=f"{directory} is not a model version directory: {exc}") from exc
-    return ModelFiles(card=card, spec=spec, onnx=onnx)
 
 
 def _check(files: ModelFiles) -> None:
     """A version the platform can score with: the stored format, and only the platform's features as inputs."""
-    from xinyidai.scoring.modelling.store import FORMAT_VERSION  # the modelling stack loads only when needed
+    from xinyidai.scoring.modelling import shipped  # the modelling stack loads only when needed
+    from xinyidai.scoring.modelling.store import FORMAT_VERSION
 
     spec, card = files.spec, files.card
     if not isinstance(spec, dict) or not isinstance(card, dict) or spec.get("format") != FORMAT_VERSION:
@@ -88,6 +101,11 @@ def _check(files: ModelFiles) -> None:
     inputs = spec.get("inputs")
     if not isinstance(inputs, list) or not inputs or not isinstance(spec.get("features"), list):
         raise InvalidModel("评分卡缺少输入列或特征", message_en="the scorecard has no inputs or features")
+    if spec.get("decides_with", shipped.SCORECARD) not in shipped.CANDIDATES:
+        raise InvalidModel("评分卡的决策模型无法识别", message_en="the scorecard decides with an unknown model")
+    if shipped.needs_challenger(spec) and not files.challenger_onnx:
+        raise InvalidModel("该版本以挑战者模型决策，但缺少 challenger.onnx",
+                           message_en="the version decides with its challenger but has no challenger.onnx")
     unknown = [str(i.get("name")) for i in inputs
                if not isinstance(i, dict) or i.get("name") not in features.NAMES or i.get("kind") != "numeric"]
     if unknown:
@@ -115,7 +133,8 @@ def register(session: Session, *, principal: Principal, files: ModelFiles, name:
                                      message_en=f"already registered as version {same.id}")
     version = ModelVersion(
         name=name, version_label=label, status=ModelStatus.CANDIDATE, model_card=files.card,
-        scorecard_spec=files.spec, scorecard_onnx=files.onnx, digest=digest, created_at=clock.now(),
+        scorecard_spec=files.spec, scorecard_onnx=files.onnx, challenger_onnx=files.challenger_onnx, digest=digest,
+        created_at=clock.now(),
         created_by_user_id=principal.user_id,
     )
     session.add(version)
@@ -123,6 +142,25 @@ def register(session: Session, *, principal: Principal, files: ModelFiles, name:
     audit_service.record(session, action="scoring.model_registered", actor=principal, subject_type="model_version",
                          subject_id=version.id, detail={"name": name, "version": label, "digest": digest})
     return version
+
+
+# ONNX Runtime sessions of challengers by the version's digest: a digest only ever names the same content.
+_challengers: dict[str, Any] = {}
+
+
+def challenger_of(version: ModelVersion) -> Any | None:
+    """The ONNX Runtime session of the version's challenger when the version decides with it (else None)."""
+    from xinyidai.scoring.modelling import shipped  # the modelling stack loads only when a model scores
+
+    if not shipped.needs_challenger(version.scorecard_spec):
+        return None
+    found = _challengers.get(version.digest)
+    if found is None:
+        if not version.challenger_onnx:
+            raise InvalidModel("该版本以挑战者模型决策，但缺少其 ONNX 图",
+                               message_en="the version decides with its challenger but holds no challenger graph")
+        found = _challengers[version.digest] = shipped.onnx_session(version.challenger_onnx)
+    return found
 
 
 def get(session: Session, *, version_id: int) -> ModelVersion:

@@ -31,6 +31,8 @@ class ModelVersion(Base):
     model_card: Mapped[dict[str, Any]] = mapped_column(JSON)
     scorecard_spec: Mapped[dict[str, Any]] = mapped_column(JSON)
     scorecard_onnx: Mapped[bytes | None] = mapped_column(LargeBinary)
+    # Needed to score a version that decides with the challenger or the blend (scorecard_spec["decides_with"]).
+    challenger_onnx: Mapped[bytes | None] = mapped_column(LargeBinary)
     digest: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     created_by_user_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("user_account.id"))

@@ -71,6 +71,7 @@ class VersionRow:
 
     version: ModelVersion
     status: str
+    decides_with: str
     holdout: dict[str, Any]
     cross_validation: dict[str, Any]
     psi_holdout: float | None
@@ -86,10 +87,12 @@ def _version_rows(session: Session, versions: list[ModelVersion]) -> list[Versio
     out = []
     for v in versions:
         card_metrics = v.model_card.get("metrics") or {}
+        decides = registry.decides_with(v)  # the figures shown are those of what the version decides with
         out.append(VersionRow(
             version=v, status=registry.STATUS_LABELS.get(registry.ModelStatus(v.status), v.status),
-            holdout=(card_metrics.get("holdout") or {}).get("scorecard") or {},
-            cross_validation=card_metrics.get("cross_validation") or {},
+            decides_with=registry.DECIDES_WITH_LABELS.get(decides, decides),
+            holdout=(card_metrics.get("holdout") or {}).get(decides) or {},
+            cross_validation=((card_metrics.get("cross_validation") or {}).get("summary") or {}).get(decides) or {},
             psi_holdout=card_metrics.get("psi_score_development_to_holdout"), rows=v.model_card.get("rows") or {},
             promoted_by=names.get(v.promoted_by_user_id or 0, ""), retired_by=names.get(v.retired_by_user_id or 0, ""),
             created_by=names.get(v.created_by_user_id or 0, "")))

@@ -35,10 +35,11 @@ BOUNDS = ProductBounds(min_rate=Decimal("0.035"), max_rate=Decimal("0.08"), max_
                        min_amount_fen=1_000_000)
 
 
-@pytest.fixture(scope="module")
-def model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+@pytest.fixture(scope="module", params=["scorecard", "blend"])
+def model_dir(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A version deciding with its scorecard, and one deciding with the blend (the challenger's ONNX graph too)."""
     with clock.use(clock.at(2026, 11, 20, 9, 0)):
-        return _train(tmp_path_factory.mktemp("batch-results") / "v1", seed=3)
+        return _train(tmp_path_factory.mktemp("batch-results") / "v1", seed=3, decide_with=request.param)
 
 
 def _deliver(session: Session, enterprise_id: int, item_code: str, values: dict[str, str], received: date,

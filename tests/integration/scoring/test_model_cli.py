@@ -6,11 +6,14 @@ import csv
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 import scorecardpy
+from sklearn.model_selection import train_test_split
 from typer.testing import CliRunner
 
 from xinyidai.cli import app
+from xinyidai.scoring.modelling import development, metrics
 
 runner = CliRunner()
 
@@ -49,12 +52,58 @@ def test_train_chooses_by_cross_validation_and_sets_a_one_hot_baseline_beside_it
     assert selection["chosen"] == max(candidates, key=lambda name: cv["summary"][name]["auc_mean"])
     assert selection["baseline_auc_mean"] == cv["summary"]["baseline_one_hot_logistic"]["auc_mean"] > 0.6
     assert selection["trails_baseline"] is (selection["chosen_minus_baseline_auc"] < 0)
-    assert set(card["metrics"]["holdout"]) == {*candidates, "baseline_one_hot_logistic"}
+    assert set(card["metrics"]["holdout"]) == {*candidates, "baseline_one_hot_logistic", "shipped"}
+    # What was chosen is what the version decides with.
+    spec = json.loads((model_dir / "scorecard.json").read_text(encoding="utf-8"))
+    assert selection["decisions_score_with"] == spec["decides_with"] == selection["chosen"]
+    assert selection["set_by"] == "cross-validation" and selection["reasons_from"] == "scorecard"
+    assert card["metrics"]["holdout"]["shipped"]["auc"] == pytest.approx(
+        card["metrics"]["holdout"][selection["chosen"]]["auc"], abs=1e-12)
     # German Credit's columns are not catalogue features: they keep the settings' trend and none is named dropped
     # for a direction it does not have.
     assert card["binning"]["bad_rate_trend_by_feature"]["duration_in_month"] == "auto_asc_desc"
     assert all(why != "训练数据的坏账率走势与预期方向相反 bad rate runs against the expected direction"
                for why in card["features"]["dropped_by_model"].values())
+
+
+def _holdout_auc(german: Path, scores: Path) -> float:
+    """The AUC of a scored file's PD on the rows `model train` held out (its stratified 20% for seed 2026)."""
+    y = np.array([row["creditability"] == "bad" for row in csv.DictReader(german.open(encoding="utf-8"))], int)
+    pd = np.array([float(row["pd"]) for row in csv.DictReader(scores.open(encoding="utf-8"))])
+    _dev, hold = train_test_split(np.arange(len(y)), test_size=development.HOLDOUT_SHARE, stratify=y,
+                                  random_state=2026)
+    return metrics.auc(y[hold], pd[hold])
+
+
+def test_what_ships_decides_and_does_not_trail_the_baseline_on_data_it_never_saw(
+        model_dir: Path, german: Path, tmp_path: Path) -> None:
+    """German Credit's held-out fifth took no part in training or in the choice: scored through the stored version
+    (ONNX), the PD it ships ranks those rows as the card says, and no worse than the one-hot logistic baseline."""
+    card = json.loads((model_dir / "model_card.json").read_text(encoding="utf-8"))
+    holdout = card["metrics"]["holdout"]
+    assert card["selection"]["chosen"] == "blend"  # on this data the blend wins the folds
+    out = tmp_path / "scores.csv"
+    result = runner.invoke(app, ["model", "score", "--model", str(model_dir), "--data", str(german), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    shipped_auc = _holdout_auc(german, out)
+    assert shipped_auc == pytest.approx(holdout["blend"]["auc"], abs=1e-6)
+    assert shipped_auc != pytest.approx(holdout["scorecard"]["auc"], abs=1e-4)
+    assert shipped_auc >= holdout["baseline_one_hot_logistic"]["auc"]
+
+
+def test_the_owner_may_set_the_scorecard_to_decide(german: Path, tmp_path: Path) -> None:
+    out = tmp_path / "models" / "scorecard-only"
+    result = runner.invoke(app, ["model", "train", "--data", str(german), "--target", "creditability",
+                                 "--bad-value", "bad", "--out", str(out), "--decide-with", "scorecard"])
+    assert result.exit_code == 0, result.output
+    card = json.loads((out / "model_card.json").read_text(encoding="utf-8"))
+    assert card["selection"]["chosen"] == "blend"
+    assert card["selection"]["decisions_score_with"] == "scorecard"
+    assert card["selection"]["set_by"] == "the model's owner"
+    scores = tmp_path / "scores.csv"
+    assert runner.invoke(app, ["model", "score", "--model", str(out), "--data", str(german),
+                               "--out", str(scores)]).exit_code == 0
+    assert _holdout_auc(german, scores) == pytest.approx(card["metrics"]["holdout"]["scorecard"]["auc"], abs=1e-6)
 
 
 def test_score_writes_score_pd_and_three_reasons(model_dir: Path, german: Path, tmp_path: Path) -> None:
@@ -99,6 +148,7 @@ def _rows(n: int, *, bad_every: int = 3, garbage_at: int | None = None) -> str:
     (_rows(200).replace(",1\n", ",0\n"), [], "single class"),
     (_rows(200, garbage_at=57), [], "column 'income' should be numeric but line 59 holds 'abc'"),
     (_rows(30), [], "not enough data"),
+    (_rows(200), ["--target", "default", "--decide-with", "best"], "decide_with must be one of"),
 ])
 def test_bad_input_is_refused_and_nothing_is_saved(tmp_path: Path, content: str, args: list[str],
                                                     message: str) -> None:

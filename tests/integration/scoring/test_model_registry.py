@@ -27,15 +27,17 @@ from xinyidai.scoring import champion
 from xinyidai.scoring import model_versions as registry
 from xinyidai.scoring.exceptions import InvalidModel, ModelAdminOnly, ModelAlreadyRegistered
 from xinyidai.scoring.labels import assessor_label
-from xinyidai.scoring.modelling import development, store
+from xinyidai.scoring.modelling import development, scorecard, store
 from xinyidai.scoring.modelling.dataset import TrainingData
 from xinyidai.scoring.models import CreditDecision, ModelVersion
 from xinyidai.scoring.preassessment import EntityFacts, ProductBounds
 
 
 def _train(out: Path, seed: int, columns: tuple[str, ...] = ("tax_paid_12m", "penalties_36m",
-                                                              "social_insurance_headcount")) -> Path:
-    """A scorecard trained on a synthetic frame whose columns are the platform's feature names."""
+                                                              "social_insurance_headcount"),
+           decide_with: str | None = "scorecard") -> Path:
+    """A version trained on a synthetic frame whose columns are the platform's feature names, deciding with its
+    scorecard unless told otherwise (None: the candidate cross-validation chooses)."""
     rng = np.random.default_rng(seed)
     n = 400
     tax = rng.gamma(2.0, 20_000, n)
@@ -45,7 +47,7 @@ def _train(out: Path, seed: int, columns: tuple[str, ...] = ("tax_paid_12m", "pe
     y = (rng.random(n) < 1 / (1 + np.exp(-logit))).astype(int)
     frame = pd.DataFrame(dict(zip(columns, (tax, penalties, staff), strict=True)))
     data = TrainingData(frame=frame, y_bad=y, numeric=list(columns), categorical=[], dates=None, dropped=[])
-    store.save(development.develop(data, folds=3, seed=seed), out)
+    store.save(development.develop(data, folds=3, seed=seed, decide_with=decide_with), out)
     return out
 
 
@@ -240,3 +242,34 @@ def test_cli_registers_promotes_and_lists(tmp_path: Path, monkeypatch: pytest.Mo
         champion_version = registry.champion(session)
         assert champion_version is not None and champion_version.id == 1
     database.engine.dispose()
+
+
+def test_a_version_deciding_with_the_blend_scores_with_its_stored_challenger(session: Session, world: World,
+                                                                           tmp_path: Path) -> None:
+    """The blend's decision is the mean of the scorecard's and the challenger's log-odds, scaled and calibrated, with
+    the challenger run from the graph held in the database; the reasons stay the scorecard's; without the graph the
+    version is refused."""
+    with clock.use(clock.at(2026, 11, 20, 9, 0)):
+        directory = _train(tmp_path / "blend", seed=4, decide_with="blend")
+    version = _register(session, world, directory)
+    assert registry.decides_with(version) == "blend" and version.challenger_onnx
+    loaded = store.load(directory)
+    values = {"tax_paid_12m": 12_000.0, "penalties_36m": 2.0, "social_insurance_headcount": None}
+    x = np.array([[np.nan if values[i["name"]] is None else values[i["name"]] for i in loaded.inputs]])
+    total, _pd, points = loaded.run_scorecard(x)
+    spec = version.scorecard_spec
+    scorecard_log_odds = (spec["scaling"]["offset"] - total[0]) / spec["scaling"]["factor"]
+    boosted = loaded.run_challenger(x)[0]
+    blended = (scorecard_log_odds + np.log(boosted / (1 - boosted))) / 2
+    c = spec["calibration"]
+    scored = champion.score_features(version, values)
+    assert scored.pd == pytest.approx(1 / (1 + np.exp(-(c["slope"] * blended + c["intercept"]))), rel=1e-9)
+    assert scored.score == pytest.approx(spec["scaling"]["offset"] - spec["scaling"]["factor"] * blended, rel=1e-9)
+    assert scored.score != pytest.approx(total[0], abs=1e-6)  # not the scorecard's points alone
+    assert [r.code for r in scored.reasons] == [
+        f"model.{name}" for name, _lost in
+        scorecard.top_losses(spec, points, 3)[0]]
+    (directory / "challenger.onnx").unlink()
+    with pytest.raises(InvalidModel, match="challenger"):
+        registry.register(session, principal=world.principal(session, "admin"),
+                          files=registry.read_directory(directory))

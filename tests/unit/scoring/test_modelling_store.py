@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from xinyidai.scoring.modelling import challenger, development, scorecard, store
+from xinyidai.scoring.modelling import challenger, development, scorecard, shipped, store
 from xinyidai.scoring.modelling.dataset import TrainingData
 
 
@@ -36,21 +36,28 @@ def test_round_trip_scores_identical(developed: development.Developed, tmp_path:
     x = scorecard.encode(pd.DataFrame({
         "income": [4.0, 10.0, 16.0, np.nan], "overdue": [3.0, 0.0, np.nan, 1.0],
         "sector": pd.Series(["farm", "shop", "unknown", None], dtype=object)}), loaded.inputs)
-    onnx_score, onnx_pd, onnx_points, onnx_challenger = loaded.run(x)
-    json_score, json_pd, json_points = scorecard.score(loaded.spec, x)
-    np.testing.assert_allclose(onnx_score, json_score, atol=1e-6, rtol=0)
-    np.testing.assert_allclose(onnx_pd, json_pd, atol=1e-6, rtol=0)
+    onnx_total, onnx_scorecard_pd, onnx_points = loaded.run_scorecard(x)
+    json_total, json_scorecard_pd, json_points = scorecard.score(loaded.spec, x)
+    np.testing.assert_allclose(onnx_total, json_total, atol=1e-6, rtol=0)
+    np.testing.assert_allclose(onnx_scorecard_pd, json_scorecard_pd, atol=1e-6, rtol=0)
     np.testing.assert_allclose(onnx_points, json_points, atol=1e-6, rtol=0)
     in_memory = developed.scorecard.log_odds_bad_in_memory(x, developed.inputs)
-    np.testing.assert_allclose(scorecard.log_odds_bad(loaded.spec, onnx_score), in_memory, atol=1e-6, rtol=0)
+    np.testing.assert_allclose(scorecard.log_odds_bad(loaded.spec, onnx_total), in_memory, atol=1e-6, rtol=0)
     # LightGBM's ONNX tree ensemble runs in float32, so its PD agrees to float32 precision only
-    np.testing.assert_allclose(onnx_challenger, challenger.predict_pd(developed.challenger, x), atol=1e-5, rtol=0)
+    in_memory_challenger = challenger.predict_pd(developed.challenger, x)
+    onnx_score, onnx_pd, _points, onnx_challenger = loaded.run(x)
+    np.testing.assert_allclose(onnx_challenger, in_memory_challenger, atol=1e-5, rtol=0)
+    # What the version decides with, through the graphs and from the JSON with the in-memory challenger.
+    json_score, json_pd, _ = shipped.score(loaded.spec, x, in_memory_challenger)
+    np.testing.assert_allclose(onnx_score, json_score, atol=1e-3, rtol=0)
+    np.testing.assert_allclose(onnx_pd, json_pd, atol=1e-5, rtol=0)
     assert json_score[0] < json_score[2]  # low income and overdue payments score worse
 
 
 def test_card_holds_metrics_bins_and_points(developed: development.Developed) -> None:
     card = developed.card
-    assert set(card["metrics"]["holdout"]) == {"scorecard", "challenger", "blend", "baseline_one_hot_logistic"}
+    assert set(card["metrics"]["holdout"]) == {"scorecard", "challenger", "blend", "baseline_one_hot_logistic",
+                                               "shipped"}
     assert 0.5 < card["metrics"]["cross_validation"]["summary"]["scorecard"]["auc_mean"] <= 1
     assert card["metrics"]["psi_score_development_to_holdout"] >= 0
     income = next(f for f in card["scorecard"] if f["name"] == "income")

@@ -5,9 +5,10 @@ Binning happens inside each fold (no leakage). With a date column the held-out s
 
 On the same folds of the development sample alone, the cross-validation measures the scorecard, the challenger, a
 blend of the two (the mean of their log-odds) and a plain baseline: a logistic regression on one-hot quantile bins
-of every input (missing as its own bin). The model card names the candidate with the best mean CV AUC
-(`selection`) and sets every candidate beside the baseline, so a model that trails it on data it has not seen is
-plain to see before anyone promotes it.
+of every input (missing as its own bin). The candidate with the best mean CV AUC is what the version decides with
+(`shipped`): its out-of-fold log-odds are calibrated, and its score and PD are what the platform stores. The model
+card names it (`selection`) and sets every candidate beside the baseline, so a model that trails it on data it has
+not seen is plain to see before anyone promotes it.
 """
 
 from __future__ import annotations
@@ -21,14 +22,14 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold, train_test_split
 from sklearn.preprocessing import OneHotEncoder
 
-from xinyidai.scoring.modelling import challenger, metrics, scorecard
+from xinyidai.scoring.modelling import challenger, metrics, scorecard, shipped
 from xinyidai.scoring.modelling.dataset import TrainingData
 from xinyidai.scoring.modelling.scaling import Scaling
 from xinyidai.scoring.modelling.scorecard import BinningSettings, FittedScorecard, Spec
 
 HOLDOUT_SHARE = 0.2
 BASELINE_QUANTILES = 5  # the one-hot baseline cuts every numeric input at its training quintiles
-CANDIDATES = ("scorecard", "challenger", "blend")
+BASELINE = "baseline_one_hot_logistic"
 
 
 @dataclass
@@ -39,11 +40,6 @@ class Developed:
     scorecard: FittedScorecard
     challenger: LGBMClassifier
     card: dict[str, Any] = field(default_factory=dict)
-
-
-def _logit(pd: np.ndarray) -> np.ndarray:
-    clipped = np.clip(pd, 1e-9, 1 - 1e-9)
-    return np.asarray(np.log(clipped / (1 - clipped)), dtype=float)
 
 
 def _baseline_cells(x: np.ndarray, edges: list[np.ndarray]) -> np.ndarray:
@@ -76,42 +72,36 @@ def baseline_fit_predict(x_train: np.ndarray, y_train: np.ndarray, x_test: np.nd
 
 
 def cross_validate(x: np.ndarray, y: np.ndarray, inputs: list[Spec], *, folds: int, seed: int, scaling: Scaling,
-                   settings: BinningSettings, with_challenger: bool = True) -> dict[str, Any]:
-    """Fold metrics of the scorecard (and challenger, blend and one-hot baseline) on the same folds, the candidate
-    chosen by mean CV AUC, and the scorecard's out-of-fold ln(bad:good)."""
-    oof = np.zeros(len(y))
-    names = ("scorecard", "challenger", "blend", "baseline_one_hot_logistic") if with_challenger else ("scorecard",)
-    per_fold: dict[str, list[dict[str, float]]] = {name: [] for name in names}
+                   settings: BinningSettings) -> dict[str, Any]:
+    """Fold metrics of the scorecard, challenger, blend and one-hot baseline on the same folds, the candidate chosen
+    by mean CV AUC, and each candidate's out-of-fold ln(bad:good) (to calibrate the shipped one on)."""
+    oof = {name: np.zeros(len(y)) for name in shipped.CANDIDATES}
+    per_fold: dict[str, list[dict[str, float]]] = {name: [] for name in (*shipped.CANDIDATES, BASELINE)}
     for train, test in StratifiedKFold(folds, shuffle=True, random_state=seed).split(x, y):
         fitted = scorecard.fit(x[train], y[train], inputs, scaling=scaling, settings=settings)
         total, _pd, _pts = scorecard.score(fitted.spec, x[test])
-        oof[test] = scorecard.log_odds_bad(fitted.spec, total)
-        per_fold["scorecard"].append(metrics.discrimination(y[test], oof[test]))
-        if with_challenger:
-            model = challenger.fit(x[train], y[train], seed=seed)
-            boosted = challenger.predict_pd(model, x[test])
-            per_fold["challenger"].append(metrics.discrimination(y[test], boosted))
-            per_fold["blend"].append(metrics.discrimination(y[test], (oof[test] + _logit(boosted)) / 2))
-            per_fold["baseline_one_hot_logistic"].append(metrics.discrimination(
-                y[test], baseline_fit_predict(x[train], y[train], x[test], inputs)))
-    summary = {name: _mean_sd(rows) for name, rows in per_fold.items() if rows}
-    out: dict[str, Any] = {"folds": folds, "seed": seed, "per_fold": per_fold, "summary": summary,
-                           "oof_log_odds_bad": oof}
-    if with_challenger:
-        chosen = max(CANDIDATES, key=lambda name: summary[name]["auc_mean"])
-        baseline = summary["baseline_one_hot_logistic"]["auc_mean"]
-        out["selection"] = {
-            "by": "mean cross-validated AUC on the development sample (the same folds for every candidate)",
-            "candidates": list(CANDIDATES), "chosen": chosen,
-            "auc_mean": {name: summary[name]["auc_mean"] for name in CANDIDATES},
-            "baseline_auc_mean": baseline,
-            "chosen_minus_baseline_auc": summary[chosen]["auc_mean"] - baseline,
-            "trails_baseline": summary[chosen]["auc_mean"] < baseline,
-            # Decisions, their reasons and the portrait read the scorecard's bins; the challenger ships beside it as
-            # ONNX. A blend or challenger chosen here is a finding for the model's reviewer, not a silent switch.
-            "decisions_score_with": "scorecard",
-        }
-    return out
+        scorecard_log_odds = scorecard.log_odds_bad(fitted.spec, total)
+        boosted = challenger.predict_pd(challenger.fit(x[train], y[train], seed=seed), x[test])
+        for name in shipped.CANDIDATES:
+            oof[name][test] = shipped.log_odds_bad(name, scorecard_log_odds, boosted)
+            per_fold[name].append(metrics.discrimination(y[test], oof[name][test]))
+        per_fold[BASELINE].append(metrics.discrimination(
+            y[test], baseline_fit_predict(x[train], y[train], x[test], inputs)))
+    summary = {name: _mean_sd(rows) for name, rows in per_fold.items()}
+    chosen = max(shipped.CANDIDATES, key=lambda name: summary[name]["auc_mean"])
+    baseline = summary[BASELINE]["auc_mean"]
+    selection = {
+        "by": "mean cross-validated AUC on the development sample (the same folds for every candidate)",
+        "candidates": list(shipped.CANDIDATES), "chosen": chosen,
+        "auc_mean": {name: summary[name]["auc_mean"] for name in shipped.CANDIDATES},
+        "baseline_auc_mean": baseline,
+        "chosen_minus_baseline_auc": summary[chosen]["auc_mean"] - baseline,
+        "trails_baseline": summary[chosen]["auc_mean"] < baseline,
+        # A person reads and acts on points: whatever decides, the reasons and the portrait are the scorecard's.
+        "reasons_from": "scorecard",
+    }
+    return {"folds": folds, "seed": seed, "per_fold": per_fold, "summary": summary, "selection": selection,
+            "oof_log_odds_bad": oof}
 
 
 def _mean_sd(rows: list[dict[str, float]]) -> dict[str, float]:
@@ -124,8 +114,13 @@ def _mean_sd(rows: list[dict[str, float]]) -> dict[str, float]:
 
 
 def develop(data: TrainingData, *, seed: int = 2026, folds: int = 5, scaling: Scaling | None = None,
-            settings: BinningSettings | None = None, source: str = "") -> Developed:
-    """Split, cross-validate, calibrate on out-of-fold predictions, fit on the development sample, measure."""
+            settings: BinningSettings | None = None, source: str = "", decide_with: str | None = None) -> Developed:
+    """Split, cross-validate, calibrate on out-of-fold predictions, fit on the development sample, measure.
+
+    The version decides with the candidate chosen by cross-validation, or with `decide_with` where the model's
+    owner sets it (a bank that must decide with the scorecard alone); the model card says which, and why."""
+    if decide_with is not None and decide_with not in shipped.CANDIDATES:
+        raise ValueError(f"decide_with must be one of {', '.join(shipped.CANDIDATES)}")
     scaling = scaling or Scaling()
     settings = settings or BinningSettings()
     inputs = scorecard.build_inputs(data.frame, data.numeric, data.categorical)
@@ -141,13 +136,18 @@ def develop(data: TrainingData, *, seed: int = 2026, folds: int = 5, scaling: Sc
     else:
         dev, hold = train_test_split(rows, test_size=HOLDOUT_SHARE, stratify=y, random_state=seed)
     cv = cross_validate(x[dev], y[dev], inputs, folds=folds, seed=seed, scaling=scaling, settings=settings)
+    chosen = decide_with or cv["selection"]["chosen"]
+    cv["selection"]["decisions_score_with"] = chosen
+    cv["selection"]["set_by"] = "the model's owner" if decide_with else "cross-validation"
     fitted = scorecard.fit(x[dev], y[dev], inputs, scaling=scaling, settings=settings)
-    fitted.spec["calibration"] = scorecard.platt(cv.pop("oof_log_odds_bad"), y[dev])
+    fitted.spec["decides_with"] = chosen
+    fitted.spec["calibration"] = scorecard.platt(cv.pop("oof_log_odds_bad")[chosen], y[dev])
     boosted = challenger.fit(x[dev], y[dev], seed=seed)
 
-    dev_score, dev_pd, _ = scorecard.score(fitted.spec, x[dev])
-    hold_score, hold_pd, _ = scorecard.score(fitted.spec, x[hold])
     hold_boosted = challenger.predict_pd(boosted, x[hold])
+    dev_score, dev_pd, _ = shipped.score(fitted.spec, x[dev], challenger.predict_pd(boosted, x[dev]))
+    hold_score, hold_pd, hold_points = shipped.score(fitted.spec, x[hold], hold_boosted)
+    hold_log_odds = scorecard.log_odds_bad(fitted.spec, hold_points.sum(axis=1))
     edges = metrics.decile_edges(dev_score)
     dev_shares = metrics.shares(dev_score, edges)
     fitted.spec["development_score_distribution"] = {"edges": edges, "shares": dev_shares}
@@ -172,18 +172,19 @@ def develop(data: TrainingData, *, seed: int = 2026, folds: int = 5, scaling: Sc
                        "bins": [{"label": b["label"], "woe": b["woe"], "points": round(b["points"], 2)}
                                 for b in f["bins"]],
                        "missing_points": round(f["missing"]["points"], 2)} for f in fitted.spec["features"]],
-        "selection": cv.get("selection"),
+        "selection": cv["selection"],
         "metrics": {
             "cross_validation": cv,
-            "holdout": {"scorecard": metrics.discrimination(y[hold], hold_pd),
-                        "challenger": metrics.discrimination(y[hold], hold_boosted),
-                        "blend": metrics.discrimination(y[hold], (scorecard.log_odds_bad(fitted.spec, hold_score)
-                                                                  + _logit(hold_boosted)) / 2),
-                        "baseline_one_hot_logistic": metrics.discrimination(
-                            y[hold], baseline_fit_predict(x[dev], y[dev], x[hold], inputs))},
+            "holdout": {
+                **{name: metrics.discrimination(y[hold], shipped.log_odds_bad(name, hold_log_odds, hold_boosted))
+                   for name in shipped.CANDIDATES},
+                BASELINE: metrics.discrimination(y[hold], baseline_fit_predict(x[dev], y[dev], x[hold], inputs)),
+                # What the version decides with, measured from the score and PD it stores (the same as its candidate).
+                "shipped": metrics.discrimination(y[hold], hold_pd),
+            },
             "psi_score_development_to_holdout": metrics.psi_from_shares(dev_shares,
                                                                         metrics.shares(hold_score, edges)),
-            "calibration": {"method": "Platt scaling on out-of-fold scorecard log-odds",
+            "calibration": {"method": f"Platt scaling on out-of-fold log-odds of the {chosen}",
                             **fitted.spec["calibration"],
                             "brier_development": metrics.brier(y[dev], dev_pd),
                             "brier_holdout": metrics.brier(y[hold], hold_pd),

@@ -1,9 +1,10 @@
 """The model store: one directory per version holding JSON and ONNX only (never a pickle).
 
-    model_card.json   data window, features, bins and points, metrics
-    scorecard.json    input encoding, bins, WoE, points, scaling, calibration (scores and reasons from it alone)
+    model_card.json   data window, features, bins and points, metrics, the candidate chosen
+    scorecard.json    input encoding, bins, WoE, points, scaling, calibration, what the version decides with
+                      (`decides_with`: the scorecard alone scores from this file; reasons always come from it)
     scorecard.onnx    the scorecard graph (double precision)
-    challenger.onnx   the LightGBM challenger
+    challenger.onnx   the LightGBM challenger (its PD enters the score of a version deciding with it or the blend)
 
 A version is written into a temporary sibling directory, checked (ONNX against the in-memory models), and renamed
 into place at the end, so a failed training leaves nothing behind.
@@ -22,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from xinyidai import clock
-from xinyidai.scoring.modelling import challenger, scorecard
+from xinyidai.scoring.modelling import challenger, scorecard, shipped
 from xinyidai.scoring.modelling.dataset import DatasetError, Table, numeric_column
 from xinyidai.scoring.modelling.development import Developed
 from xinyidai.scoring.modelling.scorecard import Spec
@@ -69,9 +70,9 @@ def save(developed: Developed, out: Path) -> str:
 def _check(model: LoadedModel, developed: Developed) -> None:
     """The stored ONNX graphs must reproduce the in-memory models on the development inputs' extremes."""
     probe = np.vstack([np.full(len(developed.inputs), np.nan), np.zeros(len(developed.inputs))])
-    onnx_score, _pd, _pts, onnx_challenger = model.run(probe)
-    json_score, _, _ = scorecard.score(model.spec, probe)
-    if not np.allclose(onnx_score, json_score, atol=ONNX_TOLERANCE, rtol=0):
+    (onnx_total, _pd, _pts), onnx_challenger = model.run_scorecard(probe), model.run_challenger(probe)
+    json_total, _, _ = scorecard.score(model.spec, probe)
+    if not np.allclose(onnx_total, json_total, atol=ONNX_TOLERANCE, rtol=0):
         raise StoreError("the exported scorecard does not reproduce the fitted one")
     if not np.allclose(onnx_challenger, challenger.predict_pd(developed.challenger, probe), atol=1e-5, rtol=0):
         raise StoreError("the exported challenger does not reproduce the fitted one")
@@ -91,23 +92,30 @@ class LoadedModel:
         """The input columns the model expects."""
         return list(self.spec["inputs"])
 
+    def run_scorecard(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The scorecard graph alone: its points' total, its PD under the version's calibration, and its points."""
+        total, pd, pts = self.scorecard_session.run(["score", "pd", "points"], {"X": x.astype(np.float64)})
+        return total, pd, pts
+
+    def run_challenger(self, x: np.ndarray) -> np.ndarray:
+        """The challenger graph's PD."""
+        return shipped.challenger_pd(self.challenger_session, x)
+
     def run(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """Score, PD, points by feature (scorecard) and challenger PD, all through ONNX Runtime."""
-        score, pd, pts = self.scorecard_session.run(["score", "pd", "points"], {"X": x.astype(np.float64)})
-        outputs = self.challenger_session.run(None, {"X": x.astype(np.float32)})
-        return score, pd, pts, np.asarray(outputs[1], dtype=float)[:, 1]
+        """Score and PD as the version decides, the scorecard's points by feature, and the challenger's PD; the
+        graphs through ONNX Runtime."""
+        total, _pd, pts = self.run_scorecard(x)
+        boosted = self.run_challenger(x)
+        score, pd = shipped.from_total(self.spec, total, boosted)
+        return score, pd, pts, boosted
 
 
 def load(directory: Path) -> LoadedModel:
     """Open a stored version: JSON parsed, ONNX run by onnxruntime; nothing is unpickled."""
-    import onnxruntime
-
     try:
         card = json.loads((directory / "model_card.json").read_text(encoding="utf-8"))
         spec = json.loads((directory / "scorecard.json").read_text(encoding="utf-8"))
-        options = onnxruntime.SessionOptions()
-        options.log_severity_level = 3
-        sessions = [onnxruntime.InferenceSession(str(directory / name), options, providers=["CPUExecutionProvider"])
+        sessions = [shipped.onnx_session((directory / name).read_bytes())
                     for name in ("scorecard.onnx", "challenger.onnx")]
     except (OSError, ValueError) as exc:
         raise StoreError(f"{directory} is not a model version directory: {exc}") from exc
