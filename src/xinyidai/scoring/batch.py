@@ -12,8 +12,9 @@ jobs `scoring.batch` and `scoring.batch_page` in `scoring/jobs.py`; `run_job` do
    one COPY on PostgreSQL), computes the features of the whole page column-wise (`feature_columns`, held equal to
    `features.compute` by property tests; both apply the one as-of rule, `as_of.counting`: only records received by
    the end of the day count, in the version current then), scores the matrix taken from the feature frame at once
-   with the scorecard spec, applies the credit policy and finds the reasons for the page at once (`score_page`,
-   column by column: no entity becomes a Python object), writes the results into `entity_score` (`write_results`:
+   with the version's model (`modelling.shipped`: its scorecard spec, and its challenger where it decides with
+   it), applies the credit policy and finds the reasons for the page at once (`score_page`, column by column: no
+   entity becomes a Python object), writes the results into `entity_score` (`write_results`:
    one binary COPY put together by column on PostgreSQL, executemany elsewhere) and keeps the page's running
    totals (`distribution.Tally`) on the page, all in one transaction: a worker killed mid-page leaves nothing, and
    its page is scored again by another; a page done is never scored twice. The results are held equal, entity by
