@@ -1469,4 +1469,5 @@ EN.update({
     "授权尚未生效": "Authorisation not yet in force",
     "授权不涵盖所查信息类别": "Categories not covered by the authorisation",
     "无权查看": "No right to view",
+    "尚未启用冠军模型，信用画像按规则评估。": "No champion model is in use yet: the portrait is scored by the rules. ",
 })
