@@ -4,6 +4,10 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEMO_DB := $(CURDIR)/var/demo.db
+# The demo database's audit checkpoints: made afresh with it (checkpoints of a database since deleted would make
+# `xinyidai audit verify` report the new chain as rewritten).
+DEMO_ANCHOR := $(CURDIR)/var/demo-audit-anchor.jsonl
+DEMO_ENV = XINYIDAI_DATABASE_URL=sqlite:///$(DEMO_DB) XINYIDAI_AUDIT_ANCHOR_PATH=$(DEMO_ANCHOR)
 DEMO_ENTERPRISES ?= 1000
 DEMO_SEED ?= 2026
 PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
@@ -31,17 +35,17 @@ fonts:
 	fi
 
 demo: demo-data
-	XINYIDAI_API_SANDBOX=true XINYIDAI_DATABASE_URL=sqlite:///$(DEMO_DB) $(BIN)/xinyidai serve --host 127.0.0.1 --port 8000
+	XINYIDAI_API_SANDBOX=true $(DEMO_ENV) $(BIN)/xinyidai serve --host 127.0.0.1 --port 8000
 
 # Everything `make demo` does before serving (CI runs it to keep the README's first command true).
 demo-data: install
-	rm -f $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm
-	XINYIDAI_DATABASE_URL=sqlite:///$(DEMO_DB) $(BIN)/xinyidai db upgrade
+	rm -f $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm $(DEMO_ANCHOR)
+	$(DEMO_ENV) $(BIN)/xinyidai db upgrade
 	@# Warnings only while generating: the district's texts and jobs would otherwise bury the demo logins in log lines.
-	XINYIDAI_LOG_LEVEL=WARNING XINYIDAI_DATABASE_URL=sqlite:///$(DEMO_DB) $(BIN)/xinyidai demo generate --enterprises $(DEMO_ENTERPRISES) --seed $(DEMO_SEED)
+	XINYIDAI_LOG_LEVEL=WARNING $(DEMO_ENV) $(BIN)/xinyidai demo generate --enterprises $(DEMO_ENTERPRISES) --seed $(DEMO_SEED)
 
 serve: install
-	XINYIDAI_API_SANDBOX=true XINYIDAI_DATABASE_URL=sqlite:///$(DEMO_DB) $(BIN)/xinyidai serve --host 127.0.0.1 --port 8000
+	XINYIDAI_API_SANDBOX=true $(DEMO_ENV) $(BIN)/xinyidai serve --host 127.0.0.1 --port 8000
 
 lint: install
 	$(BIN)/ruff check .

@@ -107,4 +107,4 @@ def test_a_bank_runs_its_model_on_authorising_enterprises_and_the_enterprise_see
     row = page.get_by_test_id("access-log").locator("tbody tr").filter(has_text=COMPUTED)
     expect(row).to_have_count(1)
     expect(row).to_contain_text(BANK)
-    expect(row).to_contain_text(f"model_run:{REF}")
+    expect(row).to_contain_text(f"模型可用不可见计算 {REF}")

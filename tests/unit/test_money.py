@@ -165,3 +165,12 @@ def test_format_then_parse_round_trip(fen: int) -> None:
 def test_percent_round_trip(millionths_of_percent: int) -> None:
     rate = Decimal(millionths_of_percent) / Decimal(10**6)  # 0 .. 100 % with four decimals of a percent
     assert parse_percent(format_percent(rate, 4)) == rate.quantize(Decimal("0.000001"))
+
+
+@pytest.mark.parametrize("text", ["２０", "٢٠", "1,０00", "۱۲.5", "２０.５"])
+def test_what_a_person_types_is_read_with_ascii_digits_only(text: str) -> None:
+    # As in every channel (xinyidai.text): full-width and other scripts' digits are refused, never read as 20.
+    with pytest.raises(InvalidAmount):
+        parse_yuan(text)
+    with pytest.raises(InvalidRate):
+        parse_percent(text)

@@ -1,6 +1,18 @@
-"""What each audited action is called on the portal."""
+"""What each audited action, party, subject and purpose is called on the portal.
+
+The functions compose a label from words and what the entry names (an order's number, a user's id); each word
+goes through `tr`, the page's translation (identity by default: Chinese), so a label reads in the page's language
+rather than as a Chinese phrase no catalogue entry can match."""
 
 from __future__ import annotations
+
+from collections.abc import Callable
+
+Translate = Callable[[str], str]
+
+
+def _same(text: str) -> str:
+    return text
 
 ACTION_LABELS: dict[str, str] = {
     "identity.enterprise_registered": "实名注册",
@@ -155,9 +167,9 @@ OUTCOME_LABELS = {"success": "成功", "failure": "失败", "locked": "已锁定
                   "refused": "已拒绝"}
 
 
-def action_label(action: str) -> str:
-    """The Chinese name of an action; the code itself for one not yet named."""
-    return ACTION_LABELS.get(action, action)
+def action_label(action: str, *, tr: Translate = _same) -> str:
+    """The name of an action; the code itself for one not yet named."""
+    return tr(ACTION_LABELS.get(action, action))
 
 
 ACTOR_KIND_LABELS = {"user": "用户", "api_client": "接口客户端", "cli": "命令行", "system": "系统任务",
@@ -175,21 +187,22 @@ JOB_LABELS = {
 }
 
 
-def actor_label(*, kind: str | None, label: str | None, user_id: int | None, api_client_id: int | None) -> str:
+def actor_label(*, kind: str | None, label: str | None, user_id: int | None, api_client_id: int | None,
+                tr: Translate = _same) -> str:
     """Who acted, in words: a user or API client by number, the operator and command of the command line, the
     job's name; an entry written before callers were recorded by kind is named by the ids it carries."""
     if kind == "cli":
-        return f"命令行：{label or '—'}"
+        return f"{tr('命令行')}{tr('：')}{label or '—'}"
     if kind == "system":
         job, _, detail = (label or "").partition(":")
-        name = JOB_LABELS.get(job, job or "—")
-        return f"系统任务：{name}（{detail}）" if detail else f"系统任务：{name}"
+        name = tr(JOB_LABELS[job]) if job in JOB_LABELS else (job or "—")
+        return f"{tr('系统任务')}{tr('：')}{name}" + (f"{tr('（')}{detail}{tr('）')}" if detail else "")
     if kind == "public":
-        return ACTOR_KIND_LABELS["public"]
+        return tr(ACTOR_KIND_LABELS["public"])
     if kind == "api_client" or (kind is None and api_client_id is not None):
-        return f"接口客户端 #{api_client_id}" if api_client_id is not None else "接口客户端"
+        return f"{tr('接口客户端')} #{api_client_id}" if api_client_id is not None else tr("接口客户端")
     if user_id is not None:
-        return f"用户 #{user_id}"
+        return f"{tr('用户')} #{user_id}"
     return "—"
 
 
@@ -253,11 +266,38 @@ SUBJECT_LABELS = {
 }
 
 
-def subject_label(subject_type: str | None, subject_id: str | None, *, name: str | None) -> str:
+def subject_label(subject_type: str | None, subject_id: str | None, *, name: str | None,
+                  tr: Translate = _same) -> str:
     """What an entry is about, in words: the kind of thing and its name (an order's number, say) or its id."""
     if not subject_type:
         return "—"
-    kind = SUBJECT_LABELS.get(subject_type, subject_type)
+    kind = tr(SUBJECT_LABELS[subject_type]) if subject_type in SUBJECT_LABELS else subject_type
     if name:
         return f"{kind} {name}"
     return f"{kind} #{subject_id}" if subject_id else kind
+
+
+# Why a party acted (an entry's purpose), for the purposes the contexts record as codes, alone or with the
+# reference they concern ("financing_application:XYD…", the order's number); a purpose recorded in words
+# (实名注册) is shown as it is.
+PURPOSE_LABELS = {
+    "financing_application": "融资申请审批",
+    "post_loan_management": "贷后管理",
+    "credit_report_download": "信用报告下载",
+    "model_run": "模型可用不可见计算",
+    "self_query": "本企业查询自身信息",
+    "information_subject_rights": "信息主体权益（异议与信用修复）",
+    "verification_history": "查阅核验记录",
+    "credit_commitment_check": "核查信用承诺",
+}
+
+
+def purpose_label(purpose: str | None, *, tr: Translate = _same) -> str:
+    """An entry's purpose in words, with the reference it names: "financing_application:XYD…" → "融资申请审批
+    XYD…"; "—" for none."""
+    if not purpose:
+        return "—"
+    code, colon, reference = purpose.partition(":")
+    if code not in PURPOSE_LABELS:
+        return tr(purpose)
+    return f"{tr(PURPOSE_LABELS[code])} {reference}" if colon and reference else tr(PURPOSE_LABELS[code])

@@ -20,14 +20,17 @@ from xinyidai.audit.labels import (
     ACTION_LABELS,
     ACTOR_KIND_LABELS,
     OUTCOME_LABELS,
+    Translate,
     action_label,
     actor_label,
+    purpose_label,
     subject_label,
 )
 from xinyidai.audit.models import AuditEntry
 from xinyidai.auth.dependencies import EnterpriseUserDep, OversightDep, csrf_protect
 from xinyidai.errors import Forbidden
 from xinyidai.portal.forms import form_date
+from xinyidai.portal.i18n import language_of, translate
 from xinyidai.portal.templating import render
 from xinyidai.web import SessionDep, client_ip
 
@@ -42,7 +45,7 @@ PageNo = Annotated[int, Query(ge=1, le=100_000)]
 
 @dataclass(frozen=True)
 class EntryRow:
-    """An entry with the names it refers to."""
+    """An entry with the names it refers to, in the page's language."""
 
     entry: AuditEntry
     action: str
@@ -51,18 +54,9 @@ class EntryRow:
     enterprise: str
     actor: str
     subject: str
-
-    @property
-    def by_machine(self) -> str:
-        """How an organisation acted when it was not a person at the portal: 接口客户端, 系统任务 or 命令行."""
-        kind = self.entry.actor_kind or ("api_client" if self.entry.actor_api_client_id is not None else "user")
-        return "" if kind in ("user", "public") else ACTOR_KIND_LABELS.get(kind, kind)
-
-    @property
-    def summary(self) -> str:
-        """The action in words; a refusal says why (the short reason its detail carries)."""
-        reason = (self.entry.detail or {}).get("reason") if self.entry.outcome == "refused" else None
-        return f"{self.action}：{reason}" if reason else self.action
+    purpose: str
+    by_machine: str  # how an organisation acted when it was not a person at the portal: 接口客户端, 系统任务, 命令行
+    summary: str  # the action in words; a refusal says why (the short reason its detail carries)
 
 
 @dataclass(frozen=True)
@@ -99,21 +93,37 @@ def _enterprise_names(session: Session, ids: Iterable[int | None]) -> dict[int, 
     return {i: _directory.enterprise_label(session, i) or f"#{i}" for i in {i for i in ids if i is not None}}
 
 
-def _rows(session: Session, entries: Iterable[AuditEntry]) -> list[EntryRow]:
+def _rows(session: Session, entries: Iterable[AuditEntry], lang: str) -> list[EntryRow]:
+    def tr(text: str) -> str:
+        return translate(text, lang)
+
     entries = list(entries)
     organisations = _organisation_names(session, (e.actor_organisation_id for e in entries))
     enterprises = _enterprise_names(session, (e.enterprise_id for e in entries))
     subjects = {(e.subject_type, e.subject_id): subject_label(
         e.subject_type, e.subject_id,
         name=_directory.subject_name(session, e.subject_type, e.subject_id) if e.subject_type and e.subject_id
-        else None) for e in entries}
-    return [EntryRow(entry=e, action=action_label(e.action), outcome=OUTCOME_LABELS.get(e.outcome, e.outcome),
-                     organisation=organisations.get(e.actor_organisation_id, "平台") if e.actor_organisation_id
-                     else "平台", enterprise=enterprises.get(e.enterprise_id, "") if e.enterprise_id else "",
-                     actor=actor_label(kind=e.actor_kind, label=e.actor_label, user_id=e.actor_user_id,
-                                       api_client_id=e.actor_api_client_id),
-                     subject=subjects[(e.subject_type, e.subject_id)])
+        else None, tr=tr) for e in entries}
+    return [_row(e, tr, lang, organisation=organisations.get(e.actor_organisation_id, tr("平台"))
+                 if e.actor_organisation_id else tr("平台"),
+                 enterprise=enterprises.get(e.enterprise_id, "") if e.enterprise_id else "",
+                 subject=subjects[(e.subject_type, e.subject_id)])
             for e in entries]
+
+
+def _row(e: AuditEntry, tr: Translate, lang: str, *, organisation: str, enterprise: str, subject: str) -> EntryRow:
+    action = action_label(e.action, tr=tr)
+    kind = e.actor_kind or ("api_client" if e.actor_api_client_id is not None else "user")
+    detail = e.detail or {}
+    # A refusal's short reason; in English the one its detail carries in English, if it does.
+    reason = ((lang == "en" and detail.get("reason_en")) or detail.get("reason")) if e.outcome == "refused" else None
+    return EntryRow(
+        entry=e, action=action, outcome=tr(OUTCOME_LABELS.get(e.outcome, e.outcome)), organisation=organisation,
+        enterprise=enterprise, subject=subject, purpose=purpose_label(e.purpose, tr=tr),
+        actor=actor_label(kind=e.actor_kind, label=e.actor_label, user_id=e.actor_user_id,
+                          api_client_id=e.actor_api_client_id, tr=tr),
+        by_machine="" if kind in ("user", "public") else tr(ACTOR_KIND_LABELS.get(kind, kind)),
+        summary=f"{action}{tr('：')}{tr(str(reason))}" if reason else action)
 
 
 def _start_of(day: date) -> datetime:
@@ -149,7 +159,8 @@ def audit_search(request: Request, session: SessionDep, principal: OversightDep,
     filters = {"action": action, "organisation": organisation, "uscc": uscc, "date_from": date_from,
                "date_to": date_to}
     return render(request, "audit/search.html", {
-        "errors": errors, "filters": filters, "found": found, "rows": _rows(session, found.entries) if found else [],
+        "errors": errors, "filters": filters, "found": found,
+        "rows": _rows(session, found.entries, language_of(request)) if found else [],
         "actions": sorted(ACTION_LABELS), "action_label": action_label,
         "organisations": _directory.searchable_organisations(session),
         "query": urlencode({k: v for k, v in filters.items() if v}),
@@ -164,4 +175,5 @@ def access_log(request: Request, session: SessionDep, principal: EnterpriseUserD
         raise Forbidden("该账号未关联市场主体", message_en="this account has no enterprise")
     found = service.search(session, enterprise_id=principal.enterprise_id,
                            exclude_actor_organisation_id=principal.organisation_id, page=page, page_size=PAGE_SIZE)
-    return render(request, "audit/access_log.html", {"found": found, "rows": _rows(session, found.entries)})
+    return render(request, "audit/access_log.html",
+                  {"found": found, "rows": _rows(session, found.entries, language_of(request))})

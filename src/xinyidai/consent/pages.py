@@ -170,7 +170,7 @@ def _grant_page(request: Request, session: Session, principal: Principal, *, for
                 errors: list[str] | None = None, preview: list[str] | None = None,
                 status_code: int = 200) -> HTMLResponse:
     return render(request, "consent/grant.html", {
-        "institutions": [(i, f"{name}（{ORG_KIND_LABELS[kind]}）") for i, name, kind in _institutions(session)],
+        "institutions": [(i, name, ORG_KIND_LABELS[kind]) for i, name, kind in _institutions(session)],
         "categories": _category_names(session),
         "loans": service.post_loan_choices(session, enterprise_id=_enterprise_of(principal)),
         "purposes": [(p.value, PURPOSE_LABELS[p]) for p in GRANTABLE],

@@ -68,6 +68,7 @@ __all__ = [
     "authorise",
     "confirm_draft",
     "decide",
+    "decide_many",
     "discard_draft",
     "get_draft",
     "grant",
@@ -467,6 +468,27 @@ def decide(session: Session, *, enterprise_id: int, recipient_organisation_id: i
     return decide_policy([_grant_of(r) for r in rows], now=clock.now(),
                          recipient_organisation_id=recipient_organisation_id, purpose=purpose,
                          purpose_ref=purpose_ref, categories=categories)
+
+
+def decide_many(session: Session, *, recipient_organisation_id: int, purpose: Purpose,
+                references: Iterable[tuple[int, str]]) -> dict[tuple[int, str], Decision]:
+    """`decide` (all categories) for each (enterprise id, purpose reference) at once, in one read: what a list of
+    a recipient's orders asks of consent."""
+    wanted = set(references)
+    if not wanted:
+        return {}
+    grants: dict[tuple[int, str], list[Grant]] = {key: [] for key in wanted}
+    for row in session.scalars(select(Authorisation).where(
+            Authorisation.recipient_organisation_id == recipient_organisation_id,
+            Authorisation.purpose == purpose,
+            Authorisation.enterprise_id.in_({enterprise_id for enterprise_id, _ in wanted}),
+            Authorisation.purpose_ref.in_({ref for _, ref in wanted}))):
+        key = (row.enterprise_id, row.purpose_ref or "")
+        if key in grants:
+            grants[key].append(_grant_of(row))
+    now = clock.now()
+    return {key: decide_policy(found, now=now, recipient_organisation_id=recipient_organisation_id, purpose=purpose,
+                               purpose_ref=key[1], categories=None) for key, found in grants.items()}
 
 
 def require(session: Session, *, enterprise_id: int, recipient_organisation_id: int, purpose: Purpose,

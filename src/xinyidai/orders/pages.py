@@ -237,14 +237,10 @@ def _bank_assessment(request: Request, session: Session, order: FinancingOrder) 
     principal: Principal | None = getattr(request.state, "principal", None)
     if principal is None or principal.organisation_id != order.bank_organisation_id:
         return {}
-    # Ask first, without the refusal path: opening one's own order page is no attempt to read the entity's
-    # information, and must not put a "查询被拒绝" on its access log each time once the authorisation has ended.
-    decision = consent_service.decide(session, enterprise_id=order.enterprise_id,
-                                      recipient_organisation_id=principal.organisation_id,
-                                      purpose=consent_service.Purpose.FINANCING_APPLICATION,
-                                      purpose_ref=order.order_no)
-    if not decision.allowed:
-        return {"portrait_error": decision.reason_zh, "assessment_withheld": decision.reason_zh}
+    # Ask first, without the refusal path (`service.assessment_withheld`, the API's rule too).
+    withheld = service.assessment_withheld(session, viewer=principal, order=order)
+    if withheld is not None:
+        return {"portrait_error": withheld, "assessment_withheld": withheld}
     try:
         portrait = scoring_service.read_portrait(session, principal=principal, enterprise_id=order.enterprise_id,
                                                  purpose_ref=order.order_no, ip_address=client_ip(request))
@@ -267,7 +263,8 @@ def _order_page(request: Request, session: Session, order: FinancingOrder, *, st
                 **extra: Any) -> Response:
     product = products_service.get(session, product_id=order.product_id)
     return render(request, "orders/order.html", {
-        **LABELS, "order": service.to_read(session, order), "product": product,
+        **LABELS, "order": service.to_read(session, order, viewer=getattr(request.state, "principal", None)),
+        "product": product,
         **_bank_assessment(request, session, order), **_bank_view(request, session, order),
         "decision": scoring_service.for_order(session, order_id=order.id),
         "prompts": [lifecycle.prompt_to_read(session, p) for p in lifecycle.prompts_of(session, order_id=order.id)],
@@ -387,7 +384,7 @@ def _queue(session: Session, principal: Principal, view: str) -> list[Any]:
         orders = service.list_for(session, principal=principal, open_only=True)
     else:
         orders = service.list_for(session, principal=principal, status=QUEUE_FILTERS.get(view, ("", None))[1])
-    return service.to_reads(session, orders)
+    return service.to_reads(session, orders, viewer=principal)
 
 
 @router.get("/bank/workbench", response_class=HTMLResponse)

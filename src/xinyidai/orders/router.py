@@ -196,13 +196,14 @@ def list_orders(
 ) -> list[OrderRead]:
     """The caller's orders: its own for an enterprise, its bank's for a bank."""
     orders = service.list_for(session, principal=principal, status=status, late_only=late)
-    return service.to_reads(session, orders)
+    return service.to_reads(session, orders, viewer=principal)
 
 
 @router.get("/{order_id}", response_model=OrderRead)
-def get_order(session: SessionDep, order: CurrentOrder) -> OrderRead:
-    """One order with its timeline."""
-    return service.to_read(session, order)
+def get_order(session: SessionDep, principal: LoanPartyDep, order: CurrentOrder) -> OrderRead:
+    """One order with its timeline (the bank sees the estimate's score, grade and reasons only while the
+    application's authorisation is live)."""
+    return service.to_read(session, order, viewer=principal)
 
 
 @router.get("/{order_id}/credit-lookup", response_model=CreditFileRead)
@@ -218,7 +219,7 @@ def credit_lookup(request: Request, session: SessionDep, principal: BankStaffDep
 def accept(session: SessionDep, principal: BankStaffDep,
            order: CurrentOrder) -> OrderRead:
     """The bank accepts the order for processing."""
-    return service.to_read(session, service.accept(session, principal=principal, order=order))
+    return service.to_read(session, service.accept(session, principal=principal, order=order), viewer=principal)
 
 
 @router.get("/{order_id}/exposure", response_model=ExposureRead)
@@ -233,7 +234,7 @@ def propose(session: SessionDep, principal: BankOfficerDep, order: CurrentOrder,
             proposal_in: OrderPropose) -> OrderRead:
     """The loan officer proposes line, rate, term and repayment method for a manager to approve."""
     return service.to_read(session, service.propose(session, principal=principal, order=order,
-                                                    proposal_in=proposal_in))
+                                                    proposal_in=proposal_in), viewer=principal)
 
 
 @router.post("/{order_id}/approve", response_model=OrderRead)
@@ -241,7 +242,7 @@ def approve(session: SessionDep, principal: BankManagerDep, order: CurrentOrder,
             decision_in: OrderApprove) -> OrderRead:
     """A manager approves the officer's proposal (a second manager too above the product's committee threshold)."""
     return service.to_read(session, service.approve(session, principal=principal, order=order,
-                                                    decision_in=decision_in))
+                                                    decision_in=decision_in), viewer=principal)
 
 
 @router.post("/{order_id}/return", response_model=OrderRead)
@@ -249,7 +250,7 @@ def return_proposal(session: SessionDep, principal: BankManagerDep, order: Curre
                     return_in: OrderReturn) -> OrderRead:
     """A manager sends the proposal back to the officer with a reason."""
     return service.to_read(session, service.return_proposal(session, principal=principal, order=order,
-                                                            return_in=return_in))
+                                                            return_in=return_in), viewer=principal)
 
 
 @router.post("/{order_id}/reject", response_model=OrderRead)
@@ -257,7 +258,7 @@ def reject(session: SessionDep, principal: BankStaffDep, order: CurrentOrder,
            rejection_in: OrderReject) -> OrderRead:
     """The bank rejects, with a reason the enterprise sees."""
     return service.to_read(session, service.reject(session, principal=principal, order=order,
-                                                   rejection_in=rejection_in))
+                                                   rejection_in=rejection_in), viewer=principal)
 
 
 @router.post("/{order_id}/withdraw", response_model=OrderRead)
@@ -280,7 +281,7 @@ def propose_deferral(session: SessionDep, principal: BankOfficerDep, order: Curr
                      proposal_in: DeferralPropose) -> OrderRead:
     """The loan officer proposes to grant a deferral as requested, for a manager to approve."""
     return service.to_read(session, lifecycle.propose_deferral(session, principal=principal, order=order,
-                                                               proposal_in=proposal_in))
+                                                               proposal_in=proposal_in), viewer=principal)
 
 
 @supervision_router.get("/late-orders", response_model=list[LateBankRead])

@@ -121,14 +121,18 @@ class OrderEventRead(BaseModel):
 
 
 class EstimateRead(BaseModel):
-    """The pre-assessment shown when applying."""
+    """The pre-assessment shown when applying. For the order's bank, what it drew from the firm's credit
+    information (score, grade, reasons) only while the application's authorisation is live: after revocation or
+    expiry they are empty and `withheld` says why."""
 
-    score: int
-    grade: str
+    score: int | None
+    grade: str | None
     line_fen: int
     annual_rate: Decimal
     reasons: list[str]
     assessor_version: str
+    withheld: str | None = Field(default=None, description="Why the score, grade and reasons are no longer shown "
+                                                           "to the bank (the authorisation was revoked or expired)")
 
 
 class AssessmentRead(EstimateRead):

@@ -766,12 +766,36 @@ def close_withdrawn(session: Session, order: FinancingOrder, *, principal: Princ
         bank_organisation_id=order.bank_organisation_id, reason=reason))
 
 
-def to_read(session: Session, order: FinancingOrder) -> OrderRead:
-    """The order with its estimate, deadline status and timeline."""
-    return to_reads(session, [order])[0]
+def assessment_withheld(session: Session, *, viewer: Principal | None, order: FinancingOrder) -> str | None:
+    """Why `viewer` may no longer see what the pre-assessment drew from the firm's credit information (score,
+    grade, PD, reasons, portrait), or None if it may. The one rule for the API and the portal: the order's bank
+    sees them only while the authorisation the application granted is live; the firm and anyone else the order is
+    shown to are not concerned. Consent decides without the refusal path: showing a bank its own order is no
+    attempt to read the firm's information, and must not put a refusal on the firm's access log each time."""
+    return _assessments_withheld(session, viewer=viewer, orders=[order]).get(order.id)
 
 
-def to_reads(session: Session, orders: Sequence[FinancingOrder]) -> list[OrderRead]:
+def _assessments_withheld(session: Session, *, viewer: Principal | None,
+                          orders: Sequence[FinancingOrder]) -> dict[int, str]:
+    """`assessment_withheld` of each of `orders` that has a reason, by order id, in one read of the grants."""
+    own = [o for o in orders if viewer is not None and o.bank_organisation_id == viewer.organisation_id]
+    if viewer is None or viewer.organisation_id is None or not own:
+        return {}
+    decisions = consent_service.decide_many(session, recipient_organisation_id=viewer.organisation_id,
+                                            purpose=consent_service.Purpose.FINANCING_APPLICATION,
+                                            references=[(o.enterprise_id, o.order_no) for o in own])
+    return {o.id: decision.reason_zh for o in own
+            if not (decision := decisions[(o.enterprise_id, o.order_no)]).allowed}
+
+
+def to_read(session: Session, order: FinancingOrder, *, viewer: Principal | None = None) -> OrderRead:
+    """The order with its estimate, deadline status and timeline, as `viewer` may see it
+    (`assessment_withheld`); without a viewer, whole."""
+    return to_reads(session, [order], viewer=viewer)[0]
+
+
+def to_reads(session: Session, orders: Sequence[FinancingOrder], *,
+             viewer: Principal | None = None) -> list[OrderRead]:
     """Orders as `to_read` gives each, in their order: their applicants' names, their products and the holiday
     calendar are read once for the whole list (their timelines come with the orders), so a list page makes the
     same few queries whether it shows one order or two hundred."""
@@ -781,12 +805,23 @@ def to_reads(session: Session, orders: Sequence[FinancingOrder]) -> list[OrderRe
     products = products_service.get_many(session, product_ids=[o.product_id for o in orders])
     calendar = workdays.load_calendar(session)
     today = clock.today()
+    withheld = _assessments_withheld(session, viewer=viewer, orders=orders)
     return [_read(order, enterprise_name=names[order.enterprise_id], product=products[order.product_id],
-                  calendar=calendar, today=today) for order in orders]
+                  calendar=calendar, today=today, withheld=withheld.get(order.id)) for order in orders]
+
+
+def _estimate_read(order: FinancingOrder, withheld: str | None) -> EstimateRead:
+    if withheld is not None:
+        return EstimateRead(score=None, grade=None, line_fen=order.estimated_line_fen,
+                            annual_rate=order.estimated_rate, reasons=[], assessor_version=order.assessor_version,
+                            withheld=withheld)
+    return EstimateRead(score=order.estimate_score, grade=order.estimate_grade, line_fen=order.estimated_line_fen,
+                        annual_rate=order.estimated_rate, reasons=list(order.estimate_reasons),
+                        assessor_version=order.assessor_version)
 
 
 def _read(order: FinancingOrder, *, enterprise_name: str, product: products_service.ProductView,
-          calendar: workdays.WorkCalendar, today: date) -> OrderRead:
+          calendar: workdays.WorkCalendar, today: date, withheld: str | None = None) -> OrderRead:
     status = OrderStatus(order.status)
     return OrderRead(
         id=order.id, order_no=order.order_no, enterprise_id=order.enterprise_id,
@@ -795,11 +830,7 @@ def _read(order: FinancingOrder, *, enterprise_name: str, product: products_serv
         bank_organisation_id=order.bank_organisation_id, amount_fen=order.amount_fen,
         term_months=order.term_months, repayment_method=RepaymentMethod(order.repayment_method),
         purpose=order.purpose, status=status,
-        estimate=EstimateRead(
-            score=order.estimate_score, grade=order.estimate_grade, line_fen=order.estimated_line_fen,
-            annual_rate=order.estimated_rate, reasons=list(order.estimate_reasons),
-            assessor_version=order.assessor_version,
-        ),
+        estimate=_estimate_read(order, withheld),
         submitted_at=order.submitted_at, deadline_date=order.deadline_date,
         is_late=policy.is_late(status, order.deadline_date, today),
         working_days_left=calendar.workdays_between(today, order.deadline_date),

@@ -1449,3 +1449,27 @@ EN.update({
         "Waiting for the administrator to confirm. No bank sees the need until then.",
     "放弃该需求": "Discard this need", "多家银行": "Several banks",
 })
+
+# The audit log and the firm's access log: the words its entries are composed of (xinyidai.audit.labels).
+EN.update({
+    "用户": "User", "平台": "Platform",
+    "信用信息目录项": "Catalogue item", "信用承诺": "Credit commitment", "日终批处理": "End of day",
+    "授信评估": "Credit decision", "信用记录": "Credit record", "信用报告": "Credit report",
+    "数据加密密钥": "Data encryption key", "金融产品": "Financial product", "融资订单": "Financing order",
+    "网络同步游标": "Network sync cursor", "网络目录版本": "Network directory version",
+    "网络目录成员": "Network directory member", "沙箱模型": "Sandbox model", "沙箱运行": "Sandbox run",
+    "信息使用承诺": "Usage commitment",
+    "批量评分": "Batch scoring", "审批通过后开立额度": "Line opened after approval",
+    "违约代偿": "Compensation on default", "追偿分配": "Recovery allocation",
+    "本企业查询自身信息": "The firm's own query",
+    "信息主体权益（异议与信用修复）": "Data subject's rights (objections and repair)",
+    "查阅核验记录": "Verification history read", "核查信用承诺": "Credit commitment check",
+    "融资支持": "Financing support", "信用修复审核": "Credit repair review", "网格员走访": "Grid worker's visit",
+    "市场主体登记": "Registration of a market entity",
+    "未提供授权业务编号": "No authorisation reference given", "未获授权": "Not authorised",
+    "一次性授权已使用": "One-time authorisation already used", "授权已过期": "Authorisation expired",
+    "授权尚未生效": "Authorisation not yet in force",
+    "授权不涵盖所查信息类别": "Categories not covered by the authorisation",
+    "无权查看": "No right to view",
+    "尚未启用冠军模型，信用画像按规则评估。": "No champion model is in use yet: the portrait is scored by the rules. ",
+})

@@ -23,6 +23,12 @@ ENTITY_KIND_LABELS = {
     EntityKind.FARMERS_COOPERATIVE.value: "农民专业合作社",
     EntityKind.FAMILY_FARM.value: "家庭农场",
 }
+ENTITY_KIND_WORDS_EN = {
+    EntityKind.ENTERPRISE.value: "enterprises",
+    EntityKind.INDIVIDUAL_BUSINESS.value: "individual businesses",
+    EntityKind.FARMERS_COOPERATIVE.value: "farmers' cooperatives",
+    EntityKind.FAMILY_FARM.value: "family farms",
+}
 GRADES = ("A", "B", "C", "D")  # best first, as the scoring policy grades
 # The credit-information categories of the catalogue (`creditdata/catalogue.toml`), in the words a rule says.
 CATEGORY_WORDS = {
@@ -184,7 +190,7 @@ def _has_recent(profile: FirmProfile, value: Mapping[str, Any]) -> bool:
 
 def _kinds_text(value: Sequence[str]) -> tuple[str, str]:
     return ("仅限" + "、".join(ENTITY_KIND_LABELS[v] for v in value) + "申请",
-            "only for " + ", ".join(value))
+            "only for " + ", ".join(ENTITY_KIND_WORDS_EN[v] for v in value))
 
 
 def _grade_ok(profile: FirmProfile, value: str) -> bool:

@@ -36,6 +36,8 @@ class GateFinding:
     message: str
     action: str
     action_url: str | None = None
+    message_en: str = ""  # the same in English, for the portal's English mode
+    action_en: str = ""
 
 
 @dataclass(frozen=True)
@@ -71,6 +73,8 @@ def annual_report_gate(
             code="not_in_operation",
             message="市场主体登记状态不是存续（在营），不能申请融资",
             action="如登记信息有误，请联系区市场监管局核实",
+            message_en="The entity is not registered as in operation, so it cannot apply for financing",
+            action_en="If the registration is wrong, ask the district's market supervision bureau to check it",
         ))
     due = required_report_year(registration_date=registration_date, today=today)
     if due is not None and (last_report_year is None or last_report_year < due):
@@ -79,6 +83,9 @@ def annual_report_gate(
             message=f"尚未报送{due}年度年报（截止日期为{due + 1}年6月30日）",
             action=f"请先到国家企业信用信息公示系统报送{due}年度年报，报送后即可继续申请",
             action_url=annual_report_url,
+            message_en=f"The annual report for {due} has not been filed (due by 30 June {due + 1})",
+            action_en=f"File the {due} annual report on the National Enterprise Credit Information Publicity "
+                      "System first; then you may apply",
         ))
     if is_abnormal:
         reason = f"（{abnormal_reason}）" if abnormal_reason else ""
@@ -87,6 +94,9 @@ def annual_report_gate(
             message=f"已被列入经营异常名录{reason}",
             action="请补报年报或改正相关问题后，向区市场监管局申请移出经营异常名录",
             action_url=annual_report_url,
+            message_en="Listed on the abnormal-operations list" + (f" ({abnormal_reason})" if abnormal_reason else ""),
+            action_en="File the missing annual report or correct the problem, then ask the district's market "
+                      "supervision bureau to remove the firm from the list",
         ))
     current_year_due = today.year - 1
     if (
@@ -99,5 +109,8 @@ def annual_report_gate(
             message=f"{current_year_due}年度年报应于{today.year}年6月30日前报送",
             action="逾期未报将被列入经营异常名录，影响信用和融资",
             action_url=annual_report_url,
+            message_en=f"The annual report for {current_year_due} is due by 30 June {today.year}",
+            action_en="A firm that files late is put on the abnormal-operations list, which affects its credit and "
+                      "financing",
         ))
     return GateResult(allowed=not findings, findings=findings, reminders=reminders)

@@ -56,6 +56,8 @@ class GateFindingRead(BaseModel):
     message: str
     action: str
     action_url: str | None
+    message_en: str = ""
+    action_en: str = ""
 
 
 class EnterpriseRead(BaseModel):

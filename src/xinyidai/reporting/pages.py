@@ -21,6 +21,7 @@ from xinyidai.portal.i18n import language_of, translate
 from xinyidai.portal.templating import render
 from xinyidai.reporting import definitions as d
 from xinyidai.reporting import files, service
+from xinyidai.text import check_digits
 from xinyidai.web import SessionDep, attachment, client_ip
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(csrf_protect)])
@@ -153,7 +154,7 @@ def set_target(request: Request, session: SessionDep, principal: OversightDep,
     due: date | None = None
     number = Decimal(0)
     try:
-        number = Decimal(value.strip().replace(",", "").rstrip("%"))
+        number = Decimal(check_digits(value).strip().replace(",", "").rstrip("%"))
         if not number.is_finite():
             raise InvalidOperation
         if default is not None and default.unit == "比例":

@@ -158,3 +158,48 @@ def test_actions_and_subjects_are_shown_in_words_not_codes(session: Session, wor
     log = client.get("/credit-file/access-log").text
     assert f'data-testid="access-subject-{read.id}">融资订单 {order.order_no}<' in log
     assert "查阅信用画像" in log and "冻结授信额度" in log and "financing_order" not in log
+
+
+CJK = re.compile(r"[\u3400-\u9fff]")
+
+
+def _cell(html: str, testid: str) -> str:
+    found = re.search(rf'data-testid="{testid}">(.*?)</td>', html, re.S)
+    assert found, testid
+    return found.group(1)
+
+
+def test_entries_read_in_the_pages_language_and_purposes_in_words(session: Session, world: World,
+                                                                  client: TestClient) -> None:
+    from xinyidai.orders import service as orders_service
+    from xinyidai.orders.schemas import OrderCreate
+
+    order = orders_service.apply(session, principal=world.principal(session, "good"), order_in=OrderCreate(
+        product_id=world.product_a, amount_fen=20_000_000, term_months=12, repayment_method="equal_installment",
+        purpose="采购原材料", authorise=True))
+    read = audit_service.record(session, action="creditdata.credit_file_read", actor=_by(world.bank_a),
+                                subject_type="credit_file", subject_id=world.good_enterprise,
+                                enterprise_id=world.good_enterprise, purpose=f"financing_application:{order.order_no}")
+    job = audit_service.record(session, action="guarantee.recovered", actor=Actor.system("recovery"),
+                               subject_type="drawdown", subject_id=7, enterprise_id=world.good_enterprise)
+    session.commit()
+    login(client, "admin")
+    page = client.get("/admin/audit").text
+    assert _cell(page, f"audit-purpose-{read.sequence}") == f"融资申请审批 {order.order_no}"
+    assert "financing_application" not in page
+    client.cookies.set("lang", "en")
+    page = client.get("/admin/audit").text
+    assert _cell(page, f"audit-subject-{read.sequence}") == f"Credit file #{world.good_enterprise}"
+    assert _cell(page, f"audit-purpose-{read.sequence}") == f"Financing application review {order.order_no}"
+    assert _cell(page, f"audit-actor-{read.sequence}") == "User #1"
+    assert _cell(page, f"audit-actor-{job.sequence}") == "Platform job: Recovery allocation"
+    row = re.search(rf'<tr data-testid="audit-{read.sequence}">(.*?)</tr>', page, re.S)
+    assert row and "Look up a credit file" in row.group(1) and "Success" in row.group(1)
+    assert not CJK.search(re.sub(r"<td[^>]*data-value>[^<]*</td>", "", row.group(1)))  # but the parties' names
+    client.cookies.clear()
+    login(client, "good")
+    client.cookies.set("lang", "en")
+    log = client.get("/credit-file/access-log").text
+    assert _cell(log, f"access-subject-{read.id}") == f"Credit file #{world.good_enterprise}"
+    assert _cell(log, f"access-purpose-{read.id}") == f"Financing application review {order.order_no}"
+    assert "financing_application" not in log

@@ -39,6 +39,10 @@ def test_the_form_offers_active_institutions_only_and_is_the_entitys_alone(
                                               "一次性", "有效期内多次"))
     assert "南岸区税务局" not in page.text and "平台运营中心" not in page.text
     assert 'href="/authorisations/new"' in client.get("/authorisations").text
+    client.cookies.set("lang", "en")  # the kind of each institution in the page's language, its name as it is
+    english = client.get("/authorisations/new").text
+    assert "甲银行 (Bank)" in english and "（银行）" not in english
+    client.cookies.delete("lang")
     client.cookies.clear()
     login(client, "a.officer")
     assert client.get("/authorisations/new").status_code == 403

@@ -3,15 +3,22 @@
 from __future__ import annotations
 
 import threading
+from collections import Counter
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import text
+from sqlalchemy import func, select, text
 
-from xinyidai import db
+from tests.integration.conftest import CSRF_RE, PASSWORD, build_world, uscc
+from xinyidai import clock, db
+from xinyidai.auth.enums import Role
 from xinyidai.config import get_settings
+from xinyidai.creditdata.models import CreditRecord
+from xinyidai.identity import service as identity_service
+from xinyidai.identity.schemas import ApiClientCreate
 from xinyidai.main import create_app
 
 
@@ -78,3 +85,46 @@ def test_concurrent_read_then_write_transactions_on_a_sqlite_file_all_succeed(tm
     database.engine.dispose()
     assert errors == []
     assert final == workers  # serialised: no lost update either
+
+
+def test_parallel_logins_and_pushes_on_the_default_database_are_never_a_5xx(
+        committed_database: db.Database, frozen_clock: clock.FixedClock) -> None:
+    """What fuzzing found on SQLite (the default): 36 of 40 parallel logins and 16 of 20 parallel pushes were 500
+    "database is locked". Every writer now waits its turn: each login and each push (its own key) succeeds."""
+    factory = committed_database.session_factory
+    with db.transaction(factory) as session:
+        world = build_world(session)
+        created = identity_service.create_api_client(session, client_in=ApiClientCreate(
+            organisation_id=world.tax_org, name="税务数据交换", roles=[Role.DEPARTMENT_DATA_OFFICER]))
+    with db.transaction(factory) as session:
+        token = identity_service.issue_client_token(session, client_id=created.client_id,
+                                                    client_secret=created.client_secret).token
+    assert token is not None
+    app = create_app(session_factory=factory)
+    with TestClient(app, raise_server_exceptions=False) as client:
+        # Each login from a browser of its own (its own cookies and form token), all at once.
+        browsers = [TestClient(app, raise_server_exceptions=False) for _ in range(40)]
+        forms = []
+        for browser in browsers:
+            match = CSRF_RE.search(browser.get("/login").text)
+            assert match
+            forms.append({"username": "good", "password": PASSWORD, "csrf_token": match.group(1)})
+
+        def log_in(n: int) -> int:
+            return browsers[n].post("/login", data=forms[n], follow_redirects=False).status_code
+
+        def push(n: int) -> int:
+            rows = [{"uscc": uscc("MA0000001"), "voucher_no": f"P{n}-{r}", "tax_period": "2026-10",
+                     "tax_kind": "增值税", "amount": "10", "paid_date": "2026-11-15"} for r in range(5)]
+            headers = {"Authorization": f"Bearer {token.access_token}", "Idempotency-Key": f"tax-parallel-{n:04d}"}
+            return client.post("/api/v1/credit-data/tax_payment/rows", json={"rows": rows},
+                               headers=headers).status_code
+
+        with ThreadPoolExecutor(max_workers=40) as pool:
+            logins = Counter(pool.map(log_in, range(40)))
+        with ThreadPoolExecutor(max_workers=20) as pool:
+            pushes = Counter(pool.map(push, range(20)))
+    assert logins == Counter({303: 40}), logins
+    assert pushes == Counter({201: 20}), pushes
+    with factory() as session:
+        assert session.scalar(select(func.count()).select_from(CreditRecord)) == 100

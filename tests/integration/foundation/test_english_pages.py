@@ -163,3 +163,12 @@ def test_every_demo_user_sees_its_pages_in_english_in_english_mode(
         paths = [e.path for e in nav.entries_for(principal)]
         left |= {f"{username} {line}" for line in _left_in_chinese(demo_client, paths)}
     assert not left, "\n".join(sorted(left))
+
+
+def test_the_self_report_forms_mark_the_catalogues_words_as_data(client: TestClient, world: World) -> None:
+    # The catalogue's names of an item, its fields and their choices are data (Chinese in both modes).
+    login(client, "good")
+    # Reached from the self-report page, as a person reaches them (a page's title may name its item: not checked).
+    left = _left_in_chinese(client, ["/credit-file/self-report"])
+    assert "/credit-file/self-report/agri_crop" in {path for path, _ in _visit(client, ["/credit-file/self-report"])}
+    assert not left, sorted(left)

@@ -103,7 +103,9 @@ def test_a_pushed_penalty_reaches_each_carrier_once_and_the_bank_handles_it(
     login(client, "good")
     log = client.get("/credit-file/access-log")
     rows = [row for row in log.text.split("<tr")[1:] if "贷后管理查看风险预警" in row]
-    assert rows and all("甲银行" in row and f"post_loan_management:LINE{watched.line.id}" in row for row in rows)
+    # The purpose in words with the line it concerns, never its code.
+    assert rows and all("甲银行" in row and f"贷后管理 LINE{watched.line.id}" in row for row in rows)
+    assert "post_loan_management" not in log.text
     assert "乙银行" not in log.text
 
 

@@ -9,7 +9,7 @@ from datetime import timedelta
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
-from tests.integration.conftest import World, login
+from tests.integration.conftest import World, login, page_csrf
 from xinyidai import clock
 from xinyidai.consent import service as consent_service
 from xinyidai.orders import service as orders_service
@@ -88,3 +88,29 @@ def test_after_expiry_the_bank_no_longer_sees_the_assessment(
     page = client.get(f"/orders/{order.id}")
     assert page.status_code == 200
     _hides_the_assessment(session, page.text, order)
+
+
+def test_after_revocation_the_api_gives_the_bank_no_score_grade_or_reasons(
+        client: TestClient, session: Session, world: World) -> None:
+    order = _apply(session, world)
+    login(client, "a.officer")
+    live = client.get(f"/api/v1/orders/{order.id}").json()["estimate"]
+    assert live["score"] is not None and live["reasons"] and live["withheld"] is None
+    [grant] = [a for a in consent_service.list_for_enterprise(session, enterprise_id=world.good_enterprise)
+               if a.recipient_organisation_id == world.bank_a]
+    consent_service.revoke(session, enterprise_id=world.good_enterprise, authorisation_id=grant.id,
+                           user_id=world.principal(session, "good").user_id or 0)
+    session.commit()
+    headers = {"X-CSRF-Token": page_csrf(client, "/account")}
+    one = client.get(f"/api/v1/orders/{order.id}")
+    [listed] = [o for o in client.get("/api/v1/orders").json() if o["id"] == order.id]
+    accepted = client.post(f"/api/v1/orders/{order.id}/accept", headers=headers)
+    assert one.status_code == 200 and accepted.status_code == 200, accepted.text
+    for estimate in (one.json()["estimate"], listed["estimate"], accepted.json()["estimate"]):
+        assert (estimate["score"], estimate["grade"], estimate["reasons"]) == (None, None, [])
+        assert "撤销" in estimate["withheld"]
+    # The firm still sees its own assessment whole.
+    client.cookies.clear()
+    login(client, "good")
+    own = client.get(f"/api/v1/orders/{order.id}").json()["estimate"]
+    assert own["score"] == live["score"] and own["reasons"] == live["reasons"] and own["withheld"] is None

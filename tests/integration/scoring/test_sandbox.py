@@ -173,7 +173,7 @@ def test_the_enterprise_sees_which_institutions_model_ran_on_its_data(
     assert page.status_code == 200
     rows = re.findall(r'<tr data-testid="access-\d+">(.*?)</tr>', page.text, re.S)
     [row] = [r for r in rows if "模型在平台内对您的数据进行了计算" in r]
-    assert "甲银行" in row and f"model_run:{REF}" in row and "2026-11-23" in row
+    assert "甲银行" in row and f"模型可用不可见计算 {REF}" in row and "2026-11-23" in row
     # The entity whose authorisation did not cover the model's inputs sees no run on its data.
     client.cookies.clear()
     login(client, "other")
@@ -334,7 +334,7 @@ def test_every_entity_skipped_as_not_authorised_sees_the_refusal_on_its_access_l
         client.cookies.clear()
         login(client, username)
         log = client.get("/credit-file/access-log").text
-        assert f"查询被拒绝：{reason}" in log and "甲银行" in log and f"model_run:{REF}" in log
+        assert f"查询被拒绝：{reason}" in log and "甲银行" in log and f"模型可用不可见计算 {REF}" in log
 
 
 def test_a_run_on_fewer_entities_than_the_minimum_is_not_run(

@@ -121,3 +121,24 @@ def test_a_subject_is_named_in_words() -> None:
     assert subject_label("credit_line", "12", name=None) == "授信额度 #12"
     assert subject_label(None, None, name=None) == "—"
     assert subject_label("something_new", "5", name=None) == "something_new #5"
+
+
+def test_every_purpose_recorded_as_a_code_is_named() -> None:
+    from xinyidai.audit.labels import PURPOSE_LABELS, purpose_label
+    from xinyidai.consent.policy import Purpose
+
+    codes = {str(p) for p in Purpose}
+    for path in SOURCE.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.keyword) and node.arg == "purpose":
+                value = node.value
+                if isinstance(value, ast.IfExp):  # `"self_query" if own else f"..."`
+                    value = value.body
+                if isinstance(value, ast.Constant) and isinstance(value.value, str) and re.fullmatch(
+                        r"[a-z_]+", value.value):
+                    codes.add(value.value)
+    assert sorted(codes - set(PURPOSE_LABELS)) == []
+    assert purpose_label("financing_application:XYD1") == "融资申请审批 XYD1"
+    assert purpose_label("post_loan_management:") == "贷后管理"
+    assert purpose_label("实名注册") == "实名注册" and purpose_label(None) == "—"
+    assert purpose_label("self_query", tr=lambda text: {"本企业查询自身信息": "own"}.get(text, text)) == "own"

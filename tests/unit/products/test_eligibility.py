@@ -125,3 +125,9 @@ def test_years_in_business_rule_agrees_with_the_calendar(years: int, registered:
     passed = not eligibility.evaluate([Rule("years_in_business", ">=", years)], firm)
     anniversary_reached = eligibility.months_before(TODAY, 12 * years) >= registered
     assert passed == anniversary_reached
+
+
+def test_the_english_words_of_a_failure_name_no_code() -> None:
+    rule = eligibility.parse({"field": "entity_kind", "op": "in", "value": ["family_farm", "farmers_cooperative"]})
+    [failure] = eligibility.evaluate([rule], profile())
+    assert failure.text_en == "only for family farms, farmers' cooperatives"

@@ -147,3 +147,17 @@ def test_only_market_supervisions_data_officers_and_the_platform_admin_register_
                                         registrar_organisation_id=amr)
     assert not may_register_enterprises(who(amr, OrgKind.GOVERNMENT_DEPARTMENT, Role.DEPARTMENT_DATA_OFFICER),
                                         registrar_organisation_id=None)
+
+
+def test_every_finding_and_reminder_says_itself_in_english_too() -> None:
+    import re
+
+    gates = [_gate(last=None, abnormal=True, reason="未按时报送年报", status="revoked"),
+             _gate(last=2024, today=date(2026, 3, 1))]
+    said = [f for gate in gates for f in (*gate.findings, *gate.reminders)]
+    assert {f.code for f in said} == {"not_in_operation", "annual_report_missing", "abnormal_operations",
+                                      "annual_report_due_soon"}
+    for finding in said:
+        assert finding.message_en and finding.action_en, finding.code
+        # Only the data it quotes (the listing's reason) may stay Chinese.
+        assert not re.search(r"[\u4e00-\u9fff]", finding.action_en + finding.message_en.replace("未按时报送年报", ""))

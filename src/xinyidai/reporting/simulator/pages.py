@@ -19,6 +19,7 @@ from xinyidai.products import service as products_service
 from xinyidai.reporting.simulator import projection, service
 from xinyidai.reporting.simulator.router import XLSX
 from xinyidai.reporting.simulator.schemas import GradeIn, PolicyIn, SimulationCreate
+from xinyidai.text import UnsafeText, check_digits
 from xinyidai.web import IdPath, SessionDep
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(csrf_protect)])
@@ -65,9 +66,9 @@ def _number(values: dict[str, str], name: str, label: str, errors: list[str]) ->
     if not text:
         return None
     try:
-        number = Decimal(text)
-    except InvalidOperation:
-        errors.append(f"{label}须为数字")
+        number = Decimal(check_digits(text))
+    except (InvalidOperation, UnsafeText):
+        errors.append(f"{label}须为数字（半角 0-9）")
         return None
     if not number.is_finite():
         errors.append(f"{label}须为数字")
