@@ -74,6 +74,7 @@ class Breakage(StrEnum):
     DELETED = "deleted"
     SEQUENCE_GAP = "sequence_gap"
     CHECKPOINT_MISMATCH = "checkpoint_mismatch"
+    CHECKPOINT_MISSING = "checkpoint_missing"
 
 
 BREAKAGE_LABELS = {
@@ -82,6 +83,7 @@ BREAKAGE_LABELS = {
     Breakage.DELETED: "条目被删除",
     Breakage.SEQUENCE_GAP: "序号不连续",
     Breakage.CHECKPOINT_MISMATCH: "与库外检查点不符（链被整体改写）",
+    Breakage.CHECKPOINT_MISSING: "缺少库外检查点（无法排除链被整体改写）",
 }
 
 
@@ -136,8 +138,10 @@ class ChainHead:
 class ChainWalker:
     """Feed entries in sequence order; stops at the first break. Holds only the previous entry (flat memory)."""
 
-    def __init__(self, anchors: Iterable[Anchor] = ()) -> None:
+    def __init__(self, anchors: Iterable[Anchor] = (), *, anchor_every: int | None = None) -> None:
         # Checkpoints by sequence; several may name one sequence (a checkpoint taken twice with no entry between).
+        # `anchor_every`: a checkpoint is written each time the chain passes a multiple of it (None: not required).
+        self.anchor_every = anchor_every
         self.anchors: dict[int, list[Anchor]] = {}
         for anchor in anchors:
             self.anchors.setdefault(anchor.sequence, []).append(anchor)
@@ -204,14 +208,34 @@ class ChainWalker:
                 self.broken = Broken(Breakage.DELETED, self.last_sequence + 1, None,
                                      f"{first.at} 的库外检查点记录链已到序号 {first.sequence}，"
                                      f"现在的链只到序号 {self.last_sequence}：其后的条目已被删除")
+        if self.broken is None:
+            self.broken = self._missing_checkpoint()
         return VerifyResult(count=self.count, last_sequence=self.last_sequence, last_hash=self.last_hash,
                             broken=self.broken, anchors_checked=sum(len(a) for a in self.anchors.values()))
 
 
+    def _missing_checkpoint(self) -> Broken | None:
+        # Without this, deleting or emptying the checkpoint file would leave a rewritten chain "intact, checked
+        # against 0 checkpoints". The commit that carried the chain past its last multiple of `anchor_every` wrote
+        # a checkpoint at or after that multiple; none there means the file lost it.
+        if not self.anchor_every:
+            return None
+        due = self.last_sequence // self.anchor_every * self.anchor_every
+        if due == 0 or any(sequence >= due for sequence in self.anchors):
+            return None
+        latest = max(self.anchors, default=None)
+        held = f"最后一个检查点在序号 {latest}" if latest is not None else "检查点文件中没有任何检查点"
+        return Broken(Breakage.CHECKPOINT_MISSING, due, None,
+                      f"链已过序号 {due}（每 {self.anchor_every} 条记一个库外检查点），{held}：检查点文件被删除、"
+                      "清空或截断，或检查点写入失败（见日志），无法排除链被整体改写。核实后可运行 "
+                      "xinyidai audit checkpoint 记录当前链头")
+
+
 def walk(entries: Iterable[Mapping[str, Any]], *, head: ChainHead | None = None,
-         anchors: Iterable[Anchor] = ()) -> VerifyResult:
-    """Verify a whole chain given in sequence order, and against the checkpoints kept outside the database."""
-    walker = ChainWalker(anchors)
+         anchors: Iterable[Anchor] = (), anchor_every: int | None = None) -> VerifyResult:
+    """Verify a whole chain given in sequence order, against the checkpoints kept outside the database, and that
+    the checkpoints due every `anchor_every` entries are there."""
+    walker = ChainWalker(anchors, anchor_every=anchor_every)
     for entry in entries:
         if not walker.feed(entry):
             break

@@ -206,7 +206,7 @@ def verify(session: Session) -> VerifyResult:
     database; intact with count and last hash, or the first break, and the checkpoint lines refused."""
     head = session.get(AuditChainHead, HEAD_ID, populate_existing=True)
     checkpoints = anchor.read()
-    result = chain.walk(_chain_rows(session), anchors=checkpoints.valid,
+    result = chain.walk(_chain_rows(session), anchors=checkpoints.valid, anchor_every=anchor.interval(),
                         head=None if head is None else ChainHead(sequence=head.sequence, entry_hash=head.entry_hash))
     refused = tuple(f"检查点文件第 {bad.line_no} 行被拒绝：{bad.reason}" for bad in checkpoints.refused)
     return dataclasses.replace(result, refused_anchors=refused) if refused else result

@@ -130,3 +130,19 @@ def test_cli_checkpoint_then_verify_names_the_rewrite(tmp_path: Path, monkeypatc
         assert "checkpoint_mismatch" in output and "序号3" in output
     finally:
         database.engine.dispose()
+
+
+@pytest.mark.parametrize("lose", ["delete", "empty", "cut back"])
+def test_a_checkpoint_file_deleted_emptied_or_cut_back_fails_verification(
+        session: Session, every_two: None, _audit_anchor_of_the_test: Path, lose: str) -> None:
+    _record(session, 5)
+    assert audit_service.verify(session).intact
+    if lose == "delete":
+        _audit_anchor_of_the_test.unlink()
+    else:
+        lines = _audit_anchor_of_the_test.read_text().splitlines(keepends=True)
+        _audit_anchor_of_the_test.write_text("" if lose == "empty" else lines[0])
+    result = audit_service.verify(session)
+    assert not result.intact
+    assert result.broken is not None and result.broken.kind is Breakage.CHECKPOINT_MISSING
+    assert result.broken.sequence == 4 and "库外检查点" in result.broken.message

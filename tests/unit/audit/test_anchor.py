@@ -54,3 +54,19 @@ def test_a_checkpoint_beyond_the_end_means_entries_were_cut_off() -> None:
     entries = _chain(3)
     result = chain.walk(entries, anchors=[anchor.Checkpoint(sequence=5, entry_hash="00", at="t")])
     assert result.broken is not None and result.broken.kind is chain.Breakage.DELETED and result.broken.sequence == 4
+
+
+def test_a_checkpoint_due_but_not_in_the_file_fails_the_walk() -> None:
+    """Every 2 entries a checkpoint is written: with 5 entries one at 4 or later is due. A file deleted, emptied or
+    cut back to an earlier checkpoint cannot leave the chain 'intact, checked against 0 checkpoints'."""
+    entries = _chain(5)
+    at = {n: anchor.Checkpoint(sequence=n, entry_hash=str(entries[n - 1]["entry_hash"]), at="t") for n in (2, 4)}
+    assert chain.walk(entries, anchors=at.values(), anchor_every=2).intact
+    assert chain.walk(entries, anchors=[at[4]], anchor_every=2).intact
+    for kept in ([], [at[2]]):
+        result = chain.walk(entries, anchors=kept, anchor_every=2)
+        assert result.broken is not None and result.broken.kind is chain.Breakage.CHECKPOINT_MISSING
+        assert result.broken.sequence == 4 and result.count == 5
+    # Short of the first multiple nothing is due; without an interval nothing is required.
+    assert chain.walk(entries[:1], anchor_every=2).intact
+    assert chain.walk(entries, anchor_every=None).intact
