@@ -22,8 +22,9 @@ AmountFenOrZero = Annotated[int, Strict(), Field(ge=0, le=MAX_FEN)]
 CENT = Decimal("0.01")
 RATE_QUANTUM = Decimal("0.000001")  # rates are kept to 1e-6 (a hundredth of a basis point)
 
-_AMOUNT_RE = re.compile(r"^\d{1,3}(,\d{3})+(\.\d{1,2})?$|^\d+(\.\d{1,2})?$")
-_PERCENT_RE = re.compile(r"^\d{1,3}(\.\d{1,4})?$")
+# ASCII digits only, as every other channel reads them (xinyidai.text): \d alone would read ２０ or ٢٠ as 20.
+_AMOUNT_RE = re.compile(r"^\d{1,3}(,\d{3})+(\.\d{1,2})?$|^\d+(\.\d{1,2})?$", re.ASCII)
+_PERCENT_RE = re.compile(r"^\d{1,3}(\.\d{1,4})?$", re.ASCII)
 
 
 class InvalidAmount(ValueError):
