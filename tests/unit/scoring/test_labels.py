@@ -3,14 +3,20 @@ language."""
 
 from __future__ import annotations
 
+import itertools
 import re
+from datetime import date
+from decimal import Decimal
 
 import pytest
 
 from xinyidai.scoring.features import CATALOGUE
 from xinyidai.scoring.labels import assessor_label, reason_label
 from xinyidai.scoring.policy import HARD_RULES
-from xinyidai.scoring.preassessment import REASONS_EN
+from xinyidai.scoring.preassessment import REASONS_EN, EntityFacts, ProductBounds, RuleBasedPreAssessor
+
+BOUNDS = ProductBounds(min_rate=Decimal("0.035"), max_rate=Decimal("0.08"), max_line_fen=100_000_000,
+                       min_amount_fen=1_000_000)
 
 
 @pytest.mark.parametrize(("assessor", "label"), [
@@ -60,6 +66,12 @@ def test_every_hard_rule_and_every_rule_set_reason_has_its_english() -> None:
     for feature in CATALOGUE:
         text = reason_label({"code": f"model.{feature.name}", "text": f"{feature.label}（扣2.5分）"}, "en")
         assert text.endswith("(−2.5 points)") and not re.search(r"[\u4e00-\u9fff]", text), text
-    assert set(REASONS_EN) >= {
-        "经营10年以上", "经营5年以上", "经营3年以上", "经营不满1年", "注册资本500万元以上", "注册资本100万元以上",
-        "注册资本10万元以上", "从业人员50人以上", "从业人员10人以上", "年报按时报送", "年报未按时报送", "列入经营异常名录"}
+    # Every reason the rule set gives, over entities young and old, small and large, filing and not.
+    said = {reason for years, capital, employees, current, abnormal in itertools.product(
+                (0, 2, 4, 7, 12), (None, 200_000_00, 2_000_000_00, 9_000_000_00), (None, 12, 60), (True, False),
+                (True, False))
+            for reason in RuleBasedPreAssessor().assess(EntityFacts(
+                kind="enterprise", scale="small", registration_date=date(2026 - years, 1, 1),
+                registered_capital_fen=capital, employees=employees, is_abnormal=abnormal,
+                annual_reports_current=current), BOUNDS, today=date(2026, 11, 23)).reasons}
+    assert len(said) == 12 and said <= set(REASONS_EN)
