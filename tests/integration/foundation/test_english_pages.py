@@ -7,6 +7,7 @@ Data may stay Chinese (a firm's name, a record's content, a catalogue item's nam
 
 from __future__ import annotations
 
+import base64
 import re
 from collections.abc import Iterator
 from html.parser import HTMLParser
@@ -265,6 +266,10 @@ def test_the_texts_the_platform_composes_read_in_english_in_english_mode(
           "estimate-declined")
     home = client.get("/enterprise").text
     check("firm's home", home, "portrait-dimensions", "portrait-note", "portrait-suggestions")
+    radar = re.search(r'src="data:image/svg\+xml;base64,([^"]+)"', home)
+    assert radar is not None
+    if found := CJK.findall(base64.b64decode(radar[1]).decode()):
+        left["firm's home [portrait-radar]"] = found
     check("firm's order", client.get(f"/orders/{order.id}").text, "estimate-reasons", "assessor-version")
     for record_id in (penalty, grade):
         check(f"repair of record {record_id}", client.get(f"/rights/repairs/new?record_id={record_id}").text,
