@@ -94,7 +94,7 @@ from xinyidai.rights import router as rights_router
 from xinyidai.scoring import jobs as scoring_jobs
 from xinyidai.scoring import pages as scoring_pages
 from xinyidai.scoring.events import ScoringRunCompleted
-from xinyidai.scoring.labels import assessor_label
+from xinyidai.scoring.labels import assessor_label, reason_label
 from xinyidai.scoring.portrait import router as scoring_portrait_router
 from xinyidai.scoring.sandbox import pages as sandbox_pages
 from xinyidai.scoring.sandbox import router as sandbox_router
@@ -454,6 +454,7 @@ def create_app(*, session_factory: sessionmaker[Session] | None = None) -> FastA
     app.state.principal_source = identity_service.PRINCIPAL_SOURCE
     templates.env.globals.update(ORG_KIND_LABELS=ORG_KIND_LABELS, ROLE_LABELS=ROLE_LABELS)
     templates.env.filters["assessor"] = assessor_label
+    templates.env.filters["reason"] = reason_label
     consent_pages.use_category_names(
         lambda session: {c.code: c.name for c in creditdata_service.list_categories(session)})
     audit_pages.use_directory(AUDIT_DIRECTORY)

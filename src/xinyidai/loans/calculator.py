@@ -117,8 +117,11 @@ def _percent(rate: Decimal) -> str:
     return f"{(rate * 100).normalize():f}%"
 
 
-def explain_chongxindai_cost() -> list[str]:
-    """Chinese sentences reconciling the report's "约39—67元" with the computed costs."""
+def explain_chongxindai_cost(lang: str = "zh") -> list[str]:
+    """Sentences reconciling the report's "约39—67元" with the computed costs: in Chinese, or in English (`lang`
+    "en", the portal's English mode)."""
+    if lang == "en":
+        return _explain_chongxindai_cost_en()
     low_bare, low_fee, high_bare, high_fee = chongxindai_cost_cases()
 
     def line(case: CostCase) -> str:
@@ -143,4 +146,36 @@ def explain_chongxindai_cost() -> list[str]:
         f"高端则与利率8%但不计担保费的{format_yuan(high_bare.total_cost_fen)}元相符。",
         "也就是说，高端似乎只按利率计算而漏算了担保费，或者8%的上限本身就是含担保费的综合年化成本；"
         f"若8%的利率另加1.2%担保费，1个月的总成本应为{format_yuan(high_fee.total_cost_fen)}元。",
+    ]
+
+
+def _explain_chongxindai_cost_en() -> list[str]:
+    """`explain_chongxindai_cost` in English, sentence for sentence."""
+    low_bare, low_fee, high_bare, high_fee = chongxindai_cost_cases()
+
+    def line(case: CostCase) -> str:
+        rate = _percent(case.annual_rate)
+        if case.guarantee_fee_rate:
+            fee = _percent(case.guarantee_fee_rate)
+            return (
+                f"Annual rate {rate} plus a {fee} guarantee fee: interest {format_yuan(case.interest_fen)} yuan"
+                f" + guarantee fee {format_yuan(case.guarantee_fee_fen)} yuan = {format_yuan(case.total_cost_fen)} yuan"
+            )
+        interest, total = format_yuan(case.interest_fen), format_yuan(case.total_cost_fen)
+        return f"Annual rate {rate}, no guarantee fee: interest {interest} yuan, {total} yuan in all"
+
+    return [
+        "10,000 yuan borrowed for 1 month, interest at the monthly rate = annual rate ÷ 12, rounded to the fen "
+        "(repaid in one period, interest first, equal principal and equal installments give the same result; so "
+        "does daily interest for 30 days ÷ 360):",
+        line(low_bare),
+        line(low_fee),
+        line(high_bare),
+        line(high_fee),
+        f"The low end of the reported “about 39–67 yuan” matches the {format_yuan(low_fee.total_cost_fen)} yuan at "
+        f"3.5% with the 1.2% guarantee fee; the high end matches the {format_yuan(high_bare.total_cost_fen)} yuan "
+        "at 8% without the guarantee fee.",
+        "So the high end seems to count the rate alone and leave out the guarantee fee, or the 8% ceiling is itself "
+        "the all-in annual cost including the fee; at 8% plus a 1.2% guarantee fee, 1 month would cost "
+        f"{format_yuan(high_fee.total_cost_fen)} yuan in all.",
     ]

@@ -431,4 +431,5 @@ def calculator_page(
         context["errors"] = ["期限须为1至360之间的整数（月），并选择还款方式"]
     if request.headers.get("hx-request") and not request.headers.get("hx-history-restore-request"):
         return render(request, "loans/_quote.html", context)
-    return render(request, "loans/calculator.html", {**context, "explain": calculator.explain_chongxindai_cost()})
+    explain = calculator.explain_chongxindai_cost(i18n.language_of(request))
+    return render(request, "loans/calculator.html", {**context, "explain": explain})

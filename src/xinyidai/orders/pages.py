@@ -30,6 +30,7 @@ from xinyidai.orders.schemas import (
     OrderReject,
     OrderReturn,
 )
+from xinyidai.portal import i18n
 from xinyidai.portal.forms import form_errors
 from xinyidai.portal.templating import render
 from xinyidai.products import service as products_service
@@ -58,7 +59,7 @@ def enterprise_home(request: Request, session: SessionDep,
     portrait = scoring_service.read_portrait(session, principal=principal, enterprise_id=enterprise.id)
     return render(request, "orders/enterprise_home.html", {
         **LABELS,
-        "portrait": portrait, "portrait_chart": scoring_service.radar_data_url(portrait),
+        "portrait": portrait, "portrait_chart": scoring_service.radar_data_url(portrait, i18n.language_of(request)),
         "enterprise": registry_service.to_read(enterprise),
         "gate": registry_service.annual_report_gate(enterprise),
         "products": products_service.list_published(session),
@@ -246,7 +247,7 @@ def _bank_assessment(request: Request, session: Session, order: FinancingOrder) 
                                                  purpose_ref=order.order_no, ip_address=client_ip(request))
     except Forbidden as exc:
         return {"portrait_error": exc.message, "assessment_withheld": exc.message}
-    return {"portrait": portrait, "portrait_chart": scoring_service.radar_data_url(portrait)}
+    return {"portrait": portrait, "portrait_chart": scoring_service.radar_data_url(portrait, i18n.language_of(request))}
 
 
 def _bank_view(request: Request, session: Session, order: FinancingOrder) -> dict[str, Any]:

@@ -41,6 +41,10 @@ REPAIRABLE_ITEMS = frozenset({"admin_penalty"})
 NOT_REPAIRABLE = {
     "serious_dishonesty": "严重失信主体名单信息不适用信用修复申请，须由认定部门按名单管理规定办理移出",
 }
+NOT_REPAIRABLE_EN = {
+    "serious_dishonesty": "A serious dishonesty listing cannot be repaired on application: the department that "
+                          "listed the firm removes it under the list's rules",
+}
 MIN_PUBLICITY_MONTHS = {"轻微": 3, "一般": 3, "严重": 12}
 COMMITMENT_TEXT = (
     "本单位承诺：已全面履行行政处罚决定规定的义务，违法行为已纠正，所提交的材料真实、有效；"
@@ -122,6 +126,7 @@ class Eligibility:
     eligible: bool
     reasons: list[str] = field(default_factory=list)
     earliest_date: date | None = None
+    reasons_en: list[str] = field(default_factory=list)  # the same in English, for the portal's English mode
 
 
 def repair_eligibility(*, item_code: str, data: dict[str, Any], fact_date: date | None, visible_until: date | None,
@@ -129,29 +134,42 @@ def repair_eligibility(*, item_code: str, data: dict[str, Any], fact_date: date 
                        under_objection: bool) -> Eligibility:
     """Whether the entity may apply to repair this record today (the evidence is checked on application)."""
     if item_code in NOT_REPAIRABLE:
-        return Eligibility(False, [NOT_REPAIRABLE[item_code]])
+        return Eligibility(False, [NOT_REPAIRABLE[item_code]], reasons_en=[NOT_REPAIRABLE_EN[item_code]])
     if item_code not in REPAIRABLE_ITEMS:
-        return Eligibility(False, ["仅行政处罚信息可以申请信用修复"])
-    reasons = []
+        return Eligibility(False, ["仅行政处罚信息可以申请信用修复"],
+                           reasons_en=["Only administrative penalty records can be repaired"])
+    reasons: list[str] = []
+    reasons_en: list[str] = []
+
+    def refuse(text: str, text_en: str) -> None:
+        reasons.append(text)
+        reasons_en.append(text_en)
+
     earliest = None
     if repaired:
-        reasons.append("该记录已完成信用修复")
+        refuse("该记录已完成信用修复", "The record has already been repaired")
     if pending:
-        reasons.append("该记录已有审核中的信用修复申请")
+        refuse("该记录已有审核中的信用修复申请", "A repair application for the record is already under review")
     if under_objection:
-        reasons.append("该记录正在异议处理中，请待异议处理完毕后再申请")
+        refuse("该记录正在异议处理中，请待异议处理完毕后再申请",
+               "An objection to the record is being handled; apply once it is answered")
     if not is_current:
-        reasons.append("只能对记录的当前版本申请信用修复")
+        refuse("只能对记录的当前版本申请信用修复", "Only the current version of a record can be repaired")
     if visible_until is not None and today > visible_until:
-        reasons.append("该记录已过公示期，不再向金融机构展示，无需申请修复")
+        refuse("该记录已过公示期，不再向金融机构展示，无需申请修复",
+               "The record's publicity period is over: it is no longer shown to financial institutions, so "
+               "there is nothing to repair")
     months = MIN_PUBLICITY_MONTHS.get(str(data.get("severity", "")), 12)
     if fact_date is None:
-        reasons.append("记录缺少处罚决定日期，无法计算最短公示期")
+        refuse("记录缺少处罚决定日期，无法计算最短公示期",
+               "The record has no penalty decision date, so the minimum publicity period cannot be worked out")
     else:
         earliest = add_months(fact_date, months)
         if today < earliest:
-            reasons.append(f"最短公示期（{months}个月）未满，{earliest.isoformat()} 起可申请")
-    return Eligibility(not reasons, reasons, earliest)
+            refuse(f"最短公示期（{months}个月）未满，{earliest.isoformat()} 起可申请",
+                   f"The minimum publicity period ({months} months) has not passed; you may apply from "
+                   f"{earliest.isoformat()}")
+    return Eligibility(not reasons, reasons, earliest, reasons_en)
 
 
 def application_problems(*, fulfilled_date: date | None, fact_date: date | None, today: date,

@@ -430,7 +430,8 @@ def apply_repair(session: Session, *, principal: Principal, record_id: int, fulf
     check = check_repair(session, principal=principal, record_id=record_id)
     if not check.eligibility.eligible:
         raise NotEligibleForRepair("该记录暂不能申请信用修复：" + "；".join(check.eligibility.reasons),
-                                   message_en="record not eligible for repair")
+                                   message_en="record not eligible for repair: "
+                                   + "; ".join(check.eligibility.reasons_en))
     record, item = check.record, check.item
     today = clock.today()
     problems = policy.application_problems(

@@ -570,6 +570,44 @@ def _judgments_defendant(entity: EntitySnapshot, file: FileAsOf) -> Value:
 
 
 CATALOGUE: tuple[Feature, ...] = tuple(_CATALOGUE)
+
+# The portal's English mode: each feature's and dimension's name, and the units a value is read in.
+LABELS_EN: dict[str, str] = {
+    "years_in_operation": "Years in operation", "registered_capital": "Registered capital",
+    "deregistered": "Revoked or deregistered", "equity_changes_36m": "Equity and capital changes (36 months)",
+    "social_insurance_headcount": "Employees with social insurance",
+    "utility_overdue_amount": "Utility arrears (water, power, gas)",
+    "utility_arrears_months_12m": "Months with utility arrears (12 months)",
+    "social_insurance_continuous_months": "Months of continuous social insurance",
+    "social_insurance_arrears_months_12m": "Months of social insurance arrears (12 months)",
+    "housing_fund_arrears_months_12m": "Months of housing fund arrears or deferral (12 months)",
+    "tax_paid_12m": "Tax paid (12 months)", "tax_paid_trend": "Change in tax paid, year on year",
+    "tax_credit_grade": "Tax credit grade", "tax_arrears_amount": "Tax arrears",
+    "financing_defaults": "Defaults on platform financing",
+    "financing_max_days_past_due": "Longest days past due on platform financing",
+    "annual_report_years_late": "Years of late annual reports",
+    "abnormal_listings_36m": "Abnormal-operations listings (36 months)",
+    "abnormal_listed_now": "On the abnormal-operations list on the day",
+    "penalties_12m": "Administrative penalties (12 months)", "penalties_36m": "Administrative penalties (36 months)",
+    "serious_penalties_36m": "Serious administrative penalties (36 months)",
+    "days_since_last_penalty": "Days since the last administrative penalty",
+    "admin_enforcements_36m": "Administrative enforcements (36 months)",
+    "serious_dishonesty_listed_now": "On the serious dishonesty list on the day",
+    "broken_commitments": "Broken credit commitments",
+    "self_reported_revenue_ratio": "Self-reported revenue against revenue implied by tax",
+    "self_reported_employees_ratio": "Self-reported employees against insured employees",
+    "dishonest_debtor_open": "Open dishonest judgment debtor records",
+    "enforcement_cases_open": "Open enforcement cases",
+    "restricted_consumption_orders": "Consumption restriction orders",
+    "judgments_as_defendant_36m": "Judgments as defendant (36 months)",
+}
+DIMENSION_LABELS_EN = {
+    Dimension.IDENTITY_STABILITY: "Identity and stability", Dimension.OPERATIONS: "Business operations",
+    Dimension.COMPLIANCE: "Compliance", Dimension.FINANCE_TAX: "Finance and tax", Dimension.JUDICIAL: "Litigation",
+    Dimension.SOCIAL_RESPONSIBILITY: "Social responsibility",
+}
+UNITS_EN = {"年": "years", "元": "yuan", "次": "times", "月": "months", "件": "cases", "条": "entries",
+            "人": "people", "天": "days", "倍": "times", "比率": "", "是=1/否=0": ""}
 NAMES: tuple[str, ...] = tuple(feature.name for feature in CATALOGUE)
 
 

@@ -59,25 +59,40 @@ class Reason:
 
 @dataclass(frozen=True)
 class HardRule:
-    """A rule on one feature that decides before the model does, and what the entity can do to put it right."""
+    """A rule on one feature that decides before the model does, and what the entity can do to put it right (in
+    Chinese, and in English for the portal's English mode)."""
 
     code: str
     feature: str
     outcome: Outcome
     text: str
     remedy: str
+    text_en: str = ""
+    remedy_en: str = ""
 
 
 HARD_RULES: tuple[HardRule, ...] = (
     HardRule("rule.serious_dishonesty", "serious_dishonesty_listed_now", Outcome.DECLINE, "列入严重失信主体名单",
-             "纠正失信行为、履行相关义务后申请信用修复，移出严重失信主体名单"),
+             "纠正失信行为、履行相关义务后申请信用修复，移出严重失信主体名单",
+             "On the serious dishonesty list",
+             "Correct the dishonest conduct and meet the obligations, then apply for credit repair to be removed "
+             "from the serious dishonesty list"),
     HardRule("rule.dishonest_debtor", "dishonest_debtor_open", Outcome.DECLINE, "存在未屏蔽的失信被执行人记录",
-             "履行生效法律文书确定的义务，申请删除失信被执行人信息"),
+             "履行生效法律文书确定的义务，申请删除失信被执行人信息",
+             "An open dishonest judgment debtor record",
+             "Meet the obligations of the effective legal documents and apply to have the dishonest judgment "
+             "debtor record deleted"),
     HardRule("rule.abnormal_operations", "abnormal_listed_now", Outcome.DECLINE, "评价日在经营异常名录中",
-             "补报年度报告或更正公示信息后，向市场监管部门申请移出经营异常名录"),
-    HardRule("rule.tax_arrears", "tax_arrears_amount", Outcome.DECLINE, "存在欠税", "尽快缴清欠缴的税款"),
+             "补报年度报告或更正公示信息后，向市场监管部门申请移出经营异常名录",
+             "On the abnormal-operations list on the day of the evaluation",
+             "File the missing annual report or correct the published information, then ask the market "
+             "supervision department to remove the firm from the abnormal-operations list"),
+    HardRule("rule.tax_arrears", "tax_arrears_amount", Outcome.DECLINE, "存在欠税", "尽快缴清欠缴的税款",
+             "Tax arrears", "Pay the tax in arrears as soon as possible"),
     HardRule("rule.annual_report_late", "annual_report_years_late", Outcome.REMEDIATE,
-             "年报逾期或未报送，补报后可重新申请", "每年6月30日前按时报送上一年度的年度报告"),
+             "年报逾期或未报送，补报后可重新申请", "每年6月30日前按时报送上一年度的年度报告",
+             "An annual report is late or missing; file it, then apply again",
+             "File each year's annual report by 30 June of the following year"),
 )
 RULE_OF_FEATURE: dict[str, HardRule] = {rule.feature: rule for rule in HARD_RULES}
 

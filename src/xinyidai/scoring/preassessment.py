@@ -82,6 +82,18 @@ def rate_for_score(score: int, bounds: ProductBounds) -> Decimal:
     return min(bounds.max_rate, max(bounds.min_rate, stepped)).quantize(Decimal("0.000001"))
 
 
+# The rule set's reasons in English, for the portal's English mode.
+REASONS_EN = {
+    "经营10年以上": "In operation 10 years or more", "经营5年以上": "In operation 5 years or more",
+    "经营3年以上": "In operation 3 years or more", "经营不满1年": "In operation less than a year",
+    "注册资本500万元以上": "Registered capital of 5 million yuan or more",
+    "注册资本100万元以上": "Registered capital of 1 million yuan or more",
+    "注册资本10万元以上": "Registered capital of 100,000 yuan or more",
+    "从业人员50人以上": "50 employees or more", "从业人员10人以上": "10 employees or more",
+    "年报按时报送": "Annual reports filed on time", "年报未按时报送": "Annual reports not filed on time",
+    "列入经营异常名录": "On the abnormal-operations list",
+}
+
 GRADE_FACTORS = (("A", 700, Decimal("1.0")), ("B", 650, Decimal("0.8")), ("C", 600, Decimal("0.6")))
 
 

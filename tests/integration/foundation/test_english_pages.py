@@ -7,6 +7,7 @@ Data may stay Chinese (a firm's name, a record's content, a catalogue item's nam
 
 from __future__ import annotations
 
+import base64
 import re
 from collections.abc import Iterator
 from html.parser import HTMLParser
@@ -14,14 +15,22 @@ from urllib.parse import urlsplit
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from tests.integration.conftest import World, login
+from tests.integration.conftest import World, login, page_csrf
 from xinyidai import clock
+from xinyidai.creditdata import service as creditdata_service
+from xinyidai.creditdata.enums import Channel
+from xinyidai.creditdata.models import CreditRecord
 from xinyidai.demo.generator import DEMO_PASSWORD, generate
 from xinyidai.identity import service as identity_service
 from xinyidai.main import create_app, wire_events
+from xinyidai.orders import service as orders_service
+from xinyidai.orders.schemas import OrderCreate
 from xinyidai.portal import nav
+from xinyidai.products.enums import RepaymentMethod
+from xinyidai.registry import service as registry_service
 
 CJK = re.compile(r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef]")
 # Elements whose text is the template's own: navigation, title, headings, labels, table headers, buttons.
@@ -172,3 +181,103 @@ def test_the_self_report_forms_mark_the_catalogues_words_as_data(client: TestCli
     left = _left_in_chinese(client, ["/credit-file/self-report"])
     assert "/credit-file/self-report/agri_crop" in {path for path, _ in _visit(client, ["/credit-file/self-report"])}
     assert not left, sorted(left)
+
+
+class _Within(HTMLParser):
+    """The text inside the elements marked `data-testid="<testid>"`, outside any `data-value` element."""
+
+    def __init__(self, testid: str) -> None:
+        super().__init__(convert_charrefs=True)
+        self.testid = testid
+        self.open: list[tuple[str, bool, bool]] = []  # (tag, is the element, is data)
+        self.found = 0
+        self.text: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in VOID:
+            return
+        named = dict(attrs).get("data-testid") == self.testid
+        self.found += named
+        self.open.append((tag, named, "data-value" in dict(attrs)))
+
+    def handle_endtag(self, tag: str) -> None:
+        if any(name == tag for name, _, _ in self.open):
+            while self.open and self.open.pop()[0] != tag:
+                pass
+
+    def handle_data(self, data: str) -> None:
+        if any(named for _, named, _ in self.open) and not any(is_data for _, _, is_data in self.open):
+            self.text.append(data)
+
+
+def _chinese_in(html: str, testid: str) -> list[str]:
+    """The Chinese left in the element(s) of `testid` (which must be on the page)."""
+    parser = _Within(testid)
+    parser.feed(html)
+    parser.close()
+    assert parser.found, f"no data-testid={testid!r} on the page"
+    return [text.strip() for text in parser.text if CJK.search(text)]
+
+
+def _store(session: Session, enterprise_id: int, item_code: str, **values: str) -> int:
+    item = creditdata_service.get_item(session, code=item_code)
+    uscc = registry_service.get(session, enterprise_id=enterprise_id).uscc
+    parsed = creditdata_service.parser_for(item).parse({**values, "uscc": uscc})
+    assert not isinstance(parsed, list), parsed
+    creditdata_service.store(session, item=item, rows=[creditdata_service.Delivered(enterprise_id, parsed)],
+                             channel=Channel.BULK_IMPORT)
+    session.flush()
+    return session.scalars(select(CreditRecord.id).where(CreditRecord.fingerprint == parsed.fingerprint)).one()
+
+
+def test_the_texts_the_platform_composes_read_in_english_in_english_mode(
+        client: TestClient, session: Session, world: World) -> None:
+    # What the scoring, loans and rights contexts compose at run time (a portrait's explanations and suggestions,
+    # an estimate's reasons and remedies, the calculator's worked example, why a record cannot be repaired) is no
+    # template word the page walk above checks: each is looked at here, in English mode.
+    left: dict[str, list[str]] = {}
+
+    def check(label: str, html: str, *testids: str) -> None:
+        for testid in testids:
+            if found := _chinese_in(html, testid):
+                left[f"{label} [{testid}]"] = found
+
+    client.cookies.set("lang", "en")
+    check("calculator", client.get("/calculator").text, "chongxindai-cost")
+
+    login(client, "good")
+    client.cookies.set("lang", "en")
+    headers = {"X-CSRF-Token": page_csrf(client, "/account")}
+    check("estimate", client.post(f"/enterprise/estimate/{world.product_a}", headers=headers).text, "estimate")
+    order = orders_service.apply(session, principal=world.principal(session, "good"), order_in=OrderCreate(
+        product_id=world.product_a, amount_fen=20_000_000, term_months=12,
+        repayment_method=RepaymentMethod.EQUAL_INSTALLMENT, purpose="采购原材料", authorise=True))
+    # Tax arrears (a hard rule), a recent penalty (not yet repairable) and a tax grade (no penalty at all).
+    with clock.use(clock.at(2026, 9, 2)):
+        _store(session, world.good_enterprise, "tax_arrears", tax_kind="增值税", amount="3500.00",
+               announced_date="2026-09-01")
+    penalty = _store(session, world.good_enterprise, "admin_penalty", decision_no="南岸执法罚〔2026〕31号",
+                     violation="占道经营", penalty_kind="罚款", amount="2,000", severity="一般",
+                     decision_date="2026-10-01", authority="区综合行政执法局")
+    grade = _store(session, world.good_enterprise, "tax_credit_grade", year="2025", grade="B",
+                   evaluated_date="2026-04-20")
+    session.commit()
+    check("declined estimate", client.post(f"/enterprise/estimate/{world.product_a}", headers=headers).text,
+          "estimate-declined")
+    home = client.get("/enterprise").text
+    check("firm's home", home, "portrait-dimensions", "portrait-note", "portrait-suggestions")
+    radar = re.search(r'src="data:image/svg\+xml;base64,([^"]+)"', home)
+    assert radar is not None
+    if found := CJK.findall(base64.b64decode(radar[1]).decode()):
+        left["firm's home [portrait-radar]"] = found
+    check("firm's order", client.get(f"/orders/{order.id}").text, "estimate-reasons", "assessor-version")
+    for record_id in (penalty, grade):
+        check(f"repair of record {record_id}", client.get(f"/rights/repairs/new?record_id={record_id}").text,
+              "not-eligible")
+
+    client.cookies.clear()
+    login(client, "a.officer")
+    client.cookies.set("lang", "en")
+    check("bank's order", client.get(f"/orders/{order.id}").text, "estimate-reasons", "portrait-dimensions")
+    assert not left, "\n".join(f"{where}: {texts}" for where, texts in sorted(left.items()))
+    assert "Breaks an admission rule: Tax arrears" in home  # the rule broken, in the policy's English words

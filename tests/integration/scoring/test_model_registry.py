@@ -26,7 +26,7 @@ from xinyidai.registry import service as registry_service
 from xinyidai.scoring import champion
 from xinyidai.scoring import model_versions as registry
 from xinyidai.scoring.exceptions import InvalidModel, ModelAdminOnly, ModelAlreadyRegistered
-from xinyidai.scoring.labels import assessor_label
+from xinyidai.scoring.labels import assessor_label, reason_label
 from xinyidai.scoring.modelling import development, scorecard, store
 from xinyidai.scoring.modelling.dataset import TrainingData
 from xinyidai.scoring.models import CreditDecision, ModelVersion
@@ -172,6 +172,13 @@ def test_the_champion_assesses_the_order_and_the_bank_sees_score_pd_reasons_and_
     assert f">{order.assessor_version}<" not in page
     assert 'data-testid="estimated-pd"' in page
     assert decision.reasons[0]["text"] in page
+    # In English mode the same reasons are said from their codes, the points lost as the decision stored them.
+    client.cookies.set("lang", "en")
+    english = client.get(f"/orders/{order.id}").text
+    for reason in decision.reasons:
+        assert reason["text"] not in english and reason_label(reason, "en") in english
+        assert reason_label(reason, "en").endswith(" points)")
+    assert f">{assessor_label(order.assessor_version, 'en')}</span>" in english
 
 
 def test_same_enterprise_day_and_version_give_the_same_decision_even_after_a_new_champion(

@@ -62,6 +62,18 @@ def test_explanation_reconciles_39_to_67() -> None:
     assert "76.67" in lines[-1]
 
 
+def test_the_explanation_in_english_says_the_same_figures_sentence_for_sentence() -> None:
+    import re
+
+    chinese, english = explain_chongxindai_cost(), explain_chongxindai_cost("en")
+    assert len(english) == len(chinese)
+    assert not [line for line in english if re.search(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]", line)]
+    for zh, en in zip(chinese, english, strict=True):
+        # The same figures (in the order English puts them), 1万元 written out as 10,000 yuan.
+        figures = sorted(re.findall(r"\d+(?:\.\d+)?", zh))
+        assert figures == sorted(re.findall(r"\d+(?:\.\d+)?", en.replace("10,000", "1")))
+
+
 def test_quote_of_a_mortgage_sized_loan_carries_the_headline_interest() -> None:
     q = quote(principal_fen=100_000_000, annual_rate=Decimal("0.049"), months=360,
               method=RepaymentMethod.EQUAL_INSTALLMENT, start_date=START)

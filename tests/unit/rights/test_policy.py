@@ -98,6 +98,21 @@ def test_a_record_already_handled_is_not_eligible(override: dict[str, object], w
     assert not result.eligible and any(words in reason for reason in result.reasons)
 
 
+def test_every_reason_a_record_is_not_eligible_is_said_in_english_too() -> None:
+    import re
+
+    cases = [_eligibility(repaired=True, pending=True, under_objection=True, is_current=False,
+                          visible_until=date(2026, 11, 22), fact_date=date(2026, 9, 1)),
+             _eligibility(fact_date=None), _eligibility(item_code="serious_dishonesty"),
+             _eligibility(item_code="tax_arrears")]
+    for result in cases:
+        assert not result.eligible and len(result.reasons_en) == len(result.reasons) > 0
+        assert not [text for text in result.reasons_en if re.search(r"[\u4e00-\u9fff]", text)]
+    assert cases[0].reasons_en[-1] == ("The minimum publicity period (3 months) has not passed; you may apply from "
+                                       "2026-12-01")
+    assert _eligibility().reasons_en == []
+
+
 def test_an_application_needs_fulfilment_commitment_and_evidence() -> None:
     good = dict(fulfilled_date=date(2026, 9, 1), fact_date=date(2026, 8, 23), today=date(2026, 11, 23),
                 commitment_signed=True, evidence_count=1, statement="罚款已于9月1日缴清，违法行为已整改到位")

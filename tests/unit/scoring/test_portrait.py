@@ -3,6 +3,7 @@ suggestions (only actionable features, ordered by gain, each gain what the move 
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -206,3 +207,31 @@ def test_tax_arrears_are_read_as_the_decision_reads_them_whatever_the_champion_k
     assert decided.outcome is policy.Outcome.DECLINE
     assert any("欠税" in r.text for r in decided.reasons)
     assert policy.remedies(decided.reasons) == ["尽快缴清欠缴的税款"]
+
+
+_CJK = re.compile(r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef]")
+
+
+@settings(max_examples=100, deadline=None)
+@given(values=_values)
+def test_every_explanation_suggestion_and_note_is_said_in_english_too(values: dict[str, float | None]) -> None:
+    for portrait in (build(values), build(values, withheld=frozenset({"tax_paid_12m", "tax_paid_trend",
+                                                                      "tax_credit_grade", "tax_arrears_amount",
+                                                                      "self_reported_revenue_ratio"}))):
+        said = [portrait.note_en, *(d.explanation_en for d in portrait.dimensions),
+                *(s.text_en for s in portrait.suggestions)]
+        assert all(said) and not [text for text in said if _CJK.search(text)]
+
+
+def test_the_english_explanation_names_the_broken_rule_and_the_figures() -> None:
+    portrait = build({**CLEAN, "tax_arrears_amount": 3_500.0, "penalties_12m": 1.0})
+    finance = next(d for d in portrait.dimensions if d.dimension is Dimension.FINANCE_TAX)
+    assert "触及准入规则：存在欠税" in finance.explanation
+    assert "Breaks an admission rule: Tax arrears." in finance.explanation_en
+    assert "Tax arrears (3,500 yuan)" in finance.explanation_en
+    compliance = next(d for d in portrait.dimensions if d.dimension is Dimension.COMPLIANCE)
+    assert "Administrative penalties (12 months) (1 time)" in compliance.explanation_en
+    arrears = next(s for s in portrait.suggestions if s.feature == "tax_arrears_amount")
+    assert arrears.text.startswith("尽快缴清欠缴的税款：使“欠税余额”降为0（结清）")
+    assert arrears.text_en.startswith("Pay the tax in arrears as soon as possible: get “Tax arrears” to 0 (settled)")
+    assert f"from {arrears.dimension_before} to {arrears.dimension_after}." in arrears.text_en

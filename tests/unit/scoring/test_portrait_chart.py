@@ -38,3 +38,19 @@ def test_the_same_scores_are_drawn_once_and_other_scores_again(monkeypatch: pyte
     assert len(drawn) == 2 and other != first
     assert "社保（无）".encode() in first and "社保（无）".encode() not in other
     assert "信用画像雷达图：经营80，纳税70，社保无".encode() in first
+
+
+def test_in_english_the_radar_names_the_dimensions_in_english() -> None:
+    import re
+
+    from xinyidai.scoring.features import DIMENSION_LABELS, Dimension
+
+    portrait = PortraitRead(
+        enterprise_id=1, enterprise_name="某公司", as_of=date(2026, 12, 4), view="own", model_version=None, note="",
+        suggestions=[], dimensions=[PortraitDimensionRead(code=d.value, label=DIMENSION_LABELS[d], basis="",
+                                                          score=None if d is Dimension.JUDICIAL else 60,
+                                                          basis_label="", explanation="") for d in Dimension])
+    english = chart.radar_svg(portrait, "en").decode()
+    assert "Finance and tax" in english and "Litigation (none)" in english
+    assert not re.search(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]", english)
+    assert "财务纳税".encode() in chart.radar_svg(portrait)

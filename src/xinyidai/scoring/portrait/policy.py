@@ -45,7 +45,10 @@ from typing import Any
 from xinyidai.scoring.features import (
     CATALOGUE,
     DIMENSION_LABELS,
+    DIMENSION_LABELS_EN,
+    LABELS_EN,
     TAX_GRADE_ORDINAL,
+    UNITS_EN,
     Dimension,
     Feature,
     Risk,
@@ -86,6 +89,22 @@ ACTIONS: dict[str, str] = {
     "self_reported_revenue_ratio": "按实际经营情况更新自主填报的营业收入",
     "self_reported_employees_ratio": "按实际用工情况更新自主填报的从业人数",
 }
+# The same in English, for the portal's English mode.
+ACTIONS_EN: dict[str, str] = {
+    **{rule.feature: rule.remedy_en for rule in HARD_RULES},
+    "enforcement_cases_open": "Comply with the judgments or settle with the applicants to close the enforcement cases",
+    "tax_credit_grade": "File returns on time and pay taxes in full to earn a better tax credit grade",
+    "tax_paid_12m": "Declare revenue truthfully and pay taxes in full as the law requires",
+    "utility_overdue_amount": "Settle the water, power and gas arrears",
+    "utility_arrears_months_12m": "Pay water, power and gas bills on time to avoid new arrears",
+    "social_insurance_headcount": "Enrol every employee in social insurance as the law requires",
+    "social_insurance_continuous_months": "Keep paying social insurance every month without a break",
+    "social_insurance_arrears_months_12m": "Pay the social insurance arrears, then pay in full every month",
+    "housing_fund_arrears_months_12m": "Pay the housing fund arrears, then pay in full every month",
+    "self_reported_revenue_ratio": "Update the self-reported revenue to the business's actual figures",
+    "self_reported_employees_ratio": "Update the self-reported number of employees to the actual workforce",
+}
+NOTE_NO_CHAMPION_EN = "No champion model is in use yet: the portrait is scored by the rules. "
 
 
 def _rule(name: str, splits: Sequence[float], points: Sequence[float], missing: float) -> dict[str, Any]:
@@ -232,6 +251,64 @@ def _whole(value: float) -> str:
     return f"{value:g}"
 
 
+def _amount_en(yuan: float) -> str:
+    return f"{yuan:,.0f} yuan"
+
+
+def _unit_en(feature: Feature, count: float | None = None) -> str:
+    unit = UNITS_EN.get(feature.unit, "")
+    if count == 1:
+        unit = _SINGULAR_EN.get(unit, unit)
+    return f" {unit}" if unit else ""
+
+
+_SINGULAR_EN = {"years": "year", "times": "time", "months": "month", "cases": "case", "entries": "entry",
+                "people": "person", "days": "day"}
+
+
+def describe_en(feature: Feature, value: float | None) -> str:
+    """`describe` in English."""
+    if value is None:
+        return "no data"
+    if feature.unit == BINARY_UNIT:
+        return "yes" if value >= 0.5 else "no"
+    if feature.name == "tax_credit_grade":
+        return f"grade {GRADE_LETTERS.get(round(value), '—')}"
+    if feature.unit == "元":
+        return _amount_en(value)
+    if feature.unit == "比率":
+        return f"{value:+.0%}"
+    if feature.unit == "倍":
+        return f"{value:.2f} times"
+    return f"{value:g}{_unit_en(feature, value)}"
+
+
+def target_phrase_en(feature: Feature, scale: Scale, index: int) -> str:
+    """`target_phrase` in English ("to 0 times", "to grade B or better")."""
+    low, high = scale.bounds(index)
+    if feature.unit == BINARY_UNIT:
+        return "from “yes” to “no”" if feature.risk is Risk.HIGHER_IS_RISKIER else "from “no” to “yes”"
+    unit = _unit_en(feature)
+    if feature.risk is Risk.HIGHER_IS_RISKIER:
+        assert high is not None
+        if feature.unit in COUNT_UNITS:
+            most = math.ceil(high) - 1
+            return f"to 0{unit}" if most <= 0 else f"to at most {most}{_unit_en(feature, most)}"
+        if feature.unit == "元":
+            return "to 0 (settled)" if high <= 1 else f"below {_amount_en(high)}"
+        return f"below {_whole(round(high, 2))}{unit}"
+    assert low is not None
+    if feature.name == "tax_credit_grade":
+        return f"to grade {GRADE_LETTERS.get(math.ceil(low), '—')} or better"
+    if feature.unit in COUNT_UNITS:
+        return f"to {math.ceil(low)}{_unit_en(feature, math.ceil(low))} or more"
+    if feature.unit == "元":
+        return f"to {_amount_en(low)} or more"
+    if feature.unit == "比率":
+        return f"to {low:+.0%} or more"
+    return f"to {_whole(round(low, 2))}{unit} or more"
+
+
 def target_phrase(feature: Feature, scale: Scale, index: int) -> str:
     """How the feature must move to reach the bin, in plain Chinese ("降为0次", "提升至B级及以上")."""
     low, high = scale.bounds(index)
@@ -262,6 +339,11 @@ def band(score: int) -> str:
     return "优秀" if score >= 85 else "良好" if score >= 70 else "一般" if score >= 55 else "较弱"
 
 
+def band_en(score: int) -> str:
+    """`band` in English."""
+    return "Excellent" if score >= 85 else "Good" if score >= 70 else "Fair" if score >= 55 else "Weak"
+
+
 # The portrait ------------------------------------------------------------------------------------------------
 
 
@@ -288,6 +370,7 @@ class DimensionScore:
     basis: Basis
     explanation: str
     features: tuple[FeaturePoints, ...]
+    explanation_en: str = ""  # the same in English, for the portal's English mode
 
 
 @dataclass(frozen=True, slots=True)
@@ -303,6 +386,7 @@ class Suggestion:
     dimension_before: int
     dimension_after: int
     basis: Basis
+    text_en: str = ""  # the same in English, for the portal's English mode
 
 
 @dataclass(frozen=True, slots=True)
@@ -313,6 +397,7 @@ class Portrait:
     suggestions: tuple[Suggestion, ...]
     model_version: str | None
     note: str
+    note_en: str = ""
 
 
 def dimension_score(values: Mapping[str, float | None], table: Mapping[str, Scale]) -> int | None:
@@ -367,6 +452,32 @@ def _explain(score: int | None, basis: Basis, rows: list[FeaturePoints]) -> str:
     return text
 
 
+def _explain_en(score: int | None, basis: Basis, rows: list[FeaturePoints]) -> str:
+    """`_explain` in English."""
+    if basis is Basis.WITHHELD:
+        return "The authorisation does not cover the credit information this dimension needs; it is not shown."
+    if score is None:
+        return "There is no information to assess this dimension yet."
+    losses = sorted((r for r in rows if r.highest - r.points > EPSILON), key=lambda r: r.points - r.highest)
+    strengths = [r for r in rows if r.highest - r.points <= EPSILON and r.value is not None]
+
+    def named(r: FeaturePoints) -> str:
+        return f"{LABELS_EN.get(r.name, r.label)} ({describe_en(FEATURES[r.name], r.value)})"
+
+    text = f"{band_en(score)} ({score} points)."
+    broken = [RULE_OF_FEATURE[r.name].text_en for r in rows
+              if r.name in RULE_OF_FEATURE and r.value is not None and r.value > 0]
+    if broken:
+        text += " Breaks an admission rule: " + "; ".join(broken) + "."
+    if losses:
+        text += " Points lost mainly on: " + ", ".join(named(r) for r in losses[:2]) + "."
+    elif strengths:
+        text += " Every indicator is in its best band."
+    if strengths and losses:
+        text += " Strong points: " + ", ".join(named(r) for r in strengths[:2]) + "."
+    return text
+
+
 def _suggest(feature: Feature, scale: Scale, values: Mapping[str, float | None], dimension_table: Mapping[str, Scale],
              basis: Basis) -> Suggestion | None:
     value = values.get(feature.name)
@@ -395,9 +506,15 @@ def _suggest(feature: Feature, scale: Scale, values: Mapping[str, float | None],
               if value is None else ACTIONS[feature.name])
     text = (f"{action}：使“{feature.label}”{target_phrase(feature, scale, best)}，"
             f"预计可提升约{gain:.0f}分{estimate}，{DIMENSION_LABELS[feature.dimension]}维度得分由{before}升至{after}。")
+    label_en = LABELS_EN.get(feature.name, feature.label)
+    action_en = (f"Provide “{label_en}” (the platform has no data on it yet; you can report it yourself in “My "
+                 "credit file” with a credit commitment)" if value is None else ACTIONS_EN[feature.name])
+    text_en = (f"{action_en}: get “{label_en}” {target_phrase_en(feature, scale, best)}, an estimated gain of about "
+               f"{gain:.0f} points{' (estimated by the rules)' if basis is Basis.RULES else ''}; the "
+               f"{DIMENSION_LABELS_EN[feature.dimension]} score rises from {before} to {after}.")
     return Suggestion(feature=feature.name, label=feature.label, dimension=feature.dimension, text=text,
                       points_gained=round(gain, 2), target_value=target, dimension_before=before,
-                      dimension_after=after, basis=basis)
+                      dimension_after=after, basis=basis, text_en=text_en)
 
 
 def build(values: Mapping[str, float | None], *, model_spec: Mapping[str, Any] | None = None,
@@ -419,7 +536,8 @@ def build(values: Mapping[str, float | None], *, model_spec: Mapping[str, Any] |
                               lowest=round(s.lowest, 2), highest=round(s.highest, 2)) for n, s in table.items()]
         score = dimension_score(values, table) if table else None
         dimensions.append(DimensionScore(dimension=dimension, label=DIMENSION_LABELS[dimension], score=score,
-                                         basis=basis, explanation=_explain(score, basis, rows), features=tuple(rows)))
+                                         basis=basis, explanation=_explain(score, basis, rows), features=tuple(rows),
+                                         explanation_en=_explain_en(score, basis, rows)))
         if suggest and score is not None:
             for name, scale in table.items():
                 if name in ACTIONS:
@@ -428,10 +546,13 @@ def build(values: Mapping[str, float | None], *, model_spec: Mapping[str, Any] |
                         suggestions.append(found)
     suggestions.sort(key=lambda s: (-s.points_gained, -(s.dimension_after - s.dimension_before), s.feature))
     if model is None:
-        note = "尚未启用冠军模型，信用画像按规则评估。"
+        note, note_en = "尚未启用冠军模型，信用画像按规则评估。", NOTE_NO_CHAMPION_EN
     elif any(basis is Basis.RULES for basis, _ in tables.values()):
         note = f"按冠军模型（{model_version}）评分卡评估；模型未采用的维度按规则评估。"
+        note_en = (f"Scored with the champion model's scorecard ({model_version}); the dimensions the model does not "
+                   "use are scored by the rules. ")
     else:
         note = f"按冠军模型（{model_version}）评分卡评估。"
+        note_en = f"Scored with the champion model's scorecard ({model_version}). "
     return Portrait(dimensions=tuple(dimensions), suggestions=tuple(suggestions), model_version=model_version,
-                    note=note)
+                    note=note, note_en=note_en)

@@ -16,6 +16,7 @@ class PortraitDimensionRead(BaseModel):
     basis: str
     basis_label: str
     explanation: str
+    explanation_en: str = ""  # the same in English (the portal's English mode)
 
 
 class PortraitSuggestionRead(BaseModel):
@@ -25,6 +26,7 @@ class PortraitSuggestionRead(BaseModel):
     label: str
     dimension: str
     text: str
+    text_en: str = ""
     points_gained: float
     dimension_before: int
     dimension_after: int
@@ -39,5 +41,6 @@ class PortraitRead(BaseModel):
     view: str
     model_version: str | None
     note: str
+    note_en: str = ""
     dimensions: list[PortraitDimensionRead]
     suggestions: list[PortraitSuggestionRead]

@@ -79,12 +79,13 @@ def read_portrait(session: Session, *, principal: Principal, enterprise_id: int,
         )
     return PortraitRead(
         enterprise_id=enterprise.id, enterprise_name=enterprise.name, as_of=as_of, view=standing.access.value,
-        model_version=built.model_version, note=built.note,
+        model_version=built.model_version, note=built.note, note_en=built.note_en,
         dimensions=[PortraitDimensionRead(code=d.dimension.value, label=d.label, score=d.score, basis=d.basis.value,
                                           basis_label=portrait_rules.BASIS_LABELS[d.basis],
-                                          explanation=d.explanation) for d in built.dimensions],
+                                          explanation=d.explanation, explanation_en=d.explanation_en)
+                    for d in built.dimensions],
         suggestions=[PortraitSuggestionRead(feature=s.feature, label=s.label, dimension=s.dimension.value,
-                                            text=s.text, points_gained=s.points_gained,
+                                            text=s.text, text_en=s.text_en, points_gained=s.points_gained,
                                             dimension_before=s.dimension_before, dimension_after=s.dimension_after)
                      for s in built.suggestions],
     )
