@@ -33,15 +33,16 @@ _WORDS_EN: dict[str, str] = {
 
 
 def assessor_label(assessor: str, lang: str = "zh") -> str:
-    """`model:20261030T101500-ab12` reads 评分卡 2026-10-30 版, `rules-2026.1` 规则评估 2026.1 版 (in English
-    "Scorecard of 2026-10-30", "Rules 2026.1"); others as given."""
+    """`model:20261030T101500-ab12` reads 信用模型 2026-10-30 版, `rules-2026.1` 规则评估 2026.1 版 (in English
+    "Credit model of 2026-10-30", "Rules 2026.1"); a version may decide with its scorecard, its challenger or
+    their blend, so it is named a model, not a scorecard; others as given."""
     english = lang == "en"
     if match := _MODEL.match(assessor):
         day = f"{match[1]}-{match[2]}-{match[3]}"
-        return f"Scorecard of {day}" if english else f"评分卡 {day} 版"
+        return f"Credit model of {day}" if english else f"信用模型 {day} 版"
     if assessor.startswith("model:"):
         version = assessor.removeprefix("model:")
-        return f"Scorecard {version}" if english else f"评分卡 {version} 版"
+        return f"Credit model {version}" if english else f"信用模型 {version} 版"
     if match := _RULES.match(assessor):
         return f"Rules {match[1]}" if english else f"规则评估 {match[1]} 版"
     return assessor

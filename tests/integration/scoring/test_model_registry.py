@@ -168,7 +168,7 @@ def test_the_champion_assesses_the_order_and_the_bank_sees_score_pd_reasons_and_
     page = client.get(f"/orders/{order.id}").text
     assert version.version_label in page
     # People read a version, not an id: the label is shown, the id only in its tooltip.
-    assert f">{assessor_label(order.assessor_version)}</span>" in page and "评分卡 " in page
+    assert f">{assessor_label(order.assessor_version)}</span>" in page and "信用模型 " in page
     assert f">{order.assessor_version}<" not in page
     assert 'data-testid="estimated-pd"' in page
     assert decision.reasons[0]["text"] in page

@@ -20,8 +20,8 @@ BOUNDS = ProductBounds(min_rate=Decimal("0.035"), max_rate=Decimal("0.08"), max_
 
 
 @pytest.mark.parametrize(("assessor", "label"), [
-    ("model:20261030T101500-3f9a2c", "评分卡 2026-10-30 版"),
-    ("model:2026.11", "评分卡 2026.11 版"),
+    ("model:20261030T101500-3f9a2c", "信用模型 2026-10-30 版"),
+    ("model:2026.11", "信用模型 2026.11 版"),
     ("rules-2026.1", "规则评估 2026.1 版"),
     ("人工", "人工"),
 ])
@@ -30,7 +30,7 @@ def test_assessor_labels_read_as_a_version(assessor: str, label: str) -> None:
 
 
 @pytest.mark.parametrize(("assessor", "label"), [
-    ("model:20261030T101500-3f9a2c", "Scorecard of 2026-10-30"), ("rules-2026.1", "Rules 2026.1"), ("人工", "人工"),
+    ("model:20261030T101500-3f9a2c", "Credit model of 2026-10-30"), ("rules-2026.1", "Rules 2026.1"), ("人工", "人工"),
 ])
 def test_assessor_labels_in_english(assessor: str, label: str) -> None:
     assert assessor_label(assessor, "en") == label
