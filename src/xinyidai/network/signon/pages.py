@@ -4,10 +4,13 @@ parent provider (node-signed), and the relying party's start and callback."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.routing import APIRoute
 from sqlalchemy.orm import Session, sessionmaker
 
 from xinyidai import db
@@ -28,14 +31,35 @@ from xinyidai.portal import flash, nav
 from xinyidai.portal.templating import render
 from xinyidai.web import SessionDep, client_ip
 
+NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
+
+
+class OAuthRoute(APIRoute):
+    """A route of the provider's machine endpoints: a request its declared fields refuse (a form field over its
+    bound) is answered as OAuth 2.0 answers a malformed request (RFC 6749 §5.2: 400, `invalid_request`, in JSON),
+    not with the portal's HTML page, which is what the application answers outside /api/."""
+
+    def get_route_handler(self) -> Callable[[Request], Awaitable[Response]]:
+        handler = super().get_route_handler()
+
+        async def route(request: Request) -> Response:
+            try:
+                return await handler(request)
+            except RequestValidationError as exc:
+                fields = ", ".join(sorted({str(e["loc"][-1]) for e in exc.errors() if e.get("loc")}))
+                return JSONResponse({"error": "invalid_request", "error_description": f"invalid fields: {fields}",
+                                     "message": "请求参数不正确"}, status_code=400, headers=NO_STORE)
+
+        return route
+
+
 # Called by other nodes' servers, with no cookie: no CSRF token to carry (the token endpoint authenticates the
 # client by its signed assertion).
-api = APIRouter(include_in_schema=False)
+api = APIRouter(include_in_schema=False, route_class=OAuthRoute)
 pages = APIRouter(include_in_schema=False, dependencies=[Depends(csrf_protect)])
 
 PROVIDER_COOKIE = "xyd_sso_provider"
 VERIFY_TOPIC = "signon.verify"  # how a refused credential check is named in the message log
-NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 Param = Annotated[str, Query(max_length=300)]
 FormParam = Annotated[str, Form(max_length=300)]
 
