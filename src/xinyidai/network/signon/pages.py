@@ -4,8 +4,8 @@ parent provider (node-signed), and the relying party's start and callback."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from typing import Annotated
+from collections.abc import Callable, Coroutine
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.exceptions import RequestValidationError
@@ -39,7 +39,7 @@ class OAuthRoute(APIRoute):
     bound) is answered as OAuth 2.0 answers a malformed request (RFC 6749 §5.2: 400, `invalid_request`, in JSON),
     not with the portal's HTML page, which is what the application answers outside /api/."""
 
-    def get_route_handler(self) -> Callable[[Request], Awaitable[Response]]:
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
 
         async def route(request: Request) -> Response:
