@@ -151,3 +151,25 @@ def test_a_json_body_past_the_bound_is_a_413_before_it_is_read(session: Session,
     assert _organisations(session) == before
     served = small_bodies.post("/api/v1/admin/organisations", json={"name": "丁银行", "kind": "bank"}, headers=headers)
     assert served.status_code == 201, served.text
+
+
+@pytest.mark.parametrize(("username", "path", "params"), [
+    ("guarantor", "/api/v1/policy-articles", {"q": "政策\x00"}),
+    ("a.officer", "/api/v1/enterprises/1/credit-file", {"purpose_ref": "R-1\x00"}),
+    ("admin", "/api/v1/network/messages", {"peer": "\x00"}),
+    ("admin", "/admin/audit", {"uscc": "\x00"}),
+    ("admin", "/login", {"next": "/account\x00"}),
+    ("a.manager", "/bank/workbench", {"view": "open\u202e"}),
+])
+def test_a_nul_or_bidi_control_in_a_query_is_a_422_on_every_engine(
+        client: TestClient, world: World, username: str, path: str, params: dict[str, str]) -> None:
+    # PostgreSQL refuses a NUL in a query's text as in a stored one: each was a 500 there.
+    login(client, username)
+    assert client.get(path, params=params).status_code == 422
+
+
+@pytest.mark.parametrize("path", ["/admin/models/9223372036854775808/promote",
+                                  "/admin/scoring/runs/9223372036854775808"])
+def test_an_id_beyond_64_bits_in_a_page_path_is_a_422(client: TestClient, world: World, path: str) -> None:
+    login(client, "admin")
+    assert client.get(path).status_code == 422

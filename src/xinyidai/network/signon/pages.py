@@ -29,6 +29,7 @@ from xinyidai.network.signon.exceptions import (
 )
 from xinyidai.portal import flash, nav
 from xinyidai.portal.templating import render
+from xinyidai.text import Text
 from xinyidai.web import SessionDep, client_ip
 
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
@@ -60,8 +61,8 @@ pages = APIRouter(include_in_schema=False, dependencies=[Depends(csrf_protect)])
 
 PROVIDER_COOKIE = "xyd_sso_provider"
 VERIFY_TOPIC = "signon.verify"  # how a refused credential check is named in the message log
-Param = Annotated[str, Query(max_length=300)]
-FormParam = Annotated[str, Form(max_length=300)]
+Param = Annotated[Text, Query(max_length=300)]
+FormParam = Annotated[Text, Form(max_length=300)]
 
 
 def _oauth_error(exc: DomainError) -> JSONResponse:
@@ -85,7 +86,7 @@ def jwks() -> Response:
     return JSONResponse(provider.jwks(provider.require_provider()))
 
 
-TokenField = Annotated[str, Form(max_length=4096)]
+TokenField = Annotated[Text, Form(max_length=4096)]
 
 
 @api.post("/oidc/token", dependencies=[PublicRoute])
@@ -151,8 +152,8 @@ def authorize(request: Request, session: SessionDep, client_id: Param = "", redi
 
 
 @pages.post("/oidc/authorize", response_class=HTMLResponse, dependencies=[PublicRoute])
-def authorize_login(request: Request, session: SessionDep, home_node: Annotated[str, Form(pattern=r"^\d{6}$")],
-                    username: Annotated[str, Form(max_length=64)], password: Annotated[str, Form(max_length=128)],
+def authorize_login(request: Request, session: SessionDep, home_node: Annotated[Text, Form(pattern=r"^\d{6}$")],
+                    username: Annotated[Text, Form(max_length=64)], password: Annotated[str, Form(max_length=128)],
                     client_id: FormParam = "", redirect_uri: FormParam = "", response_type: FormParam = "",
                     scope: FormParam = "", state: FormParam = "", nonce: FormParam = "",
                     code_challenge: FormParam = "", code_challenge_method: FormParam = "") -> Response:
