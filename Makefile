@@ -74,7 +74,7 @@ test: lint typecheck test-sqlite test-postgres
 # The API fuzz runs in `make test` with a few generated examples per operation and caller; this is the thorough one.
 FUZZ_EXAMPLES ?= 50
 fuzz: install
-	XINYIDAI_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/pytest -q -n 2 tests/integration/foundation/test_fuzz.py
+	XINYIDAI_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) XINYIDAI_FUZZ_PAGES=1 $(BIN)/pytest -q -n 2 tests/integration/foundation/test_fuzz.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

@@ -93,6 +93,9 @@ class Settings(BaseSettings):
     # the work it would cost: its size, what an XLSX unpacks to (by its zip's declared sizes), its data rows, the
     # columns of its header or any row, and its cells (rows × columns; for an XLSX, also as its sheet declares).
     import_max_file_bytes: int = 256 << 20
+    # Any other request body (JSON, a form) is refused past this (413), before it is read whole: no JSON the API
+    # takes comes near it, and a network batch is allowed its own bound if that is larger.
+    request_max_bytes: int = Field(default=16 << 20, ge=1 << 20)
     import_max_unpacked_bytes: int = 512 << 20
     import_max_rows: int = 5_000_000
     import_max_columns: int = 256

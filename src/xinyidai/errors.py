@@ -59,6 +59,13 @@ class Unauthenticated(DomainError):
     code = "unauthenticated"
 
 
+class RequestTooLarge(DomainError):
+    """The request's body is past the bound of what the platform reads; nothing of it was read further."""
+
+    status_code = 413
+    code = "request_too_large"
+
+
 class IdempotencyConflict(Conflict):
     """An Idempotency-Key reused for a different request."""
 

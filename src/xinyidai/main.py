@@ -36,7 +36,7 @@ from xinyidai.creditdata.events import DeliveryCommitted
 from xinyidai.creditdata.report import pages as creditdata_report_pages
 from xinyidai.creditdata.report import router as creditdata_report_router
 from xinyidai.demo import sandbox_pages as api_sandbox_pages
-from xinyidai.errors import INVALID_REQUEST_RESPONSE, DomainError, NotFound
+from xinyidai.errors import INVALID_REQUEST_RESPONSE, DomainError, NotFound, RequestTooLarge
 from xinyidai.guarantee import pages as guarantee_pages
 from xinyidai.guarantee import router as guarantee_router
 from xinyidai.guarantee import service as guarantee_service
@@ -98,7 +98,7 @@ from xinyidai.scoring.labels import assessor_label, reason_label
 from xinyidai.scoring.portrait import router as scoring_portrait_router
 from xinyidai.scoring.sandbox import pages as sandbox_pages
 from xinyidai.scoring.sandbox import router as sandbox_router
-from xinyidai.web import InFlightLimit, is_api_request, requests_in_flight
+from xinyidai.web import BodyLimit, InFlightLimit, is_api_request, requests_in_flight
 from xinyidai.webhooks import catalogue as webhooks_catalogue
 from xinyidai.webhooks import jobs as webhooks_jobs
 from xinyidai.webhooks import pages as webhooks_pages
@@ -378,6 +378,15 @@ def _busy(request: Request) -> Response:
     return response
 
 
+def _too_large(request: Request) -> Response:
+    """413: the request's body is past what the platform reads; nothing was read further, nothing changed."""
+    error = RequestTooLarge("请求内容过大", message_en="request body too large")
+    if is_api_request(request):
+        return JSONResponse(error.to_dict(), status_code=error.status_code)
+    return render(request, "portal/error.html", {"title": "请求内容过大", "message": "提交的内容过大，请缩小后重试"},
+                  status_code=error.status_code)
+
+
 def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(LoginRequired)
     async def _login_required(request: Request, exc: LoginRequired) -> Response:
@@ -502,6 +511,11 @@ def create_app(*, session_factory: sessionmaker[Session] | None = None) -> FastA
     limits = get_settings()
     app.add_middleware(InFlightLimit, busy=_busy, timeout=limits.pool_timeout_seconds,
                        limit=requests_in_flight(pool_size=limits.pool_size, pool_max_overflow=limits.pool_max_overflow))
+
+    # Outside the in-flight limit: a body refused by its declared length never waits for a slot.
+    app.add_middleware(BodyLimit, too_large=_too_large,
+                       max_bytes=max(limits.request_max_bytes, limits.network_batch_max_bytes),
+                       max_upload_bytes=limits.import_max_file_bytes + (1 << 20))
 
     @app.middleware("http")
     async def _security_headers(request: Request, call_next):  # type: ignore[no-untyped-def]

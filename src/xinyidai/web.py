@@ -13,9 +13,10 @@ from fastapi import Depends, Header, Path, Query, Request
 from fastapi.responses import Response, StreamingResponse
 from sqlalchemy.orm import Session
 from starlette.background import BackgroundTask
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from xinyidai.db import MAX_ID, transaction
+from xinyidai.errors import RequestTooLarge
 
 
 def get_session(request: Request) -> Iterator[Session]:
@@ -100,6 +101,44 @@ class InFlightLimit:
             await self.app(scope, receive, send)
         finally:
             slots.release()
+
+
+class BodyLimit:
+    """ASGI middleware: a request body past its bound is refused (413, `request_too_large`) without being read whole. A
+    multipart body (a data file, a model, an attachment) may be as large as an upload may be, any other one
+    `max_bytes`: JSON and forms are read into memory and parsed whole, so a bound on each field of a schema does
+    not bound the work a huge body costs before the schema sees it. A declared length past the bound is refused
+    before anything is read; a body sent without one (chunked) stops being read at the bound, and the request is
+    refused all the same (400: the framework reports a body it could not read as such)."""
+
+    def __init__(self, app: ASGIApp, *, max_bytes: int, max_upload_bytes: int,
+                 too_large: Callable[[Request], Response]) -> None:
+        self.app, self.max_bytes, self.max_upload_bytes, self.too_large = app, max_bytes, max_upload_bytes, too_large
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = dict(scope["headers"])
+        upload = headers.get(b"content-type", b"").lower().startswith(b"multipart/")
+        limit = self.max_upload_bytes if upload else self.max_bytes
+        declared = headers.get(b"content-length", b"")
+        if declared.isdigit() and int(declared) > limit:
+            await self.too_large(Request(scope))(scope, receive, send)
+            return
+        received = 0
+
+        async def bounded() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > limit:
+                    raise RequestTooLarge(f"请求内容超过 {limit >> 20} MB 的上限",
+                                          message_en=f"request body over {limit} bytes")
+            return message
+
+        await self.app(scope, bounded, send)
 
 
 def requests_in_flight(*, pool_size: int, pool_max_overflow: int) -> int:

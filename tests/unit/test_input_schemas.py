@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from annotated_types import MaxLen
+from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 from pydantic import BaseModel, Strict
 from pydantic.fields import FieldInfo
@@ -123,3 +124,71 @@ def offenders() -> list[str]:
 
 def test_every_input_is_bounded_in_its_schema() -> None:
     assert offenders() == []
+
+
+def _has_upper_bound(metadata: list[Any]) -> bool:
+    return any(getattr(m, "le", None) is not None or getattr(m, "lt", None) is not None for m in metadata)
+
+
+def unbounded_integers() -> list[str]:
+    """Integer fields of the input schemas with no upper bound: past a column's range, a 500 on one engine or the
+    other (2**31 on PostgreSQL's INTEGER, 2**63 on SQLite)."""
+    found = []
+    for model in sorted(input_models(), key=lambda m: f"{m.__module__}.{m.__qualname__}"):
+        for name, info in model.model_fields.items():
+            for leaf, metadata in _leaves(info.annotation, list(info.metadata)):
+                if leaf is int and not _has_upper_bound(metadata):
+                    found.append(f"{model.__module__}.{model.__qualname__}.{name}: int without an upper bound")
+    return found
+
+
+def test_every_integer_of_an_input_schema_has_an_upper_bound() -> None:
+    assert unbounded_integers() == []
+
+
+def _routes(routes: list[Any]) -> Iterator[APIRoute]:
+    for route in routes:
+        if isinstance(route, APIRoute):
+            yield route
+        elif hasattr(route, "original_router"):
+            yield from _routes(route.original_router.routes)
+
+
+def _dependants(dependant: Dependant) -> Iterator[Dependant]:
+    yield dependant
+    for sub in dependant.dependencies:
+        yield from _dependants(sub)
+
+
+# Read by their service as any text, never stored nor searched as given: a grid worker's referral code (an unknown
+# one, a NUL included, is answered as unknown).
+ANY_TEXT = {"/r/{code} code"}
+
+
+def route_parameters() -> list[str]:
+    """Query and path parameters of every route (API and pages) that are not bounded: a str not xinyidai.text.Text
+    with a length (it reaches queries as it is, and PostgreSQL refuses a NUL in a query's text as in a stored one),
+    an int with no upper bound (past 2**63, a 500 on SQLite). A page's form fields are read by the schema the page
+    builds of them, with the page's own messages; tests/integration/foundation/test_fuzz.py sends a NUL in each."""
+    found = set()
+    for route in _routes(create_app().routes):
+        for dependant in _dependants(route.dependant):
+            for param in (*dependant.query_params, *dependant.path_params):
+                info = param.field_info
+                for leaf, metadata in _leaves(info.annotation, list(info.metadata)):
+                    where = f"{','.join(sorted(route.methods))} {route.path} {param.name}"
+                    if leaf is int and not _has_upper_bound(metadata):
+                        found.add(f"{where}: int without an upper bound (IdPath, or Query(le=...))")
+                    if leaf is not str:
+                        continue
+                    if f"{route.path} {param.name}" in ANY_TEXT:
+                        pass
+                    elif not _checks_text(metadata) and not any(getattr(m, "pattern", None) for m in metadata):
+                        found.add(f"{where}: str without xinyidai.text.Text")
+                    if _max_length(metadata) is None and not any(getattr(m, "pattern", None) for m in metadata):
+                        found.add(f"{where}: str without max_length")
+    return sorted(found)
+
+
+def test_every_query_and_path_parameter_of_a_route_is_bounded() -> None:
+    assert route_parameters() == []

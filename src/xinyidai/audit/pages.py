@@ -32,6 +32,7 @@ from xinyidai.errors import Forbidden
 from xinyidai.portal.forms import form_date
 from xinyidai.portal.i18n import language_of, translate
 from xinyidai.portal.templating import render
+from xinyidai.text import Text
 from xinyidai.web import SessionDep, client_ip
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(csrf_protect)])
@@ -39,7 +40,7 @@ router = APIRouter(include_in_schema=False, dependencies=[Depends(csrf_protect)]
 # The regulator (政府监管) searches the log as the operator does; neither may change it.
 PAGE_SIZE = 50
 
-Text = Annotated[str, Query(max_length=60)]
+TextQuery = Annotated[Text, Query(max_length=60)]
 PageNo = Annotated[int, Query(ge=1, le=100_000)]
 
 
@@ -132,8 +133,8 @@ def _start_of(day: date) -> datetime:
 
 @router.get("/admin/audit", response_class=HTMLResponse)
 def audit_search(request: Request, session: SessionDep, principal: OversightDep,
-                 action: Text = "", organisation: Text = "", uscc: Text = "", date_from: Text = "",
-                 date_to: Text = "", page: PageNo = 1) -> HTMLResponse:
+                 action: TextQuery = "", organisation: TextQuery = "", uscc: TextQuery = "", date_from: TextQuery = "",
+                 date_to: TextQuery = "", page: PageNo = 1) -> HTMLResponse:
     """Search the audit log by action, acting organisation, enterprise, dates; paged, newest first."""
     errors: list[str] = []
     organisation_id = int(organisation) if re.fullmatch(r"[0-9]{1,9}", organisation) else None

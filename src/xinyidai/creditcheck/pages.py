@@ -14,6 +14,7 @@ from xinyidai.creditcheck import service
 from xinyidai.creditcheck.schemas import CreditCheckRead, CreditCheckVerificationRead
 from xinyidai.errors import DomainError
 from xinyidai.portal.templating import render
+from xinyidai.text import Text
 from xinyidai.web import SessionDep, client_ip
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(csrf_protect)])
@@ -59,7 +60,7 @@ def _verify_page(request: Request, *, code: str = "", answer: str = "",
 
 @router.get("/verify-credit-check", response_class=HTMLResponse)
 def verify_page(request: Request, session: SessionDep, caller: PublicCallerDep,
-                code: Annotated[str, Query(max_length=40)] = "") -> Response:
+                code: Annotated[Text, Query(max_length=40)] = "") -> Response:
     """核验信用核查结果 (public): enter the code of a check result; a result's link lands here with it."""
     if not code:
         return _verify_page(request)

@@ -18,11 +18,12 @@ from xinyidai.creditcheck.schemas import (
     CreditCheckVerificationRead,
     CreditCheckVerify,
 )
+from xinyidai.text import Text
 from xinyidai.web import SessionDep, client_ip
 
 router = APIRouter(prefix="/api/v1", tags=["public credit check"], dependencies=[Depends(csrf_protect)])
 
-Code = Annotated[str, Query(min_length=1, max_length=40, description="核查结果上的校验码，如 ABCD-EFGH-JKMN-PQRS")]
+Code = Annotated[Text, Query(min_length=1, max_length=40, description="核查结果上的校验码，如 ABCD-EFGH-JKMN-PQRS")]
 
 
 @router.post("/credit-checks", status_code=201, response_model=CreditCheckRead)

@@ -21,13 +21,14 @@ from xinyidai.creditdata.schemas import (
     VerificationRead,
 )
 from xinyidai.db import MAX_ID
+from xinyidai.text import Text
 from xinyidai.web import IdPath, SessionDep
 
 router = APIRouter(prefix="/api/v1", tags=["credit file"], dependencies=[Depends(csrf_protect)])
 
 # Who may read a file or ask a question; the service narrows it to the entity, the platform and authorised
 # institutions.
-PurposeRef = Annotated[str | None, Query(min_length=1, max_length=60,
+PurposeRef = Annotated[Text | None, Query(min_length=1, max_length=60,
                                          description="授权对应的融资申请编号（机构查询时必填）")]
 
 

@@ -61,6 +61,7 @@ from xinyidai.money import InvalidAmount, format_yuan, parse_yuan
 from xinyidai.portal.forms import form_errors
 from xinyidai.portal.templating import render
 from xinyidai.registry import service as registry_service
+from xinyidai.text import Text
 from xinyidai.web import IdPath, SessionDep, attachment, client_ip, spooled_csv
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(csrf_protect)])
@@ -307,8 +308,8 @@ def my_credit_file(request: Request, session: SessionDep, principal: EnterpriseU
 @router.get("/admin/credit-files", response_class=HTMLResponse)
 def admin_credit_file(
     request: Request, session: SessionDep, principal: PlatformAdminDep,
-    uscc: Annotated[str, Query(max_length=30)] = "",
-    purpose: Annotated[str, Query(max_length=20)] = "",
+    uscc: Annotated[Text, Query(max_length=30)] = "",
+    purpose: Annotated[Text, Query(max_length=20)] = "",
 ) -> Response:
     """The platform admin opens any entity's credit file, naming why; each opening is audited."""
     context: dict[str, Any] = {"purposes": ADMIN_PURPOSES, "form": {"uscc": uscc, "purpose": purpose}}
@@ -330,7 +331,7 @@ def admin_credit_file(
 @router.get("/credit-files/{enterprise_id}", response_class=HTMLResponse)
 def credit_lookup(
     request: Request, session: SessionDep, principal: InstitutionReaderDep,
-    enterprise_id: IdPath, purpose_ref: Annotated[str, Query(max_length=60)] = "",
+    enterprise_id: IdPath, purpose_ref: Annotated[Text, Query(max_length=60)] = "",
 ) -> Response:
     """信易查: the entity's credit file as the institution may see it under the authorisation for `purpose_ref`
     (the financing application's number): the categories it covers, values desensitised for the caller's role;

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Depends, Form, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
@@ -13,6 +13,7 @@ from xinyidai.auth.dependencies import AnyUserDep, PlatformAdminDep, Public, csr
 from xinyidai.auth.enums import ROLES_BY_KIND, OrgKind, OrgStatus, Role
 from xinyidai.auth.principal import Principal
 from xinyidai.config import get_settings
+from xinyidai.db import MAX_ID
 from xinyidai.errors import DomainError
 from xinyidai.identity import service
 from xinyidai.identity.exceptions import OnboardingRefused
@@ -20,6 +21,7 @@ from xinyidai.identity.onboarding import service as onboarding
 from xinyidai.identity.schemas import EnterpriseRegistrationCreate, OrganisationCreate, UserCreate
 from xinyidai.portal import flash, i18n, nav
 from xinyidai.portal.templating import render
+from xinyidai.text import Text
 from xinyidai.web import IdPath, SessionDep, client_ip
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(csrf_protect)])
@@ -63,7 +65,7 @@ def root(request: Request) -> Response:
 
 
 @router.get("/login", response_class=HTMLResponse, dependencies=[PublicPage])
-def login_page(request: Request, next: str | None = None) -> Response:
+def login_page(request: Request, next: Annotated[Text | None, Query(max_length=500)] = None) -> Response:
     """The login form; a visitor already logged in goes on to where they were heading, or home."""
     principal: Principal | None = request.state.principal
     if principal is not None:
@@ -76,9 +78,9 @@ def login_page(request: Request, next: str | None = None) -> Response:
 def login(
     request: Request,
     session: SessionDep,
-    username: Annotated[str, Form(max_length=64)],
+    username: Annotated[Text, Form(max_length=64)],  # the throttle's key: PostgreSQL stores no NUL
     password: Annotated[str, Form(max_length=128)],
-    next: Annotated[str | None, Form()] = None,
+    next: Annotated[str | None, Form(max_length=500)] = None,
 ) -> Response:
     """Check credentials; on success open a session and go home."""
     outcome = service.login(session, username=username, password=password, ip_address=client_ip(request))
@@ -111,7 +113,8 @@ def logout(request: Request, session: SessionDep) -> Response:
 
 
 @router.get("/lang/{code}", dependencies=[PublicPage])
-def switch_language(code: str, next: str | None = None) -> Response:
+def switch_language(code: Annotated[Text, Path(max_length=10)],
+                    next: Annotated[Text | None, Query(max_length=500)] = None) -> Response:
     """Choose the portal language."""
     response = RedirectResponse(safe_next(next) or "/", status_code=303)
     if code in i18n.LANGUAGES:
@@ -291,7 +294,7 @@ def users_page(request: Request, session: SessionDep, _: PlatformAdminDep) -> Re
 @router.post("/admin/users", response_class=HTMLResponse)
 def create_user(
     request: Request, session: SessionDep, _: PlatformAdminDep,
-    organisation_id: Annotated[int, Form()], username: Annotated[str, Form(max_length=64)],
+    organisation_id: Annotated[int, Form(ge=1, le=MAX_ID)], username: Annotated[str, Form(max_length=64)],
     display_name: Annotated[str, Form(max_length=100)], password: Annotated[str, Form(max_length=128)],
     roles: Annotated[list[Role], Form()],
 ) -> Response:

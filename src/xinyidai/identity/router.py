@@ -24,6 +24,7 @@ from xinyidai.identity.schemas import (
     UserCreate,
     UserRead,
 )
+from xinyidai.text import Text, UnsafeText, check_text
 from xinyidai.web import IdQuery, SessionDep, client_ip
 
 router = APIRouter(prefix="/api/v1", tags=["identity"])
@@ -31,6 +32,10 @@ router = APIRouter(prefix="/api/v1", tags=["identity"])
 # mounted apart from the CSRF check the other API routers share.
 oauth_router = APIRouter(prefix="/api/v1", tags=["identity"])
 
+
+
+CLIENT_ID_MAX = 64  # the column's length
+CLIENT_SECRET_MAX = 200
 
 
 def _basic_credentials(request: Request) -> tuple[str, str] | None:
@@ -41,6 +46,13 @@ def _basic_credentials(request: Request) -> tuple[str, str] | None:
         client_id, _, secret = base64.b64decode(value).decode().partition(":")
     except ValueError:
         return None
+    # Held to the bounds of the form's fields: a NUL or an overlong id never reaches the lookup or the audit entry.
+    try:
+        check_text(client_id)
+    except UnsafeText:
+        raise InvalidClientCredentials("客户端凭证无效", message_en="invalid client credentials") from None
+    if len(client_id) > CLIENT_ID_MAX or len(secret) > CLIENT_SECRET_MAX:
+        raise InvalidClientCredentials("客户端凭证无效", message_en="invalid client credentials")
     return client_id, secret
 
 
@@ -48,9 +60,9 @@ def _basic_credentials(request: Request) -> tuple[str, str] | None:
 def token(
     request: Request,
     session: SessionDep,
-    grant_type: Annotated[str, Form()],
-    client_id: Annotated[str | None, Form()] = None,
-    client_secret: Annotated[str | None, Form()] = None,
+    grant_type: Annotated[Text, Form(max_length=40)],
+    client_id: Annotated[Text | None, Form(max_length=CLIENT_ID_MAX)] = None,
+    client_secret: Annotated[str | None, Form(max_length=CLIENT_SECRET_MAX)] = None,
 ) -> TokenRead:
     """OAuth2 client-credentials grant (form body or HTTP Basic) for institutions' systems."""
     if grant_type != "client_credentials":

@@ -38,6 +38,7 @@ from xinyidai.portal.templating import render
 from xinyidai.products import service as products_service
 from xinyidai.products.enums import REPAYMENT_METHOD_LABELS, RepaymentMethod
 from xinyidai.registry import service as registry_service
+from xinyidai.text import Text
 from xinyidai.web import IdPath, SessionDep
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(csrf_protect)])
@@ -404,11 +405,11 @@ def set_line_status(
 @router.get("/calculator", response_class=HTMLResponse, dependencies=[PublicPage])
 def calculator_page(
     request: Request,
-    principal: Annotated[str | None, Query(max_length=30)] = None,
-    annual_rate: Annotated[str | None, Query(max_length=10)] = None,
-    months: Annotated[str | None, Query(max_length=4)] = None,
-    method: Annotated[str | None, Query(max_length=30)] = None,
-    fee_rate: Annotated[str | None, Query(max_length=10)] = None,
+    principal: Annotated[Text | None, Query(max_length=30)] = None,
+    annual_rate: Annotated[Text | None, Query(max_length=10)] = None,
+    months: Annotated[Text | None, Query(max_length=4)] = None,
+    method: Annotated[Text | None, Query(max_length=30)] = None,
+    fee_rate: Annotated[Text | None, Query(max_length=10)] = None,
 ) -> Response:
     """The borrower's cost calculator; htmx swaps the result as the form changes."""
     given = {"principal": principal, "annual_rate": annual_rate, "months": months, "method": method,

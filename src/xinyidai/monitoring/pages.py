@@ -22,6 +22,7 @@ from xinyidai.monitoring.schemas import AlertActionCreate, RuleCreate
 from xinyidai.portal import flash, i18n
 from xinyidai.portal.charts import Chart, Series
 from xinyidai.portal.templating import render
+from xinyidai.text import Text
 from xinyidai.web import IdPath, SessionDep, client_ip
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(csrf_protect)])
@@ -70,7 +71,7 @@ def trend_charts(trend: Trend, lang: str) -> list[Chart]:
 
 @router.get("/monitoring/portfolio", response_class=HTMLResponse)
 def portfolio_page(request: Request, session: SessionDep, principal: RiskHolderDep,
-                   by: Annotated[str, Query(max_length=10)] = "month") -> Response:
+                   by: Annotated[Text, Query(max_length=10)] = "month") -> Response:
     """The portfolio risk view: watched firms and exposure by the most severe open alert, industry and town/street,
     the trend by month or week (charts), and the alerts still open (the read audited as the inbox's)."""
     granularity: service.Granularity = "week" if by == "week" else "month"

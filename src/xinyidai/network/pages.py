@@ -14,6 +14,7 @@ from xinyidai.network import policy, service
 from xinyidai.network.schemas import FlowRuleUpdate
 from xinyidai.portal import flash
 from xinyidai.portal.templating import render
+from xinyidai.text import Text
 from xinyidai.web import SessionDep
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(csrf_protect)])
@@ -23,8 +24,8 @@ PAGE = "/admin/network"
 
 @router.get(PAGE, response_class=HTMLResponse)
 def network_page(request: Request, session: SessionDep, principal: PlatformAdminDep,
-                 peer: Annotated[str, Query(max_length=20)] = "", topic: Annotated[str, Query(max_length=60)] = "",
-                 outcome: Annotated[str, Query(max_length=20)] = "") -> Response:
+                 peer: Annotated[Text, Query(max_length=20)] = "", topic: Annotated[Text, Query(max_length=60)] = "",
+                 outcome: Annotated[Text, Query(max_length=20)] = "") -> Response:
     """The node's place in the network, or that it is a single node."""
     node = service.current_node()
     context = {"status": service.status(session, node=node), "peer": peer, "topic": topic, "outcome": outcome,

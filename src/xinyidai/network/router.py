@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy.orm import Session, sessionmaker
@@ -21,6 +21,7 @@ from xinyidai.errors import DomainError
 from xinyidai.network import service
 from xinyidai.network.exceptions import NetworkNotConfigured, OversizedBatch
 from xinyidai.network.schemas import FlowRuleRead, FlowRuleUpdate, MessageRead, SignedDirectory, StatusRead
+from xinyidai.text import Text
 from xinyidai.web import SessionDep
 
 router = APIRouter(prefix="/api/v1/network", tags=["platform network"])
@@ -43,7 +44,8 @@ def directory(session: SessionDep) -> SignedDirectory:
 
 
 @router.get("/feeds/{topic}", dependencies=[NodeSignedRoute])
-def feed(request: Request, topic: str, after: Annotated[int, Query(ge=0, le=db.MAX_ID)] = 0,
+def feed(request: Request, topic: Annotated[Text, Path(max_length=60)],
+         after: Annotated[int, Query(ge=0, le=db.MAX_ID)] = 0,
          limit: Annotated[int, Query(ge=1, le=100_000)] = 1000) -> Response:
     """The next signed batch of `topic` after sequence `after`, for the neighbour whose signature the request
     carries (headers X-Xyd-Node, X-Xyd-Key-Id, X-Xyd-Timestamp, X-Xyd-Nonce, X-Xyd-Signature)."""
@@ -117,9 +119,10 @@ def node_status(session: SessionDep, principal: PlatformAdminDep) -> StatusRead:
 
 
 @admin.get("/messages", response_model=list[MessageRead])
-def messages(session: SessionDep, principal: PlatformAdminDep, peer: Annotated[str | None, Query(max_length=20)] = None,
-             topic: Annotated[str | None, Query(max_length=60)] = None,
-             outcome: Annotated[str | None, Query(max_length=20)] = None,
+def messages(session: SessionDep, principal: PlatformAdminDep,
+             peer: Annotated[Text | None, Query(max_length=20)] = None,
+             topic: Annotated[Text | None, Query(max_length=60)] = None,
+             outcome: Annotated[Text | None, Query(max_length=20)] = None,
              limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> list[MessageRead]:
     """The message log, newest first, by neighbour, topic and outcome (served, applied, refused)."""
     return [MessageRead.model_validate(m) for m in service.search_log(session, peer=peer, topic=topic,

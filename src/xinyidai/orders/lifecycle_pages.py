@@ -36,6 +36,7 @@ from xinyidai.portal.forms import form_errors
 from xinyidai.portal.templating import render
 from xinyidai.products import service as products_service
 from xinyidai.products.enums import RepaymentMethod
+from xinyidai.text import Text
 from xinyidai.web import IdPath, SessionDep, client_ip
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(csrf_protect)])
@@ -279,7 +280,7 @@ def request_deferral(request: Request, session: SessionDep, principal: Enterpris
 
 @router.post("/orders/{order_id}/propose-deferral", response_class=HTMLResponse)
 def propose_deferral(request: Request, session: SessionDep, principal: BankOfficerDep, order: CurrentOrder,
-                     note: Annotated[str, Form(max_length=500)] = "") -> Response:
+                     note: Annotated[Text, Form(max_length=500)] = "") -> Response:
     """The loan officer proposes to grant the deferral as requested, for a manager to approve."""
     try:
         lifecycle.propose_deferral(session, principal=principal, order=order,
@@ -311,7 +312,7 @@ def late_orders(request: Request, session: SessionDep, principal: OversightDep) 
 
 @router.post("/supervision/orders/{order_id}/prompt", response_class=HTMLResponse)
 def prompt(request: Request, session: SessionDep, principal: OversightDep, order_id: IdPath,
-           message: Annotated[str, Form(max_length=1000)] = "") -> Response:
+           message: Annotated[Text, Form(max_length=1000)] = "") -> Response:
     """Prompt (督办) the order's bank with a message."""
     try:
         lifecycle.prompt(session, principal=principal, order_id=order_id,
@@ -326,7 +327,7 @@ def prompt(request: Request, session: SessionDep, principal: OversightDep, order
 
 @router.post("/orders/{order_id}/prompts/{prompt_id}/answer", response_class=HTMLResponse)
 def answer_prompt(request: Request, session: SessionDep, principal: BankStaffDep, order: CurrentOrder,
-                  prompt_id: IdPath, answer: Annotated[str, Form(max_length=1000)] = "") -> Response:
+                  prompt_id: IdPath, answer: Annotated[Text, Form(max_length=1000)] = "") -> Response:
     """The bank answers a prompt about the order."""
     try:
         lifecycle.answer(session, principal=principal, prompt_id=prompt_id,

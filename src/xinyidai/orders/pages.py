@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
@@ -37,6 +37,7 @@ from xinyidai.products import service as products_service
 from xinyidai.products.enums import REPAYMENT_METHOD_LABELS, RepaymentMethod
 from xinyidai.registry import service as registry_service
 from xinyidai.scoring import service as scoring_service
+from xinyidai.text import Text
 from xinyidai.web import IdPath, SessionDep, client_ip
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(csrf_protect)])
@@ -108,7 +109,7 @@ def apply(
     term_months: Annotated[str, Form(max_length=4)],
     repayment_method: Annotated[str, Form(max_length=30)],
     purpose: Annotated[str, Form(max_length=500)],
-    authorise: Annotated[str | None, Form()] = None,
+    authorise: Annotated[str | None, Form(max_length=5)] = None,
 ) -> Response:
     """Submit the application; show the order with its estimate."""
     product = products_service.get_published(session, product_id=product_id)
@@ -330,7 +331,7 @@ def propose(
 @router.post("/orders/{order_id}/approve", response_class=HTMLResponse)
 def approve(
     request: Request, session: SessionDep, principal: BankManagerDep,
-    order: CurrentOrder, note: Annotated[str, Form(max_length=500)] = "",
+    order: CurrentOrder, note: Annotated[Text, Form(max_length=500)] = "",
 ) -> Response:
     """A manager approves the officer's proposal."""
     try:
@@ -344,7 +345,7 @@ def approve(
 
 @router.post("/orders/{order_id}/return", response_class=HTMLResponse)
 def return_proposal(request: Request, session: SessionDep, principal: BankManagerDep,
-                    order: CurrentOrder, reason: Annotated[str, Form(max_length=1000)] = "") -> Response:
+                    order: CurrentOrder, reason: Annotated[Text, Form(max_length=1000)] = "") -> Response:
     """A manager sends the proposal back to the officer with a reason."""
     try:
         service.return_proposal(session, principal=principal, order=order,
@@ -390,7 +391,7 @@ def _queue(session: Session, principal: Principal, view: str) -> list[Any]:
 
 @router.get("/bank/workbench", response_class=HTMLResponse)
 def workbench(request: Request, session: SessionDep, principal: BankStaffDep,
-              view: str = "open") -> Response:
+              view: Annotated[Text, Query(max_length=20)] = "open") -> Response:
     """The bank's queue of orders; htmx swaps the table when the filter changes."""
     view = view if view in QUEUE_FILTERS else "open"
     context = {**LABELS, "orders": _queue(session, principal, view), "view": view, "filters": QUEUE_FILTERS,

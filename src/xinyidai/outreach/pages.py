@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Depends, Form, Path, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
@@ -28,9 +28,12 @@ from xinyidai.portal import flash, i18n
 from xinyidai.portal.forms import form_date
 from xinyidai.portal.templating import render
 from xinyidai.registry import service as registry_service
+from xinyidai.text import Text
 from xinyidai.web import SessionDep
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(csrf_protect)])
+# Any text: a code mistyped or cut from a link (a NUL included) is an unknown code the page says is unknown.
+ReferralCode = Annotated[str, Path(max_length=200)]
 
 PublicPage = Depends(Public())
 MY_PAGE = "/outreach/me"
@@ -71,7 +74,7 @@ def _referral_page(request: Request, session: Session, code: str, *, form: dict[
 
 
 @router.get(service.REFERRAL_PATH + "{code}", response_class=HTMLResponse, dependencies=[PublicPage])
-def referral_page(request: Request, session: SessionDep, code: str) -> Response:
+def referral_page(request: Request, session: SessionDep, code: ReferralCode) -> Response:
     """The registration form a grid worker's QR code or link opens, naming the grid worker who brought the
     merchant; an unknown code says so and offers no form."""
     return _referral_page(request, session, code[:40])
@@ -79,7 +82,7 @@ def referral_page(request: Request, session: SessionDep, code: str) -> Response:
 
 @router.post(service.REFERRAL_PATH + "{code}", response_class=HTMLResponse, dependencies=[PublicPage])
 def register_referred(
-    request: Request, session: SessionDep, code: str,
+    request: Request, session: SessionDep, code: ReferralCode,
     uscc: Annotated[str, Form(max_length=30)], legal_rep_name: Annotated[str, Form(max_length=50)],
     id_number: Annotated[str, Form(max_length=30)], username: Annotated[str, Form(max_length=64)],
     display_name: Annotated[str, Form(max_length=100)], password: Annotated[str, Form(max_length=128)],
@@ -123,7 +126,8 @@ def _my_page(request: Request, session: Session, principal: Principal, *, form: 
 
 
 @router.get(MY_PAGE, response_class=HTMLResponse)
-def my_page(request: Request, session: SessionDep, principal: GridWorkerDep, uscc: str = "") -> Response:
+def my_page(request: Request, session: SessionDep, principal: GridWorkerDep,
+            uscc: Annotated[Text, Query(max_length=30)] = "") -> Response:
     """The grid worker's page: their QR code and link, the visit form, their latest visits and their community's
     merchants."""
     form = {"visited_on": clock.today().isoformat(), "outcome": VisitOutcome.VISITED.value, "uscc": uscc[:30]}

@@ -15,7 +15,6 @@ from xinyidai.products import eligibility
 from xinyidai.products.enums import LineRuleKind, RateMode
 from xinyidai.products.schemas import ProductCreate
 
-MAX_TERM_MONTHS = 360
 LPR_MULTIPLE = 4  # the judicial protection ceiling: 4 × the one-year LPR
 MAX_FEE_RATE = Decimal("0.05")
 
@@ -47,8 +46,6 @@ def problems_with(product_in: ProductCreate, *, lpr: Decimal = Decimal("0.030"))
         problems.append("固定利率产品的最低利率和最高利率须相同")
     if product_in.min_amount_fen > product_in.max_line_fen:
         problems.append("最低申请金额不能高于最高授信额度")
-    if any(t <= 0 or t > MAX_TERM_MONTHS for t in product_in.term_options):
-        problems.append(f"期限须在1至{MAX_TERM_MONTHS}个月之间")
     if len(set(product_in.term_options)) != len(product_in.term_options):
         problems.append("期限选项不能重复")
     if len(set(product_in.repayment_methods)) != len(product_in.repayment_methods):

@@ -28,6 +28,7 @@ from xinyidai.products.schemas import (
     ProductWithdrawCreate,
     ShelfProductRead,
 )
+from xinyidai.text import Text
 from xinyidai.web import IdPath, IdQuery, SessionDep, client_ip
 
 router = APIRouter(prefix="/api/v1/products", tags=["products"])
@@ -36,7 +37,7 @@ router = APIRouter(prefix="/api/v1/products", tags=["products"])
 @router.get("", response_model=list[ShelfProductRead], dependencies=[Depends(Public())])
 def list_products(
     session: SessionDep,
-    q: Annotated[str | None, Query(max_length=50, description="words in the name, lender or description")] = None,
+    q: Annotated[Text | None, Query(max_length=50, description="words in the name, lender or description")] = None,
     amount_fen: Annotated[int | None, Query(gt=0, le=MAX_FEN, description="a need the product lends")] = None,
     term_months: Annotated[int | None, Query(ge=1, le=360)] = None,
     max_rate: Annotated[Decimal | None, Query(gt=0, le=1, description="the product's lowest rate at most")] = None,

@@ -21,6 +21,8 @@ from xinyidai.products.enums import (
 from xinyidai.products.models import DEFAULT_ALLOCATION_ORDER
 from xinyidai.text import Text
 
+MAX_TERM_MONTHS = 360  # thirty years: the longest term a product may offer
+
 ShortText = Annotated[Text, Field(max_length=40)]
 RuleInt = Annotated[int, Field(ge=-1_000_000, le=1_000_000)]
 # The value of an eligibility rule: a flag, a number, a word, a list of words, or a small mapping of them.
@@ -61,7 +63,7 @@ class ProductCreate(BaseModel):
     min_amount_fen: AmountFen
     max_line_fen: AmountFen
     repayment_methods: list[RepaymentMethod] = Field(min_length=1)
-    term_options: list[int] = Field(min_length=1)
+    term_options: list[Annotated[int, Field(ge=1, le=MAX_TERM_MONTHS)]] = Field(min_length=1, max_length=60)
     day_count: Literal["act_360", "act_365"] = "act_360"
     overdue_markup: Decimal = Field(default=Decimal("0.5"), ge=0, le=1, decimal_places=6)
     fee_mode: Literal["daily", "upfront"] = "daily"

@@ -37,7 +37,8 @@ class EnterpriseCreate(_EnterpriseFacts):
     address: Text = Field(default="", max_length=200)
     abnormal_since: date | None = None
     abnormal_reason: Text | None = Field(default=None, max_length=200)
-    employees: int | None = Field(default=None, ge=0)
+    # A head count, bounded as the self-report's is: a larger one is a typing error, not a number to store.
+    employees: int | None = Field(default=None, ge=0, le=10_000_000, strict=True)
 
 
 class EnterpriseElsewhereCreate(_EnterpriseFacts):

@@ -17,7 +17,10 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from xinyidai.clock import BUSINESS_TZ
 
-MONTH_PATTERN = re.compile(r"^(20[0-9]{2})-(0[1-9]|1[0-2])$")
+MONTH_PATTERN = re.compile(r"^(20[0-9]{2})-(0[1-9]|1[0-2])$")  # a month a person may ask for
+# A month the platform works out from one asked for (the one before, a trend's months): any year, since the months
+# before 2000-01 are 1999's.
+_DERIVED_MONTH = re.compile(r"^([1-9][0-9]{3})-(0[1-9]|1[0-2])$")
 RATIO_PLACES = Decimal("0.0001")
 RATE_PLACES = Decimal("0.000001")
 DAYS_PLACES = Decimal("0.1")
@@ -51,8 +54,16 @@ class Period:
 
 
 def month_period(month: str) -> Period:
-    """The calendar month `YYYY-MM` as a period; BadMonth otherwise."""
-    match = MONTH_PATTERN.match(month or "")
+    """The calendar month `YYYY-MM` a person asked for (of 2000 to 2099) as a period; BadMonth otherwise."""
+    if not MONTH_PATTERN.match(month or ""):
+        raise BadMonth(month)
+    return derived_period(month)
+
+
+def derived_period(month: str) -> Period:
+    """A month worked out from one asked for (`previous_month`, `months_back`) as a period, whatever its year: the
+    figures of 2000-01 compare with 1999-12's. BadMonth if it is not a month at all."""
+    match = _DERIVED_MONTH.match(month or "")
     if not match:
         raise BadMonth(month)
     year, number = int(match.group(1)), int(match.group(2))

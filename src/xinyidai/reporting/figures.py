@@ -158,7 +158,7 @@ def compute(session: Session, period: d.Period) -> Snapshot:
 
     # The banks report all their new SME lending of a month during the next: the month's report holds the
     # previous month's ratio, from the reports recorded by its end.
-    previous = d.month_period(d.previous_month(first))
+    previous = d.derived_period(d.previous_month(first))
     reported = _reported_sme_lending(session, month=previous.month, until=until)
     reported_credit = loans_service.lending_totals(
         session, first_day=previous.first_day, last_day=previous.last_day, until=until,
@@ -230,7 +230,7 @@ def trend(session: Session, months: list[str]) -> list[MonthPoint]:
     points = []
     credit_ids = products_service.product_ids_of_kinds(d.CREDIT_PRODUCT_KINDS)
     for month in months:
-        p = d.month_period(month)
+        p = d.derived_period(month)
         lending = loans_service.lending_totals(session, first_day=p.first_day, last_day=p.last_day, until=p.until)
         credit = loans_service.lending_totals(session, first_day=p.first_day, last_day=p.last_day, until=p.until,
                                               product_ids=credit_ids)

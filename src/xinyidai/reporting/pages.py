@@ -21,14 +21,14 @@ from xinyidai.portal.i18n import language_of, translate
 from xinyidai.portal.templating import render
 from xinyidai.reporting import definitions as d
 from xinyidai.reporting import files, service
-from xinyidai.text import check_digits
+from xinyidai.text import Text, check_digits
 from xinyidai.web import SessionDep, attachment, client_ip
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(csrf_protect)])
 
 PAGE = "/supervision/statistics"
 MONTH = r"^20[0-9]{2}-(0[1-9]|1[0-2])$"
-MonthQuery = Annotated[str | None, Query(pattern=MONTH, max_length=7)]
+MonthQuery = Annotated[Text | None, Query(pattern=MONTH, max_length=7)]
 MonthPath = Annotated[str, Path(pattern=MONTH, max_length=7)]
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # The headline cards, in the order the commission reads them.

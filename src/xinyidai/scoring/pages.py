@@ -5,9 +5,9 @@ platform admin after a confirmation. The pages show aggregates only: no entity's
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
@@ -18,12 +18,14 @@ from xinyidai.portal.templating import render
 from xinyidai.scoring import batch, distribution
 from xinyidai.scoring import model_versions as registry
 from xinyidai.scoring.models import ModelVersion
-from xinyidai.web import SessionDep
+from xinyidai.text import Text
+from xinyidai.web import IdPath, SessionDep
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(csrf_protect)])
 
 # The regulator watches the model's stability as the operator does; only the operator changes the model.
 ACTIONS = {"promote": "启用为冠军模型", "retire": "退役"}
+ActionPath = Annotated[Text, Path(max_length=20)]
 
 
 def _user_names(session: Session, ids: set[int | None]) -> dict[int, str]:
@@ -47,7 +49,7 @@ def runs(request: Request, session: SessionDep, principal: OversightDep) -> HTML
 
 
 @router.get("/admin/scoring/runs/{run_id}", response_class=HTMLResponse)
-def run_detail(request: Request, run_id: int, session: SessionDep,
+def run_detail(request: Request, run_id: IdPath, session: SessionDep,
                principal: OversightDep) -> HTMLResponse:
     """One run: its record, the score histogram, the shares on the development deciles and the PSI bands."""
     run = batch.get(session, run_id=run_id)
@@ -101,7 +103,7 @@ def _version_rows(session: Session, versions: list[ModelVersion]) -> list[Versio
 
 @router.get("/admin/models", response_class=HTMLResponse)
 def models(request: Request, session: SessionDep, principal: PlatformAdminDep,
-           done: str = "") -> HTMLResponse:
+           done: Annotated[Text, Query(max_length=20)] = "") -> HTMLResponse:
     """模型版本: every registered version with its model card's metrics, who promoted or retired it and when."""
     versions = list(registry.list_versions(session))
     return render(request, "scoring/models.html", {
@@ -116,7 +118,7 @@ def _action(action: str) -> str:
 
 
 @router.get("/admin/models/{version_id}/{action}", response_class=HTMLResponse)
-def confirm(request: Request, version_id: int, action: str, session: SessionDep,
+def confirm(request: Request, version_id: IdPath, action: ActionPath, session: SessionDep,
             principal: PlatformAdminDep) -> HTMLResponse:
     """The confirmation before a version is promoted or retired, saying what will change."""
     version = registry.get(session, version_id=version_id)
@@ -127,7 +129,7 @@ def confirm(request: Request, version_id: int, action: str, session: SessionDep,
 
 
 @router.post("/admin/models/{version_id}/{action}")
-def act(version_id: int, action: str, session: SessionDep,
+def act(version_id: IdPath, action: ActionPath, session: SessionDep,
         principal: PlatformAdminDep) -> Response:
     """Promote or retire a version (audited by the registry), then back to the list."""
     if _action(action) == "promote":

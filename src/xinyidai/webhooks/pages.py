@@ -6,7 +6,9 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, Response
+from pydantic import ValidationError
 
 from xinyidai.auth.dependencies import WebhookManagerDep, csrf_protect
 from xinyidai.portal import flash
@@ -52,8 +54,13 @@ def create_endpoint(session: SessionDep, principal: WebhookManagerDep,
                     events: Annotated[list[str], Form(max_length=50)],
                     description: Annotated[str, Form(max_length=200)] = "") -> Response:
     """Register an endpoint; its secret is shown once on the page it returns to."""
-    endpoint, secret = service.create_endpoint(session, principal=principal, endpoint_in=EndpointCreate(
-        url=url, events=events, description=description))
+    try:
+        endpoint_in = EndpointCreate(url=url, events=events, description=description)
+    except ValidationError as exc:
+        # Refused as a field the form declares is (the 422 page naming the fields), never a 500.
+        raise RequestValidationError([{**e, "loc": ("body", *e["loc"])} for e in exc.errors(include_url=False)]
+                                     ) from exc
+    endpoint, secret = service.create_endpoint(session, principal=principal, endpoint_in=endpoint_in)
     return flash.redirect_with_secret(PAGE, principal=principal, purpose=SECRET_PURPOSE,
                                       secret={"endpoint": str(endpoint.id), "url": endpoint.url, "secret": secret},
                                       flash="推送地址已登记")

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, FastAPI, Query
 from fastapi.responses import Response
 
 from xinyidai.auth.dependencies import Public, WebhookManagerDep
+from xinyidai.text import Text
 from xinyidai.web import IdPath, IdQuery, SessionDep
 from xinyidai.webhooks import catalogue, service
 from xinyidai.webhooks.policy import DeliveryStatus
@@ -77,7 +78,7 @@ def delete_endpoint(session: SessionDep, principal: WebhookManagerDep, endpoint_
 def list_deliveries(session: SessionDep, principal: WebhookManagerDep,
                     status: Annotated[DeliveryStatus | None, Query()] = None,
                     endpoint_id: IdQuery | None = None,
-                    event: Annotated[str | None, Query(max_length=100)] = None,
+                    event: Annotated[Text | None, Query(max_length=100)] = None,
                     limit: Annotated[int, Query(ge=1, le=500)] = 100) -> list[DeliveryRead]:
     """The caller's institution's deliveries, newest first; `status=dead` is the dead-letter list."""
     return [service.to_delivery_read(session, d, with_attempts=False) for d in service.list_deliveries(

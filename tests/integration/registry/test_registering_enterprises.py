@@ -52,3 +52,13 @@ def test_other_departments_and_everyone_else_are_refused(
     if username == "tax.officer":  # the department's attempt is on record
         refused = session.scalars(select(AuditEntry).where(AuditEntry.action == "registry.enterprise_registered"))
         assert [e.outcome for e in refused] == ["refused"]
+
+
+@pytest.mark.parametrize("employees", [2**31, 2**63, 10_000_001, True, "12"])
+def test_a_head_count_beyond_any_employer_or_not_a_number_is_refused_before_the_database(
+        client: TestClient, session: Session, world: World, employees: object) -> None:
+    # 2**31 overflows PostgreSQL's INTEGER column, 2**63 SQLite's: each a 500 if the schema let it through.
+    entity = {**_entity("MA0000103", "重庆庚贸易有限公司", world), "employees": employees}
+    assert _post(client, "admin", entity) == 422
+    session.expire_all()
+    assert registry_service.get_by_uscc(session, uscc=str(entity["uscc"])) is None

@@ -117,3 +117,17 @@ def test_a_banks_reported_sme_lending_is_recorded_and_bad_input_refused(client: 
     # November's figures read October's reports: nothing lent on the platform in October, so 0 of 12,000,000 yuan.
     figures = service.statistics(session, period=service.period_through(date(2026, 11, 23))).figures
     assert figures["sme_loans_reported"] == 1_200_000_000 and figures["credit_share_of_sme_loans"] == "0.0000"
+
+
+def test_the_first_months_a_person_may_ask_for_compare_with_the_months_before_them(
+        client: TestClient, session: Session, world: World) -> None:
+    # 2000-01's figures hold 1999-12's reported lending, and its trend reaches back into 1999: months worked out from
+    # the one asked for, not ones asked for (each was a 500).
+    login(client, "admin")
+    for month in ("2000-01", "2000-06"):
+        page = client.get(PAGE, params={"month": month})
+        assert page.status_code == 200 and f"{month}-01 — " in page.text
+    assert client.get(PAGE, params={"month": "1999-12"}).status_code == 422
+    assert [p.month for p in service.trend(session, month="2000-02", count=3)] == ["1999-12", "2000-01", "2000-02"]
+    report = service.generate_monthly_report(session, month="2000-01", actor=world.principal(session, "admin"))
+    assert report.month == "2000-01"

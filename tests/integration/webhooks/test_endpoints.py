@@ -259,3 +259,16 @@ def test_an_order_event_without_the_bank_in_its_payload_reaches_the_orders_bank(
     [delivery] = session.scalars(select(WebhookDelivery)).all()
     assert (delivery.event_name, delivery.organisation_id) == ("orders.rejected", world.bank_a)
     assert '"reason":"资料不全"' in delivery.body
+
+
+@pytest.mark.parametrize("form", [
+    {"url": "https://bank.example.com/hook", "events": ["", ""]},  # empty names, as a form posts unticked boxes
+    {"url": "https://bank.example.com/hook", "events": ["no.such_event"]},
+    {"url": "https://bank.example.com/hook\u202e", "events": ["orders.submitted"]},
+])
+def test_the_page_refuses_what_the_endpoint_schema_refuses_with_a_422(
+        client: TestClient, session: Session, world: World, form: dict[str, Any]) -> None:
+    headers = _as(client, "a.manager", "/institution/webhooks")
+    response = client.post("/institution/webhooks", data=form, headers=headers, follow_redirects=False)
+    assert response.status_code == 422 and response.headers["content-type"].startswith("text/html"), response.text
+    assert _endpoints(session) == 0

@@ -23,6 +23,7 @@ from xinyidai.creditdata.report.schemas import CreditReportVerificationRead, Ver
 from xinyidai.errors import DomainError
 from xinyidai.portal.templating import render
 from xinyidai.registry import service as registry_service
+from xinyidai.text import Text
 from xinyidai.web import SessionDep, client_ip
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(csrf_protect)])
@@ -56,7 +57,7 @@ def request_page(request: Request, principal: InstitutionReaderDep) -> Response:
 @router.post("/credit-reports")
 def request_report(
     request: Request, session: SessionDep, principal: InstitutionReaderDep,
-    uscc: Annotated[str, Form(max_length=30)] = "", purpose_ref: Annotated[str, Form(max_length=60)] = "",
+    uscc: Annotated[Text, Form(max_length=30)] = "", purpose_ref: Annotated[Text, Form(max_length=60)] = "",
 ) -> Response:
     """The institution downloads an entity's report under the entity's live authorisation for a credit report
     download; a refusal says why (no, revoked, expired or used authorisation) and changes nothing."""
@@ -96,7 +97,7 @@ def _checked(request: Request, session: Session, caller: Principal | None, code:
 
 @router.get("/verify-report", response_class=HTMLResponse)
 def verify_page(request: Request, session: SessionDep, caller: PublicCallerDep,
-                code: Annotated[str, Query(max_length=40)] = "") -> Response:
+                code: Annotated[Text, Query(max_length=40)] = "") -> Response:
     """核验信用报告 (public): enter the code printed on a report; the QR code on the report lands here with it."""
     if not code:
         return _verify_page(request)

@@ -18,14 +18,15 @@ from xinyidai.auth.scoping import own_enterprise_id
 from xinyidai.creditdata.report import policy as report_policy
 from xinyidai.creditdata.report import service as report
 from xinyidai.creditdata.report.schemas import CreditReportVerificationRead
+from xinyidai.text import Text
 from xinyidai.web import IdPath, SessionDep, attachment, client_ip
 
 router = APIRouter(prefix="/api/v1", tags=["credit report"], dependencies=[Depends(csrf_protect)])
 
 # Who may ask for an entity's report; the service narrows it to the entity itself and institutions it authorised.
-PurposeRef = Annotated[str | None, Query(min_length=1, max_length=60,
+PurposeRef = Annotated[Text | None, Query(min_length=1, max_length=60,
                                          description="授权对应的业务编号（机构下载时必填，须为“信用报告下载”用途的有效授权）")]
-Code = Annotated[str, Query(min_length=1, max_length=40, description="报告上印制的校验码，如 ABCD-EFGH-JKMN-PQRS")]
+Code = Annotated[Text, Query(min_length=1, max_length=40, description="报告上印制的校验码，如 ABCD-EFGH-JKMN-PQRS")]
 PDF_RESPONSE: dict[int | str, dict[str, Any]] = {
     201: {"content": {"application/pdf": {}}, "description": "信用报告 PDF"}}
 

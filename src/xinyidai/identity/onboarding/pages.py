@@ -30,6 +30,7 @@ from xinyidai.identity.onboarding.schemas import (
 from xinyidai.portal import flash
 from xinyidai.portal.forms import form_errors
 from xinyidai.portal.templating import render
+from xinyidai.text import Text
 from xinyidai.web import IdPath, SessionDep, client_ip
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(csrf_protect)])
@@ -72,7 +73,7 @@ def apply(
     organisation_name: Annotated[str, Form(max_length=200)], uscc: Annotated[str, Form(max_length=30)],
     kind: Annotated[str, Form(max_length=40)], licence_number: Annotated[str, Form(max_length=60)],
     contact_name: Annotated[str, Form(max_length=50)], contact_mobile: Annotated[str, Form(max_length=20)],
-    requested_scopes: Annotated[list[str] | None, Form()] = None,
+    requested_scopes: Annotated[list[str] | None, Form(max_length=20)] = None,
 ) -> Response:
     """Submit an application; show the reference to check its status with."""
     form: dict[str, object] = {
@@ -96,16 +97,16 @@ def apply(
 
 
 @router.get("/institutions/apply/submitted", response_class=HTMLResponse, dependencies=[PublicPage])
-def submitted_page(request: Request, session: SessionDep, reference: Annotated[str, Query(max_length=24)],
-                   uscc: Annotated[str, Query(max_length=30)]) -> Response:
+def submitted_page(request: Request, session: SessionDep, reference: Annotated[Text, Query(max_length=24)],
+                   uscc: Annotated[Text, Query(max_length=30)]) -> Response:
     """The reference of the application just submitted, to check its status with (safe to refresh)."""
     application = onboarding.find_application_status(session, reference=reference, uscc=uscc)
     return render(request, "identity/onboarding/submitted.html", {"application": application})
 
 
 @router.get("/institutions/apply/status", response_class=HTMLResponse, dependencies=[PublicPage])
-def status_page(request: Request, session: SessionDep, reference: Annotated[str, Query(max_length=24)] = "",
-                uscc: Annotated[str, Query(max_length=30)] = "") -> Response:
+def status_page(request: Request, session: SessionDep, reference: Annotated[Text, Query(max_length=24)] = "",
+                uscc: Annotated[Text, Query(max_length=30)] = "") -> Response:
     """Check an application's status by its reference and the applicant's USCC."""
     context: dict[str, object] = {"reference": reference, "uscc": uscc, "labels": rules.STATUS_LABELS}
     if reference and uscc:

@@ -32,6 +32,7 @@ from xinyidai.identity.onboarding.schemas import (
     ReasonCreate,
 )
 from xinyidai.identity.schemas import ApiClientCreated
+from xinyidai.text import Text
 from xinyidai.web import IdPath, SessionDep, client_ip
 
 router = APIRouter(prefix="/api/v1", tags=["institution onboarding"], dependencies=[Depends(csrf_protect)])
@@ -57,8 +58,8 @@ def apply(request: Request, session: SessionDep,
 
 @router.get("/institution-applications/status", response_model=ApplicationStatusRead,
             dependencies=[Depends(Public())])
-def application_status(session: SessionDep, reference: Annotated[str, Query(max_length=24)],
-                       uscc: Annotated[str, Query(max_length=30)]) -> ApplicationStatusRead:
+def application_status(session: SessionDep, reference: Annotated[Text, Query(max_length=24)],
+                       uscc: Annotated[Text, Query(max_length=30)]) -> ApplicationStatusRead:
     """The status of an application, given its reference and the applicant's USCC."""
     application = onboarding.find_application_status(session, reference=reference, uscc=uscc)
     status = ApplicationStatus(application.status)

@@ -4,10 +4,13 @@ parent provider (node-signed), and the relying party's start and callback."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Callable, Coroutine
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.routing import APIRoute
 from sqlalchemy.orm import Session, sessionmaker
 
 from xinyidai import db
@@ -26,18 +29,40 @@ from xinyidai.network.signon.exceptions import (
 )
 from xinyidai.portal import flash, nav
 from xinyidai.portal.templating import render
+from xinyidai.text import Text
 from xinyidai.web import SessionDep, client_ip
+
+NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
+
+
+class OAuthRoute(APIRoute):
+    """A route of the provider's machine endpoints: a request its declared fields refuse (a form field over its
+    bound) is answered as OAuth 2.0 answers a malformed request (RFC 6749 §5.2: 400, `invalid_request`, in JSON),
+    not with the portal's HTML page, which is what the application answers outside /api/."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def route(request: Request) -> Response:
+            try:
+                return await handler(request)
+            except RequestValidationError as exc:
+                fields = ", ".join(sorted({str(e["loc"][-1]) for e in exc.errors() if e.get("loc")}))
+                return JSONResponse({"error": "invalid_request", "error_description": f"invalid fields: {fields}",
+                                     "message": "请求参数不正确"}, status_code=400, headers=NO_STORE)
+
+        return route
+
 
 # Called by other nodes' servers, with no cookie: no CSRF token to carry (the token endpoint authenticates the
 # client by its signed assertion).
-api = APIRouter(include_in_schema=False)
+api = APIRouter(include_in_schema=False, route_class=OAuthRoute)
 pages = APIRouter(include_in_schema=False, dependencies=[Depends(csrf_protect)])
 
 PROVIDER_COOKIE = "xyd_sso_provider"
 VERIFY_TOPIC = "signon.verify"  # how a refused credential check is named in the message log
-NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
-Param = Annotated[str, Query(max_length=300)]
-FormParam = Annotated[str, Form(max_length=300)]
+Param = Annotated[Text, Query(max_length=300)]
+FormParam = Annotated[Text, Form(max_length=300)]
 
 
 def _oauth_error(exc: DomainError) -> JSONResponse:
@@ -61,7 +86,7 @@ def jwks() -> Response:
     return JSONResponse(provider.jwks(provider.require_provider()))
 
 
-TokenField = Annotated[str, Form(max_length=4096)]
+TokenField = Annotated[Text, Form(max_length=4096)]
 
 
 @api.post("/oidc/token", dependencies=[PublicRoute])
@@ -127,8 +152,8 @@ def authorize(request: Request, session: SessionDep, client_id: Param = "", redi
 
 
 @pages.post("/oidc/authorize", response_class=HTMLResponse, dependencies=[PublicRoute])
-def authorize_login(request: Request, session: SessionDep, home_node: Annotated[str, Form(pattern=r"^\d{6}$")],
-                    username: Annotated[str, Form(max_length=64)], password: Annotated[str, Form(max_length=128)],
+def authorize_login(request: Request, session: SessionDep, home_node: Annotated[Text, Form(pattern=r"^\d{6}$")],
+                    username: Annotated[Text, Form(max_length=64)], password: Annotated[str, Form(max_length=128)],
                     client_id: FormParam = "", redirect_uri: FormParam = "", response_type: FormParam = "",
                     scope: FormParam = "", state: FormParam = "", nonce: FormParam = "",
                     code_challenge: FormParam = "", code_challenge_method: FormParam = "") -> Response:

@@ -39,6 +39,7 @@ from xinyidai.network.signon.exceptions import (
     SignonDisabled,
 )
 from xinyidai.network.signon.models import SignonAssertion, SignonCode, SignonSession
+from xinyidai.text import Text
 
 VERIFY_PATH = "/api/v1/network/signon/verify"
 ACTOR = audit_service.Actor.system("network.signon")
@@ -167,7 +168,7 @@ class VerifyRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    username: str = Field(min_length=1, max_length=64)
+    username: Text = Field(min_length=1, max_length=64)
     password: str = Field(min_length=1, max_length=128)
     client_id: str = Field(pattern=r"^\d{6}$")
     ip_address: str | None = Field(default=None, max_length=45)

@@ -28,6 +28,7 @@ from xinyidai.products.enums import (
 from xinyidai.products.service import ShelfFilters
 from xinyidai.products.supermarket import service
 from xinyidai.products.supermarket.schemas import ARTICLE_STATUS_LABELS, PolicyArticleUpdate
+from xinyidai.text import Text
 from xinyidai.web import IdPath, SessionDep, client_ip
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(csrf_protect)])
@@ -113,7 +114,7 @@ def matches(request: Request, session: SessionDep, principal: EnterpriseUserDep)
 
 @router.get("/supermarket/policies", response_class=HTMLResponse, dependencies=[PublicPage])
 def policies(request: Request, session: SessionDep,
-             q: Annotated[str, Query(max_length=50)] = "") -> Response:
+             q: Annotated[Text, Query(max_length=50)] = "") -> Response:
     """The district's financing policies (政策), the newest first."""
     return render(request, "products/policies.html",
                   {"articles": service.list_published(session, q=q.strip() or None), "q": q})

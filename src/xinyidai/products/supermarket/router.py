@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Query
 from xinyidai.auth.dependencies import PlatformAdminDep, Public
 from xinyidai.products.supermarket import service
 from xinyidai.products.supermarket.schemas import PolicyArticleCreate, PolicyArticleRead, PolicyArticleUpdate
+from xinyidai.text import Text
 from xinyidai.web import IdPath, SessionDep
 
 router = APIRouter(prefix="/api/v1/policy-articles", tags=["products"])
@@ -16,7 +17,7 @@ router = APIRouter(prefix="/api/v1/policy-articles", tags=["products"])
 
 @router.get("", response_model=list[PolicyArticleRead], dependencies=[Depends(Public())])
 def list_articles(session: SessionDep,
-                  q: Annotated[str | None, Query(max_length=50)] = None) -> list[PolicyArticleRead]:
+                  q: Annotated[Text | None, Query(max_length=50)] = None) -> list[PolicyArticleRead]:
     """The district's published financing policies, the newest first (public)."""
     return [PolicyArticleRead.model_validate(a) for a in service.list_published(session, q=q)]
 

@@ -10,12 +10,13 @@ from xinyidai.auth.dependencies import CreditReaderDep, EnterpriseUserDep, csrf_
 from xinyidai.auth.scoping import own_enterprise_id
 from xinyidai.scoring.portrait.schemas import PortraitRead
 from xinyidai.scoring.portrait.service import read_portrait
+from xinyidai.text import Text
 from xinyidai.web import IdPath, SessionDep, client_ip
 
 router = APIRouter(prefix="/api/v1", tags=["credit portrait"], dependencies=[Depends(csrf_protect)])
 
 # Who may ask; the service narrows it to the entity, the platform and institutions under a live authorisation.
-PurposeRef = Annotated[str | None, Query(min_length=1, max_length=60,
+PurposeRef = Annotated[Text | None, Query(min_length=1, max_length=60,
                                          description="授权对应的融资申请编号（机构查询时必填）")]
 
 
