@@ -11,6 +11,9 @@ from xinyidai.money import AmountFenOrZero
 from xinyidai.registry.enums import EntityKind, EntityScale, OperatingStatus
 from xinyidai.text import Text
 
+# No market entity on a register today was registered before this; an earlier date is a typing error (0001-01-01).
+EARLIEST_REGISTRATION = date(1900, 1, 1)
+
 
 class _EnterpriseFacts(BaseModel):
     """What the registry says of a market entity, wherever it is registered."""
@@ -19,7 +22,7 @@ class _EnterpriseFacts(BaseModel):
     kind: EntityKind
     scale: EntityScale = EntityScale.MICRO
     legal_rep_name: Text = Field(min_length=2, max_length=50)
-    registration_date: date
+    registration_date: date = Field(ge=EARLIEST_REGISTRATION)
     registered_capital_fen: AmountFenOrZero | None = None
     industry_code: Text = Field(min_length=1, max_length=5)
     operating_status: OperatingStatus = OperatingStatus.IN_OPERATION
@@ -35,7 +38,7 @@ class EnterpriseCreate(_EnterpriseFacts):
     district_area_id: DbId
     community_id: DbId | None = None
     address: Text = Field(default="", max_length=200)
-    abnormal_since: date | None = None
+    abnormal_since: date | None = Field(default=None, ge=EARLIEST_REGISTRATION)
     abnormal_reason: Text | None = Field(default=None, max_length=200)
     # A head count, bounded as the self-report's is: a larger one is a typing error, not a number to store.
     employees: int | None = Field(default=None, ge=0, le=10_000_000, strict=True)
@@ -73,7 +76,7 @@ class EnterpriseRead(BaseModel):
     scale: EntityScale
     legal_rep_name: str
     legal_rep_id_masked: str
-    registration_date: date
+    registration_date: date = Field(ge=EARLIEST_REGISTRATION)
     registered_capital_fen: int | None
     industry_code: str
     industry_name: str

@@ -62,3 +62,12 @@ def test_a_head_count_beyond_any_employer_or_not_a_number_is_refused_before_the_
     assert _post(client, "admin", entity) == 422
     session.expire_all()
     assert registry_service.get_by_uscc(session, uscc=str(entity["uscc"])) is None
+
+
+@pytest.mark.parametrize("field", ["registration_date", "abnormal_since"])
+def test_a_date_before_any_register_is_refused(client: TestClient, session: Session, world: World,
+                                               field: str) -> None:
+    entity = {**_entity("MA0000104", "重庆辛贸易有限公司", world), field: "0001-01-01"}
+    assert _post(client, "admin", entity) == 422
+    session.expire_all()
+    assert registry_service.get_by_uscc(session, uscc=str(entity["uscc"])) is None
