@@ -32,6 +32,7 @@ from typing import Any
 
 from xinyidai.products import eligibility
 from xinyidai.products.enums import GuaranteeArrangement, LineRuleKind, RateMode
+from xinyidai.scoring.labels import reason_label
 from xinyidai.scoring.policy import rate_for_pd
 from xinyidai.scoring.preassessment import LINE_STEP_FEN, ProductBounds, rate_for_score
 
@@ -74,6 +75,14 @@ class Candidate:
 
 
 @dataclass(frozen=True)
+class Said:
+    """A reason in the portal's two languages: Chinese, and the same in English."""
+
+    zh: str
+    en: str
+
+
+@dataclass(frozen=True)
 class Ranked:
     """An eligible product's estimate, its place and why."""
 
@@ -82,7 +91,7 @@ class Ranked:
     estimated_rate: Decimal
     estimated_line_fen: int
     expected_value_fen: int
-    reasons: tuple[str, ...]
+    reasons: tuple[Said, ...]
     rank: int = 0
 
 
@@ -105,6 +114,15 @@ class MatchOutcome:
 def _yuan(fen: int) -> str:
     wan = Decimal(fen) / 1_000_000
     return f"{wan.normalize():f}万元" if fen >= 1_000_000 else f"{Decimal(fen) / 100:.0f}元"
+
+
+def _yuan_en(fen: int) -> str:
+    return f"{Decimal(fen) / 100:,.0f} yuan"
+
+
+def _rules_en(broken: Sequence[str], default: str) -> str:
+    """The credit policy's broken rules (as the estimate keeps them, in Chinese) in English."""
+    return "; ".join(reason_label(rule, "en") for rule in broken) or default
 
 
 def _percent(rate: Decimal) -> str:
@@ -157,46 +175,64 @@ def assess(evaluation: Evaluation, candidate: Candidate, profile: eligibility.Fi
            *, ceiling: Decimal) -> Ranked:
     """An eligible product's estimate for the firm, with its reasons in words (rank not yet set)."""
     probability = base_probability(evaluation)
-    reasons = [f"模型评估：信用等级{evaluation.grade}，基础获批概率{probability:.0%}"]
+    reasons = [Said(f"模型评估：信用等级{evaluation.grade}，基础获批概率{probability:.0%}",
+                    f"Credit evaluation: grade {evaluation.grade}, base approval chance {probability:.0%}")]
     margin = _grade_margin(evaluation.grade, min_grade(candidate))
     if margin is not None:
         factor = GRADE_MARGIN_FACTORS[min(margin, len(GRADE_MARGIN_FACTORS) - 1)]
         probability *= factor
+        wanted = min_grade(candidate)
         if margin == 0:
-            reasons.append(f"信用等级刚达到产品要求的{min_grade(candidate)}级，获批概率下调")
+            reasons.append(Said(f"信用等级刚达到产品要求的{wanted}级，获批概率下调",
+                                f"The grade just meets the product's minimum {wanted}: approval chance lowered"))
         else:
-            reasons.append(f"信用等级高于产品要求的{min_grade(candidate)}级")
+            reasons.append(Said(f"信用等级高于产品要求的{wanted}级",
+                                f"The grade is above the product's minimum {wanted}"))
     if candidate.guarantee_arrangement != GuaranteeArrangement.NONE.value:
         probability *= RISK_SHARED_FACTOR
-        reasons.append("有担保公司分险或核心企业确权，获批概率上调")
+        reasons.append(Said("有担保公司分险或核心企业确权，获批概率上调",
+                            "A guarantee company shares the risk or the chain leader confirms: approval chance raised"))
     rate = estimated_rate(evaluation, candidate)
     line = estimated_line(evaluation, candidate, profile)
     if 0 < line < candidate.min_amount_fen or (line == 0 and evaluation.outcome != "decline"):
         probability *= SHORT_LINE_FACTOR
-        reasons.append(f"测算额度低于产品最低申请金额{_yuan(candidate.min_amount_fen)}")
+        minimum = candidate.min_amount_fen
+        reasons.append(Said(f"测算额度低于产品最低申请金额{_yuan(minimum)}",
+                            f"The estimated line is below the product's minimum of {_yuan_en(minimum)}"))
     if evaluation.outcome == "remediate":
         probability *= REMEDIATE_FACTOR
-        reasons.append("信用评价建议先整改：" + "；".join(evaluation.broken_rules or ("补报年报",)))
+        reasons.append(Said("信用评价建议先整改：" + "；".join(evaluation.broken_rules or ("补报年报",)),
+                            "The credit evaluation asks to put things right first: "
+                            + _rules_en(evaluation.broken_rules, "file the missing annual reports")))
     elif evaluation.outcome == "decline":
         probability *= DECLINE_FACTOR
-        reasons.append("信用评价建议拒绝：" + "；".join(evaluation.broken_rules or ("未通过信用评价",)))
+        reasons.append(Said("信用评价建议拒绝：" + "；".join(evaluation.broken_rules or ("未通过信用评价",)),
+                            "The credit evaluation declines: "
+                            + _rules_en(evaluation.broken_rules, "the credit evaluation was not passed")))
     probability = min(MAX_PROBABILITY, probability)
     cost = rate + candidate.fee_rate
     value = int((Decimal(str(round(probability, 6))) * line * max(Decimal(0), ceiling - cost))
                 .to_integral_value(rounding=ROUND_FLOOR))
     if candidate.rate_mode == RateMode.FIXED.value:
-        reasons.append(f"固定年利率{_percent(rate)}")
+        reasons.append(Said(f"固定年利率{_percent(rate)}", f"Fixed annual rate {_percent(rate)}"))
     else:
-        reasons.append(f"按信用评价定价，预计年利率{_percent(rate)}（产品区间{_percent(candidate.min_rate)}"
-                       f"至{_percent(candidate.max_rate)}）")
+        reasons.append(Said(f"按信用评价定价，预计年利率{_percent(rate)}（产品区间{_percent(candidate.min_rate)}"
+                            f"至{_percent(candidate.max_rate)}）",
+                            f"Priced by the credit evaluation: annual rate about {_percent(rate)} (the product's "
+                            f"range {_percent(candidate.min_rate)} to {_percent(candidate.max_rate)})"))
     if candidate.fee_rate:
-        reasons.append(f"另收费率{_percent(candidate.fee_rate)}")
+        reasons.append(Said(f"另收费率{_percent(candidate.fee_rate)}", f"Plus a fee of {_percent(candidate.fee_rate)}"))
     if candidate.line_rule.get("kind") == LineRuleKind.PER_MU.value:
         crop = str(candidate.line_rule.get("crop"))
-        reasons.append(f"按{crop}种植面积{profile.planted_mu.get(crop, Decimal(0))}亩×每亩"
-                       f"{_yuan(int(candidate.line_rule.get('amount_per_mu_fen') or 0))}核定，预计额度{_yuan(line)}")
+        area = profile.planted_mu.get(crop, Decimal(0))
+        per_mu = int(candidate.line_rule.get("amount_per_mu_fen") or 0)
+        reasons.append(Said(f"按{crop}种植面积{area}亩×每亩{_yuan(per_mu)}核定，预计额度{_yuan(line)}",
+                            f"Set by the planted area of {crop}, {area} mu × {_yuan_en(per_mu)} a mu: a line of "
+                            f"about {_yuan_en(line)}"))
     else:
-        reasons.append(f"预计额度{_yuan(line)}（产品最高{_yuan(candidate.max_line_fen)}）")
+        most = candidate.max_line_fen
+        reasons.append(Said(f"预计额度{_yuan(line)}（产品最高{_yuan(most)}）",
+                            f"A line of about {_yuan_en(line)} (the product's most {_yuan_en(most)})"))
     return Ranked(candidate, probability, rate, line, value, tuple(reasons))
 
 
@@ -223,13 +259,17 @@ def rank(evaluation: Evaluation, candidates: Sequence[Candidate], profile: eligi
     return MatchOutcome(tuple(placed), tuple(ineligible))
 
 
-def _place(index: int, ranked: Ranked, above: Ranked | None) -> str:
-    head = (f"第{index}名：预计获批概率{ranked.approval_probability:.0%}，额度{_yuan(ranked.estimated_line_fen)}，"
-            f"年化成本{_percent(ranked.estimated_rate + ranked.candidate.fee_rate)}")
+def _place(index: int, ranked: Ranked, above: Ranked | None) -> Said:
+    cost = _percent(ranked.estimated_rate + ranked.candidate.fee_rate)
+    head = Said(f"第{index}名：预计获批概率{ranked.approval_probability:.0%}，额度{_yuan(ranked.estimated_line_fen)}，"
+                f"年化成本{cost}",
+                f"No. {index}: approval chance {ranked.approval_probability:.0%}, a line of "
+                f"{_yuan_en(ranked.estimated_line_fen)}, a yearly cost of {cost}")
     if above is None:
-        return head + "，综合预期收益最高"
+        return Said(head.zh + "，综合预期收益最高", head.en + "; the highest expected value")
+    name = above.candidate.name
     if ranked.approval_probability < above.approval_probability:
-        return head + f"；获批概率低于上一名“{above.candidate.name}”"
+        return Said(head.zh + f"；获批概率低于上一名“{name}”", head.en + f"; a lower chance than “{name}” above")
     if ranked.estimated_line_fen < above.estimated_line_fen:
-        return head + f"；预计额度小于上一名“{above.candidate.name}”"
-    return head + f"；成本高于上一名“{above.candidate.name}”"
+        return Said(head.zh + f"；预计额度小于上一名“{name}”", head.en + f"; a smaller line than “{name}” above")
+    return Said(head.zh + f"；成本高于上一名“{name}”", head.en + f"; a higher cost than “{name}” above")

@@ -216,6 +216,7 @@ class MatchedProductRead(BaseModel):
     estimated_line_fen: int
     expected_value_fen: int
     reasons: list[str]
+    reasons_en: list[str]
 
 
 class IneligibleProductRead(BaseModel):

@@ -684,7 +684,8 @@ def match(session: Session, *, principal: Principal, enterprise_id: int, ip_addr
         eligible=[MatchedProductRead(
             rank=r.rank, product=shelf(r.candidate.product_id), approval_probability=round(r.approval_probability, 4),
             estimated_rate=r.estimated_rate, estimated_line_fen=r.estimated_line_fen,
-            expected_value_fen=r.expected_value_fen, reasons=list(r.reasons)) for r in outcome.eligible],
+            expected_value_fen=r.expected_value_fen, reasons=[said.zh for said in r.reasons],
+            reasons_en=[said.en for said in r.reasons]) for r in outcome.eligible],
         ineligible=[IneligibleProductRead(
             product=shelf(e.candidate.product_id), failures=[f.text for f in e.failures],
             failures_en=[f.text_en for f in e.failures]) for e in outcome.ineligible],

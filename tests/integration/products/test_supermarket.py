@@ -88,6 +88,10 @@ def test_a_firm_sees_its_matched_list_with_the_reasons_and_no_one_else_does(
     assert 'data-testid="ineligible-OLD"' in page.text and "成立不满50年" in page.text
     assert "第1名" in page.text
     assert 'href="/supermarket/matches"' in client.get("/supermarket").text
+    client.cookies.set("lang", "en")  # the ranking's reasons in English mode, figures and all
+    english = client.get("/supermarket/matches").text
+    assert "No. 1: approval chance" in english and "第1名" not in english and "模型评估" not in english
+    client.cookies.delete("lang")
     client.cookies.clear()
     login(client, "a.officer")
     assert client.get("/supermarket/matches").status_code == 403

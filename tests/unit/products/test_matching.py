@@ -38,8 +38,11 @@ def test_a_cheaper_product_ranks_higher_all_else_equal() -> None:
     dear, cheap = candidate(1, min_rate=Decimal("0.05"), max_rate=Decimal("0.10")), candidate(2)
     outcome = matching.rank(GOOD, [dear, cheap], FIRM, ceiling=CEILING)
     assert [r.candidate.product_id for r in outcome.eligible] == [2, 1]
-    assert outcome.eligible[0].reasons[0].startswith("第1名") and "综合预期收益最高" in outcome.eligible[0].reasons[0]
-    assert "成本高于上一名“产品2”" in outcome.eligible[1].reasons[0]
+    first = outcome.eligible[0].reasons[0]
+    assert first.zh.startswith("第1名") and "综合预期收益最高" in first.zh
+    assert first.en.startswith("No. 1:") and "the highest expected value" in first.en
+    assert "成本高于上一名“产品2”" in outcome.eligible[1].reasons[0].zh
+    assert "a higher cost than “产品2” above" in outcome.eligible[1].reasons[0].en
 
 
 def test_a_larger_line_and_a_surer_approval_rank_higher() -> None:
@@ -51,7 +54,8 @@ def test_a_larger_line_and_a_surer_approval_rank_higher() -> None:
     ranked = matching.rank(GOOD, [strict, loose], FIRM, ceiling=CEILING).eligible
     assert [r.candidate.product_id for r in ranked] == [4, 3]
     assert ranked[1].approval_probability < ranked[0].approval_probability
-    assert any("刚达到产品要求的B级" in reason for reason in ranked[1].reasons)
+    assert any("刚达到产品要求的B级" in reason.zh for reason in ranked[1].reasons)
+    assert any("just meets the product's minimum B" in reason.en for reason in ranked[1].reasons)
 
 
 def test_an_ineligible_product_is_never_among_the_eligible_and_says_why() -> None:
@@ -82,7 +86,8 @@ def test_a_per_mu_line_follows_the_planted_area_capped() -> None:
                         max_line_fen=50_000_000, min_amount_fen=500_000)
     ranked = matching.rank(GOOD, [huajiao], FIRM, ceiling=CEILING).eligible[0]
     assert ranked.estimated_line_fen == 30 * 300_000  # 30 亩 × 3,000 元
-    assert any("按花椒种植面积30亩×每亩3000元核定" in r for r in ranked.reasons)
+    assert any("按花椒种植面积30亩×每亩3000元核定" in r.zh for r in ranked.reasons)
+    assert any("30 mu × 3,000 yuan a mu" in r.en for r in ranked.reasons)
     big = replace(FIRM, planted_mu={"花椒": Decimal("400")})
     assert matching.rank(GOOD, [huajiao], big, ceiling=CEILING).eligible[0].estimated_line_fen == 50_000_000
 
@@ -96,7 +101,8 @@ def test_the_credit_policy_decline_and_remediation_lower_the_chance() -> None:
     refused = matching.rank(declined, [product], FIRM, ceiling=CEILING).eligible[0]
     assert refused.approval_probability < later.approval_probability < base
     assert refused.estimated_line_fen == 0 and refused.expected_value_fen == 0
-    assert any("存在欠税" in r for r in refused.reasons)
+    assert any("存在欠税" in r.zh for r in refused.reasons)
+    assert not any(any("\u4e00" <= c <= "\u9fff" for c in r.en.replace("产品", "")) for r in refused.reasons)
 
 
 def test_a_rule_based_evaluation_without_pd_ranks_too() -> None:
