@@ -25,7 +25,7 @@ from xinyidai.auth.principal import Principal
 from xinyidai.cli import upgrade_database
 from xinyidai.creditdata import service as creditdata_service
 from xinyidai.identity import service as identity_service
-from xinyidai.identity.schemas import OrganisationCreate, UserCreate
+from xinyidai.identity.schemas import ApiClientCreate, OrganisationCreate, UserCreate
 from xinyidai.main import create_app
 from xinyidai.products import service as products_service
 from xinyidai.products.enums import RepaymentMethod
@@ -162,6 +162,20 @@ def client(session_factory: sessionmaker[Session], world: World) -> Iterator[Tes
 
 
 CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def committed_tax_client(factory: sessionmaker[Session]) -> tuple[World, str]:
+    """A committed world and a bearer token of the tax department's API client (its data officer role), for tests
+    that push over HTTP from many threads."""
+    with db.transaction(factory) as session:
+        world = build_world(session)
+        created = identity_service.create_api_client(session, client_in=ApiClientCreate(
+            organisation_id=world.tax_org, name="税务数据交换", roles=[Role.DEPARTMENT_DATA_OFFICER]))
+    with db.transaction(factory) as session:
+        token = identity_service.issue_client_token(session, client_id=created.client_id,
+                                                    client_secret=created.client_secret).token
+    assert token is not None
+    return world, token.access_token
 
 
 def page_csrf(client: TestClient, path: str) -> str:

@@ -13,13 +13,10 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
 from tests.conftest import TEST_DATABASE_URL
-from tests.integration.conftest import build_world, uscc
+from tests.integration.conftest import committed_tax_client, uscc
 from xinyidai import clock, db
-from xinyidai.auth.enums import Role
 from xinyidai.cli import upgrade_database
 from xinyidai.creditdata.models import CreditRecord, ImportBatch
-from xinyidai.identity import service as identity_service
-from xinyidai.identity.schemas import ApiClientCreate
 from xinyidai.main import create_app
 
 
@@ -51,16 +48,9 @@ def committed_database(tmp_path: Path) -> Iterator[db.Database]:
 def test_concurrent_pushes_with_one_key_make_one_batch_and_replay_it(committed_database: db.Database,
                                                                      frozen_clock: clock.FixedClock) -> None:
     factory = committed_database.session_factory
-    with db.transaction(factory) as session:
-        world = build_world(session)
-        created = identity_service.create_api_client(session, client_in=ApiClientCreate(
-            organisation_id=world.tax_org, name="税务数据交换", roles=[Role.DEPARTMENT_DATA_OFFICER]))
-    with db.transaction(factory) as session:
-        token = identity_service.issue_client_token(session, client_id=created.client_id,
-                                                    client_secret=created.client_secret).token
-    assert token is not None
+    _world, access_token = committed_tax_client(factory)
     app = create_app(session_factory=factory)
-    headers = {"Authorization": f"Bearer {token.access_token}", "Idempotency-Key": "tax-concurrent-0001"}
+    headers = {"Authorization": f"Bearer {access_token}", "Idempotency-Key": "tax-concurrent-0001"}
     rows = [{"uscc": uscc("MA0000001"), "voucher_no": f"C{n}", "tax_period": "2026-10", "tax_kind": "增值税",
              "amount": "10", "paid_date": "2026-11-15"} for n in range(20)]
     workers = 10

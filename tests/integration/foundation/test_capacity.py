@@ -12,13 +12,10 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select, text
 
-from tests.integration.conftest import CSRF_RE, PASSWORD, build_world, uscc
+from tests.integration.conftest import CSRF_RE, PASSWORD, committed_tax_client, uscc
 from xinyidai import clock, db
-from xinyidai.auth.enums import Role
 from xinyidai.config import get_settings
 from xinyidai.creditdata.models import CreditRecord
-from xinyidai.identity import service as identity_service
-from xinyidai.identity.schemas import ApiClientCreate
 from xinyidai.main import create_app
 
 
@@ -92,14 +89,7 @@ def test_parallel_logins_and_pushes_on_the_default_database_are_never_a_5xx(
     """What fuzzing found on SQLite (the default): 36 of 40 parallel logins and 16 of 20 parallel pushes were 500
     "database is locked". Every writer now waits its turn: each login and each push (its own key) succeeds."""
     factory = committed_database.session_factory
-    with db.transaction(factory) as session:
-        world = build_world(session)
-        created = identity_service.create_api_client(session, client_in=ApiClientCreate(
-            organisation_id=world.tax_org, name="税务数据交换", roles=[Role.DEPARTMENT_DATA_OFFICER]))
-    with db.transaction(factory) as session:
-        token = identity_service.issue_client_token(session, client_id=created.client_id,
-                                                    client_secret=created.client_secret).token
-    assert token is not None
+    _world, access_token = committed_tax_client(factory)
     app = create_app(session_factory=factory)
     with TestClient(app, raise_server_exceptions=False) as client:
         # Each login from a browser of its own (its own cookies and form token), all at once.
@@ -116,7 +106,7 @@ def test_parallel_logins_and_pushes_on_the_default_database_are_never_a_5xx(
         def push(n: int) -> int:
             rows = [{"uscc": uscc("MA0000001"), "voucher_no": f"P{n}-{r}", "tax_period": "2026-10",
                      "tax_kind": "增值税", "amount": "10", "paid_date": "2026-11-15"} for r in range(5)]
-            headers = {"Authorization": f"Bearer {token.access_token}", "Idempotency-Key": f"tax-parallel-{n:04d}"}
+            headers = {"Authorization": f"Bearer {access_token}", "Idempotency-Key": f"tax-parallel-{n:04d}"}
             return client.post("/api/v1/credit-data/tax_payment/rows", json={"rows": rows},
                                headers=headers).status_code
 
