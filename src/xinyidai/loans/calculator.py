@@ -117,65 +117,50 @@ def _percent(rate: Decimal) -> str:
     return f"{(rate * 100).normalize():f}%"
 
 
+# The sentences of `explain_chongxindai_cost` in each language; the figures are filled in from the computed cases.
+_COST_WORDS = {
+    "zh": {
+        "intro": "借款1万元、期限1个月，按月利率 = 年化利率 ÷ 12 计息，四舍五入到分"
+                 "（一期还清时先息后本、等额本金、等额本息结果相同；按日计息 30 天 ÷ 360 也是同样结果）：",
+        "with_fee": "年化利率{rate}，另收{fee}担保费：利息{interest}元 + 担保费{fee_amount}元 = {total}元",
+        "bare": "年化利率{rate}，不计担保费：利息{interest}元，合计{total}元",
+        "match": "报道所说“约39—67元”的低端与利率3.5%并计入1.2%担保费的{low_fee}元相符，"
+                 "高端则与利率8%但不计担保费的{high_bare}元相符。",
+        "so": "也就是说，高端似乎只按利率计算而漏算了担保费，或者8%的上限本身就是含担保费的综合年化成本；"
+              "若8%的利率另加1.2%担保费，1个月的总成本应为{high_fee}元。",
+    },
+    "en": {
+        "intro": "10,000 yuan borrowed for 1 month, interest at the monthly rate = annual rate ÷ 12, rounded to the "
+                 "fen (repaid in one period, interest first, equal principal and equal installments give the same "
+                 "result; so does daily interest for 30 days ÷ 360):",
+        "with_fee": "Annual rate {rate} plus a {fee} guarantee fee: interest {interest} yuan + guarantee fee "
+                    "{fee_amount} yuan = {total} yuan",
+        "bare": "Annual rate {rate}, no guarantee fee: interest {interest} yuan, {total} yuan in all",
+        "match": "The low end of the reported “about 39–67 yuan” matches the {low_fee} yuan at 3.5% with the 1.2% "
+                 "guarantee fee; the high end matches the {high_bare} yuan at 8% without the guarantee fee.",
+        "so": "So the high end seems to count the rate alone and leave out the guarantee fee, or the 8% ceiling is "
+              "itself the all-in annual cost including the fee; at 8% plus a 1.2% guarantee fee, 1 month would cost "
+              "{high_fee} yuan in all.",
+    },
+}
+
+
 def explain_chongxindai_cost(lang: str = "zh") -> list[str]:
     """Sentences reconciling the report's "约39—67元" with the computed costs: in Chinese, or in English (`lang`
     "en", the portal's English mode)."""
-    if lang == "en":
-        return _explain_chongxindai_cost_en()
+    words = _COST_WORDS["en" if lang == "en" else "zh"]
     low_bare, low_fee, high_bare, high_fee = chongxindai_cost_cases()
 
     def line(case: CostCase) -> str:
-        rate = _percent(case.annual_rate)
-        if case.guarantee_fee_rate:
-            fee = _percent(case.guarantee_fee_rate)
-            return (
-                f"年化利率{rate}，另收{fee}担保费：利息{format_yuan(case.interest_fen)}元"
-                f" + 担保费{format_yuan(case.guarantee_fee_fen)}元 = {format_yuan(case.total_cost_fen)}元"
-            )
-        interest, total = format_yuan(case.interest_fen), format_yuan(case.total_cost_fen)
-        return f"年化利率{rate}，不计担保费：利息{interest}元，合计{total}元"
+        fee = _percent(case.guarantee_fee_rate) if case.guarantee_fee_rate else ""
+        return words["with_fee" if case.guarantee_fee_rate else "bare"].format(
+            rate=_percent(case.annual_rate), fee=fee, interest=format_yuan(case.interest_fen),
+            fee_amount=format_yuan(case.guarantee_fee_fen), total=format_yuan(case.total_cost_fen))
 
     return [
-        "借款1万元、期限1个月，按月利率 = 年化利率 ÷ 12 计息，四舍五入到分"
-        "（一期还清时先息后本、等额本金、等额本息结果相同；按日计息 30 天 ÷ 360 也是同样结果）：",
-        line(low_bare),
-        line(low_fee),
-        line(high_bare),
-        line(high_fee),
-        f"报道所说“约39—67元”的低端与利率3.5%并计入1.2%担保费的{format_yuan(low_fee.total_cost_fen)}元相符，"
-        f"高端则与利率8%但不计担保费的{format_yuan(high_bare.total_cost_fen)}元相符。",
-        "也就是说，高端似乎只按利率计算而漏算了担保费，或者8%的上限本身就是含担保费的综合年化成本；"
-        f"若8%的利率另加1.2%担保费，1个月的总成本应为{format_yuan(high_fee.total_cost_fen)}元。",
-    ]
-
-
-def _explain_chongxindai_cost_en() -> list[str]:
-    """`explain_chongxindai_cost` in English, sentence for sentence."""
-    low_bare, low_fee, high_bare, high_fee = chongxindai_cost_cases()
-
-    def line(case: CostCase) -> str:
-        rate = _percent(case.annual_rate)
-        if case.guarantee_fee_rate:
-            fee = _percent(case.guarantee_fee_rate)
-            return (
-                f"Annual rate {rate} plus a {fee} guarantee fee: interest {format_yuan(case.interest_fen)} yuan"
-                f" + guarantee fee {format_yuan(case.guarantee_fee_fen)} yuan = {format_yuan(case.total_cost_fen)} yuan"
-            )
-        interest, total = format_yuan(case.interest_fen), format_yuan(case.total_cost_fen)
-        return f"Annual rate {rate}, no guarantee fee: interest {interest} yuan, {total} yuan in all"
-
-    return [
-        "10,000 yuan borrowed for 1 month, interest at the monthly rate = annual rate ÷ 12, rounded to the fen "
-        "(repaid in one period, interest first, equal principal and equal installments give the same result; so "
-        "does daily interest for 30 days ÷ 360):",
-        line(low_bare),
-        line(low_fee),
-        line(high_bare),
-        line(high_fee),
-        f"The low end of the reported “about 39–67 yuan” matches the {format_yuan(low_fee.total_cost_fen)} yuan at "
-        f"3.5% with the 1.2% guarantee fee; the high end matches the {format_yuan(high_bare.total_cost_fen)} yuan "
-        "at 8% without the guarantee fee.",
-        "So the high end seems to count the rate alone and leave out the guarantee fee, or the 8% ceiling is itself "
-        "the all-in annual cost including the fee; at 8% plus a 1.2% guarantee fee, 1 month would cost "
-        f"{format_yuan(high_fee.total_cost_fen)} yuan in all.",
+        words["intro"],
+        *(line(case) for case in (low_bare, low_fee, high_bare, high_fee)),
+        words["match"].format(low_fee=format_yuan(low_fee.total_cost_fen),
+                              high_bare=format_yuan(high_bare.total_cost_fen)),
+        words["so"].format(high_fee=format_yuan(high_fee.total_cost_fen)),
     ]
