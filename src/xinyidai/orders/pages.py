@@ -231,16 +231,16 @@ def discard_draft(request: Request, session: SessionDep, principal: EnterpriseUs
     return RedirectResponse("/enterprise?discarded=1", status_code=303)
 
 
-def _bank_assessment(request: Request, session: Session, order: FinancingOrder) -> dict[str, Any]:
+def _bank_assessment(request: Request, session: Session, order: FinancingOrder,
+                     withheld: str | None) -> dict[str, Any]:
     """What the order's bank may see of the assessment drawn from the entity's credit information: while the
     authorisation the application granted is live, the portrait (read, spent and audited like the credit file, once
     per view of the page) and the pre-assessment's score, PD and reasons; once it is revoked or expired, none of
-    them, and why. Consent decides (`consent_service.decide`), once, for all of them."""
+    them, and why. `withheld` is what the order's read says (`service.assessment_withheld`, the API's rule too),
+    decided once for all of them."""
     principal: Principal | None = getattr(request.state, "principal", None)
     if principal is None or principal.organisation_id != order.bank_organisation_id:
         return {}
-    # Ask first, without the refusal path (`service.assessment_withheld`, the API's rule too).
-    withheld = service.assessment_withheld(session, viewer=principal, order=order)
     if withheld is not None:
         return {"portrait_error": withheld, "assessment_withheld": withheld}
     try:
@@ -264,10 +264,10 @@ def _bank_view(request: Request, session: Session, order: FinancingOrder) -> dic
 def _order_page(request: Request, session: Session, order: FinancingOrder, *, status_code: int = 200,
                 **extra: Any) -> Response:
     product = products_service.get(session, product_id=order.product_id)
+    read = service.to_read(session, order, viewer=getattr(request.state, "principal", None))
     return render(request, "orders/order.html", {
-        **LABELS, "order": service.to_read(session, order, viewer=getattr(request.state, "principal", None)),
-        "product": product,
-        **_bank_assessment(request, session, order), **_bank_view(request, session, order),
+        **LABELS, "order": read, "product": product,
+        **_bank_assessment(request, session, order, read.estimate.withheld), **_bank_view(request, session, order),
         "decision": scoring_service.for_order(session, order_id=order.id),
         "prompts": [lifecycle.prompt_to_read(session, p) for p in lifecycle.prompts_of(session, order_id=order.id)],
         "is_deferral": order.kind == OrderKind.DEFERRAL,
